@@ -1,0 +1,292 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { ClusterConfig, ExistingClusterConfig, K3sConfig, NodeConfig } from "../../stacks/config";
+import {
+    API_PORT,
+    applyRegistriesScript,
+    installScript,
+    K3sNode,
+    K3sSettings,
+    kubeconfigServer,
+    nodeConfig,
+    NodeRole,
+    preflightScript,
+    readKubeconfigScript,
+    Registries,
+    registriesYaml,
+    removeRegistriesScript,
+    rewriteKubeconfig,
+    secretsYaml,
+    toYaml,
+    uninstallScript,
+} from "./k3sFiles";
+
+/** A cluster node as exported by the stack (k3s mode; empty for existing clusters). */
+export interface ClusterNode {
+    readonly name: string;
+    readonly host: string;
+    readonly role: NodeRole;
+}
+
+/** What every cluster mode gives the rest of the platform; nothing downstream knows the mode. */
+export interface ClusterOutputs {
+    /** The one Kubernetes provider every platform resource uses. */
+    readonly provider: k8s.Provider;
+    /** Admin kubeconfig; always a Pulumi secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** API server URL, e.g. `https://k3s.example.com:6443`. */
+    readonly apiEndpoint: pulumi.Output<string>;
+    /** Nodes the platform installed (k3s mode); empty in existing mode. */
+    readonly nodes: pulumi.Output<ClusterNode[]>;
+}
+
+export interface ClusterK3sArgs {
+    /** The `platform:cluster` slice, validated and with profile defaults applied. */
+    readonly cluster: ClusterConfig;
+    /** Name used for the kubeconfig's cluster/user/context (the stack name). */
+    readonly clusterName: string;
+    /**
+     * `protect` the cluster token and server installs so `pulumi destroy` cannot tear down the
+     * control plane by accident (prod).
+     * @default false
+     */
+    readonly protect?: boolean;
+    /**
+     * Registry mirrors written to every node's `/etc/rancher/k3s/registries.yaml` after install.
+     * Mirrors that only exist later (Harbor runs on this cluster) go through `applyRegistries`.
+     * @default none
+     */
+    readonly registries?: pulumi.Input<Registries>;
+}
+
+/**
+ * The cluster the platform runs on. Mode `k3s` installs k3s over SSH on the configured hosts
+ * (first server `cluster-init`, other servers and agents join it, kubeconfig read back as a
+ * secret); mode `existing` wraps a kubeconfig. Both expose the same `ClusterOutputs`.
+ */
+export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutputs {
+    public readonly provider: k8s.Provider;
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly apiEndpoint: pulumi.Output<string>;
+    public readonly nodes: pulumi.Output<ClusterNode[]>;
+    /** Install commands per node name (k3s mode), in join order: servers first. */
+    public readonly installs: ReadonlyMap<string, command.remote.Command>;
+
+    private readonly name: string;
+    private readonly k3sNodes: readonly K3sNode[];
+    private readonly connections: ReadonlyMap<string, command.types.input.remote.ConnectionArgs>;
+    private registriesApplied = false;
+
+    constructor(name: string, args: ClusterK3sArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:cluster:ClusterK3s", name, {}, opts);
+        this.name = name;
+        const protect = args.protect ?? false;
+
+        if (args.cluster.mode === "existing") {
+            const existing = this.existing(args.cluster.existing);
+            this.provider = existing.provider;
+            this.kubeconfig = existing.kubeconfig;
+            this.apiEndpoint = existing.apiEndpoint;
+            this.nodes = pulumi.output([]);
+            this.installs = new Map();
+            this.k3sNodes = [];
+            this.connections = new Map();
+        } else {
+            const k3s = args.cluster.k3s;
+            this.k3sNodes = k3sNodes(k3s);
+            this.connections = new Map(
+                this.k3sNodes.map((n) => [n.name, { host: n.host, port: k3s.ssh.port, user: k3s.ssh.user, privateKey: k3s.ssh.privateKey }]),
+            );
+            const installed = this.install(k3s, protect);
+            this.installs = installed.installs;
+            this.kubeconfig = installed.kubeconfig;
+            this.apiEndpoint = pulumi.output(apiUrl(k3s));
+            this.nodes = pulumi.output(this.k3sNodes.map((n) => ({ name: n.name, host: n.host, role: n.role })));
+            this.provider = new k8s.Provider(
+                `${name}-provider`,
+                { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+                // Every platform resource uses this provider, so waiting for all installs here makes
+                // charts land on a cluster whose servers and agents have all joined.
+                { parent: this, dependsOn: [...this.installs.values()] },
+            );
+            if (args.registries !== undefined) {
+                this.applyRegistries(args.registries);
+            }
+        }
+
+        this.registerOutputs({
+            kubeconfig: this.kubeconfig,
+            apiEndpoint: this.apiEndpoint,
+            nodes: this.nodes,
+        });
+    }
+
+    /**
+     * Writes `registries.yaml` on every node and restarts k3s, one node at a time, after
+     * `dependsOn` (e.g. Harbor's proxy-cache projects) exist. Re-applied whenever the text changes.
+     * Call at most once; a no-op in existing mode (the cluster's own runtime config is not ours).
+     */
+    public applyRegistries(registries: pulumi.Input<Registries>, dependsOn: pulumi.Input<pulumi.Resource>[] = []): command.remote.Command[] {
+        if (this.registriesApplied) {
+            throw new Error(`${this.name}: registry mirrors are already configured`);
+        }
+        this.registriesApplied = true;
+        const text = pulumi.output(registries).apply((r) => registriesYaml(r));
+        const commands: command.remote.Command[] = [];
+        let previous: pulumi.Resource | undefined;
+        for (const node of this.k3sNodes) {
+            const install = this.installs.get(node.name);
+            const cmd = new command.remote.Command(
+                `${this.name}-${node.name}-registries`,
+                {
+                    connection: this.connections.get(node.name)!,
+                    create: applyRegistriesScript(node.role),
+                    delete: removeRegistriesScript(node.role),
+                    // Mirror credentials may be secrets: the file travels on stdin, never in the command.
+                    stdin: text,
+                },
+                { parent: this, dependsOn: [...(install ? [install] : []), ...(previous ? [previous] : []), ...dependsOn] },
+            );
+            commands.push(cmd);
+            previous = cmd;
+        }
+        return commands;
+    }
+
+    private existing(existing: ExistingClusterConfig) {
+        const kubeconfig = pulumi.secret(existing.kubeconfig);
+        const provider = new k8s.Provider(
+            `${this.name}-provider`,
+            { kubeconfig, context: existing.context, enableServerSideApply: true },
+            { parent: this },
+        );
+        // The server URL is not sensitive; unsecret it so it can be exported and shown in previews.
+        const apiEndpoint = pulumi.unsecret(
+            kubeconfig.apply((text) => kubeconfigServer(text, existing.context) ?? "unknown (kubeconfig could not be read)"),
+        );
+        return { provider, kubeconfig, apiEndpoint };
+    }
+
+    private install(k3s: K3sConfig, protect: boolean) {
+        const name = this.name;
+        const token = new random.RandomPassword(
+            `${name}-token`,
+            { length: 48, special: false },
+            // A new token would lock every joined node out of the cluster.
+            { parent: this, protect },
+        );
+        const settings = k3sSettings(k3s, this.k3sNodes);
+        const s3SecretKey = k3s.etcdSnapshots.s3?.secretKey;
+
+        const installs = new Map<string, command.remote.Command>();
+        let previousServer: command.remote.Command | undefined;
+        for (const node of this.k3sNodes) {
+            const connection = this.connections.get(node.name)!;
+            const preflight = new command.remote.Command(
+                `${name}-${node.name}-preflight`,
+                {
+                    connection,
+                    create: preflightScript({ ...k3s.preflight, role: node.role }),
+                    // Re-check the host when it is replaced or the version changes.
+                    triggers: [node.host, k3s.version],
+                },
+                { parent: this },
+            );
+            const secrets = pulumi
+                .all([token.result, s3SecretKey ?? pulumi.output(undefined)])
+                .apply(([t, s3]) => secretsYaml(t, s3, node.role));
+            // Servers join one at a time (concurrent etcd member adds fail); agents wait for the last
+            // server, which itself waited for all earlier ones.
+            const joinAfter = previousServer;
+            const install = new command.remote.Command(
+                `${name}-${node.name}-install`,
+                {
+                    connection,
+                    create: installScript({
+                        version: k3s.version,
+                        role: node.role,
+                        configYaml: toYaml(nodeConfig(node, settings)),
+                        installScriptSha256: k3s.installScriptSha256,
+                    }),
+                    delete: uninstallScript(node.role),
+                    stdin: pulumi.secret(secrets),
+                    // Moving a node to another host or renaming it is a new node: uninstall, install.
+                    triggers: [node.name, node.host, node.role],
+                },
+                { parent: this, dependsOn: [preflight, ...(joinAfter ? [joinAfter] : [])], protect: protect && node.role === "server" },
+            );
+            installs.set(node.name, install);
+            if (node.role === "server") {
+                previousServer = install;
+            }
+        }
+
+        const first = this.k3sNodes[0];
+        const read = new command.remote.Command(
+            `${name}-${first.name}-kubeconfig`,
+            {
+                connection: this.connections.get(first.name)!,
+                create: readKubeconfigScript(),
+                // A reinstalled first server has a new CA: read the kubeconfig again.
+                triggers: [installs.get(first.name)!.id],
+            },
+            // stdout is the admin credential: keep it encrypted in the state file.
+            { parent: this, dependsOn: [installs.get(first.name)!], additionalSecretOutputs: ["stdout"] },
+        );
+        const server = apiUrl(k3s);
+        const kubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, server, this.name)));
+        return { installs, kubeconfig };
+    }
+}
+
+/** Servers (first one initialises) then agents, as ClusterK3s installs them. */
+export function k3sNodes(k3s: K3sConfig): K3sNode[] {
+    const toNode = (n: NodeConfig, role: NodeRole, init: boolean): K3sNode => ({
+        name: n.name,
+        host: n.host,
+        address: n.address,
+        role,
+        init,
+        labels: n.labels,
+        taints: n.taints,
+    });
+    return [...k3s.servers.map((n, i) => toNode(n, "server", i === 0)), ...k3s.agents.map((n) => toNode(n, "agent", false))];
+}
+
+/** Cluster-wide config.yaml settings derived from the k3s config slice. */
+export function k3sSettings(k3s: K3sConfig, nodes: readonly K3sNode[]): K3sSettings {
+    const first = nodes[0];
+    const sans = [k3s.apiEndpoint, ...nodes.filter((n) => n.role === "server").flatMap((n) => [n.host, n.address])];
+    const s3 = k3s.etcdSnapshots.s3;
+    return {
+        joinUrl: `https://${hostForUrl(first.address ?? first.host)}:${API_PORT}`,
+        tlsSans: [...new Set(sans.filter((s): s is string => s !== undefined))],
+        disable: k3s.disable,
+        secretsEncryption: k3s.secretsEncryption,
+        clusterCidr: k3s.clusterCidr,
+        serviceCidr: k3s.serviceCidr,
+        etcdSnapshots: {
+            schedule: k3s.etcdSnapshots.schedule,
+            retention: k3s.etcdSnapshots.retention,
+            s3: s3 && {
+                endpoint: s3.endpoint,
+                bucket: s3.bucket,
+                region: s3.region,
+                folder: s3.folder,
+                accessKey: s3.accessKey,
+                insecure: s3.insecure,
+            },
+        },
+    };
+}
+
+/** The API URL clients use: the configured endpoint, else the first server. */
+export function apiUrl(k3s: K3sConfig): string {
+    return `https://${hostForUrl(k3s.apiEndpoint ?? k3s.servers[0].host)}:${API_PORT}`;
+}
+
+function hostForUrl(host: string): string {
+    return host.includes(":") ? `[${host}]` : host;
+}

@@ -1,0 +1,9 @@
+/** @type {import('jest').Config} */
+module.exports = {
+    testEnvironment: "node",
+    roots: ["<rootDir>/test"],
+    testMatch: ["**/*.test.ts"],
+    transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }] },
+    // Pulumi mocks keep runtime state per module registry; one file per worker keeps them apart.
+    testTimeout: 120000,
+};

@@ -1,0 +1,189 @@
+/**
+ * The offline render's files (format in DESIGN.md): resources.json, manifests.yaml, summary.txt.
+ * Pure functions of the recorded resources, so two evaluations give byte-identical files.
+ */
+import { stringify } from "yaml";
+import type { RecordedResource } from "./mocks";
+
+/** resources.json: registration order; type, name, parent, dependsOn, inputs (+ options when set). */
+export function resourcesJson(resources: readonly RecordedResource[]): string {
+    const rows = resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        parent: r.parent,
+        dependsOn: r.dependsOn,
+        inputs: r.inputs,
+        ...(Object.keys(r.options).length > 0 ? { options: r.options } : {}),
+    }));
+    return JSON.stringify(rows, null, 2) + "\n";
+}
+
+/** `kubernetes:apps/v1:Deployment` -> true; providers, Helm releases/charts and YAML groups -> false. */
+export function isRawKubernetesObject(type: string): boolean {
+    const match = /^kubernetes:([^:]+):([A-Za-z]+)$/.exec(type);
+    if (!match) {
+        return false;
+    }
+    const group = match[1];
+    return !group.startsWith("helm.sh/") && !group.startsWith("yaml/") && !group.startsWith("kustomize/");
+}
+
+/** The Kubernetes objects the program creates directly, as they would be applied. */
+export function rawManifests(resources: readonly RecordedResource[]): Record<string, unknown>[] {
+    return resources.filter((r) => r.custom && isRawKubernetesObject(r.type)).map((r) => ({ ...r.inputs }));
+}
+
+/** manifests.yaml: one YAML document per raw object, in registration order. */
+export function manifestsYaml(resources: readonly RecordedResource[]): string {
+    return rawManifests(resources)
+        .map((m) => "---\n" + stringify(m, { lineWidth: 0 }))
+        .join("");
+}
+
+/** A Helm chart the program installs, as shown in the summary. */
+export interface ChartRef {
+    readonly name: string;
+    readonly chart: string;
+    readonly version: string;
+    readonly repo?: string;
+}
+
+export function charts(resources: readonly RecordedResource[]): ChartRef[] {
+    return resources
+        .filter((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart")
+        .map((r) => {
+            const inputs = r.inputs as { chart?: string; version?: string; repositoryOpts?: { repo?: string } };
+            return { name: r.name, chart: String(inputs.chart), version: String(inputs.version ?? "UNPINNED"), repo: inputs.repositoryOpts?.repo };
+        });
+}
+
+/** Kubernetes quantity -> number (CPU in cores, memory in bytes). */
+export function parseQuantity(q: string | number): number {
+    if (typeof q === "number") {
+        return q;
+    }
+    const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(q.trim());
+    if (!match) {
+        throw new Error(`not a Kubernetes quantity: ${q}`);
+    }
+    const units: Record<string, number> = {
+        "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12,
+        Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+    };
+    const factor = units[match[2]];
+    if (factor === undefined) {
+        throw new Error(`unknown quantity unit in ${q}`);
+    }
+    return Number(match[1]) * factor;
+}
+
+export interface Requests {
+    cpu: number;
+    memory: number;
+}
+
+/** Sum of container requests (times replicas) across raw workload objects. */
+export function rawRequests(resources: readonly RecordedResource[]): Requests {
+    const total: Requests = { cpu: 0, memory: 0 };
+    for (const m of rawManifests(resources)) {
+        const spec = (m.spec ?? {}) as { replicas?: number; template?: { spec?: PodSpec } } & PodSpec;
+        const pod = spec.template?.spec ?? (m.kind === "Pod" ? spec : undefined);
+        if (!pod) {
+            continue;
+        }
+        const replicas = m.kind === "Deployment" || m.kind === "StatefulSet" ? (spec.replicas ?? 1) : 1;
+        for (const c of pod.containers ?? []) {
+            total.cpu += replicas * parseQuantity(c.resources?.requests?.cpu ?? 0);
+            total.memory += replicas * parseQuantity(c.resources?.requests?.memory ?? 0);
+        }
+    }
+    return total;
+}
+
+interface PodSpec {
+    containers?: { resources?: { requests?: { cpu?: string; memory?: string } } }[];
+}
+
+/** Longest chain of dependsOn edges (a resource with no dependencies has depth 0). */
+export function dependencyDepth(resources: readonly RecordedResource[]): number {
+    const byName = new Map(resources.map((r) => [r.name, r]));
+    const memo = new Map<string, number>();
+    const depth = (name: string, seen: Set<string>): number => {
+        const cached = memo.get(name);
+        if (cached !== undefined) {
+            return cached;
+        }
+        if (seen.has(name)) {
+            throw new Error(`dependency cycle through ${name}`);
+        }
+        seen.add(name);
+        const deps = byName.get(name)?.dependsOn.filter((d) => byName.has(d)) ?? [];
+        const d = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((dep) => depth(dep, seen)));
+        seen.delete(name);
+        memo.set(name, d);
+        return d;
+    };
+    return resources.reduce((max, r) => Math.max(max, depth(r.name, new Set())), 0);
+}
+
+function tree(resources: readonly RecordedResource[]): string[] {
+    const children = new Map<string | null, RecordedResource[]>();
+    for (const r of resources) {
+        const list = children.get(r.parent) ?? [];
+        list.push(r);
+        children.set(r.parent, list);
+    }
+    const lines: string[] = [];
+    const walk = (parent: string | null, indent: string) => {
+        for (const r of children.get(parent) ?? []) {
+            lines.push(`${indent}${r.name}  (${r.type})`);
+            walk(r.name, indent + "  ");
+        }
+    };
+    walk(null, "");
+    return lines;
+}
+
+function formatCpu(cores: number): string {
+    return `${Math.round(cores * 1000)}m`;
+}
+
+function formatMemory(bytes: number): string {
+    return `${Math.round(bytes / 1024 ** 2)}Mi`;
+}
+
+/** summary.txt: component tree, counts by type, charts, requests, dependency depth, outputs. */
+export function summaryText(stack: string, resources: readonly RecordedResource[], outputs: Record<string, unknown>): string {
+    const counts = new Map<string, number>();
+    for (const r of resources) {
+        counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    }
+    const chartList = charts(resources);
+    const requests = rawRequests(resources);
+    const lines = [
+        `stack: ${stack}`,
+        `resources: ${resources.length}`,
+        "",
+        "component tree:",
+        ...tree(resources).map((l) => `  ${l}`),
+        "",
+        "resources by type:",
+        ...[...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `  ${String(n).padStart(4)}  ${t}`),
+        "",
+        "charts:",
+        ...(chartList.length === 0 ? ["  (none)"] : chartList.map((c) => `  ${c.name}: ${c.chart} ${c.version}${c.repo ? ` from ${c.repo}` : ""}`)),
+        "",
+        "requests (raw objects):",
+        `  cpu: ${formatCpu(requests.cpu)}`,
+        `  memory: ${formatMemory(requests.memory)}`,
+        "",
+        `dependency depth: ${dependencyDepth(resources)}`,
+        "",
+        "stack outputs:",
+        ...Object.keys(outputs)
+            .sort()
+            .map((k) => `  ${k}: ${JSON.stringify(outputs[k])}`),
+        "",
+    ];
+    return lines.join("\n");
+}

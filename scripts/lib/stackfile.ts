@@ -1,0 +1,84 @@
+/**
+ * Turns `Pulumi.yaml` + `Pulumi.<stack>.yaml` into config exactly as the Pulumi CLI hands it to a
+ * program (PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS): full `namespace:key` names, objects as JSON
+ * text, and a key marked secret when any value inside it is `secure:`. The render cannot decrypt,
+ * so each `secure:` value becomes a placeholder that is still a secret.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import type { RawConfig } from "../../stacks/config";
+
+/** What a `secure:` value becomes offline; never a real secret, but treated as one. */
+export function securePlaceholder(key: string): string {
+    return `[secure value of ${key}]`;
+}
+
+export interface StackFile {
+    readonly project: string;
+    readonly stack: string;
+    readonly config: RawConfig;
+}
+
+export function readStackFile(projectDir: string, stack: string): StackFile {
+    const projectFile = join(projectDir, "Pulumi.yaml");
+    const stackFile = join(projectDir, `Pulumi.${stack}.yaml`);
+    if (!existsSync(stackFile)) {
+        throw new Error(`no stack file ${stackFile}; create it (see README, "Configuration")`);
+    }
+    const project = (parse(readFileSync(projectFile, "utf8")) ?? {}) as { name?: string; config?: Record<string, unknown> };
+    if (typeof project.name !== "string") {
+        throw new Error(`${projectFile}: missing project name`);
+    }
+    const settings = (parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    return { project: project.name, stack, config: toRawConfig(project.name, project.config ?? {}, settings.config ?? {}) };
+}
+
+/** Project-level defaults first, then the stack's values; keys qualified with the project name. */
+export function toRawConfig(projectName: string, projectConfig: Record<string, unknown>, stackConfig: Record<string, unknown>): RawConfig {
+    const qualify = (key: string) => (key.includes(":") ? key : `${projectName}:${key}`);
+    const values: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    for (const [key, decl] of Object.entries(projectConfig)) {
+        const d = decl as { default?: unknown; value?: unknown } | string | number | boolean;
+        const value = typeof d === "object" && d !== null ? (d.value ?? d.default) : d;
+        if (value !== undefined) {
+            values[qualify(key)] = encode(value);
+        }
+    }
+    for (const [key, raw] of Object.entries(stackConfig)) {
+        const full = qualify(key);
+        let secret = false;
+        const value = replaceSecure(raw, full, () => (secret = true));
+        values[full] = encode(value);
+        if (secret) {
+            secretKeys.add(full);
+        } else {
+            secretKeys.delete(full);
+        }
+    }
+    return { values, secretKeys };
+}
+
+function replaceSecure(value: unknown, path: string, onSecret: () => void): unknown {
+    if (Array.isArray(value)) {
+        return value.map((v, i) => replaceSecure(v, `${path}[${i}]`, onSecret));
+    }
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (Object.keys(obj).length === 1 && typeof obj.secure === "string") {
+            onSecret();
+            return securePlaceholder(path);
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(obj)) {
+            out[k] = replaceSecure(v, `${path}.${k}`, onSecret);
+        }
+        return out;
+    }
+    return value;
+}
+
+function encode(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}

@@ -1,0 +1,77 @@
+/**
+ * Offline render: `npm run render -- <stack> [--out <dir>]`.
+ * Evaluates index.ts (the program `pulumi up` runs) under Pulumi mocks with Pulumi.<stack>.yaml
+ * and writes out/<stack>/{resources.json,manifests.yaml,summary.txt}. No cluster, cloud or CLI.
+ * Exit 0 on success, 1 on invalid config (problems on stderr) or any other failure.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { evaluate } from "./lib/evaluate";
+import { manifestsYaml, resourcesJson, summaryText } from "./lib/output";
+import { readStackFile } from "./lib/stackfile";
+
+const PROJECT_DIR = resolve(__dirname, "..");
+
+export interface RenderResult {
+    readonly dir: string;
+    readonly resources: number;
+}
+
+/** Renders one stack into `outDir` (default out/<stack>). */
+export async function render(stack: string, outDir?: string): Promise<RenderResult> {
+    const file = readStackFile(PROJECT_DIR, stack);
+    const evaluation = await evaluate({
+        project: file.project,
+        stack,
+        config: file.config,
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        load: () => require(join(PROJECT_DIR, "index.ts")),
+    });
+    const dir = outDir ?? join(PROJECT_DIR, "out", stack);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "resources.json"), resourcesJson(evaluation.resources));
+    writeFileSync(join(dir, "manifests.yaml"), manifestsYaml(evaluation.resources));
+    writeFileSync(join(dir, "summary.txt"), summaryText(stack, evaluation.resources, evaluation.outputs));
+    return { dir, resources: evaluation.resources.length };
+}
+
+function parseArgs(argv: string[]): { stack: string; out?: string } {
+    const args = [...argv];
+    let out: string | undefined;
+    const outAt = args.indexOf("--out");
+    if (outAt >= 0) {
+        out = args[outAt + 1];
+        args.splice(outAt, 2);
+    }
+    if (args.length !== 1 || out === "") {
+        console.error("usage: npm run render -- <stack> [--out <dir>]   (reads Pulumi.<stack>.yaml)");
+        process.exit(2);
+    }
+    return { stack: args[0], out: out === undefined ? undefined : resolve(out) };
+}
+
+async function main(): Promise<void> {
+    const { stack, out } = parseArgs(process.argv.slice(2));
+    // A failed apply inside the program surfaces as a rejected promise the runtime does not await.
+    process.on("unhandledRejection", (err) => fail(err));
+    try {
+        const result = await render(stack, out);
+        console.log(`rendered ${stack}: ${result.resources} resources -> ${result.dir}`);
+    } catch (err) {
+        fail(err);
+    }
+}
+
+function fail(err: unknown): never {
+    const problems = (err as { problems?: unknown }).problems;
+    if (Array.isArray(problems)) {
+        console.error((err as Error).message);
+    } else {
+        console.error(`render failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+    process.exit(1);
+}
+
+if (require.main === module) {
+    void main();
+}

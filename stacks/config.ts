@@ -1,0 +1,305 @@
+/**
+ * Reads the `platform:` config namespace ONCE, validates it with the zod schema, applies the
+ * profile defaults and returns a frozen, typed `PlatformConfig`. Invalid config throws a
+ * `ConfigError` (a `pulumi.RunError`, so `pulumi up` prints the list without a stack trace)
+ * before any resource exists.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { closest, distance } from "fastest-levenshtein";
+import { z } from "zod";
+import { PROFILE_DEFAULTS, Profile, ProfileDefaults } from "./profiles";
+import { ParsedPlatformConfig, platformSchema, SECRET_REQUIRED, secretContext } from "./schema";
+
+/** The config namespace: the Pulumi project name. */
+export const NAMESPACE = "platform";
+
+type Parsed = ParsedPlatformConfig;
+type ParsedK3s = NonNullable<Parsed["cluster"]["k3s"]>;
+
+/** One k3s node as configured. */
+export type NodeConfig = ParsedK3s["servers"][number];
+
+/** k3s settings with profile defaults resolved. */
+export interface K3sConfig extends Omit<ParsedK3s, "etcdSnapshots"> {
+    readonly etcdSnapshots: {
+        readonly schedule: string;
+        readonly retention: number;
+        readonly s3?: NonNullable<ParsedK3s["etcdSnapshots"]["s3"]>;
+    };
+}
+
+export type ExistingClusterConfig = NonNullable<Parsed["cluster"]["existing"]>;
+
+export type ClusterConfig =
+    | { readonly mode: "k3s"; readonly k3s: K3sConfig }
+    | { readonly mode: "existing"; readonly existing: ExistingClusterConfig };
+
+export type NamespaceConfig = Parsed["namespaces"][number];
+
+/** The whole platform configuration, validated, with profile defaults applied. */
+export interface PlatformConfig {
+    readonly profile: Profile;
+    readonly domain: string;
+    /** Profile defaults (replicas, HA, protection) every component sizes itself from. */
+    readonly defaults: ProfileDefaults;
+    readonly cluster: ClusterConfig;
+    readonly namespaces: readonly NamespaceConfig[];
+}
+
+/** Config as Pulumi hands it to a program: string values per full key, and which keys are secret. */
+export interface RawConfig {
+    /** `platform:cluster` -> JSON text or plain string, exactly as in PULUMI_CONFIG. */
+    readonly values: Readonly<Record<string, string>>;
+    /** Full keys Pulumi marks secret (a nested `secure:` value marks its whole top-level key). */
+    readonly secretKeys: ReadonlySet<string>;
+}
+
+/** Invalid stack configuration; `problems` holds one line per problem, each naming its key. */
+export class ConfigError extends pulumi.RunError {
+    constructor(public readonly problems: readonly string[]) {
+        super(
+            `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Reads the running program's config (the CLI's PULUMI_CONFIG, or mocks' setAllConfig). */
+export function readPulumiConfig(): RawConfig {
+    // isConfigSecret is the SDK's own (internal) answer to "was this key set with --secret";
+    // there is no public equivalent that does not also log a warning for every secret read.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
+    const values = pulumi.runtime.allConfig();
+    const secretKeys = new Set(Object.keys(values).filter((k) => runtimeConfig.isConfigSecret(k)));
+    return { values, secretKeys };
+}
+
+/** Validates and resolves config; throws `ConfigError` listing every problem. */
+export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
+    const input: Record<string, unknown> = {};
+    const secretTopKeys = new Set<string>();
+    for (const [fullKey, text] of Object.entries(raw.values)) {
+        const sep = fullKey.indexOf(":");
+        if (fullKey.slice(0, sep) !== NAMESPACE) {
+            continue; // other namespaces (kubernetes:, pulumi:...) belong to their providers
+        }
+        const key = fullKey.slice(sep + 1);
+        input[key] = decode(text);
+        if (raw.secretKeys.has(fullKey)) {
+            secretTopKeys.add(key);
+        }
+    }
+
+    secretContext.secretTopKeys = secretTopKeys;
+    let result: ReturnType<typeof platformSchema.safeParse>;
+    try {
+        result = platformSchema.safeParse(input, { reportInput: true });
+    } finally {
+        secretContext.secretTopKeys = new Set();
+    }
+    if (!result.success) {
+        throw new ConfigError(formatIssues(result.error.issues));
+    }
+    return deepFreeze(resolveDefaults(result.data));
+}
+
+/** Reads, validates and resolves the running stack's config. */
+export function loadPlatformConfig(): PlatformConfig {
+    return parsePlatformConfig(readPulumiConfig());
+}
+
+/** PULUMI_CONFIG carries objects, arrays, numbers and booleans as JSON text; plain strings as-is. */
+function decode(text: string): unknown {
+    try {
+        const value: unknown = JSON.parse(text);
+        return typeof value === "string" ? text : value;
+    } catch {
+        return text;
+    }
+}
+
+function resolveDefaults(parsed: Parsed): PlatformConfig {
+    const defaults = PROFILE_DEFAULTS[parsed.profile];
+    let cluster: ClusterConfig;
+    if (parsed.cluster.mode === "k3s" && parsed.cluster.k3s !== undefined) {
+        const k3s = parsed.cluster.k3s;
+        cluster = {
+            mode: "k3s",
+            k3s: {
+                ...k3s,
+                etcdSnapshots: {
+                    schedule: k3s.etcdSnapshots.schedule ?? defaults.etcdSnapshotSchedule,
+                    retention: k3s.etcdSnapshots.retention ?? defaults.etcdSnapshotRetention,
+                    ...(k3s.etcdSnapshots.s3 ? { s3: k3s.etcdSnapshots.s3 } : {}),
+                },
+            },
+        };
+    } else if (parsed.cluster.mode === "existing" && parsed.cluster.existing !== undefined) {
+        cluster = { mode: "existing", existing: parsed.cluster.existing };
+    } else {
+        // The schema's mode check makes this unreachable; keep the type narrowing honest.
+        throw new ConfigError([`${NAMESPACE}:cluster.${parsed.cluster.mode}: required when mode is '${parsed.cluster.mode}'`]);
+    }
+    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces };
+}
+
+/** `["cluster","k3s","servers",1,"host"]` -> `platform:cluster.k3s.servers[1].host`. */
+export function keyPath(path: readonly PropertyKey[]): string {
+    let out = NAMESPACE + ":";
+    path.forEach((seg, i) => {
+        if (typeof seg === "number") {
+            out += `[${seg}]`;
+        } else {
+            out += (i === 0 ? "" : ".") + String(seg);
+        }
+    });
+    return out;
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+    const lines: string[] = [];
+    for (const issue of issues) {
+        const path = issue.path as PropertyKey[];
+        // Never echo a secret field's value, nor an object or list that could hold one.
+        const got = "input" in issue && !isSecretField(path) ? show(issue.input) : "";
+        switch (issue.code) {
+            case "unrecognized_keys":
+                for (const key of issue.keys) {
+                    lines.push(`${keyPath([...path, key])}: unknown key${suggest(key, knownKeys(path))}`);
+                }
+                break;
+            case "invalid_type":
+                if (issue.input === undefined) {
+                    lines.push(`${keyPath(path)}: required key is missing (expected ${describeExpected(path, issue.expected)})`);
+                } else {
+                    lines.push(`${keyPath(path)}: expected ${describeExpected(path, issue.expected)}${got}`);
+                }
+                break;
+            case "invalid_value":
+                lines.push(`${keyPath(path)}: expected one of ${issue.values.map((v) => String(v)).join(", ")}${got}`);
+                break;
+            case "too_small":
+            case "too_big":
+                lines.push(`${keyPath(path)}: ${issue.message.replace(/^Too (small|big): /, "")}${got}`);
+                break;
+            case "custom":
+                if (issue.params?.[SECRET_REQUIRED]) {
+                    const dotted = keyPath(path).slice(NAMESPACE.length + 1);
+                    lines.push(
+                        `${keyPath(path)}: must be a secret but was given in plain text; ` +
+                            `set it with: pulumi config set --secret --path '${dotted}' < file`,
+                    );
+                } else {
+                    // A refine on a parent reports the parent's value as input: only echo primitives here.
+                    const primitive = typeof issue.input !== "object";
+                    lines.push(`${keyPath(path)}: ${issue.message}${issue.message.includes(", got ") || !primitive ? "" : got}`);
+                }
+                break;
+            default:
+                lines.push(`${keyPath(path)}: ${issue.message}${got}`);
+        }
+    }
+    return [...new Set(lines)];
+}
+
+/** `, got "x"` for a primitive input; objects and lists are only named, so no nested secret leaks. */
+function show(value: unknown): string {
+    if (Array.isArray(value)) {
+        return `, got a list of ${value.length}`;
+    }
+    if (value !== null && typeof value === "object") {
+        return ", got an object";
+    }
+    if (value === undefined) {
+        return "";
+    }
+    const text = JSON.stringify(value);
+    return `, got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
+}
+
+function suggest(key: string, candidates: readonly string[]): string {
+    if (candidates.length === 0) {
+        return "";
+    }
+    const best = closest(key, candidates as string[]);
+    const limit = Math.max(2, Math.floor(best.length / 3));
+    return distance(key.toLowerCase(), best.toLowerCase()) <= limit ? ` (did you mean '${best}'?)` : ` (known keys: ${candidates.join(", ")})`;
+}
+
+/** Walks the schema along a config path, through optional/default/pipe/array wrappers. */
+function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
+    let node: z.core.$ZodType | undefined = platformSchema;
+    for (const seg of [...path, undefined]) {
+        node = unwrap(node);
+        if (seg === undefined || node === undefined) {
+            break;
+        }
+        const def = node._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+        if (def.type === "object" && typeof seg === "string") {
+            node = def.shape?.[seg];
+        } else if (def.type === "array" && typeof seg === "number") {
+            node = def.element;
+        } else {
+            return undefined;
+        }
+    }
+    return node;
+}
+
+function unwrap(node: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+    let current = node;
+    for (;;) {
+        const def = current?._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType } | undefined;
+        if (def && (def.type === "optional" || def.type === "default" || def.type === "nullable" || def.type === "prefault")) {
+            current = def.innerType;
+        } else if (def && def.type === "pipe") {
+            current = def.in;
+        } else {
+            return current;
+        }
+    }
+}
+
+function knownKeys(path: readonly PropertyKey[]): string[] {
+    const node = schemaAt(path);
+    const def = node?._zod.def as { type: string; shape?: Record<string, unknown> } | undefined;
+    return def?.type === "object" && def.shape ? Object.keys(def.shape) : [];
+}
+
+function metaOf(path: readonly PropertyKey[]): { description?: string; secret?: boolean } | undefined {
+    // `.meta()` registers on the wrapper it is called on, so look at each layer down the chain.
+    let node = schemaAt(path.slice(0, -1));
+    const last = path[path.length - 1];
+    const def = unwrap(node)?._zod.def as { type: string; shape?: Record<string, z.core.$ZodType> } | undefined;
+    node = def?.type === "object" && typeof last === "string" ? def.shape?.[last] : undefined;
+    while (node) {
+        const meta = z.globalRegistry.get(node) as { description?: string; secret?: boolean } | undefined;
+        if (meta) {
+            return meta;
+        }
+        const inner = node._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+        node = inner.innerType ?? inner.in;
+    }
+    return undefined;
+}
+
+function isSecretField(path: readonly PropertyKey[]): boolean {
+    return metaOf(path)?.secret === true;
+}
+
+function describeExpected(path: readonly PropertyKey[], expected: string): string {
+    const description = metaOf(path)?.description;
+    return description ? `${expected}: ${description.replace(/\.$/, "")}` : expected;
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value !== null && typeof value === "object" && !pulumi.Output.isInstance(value) && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const child of Object.values(value as Record<string, unknown>)) {
+            deepFreeze(child);
+        }
+    }
+    return value;
+}

@@ -1,0 +1,57 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterK3s } from "../components/cluster/ClusterK3s";
+import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
+import type { PlatformConfig } from "./config";
+
+/** Stack outputs; the kubeconfig is a secret. */
+export interface PlatformOutputs {
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly apiEndpoint: pulumi.Output<string>;
+    readonly nodes: pulumi.Output<{ name: string; host: string; role: string }[]>;
+    readonly namespaces: pulumi.Output<string[]>;
+}
+
+/**
+ * The whole platform for one stack: the cluster, then every namespace with its Pod Security
+ * labels, then the components (each behind its own `enabled` toggle) on the cluster's provider.
+ * Components receive only their typed config slice and the outputs they consume.
+ */
+export class Platform extends pulumi.ComponentResource {
+    public readonly cluster: ClusterK3s;
+    public readonly namespaces: ReadonlyMap<string, k8s.core.v1.Namespace>;
+    public readonly outputs: PlatformOutputs;
+
+    constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:stack:Platform", name, {}, opts);
+
+        this.cluster = new ClusterK3s(
+            `${name}-cluster`,
+            { cluster: config.cluster, clusterName: name, protect: config.defaults.protectStateful },
+            { parent: this },
+        );
+        const provider = this.cluster.provider;
+        const psaVersion = podSecurityVersion(config.cluster.mode === "k3s" ? config.cluster.k3s.version : undefined);
+
+        const namespaces = new Map<string, k8s.core.v1.Namespace>();
+        for (const ns of config.namespaces) {
+            namespaces.set(
+                ns.name,
+                platformNamespace(
+                    `${name}-ns-${ns.name}`,
+                    { ...ns, podSecurityVersion: psaVersion },
+                    { parent: this, provider },
+                ),
+            );
+        }
+        this.namespaces = namespaces;
+
+        this.outputs = {
+            kubeconfig: this.cluster.kubeconfig,
+            apiEndpoint: this.cluster.apiEndpoint,
+            nodes: this.cluster.nodes,
+            namespaces: pulumi.output([...namespaces.values()].map((ns) => ns.metadata.name)),
+        };
+        this.registerOutputs({ ...this.outputs });
+    }
+}

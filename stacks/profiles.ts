@@ -1,0 +1,40 @@
+/**
+ * Per-profile defaults. A stack picks `platform:profile: dev | prod`; every value below is what the
+ * platform uses unless the stack file overrides the matching key. Components receive the resolved
+ * numbers, never the profile name, so a "prod-like" dev stack is one override away.
+ */
+export type Profile = "dev" | "prod";
+
+export interface ProfileDefaults {
+    /** Replicas for stateless platform services (ingress, webhooks, Grafana...). */
+    readonly replicas: number;
+    /** Whether HA features (PodDisruptionBudgets, anti-affinity, clustered Alertmanager) are on. */
+    readonly highAvailability: boolean;
+    /** Whether stateful resources (PVC-backed charts, the cluster itself) get `protect: true`. */
+    readonly protectStateful: boolean;
+    /** Fewest k3s servers the profile accepts (etcd quorum survives one loss at 3). */
+    readonly minServers: number;
+    /** k3s `etcd-snapshot-schedule-cron`. */
+    readonly etcdSnapshotSchedule: string;
+    /** k3s `etcd-snapshot-retention` (snapshots kept per node). */
+    readonly etcdSnapshotRetention: number;
+}
+
+export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Object.freeze({
+    dev: Object.freeze({
+        replicas: 1,
+        highAvailability: false,
+        protectStateful: false,
+        minServers: 1,
+        etcdSnapshotSchedule: "0 */12 * * *",
+        etcdSnapshotRetention: 5,
+    }),
+    prod: Object.freeze({
+        replicas: 2,
+        highAvailability: true,
+        protectStateful: true,
+        minServers: 3,
+        etcdSnapshotSchedule: "0 */6 * * *",
+        etcdSnapshotRetention: 28,
+    }),
+});

@@ -1,0 +1,272 @@
+/**
+ * The zod schema for every key under the `platform:` config namespace. Keys are written here
+ * without the namespace (`cluster` is `platform:cluster`). `stacks/config.ts` runs it once.
+ *
+ * Descriptions (`.meta({ description })`) feed the README's config reference, which a test keeps
+ * complete. Fields that must be Pulumi secrets are built with `secretString`, which also turns the
+ * value into a secret `Output` so it can never be used as plain text downstream.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+    isCidr,
+    isCron,
+    isDomain,
+    isHostOrIp,
+    isHostPort,
+    isIpAddress,
+    isK3sVersion,
+    isLabelKey,
+    isLabelValue,
+    isNamespaceName,
+    isNodeName,
+    isSha256,
+    isTaint,
+} from "./validators";
+
+/** Top-level keys whose value Pulumi marked secret for the parse under way (set by config.ts). */
+export const secretContext: { secretTopKeys: ReadonlySet<string> } = { secretTopKeys: new Set() };
+
+/** Issue parameter that tells the formatter a plain-text value was given where a secret is required. */
+export const SECRET_REQUIRED = "platform/secret-required";
+
+/**
+ * A string that must be set with `pulumi config set --secret`. Pulumi marks secrecy per top-level
+ * key (a nested `secure:` value makes the whole key secret), so the check is against `topKey`.
+ */
+function secretString(topKey: string, description: string) {
+    return z
+        .string()
+        .min(1, "expected a non-empty secret value")
+        .superRefine((_value, ctx) => {
+            if (!secretContext.secretTopKeys.has(topKey)) {
+                ctx.addIssue({ code: "custom", message: "given in plain text", params: { [SECRET_REQUIRED]: true } });
+            }
+        })
+        .transform((value) => pulumi.secret(value))
+        .meta({ description, secret: true });
+}
+
+const host = (what: string) =>
+    z.string().refine(isHostOrIp, `expected an IPv4/IPv6 address or DNS hostname (${what})`);
+
+const labels = z
+    .record(
+        z.string().refine(isLabelKey, "expected a Kubernetes label key such as 'topology.kubernetes.io/zone'"),
+        z.string().refine(isLabelValue, "expected a Kubernetes label value (<= 63 alphanumerics, '-', '_', '.')"),
+    )
+    .meta({ description: "Kubernetes labels as a map of key to value." });
+
+const nodeSchema = z.strictObject({
+    name: z
+        .string()
+        .refine(isNodeName, "expected a node name: lower-case letters, digits, '-' and '.' (DNS-1123)")
+        .meta({ description: "Kubernetes node name (k3s `node-name`)." }),
+    host: host("the address Pulumi connects to over SSH").meta({
+        description: "Address Pulumi reaches over SSH (IP or hostname).",
+    }),
+    address: z
+        .string()
+        .refine(isIpAddress, "expected the node's private IPv4/IPv6 address")
+        .optional()
+        .meta({ description: "Private IP other nodes use (k3s `node-ip`); default: the SSH host." }),
+    labels: labels.optional(),
+    taints: z
+        .array(z.string().refine(isTaint, "expected a taint 'key[=value]:NoSchedule|PreferNoSchedule|NoExecute'"))
+        .optional()
+        .meta({ description: "Node taints (k3s `node-taint`)." }),
+});
+
+const s3Schema = z.strictObject({
+    endpoint: z
+        .string()
+        .refine(isHostPort, "expected an S3 endpoint as host or host:port, without https://")
+        .default("s3.amazonaws.com")
+        .meta({ description: "S3-compatible endpoint (host[:port], no scheme)." }),
+    bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lower-case characters)")
+        .meta({ description: "Bucket that receives etcd snapshots." }),
+    region: z.string().min(1).optional().meta({ description: "Bucket region." }),
+    folder: z
+        .string()
+        .regex(/^[A-Za-z0-9._/-]+$/, "expected a folder name (letters, digits, '.', '_', '-', '/')")
+        .optional()
+        .meta({ description: "Folder (prefix) inside the bucket; default: the bucket root." }),
+    accessKey: z.string().min(1, "expected the S3 access key id").meta({ description: "S3 access key id." }),
+    secretKey: secretString("cluster", "S3 secret access key (secret)."),
+    insecure: z.boolean().default(false).meta({ description: "Use plain HTTP to the endpoint." }),
+});
+
+const k3sSchema = z.strictObject({
+    version: z
+        .string()
+        .refine(isK3sVersion, "expected a k3s release tag such as v1.36.4+k3s1")
+        .meta({ description: "Pinned k3s release; also selects the install script of that tag." }),
+    installScriptSha256: z
+        .string()
+        .refine(isSha256, "expected the lower-case hex SHA-256 of install.sh at that tag")
+        .optional()
+        .meta({ description: "If set, the downloaded install.sh must have this SHA-256." }),
+    apiEndpoint: host("the Kubernetes API endpoint")
+        .optional()
+        .meta({ description: "DNS name or IP clients use for the API (tls-san, kubeconfig); default: first server." }),
+    ssh: z.strictObject({
+        user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a Unix user name").default("root").meta({
+            description: "SSH user: root or a user with passwordless sudo.",
+        }),
+        port: z.int("expected an integer port").min(1).max(65535).default(22).meta({ description: "SSH port." }),
+        privateKey: secretString("cluster", "SSH private key (secret) authorised on every host."),
+    }),
+    servers: z
+        .array(nodeSchema)
+        .min(1, "expected at least one server")
+        .superRefine((servers, ctx) => {
+            if (servers.length % 2 === 0) {
+                ctx.addIssue({
+                    code: "custom",
+                    message: `expected an odd number of servers (1, 3, 5...) so etcd keeps quorum, got ${servers.length}`,
+                });
+            }
+        })
+        .meta({ description: "Control-plane nodes; the first one initialises the cluster. 1 or an odd number >= 3." }),
+    agents: z.array(nodeSchema).default([]).meta({ description: "Worker nodes." }),
+    disable: z
+        .array(z.enum(["servicelb", "local-storage", "metrics-server"]))
+        .default([])
+        .meta({ description: "Packaged k3s components to disable in addition to traefik (always disabled)." }),
+    clusterCidr: z.string().refine(isCidr, "expected a CIDR such as 10.42.0.0/16").optional().meta({
+        description: "Pod network CIDR (k3s `cluster-cidr`).",
+    }),
+    serviceCidr: z.string().refine(isCidr, "expected a CIDR such as 10.43.0.0/16").optional().meta({
+        description: "Service network CIDR (k3s `service-cidr`).",
+    }),
+    secretsEncryption: z.boolean().default(true).meta({ description: "Encrypt Secrets at rest in etcd." }),
+    etcdSnapshots: z
+        .strictObject({
+            schedule: z
+                .string()
+                .refine(isCron, "expected a five-field cron expression such as '0 */6 * * *'")
+                .optional()
+                .meta({ description: "Snapshot cron; default by profile (dev: every 12h, prod: every 6h)." }),
+            retention: z
+                .int("expected a whole number of snapshots")
+                .min(1)
+                .max(1000)
+                .optional()
+                .meta({ description: "Snapshots kept; default by profile (dev: 5, prod: 28)." }),
+            s3: s3Schema.optional().meta({ description: "Also upload snapshots to S3-compatible storage." }),
+        })
+        .default({}),
+    preflight: z
+        .strictObject({
+            minKernel: z
+                .string()
+                .regex(/^\d+\.\d+$/, "expected a kernel version as major.minor, e.g. 4.18")
+                .default("4.18")
+                .meta({ description: "Oldest kernel accepted on hosts." }),
+            checkPorts: z.boolean().default(false).meta({
+                description: "Fail when k3s ports (6443, 10250, 2379-2380) are taken before install.",
+            }),
+        })
+        .default({ minKernel: "4.18", checkPorts: false }),
+});
+
+const existingSchema = z.strictObject({
+    kubeconfig: secretString("cluster", "Kubeconfig of the existing cluster (secret)."),
+    context: z.string().min(1).optional().meta({ description: "Context to use; default: the current context." }),
+});
+
+const clusterSchema = z
+    .strictObject({
+        mode: z.enum(["k3s", "existing"]).meta({ description: "`k3s`: install on hosts over SSH; `existing`: use a kubeconfig." }),
+        k3s: k3sSchema.optional().meta({ description: "k3s settings (mode k3s)." }),
+        existing: existingSchema.optional().meta({ description: "Existing cluster settings (mode existing)." }),
+    })
+    .superRefine((cluster, ctx) => {
+        const other = cluster.mode === "k3s" ? "existing" : "k3s";
+        if (cluster[cluster.mode] === undefined) {
+            ctx.addIssue({ code: "custom", path: [cluster.mode], message: `required when mode is '${cluster.mode}'` });
+        }
+        if (cluster[other] !== undefined) {
+            ctx.addIssue({ code: "custom", path: [other], message: `not allowed when mode is '${cluster.mode}'` });
+        }
+    });
+
+const namespaceSchema = z
+    .strictObject({
+        name: z
+            .string()
+            .refine(isNamespaceName, "expected a namespace name (DNS-1123 label)")
+            .refine((n) => !n.startsWith("kube-") && n !== "default", "expected a name not reserved by Kubernetes")
+            .meta({ description: "Namespace name." }),
+        podSecurity: z
+            .enum(["restricted", "baseline", "privileged"])
+            .default("restricted")
+            .meta({ description: "Pod Security Admission level enforced." }),
+        reason: z.string().min(1).optional().meta({ description: "Why a level below restricted is needed (required then)." }),
+        labels: labels.optional(),
+    })
+    .superRefine((ns, ctx) => {
+        if (ns.podSecurity !== "restricted" && ns.reason === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["reason"],
+                message: `required when podSecurity is '${ns.podSecurity}': say which workload needs it`,
+            });
+        }
+    });
+
+export const platformSchema = z
+    .strictObject({
+        profile: z.enum(["dev", "prod"]).meta({ description: "Defaults profile: sizes, replicas, HA." }),
+        domain: z
+            .string()
+            .refine(isDomain, "expected a DNS domain such as dev.example.com (lower case)")
+            .meta({ description: "Base DNS domain; platform hosts are <service>.<domain>." }),
+        cluster: clusterSchema.meta({ description: "Where the platform runs." }),
+        namespaces: z
+            .array(namespaceSchema)
+            .default([])
+            .superRefine((list, ctx) => {
+                const seen = new Set<string>();
+                list.forEach((ns, i) => {
+                    if (seen.has(ns.name)) {
+                        ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate namespace '${ns.name}'` });
+                    }
+                    seen.add(ns.name);
+                });
+            })
+            .meta({ description: "Extra namespaces for workloads, created with Pod Security labels." }),
+    })
+    .superRefine((cfg, ctx) => {
+        const k3s = cfg.cluster.k3s;
+        if (cfg.cluster.mode !== "k3s" || k3s === undefined) {
+            return;
+        }
+        if (cfg.profile === "prod" && k3s.servers.length < 3) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["cluster", "k3s", "servers"],
+                message: `expected at least 3 servers for the prod profile (HA control plane), got ${k3s.servers.length}`,
+            });
+        }
+        const nodes = [...k3s.servers, ...k3s.agents];
+        const names = new Set<string>();
+        const hosts = new Set<string>();
+        nodes.forEach((node, i) => {
+            const list = i < k3s.servers.length ? "servers" : "agents";
+            const index = i < k3s.servers.length ? i : i - k3s.servers.length;
+            if (names.has(node.name)) {
+                ctx.addIssue({ code: "custom", path: ["cluster", "k3s", list, index, "name"], message: `duplicate node name '${node.name}'` });
+            }
+            if (hosts.has(node.host)) {
+                ctx.addIssue({ code: "custom", path: ["cluster", "k3s", list, index, "host"], message: `duplicate host '${node.host}'` });
+            }
+            names.add(node.name);
+            hosts.add(node.host);
+        });
+    });
+
+/** What the schema produces, before profile defaults are applied. */
+export type ParsedPlatformConfig = z.output<typeof platformSchema>;

@@ -1,0 +1,103 @@
+/**
+ * Pure string checks shared by the config schema. Each returns true when the value is acceptable;
+ * the schema attaches the "expected ..." wording so every message names what a user should write.
+ */
+import { isIP } from "node:net";
+
+/** One DNS label: lower-case letters, digits and hyphens, 1-63 characters, no leading/trailing hyphen. */
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A DNS name made of valid labels (RFC 1123), at most 253 characters. Single labels allowed. */
+export function isDnsName(value: string): boolean {
+    if (value.length === 0 || value.length > 253) {
+        return false;
+    }
+    return value.split(".").every((label) => DNS_LABEL.test(label));
+}
+
+/** A DNS domain with at least two labels and an alphabetic top-level label (`example.com`). */
+export function isDomain(value: string): boolean {
+    const labels = value.split(".");
+    return labels.length >= 2 && isDnsName(value) && /^[a-z]{2,63}$/.test(labels[labels.length - 1]);
+}
+
+/** An IPv4 or IPv6 address. */
+export function isIpAddress(value: string): boolean {
+    return isIP(value) !== 0;
+}
+
+/** An IP address or a DNS hostname: what SSH, tls-san and a kubeconfig server accept. */
+export function isHostOrIp(value: string): boolean {
+    return isIpAddress(value) || isDnsName(value);
+}
+
+/** `host` or `host:port`, as k3s expects for `etcd-s3-endpoint` (no scheme). */
+export function isHostPort(value: string): boolean {
+    const match = /^(.+?)(?::(\d{1,5}))?$/.exec(value);
+    if (!match) {
+        return false;
+    }
+    const port = match[2] === undefined ? 443 : Number(match[2]);
+    return isHostOrIp(match[1]) && port >= 1 && port <= 65535;
+}
+
+/**
+ * A k3s release tag as published on GitHub (`v1.36.4+k3s1`). The same string selects the install
+ * script (raw.githubusercontent.com/k3s-io/k3s/<tag>/install.sh) and INSTALL_K3S_VERSION.
+ */
+export function isK3sVersion(value: string): boolean {
+    return /^v1\.\d{1,3}\.\d{1,3}(-rc\d+)?\+k3s\d+$/.test(value);
+}
+
+/** A Kubernetes node name (DNS-1123 subdomain, as k3s `node-name` requires). */
+export function isNodeName(value: string): boolean {
+    return isDnsName(value);
+}
+
+/** A Kubernetes namespace name (DNS-1123 label). */
+export function isNamespaceName(value: string): boolean {
+    return DNS_LABEL.test(value);
+}
+
+/** A five-field cron expression (k3s `etcd-snapshot-schedule-cron`). */
+export function isCron(value: string): boolean {
+    const fields = value.trim().split(/\s+/);
+    return fields.length === 5 && fields.every((f) => /^[0-9*,/\-A-Za-z?]+$/.test(f));
+}
+
+/** A Kubernetes label key: optional DNS prefix, then a name of at most 63 characters. */
+export function isLabelKey(value: string): boolean {
+    const slash = value.lastIndexOf("/");
+    const prefix = slash >= 0 ? value.slice(0, slash) : undefined;
+    const name = slash >= 0 ? value.slice(slash + 1) : value;
+    if (prefix !== undefined && !isDnsName(prefix)) {
+        return false;
+    }
+    return /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(name);
+}
+
+/** A Kubernetes label value: empty, or at most 63 alphanumerics with `-_.` inside. */
+export function isLabelValue(value: string): boolean {
+    return value === "" || /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(value);
+}
+
+/** A node taint in k3s `node-taint` form: `key[=value]:Effect`. */
+export function isTaint(value: string): boolean {
+    const match = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(value);
+    return match !== null && isLabelKey(match[1]) && isLabelValue(match[2] ?? "");
+}
+
+/** An IPv4 or IPv6 CIDR block. */
+export function isCidr(value: string): boolean {
+    const [addr, bits, extra] = value.split("/");
+    if (extra !== undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) {
+        return false;
+    }
+    const family = isIP(addr);
+    return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** A lower-case hex SHA-256 digest. */
+export function isSha256(value: string): boolean {
+    return /^[a-f0-9]{64}$/.test(value);
+}
