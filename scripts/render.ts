@@ -17,9 +17,9 @@ export interface RenderResult {
     readonly resources: number;
 }
 
-/** Renders one stack into `outDir` (default out/<stack>). */
-export async function render(stack: string, outDir?: string): Promise<RenderResult> {
-    const file = readStackFile(PROJECT_DIR, stack);
+/** Renders one stack into `outDir` (default out/<stack>), from `stackFile` (default Pulumi.<stack>.yaml). */
+export async function render(stack: string, outDir?: string, stackFile?: string): Promise<RenderResult> {
+    const file = readStackFile(PROJECT_DIR, stack, stackFile);
     const evaluation = await evaluate({
         project: file.project,
         stack,
@@ -35,27 +35,36 @@ export async function render(stack: string, outDir?: string): Promise<RenderResu
     return { dir, resources: evaluation.resources.length };
 }
 
-function parseArgs(argv: string[]): { stack: string; out?: string } {
+function parseArgs(argv: string[]): { stack: string; out?: string; stackFile?: string } {
     const args = [...argv];
-    let out: string | undefined;
-    const outAt = args.indexOf("--out");
-    if (outAt >= 0) {
-        out = args[outAt + 1];
-        args.splice(outAt, 2);
-    }
-    if (args.length !== 1 || out === "") {
-        console.error("usage: npm run render -- <stack> [--out <dir>]   (reads Pulumi.<stack>.yaml)");
+    const option = (flag: string): string | undefined => {
+        const at = args.indexOf(flag);
+        if (at < 0) {
+            return undefined;
+        }
+        const value = args[at + 1];
+        args.splice(at, 2);
+        return value ?? "";
+    };
+    const out = option("--out");
+    const stackFile = option("--stack-file");
+    if (args.length !== 1 || out === "" || stackFile === "") {
+        console.error("usage: npm run render -- <stack> [--out <dir>] [--stack-file <Pulumi.<stack>.yaml>]");
         process.exit(2);
     }
-    return { stack: args[0], out: out === undefined ? undefined : resolve(out) };
+    return {
+        stack: args[0],
+        out: out === undefined ? undefined : resolve(out),
+        stackFile: stackFile === undefined ? undefined : resolve(stackFile),
+    };
 }
 
 async function main(): Promise<void> {
-    const { stack, out } = parseArgs(process.argv.slice(2));
+    const { stack, out, stackFile } = parseArgs(process.argv.slice(2));
     // A failed apply inside the program surfaces as a rejected promise the runtime does not await.
     process.on("unhandledRejection", (err) => fail(err));
     try {
-        const result = await render(stack, out);
+        const result = await render(stack, out, stackFile);
         console.log(`rendered ${stack}: ${result.resources} resources -> ${result.dir}`);
     } catch (err) {
         fail(err);

@@ -177,8 +177,18 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
                     lines.push(`${keyPath(path)}: expected ${describeExpected(path, issue.expected)}${got}`);
                 }
                 break;
-            case "invalid_value":
-                lines.push(`${keyPath(path)}: expected one of ${issue.values.map((v) => String(v)).join(", ")}${got}`);
+            case "invalid_value": {
+                const oneOf = `one of ${issue.values.map((v) => String(v)).join(", ")}`;
+                lines.push(
+                    issue.input === undefined
+                        ? `${keyPath(path)}: required key is missing (expected ${oneOf})`
+                        : `${keyPath(path)}: expected ${oneOf}${got}`,
+                );
+                break;
+            }
+            case "invalid_key":
+                // A record key failed its check; the inner issue carries our "expected ..." text.
+                lines.push(`${keyPath(path)}: ${issue.issues[0]?.message ?? issue.message}${got}`);
                 break;
             case "too_small":
             case "too_big":

@@ -115,14 +115,14 @@ const k3sSchema = z.strictObject({
         user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a Unix user name").default("root").meta({
             description: "SSH user: root or a user with passwordless sudo.",
         }),
-        port: z.int("expected an integer port").min(1).max(65535).default(22).meta({ description: "SSH port." }),
+        port: z.int("expected an integer port").min(1, "expected a port 1-65535").max(65535, "expected a port 1-65535").default(22).meta({ description: "SSH port." }),
         privateKey: secretString("cluster", "SSH private key (secret) authorised on every host."),
     }),
     servers: z
         .array(nodeSchema)
         .min(1, "expected at least one server")
         .superRefine((servers, ctx) => {
-            if (servers.length % 2 === 0) {
+            if (servers.length > 0 && servers.length % 2 === 0) {
                 ctx.addIssue({
                     code: "custom",
                     message: `expected an odd number of servers (1, 3, 5...) so etcd keeps quorum, got ${servers.length}`,
@@ -151,8 +151,8 @@ const k3sSchema = z.strictObject({
                 .meta({ description: "Snapshot cron; default by profile (dev: every 12h, prod: every 6h)." }),
             retention: z
                 .int("expected a whole number of snapshots")
-                .min(1)
-                .max(1000)
+                .min(1, "expected at least 1 snapshot")
+                .max(1000, "expected at most 1000 snapshots")
                 .optional()
                 .meta({ description: "Snapshots kept; default by profile (dev: 5, prod: 28)." }),
             s3: s3Schema.optional().meta({ description: "Also upload snapshots to S3-compatible storage." }),

@@ -20,9 +20,9 @@ export interface StackFile {
     readonly config: RawConfig;
 }
 
-export function readStackFile(projectDir: string, stack: string): StackFile {
+export function readStackFile(projectDir: string, stack: string, stackFilePath?: string): StackFile {
     const projectFile = join(projectDir, "Pulumi.yaml");
-    const stackFile = join(projectDir, `Pulumi.${stack}.yaml`);
+    const stackFile = stackFilePath ?? join(projectDir, `Pulumi.${stack}.yaml`);
     if (!existsSync(stackFile)) {
         throw new Error(`no stack file ${stackFile}; create it (see README, "Configuration")`);
     }

@@ -1,0 +1,234 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { ClusterK3s } from "../../components/cluster/ClusterK3s";
+import { installScriptUrl } from "../../components/cluster/k3sFiles";
+import { ClusterConfig, parsePlatformConfig } from "../../stacks/config";
+import { withMocks } from "../../scripts/lib/evaluate";
+import { Collector, fakeSecret, RecordedResource, SECRET } from "../../scripts/lib/mocks";
+import { allStrings, byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY } from "../harness";
+
+let collector: Collector;
+let settle: () => Promise<void>;
+
+beforeAll(async () => {
+    ({ collector, settle } = await withMocks("platform", "test"));
+});
+
+function value<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+function clusterConfig(cluster: Record<string, unknown>, profile = "dev"): ClusterConfig {
+    return parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:profile": profile, "platform:cluster": cluster })).cluster;
+}
+
+/** Builds a ClusterK3s named `name` and returns the resources it registered. */
+async function build(name: string, cluster: ClusterConfig, protect = false) {
+    const component = new ClusterK3s(name, { cluster, clusterName: name, protect });
+    const kubeconfig = await value(component.kubeconfig);
+    await settle();
+    const mine = collector.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+    return { component, kubeconfig, resources: mine };
+}
+
+function configYamlOf(install: RecordedResource): Record<string, unknown> {
+    const create = String(install.inputs.create);
+    const body = /<<'PLATFORM_EOF'\n([\s\S]*?)\nPLATFORM_EOF/.exec(create);
+    if (!body) throw new Error(`no config.yaml heredoc in ${install.name}`);
+    return parse(body[1]) as Record<string, unknown>;
+}
+
+const ssh = { user: "deploy", privateKey: secure(TEST_SSH_KEY) };
+
+describe("ClusterK3s, k3s mode, one server", () => {
+    let built: Awaited<ReturnType<typeof build>>;
+    beforeAll(async () => {
+        built = await build(
+            "one",
+            clusterConfig({ mode: "k3s", k3s: { version: "v1.36.4+k3s1", apiEndpoint: "k3s.dev.example.com", ssh, servers: [{ name: "n1", host: "192.0.2.10" }] } }),
+        );
+    });
+
+    it("creates token, preflight, install, kubeconfig read and provider", () => {
+        expect(built.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+            "command:remote:Command one-n1-install",
+            "command:remote:Command one-n1-kubeconfig",
+            "command:remote:Command one-n1-preflight",
+            "platform:cluster:ClusterK3s one",
+            "pulumi:providers:kubernetes one-provider",
+            "random:index/randomPassword:RandomPassword one-token",
+        ]);
+        for (const r of built.resources.filter((x) => x.name !== "one")) {
+            expect(r.parent).toBe("one");
+        }
+    });
+
+    it("installs the pinned version with cluster-init and the API endpoint as tls-san", () => {
+        const install = byName(built.resources, "one-n1-install");
+        expect(install.inputs.create).toContain(installScriptUrl("v1.36.4+k3s1"));
+        expect(install.inputs.create).toContain("INSTALL_K3S_VERSION='v1.36.4+k3s1'");
+        const config = configYamlOf(install);
+        expect(config["cluster-init"]).toBe(true);
+        expect(config["tls-san"]).toEqual(["k3s.dev.example.com", "192.0.2.10"]);
+        expect(config["etcd-snapshot-retention"]).toBe(5);
+        expect(install.dependsOn).toEqual(expect.arrayContaining(["one-n1-preflight", "one-token"]));
+    });
+
+    it("keeps the SSH key, token and kubeconfig secret", async () => {
+        const install = byName(built.resources, "one-n1-install");
+        expect(install.inputs.connection).toBe(SECRET);
+        expect(install.inputs.stdin).toBe(SECRET);
+        expect(byName(built.resources, "one-provider").inputs.kubeconfig).toBe(SECRET);
+        expect(byName(built.resources, "one-n1-kubeconfig").options.additionalSecretOutputs).toEqual(["stdout"]);
+        expect(await pulumi.isSecret(built.component.kubeconfig)).toBe(true);
+        const strings = allStrings(built.resources).join("\n");
+        expect(strings).not.toContain("test-ssh-key-material");
+        expect(strings).not.toContain(fakeSecret("random", "one-token"));
+    });
+
+    it("returns the kubeconfig pointed at the API endpoint, named after the cluster", async () => {
+        const doc = parse(built.kubeconfig);
+        expect(doc.clusters[0].cluster.server).toBe("https://k3s.dev.example.com:6443");
+        expect(doc["current-context"]).toBe("one");
+        expect(await value(built.component.apiEndpoint)).toBe("https://k3s.dev.example.com:6443");
+        expect(await value(built.component.nodes)).toEqual([{ name: "n1", host: "192.0.2.10", role: "server" }]);
+    });
+
+    it("does not protect anything unless asked", () => {
+        expect(built.resources.filter((r) => r.options.protect)).toEqual([]);
+    });
+});
+
+describe("ClusterK3s, k3s mode, three servers and two agents", () => {
+    let built: Awaited<ReturnType<typeof build>>;
+    const servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `203.0.113.${i}`, address: `10.0.0.${i}` }));
+    const agents = [1, 2].map((i) => ({ name: `a${i}`, host: `203.0.113.${10 + i}`, address: `10.0.1.${i}` }));
+    beforeAll(async () => {
+        built = await build(
+            "ha",
+            clusterConfig(
+                {
+                    mode: "k3s",
+                    k3s: {
+                        version: "v1.36.4+k3s1",
+                        apiEndpoint: "k3s.example.com",
+                        ssh,
+                        servers,
+                        agents,
+                        etcdSnapshots: { s3: { bucket: "etcd-snapshots", accessKey: "AKIA1", secretKey: secure(TEST_S3_SECRET) } },
+                    },
+                },
+                "prod",
+            ),
+            true,
+        );
+    });
+
+    it("runs cluster-init on the first server only and joins everything else to it", () => {
+        const configs = [...servers, ...agents].map((n) => configYamlOf(byName(built.resources, `ha-${n.name}-install`)));
+        expect(configs.map((c) => c["cluster-init"] === true)).toEqual([true, false, false, false, false]);
+        for (const c of configs.slice(1)) {
+            expect(c.server).toBe("https://10.0.0.1:6443");
+        }
+        expect(configs[0].server).toBeUndefined();
+        expect(configs.map((c) => c["node-ip"])).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.1", "10.0.1.2"]);
+    });
+
+    it("installs agents as agents and servers as servers, every one on the pinned version", () => {
+        for (const n of servers) {
+            expect(byName(built.resources, `ha-${n.name}-install`).inputs.create).toContain("INSTALL_K3S_VERSION='v1.36.4+k3s1' INSTALL_K3S_EXEC='server'");
+        }
+        for (const n of agents) {
+            expect(byName(built.resources, `ha-${n.name}-install`).inputs.create).toContain("INSTALL_K3S_VERSION='v1.36.4+k3s1' INSTALL_K3S_EXEC='agent'");
+        }
+    });
+
+    it("joins servers one at a time and agents after the last server", () => {
+        expect(byName(built.resources, "ha-s2-install").dependsOn).toContain("ha-s1-install");
+        expect(byName(built.resources, "ha-s3-install").dependsOn).toContain("ha-s2-install");
+        expect(byName(built.resources, "ha-s3-install").dependsOn).not.toContain("ha-s1-install");
+        for (const n of agents) {
+            expect(byName(built.resources, `ha-${n.name}-install`).dependsOn).toContain("ha-s3-install");
+        }
+        expect(byName(built.resources, "ha-provider").dependsOn).toEqual(
+            expect.arrayContaining([...servers, ...agents].map((n) => `ha-${n.name}-install`)),
+        );
+    });
+
+    it("covers the endpoint and every server in tls-san and configures S3 snapshots with prod defaults", () => {
+        const config = configYamlOf(byName(built.resources, "ha-s2-install"));
+        expect(config["tls-san"]).toEqual(["k3s.example.com", "203.0.113.1", "10.0.0.1", "203.0.113.2", "10.0.0.2", "203.0.113.3", "10.0.0.3"]);
+        expect(config).toMatchObject({
+            "etcd-s3": true,
+            "etcd-s3-bucket": "etcd-snapshots",
+            "etcd-s3-endpoint": "s3.amazonaws.com",
+            "etcd-snapshot-retention": 28,
+            "etcd-snapshot-schedule-cron": "0 */6 * * *",
+        });
+    });
+
+    it("protects the token and the server installs, not the agents", () => {
+        const protectedNames = built.resources.filter((r) => r.options.protect).map((r) => r.name).sort();
+        expect(protectedNames).toEqual(["ha-s1-install", "ha-s2-install", "ha-s3-install", "ha-token"]);
+    });
+
+    it("never puts the S3 secret key, SSH key or token in a command line", () => {
+        const strings = allStrings(built.resources).join("\n");
+        expect(strings).not.toContain(TEST_S3_SECRET);
+        expect(strings).not.toContain("test-ssh-key-material");
+        expect(strings).not.toContain(fakeSecret("random", "ha-token"));
+    });
+
+    it("exports every node with its role", async () => {
+        expect((await value(built.component.nodes)).map((n) => `${n.role}:${n.name}`)).toEqual([
+            "server:s1",
+            "server:s2",
+            "server:s3",
+            "agent:a1",
+            "agent:a2",
+        ]);
+    });
+
+    it("writes registry mirrors on every node, one at a time, after the given dependencies", async () => {
+        const commands = built.component.applyRegistries(
+            { mirrors: { "docker.io": { endpoints: ["https://registry.example.com"], rewrite: { "^(.*)$": "dockerhub/$1" } } } },
+            [],
+        );
+        await settle();
+        expect(commands).toHaveLength(5);
+        const recorded = collector.resources.filter((r) => r.name.endsWith("-registries") && r.name.startsWith("ha-"));
+        expect(recorded.map((r) => r.name)).toEqual(["ha-s1-registries", "ha-s2-registries", "ha-s3-registries", "ha-a1-registries", "ha-a2-registries"]);
+        expect(byName(recorded, "ha-s2-registries").dependsOn).toEqual(expect.arrayContaining(["ha-s1-registries", "ha-s2-install"]));
+        expect(byName(recorded, "ha-s1-registries").inputs.create).toContain("systemctl restart k3s\n".trim());
+        expect(byName(recorded, "ha-a1-registries").inputs.create).toContain("systemctl restart k3s-agent");
+        expect(() => built.component.applyRegistries({ mirrors: {} })).toThrow(/already configured/);
+    });
+});
+
+describe("ClusterK3s, existing mode", () => {
+    it("wraps the kubeconfig and context in one provider and exports the server URL", async () => {
+        const built = await build("ext", clusterConfig({ mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks" } }));
+        expect(built.resources.map((r) => r.type).sort()).toEqual(["platform:cluster:ClusterK3s", "pulumi:providers:kubernetes"]);
+        const provider = byName(built.resources, "ext-provider");
+        expect(provider.inputs).toMatchObject({ kubeconfig: SECRET, context: "admin@eks" });
+        expect(await pulumi.isSecret(built.component.kubeconfig)).toBe(true);
+        expect(await value(built.component.apiEndpoint)).toBe("https://eks.example.com");
+        expect(await pulumi.isSecret(built.component.apiEndpoint)).toBe(false);
+        expect(await value(built.component.nodes)).toEqual([]);
+        expect(allStrings(built.resources).join("\n")).not.toContain("test-kubeconfig-token");
+    });
+});
+
+describe("ClusterK3s re-evaluation", () => {
+    it("produces identical inputs for an unchanged config (a second up changes nothing)", async () => {
+        const config = () =>
+            clusterConfig({ mode: "k3s", k3s: { version: "v1.36.4+k3s1", ssh, servers: [{ name: "n1", host: "192.0.2.10" }], agents: [{ name: "w1", host: "192.0.2.11" }] } });
+        const a = await build("again-a", config());
+        const b = await build("again-b", config());
+        const strip = (rs: RecordedResource[], prefix: string) =>
+            JSON.stringify(rs.map((r) => ({ ...r, urn: "", name: r.name.replace(prefix, "") })), (_k, v) =>
+                typeof v === "string" ? v.split(prefix).join("X") : v,
+            );
+        expect(strip(a.resources, "again-a")).toBe(strip(b.resources, "again-b"));
+    });
+});

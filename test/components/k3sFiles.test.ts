@@ -1,0 +1,211 @@
+import { parse } from "yaml";
+import {
+    installScript,
+    installScriptUrl,
+    K3sNode,
+    K3sSettings,
+    kubeconfigServer,
+    nodeConfig,
+    preflightScript,
+    registriesYaml,
+    rewriteKubeconfig,
+    secretsYaml,
+    toYaml,
+    uninstallScript,
+} from "../../components/cluster/k3sFiles";
+import { fakeK3sKubeconfig } from "../../scripts/lib/mocks";
+
+const settings: K3sSettings = {
+    joinUrl: "https://10.0.0.1:6443",
+    tlsSans: ["k3s.example.com", "10.0.0.1"],
+    disable: ["servicelb"],
+    secretsEncryption: true,
+    etcdSnapshots: { schedule: "0 */6 * * *", retention: 28 },
+};
+const first: K3sNode = { name: "s1", host: "203.0.113.1", address: "10.0.0.1", role: "server", init: true };
+const joiner: K3sNode = { name: "s2", host: "203.0.113.2", address: "10.0.0.2", role: "server", init: false };
+const agent: K3sNode = {
+    name: "a1",
+    host: "203.0.113.9",
+    role: "agent",
+    init: false,
+    labels: { "topology.kubernetes.io/zone": "b", role: "db" },
+    taints: ["dedicated=db:NoSchedule"],
+};
+
+describe("k3s config.yaml", () => {
+    it("initialises etcd on the first server only; others join its address", () => {
+        expect(nodeConfig(first, settings)).toMatchObject({ "cluster-init": true, "node-name": "s1", "node-ip": "10.0.0.1" });
+        expect(nodeConfig(first, settings)).not.toHaveProperty("server");
+        expect(nodeConfig(joiner, settings)).toMatchObject({ server: "https://10.0.0.1:6443", "node-name": "s2" });
+        expect(nodeConfig(joiner, settings)).not.toHaveProperty("cluster-init");
+        expect(nodeConfig(agent, settings)).toMatchObject({ server: "https://10.0.0.1:6443" });
+    });
+
+    it("gives servers tls-san, traefik disabled, secrets encryption and scrapeable metrics", () => {
+        const config = nodeConfig(joiner, settings);
+        expect(config["tls-san"]).toEqual(["k3s.example.com", "10.0.0.1"]);
+        expect(config.disable).toEqual(["traefik", "servicelb"]);
+        expect(config["secrets-encryption"]).toBe(true);
+        expect(config["kube-controller-manager-arg"]).toEqual(["bind-address=0.0.0.0"]);
+        expect(config["kube-scheduler-arg"]).toEqual(["bind-address=0.0.0.0"]);
+        expect(config["etcd-expose-metrics"]).toBe(true);
+        expect(config["kube-proxy-arg"]).toEqual(["metrics-bind-address=0.0.0.0:10249"]);
+        expect(config["write-kubeconfig-mode"]).toBe("0600");
+    });
+
+    it("always disables traefik even when the list is empty", () => {
+        expect(nodeConfig(first, { ...settings, disable: [] }).disable).toEqual(["traefik"]);
+    });
+
+    it("omits secrets encryption when turned off", () => {
+        expect(nodeConfig(first, { ...settings, secretsEncryption: false })).not.toHaveProperty("secrets-encryption");
+    });
+
+    it("writes the etcd snapshot schedule, retention and S3 target (but never the S3 secret)", () => {
+        const s3 = { endpoint: "minio.internal:9000", bucket: "etcd", folder: "prod", accessKey: "AKIA1", insecure: true };
+        const config = nodeConfig(first, { ...settings, etcdSnapshots: { ...settings.etcdSnapshots, s3 } });
+        expect(config).toMatchObject({
+            "etcd-snapshot-schedule-cron": "0 */6 * * *",
+            "etcd-snapshot-retention": 28,
+            "etcd-s3": true,
+            "etcd-s3-endpoint": "minio.internal:9000",
+            "etcd-s3-bucket": "etcd",
+            "etcd-s3-folder": "prod",
+            "etcd-s3-access-key": "AKIA1",
+            "etcd-s3-insecure": true,
+        });
+        expect(config).not.toHaveProperty("etcd-s3-secret-key");
+        expect(config).not.toHaveProperty("etcd-s3-region");
+        expect(config).not.toHaveProperty("token");
+    });
+
+    it("gives agents only agent settings, with labels (sorted) and taints", () => {
+        const config = nodeConfig(agent, settings);
+        expect(Object.keys(config).sort()).toEqual(["kube-proxy-arg", "node-label", "node-name", "node-taint", "server"]);
+        expect(config["node-label"]).toEqual(["role=db", "topology.kubernetes.io/zone=b"]);
+        expect(config["node-taint"]).toEqual(["dedicated=db:NoSchedule"]);
+    });
+
+    it("serialises to YAML that k3s parses back to the same settings", () => {
+        const config = nodeConfig(joiner, settings);
+        expect(parse(toYaml(config))).toEqual(config);
+        expect(toYaml(config)).toBe(toYaml(nodeConfig(joiner, settings)));
+    });
+});
+
+describe("secret drop-in", () => {
+    it("carries the token everywhere and the S3 key on servers only", () => {
+        expect(parse(secretsYaml("tok", "s3key", "server"))).toEqual({ token: "tok", "etcd-s3-secret-key": "s3key" });
+        expect(parse(secretsYaml("tok", "s3key", "agent"))).toEqual({ token: "tok" });
+        expect(parse(secretsYaml("tok", undefined, "server"))).toEqual({ token: "tok" });
+    });
+});
+
+describe("install script", () => {
+    const script = installScript({ version: "v1.36.4+k3s1", role: "server", configYaml: "cluster-init: true\n" });
+
+    it("downloads install.sh from the pinned release tag and pins INSTALL_K3S_VERSION", () => {
+        expect(installScriptUrl("v1.36.4+k3s1")).toBe("https://raw.githubusercontent.com/k3s-io/k3s/v1.36.4+k3s1/install.sh");
+        expect(script).toContain(installScriptUrl("v1.36.4+k3s1"));
+        expect(script).toContain("INSTALL_K3S_VERSION='v1.36.4+k3s1' INSTALL_K3S_EXEC='server'");
+        expect(script).not.toMatch(/get\.k3s\.io/);
+    });
+
+    it("reads secrets from stdin into a 0600 drop-in and writes config.yaml verbatim", () => {
+        expect(script).toContain("umask 077 && cat > /etc/rancher/k3s/config.yaml.d/90-platform-secrets.yaml");
+        expect(script).toContain("tee /etc/rancher/k3s/config.yaml >/dev/null <<'PLATFORM_EOF'\ncluster-init: true\nPLATFORM_EOF");
+    });
+
+    it("waits for the API on servers and for the service on agents", () => {
+        expect(script).toContain("k3s kubectl get --raw=/readyz");
+        const agentScript = installScript({ version: "v1.36.4+k3s1", role: "agent", configYaml: "server: x\n" });
+        expect(agentScript).toContain("INSTALL_K3S_EXEC='agent'");
+        expect(agentScript).toContain("systemctl is-active --quiet k3s-agent");
+    });
+
+    it("verifies the installer checksum when one is configured", () => {
+        const sha = "a".repeat(64);
+        const pinned = installScript({ version: "v1.36.4+k3s1", role: "server", configYaml: "a: 1\n", installScriptSha256: sha });
+        expect(pinned).toContain(`echo "${sha}  $installer" | sha256sum -c --quiet -`);
+        expect(script).not.toContain("sha256sum");
+    });
+
+    it("refuses content that would end the heredoc early", () => {
+        expect(() => installScript({ version: "v1.36.4+k3s1", role: "server", configYaml: "a: 1\nPLATFORM_EOF\nrm -rf /\n" })).toThrow(
+            /heredoc marker/,
+        );
+    });
+
+    it("uninstalls with the script matching the role", () => {
+        expect(uninstallScript("server")).toContain("/usr/local/bin/k3s-uninstall.sh");
+        expect(uninstallScript("agent")).toContain("/usr/local/bin/k3s-agent-uninstall.sh");
+    });
+});
+
+describe("preflight script", () => {
+    it("checks OS, architecture, kernel, systemd, curl and sudo with messages naming the host", () => {
+        const script = preflightScript({ minKernel: "5.4", checkPorts: false, role: "server" });
+        expect(script).toContain('fail() { echo "platform preflight failed on $(hostname): $*" >&2; exit 1; }');
+        expect(script).toContain("x86_64|amd64|aarch64|arm64|armv7l|s390x");
+        expect(script).toContain('if [ "$kmajor" -lt 5 ] || { [ "$kmajor" -eq 5 ] && [ "$kminor" -lt 4 ]; }; then');
+        expect(script).toContain("systemd is required");
+        expect(script).toContain("curl is required");
+        expect(script).toContain("passwordless sudo");
+        expect(script).not.toContain("already in use");
+    });
+
+    it("checks the role's ports only when asked, and not once k3s runs", () => {
+        const server = preflightScript({ minKernel: "4.18", checkPorts: true, role: "server" });
+        expect(server).toContain("for port in 6443 10250 2379 2380; do");
+        expect(server).toContain("systemctl is-active --quiet k3s ");
+        const agentScript = preflightScript({ minKernel: "4.18", checkPorts: true, role: "agent" });
+        expect(agentScript).toContain("for port in 10250; do");
+    });
+});
+
+describe("registries.yaml", () => {
+    it("maps each upstream to its mirror endpoints and rewrites, sorted, with auth under configs", () => {
+        const text = registriesYaml({
+            mirrors: {
+                "quay.io": { endpoints: ["https://registry.example.com"], rewrite: { "^(.*)$": "quay/$1" } },
+                "docker.io": { endpoints: ["https://registry.example.com"], rewrite: { "^(.*)$": "dockerhub/$1" } },
+            },
+            configs: { "registry.example.com": { username: "robot$k3s", password: "pw" } },
+        });
+        expect(Object.keys(parse(text).mirrors)).toEqual(["docker.io", "quay.io"]);
+        expect(parse(text)).toEqual({
+            mirrors: {
+                "docker.io": { endpoint: ["https://registry.example.com"], rewrite: { "^(.*)$": "dockerhub/$1" } },
+                "quay.io": { endpoint: ["https://registry.example.com"], rewrite: { "^(.*)$": "quay/$1" } },
+            },
+            configs: { "registry.example.com": { auth: { username: "robot$k3s", password: "pw" } } },
+        });
+    });
+});
+
+describe("kubeconfig rewrite", () => {
+    it("points the k3s admin kubeconfig at the API endpoint and names it after the stack", () => {
+        const text = rewriteKubeconfig(fakeK3sKubeconfig("x"), "https://k3s.example.com:6443", "prod");
+        const doc = parse(text);
+        expect(doc.clusters[0]).toMatchObject({ name: "prod", cluster: { server: "https://k3s.example.com:6443" } });
+        expect(doc.contexts[0]).toEqual({ name: "prod", context: { cluster: "prod", user: "prod" } });
+        expect(doc["current-context"]).toBe("prod");
+        expect(doc.users[0].name).toBe("prod");
+        expect(doc.users[0].user["client-key-data"]).toBeDefined();
+        expect(kubeconfigServer(text)).toBe("https://k3s.example.com:6443");
+    });
+
+    it("fails clearly when the file is not a kubeconfig", () => {
+        expect(() => rewriteKubeconfig("", "https://x:6443", "dev")).toThrow(/is not a kubeconfig/);
+    });
+
+    it("reads the server of a named context and tolerates unreadable input", () => {
+        const two =
+            "clusters:\n- name: a\n  cluster: {server: https://a}\n- name: b\n  cluster: {server: https://b}\n" +
+            "contexts:\n- name: ca\n  context: {cluster: a}\n- name: cb\n  context: {cluster: b}\ncurrent-context: ca\n";
+        expect(kubeconfigServer(two)).toBe("https://a");
+        expect(kubeconfigServer(two, "cb")).toBe("https://b");
+        expect(kubeconfigServer("[secure value of platform:cluster]")).toBeUndefined();
+    });
+});

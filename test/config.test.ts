@@ -1,0 +1,319 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parsePlatformConfig, PlatformConfig } from "../stacks/config";
+import { k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY } from "./harness";
+
+/** Parses a stack-file style config map; returns the problems (empty when valid). */
+function problems(config: Record<string, unknown>): string[] {
+    try {
+        parsePlatformConfig(rawConfig(config));
+        return [];
+    } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return [...(err as ConfigError).problems];
+    }
+}
+
+function parse(config: Record<string, unknown>): PlatformConfig {
+    return parsePlatformConfig(rawConfig(config));
+}
+
+type Cluster = { mode: string; k3s: Record<string, unknown> & { servers: unknown[] } };
+
+/** The valid base config with the k3s block edited. */
+function withK3s(edit: (k3s: Record<string, unknown>) => void, top: Record<string, unknown> = {}): Record<string, unknown> {
+    const config = k3sStackConfig(top);
+    const cluster = structuredClone(config["platform:cluster"]) as Cluster;
+    edit(cluster.k3s);
+    config["platform:cluster"] = cluster;
+    return config;
+}
+
+const threeServers = [
+    { name: "s1", host: "10.0.0.1" },
+    { name: "s2", host: "10.0.0.2" },
+    { name: "s3", host: "10.0.0.3" },
+];
+
+describe("stack config", () => {
+    it("accepts the minimal k3s config and fills profile defaults", () => {
+        const config = parse(k3sStackConfig());
+        expect(config.profile).toBe("dev");
+        expect(config.defaults.replicas).toBe(1);
+        expect(config.cluster.mode).toBe("k3s");
+        if (config.cluster.mode !== "k3s") throw new Error("unreachable");
+        expect(config.cluster.k3s.ssh).toMatchObject({ user: "ubuntu", port: 22 });
+        expect(config.cluster.k3s.etcdSnapshots).toEqual({ schedule: "0 */12 * * *", retention: 5 });
+        expect(config.cluster.k3s.agents).toEqual([]);
+        expect(Object.isFrozen(config.cluster.k3s.servers)).toBe(true);
+    });
+
+    it("applies prod defaults and lets the stack override them", () => {
+        const prod = parse(withK3s((k) => (k.servers = threeServers), { "platform:profile": "prod" }));
+        expect(prod.defaults).toMatchObject({ replicas: 2, highAvailability: true, protectStateful: true });
+        if (prod.cluster.mode !== "k3s") throw new Error("unreachable");
+        expect(prod.cluster.k3s.etcdSnapshots).toEqual({ schedule: "0 */6 * * *", retention: 28 });
+
+        const overridden = parse(withK3s((k) => (k.etcdSnapshots = { retention: 3 })));
+        if (overridden.cluster.mode !== "k3s") throw new Error("unreachable");
+        expect(overridden.cluster.k3s.etcdSnapshots.retention).toBe(3);
+    });
+
+    it("turns secret fields into secret Outputs", async () => {
+        const config = parse(k3sStackConfig());
+        if (config.cluster.mode !== "k3s") throw new Error("unreachable");
+        const key = config.cluster.k3s.ssh.privateKey;
+        expect(pulumi.Output.isInstance(key)).toBe(true);
+        expect(await pulumi.isSecret(key)).toBe(true);
+    });
+
+    it("ignores other namespaces' keys", () => {
+        expect(problems({ ...k3sStackConfig(), "kubernetes:context": "x", "pulumi:tags": "{}" })).toEqual([]);
+    });
+
+    describe("rejects, naming the key", () => {
+        it("missing required keys", () => {
+            const config = k3sStackConfig();
+            delete config["platform:domain"];
+            expect(problems(config)).toEqual([expect.stringMatching(/^platform:domain: required key is missing \(expected string/)]);
+            expect(problems({})).toEqual(
+                expect.arrayContaining([
+                    expect.stringMatching(/^platform:profile: required key is missing/),
+                    expect.stringMatching(/^platform:cluster: required key is missing/),
+                ]),
+            );
+            expect(problems(withK3s((k) => delete k.version))).toEqual([
+                expect.stringMatching(/^platform:cluster\.k3s\.version: required key is missing/),
+            ]);
+        });
+
+        it("wrong types, saying what was given", () => {
+            expect(problems(withK3s((k) => (k.ssh = { privateKey: secure(TEST_SSH_KEY), port: "22" })))).toEqual([
+                'platform:cluster.k3s.ssh.port: expected number: SSH port, got "22"',
+            ]);
+            expect(problems(withK3s((k) => (k.servers = "node-1")))).toEqual([
+                expect.stringMatching(/^platform:cluster\.k3s\.servers: expected array.*got "node-1"$/),
+            ]);
+            expect(problems({ ...k3sStackConfig(), "platform:profile": "staging" })).toEqual([
+                'platform:profile: expected one of dev, prod, got "staging"',
+            ]);
+        });
+
+        it("unknown keys, with a did-you-mean for near misses", () => {
+            expect(problems({ ...k3sStackConfig(), "platform:domian": "x.example.com" })).toEqual([
+                "platform:domian: unknown key (did you mean 'domain'?)",
+            ]);
+            expect(problems(withK3s((k) => (k.severs = [])))).toEqual([
+                "platform:cluster.k3s.severs: unknown key (did you mean 'servers'?)",
+            ]);
+            expect(problems(withK3s((k) => (k.servers = [{ name: "a", host: "10.0.0.1", adress: "10.0.0.1" }])))).toEqual([
+                "platform:cluster.k3s.servers[0].adress: unknown key (did you mean 'address'?)",
+            ]);
+            const far = problems({ ...k3sStackConfig(), "platform:grafanaAdmin": "x" });
+            expect(far).toEqual([expect.stringMatching(/^platform:grafanaAdmin: unknown key \(known keys: profile, domain, cluster, namespaces\)$/)]);
+        });
+
+        it("an even number of k3s servers (etcd quorum)", () => {
+            expect(problems(withK3s((k) => (k.servers = threeServers.slice(0, 2))))).toEqual([
+                "platform:cluster.k3s.servers: expected an odd number of servers (1, 3, 5...) so etcd keeps quorum, got 2",
+            ]);
+            expect(problems(withK3s((k) => (k.servers = [...threeServers, { name: "s4", host: "10.0.0.4" }])))).toHaveLength(1);
+            expect(problems(withK3s((k) => (k.servers = [])))).toEqual([
+                expect.stringMatching(/^platform:cluster\.k3s\.servers: expected at least one server/),
+            ]);
+            expect(problems(withK3s((k) => (k.servers = threeServers)))).toEqual([]);
+        });
+
+        it("fewer than 3 servers on the prod profile", () => {
+            expect(problems({ ...k3sStackConfig(), "platform:profile": "prod" })).toEqual([
+                "platform:cluster.k3s.servers: expected at least 3 servers for the prod profile (HA control plane), got 1",
+            ]);
+        });
+
+        it.each([["1.33.5+k3s1"], ["v1.33.5"], ["v1.33+k3s1"], ["v1.33.5-k3s1"], ["latest"], ["stable"]])(
+            "malformed k3s version %s",
+            (version) => {
+                expect(problems(withK3s((k) => (k.version = version)))).toEqual([
+                    `platform:cluster.k3s.version: expected a k3s release tag such as v1.36.4+k3s1, got "${version}"`,
+                ]);
+            },
+        );
+
+        it("accepts k3s release and rc tags", () => {
+            expect(problems(withK3s((k) => (k.version = "v1.36.4+k3s1")))).toEqual([]);
+            expect(problems(withK3s((k) => (k.version = "v1.36.0-rc1+k3s2")))).toEqual([]);
+        });
+
+        it.each([[""], ["-bad-.example.com"], ["host name"], ["300.1.1.1.1."], ["https://10.0.0.1"]])("malformed host %j", (host) => {
+            const found = problems(withK3s((k) => (k.servers = [{ name: "node-1", host }])));
+            expect(found).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.host: expected an IPv4\/IPv6 address or DNS hostname/)]);
+        });
+
+        it("accepts IPv4, IPv6 and hostnames for hosts", () => {
+            for (const host of ["10.1.2.3", "2001:db8::10", "node-1.example.com", "node1"]) {
+                expect(problems(withK3s((k) => (k.servers = [{ name: "node-1", host }])))).toEqual([]);
+            }
+        });
+
+        it("malformed node addresses, API endpoint, domains and CIDRs", () => {
+            expect(problems(withK3s((k) => (k.servers = [{ name: "n", host: "10.0.0.1", address: "node.internal" }])))).toEqual([
+                expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.address: expected the node's private IPv4\/IPv6 address/),
+            ]);
+            expect(problems(withK3s((k) => (k.apiEndpoint = "https://k3s.example.com")))).toEqual([
+                expect.stringMatching(/^platform:cluster\.k3s\.apiEndpoint: expected an IPv4\/IPv6 address or DNS hostname/),
+            ]);
+            for (const domain of ["localhost", "Example.com", "example.c0m", "-x.example.com", "example..com"]) {
+                expect(problems({ ...k3sStackConfig(), "platform:domain": domain })).toEqual([
+                    `platform:domain: expected a DNS domain such as dev.example.com (lower case), got "${domain}"`,
+                ]);
+            }
+            expect(problems(withK3s((k) => (k.clusterCidr = "10.42.0.0/33")))).toEqual([
+                expect.stringMatching(/^platform:cluster\.k3s\.clusterCidr: expected a CIDR/),
+            ]);
+        });
+
+        it("node names, labels and taints Kubernetes would refuse", () => {
+            const found = problems(
+                withK3s(
+                    (k) =>
+                        (k.servers = [
+                            { name: "Node_1", host: "10.0.0.1", labels: { "bad key!": "x" }, taints: ["dedicated=db:Sometimes"] },
+                        ]),
+                ),
+            );
+            expect(found).toEqual(
+                expect.arrayContaining([
+                    expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.name: expected a node name/),
+                    expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.labels\.bad key!: expected a Kubernetes label key/),
+                    expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.taints\[0\]: expected a taint/),
+                ]),
+            );
+        });
+
+        it("duplicate node names and hosts across servers and agents", () => {
+            const found = problems(
+                withK3s((k) => {
+                    k.agents = [
+                        { name: "node-1", host: "10.0.0.9" },
+                        { name: "agent-2", host: "192.0.2.10" },
+                    ];
+                }),
+            );
+            expect(found).toEqual([
+                "platform:cluster.k3s.agents[0].name: duplicate node name 'node-1'",
+                "platform:cluster.k3s.agents[1].host: duplicate host '192.0.2.10'",
+            ]);
+        });
+
+        it("an SSH private key given in plain text", () => {
+            const found = problems(withK3s((k) => (k.ssh = { privateKey: TEST_SSH_KEY })));
+            expect(found).toEqual([
+                "platform:cluster.k3s.ssh.privateKey: must be a secret but was given in plain text; " +
+                    "set it with: pulumi config set --secret --path 'cluster.k3s.ssh.privateKey' < file",
+            ]);
+            // The message must not echo the key itself.
+            expect(found.join("\n")).not.toContain("test-ssh-key-material");
+        });
+
+        it("an S3 secret key or a kubeconfig given in plain text", () => {
+            const s3 = { bucket: "etcd-backups", accessKey: "AKIA1", secretKey: TEST_S3_SECRET };
+            // Another secure value in the same key makes the key secret, which is all Pulumi records;
+            // with no secure value anywhere under `cluster`, every secret field there is plain text.
+            const plain = k3sStackConfig();
+            const cluster = structuredClone(plain["platform:cluster"]) as Cluster;
+            cluster.k3s.ssh = { privateKey: "plain" };
+            cluster.k3s.etcdSnapshots = { s3 };
+            plain["platform:cluster"] = cluster;
+            expect(problems(plain)).toEqual([
+                expect.stringMatching(/^platform:cluster\.k3s\.ssh\.privateKey: must be a secret/),
+                expect.stringMatching(/^platform:cluster\.k3s\.etcdSnapshots\.s3\.secretKey: must be a secret/),
+            ]);
+            const existing = { ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: TEST_KUBECONFIG } } };
+            const found = problems(existing);
+            expect(found).toEqual([expect.stringMatching(/^platform:cluster\.existing\.kubeconfig: must be a secret/)]);
+            expect(found.join("\n")).not.toContain("test-kubeconfig-token");
+        });
+
+        it("a secret value of the wrong type without echoing it", () => {
+            const found = problems(withK3s((k) => (k.ssh = { privateKey: { nested: "test-ssh-key-material" } })));
+            expect(found).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.ssh\.privateKey: expected string/)]);
+            expect(found.join("\n")).not.toContain("test-ssh-key-material");
+        });
+
+        it("mode and settings that do not match", () => {
+            expect(problems({ ...k3sStackConfig(), "platform:cluster": { mode: "existing" } })).toEqual([
+                "platform:cluster.existing: required when mode is 'existing'",
+            ]);
+            const both = withK3s(() => undefined);
+            (both["platform:cluster"] as Record<string, unknown>).existing = { kubeconfig: secure(TEST_KUBECONFIG) };
+            expect(problems(both)).toEqual(["platform:cluster.existing: not allowed when mode is 'k3s'"]);
+        });
+
+        it("malformed etcd snapshot settings", () => {
+            const found = problems(
+                withK3s(
+                    (k) =>
+                        (k.etcdSnapshots = {
+                            schedule: "every day",
+                            retention: 0,
+                            s3: { endpoint: "https://s3.example.com", bucket: "B", accessKey: "a", secretKey: secure(TEST_S3_SECRET) },
+                        }),
+                ),
+            );
+            expect(found).toEqual(
+                expect.arrayContaining([
+                    expect.stringMatching(/^platform:cluster\.k3s\.etcdSnapshots\.schedule: expected a five-field cron/),
+                    expect.stringMatching(/^platform:cluster\.k3s\.etcdSnapshots\.retention: expected at least 1 snapshot, got 0$/),
+                    expect.stringMatching(/^platform:cluster\.k3s\.etcdSnapshots\.s3\.endpoint: expected an S3 endpoint as host or host:port/),
+                    expect.stringMatching(/^platform:cluster\.k3s\.etcdSnapshots\.s3\.bucket: expected an S3 bucket name/),
+                ]),
+            );
+            expect(found).toHaveLength(4);
+        });
+
+        it("namespaces that are reserved, duplicated or unprivileged without a reason", () => {
+            const found = problems({
+                ...k3sStackConfig(),
+                "platform:namespaces": [
+                    { name: "kube-system" },
+                    { name: "apps" },
+                    { name: "apps" },
+                    { name: "agents", podSecurity: "privileged" },
+                    { name: "Bad_Name" },
+                ],
+            });
+            expect(found).toEqual([
+                'platform:namespaces[0].name: expected a name not reserved by Kubernetes, got "kube-system"',
+                "platform:namespaces[3].reason: required when podSecurity is 'privileged': say which workload needs it",
+                'platform:namespaces[4].name: expected a namespace name (DNS-1123 label), got "Bad_Name"',
+                "platform:namespaces[2].name: duplicate namespace 'apps'",
+            ]);
+        });
+
+        it("lists every problem at once, in a RunError (no stack trace under pulumi up)", () => {
+            const config = withK3s((k) => {
+                k.version = "latest";
+                k.servers = threeServers.slice(0, 2);
+            }, { "platform:domain": "nodots", "platform:profile": "qa" });
+            let error: unknown;
+            try {
+                parse(config);
+            } catch (err) {
+                error = err;
+            }
+            expect(error).toBeInstanceOf(pulumi.RunError);
+            const e = error as ConfigError;
+            expect(e.problems).toHaveLength(4);
+            expect(e.message).toMatch(/^invalid stack configuration \(4 problems\):\n  - platform:/);
+        });
+    });
+
+    it("keeps the existing-cluster kubeconfig and context", async () => {
+        const config = parse({
+            ...k3sStackConfig(),
+            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks" } },
+        });
+        if (config.cluster.mode !== "existing") throw new Error("unreachable");
+        expect(config.cluster.existing.context).toBe("admin@eks");
+        expect(await pulumi.isSecret(config.cluster.existing.kubeconfig)).toBe(true);
+    });
+});

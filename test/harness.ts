@@ -1,0 +1,122 @@
+/**
+ * Test harness: the render's own mocks and collector (scripts/lib), plus helpers to evaluate
+ * index.ts with a stack file or an inline config, and to find resources and read their inputs.
+ */
+import { join } from "node:path";
+import type { RawConfig } from "../stacks/config";
+import { evaluate, Evaluation } from "../scripts/lib/evaluate";
+import type { RecordedResource } from "../scripts/lib/mocks";
+import { readStackFile, toRawConfig } from "../scripts/lib/stackfile";
+
+export const PROJECT_DIR = join(__dirname, "..");
+
+/** Loads a fresh copy of index.ts, as `pulumi up` would, so one test file can evaluate it twice. */
+function loadIndex(): unknown {
+    let mod: unknown;
+    jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        mod = require("../index");
+    });
+    return mod;
+}
+
+/** Evaluates index.ts with Pulumi.<stack>.yaml, exactly as the render does. */
+export async function evaluateStack(stack: string): Promise<Evaluation> {
+    const file = readStackFile(PROJECT_DIR, stack);
+    return evaluate({ project: file.project, stack, config: file.config, load: loadIndex });
+}
+
+/**
+ * Evaluates index.ts with inline config. `config` is the stack file's `config:` map (keys with or
+ * without `platform:`); `secure` wraps a value the way `pulumi config set --secret` stores it.
+ */
+export async function evaluateConfig(config: Record<string, unknown>, stack = "test"): Promise<Evaluation> {
+    return evaluate({ project: "platform", stack, config: rawConfig(config), load: loadIndex });
+}
+
+/**
+ * Stack-file `config:` map -> what the CLI hands the program after decrypting: plaintext values,
+ * with every key that holds a `secure` value listed as secret. Tests keep the plaintext so they can
+ * prove it never leaks; the render's reader (scripts/lib/stackfile.ts) uses placeholders instead.
+ */
+export function rawConfig(config: Record<string, unknown>): RawConfig {
+    const { secretKeys } = toRawConfig("platform", {}, config);
+    const values: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        const plain = unwrapSecure(value);
+        values[key.includes(":") ? key : `platform:${key}`] = typeof plain === "string" ? plain : JSON.stringify(plain);
+    }
+    return { values, secretKeys };
+}
+
+/** Marks a value as set with --secret (in tests the "ciphertext" is the plaintext itself). */
+export function secure(value: string): { secure: string } {
+    return { secure: value };
+}
+
+function unwrapSecure(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecure);
+    }
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (Object.keys(obj).length === 1 && typeof obj.secure === "string") {
+            return obj.secure;
+        }
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecure(v)]));
+    }
+    return value;
+}
+
+/** All resources of a type. */
+export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+/** The one resource with this name; fails the test when absent. */
+export function byName(resources: readonly RecordedResource[], name: string): RecordedResource {
+    const found = resources.find((r) => r.name === name);
+    if (!found) {
+        throw new Error(`no resource named ${name}; have: ${resources.map((r) => r.name).join(", ")}`);
+    }
+    return found;
+}
+
+/** Every string anywhere in the recorded resources and outputs (for leak checks). */
+export function allStrings(value: unknown): string[] {
+    if (typeof value === "string") {
+        return [value];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap(allStrings);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.values(value).flatMap(allStrings);
+    }
+    return [];
+}
+
+/** A valid single-server k3s config (stack-file form) tests start from and break one rule at a time. */
+export function k3sStackConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        "platform:profile": "dev",
+        "platform:domain": "dev.example.com",
+        "platform:cluster": {
+            mode: "k3s",
+            k3s: {
+                version: "v1.33.5+k3s1",
+                ssh: { user: "ubuntu", privateKey: secure(TEST_SSH_KEY) },
+                servers: [{ name: "node-1", host: "192.0.2.10" }],
+            },
+        },
+        ...overrides,
+    };
+}
+
+/** Fake secrets the tests hand in; none may ever appear outside "[secret]". */
+export const TEST_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-ssh-key-material-7f3a\n-----END OPENSSH PRIVATE KEY-----";
+export const TEST_S3_SECRET = "test-s3-secret-access-key-91c2";
+export const TEST_KUBECONFIG =
+    "apiVersion: v1\nkind: Config\nclusters:\n- name: eks\n  cluster:\n    server: https://eks.example.com\n" +
+    "contexts:\n- name: admin@eks\n  context:\n    cluster: eks\n    user: admin\ncurrent-context: admin@eks\n" +
+    "users:\n- name: admin\n  user:\n    token: test-kubeconfig-token-55d0\n";
