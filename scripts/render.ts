@@ -6,9 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { evaluate } from "./lib/evaluate";
+import { evaluate, EvaluationError } from "./lib/evaluate";
 import { manifestsYaml, resourcesJson, summaryText } from "./lib/output";
-import { readStackFile } from "./lib/stackfile";
+import { readStackFile, StackFileError } from "./lib/stackfile";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 
@@ -72,9 +72,10 @@ async function main(): Promise<void> {
 }
 
 function fail(err: unknown): never {
-    const problems = (err as { problems?: unknown }).problems;
-    if (Array.isArray(problems)) {
-        console.error((err as Error).message);
+    if (err instanceof EvaluationError && err.problems !== undefined) {
+        console.error(err.message);
+    } else if (err instanceof StackFileError) {
+        console.error(`render: ${err.message}`);
     } else {
         console.error(`render failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }

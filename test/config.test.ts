@@ -303,7 +303,7 @@ describe("stack config", () => {
             expect(error).toBeInstanceOf(pulumi.RunError);
             const e = error as ConfigError;
             expect(e.problems).toHaveLength(4);
-            expect(e.message).toMatch(/^invalid stack configuration \(4 problems\):\n  - platform:/);
+            expect(e.message).toMatch(/^invalid stack configuration \(4 problems\):\n {2}- platform:/);
         });
     });
 

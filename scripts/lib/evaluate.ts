@@ -35,6 +35,23 @@ function internals(): RuntimeInternals {
     return { runInPulumiStack: stack.runInPulumiStack, waitForRPCs: settings.waitForRPCs };
 }
 
+/** The program threw (e.g. invalid config); `resources` is what it had registered by then. */
+export class EvaluationError extends Error {
+    constructor(
+        public readonly cause: unknown,
+        public readonly resources: RecordedResource[],
+    ) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.name = "EvaluationError";
+    }
+
+    /** The config problems when the program stopped on invalid config, else undefined. */
+    get problems(): readonly string[] | undefined {
+        const problems = (this.cause as { problems?: unknown } | undefined)?.problems;
+        return Array.isArray(problems) ? (problems as string[]) : undefined;
+    }
+}
+
 /** Sets up mocks + config, runs the program, waits for every registration, returns what it made. */
 export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     const mocks = new PlatformMocks();
@@ -43,8 +60,25 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     const collector = new Collector();
     collector.attach();
     const { runInPulumiStack, waitForRPCs } = internals();
-    await runInPulumiStack(async () => opts.load());
-    await waitForRPCs();
+    // A program that throws (invalid config) must not reject the Stack's own initialisation: that
+    // promise is not awaited by anyone and would crash the process as an unhandled rejection.
+    let failure: { error: unknown } | undefined;
+    try {
+        await runInPulumiStack(async () => {
+            try {
+                return opts.load();
+            } catch (error) {
+                failure = { error };
+                return {};
+            }
+        });
+        await waitForRPCs();
+    } catch (error) {
+        failure = failure ?? { error };
+    }
+    if (failure) {
+        throw new EvaluationError(failure.error, collector.resources);
+    }
     return { resources: collector.resources, outputs: collector.stackOutputs, mocks };
 }
 

@@ -14,6 +14,14 @@ export function securePlaceholder(key: string): string {
     return `[secure value of ${key}]`;
 }
 
+/** A stack or project file is missing or malformed (a user error: no stack trace needed). */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
 export interface StackFile {
     readonly project: string;
     readonly stack: string;
@@ -24,11 +32,11 @@ export function readStackFile(projectDir: string, stack: string, stackFilePath?:
     const projectFile = join(projectDir, "Pulumi.yaml");
     const stackFile = stackFilePath ?? join(projectDir, `Pulumi.${stack}.yaml`);
     if (!existsSync(stackFile)) {
-        throw new Error(`no stack file ${stackFile}; create it (see README, "Configuration")`);
+        throw new StackFileError(`no stack file ${stackFile}; create it (see README, "Configuration")`);
     }
     const project = (parse(readFileSync(projectFile, "utf8")) ?? {}) as { name?: string; config?: Record<string, unknown> };
     if (typeof project.name !== "string") {
-        throw new Error(`${projectFile}: missing project name`);
+        throw new StackFileError(`${projectFile}: missing project name`);
     }
     const settings = (parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     return { project: project.name, stack, config: toRawConfig(project.name, project.config ?? {}, settings.config ?? {}) };

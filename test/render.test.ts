@@ -1,0 +1,125 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, parseAllDocuments } from "yaml";
+import { fakeSecret } from "../scripts/lib/mocks";
+import { PROJECT_DIR } from "./harness";
+
+/** Runs the render CLI exactly as `npm run render -- <args>` does. */
+function renderCli(...args: string[]) {
+    const result = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/render.ts", ...args], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        timeout: 120_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const FILES = ["resources.json", "manifests.yaml", "summary.txt"];
+const runs: Record<string, [string, string]> = {};
+
+beforeAll(() => {
+    for (const stack of ["dev", "prod"]) {
+        const dirs = [mkdtempSync(join(tmpdir(), `render-${stack}-a-`)), mkdtempSync(join(tmpdir(), `render-${stack}-b-`))];
+        for (const dir of dirs) {
+            const { status, stderr } = renderCli(stack, "--out", dir);
+            if (status !== 0) {
+                throw new Error(`render ${stack} failed (${status}): ${stderr}`);
+            }
+        }
+        runs[stack] = [dirs[0], dirs[1]];
+    }
+});
+
+describe.each(["dev", "prod"])("npm run render -- %s", (stack) => {
+    it("writes the three files, each of which parses", () => {
+        const dir = runs[stack][0];
+        expect(readdirSync(dir).sort()).toEqual([...FILES].sort());
+        const resources = JSON.parse(readFileSync(join(dir, "resources.json"), "utf8")) as Record<string, unknown>[];
+        expect(resources.length).toBeGreaterThan(5);
+        for (const r of resources) {
+            expect(Object.keys(r).slice(0, 5)).toEqual(["type", "name", "parent", "dependsOn", "inputs"]);
+        }
+        const docs = parseAllDocuments(readFileSync(join(dir, "manifests.yaml"), "utf8"));
+        expect(docs.length).toBeGreaterThan(0);
+        for (const doc of docs) {
+            expect(doc.errors).toEqual([]);
+            expect(doc.toJS()).toHaveProperty("kind");
+        }
+        const summary = readFileSync(join(dir, "summary.txt"), "utf8");
+        for (const section of ["component tree:", "resources by type:", "charts:", "requests (raw objects):", "dependency depth:"]) {
+            expect(summary).toContain(section);
+        }
+        expect(summary).toContain(`resources: ${resources.length}`);
+    });
+
+    it("is byte-identical when rendered twice", () => {
+        for (const file of FILES) {
+            expect(readFileSync(join(runs[stack][1], file), "utf8")).toBe(readFileSync(join(runs[stack][0], file), "utf8"));
+        }
+    });
+
+    it("shows secrets only as [secret]", () => {
+        const dir = runs[stack][0];
+        const text = FILES.map((f) => readFileSync(join(dir, f), "utf8")).join("\n");
+        const resources = JSON.parse(readFileSync(join(dir, "resources.json"), "utf8")) as { type: string; name: string }[];
+        for (const r of resources.filter((x) => x.type.startsWith("random:"))) {
+            expect(text).not.toContain(fakeSecret("random", r.name));
+        }
+        expect(text).not.toContain("client-key-data");
+        expect(text).not.toContain("[secure value of");
+        const stackFile = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) as unknown;
+        for (const ciphertext of JSON.stringify(stackFile).match(/v1:[A-Za-z0-9+/=:]+/g) ?? []) {
+            expect(text).not.toContain(ciphertext);
+        }
+        expect(text).toContain('"kubeconfig": "[secret]"');
+    });
+});
+
+describe("render with invalid config", () => {
+    it("exits 1, lists every problem by key on stderr, without a stack trace, and writes nothing", () => {
+        const dir = mkdtempSync(join(tmpdir(), "render-bad-"));
+        const stackFile = join(dir, "Pulumi.bad.yaml");
+        writeFileSync(
+            stackFile,
+            [
+                "config:",
+                "  platform:profile: prod",
+                "  platform:domain: example.com",
+                "  platform:cluster:",
+                "    mode: k3s",
+                "    k3s:",
+                "      version: latest",
+                "      ssh:",
+                "        privateKey: not-a-secret",
+                "      servers:",
+                "        - {name: s1, host: 10.0.0.1}",
+                "        - {name: s2, host: 10.0.0.2}",
+                "",
+            ].join("\n"),
+        );
+        const out = join(dir, "out");
+        const { status, stderr, stdout } = renderCli("bad", "--stack-file", stackFile, "--out", out);
+        expect(status).toBe(1);
+        expect(stdout).toBe("");
+        expect(stderr).toContain("invalid stack configuration (4 problems)");
+        expect(stderr).toContain("platform:cluster.k3s.version: expected a k3s release tag such as v1.36.4+k3s1");
+        expect(stderr).toContain("platform:cluster.k3s.ssh.privateKey: must be a secret");
+        expect(stderr).toContain("platform:cluster.k3s.servers: expected an odd number of servers");
+        expect(stderr).toContain("platform:cluster.k3s.servers: expected at least 3 servers for the prod profile");
+        expect(stderr).not.toMatch(/^\s+at /m);
+        expect(stderr).not.toContain("not-a-secret");
+        expect(existsSync(out)).toBe(false);
+    });
+
+    it("explains a missing stack file and a missing stack argument", () => {
+        const missing = renderCli("nosuchstack");
+        expect(missing.status).toBe(1);
+        expect(missing.stderr).toContain("Pulumi.nosuchstack.yaml");
+        expect(missing.stderr).not.toMatch(/^\s+at /m);
+        const usage = renderCli();
+        expect(usage.status).toBe(2);
+        expect(usage.stderr).toContain("usage: npm run render -- <stack>");
+    });
+});

@@ -1,0 +1,28 @@
+import type { Evaluation } from "../../scripts/lib/evaluate";
+import { byName, evaluateStack, ofType } from "../harness";
+import { commonStackChecks, nodeConfigOf } from "./wholeStack";
+
+let dev: Evaluation;
+beforeAll(async () => {
+    dev = await evaluateStack("dev");
+});
+
+describe("dev stack (Pulumi.dev.yaml)", () => {
+    commonStackChecks(() => dev);
+
+    it("installs a single k3s server that initialises the cluster", () => {
+        const installs = ofType(dev.resources, "command:remote:Command").filter((r) => r.name.endsWith("-install"));
+        expect(installs.map((r) => r.name)).toEqual(["dev-cluster-dev-server-1-install"]);
+        expect(nodeConfigOf(installs[0].inputs.create)).toMatchObject({ "cluster-init": true, "etcd-snapshot-retention": 5 });
+    });
+
+    it("protects nothing (dev can be torn down)", () => {
+        expect(dev.resources.filter((r) => r.options.protect)).toEqual([]);
+    });
+
+    it("creates the apps namespace as restricted", () => {
+        const ns = byName(dev.resources, "dev-ns-apps");
+        expect(ns.inputs).toMatchObject({ metadata: { name: "apps", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+        expect(dev.outputs.namespaces).toEqual(["apps"]);
+    });
+});

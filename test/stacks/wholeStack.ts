@@ -1,0 +1,79 @@
+/** Checks every stack file must pass, shared by the per-stack test files. */
+import { parse } from "yaml";
+import type { Evaluation } from "../../scripts/lib/evaluate";
+import { fakeSecret } from "../../scripts/lib/mocks";
+import { rawManifests } from "../../scripts/lib/output";
+import { allStrings, ofType } from "../harness";
+import { validateManifest } from "../k8sSchema";
+
+export function commonStackChecks(get: () => Evaluation): void {
+    it("parents every resource under the stack's Platform component", () => {
+        const { resources } = get();
+        const [stack, platform, ...rest] = resources;
+        expect(stack.type).toBe("pulumi:pulumi:Stack");
+        expect(platform.type).toBe("platform:stack:Platform");
+        expect(platform.parent).toBe(stack.name);
+        const names = new Set(resources.map((r) => r.name));
+        for (const r of rest) {
+            expect(names.has(r.parent ?? "")).toBe(true);
+        }
+    });
+
+    it("uses one Kubernetes provider for every Kubernetes object", () => {
+        const { resources } = get();
+        const providers = ofType(resources, "pulumi:providers:kubernetes");
+        expect(providers).toHaveLength(1);
+        for (const r of resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+            expect(r.options.provider).toBe(providers[0].name);
+        }
+    });
+
+    it("labels every namespace with Pod Security levels", () => {
+        const namespaces = rawManifests(get().resources).filter((m) => m.kind === "Namespace");
+        expect(namespaces.length).toBeGreaterThan(0);
+        for (const ns of namespaces) {
+            const labels = (ns.metadata as { labels: Record<string, string> }).labels;
+            expect(["restricted", "baseline", "privileged"]).toContain(labels["pod-security.kubernetes.io/enforce"]);
+            expect(labels["pod-security.kubernetes.io/warn"]).toBe("restricted");
+        }
+    });
+
+    it("creates only raw objects that pass Kubernetes schema validation", () => {
+        for (const m of rawManifests(get().resources)) {
+            expect(() => validateManifest(m)).not.toThrow();
+        }
+    });
+
+    it("exports the kubeconfig as a secret and the API endpoint in clear", () => {
+        const { outputs } = get();
+        expect(outputs.kubeconfig).toBe("[secret]");
+        expect(String(outputs.apiEndpoint)).toMatch(/^https:\/\/[a-z0-9.-]+:6443$/);
+    });
+
+    it("leaks no secret: not the token, not the kubeconfig, not a secure config value", () => {
+        const { resources, outputs } = get();
+        const text = allStrings([resources, outputs]).join("\n");
+        for (const r of ofType(resources, "random:index/randomPassword:RandomPassword")) {
+            expect(text).not.toContain(fakeSecret("random", r.name));
+        }
+        expect(text).not.toContain("client-key-data");
+        expect(text).not.toContain("[secure value of");
+    });
+
+    it("pins the k3s version in every install", () => {
+        const installs = ofType(get().resources, "command:remote:Command").filter((r) => r.name.endsWith("-install"));
+        for (const r of installs) {
+            expect(String(r.inputs.create)).toMatch(/INSTALL_K3S_VERSION='v1\.\d+\.\d+\+k3s\d+'/);
+            expect(String(r.inputs.create)).toMatch(/raw\.githubusercontent\.com\/k3s-io\/k3s\/v1\.\d+\.\d+\+k3s\d+\/install\.sh/);
+        }
+    });
+}
+
+/** The config.yaml a node install writes. */
+export function nodeConfigOf(create: unknown): Record<string, unknown> {
+    const body = /<<'PLATFORM_EOF'\n([\s\S]*?)\nPLATFORM_EOF/.exec(String(create));
+    if (!body) {
+        throw new Error("install command has no config.yaml heredoc");
+    }
+    return parse(body[1]) as Record<string, unknown>;
+}
