@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: how long the offline render's evaluation takes, not asserted anywhere.
+ *   1. the prod stack vs a trivial one-resource program under the same harness (ratio);
+ *   2. a 50-node vs a 3-node k3s cluster config (how evaluation scales with hosts).
+ * Each case runs RUNS times after one warm-up; median, min and max are printed.
+ */
+import { performance } from "node:perf_hooks";
+import { join, resolve } from "node:path";
+import * as random from "@pulumi/random";
+import type { RawConfig } from "../stacks/config";
+import { evaluate } from "./lib/evaluate";
+import { readStackFile } from "./lib/stackfile";
+
+const PROJECT_DIR = resolve(__dirname, "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+/** Re-requires index.ts (and the project's own modules) so every run evaluates the program afresh. */
+function loadIndex(): unknown {
+    for (const key of Object.keys(require.cache)) {
+        if (key.startsWith(PROJECT_DIR) && !key.includes("node_modules") && !key.includes(`${join("scripts", "")}`)) {
+            delete require.cache[key];
+        }
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(join(PROJECT_DIR, "index.ts"));
+}
+
+function trivialProgram(): unknown {
+    new random.RandomPassword("only", { length: 16 });
+    return {};
+}
+
+function clusterConfig(servers: number, agents: number): RawConfig {
+    const node = (kind: string, i: number) => ({ name: `${kind}-${i}`, host: `10.${kind === "server" ? 0 : 1}.${Math.floor(i / 250)}.${(i % 250) + 1}` });
+    const cluster = {
+        mode: "k3s",
+        k3s: {
+            version: "v1.33.5+k3s1",
+            ssh: { privateKey: "bench-key" },
+            servers: Array.from({ length: servers }, (_, i) => node("server", i)),
+            agents: Array.from({ length: agents }, (_, i) => node("agent", i)),
+        },
+    };
+    return {
+        values: { "platform:profile": "prod", "platform:domain": "bench.example.com", "platform:cluster": JSON.stringify(cluster) },
+        secretKeys: new Set(["platform:cluster"]),
+    };
+}
+
+interface Case {
+    readonly label: string;
+    readonly stack: string;
+    readonly config: RawConfig;
+    readonly load: () => unknown;
+}
+
+interface Timing {
+    readonly label: string;
+    readonly resources: number;
+    readonly median: number;
+    readonly min: number;
+    readonly max: number;
+}
+
+async function time(c: Case): Promise<Timing> {
+    const samples: number[] = [];
+    let resources = 0;
+    for (let i = 0; i <= RUNS; i++) {
+        const start = performance.now();
+        const result = await evaluate({ project: "platform", stack: c.stack, config: c.config, load: c.load });
+        const elapsed = performance.now() - start;
+        resources = result.resources.length;
+        if (i > 0) {
+            samples.push(elapsed); // run 0 warms up module loading and JIT
+        }
+    }
+    samples.sort((a, b) => a - b);
+    return { label: c.label, resources, median: samples[Math.floor(samples.length / 2)], min: samples[0], max: samples[samples.length - 1] };
+}
+
+function row(t: Timing): string {
+    return `${t.label.padEnd(34)} ${String(t.resources).padStart(9)} ${t.median.toFixed(1).padStart(10)} ${t.min.toFixed(1).padStart(8)} ${t.max.toFixed(1).padStart(8)}`;
+}
+
+async function main(): Promise<void> {
+    const prod = readStackFile(PROJECT_DIR, "prod");
+    const cases: Case[] = [
+        { label: "trivial (1 RandomPassword)", stack: "bench-trivial", config: { values: {}, secretKeys: new Set() }, load: trivialProgram },
+        { label: "prod stack (Pulumi.prod.yaml)", stack: "prod", config: prod.config, load: loadIndex },
+        { label: "k3s, 3 nodes (3 servers)", stack: "bench-3", config: clusterConfig(3, 0), load: loadIndex },
+        { label: "k3s, 50 nodes (5 servers, 45 agents)", stack: "bench-50", config: clusterConfig(5, 45), load: loadIndex },
+    ];
+    console.log(`evaluation time under mocks, ${RUNS} runs after 1 warm-up (ms)`);
+    console.log(`${"case".padEnd(34)} ${"resources".padStart(9)} ${"median".padStart(10)} ${"min".padStart(8)} ${"max".padStart(8)}`);
+    const timings: Timing[] = [];
+    for (const c of cases) {
+        const t = await time(c);
+        timings.push(t);
+        console.log(row(t));
+    }
+    const [trivial, prodT, three, fifty] = timings;
+    console.log("");
+    console.log(`prod / trivial:           ${(prodT.median / trivial.median).toFixed(1)}x`);
+    console.log(`50 nodes / 3 nodes:       ${(fifty.median / three.median).toFixed(1)}x time for ${(fifty.resources / three.resources).toFixed(1)}x resources`);
+    console.log(`per resource, 50 nodes:   ${(fifty.median / fifty.resources).toFixed(2)} ms`);
+}
+
+void main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+});
