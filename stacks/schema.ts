@@ -94,7 +94,7 @@ const s3Schema = z.strictObject({
         .optional()
         .meta({ description: "Folder (prefix) inside the bucket; default: the bucket root." }),
     accessKey: z.string().min(1, "expected the S3 access key id").meta({ description: "S3 access key id." }),
-    secretKey: secretString("cluster", "S3 secret access key (secret)."),
+    secretKey: secretString("cluster", "S3 secret access key."),
     insecure: z.boolean().default(false).meta({ description: "Use plain HTTP to the endpoint." }),
 });
 
@@ -116,8 +116,8 @@ const k3sSchema = z.strictObject({
             description: "SSH user: root or a user with passwordless sudo.",
         }),
         port: z.int("expected an integer port").min(1, "expected a port 1-65535").max(65535, "expected a port 1-65535").default(22).meta({ description: "SSH port." }),
-        privateKey: secretString("cluster", "SSH private key (secret) authorised on every host."),
-    }),
+        privateKey: secretString("cluster", "SSH private key authorised on every host."),
+    }).meta({ description: "How Pulumi reaches the hosts over SSH." }),
     servers: z
         .array(nodeSchema)
         .min(1, "expected at least one server")
@@ -157,7 +157,8 @@ const k3sSchema = z.strictObject({
                 .meta({ description: "Snapshots kept; default by profile (dev: 5, prod: 28)." }),
             s3: s3Schema.optional().meta({ description: "Also upload snapshots to S3-compatible storage." }),
         })
-        .default({}),
+        .default({})
+        .meta({ description: "Embedded etcd snapshots taken by k3s on every server." }),
     preflight: z
         .strictObject({
             minKernel: z
@@ -169,11 +170,12 @@ const k3sSchema = z.strictObject({
                 description: "Fail when k3s ports (6443, 10250, 2379-2380) are taken before install.",
             }),
         })
-        .default({ minKernel: "4.18", checkPorts: false }),
+        .default({ minKernel: "4.18", checkPorts: false })
+        .meta({ description: "Host checks run before k3s is installed." }),
 });
 
 const existingSchema = z.strictObject({
-    kubeconfig: secretString("cluster", "Kubeconfig of the existing cluster (secret)."),
+    kubeconfig: secretString("cluster", "Kubeconfig of the existing cluster."),
     context: z.string().min(1).optional().meta({ description: "Context to use; default: the current context." }),
 });
 

@@ -70,10 +70,14 @@ export function referenceMarkdown(): string {
         START,
         "| Key | Type | Required / default | Description |",
         "| --- | --- | --- | --- |",
-        ...referenceRows().map((r) => `| \`${r.key}\` | ${r.type} | ${r.required} | ${r.description.replace(/\|/g, "\\|")} |`),
+        ...referenceRows().map((r) => `| \`${r.key}\` | ${r.type} | ${r.required} | ${escapeCell(r.description)} |`),
         END,
     ];
     return lines.join("\n");
+}
+
+function escapeCell(text: string): string {
+    return text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** README text with its reference section replaced by the generated one. */

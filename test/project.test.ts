@@ -1,0 +1,104 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { referenceMarkdown, referenceRows, withReference } from "../scripts/lib/configReference";
+import { PROJECT_DIR } from "./harness";
+
+const read = (file: string) => readFileSync(join(PROJECT_DIR, file), "utf8");
+
+describe("repository layout", () => {
+    it.each(["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "components", "stacks", "charts", ".github", "tsconfig.json", "package.json", "package-lock.json", "test", ".ci/run"])(
+        "has %s",
+        (entry) => {
+            expect(existsSync(join(PROJECT_DIR, entry))).toBe(true);
+        },
+    );
+
+    it("keeps index.ts to 30 lines or fewer", () => {
+        expect(read("index.ts").trimEnd().split("\n").length).toBeLessThanOrEqual(30);
+    });
+
+    it("keeps every component file under 400 lines", () => {
+        const walk = (dir: string): string[] =>
+            readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+        for (const file of walk(join(PROJECT_DIR, "components")).filter((f) => f.endsWith(".ts"))) {
+            expect({ file, lines: readFileSync(file, "utf8").split("\n").length <= 400 }).toEqual({ file, lines: true });
+        }
+    });
+
+    it("compiles in strict mode", () => {
+        expect(JSON.parse(read("tsconfig.json")).compilerOptions.strict).toBe(true);
+    });
+});
+
+describe("dependencies", () => {
+    const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+
+    it("pins every dependency to an exact version", () => {
+        for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
+            expect(`${name}@${version}`).toMatch(/@\d+\.\d+\.\d+$/);
+        }
+    });
+
+    it("uses TypeScript 5.x and the official Pulumi packages", () => {
+        expect(pkg.devDependencies.typescript).toMatch(/^5\./);
+        for (const name of ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/random", "@pulumi/command", "zod"]) {
+            expect(pkg.dependencies[name]).toBeDefined();
+        }
+    });
+});
+
+describe("Pulumi.yaml", () => {
+    const project = parse(read("Pulumi.yaml")) as { name: string; runtime: { name: string; options: { typescript: boolean } }; config: Record<string, { type: string; description: string }> };
+    const rows = new Map(referenceRows().map((r) => [r.key, r]));
+
+    it("declares a TypeScript Node.js program named after the config namespace", () => {
+        expect(project.name).toBe("platform");
+        expect(project.runtime).toMatchObject({ name: "nodejs", options: { typescript: true } });
+    });
+
+    it("declares its scalar keys with the schema's type and a description", () => {
+        for (const [key, decl] of Object.entries(project.config)) {
+            const row = rows.get(`platform:${key}`);
+            expect(row).toBeDefined();
+            expect(decl.description.length).toBeGreaterThan(10);
+            expect(decl.type).toBe(row!.type.startsWith("`") ? "string" : row!.type);
+        }
+    });
+
+    it("documents each structured top-level key it cannot declare (project config has no object type)", () => {
+        const text = read("Pulumi.yaml");
+        for (const row of referenceRows().filter((r) => !r.key.slice("platform:".length).includes(".") && !r.key.includes("["))) {
+            const short = row.key.slice("platform:".length);
+            if (!(short in project.config)) {
+                expect(text).toContain(`#   ${row.key}`);
+            }
+        }
+    });
+});
+
+describe("README", () => {
+    const readme = read("README.md");
+
+    it("gives the two set-up commands, and .ci/run runs the test one", () => {
+        expect(readme).toContain("npm ci && npm run render -- dev");
+        expect(readme).toContain("npm ci && npm test");
+        const ci = read(".ci/run");
+        expect(ci).toMatch(/^npm ci$/m);
+        expect(ci).toMatch(/^npm test$/m);
+    });
+
+    it("carries the configuration reference generated from the schema (run `npm run docs:config`)", () => {
+        expect(withReference(readme)).toBe(readme);
+        expect(readme).toContain(referenceMarkdown());
+    });
+
+    it("documents every secret field as a secret", () => {
+        const secrets = referenceRows().filter((r) => r.description.startsWith("**Secret**"));
+        expect(secrets.map((r) => r.key)).toEqual([
+            "platform:cluster.k3s.ssh.privateKey",
+            "platform:cluster.k3s.etcdSnapshots.s3.secretKey",
+            "platform:cluster.existing.kubeconfig",
+        ]);
+    });
+});
