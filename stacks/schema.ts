@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { PROFILE_DEFAULTS } from "./profiles";
 import {
     isCidr,
     isCron,
@@ -246,11 +247,12 @@ export const platformSchema = z
         if (cfg.cluster.mode !== "k3s" || k3s === undefined) {
             return;
         }
-        if (cfg.profile === "prod" && k3s.servers.length < 3) {
+        const minServers = PROFILE_DEFAULTS[cfg.profile].minServers;
+        if (k3s.servers.length < minServers) {
             ctx.addIssue({
                 code: "custom",
                 path: ["cluster", "k3s", "servers"],
-                message: `expected at least 3 servers for the prod profile (HA control plane), got ${k3s.servers.length}`,
+                message: `expected at least ${minServers} servers for the ${cfg.profile} profile (HA control plane), got ${k3s.servers.length}`,
             });
         }
         const nodes = [...k3s.servers, ...k3s.agents];

@@ -76,6 +76,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     } catch (error) {
         failure = failure ?? { error };
     }
+    if (!failure && collector.failures.length > 0) {
+        failure = { error: new Error(`the program used what the mocks do not provide:\n  ${collector.failures.join("\n  ")}`) };
+    }
     if (failure) {
         throw new EvaluationError(failure.error, collector.resources);
     }

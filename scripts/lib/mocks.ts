@@ -88,6 +88,10 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             throw new Error(`no mock for resource type ${args.type} (${args.name}); add one to scripts/lib/mocks.ts`);
         }
         const state: Record<string, unknown> = { ...args.inputs };
+        if (pulumi.runtime.isDryRun()) {
+            // Like the engine previewing a create: computed outputs are not known yet.
+            return { id: undefined, state };
+        }
         switch (args.type) {
             case "random:index/randomPassword:RandomPassword":
             case "random:index/randomString:RandomString":
@@ -123,6 +127,8 @@ export class Collector {
     public readonly resources: RecordedResource[] = [];
     /** Stack outputs as registered, secrets redacted. */
     public stackOutputs: Record<string, unknown> = {};
+    /** Registrations and provider calls the mocks refused (missing mocks); evaluation fails on any. */
+    public readonly failures: string[] = [];
     private readonly urnToName = new Map<string, string>();
 
     /** Wraps the active (mock) monitor so every registration is recorded before the mocks answer. */
@@ -136,8 +142,21 @@ export class Collector {
         const register = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req, callback) => {
             this.record(req);
-            return register(req, callback);
+            return register(req, (err, resp) => {
+                if (err) {
+                    this.failures.push(`${req.getType()} ${req.getName()}: ${errorMessage(err)}`);
+                }
+                callback(err, resp);
+            });
         };
+        const invoke = monitor.invoke.bind(monitor);
+        monitor.invoke = (req, callback) =>
+            invoke(req, (err, resp) => {
+                if (err) {
+                    this.failures.push(`call ${req.getTok()}: ${errorMessage(err)}`);
+                }
+                callback(err, resp);
+            });
         const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
         monitor.registerResourceOutputs = (req, callback) => {
             if (req.getUrn().split("::")[2] === "pulumi:pulumi:Stack") {
@@ -205,8 +224,13 @@ interface OutputsRequestLike {
 }
 type Callback = (err: unknown, resp: unknown) => void;
 interface MonitorLike {
+    invoke(req: { getTok(): string }, callback: Callback): unknown;
     registerResource(req: RegisterRequestLike, callback: Callback): unknown;
     registerResourceOutputs(req: OutputsRequestLike, callback: Callback): unknown;
+}
+
+function errorMessage(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
 }
 
 /** The URN the mock monitor gives a resource (same rule as @pulumi/pulumi's MockMonitor). */

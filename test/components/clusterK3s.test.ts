@@ -231,4 +231,27 @@ describe("ClusterK3s re-evaluation", () => {
             );
         expect(strip(a.resources, "again-a")).toBe(strip(b.resources, "again-b"));
     });
+
+    it("re-applies only the node whose settings changed, and every server when the server set changes", async () => {
+        const k3s = (agentLabels: Record<string, string>, servers: { name: string; host: string }[]) =>
+            clusterConfig({
+                mode: "k3s",
+                k3s: { version: "v1.36.4+k3s1", ssh, servers, agents: [{ name: "w1", host: "192.0.2.11", labels: agentLabels }, { name: "w2", host: "192.0.2.12" }] },
+            });
+        const one = [{ name: "n1", host: "192.0.2.10" }];
+        const base = await build("chg-a", k3s({}, one));
+        const labelled = await build("chg-b", k3s({ disk: "ssd" }, one));
+        const creates = (b: { resources: RecordedResource[] }, prefix: string) =>
+            new Map(b.resources.filter((r) => r.name.endsWith("-install")).map((r) => [r.name.replace(prefix, ""), String(r.inputs.create)]));
+        const before = creates(base, "chg-a");
+        const after = creates(labelled, "chg-b");
+        const changed = [...before.keys()].filter((k) => before.get(k) !== after.get(k));
+        expect(changed).toEqual(["-w1-install"]);
+
+        const three = [...one, { name: "n2", host: "192.0.2.20" }, { name: "n3", host: "192.0.2.30" }];
+        const grown = creates(await build("chg-c", k3s({}, three)), "chg-c");
+        // tls-san lists every server, so adding servers re-applies (restarts) the existing one too.
+        expect(grown.get("-n1-install")).not.toBe(before.get("-n1-install"));
+        expect(grown.get("-w2-install")).toBe(before.get("-w2-install"));
+    });
 });
