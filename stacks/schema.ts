@@ -248,7 +248,7 @@ export const platformSchema = z
             return;
         }
         const minServers = PROFILE_DEFAULTS[cfg.profile].minServers;
-        if (k3s.servers.length < minServers) {
+        if (k3s.servers.length > 0 && k3s.servers.length < minServers) {
             ctx.addIssue({
                 code: "custom",
                 path: ["cluster", "k3s", "servers"],
