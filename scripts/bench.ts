@@ -35,7 +35,7 @@ function clusterConfig(servers: number, agents: number): RawConfig {
     const cluster = {
         mode: "k3s",
         k3s: {
-            version: "v1.33.5+k3s1",
+            version: "v1.36.4+k3s1",
             ssh: { privateKey: "bench-key" },
             servers: Array.from({ length: servers }, (_, i) => node("server", i)),
             agents: Array.from({ length: agents }, (_, i) => node("agent", i)),

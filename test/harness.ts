@@ -104,7 +104,7 @@ export function k3sStackConfig(overrides: Record<string, unknown> = {}): Record<
         "platform:cluster": {
             mode: "k3s",
             k3s: {
-                version: "v1.33.5+k3s1",
+                version: "v1.36.4+k3s1",
                 ssh: { user: "ubuntu", privateKey: secure(TEST_SSH_KEY) },
                 servers: [{ name: "node-1", host: "192.0.2.10" }],
             },
