@@ -1,0 +1,26 @@
+/**
+ * Every upstream chart the platform installs, pinned: the one place a version changes (and what
+ * Renovate bumps). `keys` names the committed key list (charts/keys/<keys>.json) derived from that
+ * exact version's values.yaml, which the values-key tests check every values object against.
+ */
+export interface ChartRef {
+    /** Chart name in its repository. */
+    readonly chart: string;
+    /** Exact chart version (never a range). */
+    readonly version: string;
+    /** Helm repository URL. */
+    readonly repo: string;
+    /** Key list file under charts/keys (without .json). */
+    readonly keys: string;
+}
+
+export const CHARTS = {
+    /** F5 NGINX Ingress Controller (app 5.5.4); see docs/adr/0005. */
+    nginxIngress: { chart: "nginx-ingress", version: "2.6.4", repo: "https://helm.nginx.com/stable", keys: "nginx-ingress" },
+    /** cert-manager (app v1.21.1); chart versions carry a leading v. */
+    certManager: { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io", keys: "cert-manager" },
+    /** external-dns (app 0.21.0). */
+    externalDns: { chart: "external-dns", version: "1.21.1", repo: "https://kubernetes-sigs.github.io/external-dns/", keys: "external-dns" },
+} as const satisfies Record<string, ChartRef>;
+
+export type ChartName = keyof typeof CHARTS;
