@@ -16,5 +16,8 @@ export const apiEndpoint = platform.outputs.apiEndpoint;
 export const nodes = platform.outputs.nodes;
 /** Namespaces the platform created. */
 export const namespaces = platform.outputs.namespaces;
+/** IngressClass and ClusterIssuer for your own Ingresses. */
+export const ingressClass = platform.outputs.ingressClass;
+export const clusterIssuer = platform.outputs.clusterIssuer;
 /** The profile the stack runs with. */
 export const profile = config.profile;

@@ -36,6 +36,19 @@ export type ClusterConfig =
 
 export type NamespaceConfig = Parsed["namespaces"][number];
 
+/** Ingress settings with kind and replicas resolved from the cluster mode and profile. */
+export interface IngressConfig extends Omit<Parsed["ingress"], "kind" | "replicas"> {
+    readonly kind: "deployment" | "daemonset";
+    readonly replicas: number;
+}
+
+export type TlsConfig = Parsed["tls"];
+
+/** DNS settings with the zones resolved (default: the platform domain). */
+export interface DnsConfig extends Omit<Parsed["dns"], "domainFilters"> {
+    readonly domainFilters: readonly string[];
+}
+
 /** The whole platform configuration, validated, with profile defaults applied. */
 export interface PlatformConfig {
     readonly profile: Profile;
@@ -44,6 +57,9 @@ export interface PlatformConfig {
     readonly defaults: ProfileDefaults;
     readonly cluster: ClusterConfig;
     readonly namespaces: readonly NamespaceConfig[];
+    readonly ingress: IngressConfig;
+    readonly tls: TlsConfig;
+    readonly dns: DnsConfig;
 }
 
 /** Config as Pulumi hands it to a program: string values per full key, and which keys are secret. */
@@ -142,7 +158,13 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
         // The schema's mode check makes this unreachable; keep the type narrowing honest.
         throw new ConfigError([`${NAMESPACE}:cluster.${parsed.cluster.mode}: required when mode is '${parsed.cluster.mode}'`]);
     }
-    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces };
+    const ingress: IngressConfig = {
+        ...parsed.ingress,
+        kind: parsed.ingress.kind ?? (cluster.mode === "k3s" ? "daemonset" : "deployment"),
+        replicas: parsed.ingress.replicas ?? defaults.replicas,
+    };
+    const dns: DnsConfig = { ...parsed.dns, domainFilters: parsed.dns.domainFilters ?? [parsed.domain] };
+    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: parsed.tls, dns };
 }
 
 /** `["cluster","k3s","servers",1,"host"]` -> `platform:cluster.k3s.servers[1].host`. */

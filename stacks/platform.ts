@@ -1,6 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterK3s } from "../components/cluster/ClusterK3s";
+import { CertManager } from "../components/edge/CertManager";
+import { DnsRecords } from "../components/edge/DnsRecords";
+import { IngressNginx } from "../components/edge/IngressNginx";
+import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
 import type { PlatformConfig } from "./config";
 
@@ -10,6 +14,8 @@ export interface PlatformOutputs {
     readonly apiEndpoint: pulumi.Output<string>;
     readonly nodes: pulumi.Output<{ name: string; host: string; role: string }[]>;
     readonly namespaces: pulumi.Output<string[]>;
+    readonly ingressClass: string;
+    readonly clusterIssuer: string;
 }
 
 /**
@@ -20,6 +26,11 @@ export interface PlatformOutputs {
 export class Platform extends pulumi.ComponentResource {
     public readonly cluster: ClusterK3s;
     public readonly namespaces: ReadonlyMap<string, k8s.core.v1.Namespace>;
+    public readonly ingress?: IngressNginx;
+    public readonly certManager: CertManager;
+    public readonly dns?: DnsRecords;
+    /** IngressClass + ClusterIssuer every platform Ingress is built with (components/lib/ingress). */
+    public readonly ingressTls: IngressTlsContext;
     public readonly outputs: PlatformOutputs;
 
     constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
@@ -46,11 +57,40 @@ export class Platform extends pulumi.ComponentResource {
         }
         this.namespaces = namespaces;
 
+        // Components inherit the cluster's provider through `providers`, never build their own.
+        const componentOpts = { parent: this, providers: { kubernetes: provider } };
+        const { defaults } = config;
+        if (config.ingress.enabled) {
+            this.ingress = new IngressNginx(
+                `${name}-ingress`,
+                { config: config.ingress, highAvailability: defaults.highAvailability, podSecurityVersion: psaVersion },
+                componentOpts,
+            );
+        }
+        this.certManager = new CertManager(
+            `${name}-cert-manager`,
+            {
+                config: config.tls,
+                ingressClass: config.ingress.className,
+                replicas: defaults.replicas,
+                highAvailability: defaults.highAvailability,
+                podSecurityVersion: psaVersion,
+            },
+            // HTTP-01 challenges are answered through the controller.
+            { ...componentOpts, dependsOn: this.ingress ? [this.ingress] : [] },
+        );
+        this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName };
+        if (config.dns.provider !== "none") {
+            this.dns = new DnsRecords(`${name}-dns`, { config: config.dns, ownerId: name, podSecurityVersion: psaVersion }, componentOpts);
+        }
+
         this.outputs = {
             kubeconfig: this.cluster.kubeconfig,
             apiEndpoint: this.cluster.apiEndpoint,
             nodes: this.cluster.nodes,
             namespaces: pulumi.output([...namespaces.values()].map((ns) => ns.metadata.name)),
+            ingressClass: this.ingressTls.className,
+            clusterIssuer: this.ingressTls.issuer,
         };
         this.registerOutputs({ ...this.outputs });
     }

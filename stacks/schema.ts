@@ -6,57 +6,24 @@
  * complete. Fields that must be Pulumi secrets are built with `secretString`, which also turns the
  * value into a secret `Output` so it can never be used as plain text downstream.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PROFILE_DEFAULTS } from "./profiles";
+import { dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
+import { host, labels, secretString } from "./schemaParts";
 import {
     isCidr,
     isCron,
     isDomain,
-    isHostOrIp,
     isHostPort,
     isIpAddress,
     isK3sVersion,
-    isLabelKey,
-    isLabelValue,
     isNamespaceName,
     isNodeName,
     isSha256,
     isTaint,
 } from "./validators";
 
-/** Top-level keys whose value Pulumi marked secret for the parse under way (set by config.ts). */
-export const secretContext: { secretTopKeys: ReadonlySet<string> } = { secretTopKeys: new Set() };
-
-/** Issue parameter that tells the formatter a plain-text value was given where a secret is required. */
-export const SECRET_REQUIRED = "platform/secret-required";
-
-/**
- * A string that must be set with `pulumi config set --secret`. Pulumi marks secrecy per top-level
- * key (a nested `secure:` value makes the whole key secret), so the check is against `topKey`.
- */
-function secretString(topKey: string, description: string) {
-    return z
-        .string()
-        .min(1, "expected a non-empty secret value")
-        .superRefine((_value, ctx) => {
-            if (!secretContext.secretTopKeys.has(topKey)) {
-                ctx.addIssue({ code: "custom", message: "given in plain text", params: { [SECRET_REQUIRED]: true } });
-            }
-        })
-        .transform((value) => pulumi.secret(value))
-        .meta({ description, secret: true });
-}
-
-const host = (what: string) =>
-    z.string().refine(isHostOrIp, `expected an IPv4/IPv6 address or DNS hostname (${what})`);
-
-const labels = z
-    .record(
-        z.string().refine(isLabelKey, "expected a Kubernetes label key such as 'topology.kubernetes.io/zone'"),
-        z.string().refine(isLabelValue, "expected a Kubernetes label value (<= 63 alphanumerics, '-', '_', '.')"),
-    )
-    .meta({ description: "Kubernetes labels as a map of key to value." });
+export { SECRET_REQUIRED, secretContext } from "./schemaParts";
 
 const nodeSchema = z.strictObject({
     name: z
@@ -241,8 +208,32 @@ export const platformSchema = z
                 });
             })
             .meta({ description: "Extra namespaces for workloads, created with Pod Security labels." }),
+        ingress: ingressSchema.meta({ description: "NGINX Ingress Controller (F5 nginx-ingress chart)." }),
+        tls: tlsSchema.meta({ description: "cert-manager and the ClusterIssuer every platform Ingress uses." }),
+        dns: dnsSchema.meta({ description: "external-dns and static DNS records." }),
     })
     .superRefine((cfg, ctx) => {
+        const zones = cfg.dns.domainFilters ?? [cfg.domain];
+        cfg.dns.records.forEach((record, i) => {
+            if (record.name !== "@" && !zones.some((z) => record.name === z || record.name.endsWith(`.${z}`))) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["dns", "records", i, "name"],
+                    message: `expected a fully qualified name inside ${zones.join(" or ")}, got "${record.name}"`,
+                });
+            }
+        });
+        if (cfg.tls.acme?.solver === "http01" && !cfg.ingress.enabled) {
+            ctx.addIssue({ code: "custom", path: ["tls", "acme", "solver"], message: "http01 answers through the ingress controller, which is disabled (platform:ingress.enabled)" });
+        }
+        const k3sDisabled = cfg.cluster.k3s?.disable ?? [];
+        if (cfg.cluster.mode === "k3s" && cfg.ingress.enabled && cfg.ingress.exposure === "loadBalancer" && k3sDisabled.includes("servicelb")) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["ingress", "exposure"],
+                message: "'loadBalancer' needs k3s ServiceLB, which platform:cluster.k3s.disable turns off; use 'hostPort' or re-enable servicelb",
+            });
+        }
         const k3s = cfg.cluster.k3s;
         if (cfg.cluster.mode !== "k3s" || k3s === undefined) {
             return;

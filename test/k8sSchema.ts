@@ -7,15 +7,40 @@ interface Model {
 }
 type ModelClass = new (data: unknown) => Model;
 
+/** Model packages for custom resource groups the platform creates. */
+const CRD_MODELS: Record<string, string> = {
+    "cert-manager.io": "@kubernetes-models/cert-manager",
+};
+
+/**
+ * Groups with no published model on this Node version; checked for the fields the controller
+ * requires instead. (external-dns ships no OpenAPI model package.)
+ */
+const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean> = {
+    "externaldns.k8s.io/v1alpha1/DNSEndpoint": (obj) => {
+        const endpoints = (obj.spec as { endpoints?: { dnsName?: string; recordType?: string; targets?: string[] }[] } | undefined)?.endpoints;
+        return Array.isArray(endpoints) && endpoints.length > 0 && endpoints.every((e) => !!e.dnsName && !!e.recordType && (e.targets ?? []).length > 0);
+    },
+};
+
 /** Validates one object; throws with the kind, name and schema error when invalid. */
 export function validateManifest(obj: Record<string, unknown>): void {
     const apiVersion = String(obj.apiVersion);
     const kind = String(obj.kind);
     const name = (obj.metadata as { name?: string } | undefined)?.name ?? "(unnamed)";
+    const fieldsCheck = REQUIRED_FIELDS[`${apiVersion}/${kind}`];
+    if (fieldsCheck) {
+        if (!fieldsCheck(obj)) {
+            throw new Error(`${kind}/${name} lacks fields ${apiVersion} ${kind} requires`);
+        }
+        return;
+    }
+    const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+    const base = CRD_MODELS[group] ?? "kubernetes-models";
     let module: Record<string, ModelClass>;
     try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        module = require(`kubernetes-models/${apiVersion}`) as Record<string, ModelClass>;
+        module = require(`${base}/${apiVersion}`) as Record<string, ModelClass>;
     } catch (cause) {
         throw new Error(`${kind}/${name}: no schema for apiVersion ${apiVersion}`, { cause });
     }

@@ -44,10 +44,10 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         ]);
     });
 
-    it("checks ports before install and disables servicelb as configured", () => {
+    it("checks ports before install and keeps ServiceLB for the ingress LoadBalancer", () => {
         expect(String(byName(prod.resources, "prod-cluster-prod-server-1-preflight").inputs.create)).toContain("for port in 6443 10250 2379 2380");
         const config = nodeConfigOf(byName(prod.resources, "prod-cluster-prod-server-2-install").inputs.create);
-        expect(config.disable).toEqual(["traefik", "servicelb"]);
+        expect(config.disable).toEqual(["traefik"]);
     });
 
     it("exports all six nodes", () => {

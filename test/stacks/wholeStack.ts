@@ -1,7 +1,7 @@
 /** Checks every stack file must pass, shared by the per-stack test files. */
 import { parse } from "yaml";
 import type { Evaluation } from "../../scripts/lib/evaluate";
-import { fakeSecret } from "../../scripts/lib/mocks";
+import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
 import { rawManifests } from "../../scripts/lib/output";
 import { allStrings, ofType } from "../harness";
 import { validateManifest } from "../k8sSchema";
@@ -40,7 +40,9 @@ export function commonStackChecks(get: () => Evaluation): void {
 
     it("creates only raw objects that pass Kubernetes schema validation", () => {
         for (const m of rawManifests(get().resources)) {
-            expect(() => validateManifest(m)).not.toThrow();
+            // A Secret's payload is redacted to "[secret]" as a whole; validate its shape without it.
+            const shape = m.kind === "Secret" ? { ...m, data: undefined, stringData: m.stringData === SECRET ? {} : m.stringData } : m;
+            expect(() => validateManifest(shape)).not.toThrow();
         }
     });
 

@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../../charts/versions";
+import type { TlsConfig } from "../../stacks/config";
+import { installChart } from "../lib/chart";
+import { platformNamespace } from "../lib/namespace";
+import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName } from "./certManagerValues";
+
+export interface CertManagerArgs {
+    /** The `platform:tls` slice. */
+    readonly config: TlsConfig;
+    /** IngressClass HTTP-01 challenges are answered through. */
+    readonly ingressClass: string;
+    readonly replicas: number;
+    readonly highAvailability: boolean;
+    readonly podSecurityVersion: string;
+    /** Create ServiceMonitors (Prometheus Operator CRDs present). @default false */
+    readonly serviceMonitor?: boolean;
+    /** Namespace cert-manager runs in (its cluster resource namespace). @default "cert-manager" */
+    readonly namespace?: string;
+}
+
+/**
+ * cert-manager with its CRDs, and the ClusterIssuer every platform Ingress gets its certificate
+ * from: a self-signed platform CA (dev) or Let's Encrypt staging/production over HTTP-01 or DNS-01.
+ */
+export class CertManager extends pulumi.ComponentResource {
+    /** ClusterIssuer name for `cert-manager.io/cluster-issuer` annotations. */
+    public readonly issuerName: string;
+    /** Resolves once the issuer exists; Ingresses depend on it. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:edge:CertManager", name, {}, opts);
+        const namespace = args.namespace ?? "cert-manager";
+        const dependsOn: pulumi.Resource[] = [];
+        let namespaceName: pulumi.Input<string> = namespace;
+        if (args.config.installCertManager) {
+            const ns = platformNamespace(`${name}-ns`, { name: namespace, podSecurityVersion: args.podSecurityVersion }, { parent: this });
+            namespaceName = ns.metadata.name;
+            dependsOn.push(
+                installChart(
+                    `${name}-release`,
+                    {
+                        chart: CHARTS.certManager,
+                        namespace: ns.metadata.name,
+                        values: certManagerValues({
+                            replicas: args.replicas,
+                            highAvailability: args.highAvailability,
+                            serviceMonitor: args.serviceMonitor ?? false,
+                            namespace,
+                        }),
+                    },
+                    { parent: this },
+                ),
+            );
+        }
+        const secretValue = dns01Secret(args.config);
+        if (secretValue !== undefined) {
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    `${name}-dns01`,
+                    { metadata: { name: DNS01_SECRET.name, namespace: namespaceName }, type: "Opaque", stringData: { [DNS01_SECRET.key]: secretValue } },
+                    { parent: this },
+                ),
+            );
+        }
+        // The issuer kinds only exist once the chart's CRDs are installed: wait for the release.
+        const issuers = clusterIssuers(args.config, { namespace, ingressClass: args.ingressClass }).map(
+            (manifest) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${manifest.kind.toLowerCase()}-${manifest.metadata.name}`,
+                    manifest as k8s.apiextensions.CustomResourceArgs,
+                    { parent: this, dependsOn },
+                ),
+        );
+        this.issuerName = issuerName(args.config.issuer);
+        this.ready = issuers;
+        this.registerOutputs({ issuerName: this.issuerName });
+    }
+}
+
+/** The DNS-01 credential the solver Secret carries, if the config uses one. */
+function dns01Secret(tls: TlsConfig): pulumi.Output<string> | undefined {
+    const dns01 = tls.acme?.solver === "dns01" ? tls.acme.dns01 : undefined;
+    if (dns01?.provider === "cloudflare") {
+        return dns01.cloudflare?.apiToken;
+    }
+    return dns01?.route53?.secretAccessKey;
+}

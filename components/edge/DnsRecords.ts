@@ -1,0 +1,80 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../../charts/versions";
+import type { DnsConfig } from "../../stacks/config";
+import { installChart } from "../lib/chart";
+import { platformNamespace } from "../lib/namespace";
+import { DNS_SECRET_NAME, dnsEndpoints, externalDnsValues } from "./dnsValues";
+
+export interface DnsRecordsArgs {
+    /** The `platform:dns` slice; provider must not be `none`. */
+    readonly config: DnsConfig;
+    /** TXT owner id: the stack name, so stacks sharing a zone keep apart. */
+    readonly ownerId: string;
+    readonly podSecurityVersion: string;
+    /** @default false */
+    readonly serviceMonitor?: boolean;
+    /** @default "external-dns" */
+    readonly namespace?: string;
+}
+
+/**
+ * external-dns for the configured provider (records from Ingress hosts and DNSEndpoint objects),
+ * plus the static records from config as DNSEndpoints.
+ */
+export class DnsRecords extends pulumi.ComponentResource {
+    constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:edge:DnsRecords", name, {}, opts);
+        const namespace = args.namespace ?? "external-dns";
+        const ns = platformNamespace(`${name}-ns`, { name: namespace, podSecurityVersion: args.podSecurityVersion }, { parent: this });
+        const credentials = dnsCredentials(args.config);
+        const secret = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            { metadata: { name: DNS_SECRET_NAME, namespace: ns.metadata.name }, type: "Opaque", stringData: credentials },
+            { parent: this },
+        );
+        const release = installChart(
+            `${name}-release`,
+            {
+                chart: CHARTS.externalDns,
+                namespace: ns.metadata.name,
+                values: externalDnsValues(args.config, { ownerId: args.ownerId, serviceMonitor: args.serviceMonitor ?? false }),
+            },
+            { parent: this, dependsOn: [secret] },
+        );
+        // DNSEndpoint's CRD ships with the chart: create the records after the release.
+        for (const manifest of dnsEndpoints(args.config, namespace)) {
+            new k8s.apiextensions.CustomResource(`${name}-${manifest.metadata.name}`, manifest as k8s.apiextensions.CustomResourceArgs, {
+                parent: this,
+                dependsOn: [release],
+            });
+        }
+        this.registerOutputs({});
+    }
+}
+
+/** Secret keys the chart values refer to, by provider; values are secret Outputs from config. */
+function dnsCredentials(dns: DnsConfig): Record<string, pulumi.Input<string>> {
+    switch (dns.provider) {
+        case "cloudflare":
+            return { apiToken: dns.cloudflare!.apiToken };
+        case "route53": {
+            const r53 = dns.route53!;
+            return r53.accessKeyId !== undefined && r53.secretAccessKey !== undefined
+                ? { accessKeyId: r53.accessKeyId, secretAccessKey: r53.secretAccessKey }
+                : {};
+        }
+        case "alibabacloud": {
+            const a = dns.alibabacloud!;
+            return {
+                "alibabacloud.json": pulumi
+                    .secret(a.accessKeySecret)
+                    .apply((secret) => JSON.stringify({ accessKeyId: a.accessKeyId, accessKeySecret: secret, regionId: a.region })),
+            };
+        }
+        case "rfc2136":
+            return { tsigSecret: dns.rfc2136!.tsigSecret };
+        default:
+            throw new Error(`DnsRecords: no credentials for provider '${dns.provider}'`);
+    }
+}

@@ -1,0 +1,65 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../../charts/versions";
+import type { IngressConfig } from "../../stacks/config";
+import { installChart } from "../lib/chart";
+import { platformNamespace } from "../lib/namespace";
+import { ingressValues } from "./ingressValues";
+
+export interface IngressNginxArgs {
+    /** The `platform:ingress` slice with kind and replicas resolved. */
+    readonly config: IngressConfig;
+    /** PDB and spread across nodes/zones (prod). */
+    readonly highAvailability: boolean;
+    /** Pod Security policy version for the namespace (the cluster's minor). */
+    readonly podSecurityVersion: string;
+    /** Create a ServiceMonitor for the controller's metrics. @default false */
+    readonly serviceMonitor?: boolean;
+    /** Namespace to create and install into. @default "ingress-nginx" */
+    readonly namespace?: string;
+}
+
+/**
+ * The platform's ingress controller: the maintained F5 NGINX Ingress Controller (docs/adr/0005),
+ * default IngressClass, client IPs preserved, metrics on. The namespace is `restricted` unless
+ * hostPorts are used, which Pod Security only allows at `privileged`.
+ */
+export class IngressNginx extends pulumi.ComponentResource {
+    /** IngressClass every platform Ingress uses. */
+    public readonly className: string;
+    public readonly namespace: pulumi.Output<string>;
+
+    constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:edge:IngressNginx", name, {}, opts);
+        const namespaceName = args.namespace ?? "ingress-nginx";
+        const hostPort = args.config.exposure === "hostPort";
+        const ns = platformNamespace(
+            `${name}-ns`,
+            {
+                name: namespaceName,
+                podSecurity: hostPort ? "privileged" : "restricted",
+                reason: hostPort ? "the controller binds hostPorts 80/443, which Pod Security allows only at privileged" : undefined,
+                podSecurityVersion: args.podSecurityVersion,
+            },
+            { parent: this },
+        );
+        const releaseName = "ingress";
+        installChart(
+            `${name}-release`,
+            {
+                chart: CHARTS.nginxIngress,
+                releaseName,
+                namespace: ns.metadata.name,
+                values: ingressValues({
+                    config: args.config,
+                    highAvailability: args.highAvailability,
+                    serviceMonitor: args.serviceMonitor ?? false,
+                    releaseName,
+                }),
+            },
+            { parent: this },
+        );
+        this.className = args.config.className;
+        this.namespace = ns.metadata.name;
+        this.registerOutputs({ className: this.className, namespace: this.namespace });
+    }
+}

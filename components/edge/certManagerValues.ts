@@ -1,0 +1,104 @@
+/**
+ * cert-manager chart values (v1.21.1) and the ClusterIssuers built from `platform:tls`.
+ * cert-manager's own values schema is closed, so a misspelt key would also fail `helm install`;
+ * the key-list test catches it before that.
+ */
+import type { TlsConfig } from "../../stacks/config";
+
+export const ACME_SERVERS = {
+    "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+    letsencrypt: "https://acme-v02.api.letsencrypt.org/directory",
+} as const;
+
+/** Name of the ClusterIssuer every platform Ingress uses, by issuer choice. */
+export function issuerName(issuer: TlsConfig["issuer"]): string {
+    return issuer === "selfSigned" ? "platform-ca" : issuer;
+}
+
+export function certManagerValues(args: { replicas: number; highAvailability: boolean; serviceMonitor: boolean; namespace: string }): Record<string, unknown> {
+    const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { memory: "256Mi" } });
+    return {
+        // CRDs as chart templates: Helm upgrades them with the chart; `keep` stops an uninstall
+        // from deleting every Certificate in the cluster.
+        crds: { enabled: true, keep: true },
+        global: { leaderElection: { namespace: args.namespace } },
+        replicaCount: args.replicas,
+        podDisruptionBudget: { enabled: args.highAvailability },
+        enableCertificateOwnerRef: true,
+        resources: small("10m", "64Mi"),
+        webhook: { replicaCount: args.replicas, podDisruptionBudget: { enabled: args.highAvailability }, resources: small("10m", "32Mi") },
+        cainjector: { replicaCount: args.replicas, podDisruptionBudget: { enabled: args.highAvailability }, resources: small("10m", "64Mi") },
+        startupapicheck: { resources: small("10m", "32Mi") },
+        prometheus: { enabled: true, servicemonitor: { enabled: args.serviceMonitor } },
+    };
+}
+
+/** A Kubernetes object as plain data. */
+export type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+
+/** Where the DNS-01 credentials Secret must be and what it holds (the value comes from config). */
+export interface SolverSecret {
+    readonly name: string;
+    readonly key: string;
+}
+
+export const DNS01_SECRET: SolverSecret = { name: "acme-dns01-credentials", key: "secret" };
+
+/**
+ * The ClusterIssuers for `platform:tls`: a self-signed bootstrap issuer, the platform CA
+ * certificate and its CA issuer (selfSigned), or the Let's Encrypt issuer with its solver.
+ */
+export function clusterIssuers(tls: TlsConfig, args: { namespace: string; ingressClass: string }): Manifest[] {
+    if (tls.issuer === "selfSigned") {
+        return [
+            { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "selfsigned-bootstrap" }, spec: { selfSigned: {} } },
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { name: "platform-root-ca", namespace: args.namespace },
+                spec: {
+                    isCA: true,
+                    commonName: "platform root CA",
+                    secretName: "platform-root-ca",
+                    duration: "87600h",
+                    privateKey: { algorithm: "ECDSA", size: 256 },
+                    issuerRef: { name: "selfsigned-bootstrap", kind: "ClusterIssuer", group: "cert-manager.io" },
+                },
+            },
+            { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: issuerName("selfSigned") }, spec: { ca: { secretName: "platform-root-ca" } } },
+        ];
+    }
+    const acme = tls.acme!;
+    let solver: Record<string, unknown>;
+    if (acme.solver === "http01") {
+        solver = { http01: { ingress: { ingressClassName: args.ingressClass } } };
+    } else if (acme.dns01!.provider === "cloudflare") {
+        solver = { dns01: { cloudflare: { apiTokenSecretRef: { name: DNS01_SECRET.name, key: DNS01_SECRET.key } } } };
+    } else {
+        const r53 = acme.dns01!.route53!;
+        solver = {
+            dns01: {
+                route53: {
+                    region: r53.region,
+                    ...(r53.hostedZoneId ? { hostedZoneID: r53.hostedZoneId } : {}),
+                    ...(r53.accessKeyId ? { accessKeyID: r53.accessKeyId, secretAccessKeySecretRef: { name: DNS01_SECRET.name, key: DNS01_SECRET.key } } : {}),
+                },
+            },
+        };
+    }
+    return [
+        {
+            apiVersion: "cert-manager.io/v1",
+            kind: "ClusterIssuer",
+            metadata: { name: issuerName(tls.issuer) },
+            spec: {
+                acme: {
+                    server: ACME_SERVERS[tls.issuer],
+                    email: acme.email,
+                    privateKeySecretRef: { name: `${tls.issuer}-account-key` },
+                    solvers: [solver],
+                },
+            },
+        },
+    ];
+}

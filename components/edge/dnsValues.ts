@@ -1,0 +1,105 @@
+/**
+ * external-dns chart values (1.21.1) and DNSEndpoint objects from `platform:dns`.
+ * Credentials never enter the values: they live in one Secret the pod reads through env vars or
+ * a mounted file, so values stay reviewable.
+ */
+import type { DnsConfig } from "../../stacks/config";
+import type { Manifest } from "./certManagerValues";
+
+/** The Secret holding the provider credential(s); keys depend on the provider. */
+export const DNS_SECRET_NAME = "external-dns-credentials";
+
+/** Provider names as external-dns spells them. */
+const PROVIDER_NAME = { cloudflare: "cloudflare", route53: "aws", alibabacloud: "alibabacloud", rfc2136: "rfc2136" } as const;
+
+const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: DNS_SECRET_NAME, key } } });
+
+export function externalDnsValues(dns: DnsConfig, args: { ownerId: string; serviceMonitor: boolean }): Record<string, unknown> {
+    if (dns.provider === "none") {
+        throw new Error("externalDnsValues: provider is 'none'");
+    }
+    const env: Record<string, unknown>[] = [];
+    const extraArgs: string[] = [];
+    const values: Record<string, unknown> = {};
+    switch (dns.provider) {
+        case "cloudflare":
+            env.push(fromSecret("CF_API_TOKEN", "apiToken"));
+            if (dns.cloudflare!.proxied) {
+                extraArgs.push("--cloudflare-proxied");
+            }
+            break;
+        case "route53": {
+            const r53 = dns.route53!;
+            env.push({ name: "AWS_DEFAULT_REGION", value: r53.region });
+            if (r53.accessKeyId !== undefined) {
+                env.push(fromSecret("AWS_ACCESS_KEY_ID", "accessKeyId"), fromSecret("AWS_SECRET_ACCESS_KEY", "secretAccessKey"));
+            }
+            if (r53.zoneType) {
+                extraArgs.push(`--aws-zone-type=${r53.zoneType}`);
+            }
+            if (r53.hostedZoneId) {
+                extraArgs.push(`--zone-id-filter=${r53.hostedZoneId}`);
+            }
+            break;
+        }
+        case "alibabacloud":
+            // The provider reads its credentials from a JSON file; mount it from the Secret.
+            extraArgs.push("--alibaba-cloud-config-file=/etc/external-dns/alibabacloud.json", `--alibaba-cloud-zone-type=${dns.alibabacloud!.zoneType}`);
+            values.extraVolumes = [{ name: "credentials", secret: { secretName: DNS_SECRET_NAME } }];
+            values.extraVolumeMounts = [{ name: "credentials", mountPath: "/etc/external-dns", readOnly: true }];
+            break;
+        case "rfc2136": {
+            const r = dns.rfc2136!;
+            extraArgs.push(
+                `--rfc2136-host=${r.host}`,
+                `--rfc2136-port=${r.port}`,
+                `--rfc2136-zone=${r.zone}`,
+                `--rfc2136-tsig-keyname=${r.tsigKeyName}`,
+                `--rfc2136-tsig-secret-alg=${r.tsigAlgorithm}`,
+                "--rfc2136-tsig-axfr",
+            );
+            env.push(fromSecret("EXTERNAL_DNS_RFC2136_TSIG_SECRET", "tsigSecret"));
+            break;
+        }
+    }
+    return {
+        provider: { name: PROVIDER_NAME[dns.provider] },
+        policy: dns.policy,
+        registry: "txt",
+        // Records are owned per stack: two stacks (or regions) sharing a zone never touch each other's.
+        txtOwnerId: args.ownerId,
+        domainFilters: [...dns.domainFilters],
+        sources: ["ingress", "crd"],
+        interval: dns.interval,
+        env,
+        extraArgs,
+        resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        serviceMonitor: { enabled: args.serviceMonitor },
+        ...values,
+    };
+}
+
+/** A name for a record's DNSEndpoint object (DNS-1123, stable for the same record). */
+export function endpointName(record: DnsConfig["records"][number]): string {
+    const base = `${record.type}-${record.name === "@" ? "apex" : record.name}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
+    return base.slice(0, 63).replace(/-+$/, "");
+}
+
+/** One DNSEndpoint per static record; `@` means the first zone's apex. */
+export function dnsEndpoints(dns: DnsConfig, namespace: string): Manifest[] {
+    return dns.records.map((record) => ({
+        apiVersion: "externaldns.k8s.io/v1alpha1",
+        kind: "DNSEndpoint",
+        metadata: { name: endpointName(record), namespace },
+        spec: {
+            endpoints: [
+                {
+                    dnsName: record.name === "@" ? dns.domainFilters[0] : record.name,
+                    recordType: record.type,
+                    targets: [...record.targets],
+                    ...(record.ttl !== undefined ? { recordTTL: record.ttl } : {}),
+                },
+            ],
+        },
+    }));
+}

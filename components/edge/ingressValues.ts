@@ -1,0 +1,84 @@
+/**
+ * Values for the F5 NGINX Ingress Controller chart (nginx-ingress 2.6.4, controller 5.5.4):
+ * overrides only, every key checked against charts/keys/nginx-ingress.json by the tests.
+ */
+import type { IngressConfig } from "../../stacks/config";
+
+/** Controller image, pinned to the chart's app version so the image policy can see the tag. */
+export const NGINX_INGRESS_IMAGE = { repository: "nginx/nginx-ingress", tag: "5.5.4" } as const;
+
+export interface IngressValuesArgs {
+    readonly config: IngressConfig;
+    /** Spread across nodes and keep a PodDisruptionBudget (prod). */
+    readonly highAvailability: boolean;
+    /** Create a ServiceMonitor (needs the Prometheus Operator CRDs). */
+    readonly serviceMonitor: boolean;
+    /** Helm release name; the chart's selector labels use it. */
+    readonly releaseName: string;
+}
+
+export function ingressValues(args: IngressValuesArgs): Record<string, unknown> {
+    const { config } = args;
+    const hostPort = config.exposure === "hostPort";
+    const deployment = config.kind === "deployment";
+    const selector = { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": args.releaseName };
+    const controller: Record<string, unknown> = {
+        kind: config.kind,
+        image: { ...NGINX_INGRESS_IMAGE },
+        ingressClass: { name: config.className, create: true, setAsDefaultIngress: true },
+        // Snippets let any Ingress author inject raw NGINX config; keep them off on a shared platform.
+        enableSnippets: false,
+        config: {
+            entries: {
+                "server-tokens": "False",
+                "ssl-protocols": "TLSv1.2 TLSv1.3",
+                // Large image layers are allowed per Ingress (Harbor's sets client-max-body-size 0).
+                "client-max-body-size": "16m",
+            },
+        },
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+        securityContext: {
+            allowPrivilegeEscalation: false,
+            runAsNonRoot: true,
+            runAsUser: 101,
+            capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        service: hostPort
+            ? { create: true, type: "ClusterIP" }
+            : {
+                  create: true,
+                  type: "LoadBalancer",
+                  // Local keeps the client's source IP (no SNAT to another node).
+                  externalTrafficPolicy: "Local",
+                  ...(config.serviceAnnotations ? { annotations: { ...config.serviceAnnotations } } : {}),
+                  ...(config.loadBalancerIP ? { loadBalancerIP: config.loadBalancerIP } : {}),
+                  ...(config.loadBalancerSourceRanges ? { loadBalancerSourceRanges: [...config.loadBalancerSourceRanges] } : {}),
+              },
+    };
+    if (hostPort) {
+        controller.hostPort = { enable: true, http: 80, https: 443 };
+    }
+    if (deployment) {
+        controller.replicaCount = config.replicas;
+    }
+    if (args.highAvailability) {
+        controller.podDisruptionBudget = { enabled: true, minAvailable: 1 };
+    }
+    if (args.highAvailability && deployment) {
+        // A DaemonSet already runs one pod per node; a Deployment must be told to spread.
+        controller.topologySpreadConstraints = [
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } },
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+        ];
+    }
+    return {
+        controller,
+        prometheus: {
+            create: true,
+            port: 9113,
+            service: { create: args.serviceMonitor },
+            serviceMonitor: { create: args.serviceMonitor },
+        },
+    };
+}

@@ -1,0 +1,195 @@
+/**
+ * Config for the edge: `platform:ingress`, `platform:tls` and `platform:dns`.
+ */
+import { z } from "zod";
+import { secretString } from "./schemaParts";
+import { isCidr, isDnsName, isHostOrIp, isIpAddress } from "./validators";
+
+const annotations = z.record(z.string(), z.string()).meta({ description: "Annotations as a map of key to value." });
+
+export const ingressSchema = z
+    .strictObject({
+        enabled: z.boolean().default(true).meta({ description: "Deploy the NGINX Ingress Controller." }),
+        className: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "expected an IngressClass name (DNS-1123 label)")
+            .default("nginx")
+            .meta({ description: "IngressClass name; made the cluster default." }),
+        kind: z
+            .enum(["deployment", "daemonset"])
+            .optional()
+            .meta({ description: "Controller workload; default: daemonset in k3s mode (every node serves 80/443), deployment otherwise." }),
+        exposure: z
+            .enum(["loadBalancer", "hostPort"])
+            .default("loadBalancer")
+            .meta({
+                description:
+                    "How traffic reaches the controller: a LoadBalancer Service (k3s ServiceLB on every node's 80/443, or the cloud LB), or hostPorts 80/443.",
+            }),
+        replicas: z
+            .int("expected a whole number of replicas")
+            .min(1, "expected at least 1 replica")
+            .optional()
+            .meta({ description: "Controller replicas (deployment kind); default by profile (dev 1, prod 2)." }),
+        loadBalancerIP: z
+            .string()
+            .refine(isIpAddress, "expected an IP address")
+            .optional()
+            .meta({ description: "Requested LoadBalancer IP (cloud providers that support it)." }),
+        loadBalancerSourceRanges: z
+            .array(z.string().refine(isCidr, "expected a CIDR such as 203.0.113.0/24"))
+            .optional()
+            .meta({ description: "Client CIDRs allowed through the LoadBalancer." }),
+        serviceAnnotations: annotations.optional().meta({ description: "Annotations for the controller Service (cloud LB settings)." }),
+    })
+    .prefault({});
+
+const cloudflareDns01 = z.strictObject({
+    apiToken: secretString("tls", "Cloudflare API token with Zone:DNS:Edit on the zone."),
+});
+
+const route53Credentials = (topKey: string) =>
+    z.strictObject({
+        region: z.string().min(1).meta({ description: "AWS region." }),
+        hostedZoneId: z.string().min(1).optional().meta({ description: "Hosted zone id; default: discovered from the domain." }),
+        accessKeyId: z.string().min(1).optional().meta({ description: "Access key id; omit to use the node's or IRSA credentials." }),
+        secretAccessKey: secretString(topKey, "Secret access key (with accessKeyId).").optional(),
+    });
+
+export const tlsSchema = z
+    .strictObject({
+        installCertManager: z
+            .boolean()
+            .default(true)
+            .meta({ description: "Install cert-manager; false when the cluster already runs it (issuers are still created)." }),
+        issuer: z
+            .enum(["selfSigned", "letsencrypt-staging", "letsencrypt"])
+            .default("selfSigned")
+            .meta({ description: "ClusterIssuer every platform Ingress uses: a self-signed CA, or Let's Encrypt staging/production." }),
+        acme: z
+            .strictObject({
+                email: z.email("expected an e-mail address for ACME account notices").meta({ description: "ACME account e-mail." }),
+                solver: z
+                    .enum(["http01", "dns01"])
+                    .default("http01")
+                    .meta({ description: "Challenge: HTTP-01 through the ingress class, or DNS-01 (needed for wildcards, private hosts)." }),
+                dns01: z
+                    .strictObject({
+                        provider: z.enum(["cloudflare", "route53"]).meta({ description: "DNS-01 provider." }),
+                        cloudflare: cloudflareDns01.optional(),
+                        route53: route53Credentials("tls").optional(),
+                    })
+                    .optional()
+                    .meta({ description: "DNS-01 settings (solver dns01)." }),
+            })
+            .optional()
+            .meta({ description: "Let's Encrypt settings (issuer letsencrypt*)." }),
+    })
+    .prefault({})
+    .superRefine((tls, ctx) => {
+        if (tls.issuer !== "selfSigned" && tls.acme === undefined) {
+            ctx.addIssue({ code: "custom", path: ["acme"], message: `required when issuer is '${tls.issuer}' (at least acme.email)` });
+        }
+        const acme = tls.acme;
+        if (acme?.solver === "dns01") {
+            if (acme.dns01 === undefined) {
+                ctx.addIssue({ code: "custom", path: ["acme", "dns01"], message: "required when solver is 'dns01'" });
+            } else if (acme.dns01[acme.dns01.provider] === undefined) {
+                ctx.addIssue({ code: "custom", path: ["acme", "dns01", acme.dns01.provider], message: `required when provider is '${acme.dns01.provider}'` });
+            }
+        }
+    });
+
+const recordSchema = z
+    .strictObject({
+        name: z.string().refine((n) => n === "@" || isDnsName(n), "expected a DNS name inside the zone, or @ for the apex").meta({
+            description: "Record name: relative to the domain (`www`), fully qualified inside it, or `@`.",
+        }),
+        type: z.enum(["A", "AAAA", "CNAME", "TXT"]).meta({ description: "Record type." }),
+        targets: z.array(z.string().min(1)).min(1, "expected at least one target").meta({ description: "Record values." }),
+        ttl: z.int().min(30).max(86400).optional().meta({ description: "TTL in seconds; default: the provider's." }),
+    })
+    .superRefine((record, ctx) => {
+        record.targets.forEach((target, i) => {
+            const ok =
+                record.type === "A"
+                    ? isIpAddress(target) && !target.includes(":")
+                    : record.type === "AAAA"
+                      ? target.includes(":") && isIpAddress(target)
+                      : record.type === "CNAME"
+                        ? isHostOrIp(target) && !isIpAddress(target)
+                        : true;
+            if (!ok) {
+                ctx.addIssue({ code: "custom", path: ["targets", i], message: `expected a ${record.type} target, got "${target}"` });
+            }
+        });
+        if (record.type === "CNAME" && record.targets.length > 1) {
+            ctx.addIssue({ code: "custom", path: ["targets"], message: "expected exactly one target for a CNAME" });
+        }
+    });
+
+export const dnsSchema = z
+    .strictObject({
+        provider: z
+            .enum(["none", "cloudflare", "route53", "alibabacloud", "rfc2136"])
+            .default("none")
+            .meta({ description: "DNS provider external-dns manages records in; `none` deploys nothing." }),
+        policy: z
+            .enum(["upsert-only", "sync"])
+            .default("upsert-only")
+            .meta({ description: "`upsert-only` never deletes records; `sync` also deletes records it owns." }),
+        domainFilters: z
+            .array(z.string().refine(isDnsName, "expected a DNS domain"))
+            .optional()
+            .meta({ description: "Zones external-dns may touch; default: [platform:domain]." }),
+        interval: z
+            .string()
+            .regex(/^\d+[smh]$/, "expected a duration such as 1m")
+            .default("1m")
+            .meta({ description: "Reconcile interval." }),
+        cloudflare: z
+            .strictObject({
+                apiToken: secretString("dns", "Cloudflare API token (Zone:Read, DNS:Edit)."),
+                proxied: z.boolean().default(false).meta({ description: "Proxy records through Cloudflare." }),
+            })
+            .optional(),
+        route53: route53Credentials("dns")
+            .extend({ zoneType: z.enum(["public", "private"]).optional().meta({ description: "Restrict to public or private zones." }) })
+            .optional(),
+        alibabacloud: z
+            .strictObject({
+                region: z.string().min(1).meta({ description: "Alibaba Cloud region, e.g. cn-hangzhou." }),
+                accessKeyId: z.string().min(1).meta({ description: "AccessKey id." }),
+                accessKeySecret: secretString("dns", "AccessKey secret."),
+                zoneType: z.enum(["public", "private"]).default("public").meta({ description: "Public DNS or PrivateZone." }),
+            })
+            .optional(),
+        rfc2136: z
+            .strictObject({
+                host: z.string().refine(isHostOrIp, "expected the DNS server's address").meta({ description: "Authoritative DNS server." }),
+                port: z.int().min(1).max(65535).default(53).meta({ description: "DNS server port." }),
+                zone: z.string().refine(isDnsName, "expected a DNS zone").meta({ description: "Zone to update." }),
+                tsigKeyName: z.string().min(1).meta({ description: "TSIG key name." }),
+                tsigSecret: secretString("dns", "TSIG secret (base64)."),
+                tsigAlgorithm: z
+                    .enum(["hmac-sha256", "hmac-sha384", "hmac-sha512"])
+                    .default("hmac-sha256")
+                    .meta({ description: "TSIG algorithm." }),
+            })
+            .optional(),
+        records: z.array(recordSchema).default([]).meta({ description: "Static records, created as DNSEndpoint objects." }),
+    })
+    .prefault({})
+    .superRefine((dns, ctx) => {
+        if (dns.provider !== "none" && dns[dns.provider] === undefined) {
+            ctx.addIssue({ code: "custom", path: [dns.provider], message: `required when provider is '${dns.provider}'` });
+        }
+        for (const other of ["cloudflare", "route53", "alibabacloud", "rfc2136"] as const) {
+            if (other !== dns.provider && dns[other] !== undefined) {
+                ctx.addIssue({ code: "custom", path: [other], message: `not allowed when provider is '${dns.provider}'` });
+            }
+        }
+        if (dns.provider === "none" && dns.records.length > 0) {
+            ctx.addIssue({ code: "custom", path: ["records"], message: "static records need a DNS provider (provider is 'none')" });
+        }
+    });
