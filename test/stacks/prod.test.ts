@@ -53,4 +53,33 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("exports all six nodes", () => {
         expect((prod.outputs.nodes as { role: string }[]).map((n) => n.role)).toEqual(["server", "server", "server", "agent", "agent", "agent"]);
     });
+
+    it("runs the ingress controller on every node with a PDB, behind a Local LoadBalancer", () => {
+        const values = byName(prod.resources, "prod-ingress-release").inputs.values as { controller: Record<string, unknown> };
+        expect(values.controller).toMatchObject({
+            kind: "daemonset",
+            podDisruptionBudget: { enabled: true, minAvailable: 1 },
+            service: { type: "LoadBalancer", externalTrafficPolicy: "Local" },
+            ingressClass: { name: "nginx", setAsDefaultIngress: true },
+        });
+    });
+
+    it("issues certificates from Let's Encrypt production over HTTP-01", () => {
+        const issuer = byName(prod.resources, "prod-cert-manager-clusterissuer-letsencrypt").inputs as { spec: { acme: Record<string, unknown> } };
+        expect(issuer.spec.acme).toMatchObject({
+            server: "https://acme-v02.api.letsencrypt.org/directory",
+            email: "platform-team@example.com",
+            solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+        });
+        expect(prod.outputs.clusterIssuer).toBe("letsencrypt");
+        const cm = byName(prod.resources, "prod-cert-manager-release").inputs.values as Record<string, unknown>;
+        expect(cm).toMatchObject({ replicaCount: 2, podDisruptionBudget: { enabled: true } });
+    });
+
+    it("manages Cloudflare records owned by this stack, and the API endpoint record", () => {
+        const values = byName(prod.resources, "prod-dns-release").inputs.values as Record<string, unknown>;
+        expect(values).toMatchObject({ provider: { name: "cloudflare" }, txtOwnerId: "prod", policy: "upsert-only", domainFilters: ["example.com"] });
+        const record = byName(prod.resources, "prod-dns-a-k3s-example-com").inputs as { spec: unknown };
+        expect(record.spec).toEqual({ endpoints: [{ dnsName: "k3s.example.com", recordType: "A", targets: ["198.51.100.11", "198.51.100.12", "198.51.100.13"], recordTTL: 300 }] });
+    });
 });

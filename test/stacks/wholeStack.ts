@@ -2,6 +2,8 @@
 import { parse } from "yaml";
 import type { Evaluation } from "../../scripts/lib/evaluate";
 import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
+import { CHARTS } from "../../charts/versions";
+import { unknownChartKeys } from "../../scripts/lib/chartKeys";
 import { rawManifests } from "../../scripts/lib/output";
 import { allStrings, ofType } from "../harness";
 import { validateManifest } from "../k8sSchema";
@@ -60,6 +62,29 @@ export function commonStackChecks(get: () => Evaluation): void {
         }
         expect(text).not.toContain("client-key-data");
         expect(text).not.toContain("[secure value of");
+    });
+
+    it("installs every chart at its pinned version with reviewable values that only use the chart's keys", () => {
+        const releases = ofType(get().resources, "kubernetes:helm.sh/v3:Release");
+        expect(releases.length).toBeGreaterThan(0);
+        for (const r of releases) {
+            const inputs = r.inputs as { chart: string; version: string; values: unknown };
+            const pinned = Object.values(CHARTS).find((c) => c.chart === inputs.chart);
+            expect({ chart: inputs.chart, version: inputs.version }).toEqual({ chart: inputs.chart, version: pinned?.version });
+            // A secret anywhere in the values would have made the whole object "[secret]".
+            expect(inputs.values).not.toBe(SECRET);
+            expect({ chart: inputs.chart, unknown: unknownChartKeys(pinned!.keys, inputs.values) }).toEqual({ chart: inputs.chart, unknown: [] });
+        }
+    });
+
+    it("gives every Ingress TLS from the platform issuer", () => {
+        const { resources, outputs } = get();
+        for (const m of rawManifests(resources).filter((x) => x.kind === "Ingress")) {
+            const spec = m.spec as { tls?: { hosts: string[] }[]; rules: { host: string }[] };
+            const annotations = (m.metadata as { annotations?: Record<string, string> }).annotations ?? {};
+            expect(annotations["cert-manager.io/cluster-issuer"]).toBe(outputs.clusterIssuer);
+            expect(spec.rules.every((rule) => (spec.tls ?? []).some((t) => t.hosts.includes(rule.host)))).toBe(true);
+        }
     });
 
     it("pins the k3s version in every install", () => {

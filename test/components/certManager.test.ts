@@ -1,0 +1,97 @@
+import { CertManager } from "../../components/edge/CertManager";
+import { ACME_SERVERS, certManagerValues, clusterIssuers, issuerName } from "../../components/edge/certManagerValues";
+import { parsePlatformConfig, TlsConfig } from "../../stacks/config";
+import { withMocks } from "../../scripts/lib/evaluate";
+import { unknownChartKeys } from "../../scripts/lib/chartKeys";
+import { Collector, SECRET } from "../../scripts/lib/mocks";
+import { allStrings, byName, k3sStackConfig, rawConfig, secure } from "../harness";
+import { validateManifest } from "../k8sSchema";
+
+const tls = (value: Record<string, unknown>): TlsConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:tls": value })).tls;
+const ctx = { namespace: "cert-manager", ingressClass: "nginx" };
+const issuers = (config: TlsConfig) => clusterIssuers(config, ctx) as unknown as Issuer[];
+type Issuer = { kind: string; metadata: { name: string }; spec: { acme?: { server: string; email: string; solvers: Record<string, unknown>[] } } };
+
+describe("ClusterIssuers", () => {
+    it("build a self-signed platform CA for dev", () => {
+        const manifests = issuers(tls({}));
+        expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
+            "ClusterIssuer/selfsigned-bootstrap",
+            "Certificate/platform-root-ca",
+            "ClusterIssuer/platform-ca",
+        ]);
+        expect(issuerName("selfSigned")).toBe("platform-ca");
+        for (const m of manifests) {
+            expect(() => validateManifest(m)).not.toThrow();
+        }
+    });
+
+    it.each([["letsencrypt-staging"], ["letsencrypt"]] as const)("point %s at its ACME directory with HTTP-01 through the ingress class", (issuer) => {
+        const [m] = issuers(tls({ issuer, acme: { email: "ops@example.com" } }));
+        expect(m.metadata.name).toBe(issuer);
+        expect(m.spec.acme).toMatchObject({ server: ACME_SERVERS[issuer], email: "ops@example.com", solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }] });
+        expect(() => validateManifest(m)).not.toThrow();
+    });
+
+    it("use DNS-01 with Cloudflare or Route53 credentials from the solver Secret", () => {
+        const cf = issuers(tls({ issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "cloudflare", cloudflare: { apiToken: secure("cf-token-1") } } } }));
+        expect(cf[0].spec.acme!.solvers).toEqual([{ dns01: { cloudflare: { apiTokenSecretRef: { name: "acme-dns01-credentials", key: "secret" } } } }]);
+        const r53 = issuers(
+            tls({ issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "route53", route53: { region: "eu-west-1", accessKeyId: "AKIA1", secretAccessKey: secure("aws-secret-1") } } } }),
+        );
+        expect(r53[0].spec.acme!.solvers).toEqual([
+            { dns01: { route53: { region: "eu-west-1", accessKeyID: "AKIA1", secretAccessKeySecretRef: { name: "acme-dns01-credentials", key: "secret" } } } },
+        ]);
+        expect(() => validateManifest(r53[0])).not.toThrow();
+    });
+});
+
+describe("cert-manager values", () => {
+    it("manage CRDs with the chart and keep them on uninstall", () => {
+        expect(certManagerValues({ replicas: 1, highAvailability: false, serviceMonitor: false, namespace: "cert-manager" })).toMatchObject({ crds: { enabled: true, keep: true } });
+    });
+
+    it("run every part with profile replicas and PDBs in HA", () => {
+        const v = certManagerValues({ replicas: 2, highAvailability: true, serviceMonitor: true, namespace: "cert-manager" }) as Record<string, Record<string, unknown>>;
+        expect(v.replicaCount).toBe(2);
+        expect(v.webhook).toMatchObject({ replicaCount: 2, podDisruptionBudget: { enabled: true } });
+        expect(v.cainjector).toMatchObject({ replicaCount: 2, podDisruptionBudget: { enabled: true } });
+        expect(v.prometheus).toEqual({ enabled: true, servicemonitor: { enabled: true } });
+    });
+
+    it.each([true, false])("use only keys cert-manager v1.21.1 has (HA %s)", (ha) => {
+        expect(unknownChartKeys("cert-manager", certManagerValues({ replicas: 2, highAvailability: ha, serviceMonitor: ha, namespace: "cert-manager" }))).toEqual([]);
+    });
+});
+
+describe("CertManager component", () => {
+    let collector: Collector;
+    let settle: () => Promise<void>;
+    beforeAll(async () => {
+        ({ collector, settle } = await withMocks());
+    });
+
+    it("creates issuers after the chart, and the DNS-01 Secret with its value kept secret", async () => {
+        new CertManager("cm", {
+            config: tls({ issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "cloudflare", cloudflare: { apiToken: secure("cf-token-abc") } } } }),
+            ingressClass: "nginx",
+            replicas: 1,
+            highAvailability: false,
+            podSecurityVersion: "v1.36",
+        });
+        await settle();
+        const issuer = byName(collector.resources, "cm-clusterissuer-letsencrypt");
+        expect(issuer.dependsOn).toEqual(expect.arrayContaining(["cm-release", "cm-dns01"]));
+        expect(byName(collector.resources, "cm-dns01").inputs.stringData).toBe(SECRET);
+        expect(allStrings(collector.resources).join("\n")).not.toContain("cf-token-abc");
+    });
+
+    it("skips the chart (not the issuers) when the cluster already runs cert-manager", async () => {
+        new CertManager("ext", { config: tls({ installCertManager: false }), ingressClass: "nginx", replicas: 1, highAvailability: false, podSecurityVersion: "v1.36" });
+        await settle();
+        const mine = collector.resources.filter((r) => r.name.startsWith("ext-"));
+        expect(mine.map((r) => r.type)).not.toContain("kubernetes:helm.sh/v3:Release");
+        expect(mine.map((r) => r.type)).not.toContain("kubernetes:core/v1:Namespace");
+        expect(mine.filter((r) => r.type === "kubernetes:cert-manager.io/v1:ClusterIssuer")).toHaveLength(2);
+    });
+});

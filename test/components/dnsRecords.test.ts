@@ -1,0 +1,84 @@
+import { DnsRecords } from "../../components/edge/DnsRecords";
+import { dnsEndpoints, endpointName, externalDnsValues } from "../../components/edge/dnsValues";
+import { DnsConfig, parsePlatformConfig } from "../../stacks/config";
+import { withMocks } from "../../scripts/lib/evaluate";
+import { unknownChartKeys } from "../../scripts/lib/chartKeys";
+import { Collector, SECRET } from "../../scripts/lib/mocks";
+import { allStrings, byName, k3sStackConfig, rawConfig, secure } from "../harness";
+import { validateManifest } from "../k8sSchema";
+
+const dns = (value: Record<string, unknown>): DnsConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:dns": value })).dns;
+
+const providers: [string, Record<string, unknown>, string][] = [
+    ["cloudflare", { apiToken: secure("cf-1"), proxied: true }, "cloudflare"],
+    ["route53", { region: "eu-west-1", accessKeyId: "AKIA1", secretAccessKey: secure("aws-1"), zoneType: "public", hostedZoneId: "Z123" }, "aws"],
+    ["alibabacloud", { region: "cn-hangzhou", accessKeyId: "LTAI1", accessKeySecret: secure("ali-1") }, "alibabacloud"],
+    ["rfc2136", { host: "10.0.0.53", zone: "dev.example.com", tsigKeyName: "externaldns", tsigSecret: secure("tsig-1") }, "rfc2136"],
+];
+
+describe("external-dns values", () => {
+    it.each(providers)("configure %s with credentials only by Secret reference", (provider, settings, name) => {
+        const v = externalDnsValues(dns({ provider, [provider]: settings }), { ownerId: "dev", serviceMonitor: false });
+        expect(v).toMatchObject({ provider: { name }, policy: "upsert-only", registry: "txt", txtOwnerId: "dev", domainFilters: ["dev.example.com"], sources: ["ingress", "crd"] });
+        expect(JSON.stringify(v)).not.toMatch(/cf-1|aws-1|ali-1|tsig-1/);
+        expect(unknownChartKeys("external-dns", v)).toEqual([]);
+    });
+
+    it("pass provider flags: Cloudflare proxying, Route53 zone filters, RFC2136 server and TSIG", () => {
+        const args = (provider: string, settings: Record<string, unknown>) =>
+            externalDnsValues(dns({ provider, [provider]: settings }), { ownerId: "dev", serviceMonitor: false }).extraArgs;
+        expect(args("cloudflare", providers[0][1])).toEqual(["--cloudflare-proxied"]);
+        expect(args("route53", providers[1][1])).toEqual(["--aws-zone-type=public", "--zone-id-filter=Z123"]);
+        expect(args("rfc2136", providers[3][1])).toEqual(
+            expect.arrayContaining(["--rfc2136-host=10.0.0.53", "--rfc2136-port=53", "--rfc2136-zone=dev.example.com", "--rfc2136-tsig-keyname=externaldns", "--rfc2136-tsig-secret-alg=hmac-sha256"]),
+        );
+    });
+
+    it("sync deletes only when asked, and honours domain filters", () => {
+        const v = externalDnsValues(dns({ provider: "cloudflare", cloudflare: { apiToken: secure("x") }, policy: "sync", domainFilters: ["a.example.com", "b.example.com"] }), { ownerId: "prod", serviceMonitor: true });
+        expect(v).toMatchObject({ policy: "sync", domainFilters: ["a.example.com", "b.example.com"], serviceMonitor: { enabled: true } });
+    });
+});
+
+describe("static records", () => {
+    it("become DNSEndpoints with stable names; @ is the zone apex", () => {
+        const config = dns({
+            provider: "cloudflare",
+            cloudflare: { apiToken: secure("x") },
+            records: [
+                { name: "@", type: "A", targets: ["203.0.113.1"] },
+                { name: "www.dev.example.com", type: "CNAME", targets: ["dev.example.com"], ttl: 300 },
+                { name: "dev.example.com", type: "TXT", targets: ["v=spf1 -all"] },
+            ],
+        });
+        const endpoints = dnsEndpoints(config, "external-dns");
+        expect(endpoints.map((e) => e.metadata.name)).toEqual(["a-apex", "cname-www-dev-example-com", "txt-dev-example-com"]);
+        expect(endpoints[0].spec).toEqual({ endpoints: [{ dnsName: "dev.example.com", recordType: "A", targets: ["203.0.113.1"] }] });
+        expect(endpoints[1].spec).toEqual({ endpoints: [{ dnsName: "www.dev.example.com", recordType: "CNAME", targets: ["dev.example.com"], recordTTL: 300 }] });
+        for (const e of endpoints) {
+            expect(() => validateManifest(e)).not.toThrow();
+        }
+        expect(endpointName({ name: "x".repeat(80) + ".dev.example.com", type: "A", targets: ["1.1.1.1"] })).toHaveLength(63);
+    });
+});
+
+describe("DnsRecords component", () => {
+    let collector: Collector;
+    let settle: () => Promise<void>;
+    beforeAll(async () => {
+        ({ collector, settle } = await withMocks());
+    });
+
+    it("keeps credentials in a secret Secret, installs after it and creates records after the chart", async () => {
+        new DnsRecords("dns", {
+            config: dns({ provider: "alibabacloud", alibabacloud: providers[2][1], records: [{ name: "api.dev.example.com", type: "A", targets: ["203.0.113.9"] }] }),
+            ownerId: "dev",
+            podSecurityVersion: "v1.36",
+        });
+        await settle();
+        expect(byName(collector.resources, "dns-credentials").inputs.stringData).toBe(SECRET);
+        expect(byName(collector.resources, "dns-release").dependsOn).toEqual(expect.arrayContaining(["dns-credentials", "dns-ns"]));
+        expect(byName(collector.resources, "dns-a-api-dev-example-com").dependsOn).toContain("dns-release");
+        expect(allStrings(collector.resources).join("\n")).not.toContain("ali-1");
+    });
+});

@@ -1,0 +1,120 @@
+import { IngressNginx } from "../../components/edge/IngressNginx";
+import { ingressValues, NGINX_INGRESS_IMAGE } from "../../components/edge/ingressValues";
+import { IngressConfig, parsePlatformConfig } from "../../stacks/config";
+import { withMocks } from "../../scripts/lib/evaluate";
+import { unknownChartKeys } from "../../scripts/lib/chartKeys";
+import type { Collector } from "../../scripts/lib/mocks";
+import { byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG } from "../harness";
+
+function ingressConfig(ingress: Record<string, unknown> = {}, existing = false): IngressConfig {
+    const base = existing
+        ? { ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG) } } }
+        : k3sStackConfig();
+    return parsePlatformConfig(rawConfig({ ...base, "platform:ingress": ingress })).ingress;
+}
+
+type Values = { controller: Record<string, unknown> & { service: Record<string, unknown> }; prometheus: Record<string, unknown> };
+const values = (config: IngressConfig, highAvailability = false, serviceMonitor = false) =>
+    ingressValues({ config, highAvailability, serviceMonitor, releaseName: "ingress" }) as Values;
+
+describe("NGINX Ingress Controller values", () => {
+    it("default to a DaemonSet behind a Local LoadBalancer Service in k3s mode (ServiceLB on every node)", () => {
+        const v = values(ingressConfig());
+        expect(v.controller.kind).toBe("daemonset");
+        expect(v.controller.replicaCount).toBeUndefined();
+        expect(v.controller.service).toEqual({ create: true, type: "LoadBalancer", externalTrafficPolicy: "Local" });
+        expect(v.controller.hostPort).toBeUndefined();
+    });
+
+    it("default to a Deployment with profile replicas on existing clusters", () => {
+        const v = values(ingressConfig({}, true));
+        expect(v.controller.kind).toBe("deployment");
+        expect(v.controller.replicaCount).toBe(1);
+        expect(values(ingressConfig({ replicas: 3 }, true)).controller.replicaCount).toBe(3);
+    });
+
+    it("make nginx the default IngressClass, pin the image and keep snippets off", () => {
+        const v = values(ingressConfig({ className: "public" }));
+        expect(v.controller.ingressClass).toEqual({ name: "public", create: true, setAsDefaultIngress: true });
+        expect(v.controller.image).toEqual(NGINX_INGRESS_IMAGE);
+        expect(v.controller.enableSnippets).toBe(false);
+    });
+
+    it("run the controller under the restricted Pod Security profile", () => {
+        expect(values(ingressConfig()).controller.securityContext).toMatchObject({
+            allowPrivilegeEscalation: false,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+    });
+
+    it("bind hostPorts 80/443 with a ClusterIP Service when exposure is hostPort", () => {
+        const v = values(ingressConfig({ exposure: "hostPort" }));
+        expect(v.controller.hostPort).toEqual({ enable: true, http: 80, https: 443 });
+        expect(v.controller.service).toEqual({ create: true, type: "ClusterIP" });
+    });
+
+    it("pass LoadBalancer settings through", () => {
+        const v = values(ingressConfig({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], serviceAnnotations: { "lb/type": "nlb" } }, true));
+        expect(v.controller.service).toMatchObject({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], annotations: { "lb/type": "nlb" } });
+    });
+
+    it("add a PDB in HA, and spread a Deployment across nodes and zones", () => {
+        const ds = values(ingressConfig(), true);
+        expect(ds.controller.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
+        expect(ds.controller.topologySpreadConstraints).toBeUndefined();
+        const deploy = values(ingressConfig({ kind: "deployment", replicas: 2 }), true);
+        const spread = deploy.controller.topologySpreadConstraints as { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }[];
+        expect(spread.map((s) => s.topologyKey)).toEqual(["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
+        expect(spread[0].labelSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress" });
+        expect(values(ingressConfig()).controller.podDisruptionBudget).toBeUndefined();
+    });
+
+    it("expose metrics, with a ServiceMonitor only when asked", () => {
+        expect(values(ingressConfig()).prometheus).toEqual({ create: true, port: 9113, service: { create: false }, serviceMonitor: { create: false } });
+        expect(values(ingressConfig(), false, true).prometheus).toMatchObject({ service: { create: true }, serviceMonitor: { create: true } });
+    });
+
+    it.each([
+        ["k3s defaults", ingressConfig(), false, false],
+        ["existing + LB settings + HA + monitor", ingressConfig({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], serviceAnnotations: { a: "b" } }, true), true, true],
+        ["hostPort deployment HA", ingressConfig({ exposure: "hostPort", kind: "deployment" }), true, false],
+    ])("use only keys nginx-ingress 2.6.4 has (%s)", (_label, config, ha, monitor) => {
+        expect(unknownChartKeys("nginx-ingress", values(config, ha, monitor))).toEqual([]);
+    });
+
+    it("would catch a misspelt key", () => {
+        const v = values(ingressConfig());
+        (v.controller as Record<string, unknown>).replicas = 2;
+        expect(unknownChartKeys("nginx-ingress", v)).toEqual(["controller.replicas"]);
+    });
+});
+
+describe("IngressNginx component", () => {
+    let collector: Collector;
+    let settle: () => Promise<void>;
+    beforeAll(async () => {
+        ({ collector, settle } = await withMocks());
+    });
+
+    it("installs the pinned chart into its own restricted namespace", async () => {
+        new IngressNginx("edge", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36" });
+        await settle();
+        const release = byName(collector.resources, "edge-release");
+        expect(release.inputs).toMatchObject({ chart: "nginx-ingress", version: "2.6.4", repositoryOpts: { repo: "https://helm.nginx.com/stable" }, namespace: "ingress-nginx" });
+        expect(release.dependsOn).toContain("edge-ns");
+        expect(byName(collector.resources, "edge-ns").inputs).toMatchObject({ metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+    });
+
+    it("makes the namespace privileged, with the reason, only for hostPorts", async () => {
+        new IngressNginx("hp", { config: ingressConfig({ exposure: "hostPort" }), highAvailability: false, podSecurityVersion: "v1.36" });
+        await settle();
+        expect(byName(collector.resources, "hp-ns").inputs).toMatchObject({
+            metadata: {
+                labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+                annotations: { "platform/pod-security-reason": expect.stringContaining("hostPorts") },
+            },
+        });
+    });
+});

@@ -1,0 +1,42 @@
+import { ingressTls, tlsIngress } from "../../components/lib/ingress";
+import { withMocks } from "../../scripts/lib/evaluate";
+import type { Collector } from "../../scripts/lib/mocks";
+import { byName } from "../harness";
+import { validateManifest } from "../k8sSchema";
+
+const ctx = { className: "nginx", issuer: "letsencrypt" };
+
+describe("Ingress with TLS", () => {
+    it("describes a host with the platform class, issuer annotation and a per-name TLS secret", () => {
+        expect(ingressTls(ctx, "registry.example.com", "harbor", { "nginx.org/client-max-body-size": "0" })).toEqual({
+            className: "nginx",
+            annotations: { "nginx.org/client-max-body-size": "0", "cert-manager.io/cluster-issuer": "letsencrypt" },
+            host: "registry.example.com",
+            secretName: "harbor-tls",
+        });
+    });
+
+    it("never lets a caller override the issuer annotation", () => {
+        expect(ingressTls(ctx, "a.example.com", "a", { "cert-manager.io/cluster-issuer": "other" }).annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt");
+    });
+
+    describe("tlsIngress", () => {
+        let collector: Collector;
+        let settle: () => Promise<void>;
+        beforeAll(async () => {
+            ({ collector, settle } = await withMocks());
+        });
+
+        it("creates a valid Ingress whose TLS covers its only host", async () => {
+            tlsIngress("grafana-ingress", ctx, { name: "grafana", namespace: "monitoring", host: "grafana.example.com", serviceName: "grafana", servicePort: 80 }, {});
+            await settle();
+            const ingress = byName(collector.resources, "grafana-ingress").inputs as {
+                spec: { ingressClassName: string; tls: { hosts: string[]; secretName: string }[]; rules: { host: string }[] };
+            };
+            expect(ingress.spec.ingressClassName).toBe("nginx");
+            expect(ingress.spec.tls).toEqual([{ hosts: ["grafana.example.com"], secretName: "grafana-tls" }]);
+            expect(ingress.spec.rules.map((r) => r.host)).toEqual(["grafana.example.com"]);
+            expect(() => validateManifest(ingress)).not.toThrow();
+        });
+    });
+});

@@ -1,0 +1,92 @@
+import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { k3sStackConfig, rawConfig, secure } from "./harness";
+
+function problems(extra: Record<string, unknown>): string[] {
+    try {
+        parsePlatformConfig(rawConfig({ ...k3sStackConfig(), ...extra }));
+        return [];
+    } catch (err) {
+        return [...(err as ConfigError).problems];
+    }
+}
+
+const cloudflare = { provider: "cloudflare", cloudflare: { apiToken: secure("t") } };
+
+describe("edge config", () => {
+    it("defaults: ingress on, self-signed issuer, no DNS provider", () => {
+        const config = parsePlatformConfig(rawConfig(k3sStackConfig()));
+        expect(config.ingress).toMatchObject({ enabled: true, className: "nginx", kind: "daemonset", exposure: "loadBalancer", replicas: 1 });
+        expect(config.tls).toMatchObject({ installCertManager: true, issuer: "selfSigned" });
+        expect(config.dns).toMatchObject({ provider: "none", policy: "upsert-only", domainFilters: ["dev.example.com"], records: [] });
+    });
+
+    it("requires ACME settings for Let's Encrypt, with a real e-mail", () => {
+        expect(problems({ "platform:tls": { issuer: "letsencrypt" } })).toEqual(["platform:tls.acme: required when issuer is 'letsencrypt' (at least acme.email)"]);
+        expect(problems({ "platform:tls": { issuer: "letsencrypt", acme: { email: "ops" } } })).toEqual([
+            'platform:tls.acme.email: expected an e-mail address for ACME account notices, got "ops"',
+        ]);
+    });
+
+    it("requires the DNS-01 provider block that the solver names", () => {
+        expect(problems({ "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01" } } })).toEqual([
+            "platform:tls.acme.dns01: required when solver is 'dns01'",
+        ]);
+        expect(problems({ "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "route53" } } } })).toEqual([
+            "platform:tls.acme.dns01.route53: required when provider is 'route53'",
+        ]);
+    });
+
+    it("refuses HTTP-01 when the ingress controller is disabled", () => {
+        expect(problems({ "platform:ingress": { enabled: false }, "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com" } } })).toEqual([
+            "platform:tls.acme.solver: http01 answers through the ingress controller, which is disabled (platform:ingress.enabled)",
+        ]);
+    });
+
+    it("refuses a LoadBalancer Service when k3s ServiceLB is disabled", () => {
+        const config = k3sStackConfig();
+        const cluster = structuredClone(config["platform:cluster"]) as { k3s: Record<string, unknown> };
+        cluster.k3s.disable = ["servicelb"];
+        expect(problems({ "platform:cluster": cluster })).toEqual([
+            "platform:ingress.exposure: 'loadBalancer' needs k3s ServiceLB, which platform:cluster.k3s.disable turns off; use 'hostPort' or re-enable servicelb",
+        ]);
+        expect(problems({ "platform:cluster": cluster, "platform:ingress": { exposure: "hostPort" } })).toEqual([]);
+    });
+
+    it("requires the selected DNS provider's block and no other", () => {
+        expect(problems({ "platform:dns": { provider: "rfc2136" } })).toEqual(["platform:dns.rfc2136: required when provider is 'rfc2136'"]);
+        expect(problems({ "platform:dns": { ...cloudflare, route53: { region: "x" } } })).toEqual(["platform:dns.route53: not allowed when provider is 'cloudflare'"]);
+    });
+
+    it("requires DNS credentials to be secrets", () => {
+        expect(problems({ "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: "plain" } } })).toEqual([
+            expect.stringMatching(/^platform:dns\.cloudflare\.apiToken: must be a secret/),
+        ]);
+    });
+
+    it("keeps static records inside the zone and checks their targets", () => {
+        expect(
+            problems({
+                "platform:dns": {
+                    ...cloudflare,
+                    records: [
+                        { name: "www.example.org", type: "A", targets: ["203.0.113.1"] },
+                        { name: "a.dev.example.com", type: "A", targets: ["2001:db8::1"] },
+                        { name: "c.dev.example.com", type: "CNAME", targets: ["x.dev.example.com", "y.dev.example.com"] },
+                        { name: "d.dev.example.com", type: "AAAA", targets: ["203.0.113.1"] },
+                    ],
+                },
+            }),
+        ).toEqual([
+            'platform:dns.records[1].targets[0]: expected a A target, got "2001:db8::1"',
+            "platform:dns.records[2].targets: expected exactly one target for a CNAME",
+            'platform:dns.records[3].targets[0]: expected a AAAA target, got "203.0.113.1"',
+            'platform:dns.records[0].name: expected a fully qualified name inside dev.example.com, got "www.example.org"',
+        ]);
+    });
+
+    it("needs a provider for static records", () => {
+        expect(problems({ "platform:dns": { records: [{ name: "a.dev.example.com", type: "A", targets: ["203.0.113.1"] }] } })).toEqual([
+            "platform:dns.records: static records need a DNS provider (provider is 'none')",
+        ]);
+    });
+});
