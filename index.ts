@@ -19,5 +19,7 @@ export const namespaces = platform.outputs.namespaces;
 /** IngressClass and ClusterIssuer for your own Ingresses. */
 export const ingressClass = platform.outputs.ingressClass;
 export const clusterIssuer = platform.outputs.clusterIssuer;
+/** Harbor registry URL (when enabled). */
+export const registryUrl = platform.outputs.registryUrl;
 /** The profile the stack runs with. */
 export const profile = config.profile;

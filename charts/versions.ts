@@ -21,6 +21,8 @@ export const CHARTS = {
     certManager: { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io", keys: "cert-manager" },
     /** external-dns (app 0.21.0). */
     externalDns: { chart: "external-dns", version: "1.21.1", repo: "https://kubernetes-sigs.github.io/external-dns/", keys: "external-dns" },
+    /** Harbor (app 2.15.1). */
+    harbor: { chart: "harbor", version: "1.19.1", repo: "https://helm.goharbor.io", keys: "harbor" },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof CHARTS;

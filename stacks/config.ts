@@ -49,6 +49,11 @@ export interface DnsConfig extends Omit<Parsed["dns"], "domainFilters"> {
     readonly domainFilters: readonly string[];
 }
 
+/** Harbor settings with the host resolved (default registry.<domain>). */
+export interface HarborConfig extends Omit<Parsed["harbor"], "host"> {
+    readonly host: string;
+}
+
 /** The whole platform configuration, validated, with profile defaults applied. */
 export interface PlatformConfig {
     readonly profile: Profile;
@@ -60,6 +65,7 @@ export interface PlatformConfig {
     readonly ingress: IngressConfig;
     readonly tls: TlsConfig;
     readonly dns: DnsConfig;
+    readonly harbor: HarborConfig;
 }
 
 /** Config as Pulumi hands it to a program: string values per full key, and which keys are secret. */
@@ -164,7 +170,8 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
         replicas: parsed.ingress.replicas ?? defaults.replicas,
     };
     const dns: DnsConfig = { ...parsed.dns, domainFilters: parsed.dns.domainFilters ?? [parsed.domain] };
-    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: parsed.tls, dns };
+    const harbor: HarborConfig = { ...parsed.harbor, host: parsed.harbor.host ?? `registry.${parsed.domain}` };
+    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: parsed.tls, dns, harbor };
 }
 
 /** `["cluster","k3s","servers",1,"host"]` -> `platform:cluster.k3s.servers[1].host`. */

@@ -4,6 +4,7 @@ import { ClusterK3s } from "../components/cluster/ClusterK3s";
 import { CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
 import { IngressNginx } from "../components/edge/IngressNginx";
+import { Harbor, harborMirrors } from "../components/registry/Harbor";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
 import type { PlatformConfig } from "./config";
@@ -16,6 +17,7 @@ export interface PlatformOutputs {
     readonly namespaces: pulumi.Output<string[]>;
     readonly ingressClass: string;
     readonly clusterIssuer: string;
+    readonly registryUrl?: string;
 }
 
 /**
@@ -29,6 +31,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly ingress?: IngressNginx;
     public readonly certManager: CertManager;
     public readonly dns?: DnsRecords;
+    public readonly harbor?: Harbor;
     /** IngressClass + ClusterIssuer every platform Ingress is built with (components/lib/ingress). */
     public readonly ingressTls: IngressTlsContext;
     public readonly outputs: PlatformOutputs;
@@ -83,6 +86,25 @@ export class Platform extends pulumi.ComponentResource {
         if (config.dns.provider !== "none") {
             this.dns = new DnsRecords(`${name}-dns`, { config: config.dns, ownerId: name, podSecurityVersion: psaVersion }, componentOpts);
         }
+        if (config.harbor.enabled) {
+            this.harbor = new Harbor(
+                `${name}-harbor`,
+                {
+                    config: config.harbor,
+                    ingress: this.ingressTls,
+                    replicas: defaults.replicas,
+                    highAvailability: defaults.highAvailability,
+                    protect: defaults.protectStateful,
+                    podSecurityVersion: psaVersion,
+                },
+                // The registry's certificate comes from the issuer: create Harbor after it.
+                { ...componentOpts, dependsOn: this.certManager.ready },
+            );
+            if (config.cluster.mode === "k3s" && config.harbor.mirrorNodes) {
+                // Nodes pull through Harbor only once it is up; containerd falls back to upstream.
+                this.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), [this.harbor.release]);
+            }
+        }
 
         this.outputs = {
             kubeconfig: this.cluster.kubeconfig,
@@ -91,6 +113,7 @@ export class Platform extends pulumi.ComponentResource {
             namespaces: pulumi.output([...namespaces.values()].map((ns) => ns.metadata.name)),
             ingressClass: this.ingressTls.className,
             clusterIssuer: this.ingressTls.issuer,
+            registryUrl: this.harbor?.url,
         };
         this.registerOutputs({ ...this.outputs });
     }

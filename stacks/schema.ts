@@ -10,6 +10,7 @@ import { z } from "zod";
 import { PROFILE_DEFAULTS } from "./profiles";
 import { dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
 import { host, labels, secretString } from "./schemaParts";
+import { harborSchema } from "./schemaRegistry";
 import {
     isCidr,
     isCron,
@@ -211,6 +212,7 @@ export const platformSchema = z
         ingress: ingressSchema.meta({ description: "NGINX Ingress Controller (F5 nginx-ingress chart)." }),
         tls: tlsSchema.meta({ description: "cert-manager and the ClusterIssuer every platform Ingress uses." }),
         dns: dnsSchema.meta({ description: "external-dns and static DNS records." }),
+        harbor: harborSchema.meta({ description: "Harbor registry, its projects, proxy caches and robot account." }),
     })
     .superRefine((cfg, ctx) => {
         const zones = cfg.dns.domainFilters ?? [cfg.domain];
@@ -225,6 +227,9 @@ export const platformSchema = z
         });
         if (cfg.tls.acme?.solver === "http01" && !cfg.ingress.enabled) {
             ctx.addIssue({ code: "custom", path: ["tls", "acme", "solver"], message: "http01 answers through the ingress controller, which is disabled (platform:ingress.enabled)" });
+        }
+        if (cfg.harbor.enabled && !cfg.ingress.enabled) {
+            ctx.addIssue({ code: "custom", path: ["harbor", "enabled"], message: "Harbor is published through the platform ingress, which is disabled (platform:ingress.enabled)" });
         }
         const k3sDisabled = cfg.cluster.k3s?.disable ?? [];
         if (cfg.cluster.mode === "k3s" && cfg.ingress.enabled && cfg.ingress.exposure === "loadBalancer" && k3sDisabled.includes("servicelb")) {

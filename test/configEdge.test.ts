@@ -37,7 +37,7 @@ describe("edge config", () => {
     });
 
     it("refuses HTTP-01 when the ingress controller is disabled", () => {
-        expect(problems({ "platform:ingress": { enabled: false }, "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com" } } })).toEqual([
+        expect(problems({ "platform:ingress": { enabled: false }, "platform:harbor": { enabled: false }, "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com" } } })).toEqual([
             "platform:tls.acme.solver: http01 answers through the ingress controller, which is disabled (platform:ingress.enabled)",
         ]);
     });

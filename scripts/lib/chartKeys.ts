@@ -23,8 +23,8 @@ export function deriveKeys(values: Record<string, unknown>): string[] {
 }
 
 /** Paths in `values` that the chart does not have: each a string a test can print. */
-export function unknownKeys(values: unknown, known: readonly string[], commented: readonly string[] = []): string[] {
-    const all = [...known, ...commented];
+export function unknownKeys(values: unknown, known: readonly string[], allow: readonly string[] = []): string[] {
+    const all = [...known, ...allow];
     const exact = new Set(all);
     const open = new Set(all.filter((k) => k.endsWith(".*")).map((k) => k.slice(0, -2)));
     const prefixes = new Set<string>();
@@ -61,13 +61,13 @@ function escapeKey(key: string): string {
 }
 
 /** The committed key list for a chart (charts/keys/<name>.json). */
-export function loadKeyList(name: string): { source: string; commented: string[]; keys: string[] } {
+export function loadKeyList(name: string): { source: string; allow: string[]; keys: string[] } {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(`../../charts/keys/${name}.json`) as { source: string; commented: string[]; keys: string[] };
+    return require(`../../charts/keys/${name}.json`) as { source: string; allow: string[]; keys: string[] };
 }
 
 /** Keys in `values` that chart version `keys` does not have. */
 export function unknownChartKeys(keys: string, values: unknown): string[] {
     const list = loadKeyList(keys);
-    return unknownKeys(values, list.keys, list.commented);
+    return unknownKeys(values, list.keys, list.allow);
 }

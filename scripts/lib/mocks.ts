@@ -100,6 +100,13 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                     state.bcryptHash = fakeSecret("bcrypt", args.name);
                 }
                 break;
+            case "tls:index/privateKey:PrivateKey":
+                state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${fakeSecret("tls-key", args.name)}\n-----END PRIVATE KEY-----\n`;
+                state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\n${fakeSecret("tls-pub", args.name)}\n-----END PUBLIC KEY-----\n`;
+                break;
+            case "tls:index/selfSignedCert:SelfSignedCert":
+                state.certPem = `-----BEGIN CERTIFICATE-----\n${fakeSecret("tls-cert", args.name)}\n-----END CERTIFICATE-----\n`;
+                break;
             case "command:remote:Command":
             case "command:local:Command": {
                 const create = String(args.inputs.create ?? "");

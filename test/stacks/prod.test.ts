@@ -34,14 +34,22 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(byName(prod.resources, "prod-cluster-prod-server-1-install").inputs.stdin).toBe(SECRET);
     });
 
-    it("protects the cluster token and every server install", () => {
-        const protectedNames = prod.resources.filter((r) => r.options.protect).map((r) => r.name);
-        expect(protectedNames.sort()).toEqual([
+    it("protects the cluster token, every server install, and Harbor's release and generated secrets", () => {
+        const protectedNames = new Set(prod.resources.filter((r) => r.options.protect).map((r) => r.name));
+        const expected = [
             "prod-cluster-prod-server-1-install",
             "prod-cluster-prod-server-2-install",
             "prod-cluster-prod-server-3-install",
             "prod-cluster-token",
-        ]);
+            "prod-harbor-release",
+            "prod-harbor-token-key",
+            ...ofType(prod.resources, "random:index/randomPassword:RandomPassword").map((r) => r.name),
+        ];
+        for (const name of expected) {
+            expect({ name, protected: protectedNames.has(name) }).toEqual({ name, protected: true });
+        }
+        const agents = prod.resources.filter((r) => r.name.includes("-agent-") && r.name.endsWith("-install"));
+        expect(agents.filter((r) => protectedNames.has(r.name))).toEqual([]);
     });
 
     it("checks ports before install and keeps ServiceLB for the ingress LoadBalancer", () => {

@@ -1,0 +1,137 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { CHARTS } from "../../charts/versions";
+import type { HarborConfig } from "../../stacks/config";
+import type { Registries } from "../cluster/k3sFiles";
+import { installChart } from "../lib/chart";
+import { IngressTlsContext, ingressTls } from "../lib/ingress";
+import { platformNamespace } from "../lib/namespace";
+import { HARBOR_SECRETS, harborValues, REGISTRY_USER } from "./harborValues";
+
+export interface HarborArgs {
+    /** The `platform:harbor` slice, host resolved. */
+    readonly config: HarborConfig;
+    /** IngressClass + issuer from the platform (TLS on the registry host). */
+    readonly ingress: IngressTlsContext;
+    readonly replicas: number;
+    readonly highAvailability: boolean;
+    /** `protect` the release and every generated secret (prod). */
+    readonly protect: boolean;
+    readonly podSecurityVersion: string;
+    /** @default false */
+    readonly serviceMonitor?: boolean;
+    /** @default "harbor" */
+    readonly namespace?: string;
+}
+
+/**
+ * Harbor on the platform ingress with TLS, every chart-generated secret created once here (random
+ * values, a TLS key pair for the token service) and handed over as existing Secrets, so a second
+ * `up` changes nothing.
+ */
+export class Harbor extends pulumi.ComponentResource {
+    /** `https://registry.<domain>`. */
+    public readonly url: string;
+    public readonly host: string;
+    /** Admin password (secret) for the configuration-as-code provider and the first login. */
+    public readonly adminPassword: pulumi.Output<string>;
+    /** The chart release; anything talking to Harbor's API waits for it. */
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:registry:Harbor", name, {}, opts);
+        const { config } = args;
+        const ns = platformNamespace(`${name}-ns`, { name: args.namespace ?? "harbor", podSecurityVersion: args.podSecurityVersion }, { parent: this });
+        // Losing any of these breaks data Harbor already encrypted or signed with them.
+        const keep = { parent: this, protect: args.protect };
+        const password = (role: string, length: number) =>
+            new random.RandomPassword(`${name}-${role}`, { length, special: false, minUpper: 1, minLower: 1, minNumeric: 1 }, keep);
+
+        const admin = password("admin-password", 24);
+        const registryPassword = password("registry-password", 24);
+        const tokenKey = new tls.PrivateKey(`${name}-token-key`, { algorithm: "RSA", rsaBits: 4096 }, keep);
+        const tokenCert = new tls.SelfSignedCert(
+            `${name}-token-cert`,
+            {
+                privateKeyPem: tokenKey.privateKeyPem,
+                subject: { commonName: "harbor-token-ca" },
+                validityPeriodHours: 24 * 365 * 10,
+                allowedUses: ["digital_signature", "key_encipherment", "cert_signing"],
+                isCaCertificate: true,
+            },
+            keep,
+        );
+        const data: Record<keyof typeof HARBOR_SECRETS, Record<string, pulumi.Input<string>> | undefined> = {
+            admin: { HARBOR_ADMIN_PASSWORD: admin.result },
+            // Harbor requires exactly 16 characters for these and 32 for the XSRF key.
+            secretKey: { secretKey: password("secret-key", 16).result },
+            core: { secret: password("core-secret", 16).result },
+            coreToken: { "tls.crt": tokenCert.certPem, "tls.key": tokenKey.privateKeyPem },
+            xsrf: { CSRF_KEY: password("xsrf-key", 32).result },
+            jobservice: { JOBSERVICE_SECRET: password("jobservice-secret", 16).result },
+            registry: { REGISTRY_HTTP_SECRET: password("registry-secret", 16).result },
+            registryCredentials: {
+                REGISTRY_PASSWD: registryPassword.result,
+                REGISTRY_HTPASSWD: pulumi.interpolate`${REGISTRY_USER}:${registryPassword.bcryptHash}`,
+            },
+            s3: config.storage.s3 && {
+                REGISTRY_STORAGE_S3_ACCESSKEY: config.storage.s3.accessKey,
+                REGISTRY_STORAGE_S3_SECRETKEY: config.storage.s3.secretKey,
+            },
+        };
+        const secrets = Object.entries(data)
+            .filter((entry): entry is [keyof typeof HARBOR_SECRETS, Record<string, pulumi.Input<string>>] => entry[1] !== undefined)
+            .map(
+                ([key, stringData]) =>
+                    new k8s.core.v1.Secret(
+                        `${name}-secret-${HARBOR_SECRETS[key].name}`,
+                        {
+                            metadata: { name: HARBOR_SECRETS[key].name, namespace: ns.metadata.name },
+                            type: "Opaque",
+                            stringData: pulumi.secret(stringData),
+                        },
+                        { parent: this },
+                    ),
+            );
+
+        const ingress = ingressTls(args.ingress, config.host, "harbor", {
+            // Image layers are large: no request body limit on the registry host.
+            "nginx.org/client-max-body-size": "0",
+        });
+        this.release = installChart(
+            `${name}-release`,
+            {
+                chart: CHARTS.harbor,
+                namespace: ns.metadata.name,
+                values: harborValues({
+                    config,
+                    tls: ingress,
+                    highAvailability: args.highAvailability,
+                    replicas: args.replicas,
+                    serviceMonitor: args.serviceMonitor ?? false,
+                }),
+                timeoutSeconds: 900,
+            },
+            { parent: this, dependsOn: secrets, protect: args.protect },
+        );
+        this.host = config.host;
+        this.url = `https://${config.host}`;
+        this.adminPassword = admin.result;
+        this.registerOutputs({ url: this.url });
+    }
+}
+
+/**
+ * k3s `registries.yaml` content sending each upstream registry to its Harbor proxy-cache project
+ * (containerd falls back to the upstream when Harbor cannot serve). With the self-signed platform
+ * CA the nodes do not trust Harbor's certificate, so TLS verification is skipped for that host only.
+ */
+export function harborMirrors(config: HarborConfig, trustsCertificate: boolean): Registries {
+    const endpoint = `https://${config.host}`;
+    return {
+        mirrors: Object.fromEntries(config.proxyCache.map((p) => [p.upstream, { endpoints: [endpoint], rewrite: { "^(.*)$": `${p.project}/$1` } }])),
+        ...(trustsCertificate ? {} : { configs: { [config.host]: { insecureSkipVerify: true } } }),
+    };
+}

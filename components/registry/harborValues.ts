@@ -1,0 +1,111 @@
+/**
+ * Harbor chart values (1.19.1). Every secret Harbor would otherwise generate on each render is
+ * referenced by name (created once by the Harbor component), so a second `up` changes nothing and
+ * the values stay reviewable.
+ */
+import type { HarborConfig } from "../../stacks/config";
+import type { IngressTls } from "../lib/ingress";
+
+/** Secret objects the component creates, and the keys the chart reads from each. */
+export const HARBOR_SECRETS = {
+    admin: { name: "harbor-admin", keys: ["HARBOR_ADMIN_PASSWORD"] },
+    secretKey: { name: "harbor-secret-key", keys: ["secretKey"] },
+    core: { name: "harbor-core", keys: ["secret"] },
+    coreToken: { name: "harbor-core-token", keys: ["tls.crt", "tls.key"] },
+    xsrf: { name: "harbor-xsrf", keys: ["CSRF_KEY"] },
+    jobservice: { name: "harbor-jobservice", keys: ["JOBSERVICE_SECRET"] },
+    registry: { name: "harbor-registry", keys: ["REGISTRY_HTTP_SECRET"] },
+    registryCredentials: { name: "harbor-registry-credentials", keys: ["REGISTRY_PASSWD", "REGISTRY_HTPASSWD"] },
+    s3: { name: "harbor-s3", keys: ["REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"] },
+} as const;
+
+/** The registry's internal user; must match the htpasswd line in harbor-registry-credentials. */
+export const REGISTRY_USER = "harbor_registry_user";
+
+export interface HarborValuesArgs {
+    readonly config: HarborConfig;
+    readonly tls: IngressTls;
+    /** Scale the stateless parts and add PDBs (prod). */
+    readonly highAvailability: boolean;
+    readonly replicas: number;
+    readonly serviceMonitor: boolean;
+}
+
+const resources = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+
+export function harborValues(args: HarborValuesArgs): Record<string, unknown> {
+    const { config, tls } = args;
+    const s3 = config.storage.type === "s3" ? config.storage.s3 : undefined;
+    // Parts with no local state scale out; the registry only when images live in S3 (a RWO PVC
+    // mounts on one node), the job service only when its logs go to the database.
+    const stateless = args.highAvailability ? Math.max(2, args.replicas) : 1;
+    const pdb = { enabled: args.highAvailability, minAvailable: 1 };
+    const storageClass = config.storage.storageClass ?? "";
+    const pvc = (size: string) => ({ size, storageClass });
+    return {
+        externalURL: `https://${config.host}`,
+        expose: {
+            type: "ingress",
+            tls: { enabled: true, certSource: "secret", secret: { secretName: tls.secretName } },
+            ingress: { hosts: { core: tls.host }, className: tls.className, annotations: { ...tls.annotations } },
+        },
+        persistence: {
+            enabled: true,
+            resourcePolicy: "keep",
+            persistentVolumeClaim: {
+                ...(s3 ? {} : { registry: pvc(config.storage.registrySize) }),
+                jobservice: { jobLog: pvc(config.storage.jobLogSize) },
+                database: pvc(config.storage.databaseSize),
+                redis: pvc(config.storage.redisSize),
+                trivy: pvc(config.storage.trivySize),
+            },
+            imageChartStorage: s3
+                ? {
+                      type: "s3",
+                      s3: {
+                          existingSecret: HARBOR_SECRETS.s3.name,
+                          bucket: s3.bucket,
+                          region: s3.region,
+                          ...(s3.endpoint ? { regionendpoint: s3.endpoint } : {}),
+                          ...(s3.rootDirectory ? { rootdirectory: s3.rootDirectory } : {}),
+                      },
+                  }
+                : { type: "filesystem" },
+        },
+        existingSecretAdminPassword: HARBOR_SECRETS.admin.name,
+        existingSecretAdminPasswordKey: HARBOR_SECRETS.admin.keys[0],
+        existingSecretSecretKey: HARBOR_SECRETS.secretKey.name,
+        portal: { replicas: stateless, podDisruptionBudget: pdb, resources: resources("10m", "32Mi", "128Mi") },
+        core: {
+            replicas: stateless,
+            podDisruptionBudget: pdb,
+            existingSecret: HARBOR_SECRETS.core.name,
+            secretName: HARBOR_SECRETS.coreToken.name,
+            existingXsrfSecret: HARBOR_SECRETS.xsrf.name,
+            existingXsrfSecretKey: HARBOR_SECRETS.xsrf.keys[0],
+            resources: resources("50m", "128Mi", "512Mi"),
+        },
+        jobservice: {
+            replicas: stateless,
+            podDisruptionBudget: pdb,
+            jobLoggers: stateless > 1 ? ["database"] : ["file"],
+            existingSecret: HARBOR_SECRETS.jobservice.name,
+            existingSecretKey: HARBOR_SECRETS.jobservice.keys[0],
+            resources: resources("20m", "64Mi", "256Mi"),
+        },
+        registry: {
+            replicas: s3 ? stateless : 1,
+            podDisruptionBudget: { ...pdb, enabled: pdb.enabled && s3 !== undefined },
+            existingSecret: HARBOR_SECRETS.registry.name,
+            existingSecretKey: HARBOR_SECRETS.registry.keys[0],
+            credentials: { username: REGISTRY_USER, existingSecret: HARBOR_SECRETS.registryCredentials.name },
+            registry: { resources: resources("20m", "64Mi", "512Mi") },
+            controller: { resources: resources("10m", "32Mi", "128Mi") },
+        },
+        trivy: { enabled: config.trivy, resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } } },
+        database: { type: "internal", internal: { resources: resources("50m", "128Mi", "512Mi") } },
+        redis: { type: "internal", internal: { resources: resources("10m", "32Mi", "128Mi") } },
+        exporter: { resources: resources("10m", "32Mi", "128Mi") },
+        metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor } },
+    };
+}

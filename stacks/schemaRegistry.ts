@@ -1,0 +1,110 @@
+/**
+ * Config for the Harbor registry: `platform:harbor`.
+ */
+import { z } from "zod";
+import { secretString } from "./schemaParts";
+import { isDnsName } from "./validators";
+
+const quantity = (what: string) =>
+    z.string().regex(/^\d+(Mi|Gi|Ti)$/, `expected a size such as 20Gi (${what})`);
+
+const projectName = z
+    .string()
+    .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, "expected a Harbor project name (lower case, digits, '.', '_', '-')")
+    .max(255);
+
+/** The upstream registries Harbor proxies by default, with their proxy-cache project names. */
+export const DEFAULT_PROXY_CACHES = [
+    { upstream: "docker.io", project: "dockerhub" },
+    { upstream: "ghcr.io", project: "ghcr" },
+    { upstream: "quay.io", project: "quay" },
+    { upstream: "registry.k8s.io", project: "k8s" },
+];
+
+export const harborSchema = z
+    .strictObject({
+        enabled: z.boolean().default(true).meta({ description: "Deploy the Harbor registry." }),
+        host: z
+            .string()
+            .refine(isDnsName, "expected a DNS hostname")
+            .optional()
+            .meta({ description: "Registry hostname; default registry.<platform:domain>." }),
+        storage: z
+            .strictObject({
+                type: z.enum(["pvc", "s3"]).default("pvc").meta({ description: "Image storage: PersistentVolumeClaim or S3-compatible bucket." }),
+                storageClass: z.string().min(1).optional().meta({ description: "StorageClass for Harbor's PVCs; default: the cluster default." }),
+                registrySize: quantity("registry PVC").default("20Gi").meta({ description: "Registry PVC size (type pvc)." }),
+                databaseSize: quantity("database PVC").default("5Gi").meta({ description: "Internal PostgreSQL PVC size." }),
+                redisSize: quantity("redis PVC").default("1Gi").meta({ description: "Redis PVC size." }),
+                trivySize: quantity("trivy PVC").default("5Gi").meta({ description: "Trivy vulnerability DB cache PVC size." }),
+                jobLogSize: quantity("job log PVC").default("1Gi").meta({ description: "Job service log PVC size (single replica)." }),
+                s3: z
+                    .strictObject({
+                        bucket: z.string().min(3).meta({ description: "Bucket for image layers." }),
+                        region: z.string().min(1).meta({ description: "Bucket region." }),
+                        endpoint: z.url("expected the S3 endpoint URL, e.g. https://minio.example.com").optional().meta({
+                            description: "Endpoint URL for S3-compatible stores; omit for AWS.",
+                        }),
+                        rootDirectory: z.string().min(1).optional().meta({ description: "Prefix inside the bucket." }),
+                        accessKey: z.string().min(1).meta({ description: "S3 access key id." }),
+                        secretKey: secretString("harbor", "S3 secret access key."),
+                    })
+                    .optional()
+                    .meta({ description: "S3 settings (type s3)." }),
+            })
+            .prefault({})
+            .meta({ description: "Where Harbor keeps images and state." }),
+        proxyCache: z
+            .array(
+                z.strictObject({
+                    upstream: z.string().refine(isDnsName, "expected a registry hostname such as docker.io").meta({ description: "Upstream registry host." }),
+                    project: projectName.meta({ description: "Harbor proxy-cache project name." }),
+                }),
+            )
+            .default(DEFAULT_PROXY_CACHES)
+            .meta({ description: "Upstream registries cached by Harbor (and mirrored on every k3s node)." }),
+        projects: z
+            .array(
+                z.strictObject({
+                    name: projectName.meta({ description: "Project name." }),
+                    public: z.boolean().default(false).meta({ description: "Anonymous pull." }),
+                }),
+            )
+            .default([])
+            .meta({ description: "Private projects to create." }),
+        robot: z
+            .strictObject({
+                name: z.string().regex(/^[a-z0-9-]+$/, "expected a robot name (lower case, digits, '-')").default("ci").meta({ description: "Robot account name." }),
+                projects: z.array(projectName).min(1, "expected at least one project").meta({ description: "Projects the robot may push to and pull from." }),
+            })
+            .optional()
+            .meta({ description: "Robot account for CI pushes; its secret is a stack output (secret)." }),
+        mirrorNodes: z.boolean().default(true).meta({ description: "Point every k3s node's containerd at the proxy caches (registries.yaml)." }),
+        trivy: z.boolean().default(true).meta({ description: "Vulnerability scanning with Trivy." }),
+    })
+    .prefault({})
+    .superRefine((harbor, ctx) => {
+        if (harbor.storage.type === "s3" && harbor.storage.s3 === undefined) {
+            ctx.addIssue({ code: "custom", path: ["storage", "s3"], message: "required when storage.type is 's3'" });
+        }
+        if (harbor.storage.type !== "s3" && harbor.storage.s3 !== undefined) {
+            ctx.addIssue({ code: "custom", path: ["storage", "s3"], message: "not allowed when storage.type is 'pvc'" });
+        }
+        const names = new Set<string>();
+        [...harbor.proxyCache.map((p) => p.project), ...harbor.projects.map((p) => p.name)].forEach((name, i) => {
+            if (names.has(name)) {
+                const inProxy = i < harbor.proxyCache.length;
+                ctx.addIssue({
+                    code: "custom",
+                    path: inProxy ? ["proxyCache", i, "project"] : ["projects", i - harbor.proxyCache.length, "name"],
+                    message: `duplicate project '${name}'`,
+                });
+            }
+            names.add(name);
+        });
+        for (const [i, project] of (harbor.robot?.projects ?? []).entries()) {
+            if (!harbor.projects.some((p) => p.name === project)) {
+                ctx.addIssue({ code: "custom", path: ["robot", "projects", i], message: `expected one of platform:harbor.projects, got "${project}"` });
+            }
+        }
+    });
