@@ -20,6 +20,8 @@ export const namespaces = platform.outputs.namespaces;
 export const ingressClass = platform.outputs.ingressClass;
 export const clusterIssuer = platform.outputs.clusterIssuer;
 /** Harbor registry URL (when enabled). */
-export const registryUrl = platform.outputs.registryUrl;
+export const registryUrl = platform.outputs.registryUrl ?? null;
+/** CI robot account for pushes (its secret is a secret). */
+export const registryRobot = platform.outputs.registryRobot ?? null;
 /** The profile the stack runs with. */
 export const profile = config.profile;

@@ -18,6 +18,7 @@ export interface PlatformOutputs {
     readonly ingressClass: string;
     readonly clusterIssuer: string;
     readonly registryUrl?: string;
+    readonly registryRobot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
 }
 
 /**
@@ -96,13 +97,14 @@ export class Platform extends pulumi.ComponentResource {
                     highAvailability: defaults.highAvailability,
                     protect: defaults.protectStateful,
                     podSecurityVersion: psaVersion,
+                    insecureApi: config.tls.issuer === "selfSigned",
                 },
                 // The registry's certificate comes from the issuer: create Harbor after it.
                 { ...componentOpts, dependsOn: this.certManager.ready },
             );
             if (config.cluster.mode === "k3s" && config.harbor.mirrorNodes) {
                 // Nodes pull through Harbor only once it is up; containerd falls back to upstream.
-                this.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), [this.harbor.release]);
+                this.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), this.harbor.proxyProjects);
             }
         }
 
@@ -114,6 +116,7 @@ export class Platform extends pulumi.ComponentResource {
             ingressClass: this.ingressTls.className,
             clusterIssuer: this.ingressTls.issuer,
             registryUrl: this.harbor?.url,
+            registryRobot: this.harbor?.robot,
         };
         this.registerOutputs({ ...this.outputs });
     }

@@ -8,6 +8,8 @@ import type { Registries } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace } from "../lib/namespace";
+import { endpointFor } from "./harborApi";
+import { HarborObject } from "./harborProvider";
 import { HARBOR_SECRETS, harborValues, REGISTRY_USER } from "./harborValues";
 
 export interface HarborArgs {
@@ -24,6 +26,8 @@ export interface HarborArgs {
     readonly serviceMonitor?: boolean;
     /** @default "harbor" */
     readonly namespace?: string;
+    /** Accept Harbor's certificate without verifying it (self-signed platform CA). @default false */
+    readonly insecureApi?: boolean;
 }
 
 /**
@@ -39,6 +43,10 @@ export class Harbor extends pulumi.ComponentResource {
     public readonly adminPassword: pulumi.Output<string>;
     /** The chart release; anything talking to Harbor's API waits for it. */
     public readonly release: k8s.helm.v3.Release;
+    /** Proxy-cache projects, one per upstream registry; node mirrors wait for them. */
+    public readonly proxyProjects: HarborObject[];
+    /** CI robot account: registry username and secret (secret), when configured. */
+    public readonly robot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
 
     constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:registry:Harbor", name, {}, opts);
@@ -119,6 +127,37 @@ export class Harbor extends pulumi.ComponentResource {
         this.host = config.host;
         this.url = `https://${config.host}`;
         this.adminPassword = admin.result;
+
+        // Configuration as code over Harbor's API, once the release is up.
+        const connection = { url: this.url, username: "admin", password: pulumi.secret(admin.result), insecure: args.insecureApi ?? false };
+        const api = { parent: this, dependsOn: [this.release] };
+        this.proxyProjects = config.proxyCache.map((cache) => {
+            const endpoint = new HarborObject(
+                `${name}-endpoint-${cache.project}`,
+                { connection, object: { kind: "registry", spec: { name: cache.upstream, ...endpointFor(cache.upstream) } } },
+                api,
+            );
+            return new HarborObject(
+                `${name}-project-${cache.project}`,
+                {
+                    connection,
+                    // Public: nodes pull through the cache anonymously.
+                    object: endpoint.id.apply((id) => ({ kind: "project" as const, spec: { name: cache.project, public: true, registryId: Number(id) } })),
+                },
+                api,
+            );
+        });
+        const projects = config.projects.map(
+            (p) => new HarborObject(`${name}-project-${p.name}`, { connection, object: { kind: "project", spec: { name: p.name, public: p.public } } }, api),
+        );
+        if (config.robot) {
+            const robot = new HarborObject(
+                `${name}-robot-${config.robot.name}`,
+                { connection, object: { kind: "robot", spec: { name: config.robot.name, projects: [...config.robot.projects] } } },
+                { parent: this, dependsOn: projects },
+            );
+            this.robot = { username: robot.state.apply((s) => String(s?.fullName ?? `robot$${config.robot!.name}`)), secret: pulumi.secret(robot.secret) };
+        }
         this.registerOutputs({ url: this.url });
     }
 }

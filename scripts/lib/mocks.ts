@@ -73,7 +73,7 @@ export function fakeK3sKubeconfig(name: string): string {
 }
 
 /** Packages whose resources the mocks know how to fake. Anything else is a missing mock. */
-const MOCKED_PACKAGES = ["kubernetes", "random", "command", "tls", "pulumi"];
+const MOCKED_PACKAGES = ["kubernetes", "random", "command", "tls", "pulumi", "pulumi-nodejs"];
 
 export class PlatformMocks implements pulumi.runtime.Mocks {
     /** Provider functions a test has allowed, token -> result. Everything else throws. */
@@ -107,6 +107,15 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             case "tls:index/selfSignedCert:SelfSignedCert":
                 state.certPem = `-----BEGIN CERTIFICATE-----\n${fakeSecret("tls-cert", args.name)}\n-----END CERTIFICATE-----\n`;
                 break;
+            case "pulumi-nodejs:dynamic/platform:HarborObject": {
+                // What the provider would return: Harbor's ids, and a robot's one-time secret.
+                const spec = (args.inputs.spec ?? {}) as { name?: string };
+                state.state = { id: 1, name: spec.name, ...(args.inputs.kind === "robot" ? { fullName: `robot$${spec.name}` } : {}) };
+                if (args.inputs.kind === "robot") {
+                    state.secret = fakeSecret("robot", args.name);
+                }
+                break;
+            }
             case "command:remote:Command":
             case "command:local:Command": {
                 const create = String(args.inputs.create ?? "");
@@ -117,7 +126,9 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             default:
                 break;
         }
-        return { id: args.custom ? `${args.name}-id` : undefined, state };
+        // Harbor objects have numeric ids (the provider returns Harbor's id).
+        const id = args.type === "pulumi-nodejs:dynamic/platform:HarborObject" ? String(parseInt(createHash("sha256").update(args.name).digest("hex").slice(0, 6), 16)) : `${args.name}-id`;
+        return { id: args.custom ? id : undefined, state };
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -152,6 +163,8 @@ export class Collector {
             return register(req, (err, resp) => {
                 if (err) {
                     this.failures.push(`${req.getType()} ${req.getName()}: ${errorMessage(err)}`);
+                } else {
+                    markSecretOutputs(resp as ResponseLike, req.getAdditionalsecretoutputsList());
                 }
                 callback(err, resp);
             });
@@ -202,7 +215,7 @@ export class Collector {
             urn,
             parent: parentUrn ? nameOf(parentUrn) : null,
             dependsOn: [...new Set(req.getDependenciesList().map(nameOf))].sort(),
-            inputs: redact(req.getObject()?.toJavaScript() ?? {}, this.urnToName) as Record<string, unknown>,
+            inputs: withoutProviderCode(redact(req.getObject()?.toJavaScript() ?? {}, this.urnToName) as Record<string, unknown>),
             custom: req.getCustom(),
             options,
         });
@@ -225,6 +238,10 @@ interface RegisterRequestLike {
     getDeletebeforereplace(): boolean;
     getObject(): StructLike | undefined;
 }
+interface ResponseLike {
+    getObject(): StructLike | undefined;
+    setObject(value: unknown): void;
+}
 interface OutputsRequestLike {
     getUrn(): string;
     getOutputs(): StructLike | undefined;
@@ -234,6 +251,32 @@ interface MonitorLike {
     invoke(req: { getTok(): string }, callback: Callback): unknown;
     registerResource(req: RegisterRequestLike, callback: Callback): unknown;
     registerResourceOutputs(req: OutputsRequestLike, callback: Callback): unknown;
+}
+
+/**
+ * Does what the engine does and the SDK's mock monitor does not: outputs a resource declares in
+ * `additionalSecretOutputs` (random results, kubeconfig stdout...) come back as secrets, so a
+ * program that forgets to keep them secret shows the leak in the render and the tests.
+ */
+function markSecretOutputs(resp: ResponseLike, names: readonly string[]): void {
+    const object = resp.getObject();
+    if (!object || names.length === 0) {
+        return;
+    }
+    const state = object.toJavaScript();
+    for (const name of names) {
+        if (name in state && !(state[name] !== null && typeof state[name] === "object" && (state[name] as Record<string, unknown>)[SIG_KEY] === SECRET_SIG)) {
+            state[name] = { [SIG_KEY]: SECRET_SIG, value: state[name] };
+        }
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(v: unknown): unknown } };
+    resp.setObject(Struct.fromJavaScript(state));
+}
+
+/** A dynamic resource's serialised provider is code, not configuration: name it, do not dump it. */
+function withoutProviderCode(inputs: Record<string, unknown>): Record<string, unknown> {
+    return "__provider" in inputs ? { ...inputs, __provider: "[dynamic provider code]" } : inputs;
 }
 
 function errorMessage(err: unknown): string {

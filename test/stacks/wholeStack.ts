@@ -60,6 +60,12 @@ export function commonStackChecks(get: () => Evaluation): void {
         for (const r of ofType(resources, "random:index/randomPassword:RandomPassword")) {
             expect(text).not.toContain(fakeSecret("random", r.name));
         }
+        for (const r of ofType(resources, "tls:index/privateKey:PrivateKey")) {
+            expect(text).not.toContain(fakeSecret("tls-key", r.name));
+        }
+        for (const r of ofType(resources, "pulumi-nodejs:dynamic/platform:HarborObject")) {
+            expect(text).not.toContain(fakeSecret("robot", r.name));
+        }
         expect(text).not.toContain("client-key-data");
         expect(text).not.toContain("[secure value of");
     });

@@ -1,0 +1,354 @@
+/**
+ * A small client for Harbor's REST API v2.0 and the create/read/update/delete logic of the objects
+ * the platform manages as code: registry endpoints, projects (plain or proxy cache) and robot
+ * accounts. Node built-ins only, because the dynamic provider that uses it is serialised into the
+ * Pulumi state and run by the engine.
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+
+export interface HarborConnection {
+    /** `https://registry.example.com` */
+    readonly url: string;
+    readonly username: string;
+    readonly password: string;
+    /** Skip TLS verification (self-signed platform CA). */
+    readonly insecure?: boolean;
+    /** Attempts for connection errors and 502/503/504 while Harbor starts. @default 30 */
+    readonly attempts?: number;
+    /** Milliseconds between attempts. @default 10000 */
+    readonly retryDelayMs?: number;
+}
+
+/** A Harbor API error with the status and Harbor's own message. */
+export class HarborApiError extends Error {
+    constructor(
+        public readonly status: number,
+        public readonly operation: string,
+        detail: string,
+    ) {
+        super(`Harbor API ${operation} failed with HTTP ${status}: ${detail}`);
+        this.name = "HarborApiError";
+    }
+}
+
+interface Response {
+    readonly status: number;
+    readonly body: unknown;
+    readonly headers: http.IncomingHttpHeaders;
+}
+
+const RETRY_STATUS = new Set([502, 503, 504]);
+
+/** One API call; retries while Harbor is not reachable yet, then surfaces Harbor's error text. */
+export async function call(conn: HarborConnection, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    const attempts = conn.attempts ?? 30;
+    const operation = `${method} ${path}`;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        try {
+            const res = await send(conn, method, path, body, headers);
+            if (RETRY_STATUS.has(res.status) && attempt < attempts) {
+                lastError = new HarborApiError(res.status, operation, errorText(res.body));
+            } else {
+                return res;
+            }
+        } catch (err) {
+            lastError = err;
+            if (attempt === attempts) {
+                break;
+            }
+        }
+        await new Promise((resolve) => setTimeout(resolve, conn.retryDelayMs ?? 10_000));
+    }
+    if (lastError instanceof HarborApiError) {
+        throw lastError;
+    }
+    throw new Error(`Harbor API ${operation}: ${conn.url} unreachable after ${attempts} attempts: ${(lastError as Error)?.message ?? lastError}`);
+}
+
+function send(conn: HarborConnection, method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
+    const url = new URL(`/api/v2.0${path}`, conn.url);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const transport = url.protocol === "https:" ? https : http;
+    return new Promise((resolve, reject) => {
+        const req = transport.request(
+            url,
+            {
+                method,
+                headers: {
+                    Accept: "application/json",
+                    Authorization: `Basic ${Buffer.from(`${conn.username}:${conn.password}`).toString("base64")}`,
+                    ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
+                    ...headers,
+                },
+                rejectUnauthorized: !conn.insecure,
+                timeout: 30_000,
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => {
+                    const text = Buffer.concat(chunks).toString("utf8");
+                    let parsed: unknown = text;
+                    try {
+                        parsed = text ? JSON.parse(text) : undefined;
+                    } catch {
+                        // keep the raw text (HTML error pages from a proxy in front of Harbor)
+                    }
+                    resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
+                });
+            },
+        );
+        req.on("timeout", () => req.destroy(new Error("request timed out")));
+        req.on("error", reject);
+        if (payload) {
+            req.write(payload);
+        }
+        req.end();
+    });
+}
+
+function errorText(body: unknown): string {
+    const errors = (body as { errors?: { code?: string; message?: string }[] } | undefined)?.errors;
+    if (Array.isArray(errors) && errors.length > 0) {
+        return errors.map((e) => `${e.code ?? "ERROR"}: ${e.message ?? ""}`).join("; ");
+    }
+    return typeof body === "string" && body.length > 0 ? body.slice(0, 200) : "no error message";
+}
+
+/** Returns the response when its status is one of `ok`, else throws Harbor's error. */
+async function expect(conn: HarborConnection, ok: number[], method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response> {
+    const res = await call(conn, method, path, body, headers);
+    if (!ok.includes(res.status)) {
+        throw new HarborApiError(res.status, `${method} ${path}`, errorText(res.body));
+    }
+    return res;
+}
+
+/** The id at the end of a Location header (`/api/v2.0/projects/7` -> 7). */
+function createdId(res: Response): number | undefined {
+    const location = res.headers.location;
+    const id = location ? Number(location.split("/").pop()) : NaN;
+    return Number.isFinite(id) ? id : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry endpoints
+
+/** Harbor's adapter type and URL for well-known upstreams; anything else is a plain v2 registry. */
+export function endpointFor(upstream: string): { type: string; url: string } {
+    switch (upstream) {
+        case "docker.io":
+            return { type: "docker-hub", url: "https://hub.docker.com" };
+        case "ghcr.io":
+            return { type: "github-ghcr", url: "https://ghcr.io" };
+        case "quay.io":
+            return { type: "quay", url: "https://quay.io" };
+        default:
+            return { type: "docker-registry", url: `https://${upstream}` };
+    }
+}
+
+export interface RegistrySpec {
+    readonly name: string;
+    readonly type: string;
+    readonly url: string;
+}
+
+export interface RegistryState extends RegistrySpec {
+    readonly id: number;
+}
+
+interface ApiRegistry {
+    id: number;
+    name: string;
+    type: string;
+    url: string;
+}
+
+async function findRegistry(conn: HarborConnection, name: string): Promise<ApiRegistry | undefined> {
+    const res = await expect(conn, [200], "GET", `/registries?q=${encodeURIComponent(`name=${name}`)}`);
+    return (res.body as ApiRegistry[]).find((r) => r.name === name);
+}
+
+export async function createRegistry(conn: HarborConnection, spec: RegistrySpec): Promise<RegistryState> {
+    const res = await call(conn, "POST", "/registries", { name: spec.name, type: spec.type, url: spec.url, insecure: false });
+    if (res.status === 409) {
+        // Created by an earlier run whose state was lost: adopt it and converge it to the spec.
+        const existing = await findRegistry(conn, spec.name);
+        if (!existing) {
+            throw new HarborApiError(409, "POST /registries", errorText(res.body));
+        }
+        return updateRegistry(conn, existing.id, spec);
+    }
+    if (res.status !== 201) {
+        throw new HarborApiError(res.status, "POST /registries", errorText(res.body));
+    }
+    const id = createdId(res) ?? (await findRegistry(conn, spec.name))?.id;
+    if (id === undefined) {
+        throw new Error(`Harbor created registry ${spec.name} but did not say its id`);
+    }
+    return { id, ...spec };
+}
+
+export async function readRegistry(conn: HarborConnection, id: number): Promise<RegistryState | undefined> {
+    const res = await expect(conn, [200, 404], "GET", `/registries/${id}`);
+    if (res.status === 404) {
+        return undefined;
+    }
+    const r = res.body as ApiRegistry;
+    return { id: r.id, name: r.name, type: r.type, url: r.url };
+}
+
+export async function updateRegistry(conn: HarborConnection, id: number, spec: RegistrySpec): Promise<RegistryState> {
+    await expect(conn, [200], "PUT", `/registries/${id}`, { name: spec.name, url: spec.url, insecure: false });
+    return { id, ...spec };
+}
+
+export async function deleteRegistry(conn: HarborConnection, id: number): Promise<void> {
+    await expect(conn, [200, 404], "DELETE", `/registries/${id}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projects
+
+export interface ProjectSpec {
+    readonly name: string;
+    readonly public: boolean;
+    /** Registry endpoint id for a proxy-cache project. */
+    readonly registryId?: number;
+}
+
+export interface ProjectState extends ProjectSpec {
+    readonly id: number;
+}
+
+interface ApiProject {
+    project_id: number;
+    name: string;
+    registry_id?: number | null;
+    metadata?: { public?: string };
+}
+
+const BY_NAME = { "X-Is-Resource-Name": "true" };
+
+function toProjectState(p: ApiProject): ProjectState {
+    return {
+        id: p.project_id,
+        name: p.name,
+        public: p.metadata?.public === "true",
+        ...(p.registry_id ? { registryId: p.registry_id } : {}),
+    };
+}
+
+export async function readProject(conn: HarborConnection, name: string): Promise<ProjectState | undefined> {
+    const res = await expect(conn, [200, 404, 403], "GET", `/projects/${encodeURIComponent(name)}`, undefined, BY_NAME);
+    return res.status === 200 ? toProjectState(res.body as ApiProject) : undefined;
+}
+
+export async function createProject(conn: HarborConnection, spec: ProjectSpec): Promise<ProjectState> {
+    const body = {
+        project_name: spec.name,
+        metadata: { public: String(spec.public) },
+        ...(spec.registryId !== undefined ? { registry_id: spec.registryId } : {}),
+    };
+    const res = await call(conn, "POST", "/projects", body);
+    if (res.status === 409) {
+        const existing = await readProject(conn, spec.name);
+        if (!existing || (existing.registryId ?? undefined) !== spec.registryId) {
+            throw new HarborApiError(409, "POST /projects", `${errorText(res.body)} (and it is not the same kind of project, so it is not adopted)`);
+        }
+        return updateProject(conn, existing.id, spec);
+    }
+    if (res.status !== 201) {
+        throw new HarborApiError(res.status, "POST /projects", errorText(res.body));
+    }
+    const created = await readProject(conn, spec.name);
+    if (!created) {
+        throw new Error(`Harbor created project ${spec.name} but cannot read it back`);
+    }
+    return created;
+}
+
+export async function updateProject(conn: HarborConnection, id: number, spec: ProjectSpec): Promise<ProjectState> {
+    await expect(conn, [200], "PUT", `/projects/${id}`, { metadata: { public: String(spec.public) } });
+    return { id, ...spec };
+}
+
+export async function deleteProject(conn: HarborConnection, name: string): Promise<void> {
+    await expect(conn, [200, 404], "DELETE", `/projects/${encodeURIComponent(name)}`, undefined, BY_NAME);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Robot accounts
+
+export interface RobotSpec {
+    readonly name: string;
+    /** Projects the robot may push to and pull from. */
+    readonly projects: readonly string[];
+}
+
+export interface RobotState extends RobotSpec {
+    readonly id: number;
+    /** Full name Harbor gives it (`robot$ci`), used as the registry username. */
+    readonly fullName: string;
+}
+
+/** Push + pull on each project: what a CI pipeline needs, nothing more. */
+export function robotPermissions(projects: readonly string[]): unknown[] {
+    return projects.map((project) => ({
+        kind: "project",
+        namespace: project,
+        access: [
+            { resource: "repository", action: "push" },
+            { resource: "repository", action: "pull" },
+            { resource: "artifact", action: "read" },
+            { resource: "tag", action: "create" },
+        ],
+    }));
+}
+
+interface ApiRobot {
+    id: number;
+    name: string;
+    secret?: string;
+    permissions?: { namespace: string }[];
+}
+
+/** Creates the robot; the secret is returned only here, by Harbor's design. */
+export async function createRobot(conn: HarborConnection, spec: RobotSpec): Promise<RobotState & { secret: string }> {
+    const body = { name: spec.name, level: "system", duration: -1, disable: false, permissions: robotPermissions(spec.projects) };
+    const res = await call(conn, "POST", "/robots", body);
+    if (res.status === 409) {
+        // The secret of an existing robot cannot be read back: refuse rather than lose it.
+        throw new HarborApiError(409, "POST /robots", `${errorText(res.body)}; delete robot ${spec.name} in Harbor or import it, then run up again`);
+    }
+    if (res.status !== 201) {
+        throw new HarborApiError(res.status, "POST /robots", errorText(res.body));
+    }
+    const robot = res.body as ApiRobot;
+    if (!robot.secret) {
+        throw new Error(`Harbor created robot ${spec.name} without returning its secret`);
+    }
+    return { id: robot.id, name: spec.name, fullName: robot.name, projects: [...spec.projects], secret: robot.secret };
+}
+
+export async function readRobot(conn: HarborConnection, id: number): Promise<RobotState | undefined> {
+    const res = await expect(conn, [200, 404], "GET", `/robots/${id}`);
+    if (res.status === 404) {
+        return undefined;
+    }
+    const robot = res.body as ApiRobot;
+    const fullName = robot.name;
+    return { id: robot.id, name: fullName.replace(/^robot\$/, ""), fullName, projects: (robot.permissions ?? []).map((p) => p.namespace) };
+}
+
+export async function updateRobot(conn: HarborConnection, id: number, spec: RobotSpec, fullName: string): Promise<RobotState> {
+    await expect(conn, [200], "PUT", `/robots/${id}`, { name: fullName, level: "system", duration: -1, disable: false, permissions: robotPermissions(spec.projects) });
+    return { id, name: spec.name, fullName, projects: [...spec.projects] };
+}
+
+export async function deleteRobot(conn: HarborConnection, id: number): Promise<void> {
+    await expect(conn, [200, 404], "DELETE", `/robots/${id}`);
+}
