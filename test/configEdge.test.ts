@@ -90,3 +90,34 @@ describe("edge config", () => {
         ]);
     });
 });
+
+describe("harbor config", () => {
+    it("defaults to registry.<domain>, PVC storage and the four proxy caches", () => {
+        const { harbor } = parsePlatformConfig(rawConfig(k3sStackConfig()));
+        expect(harbor).toMatchObject({ enabled: true, host: "registry.dev.example.com", storage: { type: "pvc", registrySize: "20Gi" }, mirrorNodes: true, trivy: true });
+        expect(harbor.proxyCache.map((p) => p.upstream)).toEqual(["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"]);
+    });
+
+    it("needs S3 settings for S3 storage, a secret key, and sizes as quantities", () => {
+        expect(problems({ "platform:harbor": { storage: { type: "s3" } } })).toEqual(["platform:harbor.storage.s3: required when storage.type is 's3'"]);
+        expect(problems({ "platform:harbor": { storage: { type: "s3", s3: { bucket: "images", region: "x", accessKey: "a", secretKey: "plain" } } } })).toEqual([
+            expect.stringMatching(/^platform:harbor\.storage\.s3\.secretKey: must be a secret/),
+        ]);
+        expect(problems({ "platform:harbor": { storage: { registrySize: "20GB" } } })).toEqual([
+            'platform:harbor.storage.registrySize: expected a size such as 20Gi (registry PVC), got "20GB"',
+        ]);
+    });
+
+    it("rejects duplicate project names and a robot on an unknown project", () => {
+        expect(problems({ "platform:harbor": { projects: [{ name: "dockerhub" }], robot: { projects: ["apps"] } } })).toEqual([
+            "platform:harbor.projects[0].name: duplicate project 'dockerhub'",
+            'platform:harbor.robot.projects[0]: expected one of platform:harbor.projects, got "apps"',
+        ]);
+    });
+
+    it("needs the ingress controller to publish Harbor", () => {
+        expect(problems({ "platform:ingress": { enabled: false } })).toEqual([
+            "platform:harbor.enabled: Harbor is published through the platform ingress, which is disabled (platform:ingress.enabled)",
+        ]);
+    });
+});

@@ -1,4 +1,5 @@
 import type { Evaluation } from "../../scripts/lib/evaluate";
+import { parse } from "yaml";
 import { SECRET } from "../../scripts/lib/mocks";
 import { byName, evaluateStack, ofType } from "../harness";
 import { commonStackChecks, nodeConfigOf } from "./wholeStack";
@@ -89,5 +90,27 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(values).toMatchObject({ provider: { name: "cloudflare" }, txtOwnerId: "prod", policy: "upsert-only", domainFilters: ["example.com"] });
         const record = byName(prod.resources, "prod-dns-a-k3s-example-com").inputs as { spec: unknown };
         expect(record.spec).toEqual({ endpoints: [{ dnsName: "k3s.example.com", recordType: "A", targets: ["198.51.100.11", "198.51.100.12", "198.51.100.13"], recordTTL: 300 }] });
+    });
+
+    it("runs Harbor with existing-secret values only, HA stateless parts, and the registry host on TLS", () => {
+        const values = byName(prod.resources, "prod-harbor-release").inputs.values as Record<string, Record<string, unknown>>;
+        expect(values.existingSecretAdminPassword).toBe("harbor-admin");
+        expect(values.core).toMatchObject({ replicas: 2, existingSecret: "harbor-core", secretName: "harbor-core-token" });
+        expect(JSON.stringify(values)).not.toMatch(/harborAdminPassword|"secretKey"|tokenKey|xsrfKey|htpasswdString|"password"/);
+        expect(values.expose).toMatchObject({ ingress: { hosts: { core: "registry.example.com" }, annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } } });
+        expect(prod.outputs.registryUrl).toBe("https://registry.example.com");
+        expect(prod.outputs.registryRobot).toEqual({ username: "robot$ci", secret: SECRET });
+    });
+
+    it("points every node's containerd at Harbor's proxy caches once they exist", () => {
+        const nodes = (prod.outputs.nodes as { name: string }[]).map((n) => n.name);
+        for (const node of nodes) {
+            const cmd = byName(prod.resources, `prod-cluster-${node}-registries`);
+            expect(cmd.dependsOn).toEqual(expect.arrayContaining(["prod-harbor-project-dockerhub", "prod-harbor-project-ghcr", "prod-harbor-project-quay", "prod-harbor-project-k8s"]));
+            const registries = parse(String(cmd.inputs.stdin)) as { mirrors: Record<string, { endpoint: string[]; rewrite: Record<string, string> }>; configs?: unknown };
+            expect(registries.mirrors["registry.k8s.io"]).toEqual({ endpoint: ["https://registry.example.com"], rewrite: { "^(.*)$": "k8s/$1" } });
+            // Let's Encrypt certificates are trusted: no TLS exception for the registry.
+            expect(registries.configs).toBeUndefined();
+        }
     });
 });

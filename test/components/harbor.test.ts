@@ -1,0 +1,146 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Harbor, harborMirrors } from "../../components/registry/Harbor";
+import { HARBOR_SECRETS, harborValues } from "../../components/registry/harborValues";
+import { ingressTls } from "../../components/lib/ingress";
+import { HarborConfig, parsePlatformConfig } from "../../stacks/config";
+import { withMocks } from "../../scripts/lib/evaluate";
+import { unknownChartKeys } from "../../scripts/lib/chartKeys";
+import { Collector, fakeSecret, SECRET } from "../../scripts/lib/mocks";
+import { allStrings, byName, k3sStackConfig, ofType, rawConfig, secure } from "../harness";
+
+const harbor = (value: Record<string, unknown> = {}): HarborConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:harbor": value })).harbor;
+const tls = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "registry.dev.example.com", "harbor", { "nginx.org/client-max-body-size": "0" });
+const s3 = { type: "s3", s3: { bucket: "images", region: "eu-west-1", endpoint: "https://minio.example.com", accessKey: "AKIA1", secretKey: secure("s3-secret-xyz") } };
+type V = Record<string, Record<string, unknown>>;
+const values = (config: HarborConfig, highAvailability = false) => harborValues({ config, tls, highAvailability, replicas: highAvailability ? 2 : 1, serviceMonitor: false }) as V;
+
+describe("Harbor values", () => {
+    it("publish registry.<domain> through the platform ingress with TLS from the issuer and no body limit", () => {
+        const v = values(harbor());
+        expect(v.externalURL).toBe("https://registry.dev.example.com");
+        expect(v.expose).toEqual({
+            type: "ingress",
+            tls: { enabled: true, certSource: "secret", secret: { secretName: "harbor-tls" } },
+            ingress: {
+                hosts: { core: "registry.dev.example.com" },
+                className: "nginx",
+                annotations: { "nginx.org/client-max-body-size": "0", "cert-manager.io/cluster-issuer": "letsencrypt" },
+            },
+        });
+    });
+
+    it("reference every secret Harbor would generate by name, never by value", () => {
+        const v = values(harbor());
+        expect(v.existingSecretAdminPassword).toBe(HARBOR_SECRETS.admin.name);
+        expect(v.existingSecretSecretKey).toBe(HARBOR_SECRETS.secretKey.name);
+        expect(v.core).toMatchObject({ existingSecret: "harbor-core", secretName: "harbor-core-token", existingXsrfSecret: "harbor-xsrf" });
+        expect(v.jobservice).toMatchObject({ existingSecret: "harbor-jobservice" });
+        expect(v.registry).toMatchObject({ existingSecret: "harbor-registry", credentials: { existingSecret: "harbor-registry-credentials" } });
+        const text = JSON.stringify(v);
+        expect(text).not.toMatch(/harborAdminPassword|"secretKey"|"password"|tokenKey|xsrfKey|htpasswdString/);
+    });
+
+    it("keep images on a PVC by default and in S3 (credentials by Secret) when configured", () => {
+        const pvc = values(harbor({ storage: { registrySize: "50Gi", storageClass: "fast" } })) as { persistence: Record<string, Record<string, unknown>> };
+        expect(pvc.persistence.imageChartStorage).toEqual({ type: "filesystem" });
+        expect(pvc.persistence.persistentVolumeClaim.registry).toEqual({ size: "50Gi", storageClass: "fast" });
+        const onS3 = values(harbor({ storage: s3 })) as { persistence: Record<string, Record<string, unknown>> };
+        expect(onS3.persistence.imageChartStorage).toEqual({
+            type: "s3",
+            s3: { existingSecret: "harbor-s3", bucket: "images", region: "eu-west-1", regionendpoint: "https://minio.example.com" },
+        });
+        expect(onS3.persistence.persistentVolumeClaim.registry).toBeUndefined();
+        expect(JSON.stringify(onS3)).not.toContain("s3-secret-xyz");
+    });
+
+    it("scale stateless parts to 2 with PDBs in HA; the registry only when images are in S3", () => {
+        const ha = values(harbor(), true);
+        expect(ha.core).toMatchObject({ replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } });
+        expect(ha.portal).toMatchObject({ replicas: 2 });
+        expect(ha.jobservice).toMatchObject({ replicas: 2, jobLoggers: ["database"] });
+        expect(ha.registry).toMatchObject({ replicas: 1, podDisruptionBudget: { enabled: false } });
+        expect(values(harbor({ storage: s3 }), true).registry).toMatchObject({ replicas: 2, podDisruptionBudget: { enabled: true } });
+        expect(values(harbor()).core).toMatchObject({ replicas: 1, podDisruptionBudget: { enabled: false } });
+    });
+
+    it("turn Trivy and metrics on", () => {
+        expect(values(harbor()).trivy).toMatchObject({ enabled: true });
+        expect(values(harbor({ trivy: false })).trivy).toMatchObject({ enabled: false });
+        expect(values(harbor()).metrics).toEqual({ enabled: true, serviceMonitor: { enabled: false } });
+    });
+
+    it.each([
+        ["pvc", harbor(), false],
+        ["s3 HA", harbor({ storage: s3 }), true],
+    ])("use only keys harbor 1.19.1 has (%s)", (_label, config, ha) => {
+        expect(unknownChartKeys("harbor", values(config, ha))).toEqual([]);
+    });
+});
+
+describe("k3s mirrors through Harbor", () => {
+    it("send each upstream to its proxy-cache project, skipping verification only for a self-signed CA", () => {
+        const mirrors = harborMirrors(harbor(), false);
+        expect(mirrors.mirrors["docker.io"]).toEqual({ endpoints: ["https://registry.dev.example.com"], rewrite: { "^(.*)$": "dockerhub/$1" } });
+        expect(Object.keys(mirrors.mirrors).sort()).toEqual(["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"]);
+        expect(mirrors.configs).toEqual({ "registry.dev.example.com": { insecureSkipVerify: true } });
+        expect(harborMirrors(harbor(), true).configs).toBeUndefined();
+    });
+});
+
+describe("Harbor component", () => {
+    let collector: Collector;
+    let settle: () => Promise<void>;
+    beforeAll(async () => {
+        ({ collector, settle } = await withMocks());
+    });
+
+    it("creates each generated secret once as a Secret, before the release, all redacted", async () => {
+        const component = new Harbor("reg", {
+            config: harbor({ storage: s3, projects: [{ name: "apps" }], robot: { projects: ["apps"] } }),
+            ingress: { className: "nginx", issuer: "platform-ca" },
+            replicas: 2,
+            highAvailability: true,
+            protect: true,
+            podSecurityVersion: "v1.36",
+        });
+        await settle();
+        const mine = collector.resources.filter((r) => r.name.startsWith("reg-"));
+        const secrets = ofType(mine, "kubernetes:core/v1:Secret");
+        expect(secrets.map((s) => (s.inputs.metadata as { name: string }).name).sort()).toEqual(Object.values(HARBOR_SECRETS).map((s) => s.name).sort());
+        for (const s of secrets) {
+            expect(s.inputs.stringData).toBe(SECRET);
+        }
+        const release = byName(mine, "reg-release");
+        expect(release.dependsOn).toEqual(expect.arrayContaining(secrets.map((s) => s.name)));
+        expect(release.options.protect).toBe(true);
+        expect(ofType(mine, "random:index/randomPassword:RandomPassword").every((r) => r.options.protect)).toBe(true);
+        const text = allStrings(mine).join("\n");
+        for (const r of ofType(mine, "random:index/randomPassword:RandomPassword")) {
+            expect(text).not.toContain(fakeSecret("random", r.name));
+        }
+        expect(text).not.toContain("s3-secret-xyz");
+        expect(await pulumi.isSecret(component.robot!.secret)).toBe(true);
+    });
+
+    it("configures endpoints, proxy projects, private projects and the robot over the API after the release", () => {
+        const objects = ofType(collector.resources, "pulumi-nodejs:dynamic/platform:HarborObject").filter((r) => r.name.startsWith("reg-"));
+        expect(objects.map((o) => o.name).sort()).toEqual([
+            "reg-endpoint-dockerhub",
+            "reg-endpoint-ghcr",
+            "reg-endpoint-k8s",
+            "reg-endpoint-quay",
+            "reg-project-apps",
+            "reg-project-dockerhub",
+            "reg-project-ghcr",
+            "reg-project-k8s",
+            "reg-project-quay",
+            "reg-robot-ci",
+        ]);
+        const proxy = byName(objects, "reg-project-dockerhub");
+        expect(proxy.inputs).toMatchObject({ kind: "project", spec: { name: "dockerhub", public: true }, connection: { url: "https://registry.dev.example.com", username: "admin", password: SECRET } });
+        expect(proxy.dependsOn).toEqual(expect.arrayContaining(["reg-endpoint-dockerhub", "reg-release"]));
+        expect(byName(objects, "reg-endpoint-dockerhub").inputs).toMatchObject({ kind: "registry", spec: { name: "docker.io", type: "docker-hub" } });
+        expect(byName(objects, "reg-robot-ci").dependsOn).toContain("reg-project-apps");
+        expect(byName(objects, "reg-robot-ci").options.additionalSecretOutputs).toEqual(["secret"]);
+    });
+});

@@ -1,0 +1,116 @@
+import { HarborApiError, endpointFor } from "../../components/registry/harborApi";
+import { harborObjectProvider, HarborObjectInputs } from "../../components/registry/harborProvider";
+import { FakeHarbor } from "../fakeHarbor";
+
+const harbor = new FakeHarbor();
+let connection: { url: string; username: string; password: string; attempts: number; retryDelayMs: number };
+const provider = harborObjectProvider as Required<typeof harborObjectProvider>;
+
+beforeAll(async () => {
+    const url = await harbor.start();
+    connection = { url, username: "admin", password: harbor.password, attempts: 1, retryDelayMs: 1 };
+});
+afterAll(() => harbor.stop());
+
+const inputs = (object: Omit<HarborObjectInputs, "connection">, conn = connection): HarborObjectInputs => ({ ...object, connection: conn }) as HarborObjectInputs;
+
+describe("Harbor provider against a fake Harbor API", () => {
+    it("creates, reads, updates and deletes a registry endpoint", async () => {
+        const spec = { name: "docker.io", ...endpointFor("docker.io") };
+        const created = await provider.create(inputs({ kind: "registry", spec }));
+        expect(harbor.registries.get(Number(created.id))).toMatchObject({ name: "docker.io", type: "docker-hub", url: "https://hub.docker.com" });
+        const read = await provider.read(created.id, created.outs);
+        expect(read.props?.state).toMatchObject({ id: Number(created.id), name: "docker.io", type: "docker-hub" });
+
+        const moved = inputs({ kind: "registry", spec: { ...spec, url: "https://mirror.example.com" } });
+        expect(await provider.diff(created.id, created.outs, moved)).toMatchObject({ changes: true, replaces: [] });
+        await provider.update(created.id, created.outs, moved);
+        expect(harbor.registries.get(Number(created.id))?.url).toBe("https://mirror.example.com");
+
+        await provider.delete(created.id, created.outs);
+        expect(harbor.registries.has(Number(created.id))).toBe(false);
+        expect(await provider.read(created.id, created.outs)).toEqual({ id: undefined, props: undefined });
+        // Deleting what is already gone is not an error (idempotent destroy).
+        await expect(provider.delete(created.id, created.outs)).resolves.toBeUndefined();
+    });
+
+    it("creates a public proxy-cache project on an endpoint and a private project", async () => {
+        const endpoint = await provider.create(inputs({ kind: "registry", spec: { name: "quay.io", ...endpointFor("quay.io") } }));
+        const proxy = await provider.create(inputs({ kind: "project", spec: { name: "quay", public: true, registryId: Number(endpoint.id) } }));
+        expect([...harbor.projects.values()].find((p) => p.name === "quay")).toMatchObject({ registry_id: Number(endpoint.id), metadata: { public: "true" } });
+        expect(proxy.outs.state).toMatchObject({ name: "quay", public: true, registryId: Number(endpoint.id) });
+        const own = await provider.create(inputs({ kind: "project", spec: { name: "apps", public: false } }));
+        expect(own.outs.state).toMatchObject({ name: "apps", public: false });
+        expect(own.outs.state.registryId).toBeUndefined();
+    });
+
+    it("diffs for real: no change is no change, a flag updates, a rename or new endpoint replaces", async () => {
+        const created = await provider.create(inputs({ kind: "project", spec: { name: "team-a", public: false } }));
+        const same = inputs({ kind: "project", spec: { name: "team-a", public: false } });
+        expect(await provider.diff(created.id, created.outs, same)).toMatchObject({ changes: false, replaces: [] });
+        const opened = inputs({ kind: "project", spec: { name: "team-a", public: true } });
+        expect(await provider.diff(created.id, created.outs, opened)).toMatchObject({ changes: true, replaces: [] });
+        await provider.update(created.id, created.outs, opened);
+        expect([...harbor.projects.values()].find((p) => p.name === "team-a")?.metadata.public).toBe("true");
+        const renamed = inputs({ kind: "project", spec: { name: "team-b", public: true } });
+        expect(await provider.diff(created.id, created.outs, renamed)).toMatchObject({ changes: true, replaces: ["spec.name"], deleteBeforeReplace: true });
+    });
+
+    it("adopts a project that already exists (409) and converges it, instead of failing a retried up", async () => {
+        await provider.create(inputs({ kind: "project", spec: { name: "retry", public: false } }));
+        const again = await provider.create(inputs({ kind: "project", spec: { name: "retry", public: true } }));
+        expect(harbor.requests).toContain("POST /projects");
+        expect([...harbor.projects.values()].filter((p) => p.name === "retry")).toHaveLength(1);
+        expect([...harbor.projects.values()].find((p) => p.name === "retry")?.metadata.public).toBe("true");
+        expect(again.outs.state).toMatchObject({ name: "retry", public: true });
+    });
+
+    it("refuses to adopt an existing project of another kind (409 surfaced)", async () => {
+        const endpoint = await provider.create(inputs({ kind: "registry", spec: { name: "ghcr.io", ...endpointFor("ghcr.io") } }));
+        await provider.create(inputs({ kind: "project", spec: { name: "ghcr", public: false } }));
+        await expect(provider.create(inputs({ kind: "project", spec: { name: "ghcr", public: true, registryId: Number(endpoint.id) } }))).rejects.toThrow(
+            /POST \/projects failed with HTTP 409: CONFLICT: The project named ghcr already exists .*not adopted/,
+        );
+    });
+
+    it("creates a robot once, returns its secret, updates its projects, and refuses a duplicate", async () => {
+        const robot = await provider.create(inputs({ kind: "robot", spec: { name: "ci", projects: ["apps"] } }));
+        expect(robot.outs.secret).toMatch(/^robot-secret-/);
+        expect(robot.outs.state).toMatchObject({ fullName: "robot$ci", projects: ["apps"] });
+        const wider = inputs({ kind: "robot", spec: { name: "ci", projects: ["apps", "team-a"] } });
+        const updated = await provider.update(robot.id, robot.outs, wider);
+        expect(harbor.robots.get(Number(robot.id))?.permissions.map((p) => p.namespace)).toEqual(["apps", "team-a"]);
+        expect(updated.outs.secret).toBe(robot.outs.secret);
+        await expect(provider.create(inputs({ kind: "robot", spec: { name: "ci", projects: ["apps"] } }))).rejects.toThrow(
+            /HTTP 409: CONFLICT: robot account robot\$ci already exists; delete robot ci in Harbor or import it/,
+        );
+    });
+
+    it("surfaces Harbor's own error message and status", async () => {
+        harbor.failNext(500, 1, "database is locked");
+        const error = await provider.create(inputs({ kind: "project", spec: { name: "boom", public: false } })).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(HarborApiError);
+        expect((error as HarborApiError).status).toBe(500);
+        expect((error as Error).message).toBe("Harbor API POST /projects failed with HTTP 500: UNKNOWN: database is locked");
+        const bad = await provider.create(inputs({ kind: "registry", spec: { name: "x", type: "nope", url: "https://x" } })).catch((e: unknown) => e);
+        expect((bad as Error).message).toBe("Harbor API POST /registries failed with HTTP 400: BAD_REQUEST: invalid registry type nope");
+    });
+
+    it("reports a wrong admin password as a 401", async () => {
+        const wrong = { ...connection, password: "nope" };
+        await expect(provider.create(inputs({ kind: "project", spec: { name: "x", public: false } }, wrong))).rejects.toThrow(/HTTP 401: UNAUTHORIZED/);
+    });
+
+    it("retries while Harbor is starting (503), then succeeds", async () => {
+        harbor.failNext(503, 2, "starting");
+        const created = await provider.create(inputs({ kind: "project", spec: { name: "late", public: false } }, { ...connection, attempts: 3 }));
+        expect(created.outs.state).toMatchObject({ name: "late" });
+    });
+
+    it("says so when Harbor is unreachable", async () => {
+        const closed = { ...connection, url: "http://127.0.0.1:9", attempts: 2 };
+        await expect(provider.create(inputs({ kind: "project", spec: { name: "x", public: false } }, closed))).rejects.toThrow(
+            /Harbor API POST \/projects: http:\/\/127\.0\.0\.1:9 unreachable after 2 attempts/,
+        );
+    });
+});

@@ -1,0 +1,139 @@
+/**
+ * An in-memory stand-in for Harbor's REST API v2.0 on loopback, for the provider's CRUD tests:
+ * basic auth, 201 + Location on create, 409 on duplicate names, 404 on unknown ids, Harbor's error
+ * body shape, and injected failures.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+interface Registry { id: number; name: string; type: string; url: string }
+interface Project { project_id: number; name: string; registry_id: number | null; metadata: { public: string } }
+interface Robot { id: number; name: string; secret: string; permissions: { namespace: string }[] }
+
+export class FakeHarbor {
+    readonly registries = new Map<number, Registry>();
+    readonly projects = new Map<number, Project>();
+    readonly robots = new Map<number, Robot>();
+    readonly requests: string[] = [];
+    private nextId = 1;
+    private failures: { status: number; remaining: number; body?: unknown }[] = [];
+    private server?: Server;
+
+    constructor(readonly password = "Harbor-admin-1") {}
+
+    /** The next `times` requests answer `status` (with Harbor's error body). */
+    failNext(status: number, times = 1, message = "injected failure"): void {
+        this.failures.push({ status, remaining: times, body: { errors: [{ code: status === 500 ? "UNKNOWN" : "FAILED", message }] } });
+    }
+
+    async start(): Promise<string> {
+        this.server = createServer((req, res) => void this.handle(req, res));
+        await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+        return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    }
+
+    async stop(): Promise<void> {
+        await new Promise((resolve) => this.server?.close(resolve));
+    }
+
+    private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>) : {};
+        const url = new URL(req.url ?? "/", "http://x");
+        const path = url.pathname.replace(/^\/api\/v2\.0/, "");
+        this.requests.push(`${req.method} ${path}`);
+        const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+            res.writeHead(status, { "Content-Type": "application/json", ...headers });
+            res.end(payload === undefined ? "" : JSON.stringify(payload));
+        };
+        const error = (status: number, code: string, message: string) => send(status, { errors: [{ code, message }] });
+
+        const failure = this.failures[0];
+        if (failure) {
+            failure.remaining -= 1;
+            if (failure.remaining <= 0) this.failures.shift();
+            return send(failure.status, failure.body);
+        }
+        if (req.headers.authorization !== `Basic ${Buffer.from(`admin:${this.password}`).toString("base64")}`) {
+            return error(401, "UNAUTHORIZED", "unauthorized");
+        }
+        const [, kind, idOrName] = path.split("/");
+        const byName = req.headers["x-is-resource-name"] === "true";
+
+        if (kind === "registries") {
+            if (req.method === "GET" && idOrName === undefined) {
+                const name = (url.searchParams.get("q") ?? "").replace(/^name=/, "");
+                return send(200, [...this.registries.values()].filter((r) => r.name === name));
+            }
+            if (req.method === "POST") {
+                if ([...this.registries.values()].some((r) => r.name === body.name)) return error(409, "CONFLICT", `registry ${String(body.name)} already exists`);
+                if (!["docker-hub", "github-ghcr", "quay", "docker-registry"].includes(String(body.type))) return error(400, "BAD_REQUEST", `invalid registry type ${String(body.type)}`);
+                const id = this.nextId++;
+                this.registries.set(id, { id, name: String(body.name), type: String(body.type), url: String(body.url) });
+                return send(201, undefined, { Location: `/api/v2.0/registries/${id}` });
+            }
+            const r = this.registries.get(Number(idOrName));
+            if (!r) return error(404, "NOT_FOUND", `registry ${idOrName} not found`);
+            if (req.method === "GET") return send(200, r);
+            if (req.method === "PUT") {
+                Object.assign(r, { name: body.name ?? r.name, url: body.url ?? r.url });
+                return send(200);
+            }
+            if (req.method === "DELETE") {
+                if ([...this.projects.values()].some((p) => p.registry_id === r.id)) return error(412, "PRECONDITION", "registry is used by a proxy-cache project");
+                this.registries.delete(r.id);
+                return send(200);
+            }
+        }
+
+        if (kind === "projects") {
+            if (req.method === "POST") {
+                if ([...this.projects.values()].some((p) => p.name === body.project_name)) return error(409, "CONFLICT", `The project named ${String(body.project_name)} already exists`);
+                if (body.registry_id !== undefined && !this.registries.has(Number(body.registry_id))) return error(400, "BAD_REQUEST", "registry not found");
+                const id = this.nextId++;
+                this.projects.set(id, {
+                    project_id: id,
+                    name: String(body.project_name),
+                    registry_id: body.registry_id === undefined ? null : Number(body.registry_id),
+                    metadata: { public: String((body.metadata as { public?: string } | undefined)?.public ?? "false") },
+                });
+                return send(201, undefined, { Location: `/api/v2.0/projects/${id}` });
+            }
+            const p = byName ? [...this.projects.values()].find((x) => x.name === decodeURIComponent(idOrName)) : this.projects.get(Number(idOrName));
+            if (!p) return error(404, "NOT_FOUND", `project ${idOrName} not found`);
+            if (req.method === "GET") return send(200, p);
+            if (req.method === "PUT") {
+                p.metadata.public = String((body.metadata as { public?: string }).public ?? p.metadata.public);
+                return send(200);
+            }
+            if (req.method === "DELETE") {
+                this.projects.delete(p.project_id);
+                return send(200);
+            }
+        }
+
+        if (kind === "robots") {
+            if (req.method === "POST") {
+                const name = `robot$${String(body.name)}`;
+                if ([...this.robots.values()].some((r) => r.name === name)) return error(409, "CONFLICT", `robot account ${name} already exists`);
+                const id = this.nextId++;
+                const robot = { id, name, secret: `robot-secret-${id}`, permissions: (body.permissions as { namespace: string }[]) ?? [] };
+                this.robots.set(id, robot);
+                return send(201, { id, name, secret: robot.secret });
+            }
+            const r = this.robots.get(Number(idOrName));
+            if (!r) return error(404, "NOT_FOUND", `robot ${idOrName} not found`);
+            if (req.method === "GET") return send(200, { id: r.id, name: r.name, permissions: r.permissions });
+            if (req.method === "PUT") {
+                r.permissions = (body.permissions as { namespace: string }[]) ?? r.permissions;
+                return send(200);
+            }
+            if (req.method === "DELETE") {
+                this.robots.delete(r.id);
+                return send(200);
+            }
+        }
+        return error(404, "NOT_FOUND", `no route ${req.method} ${path}`);
+    }
+}
