@@ -4,8 +4,8 @@
  */
 import { join } from "node:path";
 import type { RawConfig } from "../stacks/config";
-import { evaluate, Evaluation } from "../scripts/lib/evaluate";
-import type { RecordedResource } from "../scripts/lib/mocks";
+import { evaluate, Evaluation, withMocks } from "../scripts/lib/evaluate";
+import type { Collector, RecordedResource } from "../scripts/lib/mocks";
 import { readStackFile, toRawConfig } from "../scripts/lib/stackfile";
 
 export const PROJECT_DIR = join(__dirname, "..");
@@ -120,3 +120,15 @@ export const TEST_KUBECONFIG =
     "apiVersion: v1\nkind: Config\nclusters:\n- name: eks\n  cluster:\n    server: https://eks.example.com\n" +
     "contexts:\n- name: admin@eks\n  context:\n    cluster: eks\n    user: admin\ncurrent-context: admin@eks\n" +
     "users:\n- name: admin\n  user:\n    token: test-kubeconfig-token-55d0\n";
+
+/**
+ * For component tests: sets Pulumi mocks before the file's tests and gives the shared recorder.
+ * `settle()` waits until every registration so far has been recorded.
+ */
+export function mockedComponents(): { readonly collector: Collector; settle(): Promise<void> } {
+    const ctx = {} as { collector: Collector; settle(): Promise<void> };
+    beforeAll(async () => {
+        Object.assign(ctx, await withMocks());
+    });
+    return ctx;
+}

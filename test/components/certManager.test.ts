@@ -1,10 +1,9 @@
 import { CertManager } from "../../components/edge/CertManager";
 import { ACME_SERVERS, certManagerValues, clusterIssuers, issuerName } from "../../components/edge/certManagerValues";
 import { parsePlatformConfig, TlsConfig } from "../../stacks/config";
-import { withMocks } from "../../scripts/lib/evaluate";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { Collector, SECRET } from "../../scripts/lib/mocks";
-import { allStrings, byName, k3sStackConfig, rawConfig, secure } from "../harness";
+import { SECRET } from "../../scripts/lib/mocks";
+import { allStrings, byName, k3sStackConfig, rawConfig, secure, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 
 const tls = (value: Record<string, unknown>): TlsConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:tls": value })).tls;
@@ -65,11 +64,7 @@ describe("cert-manager values", () => {
 });
 
 describe("CertManager component", () => {
-    let collector: Collector;
-    let settle: () => Promise<void>;
-    beforeAll(async () => {
-        ({ collector, settle } = await withMocks());
-    });
+    const mocks = mockedComponents();
 
     it("creates issuers after the chart, and the DNS-01 Secret with its value kept secret", async () => {
         new CertManager("cm", {
@@ -79,17 +74,17 @@ describe("CertManager component", () => {
             highAvailability: false,
             podSecurityVersion: "v1.36",
         });
-        await settle();
-        const issuer = byName(collector.resources, "cm-clusterissuer-letsencrypt");
+        await mocks.settle();
+        const issuer = byName(mocks.collector.resources, "cm-clusterissuer-letsencrypt");
         expect(issuer.dependsOn).toEqual(expect.arrayContaining(["cm-release", "cm-dns01"]));
-        expect(byName(collector.resources, "cm-dns01").inputs.stringData).toBe(SECRET);
-        expect(allStrings(collector.resources).join("\n")).not.toContain("cf-token-abc");
+        expect(byName(mocks.collector.resources, "cm-dns01").inputs.stringData).toBe(SECRET);
+        expect(allStrings(mocks.collector.resources).join("\n")).not.toContain("cf-token-abc");
     });
 
     it("skips the chart (not the issuers) when the cluster already runs cert-manager", async () => {
         new CertManager("ext", { config: tls({ installCertManager: false }), ingressClass: "nginx", replicas: 1, highAvailability: false, podSecurityVersion: "v1.36" });
-        await settle();
-        const mine = collector.resources.filter((r) => r.name.startsWith("ext-"));
+        await mocks.settle();
+        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("ext-"));
         expect(mine.map((r) => r.type)).not.toContain("kubernetes:helm.sh/v3:Release");
         expect(mine.map((r) => r.type)).not.toContain("kubernetes:core/v1:Namespace");
         expect(mine.filter((r) => r.type === "kubernetes:cert-manager.io/v1:ClusterIssuer")).toHaveLength(2);

@@ -3,16 +3,10 @@ import { parse } from "yaml";
 import { ClusterK3s } from "../../components/cluster/ClusterK3s";
 import { installScriptUrl } from "../../components/cluster/k3sFiles";
 import { ClusterConfig, parsePlatformConfig } from "../../stacks/config";
-import { withMocks } from "../../scripts/lib/evaluate";
-import { Collector, fakeSecret, RecordedResource, SECRET } from "../../scripts/lib/mocks";
-import { allStrings, byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY } from "../harness";
+import { fakeSecret, RecordedResource, SECRET } from "../../scripts/lib/mocks";
+import { allStrings, byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, mockedComponents } from "../harness";
 
-let collector: Collector;
-let settle: () => Promise<void>;
-
-beforeAll(async () => {
-    ({ collector, settle } = await withMocks("platform", "test"));
-});
+const mocks = mockedComponents();
 
 function value<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((v) => resolve(v)));
@@ -26,8 +20,8 @@ function clusterConfig(cluster: Record<string, unknown>, profile = "dev"): Clust
 async function build(name: string, cluster: ClusterConfig, protect = false) {
     const component = new ClusterK3s(name, { cluster, clusterName: name, protect });
     const kubeconfig = await value(component.kubeconfig);
-    await settle();
-    const mine = collector.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+    await mocks.settle();
+    const mine = mocks.collector.resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
     return { component, kubeconfig, resources: mine };
 }
 
@@ -194,9 +188,9 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
             { mirrors: { "docker.io": { endpoints: ["https://registry.example.com"], rewrite: { "^(.*)$": "dockerhub/$1" } } } },
             [],
         );
-        await settle();
+        await mocks.settle();
         expect(commands).toHaveLength(5);
-        const recorded = collector.resources.filter((r) => r.name.endsWith("-registries") && r.name.startsWith("ha-"));
+        const recorded = mocks.collector.resources.filter((r) => r.name.endsWith("-registries") && r.name.startsWith("ha-"));
         expect(recorded.map((r) => r.name)).toEqual(["ha-s1-registries", "ha-s2-registries", "ha-s3-registries", "ha-a1-registries", "ha-a2-registries"]);
         expect(byName(recorded, "ha-s2-registries").dependsOn).toEqual(expect.arrayContaining(["ha-s1-registries", "ha-s2-install"]));
         expect(byName(recorded, "ha-s1-registries").inputs.create).toContain("systemctl restart k3s\n".trim());

@@ -1,10 +1,9 @@
 import { DnsRecords } from "../../components/edge/DnsRecords";
 import { dnsEndpoints, endpointName, externalDnsValues } from "../../components/edge/dnsValues";
 import { DnsConfig, parsePlatformConfig } from "../../stacks/config";
-import { withMocks } from "../../scripts/lib/evaluate";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { Collector, SECRET } from "../../scripts/lib/mocks";
-import { allStrings, byName, k3sStackConfig, rawConfig, secure } from "../harness";
+import { SECRET } from "../../scripts/lib/mocks";
+import { allStrings, byName, k3sStackConfig, rawConfig, secure, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 
 const dns = (value: Record<string, unknown>): DnsConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:dns": value })).dns;
@@ -63,11 +62,7 @@ describe("static records", () => {
 });
 
 describe("DnsRecords component", () => {
-    let collector: Collector;
-    let settle: () => Promise<void>;
-    beforeAll(async () => {
-        ({ collector, settle } = await withMocks());
-    });
+    const mocks = mockedComponents();
 
     it("keeps credentials in a secret Secret, installs after it and creates records after the chart", async () => {
         new DnsRecords("dns", {
@@ -75,10 +70,10 @@ describe("DnsRecords component", () => {
             ownerId: "dev",
             podSecurityVersion: "v1.36",
         });
-        await settle();
-        expect(byName(collector.resources, "dns-credentials").inputs.stringData).toBe(SECRET);
-        expect(byName(collector.resources, "dns-release").dependsOn).toEqual(expect.arrayContaining(["dns-credentials", "dns-ns"]));
-        expect(byName(collector.resources, "dns-a-api-dev-example-com").dependsOn).toContain("dns-release");
-        expect(allStrings(collector.resources).join("\n")).not.toContain("ali-1");
+        await mocks.settle();
+        expect(byName(mocks.collector.resources, "dns-credentials").inputs.stringData).toBe(SECRET);
+        expect(byName(mocks.collector.resources, "dns-release").dependsOn).toEqual(expect.arrayContaining(["dns-credentials", "dns-ns"]));
+        expect(byName(mocks.collector.resources, "dns-a-api-dev-example-com").dependsOn).toContain("dns-release");
+        expect(allStrings(mocks.collector.resources).join("\n")).not.toContain("ali-1");
     });
 });

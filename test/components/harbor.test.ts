@@ -3,10 +3,9 @@ import { Harbor, harborMirrors } from "../../components/registry/Harbor";
 import { HARBOR_SECRETS, harborValues } from "../../components/registry/harborValues";
 import { ingressTls } from "../../components/lib/ingress";
 import { HarborConfig, parsePlatformConfig } from "../../stacks/config";
-import { withMocks } from "../../scripts/lib/evaluate";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { Collector, fakeSecret, SECRET } from "../../scripts/lib/mocks";
-import { allStrings, byName, k3sStackConfig, ofType, rawConfig, secure } from "../harness";
+import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
+import { allStrings, byName, k3sStackConfig, ofType, rawConfig, secure, mockedComponents } from "../harness";
 
 const harbor = (value: Record<string, unknown> = {}): HarborConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:harbor": value })).harbor;
 const tls = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "registry.dev.example.com", "harbor", { "nginx.org/client-max-body-size": "0" });
@@ -88,11 +87,7 @@ describe("k3s mirrors through Harbor", () => {
 });
 
 describe("Harbor component", () => {
-    let collector: Collector;
-    let settle: () => Promise<void>;
-    beforeAll(async () => {
-        ({ collector, settle } = await withMocks());
-    });
+    const mocks = mockedComponents();
 
     it("creates each generated secret once as a Secret, before the release, all redacted", async () => {
         const component = new Harbor("reg", {
@@ -103,8 +98,8 @@ describe("Harbor component", () => {
             protect: true,
             podSecurityVersion: "v1.36",
         });
-        await settle();
-        const mine = collector.resources.filter((r) => r.name.startsWith("reg-"));
+        await mocks.settle();
+        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("reg-"));
         const secrets = ofType(mine, "kubernetes:core/v1:Secret");
         expect(secrets.map((s) => (s.inputs.metadata as { name: string }).name).sort()).toEqual(Object.values(HARBOR_SECRETS).map((s) => s.name).sort());
         for (const s of secrets) {
@@ -123,7 +118,7 @@ describe("Harbor component", () => {
     });
 
     it("configures endpoints, proxy projects, private projects and the robot over the API after the release", () => {
-        const objects = ofType(collector.resources, "pulumi-nodejs:dynamic/platform:HarborObject").filter((r) => r.name.startsWith("reg-"));
+        const objects = ofType(mocks.collector.resources, "pulumi-nodejs:dynamic/platform:HarborObject").filter((r) => r.name.startsWith("reg-"));
         expect(objects.map((o) => o.name).sort()).toEqual([
             "reg-endpoint-dockerhub",
             "reg-endpoint-ghcr",

@@ -1,10 +1,8 @@
 import { IngressNginx } from "../../components/edge/IngressNginx";
 import { ingressValues, NGINX_INGRESS_IMAGE } from "../../components/edge/ingressValues";
 import { IngressConfig, parsePlatformConfig } from "../../stacks/config";
-import { withMocks } from "../../scripts/lib/evaluate";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import type { Collector } from "../../scripts/lib/mocks";
-import { byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG } from "../harness";
+import { byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, mockedComponents } from "../harness";
 
 function ingressConfig(ingress: Record<string, unknown> = {}, existing = false): IngressConfig {
     const base = existing
@@ -92,25 +90,21 @@ describe("NGINX Ingress Controller values", () => {
 });
 
 describe("IngressNginx component", () => {
-    let collector: Collector;
-    let settle: () => Promise<void>;
-    beforeAll(async () => {
-        ({ collector, settle } = await withMocks());
-    });
+    const mocks = mockedComponents();
 
     it("installs the pinned chart into its own restricted namespace", async () => {
         new IngressNginx("edge", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36" });
-        await settle();
-        const release = byName(collector.resources, "edge-release");
+        await mocks.settle();
+        const release = byName(mocks.collector.resources, "edge-release");
         expect(release.inputs).toMatchObject({ chart: "nginx-ingress", version: "2.6.4", repositoryOpts: { repo: "https://helm.nginx.com/stable" }, namespace: "ingress-nginx" });
         expect(release.dependsOn).toContain("edge-ns");
-        expect(byName(collector.resources, "edge-ns").inputs).toMatchObject({ metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+        expect(byName(mocks.collector.resources, "edge-ns").inputs).toMatchObject({ metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
     });
 
     it("makes the namespace privileged, with the reason, only for hostPorts", async () => {
         new IngressNginx("hp", { config: ingressConfig({ exposure: "hostPort" }), highAvailability: false, podSecurityVersion: "v1.36" });
-        await settle();
-        expect(byName(collector.resources, "hp-ns").inputs).toMatchObject({
+        await mocks.settle();
+        expect(byName(mocks.collector.resources, "hp-ns").inputs).toMatchObject({
             metadata: {
                 labels: { "pod-security.kubernetes.io/enforce": "privileged" },
                 annotations: { "platform/pod-security-reason": expect.stringContaining("hostPorts") },

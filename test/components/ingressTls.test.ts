@@ -1,7 +1,5 @@
 import { ingressTls, tlsIngress } from "../../components/lib/ingress";
-import { withMocks } from "../../scripts/lib/evaluate";
-import type { Collector } from "../../scripts/lib/mocks";
-import { byName } from "../harness";
+import { byName, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 
 const ctx = { className: "nginx", issuer: "letsencrypt" };
@@ -21,16 +19,12 @@ describe("Ingress with TLS", () => {
     });
 
     describe("tlsIngress", () => {
-        let collector: Collector;
-        let settle: () => Promise<void>;
-        beforeAll(async () => {
-            ({ collector, settle } = await withMocks());
-        });
+        const mocks = mockedComponents();
 
         it("creates a valid Ingress whose TLS covers its only host", async () => {
             tlsIngress("grafana-ingress", ctx, { name: "grafana", namespace: "monitoring", host: "grafana.example.com", serviceName: "grafana", servicePort: 80 }, {});
-            await settle();
-            const ingress = byName(collector.resources, "grafana-ingress").inputs as {
+            await mocks.settle();
+            const ingress = byName(mocks.collector.resources, "grafana-ingress").inputs as {
                 spec: { ingressClassName: string; tls: { hosts: string[]; secretName: string }[]; rules: { host: string }[] };
             };
             expect(ingress.spec.ingressClassName).toBe("nginx");

@@ -1,14 +1,8 @@
 import { platformNamespace, podSecurityLabels, podSecurityVersion, POD_SECURITY_REASON_ANNOTATION } from "../../components/lib/namespace";
-import { withMocks } from "../../scripts/lib/evaluate";
-import type { Collector } from "../../scripts/lib/mocks";
-import { byName } from "../harness";
+import { byName, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 
-let collector: Collector;
-let settle: () => Promise<void>;
-beforeAll(async () => {
-    ({ collector, settle } = await withMocks());
-});
+const mocks = mockedComponents();
 
 describe("Pod Security labels", () => {
     it("enforce the chosen level and always audit and warn at restricted, all at one version", () => {
@@ -32,8 +26,8 @@ describe("Pod Security labels", () => {
 describe("platformNamespace", () => {
     it("creates a restricted namespace by default, valid against the Namespace schema", async () => {
         platformNamespace("ns-web", { name: "web", labels: { team: "a", "pod-security.kubernetes.io/enforce": "privileged" } }, {});
-        await settle();
-        const ns = byName(collector.resources, "ns-web");
+        await mocks.settle();
+        const ns = byName(mocks.collector.resources, "ns-web");
         const labels = (ns.inputs.metadata as { labels: Record<string, string> }).labels;
         // PSA labels win over user labels of the same key.
         expect(labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
@@ -44,8 +38,8 @@ describe("platformNamespace", () => {
 
     it("records the reason for a lower level and refuses one without a reason", async () => {
         platformNamespace("ns-agents", { name: "agents", podSecurity: "privileged", reason: "eBPF agent needs host PID" }, {});
-        await settle();
-        const ns = byName(collector.resources, "ns-agents");
+        await mocks.settle();
+        const ns = byName(mocks.collector.resources, "ns-agents");
         expect((ns.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({
             [POD_SECURITY_REASON_ANNOTATION]: "eBPF agent needs host PID",
         });
