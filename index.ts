@@ -23,5 +23,6 @@ export const clusterIssuer = platform.outputs.clusterIssuer;
 export const registryUrl = platform.outputs.registryUrl ?? null;
 /** CI robot account for pushes (its secret is a secret). */
 export const registryRobot = platform.outputs.registryRobot ?? null;
+export const registryAdminPassword = platform.outputs.registryAdminPassword ?? null;
 /** The profile the stack runs with. */
 export const profile = config.profile;

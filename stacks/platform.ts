@@ -19,6 +19,7 @@ export interface PlatformOutputs {
     readonly clusterIssuer: string;
     readonly registryUrl?: string;
     readonly registryRobot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
+    readonly registryAdminPassword?: pulumi.Output<string>;
 }
 
 /**
@@ -117,6 +118,7 @@ export class Platform extends pulumi.ComponentResource {
             clusterIssuer: this.ingressTls.issuer,
             registryUrl: this.harbor?.url,
             registryRobot: this.harbor?.robot,
+            registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
         };
         this.registerOutputs({ ...this.outputs });
     }

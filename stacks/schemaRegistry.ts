@@ -54,6 +54,25 @@ export const harborSchema = z
             })
             .prefault({})
             .meta({ description: "Where Harbor keeps images and state." }),
+        database: z
+            .strictObject({
+                type: z.enum(["internal", "external"]).default("internal").meta({
+                    description: "`internal`: the chart's PostgreSQL (chart-default password, in-cluster only); `external`: your PostgreSQL.",
+                }),
+                external: z
+                    .strictObject({
+                        host: z.string().min(1).meta({ description: "PostgreSQL host." }),
+                        port: z.int().min(1).max(65535).default(5432).meta({ description: "PostgreSQL port." }),
+                        username: z.string().min(1).meta({ description: "Database user." }),
+                        database: z.string().min(1).default("registry").meta({ description: "Database name." }),
+                        sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("verify-full").meta({ description: "libpq sslmode." }),
+                        password: secretString("harbor", "Database password."),
+                    })
+                    .optional()
+                    .meta({ description: "External PostgreSQL (type external)." }),
+            })
+            .prefault({})
+            .meta({ description: "Harbor's PostgreSQL." }),
         proxyCache: z
             .array(
                 z.strictObject({
@@ -89,6 +108,9 @@ export const harborSchema = z
         }
         if (harbor.storage.type !== "s3" && harbor.storage.s3 !== undefined) {
             ctx.addIssue({ code: "custom", path: ["storage", "s3"], message: "not allowed when storage.type is 'pvc'" });
+        }
+        if (harbor.database.type === "external" && harbor.database.external === undefined) {
+            ctx.addIssue({ code: "custom", path: ["database", "external"], message: "required when database.type is 'external'" });
         }
         const names = new Set<string>();
         [...harbor.proxyCache.map((p) => p.project), ...harbor.projects.map((p) => p.name)].forEach((name, i) => {

@@ -10,6 +10,7 @@ import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace } from "../lib/namespace";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
+import { harborInternalTls } from "./harborInternalTls";
 import { HARBOR_SECRETS, harborValues, REGISTRY_USER } from "./harborValues";
 
 export interface HarborArgs {
@@ -51,7 +52,8 @@ export class Harbor extends pulumi.ComponentResource {
     constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:registry:Harbor", name, {}, opts);
         const { config } = args;
-        const ns = platformNamespace(`${name}-ns`, { name: args.namespace ?? "harbor", podSecurityVersion: args.podSecurityVersion }, { parent: this });
+        const namespaceName = args.namespace ?? "harbor";
+        const ns = platformNamespace(`${name}-ns`, { name: namespaceName, podSecurityVersion: args.podSecurityVersion }, { parent: this });
         // Losing any of these breaks data Harbor already encrypted or signed with them.
         const keep = { parent: this, protect: args.protect };
         const password = (role: string, length: number) =>
@@ -84,6 +86,7 @@ export class Harbor extends pulumi.ComponentResource {
                 REGISTRY_PASSWD: registryPassword.result,
                 REGISTRY_HTPASSWD: pulumi.interpolate`${REGISTRY_USER}:${registryPassword.bcryptHash}`,
             },
+            database: config.database.external && { password: config.database.external.password },
             s3: config.storage.s3 && {
                 REGISTRY_STORAGE_S3_ACCESSKEY: config.storage.s3.accessKey,
                 REGISTRY_STORAGE_S3_SECRETKEY: config.storage.s3.secretKey,
@@ -103,6 +106,8 @@ export class Harbor extends pulumi.ComponentResource {
                         { parent: this },
                     ),
             );
+
+        secrets.push(...harborInternalTls(name, ns.metadata.name, namespaceName, keep));
 
         const ingress = ingressTls(args.ingress, config.host, "harbor", {
             // Image layers are large: no request body limit on the registry host.

@@ -5,6 +5,7 @@
  */
 import type { HarborConfig } from "../../stacks/config";
 import type { IngressTls } from "../lib/ingress";
+import { INTERNAL_TLS_COMPONENTS, internalTlsSecretName } from "./harborInternalTls";
 
 /** Secret objects the component creates, and the keys the chart reads from each. */
 export const HARBOR_SECRETS = {
@@ -17,6 +18,7 @@ export const HARBOR_SECRETS = {
     registry: { name: "harbor-registry", keys: ["REGISTRY_HTTP_SECRET"] },
     registryCredentials: { name: "harbor-registry-credentials", keys: ["REGISTRY_PASSWD", "REGISTRY_HTPASSWD"] },
     s3: { name: "harbor-s3", keys: ["REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"] },
+    database: { name: "harbor-database", keys: ["password"] },
 } as const;
 
 /** The registry's internal user; must match the htpasswd line in harbor-registry-credentials. */
@@ -72,6 +74,12 @@ export function harborValues(args: HarborValuesArgs): Record<string, unknown> {
                   }
                 : { type: "filesystem" },
         },
+        // Components talk TLS to each other with certificates made once by the component.
+        internalTLS: {
+            enabled: true,
+            certSource: "secret",
+            ...Object.fromEntries(INTERNAL_TLS_COMPONENTS.map((c) => [c, { secretName: internalTlsSecretName(c) }])),
+        },
         existingSecretAdminPassword: HARBOR_SECRETS.admin.name,
         existingSecretAdminPasswordKey: HARBOR_SECRETS.admin.keys[0],
         existingSecretSecretKey: HARBOR_SECRETS.secretKey.name,
@@ -103,7 +111,19 @@ export function harborValues(args: HarborValuesArgs): Record<string, unknown> {
             controller: { resources: resources("10m", "32Mi", "128Mi") },
         },
         trivy: { enabled: config.trivy, resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } } },
-        database: { type: "internal", internal: { resources: resources("50m", "128Mi", "512Mi") } },
+        database: config.database.external
+            ? {
+                  type: "external",
+                  external: {
+                      host: config.database.external.host,
+                      port: String(config.database.external.port),
+                      username: config.database.external.username,
+                      coreDatabase: config.database.external.database,
+                      sslmode: config.database.external.sslmode,
+                      existingSecret: HARBOR_SECRETS.database.name,
+                  },
+              }
+            : { type: "internal", internal: { resources: resources("50m", "128Mi", "512Mi") } },
         redis: { type: "internal", internal: { resources: resources("10m", "32Mi", "128Mi") } },
         exporter: { resources: resources("10m", "32Mi", "128Mi") },
         metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor } },

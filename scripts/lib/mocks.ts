@@ -104,6 +104,10 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${fakeSecret("tls-key", args.name)}\n-----END PRIVATE KEY-----\n`;
                 state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\n${fakeSecret("tls-pub", args.name)}\n-----END PUBLIC KEY-----\n`;
                 break;
+            case "tls:index/certRequest:CertRequest":
+                state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\n${fakeSecret("tls-csr", args.name)}\n-----END CERTIFICATE REQUEST-----\n`;
+                break;
+            case "tls:index/locallySignedCert:LocallySignedCert":
             case "tls:index/selfSignedCert:SelfSignedCert":
                 state.certPem = `-----BEGIN CERTIFICATE-----\n${fakeSecret("tls-cert", args.name)}\n-----END CERTIFICATE-----\n`;
                 break;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Harbor, harborMirrors } from "../../components/registry/Harbor";
 import { HARBOR_SECRETS, harborValues } from "../../components/registry/harborValues";
+import { internalDnsNames, internalTlsSecretName, INTERNAL_TLS_COMPONENTS } from "../../components/registry/harborInternalTls";
 import { ingressTls } from "../../components/lib/ingress";
 import { HarborConfig, parsePlatformConfig } from "../../stacks/config";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
@@ -62,6 +63,28 @@ describe("Harbor values", () => {
         expect(values(harbor()).core).toMatchObject({ replicas: 1, podDisruptionBudget: { enabled: false } });
     });
 
+    it("use an external PostgreSQL by Secret when configured", () => {
+        const v = values(harbor({ database: { type: "external", external: { host: "pg.example.com", username: "harbor", password: secure("pg-secret-1") } } }));
+        expect(v.database).toEqual({
+            type: "external",
+            external: { host: "pg.example.com", port: "5432", username: "harbor", coreDatabase: "registry", sslmode: "verify-full", existingSecret: "harbor-database" },
+        });
+        expect(JSON.stringify(v)).not.toContain("pg-secret-1");
+        expect(unknownChartKeys("harbor", v)).toEqual([]);
+    });
+
+    it("turn internal TLS on with the certificates the component made", () => {
+        expect(values(harbor()).internalTLS).toEqual({
+            enabled: true,
+            certSource: "secret",
+            core: { secretName: "harbor-internal-tls-core" },
+            jobservice: { secretName: "harbor-internal-tls-jobservice" },
+            registry: { secretName: "harbor-internal-tls-registry" },
+            portal: { secretName: "harbor-internal-tls-portal" },
+            trivy: { secretName: "harbor-internal-tls-trivy" },
+        });
+    });
+
     it("turn Trivy and metrics on", () => {
         expect(values(harbor()).trivy).toMatchObject({ enabled: true });
         expect(values(harbor({ trivy: false })).trivy).toMatchObject({ enabled: false });
@@ -100,8 +123,16 @@ describe("Harbor component", () => {
         });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("reg-"));
+        const text = allStrings(mine).join("\n");
         const secrets = ofType(mine, "kubernetes:core/v1:Secret");
-        expect(secrets.map((s) => (s.inputs.metadata as { name: string }).name).sort()).toEqual(Object.values(HARBOR_SECRETS).map((s) => s.name).sort());
+        expect(secrets.map((s) => (s.inputs.metadata as { name: string }).name).sort()).toEqual(
+            [...Object.values(HARBOR_SECRETS).filter((s) => s.name !== "harbor-database").map((s) => s.name), ...INTERNAL_TLS_COMPONENTS.map(internalTlsSecretName)].sort(),
+        );
+        const csr = byName(mine, "reg-internal-registry-csr").inputs as { dnsNames: string[] };
+        expect(csr.dnsNames).toEqual(internalDnsNames("registry", "harbor"));
+        for (const key of ofType(mine, "tls:index/privateKey:PrivateKey")) {
+            expect(text).not.toContain(fakeSecret("tls-key", key.name));
+        }
         for (const s of secrets) {
             expect(s.inputs.stringData).toBe(SECRET);
         }
@@ -109,7 +140,6 @@ describe("Harbor component", () => {
         expect(release.dependsOn).toEqual(expect.arrayContaining(secrets.map((s) => s.name)));
         expect(release.options.protect).toBe(true);
         expect(ofType(mine, "random:index/randomPassword:RandomPassword").every((r) => r.options.protect)).toBe(true);
-        const text = allStrings(mine).join("\n");
         for (const r of ofType(mine, "random:index/randomPassword:RandomPassword")) {
             expect(text).not.toContain(fakeSecret("random", r.name));
         }
