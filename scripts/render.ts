@@ -1,13 +1,15 @@
 /**
  * Offline render: `npm run render -- <stack> [--out <dir>]`.
  * Evaluates index.ts (the program `pulumi up` runs) under Pulumi mocks with Pulumi.<stack>.yaml
- * and writes out/<stack>/{resources.json,manifests.yaml,summary.txt}. No cluster, cloud or CLI.
- * Exit 0 on success, 1 on invalid config (problems on stderr) or any other failure.
+ * and writes out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt}. No cluster, cloud or CLI.
+ * Exit 0 on success, 1 on invalid config (problems on stderr) or any other failure, 3 when a prod
+ * stack violates the policy pack (dev stacks only report violations: advisory).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { evaluate, EvaluationError } from "./lib/evaluate";
 import { manifestsYaml, resourcesJson, summaryText } from "./lib/output";
+import { policyReport, policyViolations } from "./lib/policyReport";
 import { readStackFile, StackFileError } from "./lib/stackfile";
 
 const PROJECT_DIR = resolve(__dirname, "..");
@@ -15,6 +17,10 @@ const PROJECT_DIR = resolve(__dirname, "..");
 export interface RenderResult {
     readonly dir: string;
     readonly resources: number;
+    /** Policy violations found in the plan. */
+    readonly violations: number;
+    /** Whether violations block (prod profile: the pack is mandatory). */
+    readonly mandatory: boolean;
 }
 
 /** Renders one stack into `outDir` (default out/<stack>), from `stackFile` (default Pulumi.<stack>.yaml). */
@@ -28,11 +34,14 @@ export async function render(stack: string, outDir?: string, stackFile?: string)
         load: () => require(join(PROJECT_DIR, "index.ts")),
     });
     const dir = outDir ?? join(PROJECT_DIR, "out", stack);
+    const profile = String(evaluation.outputs.profile) === "prod" ? "prod" : "dev";
+    const violations = policyViolations(evaluation.resources, profile);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "resources.json"), resourcesJson(evaluation.resources));
     writeFileSync(join(dir, "manifests.yaml"), manifestsYaml(evaluation.resources));
     writeFileSync(join(dir, "summary.txt"), summaryText(stack, evaluation.resources, evaluation.outputs));
-    return { dir, resources: evaluation.resources.length };
+    writeFileSync(join(dir, "policy.txt"), policyReport(violations, profile));
+    return { dir, resources: evaluation.resources.length, violations: violations.length, mandatory: profile === "prod" };
 }
 
 function parseArgs(argv: string[]): { stack: string; out?: string; stackFile?: string } {
@@ -65,7 +74,14 @@ async function main(): Promise<void> {
     process.on("unhandledRejection", (err) => fail(err));
     try {
         const result = await render(stack, out, stackFile);
-        console.log(`rendered ${stack}: ${result.resources} resources -> ${result.dir}`);
+        console.log(`rendered ${stack}: ${result.resources} resources, ${result.violations} policy violations -> ${result.dir}`);
+        if (result.violations > 0) {
+            console.error(`policy: ${result.violations} violation(s), see ${join(result.dir, "policy.txt")}`);
+            // The pack is mandatory for prod stacks: the render fails the same way `pulumi up` would.
+            if (result.mandatory) {
+                process.exit(3);
+            }
+        }
     } catch (err) {
         fail(err);
     }

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse, parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { fakeSecret } from "../scripts/lib/mocks";
 import { PROJECT_DIR } from "./harness";
 
@@ -16,7 +16,7 @@ function renderCli(...args: string[]) {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const FILES = ["resources.json", "manifests.yaml", "summary.txt"];
+const FILES = ["resources.json", "manifests.yaml", "summary.txt", "policy.txt"];
 const runs: Record<string, [string, string]> = {};
 
 beforeAll(() => {
@@ -52,6 +52,10 @@ describe.each(["dev", "prod"])("npm run render -- %s", (stack) => {
             expect(summary).toContain(section);
         }
         expect(summary).toContain(`resources: ${resources.length}`);
+    });
+
+    it("passes the policy pack with zero violations", () => {
+        expect(readFileSync(join(runs[stack][0], "policy.txt"), "utf8")).toContain("violations: 0\n");
     });
 
     it("is byte-identical when rendered twice", () => {
@@ -121,5 +125,32 @@ describe("render with invalid config", () => {
         const usage = renderCli();
         expect(usage.status).toBe(2);
         expect(usage.stderr).toContain("usage: npm run render -- <stack>");
+    });
+});
+
+describe("render with a policy violation", () => {
+    /** dev.yaml plus a privileged namespace outside the allow-list, as profile `profile`. */
+    function seeded(profile: "dev" | "prod"): string {
+        const dir = mkdtempSync(join(tmpdir(), `render-seeded-${profile}-`));
+        const base = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${profile}.yaml`), "utf8")) as { config: Record<string, unknown> };
+        base.config["platform:namespaces"] = [{ name: "hacks", podSecurity: "privileged", reason: "seeded violation" }];
+        const file = join(dir, `Pulumi.seeded.yaml`);
+        writeFileSync(file, stringify(base));
+        return file;
+    }
+
+    it("reports it in dev (advisory) and exits 0", () => {
+        const out = mkdtempSync(join(tmpdir(), "render-seeded-out-"));
+        const { status, stderr } = renderCli("seeded", "--stack-file", seeded("dev"), "--out", out);
+        expect(status).toBe(0);
+        expect(stderr).toContain("policy: 1 violation(s)");
+        expect(readFileSync(join(out, "policy.txt"), "utf8")).toContain("[privileged-allowlist] Namespace hacks is privileged but not in the allow-list");
+    });
+
+    it("fails the render in prod (mandatory) with exit 3", () => {
+        const out = mkdtempSync(join(tmpdir(), "render-seeded-out-"));
+        const { status } = renderCli("seeded", "--stack-file", seeded("prod"), "--out", out);
+        expect(status).toBe(3);
+        expect(readFileSync(join(out, "policy.txt"), "utf8")).toMatch(/mandatory[\s\S]*violations: 1/);
     });
 });
