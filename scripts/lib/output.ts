@@ -29,8 +29,8 @@ export function isRawKubernetesObject(type: string): boolean {
 }
 
 /** The Kubernetes objects the program creates directly, as they would be applied. */
-export function rawManifests(resources: readonly RecordedResource[]): Record<string, unknown>[] {
-    return resources.filter((r) => r.custom && isRawKubernetesObject(r.type)).map((r) => ({ ...r.inputs }));
+export function rawManifests(resources: readonly Pick<RecordedResource, "type" | "inputs">[]): Record<string, unknown>[] {
+    return resources.filter((r) => isRawKubernetesObject(r.type)).map((r) => ({ ...r.inputs }));
 }
 
 /** manifests.yaml: one YAML document per raw object, in registration order. */
@@ -48,7 +48,7 @@ export interface ChartRef {
     readonly repo?: string;
 }
 
-export function charts(resources: readonly RecordedResource[]): ChartRef[] {
+export function charts(resources: readonly Pick<RecordedResource, "type" | "name" | "inputs">[]): ChartRef[] {
     return resources
         .filter((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart")
         .map((r) => {
@@ -83,7 +83,7 @@ export interface Requests {
 }
 
 /** Sum of container requests (times replicas) across raw workload objects. */
-export function rawRequests(resources: readonly RecordedResource[]): Requests {
+export function rawRequests(resources: readonly Pick<RecordedResource, "type" | "inputs">[]): Requests {
     const total: Requests = { cpu: 0, memory: 0 };
     for (const m of rawManifests(resources)) {
         const spec = (m.spec ?? {}) as { replicas?: number; template?: { spec?: PodSpec } } & PodSpec;
@@ -144,11 +144,11 @@ function tree(resources: readonly RecordedResource[]): string[] {
     return lines;
 }
 
-function formatCpu(cores: number): string {
+export function formatCpu(cores: number): string {
     return `${Math.round(cores * 1000)}m`;
 }
 
-function formatMemory(bytes: number): string {
+export function formatMemory(bytes: number): string {
     return `${Math.round(bytes / 1024 ** 2)}Mi`;
 }
 
