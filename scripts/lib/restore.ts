@@ -1,0 +1,89 @@
+/**
+ * The etcd restore procedure for a k3s stack as data: which command runs on which host, in order.
+ * `scripts/restore-etcd.ts` prints it (dry run) or runs it over SSH. Kept free of I/O so the command
+ * construction is tested exactly as it will run.
+ */
+import { z } from "zod";
+
+export interface RestoreNode {
+    readonly name: string;
+    readonly host: string;
+    readonly role: "server" | "agent";
+}
+
+export interface RestoreOptions {
+    /** Snapshot name as `k3s etcd-snapshot ls` shows it. */
+    readonly snapshot: string;
+    /** Restore from the S3 bucket configured on the servers (else from the first server's disk). */
+    readonly fromS3: boolean;
+}
+
+export interface RestoreStep {
+    readonly node: string;
+    readonly host: string;
+    readonly description: string;
+    /** Shell command run on the host (as the SSH user; sudo when not root). */
+    readonly command: string;
+}
+
+export const SNAPSHOT_DIR = "/var/lib/rancher/k3s/server/db/snapshots";
+
+const snapshotName = z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "snapshot names are letters, digits, '.', '_' and '-' (see `k3s etcd-snapshot ls`)");
+
+/** Runs `cmd` as root whether or not the SSH user is root. */
+const root = (cmd: string) => `if [ "$(id -u)" -eq 0 ]; then ${cmd}; else sudo -n ${cmd}; fi`;
+
+/**
+ * Stop every node; reset the cluster from the snapshot on the first server (the only one with
+ * `cluster-init`); start it; wipe the other servers' etcd data so they rejoin it one by one; start
+ * the agents. k3s reads the servers' config.yaml and secret drop-in, so S3 settings and
+ * credentials come from there.
+ */
+export function restorePlan(nodes: readonly RestoreNode[], options: RestoreOptions): RestoreStep[] {
+    const snapshot = snapshotName.parse(options.snapshot);
+    const servers = nodes.filter((n) => n.role === "server");
+    const agents = nodes.filter((n) => n.role === "agent");
+    if (servers.length === 0) {
+        throw new Error("no servers in the stack: etcd restore needs k3s mode");
+    }
+    const [first, ...others] = servers;
+    const restorePath = options.fromS3 ? snapshot : `${SNAPSHOT_DIR}/${snapshot}`;
+    const step = (node: RestoreNode, description: string, command: string): RestoreStep => ({ node: node.name, host: node.host, description, command });
+    return [
+        ...agents.map((n) => step(n, "stop the agent", root("systemctl stop k3s-agent"))),
+        ...[...others].reverse().map((n) => step(n, "stop the server", root("systemctl stop k3s"))),
+        step(first, "stop the first server", root("systemctl stop k3s")),
+        ...(options.fromS3 ? [] : [step(first, "check the snapshot is on disk", root(`test -f ${restorePath}`))]),
+        step(
+            first,
+            `reset etcd to snapshot ${snapshot}${options.fromS3 ? " (from S3)" : ""}`,
+            root(`k3s server --cluster-reset --cluster-reset-restore-path=${restorePath}${options.fromS3 ? " --etcd-s3" : ""}`),
+        ),
+        step(first, "start the first server", root("systemctl start k3s")),
+        step(first, "wait for the API", `for i in $(seq 1 60); do ${root("k3s kubectl get --raw=/readyz")} >/dev/null 2>&1 && exit 0; sleep 5; done; exit 1`),
+        ...others.flatMap((n) => [
+            step(n, "remove the old etcd member data", root("rm -rf /var/lib/rancher/k3s/server/db")),
+            step(n, "start the server (rejoins the first)", root("systemctl start k3s")),
+        ]),
+        ...agents.map((n) => step(n, "start the agent", root("systemctl start k3s-agent"))),
+    ];
+}
+
+/** The ssh invocation for one step, as printed by the dry run and run for real. */
+export function sshArgs(step: RestoreStep, ssh: { user: string; port: number; identity?: string }): string[] {
+    return [
+        "-o", "BatchMode=yes",
+        "-o", "StrictHostKeyChecking=accept-new",
+        "-p", String(ssh.port),
+        ...(ssh.identity ? ["-i", ssh.identity] : []),
+        `${ssh.user}@${step.host}`,
+        step.command,
+    ];
+}
+
+/** `ssh ... 'command'` for printing, quoted for a POSIX shell. */
+export function shellLine(args: readonly string[]): string {
+    return ["ssh", ...args].map((a) => (/^[A-Za-z0-9@%+=:,./_-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+}

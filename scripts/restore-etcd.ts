@@ -1,0 +1,79 @@
+/**
+ * `npm run restore-etcd -- <stack> --snapshot <name> [--s3] [--dry-run] [--identity <key>] [--stack-file <f>]`
+ * Restores a k3s stack's etcd from a snapshot over SSH (docs/runbooks/restore-etcd.md). The hosts,
+ * SSH user and port come from the stack file; the key from --identity or your ssh-agent.
+ * --dry-run prints the exact commands and runs nothing.
+ */
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+import { readStackFile } from "./lib/stackfile";
+import { restorePlan, RestoreNode, shellLine, sshArgs } from "./lib/restore";
+
+interface Args {
+    stack: string;
+    snapshot: string;
+    fromS3: boolean;
+    dryRun: boolean;
+    identity?: string;
+    stackFile?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+    const args = [...argv];
+    const flag = (name: string) => {
+        const at = args.indexOf(name);
+        if (at < 0) return false;
+        args.splice(at, 1);
+        return true;
+    };
+    const option = (name: string) => {
+        const at = args.indexOf(name);
+        if (at < 0) return undefined;
+        const value = args[at + 1];
+        args.splice(at, 2);
+        return value;
+    };
+    const fromS3 = flag("--s3");
+    const dryRun = flag("--dry-run");
+    const snapshot = option("--snapshot");
+    const identity = option("--identity");
+    const stackFile = option("--stack-file");
+    if (args.length !== 1 || !snapshot) {
+        console.error("usage: npm run restore-etcd -- <stack> --snapshot <name> [--s3] [--dry-run] [--identity <key>] [--stack-file <file>]");
+        process.exit(2);
+    }
+    return { stack: args[0], snapshot, fromS3, dryRun, identity, stackFile: stackFile && resolve(stackFile) };
+}
+
+function main(): void {
+    const args = parseArgs(process.argv.slice(2));
+    const file = readStackFile(resolve(__dirname, ".."), args.stack, args.stackFile);
+    const cluster = JSON.parse(file.config.values["platform:cluster"] ?? "{}") as {
+        mode?: string;
+        k3s?: { ssh?: { user?: string; port?: number }; servers?: { name: string; host: string }[]; agents?: { name: string; host: string }[] };
+    };
+    if (cluster.mode !== "k3s" || !cluster.k3s) {
+        console.error(`stack ${args.stack} is not in k3s mode: restore the existing cluster with its own tools`);
+        process.exit(1);
+    }
+    const nodes: RestoreNode[] = [
+        ...(cluster.k3s.servers ?? []).map((n) => ({ name: n.name, host: n.host, role: "server" as const })),
+        ...(cluster.k3s.agents ?? []).map((n) => ({ name: n.name, host: n.host, role: "agent" as const })),
+    ];
+    const ssh = { user: cluster.k3s.ssh?.user ?? "root", port: cluster.k3s.ssh?.port ?? 22, identity: args.identity };
+    const plan = restorePlan(nodes, { snapshot: args.snapshot, fromS3: args.fromS3 });
+    console.log(`# etcd restore of stack ${args.stack} from snapshot ${args.snapshot}${args.fromS3 ? " (S3)" : ""}: ${plan.length} steps`);
+    for (const [i, step] of plan.entries()) {
+        console.log(`# ${i + 1}. ${step.node}: ${step.description}`);
+        console.log(shellLine(sshArgs(step, ssh)));
+        if (!args.dryRun) {
+            const result = spawnSync("ssh", sshArgs(step, ssh), { stdio: "inherit" });
+            if (result.status !== 0) {
+                console.error(`step ${i + 1} failed on ${step.node} (exit ${result.status}); fix it and re-run the remaining steps by hand (see --dry-run)`);
+                process.exit(1);
+            }
+        }
+    }
+}
+
+main();
