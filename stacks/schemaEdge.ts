@@ -108,6 +108,17 @@ const recordSchema = z
         type: z.enum(["A", "AAAA", "CNAME", "TXT"]).meta({ description: "Record type." }),
         targets: z.array(z.string().min(1)).min(1, "expected at least one target").meta({ description: "Record values." }),
         ttl: z.int().min(30).max(86400).optional().meta({ description: "TTL in seconds; default: the provider's." }),
+        routing: z
+            .strictObject({
+                setIdentifier: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "expected a set identifier (letters, digits, '-', '_')").meta({
+                    description: "Distinguishes this stack's record from other regions' records of the same name.",
+                }),
+                weight: z.int().min(0).max(255).optional().meta({ description: "Weighted routing: share of answers (0-255)." }),
+                failover: z.enum(["PRIMARY", "SECONDARY"]).optional().meta({ description: "Failover routing role." }),
+                healthCheckId: z.string().min(1).optional().meta({ description: "Route53 health check deciding whether this record is served." }),
+            })
+            .optional()
+            .meta({ description: "Route53 routing between regions: weighted or health-checked failover records." }),
     })
     .superRefine((record, ctx) => {
         record.targets.forEach((target, i) => {
@@ -123,6 +134,13 @@ const recordSchema = z
                 ctx.addIssue({ code: "custom", path: ["targets", i], message: `expected a ${record.type} target, got "${target}"` });
             }
         });
+        const routing = record.routing;
+        if (routing && (routing.weight === undefined) === (routing.failover === undefined)) {
+            ctx.addIssue({ code: "custom", path: ["routing"], message: "expected exactly one of weight or failover" });
+        }
+        if (routing?.failover === "PRIMARY" && routing.healthCheckId === undefined) {
+            ctx.addIssue({ code: "custom", path: ["routing", "healthCheckId"], message: "required for a PRIMARY failover record (otherwise it never fails over)" });
+        }
         if (record.type === "CNAME" && record.targets.length > 1) {
             ctx.addIssue({ code: "custom", path: ["targets"], message: "expected exactly one target for a CNAME" });
         }
@@ -189,6 +207,11 @@ export const dnsSchema = z
                 ctx.addIssue({ code: "custom", path: [other], message: `not allowed when provider is '${dns.provider}'` });
             }
         }
+        dns.records.forEach((record, i) => {
+            if (record.routing && dns.provider !== "route53") {
+                ctx.addIssue({ code: "custom", path: ["records", i, "routing"], message: `routing policies need the route53 provider, got '${dns.provider}'` });
+            }
+        });
         if (dns.provider === "none" && dns.records.length > 0) {
             ctx.addIssue({ code: "custom", path: ["records"], message: "static records need a DNS provider (provider is 'none')" });
         }

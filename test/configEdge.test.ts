@@ -121,3 +121,23 @@ describe("harbor config", () => {
         ]);
     });
 });
+
+describe("DNS routing between regions", () => {
+    const route53 = { provider: "route53", route53: { region: "us-east-1" } };
+    const record = (routing: Record<string, unknown>) => ({ name: "apps.dev.example.com", type: "A", targets: ["203.0.113.1"], routing });
+
+    it("accepts weighted and health-checked failover records on Route53", () => {
+        expect(problems({ "platform:dns": { ...route53, records: [record({ setIdentifier: "a", weight: 50 })] } })).toEqual([]);
+        expect(problems({ "platform:dns": { ...route53, records: [record({ setIdentifier: "a", failover: "PRIMARY", healthCheckId: "hc" })] } })).toEqual([]);
+    });
+
+    it("needs exactly one policy, a health check on a primary, and the route53 provider", () => {
+        expect(problems({ "platform:dns": { ...route53, records: [record({ setIdentifier: "a" })] } })).toEqual(["platform:dns.records[0].routing: expected exactly one of weight or failover"]);
+        expect(problems({ "platform:dns": { ...route53, records: [record({ setIdentifier: "a", failover: "PRIMARY" })] } })).toEqual([
+            "platform:dns.records[0].routing.healthCheckId: required for a PRIMARY failover record (otherwise it never fails over)",
+        ]);
+        expect(problems({ "platform:dns": { ...cloudflare, records: [record({ setIdentifier: "a", weight: 1 })] } })).toEqual([
+            "platform:dns.records[0].routing: routing policies need the route53 provider, got 'cloudflare'",
+        ]);
+    });
+});

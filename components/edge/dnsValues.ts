@@ -98,8 +98,22 @@ export function dnsEndpoints(dns: DnsConfig, namespace: string): Manifest[] {
                     recordType: record.type,
                     targets: [...record.targets],
                     ...(record.ttl !== undefined ? { recordTTL: record.ttl } : {}),
+                    ...routingFields(record.routing),
                 },
             ],
         },
     }));
+}
+
+/** external-dns's AWS provider-specific properties for weighted and failover records. */
+function routingFields(routing: DnsConfig["records"][number]["routing"]): Record<string, unknown> {
+    if (!routing) {
+        return {};
+    }
+    const specific = [
+        ...(routing.weight !== undefined ? [{ name: "aws/weight", value: String(routing.weight) }] : []),
+        ...(routing.failover ? [{ name: "aws/failover", value: routing.failover }] : []),
+        ...(routing.healthCheckId ? [{ name: "aws/health-check-id", value: routing.healthCheckId }] : []),
+    ];
+    return { setIdentifier: routing.setIdentifier, providerSpecific: specific };
 }

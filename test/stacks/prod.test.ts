@@ -85,9 +85,17 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(cm).toMatchObject({ replicaCount: 2, podDisruptionBudget: { enabled: true } });
     });
 
-    it("manages Cloudflare records owned by this stack, and the API endpoint record", () => {
+    it("manages Route53 records owned by this stack, the API endpoint record and the apps failover primary", () => {
         const values = byName(prod.resources, "prod-dns-release").inputs.values as Record<string, unknown>;
-        expect(values).toMatchObject({ provider: { name: "cloudflare" }, txtOwnerId: "prod", policy: "upsert-only", domainFilters: ["example.com"] });
+        expect(values).toMatchObject({ provider: { name: "aws" }, txtOwnerId: "prod", policy: "upsert-only", domainFilters: ["example.com"] });
+        const apps = byName(prod.resources, "prod-dns-a-apps-example-com").inputs as { spec: { endpoints: Record<string, unknown>[] } };
+        expect(apps.spec.endpoints[0]).toMatchObject({
+            setIdentifier: "prod",
+            providerSpecific: [
+                { name: "aws/failover", value: "PRIMARY" },
+                { name: "aws/health-check-id", value: "11111111-2222-3333-4444-555555555555" },
+            ],
+        });
         const record = byName(prod.resources, "prod-dns-a-k3s-example-com").inputs as { spec: unknown };
         expect(record.spec).toEqual({ endpoints: [{ dnsName: "k3s.example.com", recordType: "A", targets: ["198.51.100.11", "198.51.100.12", "198.51.100.13"], recordTTL: 300 }] });
     });
