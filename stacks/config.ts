@@ -143,7 +143,8 @@ function decode(text: string): unknown {
 }
 
 function resolveDefaults(parsed: Parsed): PlatformConfig {
-    const defaults = PROFILE_DEFAULTS[parsed.profile];
+    const profileDefaults = PROFILE_DEFAULTS[parsed.profile];
+    const defaults: ProfileDefaults = { ...profileDefaults, networkPolicies: parsed.networkPolicies ?? profileDefaults.networkPolicies };
     let cluster: ClusterConfig;
     if (parsed.cluster.mode === "k3s" && parsed.cluster.k3s !== undefined) {
         const k3s = parsed.cluster.k3s;

@@ -7,6 +7,7 @@ import { IngressNginx } from "../components/edge/IngressNginx";
 import { Harbor, harborMirrors } from "../components/registry/Harbor";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
+import { INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
 import type { PlatformConfig } from "./config";
 
 /** Stack outputs; the kubeconfig is a secret. */
@@ -55,7 +56,12 @@ export class Platform extends pulumi.ComponentResource {
                 ns.name,
                 platformNamespace(
                     `${name}-ns-${ns.name}`,
-                    { ...ns, podSecurityVersion: psaVersion },
+                    {
+                        ...ns,
+                        podSecurityVersion: psaVersion,
+                        // Workloads get traffic through the ingress controller and are scraped by Prometheus.
+                        networkPolicy: config.defaults.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE, MONITORING_NAMESPACE] }] } : undefined,
+                    },
                     { parent: this, provider },
                 ),
             );
@@ -68,7 +74,7 @@ export class Platform extends pulumi.ComponentResource {
         if (config.ingress.enabled) {
             this.ingress = new IngressNginx(
                 `${name}-ingress`,
-                { config: config.ingress, highAvailability: defaults.highAvailability, podSecurityVersion: psaVersion },
+                { config: config.ingress, highAvailability: defaults.highAvailability, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies },
                 componentOpts,
             );
         }
@@ -80,13 +86,14 @@ export class Platform extends pulumi.ComponentResource {
                 replicas: defaults.replicas,
                 highAvailability: defaults.highAvailability,
                 podSecurityVersion: psaVersion,
+                networkPolicies: defaults.networkPolicies,
             },
             // HTTP-01 challenges are answered through the controller.
             { ...componentOpts, dependsOn: this.ingress ? [this.ingress] : [] },
         );
         this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName };
         if (config.dns.provider !== "none") {
-            this.dns = new DnsRecords(`${name}-dns`, { config: config.dns, ownerId: name, podSecurityVersion: psaVersion }, componentOpts);
+            this.dns = new DnsRecords(`${name}-dns`, { config: config.dns, ownerId: name, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies }, componentOpts);
         }
         if (config.harbor.enabled) {
             this.harbor = new Harbor(
@@ -99,6 +106,7 @@ export class Platform extends pulumi.ComponentResource {
                     protect: defaults.protectStateful,
                     podSecurityVersion: psaVersion,
                     insecureApi: config.tls.issuer === "selfSigned",
+                    networkPolicies: defaults.networkPolicies,
                 },
                 // The registry's certificate comes from the issuer: create Harbor after it.
                 { ...componentOpts, dependsOn: this.certManager.ready },

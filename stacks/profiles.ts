@@ -12,6 +12,8 @@ export interface ProfileDefaults {
     readonly highAvailability: boolean;
     /** Whether stateful resources (PVC-backed charts, the cluster itself) get `protect: true`. */
     readonly protectStateful: boolean;
+    /** Default-deny NetworkPolicies plus explicit allows in every platform namespace. */
+    readonly networkPolicies: boolean;
     /** Fewest k3s servers the profile accepts (etcd quorum survives one loss at 3). */
     readonly minServers: number;
     /** k3s `etcd-snapshot-schedule-cron`. */
@@ -25,6 +27,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         replicas: 1,
         highAvailability: false,
         protectStateful: false,
+        networkPolicies: false,
         minServers: 1,
         etcdSnapshotSchedule: "0 */12 * * *",
         etcdSnapshotRetention: 5,
@@ -33,6 +36,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         replicas: 2,
         highAvailability: true,
         protectStateful: true,
+        networkPolicies: true,
         minServers: 3,
         etcdSnapshotSchedule: "0 */6 * * *",
         etcdSnapshotRetention: 28,

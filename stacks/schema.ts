@@ -209,6 +209,10 @@ export const platformSchema = z
                 });
             })
             .meta({ description: "Extra namespaces for workloads, created with Pod Security labels." }),
+        networkPolicies: z
+            .boolean()
+            .optional()
+            .meta({ description: "Default-deny ingress NetworkPolicies plus explicit allows in platform namespaces; default by profile (dev off, prod on)." }),
         ingress: ingressSchema.meta({ description: "NGINX Ingress Controller (F5 nginx-ingress chart)." }),
         tls: tlsSchema.meta({ description: "cert-manager and the ClusterIssuer every platform Ingress uses." }),
         dns: dnsSchema.meta({ description: "external-dns and static DNS records." }),

@@ -109,7 +109,7 @@ describe("stack config", () => {
                 "platform:cluster.k3s.servers[0].adress: unknown key (did you mean 'address'?)",
             ]);
             const far = problems({ ...k3sStackConfig(), "platform:grafanaAdmin": "x" });
-            expect(far).toEqual([expect.stringMatching(/^platform:grafanaAdmin: unknown key \(known keys: profile, domain, cluster, namespaces, ingress, tls, dns, harbor\)$/)]);
+            expect(far).toEqual([expect.stringMatching(/^platform:grafanaAdmin: unknown key \(known keys: profile, domain, cluster, namespaces, networkPolicies, ingress, tls, dns, harbor\)$/)]);
         });
 
         it("an even number of k3s servers (etcd quorum)", () => {

@@ -141,3 +141,11 @@ describe("DNS routing between regions", () => {
         ]);
     });
 });
+
+describe("network policies", () => {
+    it("follow the profile and can be overridden per stack", () => {
+        expect(parsePlatformConfig(rawConfig(k3sStackConfig())).defaults.networkPolicies).toBe(false);
+        expect(parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:networkPolicies": true }))).defaults.networkPolicies).toBe(true);
+        expect(problems({ "platform:networkPolicies": "yes" })).toEqual(['platform:networkPolicies: expected boolean: Default-deny ingress NetworkPolicies plus explicit allows in platform namespaces; default by profile (dev off, prod on), got "yes"']);
+    });
+});

@@ -16,11 +16,15 @@ function renderCli(...args: string[]) {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+const STACKS = readdirSync(PROJECT_DIR)
+    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+    .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+    .sort();
 const FILES = ["resources.json", "manifests.yaml", "summary.txt", "policy.txt"];
 const runs: Record<string, [string, string]> = {};
 
 beforeAll(() => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         const dirs = [mkdtempSync(join(tmpdir(), `render-${stack}-a-`)), mkdtempSync(join(tmpdir(), `render-${stack}-b-`))];
         for (const dir of dirs) {
             const { status, stderr } = renderCli(stack, "--out", dir);
@@ -32,7 +36,7 @@ beforeAll(() => {
     }
 });
 
-describe.each(["dev", "prod"])("npm run render -- %s", (stack) => {
+describe.each(STACKS)("npm run render -- %s", (stack) => {
     it("writes the three files, each of which parses", () => {
         const dir = runs[stack][0];
         expect(readdirSync(dir).sort()).toEqual([...FILES].sort());

@@ -14,6 +14,8 @@ export interface CertManagerArgs {
     readonly replicas: number;
     readonly highAvailability: boolean;
     readonly podSecurityVersion: string;
+    /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
+    readonly networkPolicies?: boolean;
     /** Create ServiceMonitors (Prometheus Operator CRDs present). @default false */
     readonly serviceMonitor?: boolean;
     /** Namespace cert-manager runs in (its cluster resource namespace). @default "cert-manager" */
@@ -36,7 +38,16 @@ export class CertManager extends pulumi.ComponentResource {
         const dependsOn: pulumi.Resource[] = [];
         let namespaceName: pulumi.Input<string> = namespace;
         if (args.config.installCertManager) {
-            const ns = platformNamespace(`${name}-ns`, { name: namespace, podSecurityVersion: args.podSecurityVersion }, { parent: this });
+            const ns = platformNamespace(
+                `${name}-ns`,
+                {
+                    name: namespace,
+                    podSecurityVersion: args.podSecurityVersion,
+                    // The API server calls the webhook from the host network; Prometheus scrapes 9402.
+                    networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [10250] }], metricsPorts: [9402] } : undefined,
+                },
+                { parent: this },
+            );
             namespaceName = ns.metadata.name;
             dependsOn.push(
                 installChart(

@@ -12,6 +12,8 @@ export interface DnsRecordsArgs {
     /** TXT owner id: the stack name, so stacks sharing a zone keep apart. */
     readonly ownerId: string;
     readonly podSecurityVersion: string;
+    /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
+    readonly networkPolicies?: boolean;
     /** @default false */
     readonly serviceMonitor?: boolean;
     /** @default "external-dns" */
@@ -26,7 +28,11 @@ export class DnsRecords extends pulumi.ComponentResource {
     constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:DnsRecords", name, {}, opts);
         const namespace = args.namespace ?? "external-dns";
-        const ns = platformNamespace(`${name}-ns`, { name: namespace, podSecurityVersion: args.podSecurityVersion }, { parent: this });
+        const ns = platformNamespace(
+            `${name}-ns`,
+            { name: namespace, podSecurityVersion: args.podSecurityVersion, networkPolicy: args.networkPolicies ? { allow: [], metricsPorts: [7979] } : undefined },
+            { parent: this },
+        );
         const credentials = dnsCredentials(args.config);
         const secret = new k8s.core.v1.Secret(
             `${name}-credentials`,

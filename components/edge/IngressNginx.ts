@@ -3,6 +3,7 @@ import { CHARTS } from "../../charts/versions";
 import type { IngressConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace } from "../lib/namespace";
+import { INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { ingressValues } from "./ingressValues";
 
 export interface IngressNginxArgs {
@@ -12,6 +13,8 @@ export interface IngressNginxArgs {
     readonly highAvailability: boolean;
     /** Pod Security policy version for the namespace (the cluster's minor). */
     readonly podSecurityVersion: string;
+    /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
+    readonly networkPolicies?: boolean;
     /** Create a ServiceMonitor for the controller's metrics. @default false */
     readonly serviceMonitor?: boolean;
     /** Namespace to create and install into. @default "ingress-nginx" */
@@ -30,7 +33,7 @@ export class IngressNginx extends pulumi.ComponentResource {
 
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:IngressNginx", name, {}, opts);
-        const namespaceName = args.namespace ?? "ingress-nginx";
+        const namespaceName = args.namespace ?? INGRESS_NAMESPACE;
         const hostPort = args.config.exposure === "hostPort";
         const ns = platformNamespace(
             `${name}-ns`,
@@ -39,6 +42,8 @@ export class IngressNginx extends pulumi.ComponentResource {
                 podSecurity: hostPort ? "privileged" : "restricted",
                 reason: hostPort ? "the controller binds hostPorts 80/443, which Pod Security allows only at privileged" : undefined,
                 podSecurityVersion: args.podSecurityVersion,
+                // Clients reach the controller from anywhere; Prometheus scrapes 9113.
+                networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [80, 443] }], metricsPorts: [9113] } : undefined,
             },
             { parent: this },
         );

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { namespaceNetworkPolicies, NetworkPolicyArgs } from "./networkPolicy";
 
 /** Pod Security Admission levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
@@ -40,6 +41,8 @@ export interface PlatformNamespaceArgs {
     readonly podSecurityVersion?: string;
     /** Extra labels; PSA labels win on conflict. */
     readonly labels?: Readonly<Record<string, string>>;
+    /** Default-deny ingress plus these allows (prod); none when undefined. */
+    readonly networkPolicy?: NetworkPolicyArgs;
 }
 
 /** A namespace that always carries Pod Security labels; the only way the platform makes one. */
@@ -52,7 +55,7 @@ export function platformNamespace(
     if (level !== "restricted" && (args.reason === undefined || args.reason.trim() === "")) {
         throw new Error(`namespace ${args.name}: Pod Security level '${level}' needs a reason`);
     }
-    return new k8s.core.v1.Namespace(
+    const namespace = new k8s.core.v1.Namespace(
         resourceName,
         {
             metadata: {
@@ -67,4 +70,8 @@ export function platformNamespace(
         },
         opts,
     );
+    if (args.networkPolicy) {
+        namespaceNetworkPolicies(resourceName, namespace, args.name, args.networkPolicy, opts);
+    }
+    return namespace;
 }

@@ -8,6 +8,7 @@ import type { Registries } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace } from "../lib/namespace";
+import { INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
@@ -23,6 +24,8 @@ export interface HarborArgs {
     /** `protect` the release and every generated secret (prod). */
     readonly protect: boolean;
     readonly podSecurityVersion: string;
+    /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
+    readonly networkPolicies?: boolean;
     /** @default false */
     readonly serviceMonitor?: boolean;
     /** @default "harbor" */
@@ -53,7 +56,16 @@ export class Harbor extends pulumi.ComponentResource {
         super("platform:registry:Harbor", name, {}, opts);
         const { config } = args;
         const namespaceName = args.namespace ?? "harbor";
-        const ns = platformNamespace(`${name}-ns`, { name: namespaceName, podSecurityVersion: args.podSecurityVersion }, { parent: this });
+        const ns = platformNamespace(
+            `${name}-ns`,
+            {
+                name: namespaceName,
+                podSecurityVersion: args.podSecurityVersion,
+                // Only the ingress controller talks to Harbor from outside its namespace; metrics on 8001.
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [8001] } : undefined,
+            },
+            { parent: this },
+        );
         // Losing any of these breaks data Harbor already encrypted or signed with them.
         const keep = { parent: this, protect: args.protect };
         const password = (role: string, length: number) =>

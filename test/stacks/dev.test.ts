@@ -25,4 +25,8 @@ describe("dev stack (Pulumi.dev.yaml)", () => {
         expect(ns.inputs).toMatchObject({ metadata: { name: "apps", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
         expect(dev.outputs.namespaces).toEqual(["apps"]);
     });
+
+    it("leaves NetworkPolicies off (profile default)", () => {
+        expect(ofType(dev.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toEqual([]);
+    });
 });

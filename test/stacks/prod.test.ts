@@ -1,6 +1,7 @@
 import type { Evaluation } from "../../scripts/lib/evaluate";
 import { parse } from "yaml";
 import { SECRET } from "../../scripts/lib/mocks";
+import { rawManifests } from "../../scripts/lib/output";
 import { byName, evaluateStack, ofType } from "../harness";
 import { commonStackChecks, nodeConfigOf } from "./wholeStack";
 
@@ -119,6 +120,32 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
             expect(registries.mirrors["registry.k8s.io"]).toEqual({ endpoint: ["https://registry.example.com"], rewrite: { "^(.*)$": "k8s/$1" } });
             // Let's Encrypt certificates are trusted: no TLS exception for the registry.
             expect(registries.configs).toBeUndefined();
+        }
+    });
+
+    it("denies ingress by default in every platform namespace, with explicit allows", () => {
+        const manifests = rawManifests(prod.resources);
+        const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => (m.metadata as { name: string }).name);
+        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "external-dns", "harbor", "ingress-nginx"]);
+        const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { ingress?: unknown[] } }[];
+        for (const ns of namespaces) {
+            const here = policies.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
+            expect({ ns, deny: here.includes("default-deny-ingress"), self: here.includes("allow-same-namespace") }).toEqual({ ns, deny: true, self: true });
+        }
+        const harborAllows = policies.filter((p) => p.metadata.namespace === "harbor" && p.metadata.name.startsWith("allow-from"));
+        expect(JSON.stringify(harborAllows)).toContain('"kubernetes.io/metadata.name":"ingress-nginx"');
+    });
+
+    it("runs every stateless platform service highly available (replicas >= 2 or one per node, with PDBs)", () => {
+        const values = (name: string) => byName(prod.resources, name).inputs.values as Record<string, Record<string, unknown>>;
+        expect(values("prod-ingress-release").controller).toMatchObject({ kind: "daemonset", podDisruptionBudget: { enabled: true } });
+        const cm = values("prod-cert-manager-release");
+        for (const part of [cm, cm.webhook, cm.cainjector] as Record<string, unknown>[]) {
+            expect(part).toMatchObject({ replicaCount: 2, podDisruptionBudget: { enabled: true } });
+        }
+        const harbor = values("prod-harbor-release");
+        for (const part of ["core", "portal", "jobservice"]) {
+            expect(harbor[part]).toMatchObject({ replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } });
         }
     });
 });

@@ -1,0 +1,59 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as k8sInput from "@pulumi/kubernetes/types/input";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Namespace Prometheus scrapes from (the monitoring stack's). */
+export const MONITORING_NAMESPACE = "monitoring";
+/** Namespace the ingress controller runs in. */
+export const INGRESS_NAMESPACE = "ingress-nginx";
+
+/** One allowed source of traffic into a namespace. */
+export type IngressSource =
+    /** Pods in these namespaces (by the kubernetes.io/metadata.name label every namespace carries). */
+    | { readonly namespaces: readonly string[]; readonly ports?: readonly number[] }
+    /** Anywhere, e.g. clients on the internet or the API server calling a webhook. */
+    | { readonly anywhere: true; readonly ports: readonly number[] };
+
+export interface NetworkPolicyArgs {
+    /** Where traffic may come from, besides the namespace itself (always allowed). */
+    readonly allow: readonly IngressSource[];
+    /** Ports Prometheus scrapes from the monitoring namespace. */
+    readonly metricsPorts?: readonly number[];
+}
+
+/** The NetworkPolicy specs for a namespace: default-deny ingress, then each allow. Pure, for tests. */
+type PolicySpec = k8sInput.networking.v1.NetworkPolicySpec;
+type Peer = k8sInput.networking.v1.NetworkPolicyPeer;
+
+export function networkPolicySpecs(namespace: string, args: NetworkPolicyArgs): { name: string; spec: PolicySpec }[] {
+    const ports = (list?: readonly number[]) => (list && list.length > 0 ? { ports: list.map((port) => ({ protocol: "TCP", port })) } : {});
+    const fromNamespaces = (names: readonly string[]): Peer[] => names.map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } }));
+    const specs: { name: string; spec: PolicySpec }[] = [
+        // Nothing reaches a pod here unless a policy below allows it.
+        { name: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } },
+        { name: "allow-same-namespace", spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: fromNamespaces([namespace]) }] } },
+    ];
+    args.allow.forEach((source, i) => {
+        const from: Peer[] = "anywhere" in source ? [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }] : fromNamespaces(source.namespaces);
+        const label = "anywhere" in source ? "anywhere" : source.namespaces.join("-");
+        specs.push({ name: `allow-from-${label}${args.allow.length > 1 ? `-${i}` : ""}`.slice(0, 63), spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from, ...ports(source.ports) }] } });
+    });
+    if (args.metricsPorts && args.metricsPorts.length > 0) {
+        specs.push({ name: "allow-metrics-scrape", spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: fromNamespaces([MONITORING_NAMESPACE]), ...ports(args.metricsPorts) }] } });
+    }
+    return specs;
+}
+
+/** Creates the namespace's NetworkPolicies (k3s enforces them with its embedded network policy controller). */
+export function namespaceNetworkPolicies(
+    resourcePrefix: string,
+    namespace: k8s.core.v1.Namespace,
+    namespaceName: string,
+    args: NetworkPolicyArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.NetworkPolicy[] {
+    return networkPolicySpecs(namespaceName, args).map(
+        ({ name, spec }) =>
+            new k8s.networking.v1.NetworkPolicy(`${resourcePrefix}-netpol-${name}`, { metadata: { name, namespace: namespace.metadata.name }, spec }, opts),
+    );
+}
