@@ -24,5 +24,7 @@ export const registryUrl = platform.outputs.registryUrl ?? null;
 /** CI robot account for pushes (its secret is a secret). */
 export const registryRobot = platform.outputs.registryRobot ?? null;
 export const registryAdminPassword = platform.outputs.registryAdminPassword ?? null;
+/** Longhorn UI (basic auth; password secret). */
+export const storageUi = platform.outputs.storageUi ?? null;
 /** The profile the stack runs with. */
 export const profile = config.profile;

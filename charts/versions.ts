@@ -23,6 +23,8 @@ export const CHARTS = {
     externalDns: { chart: "external-dns", version: "1.21.1", repo: "https://kubernetes-sigs.github.io/external-dns/", keys: "external-dns" },
     /** Harbor (app 2.15.1). */
     harbor: { chart: "harbor", version: "1.19.1", repo: "https://helm.goharbor.io", keys: "harbor" },
+    /** Longhorn distributed block storage (app v1.12.1). */
+    longhorn: { chart: "longhorn", version: "1.12.1", repo: "https://charts.longhorn.io", keys: "longhorn" },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof CHARTS;

@@ -77,7 +77,9 @@ function chartImages(values: unknown, path = "values"): { path: string; tag: unk
 
 const SECRET_KEY = /(password|passwd|secret|token|apikey|api_key|privatekey|private_key|secretkey|accesskeysecret)$/i;
 /** Keys that name or point at a secret instead of holding one. */
-const REFERENCE_KEY = /(existingsecret|secretname|secretref|secretkeyref|keyname|secretkey?name|privatekeysecretref|existingsecretkey|existingxsrfsecret(key)?|existingsecretadminpassword(key)?|existingsecretsecretkey)$/i;
+const REFERENCE_KEY = /(existingsecret|secretname|secretref|secretkeyref|keyname|secretkey?name|privatekeysecretref|existingsecretkey|existingxsrfsecret(key)?|existingsecretadminpassword(key)?|existingsecretsecretkey|tlssecret)$/i;
+/** A `...secret` key whose value is a hyphenated Kubernetes name refers to a Secret object. */
+const looksLikeSecretName = (key: string, value: string) => /secret$/i.test(key) && /^[a-z0-9]+(-[a-z0-9]+)+$/.test(value) && value.length <= 253;
 
 function plaintextSecrets(value: unknown, path: string, marker: string | undefined, out: string[]): void {
     if (Array.isArray(value)) {
@@ -87,7 +89,7 @@ function plaintextSecrets(value: unknown, path: string, marker: string | undefin
     if (!isObject(value)) return;
     for (const [key, v] of Object.entries(value)) {
         const here = path ? `${path}.${key}` : key;
-        if (typeof v === "string" && v !== "" && v !== marker && SECRET_KEY.test(key) && !REFERENCE_KEY.test(key)) {
+        if (typeof v === "string" && v !== "" && v !== marker && SECRET_KEY.test(key) && !REFERENCE_KEY.test(key) && !looksLikeSecretName(key, v)) {
             out.push(here);
         } else {
             plaintextSecrets(v, here, marker, out);

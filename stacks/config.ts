@@ -54,6 +54,15 @@ export interface HarborConfig extends Omit<Parsed["harbor"], "host"> {
     readonly host: string;
 }
 
+/** Storage settings with the class, replicas and UI host resolved. */
+export interface StorageConfig {
+    readonly class: "local-path" | "longhorn";
+    readonly longhorn: Omit<Parsed["storage"]["longhorn"], "replicas" | "ui"> & {
+        readonly replicas: number;
+        readonly ui: { readonly enabled: boolean; readonly host: string };
+    };
+}
+
 /** The whole platform configuration, validated, with profile defaults applied. */
 export interface PlatformConfig {
     readonly profile: Profile;
@@ -66,6 +75,7 @@ export interface PlatformConfig {
     readonly tls: TlsConfig;
     readonly dns: DnsConfig;
     readonly harbor: HarborConfig;
+    readonly storage: StorageConfig;
 }
 
 /** Config as Pulumi hands it to a program: string values per full key, and which keys are secret. */
@@ -172,7 +182,16 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
     };
     const dns: DnsConfig = { ...parsed.dns, domainFilters: parsed.dns.domainFilters ?? [parsed.domain] };
     const harbor: HarborConfig = { ...parsed.harbor, host: parsed.harbor.host ?? `registry.${parsed.domain}` };
-    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: parsed.tls, dns, harbor };
+    const { longhorn } = parsed.storage;
+    const storage: StorageConfig = {
+        class: parsed.storage.class ?? defaults.storageClass,
+        longhorn: {
+            ...longhorn,
+            replicas: longhorn.replicas ?? defaults.volumeReplicas,
+            ui: { enabled: longhorn.ui.enabled, host: longhorn.ui.host ?? `longhorn.${parsed.domain}` },
+        },
+    };
+    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: parsed.tls, dns, harbor, storage };
 }
 
 /** `["cluster","k3s","servers",1,"host"]` -> `platform:cluster.k3s.servers[1].host`. */

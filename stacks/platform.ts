@@ -5,6 +5,8 @@ import { CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
 import { IngressNginx } from "../components/edge/IngressNginx";
 import { Harbor, harborMirrors } from "../components/registry/Harbor";
+import { Longhorn } from "../components/storage/Longhorn";
+import { LONGHORN_HOST_REQUIREMENTS } from "../components/storage/longhornValues";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
 import { INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
@@ -21,6 +23,7 @@ export interface PlatformOutputs {
     readonly registryUrl?: string;
     readonly registryRobot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
     readonly registryAdminPassword?: pulumi.Output<string>;
+    readonly storageUi?: { url: string; username: string; password: pulumi.Output<string> };
 }
 
 /**
@@ -35,6 +38,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly certManager: CertManager;
     public readonly dns?: DnsRecords;
     public readonly harbor?: Harbor;
+    public readonly storage?: Longhorn;
     /** IngressClass + ClusterIssuer every platform Ingress is built with (components/lib/ingress). */
     public readonly ingressTls: IngressTlsContext;
     public readonly outputs: PlatformOutputs;
@@ -42,9 +46,17 @@ export class Platform extends pulumi.ComponentResource {
     constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
         super("platform:stack:Platform", name, {}, opts);
 
+        const longhorn = config.storage.class === "longhorn";
         this.cluster = new ClusterK3s(
             `${name}-cluster`,
-            { cluster: config.cluster, clusterName: name, protect: config.defaults.protectStateful },
+            {
+                cluster: config.cluster,
+                clusterName: name,
+                protect: config.defaults.protectStateful,
+                // Longhorn needs iSCSI/NFS on every node and replaces local-path as the default class.
+                hostRequirements: longhorn ? LONGHORN_HOST_REQUIREMENTS : undefined,
+                alsoDisable: longhorn ? ["local-storage"] : [],
+            },
             { parent: this },
         );
         const provider = this.cluster.provider;
@@ -92,6 +104,20 @@ export class Platform extends pulumi.ComponentResource {
             { ...componentOpts, dependsOn: this.ingress ? [this.ingress] : [] },
         );
         this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName };
+        if (longhorn) {
+            this.storage = new Longhorn(
+                `${name}-storage`,
+                {
+                    config: config.storage,
+                    ingress: this.ingressTls,
+                    highAvailability: defaults.highAvailability,
+                    protect: defaults.protectStateful,
+                    podSecurityVersion: psaVersion,
+                    networkPolicies: defaults.networkPolicies,
+                },
+                { ...componentOpts, dependsOn: this.certManager.ready },
+            );
+        }
         if (config.dns.provider !== "none") {
             this.dns = new DnsRecords(`${name}-dns`, { config: config.dns, ownerId: name, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies }, componentOpts);
         }
@@ -127,6 +153,7 @@ export class Platform extends pulumi.ComponentResource {
             registryUrl: this.harbor?.url,
             registryRobot: this.harbor?.robot,
             registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
+            storageUi: this.storage?.uiUrl && this.storage.uiPassword ? { url: this.storage.uiUrl, username: "admin", password: this.storage.uiPassword } : undefined,
         };
         this.registerOutputs({ ...this.outputs });
     }

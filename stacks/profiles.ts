@@ -12,6 +12,10 @@ export interface ProfileDefaults {
     readonly highAvailability: boolean;
     /** Whether stateful resources (PVC-backed charts, the cluster itself) get `protect: true`. */
     readonly protectStateful: boolean;
+    /** Default StorageClass: k3s local-path, or replicated Longhorn. */
+    readonly storageClass: "local-path" | "longhorn";
+    /** Longhorn volume replicas. */
+    readonly volumeReplicas: number;
     /** Default-deny NetworkPolicies plus explicit allows in every platform namespace. */
     readonly networkPolicies: boolean;
     /** Fewest k3s servers the profile accepts (etcd quorum survives one loss at 3). */
@@ -27,6 +31,8 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         replicas: 1,
         highAvailability: false,
         protectStateful: false,
+        storageClass: "local-path",
+        volumeReplicas: 1,
         networkPolicies: false,
         minServers: 1,
         etcdSnapshotSchedule: "0 */12 * * *",
@@ -36,6 +42,8 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         replicas: 2,
         highAvailability: true,
         protectStateful: true,
+        storageClass: "longhorn",
+        volumeReplicas: 3,
         networkPolicies: true,
         minServers: 3,
         etcdSnapshotSchedule: "0 */6 * * *",

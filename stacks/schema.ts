@@ -11,6 +11,7 @@ import { PROFILE_DEFAULTS } from "./profiles";
 import { dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
 import { host, labels, secretString } from "./schemaParts";
 import { harborSchema } from "./schemaRegistry";
+import { storageSchema } from "./schemaStorage";
 import {
     isCidr,
     isCron,
@@ -216,6 +217,7 @@ export const platformSchema = z
         ingress: ingressSchema.meta({ description: "NGINX Ingress Controller (F5 nginx-ingress chart)." }),
         tls: tlsSchema.meta({ description: "cert-manager and the ClusterIssuer every platform Ingress uses." }),
         dns: dnsSchema.meta({ description: "external-dns and static DNS records." }),
+        storage: storageSchema.meta({ description: "Persistent storage: the default StorageClass and Longhorn's replicas, backups and UI." }),
         harbor: harborSchema.meta({ description: "Harbor registry, its projects, proxy caches and robot account." }),
     })
     .superRefine((cfg, ctx) => {
@@ -234,6 +236,9 @@ export const platformSchema = z
         }
         if (cfg.harbor.enabled && !cfg.ingress.enabled) {
             ctx.addIssue({ code: "custom", path: ["harbor", "enabled"], message: "Harbor is published through the platform ingress, which is disabled (platform:ingress.enabled)" });
+        }
+        if ((cfg.storage.class ?? PROFILE_DEFAULTS[cfg.profile].storageClass) === "longhorn" && cfg.storage.longhorn.ui.enabled && !cfg.ingress.enabled) {
+            ctx.addIssue({ code: "custom", path: ["storage", "longhorn", "ui", "enabled"], message: "the UI is published through the platform ingress, which is disabled (platform:ingress.enabled)" });
         }
         const k3sDisabled = cfg.cluster.k3s?.disable ?? [];
         if (cfg.cluster.mode === "k3s" && cfg.ingress.enabled && cfg.ingress.exposure === "loadBalancer" && k3sDisabled.includes("servicelb")) {

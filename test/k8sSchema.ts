@@ -17,6 +17,16 @@ const CRD_MODELS: Record<string, string> = {
  * requires instead. (external-dns ships no OpenAPI model package.)
  */
 const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean> = {
+    "longhorn.io/v1beta2/RecurringJob": (obj) => {
+        const spec = obj.spec as { task?: string; cron?: string; retain?: number; concurrency?: number; groups?: unknown[] } | undefined;
+        return (
+            ["snapshot", "backup", "snapshot-cleanup", "snapshot-delete", "filesystem-trim", "backup-force-create", "snapshot-force-create"].includes(String(spec?.task)) &&
+            String(spec?.cron).trim().split(/\s+/).length === 5 &&
+            Number.isInteger(spec?.retain) &&
+            Number.isInteger(spec?.concurrency) &&
+            Array.isArray(spec?.groups)
+        );
+    },
     "externaldns.k8s.io/v1alpha1/DNSEndpoint": (obj) => {
         const endpoints = (obj.spec as { endpoints?: { dnsName?: string; recordType?: string; targets?: string[] }[] } | undefined)?.endpoints;
         return Array.isArray(endpoints) && endpoints.length > 0 && endpoints.every((e) => !!e.dnsName && !!e.recordType && (e.targets ?? []).length > 0);

@@ -6,6 +6,8 @@ import type { ClusterConfig, ExistingClusterConfig, K3sConfig, NodeConfig } from
 import {
     API_PORT,
     applyRegistriesScript,
+    HostRequirements,
+    hostPackagesScript,
     installScript,
     K3sNode,
     K3sSettings,
@@ -59,6 +61,14 @@ export interface ClusterK3sArgs {
      * @default none
      */
     readonly registries?: pulumi.Input<Registries>;
+    /**
+     * OS packages every node needs (e.g. open-iscsi and NFS for Longhorn), installed after the
+     * preflight; the provider waits for them. k3s mode only.
+     * @default none
+     */
+    readonly hostRequirements?: HostRequirements;
+    /** Packaged k3s components the platform replaces (e.g. local-storage when Longhorn is the default class). @default [] */
+    readonly alsoDisable?: readonly string[];
 }
 
 /**
@@ -99,7 +109,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             this.connections = new Map(
                 this.k3sNodes.map((n) => [n.name, { host: n.host, port: k3s.ssh.port, user: k3s.ssh.user, privateKey: k3s.ssh.privateKey }]),
             );
-            const installed = this.install(k3s, protect);
+            const installed = this.install({ ...k3s, disable: [...new Set([...k3s.disable, ...(args.alsoDisable ?? [])])] as K3sConfig["disable"] }, protect, args.hostRequirements);
             this.installs = installed.installs;
             this.kubeconfig = installed.kubeconfig;
             this.apiEndpoint = pulumi.output(apiUrl(k3s));
@@ -109,7 +119,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                 { kubeconfig: this.kubeconfig, enableServerSideApply: true },
                 // Every platform resource uses this provider, so waiting for all installs here makes
                 // charts land on a cluster whose servers and agents have all joined.
-                { parent: this, dependsOn: [...this.installs.values()] },
+                { parent: this, dependsOn: [...this.installs.values(), ...installed.packages] },
             );
             if (args.registries !== undefined) {
                 this.applyRegistries(args.registries);
@@ -169,7 +179,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         return { provider, kubeconfig, apiEndpoint };
     }
 
-    private install(k3s: K3sConfig, protect: boolean) {
+    private install(k3s: K3sConfig, protect: boolean, hostRequirements?: HostRequirements) {
         const name = this.name;
         const token = new random.RandomPassword(
             `${name}-token`,
@@ -181,6 +191,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         const s3SecretKey = k3s.etcdSnapshots.s3?.secretKey;
 
         const installs = new Map<string, command.remote.Command>();
+        const packages: command.remote.Command[] = [];
         let previousServer: command.remote.Command | undefined;
         for (const node of this.k3sNodes) {
             const connection = this.connections.get(node.name)!;
@@ -194,6 +205,17 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                 },
                 { parent: this },
             );
+            if (hostRequirements) {
+                const script = hostPackagesScript(hostRequirements);
+                packages.push(
+                    new command.remote.Command(
+                        `${name}-${node.name}-packages`,
+                        // Re-runs when the package list changes; removing a feature leaves the packages.
+                        { connection, create: script, triggers: [node.host] },
+                        { parent: this, dependsOn: [preflight] },
+                    ),
+                );
+            }
             const secrets = pulumi
                 .all([token.result, s3SecretKey ?? pulumi.output(undefined)])
                 .apply(([t, s3]) => secretsYaml(t, s3, node.role));
@@ -237,7 +259,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         );
         const server = apiUrl(k3s);
         const kubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, server, this.name)));
-        return { installs, kubeconfig };
+        return { installs, kubeconfig, packages };
     }
 }
 

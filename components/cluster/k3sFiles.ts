@@ -364,3 +364,35 @@ export function kubeconfigServer(text: string, context?: string): string | undef
         return undefined;
     }
 }
+
+/** OS packages and services a node needs for a platform feature, per package family. */
+export interface HostRequirements {
+    /** apt (Debian, Ubuntu) package names. */
+    readonly apt: readonly string[];
+    /** dnf/yum (RHEL, Rocky, Alma, Fedora) package names. */
+    readonly dnf: readonly string[];
+    /** zypper (SUSE) package names. */
+    readonly zypper: readonly string[];
+    /** systemd units to enable and start. */
+    readonly services: readonly string[];
+}
+
+/** Installs the packages with whichever package manager the host has; idempotent. */
+export function hostPackagesScript(req: HostRequirements): string {
+    const list = (names: readonly string[]) => names.join(" ");
+    return [
+        ...PRELUDE,
+        "if command -v apt-get >/dev/null 2>&1; then",
+        `  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${list(req.apt)}`,
+        "elif command -v dnf >/dev/null 2>&1; then",
+        `  $SUDO dnf install -y -q ${list(req.dnf)}`,
+        "elif command -v yum >/dev/null 2>&1; then",
+        `  $SUDO yum install -y -q ${list(req.dnf)}`,
+        "elif command -v zypper >/dev/null 2>&1; then",
+        `  $SUDO zypper --non-interactive install ${list(req.zypper)}`,
+        "else",
+        '  echo "platform: no supported package manager (apt, dnf, yum, zypper) on $(hostname)" >&2; exit 1',
+        "fi",
+        ...req.services.map((svc) => `$SUDO systemctl enable --now ${svc}`),
+    ].join("\n");
+}

@@ -68,14 +68,22 @@ describe("policy rules", () => {
 
     describe("no-plaintext-secrets", () => {
         it("passes secrets shown as [secret] and references to Secrets", () => {
-            const inputs = { connection: { password: "[secret]" }, values: { existingSecretAdminPassword: "harbor-admin", core: { existingSecret: "harbor-core", secretName: "tok" } } };
+            const inputs = {
+                connection: { password: "[secret]" },
+                values: {
+                    existingSecretAdminPassword: "harbor-admin",
+                    core: { existingSecret: "harbor-core", secretName: "tok" },
+                    ingress: { tlsSecret: "longhorn-tls", annotations: { "nginx.org/basic-auth-secret": "longhorn-ui-auth" } },
+                },
+            };
             expect(rule("no-plaintext-secrets").check(res("kubernetes:helm.sh/v3:Release", inputs), dev)).toEqual([]);
         });
         it("fails a plain-text password or token", () => {
-            const inputs = { values: { adminPassword: "hunter2", auth: { apiToken: "abc" } } };
+            const inputs = { values: { adminPassword: "hunter2", auth: { apiToken: "abc" }, clientSecret: "Xk29fjq" } };
             expect(rule("no-plaintext-secrets").check(res("kubernetes:helm.sh/v3:Release", inputs), dev)).toEqual([
                 "r1 input values.adminPassword holds a plain-text secret; make it a Pulumi secret or a Secret reference",
                 "r1 input values.auth.apiToken holds a plain-text secret; make it a Pulumi secret or a Secret reference",
+                "r1 input values.clientSecret holds a plain-text secret; make it a Pulumi secret or a Secret reference",
             ]);
         });
         it("is not applied where secrets are already decrypted (the pack)", () => {

@@ -57,7 +57,7 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("checks ports before install and keeps ServiceLB for the ingress LoadBalancer", () => {
         expect(String(byName(prod.resources, "prod-cluster-prod-server-1-preflight").inputs.create)).toContain("for port in 6443 10250 2379 2380");
         const config = nodeConfigOf(byName(prod.resources, "prod-cluster-prod-server-2-install").inputs.create);
-        expect(config.disable).toEqual(["traefik"]);
+        expect(config.disable).not.toContain("servicelb");
     });
 
     it("exports all six nodes", () => {
@@ -126,7 +126,7 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("denies ingress by default in every platform namespace, with explicit allows", () => {
         const manifests = rawManifests(prod.resources);
         const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => (m.metadata as { name: string }).name);
-        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "external-dns", "harbor", "ingress-nginx"]);
+        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "external-dns", "harbor", "ingress-nginx", "longhorn-system"]);
         const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { ingress?: unknown[] } }[];
         for (const ns of namespaces) {
             const here = policies.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
@@ -147,5 +147,18 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         for (const part of ["core", "portal", "jobservice"]) {
             expect(harbor[part]).toMatchObject({ replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } });
         }
+    });
+
+    it("runs Longhorn as the default class with 3 replicas, S3 backups and iSCSI/NFS on every node", () => {
+        const values = byName(prod.resources, "prod-storage-release").inputs.values as Record<string, Record<string, unknown>>;
+        expect(values.persistence).toMatchObject({ defaultClass: true, defaultClassReplicaCount: 3, reclaimPolicy: "Retain" });
+        expect(values.defaultBackupStore).toEqual({ backupTarget: "s3://example-platform-volumes@eu-central-1/prod/", backupTargetCredentialSecret: "longhorn-backup-target" });
+        expect(ofType(prod.resources, "kubernetes:longhorn.io/v1beta2:RecurringJob")).toHaveLength(2);
+        for (const node of prod.outputs.nodes as { name: string }[]) {
+            expect(String(byName(prod.resources, `prod-cluster-${node.name}-packages`).inputs.create)).toContain("open-iscsi");
+        }
+        // local-path would be a second default StorageClass: k3s drops it.
+        expect(nodeConfigOf(byName(prod.resources, "prod-cluster-prod-server-1-install").inputs.create).disable).toEqual(["traefik", "local-storage"]);
+        expect(byName(prod.resources, "prod-cluster-provider").dependsOn).toEqual(expect.arrayContaining(["prod-cluster-prod-agent-1-packages"]));
     });
 });

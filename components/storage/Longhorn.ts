@@ -1,0 +1,106 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHARTS } from "../../charts/versions";
+import type { StorageConfig } from "../../stacks/config";
+import { installChart } from "../lib/chart";
+import { IngressTlsContext, ingressTls } from "../lib/ingress";
+import { platformNamespace } from "../lib/namespace";
+import { INGRESS_NAMESPACE } from "../lib/networkPolicy";
+import { BACKUP_SECRET, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
+
+export interface LonghornArgs {
+    readonly config: StorageConfig;
+    readonly ingress: IngressTlsContext;
+    readonly highAvailability: boolean;
+    /** Protect the release and keep volumes on PVC deletion (prod). */
+    readonly protect: boolean;
+    readonly podSecurityVersion: string;
+    /** @default false */
+    readonly networkPolicies?: boolean;
+    /** @default false */
+    readonly serviceMonitor?: boolean;
+}
+
+/**
+ * Longhorn as the default StorageClass: replicas by profile, recurring snapshots and S3 backups,
+ * and its UI (which has no login of its own) behind the TLS ingress with basic auth.
+ */
+export class Longhorn extends pulumi.ComponentResource {
+    /** UI URL, when published. */
+    public readonly uiUrl?: string;
+    /** UI basic-auth password for user `admin` (secret). */
+    public readonly uiPassword?: pulumi.Output<string>;
+
+    constructor(name: string, args: LonghornArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:storage:Longhorn", name, {}, opts);
+        const namespace = "longhorn-system";
+        const { longhorn } = args.config;
+        const ns = platformNamespace(
+            `${name}-ns`,
+            {
+                name: namespace,
+                podSecurity: "privileged",
+                reason: "Longhorn's manager, engine and CSI plugin run privileged with host mounts to attach block devices",
+                podSecurityVersion: args.podSecurityVersion,
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [9500] } : undefined,
+            },
+            { parent: this },
+        );
+        const dependsOn: pulumi.Resource[] = [];
+        if (longhorn.backup) {
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    `${name}-backup-secret`,
+                    {
+                        metadata: { name: BACKUP_SECRET, namespace: ns.metadata.name },
+                        type: "Opaque",
+                        stringData: pulumi.secret({
+                            AWS_ACCESS_KEY_ID: longhorn.backup.accessKey,
+                            AWS_SECRET_ACCESS_KEY: longhorn.backup.secretKey,
+                            ...(longhorn.backup.endpoint ? { AWS_ENDPOINTS: longhorn.backup.endpoint } : {}),
+                        }),
+                    },
+                    { parent: this },
+                ),
+            );
+        }
+        let ui;
+        if (longhorn.ui.enabled) {
+            const password = new random.RandomPassword(`${name}-ui-password`, { length: 24, special: false }, { parent: this, protect: args.protect });
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    `${name}-ui-auth`,
+                    {
+                        metadata: { name: UI_AUTH_SECRET, namespace: ns.metadata.name },
+                        // The F5 controller reads htpasswd Secrets of this type for basic auth.
+                        type: "nginx.org/htpasswd",
+                        stringData: pulumi.secret({ htpasswd: pulumi.interpolate`admin:${password.bcryptHash}` }),
+                    },
+                    { parent: this },
+                ),
+            );
+            ui = ingressTls(args.ingress, longhorn.ui.host, "longhorn", {
+                "nginx.org/basic-auth-secret": UI_AUTH_SECRET,
+                "nginx.org/basic-auth-realm": "Longhorn",
+            });
+            this.uiUrl = `https://${longhorn.ui.host}`;
+            this.uiPassword = pulumi.secret(password.result);
+        }
+        const release = installChart(
+            `${name}-release`,
+            {
+                chart: CHARTS.longhorn,
+                namespace: ns.metadata.name,
+                values: longhornValues({ config: args.config, ui, highAvailability: args.highAvailability, keepVolumes: args.protect, serviceMonitor: args.serviceMonitor ?? false }),
+                timeoutSeconds: 900,
+            },
+            { parent: this, dependsOn, protect: args.protect },
+        );
+        for (const job of recurringJobs(args.config, namespace)) {
+            const jobName = (job.metadata as { name: string }).name;
+            new k8s.apiextensions.CustomResource(`${name}-${jobName}`, job as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: [release] });
+        }
+        this.registerOutputs({ uiUrl: this.uiUrl });
+    }
+}

@@ -1,0 +1,44 @@
+/**
+ * Config for persistent storage: `platform:storage`.
+ */
+import { z } from "zod";
+import { secretString } from "./schemaParts";
+import { isCron, isDnsName } from "./validators";
+
+export const storageSchema = z
+    .strictObject({
+        class: z
+            .enum(["local-path", "longhorn"])
+            .optional()
+            .meta({ description: "Default StorageClass: k3s local-path (single node) or Longhorn (replicated); default by profile (dev local-path, prod longhorn)." }),
+        longhorn: z
+            .strictObject({
+                replicas: z.int().min(1).max(5).optional().meta({ description: "Volume replicas; default by profile (dev 1, prod 3)." }),
+                dataPath: z.string().regex(/^\/[^\s]*$/, "expected an absolute path").default("/var/lib/longhorn").meta({ description: "Where Longhorn keeps replicas on each node." }),
+                backup: z
+                    .strictObject({
+                        bucket: z.string().min(3).meta({ description: "S3 bucket for volume backups." }),
+                        region: z.string().min(1).meta({ description: "Bucket region." }),
+                        folder: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a folder name").optional().meta({ description: "Prefix inside the bucket." }),
+                        endpoint: z.url("expected the endpoint URL of an S3-compatible store").optional().meta({ description: "Endpoint URL for S3-compatible stores; omit for AWS." }),
+                        accessKey: z.string().min(1).meta({ description: "S3 access key id." }),
+                        secretKey: secretString("storage", "S3 secret access key."),
+                        snapshotSchedule: z.string().refine(isCron, "expected a five-field cron expression").default("0 */4 * * *").meta({ description: "Recurring snapshot cron." }),
+                        snapshotRetain: z.int().min(1).max(100).default(6).meta({ description: "Snapshots kept per volume." }),
+                        backupSchedule: z.string().refine(isCron, "expected a five-field cron expression").default("0 2 * * *").meta({ description: "Recurring backup cron." }),
+                        backupRetain: z.int().min(1).max(100).default(14).meta({ description: "Backups kept per volume." }),
+                    })
+                    .optional()
+                    .meta({ description: "Recurring snapshots and backups to S3-compatible storage." }),
+                ui: z
+                    .strictObject({
+                        enabled: z.boolean().default(true).meta({ description: "Publish the Longhorn UI (TLS + basic auth)." }),
+                        host: z.string().refine(isDnsName, "expected a DNS hostname").optional().meta({ description: "UI hostname; default longhorn.<platform:domain>." }),
+                    })
+                    .prefault({})
+                    .meta({ description: "Longhorn UI." }),
+            })
+            .prefault({})
+            .meta({ description: "Longhorn settings (class longhorn)." }),
+    })
+    .prefault({});
