@@ -6,4 +6,5 @@ module.exports = {
     transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
     // Pulumi mocks keep runtime state per module registry; one file per worker keeps them apart.
     testTimeout: 120000,
+    globalSetup: "<rootDir>/test/globalSetup.js",
 };

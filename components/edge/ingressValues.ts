@@ -26,6 +26,8 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
         kind: config.kind,
         image: { ...NGINX_INGRESS_IMAGE },
         ingressClass: { name: config.className, create: true, setAsDefaultIngress: true },
+        // Upstream response metrics by status code: the ingress error-rate alert needs them.
+        enableLatencyMetrics: true,
         // Snippets let any Ingress author inject raw NGINX config; keep them off on a shared platform.
         enableSnippets: false,
         config: {
