@@ -100,8 +100,8 @@ export class Platform extends pulumi.ComponentResource {
                 podSecurityVersion: psaVersion,
                 networkPolicies: defaults.networkPolicies,
             },
-            // HTTP-01 challenges are answered through the controller.
-            { ...componentOpts, dependsOn: this.ingress ? [this.ingress] : [] },
+            // HTTP-01 challenges need the controller only when a certificate is ordered, later.
+            componentOpts,
         );
         this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName };
         if (longhorn) {
@@ -114,8 +114,10 @@ export class Platform extends pulumi.ComponentResource {
                     protect: defaults.protectStateful,
                     podSecurityVersion: psaVersion,
                     networkPolicies: defaults.networkPolicies,
+                    // Its UI certificate comes from the issuer.
+                    after: this.certManager.ready,
                 },
-                { ...componentOpts, dependsOn: this.certManager.ready },
+                componentOpts,
             );
         }
         if (config.dns.provider !== "none") {
@@ -133,9 +135,11 @@ export class Platform extends pulumi.ComponentResource {
                     podSecurityVersion: psaVersion,
                     insecureApi: config.tls.issuer === "selfSigned",
                     networkPolicies: defaults.networkPolicies,
+                    // The registry's certificate comes from the issuer, and its PVCs from the default
+                    // StorageClass: with Longhorn (k3s local-path disabled) that class exists only after it.
+                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
                 },
-                // The registry's certificate comes from the issuer: create Harbor after it.
-                { ...componentOpts, dependsOn: this.certManager.ready },
+                componentOpts,
             );
             if (config.cluster.mode === "k3s" && config.harbor.mirrorNodes) {
                 // Nodes pull through Harbor only once it is up; containerd falls back to upstream.

@@ -30,6 +30,12 @@ export interface HarborArgs {
     readonly serviceMonitor?: boolean;
     /** @default "harbor" */
     readonly namespace?: string;
+    /**
+     * Resources the release must wait for (the ClusterIssuer, the StorageClass provider). A
+     * component's own `dependsOn` does not reach its children, so they are passed in here.
+     * @default []
+     */
+    readonly after?: pulumi.Resource[];
     /** Accept Harbor's certificate without verifying it (self-signed platform CA). @default false */
     readonly insecureApi?: boolean;
 }
@@ -139,7 +145,7 @@ export class Harbor extends pulumi.ComponentResource {
                 }),
                 timeoutSeconds: 900,
             },
-            { parent: this, dependsOn: secrets, protect: args.protect },
+            { parent: this, dependsOn: [...secrets, ...(args.after ?? [])], protect: args.protect },
         );
         this.host = config.host;
         this.url = `https://${config.host}`;

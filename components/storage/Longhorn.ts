@@ -18,6 +18,8 @@ export interface LonghornArgs {
     readonly podSecurityVersion: string;
     /** @default false */
     readonly networkPolicies?: boolean;
+    /** Resources the release waits for (the ClusterIssuer of its UI certificate). @default [] */
+    readonly after?: pulumi.Resource[];
     /** @default false */
     readonly serviceMonitor?: boolean;
 }
@@ -31,6 +33,8 @@ export class Longhorn extends pulumi.ComponentResource {
     public readonly uiUrl?: string;
     /** UI basic-auth password for user `admin` (secret). */
     public readonly uiPassword?: pulumi.Output<string>;
+    /** The chart release: workloads needing the default StorageClass wait for it. */
+    public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: LonghornArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Longhorn", name, {}, opts);
@@ -47,7 +51,7 @@ export class Longhorn extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const dependsOn: pulumi.Resource[] = [];
+        const dependsOn: pulumi.Resource[] = [...(args.after ?? [])];
         if (longhorn.backup) {
             dependsOn.push(
                 new k8s.core.v1.Secret(
@@ -87,7 +91,7 @@ export class Longhorn extends pulumi.ComponentResource {
             this.uiUrl = `https://${longhorn.ui.host}`;
             this.uiPassword = pulumi.secret(password.result);
         }
-        const release = installChart(
+        const release = (this.release = installChart(
             `${name}-release`,
             {
                 chart: CHARTS.longhorn,
@@ -96,7 +100,7 @@ export class Longhorn extends pulumi.ComponentResource {
                 timeoutSeconds: 900,
             },
             { parent: this, dependsOn, protect: args.protect },
-        );
+        ));
         for (const job of recurringJobs(args.config, namespace)) {
             const jobName = (job.metadata as { name: string }).name;
             new k8s.apiextensions.CustomResource(`${name}-${jobName}`, job as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: [release] });

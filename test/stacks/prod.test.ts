@@ -161,4 +161,11 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(nodeConfigOf(byName(prod.resources, "prod-cluster-prod-server-1-install").inputs.create).disable).toEqual(["traefik", "local-storage"]);
         expect(byName(prod.resources, "prod-cluster-provider").dependsOn).toEqual(expect.arrayContaining(["prod-cluster-prod-agent-1-packages"]));
     });
+
+    it("installs Harbor after the issuer and after Longhorn, whose class its PVCs bind to", () => {
+        expect(byName(prod.resources, "prod-harbor-release").dependsOn).toEqual(
+            expect.arrayContaining(["prod-storage-release", "prod-cert-manager-clusterissuer-letsencrypt"]),
+        );
+        expect(byName(prod.resources, "prod-storage-release").dependsOn).toContain("prod-cert-manager-clusterissuer-letsencrypt");
+    });
 });
