@@ -25,6 +25,9 @@ export const CHARTS = {
     harbor: { chart: "harbor", version: "1.19.1", repo: "https://helm.goharbor.io", keys: "harbor" },
     /** Longhorn distributed block storage (app v1.12.1). */
     longhorn: { chart: "longhorn", version: "1.12.1", repo: "https://charts.longhorn.io", keys: "longhorn" },
+    /** kube-prometheus-stack (operator v0.93.1). */
+    // prettier-ignore -- one line per chart: Renovate's regex manager reads these lines.
+    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts", keys: "kube-prometheus-stack" },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof CHARTS;

@@ -63,6 +63,13 @@ export interface StorageConfig {
     };
 }
 
+/** Monitoring settings with retention and storage resolved from the profile. */
+export interface MonitoringConfig {
+    readonly enabled: boolean;
+    readonly prometheus: { readonly retention: string; readonly storageSize: string };
+    readonly alertmanager: Parsed["monitoring"]["alertmanager"];
+}
+
 /** The whole platform configuration, validated, with profile defaults applied. */
 export interface PlatformConfig {
     readonly profile: Profile;
@@ -76,6 +83,7 @@ export interface PlatformConfig {
     readonly dns: DnsConfig;
     readonly harbor: HarborConfig;
     readonly storage: StorageConfig;
+    readonly monitoring: MonitoringConfig;
 }
 
 /** Config as Pulumi hands it to a program: string values per full key, and which keys are secret. */
@@ -191,7 +199,15 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
             ui: { enabled: longhorn.ui.enabled, host: longhorn.ui.host ?? `longhorn.${parsed.domain}` },
         },
     };
-    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: parsed.tls, dns, harbor, storage };
+    const monitoring: MonitoringConfig = {
+        enabled: parsed.monitoring.enabled,
+        prometheus: {
+            retention: parsed.monitoring.prometheus.retention ?? defaults.metricsRetention,
+            storageSize: parsed.monitoring.prometheus.storageSize ?? defaults.metricsStorage,
+        },
+        alertmanager: parsed.monitoring.alertmanager,
+    };
+    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: parsed.tls, dns, harbor, storage, monitoring };
 }
 
 /** `["cluster","k3s","servers",1,"host"]` -> `platform:cluster.k3s.servers[1].host`. */

@@ -7,6 +7,7 @@ import { IngressNginx } from "../components/edge/IngressNginx";
 import { Harbor, harborMirrors } from "../components/registry/Harbor";
 import { Longhorn } from "../components/storage/Longhorn";
 import { LONGHORN_HOST_REQUIREMENTS } from "../components/storage/longhornValues";
+import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
 import { INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
@@ -39,6 +40,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly dns?: DnsRecords;
     public readonly harbor?: Harbor;
     public readonly storage?: Longhorn;
+    public readonly monitoring?: MonitoringStack;
     /** IngressClass + ClusterIssuer every platform Ingress is built with (components/lib/ingress). */
     public readonly ingressTls: IngressTlsContext;
     public readonly outputs: PlatformOutputs;
@@ -104,6 +106,24 @@ export class Platform extends pulumi.ComponentResource {
             componentOpts,
         );
         this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName };
+        if (config.monitoring.enabled) {
+            const k3s = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
+            const address = (n: { host: string; address?: string }) => n.address ?? n.host;
+            this.monitoring = new MonitoringStack(
+                `${name}-monitoring`,
+                {
+                    config: config.monitoring,
+                    k3s: k3s && { servers: k3s.servers.map(address), nodes: [...k3s.servers, ...k3s.agents].map(address) },
+                    highAvailability: defaults.highAvailability,
+                    protect: defaults.protectStateful,
+                    podSecurityVersion: psaVersion,
+                    networkPolicies: defaults.networkPolicies,
+                    // The operator's admission webhook certificates come from cert-manager.
+                    after: this.certManager.ready,
+                },
+                componentOpts,
+            );
+        }
         if (longhorn) {
             this.storage = new Longhorn(
                 `${name}-storage`,

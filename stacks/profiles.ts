@@ -16,6 +16,9 @@ export interface ProfileDefaults {
     readonly storageClass: "local-path" | "longhorn";
     /** Longhorn volume replicas. */
     readonly volumeReplicas: number;
+    /** Prometheus retention and PVC size. */
+    readonly metricsRetention: string;
+    readonly metricsStorage: string;
     /** Default-deny NetworkPolicies plus explicit allows in every platform namespace. */
     readonly networkPolicies: boolean;
     /** Fewest k3s servers the profile accepts (etcd quorum survives one loss at 3). */
@@ -32,6 +35,8 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         highAvailability: false,
         protectStateful: false,
         storageClass: "local-path",
+        metricsRetention: "3d",
+        metricsStorage: "5Gi",
         volumeReplicas: 1,
         networkPolicies: false,
         minServers: 1,
@@ -43,6 +48,8 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         highAvailability: true,
         protectStateful: true,
         storageClass: "longhorn",
+        metricsRetention: "15d",
+        metricsStorage: "50Gi",
         volumeReplicas: 3,
         networkPolicies: true,
         minServers: 3,

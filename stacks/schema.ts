@@ -12,6 +12,7 @@ import { dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
 import { host, labels, secretString } from "./schemaParts";
 import { harborSchema } from "./schemaRegistry";
 import { storageSchema } from "./schemaStorage";
+import { monitoringSchema } from "./schemaMonitoring";
 import {
     isCidr,
     isCron,
@@ -218,6 +219,7 @@ export const platformSchema = z
         tls: tlsSchema.meta({ description: "cert-manager and the ClusterIssuer every platform Ingress uses." }),
         dns: dnsSchema.meta({ description: "external-dns and static DNS records." }),
         storage: storageSchema.meta({ description: "Persistent storage: the default StorageClass and Longhorn's replicas, backups and UI." }),
+        monitoring: monitoringSchema.meta({ description: "Prometheus, Alertmanager (receivers) and the platform alert rules." }),
         harbor: harborSchema.meta({ description: "Harbor registry, its projects, proxy caches and robot account." }),
     })
     .superRefine((cfg, ctx) => {

@@ -10,6 +10,7 @@ type ModelClass = new (data: unknown) => Model;
 /** Model packages for custom resource groups the platform creates. */
 const CRD_MODELS: Record<string, string> = {
     "cert-manager.io": "@kubernetes-models/cert-manager",
+    "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
 };
 
 /**

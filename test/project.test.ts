@@ -96,9 +96,11 @@ describe("README", () => {
     it("documents every secret-looking field as a secret", () => {
         // Identifiers that are not secrets although their names look like it.
         const notSecret = new Set(["accessKey", "accessKeyId", "tsigKeyName"]);
+        // Alert receiver URLs embed their credential (Slack webhook path, webhook tokens).
+        const alsoSecret = new Set(["platform:monitoring.alertmanager.slack.webhookUrl", "platform:monitoring.alertmanager.webhook.url"]);
         const looksSecret = (key: string) => {
             const leaf = key.split(".").pop() ?? "";
-            return /(key|token|secret|password|kubeconfig)$/i.test(leaf) && !notSecret.has(leaf);
+            return (/(key|token|secret|password|kubeconfig)$/i.test(leaf) && !notSecret.has(leaf)) || alsoSecret.has(key);
         };
         const rows = referenceRows().filter((r) => !r.type.startsWith("object") && !r.type.startsWith("list"));
         for (const row of rows) {

@@ -126,7 +126,7 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("denies ingress by default in every platform namespace, with explicit allows", () => {
         const manifests = rawManifests(prod.resources);
         const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => (m.metadata as { name: string }).name);
-        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "external-dns", "harbor", "ingress-nginx", "longhorn-system"]);
+        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "external-dns", "harbor", "ingress-nginx", "longhorn-system", "monitoring"]);
         const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { ingress?: unknown[] } }[];
         for (const ns of namespaces) {
             const here = policies.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
@@ -167,5 +167,13 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
             expect.arrayContaining(["prod-storage-release", "prod-cert-manager-clusterissuer-letsencrypt"]),
         );
         expect(byName(prod.resources, "prod-storage-release").dependsOn).toContain("prod-cert-manager-clusterissuer-letsencrypt");
+    });
+
+    it("monitors with HA Prometheus and Alertmanager scraping k3s's control plane on the servers' private addresses", () => {
+        const values = byName(prod.resources, "prod-monitoring-release").inputs.values as Record<string, Record<string, unknown>>;
+        expect(values.kubeEtcd).toMatchObject({ endpoints: ["10.0.0.11", "10.0.0.12", "10.0.0.13"] });
+        expect((values.prometheus.prometheusSpec as Record<string, unknown>)).toMatchObject({ replicas: 2, retention: "15d" });
+        expect((values.alertmanager.alertmanagerSpec as Record<string, unknown>)).toMatchObject({ replicas: 2 });
+        expect(byName(prod.resources, "prod-monitoring-release").dependsOn).toContain("prod-cert-manager-clusterissuer-letsencrypt");
     });
 });

@@ -1,0 +1,74 @@
+/**
+ * kube-prometheus-stack values (88.5.3), k3s-tuned: k3s runs the control plane in one process per
+ * server, so controller-manager, scheduler and etcd are scraped at the server addresses on the
+ * ports ClusterK3s opens; kube-proxy on every node. On other clusters those targets (and their
+ * default rules) are turned off, so no "target down" alert fires forever.
+ */
+import type { MonitoringConfig } from "../../stacks/config";
+
+export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-platform";
+
+export interface MetricsValuesArgs {
+    readonly config: MonitoringConfig;
+    /** k3s server and all-node addresses; undefined on existing clusters. */
+    readonly k3s?: { readonly servers: readonly string[]; readonly nodes: readonly string[] };
+    readonly highAvailability: boolean;
+}
+
+const res = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+
+export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> {
+    const { config, k3s } = args;
+    const replicas = args.highAvailability ? 2 : 1;
+    const controlPlane = (port: number, https: boolean) =>
+        k3s
+            ? {
+                  enabled: true,
+                  endpoints: [...k3s.servers],
+                  service: { enabled: true, port, targetPort: port },
+                  // k3s serves these with self-signed certificates for 127.0.0.1/localhost.
+                  serviceMonitor: https ? { enabled: true, https: true, insecureSkipVerify: true } : { enabled: true },
+              }
+            : { enabled: false };
+    return {
+        // The platform's Grafana is configured separately.
+        grafana: { enabled: false },
+        defaultRules: {
+            create: true,
+            rules: k3s ? {} : { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false },
+        },
+        kubeControllerManager: controlPlane(10257, true),
+        kubeScheduler: controlPlane(10259, true),
+        kubeEtcd: controlPlane(2381, false),
+        kubeProxy: k3s ? { enabled: true, endpoints: [...k3s.nodes], service: { enabled: true, port: 10249, targetPort: 10249 } } : { enabled: false },
+        prometheusOperator: {
+            // Webhook certificates from cert-manager: no Helm hook Jobs to patch them in.
+            admissionWebhooks: { certManager: { enabled: true }, patch: { enabled: false } },
+            resources: res("50m", "64Mi", "256Mi"),
+        },
+        prometheus: {
+            prometheusSpec: {
+                replicas,
+                retention: config.prometheus.retention,
+                // Pick up ServiceMonitors, PodMonitors, rules and probes from every namespace.
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                probeSelectorNilUsesHelmValues: false,
+                podAntiAffinity: args.highAvailability ? "hard" : "",
+                resources: res("200m", "512Mi", "2Gi"),
+                storageSpec: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: config.prometheus.storageSize } } } } },
+            },
+        },
+        alertmanager: {
+            alertmanagerSpec: {
+                replicas,
+                configSecret: ALERTMANAGER_CONFIG_SECRET,
+                podAntiAffinity: args.highAvailability ? "hard" : "",
+                resources: res("20m", "64Mi", "128Mi"),
+            },
+        },
+        "kube-state-metrics": { resources: res("20m", "64Mi", "256Mi") },
+        "prometheus-node-exporter": { resources: res("20m", "32Mi", "64Mi") },
+    };
+}
