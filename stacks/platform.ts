@@ -106,6 +106,13 @@ export class Platform extends pulumi.ComponentResource {
             componentOpts,
         );
         this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName };
+        // What every data-bearing component takes from the profile.
+        const shared = {
+            highAvailability: defaults.highAvailability,
+            protect: defaults.protectStateful,
+            podSecurityVersion: psaVersion,
+            networkPolicies: defaults.networkPolicies,
+        };
         if (config.monitoring.enabled) {
             const k3s = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
             const address = (n: { host: string; address?: string }) => n.address ?? n.host;
@@ -114,10 +121,7 @@ export class Platform extends pulumi.ComponentResource {
                 {
                     config: config.monitoring,
                     k3s: k3s && { servers: k3s.servers.map(address), nodes: [...k3s.servers, ...k3s.agents].map(address) },
-                    highAvailability: defaults.highAvailability,
-                    protect: defaults.protectStateful,
-                    podSecurityVersion: psaVersion,
-                    networkPolicies: defaults.networkPolicies,
+                    ...shared,
                     // The operator's admission webhook certificates come from cert-manager.
                     after: this.certManager.ready,
                 },
@@ -130,10 +134,7 @@ export class Platform extends pulumi.ComponentResource {
                 {
                     config: config.storage,
                     ingress: this.ingressTls,
-                    highAvailability: defaults.highAvailability,
-                    protect: defaults.protectStateful,
-                    podSecurityVersion: psaVersion,
-                    networkPolicies: defaults.networkPolicies,
+                    ...shared,
                     // Its UI certificate comes from the issuer.
                     after: this.certManager.ready,
                 },
@@ -150,11 +151,8 @@ export class Platform extends pulumi.ComponentResource {
                     config: config.harbor,
                     ingress: this.ingressTls,
                     replicas: defaults.replicas,
-                    highAvailability: defaults.highAvailability,
-                    protect: defaults.protectStateful,
-                    podSecurityVersion: psaVersion,
+                    ...shared,
                     insecureApi: config.tls.issuer === "selfSigned",
-                    networkPolicies: defaults.networkPolicies,
                     // The registry's certificate comes from the issuer, and its PVCs from the default
                     // StorageClass: with Longhorn (k3s local-path disabled) that class exists only after it.
                     after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
