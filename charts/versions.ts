@@ -12,6 +12,8 @@ export interface ChartRef {
     readonly repo: string;
     /** Key list file under charts/keys (without .json). */
     readonly keys: string;
+    /** Subchart values prefix -> that subchart's key list (checked against both). */
+    readonly subcharts?: Readonly<Record<string, string>>;
 }
 
 export const CHARTS = {
@@ -27,7 +29,7 @@ export const CHARTS = {
     longhorn: { chart: "longhorn", version: "1.12.1", repo: "https://charts.longhorn.io", keys: "longhorn" },
     /** kube-prometheus-stack (operator v0.93.1). */
     // prettier-ignore -- one line per chart: Renovate's regex manager reads these lines.
-    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts", keys: "kube-prometheus-stack" },
+    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts", keys: "kube-prometheus-stack", subcharts: { grafana: "grafana" } },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof CHARTS;

@@ -66,6 +66,7 @@ export interface StorageConfig {
 /** Monitoring settings with retention and storage resolved from the profile. */
 export interface MonitoringConfig {
     readonly enabled: boolean;
+    readonly grafana: { readonly enabled: boolean; readonly host: string };
     readonly prometheus: { readonly retention: string; readonly storageSize: string };
     readonly alertmanager: Parsed["monitoring"]["alertmanager"];
 }
@@ -201,6 +202,7 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
     };
     const monitoring: MonitoringConfig = {
         enabled: parsed.monitoring.enabled,
+        grafana: { enabled: parsed.monitoring.grafana.enabled, host: parsed.monitoring.grafana.host ?? `grafana.${parsed.domain}` },
         prometheus: {
             retention: parsed.monitoring.prometheus.retention ?? defaults.metricsRetention,
             storageSize: parsed.monitoring.prometheus.storageSize ?? defaults.metricsStorage,

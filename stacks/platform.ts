@@ -25,6 +25,7 @@ export interface PlatformOutputs {
     readonly registryRobot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
     readonly registryAdminPassword?: pulumi.Output<string>;
     readonly storageUi?: { url: string; username: string; password: pulumi.Output<string> };
+    readonly grafana?: { url: string; username: string; password: pulumi.Output<string> };
 }
 
 /**
@@ -121,6 +122,7 @@ export class Platform extends pulumi.ComponentResource {
                 {
                     config: config.monitoring,
                     k3s: k3s && { servers: k3s.servers.map(address), nodes: [...k3s.servers, ...k3s.agents].map(address) },
+                    ingress: this.ingressTls,
                     ...shared,
                     // The operator's admission webhook certificates come from cert-manager.
                     after: this.certManager.ready,
@@ -175,6 +177,7 @@ export class Platform extends pulumi.ComponentResource {
             registryUrl: this.harbor?.url,
             registryRobot: this.harbor?.robot,
             registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
+            grafana: this.monitoring?.grafana,
             storageUi: this.storage?.uiUrl && this.storage.uiPassword ? { url: this.storage.uiUrl, username: "admin", password: this.storage.uiPassword } : undefined,
         };
         this.registerOutputs({ ...this.outputs });

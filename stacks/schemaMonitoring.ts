@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import { secretString } from "./schemaParts";
+import { isDnsName } from "./validators";
 
 const duration = z.string().regex(/^\d+[hdwy]$/, "expected a duration such as 15d");
 const quantity = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "expected a size such as 20Gi");
@@ -10,6 +11,13 @@ const quantity = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "expected a size such as 20
 export const monitoringSchema = z
     .strictObject({
         enabled: z.boolean().default(true).meta({ description: "Deploy Prometheus, Alertmanager and the platform alert rules." }),
+        grafana: z
+            .strictObject({
+                enabled: z.boolean().default(true).meta({ description: "Deploy the platform Grafana (datasources and dashboards as code)." }),
+                host: z.string().refine(isDnsName, "expected a DNS hostname").optional().meta({ description: "Grafana hostname; default grafana.<platform:domain>." }),
+            })
+            .prefault({})
+            .meta({ description: "The one Grafana of the platform." }),
         prometheus: z
             .strictObject({
                 retention: duration.optional().meta({ description: "How long metrics are kept; default by profile (dev 3d, prod 15d)." }),

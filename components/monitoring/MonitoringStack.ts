@@ -1,19 +1,23 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { parse } from "yaml";
 import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { toYaml } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
+import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace } from "../lib/namespace";
 import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { alertmanagerConfig } from "./alertmanagerConfig";
-import { ALERTMANAGER_CONFIG_SECRET, metricsValues } from "./metricsValues";
+import { ALERTMANAGER_CONFIG_SECRET, DASHBOARD_LABEL, GRAFANA_ADMIN_SECRET, metricsValues } from "./metricsValues";
 
 /** The project's alert rules (charts/rules), the same file promtool tests. */
 export const PLATFORM_RULES_FILE = join(__dirname, "..", "..", "charts", "rules", "platform-alerts.yaml");
+/** The project's Grafana dashboards (JSON), one ConfigMap each. */
+export const DASHBOARDS_DIR = join(__dirname, "..", "..", "charts", "dashboards");
 
 export interface MonitoringStackArgs {
     readonly config: MonitoringConfig;
@@ -22,6 +26,8 @@ export interface MonitoringStackArgs {
     readonly highAvailability: boolean;
     readonly protect: boolean;
     readonly podSecurityVersion: string;
+    /** IngressClass + issuer for Grafana's Ingress. */
+    readonly ingress: IngressTlsContext;
     /** @default false */
     readonly networkPolicies?: boolean;
     /** Resources the release waits for: cert-manager (admission webhook certificates). @default [] */
@@ -34,6 +40,8 @@ export interface MonitoringStackArgs {
  */
 export class MonitoringStack extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
+    /** Grafana URL and admin password (secret), when Grafana is on. */
+    public readonly grafana?: { url: string; username: string; password: pulumi.Output<string> };
 
     constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:monitoring:MonitoringStack", name, {}, opts);
@@ -44,7 +52,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "node-exporter reads host metrics with hostNetwork, hostPID and hostPath mounts",
                 podSecurityVersion: args.podSecurityVersion,
-                networkPolicy: args.networkPolicies ? { allow: [] } : undefined,
+                // Grafana is reached through the ingress controller.
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: ["ingress-nginx"] }] } : undefined,
             },
             { parent: this },
         );
@@ -66,17 +75,47 @@ export class MonitoringStack extends pulumi.ComponentResource {
             { metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: ns.metadata.name }, type: "Opaque", stringData: { "alertmanager.yaml": pulumi.secret(resolved) } },
             { parent: this },
         );
+        const before: pulumi.Resource[] = [configSecret];
+        const grafanaConfig = args.config.grafana;
+        let grafanaTls;
+        if (grafanaConfig.enabled) {
+            const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this, protect: args.protect });
+            before.push(
+                new k8s.core.v1.Secret(
+                    `${name}-grafana-admin`,
+                    {
+                        metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns.metadata.name },
+                        type: "Opaque",
+                        stringData: pulumi.secret({ "admin-user": "admin", "admin-password": password.result }),
+                    },
+                    { parent: this },
+                ),
+            );
+            for (const file of readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith(".json")).sort()) {
+                const id = file.replace(/\.json$/, "");
+                new k8s.core.v1.ConfigMap(
+                    `${name}-dashboard-${id}`,
+                    {
+                        metadata: { name: `dashboard-${id}`, namespace: ns.metadata.name, labels: { [DASHBOARD_LABEL]: "1" } },
+                        data: { [file]: readFileSync(join(DASHBOARDS_DIR, file), "utf8") },
+                    },
+                    { parent: this },
+                );
+            }
+            grafanaTls = ingressTls(args.ingress, grafanaConfig.host, "grafana");
+            this.grafana = { url: `https://${grafanaConfig.host}`, username: "admin", password: pulumi.secret(password.result) };
+        }
         this.release = installChart(
             `${name}-release`,
             {
                 chart: CHARTS.kubePrometheusStack,
                 releaseName: "kps",
                 namespace: ns.metadata.name,
-                values: metricsValues({ config: args.config, k3s: args.k3s, highAvailability: args.highAvailability }),
+                values: metricsValues({ config: args.config, k3s: args.k3s, highAvailability: args.highAvailability, grafana: grafanaTls }),
                 timeoutSeconds: 900,
             },
             // CRDs ship in the chart's crds/ folder: Helm installs them once; upgrades apply them first (docs/runbooks/upgrade.md).
-            { parent: this, dependsOn: [configSecret, ...(args.after ?? [])], protect: args.protect },
+            { parent: this, dependsOn: [...before, ...(args.after ?? [])], protect: args.protect },
         );
         const rules = parse(readFileSync(PLATFORM_RULES_FILE, "utf8")) as { groups: unknown[] };
         new k8s.apiextensions.CustomResource(

@@ -5,14 +5,20 @@
  * default rules) are turned off, so no "target down" alert fires forever.
  */
 import type { MonitoringConfig } from "../../stacks/config";
+import type { IngressTls } from "../lib/ingress";
 
 export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-platform";
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+/** Label the Grafana sidecar loads dashboard ConfigMaps by. */
+export const DASHBOARD_LABEL = "grafana_dashboard";
 
 export interface MetricsValuesArgs {
     readonly config: MonitoringConfig;
     /** k3s server and all-node addresses; undefined on existing clusters. */
     readonly k3s?: { readonly servers: readonly string[]; readonly nodes: readonly string[] };
     readonly highAvailability: boolean;
+    /** Grafana's ingress (TLS from the platform issuer); undefined when Grafana is off. */
+    readonly grafana?: IngressTls;
 }
 
 const res = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
@@ -31,8 +37,27 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
               }
             : { enabled: false };
     return {
-        // The platform's Grafana is configured separately.
-        grafana: { enabled: false },
+        grafana: args.grafana
+            ? {
+                  enabled: true,
+                  // Pinned admin credentials: the chart would otherwise generate a new password on every render.
+                  admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+                  ingress: {
+                      enabled: true,
+                      ingressClassName: args.grafana.className,
+                      annotations: { ...args.grafana.annotations },
+                      hosts: [args.grafana.host],
+                      tls: [{ secretName: args.grafana.secretName, hosts: [args.grafana.host] }],
+                  },
+                  // Dashboards as code: ConfigMaps labelled grafana_dashboard, from any namespace.
+                  sidecar: {
+                      dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: "ALL" },
+                      datasources: { enabled: true, defaultDatasourceEnabled: true, alertmanager: { enabled: true } },
+                  },
+                  persistence: { enabled: false },
+                  resources: res("50m", "128Mi", "512Mi"),
+              }
+            : { enabled: false },
         defaultRules: {
             create: true,
             rules: k3s ? {} : { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false },

@@ -66,8 +66,22 @@ export function loadKeyList(name: string): { source: string; allow: string[]; ke
     return require(`../../charts/keys/${name}.json`) as { source: string; allow: string[]; keys: string[] };
 }
 
-/** Keys in `values` that chart version `keys` does not have. */
-export function unknownChartKeys(keys: string, values: unknown): string[] {
+/**
+ * Keys in `values` that chart version `keys` does not have. A subchart's subtree (`grafana` in
+ * kube-prometheus-stack) is checked against that subchart's own list plus what the parent sets.
+ */
+export function unknownChartKeys(keys: string, values: unknown, subcharts: Readonly<Record<string, string>> = {}): string[] {
     const list = loadKeyList(keys);
-    return unknownKeys(values, list.keys, list.allow);
+    const rest: Record<string, unknown> = isMap(values) ? { ...values } : {};
+    const unknown: string[] = [];
+    for (const [prefix, subKeys] of Object.entries(subcharts)) {
+        if (!isMap(rest[prefix])) {
+            continue;
+        }
+        const sub = loadKeyList(subKeys);
+        const fromParent = [...list.keys, ...list.allow].filter((k) => k.startsWith(`${prefix}.`)).map((k) => k.slice(prefix.length + 1));
+        unknown.push(...unknownKeys(rest[prefix], [...sub.keys, ...fromParent], sub.allow).map((p) => `${prefix}.${p}`));
+        delete rest[prefix];
+    }
+    return [...unknown, ...unknownKeys(rest, list.keys, list.allow)];
 }

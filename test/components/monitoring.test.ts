@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { ingressTls } from "../../components/lib/ingress";
 import { alertmanagerConfig } from "../../components/monitoring/alertmanagerConfig";
 import { metricsValues } from "../../components/monitoring/metricsValues";
 import { MonitoringStack, PLATFORM_RULES_FILE } from "../../components/monitoring/MonitoringStack";
@@ -10,6 +11,7 @@ import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure
 import { validateManifest } from "../k8sSchema";
 
 const monitoring = (value: Record<string, unknown> = {}): MonitoringConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:monitoring": value })).monitoring;
+const grafanaTls = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "grafana.dev.example.com", "grafana");
 const k3s = { servers: ["10.0.0.1", "10.0.0.2", "10.0.0.3"], nodes: ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.1"] };
 type V = Record<string, Record<string, unknown>>;
 
@@ -45,8 +47,26 @@ describe("metrics values", () => {
         expect(monitoring().prometheus).toEqual({ retention: "3d", storageSize: "5Gi" });
     });
 
-    it.each([true, false])("use only keys kube-prometheus-stack 88.5.3 has (k3s %s)", (onK3s) => {
-        expect(unknownChartKeys("kube-prometheus-stack", metricsValues({ config: monitoring(), k3s: onK3s ? k3s : undefined, highAvailability: onK3s }))).toEqual([]);
+    it.each([true, false])("use only keys kube-prometheus-stack 88.5.3 (and its grafana 12.11.1) has (k3s and Grafana %s)", (on) => {
+        const v = metricsValues({ config: monitoring(), k3s: on ? k3s : undefined, highAvailability: on, grafana: on ? grafanaTls : undefined });
+        expect(unknownChartKeys("kube-prometheus-stack", v, { grafana: "grafana" })).toEqual([]);
+    });
+
+    it("would catch a misspelt Grafana key", () => {
+        const v = metricsValues({ config: monitoring(), k3s, highAvailability: false, grafana: grafanaTls }) as { grafana: Record<string, unknown> };
+        v.grafana.adminn = {};
+        expect(unknownChartKeys("kube-prometheus-stack", v, { grafana: "grafana" })).toEqual(["grafana.adminn"]);
+    });
+
+    it("publish one Grafana with pinned admin credentials, TLS, dashboards from labelled ConfigMaps and Prometheus + Alertmanager datasources", () => {
+        const v = metricsValues({ config: monitoring(), k3s, highAvailability: false, grafana: grafanaTls }) as { grafana: Record<string, unknown> };
+        expect(v.grafana).toMatchObject({
+            enabled: true,
+            admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
+            ingress: { enabled: true, ingressClassName: "nginx", hosts: ["grafana.dev.example.com"], tls: [{ secretName: "grafana-tls", hosts: ["grafana.dev.example.com"] }], annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } },
+            sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" }, datasources: { enabled: true, alertmanager: { enabled: true } } },
+        });
+        expect(metricsValues({ config: monitoring(), highAvailability: false }).grafana).toEqual({ enabled: false });
     });
 });
 
@@ -96,6 +116,7 @@ describe("MonitoringStack component", () => {
             highAvailability: false,
             protect: false,
             podSecurityVersion: "v1.36",
+            ingress: { className: "nginx", issuer: "platform-ca" },
         });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("mon-"));
@@ -106,5 +127,23 @@ describe("MonitoringStack component", () => {
         expect((rule.inputs.spec as { groups: unknown }).groups).toEqual((parse(readFileSync(PLATFORM_RULES_FILE, "utf8")) as { groups: unknown }).groups);
         expect(() => validateManifest(rule.inputs)).not.toThrow();
         expect(allStrings(mine).join("\n")).not.toContain("secret-T1");
+        expect(byName(mine, "mon-grafana-admin").inputs.stringData).toBe(SECRET);
+        expect(byName(mine, "mon-release").dependsOn).toContain("mon-grafana-admin");
+    });
+
+    it("loads every project dashboard as a labelled ConfigMap holding valid dashboard JSON", () => {
+        const maps = mocks.collector.resources.filter((r) => r.name.startsWith("mon-dashboard-"));
+        expect(maps.map((m) => m.name)).toEqual(["mon-dashboard-harbor", "mon-dashboard-ingress", "mon-dashboard-k3s-etcd", "mon-dashboard-platform-overview"]);
+        const uids = new Set<string>();
+        for (const m of maps) {
+            const inputs = m.inputs as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+            expect(inputs.metadata.labels).toEqual({ grafana_dashboard: "1" });
+            const [json] = Object.values(inputs.data);
+            const dashboard = JSON.parse(json) as { uid: string; title: string; panels: { targets: { expr: string }[] }[] };
+            expect(dashboard.panels.length).toBeGreaterThan(0);
+            expect(dashboard.panels.every((p) => p.targets.every((t) => t.expr.length > 0))).toBe(true);
+            uids.add(dashboard.uid);
+        }
+        expect(uids.size).toBe(maps.length);
     });
 });

@@ -79,7 +79,7 @@ export function commonStackChecks(get: () => Evaluation): void {
             expect({ chart: inputs.chart, version: inputs.version }).toEqual({ chart: inputs.chart, version: pinned?.version });
             // A secret anywhere in the values would have made the whole object "[secret]".
             expect(inputs.values).not.toBe(SECRET);
-            expect({ chart: inputs.chart, unknown: unknownChartKeys(pinned!.keys, inputs.values) }).toEqual({ chart: inputs.chart, unknown: [] });
+            expect({ chart: inputs.chart, unknown: unknownChartKeys(pinned!.keys, inputs.values, (pinned as { subcharts?: Record<string, string> }).subcharts) }).toEqual({ chart: inputs.chart, unknown: [] });
         }
     });
 
