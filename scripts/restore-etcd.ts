@@ -6,6 +6,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { k3sNodes } from "../components/cluster/ClusterK3s";
+import { parsePlatformConfig, PlatformConfig } from "../stacks/config";
 import { readStackFile } from "./lib/stackfile";
 import { restorePlan, RestoreNode, shellLine, sshArgs } from "./lib/restore";
 
@@ -48,19 +50,20 @@ function parseArgs(argv: string[]): Args {
 function main(): void {
     const args = parseArgs(process.argv.slice(2));
     const file = readStackFile(resolve(__dirname, ".."), args.stack, args.stackFile);
-    const cluster = JSON.parse(file.config.values["platform:cluster"] ?? "{}") as {
-        mode?: string;
-        k3s?: { ssh?: { user?: string; port?: number }; servers?: { name: string; host: string }[]; agents?: { name: string; host: string }[] };
-    };
-    if (cluster.mode !== "k3s" || !cluster.k3s) {
+    // The same validation and node order as the program itself (secure values stay placeholders).
+    let cluster: PlatformConfig["cluster"];
+    try {
+        cluster = parsePlatformConfig(file.config).cluster;
+    } catch (err) {
+        console.error((err as Error).message);
+        process.exit(1);
+    }
+    if (cluster.mode !== "k3s") {
         console.error(`stack ${args.stack} is not in k3s mode: restore the existing cluster with its own tools`);
         process.exit(1);
     }
-    const nodes: RestoreNode[] = [
-        ...(cluster.k3s.servers ?? []).map((n) => ({ name: n.name, host: n.host, role: "server" as const })),
-        ...(cluster.k3s.agents ?? []).map((n) => ({ name: n.name, host: n.host, role: "agent" as const })),
-    ];
-    const ssh = { user: cluster.k3s.ssh?.user ?? "root", port: cluster.k3s.ssh?.port ?? 22, identity: args.identity };
+    const nodes: RestoreNode[] = k3sNodes(cluster.k3s);
+    const ssh = { user: cluster.k3s.ssh.user, port: cluster.k3s.ssh.port, identity: args.identity };
     const plan = restorePlan(nodes, { snapshot: args.snapshot, fromS3: args.fromS3 });
     console.log(`# etcd restore of stack ${args.stack} from snapshot ${args.snapshot}${args.fromS3 ? " (S3)" : ""}: ${plan.length} steps`);
     for (const [i, step] of plan.entries()) {
