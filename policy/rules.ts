@@ -50,6 +50,11 @@ function containers(pod: Record<string, unknown>): Record<string, unknown>[] {
     return [...((pod.containers as unknown[]) ?? []), ...((pod.initContainers as unknown[]) ?? [])].filter(isObject);
 }
 
+/** Every container (init containers included) of a raw workload object. */
+function allContainers(inputs: Record<string, unknown>): Record<string, unknown>[] {
+    return podSpecs(inputs).flatMap(containers);
+}
+
 const isKube = (type: string, kind: string) => new RegExp(`^kubernetes:[^:]+:${kind}$`).test(type);
 const namespaceOf = (inputs: Record<string, unknown>) => String((inputs.metadata as { namespace?: unknown } | undefined)?.namespace ?? "default");
 
@@ -114,12 +119,9 @@ export const RULES: readonly PolicyRule[] = [
         name: "images-pinned",
         description: "Container images carry a tag other than latest, or a digest.",
         check: (r) => {
-            const out: string[] = [];
-            for (const pod of podSpecs(r.inputs)) {
-                for (const c of containers(pod)) {
-                    if (typeof c.image !== "string" || !isPinnedImage(c.image)) out.push(`${r.name} container ${String(c.name)} uses unpinned image ${String(c.image)}`);
-                }
-            }
+            const out = allContainers(r.inputs)
+                .filter((c) => typeof c.image !== "string" || !isPinnedImage(c.image))
+                .map((c) => `${r.name} container ${String(c.name)} uses unpinned image ${String(c.image)}`);
             if (r.type === "kubernetes:helm.sh/v3:Release") {
                 for (const img of chartImages(r.inputs.values)) {
                     if (img.digest === undefined && (img.tag === "latest" || img.tag === "")) out.push(`${r.name} sets ${img.path}.tag to "${String(img.tag)}"`);
@@ -167,16 +169,13 @@ export const RULES: readonly PolicyRule[] = [
     {
         name: "resources-set",
         description: "Containers the platform defines have CPU/memory requests and a memory limit.",
-        check: (r) => {
-            const out: string[] = [];
-            for (const pod of podSpecs(r.inputs)) {
-                for (const c of containers(pod)) {
+        check: (r) =>
+            allContainers(r.inputs)
+                .filter((c) => {
                     const res = (c.resources ?? {}) as { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
-                    if (!res.requests?.cpu || !res.requests?.memory || !res.limits?.memory) out.push(`${r.name} container ${String(c.name)} lacks requests or a memory limit`);
-                }
-            }
-            return out;
-        },
+                    return !res.requests?.cpu || !res.requests?.memory || !res.limits?.memory;
+                })
+                .map((c) => `${r.name} container ${String(c.name)} lacks requests or a memory limit`),
     },
     {
         name: "privileged-allowlist",
