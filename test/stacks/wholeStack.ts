@@ -2,7 +2,7 @@
 import { parse } from "yaml";
 import type { Evaluation } from "../../scripts/lib/evaluate";
 import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
-import { CHARTS } from "../../charts/versions";
+import { CHARTS, ChartRef } from "../../charts/versions";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
 import { rawManifests } from "../../scripts/lib/output";
 import { allStrings, ofType } from "../harness";
@@ -75,11 +75,11 @@ export function commonStackChecks(get: () => Evaluation): void {
         expect(releases.length).toBeGreaterThan(0);
         for (const r of releases) {
             const inputs = r.inputs as { chart: string; version: string; values: unknown };
-            const pinned = Object.values(CHARTS).find((c) => c.chart === inputs.chart);
+            const pinned = (Object.values(CHARTS) as readonly ChartRef[]).find((c) => c.chart === inputs.chart);
             expect({ chart: inputs.chart, version: inputs.version }).toEqual({ chart: inputs.chart, version: pinned?.version });
             // A secret anywhere in the values would have made the whole object "[secret]".
             expect(inputs.values).not.toBe(SECRET);
-            expect({ chart: inputs.chart, unknown: unknownChartKeys(pinned!.keys, inputs.values, (pinned as { subcharts?: Record<string, string> }).subcharts) }).toEqual({ chart: inputs.chart, unknown: [] });
+            expect({ chart: inputs.chart, unknown: unknownChartKeys(pinned!.keys, inputs.values, pinned!.subcharts) }).toEqual({ chart: inputs.chart, unknown: [] });
         }
     });
 
