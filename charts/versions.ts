@@ -30,6 +30,23 @@ export const CHARTS = {
     /** kube-prometheus-stack (operator v0.93.1). */
     // prettier-ignore -- one line per chart: Renovate's regex manager reads these lines.
     kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts", keys: "kube-prometheus-stack", subcharts: { grafana: "grafana" } },
+    /** Loki (app 3.7.6), the OSS chart now in grafana-community. */
+    loki: { chart: "loki", version: "18.11.0", repo: "https://grafana-community.github.io/helm-charts", keys: "loki" },
+    /** Grafana Alloy (app v1.18.1): log shipping. */
+    alloy: { chart: "alloy", version: "1.11.1", repo: "https://grafana.github.io/helm-charts", keys: "alloy" },
+    /** Altinity clickhouse-operator (app 0.25.6). */
+    clickhouseOperator: { chart: "altinity-clickhouse-operator", version: "0.25.6", repo: "https://helm.altinity.com", keys: "altinity-clickhouse-operator" },
+    /** DeepFlow server, app and agent (app 7.1). */
+    deepflow: { chart: "deepflow", version: "7.1.002", repo: "https://deepflowio.github.io/deepflow", keys: "deepflow", subcharts: { "deepflow-agent": "deepflow-agent" } },
 } as const satisfies Record<string, ChartRef>;
+
+/**
+ * Images the platform's own objects run (not chart-internal ones; those are pinned by the chart
+ * version). One line per image: Renovate's docker regex manager reads `"<image>:<tag>"` here.
+ */
+export const IMAGES = {
+    clickhouse: "clickhouse/clickhouse-server:24.8.14.39",
+    clickhouseKeeper: "clickhouse/clickhouse-keeper:24.8.14.39",
+} as const;
 
 export type ChartName = keyof typeof CHARTS;

@@ -86,6 +86,9 @@ const REFERENCE_KEY = /(existingsecret|secretname|secretref|secretkeyref|keyname
 /** A `...secret` key whose value is a hyphenated Kubernetes name refers to a Secret object. */
 const looksLikeSecretName = (key: string, value: string) => /secret$/i.test(key) && /^[a-z0-9]+(-[a-z0-9]+)+$/.test(value) && value.length <= 253;
 
+/** A value that is only an environment reference (`${NAME}`, `$__env{NAME}`), expanded from a Secret at run time. */
+const isEnvReference = (value: string) => /^\$(\{[A-Z_][A-Z0-9_]*\}|__env\{[A-Z_][A-Z0-9_]*\})$/.test(value);
+
 function plaintextSecrets(value: unknown, path: string, marker: string | undefined, out: string[]): void {
     if (Array.isArray(value)) {
         value.forEach((v, i) => plaintextSecrets(v, `${path}[${i}]`, marker, out));
@@ -94,7 +97,7 @@ function plaintextSecrets(value: unknown, path: string, marker: string | undefin
     if (!isObject(value)) return;
     for (const [key, v] of Object.entries(value)) {
         const here = path ? `${path}.${key}` : key;
-        if (typeof v === "string" && v !== "" && v !== marker && SECRET_KEY.test(key) && !REFERENCE_KEY.test(key) && !looksLikeSecretName(key, v)) {
+        if (typeof v === "string" && v !== "" && v !== marker && SECRET_KEY.test(key) && !REFERENCE_KEY.test(key) && !looksLikeSecretName(key, v) && !isEnvReference(v)) {
             out.push(here);
         } else {
             plaintextSecrets(v, here, marker, out);

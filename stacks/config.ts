@@ -69,6 +69,9 @@ export interface MonitoringConfig {
     readonly grafana: { readonly enabled: boolean; readonly host: string };
     readonly prometheus: { readonly retention: string; readonly storageSize: string };
     readonly alertmanager: Parsed["monitoring"]["alertmanager"];
+    readonly logs: Omit<Parsed["monitoring"]["logs"], "retention" | "storageSize"> & { readonly retention: string; readonly storageSize: string };
+    readonly clickhouse: { readonly enabled: boolean; readonly replicas: number; readonly storageSize: string };
+    readonly deepflow: Parsed["monitoring"]["deepflow"];
 }
 
 /** The whole platform configuration, validated, with profile defaults applied. */
@@ -208,6 +211,17 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
             storageSize: parsed.monitoring.prometheus.storageSize ?? defaults.metricsStorage,
         },
         alertmanager: parsed.monitoring.alertmanager,
+        logs: {
+            ...parsed.monitoring.logs,
+            retention: parsed.monitoring.logs.retention ?? defaults.logsRetention,
+            storageSize: parsed.monitoring.logs.storageSize ?? defaults.logsStorage,
+        },
+        clickhouse: {
+            enabled: parsed.monitoring.clickhouse.enabled,
+            replicas: parsed.monitoring.clickhouse.replicas ?? defaults.clickhouseReplicas,
+            storageSize: parsed.monitoring.clickhouse.storageSize ?? defaults.clickhouseStorage,
+        },
+        deepflow: parsed.monitoring.deepflow,
     };
     return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: parsed.tls, dns, harbor, storage, monitoring };
 }

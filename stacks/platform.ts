@@ -126,6 +126,7 @@ export class Platform extends pulumi.ComponentResource {
                     ...shared,
                     // The operator's admission webhook certificates come from cert-manager.
                     after: this.certManager.ready,
+                    clusterName: name,
                 },
                 componentOpts,
             );

@@ -19,6 +19,12 @@ export interface ProfileDefaults {
     /** Prometheus retention and PVC size. */
     readonly metricsRetention: string;
     readonly metricsStorage: string;
+    /** Loki retention and PVC size. */
+    readonly logsRetention: string;
+    readonly logsStorage: string;
+    /** ClickHouse replicas (one shard) and PVC size per replica. */
+    readonly clickhouseReplicas: number;
+    readonly clickhouseStorage: string;
     /** Default-deny NetworkPolicies plus explicit allows in every platform namespace. */
     readonly networkPolicies: boolean;
     /** Fewest k3s servers the profile accepts (etcd quorum survives one loss at 3). */
@@ -37,6 +43,10 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         storageClass: "local-path",
         metricsRetention: "3d",
         metricsStorage: "5Gi",
+        logsRetention: "7d",
+        logsStorage: "5Gi",
+        clickhouseReplicas: 1,
+        clickhouseStorage: "10Gi",
         volumeReplicas: 1,
         networkPolicies: false,
         minServers: 1,
@@ -50,6 +60,10 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         storageClass: "longhorn",
         metricsRetention: "15d",
         metricsStorage: "50Gi",
+        logsRetention: "30d",
+        logsStorage: "50Gi",
+        clickhouseReplicas: 2,
+        clickhouseStorage: "100Gi",
         volumeReplicas: 3,
         networkPolicies: true,
         minServers: 3,

@@ -55,5 +55,47 @@ export const monitoringSchema = z
             })
             .prefault({})
             .meta({ description: "Alert receivers, routed by severity." }),
+        logs: z
+            .strictObject({
+                enabled: z.boolean().default(true).meta({ description: "Deploy Loki (logs store) and Grafana Alloy (pod logs and Kubernetes events)." }),
+                retention: duration.optional().meta({ description: "How long logs are kept (compactor retention); default by profile (dev 7d, prod 30d)." }),
+                storageSize: quantity.optional().meta({ description: "Loki PVC size (index, WAL; chunks too when no S3); default by profile (dev 5Gi, prod 50Gi)." }),
+                s3: z
+                    .strictObject({
+                        bucket: z.string().min(3).meta({ description: "Bucket for chunks (the ruler uses the same bucket)." }),
+                        region: z.string().min(1).meta({ description: "Bucket region." }),
+                        endpoint: z.string().refine(isDnsName, "expected the S3 endpoint host name such as s3.eu-west-1.amazonaws.com").optional().meta({ description: "S3-compatible endpoint host; omit for AWS." }),
+                        accessKeyId: z.string().min(1).meta({ description: "S3 access key id." }),
+                        secretAccessKey: secretString("monitoring", "S3 secret access key."),
+                    })
+                    .optional()
+                    .meta({ description: "Keep chunks in S3-compatible object storage (then Loki runs 3 replicas in HA profiles)." }),
+            })
+            .prefault({})
+            .meta({ description: "Logs: Loki + Alloy." }),
+        clickhouse: z
+            .strictObject({
+                enabled: z.boolean().default(true).meta({ description: "Deploy ClickHouse through the Altinity operator (DeepFlow's store; a Grafana datasource)." }),
+                replicas: z.int().min(1).max(5).optional().meta({ description: "ClickHouse replicas of the one shard; default by profile (dev 1, prod 2). More than 1 adds a 3-node ClickHouse Keeper." }),
+                storageSize: quantity.optional().meta({ description: "PVC size per replica; default by profile (dev 10Gi, prod 100Gi)." }),
+            })
+            .prefault({})
+            .meta({ description: "ClickHouse." }),
+        deepflow: z
+            .strictObject({
+                enabled: z.boolean().default(true).meta({ description: "Deploy DeepFlow (eBPF observability) on the platform ClickHouse and Grafana. Needs Linux kernel >= 4.14 on every node." }),
+                imageRegistry: z
+                    .string()
+                    .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry and path such as registry.example.com/deepflow-ce")
+                    .optional()
+                    .meta({ description: "Registry path DeepFlow images come from (server, app, agent, Grafana plugins); default the upstream registry.cn-hongkong.aliyuncs.com/deepflow-ce. Set e.g. registry.<domain>/<harbor proxy project>/deepflowce to pull through Harbor." }),
+            })
+            .prefault({})
+            .meta({ description: "DeepFlow." }),
+    })
+    .superRefine((m, ctx) => {
+        if (m.deepflow.enabled && !m.clickhouse.enabled) {
+            ctx.addIssue({ code: "custom", path: ["deepflow", "enabled"], message: "DeepFlow stores its data in the platform ClickHouse: set monitoring.clickhouse.enabled to true or monitoring.deepflow.enabled to false" });
+        }
     })
     .prefault({});

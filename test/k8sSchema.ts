@@ -17,7 +17,30 @@ const CRD_MODELS: Record<string, string> = {
  * Groups with no published model on this Node version; checked for the fields the controller
  * requires instead. (external-dns ships no OpenAPI model package.)
  */
+/** Altinity installations: named clusters with a layout, pod templates with pinned images and resources. */
+function altinityInstallation(obj: Record<string, unknown>): boolean {
+    const spec = obj.spec as
+        | {
+              configuration?: { clusters?: { name?: string; layout?: { replicasCount?: number } }[]; users?: Record<string, unknown> };
+              templates?: { podTemplates?: { name?: string; spec?: { containers?: { name?: string; image?: string; resources?: { requests?: unknown; limits?: unknown } }[] } }[] };
+          }
+        | undefined;
+    const clusters = spec?.configuration?.clusters ?? [];
+    const templates = spec?.templates?.podTemplates ?? [];
+    const users = Object.entries(spec?.configuration?.users ?? {});
+    return (
+        clusters.length > 0 &&
+        clusters.every((c) => /^[a-z0-9-]+$/.test(c.name ?? "") && Number.isInteger(c.layout?.replicasCount)) &&
+        templates.length > 0 &&
+        templates.every((t) => !!t.name && (t.spec?.containers ?? []).length > 0 && t.spec!.containers!.every((c) => !!c.name && /:[\w.-]+$/.test(c.image ?? "") && !!c.resources?.requests && !!c.resources.limits)) &&
+        // Passwords only from Secrets.
+        users.filter(([k]) => k.endsWith("/password")).every(([, v]) => typeof v === "object" && v !== null && "valueFrom" in v)
+    );
+}
+
 const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean> = {
+    "clickhouse.altinity.com/v1/ClickHouseInstallation": altinityInstallation,
+    "clickhouse-keeper.altinity.com/v1/ClickHouseKeeperInstallation": altinityInstallation,
     "longhorn.io/v1beta2/RecurringJob": (obj) => {
         const spec = obj.spec as { task?: string; cron?: string; retain?: number; concurrency?: number; groups?: unknown[] } | undefined;
         return (

@@ -4,6 +4,7 @@
  * the key-list test catches it before that.
  */
 import type { TlsConfig } from "../../stacks/config";
+import { limited } from "../lib/resources";
 
 export const ACME_SERVERS = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -16,7 +17,7 @@ export function issuerName(issuer: TlsConfig["issuer"]): string {
 }
 
 export function certManagerValues(args: { replicas: number; highAvailability: boolean; serviceMonitor: boolean; namespace: string }): Record<string, unknown> {
-    const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { memory: "256Mi" } });
+    const small = (cpu: string, memory: string) => limited(cpu, memory, "256Mi");
     return {
         // CRDs as chart templates: Helm upgrades them with the chart; `keep` stops an uninstall
         // from deleting every Certificate in the cluster.

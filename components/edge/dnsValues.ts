@@ -5,6 +5,7 @@
  */
 import type { DnsConfig } from "../../stacks/config";
 import type { Manifest } from "./certManagerValues";
+import { limited } from "../lib/resources";
 
 /** The Secret holding the provider credential(s); keys depend on the provider. */
 export const DNS_SECRET_NAME = "external-dns-credentials";
@@ -73,7 +74,7 @@ export function externalDnsValues(dns: DnsConfig, args: { ownerId: string; servi
         interval: dns.interval,
         env,
         extraArgs,
-        resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        resources: limited("10m", "64Mi", "128Mi"),
         serviceMonitor: { enabled: args.serviceMonitor },
         ...values,
     };

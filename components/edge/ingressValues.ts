@@ -3,6 +3,7 @@
  * overrides only, every key checked against charts/keys/nginx-ingress.json by the tests.
  */
 import type { IngressConfig } from "../../stacks/config";
+import { limited } from "../lib/resources";
 
 /** Controller image, pinned to the chart's app version so the image policy can see the tag. */
 export const NGINX_INGRESS_IMAGE = { repository: "nginx/nginx-ingress", tag: "5.5.4" } as const;
@@ -38,7 +39,7 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
                 "client-max-body-size": "16m",
             },
         },
-        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+        resources: limited("100m", "128Mi", "512Mi"),
         securityContext: {
             allowPrivilegeEscalation: false,
             runAsNonRoot: true,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
 import type { ChartRef } from "../../charts/versions";
 
 export interface ChartArgs {
@@ -12,6 +13,12 @@ export interface ChartArgs {
      * values object from previews and the render, so pass Secret *names* instead.
      */
     readonly values: pulumi.Inputs;
+    /**
+     * Values that hold secrets, for charts with no existing-secret option (e.g. DeepFlow's ClickHouse
+     * and MySQL passwords). They go to Helm as a values file that is a Pulumi secret, merged under
+     * `values`, so `values` itself stays readable in previews and the render.
+     */
+    readonly secretValues?: pulumi.Input<Record<string, unknown>>;
     /** Helm release name. @default the chart name */
     readonly releaseName?: string;
     /** Seconds Helm waits for resources to become ready. @default 600 */
@@ -35,6 +42,9 @@ export function installChart(name: string, args: ChartArgs, opts: pulumi.CustomR
             namespace: args.namespace,
             createNamespace: false,
             values: args.values,
+            ...(args.secretValues
+                ? { valueYamlFiles: [pulumi.secret(pulumi.output(args.secretValues).apply((v) => new pulumi.asset.StringAsset(stringify(v))))] }
+                : {}),
             atomic: true,
             cleanupOnFail: true,
             maxHistory: 5,

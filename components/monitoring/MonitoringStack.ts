@@ -12,12 +12,26 @@ import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace } from "../lib/namespace";
 import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { alertmanagerConfig } from "./alertmanagerConfig";
-import { ALERTMANAGER_CONFIG_SECRET, DASHBOARD_LABEL, GRAFANA_ADMIN_SECRET, metricsValues } from "./metricsValues";
+import { ClickHouse } from "./ClickHouse";
+import { DeepFlow } from "./DeepFlow";
+import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE } from "./deepflowValues";
+import { Logs } from "./Logs";
+import { ALERTMANAGER_CONFIG_SECRET, DASHBOARD_LABEL, GRAFANA_ADMIN_SECRET, GRAFANA_CLICKHOUSE_SECRET, metricsValues } from "./metricsValues";
 
-/** The project's alert rules (charts/rules), the same file promtool tests. */
-export const PLATFORM_RULES_FILE = join(__dirname, "..", "..", "charts", "rules", "platform-alerts.yaml");
+/** Files in `dir` ending in `suffix`, sorted, without those of parts that are off. */
+export function partFiles(dir: string, suffix: string, on: Readonly<Record<(typeof PARTS)[number], boolean>>): string[] {
+    const off = PARTS.filter((p) => !on[p]).map((p) => `${p}${suffix}`);
+    return readdirSync(dir)
+        .filter((f) => f.endsWith(suffix) && !off.includes(f))
+        .sort();
+}
+
+/** The project's alert rules (charts/rules/<part>-alerts.yaml), the same files promtool tests. */
+export const RULES_DIR = join(__dirname, "..", "..", "charts", "rules");
 /** The project's Grafana dashboards (JSON), one ConfigMap each. */
 export const DASHBOARDS_DIR = join(__dirname, "..", "..", "charts", "dashboards");
+/** Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part. */
+const PARTS = ["logs", "clickhouse", "deepflow"] as const;
 
 export interface MonitoringStackArgs {
     readonly config: MonitoringConfig;
@@ -32,6 +46,8 @@ export interface MonitoringStackArgs {
     readonly networkPolicies?: boolean;
     /** Resources the release waits for: cert-manager (admission webhook certificates). @default [] */
     readonly after?: pulumi.Resource[];
+    /** `cluster` label on shipped logs. @default the component name */
+    readonly clusterName?: string;
 }
 
 /**
@@ -40,6 +56,9 @@ export interface MonitoringStackArgs {
  */
 export class MonitoringStack extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
+    public readonly logs?: Logs;
+    public readonly clickhouse?: ClickHouse;
+    public readonly deepflow?: DeepFlow;
     /** Grafana URL and admin password (secret), when Grafana is on. */
     public readonly grafana?: { url: string; username: string; password: pulumi.Output<string> };
 
@@ -77,6 +96,23 @@ export class MonitoringStack extends pulumi.ComponentResource {
         );
         const before: pulumi.Resource[] = [configSecret];
         const grafanaConfig = args.config.grafana;
+        const parts = args.config;
+        const on = { logs: parts.logs.enabled, clickhouse: parts.clickhouse.enabled, deepflow: parts.deepflow.enabled && parts.clickhouse.enabled };
+        const deepflowRegistry = parts.deepflow.imageRegistry ?? DEEPFLOW_DEFAULT_REGISTRY;
+        // The ClickHouse `grafana` user's password: Grafana reads it from this Secret, ClickHouse from its own.
+        let clickhouseGrafanaPassword: pulumi.Output<string> | undefined;
+        if (on.clickhouse) {
+            clickhouseGrafanaPassword = pulumi.secret(new random.RandomPassword(`${name}-clickhouse-grafana-password`, { length: 32, special: false }, { parent: this, protect: args.protect }).result);
+            if (grafanaConfig.enabled) {
+                before.push(
+                    new k8s.core.v1.Secret(
+                        `${name}-grafana-clickhouse`,
+                        { metadata: { name: GRAFANA_CLICKHOUSE_SECRET, namespace: ns.metadata.name }, type: "Opaque", stringData: { password: clickhouseGrafanaPassword } },
+                        { parent: this },
+                    ),
+                );
+            }
+        }
         let grafanaTls;
         if (grafanaConfig.enabled) {
             const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this, protect: args.protect });
@@ -91,7 +127,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     { parent: this },
                 ),
             );
-            for (const file of readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith(".json")).sort()) {
+            for (const file of partFiles(DASHBOARDS_DIR, ".json", on)) {
                 const id = file.replace(/\.json$/, "");
                 new k8s.core.v1.ConfigMap(
                     `${name}-dashboard-${id}`,
@@ -111,18 +147,54 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 chart: CHARTS.kubePrometheusStack,
                 releaseName: "kps",
                 namespace: ns.metadata.name,
-                values: metricsValues({ config: args.config, k3s: args.k3s, highAvailability: args.highAvailability, grafana: grafanaTls }),
+                values: metricsValues({
+                    config: args.config,
+                    k3s: args.k3s,
+                    highAvailability: args.highAvailability,
+                    grafana: grafanaTls,
+                    parts: { loki: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow ? { imageRegistry: deepflowRegistry } : undefined },
+                }),
                 timeoutSeconds: 900,
             },
             // CRDs ship in the chart's crds/ folder: Helm installs them once; upgrades apply them first (docs/runbooks/upgrade.md).
             { parent: this, dependsOn: [...before, ...(args.after ?? [])], protect: args.protect },
         );
-        const rules = parse(readFileSync(PLATFORM_RULES_FILE, "utf8")) as { groups: unknown[] };
-        new k8s.apiextensions.CustomResource(
-            `${name}-platform-rules`,
-            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "platform-alerts", namespace: ns.metadata.name }, spec: { groups: rules.groups } },
-            { parent: this, dependsOn: [this.release] },
-        );
+        for (const file of partFiles(RULES_DIR, "-alerts.yaml", on)) {
+            const id = file.replace(/\.yaml$/, "");
+            const rules = parse(readFileSync(join(RULES_DIR, file), "utf8")) as { groups: unknown[] };
+            new k8s.apiextensions.CustomResource(
+                `${name}-${id.replace(/-alerts$/, "")}-rules`,
+                { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: id, namespace: ns.metadata.name }, spec: { groups: rules.groups } },
+                { parent: this, dependsOn: [this.release] },
+            );
+        }
+
+        // The parts scrape themselves with ServiceMonitors: their releases come after kube-prometheus-stack's CRDs.
+        const child = { parent: this };
+        const shared = { highAvailability: args.highAvailability, protect: args.protect, podSecurityVersion: args.podSecurityVersion, networkPolicies: args.networkPolicies };
+        if (on.logs) {
+            this.logs = new Logs(`${name}-logs`, { config: parts.logs, cluster: args.clusterName ?? name, ...shared, after: [this.release] }, child);
+        }
+        if (on.clickhouse && clickhouseGrafanaPassword) {
+            this.clickhouse = new ClickHouse(
+                `${name}-clickhouse`,
+                { config: parts.clickhouse, grafanaPassword: clickhouseGrafanaPassword, clients: on.deepflow ? [DEEPFLOW_NAMESPACE] : [], ...shared, after: [this.release] },
+                child,
+            );
+            if (on.deepflow) {
+                this.deepflow = new DeepFlow(
+                    `${name}-deepflow`,
+                    {
+                        config: parts.deepflow,
+                        clickhouse: { ip: this.clickhouse.service.spec.clusterIP, password: this.clickhouse.deepflowPassword },
+                        ...shared,
+                        // The ClickHouse Service has endpoints once a replica serves.
+                        after: [this.clickhouse.service],
+                    },
+                    child,
+                );
+            }
+        }
         this.registerOutputs({});
     }
 }

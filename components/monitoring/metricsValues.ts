@@ -6,6 +6,10 @@
  */
 import type { MonitoringConfig } from "../../stacks/config";
 import type { IngressTls } from "../lib/ingress";
+import { limited } from "../lib/resources";
+import { CLICKHOUSE_HOST, CLICKHOUSE_HTTP_PORT, CLICKHOUSE_USERS } from "./clickhouseValues";
+import { DEEPFLOW_APP_URL, DEEPFLOW_GRAFANA_PLUGINS, DEEPFLOW_QUERIER_URL, DEEPFLOW_TAG } from "./deepflowValues";
+import { LOKI_URL } from "./logsValues";
 
 export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-platform";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
@@ -19,9 +23,75 @@ export interface MetricsValuesArgs {
     readonly highAvailability: boolean;
     /** Grafana's ingress (TLS from the platform issuer); undefined when Grafana is off. */
     readonly grafana?: IngressTls;
+    /** The other monitoring parts Grafana gets datasources (and plugins) for. @default none */
+    readonly parts?: GrafanaParts;
 }
 
-const res = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+/** Which parts are on: Loki, ClickHouse, DeepFlow (with the registry its plugin image comes from). */
+export interface GrafanaParts {
+    readonly loki?: boolean;
+    readonly clickhouse?: boolean;
+    readonly deepflow?: { readonly imageRegistry: string };
+}
+
+/** Secret (monitoring namespace) with the ClickHouse `grafana` user's password, read into Grafana's env. */
+export const GRAFANA_CLICKHOUSE_SECRET = "grafana-clickhouse";
+const CLICKHOUSE_PASSWORD_ENV = "CLICKHOUSE_GRAFANA_PASSWORD";
+/** Grafana's ClickHouse datasource plugin, pinned. */
+export const CLICKHOUSE_PLUGIN = { id: "grafana-clickhouse-datasource", version: "4.21.3" };
+
+/** Datasources beyond Prometheus and Alertmanager (uids the dashboards in charts/dashboards use). */
+export function grafanaDatasources(parts: GrafanaParts): Record<string, unknown>[] {
+    return [
+        ...(parts.loki ? [{ name: "Loki", type: "loki", uid: "loki", access: "proxy", url: LOKI_URL, editable: false }] : []),
+        ...(parts.clickhouse
+            ? [
+                  {
+                      name: "ClickHouse",
+                      type: CLICKHOUSE_PLUGIN.id,
+                      uid: "clickhouse",
+                      editable: false,
+                      jsonData: { host: CLICKHOUSE_HOST, port: CLICKHOUSE_HTTP_PORT, protocol: "http", username: CLICKHOUSE_USERS.grafana, defaultDatabase: "default" },
+                      // Grafana expands this from its environment when it provisions the datasource.
+                      secureJsonData: { password: `$__env{${CLICKHOUSE_PASSWORD_ENV}}` },
+                  },
+              ]
+            : []),
+        ...(parts.deepflow
+            ? [{ name: "DeepFlow", type: "deepflowio-deepflow-datasource", uid: "deepflow", editable: false, jsonData: { requestUrl: DEEPFLOW_QUERIER_URL, traceUrl: DEEPFLOW_APP_URL } }]
+            : []),
+    ];
+}
+
+/** Grafana values for the parts' plugins: ClickHouse from the catalogue, DeepFlow's from its init image. */
+function grafanaPlugins(parts: GrafanaParts): Record<string, unknown> {
+    const pluginDir = "/var/lib/grafana/plugins";
+    return {
+        ...(parts.clickhouse
+            ? {
+                  plugins: [`${CLICKHOUSE_PLUGIN.id}@${CLICKHOUSE_PLUGIN.version}@https://grafana.com/api/plugins/${CLICKHOUSE_PLUGIN.id}/versions/${CLICKHOUSE_PLUGIN.version}/download`],
+                  envValueFrom: { [CLICKHOUSE_PASSWORD_ENV]: { secretKeyRef: { name: GRAFANA_CLICKHOUSE_SECRET, key: "password" } } },
+              }
+            : {}),
+        ...(parts.deepflow
+            ? {
+                  extraInitContainers: [
+                      {
+                          name: "deepflow-plugins",
+                          image: `${parts.deepflow.imageRegistry}/deepflowio-init-grafana:${DEEPFLOW_TAG}`,
+                          imagePullPolicy: "IfNotPresent",
+                          resources: res("10m", "32Mi", "128Mi"),
+                          volumeMounts: [{ name: "deepflow-plugins", mountPath: pluginDir }],
+                      },
+                  ],
+                  extraEmptyDirMounts: [{ name: "deepflow-plugins", mountPath: pluginDir }],
+                  "grafana.ini": { plugins: { allow_loading_unsigned_plugins: DEEPFLOW_GRAFANA_PLUGINS.join(",") } },
+              }
+            : {}),
+    };
+}
+
+const res = limited;
 
 export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> {
     const { config, k3s } = args;
@@ -54,6 +124,8 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
                       dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: "ALL" },
                       datasources: { enabled: true, defaultDatasourceEnabled: true, alertmanager: { enabled: true } },
                   },
+                  additionalDataSources: grafanaDatasources(args.parts ?? {}),
+                  ...grafanaPlugins(args.parts ?? {}),
                   persistence: { enabled: false },
                   resources: res("50m", "128Mi", "512Mi"),
               }

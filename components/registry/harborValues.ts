@@ -6,6 +6,7 @@
 import type { HarborConfig } from "../../stacks/config";
 import type { IngressTls } from "../lib/ingress";
 import { INTERNAL_TLS_COMPONENTS, internalTlsSecretName } from "./harborInternalTls";
+import { limited } from "../lib/resources";
 
 /** Secret objects the component creates, and the keys the chart reads from each. */
 export const HARBOR_SECRETS = {
@@ -33,7 +34,7 @@ export interface HarborValuesArgs {
     readonly serviceMonitor: boolean;
 }
 
-const resources = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+const resources = limited;
 
 export function harborValues(args: HarborValuesArgs): Record<string, unknown> {
     const { config, tls } = args;
@@ -110,7 +111,7 @@ export function harborValues(args: HarborValuesArgs): Record<string, unknown> {
             registry: { resources: resources("20m", "64Mi", "512Mi") },
             controller: { resources: resources("10m", "32Mi", "128Mi") },
         },
-        trivy: { enabled: config.trivy, resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } } },
+        trivy: { enabled: config.trivy, resources: limited("50m", "128Mi", "1Gi", "1") },
         database: config.database.external
             ? {
                   type: "external",

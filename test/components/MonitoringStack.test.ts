@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { ingressTls } from "../../components/lib/ingress";
 import { alertmanagerConfig } from "../../components/monitoring/alertmanagerConfig";
 import { metricsValues } from "../../components/monitoring/metricsValues";
-import { MonitoringStack, PLATFORM_RULES_FILE } from "../../components/monitoring/MonitoringStack";
+import { MonitoringStack, RULES_DIR } from "../../components/monitoring/MonitoringStack";
 import { MonitoringConfig, parsePlatformConfig } from "../../stacks/config";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
 import { SECRET } from "../../scripts/lib/mocks";
@@ -124,7 +125,7 @@ describe("MonitoringStack component", () => {
         expect(byName(mine, "mon-release").dependsOn).toContain("mon-alertmanager-config");
         const rule = byName(mine, "mon-platform-rules");
         expect(rule.dependsOn).toContain("mon-release");
-        expect((rule.inputs.spec as { groups: unknown }).groups).toEqual((parse(readFileSync(PLATFORM_RULES_FILE, "utf8")) as { groups: unknown }).groups);
+        expect((rule.inputs.spec as { groups: unknown }).groups).toEqual((parse(readFileSync(join(RULES_DIR, "platform-alerts.yaml"), "utf8")) as { groups: unknown }).groups);
         expect(() => validateManifest(rule.inputs)).not.toThrow();
         expect(allStrings(mine).join("\n")).not.toContain("secret-T1");
         expect(byName(mine, "mon-grafana-admin").inputs.stringData).toBe(SECRET);

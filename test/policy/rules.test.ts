@@ -74,16 +74,20 @@ describe("policy rules", () => {
                     existingSecretAdminPassword: "harbor-admin",
                     core: { existingSecret: "harbor-core", secretName: "tok" },
                     ingress: { tlsSecret: "longhorn-tls", annotations: { "nginx.org/basic-auth-secret": "longhorn-ui-auth" } },
+                    // Expanded from a Secret mounted as env (Loki's -config.expand-env, Grafana provisioning).
+                    s3: { secretAccessKey: "${LOKI_S3_SECRET_ACCESS_KEY}" },
+                    datasource: { secureJsonData: { password: "$__env{CLICKHOUSE_GRAFANA_PASSWORD}" } },
                 },
             };
             expect(rule("no-plaintext-secrets").check(res("kubernetes:helm.sh/v3:Release", inputs), dev)).toEqual([]);
         });
         it("fails a plain-text password or token", () => {
-            const inputs = { values: { adminPassword: "hunter2", auth: { apiToken: "abc" }, clientSecret: "Xk29fjq" } };
+            const inputs = { values: { adminPassword: "hunter2", auth: { apiToken: "abc" }, clientSecret: "Xk29fjq", dbPassword: "pre${FIX}" } };
             expect(rule("no-plaintext-secrets").check(res("kubernetes:helm.sh/v3:Release", inputs), dev)).toEqual([
                 "r1 input values.adminPassword holds a plain-text secret; make it a Pulumi secret or a Secret reference",
                 "r1 input values.auth.apiToken holds a plain-text secret; make it a Pulumi secret or a Secret reference",
                 "r1 input values.clientSecret holds a plain-text secret; make it a Pulumi secret or a Secret reference",
+                "r1 input values.dbPassword holds a plain-text secret; make it a Pulumi secret or a Secret reference",
             ]);
         });
         it("is not applied where secrets are already decrypted (the pack)", () => {

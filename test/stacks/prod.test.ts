@@ -126,7 +126,7 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("denies ingress by default in every platform namespace, with explicit allows", () => {
         const manifests = rawManifests(prod.resources);
         const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => (m.metadata as { name: string }).name);
-        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "external-dns", "harbor", "ingress-nginx", "longhorn-system", "monitoring"]);
+        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "clickhouse", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring"]);
         const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { ingress?: unknown[] } }[];
         for (const ns of namespaces) {
             const here = policies.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
@@ -134,6 +134,16 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         }
         const harborAllows = policies.filter((p) => p.metadata.namespace === "harbor" && p.metadata.name.startsWith("allow-from"));
         expect(JSON.stringify(harborAllows)).toContain('"kubernetes.io/metadata.name":"ingress-nginx"');
+        // Clients -> ClickHouse: Grafana and DeepFlow, on the HTTP and native ports only.
+        const from = (ns: string) =>
+            policies
+                .filter((p) => p.metadata.namespace === ns && p.metadata.name.startsWith("allow-from"))
+                .flatMap((p) => p.spec.ingress as { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[]; ports?: { port: number }[] }[])
+                .map((rule) => `${rule.from.map((f) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"]).join("+")}:${(rule.ports ?? []).map((p) => p.port).join(",")}`);
+        expect(from("clickhouse")).toEqual(["monitoring+deepflow:8123,9000"]);
+        // Alloy -> Loki stays inside the namespace; Grafana -> Loki.
+        expect(from("logging")).toEqual(["monitoring:3100"]);
+        expect(from("deepflow")).toEqual(["monitoring:20416,20418"]);
     });
 
     it("runs every stateless platform service highly available (replicas >= 2 or one per node, with PDBs)", () => {

@@ -1,0 +1,110 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHARTS } from "../../charts/versions";
+import type { MonitoringConfig } from "../../stacks/config";
+import { installChart } from "../lib/chart";
+import { platformNamespace } from "../lib/namespace";
+import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import {
+    CLICKHOUSE_CLUSTER,
+    CLICKHOUSE_HTTP_PORT,
+    CLICKHOUSE_METRICS_PORTS,
+    CLICKHOUSE_NAMESPACE,
+    CLICKHOUSE_SERVICE,
+    CLICKHOUSE_TCP_PORT,
+    CLICKHOUSE_USERS,
+    CLICKHOUSE_USERS_SECRET,
+    clickhouseInstallationSpec,
+    clickhouseOperatorValues,
+    clickhouseServiceSpec,
+    keeperInstallationSpec,
+} from "./clickhouseValues";
+
+export interface ClickHouseArgs {
+    readonly config: MonitoringConfig["clickhouse"];
+    /** Password of the read-only `grafana` user (its Secret for Grafana lives in the monitoring namespace). */
+    readonly grafanaPassword: pulumi.Input<string>;
+    readonly protect: boolean;
+    readonly podSecurityVersion: string;
+    /** @default false */
+    readonly networkPolicies?: boolean;
+    /** Namespaces whose clients may query ClickHouse besides monitoring (DeepFlow). @default [] */
+    readonly clients?: readonly string[];
+    /** Resources the operator release waits for: kube-prometheus-stack (ServiceMonitor CRD). */
+    readonly after: pulumi.Resource[];
+}
+
+/** The clickhouse-operator, one ClickHouseInstallation (+ Keeper when replicated) and its Service. */
+export class ClickHouse extends pulumi.ComponentResource {
+    public readonly installation: k8s.apiextensions.CustomResource;
+    public readonly service: k8s.core.v1.Service;
+    /** Password of the `deepflow` user (secret). */
+    public readonly deepflowPassword: pulumi.Output<string>;
+
+    constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:monitoring:ClickHouse", name, {}, opts);
+        const clients = args.clients ?? [];
+        const ns = platformNamespace(
+            `${name}-ns`,
+            {
+                name: CLICKHOUSE_NAMESPACE,
+                podSecurityVersion: args.podSecurityVersion,
+                // Grafana (HTTP) and DeepFlow (native + HTTP) are the clients.
+                networkPolicy: args.networkPolicies
+                    ? { allow: [{ namespaces: [MONITORING_NAMESPACE, ...clients], ports: [CLICKHOUSE_HTTP_PORT, CLICKHOUSE_TCP_PORT] }], metricsPorts: CLICKHOUSE_METRICS_PORTS }
+                    : undefined,
+            },
+            { parent: this },
+        );
+        const deepflow = new random.RandomPassword(`${name}-deepflow-password`, { length: 32, special: false }, { parent: this, protect: args.protect });
+        this.deepflowPassword = pulumi.secret(deepflow.result);
+        const users = new k8s.core.v1.Secret(
+            `${name}-users`,
+            {
+                metadata: { name: CLICKHOUSE_USERS_SECRET, namespace: ns.metadata.name },
+                type: "Opaque",
+                stringData: pulumi.secret({ [CLICKHOUSE_USERS.deepflow]: deepflow.result, [CLICKHOUSE_USERS.grafana]: pulumi.output(args.grafanaPassword) }),
+            },
+            { parent: this },
+        );
+        const operator = installChart(
+            `${name}-operator`,
+            { chart: CHARTS.clickhouseOperator, releaseName: "clickhouse-operator", namespace: ns.metadata.name, values: clickhouseOperatorValues() },
+            // Deleting it would take the CRDs' controller (and with it the installation) away.
+            { parent: this, dependsOn: args.after, protect: args.protect },
+        );
+        const replicated = args.config.replicas > 1;
+        const before: pulumi.Resource[] = [operator, users];
+        if (replicated) {
+            before.push(
+                new k8s.apiextensions.CustomResource(
+                    `${name}-keeper`,
+                    {
+                        apiVersion: "clickhouse-keeper.altinity.com/v1",
+                        kind: "ClickHouseKeeperInstallation",
+                        metadata: { name: CLICKHOUSE_CLUSTER, namespace: ns.metadata.name },
+                        spec: keeperInstallationSpec(args.protect),
+                    },
+                    { parent: this, dependsOn: [operator], protect: args.protect },
+                ),
+            );
+        }
+        this.installation = new k8s.apiextensions.CustomResource(
+            `${name}-installation`,
+            {
+                apiVersion: "clickhouse.altinity.com/v1",
+                kind: "ClickHouseInstallation",
+                metadata: { name: CLICKHOUSE_CLUSTER, namespace: ns.metadata.name },
+                spec: clickhouseInstallationSpec(args.config, args.protect),
+            },
+            { parent: this, dependsOn: before, protect: args.protect },
+        );
+        this.service = new k8s.core.v1.Service(
+            `${name}-service`,
+            { metadata: { name: CLICKHOUSE_SERVICE, namespace: ns.metadata.name }, spec: clickhouseServiceSpec() },
+            { parent: this, dependsOn: [this.installation] },
+        );
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,59 @@
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHARTS } from "../../charts/versions";
+import type { MonitoringConfig } from "../../stacks/config";
+import { installChart } from "../lib/chart";
+import { platformNamespace } from "../lib/namespace";
+import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowSecretValues, deepflowValues } from "./deepflowValues";
+
+export interface DeepFlowArgs {
+    readonly config: MonitoringConfig["deepflow"];
+    /** The platform ClickHouse: its Service's cluster IP and the `deepflow` user's password. */
+    readonly clickhouse: { readonly ip: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+    readonly highAvailability: boolean;
+    readonly protect: boolean;
+    readonly podSecurityVersion: string;
+    /** @default false */
+    readonly networkPolicies?: boolean;
+    /** Resources the release waits for: ClickHouse serving. */
+    readonly after: pulumi.Resource[];
+}
+
+/** DeepFlow server, app, MySQL and eBPF agents, storing into the platform ClickHouse. */
+export class DeepFlow extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: DeepFlowArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:monitoring:DeepFlow", name, {}, opts);
+        const ns = platformNamespace(
+            `${name}-ns`,
+            {
+                name: DEEPFLOW_NAMESPACE,
+                podSecurity: "privileged",
+                reason: "the deepflow-agent DaemonSet loads eBPF programs and captures packets (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE...)",
+                podSecurityVersion: args.podSecurityVersion,
+                // Grafana queries the querier and the app; agents talk to the server inside the namespace.
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app] }] } : undefined,
+            },
+            { parent: this },
+        );
+        const mysql = new random.RandomPassword(`${name}-mysql-password`, { length: 32, special: false }, { parent: this, protect: args.protect });
+        const secretValues = pulumi.all([args.clickhouse.password, mysql.result]).apply(([ch, my]) => deepflowSecretValues(ch, my));
+        this.release = installChart(
+            `${name}-release`,
+            {
+                chart: CHARTS.deepflow,
+                releaseName: DEEPFLOW_RELEASE,
+                namespace: ns.metadata.name,
+                values: deepflowValues({ imageRegistry: args.config.imageRegistry ?? DEEPFLOW_DEFAULT_REGISTRY, clickhouseIp: args.clickhouse.ip, highAvailability: args.highAvailability }),
+                secretValues,
+                timeoutSeconds: 900,
+            },
+            // MySQL's PVC holds DeepFlow's metadata (agents, groups).
+            { parent: this, dependsOn: args.after, protect: args.protect },
+        );
+        this.registerOutputs({});
+    }
+}

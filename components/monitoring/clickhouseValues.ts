@@ -1,0 +1,134 @@
+/**
+ * ClickHouse through the Altinity clickhouse-operator (chart 0.25.6): the operator release, one
+ * ClickHouseInstallation (one shard, replicas by profile), a ClickHouse Keeper ensemble when
+ * replicated, and the Service clients use. Users' passwords come from a Secret (secretKeyRef), so
+ * neither the CRs nor the chart values hold a password.
+ */
+import type { MonitoringConfig } from "../../stacks/config";
+import { limited } from "../lib/resources";
+import { IMAGES } from "../../charts/versions";
+
+export const CLICKHOUSE_NAMESPACE = "clickhouse";
+/** ClickHouseInstallation and cluster name (DeepFlow creates its tables ON CLUSTER this name). */
+export const CLICKHOUSE_CLUSTER = "platform";
+/** Secret (in the clickhouse namespace) holding one password per user, keyed by user name. */
+export const CLICKHOUSE_USERS_SECRET = "clickhouse-users";
+/** Users the platform creates: DeepFlow writes, Grafana reads. */
+export const CLICKHOUSE_USERS = { deepflow: "deepflow", grafana: "grafana" } as const;
+/** The Service the platform owns in front of every replica (DeepFlow takes its cluster IP). */
+export const CLICKHOUSE_SERVICE = "clickhouse";
+export const CLICKHOUSE_HTTP_PORT = 8123;
+export const CLICKHOUSE_TCP_PORT = 9000;
+/** The operator's metrics exporter (ClickHouse metrics) and the operator's own metrics. */
+export const CLICKHOUSE_METRICS_PORTS = [8888, 9999];
+export const KEEPER_PORT = 2181;
+/** Replicas of the Keeper ensemble when ClickHouse is replicated (survives one loss). */
+export const KEEPER_REPLICAS = 3;
+
+const CHI_LABEL = "clickhouse.altinity.com/chi";
+
+export function clickhouseOperatorValues(): Record<string, unknown> {
+    return {
+        // CRDs come from the chart's crds/ folder on install; the hook Job would pull an unpinned kubectl image.
+        crdHook: { enabled: false },
+        operator: { resources: limited("20m", "64Mi", "256Mi"), containerSecurityContext: RESTRICTED },
+        metrics: { enabled: true, resources: limited("20m", "64Mi", "256Mi"), containerSecurityContext: RESTRICTED },
+        podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        serviceMonitor: { enabled: true },
+    };
+}
+
+const RESTRICTED = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true };
+/** The clickhouse user (101) of the official images. */
+const POD_SECURITY = { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, fsGroup: 101, seccompProfile: { type: "RuntimeDefault" } };
+
+function volumeClaim(name: string, size: string, retain: boolean) {
+    return { name, reclaimPolicy: retain ? "Retain" : "Delete", spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } };
+}
+
+const password = (user: string) => ({ valueFrom: { secretKeyRef: { name: CLICKHOUSE_USERS_SECRET, key: user } } });
+
+/** The ClickHouseInstallation's spec. */
+export function clickhouseInstallationSpec(config: MonitoringConfig["clickhouse"], retain: boolean): Record<string, unknown> {
+    const replicated = config.replicas > 1;
+    const { deepflow, grafana } = CLICKHOUSE_USERS;
+    return {
+        configuration: {
+            users: {
+                [`${deepflow}/password`]: password(deepflow),
+                [`${deepflow}/networks/ip`]: ["::/0"],
+                [`${deepflow}/profile`]: "default",
+                [`${grafana}/password`]: password(grafana),
+                [`${grafana}/networks/ip`]: ["::/0"],
+                [`${grafana}/profile`]: "readonly",
+            },
+            ...(replicated ? { zookeeper: { nodes: [{ host: `keeper-${CLICKHOUSE_CLUSTER}.${CLICKHOUSE_NAMESPACE}.svc.cluster.local`, port: KEEPER_PORT }] } } : {}),
+            clusters: [{ name: CLICKHOUSE_CLUSTER, layout: { shardsCount: 1, replicasCount: config.replicas } }],
+        },
+        defaults: { templates: { podTemplate: "clickhouse", dataVolumeClaimTemplate: "data" } },
+        templates: {
+            podTemplates: [
+                {
+                    name: "clickhouse",
+                    // Replicas on different nodes.
+                    ...(replicated ? { podDistribution: [{ type: "ReplicaAntiAffinity", topologyKey: "kubernetes.io/hostname" }] } : {}),
+                    spec: {
+                        securityContext: POD_SECURITY,
+                        containers: [
+                            {
+                                name: "clickhouse",
+                                image: IMAGES.clickhouse,
+                                resources: replicated ? limited("500m", "2Gi", "4Gi") : limited("100m", "512Mi", "2Gi"),
+                                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                            },
+                        ],
+                    },
+                },
+            ],
+            volumeClaimTemplates: [volumeClaim("data", config.storageSize, retain)],
+        },
+    };
+}
+
+/** The ClickHouseKeeperInstallation's spec (only when ClickHouse is replicated). */
+export function keeperInstallationSpec(retain: boolean): Record<string, unknown> {
+    return {
+        configuration: { clusters: [{ name: CLICKHOUSE_CLUSTER, layout: { replicasCount: KEEPER_REPLICAS } }] },
+        defaults: { templates: { podTemplate: "keeper", dataVolumeClaimTemplate: "data" } },
+        templates: {
+            podTemplates: [
+                {
+                    name: "keeper",
+                    podDistribution: [{ type: "ReplicaAntiAffinity", topologyKey: "kubernetes.io/hostname" }],
+                    spec: {
+                        securityContext: POD_SECURITY,
+                        containers: [
+                            {
+                                name: "clickhouse-keeper",
+                                image: IMAGES.clickhouseKeeper,
+                                resources: limited("50m", "128Mi", "512Mi"),
+                                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                            },
+                        ],
+                    },
+                },
+            ],
+            volumeClaimTemplates: [volumeClaim("data", "5Gi", retain)],
+        },
+    };
+}
+
+/** The Service in front of every replica: HTTP for Grafana, native TCP for DeepFlow. */
+export function clickhouseServiceSpec(): Record<string, unknown> {
+    return {
+        type: "ClusterIP",
+        selector: { [CHI_LABEL]: CLICKHOUSE_CLUSTER },
+        ports: [
+            { name: "http", port: CLICKHOUSE_HTTP_PORT, targetPort: CLICKHOUSE_HTTP_PORT, protocol: "TCP" },
+            { name: "tcp", port: CLICKHOUSE_TCP_PORT, targetPort: CLICKHOUSE_TCP_PORT, protocol: "TCP" },
+        ],
+    };
+}
+
+/** In-cluster HTTP URL (Grafana's ClickHouse datasource). */
+export const CLICKHOUSE_HOST = `${CLICKHOUSE_SERVICE}.${CLICKHOUSE_NAMESPACE}.svc.cluster.local`;
