@@ -52,7 +52,7 @@ describe.each(STACKS)("npm run render -- %s", (stack) => {
             expect(doc.toJS()).toHaveProperty("kind");
         }
         const summary = readFileSync(join(dir, "summary.txt"), "utf8");
-        for (const section of ["component tree:", "resources by type:", "charts:", "requests (raw objects):", "dependency depth:"]) {
+        for (const section of ["component tree:", "resources by type:", "charts:", "footprint (requests by component; DaemonSets once per node):", "dependency depth:"]) {
             expect(summary).toContain(section);
         }
         expect(summary).toContain(`resources: ${resources.length}`);

@@ -54,7 +54,7 @@ export function deepflowValues(args: DeepFlowValuesArgs): Record<string, unknown
         clickhouse: { enabled: false },
         grafana: { enabled: false },
         server: {
-            resources: limited("200m", "512Mi", "2Gi"),
+            resources: limited("200m", "256Mi", "2Gi"),
             // In-cluster agents reach the server by its Service name: no NodePorts on the hosts.
             service: {
                 type: "ClusterIP",
@@ -70,7 +70,7 @@ export function deepflowValues(args: DeepFlowValuesArgs): Record<string, unknown
         },
         app: { resources: limited("50m", "128Mi", "512Mi") },
         mysql: {
-            resources: limited("100m", "384Mi", "1Gi"),
+            resources: limited("50m", "256Mi", "1Gi"),
             storageConfig: { persistence: { size: "10Gi" } },
         },
         "deepflow-agent": {

@@ -1,6 +1,7 @@
 /**
  * Longhorn chart values (1.12.1), its RecurringJobs and the host packages it needs.
  */
+import { limited } from "../lib/resources";
 import type { StorageConfig } from "../../stacks/config";
 import type { HostRequirements } from "../cluster/k3sFiles";
 import type { IngressTls } from "../lib/ingress";
@@ -36,6 +37,8 @@ export function longhornValues(args: { config: StorageConfig; ui?: IngressTls; h
         },
         ...(longhorn.backup ? { defaultBackupStore: { backupTarget: backupTarget(longhorn.backup), backupTargetCredentialSecret: BACKUP_SECRET } } : {}),
         longhornUI: { replicas: args.highAvailability ? 2 : 1 },
+        // One manager per node (the only Longhorn workload whose resources the chart exposes).
+        longhornManager: { resources: limited("100m", "256Mi", "1Gi") },
         ingress: args.ui
             ? {
                   enabled: true,

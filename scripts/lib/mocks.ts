@@ -120,6 +120,15 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 }
                 break;
             }
+            case "kubernetes:core/v1:Service": {
+                // The API server assigns a ClusterIP Service its address: a stable stand-in from k3s's default service CIDR.
+                const spec = (args.inputs.spec ?? {}) as Record<string, unknown>;
+                if ((spec.type ?? "ClusterIP") === "ClusterIP" && spec.clusterIP === undefined) {
+                    const h = createHash("sha256").update(args.name).digest();
+                    state.spec = { ...spec, clusterIP: `10.43.${h[0]}.${(h[1] % 253) + 1}` };
+                }
+                break;
+            }
             case "command:remote:Command":
             case "command:local:Command": {
                 const create = String(args.inputs.create ?? "");

@@ -3,6 +3,7 @@
  * Pure functions of the recorded resources, so two evaluations give byte-identical files.
  */
 import { stringify } from "yaml";
+import { footprint, totalRequests } from "./footprint";
 import type { RecordedResource } from "./mocks";
 
 /** resources.json: registration order; type, name, parent, dependsOn, inputs (+ options when set). */
@@ -82,28 +83,6 @@ export interface Requests {
     memory: number;
 }
 
-/** Sum of container requests (times replicas) across raw workload objects. */
-export function rawRequests(resources: readonly Pick<RecordedResource, "type" | "inputs">[]): Requests {
-    const total: Requests = { cpu: 0, memory: 0 };
-    for (const m of rawManifests(resources)) {
-        const spec = (m.spec ?? {}) as { replicas?: number; template?: { spec?: PodSpec } } & PodSpec;
-        const pod = spec.template?.spec ?? (m.kind === "Pod" ? spec : undefined);
-        if (!pod) {
-            continue;
-        }
-        const replicas = m.kind === "Deployment" || m.kind === "StatefulSet" ? (spec.replicas ?? 1) : 1;
-        for (const c of pod.containers ?? []) {
-            total.cpu += replicas * parseQuantity(c.resources?.requests?.cpu ?? 0);
-            total.memory += replicas * parseQuantity(c.resources?.requests?.memory ?? 0);
-        }
-    }
-    return total;
-}
-
-interface PodSpec {
-    containers?: { resources?: { requests?: { cpu?: string; memory?: string } } }[];
-}
-
 /** Longest chain of dependsOn edges (a resource with no dependencies has depth 0). */
 export function dependencyDepth(resources: readonly RecordedResource[]): number {
     const byName = new Map(resources.map((r) => [r.name, r]));
@@ -159,7 +138,10 @@ export function summaryText(stack: string, resources: readonly RecordedResource[
         counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
     }
     const chartList = charts(resources);
-    const requests = rawRequests(resources);
+    const rows = footprint(resources);
+    const nodes = Array.isArray(outputs.nodes) ? outputs.nodes.length : undefined;
+    const total = totalRequests(rows, nodes ?? 1);
+    const perNode = totalRequests(rows.map((r) => ({ ...r, fixed: { cpu: 0, memory: 0 } })), 1);
     const lines = [
         `stack: ${stack}`,
         `resources: ${resources.length}`,
@@ -173,9 +155,13 @@ export function summaryText(stack: string, resources: readonly RecordedResource[
         "charts:",
         ...(chartList.length === 0 ? ["  (none)"] : chartList.map((c) => `  ${c.name}: ${c.chart} ${c.version}${c.repo ? ` from ${c.repo}` : ""}`)),
         "",
-        "requests (raw objects):",
-        `  cpu: ${formatCpu(requests.cpu)}`,
-        `  memory: ${formatMemory(requests.memory)}`,
+        "footprint (requests by component; DaemonSets once per node):",
+        ...rows.map(
+            (r) =>
+                `  ${r.component}: cpu ${formatCpu(r.fixed.cpu)}, memory ${formatMemory(r.fixed.memory)}` +
+                (r.perNode.cpu + r.perNode.memory > 0 ? ` + per node cpu ${formatCpu(r.perNode.cpu)}, memory ${formatMemory(r.perNode.memory)}` : ""),
+        ),
+        `  total on ${nodes === undefined ? "1 node (node count unknown: existing cluster)" : `${nodes} node${nodes === 1 ? "" : "s"}`}: cpu ${formatCpu(total.cpu)}, memory ${formatMemory(total.memory)} (per node: cpu ${formatCpu(perNode.cpu)}, memory ${formatMemory(perNode.memory)})`,
         "",
         `dependency depth: ${dependencyDepth(resources)}`,
         "",

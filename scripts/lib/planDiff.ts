@@ -4,7 +4,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { charts, formatCpu, formatMemory, rawRequests } from "./output";
+import { footprint, totalRequests } from "./footprint";
+import { charts, formatCpu, formatMemory } from "./output";
 
 /** One row of resources.json. */
 export interface RenderedResource {
@@ -71,8 +72,9 @@ export function diffStack(stack: string, base: RenderedResource[] | undefined, h
     const chartBumps = charts(head ?? [])
         .filter((c) => baseCharts.has(c.name) && baseCharts.get(c.name)!.version !== c.version)
         .map((c) => ({ release: c.name, chart: c.chart, from: baseCharts.get(c.name)!.version, to: c.version }));
-    const r0 = rawRequests(base ?? []);
-    const r1 = rawRequests(head ?? []);
+    // DaemonSets counted once: the diff is about what changed, not the node count.
+    const r0 = totalRequests(footprint(base ?? []), 1);
+    const r1 = totalRequests(footprint(head ?? []), 1);
     const status = base === undefined ? "new" : head === undefined ? "deleted" : added.length + removed.length + changed.length > 0 ? "changed" : "unchanged";
     return { stack, status, added, removed, changed, chartBumps, requests: { cpu: [r0.cpu, r1.cpu], memory: [r0.memory, r1.memory] } };
 }

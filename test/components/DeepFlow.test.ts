@@ -1,0 +1,67 @@
+import { DeepFlow } from "../../components/monitoring/DeepFlow";
+import { DEEPFLOW_DEFAULT_REGISTRY, deepflowSecretValues, deepflowValues } from "../../components/monitoring/deepflowValues";
+import { unknownChartKeys } from "../../scripts/lib/chartKeys";
+import { SECRET } from "../../scripts/lib/mocks";
+import { parsePlatformConfig } from "../../stacks/config";
+import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
+
+type V = Record<string, Record<string, unknown>>;
+const values = (registry = DEEPFLOW_DEFAULT_REGISTRY, ha = false) => deepflowValues({ imageRegistry: registry, clickhouseIp: "10.43.0.10", highAvailability: ha }) as V;
+
+describe("DeepFlow values", () => {
+    it("use the platform ClickHouse by its Service IP and cluster, and no bundled ClickHouse or Grafana", () => {
+        const v = values();
+        expect(v.global.externalClickHouse).toEqual({ enabled: true, type: "ep", clusterName: "platform", storagePolicy: "default", username: "deepflow", hosts: [{ ip: "10.43.0.10", port: 9000 }] });
+        expect(v.clickhouse).toEqual({ enabled: false });
+        expect(v.grafana).toEqual({ enabled: false });
+        // No password in the readable values: they go in the secret values file.
+        expect(JSON.stringify(v)).not.toMatch(/password/i);
+        expect(deepflowSecretValues("ch-pw", "my-pw")).toEqual({ global: { password: { mysql: "my-pw" }, externalClickHouse: { password: "ch-pw" } } });
+    });
+
+    it("pull from a configurable registry (e.g. through Harbor) and expose no NodePorts", () => {
+        expect(values("registry.example.com/dockerhub/deepflowce").global).toMatchObject({ image: { repository: "registry.example.com/dockerhub/deepflowce" } });
+        const service = (values().server as { service: { type: string; ports: Record<string, unknown>[] } }).service;
+        expect(service.type).toBe("ClusterIP");
+        expect(service.ports.every((p) => !("nodePort" in p))).toBe(true);
+        expect(values(undefined, true).global).toMatchObject({ replicas: 2 });
+    });
+
+    it("uses only keys of deepflow 7.1.002 (and its deepflow-agent subchart)", () => {
+        expect(unknownChartKeys("deepflow", values(), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
+        expect(unknownChartKeys("deepflow", deepflowSecretValues("a", "b"), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
+    });
+
+    it("is validated: DeepFlow needs ClickHouse, and the registry must look like one", () => {
+        const parse = (monitoring: Record<string, unknown>) => () =>
+            parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:monitoring": monitoring }));
+        expect(parse({ clickhouse: { enabled: false } })).toThrow(/platform:monitoring\.deepflow\.enabled: DeepFlow stores its data in the platform ClickHouse/);
+        expect(parse({ clickhouse: { enabled: false }, deepflow: { enabled: false } })).not.toThrow();
+        expect(parse({ deepflow: { imageRegistry: "https://bad registry" } })).toThrow(/platform:monitoring\.deepflow\.imageRegistry: expected a registry and path/);
+    });
+});
+
+describe("DeepFlow component", () => {
+    const mocks = mockedComponents();
+
+    it("runs in the privileged PSA exception namespace with a reason, passwords only in the secret values file", async () => {
+        new DeepFlow("df", {
+            config: { enabled: true },
+            clickhouse: { ip: "10.43.0.10", password: "clickhouse-pw-value" },
+            highAvailability: false,
+            protect: false,
+            podSecurityVersion: "v1.36",
+            after: [],
+        });
+        await mocks.settle();
+        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("df-"));
+        const ns = byName(mine, "df-ns").inputs as { metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> } };
+        expect(ns.metadata.name).toBe("deepflow");
+        expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+        expect(ns.metadata.annotations["platform/pod-security-reason"]).toMatch(/eBPF/);
+        const release = byName(mine, "df-release").inputs as { values: V; valueYamlFiles: unknown };
+        expect(release.valueYamlFiles).toEqual([SECRET]);
+        expect(release.values.global.externalClickHouse).toMatchObject({ hosts: [{ ip: "10.43.0.10", port: 9000 }] });
+        expect(allStrings(mine).join("\n")).not.toContain("clickhouse-pw-value");
+    });
+});
