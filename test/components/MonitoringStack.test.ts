@@ -132,19 +132,83 @@ describe("MonitoringStack component", () => {
         expect(byName(mine, "mon-release").dependsOn).toContain("mon-grafana-admin");
     });
 
-    it("loads every project dashboard as a labelled ConfigMap holding valid dashboard JSON", () => {
+    it("loads every project dashboard as a labelled ConfigMap, and every part's rules after the release", () => {
         const maps = mocks.collector.resources.filter((r) => r.name.startsWith("mon-dashboard-"));
-        expect(maps.map((m) => m.name)).toEqual(["mon-dashboard-harbor", "mon-dashboard-ingress", "mon-dashboard-k3s-etcd", "mon-dashboard-platform-overview"]);
-        const uids = new Set<string>();
+        expect(maps.map((m) => m.name)).toEqual([
+            "mon-dashboard-clickhouse",
+            "mon-dashboard-deepflow",
+            "mon-dashboard-harbor",
+            "mon-dashboard-ingress",
+            "mon-dashboard-k3s-etcd",
+            "mon-dashboard-logs",
+            "mon-dashboard-platform-overview",
+        ]);
         for (const m of maps) {
             const inputs = m.inputs as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
             expect(inputs.metadata.labels).toEqual({ grafana_dashboard: "1" });
-            const [json] = Object.values(inputs.data);
-            const dashboard = JSON.parse(json) as { uid: string; title: string; panels: { targets: { expr: string }[] }[] };
-            expect(dashboard.panels.length).toBeGreaterThan(0);
-            expect(dashboard.panels.every((p) => p.targets.every((t) => t.expr.length > 0))).toBe(true);
-            uids.add(dashboard.uid);
+            expect(() => JSON.parse(Object.values(inputs.data)[0]) as unknown).not.toThrow();
         }
-        expect(uids.size).toBe(maps.length);
+        const rules = mocks.collector.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.name.startsWith("mon-"));
+        expect(rules.map((r) => (r.inputs.metadata as { name: string }).name).sort()).toEqual(["clickhouse-alerts", "deepflow-alerts", "logs-alerts", "platform-alerts"]);
+        expect(rules.every((r) => r.dependsOn.includes("mon-release"))).toBe(true);
+    });
+
+    it("gives Grafana datasources for Loki, ClickHouse (password from a Secret) and DeepFlow (plugins from its init image)", () => {
+        const grafana = (byName(mocks.collector.resources, "mon-release").inputs.values as { grafana: Record<string, unknown> }).grafana;
+        const sources = grafana.additionalDataSources as { uid: string; type: string; url?: string; jsonData?: Record<string, unknown>; secureJsonData?: Record<string, string> }[];
+        expect(sources.map((d) => `${d.uid}:${d.type}`)).toEqual(["loki:loki", "clickhouse:grafana-clickhouse-datasource", "deepflow:deepflowio-deepflow-datasource"]);
+        expect(sources[0].url).toBe("http://loki.logging.svc.cluster.local:3100");
+        expect(sources[1]).toMatchObject({ jsonData: { host: "clickhouse.clickhouse.svc.cluster.local", port: 8123, username: "grafana" }, secureJsonData: { password: "$__env{CLICKHOUSE_GRAFANA_PASSWORD}" } });
+        expect(grafana.envValueFrom).toEqual({ CLICKHOUSE_GRAFANA_PASSWORD: { secretKeyRef: { name: "grafana-clickhouse", key: "password" } } });
+        expect(byName(mocks.collector.resources, "mon-release").dependsOn).toContain("mon-grafana-clickhouse");
+        expect(sources[2].jsonData).toEqual({ requestUrl: "http://deepflow-server.deepflow.svc.cluster.local:20416", traceUrl: "http://deepflow-app.deepflow.svc.cluster.local:20418" });
+        expect(grafana.plugins).toEqual([expect.stringMatching(/^grafana-clickhouse-datasource@\d+\.\d+\.\d+@https:\/\/grafana\.com\//)]);
+        expect(grafana.extraInitContainers).toEqual([expect.objectContaining({ image: "registry.cn-hongkong.aliyuncs.com/deepflow-ce/deepflowio-init-grafana:v7.1" })]);
+        // Every datasource uid a loaded dashboard uses is provisioned in Grafana.
+        const provisioned = new Set(["prometheus", "alertmanager", ...sources.map((d) => d.uid)]);
+        const used = new Set<string>();
+        const collect = (v: unknown): void => {
+            if (Array.isArray(v)) v.forEach(collect);
+            else if (v && typeof v === "object") {
+                const o = v as Record<string, unknown>;
+                if (o.datasource && typeof o.datasource === "object") used.add(String((o.datasource as { uid?: string }).uid));
+                Object.values(o).forEach(collect);
+            }
+        };
+        for (const r of mocks.collector.resources.filter((x) => x.name.startsWith("mon-dashboard-"))) {
+            collect(JSON.parse(Object.values((r.inputs as { data: Record<string, string> }).data)[0]) as unknown);
+        }
+        expect([...used].sort()).toEqual(["clickhouse", "deepflow", "loki", "prometheus"].filter((u) => used.has(u)));
+        expect([...used].filter((u) => !provisioned.has(u))).toEqual([]);
+        expect(used.has("loki") && used.has("clickhouse")).toBe(true);
+    });
+
+    it("waits for kube-prometheus-stack before the parts (their ServiceMonitors), and DeepFlow for ClickHouse's Service", () => {
+        const r = (n: string) => byName(mocks.collector.resources, n);
+        for (const part of ["mon-logs-loki", "mon-clickhouse-operator"]) {
+            expect(r(part).dependsOn).toContain("mon-release");
+        }
+        expect(r("mon-deepflow-release").dependsOn).toContain("mon-clickhouse-service");
+    });
+
+    it("leaves out a part's release, dashboard and rules when it is off", async () => {
+        new MonitoringStack("off", {
+            config: monitoring({ logs: { enabled: false }, deepflow: { enabled: false } }),
+            k3s,
+            highAvailability: false,
+            protect: false,
+            podSecurityVersion: "v1.36",
+            ingress: { className: "nginx", issuer: "platform-ca" },
+        });
+        await mocks.settle();
+        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("off-"));
+        const names = mine.map((r) => r.name);
+        expect(names).not.toContain("off-logs-loki");
+        expect(names).not.toContain("off-dashboard-logs");
+        expect(names).not.toContain("off-deepflow-release");
+        expect(names).toContain("off-clickhouse-installation");
+        const grafana = (byName(mine, "off-release").inputs.values as { grafana: Record<string, unknown> }).grafana;
+        expect((grafana.additionalDataSources as { uid: string }[]).map((d) => d.uid)).toEqual(["clickhouse"]);
+        expect(grafana.extraInitContainers).toBeUndefined();
     });
 });
