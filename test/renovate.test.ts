@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CHARTS } from "../charts/versions";
+import { CHARTS, IMAGES } from "../charts/versions";
 import { PROJECT_DIR } from "./harness";
 
 interface CustomManager {
     fileMatch: string[];
     matchStrings: string[];
     depNameTemplate?: string;
+    datasourceTemplate?: string;
 }
 const renovate = JSON.parse(readFileSync(join(PROJECT_DIR, "renovate.json"), "utf8")) as { customManagers: CustomManager[]; extends: string[] };
 
@@ -26,6 +27,12 @@ describe("Renovate", () => {
         const manager = renovate.customManagers.find((m) => m.fileMatch.some((f) => new RegExp(f).test("charts/versions.ts")))!;
         const found = extract(manager, "charts/versions.ts");
         expect(found).toEqual(Object.values(CHARTS).map((c) => ({ depName: c.chart, currentValue: c.version, registryUrl: c.repo })));
+    });
+
+    it("finds every pinned image of the platform's own objects in charts/versions.ts", () => {
+        const manager = renovate.customManagers.find((m) => m.datasourceTemplate === "docker" && m.fileMatch.some((f) => new RegExp(f).test("charts/versions.ts")))!;
+        const found = extract(manager, "charts/versions.ts");
+        expect(found).toEqual(Object.values(IMAGES).map((image) => ({ depName: image.split(":")[0], currentValue: image.split(":")[1] })));
     });
 
     it("finds the k3s version of every stack", () => {
