@@ -43,11 +43,29 @@ describe("ClusterK3s, k3s mode, one server", () => {
         );
     });
 
-    it("creates token, preflight, install, kubeconfig read and provider", () => {
+    it("creates token, preflight, install, config, kubeconfig read, provider and the upgrade controller", () => {
         expect(built.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+            "command:remote:Command one-n1-config",
             "command:remote:Command one-n1-install",
             "command:remote:Command one-n1-kubeconfig",
             "command:remote:Command one-n1-preflight",
+            "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition one-system-upgrade-crd",
+            "kubernetes:apps/v1:Deployment one-system-upgrade-controller",
+            "kubernetes:core/v1:Namespace one-system-upgrade-ns",
+            "kubernetes:core/v1:ServiceAccount one-system-upgrade-serviceaccount-system-upgrade",
+            "kubernetes:core/v1:ServiceAccount one-system-upgrade-serviceaccount-system-upgrade-controller",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-allow-same-namespace",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-default-deny-ingress",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole one-system-upgrade-clusterrole-system-upgrade-controller",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole one-system-upgrade-clusterrole-system-upgrade-drain",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding one-system-upgrade-clusterrolebinding-system-upgrade-controller",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding one-system-upgrade-clusterrolebinding-system-upgrade-drain",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role one-system-upgrade-role-system-upgrade-controller",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role one-system-upgrade-role-system-upgrade-plans",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding one-system-upgrade-rolebinding-system-upgrade-controller",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding one-system-upgrade-rolebinding-system-upgrade-plans",
+            "kubernetes:upgrade.cattle.io/v1:Plan one-plan-k3s-agent",
+            "kubernetes:upgrade.cattle.io/v1:Plan one-plan-k3s-server",
             "platform:cluster:ClusterK3s one",
             "pulumi:providers:kubernetes one-provider",
             "random:index/randomPassword:RandomPassword one-token",
@@ -192,7 +210,7 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
         expect(commands).toHaveLength(5);
         const recorded = mocks.collector.resources.filter((r) => r.name.endsWith("-registries") && r.name.startsWith("ha-"));
         expect(recorded.map((r) => r.name)).toEqual(["ha-s1-registries", "ha-s2-registries", "ha-s3-registries", "ha-a1-registries", "ha-a2-registries"]);
-        expect(byName(recorded, "ha-s2-registries").dependsOn).toEqual(expect.arrayContaining(["ha-s1-registries", "ha-s2-install"]));
+        expect(byName(recorded, "ha-s2-registries").dependsOn).toEqual(expect.arrayContaining(["ha-s1-registries", "ha-s2-config"]));
         expect(byName(recorded, "ha-s1-registries").inputs.create).toContain("systemctl restart k3s\n".trim());
         expect(byName(recorded, "ha-a1-registries").inputs.create).toContain("systemctl restart k3s-agent");
         expect(() => built.component.applyRegistries({ mirrors: {} })).toThrow(/already configured/);
@@ -226,7 +244,7 @@ describe("ClusterK3s re-evaluation", () => {
         expect(strip(a.resources, "again-a")).toBe(strip(b.resources, "again-b"));
     });
 
-    it("re-applies only the node whose settings changed, and every server when the server set changes", async () => {
+    it("re-applies settings only on the node whose settings changed, and on every server when the server set changes", async () => {
         const k3s = (agentLabels: Record<string, string>, servers: { name: string; host: string }[]) =>
             clusterConfig({
                 mode: "k3s",
@@ -236,16 +254,16 @@ describe("ClusterK3s re-evaluation", () => {
         const base = await build("chg-a", k3s({}, one));
         const labelled = await build("chg-b", k3s({ disk: "ssd" }, one));
         const creates = (b: { resources: RecordedResource[] }, prefix: string) =>
-            new Map(b.resources.filter((r) => r.name.endsWith("-install")).map((r) => [r.name.replace(prefix, ""), String(r.inputs.create)]));
+            new Map(b.resources.filter((r) => r.name.endsWith("-config")).map((r) => [r.name.replace(prefix, ""), String(r.inputs.create)]));
         const before = creates(base, "chg-a");
         const after = creates(labelled, "chg-b");
         const changed = [...before.keys()].filter((k) => before.get(k) !== after.get(k));
-        expect(changed).toEqual(["-w1-install"]);
+        expect(changed).toEqual(["-w1-config"]);
 
         const three = [...one, { name: "n2", host: "192.0.2.20" }, { name: "n3", host: "192.0.2.30" }];
         const grown = creates(await build("chg-c", k3s({}, three)), "chg-c");
         // tls-san lists every server, so adding servers re-applies (restarts) the existing one too.
-        expect(grown.get("-n1-install")).not.toBe(before.get("-n1-install"));
-        expect(grown.get("-w2-install")).toBe(before.get("-w2-install"));
+        expect(grown.get("-n1-config")).not.toBe(before.get("-n1-config"));
+        expect(grown.get("-w2-config")).toBe(before.get("-w2-config"));
     });
 });

@@ -26,7 +26,8 @@ describe("dev stack (Pulumi.dev.yaml)", () => {
         expect(dev.outputs.namespaces).toEqual(["apps"]);
     });
 
-    it("leaves NetworkPolicies off (profile default)", () => {
-        expect(ofType(dev.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toEqual([]);
+    it("leaves NetworkPolicies off (profile default) except in the upgrade controller's namespace, which nothing reaches", () => {
+        const policies = ofType(dev.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        expect(policies.map((p) => (p.inputs.metadata as { namespace: string }).namespace)).toEqual(["system-upgrade", "system-upgrade"]);
     });
 });
