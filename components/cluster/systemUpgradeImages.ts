@@ -1,6 +1,6 @@
 /**
  * Images of the Rancher system-upgrade-controller (SUC) that ClusterK3s deploys, pinned. One line
- * per image: Renovate's regex manager reads `image: "...", tag: "..."` here (renovate.json).
+ * per image: a Renovate regex manager (renovate.json) reads the image and tag of each entry.
  * A controller bump must also be checked against the Plan CRD and RBAC in systemUpgrade.ts, which
  * follow that release's manifests.
  */

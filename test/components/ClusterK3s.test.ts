@@ -267,3 +267,93 @@ describe("ClusterK3s re-evaluation", () => {
         expect(grown.get("-w2-config")).toBe(before.get("-w2-config"));
     });
 });
+
+describe("ClusterK3s version changes (system-upgrade-controller)", () => {
+    const nodes = {
+        servers: [1, 2, 3].map((i) => ({ name: `s${i}`, host: `192.0.2.${i}` })),
+        agents: [{ name: "w1", host: "192.0.2.11" }],
+    };
+    const k3s = (version: string, agents = nodes.agents) => clusterConfig({ mode: "k3s", k3s: { version, ssh, servers: nodes.servers, agents } });
+    /** What the engine diffs for a resource: its inputs minus the ones it is told to ignore. */
+    const diffed = (r: RecordedResource, prefix: string) =>
+        JSON.stringify(Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !(r.options.ignoreChanges ?? []).includes(k)))).split(prefix).join("X");
+    let before: Awaited<ReturnType<typeof build>>;
+    let after: Awaited<ReturnType<typeof build>>;
+    beforeAll(async () => {
+        before = await build("ver-a", k3s("v1.36.4+k3s1"));
+        after = await build("ver-b", k3s("v1.37.1+k3s1"));
+    });
+
+    it("touches no host on a version bump: every SSH command diffs the same, only the Plans' version moves", () => {
+        const commands = before.resources.filter((r) => r.type === "command:remote:Command");
+        // preflight, install and config per node, plus the kubeconfig read.
+        expect(commands.length).toBe(4 * 3 + 1);
+        for (const r of commands) {
+            const twin = byName(after.resources, r.name.replace("ver-a", "ver-b"));
+            expect({ name: r.name, inputs: diffed(twin, "ver-b") }).toEqual({ name: r.name, inputs: diffed(r, "ver-a") });
+        }
+        for (const plan of ["k3s-server", "k3s-agent"]) {
+            expect((byName(before.resources, `ver-a-plan-${plan}`).inputs.spec as { version: string }).version).toBe("v1.36.4+k3s1");
+            expect((byName(after.resources, `ver-b-plan-${plan}`).inputs.spec as { version: string }).version).toBe("v1.37.1+k3s1");
+        }
+    });
+
+    it("installs each node once: the installer is ignored after create and an update runs no installer", () => {
+        for (const r of before.resources.filter((x) => x.name.endsWith("-install"))) {
+            expect(r.options.ignoreChanges).toEqual(["create", "stdin"]);
+            expect(String(r.inputs.update)).not.toContain("INSTALL_K3S_VERSION");
+            expect(String(r.inputs.update)).not.toContain("install.sh");
+            // Replacement (new host, name or role) is the only way the installer runs again.
+            expect(r.inputs.triggers).toEqual([r.name.replace("ver-a-", "").replace("-install", ""), expect.any(String), expect.any(String)]);
+        }
+    });
+
+    it("installs a node added later at the version configured then", async () => {
+        const grown = await build("ver-c", k3s("v1.37.1+k3s1", [...nodes.agents, { name: "w2", host: "192.0.2.12" }]));
+        const added = byName(grown.resources, "ver-c-w2-install");
+        expect(added.inputs.create).toContain("INSTALL_K3S_VERSION='v1.37.1+k3s1' INSTALL_K3S_EXEC='agent'");
+        expect(added.inputs.create).toContain(installScriptUrl("v1.37.1+k3s1"));
+        // The Plans also wait for the new node, so it is installed before the controller looks at it.
+        expect(byName(grown.resources, "ver-c-plan-k3s-agent").dependsOn).toContain("ver-c-w2-install");
+    });
+
+    it("applies settings one server at a time, then agents, and restarts only when files changed", () => {
+        expect(byName(before.resources, "ver-a-s2-config").dependsOn).toEqual(expect.arrayContaining(["ver-a-s1-config", "ver-a-s2-install"]));
+        expect(byName(before.resources, "ver-a-w1-config").dependsOn).toEqual(expect.arrayContaining(["ver-a-s3-config", "ver-a-w1-install"]));
+        expect(byName(before.resources, "ver-a-w1-config").inputs.stdin).toBe(SECRET);
+        expect(String(byName(before.resources, "ver-a-s1-config").inputs.create)).toContain('if [ "$changed" -eq 0 ]');
+        expect(byName(before.resources, "ver-a-provider").dependsOn).toEqual(expect.arrayContaining(["ver-a-s1-config", "ver-a-w1-config"]));
+    });
+
+    it("runs the controller and its Plans on the cluster's provider, Plans after every node and the CRD", () => {
+        const kube = before.resources.filter((r) => r.type.startsWith("kubernetes:"));
+        expect(kube.length).toBeGreaterThan(10);
+        for (const r of kube) {
+            expect(r.options.provider).toBe("ver-a-provider");
+            expect(r.parent).toBe("ver-a");
+        }
+        for (const plan of ["ver-a-plan-k3s-server", "ver-a-plan-k3s-agent"]) {
+            expect(byName(before.resources, plan).dependsOn).toEqual(
+                expect.arrayContaining(["ver-a-system-upgrade-crd", "ver-a-system-upgrade-controller", "ver-a-s1-install", "ver-a-s3-install", "ver-a-w1-install"]),
+            );
+        }
+        const ns = byName(before.resources, "ver-a-system-upgrade-ns").inputs.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+        expect(ns.labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/enforce-version": "v1.36" });
+        expect(ns.annotations["platform/pod-security-reason"]).toMatch(/upgrade Jobs/);
+    });
+
+    it("passes feature kernel requirements to every host's preflight", async () => {
+        const component = new ClusterK3s("kern", {
+            cluster: k3s("v1.36.4+k3s1"),
+            clusterName: "kern",
+            kernelRequirements: [{ version: "4.14", reason: "DeepFlow's eBPF agent" }],
+        });
+        await value(component.kubeconfig);
+        await mocks.settle();
+        for (const n of ["s1", "s3", "w1"]) {
+            const create = String(byName(mocks.collector.resources, `kern-${n}-preflight`).inputs.create);
+            expect(create).toContain(`platform preflight failed on host ${n}:`);
+            expect(create).toContain("is older than 4.14, which DeepFlow's eBPF agent needs");
+        }
+    });
+});
