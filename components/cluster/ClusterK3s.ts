@@ -3,7 +3,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ClusterConfig, ExistingClusterConfig, K3sConfig, NodeConfig } from "../../stacks/config";
-import { platformNamespace, podSecurityVersion } from "../lib/namespace";
 import {
     API_PORT,
     applyConfigScript,
@@ -28,15 +27,7 @@ import {
     toYaml,
     uninstallScript,
 } from "./k3sFiles";
-import {
-    controllerDeployment,
-    K8sObject,
-    k3sUpgradePlans,
-    planCrd,
-    SYSTEM_UPGRADE_NAMESPACE,
-    SYSTEM_UPGRADE_PSA_REASON,
-    systemUpgradeRbac,
-} from "./systemUpgrade";
+import { systemUpgrade } from "./systemUpgradeResources";
 
 /** A cluster node as exported by the stack (k3s mode; empty for existing clusters). */
 export interface ClusterNode {
@@ -153,7 +144,8 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                 // charts land on a cluster whose servers and agents have all joined.
                 { parent: this, dependsOn: [...this.installs.values(), ...this.configs.values(), ...installed.packages] },
             );
-            this.upgradePlans = this.systemUpgrade(k3s.version);
+            // The Plans wait for every node so a new cluster is complete before the controller looks at it.
+            this.upgradePlans = systemUpgrade(name, k3s.version, [...this.installs.values(), ...this.configs.values()], { parent: this, provider: this.provider });
             if (args.registries !== undefined) {
                 this.applyRegistries(args.registries);
             }
@@ -211,42 +203,6 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             kubeconfig.apply((text) => kubeconfigServer(text, existing.context) ?? "unknown (kubeconfig could not be read)"),
         );
         return { provider, kubeconfig, apiEndpoint };
-    }
-
-    /**
-     * system-upgrade-controller and the k3s Plans, on this cluster's provider. A version change in
-     * config changes only the Plans' `version`; the controller then upgrades servers one at a time,
-     * then agents. The Plans wait for every node's install so a new cluster is complete before the
-     * controller looks at it.
-     */
-    private systemUpgrade(version: string): k8s.apiextensions.CustomResource[] {
-        const opts = { parent: this, provider: this.provider };
-        const namespace = platformNamespace(
-            `${this.name}-system-upgrade-ns`,
-            {
-                name: SYSTEM_UPGRADE_NAMESPACE,
-                podSecurity: "privileged",
-                reason: SYSTEM_UPGRADE_PSA_REASON,
-                podSecurityVersion: podSecurityVersion(version),
-                // Nothing connects to the controller (no webhook, metrics or Service) and the Jobs use
-                // the host network, so denying all ingress costs nothing, in every profile.
-                networkPolicy: { allow: [] },
-            },
-            opts,
-        );
-        const crd = new k8s.apiextensions.v1.CustomResourceDefinition(`${this.name}-system-upgrade-crd`, planCrd() as k8s.apiextensions.v1.CustomResourceDefinitionArgs, opts);
-        const rbac = systemUpgradeRbac().map((o) => rawObject(`${this.name}-system-upgrade-${resourceSuffix(o)}`, o, { ...opts, dependsOn: [namespace] }));
-        const controller = new k8s.apps.v1.Deployment(`${this.name}-system-upgrade-controller`, controllerDeployment() as k8s.apps.v1.DeploymentArgs, {
-            ...opts,
-            dependsOn: [namespace, crd, ...rbac],
-        });
-        return k3sUpgradePlans(version).map(
-            (plan) =>
-                new k8s.apiextensions.CustomResource(`${this.name}-plan-${plan.metadata.name}`, plan as k8s.apiextensions.CustomResourceArgs, {
-                    ...opts,
-                    dependsOn: [crd, namespace, controller, ...this.installs.values(), ...this.configs.values()],
-                }),
-        );
     }
 
     private install(k3s: K3sConfig, protect: boolean, hostRequirements: HostRequirements | undefined, kernelRequirements: readonly KernelRequirement[]) {
@@ -406,25 +362,3 @@ function hostForUrl(host: string): string {
     return host.includes(":") ? `[${host}]` : host;
 }
 
-/** Creates one raw object of the kinds systemUpgradeRbac returns. */
-function rawObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-    switch (obj.kind) {
-        case "ServiceAccount":
-            return new k8s.core.v1.ServiceAccount(name, obj as k8s.core.v1.ServiceAccountArgs, opts);
-        case "ClusterRole":
-            return new k8s.rbac.v1.ClusterRole(name, obj as k8s.rbac.v1.ClusterRoleArgs, opts);
-        case "ClusterRoleBinding":
-            return new k8s.rbac.v1.ClusterRoleBinding(name, obj as k8s.rbac.v1.ClusterRoleBindingArgs, opts);
-        case "Role":
-            return new k8s.rbac.v1.Role(name, obj as k8s.rbac.v1.RoleArgs, opts);
-        case "RoleBinding":
-            return new k8s.rbac.v1.RoleBinding(name, obj as k8s.rbac.v1.RoleBindingArgs, opts);
-        default:
-            throw new Error(`no resource class for ${obj.kind} ${obj.metadata.name}`);
-    }
-}
-
-/** `ClusterRole system-upgrade-drain` -> `clusterrole-system-upgrade-drain`: unique per object. */
-function resourceSuffix(obj: K8sObject): string {
-    return `${obj.kind.toLowerCase()}-${obj.metadata.name}`;
-}
