@@ -266,13 +266,12 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                     parent: this,
                     dependsOn: [preflight, ...(joinAfter ? [joinAfter] : [])],
                     protect: protect && node.role === "server",
-                    // The installer runs once, when the node is created, at the version configured
-                    // then; a new node (or a replaced one, see triggers) gets today's version. After
-                    // that the version moves through the system-upgrade-controller Plans, settings
-                    // through the config command below. Ignoring `create` (version and settings) and
-                    // `stdin` keeps a version bump from touching hosts, and `update` is a no-op so no
-                    // other change (e.g. a rotated SSH key) can re-run the old installer and downgrade.
-                    ignoreChanges: ["create", "stdin"],
+                    // The installer runs only when the node is created or replaced (see triggers), at the
+                    // version configured then. Any other change (version, settings, a rotated SSH key)
+                    // is an update, and `update` runs no installer: versions move through the
+                    // system-upgrade-controller Plans, settings through the config command below.
+                    // Not `ignoreChanges`: the engine would keep the old script for a replacement too
+                    // and reinstall a moved node at the version of its first install.
                 },
             );
             installs.set(node.name, install);
