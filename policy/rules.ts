@@ -27,7 +27,7 @@ export interface PolicyRule {
 }
 
 /** Namespaces allowed below `restricted` / to run privileged pods or hostPath volumes. */
-export const PRIVILEGED_NAMESPACES = ["ingress-nginx", "deepflow", "longhorn-system", "monitoring", "kube-system"];
+export const PRIVILEGED_NAMESPACES = ["ingress-nginx", "deepflow", "longhorn-system", "monitoring", "kube-system", "system-upgrade"];
 /** Namespaces where a Service may be of type LoadBalancer. */
 export const LOAD_BALANCER_NAMESPACES = ["ingress-nginx"];
 /** Charts whose releases hold data: protected in prod. */

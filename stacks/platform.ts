@@ -8,6 +8,7 @@ import { Harbor, harborMirrors } from "../components/registry/Harbor";
 import { Longhorn } from "../components/storage/Longhorn";
 import { LONGHORN_HOST_REQUIREMENTS } from "../components/storage/longhornValues";
 import { MonitoringStack } from "../components/monitoring/MonitoringStack";
+import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
 import { INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
@@ -50,6 +51,8 @@ export class Platform extends pulumi.ComponentResource {
         super("platform:stack:Platform", name, {}, opts);
 
         const longhorn = config.storage.class === "longhorn";
+        const { monitoring } = config;
+        const deepflowOn = monitoring.enabled && monitoring.deepflow.enabled && monitoring.clickhouse.enabled;
         this.cluster = new ClusterK3s(
             `${name}-cluster`,
             {
@@ -58,6 +61,8 @@ export class Platform extends pulumi.ComponentResource {
                 protect: config.defaults.protectStateful,
                 // Longhorn needs iSCSI/NFS on every node and replaces local-path as the default class.
                 hostRequirements: longhorn ? LONGHORN_HOST_REQUIREMENTS : undefined,
+                // DeepFlow's eBPF agent runs on every node.
+                kernelRequirements: deepflowOn ? [{ version: DEEPFLOW_MIN_KERNEL, reason: "DeepFlow's eBPF agent (monitoring.deepflow)" }] : [],
                 alsoDisable: longhorn ? ["local-storage"] : [],
             },
             { parent: this },

@@ -51,6 +51,22 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
             Array.isArray(spec?.groups)
         );
     },
+    // system-upgrade-controller publishes no model package; the fields its Plan CRD requires, plus what
+    // the platform's Plans must always carry (a fixed version, one node at a time, a node selector).
+    "upgrade.cattle.io/v1/Plan": (obj) => {
+        const spec = obj.spec as
+            | { upgrade?: { image?: string }; version?: string; concurrency?: number; nodeSelector?: { matchExpressions?: unknown[]; matchLabels?: unknown }; serviceAccountName?: string }
+            | undefined;
+        return (
+            typeof spec?.upgrade?.image === "string" &&
+            spec.upgrade.image !== "" &&
+            /^v\d+\.\d+\.\d+\+k3s\d+$/.test(String(spec.version)) &&
+            Number.isInteger(spec.concurrency) &&
+            (spec.concurrency ?? 0) >= 1 &&
+            (Array.isArray(spec.nodeSelector?.matchExpressions) || spec.nodeSelector?.matchLabels !== undefined) &&
+            typeof spec.serviceAccountName === "string"
+        );
+    },
     "externaldns.k8s.io/v1alpha1/DNSEndpoint": (obj) => {
         const endpoints = (obj.spec as { endpoints?: { dnsName?: string; recordType?: string; targets?: string[] }[] } | undefined)?.endpoints;
         return Array.isArray(endpoints) && endpoints.length > 0 && endpoints.every((e) => !!e.dnsName && !!e.recordType && (e.targets ?? []).length > 0);

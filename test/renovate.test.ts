@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CHARTS, IMAGES } from "../charts/versions";
+import { SYSTEM_UPGRADE_IMAGES } from "../components/cluster/systemUpgradeImages";
 import { PROJECT_DIR } from "./harness";
 
 interface CustomManager {
@@ -45,5 +46,13 @@ describe("Renovate", () => {
             expect(versions).toHaveLength(1);
             expect(versions[0]).toMatch(/^v1\.\d+\.\d+\+k3s\d+$/);
         }
+    });
+
+    it("finds every image ClusterK3s deploys itself, with its pinned tag, as a Docker image", () => {
+        const file = "components/cluster/systemUpgradeImages.ts";
+        const manager = renovate.customManagers.find((m) => m.fileMatch.some((f) => new RegExp(f).test(file)))!;
+        expect(manager.datasourceTemplate).toBe("docker");
+        expect(extract(manager, file)).toEqual(Object.values(SYSTEM_UPGRADE_IMAGES).map((i) => ({ depName: i.image, currentValue: i.tag })));
+        expect(SYSTEM_UPGRADE_IMAGES.controller.image).toBe("rancher/system-upgrade-controller");
     });
 });

@@ -5,11 +5,14 @@ import * as random from "@pulumi/random";
 import type { ClusterConfig, ExistingClusterConfig, K3sConfig, NodeConfig } from "../../stacks/config";
 import {
     API_PORT,
+    applyConfigScript,
     applyRegistriesScript,
     HostRequirements,
     hostPackagesScript,
+    installedScript,
     installScript,
     K3sNode,
+    KernelRequirement,
     K3sSettings,
     kubeconfigServer,
     nodeConfig,
@@ -24,6 +27,7 @@ import {
     toYaml,
     uninstallScript,
 } from "./k3sFiles";
+import { systemUpgrade } from "./systemUpgradeResources";
 
 /** A cluster node as exported by the stack (k3s mode; empty for existing clusters). */
 export interface ClusterNode {
@@ -69,6 +73,13 @@ export interface ClusterK3sArgs {
     readonly hostRequirements?: HostRequirements;
     /** Packaged k3s components the platform replaces (e.g. local-storage when Longhorn is the default class). @default [] */
     readonly alsoDisable?: readonly string[];
+    /**
+     * Newer kernels platform features need, checked by every host's preflight on top of
+     * `cluster.k3s.preflight.minKernel`; a host below one fails with
+     * `kernel <uname -r> is older than <version>, which <reason> needs`. k3s mode only.
+     * @default []
+     */
+    readonly kernelRequirements?: readonly KernelRequirement[];
 }
 
 /**
@@ -81,8 +92,12 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly apiEndpoint: pulumi.Output<string>;
     public readonly nodes: pulumi.Output<ClusterNode[]>;
-    /** Install commands per node name (k3s mode), in join order: servers first. */
+    /** Install commands per node name (k3s mode), in join order: servers first. Each runs once per node. */
     public readonly installs: ReadonlyMap<string, command.remote.Command>;
+    /** Commands that keep each node's config.yaml current after install (k3s mode). */
+    public readonly configs: ReadonlyMap<string, command.remote.Command>;
+    /** The system-upgrade-controller Plans that move nodes to the configured version (k3s mode). */
+    public readonly upgradePlans: readonly k8s.apiextensions.CustomResource[];
 
     private readonly name: string;
     private readonly k3sNodes: readonly K3sNode[];
@@ -101,6 +116,8 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             this.apiEndpoint = existing.apiEndpoint;
             this.nodes = pulumi.output([]);
             this.installs = new Map();
+            this.configs = new Map();
+            this.upgradePlans = [];
             this.k3sNodes = [];
             this.connections = new Map();
         } else {
@@ -109,8 +126,14 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             this.connections = new Map(
                 this.k3sNodes.map((n) => [n.name, { host: n.host, port: k3s.ssh.port, user: k3s.ssh.user, privateKey: k3s.ssh.privateKey }]),
             );
-            const installed = this.install({ ...k3s, disable: [...new Set([...k3s.disable, ...(args.alsoDisable ?? [])])] as K3sConfig["disable"] }, protect, args.hostRequirements);
+            const installed = this.install(
+                { ...k3s, disable: [...new Set([...k3s.disable, ...(args.alsoDisable ?? [])])] as K3sConfig["disable"] },
+                protect,
+                args.hostRequirements,
+                args.kernelRequirements ?? [],
+            );
             this.installs = installed.installs;
+            this.configs = installed.configs;
             this.kubeconfig = installed.kubeconfig;
             this.apiEndpoint = pulumi.output(apiUrl(k3s));
             this.nodes = pulumi.output(this.k3sNodes.map((n) => ({ name: n.name, host: n.host, role: n.role })));
@@ -119,8 +142,10 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                 { kubeconfig: this.kubeconfig, enableServerSideApply: true },
                 // Every platform resource uses this provider, so waiting for all installs here makes
                 // charts land on a cluster whose servers and agents have all joined.
-                { parent: this, dependsOn: [...this.installs.values(), ...installed.packages] },
+                { parent: this, dependsOn: [...this.installs.values(), ...this.configs.values(), ...installed.packages] },
             );
+            // The Plans wait for every node so a new cluster is complete before the controller looks at it.
+            this.upgradePlans = systemUpgrade(name, k3s.version, [...this.installs.values(), ...this.configs.values()], { parent: this, provider: this.provider });
             if (args.registries !== undefined) {
                 this.applyRegistries(args.registries);
             }
@@ -147,7 +172,8 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         const commands: command.remote.Command[] = [];
         let previous: pulumi.Resource | undefined;
         for (const node of this.k3sNodes) {
-            const install = this.installs.get(node.name);
+            // After the node's settings, so two restarts of k3s never overlap on one node.
+            const configured = this.configs.get(node.name);
             const cmd = new command.remote.Command(
                 `${this.name}-${node.name}-registries`,
                 {
@@ -157,7 +183,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                     // Mirror credentials may be secrets: the file travels on stdin, never in the command.
                     stdin: text,
                 },
-                { parent: this, dependsOn: [...(install ? [install] : []), ...(previous ? [previous] : []), ...dependsOn] },
+                { parent: this, dependsOn: [...(configured ? [configured] : []), ...(previous ? [previous] : []), ...dependsOn] },
             );
             commands.push(cmd);
             previous = cmd;
@@ -179,7 +205,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         return { provider, kubeconfig, apiEndpoint };
     }
 
-    private install(k3s: K3sConfig, protect: boolean, hostRequirements?: HostRequirements) {
+    private install(k3s: K3sConfig, protect: boolean, hostRequirements: HostRequirements | undefined, kernelRequirements: readonly KernelRequirement[]) {
         const name = this.name;
         const token = new random.RandomPassword(
             `${name}-token`,
@@ -191,17 +217,19 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         const s3SecretKey = k3s.etcdSnapshots.s3?.secretKey;
 
         const installs = new Map<string, command.remote.Command>();
+        const configs = new Map<string, command.remote.Command>();
         const packages: command.remote.Command[] = [];
         let previousServer: command.remote.Command | undefined;
+        let previousServerConfig: command.remote.Command | undefined;
         for (const node of this.k3sNodes) {
             const connection = this.connections.get(node.name)!;
             const preflight = new command.remote.Command(
                 `${name}-${node.name}-preflight`,
                 {
                     connection,
-                    create: preflightScript({ ...k3s.preflight, role: node.role }),
-                    // Re-check the host when it is replaced or the version changes.
-                    triggers: [node.host, k3s.version],
+                    create: preflightScript({ ...k3s.preflight, role: node.role, node: node.name, kernelRequirements }),
+                    // Re-check the host when it is replaced (and, as for any command, when the checks change).
+                    triggers: [node.host],
                 },
                 { parent: this },
             );
@@ -222,26 +250,46 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             // Servers join one at a time (concurrent etcd member adds fail); agents wait for the last
             // server, which itself waited for all earlier ones.
             const joinAfter = previousServer;
+            const configYaml = toYaml(nodeConfig(node, settings));
             const install = new command.remote.Command(
                 `${name}-${node.name}-install`,
                 {
                     connection,
-                    create: installScript({
-                        version: k3s.version,
-                        role: node.role,
-                        configYaml: toYaml(nodeConfig(node, settings)),
-                        installScriptSha256: k3s.installScriptSha256,
-                    }),
+                    create: installScript({ version: k3s.version, role: node.role, configYaml, installScriptSha256: k3s.installScriptSha256 }),
+                    update: installedScript(node.role),
                     delete: uninstallScript(node.role),
                     stdin: pulumi.secret(secrets),
                     // Moving a node to another host or renaming it is a new node: uninstall, install.
                     triggers: [node.name, node.host, node.role],
                 },
-                { parent: this, dependsOn: [preflight, ...(joinAfter ? [joinAfter] : [])], protect: protect && node.role === "server" },
+                {
+                    parent: this,
+                    dependsOn: [preflight, ...(joinAfter ? [joinAfter] : [])],
+                    protect: protect && node.role === "server",
+                    // The installer runs only when the node is created or replaced (see triggers), at the
+                    // version configured then. Any other change (version, settings, a rotated SSH key)
+                    // is an update, and `update` runs no installer: versions move through the
+                    // system-upgrade-controller Plans, settings through the config command below.
+                    // Not `ignoreChanges`: the engine would keep the old script for a replacement too
+                    // and reinstall a moved node at the version of its first install.
+                },
             );
             installs.set(node.name, install);
+            // Servers restart one at a time; agents after the last server, like the installs.
+            const configAfter = previousServerConfig;
+            const config = new command.remote.Command(
+                `${name}-${node.name}-config`,
+                {
+                    connection,
+                    create: applyConfigScript(node.role, configYaml),
+                    stdin: pulumi.secret(secrets),
+                },
+                { parent: this, dependsOn: [install, ...(configAfter ? [configAfter] : [])] },
+            );
+            configs.set(node.name, config);
             if (node.role === "server") {
                 previousServer = install;
+                previousServerConfig = config;
             }
         }
 
@@ -259,7 +307,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         );
         const server = apiUrl(k3s);
         const kubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, server, this.name)));
-        return { installs, kubeconfig, packages };
+        return { installs, configs, kubeconfig, packages };
     }
 }
 
@@ -312,3 +360,4 @@ export function apiUrl(k3s: K3sConfig): string {
 function hostForUrl(host: string): string {
     return host.includes(":") ? `[${host}]` : host;
 }
+

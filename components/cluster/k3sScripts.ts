@@ -22,13 +22,46 @@ function writeFile(path: string, text: string, mode: string): string[] {
     ];
 }
 
+/** A kernel a platform feature needs, and which feature (for the failure message). */
+export interface KernelRequirement {
+    /** Oldest accepted kernel, `major.minor` (e.g. `4.14`). */
+    readonly version: string;
+    /** Who needs it, completing "kernel X is older than Y, which <reason> needs" (e.g. `DeepFlow's eBPF agent`). */
+    readonly reason: string;
+}
+
 /** Options for the host prerequisite check. */
 export interface PreflightOptions {
-    /** Oldest accepted kernel, `major.minor`. */
+    /** Oldest accepted kernel for k3s itself, `major.minor`. */
     readonly minKernel: string;
     /** Also fail when k3s ports are taken (skipped once k3s itself runs there). */
     readonly checkPorts: boolean;
     readonly role: NodeRole;
+    /** Node name as configured, used in failure messages. @default the host's own hostname */
+    readonly node?: string;
+    /** Newer kernels platform features need on every host. @default [] */
+    readonly kernelRequirements?: readonly KernelRequirement[];
+}
+
+const KERNEL_VERSION = /^\d+\.\d+$/;
+
+/**
+ * Shell that sets `kernel_too_old` to 1 when `$kernel` (a `uname -r` string such as
+ * `5.15.0-91-generic`) is older than `min` (`major.minor`), comparing numbers, not strings, so
+ * 4.9 < 4.14. Needs only POSIX parameter expansion (no `sort -V` on minimal hosts).
+ */
+export function kernelCompareLines(min: string): string[] {
+    if (!KERNEL_VERSION.test(min)) {
+        throw new Error(`kernel version '${min}' is not major.minor (e.g. 4.14)`);
+    }
+    const [major, minor] = min.split(".");
+    return [
+        'kmajor="${kernel%%.*}"; krest="${kernel#*.}"; kminor="${krest%%[!0-9]*}"',
+        'case "$kmajor" in ""|*[!0-9]*) kmajor=0 ;; esac',
+        'case "$kminor" in ""|*[!0-9]*) kminor=0 ;; esac',
+        "kernel_too_old=0",
+        `if [ "$kmajor" -lt ${major} ] || { [ "$kmajor" -eq ${major} ] && [ "$kminor" -lt ${minor} ]; }; then kernel_too_old=1; fi`,
+    ];
 }
 
 /**
@@ -36,20 +69,21 @@ export interface PreflightOptions {
  * Architectures are the ones k3s publishes binaries for.
  */
 export function preflightScript(opts: PreflightOptions): string {
-    const [major, minor] = opts.minKernel.split(".").map(Number);
+    const where = opts.node === undefined ? "$(hostname)" : `host ${opts.node}`;
+    const kernelCheck = (min: string, message: string) => [...kernelCompareLines(min), `if [ "$kernel_too_old" -eq 1 ]; then fail "${message}"; fi`];
     const lines = [
         ...PRELUDE,
-        'fail() { echo "platform preflight failed on $(hostname): $*" >&2; exit 1; }',
+        `fail() { echo "platform preflight failed on ${where}: $*" >&2; exit 1; }`,
         '[ "$(uname -s)" = "Linux" ] || fail "k3s needs Linux, found $(uname -s)"',
         'case "$(uname -m)" in',
         "  x86_64|amd64|aarch64|arm64|armv7l|s390x) ;;",
         '  *) fail "unsupported CPU architecture $(uname -m); k3s supports x86_64, aarch64, armv7l, s390x" ;;',
         "esac",
         'kernel="$(uname -r)"',
-        'kmajor="${kernel%%.*}"; krest="${kernel#*.}"; kminor="${krest%%[!0-9]*}"',
-        `if [ "$kmajor" -lt ${major} ] || { [ "$kmajor" -eq ${major} ] && [ "$kminor" -lt ${minor} ]; }; then`,
-        `  fail "kernel $kernel is older than the required ${opts.minKernel}"`,
-        "fi",
+        ...kernelCheck(opts.minKernel, `kernel $kernel is older than ${opts.minKernel}, which k3s needs`),
+        ...(opts.kernelRequirements ?? []).flatMap((req) =>
+            kernelCheck(req.version, `kernel $kernel is older than ${req.version}, which ${shellText(req.reason)} needs`),
+        ),
         'command -v systemctl >/dev/null 2>&1 || fail "systemd is required (systemctl not found)"',
         'command -v curl >/dev/null 2>&1 || fail "curl is required to download the k3s installer"',
         'if [ -n "$SUDO" ]; then sudo -n true 2>/dev/null || fail "user $(id -un) needs passwordless sudo (or connect as root)"; fi',
@@ -69,6 +103,11 @@ export function preflightScript(opts: PreflightOptions): string {
     return lines.join("\n");
 }
 
+/** Text safe inside a double-quoted shell string (no expansion, no quote breaking). */
+function shellText(text: string): string {
+    return text.replace(/[\\"$`]/g, (c) => `\\${c}`);
+}
+
 export interface InstallOptions {
     readonly version: string;
     readonly role: NodeRole;
@@ -83,9 +122,9 @@ export function installScriptUrl(version: string): string {
 }
 
 /**
- * Installs (or re-applies) k3s. The secret drop-in is read from stdin so the token never appears
- * on a command line or in this script; re-running with a changed config rewrites the files and the
- * installer restarts the service, which is how a config change takes effect.
+ * Installs k3s on a new node at `version`. The secret drop-in is read from stdin so the token never
+ * appears on a command line or in this script. Runs once per node: later settings changes go
+ * through `applyConfigScript`, version changes through system-upgrade-controller Plans.
  */
 export function installScript(opts: InstallOptions): string {
     const service = opts.role === "server" ? "k3s" : "k3s-agent";
@@ -119,6 +158,57 @@ export function installScript(opts: InstallOptions): string {
         );
     }
     lines.push(`echo "k3s ${opts.version} ${opts.role} ready on $(hostname)"`);
+    return lines.join("\n");
+}
+
+/**
+ * What an install Command runs when Pulumi updates it (e.g. a rotated SSH key): nothing. The
+ * installer must never run again on an installed node, or it would put back the version it was
+ * first installed with after the system-upgrade-controller moved the node on.
+ */
+export function installedScript(role: NodeRole): string {
+    const service = role === "server" ? "k3s" : "k3s-agent";
+    return [
+        ...PRELUDE,
+        `echo "k3s already installed on $(hostname); versions move through system-upgrade-controller Plans, settings through the node's config command"`,
+        `systemctl is-active --quiet ${service} || echo "warning: ${service} is not running on $(hostname)" >&2`,
+    ].join("\n");
+}
+
+/**
+ * Brings an installed node's config.yaml (and the secret drop-in, from stdin) to the desired text
+ * and restarts k3s only when either file changed, so creating this command right after the install
+ * (same text) restarts nothing. Servers wait for their API before the next node goes.
+ */
+export function applyConfigScript(role: NodeRole, configYaml: string): string {
+    const service = role === "server" ? "k3s" : "k3s-agent";
+    const lines = [
+        ...PRELUDE,
+        `$SUDO install -d -m 0700 ${K3S_DIR}/config.yaml.d`,
+        `$SUDO sh -c 'umask 077 && cat > ${SECRETS_PATH}.new'`,
+        ...writeFile(`${CONFIG_PATH}.new`, configYaml, "0600"),
+        "changed=0",
+        `for f in ${CONFIG_PATH} ${SECRETS_PATH}; do`,
+        '  if $SUDO cmp -s "$f.new" "$f"; then $SUDO rm -f "$f.new"; else $SUDO mv "$f.new" "$f"; changed=1; fi',
+        "done",
+        'if [ "$changed" -eq 0 ]; then echo "k3s settings unchanged on $(hostname)"; exit 0; fi',
+        `$SUDO systemctl restart ${service}`,
+    ];
+    if (role === "server") {
+        lines.push(
+            "i=0",
+            `until $SUDO k3s kubectl get --raw=/readyz >/dev/null 2>&1; do`,
+            "  i=$((i + 1))",
+            `  if [ "$i" -ge 120 ]; then echo "k3s API on $(hostname) not ready after 10 minutes" >&2; $SUDO journalctl -u ${service} -n 50 --no-pager >&2 || true; exit 1; fi`,
+            "  sleep 5",
+            "done",
+        );
+    } else {
+        lines.push(
+            `$SUDO systemctl is-active --quiet ${service} || { echo "${service} is not running on $(hostname)" >&2; $SUDO journalctl -u ${service} -n 50 --no-pager >&2 || true; exit 1; }`,
+        );
+    }
+    lines.push(`echo "k3s settings applied on $(hostname)"`);
     return lines.join("\n");
 }
 

@@ -43,11 +43,29 @@ describe("ClusterK3s, k3s mode, one server", () => {
         );
     });
 
-    it("creates token, preflight, install, kubeconfig read and provider", () => {
+    it("creates token, preflight, install, config, kubeconfig read, provider and the upgrade controller", () => {
         expect(built.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+            "command:remote:Command one-n1-config",
             "command:remote:Command one-n1-install",
             "command:remote:Command one-n1-kubeconfig",
             "command:remote:Command one-n1-preflight",
+            "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition one-system-upgrade-crd",
+            "kubernetes:apps/v1:Deployment one-system-upgrade-controller",
+            "kubernetes:core/v1:Namespace one-system-upgrade-ns",
+            "kubernetes:core/v1:ServiceAccount one-system-upgrade-serviceaccount-system-upgrade",
+            "kubernetes:core/v1:ServiceAccount one-system-upgrade-serviceaccount-system-upgrade-controller",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-allow-same-namespace",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-default-deny-ingress",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole one-system-upgrade-clusterrole-system-upgrade-controller",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole one-system-upgrade-clusterrole-system-upgrade-drain",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding one-system-upgrade-clusterrolebinding-system-upgrade-controller",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding one-system-upgrade-clusterrolebinding-system-upgrade-drain",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role one-system-upgrade-role-system-upgrade-controller",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role one-system-upgrade-role-system-upgrade-plans",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding one-system-upgrade-rolebinding-system-upgrade-controller",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding one-system-upgrade-rolebinding-system-upgrade-plans",
+            "kubernetes:upgrade.cattle.io/v1:Plan one-plan-k3s-agent",
+            "kubernetes:upgrade.cattle.io/v1:Plan one-plan-k3s-server",
             "platform:cluster:ClusterK3s one",
             "pulumi:providers:kubernetes one-provider",
             "random:index/randomPassword:RandomPassword one-token",
@@ -192,7 +210,7 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
         expect(commands).toHaveLength(5);
         const recorded = mocks.collector.resources.filter((r) => r.name.endsWith("-registries") && r.name.startsWith("ha-"));
         expect(recorded.map((r) => r.name)).toEqual(["ha-s1-registries", "ha-s2-registries", "ha-s3-registries", "ha-a1-registries", "ha-a2-registries"]);
-        expect(byName(recorded, "ha-s2-registries").dependsOn).toEqual(expect.arrayContaining(["ha-s1-registries", "ha-s2-install"]));
+        expect(byName(recorded, "ha-s2-registries").dependsOn).toEqual(expect.arrayContaining(["ha-s1-registries", "ha-s2-config"]));
         expect(byName(recorded, "ha-s1-registries").inputs.create).toContain("systemctl restart k3s\n".trim());
         expect(byName(recorded, "ha-a1-registries").inputs.create).toContain("systemctl restart k3s-agent");
         expect(() => built.component.applyRegistries({ mirrors: {} })).toThrow(/already configured/);
@@ -226,7 +244,7 @@ describe("ClusterK3s re-evaluation", () => {
         expect(strip(a.resources, "again-a")).toBe(strip(b.resources, "again-b"));
     });
 
-    it("re-applies only the node whose settings changed, and every server when the server set changes", async () => {
+    it("re-applies settings only on the node whose settings changed, and on every server when the server set changes", async () => {
         const k3s = (agentLabels: Record<string, string>, servers: { name: string; host: string }[]) =>
             clusterConfig({
                 mode: "k3s",
@@ -236,16 +254,107 @@ describe("ClusterK3s re-evaluation", () => {
         const base = await build("chg-a", k3s({}, one));
         const labelled = await build("chg-b", k3s({ disk: "ssd" }, one));
         const creates = (b: { resources: RecordedResource[] }, prefix: string) =>
-            new Map(b.resources.filter((r) => r.name.endsWith("-install")).map((r) => [r.name.replace(prefix, ""), String(r.inputs.create)]));
+            new Map(b.resources.filter((r) => r.name.endsWith("-config")).map((r) => [r.name.replace(prefix, ""), String(r.inputs.create)]));
         const before = creates(base, "chg-a");
         const after = creates(labelled, "chg-b");
         const changed = [...before.keys()].filter((k) => before.get(k) !== after.get(k));
-        expect(changed).toEqual(["-w1-install"]);
+        expect(changed).toEqual(["-w1-config"]);
 
         const three = [...one, { name: "n2", host: "192.0.2.20" }, { name: "n3", host: "192.0.2.30" }];
         const grown = creates(await build("chg-c", k3s({}, three)), "chg-c");
         // tls-san lists every server, so adding servers re-applies (restarts) the existing one too.
-        expect(grown.get("-n1-install")).not.toBe(before.get("-n1-install"));
-        expect(grown.get("-w2-install")).toBe(before.get("-w2-install"));
+        expect(grown.get("-n1-config")).not.toBe(before.get("-n1-config"));
+        expect(grown.get("-w2-config")).toBe(before.get("-w2-config"));
+    });
+});
+
+describe("ClusterK3s version changes (system-upgrade-controller)", () => {
+    const nodes = {
+        servers: [1, 2, 3].map((i) => ({ name: `s${i}`, host: `192.0.2.${i}` })),
+        agents: [{ name: "w1", host: "192.0.2.11" }],
+    };
+    const k3s = (version: string, agents = nodes.agents) => clusterConfig({ mode: "k3s", k3s: { version, ssh, servers: nodes.servers, agents } });
+    const same = (r: RecordedResource, prefix: string, without: string[] = []) =>
+        JSON.stringify(Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !without.includes(k)))).split(prefix).join("X");
+    let before: Awaited<ReturnType<typeof build>>;
+    let after: Awaited<ReturnType<typeof build>>;
+    beforeAll(async () => {
+        before = await build("ver-a", k3s("v1.36.4+k3s1"));
+        after = await build("ver-b", k3s("v1.37.1+k3s1"));
+    });
+
+    it("runs no installer on a version bump: only the install scripts' text and the Plans' version move", () => {
+        const commands = before.resources.filter((r) => r.type === "command:remote:Command");
+        // preflight, install and config per node, plus the kubeconfig read.
+        expect(commands.length).toBe(4 * 3 + 1);
+        for (const r of commands) {
+            const twin = byName(after.resources, r.name.replace("ver-a", "ver-b"));
+            // An install's changed `create` is an update, which runs its `update` script (the same).
+            const without = r.name.endsWith("-install") ? ["create"] : [];
+            expect({ name: r.name, inputs: same(twin, "ver-b", without) }).toEqual({ name: r.name, inputs: same(r, "ver-a", without) });
+        }
+        for (const plan of ["k3s-server", "k3s-agent"]) {
+            expect((byName(before.resources, `ver-a-plan-${plan}`).inputs.spec as { version: string }).version).toBe("v1.36.4+k3s1");
+            expect((byName(after.resources, `ver-b-plan-${plan}`).inputs.spec as { version: string }).version).toBe("v1.37.1+k3s1");
+        }
+    });
+
+    it("installs each node once: an update runs no installer, only a new or replaced node gets one", () => {
+        for (const r of before.resources.filter((x) => x.name.endsWith("-install"))) {
+            expect(String(r.inputs.update)).not.toMatch(/INSTALL_K3S|install\.sh|curl/);
+            // Not ignoreChanges: a replacement would then reuse the first install's script and version.
+            expect(r.options.ignoreChanges).toBeUndefined();
+            // Replacement (new host, name or role) is the only way the installer runs again.
+            expect(r.inputs.triggers).toEqual([r.name.replace("ver-a-", "").replace("-install", ""), expect.any(String), expect.any(String)]);
+        }
+    });
+
+    it("installs a node added later at the version configured then", async () => {
+        const grown = await build("ver-c", k3s("v1.37.1+k3s1", [...nodes.agents, { name: "w2", host: "192.0.2.12" }]));
+        const added = byName(grown.resources, "ver-c-w2-install");
+        expect(added.inputs.create).toContain("INSTALL_K3S_VERSION='v1.37.1+k3s1' INSTALL_K3S_EXEC='agent'");
+        expect(added.inputs.create).toContain(installScriptUrl("v1.37.1+k3s1"));
+        // The Plans also wait for the new node, so it is installed before the controller looks at it.
+        expect(byName(grown.resources, "ver-c-plan-k3s-agent").dependsOn).toContain("ver-c-w2-install");
+    });
+
+    it("applies settings one server at a time, then agents, and restarts only when files changed", () => {
+        expect(byName(before.resources, "ver-a-s2-config").dependsOn).toEqual(expect.arrayContaining(["ver-a-s1-config", "ver-a-s2-install"]));
+        expect(byName(before.resources, "ver-a-w1-config").dependsOn).toEqual(expect.arrayContaining(["ver-a-s3-config", "ver-a-w1-install"]));
+        expect(byName(before.resources, "ver-a-w1-config").inputs.stdin).toBe(SECRET);
+        expect(String(byName(before.resources, "ver-a-s1-config").inputs.create)).toContain('if [ "$changed" -eq 0 ]');
+        expect(byName(before.resources, "ver-a-provider").dependsOn).toEqual(expect.arrayContaining(["ver-a-s1-config", "ver-a-w1-config"]));
+    });
+
+    it("runs the controller and its Plans on the cluster's provider, Plans after every node and the CRD", () => {
+        const kube = before.resources.filter((r) => r.type.startsWith("kubernetes:"));
+        expect(kube.length).toBeGreaterThan(10);
+        for (const r of kube) {
+            expect(r.options.provider).toBe("ver-a-provider");
+            expect(r.parent).toBe("ver-a");
+        }
+        for (const plan of ["ver-a-plan-k3s-server", "ver-a-plan-k3s-agent"]) {
+            expect(byName(before.resources, plan).dependsOn).toEqual(
+                expect.arrayContaining(["ver-a-system-upgrade-crd", "ver-a-system-upgrade-controller", "ver-a-s1-install", "ver-a-s3-install", "ver-a-w1-install"]),
+            );
+        }
+        const ns = byName(before.resources, "ver-a-system-upgrade-ns").inputs.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+        expect(ns.labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/enforce-version": "v1.36" });
+        expect(ns.annotations["platform/pod-security-reason"]).toMatch(/upgrade Jobs/);
+    });
+
+    it("passes feature kernel requirements to every host's preflight", async () => {
+        const component = new ClusterK3s("kern", {
+            cluster: k3s("v1.36.4+k3s1"),
+            clusterName: "kern",
+            kernelRequirements: [{ version: "4.14", reason: "DeepFlow's eBPF agent" }],
+        });
+        await value(component.kubeconfig);
+        await mocks.settle();
+        for (const n of ["s1", "s3", "w1"]) {
+            const create = String(byName(mocks.collector.resources, `kern-${n}-preflight`).inputs.create);
+            expect(create).toContain(`platform preflight failed on host ${n}:`);
+            expect(create).toContain("is older than 4.14, which DeepFlow's eBPF agent needs");
+        }
     });
 });

@@ -1,9 +1,13 @@
+import { execFileSync } from "node:child_process";
 import { parse } from "yaml";
 import {
+    applyConfigScript,
+    installedScript,
     installScript,
     installScriptUrl,
     K3sNode,
     K3sSettings,
+    kernelCompareLines,
     kubeconfigServer,
     nodeConfig,
     preflightScript,
@@ -161,6 +165,85 @@ describe("preflight script", () => {
         expect(server).toContain("systemctl is-active --quiet k3s ");
         const agentScript = preflightScript({ minKernel: "4.18", checkPorts: true, role: "agent" });
         expect(agentScript).toContain("for port in 10250; do");
+    });
+});
+
+describe("kernel version check", () => {
+    /** Runs the generated comparison under bash for one `uname -r` string; true when it fails the host. */
+    const tooOld = (kernel: string, min: string) =>
+        execFileSync("bash", ["-c", [`set -eu`, `kernel='${kernel}'`, ...kernelCompareLines(min), 'echo "$kernel_too_old"'].join("\n")], { encoding: "utf8" }).trim() === "1";
+
+    it.each([
+        ["4.9.0-1-amd64", true],
+        ["4.13.16", true],
+        ["3.19.0", true],
+        ["4.14.0", false],
+        ["4.19.0-27-cloud-amd64", false],
+        ["5.15.0-91-generic", false],
+        ["6.8.0", false],
+        ["6.1", false],
+    ])("compares %s against 4.14 by number (older: %s)", (kernel, expected) => {
+        expect(tooOld(kernel as string, "4.14")).toBe(expected);
+    });
+
+    it("treats an unparseable kernel string as too old rather than passing it", () => {
+        expect(tooOld("unknown", "4.14")).toBe(true);
+    });
+
+    it("rejects a minimum that is not major.minor", () => {
+        expect(() => kernelCompareLines("4.14.1")).toThrow(/not major.minor/);
+    });
+
+    it("fails the preflight with the host, the kernel and who needs the newer one", () => {
+        const script = preflightScript({
+            minKernel: "4.18",
+            checkPorts: false,
+            role: "agent",
+            node: "w1",
+            kernelRequirements: [{ version: "5.8", reason: "DeepFlow's eBPF agent" }],
+        });
+        expect(script).toContain('fail() { echo "platform preflight failed on host w1: $*" >&2; exit 1; }');
+        expect(script).toContain('fail "kernel $kernel is older than 4.18, which k3s needs"');
+        expect(script).toContain('fail "kernel $kernel is older than 5.8, which DeepFlow\'s eBPF agent needs"');
+        // The whole script is valid shell.
+        expect(() => execFileSync("bash", ["-n", "-c", script])).not.toThrow();
+    });
+
+    it("runs the preflight's kernel check end to end with a faked uname", () => {
+        const script = preflightScript({ minKernel: "4.18", checkPorts: false, role: "agent", node: "w1", kernelRequirements: [{ version: "5.8", reason: "DeepFlow's eBPF agent" }] });
+        // Only the lines up to the kernel checks: the rest probes the real machine (systemd, sudo).
+        const upToKernel = script.split("\n").filter((l) => !/command -v|sudo -n true/.test(l)).join("\n");
+        const run = (release: string) => {
+            const fake = `uname() { case "$1" in -s) echo Linux ;; -m) echo x86_64 ;; -r) echo '${release}' ;; esac; }\n`;
+            try {
+                execFileSync("bash", ["-c", fake + upToKernel], { encoding: "utf8", stdio: "pipe" });
+                return "ok";
+            } catch (err) {
+                return String((err as { stderr: string }).stderr).trim();
+            }
+        };
+        expect(run("5.15.0-91-generic")).toBe("ok");
+        expect(run("5.4.0-1-generic")).toBe("platform preflight failed on host w1: kernel 5.4.0-1-generic is older than 5.8, which DeepFlow's eBPF agent needs");
+        expect(run("4.9.0-1-amd64")).toBe("platform preflight failed on host w1: kernel 4.9.0-1-amd64 is older than 4.18, which k3s needs");
+    });
+});
+
+describe("settings and re-install guard scripts", () => {
+    it("rewrites config.yaml and the secret drop-in and restarts k3s only when one changed", () => {
+        const script = applyConfigScript("server", "node-name: s1\n");
+        expect(script).toContain("cat > /etc/rancher/k3s/config.yaml.d/90-platform-secrets.yaml.new");
+        expect(script).toContain("tee /etc/rancher/k3s/config.yaml.new");
+        expect(script).toContain('if [ "$changed" -eq 0 ]; then echo "k3s settings unchanged on $(hostname)"; exit 0; fi');
+        expect(script.indexOf("exit 0; fi")).toBeLessThan(script.indexOf("systemctl restart k3s"));
+        expect(script).toContain("/readyz");
+        expect(applyConfigScript("agent", "node-name: w1\n")).toContain("systemctl restart k3s-agent");
+        expect(() => execFileSync("bash", ["-n", "-c", script])).not.toThrow();
+    });
+
+    it("never runs the installer on an update of an installed node", () => {
+        const script = installedScript("server");
+        expect(script).not.toMatch(/install\.sh|INSTALL_K3S|curl/);
+        expect(script).toContain("system-upgrade-controller");
     });
 });
 

@@ -16,6 +16,12 @@ describe("dev stack (Pulumi.dev.yaml)", () => {
         expect(nodeConfigOf(installs[0].inputs.create)).toMatchObject({ "cluster-init": true, "etcd-snapshot-retention": 5 });
     });
 
+    it("checks every host's kernel for DeepFlow's eBPF agent before installing (DeepFlow on by default)", () => {
+        const preflight = byName(dev.resources, "dev-cluster-dev-server-1-preflight").inputs.create as string;
+        expect(preflight).toContain("older than 4.14, which DeepFlow's eBPF agent (monitoring.deepflow) needs");
+        expect(byName(dev.resources, "dev-monitoring-deepflow-release")).toBeDefined();
+    });
+
     it("protects nothing (dev can be torn down)", () => {
         expect(dev.resources.filter((r) => r.options.protect)).toEqual([]);
     });
@@ -26,7 +32,8 @@ describe("dev stack (Pulumi.dev.yaml)", () => {
         expect(dev.outputs.namespaces).toEqual(["apps"]);
     });
 
-    it("leaves NetworkPolicies off (profile default)", () => {
-        expect(ofType(dev.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toEqual([]);
+    it("leaves NetworkPolicies off (profile default) except in the upgrade controller's namespace, which nothing reaches", () => {
+        const policies = ofType(dev.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        expect(policies.map((p) => (p.inputs.metadata as { namespace: string }).namespace)).toEqual(["system-upgrade", "system-upgrade"]);
     });
 });

@@ -126,7 +126,7 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("denies ingress by default in every platform namespace, with explicit allows", () => {
         const manifests = rawManifests(prod.resources);
         const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => (m.metadata as { name: string }).name);
-        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "clickhouse", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring"]);
+        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "clickhouse", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring", "system-upgrade"]);
         const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { ingress?: unknown[] } }[];
         for (const ns of namespaces) {
             const here = policies.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
