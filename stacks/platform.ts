@@ -1,17 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterK3s } from "../components/cluster/ClusterK3s";
-import { CertManager } from "../components/edge/CertManager";
+import { CERT_MANAGER_NAMESPACE, CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
-import { IngressNginx } from "../components/edge/IngressNginx";
+import { INGRESS_RELEASE, IngressNginx } from "../components/edge/IngressNginx";
 import { Harbor, harborMirrors } from "../components/registry/Harbor";
-import { Longhorn } from "../components/storage/Longhorn";
+import { LONGHORN_NAMESPACE, Longhorn } from "../components/storage/Longhorn";
 import { LONGHORN_HOST_REQUIREMENTS } from "../components/storage/longhornValues";
 import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
-import { INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
+import { INGRESS_NAMESPACE, K3S_DEFAULT_CIDRS, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
 import type { PlatformConfig } from "./config";
 
 /** Stack outputs; the kubeconfig is a secret. */
@@ -88,13 +88,19 @@ export class Platform extends pulumi.ComponentResource {
         }
         this.namespaces = namespaces;
 
+        // With NetworkPolicies on and the cluster's CIDRs known (k3s), platform namespaces deny egress too.
+        const k3sConfig = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
+        const clusterCidrs =
+            config.defaults.networkPolicies && k3sConfig
+                ? [k3sConfig.clusterCidr ?? K3S_DEFAULT_CIDRS.cluster, k3sConfig.serviceCidr ?? K3S_DEFAULT_CIDRS.service].filter((c) => !c.includes(":"))
+                : undefined;
         // Components inherit the cluster's provider through `providers`, never build their own.
         const componentOpts = { parent: this, providers: { kubernetes: provider } };
         const { defaults } = config;
         if (config.ingress.enabled) {
             this.ingress = new IngressNginx(
                 `${name}-ingress`,
-                { config: config.ingress, highAvailability: defaults.highAvailability, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies },
+                { config: config.ingress, highAvailability: defaults.highAvailability, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies, clusterCidrs },
                 componentOpts,
             );
         }
@@ -107,6 +113,7 @@ export class Platform extends pulumi.ComponentResource {
                 highAvailability: defaults.highAvailability,
                 podSecurityVersion: psaVersion,
                 networkPolicies: defaults.networkPolicies,
+                clusterCidrs,
             },
             // HTTP-01 challenges need the controller only when a certificate is ordered, later.
             componentOpts,
@@ -118,24 +125,8 @@ export class Platform extends pulumi.ComponentResource {
             protect: defaults.protectStateful,
             podSecurityVersion: psaVersion,
             networkPolicies: defaults.networkPolicies,
+            clusterCidrs,
         };
-        if (config.monitoring.enabled) {
-            const k3s = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
-            const address = (n: { host: string; address?: string }) => n.address ?? n.host;
-            this.monitoring = new MonitoringStack(
-                `${name}-monitoring`,
-                {
-                    config: config.monitoring,
-                    k3s: k3s && { servers: k3s.servers.map(address), nodes: [...k3s.servers, ...k3s.agents].map(address) },
-                    ingress: this.ingressTls,
-                    ...shared,
-                    // The operator's admission webhook certificates come from cert-manager.
-                    after: this.certManager.ready,
-                    clusterName: name,
-                },
-                componentOpts,
-            );
-        }
         if (longhorn) {
             this.storage = new Longhorn(
                 `${name}-storage`,
@@ -149,8 +140,37 @@ export class Platform extends pulumi.ComponentResource {
                 componentOpts,
             );
         }
+        if (config.monitoring.enabled) {
+            const k3s = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
+            const address = (n: { host: string; address?: string }) => n.address ?? n.host;
+            this.monitoring = new MonitoringStack(
+                `${name}-monitoring`,
+                {
+                    config: config.monitoring,
+                    k3s: k3s && { servers: k3s.servers.map(address), nodes: [...k3s.servers, ...k3s.agents].map(address) },
+                    ingress: this.ingressTls,
+                    ...shared,
+                    // The operator's admission webhook certificates come from cert-manager; Prometheus's,
+                    // Loki's and ClickHouse's PVCs from the default StorageClass (Longhorn's, when on).
+                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
+                    clusterName: name,
+                    earlyTargets: {
+                        certManager: { namespace: CERT_MANAGER_NAMESPACE },
+                        ingress: this.ingress ? { namespace: INGRESS_NAMESPACE, release: INGRESS_RELEASE } : undefined,
+                        longhorn: this.storage ? { namespace: LONGHORN_NAMESPACE } : undefined,
+                    },
+                },
+                componentOpts,
+            );
+        }
+        // Components created from here on ship ServiceMonitors, whose CRD comes with kube-prometheus-stack.
+        const metrics = this.monitoring ? { serviceMonitor: true, after: [this.monitoring.release] } : { serviceMonitor: false, after: [] };
         if (config.dns.provider !== "none") {
-            this.dns = new DnsRecords(`${name}-dns`, { config: config.dns, ownerId: name, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies }, componentOpts);
+            this.dns = new DnsRecords(
+                `${name}-dns`,
+                { config: config.dns, ownerId: name, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies, clusterCidrs, serviceMonitor: metrics.serviceMonitor, after: metrics.after },
+                componentOpts,
+            );
         }
         if (config.harbor.enabled) {
             this.harbor = new Harbor(
@@ -163,7 +183,8 @@ export class Platform extends pulumi.ComponentResource {
                     insecureApi: config.tls.issuer === "selfSigned",
                     // The registry's certificate comes from the issuer, and its PVCs from the default
                     // StorageClass: with Longhorn (k3s local-path disabled) that class exists only after it.
-                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
+                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : []), ...metrics.after],
+                    serviceMonitor: metrics.serviceMonitor,
                 },
                 componentOpts,
             );

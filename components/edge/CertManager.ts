@@ -4,6 +4,7 @@ import { CHARTS } from "../../charts/versions";
 import type { TlsConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace } from "../lib/namespace";
+import { egressTo } from "../lib/networkPolicy";
 import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName } from "./certManagerValues";
 
 export interface CertManagerArgs {
@@ -16,6 +17,8 @@ export interface CertManagerArgs {
     readonly podSecurityVersion: string;
     /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
     readonly networkPolicies?: boolean;
+    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
+    readonly clusterCidrs?: readonly string[];
     /** Create ServiceMonitors (Prometheus Operator CRDs present). @default false */
     readonly serviceMonitor?: boolean;
     /** Namespace cert-manager runs in (its cluster resource namespace). @default "cert-manager" */
@@ -26,6 +29,9 @@ export interface CertManagerArgs {
  * cert-manager with its CRDs, and the ClusterIssuer every platform Ingress gets its certificate
  * from: a self-signed platform CA (dev) or Let's Encrypt staging/production over HTTP-01 or DNS-01.
  */
+/** Default namespace and Helm release name of cert-manager. */
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+
 export class CertManager extends pulumi.ComponentResource {
     /** ClusterIssuer name for `cert-manager.io/cluster-issuer` annotations. */
     public readonly issuerName: string;
@@ -34,7 +40,7 @@ export class CertManager extends pulumi.ComponentResource {
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:CertManager", name, {}, opts);
-        const namespace = args.namespace ?? "cert-manager";
+        const namespace = args.namespace ?? CERT_MANAGER_NAMESPACE;
         const dependsOn: pulumi.Resource[] = [];
         let namespaceName: pulumi.Input<string> = namespace;
         if (args.config.installCertManager) {
@@ -44,7 +50,7 @@ export class CertManager extends pulumi.ComponentResource {
                     name: namespace,
                     podSecurityVersion: args.podSecurityVersion,
                     // The API server calls the webhook from the host network; Prometheus scrapes 9402.
-                    networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [10250] }], metricsPorts: [9402] } : undefined,
+                    networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [10250] }], metricsPorts: [9402], egress: egressTo(args.clusterCidrs) } : undefined,
                 },
                 { parent: this },
             );

@@ -4,6 +4,7 @@ import { CHARTS } from "../../charts/versions";
 import type { DnsConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace } from "../lib/namespace";
+import { egressTo } from "../lib/networkPolicy";
 import { DNS_SECRET_NAME, dnsEndpoints, externalDnsValues } from "./dnsValues";
 
 export interface DnsRecordsArgs {
@@ -14,10 +15,14 @@ export interface DnsRecordsArgs {
     readonly podSecurityVersion: string;
     /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
     readonly networkPolicies?: boolean;
+    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
+    readonly clusterCidrs?: readonly string[];
     /** @default false */
     readonly serviceMonitor?: boolean;
     /** @default "external-dns" */
     readonly namespace?: string;
+    /** Resources the release waits for (kube-prometheus-stack when `serviceMonitor`). @default [] */
+    readonly after?: pulumi.Resource[];
 }
 
 /**
@@ -30,7 +35,7 @@ export class DnsRecords extends pulumi.ComponentResource {
         const namespace = args.namespace ?? "external-dns";
         const ns = platformNamespace(
             `${name}-ns`,
-            { name: namespace, podSecurityVersion: args.podSecurityVersion, networkPolicy: args.networkPolicies ? { allow: [], metricsPorts: [7979] } : undefined },
+            { name: namespace, podSecurityVersion: args.podSecurityVersion, networkPolicy: args.networkPolicies ? { allow: [], metricsPorts: [7979], egress: egressTo(args.clusterCidrs) } : undefined },
             { parent: this },
         );
         const credentials = dnsCredentials(args.config);
@@ -46,7 +51,7 @@ export class DnsRecords extends pulumi.ComponentResource {
                 namespace: ns.metadata.name,
                 values: externalDnsValues(args.config, { ownerId: args.ownerId, serviceMonitor: args.serviceMonitor ?? false }),
             },
-            { parent: this, dependsOn: [secret] },
+            { parent: this, dependsOn: [secret, ...(args.after ?? [])] },
         );
         // DNSEndpoint's CRD ships with the chart: create the records after the release.
         for (const manifest of dnsEndpoints(args.config, namespace)) {

@@ -3,7 +3,7 @@ import { CHARTS } from "../../charts/versions";
 import type { IngressConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace } from "../lib/namespace";
-import { INGRESS_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { ingressValues } from "./ingressValues";
 
 export interface IngressNginxArgs {
@@ -15,6 +15,8 @@ export interface IngressNginxArgs {
     readonly podSecurityVersion: string;
     /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
     readonly networkPolicies?: boolean;
+    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
+    readonly clusterCidrs?: readonly string[];
     /** Create a ServiceMonitor for the controller's metrics. @default false */
     readonly serviceMonitor?: boolean;
     /** Namespace to create and install into. @default "ingress-nginx" */
@@ -26,6 +28,9 @@ export interface IngressNginxArgs {
  * default IngressClass, client IPs preserved, metrics on. The namespace is `restricted` unless
  * hostPorts are used, which Pod Security only allows at `privileged`.
  */
+/** Helm release name of the controller (its pods carry `app.kubernetes.io/instance: ingress`). */
+export const INGRESS_RELEASE = "ingress";
+
 export class IngressNginx extends pulumi.ComponentResource {
     /** IngressClass every platform Ingress uses. */
     public readonly className: string;
@@ -43,11 +48,11 @@ export class IngressNginx extends pulumi.ComponentResource {
                 reason: hostPort ? "the controller binds hostPorts 80/443, which Pod Security allows only at privileged" : undefined,
                 podSecurityVersion: args.podSecurityVersion,
                 // Clients reach the controller from anywhere; Prometheus scrapes 9113.
-                networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [80, 443] }], metricsPorts: [9113] } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [80, 443] }], metricsPorts: [9113], egress: egressTo(args.clusterCidrs, "all") } : undefined,
             },
             { parent: this },
         );
-        const releaseName = "ingress";
+        const releaseName = INGRESS_RELEASE;
         installChart(
             `${name}-release`,
             {

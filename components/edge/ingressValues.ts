@@ -80,7 +80,8 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
         prometheus: {
             create: true,
             port: 9113,
-            service: { create: args.serviceMonitor },
+            // The metrics Service always exists: kube-prometheus-stack scrapes it (installed after this chart).
+            service: { create: true },
             serviceMonitor: { create: args.serviceMonitor },
         },
     };

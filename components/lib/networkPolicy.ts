@@ -7,6 +7,9 @@ export const MONITORING_NAMESPACE = "monitoring";
 /** Namespace the ingress controller runs in. */
 export const INGRESS_NAMESPACE = "ingress-nginx";
 
+/** k3s's pod and Service CIDRs unless `cluster.k3s.clusterCidr` / `serviceCidr` say otherwise. */
+export const K3S_DEFAULT_CIDRS = { cluster: "10.42.0.0/16", service: "10.43.0.0/16" } as const;
+
 /** One allowed source of traffic into a namespace. */
 export type IngressSource =
     /** Pods in these namespaces (by the kubernetes.io/metadata.name label every namespace carries). */
@@ -19,6 +22,21 @@ export interface NetworkPolicyArgs {
     readonly allow: readonly IngressSource[];
     /** Ports Prometheus scrapes from the monitoring namespace. */
     readonly metricsPorts?: readonly number[];
+    /** Deny egress too, except what `EgressArgs` allows; egress is open when undefined. */
+    readonly egress?: EgressArgs;
+}
+
+/** Where a namespace's pods may connect when egress is denied by default. */
+export interface EgressArgs {
+    /** The cluster's pod and Service CIDRs: every other IPv4 address (nodes, API server, internet) is allowed. */
+    readonly clusterCidrs: readonly string[];
+    /** Other namespaces reachable inside the cluster (their pods on any port), or "all" for every pod. @default [] */
+    readonly to?: readonly string[] | "all";
+}
+
+/** Egress args for a component: none unless the cluster's CIDRs are known (k3s mode with policies on). */
+export function egressTo(clusterCidrs: readonly string[] | undefined, to: readonly string[] | "all" = []): EgressArgs | undefined {
+    return clusterCidrs ? { clusterCidrs, to } : undefined;
 }
 
 /** The NetworkPolicy specs for a namespace: default-deny ingress, then each allow. Pure, for tests. */
@@ -40,6 +58,26 @@ export function networkPolicySpecs(namespace: string, args: NetworkPolicyArgs): 
     });
     if (args.metricsPorts && args.metricsPorts.length > 0) {
         specs.push({ name: "allow-metrics-scrape", spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: fromNamespaces([MONITORING_NAMESPACE]), ...ports(args.metricsPorts) }] } });
+    }
+    if (args.egress) {
+        const egress = (name: string, to: Peer[], extra: Partial<k8sInput.networking.v1.NetworkPolicyEgressRule> = {}) =>
+            specs.push({ name, spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to, ...extra }] } });
+        specs.push({ name: "default-deny-egress", spec: { podSelector: {}, policyTypes: ["Egress"] } });
+        egress("allow-egress-dns", [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], {
+            ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+            ],
+        });
+        egress("allow-egress-same-namespace", fromNamespaces([namespace]));
+        // Nodes (API server, host-network exporters), cloud APIs, registries, ACME, S3.
+        egress("allow-egress-outside-cluster", [{ ipBlock: { cidr: "0.0.0.0/0", except: [...args.egress.clusterCidrs] } }]);
+        const to = args.egress.to ?? [];
+        if (to === "all") {
+            egress("allow-egress-cluster", [{ namespaceSelector: {} }]);
+        } else if (to.length > 0) {
+            egress(`allow-egress-to-${to.join("-")}`.slice(0, 63), fromNamespaces(to));
+        }
     }
     return specs;
 }

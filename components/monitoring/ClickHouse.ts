@@ -5,7 +5,7 @@ import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace } from "../lib/namespace";
-import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import {
     CLICKHOUSE_CLUSTER,
     CLICKHOUSE_HTTP_PORT,
@@ -29,6 +29,8 @@ export interface ClickHouseArgs {
     readonly podSecurityVersion: string;
     /** @default false */
     readonly networkPolicies?: boolean;
+    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace and outside the cluster. @default egress open */
+    readonly clusterCidrs?: readonly string[];
     /** Namespaces whose clients may query ClickHouse besides monitoring (DeepFlow). @default [] */
     readonly clients?: readonly string[];
     /** Resources the operator release waits for: kube-prometheus-stack (ServiceMonitor CRD). */
@@ -52,7 +54,11 @@ export class ClickHouse extends pulumi.ComponentResource {
                 podSecurityVersion: args.podSecurityVersion,
                 // Grafana (HTTP) and DeepFlow (native + HTTP) are the clients.
                 networkPolicy: args.networkPolicies
-                    ? { allow: [{ namespaces: [MONITORING_NAMESPACE, ...clients], ports: [CLICKHOUSE_HTTP_PORT, CLICKHOUSE_TCP_PORT] }], metricsPorts: CLICKHOUSE_METRICS_PORTS }
+                    ? {
+                          allow: [{ namespaces: [MONITORING_NAMESPACE, ...clients], ports: [CLICKHOUSE_HTTP_PORT, CLICKHOUSE_TCP_PORT] }],
+                          metricsPorts: CLICKHOUSE_METRICS_PORTS,
+                          egress: egressTo(args.clusterCidrs),
+                      }
                     : undefined,
             },
             { parent: this },

@@ -5,7 +5,8 @@ import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace } from "../lib/namespace";
-import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { CLICKHOUSE_NAMESPACE } from "./clickhouseValues";
 import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowSecretValues, deepflowValues } from "./deepflowValues";
 
 export interface DeepFlowArgs {
@@ -17,6 +18,8 @@ export interface DeepFlowArgs {
     readonly podSecurityVersion: string;
     /** @default false */
     readonly networkPolicies?: boolean;
+    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
+    readonly clusterCidrs?: readonly string[];
     /** Resources the release waits for: ClickHouse serving. */
     readonly after: pulumi.Resource[];
 }
@@ -35,7 +38,7 @@ export class DeepFlow extends pulumi.ComponentResource {
                 reason: "the deepflow-agent DaemonSet loads eBPF programs and captures packets (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE...)",
                 podSecurityVersion: args.podSecurityVersion,
                 // Grafana queries the querier and the app; agents talk to the server inside the namespace.
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app] }] } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app] }], egress: egressTo(args.clusterCidrs, [CLICKHOUSE_NAMESPACE]) } : undefined,
             },
             { parent: this },
         );

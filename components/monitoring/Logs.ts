@@ -4,7 +4,7 @@ import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace } from "../lib/namespace";
-import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { ALLOY_PORT, LOGS_NAMESPACE, LOKI_PORT, LOKI_RELEASE, LOKI_S3_SECRET, alloyValues, lokiValues } from "./logsValues";
 
 export interface LogsArgs {
@@ -16,6 +16,8 @@ export interface LogsArgs {
     readonly podSecurityVersion: string;
     /** @default false */
     readonly networkPolicies?: boolean;
+    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
+    readonly clusterCidrs?: readonly string[];
     /** Resources the releases wait for: kube-prometheus-stack (ServiceMonitor CRD). */
     readonly after: pulumi.Resource[];
 }
@@ -33,7 +35,7 @@ export class Logs extends pulumi.ComponentResource {
                 name: LOGS_NAMESPACE,
                 podSecurityVersion: args.podSecurityVersion,
                 // Grafana queries Loki; Alloy pushes from inside the namespace (always allowed).
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [LOKI_PORT] }], metricsPorts: [LOKI_PORT, ALLOY_PORT] } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [LOKI_PORT] }], metricsPorts: [LOKI_PORT, ALLOY_PORT], egress: egressTo(args.clusterCidrs) } : undefined,
             },
             { parent: this },
         );

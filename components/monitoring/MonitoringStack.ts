@@ -10,13 +10,13 @@ import { toYaml } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace } from "../lib/namespace";
-import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { alertmanagerConfig } from "./alertmanagerConfig";
 import { ClickHouse } from "./ClickHouse";
 import { DeepFlow } from "./DeepFlow";
 import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE } from "./deepflowValues";
 import { Logs } from "./Logs";
-import { ALERTMANAGER_CONFIG_SECRET, DASHBOARD_LABEL, GRAFANA_ADMIN_SECRET, GRAFANA_CLICKHOUSE_SECRET, metricsValues } from "./metricsValues";
+import { ALERTMANAGER_CONFIG_SECRET, DASHBOARD_LABEL, type EarlyTargets, GRAFANA_ADMIN_SECRET, GRAFANA_CLICKHOUSE_SECRET, metricsValues } from "./metricsValues";
 
 /** Files in `dir` ending in `suffix`, sorted, without those of parts that are off. */
 export function partFiles(dir: string, suffix: string, on: Readonly<Record<(typeof PARTS)[number], boolean>>): string[] {
@@ -44,10 +44,14 @@ export interface MonitoringStackArgs {
     readonly ingress: IngressTlsContext;
     /** @default false */
     readonly networkPolicies?: boolean;
+    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
+    readonly clusterCidrs?: readonly string[];
     /** Resources the release waits for: cert-manager (admission webhook certificates). @default [] */
     readonly after?: pulumi.Resource[];
     /** `cluster` label on shipped logs. @default the component name */
     readonly clusterName?: string;
+    /** Components installed before kube-prometheus-stack that it scrapes. @default none */
+    readonly earlyTargets?: EarlyTargets;
 }
 
 /**
@@ -72,7 +76,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 reason: "node-exporter reads host metrics with hostNetwork, hostPID and hostPath mounts",
                 podSecurityVersion: args.podSecurityVersion,
                 // Grafana is reached through the ingress controller.
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: ["ingress-nginx"] }] } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: ["ingress-nginx"] }], egress: egressTo(args.clusterCidrs, "all") } : undefined,
             },
             { parent: this },
         );
@@ -152,6 +156,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     k3s: args.k3s,
                     highAvailability: args.highAvailability,
                     grafana: grafanaTls,
+                    earlyTargets: args.earlyTargets,
                     parts: { loki: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow ? { imageRegistry: deepflowRegistry } : undefined },
                 }),
                 timeoutSeconds: 900,
@@ -171,7 +176,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
         // The parts scrape themselves with ServiceMonitors: their releases come after kube-prometheus-stack's CRDs.
         const child = { parent: this };
-        const shared = { highAvailability: args.highAvailability, protect: args.protect, podSecurityVersion: args.podSecurityVersion, networkPolicies: args.networkPolicies };
+        const shared = { highAvailability: args.highAvailability, protect: args.protect, podSecurityVersion: args.podSecurityVersion, networkPolicies: args.networkPolicies, clusterCidrs: args.clusterCidrs };
         if (on.logs) {
             this.logs = new Logs(`${name}-logs`, { config: parts.logs, cluster: args.clusterName ?? name, ...shared, after: [this.release] }, child);
         }

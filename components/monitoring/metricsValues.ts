@@ -25,6 +25,40 @@ export interface MetricsValuesArgs {
     readonly grafana?: IngressTls;
     /** The other monitoring parts Grafana gets datasources (and plugins) for. @default none */
     readonly parts?: GrafanaParts;
+    /** Components installed before this chart, scraped through additionalServiceMonitors. @default none */
+    readonly earlyTargets?: EarlyTargets;
+}
+
+/**
+ * Components installed before kube-prometheus-stack (so they cannot ship ServiceMonitors
+ * themselves): scraped through the chart's additionalServiceMonitors instead.
+ */
+export interface EarlyTargets {
+    /** cert-manager's controller (kube-prometheus-stack waits for cert-manager). */
+    readonly certManager?: { readonly namespace: string };
+    /** The ingress controller's metrics Service. */
+    readonly ingress?: { readonly namespace: string; readonly release: string };
+    /** Longhorn's manager (the default StorageClass Prometheus's PVC needs). */
+    readonly longhorn?: { readonly namespace: string };
+}
+
+export function earlyServiceMonitors(targets: EarlyTargets): Record<string, unknown>[] {
+    const monitor = (name: string, namespace: string, matchLabels: Record<string, string>, port: string) => ({
+        name,
+        jobLabel: "app.kubernetes.io/name",
+        selector: { matchLabels },
+        namespaceSelector: { matchNames: [namespace] },
+        endpoints: [{ port, path: "/metrics", interval: "30s" }],
+    });
+    return [
+        ...(targets.certManager
+            ? [monitor("cert-manager", targets.certManager.namespace, { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" }, "http-metrics")]
+            : []),
+        ...(targets.ingress
+            ? [monitor("nginx-ingress", targets.ingress.namespace, { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": targets.ingress.release, service: "nginx-ingress-prometheus-service" }, "prometheus")]
+            : []),
+        ...(targets.longhorn ? [{ ...monitor("longhorn", targets.longhorn.namespace, { app: "longhorn-manager" }, "manager"), jobLabel: "app" }] : []),
+    ];
 }
 
 /** Which parts are on: Loki, ClickHouse, DeepFlow (with the registry its plugin image comes from). */
@@ -144,6 +178,7 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
             resources: res("50m", "64Mi", "256Mi"),
         },
         prometheus: {
+            additionalServiceMonitors: earlyServiceMonitors(args.earlyTargets ?? {}),
             prometheusSpec: {
                 replicas,
                 retention: config.prometheus.retention,

@@ -8,7 +8,7 @@ import type { Registries } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace } from "../lib/namespace";
-import { INGRESS_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
@@ -26,6 +26,8 @@ export interface HarborArgs {
     readonly podSecurityVersion: string;
     /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
     readonly networkPolicies?: boolean;
+    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
+    readonly clusterCidrs?: readonly string[];
     /** @default false */
     readonly serviceMonitor?: boolean;
     /** @default "harbor" */
@@ -68,7 +70,7 @@ export class Harbor extends pulumi.ComponentResource {
                 name: namespaceName,
                 podSecurityVersion: args.podSecurityVersion,
                 // Only the ingress controller talks to Harbor from outside its namespace; metrics on 8001.
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [8001] } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [8001], egress: egressTo(args.clusterCidrs) } : undefined,
             },
             { parent: this },
         );

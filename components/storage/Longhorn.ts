@@ -6,7 +6,7 @@ import type { StorageConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace } from "../lib/namespace";
-import { INGRESS_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { BACKUP_SECRET, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
 
 export interface LonghornArgs {
@@ -18,6 +18,8 @@ export interface LonghornArgs {
     readonly podSecurityVersion: string;
     /** @default false */
     readonly networkPolicies?: boolean;
+    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
+    readonly clusterCidrs?: readonly string[];
     /** Resources the release waits for (the ClusterIssuer of its UI certificate). @default [] */
     readonly after?: pulumi.Resource[];
     /** @default false */
@@ -28,6 +30,9 @@ export interface LonghornArgs {
  * Longhorn as the default StorageClass: replicas by profile, recurring snapshots and S3 backups,
  * and its UI (which has no login of its own) behind the TLS ingress with basic auth.
  */
+/** Namespace Longhorn runs in (its chart expects this one). */
+export const LONGHORN_NAMESPACE = "longhorn-system";
+
 export class Longhorn extends pulumi.ComponentResource {
     /** UI URL, when published. */
     public readonly uiUrl?: string;
@@ -38,7 +43,7 @@ export class Longhorn extends pulumi.ComponentResource {
 
     constructor(name: string, args: LonghornArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Longhorn", name, {}, opts);
-        const namespace = "longhorn-system";
+        const namespace = LONGHORN_NAMESPACE;
         const { longhorn } = args.config;
         const ns = platformNamespace(
             `${name}-ns`,
@@ -47,7 +52,7 @@ export class Longhorn extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "Longhorn's manager, engine and CSI plugin run privileged with host mounts to attach block devices",
                 podSecurityVersion: args.podSecurityVersion,
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [9500] } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [9500], egress: egressTo(args.clusterCidrs) } : undefined,
             },
             { parent: this },
         );

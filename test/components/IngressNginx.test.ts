@@ -69,8 +69,8 @@ describe("NGINX Ingress Controller values", () => {
         expect(values(ingressConfig()).controller.podDisruptionBudget).toBeUndefined();
     });
 
-    it("expose metrics, with a ServiceMonitor only when asked", () => {
-        expect(values(ingressConfig()).prometheus).toEqual({ create: true, port: 9113, service: { create: false }, serviceMonitor: { create: false } });
+    it("expose metrics on a Service (scraped by kube-prometheus-stack, installed later), with a ServiceMonitor only when asked", () => {
+        expect(values(ingressConfig()).prometheus).toEqual({ create: true, port: 9113, service: { create: true }, serviceMonitor: { create: false } });
         expect(values(ingressConfig(), false, true).prometheus).toMatchObject({ service: { create: true }, serviceMonitor: { create: true } });
     });
 

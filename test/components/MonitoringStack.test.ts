@@ -71,6 +71,25 @@ describe("metrics values", () => {
     });
 });
 
+describe("components installed before kube-prometheus-stack", () => {
+    it("are scraped through additionalServiceMonitors selecting their metrics Services", () => {
+        const v = metricsValues({
+            config: monitoring(),
+            highAvailability: false,
+            earlyTargets: { certManager: { namespace: "cert-manager" }, ingress: { namespace: "ingress-nginx", release: "ingress" }, longhorn: { namespace: "longhorn-system" } },
+        }) as { prometheus: { additionalServiceMonitors: { name: string; selector: unknown; namespaceSelector: unknown; endpoints: { port: string }[] }[] } };
+        const monitors = v.prometheus.additionalServiceMonitors;
+        expect(monitors.map((m) => `${m.name}:${JSON.stringify(m.namespaceSelector)}:${m.endpoints[0].port}`)).toEqual([
+            'cert-manager:{"matchNames":["cert-manager"]}:http-metrics',
+            'nginx-ingress:{"matchNames":["ingress-nginx"]}:prometheus',
+            'longhorn:{"matchNames":["longhorn-system"]}:manager',
+        ]);
+        expect(monitors[1].selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" } });
+        expect((metricsValues({ config: monitoring(), highAvailability: false }) as typeof v).prometheus.additionalServiceMonitors).toEqual([]);
+        expect(unknownChartKeys("kube-prometheus-stack", v, { grafana: "grafana" })).toEqual([]);
+    });
+});
+
 describe("Alertmanager configuration", () => {
     const receivers = {
         slack: { webhookUrl: "https://hooks.slack.example/T1", channel: "#alerts" },

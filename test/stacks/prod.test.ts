@@ -146,6 +146,34 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(from("deepflow")).toEqual(["monitoring:20416,20418"]);
     });
 
+    it("installs Longhorn before kube-prometheus-stack (its PVCs) and the ServiceMonitor-shipping charts after it", () => {
+        expect(byName(prod.resources, "prod-monitoring-release").dependsOn).toContain("prod-storage-release");
+        for (const release of ["prod-harbor-release", "prod-dns-release", "prod-monitoring-logs-loki", "prod-monitoring-clickhouse-operator"]) {
+            expect({ release, afterKps: byName(prod.resources, release).dependsOn.includes("prod-monitoring-release") }).toEqual({ release, afterKps: true });
+        }
+        const values = (name: string) => byName(prod.resources, name).inputs.values as Record<string, Record<string, unknown>>;
+        expect(values("prod-harbor-release").metrics).toMatchObject({ enabled: true, serviceMonitor: { enabled: true } });
+        const early = (values("prod-monitoring-release").prometheus.additionalServiceMonitors as { name: string }[]).map((m) => m.name);
+        expect(early).toEqual(["cert-manager", "nginx-ingress", "longhorn"]);
+    });
+
+    it("denies egress in every platform namespace but DNS, the namespace, outside the cluster and what each part needs", () => {
+        const manifests = rawManifests(prod.resources);
+        const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { egress?: { to: Record<string, unknown>[] }[] } }[];
+        const platform = ["cert-manager", "clickhouse", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring"];
+        const named = (ns: string) => policies.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
+        for (const ns of platform) {
+            expect({ ns, has: named(ns).filter((n) => /^(default-deny-egress|allow-egress-(dns|same-namespace|outside-cluster))$/.test(n)).length }).toEqual({ ns, has: 4 });
+        }
+        const outside = policies.find((p) => p.metadata.namespace === "harbor" && p.metadata.name === "allow-egress-outside-cluster")!;
+        expect(outside.spec.egress![0].to).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "10.43.0.0/16"] } }]);
+        // Cross-namespace egress only where a part needs it: proxies and scrapers everywhere, DeepFlow to ClickHouse.
+        const cross = policies.filter((p) => /^allow-egress-(cluster|to-)/.test(p.metadata.name)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+        expect(cross.sort()).toEqual(["deepflow/allow-egress-to-clickhouse", "ingress-nginx/allow-egress-cluster", "monitoring/allow-egress-cluster"]);
+        // Workload namespaces keep open egress.
+        expect(named("apps")).not.toContain("default-deny-egress");
+    });
+
     it("runs every stateless platform service highly available (replicas >= 2 or one per node, with PDBs)", () => {
         const values = (name: string) => byName(prod.resources, name).inputs.values as Record<string, Record<string, unknown>>;
         expect(values("prod-ingress-release").controller).toMatchObject({ kind: "daemonset", podDisruptionBudget: { enabled: true } });
