@@ -14,6 +14,11 @@ describe("footprint", () => {
         expect(rows).toEqual([{ component: "harbor", fixed: { cpu: 0.2 + 0.03 + 0.01, memory: (512 + 192 + 32) * MiB }, perNode: { cpu: 0, memory: 0 } }]);
     });
 
+    it("takes a workload's replicas from the key its chart reads them from (DeepFlow's server: global.replicas)", () => {
+        const rows = footprint([release("df", "deepflow", { global: { replicas: 2 }, server: { resources: req("200m", "256Mi") }, app: { resources: req("50m", "128Mi") } })]);
+        expect(rows[0].fixed).toEqual({ cpu: 0.4 + 0.05, memory: (512 + 128) * MiB });
+    });
+
     it("counts DaemonSets once per node: declared per chart or by kind", () => {
         const rows = footprint([
             release("mon", "kube-prometheus-stack", { "prometheus-node-exporter": { resources: req("20m", "32Mi") }, prometheus: { prometheusSpec: { replicas: 2, resources: req("200m", "512Mi") } } }),

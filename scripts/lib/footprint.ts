@@ -15,6 +15,14 @@ const PER_NODE: Readonly<Record<string, readonly string[]>> = {
     longhorn: ["longhornManager"],
 };
 
+/** Values paths (per chart) whose replica count the chart takes from another key. */
+const REPLICAS_FROM: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    // deepflow-server's replicas default to "{{ .Values.global.replicas }}".
+    deepflow: { server: "global.replicas" },
+};
+
+const at = (values: unknown, dotted: string): unknown => dotted.split(".").reduce<unknown>((v, k) => (isObj(v) ? v[k] : undefined), values);
+
 export interface ComponentFootprint {
     /** The component resource the workloads belong to (the Release's or object's parent). */
     readonly component: string;
@@ -35,19 +43,20 @@ function add(into: Requests, requests: unknown, times: number): void {
 }
 
 /** Walks chart values: every `resources.requests` with the nearest replica count above it. */
-function walkValues(value: unknown, path: string[], replicas: number, perNode: boolean, chart: string, out: { fixed: Requests; perNode: Requests }): void {
+function walkValues(value: unknown, path: string[], replicas: number, perNode: boolean, chart: string, out: { fixed: Requests; perNode: Requests }, root: unknown = value): void {
     if (Array.isArray(value)) {
-        value.forEach((v) => walkValues(v, path, replicas, perNode, chart, out));
+        value.forEach((v) => walkValues(v, path, replicas, perNode, chart, out, root));
         return;
     }
     if (!isObj(value)) return;
-    const here = count(value.replicas) ?? count(value.replicaCount) ?? replicas;
+    const inherited = REPLICAS_FROM[chart]?.[path.join(".")];
+    const here = count(value.replicas) ?? count(value.replicaCount) ?? (inherited ? count(at(root, inherited)) : undefined) ?? replicas;
     const daemon = perNode || String(value.kind).toLowerCase() === "daemonset" || (PER_NODE[chart] ?? []).includes(path.join("."));
     if (isObj(value.resources) && isObj(value.resources.requests)) {
         add(daemon ? out.perNode : out.fixed, value.resources.requests, daemon ? 1 : here);
     }
     for (const [key, v] of Object.entries(value)) {
-        if (key !== "resources") walkValues(v, [...path, key], here, daemon, chart, out);
+        if (key !== "resources") walkValues(v, [...path, key], here, daemon, chart, out, root);
     }
 }
 
