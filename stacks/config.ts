@@ -70,7 +70,7 @@ export interface MonitoringConfig {
     readonly prometheus: { readonly retention: string; readonly storageSize: string };
     readonly alertmanager: Parsed["monitoring"]["alertmanager"];
     readonly logs: Omit<Parsed["monitoring"]["logs"], "retention" | "storageSize"> & { readonly retention: string; readonly storageSize: string };
-    readonly clickhouse: { readonly enabled: boolean; readonly replicas: number; readonly storageSize: string };
+    readonly clickhouse: { readonly enabled: boolean; readonly shards: number; readonly replicas: number; readonly storageSize: string };
     readonly deepflow: Parsed["monitoring"]["deepflow"];
 }
 
@@ -218,7 +218,8 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
         },
         clickhouse: {
             enabled: parsed.monitoring.clickhouse.enabled,
-            replicas: parsed.monitoring.clickhouse.replicas ?? defaults.clickhouseReplicas,
+            shards: parsed.monitoring.clickhouse.shards ?? defaults.clickhouseShards,
+            replicas: parsed.monitoring.clickhouse.replicas,
             storageSize: parsed.monitoring.clickhouse.storageSize ?? defaults.clickhouseStorage,
         },
         deepflow: parsed.monitoring.deepflow,

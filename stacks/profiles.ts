@@ -22,8 +22,8 @@ export interface ProfileDefaults {
     /** Loki retention and PVC size. */
     readonly logsRetention: string;
     readonly logsStorage: string;
-    /** ClickHouse replicas (one shard) and PVC size per replica. */
-    readonly clickhouseReplicas: number;
+    /** ClickHouse shards (one server each) and PVC size per server. */
+    readonly clickhouseShards: number;
     readonly clickhouseStorage: string;
     /** Default-deny NetworkPolicies plus explicit allows in every platform namespace. */
     readonly networkPolicies: boolean;
@@ -45,7 +45,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         metricsStorage: "5Gi",
         logsRetention: "7d",
         logsStorage: "5Gi",
-        clickhouseReplicas: 1,
+        clickhouseShards: 1,
         clickhouseStorage: "10Gi",
         volumeReplicas: 1,
         networkPolicies: false,
@@ -62,7 +62,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         metricsStorage: "50Gi",
         logsRetention: "30d",
         logsStorage: "50Gi",
-        clickhouseReplicas: 2,
+        clickhouseShards: 2,
         clickhouseStorage: "100Gi",
         volumeReplicas: 3,
         networkPolicies: true,

@@ -76,7 +76,8 @@ export const monitoringSchema = z
         clickhouse: z
             .strictObject({
                 enabled: z.boolean().default(true).meta({ description: "Deploy ClickHouse through the Altinity operator (DeepFlow's store; a Grafana datasource)." }),
-                replicas: z.int().min(1).max(5).optional().meta({ description: "ClickHouse replicas of the one shard; default by profile (dev 1, prod 2). More than 1 adds a 3-node ClickHouse Keeper." }),
+                shards: z.int().min(1).max(8).optional().meta({ description: "ClickHouse shards, one server each on its own node; default by profile (dev 1, prod 2). DeepFlow writes to every shard and runs one server per shard." }),
+                replicas: z.int().min(1).max(5).default(1).meta({ description: "Replicas per shard (replicated tables, plus a 3-node ClickHouse Keeper when above 1). DeepFlow writes non-replicated tables, so this must stay 1 while DeepFlow is on." }),
                 storageSize: quantity.optional().meta({ description: "PVC size per replica; default by profile (dev 10Gi, prod 100Gi)." }),
             })
             .prefault({})
@@ -94,6 +95,9 @@ export const monitoringSchema = z
             .meta({ description: "DeepFlow." }),
     })
     .superRefine((m, ctx) => {
+        if (m.deepflow.enabled && m.clickhouse.enabled && m.clickhouse.replicas > 1) {
+            ctx.addIssue({ code: "custom", path: ["clickhouse", "replicas"], message: `DeepFlow writes non-replicated tables to every shard: expected 1 while monitoring.deepflow is on (scale with monitoring.clickhouse.shards), got ${m.clickhouse.replicas}` });
+        }
         if (m.deepflow.enabled && !m.clickhouse.enabled) {
             ctx.addIssue({ code: "custom", path: ["deepflow", "enabled"], message: "DeepFlow stores its data in the platform ClickHouse: set monitoring.clickhouse.enabled to true or monitoring.deepflow.enabled to false" });
         }

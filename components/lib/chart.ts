@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { stringify } from "yaml";
 import type { ChartRef } from "../../charts/versions";
 
 export interface ChartArgs {
@@ -9,16 +8,11 @@ export interface ChartArgs {
     /** Namespace the release goes to; created beforehand with Pod Security labels. */
     readonly namespace: pulumi.Input<string>;
     /**
-     * Values (overrides only). Must not hold secret Outputs: one secret makes Pulumi hide the whole
-     * values object from previews and the render, so pass Secret *names* instead.
+     * Values (overrides only). Pass Secret *names* wherever the chart takes them. A chart with no
+     * existing-secret key (DeepFlow) gets the secret as a nested `pulumi.secret` Output: only that
+     * key is secret in state, previews and the render (docs/adr/0007).
      */
     readonly values: pulumi.Inputs;
-    /**
-     * Values that hold secrets, for charts with no existing-secret option (e.g. DeepFlow's ClickHouse
-     * and MySQL passwords). They go to Helm as a values file that is a Pulumi secret, merged under
-     * `values`, so `values` itself stays readable in previews and the render.
-     */
-    readonly secretValues?: pulumi.Input<Record<string, unknown>>;
     /** Helm release name. @default the chart name */
     readonly releaseName?: string;
     /** Seconds Helm waits for resources to become ready. @default 600 */
@@ -42,9 +36,6 @@ export function installChart(name: string, args: ChartArgs, opts: pulumi.CustomR
             namespace: args.namespace,
             createNamespace: false,
             values: args.values,
-            ...(args.secretValues
-                ? { valueYamlFiles: [pulumi.secret(pulumi.output(args.secretValues).apply((v) => new pulumi.asset.StringAsset(stringify(v))))] }
-                : {}),
             atomic: true,
             cleanupOnFail: true,
             maxHistory: 5,

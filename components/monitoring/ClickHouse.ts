@@ -19,6 +19,7 @@ import {
     clickhouseOperatorValues,
     clickhouseServiceSpec,
     keeperInstallationSpec,
+    shardServiceName,
 } from "./clickhouseValues";
 
 export interface ClickHouseArgs {
@@ -41,6 +42,8 @@ export interface ClickHouseArgs {
 export class ClickHouse extends pulumi.ComponentResource {
     public readonly installation: k8s.apiextensions.CustomResource;
     public readonly service: k8s.core.v1.Service;
+    /** One Service per shard (DeepFlow writes to each by its cluster IP). */
+    public readonly shardServices: k8s.core.v1.Service[];
     /** Password of the `deepflow` user (secret). */
     public readonly deepflowPassword: pulumi.Output<string>;
 
@@ -106,11 +109,11 @@ export class ClickHouse extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: before, protect: args.protect },
         );
-        this.service = new k8s.core.v1.Service(
-            `${name}-service`,
-            { metadata: { name: CLICKHOUSE_SERVICE, namespace: ns.metadata.name }, spec: clickhouseServiceSpec() },
-            { parent: this, dependsOn: [this.installation] },
-        );
+        // Ready once a server behind it serves.
+        const service = (resource: string, serviceName: string, shard?: number) =>
+            new k8s.core.v1.Service(resource, { metadata: { name: serviceName, namespace: ns.metadata.name }, spec: clickhouseServiceSpec(shard) }, { parent: this, dependsOn: [this.installation] });
+        this.service = service(`${name}-service`, CLICKHOUSE_SERVICE);
+        this.shardServices = Array.from({ length: args.config.shards }, (_, i) => service(`${name}-shard-${i}`, shardServiceName(i), i));
         this.registerOutputs({});
     }
 }

@@ -7,13 +7,12 @@ import { installChart } from "../lib/chart";
 import { platformNamespace } from "../lib/namespace";
 import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { CLICKHOUSE_NAMESPACE } from "./clickhouseValues";
-import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowSecretValues, deepflowValues } from "./deepflowValues";
+import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowValues } from "./deepflowValues";
 
 export interface DeepFlowArgs {
     readonly config: MonitoringConfig["deepflow"];
-    /** The platform ClickHouse: its Service's cluster IP and the `deepflow` user's password. */
-    readonly clickhouse: { readonly ip: pulumi.Input<string>; readonly password: pulumi.Input<string> };
-    readonly highAvailability: boolean;
+    /** The platform ClickHouse: its per-shard Services' cluster IPs and the `deepflow` user's password. */
+    readonly clickhouse: { readonly ips: readonly pulumi.Input<string>[]; readonly password: pulumi.Input<string> };
     readonly protect: boolean;
     readonly podSecurityVersion: string;
     /** @default false */
@@ -43,15 +42,17 @@ export class DeepFlow extends pulumi.ComponentResource {
             { parent: this },
         );
         const mysql = new random.RandomPassword(`${name}-mysql-password`, { length: 32, special: false }, { parent: this, protect: args.protect });
-        const secretValues = pulumi.all([args.clickhouse.password, mysql.result]).apply(([ch, my]) => deepflowSecretValues(ch, my));
         this.release = installChart(
             `${name}-release`,
             {
                 chart: CHARTS.deepflow,
                 releaseName: DEEPFLOW_RELEASE,
                 namespace: ns.metadata.name,
-                values: deepflowValues({ imageRegistry: args.config.imageRegistry ?? DEEPFLOW_DEFAULT_REGISTRY, clickhouseIp: args.clickhouse.ip, highAvailability: args.highAvailability }),
-                secretValues,
+                values: deepflowValues({
+                    imageRegistry: args.config.imageRegistry ?? DEEPFLOW_DEFAULT_REGISTRY,
+                    clickhouseIps: args.clickhouse.ips,
+                    passwords: { clickhouse: pulumi.secret(args.clickhouse.password), mysql: pulumi.secret(mysql.result) },
+                }),
                 timeoutSeconds: 900,
             },
             // MySQL's PVC holds DeepFlow's metadata (agents, groups).

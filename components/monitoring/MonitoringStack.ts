@@ -10,7 +10,7 @@ import { toYaml } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace } from "../lib/namespace";
-import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { alertmanagerConfig } from "./alertmanagerConfig";
 import { ClickHouse } from "./ClickHouse";
 import { DeepFlow } from "./DeepFlow";
@@ -30,6 +30,9 @@ export function partFiles(dir: string, suffix: string, on: Readonly<Record<(type
 export const RULES_DIR = join(__dirname, "..", "..", "charts", "rules");
 /** The project's Grafana dashboards (JSON), one ConfigMap each. */
 export const DASHBOARDS_DIR = join(__dirname, "..", "..", "charts", "dashboards");
+/** The Prometheus operator's admission webhook port (the API server calls it). */
+const OPERATOR_WEBHOOK_PORT = 10250;
+
 /** Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part. */
 const PARTS = ["logs", "clickhouse", "deepflow"] as const;
 
@@ -75,8 +78,10 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "node-exporter reads host metrics with hostNetwork, hostPID and hostPath mounts",
                 podSecurityVersion: args.podSecurityVersion,
-                // Grafana is reached through the ingress controller.
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: ["ingress-nginx"] }], egress: egressTo(args.clusterCidrs, "all") } : undefined,
+                // Grafana is reached through the ingress controller; the API server calls the operator's admission webhook.
+                networkPolicy: args.networkPolicies
+                    ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }, { anywhere: true, ports: [OPERATOR_WEBHOOK_PORT] }], egress: egressTo(args.clusterCidrs, "all") }
+                    : undefined,
             },
             { parent: this },
         );
@@ -191,10 +196,10 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     `${name}-deepflow`,
                     {
                         config: parts.deepflow,
-                        clickhouse: { ip: this.clickhouse.service.spec.clusterIP, password: this.clickhouse.deepflowPassword },
+                        clickhouse: { ips: this.clickhouse.shardServices.map((s) => s.spec.clusterIP), password: this.clickhouse.deepflowPassword },
                         ...shared,
-                        // The ClickHouse Service has endpoints once a replica serves.
-                        after: [this.clickhouse.service],
+                        // Each shard's Service has endpoints once its server serves.
+                        after: this.clickhouse.shardServices,
                     },
                     child,
                 );

@@ -1,8 +1,9 @@
 /**
  * ClickHouse through the Altinity clickhouse-operator (chart 0.25.6): the operator release, one
- * ClickHouseInstallation (one shard, replicas by profile), a ClickHouse Keeper ensemble when
- * replicated, and the Service clients use. Users' passwords come from a Secret (secretKeyRef), so
- * neither the CRs nor the chart values hold a password.
+ * ClickHouseInstallation (shards by profile, one server each on its own node; replicas per shard
+ * only without DeepFlow, then with a ClickHouse Keeper ensemble), the Service Grafana queries and
+ * one Service per shard (DeepFlow writes to every shard by IP). Users' passwords come from a
+ * Secret (secretKeyRef), so neither the CRs nor the chart values hold a password.
  */
 import type { MonitoringConfig } from "../../stacks/config";
 import { limited } from "../lib/resources";
@@ -15,8 +16,11 @@ export const CLICKHOUSE_CLUSTER = "platform";
 export const CLICKHOUSE_USERS_SECRET = "clickhouse-users";
 /** Users the platform creates: DeepFlow writes, Grafana reads. */
 export const CLICKHOUSE_USERS = { deepflow: "deepflow", grafana: "grafana" } as const;
-/** The Service the platform owns in front of every replica (DeepFlow takes its cluster IP). */
+/** The Service in front of every server (Grafana); `clickhouse-shard-<i>` in front of each shard (DeepFlow). */
 export const CLICKHOUSE_SERVICE = "clickhouse";
+export const shardServiceName = (shard: number) => `${CLICKHOUSE_SERVICE}-shard-${shard}`;
+/** The settings profile of the `grafana` user: read-only, but the datasource may still set query limits. */
+const GRAFANA_PROFILE = "grafana";
 export const CLICKHOUSE_HTTP_PORT = 8123;
 export const CLICKHOUSE_TCP_PORT = 9000;
 /** The operator's metrics exporter (ClickHouse metrics) and the operator's own metrics. */
@@ -26,6 +30,7 @@ export const KEEPER_PORT = 2181;
 export const KEEPER_REPLICAS = 3;
 
 const CHI_LABEL = "clickhouse.altinity.com/chi";
+const SHARD_LABEL = "clickhouse.altinity.com/shard";
 
 export function clickhouseOperatorValues(): Record<string, unknown> {
     return {
@@ -33,7 +38,8 @@ export function clickhouseOperatorValues(): Record<string, unknown> {
         crdHook: { enabled: false },
         operator: { resources: limited("20m", "64Mi", "256Mi"), containerSecurityContext: RESTRICTED },
         metrics: { enabled: true, resources: limited("20m", "64Mi", "256Mi"), containerSecurityContext: RESTRICTED },
-        podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        // The images' user is `nobody` by name: give its id, or the kubelet cannot verify runAsNonRoot.
+        podSecurityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
         serviceMonitor: { enabled: true },
     };
 }
@@ -51,34 +57,37 @@ const password = (user: string) => ({ valueFrom: { secretKeyRef: { name: CLICKHO
 /** The ClickHouseInstallation's spec. */
 export function clickhouseInstallationSpec(config: MonitoringConfig["clickhouse"], retain: boolean): Record<string, unknown> {
     const replicated = config.replicas > 1;
+    const servers = config.shards * config.replicas;
     const { deepflow, grafana } = CLICKHOUSE_USERS;
     return {
         configuration: {
+            // readonly=2: no writes or DDL, but per-query settings (the Grafana plugin sets max_execution_time).
+            profiles: { [`${GRAFANA_PROFILE}/readonly`]: 2 },
             users: {
                 [`${deepflow}/password`]: password(deepflow),
                 [`${deepflow}/networks/ip`]: ["::/0"],
                 [`${deepflow}/profile`]: "default",
                 [`${grafana}/password`]: password(grafana),
                 [`${grafana}/networks/ip`]: ["::/0"],
-                [`${grafana}/profile`]: "readonly",
+                [`${grafana}/profile`]: GRAFANA_PROFILE,
             },
             ...(replicated ? { zookeeper: { nodes: [{ host: `keeper-${CLICKHOUSE_CLUSTER}.${CLICKHOUSE_NAMESPACE}.svc.cluster.local`, port: KEEPER_PORT }] } } : {}),
-            clusters: [{ name: CLICKHOUSE_CLUSTER, layout: { shardsCount: 1, replicasCount: config.replicas } }],
+            clusters: [{ name: CLICKHOUSE_CLUSTER, layout: { shardsCount: config.shards, replicasCount: config.replicas } }],
         },
         defaults: { templates: { podTemplate: "clickhouse", dataVolumeClaimTemplate: "data" } },
         templates: {
             podTemplates: [
                 {
                     name: "clickhouse",
-                    // Replicas on different nodes.
-                    ...(replicated ? { podDistribution: [{ type: "ReplicaAntiAffinity", topologyKey: "kubernetes.io/hostname" }] } : {}),
+                    // At most one ClickHouse server per node (shards and replicas alike).
+                    ...(servers > 1 ? { podDistribution: [{ type: "ClickHouseAntiAffinity", topologyKey: "kubernetes.io/hostname" }] } : {}),
                     spec: {
                         securityContext: POD_SECURITY,
                         containers: [
                             {
                                 name: "clickhouse",
                                 image: IMAGES.clickhouse,
-                                resources: replicated ? limited("500m", "2Gi", "4Gi") : limited("100m", "512Mi", "2Gi"),
+                                resources: servers > 1 ? limited("500m", "2Gi", "4Gi") : limited("100m", "512Mi", "2Gi"),
                                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
                             },
                         ],
@@ -99,7 +108,8 @@ export function keeperInstallationSpec(retain: boolean): Record<string, unknown>
             podTemplates: [
                 {
                     name: "keeper",
-                    podDistribution: [{ type: "ReplicaAntiAffinity", topologyKey: "kubernetes.io/hostname" }],
+                    // The ensemble's members (replicas of its one shard) on different nodes.
+                    podDistribution: [{ type: "ShardAntiAffinity", topologyKey: "kubernetes.io/hostname" }],
                     spec: {
                         securityContext: POD_SECURITY,
                         containers: [
@@ -118,11 +128,12 @@ export function keeperInstallationSpec(retain: boolean): Record<string, unknown>
     };
 }
 
-/** The Service in front of every replica: HTTP for Grafana, native TCP for DeepFlow. */
-export function clickhouseServiceSpec(): Record<string, unknown> {
+/** A Service in front of every server (`shard` undefined) or of one shard's servers: HTTP and native TCP. */
+export function clickhouseServiceSpec(shard?: number): Record<string, unknown> {
     return {
         type: "ClusterIP",
-        selector: { [CHI_LABEL]: CLICKHOUSE_CLUSTER },
+        // The operator names shards by index.
+        selector: { [CHI_LABEL]: CLICKHOUSE_CLUSTER, ...(shard === undefined ? {} : { [SHARD_LABEL]: String(shard) }) },
         ports: [
             { name: "http", port: CLICKHOUSE_HTTP_PORT, targetPort: CLICKHOUSE_HTTP_PORT, protocol: "TCP" },
             { name: "tcp", port: CLICKHOUSE_TCP_PORT, targetPort: CLICKHOUSE_TCP_PORT, protocol: "TCP" },

@@ -3,8 +3,8 @@
  * platform's ClickHouse (`global.externalClickHouse`, type `ep`: the chart writes the given IPs
  * into an Endpoints object, so we pass the cluster IP of the ClickHouse Service we own) and the
  * platform's Grafana (the chart's own Grafana is off; its datasource and plugins go to ours).
- * The chart has no existing-secret keys: the ClickHouse and MySQL passwords go in `deepflowSecretValues`,
- * which reaches Helm as a secret values file (components/lib/chart.ts).
+ * The chart has no existing-secret keys: the ClickHouse and MySQL passwords sit in the values as
+ * nested secret Outputs, so only those two keys are secret in state, previews and the render.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { limited } from "../lib/resources";
@@ -27,12 +27,13 @@ export const DEEPFLOW_MIN_KERNEL = "4.14";
 
 export interface DeepFlowValuesArgs {
     readonly imageRegistry: string;
-    /** Cluster IP of the platform's ClickHouse Service. */
-    readonly clickhouseIp: pulumi.Input<string>;
-    readonly highAvailability: boolean;
+    /** Cluster IPs of the platform ClickHouse's per-shard Services (DeepFlow writes to each). */
+    readonly clickhouseIps: readonly pulumi.Input<string>[];
+    /** The ClickHouse and MySQL passwords: nested secret Outputs (the chart has no existing-secret keys). */
+    readonly passwords?: { readonly clickhouse: pulumi.Input<string>; readonly mysql: pulumi.Input<string> };
 }
 
-const port = (name: string, p: number) => ({ name, port: p, targetPort: p, protocol: "TCP" });
+const port = (name: string, p: number, target = p) => ({ name, port: p, targetPort: target, protocol: "TCP" });
 
 export function deepflowValues(args: DeepFlowValuesArgs): Record<string, unknown> {
     return {
@@ -40,15 +41,17 @@ export function deepflowValues(args: DeepFlowValuesArgs): Record<string, unknown
             image: { repository: args.imageRegistry, pullPolicy: "IfNotPresent" },
             timezone: "UTC",
             ntpServer: "pool.ntp.org",
-            // deepflow-server replicas.
-            replicas: args.highAvailability ? 2 : 1,
+            // deepflow-server replicas: one per ClickHouse shard, as DeepFlow expects.
+            replicas: args.clickhouseIps.length,
+            ...(args.passwords ? { password: { mysql: args.passwords.mysql } } : {}),
             externalClickHouse: {
                 enabled: true,
                 type: "ep",
                 clusterName: CLICKHOUSE_CLUSTER,
                 storagePolicy: "default",
                 username: CLICKHOUSE_USERS.deepflow,
-                hosts: [{ ip: args.clickhouseIp, port: CLICKHOUSE_TCP_PORT }],
+                hosts: args.clickhouseIps.map((ip) => ({ ip, port: CLICKHOUSE_TCP_PORT })),
+                ...(args.passwords ? { password: args.passwords.clickhouse } : {}),
             },
         },
         clickhouse: { enabled: false },
@@ -63,8 +66,11 @@ export function deepflowValues(args: DeepFlowValuesArgs): Record<string, unknown
                     port("profile", 20419),
                     port("health-check", DEEPFLOW_PORTS.controller),
                     port("grpc", DEEPFLOW_PORTS.grpc),
+                    // Agents dial the controller on 30035 and send data to 30033 by default.
+                    port("grpc-30035", 30035, DEEPFLOW_PORTS.grpc),
                     port("ssl-grpc", 20135),
                     port("ingester", DEEPFLOW_PORTS.ingester),
+                    port("ingester-30033", 30033, DEEPFLOW_PORTS.ingester),
                 ],
             },
         },
@@ -79,9 +85,4 @@ export function deepflowValues(args: DeepFlowValuesArgs): Record<string, unknown
             resources: limited("100m", "256Mi", "1Gi"),
         },
     };
-}
-
-/** The passwords DeepFlow's chart takes only as values (sent to Helm as a secret values file). */
-export function deepflowSecretValues(clickhousePassword: string, mysqlPassword: string): Record<string, unknown> {
-    return { global: { password: { mysql: mysqlPassword }, externalClickHouse: { password: clickhousePassword } } };
 }

@@ -43,16 +43,17 @@ export interface EarlyTargets {
 }
 
 export function earlyServiceMonitors(targets: EarlyTargets): Record<string, unknown>[] {
-    const monitor = (name: string, namespace: string, matchLabels: Record<string, string>, port: string) => ({
+    // A port name, or (cert-manager, whose port name changed between releases) the container port.
+    const monitor = (name: string, namespace: string, matchLabels: Record<string, string>, port: string | number) => ({
         name,
         jobLabel: "app.kubernetes.io/name",
         selector: { matchLabels },
         namespaceSelector: { matchNames: [namespace] },
-        endpoints: [{ port, path: "/metrics", interval: "30s" }],
+        endpoints: [{ ...(typeof port === "number" ? { targetPort: port } : { port }), path: "/metrics", interval: "30s" }],
     });
     return [
         ...(targets.certManager
-            ? [monitor("cert-manager", targets.certManager.namespace, { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" }, "http-metrics")]
+            ? [monitor("cert-manager", targets.certManager.namespace, { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" }, 9402)]
             : []),
         ...(targets.ingress
             ? [monitor("nginx-ingress", targets.ingress.namespace, { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": targets.ingress.release, service: "nginx-ingress-prometheus-service" }, "prometheus")]
@@ -155,6 +156,7 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
                   },
                   // Dashboards as code: ConfigMaps labelled grafana_dashboard, from any namespace.
                   sidecar: {
+                      resources: res("10m", "64Mi", "128Mi"),
                       dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: "ALL" },
                       datasources: { enabled: true, defaultDatasourceEnabled: true, alertmanager: { enabled: true } },
                   },
@@ -174,7 +176,9 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
         kubeProxy: k3s ? { enabled: true, endpoints: [...k3s.nodes], service: { enabled: true, port: 10249, targetPort: 10249 } } : { enabled: false },
         prometheusOperator: {
             // Webhook certificates from cert-manager: no Helm hook Jobs to patch them in.
-            admissionWebhooks: { certManager: { enabled: true }, patch: { enabled: false } },
+            // Fail on rule errors, except during install: the chart's own rules are created before the operator serves.
+            admissionWebhooks: { certManager: { enabled: true }, patch: { enabled: false }, failurePolicy: "IgnoreOnInstallOnly" },
+            prometheusConfigReloader: { resources: res("10m", "32Mi", "64Mi") },
             resources: res("50m", "64Mi", "256Mi"),
         },
         prometheus: {

@@ -4,6 +4,7 @@
  * object with `resources.requests` is one workload; its replica count is the nearest `replicas` /
  * `replicaCount` at or above it (1 if none), and DaemonSets count once per node. Chart defaults
  * the program does not override are not seen: every workload the platform configures sets requests.
+ * Init containers count as if they kept running (a slight overcount).
  */
 import type { RecordedResource } from "./mocks";
 import { parseQuantity, rawManifests, type Requests } from "./output";
@@ -19,6 +20,10 @@ const PER_NODE: Readonly<Record<string, readonly string[]>> = {
 const REPLICAS_FROM: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     // deepflow-server's replicas default to "{{ .Values.global.replicas }}".
     deepflow: { server: "global.replicas" },
+    // Alloy's and its reloader's containers run in every controller replica.
+    alloy: { alloy: "controller.replicas", configReloader: "controller.replicas" },
+    // Loki's rules sidecar runs in every single-binary pod.
+    loki: { sidecar: "singleBinary.replicas" },
 };
 
 const at = (values: unknown, dotted: string): unknown => dotted.split(".").reduce<unknown>((v, k) => (isObj(v) ? v[k] : undefined), values);

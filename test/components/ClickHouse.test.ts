@@ -6,36 +6,51 @@ import { MonitoringConfig, parsePlatformConfig } from "../../stacks/config";
 import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
 import { validateManifest } from "../k8sSchema";
 
+const parse = (monitoring: Record<string, unknown>, profile = "dev") =>
+    parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:profile": profile, "platform:monitoring": monitoring }));
+/** The ClickHouse slice; DeepFlow is turned off when replicas are asked for (it forbids them). */
 const clickhouse = (value: Record<string, unknown> = {}, profile = "dev"): MonitoringConfig["clickhouse"] =>
-    parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:profile": profile, "platform:monitoring": { clickhouse: value } })).monitoring.clickhouse;
+    parse({ clickhouse: value, ...("replicas" in value ? { deepflow: { enabled: false } } : {}) }, profile).monitoring.clickhouse;
 type Spec = {
     configuration: { users: Record<string, unknown>; zookeeper?: { nodes: { host: string; port: number }[] }; clusters: { name: string; layout: { shardsCount: number; replicasCount: number } }[] };
     templates: { podTemplates: { podDistribution?: unknown; spec: { containers: { image: string; resources: unknown }[] } }[]; volumeClaimTemplates: { reclaimPolicy: string; spec: { resources: { requests: { storage: string } } } }[] };
 };
 
 describe("ClickHouse installation", () => {
-    it("sizes by profile: one replica on 10Gi in dev; two replicas on 100Gi with Keeper and anti-affinity in prod", () => {
-        expect(clickhouse()).toEqual({ enabled: true, replicas: 1, storageSize: "10Gi" });
-        expect(clickhouse({}, "prod")).toEqual({ enabled: true, replicas: 2, storageSize: "100Gi" });
+    it("sizes by profile: one server on 10Gi in dev; two shards on 100Gi, one server per node, PVCs retained in prod", () => {
+        expect(clickhouse()).toEqual({ enabled: true, shards: 1, replicas: 1, storageSize: "10Gi" });
+        expect(clickhouse({}, "prod")).toEqual({ enabled: true, shards: 2, replicas: 1, storageSize: "100Gi" });
         const dev = clickhouseInstallationSpec(clickhouse(), false) as Spec;
         expect(dev.configuration.clusters).toEqual([{ name: "platform", layout: { shardsCount: 1, replicasCount: 1 } }]);
         expect(dev.configuration.zookeeper).toBeUndefined();
+        expect(dev.templates.podTemplates[0].podDistribution).toBeUndefined();
         expect(dev.templates.volumeClaimTemplates[0]).toMatchObject({ reclaimPolicy: "Delete", spec: { resources: { requests: { storage: "10Gi" } } } });
         const prod = clickhouseInstallationSpec(clickhouse({}, "prod"), true) as Spec;
-        expect(prod.configuration.clusters[0].layout.replicasCount).toBe(2);
-        expect(prod.configuration.zookeeper).toEqual({ nodes: [{ host: "keeper-platform.clickhouse.svc.cluster.local", port: 2181 }] });
-        expect(prod.templates.podTemplates[0].podDistribution).toEqual([{ type: "ReplicaAntiAffinity", topologyKey: "kubernetes.io/hostname" }]);
+        expect(prod.configuration.clusters[0].layout).toEqual({ shardsCount: 2, replicasCount: 1 });
+        expect(prod.configuration.zookeeper).toBeUndefined();
+        expect(prod.templates.podTemplates[0].podDistribution).toEqual([{ type: "ClickHouseAntiAffinity", topologyKey: "kubernetes.io/hostname" }]);
         expect(prod.templates.volumeClaimTemplates[0].reclaimPolicy).toBe("Retain");
-        expect((keeperInstallationSpec(true) as Spec).configuration.clusters[0].layout.replicasCount).toBe(3);
     });
 
-    it("creates the deepflow (writer) and grafana (read-only) users with passwords from a Secret only", () => {
-        const users = (clickhouseInstallationSpec(clickhouse(), false) as Spec).configuration.users;
-        expect(users).toMatchObject({
+    it("replicates shards through a 3-node Keeper when asked, which DeepFlow's non-replicated tables forbid", () => {
+        const replicated = clickhouseInstallationSpec(clickhouse({ replicas: 2 }, "prod"), true) as Spec;
+        expect(replicated.configuration.clusters[0].layout).toEqual({ shardsCount: 2, replicasCount: 2 });
+        expect(replicated.configuration.zookeeper).toEqual({ nodes: [{ host: "keeper-platform.clickhouse.svc.cluster.local", port: 2181 }] });
+        const keeper = keeperInstallationSpec(true) as Spec;
+        expect(keeper.configuration.clusters[0].layout.replicasCount).toBe(3);
+        expect(keeper.templates.podTemplates[0].podDistribution).toEqual([{ type: "ShardAntiAffinity", topologyKey: "kubernetes.io/hostname" }]);
+        expect(() => parse({ clickhouse: { replicas: 2 } })).toThrow(/platform:monitoring\.clickhouse\.replicas: DeepFlow writes non-replicated tables to every shard: expected 1 .*got 2/);
+        expect(() => parse({ clickhouse: { replicas: 2 }, deepflow: { enabled: false } })).not.toThrow();
+    });
+
+    it("creates the deepflow (writer) and grafana (read-only, readonly=2 so queries may set limits) users with passwords from a Secret only", () => {
+        const spec = clickhouseInstallationSpec(clickhouse(), false) as Spec & { configuration: { profiles: Record<string, unknown> } };
+        expect(spec.configuration.users).toMatchObject({
             "deepflow/password": { valueFrom: { secretKeyRef: { name: "clickhouse-users", key: "deepflow" } } },
             "grafana/password": { valueFrom: { secretKeyRef: { name: "clickhouse-users", key: "grafana" } } },
-            "grafana/profile": "readonly",
+            "grafana/profile": "grafana",
         });
+        expect(spec.configuration.profiles).toEqual({ "grafana/readonly": 2 });
     });
 
     it("pins the server image and sets requests and limits", () => {
@@ -44,21 +59,22 @@ describe("ClickHouse installation", () => {
         expect(container.resources).toMatchObject({ requests: { cpu: expect.any(String), memory: expect.any(String) }, limits: { memory: expect.any(String) } });
     });
 
-    it("selects the installation's pods in the Service clients use (HTTP and native ports)", () => {
+    it("selects the installation's pods in the Service Grafana uses, and one shard's in each shard Service (HTTP and native ports)", () => {
         expect(clickhouseServiceSpec()).toMatchObject({ selector: { "clickhouse.altinity.com/chi": "platform" }, ports: [{ port: 8123 }, { port: 9000 }] });
+        expect(clickhouseServiceSpec(1)).toMatchObject({ selector: { "clickhouse.altinity.com/chi": "platform", "clickhouse.altinity.com/shard": "1" } });
     });
 
     it("uses only keys of altinity-clickhouse-operator 0.25.6, without the hook that pulls an unpinned kubectl", () => {
         expect(unknownChartKeys("altinity-clickhouse-operator", clickhouseOperatorValues())).toEqual([]);
-        expect(clickhouseOperatorValues()).toMatchObject({ crdHook: { enabled: false }, serviceMonitor: { enabled: true } });
+        expect(clickhouseOperatorValues()).toMatchObject({ crdHook: { enabled: false }, serviceMonitor: { enabled: true }, podSecurityContext: { runAsNonRoot: true, runAsUser: 65534 } });
     });
 });
 
 describe("ClickHouse component", () => {
     const mocks = mockedComponents();
 
-    it("creates the users Secret and operator before the installation, Keeper when replicated, and the Service last", async () => {
-        new ClickHouse("ch", { config: clickhouse({}, "prod"), grafanaPassword: "grafana-pw-value", protect: true, podSecurityVersion: "v1.36", networkPolicies: true, clients: ["deepflow"], after: [] });
+    it("creates the users Secret and operator before the installation, Keeper when replicated, and the Services last", async () => {
+        new ClickHouse("ch", { config: clickhouse({ replicas: 2 }, "prod"), grafanaPassword: "grafana-pw-value", protect: true, podSecurityVersion: "v1.36", networkPolicies: true, clients: ["deepflow"], after: [] });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("ch-"));
         expect(byName(mine, "ch-users").inputs.stringData).toBe(SECRET);
@@ -66,8 +82,11 @@ describe("ClickHouse component", () => {
         expect(chi.dependsOn).toEqual(expect.arrayContaining(["ch-operator", "ch-users", "ch-keeper"]));
         expect(chi.options).toMatchObject({ protect: true });
         expect(byName(mine, "ch-keeper").options).toMatchObject({ protect: true });
-        expect(byName(mine, "ch-service").dependsOn).toContain("ch-installation");
-        for (const r of [chi, byName(mine, "ch-keeper"), byName(mine, "ch-service")]) {
+        for (const service of ["ch-service", "ch-shard-0", "ch-shard-1"]) {
+            expect(byName(mine, service).dependsOn).toContain("ch-installation");
+        }
+        expect((byName(mine, "ch-shard-1").inputs.metadata as { name: string }).name).toBe("clickhouse-shard-1");
+        for (const r of [chi, byName(mine, "ch-keeper"), byName(mine, "ch-service"), byName(mine, "ch-shard-0")]) {
             expect(() => validateManifest(r.inputs)).not.toThrow();
         }
         expect(allStrings(mine).join("\n")).not.toContain("grafana-pw-value");

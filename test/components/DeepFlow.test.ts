@@ -1,22 +1,32 @@
 import { DeepFlow } from "../../components/monitoring/DeepFlow";
-import { DEEPFLOW_DEFAULT_REGISTRY, deepflowSecretValues, deepflowValues } from "../../components/monitoring/deepflowValues";
+import { DEEPFLOW_DEFAULT_REGISTRY, deepflowValues } from "../../components/monitoring/deepflowValues";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
 import { SECRET } from "../../scripts/lib/mocks";
 import { parsePlatformConfig } from "../../stacks/config";
 import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
 
 type V = Record<string, Record<string, unknown>>;
-const values = (registry = DEEPFLOW_DEFAULT_REGISTRY, ha = false) => deepflowValues({ imageRegistry: registry, clickhouseIp: "10.43.0.10", highAvailability: ha }) as V;
+const values = (registry = DEEPFLOW_DEFAULT_REGISTRY, ips = ["10.43.0.10"]) => deepflowValues({ imageRegistry: registry, clickhouseIps: ips }) as V;
 
 describe("DeepFlow values", () => {
-    it("use the platform ClickHouse by its Service IP and cluster, and no bundled ClickHouse or Grafana", () => {
-        const v = values();
-        expect(v.global.externalClickHouse).toEqual({ enabled: true, type: "ep", clusterName: "platform", storagePolicy: "default", username: "deepflow", hosts: [{ ip: "10.43.0.10", port: 9000 }] });
+    it("write to every shard of the platform ClickHouse by its Service IP, one server per shard, and no bundled ClickHouse or Grafana", () => {
+        const v = values(undefined, ["10.43.0.10", "10.43.0.11"]);
+        expect(v.global.externalClickHouse).toEqual({
+            enabled: true,
+            type: "ep",
+            clusterName: "platform",
+            storagePolicy: "default",
+            username: "deepflow",
+            hosts: [
+                { ip: "10.43.0.10", port: 9000 },
+                { ip: "10.43.0.11", port: 9000 },
+            ],
+        });
+        expect(v.global.replicas).toBe(2);
         expect(v.clickhouse).toEqual({ enabled: false });
         expect(v.grafana).toEqual({ enabled: false });
-        // No password in the readable values: they go in the secret values file.
-        expect(JSON.stringify(v)).not.toMatch(/password/i);
-        expect(deepflowSecretValues("ch-pw", "my-pw")).toEqual({ global: { password: { mysql: "my-pw" }, externalClickHouse: { password: "ch-pw" } } });
+        const withPasswords = deepflowValues({ imageRegistry: "r", clickhouseIps: ["10.43.0.10"], passwords: { clickhouse: "ch-pw", mysql: "my-pw" } }) as V;
+        expect(withPasswords.global).toMatchObject({ password: { mysql: "my-pw" }, externalClickHouse: { password: "ch-pw" } });
     });
 
     it("pull from a configurable registry (e.g. through Harbor) and expose no NodePorts", () => {
@@ -24,12 +34,13 @@ describe("DeepFlow values", () => {
         const service = (values().server as { service: { type: string; ports: Record<string, unknown>[] } }).service;
         expect(service.type).toBe("ClusterIP");
         expect(service.ports.every((p) => !("nodePort" in p))).toBe(true);
-        expect(values(undefined, true).global).toMatchObject({ replicas: 2 });
+        // Agents' default controller and data ports stay reachable on the ClusterIP Service.
+        expect(service.ports.map((p) => `${p.port}->${p.targetPort}`)).toEqual(expect.arrayContaining(["30035->20035", "30033->20033"]));
     });
 
     it("uses only keys of deepflow 7.1.002 (and its deepflow-agent subchart)", () => {
         expect(unknownChartKeys("deepflow", values(), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
-        expect(unknownChartKeys("deepflow", deepflowSecretValues("a", "b"), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
+        expect(unknownChartKeys("deepflow", deepflowValues({ imageRegistry: "r", clickhouseIps: ["1"], passwords: { clickhouse: "a", mysql: "b" } }), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
     });
 
     it("is validated: DeepFlow needs ClickHouse, and the registry must look like one", () => {
@@ -44,11 +55,10 @@ describe("DeepFlow values", () => {
 describe("DeepFlow component", () => {
     const mocks = mockedComponents();
 
-    it("runs in the privileged PSA exception namespace with a reason, passwords only in the secret values file", async () => {
+    it("runs in the privileged PSA exception namespace with a reason, the passwords secret inside readable values", async () => {
         new DeepFlow("df", {
             config: { enabled: true },
-            clickhouse: { ip: "10.43.0.10", password: "clickhouse-pw-value" },
-            highAvailability: false,
+            clickhouse: { ips: ["10.43.0.10"], password: "clickhouse-pw-value" },
             protect: false,
             podSecurityVersion: "v1.36",
             after: [],
@@ -59,9 +69,9 @@ describe("DeepFlow component", () => {
         expect(ns.metadata.name).toBe("deepflow");
         expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
         expect(ns.metadata.annotations["platform/pod-security-reason"]).toMatch(/eBPF/);
-        const release = byName(mine, "df-release").inputs as { values: V; valueYamlFiles: unknown };
-        expect(release.valueYamlFiles).toEqual([SECRET]);
-        expect(release.values.global.externalClickHouse).toMatchObject({ hosts: [{ ip: "10.43.0.10", port: 9000 }] });
+        const release = byName(mine, "df-release").inputs as { values: V };
+        expect(release.values.global.externalClickHouse).toMatchObject({ hosts: [{ ip: "10.43.0.10", port: 9000 }], password: SECRET });
+        expect(release.values.global.password).toEqual({ mysql: SECRET });
         expect(allStrings(mine).join("\n")).not.toContain("clickhouse-pw-value");
     });
 });

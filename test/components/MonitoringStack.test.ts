@@ -77,10 +77,10 @@ describe("components installed before kube-prometheus-stack", () => {
             config: monitoring(),
             highAvailability: false,
             earlyTargets: { certManager: { namespace: "cert-manager" }, ingress: { namespace: "ingress-nginx", release: "ingress" }, longhorn: { namespace: "longhorn-system" } },
-        }) as { prometheus: { additionalServiceMonitors: { name: string; selector: unknown; namespaceSelector: unknown; endpoints: { port: string }[] }[] } };
+        }) as { prometheus: { additionalServiceMonitors: { name: string; selector: unknown; namespaceSelector: unknown; endpoints: { port?: string; targetPort?: number }[] }[] } };
         const monitors = v.prometheus.additionalServiceMonitors;
-        expect(monitors.map((m) => `${m.name}:${JSON.stringify(m.namespaceSelector)}:${m.endpoints[0].port}`)).toEqual([
-            'cert-manager:{"matchNames":["cert-manager"]}:http-metrics',
+        expect(monitors.map((m) => `${m.name}:${JSON.stringify(m.namespaceSelector)}:${m.endpoints[0].port ?? m.endpoints[0].targetPort}`)).toEqual([
+            'cert-manager:{"matchNames":["cert-manager"]}:9402',
             'nginx-ingress:{"matchNames":["ingress-nginx"]}:prometheus',
             'longhorn:{"matchNames":["longhorn-system"]}:manager',
         ]);
@@ -202,12 +202,14 @@ describe("MonitoringStack component", () => {
         expect(used.has("loki") && used.has("clickhouse")).toBe(true);
     });
 
-    it("waits for kube-prometheus-stack before the parts (their ServiceMonitors), and DeepFlow for ClickHouse's Service", () => {
+    it("waits for kube-prometheus-stack before the parts (their ServiceMonitors), and DeepFlow for every ClickHouse shard's Service", () => {
         const r = (n: string) => byName(mocks.collector.resources, n);
         for (const part of ["mon-logs-loki", "mon-clickhouse-operator"]) {
             expect(r(part).dependsOn).toContain("mon-release");
         }
-        expect(r("mon-deepflow-release").dependsOn).toContain("mon-clickhouse-service");
+        expect(r("mon-deepflow-release").dependsOn).toContain("mon-clickhouse-shard-0");
+        const hosts = (r("mon-deepflow-release").inputs.values as { global: { externalClickHouse: { hosts: { ip: string }[] } } }).global.externalClickHouse.hosts;
+        expect(hosts.map((h) => h.ip)).toEqual([(r("mon-clickhouse-shard-0").inputs.spec as { clusterIP?: string }).clusterIP ?? expect.stringMatching(/^10\.43\./)]);
     });
 
     it("leaves out a part's release, dashboard and rules when it is off", async () => {
