@@ -58,7 +58,7 @@ describe("Alloy", () => {
         expect(config).toContain(`job_name   = "${EVENTS_JOB}"`);
         expect(config).toContain(`url = "${LOKI_URL}/loki/api/v1/push"`);
         expect(config).toContain('external_labels = { cluster = "prod" }');
-        expect(config).not.toContain("clustering");
+        expect(config).not.toContain("clustering {");
         // Balanced braces: a quick structural check of the River text.
         expect(config.split("{").length).toBe(config.split("}").length);
         const v = alloyValues("prod", false) as V;
