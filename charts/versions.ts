@@ -40,13 +40,4 @@ export const CHARTS = {
     deepflow: { chart: "deepflow", version: "7.1.002", repo: "https://deepflowio.github.io/deepflow", keys: "deepflow", subcharts: { "deepflow-agent": "deepflow-agent" } },
 } as const satisfies Record<string, ChartRef>;
 
-/**
- * Images the platform's own objects run (not chart-internal ones; those are pinned by the chart
- * version). One line per image: Renovate's docker regex manager reads `"<image>:<tag>"` here.
- */
-export const IMAGES = {
-    clickhouse: "clickhouse/clickhouse-server:24.8.14.39",
-    clickhouseKeeper: "clickhouse/clickhouse-keeper:24.8.14.39",
-} as const;
-
 export type ChartName = keyof typeof CHARTS;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CHARTS, IMAGES } from "../charts/versions";
-import { SYSTEM_UPGRADE_IMAGES } from "../components/cluster/systemUpgradeImages";
+import { IMAGES } from "../charts/images";
+import { CHARTS } from "../charts/versions";
 import { PROJECT_DIR } from "./harness";
 
 interface CustomManager {
@@ -30,12 +30,6 @@ describe("Renovate", () => {
         expect(found).toEqual(Object.values(CHARTS).map((c) => ({ depName: c.chart, currentValue: c.version, registryUrl: c.repo })));
     });
 
-    it("finds every pinned image of the platform's own objects in charts/versions.ts", () => {
-        const manager = renovate.customManagers.find((m) => m.datasourceTemplate === "docker" && m.fileMatch.some((f) => new RegExp(f).test("charts/versions.ts")))!;
-        const found = extract(manager, "charts/versions.ts");
-        expect(found).toEqual(Object.values(IMAGES).map((image) => ({ depName: image.split(":")[0], currentValue: image.split(":")[1] })));
-    });
-
     it("finds the k3s version of every stack", () => {
         const manager = renovate.customManagers.find((m) => m.depNameTemplate === "k3s-io/k3s")!;
         const stacks = readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
@@ -48,11 +42,11 @@ describe("Renovate", () => {
         }
     });
 
-    it("finds every image ClusterK3s deploys itself, with its pinned tag, as a Docker image", () => {
-        const file = "components/cluster/systemUpgradeImages.ts";
+    it("finds every image the platform's own objects run (ClickHouse, Keeper, system-upgrade-controller, kubectl), with its pinned tag, as a Docker image", () => {
+        const file = "charts/images.ts";
         const manager = renovate.customManagers.find((m) => m.fileMatch.some((f) => new RegExp(f).test(file)))!;
         expect(manager.datasourceTemplate).toBe("docker");
-        expect(extract(manager, file)).toEqual(Object.values(SYSTEM_UPGRADE_IMAGES).map((i) => ({ depName: i.image, currentValue: i.tag })));
-        expect(SYSTEM_UPGRADE_IMAGES.controller.image).toBe("rancher/system-upgrade-controller");
+        expect(extract(manager, file)).toEqual(Object.values(IMAGES).map((i) => ({ depName: i.image, currentValue: i.tag })));
+        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController", "kubectl"]);
     });
 });

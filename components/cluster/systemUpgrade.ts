@@ -4,7 +4,8 @@
  * fields and permissions follow SUC v0.20.1 (pkg/apis/upgrade.cattle.io/v1, manifests/), written
  * for this project. ClusterK3s creates them on the cluster's provider.
  */
-import { K3S_UPGRADE_IMAGE, pinnedImage } from "./systemUpgradeImages";
+import { pinnedImage } from "../../charts/images";
+import { K3S_UPGRADE_IMAGE } from "./systemUpgradeImages";
 
 export const SYSTEM_UPGRADE_NAMESPACE = "system-upgrade";
 /** The controller's own identity (API access to Plans, Jobs, Nodes). */
@@ -281,7 +282,7 @@ export function controllerDeployment(): K8sObject {
                     containers: [
                         {
                             name: "controller",
-                            image: pinnedImage("controller"),
+                            image: pinnedImage("systemUpgradeController"),
                             imagePullPolicy: "IfNotPresent",
                             env: [
                                 ...Object.entries(CONTROLLER_ENV).map(([name, value]) => ({ name, value })),

@@ -7,7 +7,7 @@
  */
 import type { MonitoringConfig } from "../../stacks/config";
 import { limited } from "../lib/resources";
-import { IMAGES } from "../../charts/versions";
+import { pinnedImage } from "../../charts/images";
 
 export const CLICKHOUSE_NAMESPACE = "clickhouse";
 /** ClickHouseInstallation and cluster name (DeepFlow creates its tables ON CLUSTER this name). */
@@ -86,7 +86,7 @@ export function clickhouseInstallationSpec(config: MonitoringConfig["clickhouse"
                         containers: [
                             {
                                 name: "clickhouse",
-                                image: IMAGES.clickhouse,
+                                image: pinnedImage("clickhouse"),
                                 resources: servers > 1 ? limited("500m", "2Gi", "4Gi") : limited("100m", "512Mi", "2Gi"),
                                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
                             },
@@ -115,7 +115,7 @@ export function keeperInstallationSpec(retain: boolean): Record<string, unknown>
                         containers: [
                             {
                                 name: "clickhouse-keeper",
-                                image: IMAGES.clickhouseKeeper,
+                                image: pinnedImage("clickhouseKeeper"),
                                 resources: limited("50m", "128Mi", "512Mi"),
                                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
                             },

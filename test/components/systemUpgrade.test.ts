@@ -12,7 +12,7 @@ import {
     SYSTEM_UPGRADE_NAMESPACE,
     systemUpgradeRbac,
 } from "../../components/cluster/systemUpgrade";
-import { SYSTEM_UPGRADE_IMAGES } from "../../components/cluster/systemUpgradeImages";
+import { IMAGES } from "../../charts/images";
 import { isPinnedImage } from "../../policy/rules";
 import { validateManifest } from "../k8sSchema";
 
@@ -56,7 +56,7 @@ describe("system-upgrade-controller objects", () => {
             volumes: Record<string, unknown>[];
         };
         const [c] = pod.containers;
-        expect(c.image).toBe(`rancher/system-upgrade-controller:${SYSTEM_UPGRADE_IMAGES.controller.tag}`);
+        expect(c.image).toBe(`rancher/system-upgrade-controller:${IMAGES.systemUpgradeController.tag}`);
         expect(isPinnedImage(c.image)).toBe(true);
         expect(pod.serviceAccountName).toBe(CONTROLLER_SERVICE_ACCOUNT);
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
@@ -65,7 +65,7 @@ describe("system-upgrade-controller objects", () => {
         expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
         expect(c.resources.limits.memory).toBeDefined();
         const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
-        expect(env).toMatchObject({ ...CONTROLLER_ENV, SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE: `rancher/kubectl:${SYSTEM_UPGRADE_IMAGES.kubectl.tag}` });
+        expect(env).toMatchObject({ ...CONTROLLER_ENV, SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE: `rancher/kubectl:${IMAGES.kubectl.tag}` });
         expect(Object.keys(env)).toEqual(expect.arrayContaining(["SYSTEM_UPGRADE_CONTROLLER_NAME", "SYSTEM_UPGRADE_CONTROLLER_NAMESPACE", "SYSTEM_UPGRADE_CONTROLLER_NODE_NAME"]));
     });
 
