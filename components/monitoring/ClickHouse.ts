@@ -109,9 +109,13 @@ export class ClickHouse extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: before, protect: args.protect },
         );
-        // Ready once a server behind it serves.
+        // Ready once a server behind it serves: the operator creates the servers after the CR, one by one.
         const service = (resource: string, serviceName: string, shard?: number) =>
-            new k8s.core.v1.Service(resource, { metadata: { name: serviceName, namespace: ns.metadata.name }, spec: clickhouseServiceSpec(shard) }, { parent: this, dependsOn: [this.installation] });
+            new k8s.core.v1.Service(
+                resource,
+                { metadata: { name: serviceName, namespace: ns.metadata.name }, spec: clickhouseServiceSpec(shard) },
+                { parent: this, dependsOn: [this.installation], customTimeouts: { create: "20m" } },
+            );
         this.service = service(`${name}-service`, CLICKHOUSE_SERVICE);
         this.shardServices = Array.from({ length: args.config.shards }, (_, i) => service(`${name}-shard-${i}`, shardServiceName(i), i));
         this.registerOutputs({});
