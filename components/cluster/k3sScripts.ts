@@ -90,7 +90,7 @@ export function preflightScript(opts: PreflightOptions): string {
     ];
     if (opts.checkPorts) {
         const ports = opts.role === "server" ? [6443, 10250, 2379, 2380] : [10250];
-        const service = opts.role === "server" ? "k3s" : "k3s-agent";
+        const service = serviceName(opts.role);
         lines.push(
             `if ! systemctl is-active --quiet ${service} 2>/dev/null; then`,
             `  for port in ${ports.join(" ")}; do`,
@@ -121,13 +121,31 @@ export function installScriptUrl(version: string): string {
     return `https://raw.githubusercontent.com/k3s-io/k3s/${version}/install.sh`;
 }
 
+/** The systemd unit k3s runs as on a node of this role. */
+const serviceName = (role: NodeRole) => (role === "server" ? "k3s" : "k3s-agent");
+
+/** Shell lines that wait for a started node: a server's API ready (10 minutes), an agent's unit active. */
+function waitUntilReady(role: NodeRole): string[] {
+    const service = serviceName(role);
+    const logs = `$SUDO journalctl -u ${service} -n 50 --no-pager >&2 || true`;
+    return role === "server"
+        ? [
+              "i=0",
+              `until $SUDO k3s kubectl get --raw=/readyz >/dev/null 2>&1; do`,
+              "  i=$((i + 1))",
+              `  if [ "$i" -ge 120 ]; then echo "k3s API on $(hostname) not ready after 10 minutes" >&2; ${logs}; exit 1; fi`,
+              "  sleep 5",
+              "done",
+          ]
+        : [`$SUDO systemctl is-active --quiet ${service} || { echo "${service} is not running on $(hostname)" >&2; ${logs}; exit 1; }`];
+}
+
 /**
  * Installs k3s on a new node at `version`. The secret drop-in is read from stdin so the token never
  * appears on a command line or in this script. Runs once per node: later settings changes go
  * through `applyConfigScript`, version changes through system-upgrade-controller Plans.
  */
 export function installScript(opts: InstallOptions): string {
-    const service = opts.role === "server" ? "k3s" : "k3s-agent";
     const lines = [
         ...PRELUDE,
         `$SUDO install -d -m 0700 ${K3S_DIR}/config.yaml.d`,
@@ -143,20 +161,7 @@ export function installScript(opts: InstallOptions): string {
         );
     }
     lines.push(`$SUDO env INSTALL_K3S_VERSION='${opts.version}' INSTALL_K3S_EXEC='${opts.role}' sh "$installer"`);
-    if (opts.role === "server") {
-        lines.push(
-            "i=0",
-            `until $SUDO k3s kubectl get --raw=/readyz >/dev/null 2>&1; do`,
-            "  i=$((i + 1))",
-            `  if [ "$i" -ge 120 ]; then echo "k3s API on $(hostname) not ready after 10 minutes" >&2; $SUDO journalctl -u ${service} -n 50 --no-pager >&2 || true; exit 1; fi`,
-            "  sleep 5",
-            "done",
-        );
-    } else {
-        lines.push(
-            `$SUDO systemctl is-active --quiet ${service} || { echo "${service} is not running on $(hostname)" >&2; $SUDO journalctl -u ${service} -n 50 --no-pager >&2 || true; exit 1; }`,
-        );
-    }
+    lines.push(...waitUntilReady(opts.role));
     lines.push(`echo "k3s ${opts.version} ${opts.role} ready on $(hostname)"`);
     return lines.join("\n");
 }
@@ -167,7 +172,7 @@ export function installScript(opts: InstallOptions): string {
  * first installed with after the system-upgrade-controller moved the node on.
  */
 export function installedScript(role: NodeRole): string {
-    const service = role === "server" ? "k3s" : "k3s-agent";
+    const service = serviceName(role);
     return [
         ...PRELUDE,
         `echo "k3s already installed on $(hostname); versions move through system-upgrade-controller Plans, settings through the node's config command"`,
@@ -181,7 +186,7 @@ export function installedScript(role: NodeRole): string {
  * (same text) restarts nothing. Servers wait for their API before the next node goes.
  */
 export function applyConfigScript(role: NodeRole, configYaml: string): string {
-    const service = role === "server" ? "k3s" : "k3s-agent";
+    const service = serviceName(role);
     const lines = [
         ...PRELUDE,
         `$SUDO install -d -m 0700 ${K3S_DIR}/config.yaml.d`,
@@ -194,20 +199,7 @@ export function applyConfigScript(role: NodeRole, configYaml: string): string {
         'if [ "$changed" -eq 0 ]; then echo "k3s settings unchanged on $(hostname)"; exit 0; fi',
         `$SUDO systemctl restart ${service}`,
     ];
-    if (role === "server") {
-        lines.push(
-            "i=0",
-            `until $SUDO k3s kubectl get --raw=/readyz >/dev/null 2>&1; do`,
-            "  i=$((i + 1))",
-            `  if [ "$i" -ge 120 ]; then echo "k3s API on $(hostname) not ready after 10 minutes" >&2; $SUDO journalctl -u ${service} -n 50 --no-pager >&2 || true; exit 1; fi`,
-            "  sleep 5",
-            "done",
-        );
-    } else {
-        lines.push(
-            `$SUDO systemctl is-active --quiet ${service} || { echo "${service} is not running on $(hostname)" >&2; $SUDO journalctl -u ${service} -n 50 --no-pager >&2 || true; exit 1; }`,
-        );
-    }
+    lines.push(...waitUntilReady(role));
     lines.push(`echo "k3s settings applied on $(hostname)"`);
     return lines.join("\n");
 }
@@ -225,7 +217,7 @@ export function readKubeconfigScript(): string {
 
 /** Writes registries.yaml from stdin and restarts k3s so containerd picks the mirrors up. */
 export function applyRegistriesScript(role: NodeRole): string {
-    const service = role === "server" ? "k3s" : "k3s-agent";
+    const service = serviceName(role);
     return [
         ...PRELUDE,
         `$SUDO sh -c 'umask 077 && cat > ${REGISTRIES_PATH}.new && mv ${REGISTRIES_PATH}.new ${REGISTRIES_PATH}'`,
@@ -235,7 +227,7 @@ export function applyRegistriesScript(role: NodeRole): string {
 
 /** Removes registries.yaml (pulls go straight upstream again) and restarts k3s. */
 export function removeRegistriesScript(role: NodeRole): string {
-    const service = role === "server" ? "k3s" : "k3s-agent";
+    const service = serviceName(role);
     return [...PRELUDE, `$SUDO rm -f ${REGISTRIES_PATH}`, `$SUDO systemctl restart ${service} || true`].join("\n");
 }
 
