@@ -128,16 +128,11 @@ describe("Alertmanager configuration", () => {
 
 describe("MonitoringStack component", () => {
     const mocks = mockedComponents();
+    const stack = (name: string, config: MonitoringConfig) =>
+        new MonitoringStack(name, { config, k3s, highAvailability: false, protect: false, podSecurityVersion: "v1.36", ingress: { className: "nginx", issuer: "platform-ca" } });
 
     it("keeps the Alertmanager config secret, installs after it, and loads the promtool-tested rules", async () => {
-        new MonitoringStack("mon", {
-            config: monitoring({ alertmanager: { slack: { webhookUrl: secure("https://hooks.slack.example/secret-T1"), channel: "#alerts" } } }),
-            k3s,
-            highAvailability: false,
-            protect: false,
-            podSecurityVersion: "v1.36",
-            ingress: { className: "nginx", issuer: "platform-ca" },
-        });
+        stack("mon", monitoring({ alertmanager: { slack: { webhookUrl: secure("https://hooks.slack.example/secret-T1"), channel: "#alerts" } } }));
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("mon-"));
         expect(byName(mine, "mon-alertmanager-config").inputs.stringData).toBe(SECRET);
@@ -209,18 +204,12 @@ describe("MonitoringStack component", () => {
         }
         expect(r("mon-deepflow-release").dependsOn).toContain("mon-clickhouse-shard-0");
         const hosts = (r("mon-deepflow-release").inputs.values as { global: { externalClickHouse: { hosts: { ip: string }[] } } }).global.externalClickHouse.hosts;
-        expect(hosts.map((h) => h.ip)).toEqual([(r("mon-clickhouse-shard-0").inputs.spec as { clusterIP?: string }).clusterIP ?? expect.stringMatching(/^10\.43\./)]);
+        // The shard Service's address, assigned by the API server (the mocks' stand-in is in k3s's service CIDR).
+        expect(hosts.map((h) => h.ip)).toEqual([expect.stringMatching(/^10\.43\./)]);
     });
 
     it("leaves out a part's release, dashboard and rules when it is off", async () => {
-        new MonitoringStack("off", {
-            config: monitoring({ logs: { enabled: false }, deepflow: { enabled: false } }),
-            k3s,
-            highAvailability: false,
-            protect: false,
-            podSecurityVersion: "v1.36",
-            ingress: { className: "nginx", issuer: "platform-ca" },
-        });
+        stack("off", monitoring({ logs: { enabled: false }, deepflow: { enabled: false } }));
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("off-"));
         const names = mine.map((r) => r.name);
