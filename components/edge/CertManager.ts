@@ -3,22 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
 import type { TlsConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
-import { platformNamespace } from "../lib/namespace";
+import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo } from "../lib/networkPolicy";
 import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName } from "./certManagerValues";
 
-export interface CertManagerArgs {
+export interface CertManagerArgs extends NamespacePolicyArgs {
     /** The `platform:tls` slice. */
     readonly config: TlsConfig;
     /** IngressClass HTTP-01 challenges are answered through. */
     readonly ingressClass: string;
     readonly replicas: number;
     readonly highAvailability: boolean;
-    readonly podSecurityVersion: string;
-    /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
-    readonly networkPolicies?: boolean;
-    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
-    readonly clusterCidrs?: readonly string[];
     /** Create ServiceMonitors (Prometheus Operator CRDs present). @default false */
     readonly serviceMonitor?: boolean;
     /** Namespace cert-manager runs in (its cluster resource namespace). @default "cert-manager" */

@@ -3,20 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
 import type { DnsConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
-import { platformNamespace } from "../lib/namespace";
+import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo } from "../lib/networkPolicy";
 import { DNS_SECRET_NAME, dnsEndpoints, externalDnsValues } from "./dnsValues";
 
-export interface DnsRecordsArgs {
+export interface DnsRecordsArgs extends NamespacePolicyArgs {
     /** The `platform:dns` slice; provider must not be `none`. */
     readonly config: DnsConfig;
     /** TXT owner id: the stack name, so stacks sharing a zone keep apart. */
     readonly ownerId: string;
-    readonly podSecurityVersion: string;
-    /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
-    readonly networkPolicies?: boolean;
-    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
-    readonly clusterCidrs?: readonly string[];
     /** @default false */
     readonly serviceMonitor?: boolean;
     /** @default "external-dns" */

@@ -2,21 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
 import type { IngressConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
-import { platformNamespace } from "../lib/namespace";
+import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { ingressValues } from "./ingressValues";
 
-export interface IngressNginxArgs {
+export interface IngressNginxArgs extends NamespacePolicyArgs {
     /** The `platform:ingress` slice with kind and replicas resolved. */
     readonly config: IngressConfig;
     /** PDB and spread across nodes/zones (prod). */
     readonly highAvailability: boolean;
-    /** Pod Security policy version for the namespace (the cluster's minor). */
-    readonly podSecurityVersion: string;
-    /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
-    readonly networkPolicies?: boolean;
-    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
-    readonly clusterCidrs?: readonly string[];
     /** Create a ServiceMonitor for the controller's metrics. @default false */
     readonly serviceMonitor?: boolean;
     /** Namespace to create and install into. @default "ingress-nginx" */

@@ -30,6 +30,19 @@ export function podSecurityVersion(k3sVersion: string | undefined): string {
     return match ? `v${match[1]}.${match[2]}` : "latest";
 }
 
+/** What every component with a namespace takes from the stack (stacks/platform.ts): PSA version, policies. */
+export interface NamespacePolicyArgs {
+    /** Pod Security policy version for the namespace (the cluster's minor). */
+    readonly podSecurityVersion: string;
+    /** Default-deny ingress NetworkPolicies plus the component's allows (prod). @default false */
+    readonly networkPolicies?: boolean;
+    /**
+     * Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace,
+     * outside the cluster and what the component needs. @default egress open
+     */
+    readonly clusterCidrs?: readonly string[];
+}
+
 export interface PlatformNamespaceArgs {
     /** Namespace name. */
     readonly name: string;

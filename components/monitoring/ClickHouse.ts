@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
-import { platformNamespace } from "../lib/namespace";
+import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import {
     CLICKHOUSE_CLUSTER,
@@ -22,16 +22,11 @@ import {
     shardServiceName,
 } from "./clickhouseValues";
 
-export interface ClickHouseArgs {
+export interface ClickHouseArgs extends NamespacePolicyArgs {
     readonly config: MonitoringConfig["clickhouse"];
     /** Password of the read-only `grafana` user (its Secret for Grafana lives in the monitoring namespace). */
     readonly grafanaPassword: pulumi.Input<string>;
     readonly protect: boolean;
-    readonly podSecurityVersion: string;
-    /** @default false */
-    readonly networkPolicies?: boolean;
-    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace and outside the cluster. @default egress open */
-    readonly clusterCidrs?: readonly string[];
     /** Namespaces whose clients may query ClickHouse besides monitoring (DeepFlow). @default [] */
     readonly clients?: readonly string[];
     /** Resources the operator release waits for: kube-prometheus-stack (ServiceMonitor CRD). */

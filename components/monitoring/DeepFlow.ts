@@ -4,21 +4,16 @@ import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
-import { platformNamespace } from "../lib/namespace";
+import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { CLICKHOUSE_NAMESPACE } from "./clickhouseValues";
 import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowValues } from "./deepflowValues";
 
-export interface DeepFlowArgs {
+export interface DeepFlowArgs extends NamespacePolicyArgs {
     readonly config: MonitoringConfig["deepflow"];
     /** The platform ClickHouse: its per-shard Services' cluster IPs and the `deepflow` user's password. */
     readonly clickhouse: { readonly ips: readonly pulumi.Input<string>[]; readonly password: pulumi.Input<string> };
     readonly protect: boolean;
-    readonly podSecurityVersion: string;
-    /** @default false */
-    readonly networkPolicies?: boolean;
-    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
-    readonly clusterCidrs?: readonly string[];
     /** Resources the release waits for: ClickHouse serving. */
     readonly after: pulumi.Resource[];
 }

@@ -3,21 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
-import { platformNamespace } from "../lib/namespace";
+import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { ALLOY_PORT, LOGS_NAMESPACE, LOKI_PORT, LOKI_RELEASE, LOKI_S3_SECRET, alloyValues, lokiValues } from "./logsValues";
 
-export interface LogsArgs {
+export interface LogsArgs extends NamespacePolicyArgs {
     readonly config: MonitoringConfig["logs"];
     /** `cluster` label on every log line (the stack's name). */
     readonly cluster: string;
     readonly highAvailability: boolean;
     readonly protect: boolean;
-    readonly podSecurityVersion: string;
-    /** @default false */
-    readonly networkPolicies?: boolean;
-    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
-    readonly clusterCidrs?: readonly string[];
     /** Resources the releases wait for: kube-prometheus-stack (ServiceMonitor CRD). */
     readonly after: pulumi.Resource[];
 }

@@ -9,7 +9,7 @@ import type { MonitoringConfig } from "../../stacks/config";
 import { toYaml } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
-import { platformNamespace } from "../lib/namespace";
+import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { alertmanagerConfig } from "./alertmanagerConfig";
 import { ClickHouse } from "./ClickHouse";
@@ -36,19 +36,14 @@ const OPERATOR_WEBHOOK_PORT = 10250;
 /** Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part. */
 const PARTS = ["logs", "clickhouse", "deepflow"] as const;
 
-export interface MonitoringStackArgs {
+export interface MonitoringStackArgs extends NamespacePolicyArgs {
     readonly config: MonitoringConfig;
     /** k3s server and node addresses (scrape targets); undefined on existing clusters. */
     readonly k3s?: { readonly servers: readonly string[]; readonly nodes: readonly string[] };
     readonly highAvailability: boolean;
     readonly protect: boolean;
-    readonly podSecurityVersion: string;
     /** IngressClass + issuer for Grafana's Ingress. */
     readonly ingress: IngressTlsContext;
-    /** @default false */
-    readonly networkPolicies?: boolean;
-    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
-    readonly clusterCidrs?: readonly string[];
     /** Resources the release waits for: cert-manager (admission webhook certificates). @default [] */
     readonly after?: pulumi.Resource[];
     /** `cluster` label on shipped logs. @default the component name */

@@ -7,14 +7,14 @@ import type { HarborConfig } from "../../stacks/config";
 import type { Registries } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
-import { platformNamespace } from "../lib/namespace";
+import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
 import { HARBOR_SECRETS, harborValues, REGISTRY_USER } from "./harborValues";
 
-export interface HarborArgs {
+export interface HarborArgs extends NamespacePolicyArgs {
     /** The `platform:harbor` slice, host resolved. */
     readonly config: HarborConfig;
     /** IngressClass + issuer from the platform (TLS on the registry host). */
@@ -23,11 +23,6 @@ export interface HarborArgs {
     readonly highAvailability: boolean;
     /** `protect` the release and every generated secret (prod). */
     readonly protect: boolean;
-    readonly podSecurityVersion: string;
-    /** Default-deny ingress NetworkPolicies plus this component's allows. @default false */
-    readonly networkPolicies?: boolean;
-    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
-    readonly clusterCidrs?: readonly string[];
     /** @default false */
     readonly serviceMonitor?: boolean;
     /** @default "harbor" */

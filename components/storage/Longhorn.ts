@@ -5,21 +5,16 @@ import { CHARTS } from "../../charts/versions";
 import type { StorageConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
-import { platformNamespace } from "../lib/namespace";
+import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { BACKUP_SECRET, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
 
-export interface LonghornArgs {
+export interface LonghornArgs extends NamespacePolicyArgs {
     readonly config: StorageConfig;
     readonly ingress: IngressTlsContext;
     readonly highAvailability: boolean;
     /** Protect the release and keep volumes on PVC deletion (prod). */
     readonly protect: boolean;
-    readonly podSecurityVersion: string;
-    /** @default false */
-    readonly networkPolicies?: boolean;
-    /** Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace, outside the cluster and what the component needs. @default egress open */
-    readonly clusterCidrs?: readonly string[];
     /** Resources the release waits for (the ClusterIssuer of its UI certificate). @default [] */
     readonly after?: pulumi.Resource[];
     /** @default false */
