@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { PROFILE_DEFAULTS } from "./profiles";
 import { dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
-import { host, labels, secretString } from "./schemaParts";
+import { host, labels, s3Keys, secretString } from "./schemaParts";
 import { harborSchema } from "./schemaRegistry";
 import { storageSchema } from "./schemaStorage";
 import { monitoringSchema } from "./schemaMonitoring";
@@ -64,8 +64,7 @@ const s3Schema = z.strictObject({
         .regex(/^[A-Za-z0-9._/-]+$/, "expected a folder name (letters, digits, '.', '_', '-', '/')")
         .optional()
         .meta({ description: "Folder (prefix) inside the bucket; default: the bucket root." }),
-    accessKey: z.string().min(1, "expected the S3 access key id").meta({ description: "S3 access key id." }),
-    secretKey: secretString("cluster", "S3 secret access key."),
+    ...s3Keys("cluster"),
     insecure: z.boolean().default(false).meta({ description: "Use plain HTTP to the endpoint." }),
 });
 

@@ -2,7 +2,7 @@
  * Config for the monitoring stack: `platform:monitoring`.
  */
 import { z } from "zod";
-import { secretString } from "./schemaParts";
+import { s3Keys, secretString } from "./schemaParts";
 import { isDnsName } from "./validators";
 
 const duration = z.string().regex(/^\d+[hdwy]$/, "expected a duration such as 15d");
@@ -65,8 +65,7 @@ export const monitoringSchema = z
                         bucket: z.string().min(3).meta({ description: "Bucket for chunks (the ruler uses the same bucket)." }),
                         region: z.string().min(1).meta({ description: "Bucket region." }),
                         endpoint: z.string().refine(isDnsName, "expected the S3 endpoint host name such as s3.eu-west-1.amazonaws.com").optional().meta({ description: "S3-compatible endpoint host; omit for AWS." }),
-                        accessKeyId: z.string().min(1).meta({ description: "S3 access key id." }),
-                        secretAccessKey: secretString("monitoring", "S3 secret access key."),
+                        ...s3Keys("monitoring"),
                     })
                     .optional()
                     .meta({ description: "Keep chunks in S3-compatible object storage (then Loki runs 3 replicas in HA profiles)." }),

@@ -28,6 +28,14 @@ export function secretString(topKey: string, description: string) {
         .meta({ description, secret: true });
 }
 
+/** The key pair of an S3-compatible bucket, named alike in every stack-file block: `accessKey`, `secretKey` (a secret). */
+export function s3Keys(topKey: string) {
+    return {
+        accessKey: z.string().min(1, "expected the S3 access key id").meta({ description: "S3 access key id." }),
+        secretKey: secretString(topKey, "S3 secret access key."),
+    };
+}
+
 export const host = (what: string) =>
     z.string().refine(isHostOrIp, `expected an IPv4/IPv6 address or DNS hostname (${what})`);
 

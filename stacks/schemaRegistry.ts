@@ -2,7 +2,7 @@
  * Config for the Harbor registry: `platform:harbor`.
  */
 import { z } from "zod";
-import { secretString } from "./schemaParts";
+import { s3Keys, secretString } from "./schemaParts";
 import { isDnsName } from "./validators";
 
 const quantity = (what: string) =>
@@ -46,8 +46,7 @@ export const harborSchema = z
                             description: "Endpoint URL for S3-compatible stores; omit for AWS.",
                         }),
                         rootDirectory: z.string().min(1).optional().meta({ description: "Prefix inside the bucket." }),
-                        accessKey: z.string().min(1).meta({ description: "S3 access key id." }),
-                        secretKey: secretString("harbor", "S3 secret access key."),
+                        ...s3Keys("harbor"),
                     })
                     .optional()
                     .meta({ description: "S3 settings (type s3)." }),

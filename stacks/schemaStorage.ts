@@ -2,7 +2,7 @@
  * Config for persistent storage: `platform:storage`.
  */
 import { z } from "zod";
-import { secretString } from "./schemaParts";
+import { s3Keys } from "./schemaParts";
 import { isCron, isDnsName } from "./validators";
 
 export const storageSchema = z
@@ -21,8 +21,7 @@ export const storageSchema = z
                         region: z.string().min(1).meta({ description: "Bucket region." }),
                         folder: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a folder name").optional().meta({ description: "Prefix inside the bucket." }),
                         endpoint: z.url("expected the endpoint URL of an S3-compatible store").optional().meta({ description: "Endpoint URL for S3-compatible stores; omit for AWS." }),
-                        accessKey: z.string().min(1).meta({ description: "S3 access key id." }),
-                        secretKey: secretString("storage", "S3 secret access key."),
+                        ...s3Keys("storage"),
                         snapshotSchedule: z.string().refine(isCron, "expected a five-field cron expression").default("0 */4 * * *").meta({ description: "Recurring snapshot cron." }),
                         snapshotRetain: z.int().min(1).max(100).default(6).meta({ description: "Snapshots kept per volume." }),
                         backupSchedule: z.string().refine(isCron, "expected a five-field cron expression").default("0 2 * * *").meta({ description: "Recurring backup cron." }),

@@ -43,7 +43,7 @@ export class Logs extends pulumi.ComponentResource {
                     {
                         metadata: { name: LOKI_S3_SECRET, namespace: ns.metadata.name },
                         type: "Opaque",
-                        stringData: pulumi.secret({ LOKI_S3_ACCESS_KEY_ID: s3.accessKeyId, LOKI_S3_SECRET_ACCESS_KEY: s3.secretAccessKey }),
+                        stringData: pulumi.secret({ LOKI_S3_ACCESS_KEY_ID: s3.accessKey, LOKI_S3_SECRET_ACCESS_KEY: s3.secretKey }),
                     },
                     { parent: this },
                 ),

@@ -7,7 +7,7 @@ import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure
 
 const logs = (value: Record<string, unknown> = {}, profile = "dev"): MonitoringConfig["logs"] =>
     parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:profile": profile, "platform:monitoring": { logs: value } })).monitoring.logs;
-const s3 = { bucket: "logs-bucket", region: "eu-west-1", endpoint: "s3.eu-west-1.example.com", accessKeyId: "AKIAEXAMPLE", secretAccessKey: secure("s3-secret-value") };
+const s3 = { bucket: "logs-bucket", region: "eu-west-1", endpoint: "s3.eu-west-1.example.com", accessKey: "AKIAEXAMPLE", secretKey: secure("s3-secret-value") };
 type V = Record<string, Record<string, unknown>>;
 
 describe("Loki values", () => {
@@ -42,7 +42,7 @@ describe("Loki values", () => {
     });
 
     it("require the S3 secret key to be a secret", () => {
-        expect(() => logs({ s3: { ...s3, secretAccessKey: "plain" } })).toThrow(/platform:monitoring\.logs\.s3\.secretAccessKey: must be a secret/);
+        expect(() => logs({ s3: { ...s3, secretKey: "plain" } })).toThrow(/platform:monitoring\.logs\.s3\.secretKey: must be a secret/);
     });
 
     it.each([false, true])("use only keys loki 18.11.0 and alloy 1.11.1 have (S3 %s)", (withS3) => {
