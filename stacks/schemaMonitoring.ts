@@ -77,7 +77,7 @@ export const monitoringSchema = z
                 enabled: z.boolean().default(true).meta({ description: "Deploy ClickHouse through the Altinity operator (DeepFlow's store; a Grafana datasource)." }),
                 shards: z.int().min(1).max(8).optional().meta({ description: "ClickHouse shards, one server each on its own node; default by profile (dev 1, prod 2). DeepFlow writes to every shard and runs one server per shard." }),
                 replicas: z.int().min(1).max(5).default(1).meta({ description: "Replicas per shard (replicated tables, plus a 3-node ClickHouse Keeper when above 1). DeepFlow writes non-replicated tables, so this must stay 1 while DeepFlow is on." }),
-                storageSize: quantity.optional().meta({ description: "PVC size per replica; default by profile (dev 10Gi, prod 100Gi)." }),
+                storageSize: quantity.optional().meta({ description: "PVC size per ClickHouse server; default by profile (dev 10Gi, prod 100Gi)." }),
             })
             .prefault({})
             .meta({ description: "ClickHouse." }),
