@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { PROFILE_DEFAULTS, Profile, ProfileDefaults } from "./profiles";
+import { effectiveSolver, nodeExternalAddress } from "./reachability";
 import { ParsedPlatformConfig, platformSchema, SECRET_REQUIRED, secretContext } from "./schema";
 
 /** The config namespace: the Pulumi project name. */
@@ -42,7 +43,14 @@ export interface IngressConfig extends Omit<Parsed["ingress"], "kind" | "replica
     readonly replicas: number;
 }
 
-export type TlsConfig = Parsed["tls"];
+type ParsedTls = Parsed["tls"];
+/** DNS-01 credentials: `tls.acme.dns01`, or the `platform:dns` provider's. */
+export type Dns01Config = NonNullable<NonNullable<ParsedTls["acme"]>["dns01"]>;
+
+/** TLS settings with the ACME solver resolved (DNS-01 whenever a DNS provider can answer it). */
+export interface TlsConfig extends Omit<ParsedTls, "acme"> {
+    readonly acme?: { readonly email: string; readonly solver: "http01" | "dns01"; readonly dns01?: Dns01Config };
+}
 
 /** DNS settings with the zones resolved (default: the platform domain). */
 export interface DnsConfig extends Omit<Parsed["dns"], "domainFilters"> {
@@ -174,6 +182,9 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
             mode: "k3s",
             k3s: {
                 ...k3s,
+                // The public address each node gets (node-external-ip), resolved once for the cluster and the checks.
+                servers: k3s.servers.map((n) => withExternalAddress(n)),
+                agents: k3s.agents.map((n) => withExternalAddress(n)),
                 etcdSnapshots: {
                     schedule: k3s.etcdSnapshots.schedule ?? defaults.etcdSnapshotSchedule,
                     retention: k3s.etcdSnapshots.retention ?? defaults.etcdSnapshotRetention,
@@ -224,7 +235,33 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
         },
         deepflow: parsed.monitoring.deepflow,
     };
-    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: parsed.tls, dns, harbor, storage, monitoring };
+    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: resolveTls(parsed), dns, harbor, storage, monitoring };
+}
+
+function withExternalAddress(node: NodeConfig): NodeConfig {
+    const externalAddress = nodeExternalAddress(node);
+    return externalAddress === undefined ? node : { ...node, externalAddress };
+}
+
+function resolveTls(parsed: Parsed): TlsConfig {
+    const { acme, ...rest } = parsed.tls;
+    const solver = effectiveSolver(parsed);
+    if (acme === undefined || solver === undefined) {
+        return rest;
+    }
+    return { ...rest, acme: { email: acme.email, solver, dns01: solver === "dns01" ? (acme.dns01 ?? dns01FromDns(parsed.dns)) : undefined } };
+}
+
+/** One credential for both external-dns and cert-manager: the DNS provider's, when it can answer DNS-01. */
+function dns01FromDns(dns: Parsed["dns"]): Dns01Config | undefined {
+    if (dns.provider === "cloudflare" && dns.cloudflare) {
+        return { provider: "cloudflare", cloudflare: { apiToken: dns.cloudflare.apiToken } };
+    }
+    if (dns.provider === "route53" && dns.route53) {
+        const { region, hostedZoneId, accessKeyId, secretAccessKey } = dns.route53;
+        return { provider: "route53", route53: { region, hostedZoneId, accessKeyId, secretAccessKey } };
+    }
+    return undefined;
 }
 
 /** `["cluster","k3s","servers",1,"host"]` -> `platform:cluster.k3s.servers[1].host`. */

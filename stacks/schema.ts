@@ -13,6 +13,7 @@ import { host, labels, s3Keys, secretString } from "./schemaParts";
 import { harborSchema } from "./schemaRegistry";
 import { storageSchema } from "./schemaStorage";
 import { monitoringSchema } from "./schemaMonitoring";
+import { checkReachability, effectiveSolver } from "./reachability";
 import {
     isCidr,
     isCron,
@@ -23,6 +24,7 @@ import {
     isNamespaceName,
     isNodeName,
     isSha256,
+    isSshPublicKey,
     isTaint,
 } from "./validators";
 
@@ -41,6 +43,22 @@ const nodeSchema = z.strictObject({
         .refine(isIpAddress, "expected the node's private IPv4/IPv6 address")
         .optional()
         .meta({ description: "Private IP other nodes use (k3s `node-ip`); default: the SSH host." }),
+    externalAddress: z
+        .string()
+        .refine(isIpAddress, "expected the node's public IPv4/IPv6 address")
+        .optional()
+        .meta({
+            description:
+                "Public IP the node is reached at from the internet (k3s `node-external-ip`; ServiceLB publishes it, so external-dns does); default: `host` when it is an IP other than `address`.",
+        }),
+    hostKey: z
+        .string()
+        .refine(isSshPublicKey, "expected the host's SSH public key as '<type> <base64>', e.g. the last two fields `ssh-keyscan -t ed25519 <host>` prints")
+        .optional()
+        .meta({
+            description:
+                "The host's SSH public key (`ssh-ed25519 AAAA...`); every SSH connection is refused unless the host presents it. Required unless `cluster.k3s.ssh.skipHostKeyCheck` says why not (dev only).",
+        }),
     labels: labels.optional(),
     taints: z
         .array(z.string().refine(isTaint, "expected a taint 'key[=value]:NoSchedule|PreferNoSchedule|NoExecute'"))
@@ -87,6 +105,12 @@ const k3sSchema = z.strictObject({
         }),
         port: z.int("expected an integer port").min(1, "expected a port 1-65535").max(65535, "expected a port 1-65535").default(22).meta({ description: "SSH port." }),
         privateKey: secretString("cluster", "SSH private key authorised on every host."),
+        skipHostKeyCheck: z
+            .strictObject({
+                reason: z.string().min(10, "expected a reason of at least 10 characters").meta({ description: "Why these hosts' keys cannot be pinned (reviewed in the stack file)." }),
+            })
+            .optional()
+            .meta({ description: "Connect without verifying host keys (dev profile only; a man in the middle would receive the cluster token)." }),
     }).meta({ description: "How Pulumi reaches the hosts over SSH." }),
     servers: z
         .array(nodeSchema)
@@ -232,7 +256,7 @@ export const platformSchema = z
                 });
             }
         });
-        if (cfg.tls.acme?.solver === "http01" && !cfg.ingress.enabled) {
+        if (effectiveSolver(cfg) === "http01" && !cfg.ingress.enabled) {
             ctx.addIssue({ code: "custom", path: ["tls", "acme", "solver"], message: "http01 answers through the ingress controller, which is disabled (platform:ingress.enabled)" });
         }
         if (cfg.harbor.enabled && !cfg.ingress.enabled) {
@@ -241,6 +265,7 @@ export const platformSchema = z
         if ((cfg.storage.class ?? PROFILE_DEFAULTS[cfg.profile].storageClass) === "longhorn" && cfg.storage.longhorn.ui.enabled && !cfg.ingress.enabled) {
             ctx.addIssue({ code: "custom", path: ["storage", "longhorn", "ui", "enabled"], message: "the UI is published through the platform ingress, which is disabled (platform:ingress.enabled)" });
         }
+        checkReachability(cfg, ctx);
         const k3sDisabled = cfg.cluster.k3s?.disable ?? [];
         if (cfg.cluster.mode === "k3s" && cfg.ingress.enabled && cfg.ingress.exposure === "loadBalancer" && k3sDisabled.includes("servicelb")) {
             ctx.addIssue({

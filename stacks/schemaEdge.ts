@@ -71,8 +71,11 @@ export const tlsSchema = z
                 email: z.email("expected an e-mail address for ACME account notices").meta({ description: "ACME account e-mail." }),
                 solver: z
                     .enum(["http01", "dns01"])
-                    .default("http01")
-                    .meta({ description: "Challenge: HTTP-01 through the ingress class, or DNS-01 (needed for wildcards, private hosts)." }),
+                    .optional()
+                    .meta({
+                        description:
+                            "Challenge: DNS-01 (default whenever `acme.dns01` or a cloudflare/route53 `platform:dns` provider can answer it; needed for private hosts) or HTTP-01 through the ingress controller (edit-in-place on the host's own Ingress).",
+                    }),
                 dns01: z
                     .strictObject({
                         provider: z.enum(["cloudflare", "route53"]).meta({ description: "DNS-01 provider." }),
@@ -80,7 +83,7 @@ export const tlsSchema = z
                         route53: route53Credentials("tls").optional(),
                     })
                     .optional()
-                    .meta({ description: "DNS-01 settings (solver dns01)." }),
+                    .meta({ description: "DNS-01 credentials; default: the `platform:dns` provider's (cloudflare or route53)." }),
             })
             .optional()
             .meta({ description: "Let's Encrypt settings (issuer letsencrypt*)." }),
@@ -91,10 +94,8 @@ export const tlsSchema = z
             ctx.addIssue({ code: "custom", path: ["acme"], message: `required when issuer is '${tls.issuer}' (at least acme.email)` });
         }
         const acme = tls.acme;
-        if (acme?.solver === "dns01") {
-            if (acme.dns01 === undefined) {
-                ctx.addIssue({ code: "custom", path: ["acme", "dns01"], message: "required when solver is 'dns01'" });
-            } else if (acme.dns01[acme.dns01.provider] === undefined) {
+        if (acme?.dns01 !== undefined) {
+            if (acme.dns01[acme.dns01.provider] === undefined) {
                 ctx.addIssue({ code: "custom", path: ["acme", "dns01", acme.dns01.provider], message: `required when provider is '${acme.dns01.provider}'` });
             }
         }

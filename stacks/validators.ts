@@ -101,3 +101,41 @@ export function isCidr(value: string): boolean {
 export function isSha256(value: string): boolean {
     return /^[a-f0-9]{64}$/.test(value);
 }
+
+/** Key types OpenSSH servers offer as host keys. */
+const SSH_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
+
+/**
+ * An SSH public key in authorized_keys form, `<type> <base64>[ comment]`: what `ssh-keyscan`
+ * prints after the host name, and what `@pulumi/command` 1.x parses for `connection.hostKey`.
+ * The base64 blob must start with the same key type, as OpenSSH encodes it.
+ */
+export function isSshPublicKey(value: string): boolean {
+    const [type, blob] = value.trim().split(/\s+/);
+    if (!SSH_KEY_TYPES.includes(type) || blob === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) {
+        return false;
+    }
+    const bytes = Buffer.from(blob, "base64");
+    if (bytes.length < 4) {
+        return false;
+    }
+    const length = bytes.readUInt32BE(0);
+    return bytes.subarray(4, 4 + length).toString("latin1") === type;
+}
+
+/**
+ * Addresses the internet cannot reach: RFC 1918, carrier-grade NAT (100.64/10), loopback,
+ * link-local, and IPv6 unique-local/link-local/loopback. Documentation ranges are not included:
+ * example stacks use them as stand-ins for public addresses.
+ */
+export function isPrivateIp(value: string): boolean {
+    if (isIP(value) === 4) {
+        const [a, b] = value.split(".").map(Number);
+        return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
+    }
+    if (isIP(value) === 6) {
+        const v = value.toLowerCase();
+        return v === "::1" || /^f[cd][0-9a-f]{2}:/.test(v) || /^fe[89ab][0-9a-f]:/.test(v);
+    }
+    return false;
+}

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parsePlatformConfig, PlatformConfig } from "../stacks/config";
-import { k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY } from "./harness";
+import { k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, TEST_HOST_KEY } from "./harness";
 
 /** Parses a stack-file style config map; returns the problems (empty when valid). */
 function problems(config: Record<string, unknown>): string[] {
@@ -29,9 +29,9 @@ function withK3s(edit: (k3s: Record<string, unknown>) => void, top: Record<strin
 }
 
 const threeServers = [
-    { name: "s1", host: "10.0.0.1" },
-    { name: "s2", host: "10.0.0.2" },
-    { name: "s3", host: "10.0.0.3" },
+    { name: "s1", host: "10.0.0.1", hostKey: TEST_HOST_KEY },
+    { name: "s2", host: "10.0.0.2", hostKey: TEST_HOST_KEY },
+    { name: "s3", host: "10.0.0.3", hostKey: TEST_HOST_KEY },
 ];
 
 describe("stack config", () => {
@@ -105,7 +105,7 @@ describe("stack config", () => {
             expect(problems(withK3s((k) => (k.severs = [])))).toEqual([
                 "platform:cluster.k3s.severs: unknown key (did you mean 'servers'?)",
             ]);
-            expect(problems(withK3s((k) => (k.servers = [{ name: "a", host: "10.0.0.1", adress: "10.0.0.1" }])))).toEqual([
+            expect(problems(withK3s((k) => (k.servers = [{ name: "a", host: "10.0.0.1", hostKey: TEST_HOST_KEY, adress: "10.0.0.1" }])))).toEqual([
                 "platform:cluster.k3s.servers[0].adress: unknown key (did you mean 'address'?)",
             ]);
             const far = problems({ ...k3sStackConfig(), "platform:grafanaAdmin": "x" });
@@ -117,7 +117,7 @@ describe("stack config", () => {
             expect(problems(withK3s((k) => (k.servers = threeServers.slice(0, 2))))).toEqual([
                 "platform:cluster.k3s.servers: expected an odd number of servers (1, 3, 5...) so etcd keeps quorum, got 2",
             ]);
-            expect(problems(withK3s((k) => (k.servers = [...threeServers, { name: "s4", host: "10.0.0.4" }])))).toHaveLength(1);
+            expect(problems(withK3s((k) => (k.servers = [...threeServers, { name: "s4", host: "10.0.0.4", hostKey: TEST_HOST_KEY }])))).toHaveLength(1);
             expect(problems(withK3s((k) => (k.servers = [])))).toEqual([
                 expect.stringMatching(/^platform:cluster\.k3s\.servers: expected at least one server/),
             ]);
@@ -156,7 +156,7 @@ describe("stack config", () => {
         });
 
         it("malformed node addresses, API endpoint, domains and CIDRs", () => {
-            expect(problems(withK3s((k) => (k.servers = [{ name: "n", host: "10.0.0.1", address: "node.internal" }])))).toEqual([
+            expect(problems(withK3s((k) => (k.servers = [{ name: "n", host: "10.0.0.1", hostKey: TEST_HOST_KEY, address: "node.internal" }])))).toEqual([
                 expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.address: expected the node's private IPv4\/IPv6 address/),
             ]);
             expect(problems(withK3s((k) => (k.apiEndpoint = "https://k3s.example.com")))).toEqual([
@@ -177,7 +177,7 @@ describe("stack config", () => {
                 withK3s(
                     (k) =>
                         (k.servers = [
-                            { name: "Node_1", host: "10.0.0.1", labels: { "bad key!": "x" }, taints: ["dedicated=db:Sometimes"] },
+                            { name: "Node_1", host: "10.0.0.1", hostKey: TEST_HOST_KEY, labels: { "bad key!": "x" }, taints: ["dedicated=db:Sometimes"] },
                         ]),
                 ),
             );
@@ -194,8 +194,8 @@ describe("stack config", () => {
             const found = problems(
                 withK3s((k) => {
                     k.agents = [
-                        { name: "node-1", host: "10.0.0.9" },
-                        { name: "agent-2", host: "192.0.2.10" },
+                        { name: "node-1", host: "10.0.0.9", hostKey: TEST_HOST_KEY },
+                        { name: "agent-2", host: "192.0.2.10", hostKey: TEST_HOST_KEY },
                     ];
                 }),
             );

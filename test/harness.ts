@@ -106,12 +106,15 @@ export function k3sStackConfig(overrides: Record<string, unknown> = {}): Record<
             k3s: {
                 version: "v1.36.4+k3s1",
                 ssh: { user: "ubuntu", privateKey: secure(TEST_SSH_KEY) },
-                servers: [{ name: "node-1", host: "192.0.2.10" }],
+                servers: [{ name: "node-1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }],
             },
         },
         ...overrides,
     };
 }
+
+/** A well-formed SSH host key (ed25519, made for the tests) every test node presents. */
+export const TEST_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAYgerrCEToBk5xsccsXzAt3LLuSXJBPB3BqrVT9QKix";
 
 /** Fake secrets the tests hand in; none may ever appear outside "[secret]". */
 export const TEST_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-ssh-key-material-7f3a\n-----END OPENSSH PRIVATE KEY-----";

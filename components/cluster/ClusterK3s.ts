@@ -7,6 +7,7 @@ import {
     API_PORT,
     applyConfigScript,
     applyRegistriesScript,
+    caHashScript,
     HostRequirements,
     hostPackagesScript,
     installedScript,
@@ -92,6 +93,11 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly apiEndpoint: pulumi.Output<string>;
     public readonly nodes: pulumi.Output<ClusterNode[]>;
+    /**
+     * The kubeconfig this stack's own provider uses (secret): k3s mode points it at the first
+     * server's SSH host, reachable before any DNS name exists; existing mode is `kubeconfig`.
+     */
+    public readonly providerKubeconfig: pulumi.Output<string>;
     /** Install commands per node name (k3s mode), in join order: servers first. Each runs once per node. */
     public readonly installs: ReadonlyMap<string, command.remote.Command>;
     /** Commands that keep each node's config.yaml current after install (k3s mode). */
@@ -113,6 +119,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             const existing = this.existing(args.cluster.existing);
             this.provider = existing.provider;
             this.kubeconfig = existing.kubeconfig;
+            this.providerKubeconfig = existing.kubeconfig;
             this.apiEndpoint = existing.apiEndpoint;
             this.nodes = pulumi.output([]);
             this.installs = new Map();
@@ -123,8 +130,9 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         } else {
             const k3s = args.cluster.k3s;
             this.k3sNodes = k3sNodes(k3s);
+            const hostKeys = new Map([...k3s.servers, ...k3s.agents].map((n) => [n.name, n.hostKey]));
             this.connections = new Map(
-                this.k3sNodes.map((n) => [n.name, { host: n.host, port: k3s.ssh.port, user: k3s.ssh.user, privateKey: k3s.ssh.privateKey }]),
+                this.k3sNodes.map((n) => [n.name, sshConnection(n.host, k3s.ssh, hostKeys.get(n.name))]),
             );
             const installed = this.install(
                 { ...k3s, disable: [...new Set([...k3s.disable, ...(args.alsoDisable ?? [])])] as K3sConfig["disable"] },
@@ -135,11 +143,14 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             this.installs = installed.installs;
             this.configs = installed.configs;
             this.kubeconfig = installed.kubeconfig;
+            this.providerKubeconfig = installed.providerKubeconfig;
             this.apiEndpoint = pulumi.output(apiUrl(k3s));
+            // The provider reaches the API at the first server's SSH host, which exists before the
+            // cluster does; apiEndpoint may be a name only this stack's external-dns will create.
             this.nodes = pulumi.output(this.k3sNodes.map((n) => ({ name: n.name, host: n.host, role: n.role })));
             this.provider = new k8s.Provider(
                 `${name}-provider`,
-                { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+                { kubeconfig: this.providerKubeconfig, enableServerSideApply: true },
                 // Every platform resource uses this provider, so waiting for all installs here makes
                 // charts land on a cluster whose servers and agents have all joined.
                 { parent: this, dependsOn: [...this.installs.values(), ...this.configs.values(), ...installed.packages] },
@@ -213,12 +224,15 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             // A new token would lock every joined node out of the cluster.
             { parent: this, protect },
         );
+        // Agents join with their own token: root on a worker must not be admin of the cluster.
+        const agentToken = new random.RandomPassword(`${name}-agent-token`, { length: 48, special: false }, { parent: this, protect });
         const settings = k3sSettings(k3s, this.k3sNodes);
         const s3SecretKey = k3s.etcdSnapshots.s3?.secretKey;
 
         const installs = new Map<string, command.remote.Command>();
         const configs = new Map<string, command.remote.Command>();
         const packages: command.remote.Command[] = [];
+        let firstCaHash: pulumi.Output<string> | undefined;
         let previousServer: command.remote.Command | undefined;
         let previousServerConfig: command.remote.Command | undefined;
         for (const node of this.k3sNodes) {
@@ -244,9 +258,11 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                     ),
                 );
             }
+            // Joining nodes pin the cluster CA the first server made (secure token); it has none yet.
+            const caHash = node.init ? pulumi.output(undefined) : firstCaHash!;
             const secrets = pulumi
-                .all([token.result, s3SecretKey ?? pulumi.output(undefined)])
-                .apply(([t, s3]) => secretsYaml(t, s3, node.role));
+                .all([token.result, agentToken.result, caHash, s3SecretKey ?? pulumi.output(undefined)])
+                .apply(([serverToken, agent, hash, s3]) => secretsYaml(node, { serverToken, agentToken: agent, caHash: hash }, node.role === "server" ? s3 : undefined));
             // Servers join one at a time (concurrent etcd member adds fail); agents wait for the last
             // server, which itself waited for all earlier ones.
             const joinAfter = previousServer;
@@ -275,6 +291,19 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                 },
             );
             installs.set(node.name, install);
+            if (node.init) {
+                const ca = new command.remote.Command(
+                    `${name}-${node.name}-ca-hash`,
+                    {
+                        connection,
+                        create: caHashScript(),
+                        // A reinstalled first server has a new CA.
+                        triggers: [install.id],
+                    },
+                    { parent: this, dependsOn: [install] },
+                );
+                firstCaHash = ca.stdout.apply((out) => out.trim());
+            }
             // Servers restart one at a time; agents after the last server, like the installs.
             const configAfter = previousServerConfig;
             const config = new command.remote.Command(
@@ -301,13 +330,15 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                 create: readKubeconfigScript(),
                 // A reinstalled first server has a new CA: read the kubeconfig again.
                 triggers: [installs.get(first.name)!.id],
+                // stdout is the admin credential: streamed provider logs are not masked, so none.
+                logging: "none",
             },
-            // stdout is the admin credential: keep it encrypted in the state file.
+            // ...and keep it encrypted in the state file.
             { parent: this, dependsOn: [installs.get(first.name)!], additionalSecretOutputs: ["stdout"] },
         );
-        const server = apiUrl(k3s);
-        const kubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, server, this.name)));
-        return { installs, configs, kubeconfig, packages };
+        const kubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, apiUrl(k3s), this.name)));
+        const providerKubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, bootstrapApiUrl(k3s), this.name)));
+        return { installs, configs, kubeconfig, providerKubeconfig, packages };
     }
 }
 
@@ -317,6 +348,7 @@ export function k3sNodes(k3s: K3sConfig): K3sNode[] {
         name: n.name,
         host: n.host,
         address: n.address,
+        externalAddress: n.externalAddress,
         role,
         init,
         labels: n.labels,
@@ -352,9 +384,27 @@ export function k3sSettings(k3s: K3sConfig, nodes: readonly K3sNode[]): K3sSetti
     };
 }
 
-/** The API URL clients use: the configured endpoint, else the first server. */
+/** The API URL clients use: the configured endpoint, else the first server. Exported in the kubeconfig. */
 export function apiUrl(k3s: K3sConfig): string {
     return `https://${hostForUrl(k3s.apiEndpoint ?? k3s.servers[0].host)}:${API_PORT}`;
+}
+
+/**
+ * The API URL the stack's own provider uses: the first server's SSH host, which exists before the
+ * cluster and is in tls-san. `apiEndpoint` may be a DNS name that only this stack's external-dns
+ * creates, inside the cluster the provider is about to build, so the first `up` could never reach it.
+ */
+export function bootstrapApiUrl(k3s: K3sConfig): string {
+    return `https://${hostForUrl(k3s.servers[0].host)}:${API_PORT}`;
+}
+
+/**
+ * SSH connection settings for one host: the host key is pinned whenever configured (the schema
+ * requires it unless `ssh.skipHostKeyCheck` gives a reason), so a man in the middle never receives
+ * the join token or the S3 key sent on stdin.
+ */
+export function sshConnection(host: string, ssh: K3sConfig["ssh"], hostKey: string | undefined): command.types.input.remote.ConnectionArgs {
+    return { host, port: ssh.port, user: ssh.user, privateKey: ssh.privateKey, ...(hostKey !== undefined ? { hostKey } : {}) };
 }
 
 function hostForUrl(host: string): string {

@@ -15,6 +15,8 @@ export interface K3sNode {
     readonly host: string;
     /** Private address other nodes use; undefined means `host`. */
     readonly address?: string;
+    /** Public address (k3s `node-external-ip`), which ServiceLB publishes; undefined: none. */
+    readonly externalAddress?: string;
     readonly role: NodeRole;
     /** True only for servers[0], the node that runs `cluster-init`. */
     readonly init: boolean;
@@ -58,6 +60,11 @@ export function nodeConfig(node: K3sNode, settings: K3sSettings): Record<string,
     config["node-name"] = node.name;
     if (node.address !== undefined) {
         config["node-ip"] = node.address;
+    }
+    // ServiceLB publishes ExternalIPs when nodes have them (else InternalIPs), and external-dns
+    // writes what it publishes. Flannel keeps the private address: flannel-external-ip stays off.
+    if (node.externalAddress !== undefined) {
+        config["node-external-ip"] = node.externalAddress;
     }
     if (node.labels && Object.keys(node.labels).length > 0) {
         config["node-label"] = Object.entries(node.labels)
@@ -118,13 +125,52 @@ export function toYaml(value: unknown): string {
     return stringify(value, { lineWidth: 0 });
 }
 
-/** The secret drop-in: cluster token, plus the S3 secret key on servers that upload snapshots. */
-export function secretsYaml(token: string, s3SecretKey: string | undefined, role: NodeRole): string {
-    const secrets: Record<string, string> = { token };
-    if (role === "server" && s3SecretKey !== undefined) {
-        secrets["etcd-s3-secret-key"] = s3SecretKey;
+/** The passwords ClusterK3s generates, and the cluster CA hash once the first server made its CA. */
+export interface JoinSecrets {
+    /** Server token password: joins servers and encrypts the bootstrap data. */
+    readonly serverToken: string;
+    /** Agent token password: joins agents only, so root on a worker is not admin of the cluster. */
+    readonly agentToken: string;
+    /** SHA-256 (hex) of the first server's server-ca.crt; undefined only for the first server itself. */
+    readonly caHash?: string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * A k3s secure token, `K10<CA hash>::<user>:<password>`: the joining node checks the server's CA
+ * against the hash before it sends the password (k3s pkg/clientaccess/token.go; users `server`
+ * and `node` as k3s's passwd file names them).
+ */
+export function secureToken(caHash: string, user: "server" | "node", password: string): string {
+    if (!SHA256_HEX.test(caHash)) {
+        throw new Error(`cluster CA hash must be 64 lower-case hex characters, got ${JSON.stringify(caHash.slice(0, 80))}`);
     }
-    return toYaml(secrets);
+    return `K10${caHash}::${user}:${password}`;
+}
+
+/**
+ * The secret drop-in of one node. The first server starts the cluster with the short tokens (its
+ * CA does not exist yet); every server carries the agent token, because k3s reads it on servers;
+ * joining servers and agents use the secure form pinned to the cluster CA; agents never see the
+ * server token. Servers that upload snapshots also get the S3 secret key.
+ */
+export function secretsYaml(node: Pick<K3sNode, "role" | "init">, secrets: JoinSecrets, s3SecretKey?: string): string {
+    const joining = !node.init;
+    if (joining && secrets.caHash === undefined) {
+        throw new Error("a joining node needs the cluster CA hash");
+    }
+    const out: Record<string, string> = {};
+    if (node.role === "agent") {
+        out.token = secureToken(secrets.caHash!, "node", secrets.agentToken);
+        return toYaml(out);
+    }
+    out.token = joining ? secureToken(secrets.caHash!, "server", secrets.serverToken) : secrets.serverToken;
+    out["agent-token"] = secrets.agentToken;
+    if (s3SecretKey !== undefined) {
+        out["etcd-s3-secret-key"] = s3SecretKey;
+    }
+    return toYaml(out);
 }
 
 /** Registry mirror for one upstream registry, in k3s `registries.yaml` terms. */

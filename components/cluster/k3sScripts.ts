@@ -210,9 +210,20 @@ export function uninstallScript(role: NodeRole): string {
     return [...PRELUDE, `if [ -x ${script} ]; then $SUDO ${script}; fi`].join("\n");
 }
 
-/** Reads the admin kubeconfig k3s wrote on the first server. */
+/** Reads the admin kubeconfig k3s wrote on the first server. Its command must not log stdout. */
 export function readKubeconfigScript(): string {
     return [...PRELUDE, `$SUDO cat ${KUBECONFIG_PATH}`].join("\n");
+}
+
+/** Where k3s keeps the cluster CA that secure join tokens are pinned to. */
+export const SERVER_CA_PATH = "/var/lib/rancher/k3s/server/tls/server-ca.crt";
+
+/**
+ * Prints the SHA-256 of the first server's cluster CA certificate (not a secret): joining nodes
+ * verify the server with it before they send their token (k3s "secure" token format).
+ */
+export function caHashScript(): string {
+    return [...PRELUDE, `$SUDO sha256sum ${SERVER_CA_PATH} | cut -d' ' -f1`].join("\n");
 }
 
 /** Writes registries.yaml from stdin and restarts k3s so containerd picks the mirrors up. */

@@ -132,7 +132,12 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             case "command:remote:Command":
             case "command:local:Command": {
                 const create = String(args.inputs.create ?? "");
-                state.stdout = create.includes("/etc/rancher/k3s/k3s.yaml") ? fakeK3sKubeconfig(args.name) : "";
+                // What the first server answers: its admin kubeconfig, and the SHA-256 of its cluster CA.
+                state.stdout = create.includes("/etc/rancher/k3s/k3s.yaml")
+                    ? fakeK3sKubeconfig(args.name)
+                    : create.includes("server-ca.crt")
+                      ? `${createHash("sha256").update(`ca-of-${args.name}`).digest("hex")}\n`
+                      : "";
                 state.stderr = "";
                 break;
             }

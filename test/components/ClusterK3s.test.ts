@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { ClusterK3s } from "../../components/cluster/ClusterK3s";
+import { ClusterK3s, sshConnection } from "../../components/cluster/ClusterK3s";
 import { installScriptUrl } from "../../components/cluster/k3sFiles";
 import { ClusterConfig, parsePlatformConfig } from "../../stacks/config";
 import { fakeSecret, RecordedResource, SECRET } from "../../scripts/lib/mocks";
-import { allStrings, byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, mockedComponents } from "../harness";
+import { allStrings, byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, TEST_HOST_KEY, mockedComponents } from "../harness";
 
 const mocks = mockedComponents();
 
@@ -39,12 +39,13 @@ describe("ClusterK3s, k3s mode, one server", () => {
     beforeAll(async () => {
         built = await build(
             "one",
-            clusterConfig({ mode: "k3s", k3s: { version: "v1.36.4+k3s1", apiEndpoint: "k3s.dev.example.com", ssh, servers: [{ name: "n1", host: "192.0.2.10" }] } }),
+            clusterConfig({ mode: "k3s", k3s: { version: "v1.36.4+k3s1", apiEndpoint: "k3s.dev.example.com", ssh, servers: [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }] } }),
         );
     });
 
     it("creates token, preflight, install, config, kubeconfig read, provider and the upgrade controller", () => {
         expect(built.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+            "command:remote:Command one-n1-ca-hash",
             "command:remote:Command one-n1-config",
             "command:remote:Command one-n1-install",
             "command:remote:Command one-n1-kubeconfig",
@@ -68,6 +69,7 @@ describe("ClusterK3s, k3s mode, one server", () => {
             "kubernetes:upgrade.cattle.io/v1:Plan one-plan-k3s-server",
             "platform:cluster:ClusterK3s one",
             "pulumi:providers:kubernetes one-provider",
+            "random:index/randomPassword:RandomPassword one-agent-token",
             "random:index/randomPassword:RandomPassword one-token",
         ]);
         for (const r of built.resources.filter((x) => x.name !== "one")) {
@@ -91,7 +93,10 @@ describe("ClusterK3s, k3s mode, one server", () => {
         expect(install.inputs.connection).toBe(SECRET);
         expect(install.inputs.stdin).toBe(SECRET);
         expect(byName(built.resources, "one-provider").inputs.kubeconfig).toBe(SECRET);
-        expect(byName(built.resources, "one-n1-kubeconfig").options.additionalSecretOutputs).toEqual(["stdout"]);
+        const read = byName(built.resources, "one-n1-kubeconfig");
+        expect(read.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout"]));
+        // Streamed command output is not masked by the engine: the admin kubeconfig must never be logged.
+        expect(read.inputs.logging).toBe("none");
         expect(await pulumi.isSecret(built.component.kubeconfig)).toBe(true);
         const strings = allStrings(built.resources).join("\n");
         expect(strings).not.toContain("test-ssh-key-material");
@@ -106,15 +111,42 @@ describe("ClusterK3s, k3s mode, one server", () => {
         expect(await value(built.component.nodes)).toEqual([{ name: "n1", host: "192.0.2.10", role: "server" }]);
     });
 
+    it("points its own provider at the first server's host, which exists before any DNS name (first up)", async () => {
+        // k3s.dev.example.com is only created later by this stack's external-dns, inside this cluster.
+        const doc = parse(await value(built.component.providerKubeconfig));
+        expect(doc.clusters[0].cluster.server).toBe("https://192.0.2.10:6443");
+        expect(configYamlOf(byName(built.resources, "one-n1-install"))["tls-san"]).toContain("192.0.2.10");
+        expect(await pulumi.isSecret(built.component.providerKubeconfig)).toBe(true);
+    });
+
+    it("reads the cluster CA hash once the first server is installed, again when it is reinstalled", () => {
+        const ca = byName(built.resources, "one-n1-ca-hash");
+        expect(String(ca.inputs.create)).toContain("sha256sum /var/lib/rancher/k3s/server/tls/server-ca.crt");
+        expect(ca.dependsOn).toContain("one-n1-install");
+        expect(ca.inputs.triggers).toEqual(["one-n1-install-id"]);
+    });
+
     it("does not protect anything unless asked", () => {
         expect(built.resources.filter((r) => r.options.protect)).toEqual([]);
     });
 });
 
+describe("sshConnection", () => {
+    const ssh = { user: "deploy", port: 2222, privateKey: pulumi.secret("k") } as unknown as Parameters<typeof sshConnection>[1];
+
+    it("pins the host key when one is configured", () => {
+        expect(sshConnection("192.0.2.10", ssh, TEST_HOST_KEY)).toMatchObject({ host: "192.0.2.10", port: 2222, user: "deploy", hostKey: TEST_HOST_KEY });
+    });
+
+    it("connects without a host key only when none is configured (ssh.skipHostKeyCheck)", () => {
+        expect(sshConnection("192.0.2.10", ssh, undefined)).not.toHaveProperty("hostKey");
+    });
+});
+
 describe("ClusterK3s, k3s mode, three servers and two agents", () => {
     let built: Awaited<ReturnType<typeof build>>;
-    const servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `203.0.113.${i}`, address: `10.0.0.${i}` }));
-    const agents = [1, 2].map((i) => ({ name: `a${i}`, host: `203.0.113.${10 + i}`, address: `10.0.1.${i}` }));
+    const servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `203.0.113.${i}`, address: `10.0.0.${i}`, hostKey: TEST_HOST_KEY }));
+    const agents = [1, 2].map((i) => ({ name: `a${i}`, host: `203.0.113.${10 + i}`, address: `10.0.1.${i}`, hostKey: TEST_HOST_KEY }));
     beforeAll(async () => {
         built = await build(
             "ha",
@@ -181,7 +213,7 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
 
     it("protects the token and the server installs, not the agents", () => {
         const protectedNames = built.resources.filter((r) => r.options.protect).map((r) => r.name).sort();
-        expect(protectedNames).toEqual(["ha-s1-install", "ha-s2-install", "ha-s3-install", "ha-token"]);
+        expect(protectedNames).toEqual(["ha-agent-token", "ha-s1-install", "ha-s2-install", "ha-s3-install", "ha-token"]);
     });
 
     it("never puts the S3 secret key, SSH key or token in a command line", () => {
@@ -189,6 +221,7 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
         expect(strings).not.toContain(TEST_S3_SECRET);
         expect(strings).not.toContain("test-ssh-key-material");
         expect(strings).not.toContain(fakeSecret("random", "ha-token"));
+        expect(strings).not.toContain(fakeSecret("random", "ha-agent-token"));
     });
 
     it("exports every node with its role", async () => {
@@ -234,7 +267,7 @@ describe("ClusterK3s, existing mode", () => {
 describe("ClusterK3s re-evaluation", () => {
     it("produces identical inputs for an unchanged config (a second up changes nothing)", async () => {
         const config = () =>
-            clusterConfig({ mode: "k3s", k3s: { version: "v1.36.4+k3s1", ssh, servers: [{ name: "n1", host: "192.0.2.10" }], agents: [{ name: "w1", host: "192.0.2.11" }] } });
+            clusterConfig({ mode: "k3s", k3s: { version: "v1.36.4+k3s1", ssh, servers: [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }], agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY }] } });
         const a = await build("again-a", config());
         const b = await build("again-b", config());
         const strip = (rs: RecordedResource[], prefix: string) =>
@@ -248,9 +281,9 @@ describe("ClusterK3s re-evaluation", () => {
         const k3s = (agentLabels: Record<string, string>, servers: { name: string; host: string }[]) =>
             clusterConfig({
                 mode: "k3s",
-                k3s: { version: "v1.36.4+k3s1", ssh, servers, agents: [{ name: "w1", host: "192.0.2.11", labels: agentLabels }, { name: "w2", host: "192.0.2.12" }] },
+                k3s: { version: "v1.36.4+k3s1", ssh, servers, agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY, labels: agentLabels }, { name: "w2", host: "192.0.2.12", hostKey: TEST_HOST_KEY }] },
             });
-        const one = [{ name: "n1", host: "192.0.2.10" }];
+        const one = [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }];
         const base = await build("chg-a", k3s({}, one));
         const labelled = await build("chg-b", k3s({ disk: "ssd" }, one));
         const creates = (b: { resources: RecordedResource[] }, prefix: string) =>
@@ -260,7 +293,7 @@ describe("ClusterK3s re-evaluation", () => {
         const changed = [...before.keys()].filter((k) => before.get(k) !== after.get(k));
         expect(changed).toEqual(["-w1-config"]);
 
-        const three = [...one, { name: "n2", host: "192.0.2.20" }, { name: "n3", host: "192.0.2.30" }];
+        const three = [...one, { name: "n2", host: "192.0.2.20", hostKey: TEST_HOST_KEY }, { name: "n3", host: "192.0.2.30", hostKey: TEST_HOST_KEY }];
         const grown = creates(await build("chg-c", k3s({}, three)), "chg-c");
         // tls-san lists every server, so adding servers re-applies (restarts) the existing one too.
         expect(grown.get("-n1-config")).not.toBe(before.get("-n1-config"));
@@ -270,8 +303,8 @@ describe("ClusterK3s re-evaluation", () => {
 
 describe("ClusterK3s version changes (system-upgrade-controller)", () => {
     const nodes = {
-        servers: [1, 2, 3].map((i) => ({ name: `s${i}`, host: `192.0.2.${i}` })),
-        agents: [{ name: "w1", host: "192.0.2.11" }],
+        servers: [1, 2, 3].map((i) => ({ name: `s${i}`, host: `192.0.2.${i}`, hostKey: TEST_HOST_KEY })),
+        agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY }],
     };
     const k3s = (version: string, agents = nodes.agents) => clusterConfig({ mode: "k3s", k3s: { version, ssh, servers: nodes.servers, agents } });
     const same = (r: RecordedResource, prefix: string, without: string[] = []) =>
@@ -285,8 +318,8 @@ describe("ClusterK3s version changes (system-upgrade-controller)", () => {
 
     it("runs no installer on a version bump: only the install scripts' text and the Plans' version move", () => {
         const commands = before.resources.filter((r) => r.type === "command:remote:Command");
-        // preflight, install and config per node, plus the kubeconfig read.
-        expect(commands.length).toBe(4 * 3 + 1);
+        // preflight, install and config per node, plus the CA hash and kubeconfig reads.
+        expect(commands.length).toBe(4 * 3 + 2);
         for (const r of commands) {
             const twin = byName(after.resources, r.name.replace("ver-a", "ver-b"));
             // An install's changed `create` is an update, which runs its `update` script (the same).
@@ -310,7 +343,7 @@ describe("ClusterK3s version changes (system-upgrade-controller)", () => {
     });
 
     it("installs a node added later at the version configured then", async () => {
-        const grown = await build("ver-c", k3s("v1.37.1+k3s1", [...nodes.agents, { name: "w2", host: "192.0.2.12" }]));
+        const grown = await build("ver-c", k3s("v1.37.1+k3s1", [...nodes.agents, { name: "w2", host: "192.0.2.12", hostKey: TEST_HOST_KEY }]));
         const added = byName(grown.resources, "ver-c-w2-install");
         expect(added.inputs.create).toContain("INSTALL_K3S_VERSION='v1.37.1+k3s1' INSTALL_K3S_EXEC='agent'");
         expect(added.inputs.create).toContain(installScriptUrl("v1.37.1+k3s1"));

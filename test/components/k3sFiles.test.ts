@@ -14,6 +14,7 @@ import {
     registriesYaml,
     rewriteKubeconfig,
     secretsYaml,
+    secureToken,
     toYaml,
     uninstallScript,
 } from "../../components/cluster/k3sFiles";
@@ -99,10 +100,30 @@ describe("k3s config.yaml", () => {
 });
 
 describe("secret drop-in", () => {
-    it("carries the token everywhere and the S3 key on servers only", () => {
-        expect(parse(secretsYaml("tok", "s3key", "server"))).toEqual({ token: "tok", "etcd-s3-secret-key": "s3key" });
-        expect(parse(secretsYaml("tok", "s3key", "agent"))).toEqual({ token: "tok" });
-        expect(parse(secretsYaml("tok", undefined, "server"))).toEqual({ token: "tok" });
+    const hash = "a".repeat(64);
+    const secrets = { serverToken: "srv", agentToken: "agt", caHash: hash };
+
+    it("starts the first server with the short tokens (its CA does not exist yet) and the S3 key", () => {
+        expect(parse(secretsYaml({ role: "server", init: true }, { serverToken: "srv", agentToken: "agt" }, "s3key"))).toEqual({
+            token: "srv",
+            "agent-token": "agt",
+            "etcd-s3-secret-key": "s3key",
+        });
+    });
+
+    it("joins servers with the secure server token pinned to the cluster CA, and gives them the agent token", () => {
+        expect(parse(secretsYaml({ role: "server", init: false }, secrets))).toEqual({ token: `K10${hash}::server:srv`, "agent-token": "agt" });
+    });
+
+    it("gives agents only the secure agent token: never the server token, never the S3 key", () => {
+        const text = secretsYaml({ role: "agent", init: false }, secrets, "s3key");
+        expect(parse(text)).toEqual({ token: `K10${hash}::node:agt` });
+        expect(text).not.toContain("srv");
+    });
+
+    it("refuses to build a joining node's token without a well-formed CA hash", () => {
+        expect(() => secretsYaml({ role: "agent", init: false }, { serverToken: "s", agentToken: "a" })).toThrow("needs the cluster CA hash");
+        expect(() => secureToken("not-a-hash", "node", "a")).toThrow("64 lower-case hex");
     });
 });
 

@@ -1,6 +1,6 @@
 import { EvaluationError } from "../../scripts/lib/evaluate";
 import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
-import { allStrings, byName, evaluateConfig, k3sStackConfig, ofType, secure, TEST_KUBECONFIG, TEST_SSH_KEY } from "../harness";
+import { allStrings, byName, evaluateConfig, k3sStackConfig, ofType, secure, TEST_KUBECONFIG, TEST_SSH_KEY, TEST_HOST_KEY } from "../harness";
 
 describe("index.ts with inline config", () => {
     it("stops on invalid config before creating any resource", async () => {
@@ -42,7 +42,7 @@ describe("index.ts with inline config", () => {
     it("keeps config secrets and random values out of every recorded input and output", async () => {
         const { resources, outputs } = await evaluateConfig(k3sStackConfig({ "platform:cluster": {
             mode: "k3s",
-            k3s: { version: "v1.36.4+k3s1", ssh: { privateKey: secure(TEST_SSH_KEY) }, servers: [{ name: "n1", host: "10.0.0.1" }] },
+            k3s: { version: "v1.36.4+k3s1", ssh: { privateKey: secure(TEST_SSH_KEY) }, servers: [{ name: "n1", host: "10.0.0.1", hostKey: TEST_HOST_KEY }] },
         } }), "leak");
         const text = allStrings([resources, outputs]).join("\n");
         expect(text).not.toContain("test-ssh-key-material");
