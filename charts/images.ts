@@ -13,9 +13,32 @@ export const IMAGES = {
      * Plan CRD and RBAC in components/cluster/systemUpgrade.ts, which follow that release's manifests.
      */
     systemUpgradeController: { image: "rancher/system-upgrade-controller", tag: "v0.20.1" },
-    /** kubectl the controller runs in each upgrade Job to cordon and drain (its default in v0.20.1). */
-    kubectl: { image: "rancher/kubectl", tag: "v1.30.3" },
 } as const;
+
+/**
+ * kubectl the system-upgrade-controller runs in each upgrade Job to cordon and drain, per
+ * Kubernetes minor: kubectl supports one minor of skew against the API server, so the Jobs use the
+ * line of the Plan's own version (the controller's default, v1.30.3 in v0.20.1, is six minors
+ * behind k3s v1.36). Renovate moves each line's patch only (renovate.json). rancher/kubectl does
+ * not publish every Kubernetes patch: take tags that exist on Docker Hub.
+ */
+export const KUBECTL_IMAGES: Readonly<Record<string, { readonly image: string; readonly tag: string }>> = {
+    "1.35": { image: "rancher/kubectl", tag: "v1.35.6" },
+    "1.36": { image: "rancher/kubectl", tag: "v1.36.0" },
+};
+
+/** The Kubernetes minor (`1.36`) of a k3s or Kubernetes version (`v1.36.4+k3s1`). */
+export function kubernetesMinor(version: string): string | undefined {
+    const match = /^v?(\d+)\.(\d+)\./.exec(version);
+    return match ? `${match[1]}.${match[2]}` : undefined;
+}
+
+/** `repository:tag` of the kubectl for a cluster version, or undefined when the table has no line for its minor. */
+export function kubectlImage(version: string): string | undefined {
+    const minor = kubernetesMinor(version);
+    const entry = minor === undefined ? undefined : KUBECTL_IMAGES[minor];
+    return entry && `${entry.image}:${entry.tag}`;
+}
 
 /** `repository:tag` of one pinned image. */
 export function pinnedImage(name: keyof typeof IMAGES): string {

@@ -118,7 +118,7 @@ export class Platform extends pulumi.ComponentResource {
             // HTTP-01 challenges need the controller only when a certificate is ordered, later.
             componentOpts,
         );
-        this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName };
+        this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName, http01EditInPlace: config.tls.acme?.solver === "http01" };
         // What every data-bearing component takes from the profile.
         const shared = {
             highAvailability: defaults.highAvailability,

@@ -7,6 +7,7 @@
  * value into a secret `Output` so it can never be used as plain text downstream.
  */
 import { z } from "zod";
+import { KUBECTL_IMAGES, kubectlImage } from "../charts/images";
 import { PROFILE_DEFAULTS } from "./profiles";
 import { dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
 import { host, labels, s3Keys, secretString } from "./schemaParts";
@@ -90,6 +91,9 @@ const k3sSchema = z.strictObject({
     version: z
         .string()
         .refine(isK3sVersion, "expected a k3s release tag such as v1.36.4+k3s1")
+        .refine((v) => !isK3sVersion(v) || kubectlImage(v) !== undefined, {
+            message: `expected a Kubernetes minor the platform has a kubectl image for (charts/images.ts KUBECTL_IMAGES: ${Object.keys(KUBECTL_IMAGES).join(", ")}); add one for a new minor`,
+        })
         .meta({ description: "Pinned k3s release; also selects the install script of that tag." }),
     installScriptSha256: z
         .string()

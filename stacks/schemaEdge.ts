@@ -41,6 +41,10 @@ export const ingressSchema = z
             .optional()
             .meta({ description: "Client CIDRs allowed through the LoadBalancer." }),
         serviceAnnotations: annotations.optional().meta({ description: "Annotations for the controller Service (cloud LB settings)." }),
+        telemetry: z
+            .boolean()
+            .default(false)
+            .meta({ description: "Let the controller send F5 its product telemetry (the chart's default is on; the platform's is off)." }),
     })
     .prefault({});
 

@@ -4,7 +4,7 @@
  * fields and permissions follow SUC v0.20.1 (pkg/apis/upgrade.cattle.io/v1, manifests/), written
  * for this project. ClusterK3s creates them on the cluster's provider.
  */
-import { pinnedImage } from "../../charts/images";
+import { kubectlImage, kubernetesMinor, pinnedImage } from "../../charts/images";
 import { K3S_UPGRADE_IMAGE } from "./systemUpgradeImages";
 
 export const SYSTEM_UPGRADE_NAMESPACE = "system-upgrade";
@@ -231,7 +231,6 @@ export const CONTROLLER_ENV: Readonly<Record<string, string>> = {
     SYSTEM_UPGRADE_JOB_BACKOFF_LIMIT: "99",
     // Images are pinned by tag (k3s-upgrade by the Plan version), so a cached copy is the right one.
     SYSTEM_UPGRADE_JOB_IMAGE_PULL_POLICY: "IfNotPresent",
-    SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE: pinnedImage("kubectl"),
     SYSTEM_UPGRADE_JOB_PRIVILEGED: "true",
     SYSTEM_UPGRADE_JOB_TTL_SECONDS_AFTER_FINISH: "900",
     SYSTEM_UPGRADE_PLAN_POLLING_INTERVAL: "15m",
@@ -242,7 +241,11 @@ export const CONTROLLER_ENV: Readonly<Record<string, string>> = {
  * root filesystem, no capabilities. Unlike upstream's manifest it mounts no host CA directories:
  * Plans here carry a fixed `version`, so the controller never resolves a release channel over HTTPS.
  */
-export function controllerDeployment(): K8sObject {
+export function controllerDeployment(version: string): K8sObject {
+    const kubectl = kubectlImage(version);
+    if (kubectl === undefined) {
+        throw new Error(`no kubectl image for Kubernetes ${kubernetesMinor(version) ?? version} in charts/images.ts KUBECTL_IMAGES`);
+    }
     const selector = { "upgrade.cattle.io/controller": CONTROLLER_NAME };
     const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
     return {
@@ -286,6 +289,8 @@ export function controllerDeployment(): K8sObject {
                             imagePullPolicy: "IfNotPresent",
                             env: [
                                 ...Object.entries(CONTROLLER_ENV).map(([name, value]) => ({ name, value })),
+                                // Within one minor of the cluster the Plans move it to.
+                                { name: "SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE", value: kubectl },
                                 fieldEnv("SYSTEM_UPGRADE_CONTROLLER_NAME", "metadata.labels['upgrade.cattle.io/controller']"),
                                 fieldEnv("SYSTEM_UPGRADE_CONTROLLER_NAMESPACE", "metadata.namespace"),
                                 fieldEnv("SYSTEM_UPGRADE_CONTROLLER_NODE_NAME", "spec.nodeName"),

@@ -42,7 +42,7 @@ export function systemUpgrade(
     );
     const crd = new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-system-upgrade-crd`, planCrd() as k8s.apiextensions.v1.CustomResourceDefinitionArgs, opts);
     const rbac = systemUpgradeRbac().map((o) => rawObject(`${name}-system-upgrade-${o.kind.toLowerCase()}-${o.metadata.name}`, o, { ...opts, dependsOn: [namespace] }));
-    const controller = new k8s.apps.v1.Deployment(`${name}-system-upgrade-controller`, controllerDeployment() as k8s.apps.v1.DeploymentArgs, {
+    const controller = new k8s.apps.v1.Deployment(`${name}-system-upgrade-controller`, controllerDeployment(version) as k8s.apps.v1.DeploymentArgs, {
         ...opts,
         dependsOn: [namespace, crd, ...rbac],
     });

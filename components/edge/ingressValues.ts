@@ -31,6 +31,9 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
         enableLatencyMetrics: true,
         // Snippets let any Ingress author inject raw NGINX config; keep them off on a shared platform.
         enableSnippets: false,
+        // The chart reports product telemetry to F5 by default (cmd/nginx-ingress/flags.go@v5.5.4
+        // -enable-telemetry-reporting=true); the platform sends nothing unless the stack opts in.
+        telemetryReporting: { enable: config.telemetry },
         config: {
             entries: {
                 "server-tokens": "False",

@@ -6,7 +6,16 @@ export interface IngressTlsContext {
     readonly className: string;
     /** ClusterIssuer name (`cert-manager.io/cluster-issuer`). */
     readonly issuer: string;
+    /**
+     * The issuer answers ACME HTTP-01: each Ingress then carries the challenge path itself
+     * (cert-manager edit-in-place), because the F5 NGINX Ingress Controller serves a host only from
+     * its oldest Ingress and would ignore a separate solver Ingress. @default false
+     */
+    readonly http01EditInPlace?: boolean;
 }
+
+/** cert-manager's edit-in-place switch (pkg/apis/acme/v1/types.go IngressEditInPlaceAnnotationKey). */
+export const HTTP01_EDIT_IN_PLACE = "acme.cert-manager.io/http01-edit-in-place";
 
 /** TLS settings for one host: the same for raw Ingresses and for charts' ingress values. */
 export interface IngressTls {
@@ -20,7 +29,11 @@ export interface IngressTls {
 export function ingressTls(ctx: IngressTlsContext, host: string, name: string, annotations: Record<string, string> = {}): IngressTls {
     return {
         className: ctx.className,
-        annotations: { ...annotations, "cert-manager.io/cluster-issuer": ctx.issuer },
+        annotations: {
+            ...annotations,
+            "cert-manager.io/cluster-issuer": ctx.issuer,
+            ...(ctx.http01EditInPlace ? { [HTTP01_EDIT_IN_PLACE]: "true" } : {}),
+        },
         host,
         secretName: `${name}-tls`,
     };

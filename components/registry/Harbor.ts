@@ -12,7 +12,7 @@ import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
-import { HARBOR_SECRETS, harborValues, REGISTRY_USER } from "./harborValues";
+import { HARBOR_RELEASE, HARBOR_SECRETS, harborValues, REGISTRY_USER } from "./harborValues";
 
 export interface HarborArgs extends NamespacePolicyArgs {
     /** The `platform:harbor` slice, host resolved. */
@@ -132,6 +132,8 @@ export class Harbor extends pulumi.ComponentResource {
             `${name}-release`,
             {
                 chart: CHARTS.harbor,
+                // The ingress annotation names the chart's Services, which derive from this name.
+                releaseName: HARBOR_RELEASE,
                 namespace: ns.metadata.name,
                 values: harborValues({
                     config,

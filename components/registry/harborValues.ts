@@ -22,6 +22,33 @@ export const HARBOR_SECRETS = {
     database: { name: "harbor-database", keys: ["password"] },
 } as const;
 
+/** Helm release name of the Harbor chart. */
+export const HARBOR_RELEASE = "harbor";
+
+/**
+ * The name the chart gives its objects (`harbor.fullname` in harbor-helm v1.19.1 templates/_helpers.tpl):
+ * the release name when it contains "harbor", else `<release>-harbor`.
+ */
+export function harborFullname(release: string): string {
+    return (release.includes("harbor") ? release : `${release}-harbor`).slice(0, 63).replace(/-+$/, "");
+}
+
+/**
+ * The Services the chart's Ingress routes to. With internalTLS they serve HTTPS only, on 443
+ * (`harbor.core.servicePort` / `harbor.portal.servicePort`), so the controller must speak TLS to them.
+ */
+export function harborIngressBackends(release: string): string[] {
+    const full = harborFullname(release);
+    return [`${full}-core`, `${full}-portal`];
+}
+
+/**
+ * The annotation that makes the F5 NGINX Ingress Controller use HTTPS to those backends. The chart
+ * only adds the community controller's `nginx.ingress.kubernetes.io/backend-protocol`, which F5
+ * NIC ignores (docs/adr/0008).
+ */
+export const SSL_SERVICES_ANNOTATION = "nginx.org/ssl-services";
+
 /** The registry's internal user; must match the htpasswd line in harbor-registry-credentials. */
 export const REGISTRY_USER = "harbor_registry_user";
 
@@ -50,7 +77,11 @@ export function harborValues(args: HarborValuesArgs): Record<string, unknown> {
         expose: {
             type: "ingress",
             tls: { enabled: true, certSource: "secret", secret: { secretName: tls.secretName } },
-            ingress: { hosts: { core: tls.host }, className: tls.className, annotations: { ...tls.annotations } },
+            ingress: {
+                hosts: { core: tls.host },
+                className: tls.className,
+                annotations: { ...tls.annotations, [SSL_SERVICES_ANNOTATION]: harborIngressBackends(HARBOR_RELEASE).join(",") },
+            },
         },
         persistence: {
             enabled: true,

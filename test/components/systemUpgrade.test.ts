@@ -26,7 +26,7 @@ const boundTo = (roleKind: string, roleName: string) =>
         .flatMap((o) => (o.subjects as { name: string; namespace: string }[]).map((s) => `${s.namespace}/${s.name}`));
 
 describe("system-upgrade-controller objects", () => {
-    const all: K8sObject[] = [planCrd(), ...rbac, controllerDeployment(), ...k3sUpgradePlans("v1.36.4+k3s1")];
+    const all: K8sObject[] = [planCrd(), ...rbac, controllerDeployment("v1.36.4+k3s1"), ...k3sUpgradePlans("v1.36.4+k3s1")];
 
     it("are valid Kubernetes objects (Plans: the fields the controller requires)", () => {
         for (const o of all) {
@@ -49,7 +49,7 @@ describe("system-upgrade-controller objects", () => {
     });
 
     it("runs a pinned controller that meets the restricted Pod Security level, with requests and a memory limit", () => {
-        const pod = (controllerDeployment().spec as { template: { spec: Record<string, unknown> } }).template.spec as {
+        const pod = (controllerDeployment("v1.36.4+k3s1").spec as { template: { spec: Record<string, unknown> } }).template.spec as {
             serviceAccountName: string;
             securityContext: Record<string, unknown>;
             containers: { image: string; securityContext: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> }; env: { name: string; value?: string }[] }[];
@@ -65,7 +65,7 @@ describe("system-upgrade-controller objects", () => {
         expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
         expect(c.resources.limits.memory).toBeDefined();
         const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
-        expect(env).toMatchObject({ ...CONTROLLER_ENV, SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE: `rancher/kubectl:${IMAGES.kubectl.tag}` });
+        expect(env).toMatchObject({ ...CONTROLLER_ENV, SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE: expect.stringMatching(/^rancher\/kubectl:v1\.36\.\d+$/) });
         expect(Object.keys(env)).toEqual(expect.arrayContaining(["SYSTEM_UPGRADE_CONTROLLER_NAME", "SYSTEM_UPGRADE_CONTROLLER_NAMESPACE", "SYSTEM_UPGRADE_CONTROLLER_NODE_NAME"]));
     });
 
