@@ -111,7 +111,8 @@ describe("render with invalid config", () => {
         const { status, stderr, stdout } = renderCli("bad", "--stack-file", stackFile, "--out", out);
         expect(status).toBe(1);
         expect(stdout).toBe("");
-        expect(stderr).toContain("invalid stack configuration (4 problems)");
+        expect(stderr).toContain("invalid stack configuration (6 problems)");
+        expect(stderr).toContain("platform:cluster.k3s.servers[1].hostKey: required: pin the SSH host key of 10.0.0.2");
         expect(stderr).toContain("platform:cluster.k3s.version: expected a k3s release tag such as v1.36.4+k3s1");
         expect(stderr).toContain("platform:cluster.k3s.ssh.privateKey: must be a secret");
         expect(stderr).toContain("platform:cluster.k3s.servers: expected an odd number of servers");

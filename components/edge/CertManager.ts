@@ -4,7 +4,7 @@ import { CHARTS } from "../../charts/versions";
 import type { TlsConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo } from "../lib/networkPolicy";
+import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName } from "./certManagerValues";
 
 export interface CertManagerArgs extends NamespacePolicyArgs {
@@ -44,8 +44,16 @@ export class CertManager extends pulumi.ComponentResource {
                 {
                     name: namespace,
                     podSecurityVersion: args.podSecurityVersion,
-                    // The API server calls the webhook from the host network; Prometheus scrapes 9402.
-                    networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [10250] }], metricsPorts: [9402], egress: egressTo(args.clusterCidrs) } : undefined,
+                    // The API server calls the webhook from the nodes; Prometheus scrapes 9402. The HTTP-01
+                    // self-check resolves a platform host to a node's ServiceLB address, which kube-proxy
+                    // rewrites to an ingress controller pod: egress must admit those pods on 80/443.
+                    networkPolicy: args.networkPolicies
+                        ? {
+                              allow: [{ nodes: true, ports: [10250], pods: { "app.kubernetes.io/component": "webhook" } }],
+                              metricsPorts: [9402],
+                              egress: egressTo(args.clusterCidrs, [], [{ namespace: INGRESS_NAMESPACE, ports: [80, 443] }]),
+                          }
+                        : undefined,
                 },
                 { parent: this },
             );

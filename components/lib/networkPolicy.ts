@@ -10,12 +10,23 @@ export const INGRESS_NAMESPACE = "ingress-nginx";
 /** k3s's pod and Service CIDRs unless `cluster.k3s.clusterCidr` / `serviceCidr` say otherwise. */
 export const K3S_DEFAULT_CIDRS = { cluster: "10.42.0.0/16", service: "10.43.0.0/16" } as const;
 
+/** Pod labels a rule applies to (or matches), e.g. `{ app: "longhorn-manager" }`; all pods when undefined. */
+export type PodLabels = Readonly<Record<string, string>>;
+
 /** One allowed source of traffic into a namespace. */
 export type IngressSource =
     /** Pods in these namespaces (by the kubernetes.io/metadata.name label every namespace carries). */
-    | { readonly namespaces: readonly string[]; readonly ports?: readonly number[] }
-    /** Anywhere, e.g. clients on the internet or the API server calling a webhook. */
-    | { readonly anywhere: true; readonly ports: readonly number[] };
+    | { readonly namespaces: readonly string[]; readonly ports?: readonly number[]; readonly pods?: PodLabels }
+    /** Anywhere, e.g. clients on the internet. */
+    | { readonly anywhere: true; readonly ports: readonly number[]; readonly pods?: PodLabels }
+    /**
+     * The nodes themselves: the API server calling a webhook, kernel NFS clients, host-network
+     * agents. On k3s a node reaches pods on *other* nodes from its flannel address inside the pod
+     * CIDR (10.42.X.0), and kube-router admits node traffic without a rule only to pods on the same
+     * node, so a rule naming namespaces or node IPs never admits it: the peer must cover the pod
+     * CIDR. Without a known pod CIDR (existing clusters) the rule falls back to anywhere on its ports.
+     */
+    | { readonly nodes: true; readonly ports: readonly number[]; readonly pods?: PodLabels };
 
 export interface NetworkPolicyArgs {
     /** Where traffic may come from, besides the namespace itself (always allowed). */
@@ -24,19 +35,30 @@ export interface NetworkPolicyArgs {
     readonly metricsPorts?: readonly number[];
     /** Deny egress too, except what `EgressArgs` allows; egress is open when undefined. */
     readonly egress?: EgressArgs;
+    /** The cluster's pod CIDR, which `nodes` sources come from. @default the first of `egress.clusterCidrs` */
+    readonly podCidr?: string;
+}
+
+/** A port of pods in another namespace a namespace's pods may connect to when egress is denied. */
+export interface EgressTarget {
+    readonly namespace: string;
+    readonly ports: readonly number[];
+    readonly pods?: PodLabels;
 }
 
 /** Where a namespace's pods may connect when egress is denied by default. */
 export interface EgressArgs {
-    /** The cluster's pod and Service CIDRs: every other IPv4 address (nodes, API server, internet) is allowed. */
+    /** The cluster's pod and Service CIDRs (pod CIDR first): every other IPv4 address (nodes, API server, internet) is allowed. */
     readonly clusterCidrs: readonly string[];
     /** Other namespaces reachable inside the cluster (their pods on any port), or "all" for every pod. @default [] */
     readonly to?: readonly string[] | "all";
+    /** Single ports of pods in other namespaces (a Service address is rewritten to a pod address before policy applies). @default [] */
+    readonly ports?: readonly EgressTarget[];
 }
 
 /** Egress args for a component: none unless the cluster's CIDRs are known (k3s mode with policies on). */
-export function egressTo(clusterCidrs: readonly string[] | undefined, to: readonly string[] | "all" = []): EgressArgs | undefined {
-    return clusterCidrs ? { clusterCidrs, to } : undefined;
+export function egressTo(clusterCidrs: readonly string[] | undefined, to: readonly string[] | "all" = [], ports: readonly EgressTarget[] = []): EgressArgs | undefined {
+    return clusterCidrs ? { clusterCidrs, to, ports } : undefined;
 }
 
 /** The NetworkPolicy specs for a namespace: default-deny ingress, then each allow. Pure, for tests. */
@@ -51,10 +73,16 @@ export function networkPolicySpecs(namespace: string, args: NetworkPolicyArgs): 
         { name: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } },
         { name: "allow-same-namespace", spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: fromNamespaces([namespace]) }] } },
     ];
+    const podCidr = args.podCidr ?? args.egress?.clusterCidrs[0];
+    const anywhere: Peer[] = [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }];
     args.allow.forEach((source, i) => {
-        const from: Peer[] = "anywhere" in source ? [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }] : fromNamespaces(source.namespaces);
-        const label = "anywhere" in source ? "anywhere" : source.namespaces.join("-");
-        specs.push({ name: `allow-from-${label}${args.allow.length > 1 ? `-${i}` : ""}`.slice(0, 63), spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from, ...ports(source.ports) }] } });
+        const from: Peer[] =
+            "anywhere" in source ? anywhere : "nodes" in source ? (podCidr ? [{ ipBlock: { cidr: podCidr } }] : anywhere) : fromNamespaces(source.namespaces);
+        const label = "anywhere" in source ? "anywhere" : "nodes" in source ? "nodes" : source.namespaces.join("-");
+        specs.push({
+            name: `allow-from-${label}${args.allow.length > 1 ? `-${i}` : ""}`.slice(0, 63),
+            spec: { podSelector: source.pods ? { matchLabels: { ...source.pods } } : {}, policyTypes: ["Ingress"], ingress: [{ from, ...ports(source.ports) }] },
+        });
     });
     if (args.metricsPorts && args.metricsPorts.length > 0) {
         specs.push({ name: "allow-metrics-scrape", spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: fromNamespaces([MONITORING_NAMESPACE]), ...ports(args.metricsPorts) }] } });
@@ -77,6 +105,13 @@ export function networkPolicySpecs(namespace: string, args: NetworkPolicyArgs): 
             egress("allow-egress-cluster", [{ namespaceSelector: {} }]);
         } else if (to.length > 0) {
             egress(`allow-egress-to-${to.join("-")}`.slice(0, 63), fromNamespaces(to));
+        }
+        for (const target of args.egress.ports ?? []) {
+            const peer: Peer = {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": target.namespace } },
+                ...(target.pods ? { podSelector: { matchLabels: { ...target.pods } } } : {}),
+            };
+            egress(`allow-egress-to-${target.namespace}-${target.ports.join("-")}`.slice(0, 63), [peer], ports(target.ports));
         }
     }
     return specs;

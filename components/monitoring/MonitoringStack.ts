@@ -75,7 +75,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 podSecurityVersion: args.podSecurityVersion,
                 // Grafana is reached through the ingress controller; the API server calls the operator's admission webhook.
                 networkPolicy: args.networkPolicies
-                    ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }, { anywhere: true, ports: [OPERATOR_WEBHOOK_PORT] }], egress: egressTo(args.clusterCidrs, "all") }
+                    ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }, { nodes: true, ports: [OPERATOR_WEBHOOK_PORT] }], egress: egressTo(args.clusterCidrs, "all") }
                     : undefined,
             },
             { parent: this },

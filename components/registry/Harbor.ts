@@ -12,7 +12,7 @@ import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
-import { HARBOR_RELEASE, HARBOR_SECRETS, harborValues, REGISTRY_USER } from "./harborValues";
+import { HARBOR_INGRESS_COMPONENTS, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, harborValues, REGISTRY_USER } from "./harborValues";
 
 export interface HarborArgs extends NamespacePolicyArgs {
     /** The `platform:harbor` slice, host resolved. */
@@ -64,8 +64,15 @@ export class Harbor extends pulumi.ComponentResource {
             {
                 name: namespaceName,
                 podSecurityVersion: args.podSecurityVersion,
-                // Only the ingress controller talks to Harbor from outside its namespace; metrics on 8001.
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [8001], egress: egressTo(args.clusterCidrs) } : undefined,
+                // Only the ingress controller talks to Harbor from outside its namespace, and only to the
+                // core and portal HTTPS ports (never PostgreSQL or Redis); metrics on 8001.
+                networkPolicy: args.networkPolicies
+                    ? {
+                          allow: HARBOR_INGRESS_COMPONENTS.map((component) => ({ namespaces: [INGRESS_NAMESPACE], ports: [HARBOR_TLS_CONTAINER_PORT], pods: { component } })),
+                          metricsPorts: [8001],
+                          egress: egressTo(args.clusterCidrs),
+                      }
+                    : undefined,
             },
             { parent: this },
         );

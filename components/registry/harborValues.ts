@@ -42,6 +42,12 @@ export function harborIngressBackends(release: string): string[] {
     return [`${full}-core`, `${full}-portal`];
 }
 
+/** The chart's `component` labels of the pods behind those Services. */
+export const HARBOR_INGRESS_COMPONENTS = ["core", "portal"] as const;
+
+/** Where core and portal listen with internalTLS (`harbor.core.containerPort` / `harbor.portal.containerPort`). */
+export const HARBOR_TLS_CONTAINER_PORT = 8443;
+
 /**
  * The annotation that makes the F5 NGINX Ingress Controller use HTTPS to those backends. The chart
  * only adds the community controller's `nginx.ingress.kubernetes.io/backend-protocol`, which F5

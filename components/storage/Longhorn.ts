@@ -9,6 +9,9 @@ import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { BACKUP_SECRET, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
 
+/** Port the Longhorn UI container listens on (longhorn chart 1.12.1 deployment-ui.yaml, behind Service port 80). */
+export const LONGHORN_UI_PORT = 8000;
+
 export interface LonghornArgs extends NamespacePolicyArgs {
     readonly config: StorageConfig;
     readonly ingress: IngressTlsContext;
@@ -47,7 +50,20 @@ export class Longhorn extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "Longhorn's manager, engine and CSI plugin run privileged with host mounts to attach block devices",
                 podSecurityVersion: args.podSecurityVersion,
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [9500], egress: egressTo(args.clusterCidrs) } : undefined,
+                networkPolicy: args.networkPolicies
+                    ? {
+                          allow: [
+                              // The ingress controller reaches the UI only (never the manager's unauthenticated API on 9500).
+                              { namespaces: [INGRESS_NAMESPACE], ports: [LONGHORN_UI_PORT], pods: { app: "longhorn-ui" } },
+                              // The API server calls the conversion (9501) and admission (9502) webhooks, which fail closed.
+                              { nodes: true, ports: [9501, 9502], pods: { app: "longhorn-manager" } },
+                              // Kernel NFS clients on every node mount RWX volumes from the share-manager.
+                              { nodes: true, ports: [2049], pods: { "longhorn.io/component": "share-manager" } },
+                          ],
+                          metricsPorts: [9500],
+                          egress: egressTo(args.clusterCidrs),
+                      }
+                    : undefined,
             },
             { parent: this },
         );

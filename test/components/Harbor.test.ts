@@ -24,7 +24,7 @@ describe("Harbor values", () => {
             ingress: {
                 hosts: { core: "registry.dev.example.com" },
                 className: "nginx",
-                annotations: { "nginx.org/client-max-body-size": "0", "cert-manager.io/cluster-issuer": "letsencrypt" },
+                annotations: { "nginx.org/client-max-body-size": "0", "cert-manager.io/cluster-issuer": "letsencrypt", "nginx.org/ssl-services": "harbor-core,harbor-portal" },
             },
         });
     });

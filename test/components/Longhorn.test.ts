@@ -6,12 +6,12 @@ import { backupTarget, LONGHORN_HOST_REQUIREMENTS, longhornValues, recurringJobs
 import { parsePlatformConfig, StorageConfig } from "../../stacks/config";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
 import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
-import { allStrings, byName, k3sStackConfig, mockedComponents, ofType, rawConfig, secure } from "../harness";
+import { allStrings, byName, k3sStackConfig, mockedComponents, ofType, rawConfig, secure, TEST_HOST_KEY } from "../harness";
 
 const storage = (value: Record<string, unknown>, profile = "dev"): StorageConfig => {
     const base = k3sStackConfig({ "platform:profile": profile, "platform:storage": value });
     if (profile === "prod") {
-        (base["platform:cluster"] as { k3s: { servers: unknown[] } }).k3s.servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `10.0.0.${i}` }));
+        (base["platform:cluster"] as { k3s: { servers: unknown[] } }).k3s.servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `10.0.0.${i}`, hostKey: TEST_HOST_KEY }));
     }
     return parsePlatformConfig(rawConfig(base)).storage;
 };
