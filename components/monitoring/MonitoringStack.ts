@@ -31,7 +31,9 @@ export const RULES_DIR = join(__dirname, "..", "..", "charts", "rules");
 /** The project's Grafana dashboards (JSON), one ConfigMap each. */
 export const DASHBOARDS_DIR = join(__dirname, "..", "..", "charts", "dashboards");
 /** The Prometheus operator's admission webhook port (the API server calls it). */
-const OPERATOR_WEBHOOK_PORT = 10250;
+export const OPERATOR_WEBHOOK_PORT = 10250;
+/** Grafana's container port (grafana chart `service.targetPort`), the only one the ingress controller may reach. */
+export const GRAFANA_PORT = 3000;
 
 /** Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part. */
 const PARTS = ["logs", "clickhouse", "deepflow"] as const;
@@ -73,9 +75,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "node-exporter reads host metrics with hostNetwork, hostPID and hostPath mounts",
                 podSecurityVersion: args.podSecurityVersion,
-                // Grafana is reached through the ingress controller; the API server calls the operator's admission webhook.
+                // Only Grafana is reached through the ingress controller (not Prometheus or Alertmanager); the API server calls the operator's admission webhook.
                 networkPolicy: args.networkPolicies
-                    ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }, { nodes: true, ports: [OPERATOR_WEBHOOK_PORT] }], egress: egressTo(args.clusterCidrs, "all") }
+                    ? { allow: [{ namespaces: [INGRESS_NAMESPACE], ports: [GRAFANA_PORT], pods: { "app.kubernetes.io/name": "grafana" } }, { nodes: true, ports: [OPERATOR_WEBHOOK_PORT] }], egress: egressTo(args.clusterCidrs, "all") }
                     : undefined,
             },
             { parent: this },
