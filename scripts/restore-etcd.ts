@@ -5,11 +5,13 @@
  * --dry-run prints the exact commands and runs nothing.
  */
 import { spawnSync } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { k3sNodes } from "../components/cluster/ClusterK3s";
 import { parsePlatformConfig, PlatformConfig } from "../stacks/config";
 import { readStackFile } from "./lib/stackfile";
-import { restorePlan, RestoreNode, shellLine, sshArgs } from "./lib/restore";
+import { knownHosts, restorePlan, RestoreNode, shellLine, sshArgs } from "./lib/restore";
 
 interface Args {
     stack: string;
@@ -62,8 +64,21 @@ function main(): void {
         console.error(`stack ${args.stack} is not in k3s mode: restore the existing cluster with its own tools`);
         process.exit(1);
     }
-    const nodes: RestoreNode[] = k3sNodes(cluster.k3s);
-    const ssh = { user: cluster.k3s.ssh.user, port: cluster.k3s.ssh.port, identity: args.identity };
+    if (args.fromS3 && cluster.k3s.etcdSnapshots.s3 === undefined) {
+        console.error(`--s3: stack ${args.stack} uploads no snapshots to S3 (platform:cluster.k3s.etcdSnapshots.s3 is not set); restore a local snapshot instead`);
+        process.exit(1);
+    }
+    const keys = new Map([...cluster.k3s.servers, ...cluster.k3s.agents].map((n) => [n.name, n.hostKey]));
+    const nodes: RestoreNode[] = k3sNodes(cluster.k3s).map((n) => ({ ...n, hostKey: keys.get(n.name) }));
+    // The same host keys Pulumi pins: ssh accepts no other (StrictHostKeyChecking=yes).
+    let knownHostsFile: string | undefined;
+    if (cluster.k3s.ssh.skipHostKeyCheck === undefined) {
+        knownHostsFile = join(mkdtempSync(join(tmpdir(), "restore-etcd-")), "known_hosts");
+        writeFileSync(knownHostsFile, knownHosts(nodes, cluster.k3s.ssh.port), { mode: 0o600 });
+    } else {
+        console.error(`warning: host keys are not checked for stack ${args.stack} (${cluster.k3s.ssh.skipHostKeyCheck.reason})`);
+    }
+    const ssh = { user: cluster.k3s.ssh.user, port: cluster.k3s.ssh.port, identity: args.identity, knownHostsFile };
     const plan = restorePlan(nodes, { snapshot: args.snapshot, fromS3: args.fromS3 });
     console.log(`# etcd restore of stack ${args.stack} from snapshot ${args.snapshot}${args.fromS3 ? " (S3)" : ""}: ${plan.length} steps`);
     for (const [i, step] of plan.entries()) {

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { restorePlan, RestoreNode, shellLine, sshArgs, SNAPSHOT_DIR } from "../scripts/lib/restore";
-import { PROJECT_DIR } from "./harness";
+import { knownHosts, restorePlan, RestoreNode, shellLine, sshArgs, SNAPSHOT_DIR } from "../scripts/lib/restore";
+import { PROJECT_DIR, TEST_HOST_KEY } from "./harness";
 
 const nodes: RestoreNode[] = [
     { name: "s1", host: "10.0.0.1", role: "server" },
@@ -44,11 +44,41 @@ describe("etcd restore plan", () => {
         expect(() => restorePlan([nodes[3]], { snapshot: "snap", fromS3: false })).toThrow(/no servers/);
     });
 
-    it("builds the ssh command with batch mode, port, key and user", () => {
+    it("builds the ssh command with batch mode, a connect timeout, the pinned host keys, port, key and user", () => {
         const [step] = restorePlan(nodes, { snapshot: "snap", fromS3: false });
-        const args = sshArgs(step, { user: "deploy", port: 2222, identity: "/k" });
-        expect(args.slice(0, -1)).toEqual(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-p", "2222", "-i", "/k", "deploy@10.0.1.1"]);
+        const args = sshArgs(step, { user: "deploy", port: 2222, identity: "/k", knownHostsFile: "/tmp/kh" });
+        expect(args.slice(0, -1)).toEqual([
+            "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=10",
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", "UserKnownHostsFile=/tmp/kh",
+            "-p", "2222",
+            "-i", "/k",
+            "deploy@10.0.1.1",
+        ]);
         expect(shellLine(["it's"])).toBe(`ssh 'it'\\''s'`);
+    });
+
+    it("trusts unknown hosts on first use only when the stack opts out of host keys (dev)", () => {
+        const [step] = restorePlan(nodes, { snapshot: "snap", fromS3: false });
+        expect(sshArgs(step, { user: "deploy", port: 22 })).toContain("StrictHostKeyChecking=accept-new");
+    });
+
+    it("writes the stack's pinned keys as known_hosts lines, bracketing non-default ports", () => {
+        const keyed = [{ ...nodes[0], hostKey: `${TEST_HOST_KEY} comment` }, nodes[1]];
+        expect(knownHosts(keyed, 22)).toBe(`10.0.0.1 ${TEST_HOST_KEY}\n`);
+        expect(knownHosts(keyed, 2222)).toBe(`[10.0.0.1]:2222 ${TEST_HOST_KEY}\n`);
+    });
+
+    it("refuses --s3 for a stack that uploads no snapshots to S3", () => {
+        const result = spawnSync(
+            process.execPath,
+            [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/restore-etcd.ts", "dev", "--snapshot", "etcd-snapshot-1", "--s3", "--dry-run"],
+            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 },
+        );
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain("--s3: stack dev uploads no snapshots to S3 (platform:cluster.k3s.etcdSnapshots.s3 is not set)");
+        expect(result.stdout).toBe("");
     });
 
     it("prints the exact commands for the prod stack's 3 servers in a dry run, running nothing", () => {
@@ -60,6 +90,7 @@ describe("etcd restore plan", () => {
         expect(result.status).toBe(0);
         const commands = result.stdout.split("\n").filter((l) => l.startsWith("ssh "));
         expect(commands).toHaveLength(17);
+        expect(commands.every((c) => c.includes("StrictHostKeyChecking=yes") && c.includes("ConnectTimeout=10"))).toBe(true);
         expect(commands.filter((c) => c.includes("--cluster-reset"))).toEqual([expect.stringContaining("deploy@198.51.100.11")]);
         expect(commands.filter((c) => c.includes("rm -rf /var/lib/rancher/k3s/server/db")).map((c) => /@(\S+)/.exec(c)![1])).toEqual(["198.51.100.12", "198.51.100.13"]);
     });

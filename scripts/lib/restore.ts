@@ -9,6 +9,8 @@ export interface RestoreNode {
     readonly name: string;
     readonly host: string;
     readonly role: "server" | "agent";
+    /** The host's pinned SSH key (`ssh-ed25519 AAAA...`), as in the stack file. */
+    readonly hostKey?: string;
 }
 
 export interface RestoreOptions {
@@ -71,11 +73,38 @@ export function restorePlan(nodes: readonly RestoreNode[], options: RestoreOptio
     ];
 }
 
-/** The ssh invocation for one step, as printed by the dry run and run for real. */
-export function sshArgs(step: RestoreStep, ssh: { user: string; port: number; identity?: string }): string[] {
+/**
+ * known_hosts text for the stack's pinned host keys (`[host]:port` when the port is not 22), so ssh
+ * checks every host against the same keys Pulumi pins; hosts without a key are left out.
+ */
+export function knownHosts(nodes: readonly RestoreNode[], port: number): string {
+    const name = (host: string) => (port === 22 ? host : `[${host}]:${port}`);
+    return nodes
+        .filter((n) => n.hostKey !== undefined)
+        .map((n) => `${name(n.host)} ${n.hostKey!.trim().split(/\s+/).slice(0, 2).join(" ")}\n`)
+        .join("");
+}
+
+export interface SshSettings {
+    readonly user: string;
+    readonly port: number;
+    readonly identity?: string;
+    /** known_hosts file holding the pinned keys; undefined only when the stack skips host key checks (dev). */
+    readonly knownHostsFile?: string;
+}
+
+/**
+ * The ssh invocation for one step, as printed by the dry run and run for real: never prompts
+ * (BatchMode), gives up on an unreachable host after 10 s, and accepts only the pinned host key.
+ */
+export function sshArgs(step: RestoreStep, ssh: SshSettings): string[] {
+    const trust = ssh.knownHostsFile
+        ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${ssh.knownHostsFile}`]
+        : ["-o", "StrictHostKeyChecking=accept-new"];
     return [
         "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=accept-new",
+        "-o", "ConnectTimeout=10",
+        ...trust,
         "-p", String(ssh.port),
         ...(ssh.identity ? ["-i", ssh.identity] : []),
         `${ssh.user}@${step.host}`,
