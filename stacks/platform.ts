@@ -11,7 +11,10 @@ import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
-import { INGRESS_NAMESPACE, K3S_DEFAULT_CIDRS, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
+import { egressTo, INGRESS_NAMESPACE, K3S_DEFAULT_CIDRS, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
+
+/** What workload namespaces may reach outside the cluster by default: HTTPS only (not the API server, not node ports). */
+const WORKLOAD_OUTSIDE_PORTS = [443];
 import type { PlatformConfig } from "./config";
 
 /** Stack outputs; the kubeconfig is a secret. */
@@ -70,6 +73,12 @@ export class Platform extends pulumi.ComponentResource {
         const provider = this.cluster.provider;
         const psaVersion = podSecurityVersion(config.cluster.mode === "k3s" ? config.cluster.k3s.version : undefined);
 
+        // With NetworkPolicies on and the cluster's CIDRs known (k3s), platform namespaces deny egress too.
+        const k3sConfig = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
+        const clusterCidrs =
+            config.defaults.networkPolicies && k3sConfig
+                ? [k3sConfig.clusterCidr ?? K3S_DEFAULT_CIDRS.cluster, k3sConfig.serviceCidr ?? K3S_DEFAULT_CIDRS.service].filter((c) => !c.includes(":"))
+                : undefined;
         const namespaces = new Map<string, k8s.core.v1.Namespace>();
         for (const ns of config.namespaces) {
             namespaces.set(
@@ -79,8 +88,12 @@ export class Platform extends pulumi.ComponentResource {
                     {
                         ...ns,
                         podSecurityVersion: psaVersion,
-                        // Workloads get traffic through the ingress controller and are scraped by Prometheus.
-                        networkPolicy: config.defaults.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE, MONITORING_NAMESPACE] }] } : undefined,
+                        // Workloads get traffic through the ingress controller and are scraped by Prometheus;
+                        // they reach DNS, their own namespace and HTTPS outside the cluster, nothing else
+                        // unless an app declares it (egress stays open where the cluster's CIDRs are unknown).
+                        networkPolicy: config.defaults.networkPolicies
+                            ? { allow: [{ namespaces: [INGRESS_NAMESPACE, MONITORING_NAMESPACE] }], egress: egressTo(clusterCidrs, { outside: WORKLOAD_OUTSIDE_PORTS }) }
+                            : undefined,
                     },
                     { parent: this, provider },
                 ),
@@ -88,12 +101,6 @@ export class Platform extends pulumi.ComponentResource {
         }
         this.namespaces = namespaces;
 
-        // With NetworkPolicies on and the cluster's CIDRs known (k3s), platform namespaces deny egress too.
-        const k3sConfig = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
-        const clusterCidrs =
-            config.defaults.networkPolicies && k3sConfig
-                ? [k3sConfig.clusterCidr ?? K3S_DEFAULT_CIDRS.cluster, k3sConfig.serviceCidr ?? K3S_DEFAULT_CIDRS.service].filter((c) => !c.includes(":"))
-                : undefined;
         // Components inherit the cluster's provider through `providers`, never build their own.
         const componentOpts = { parent: this, providers: { kubernetes: provider } };
         const { defaults } = config;

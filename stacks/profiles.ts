@@ -48,7 +48,8 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = Obje
         clickhouseShards: 1,
         clickhouseStorage: "10Gi",
         volumeReplicas: 1,
-        networkPolicies: false,
+        // Dev runs the same policies as prod, so a flow they cut shows up before prod.
+        networkPolicies: true,
         minServers: 1,
         etcdSnapshotSchedule: "0 */12 * * *",
         etcdSnapshotRetention: 5,

@@ -241,7 +241,7 @@ export const platformSchema = z
         networkPolicies: z
             .boolean()
             .optional()
-            .meta({ description: "Default-deny ingress NetworkPolicies plus explicit allows in platform namespaces; default by profile (dev off, prod on)." }),
+            .meta({ description: "Default-deny ingress NetworkPolicies plus explicit allows in platform namespaces; on in every profile unless set to false." }),
         ingress: ingressSchema.meta({ description: "NGINX Ingress Controller (F5 nginx-ingress chart)." }),
         tls: tlsSchema.meta({ description: "cert-manager and the ClusterIssuer every platform Ingress uses." }),
         dns: dnsSchema.meta({ description: "external-dns and static DNS records." }),

@@ -145,13 +145,13 @@ describe("stack config", () => {
         });
 
         it.each([[""], ["-bad-.example.com"], ["host name"], ["300.1.1.1.1."], ["https://10.0.0.1"]])("malformed host %j", (host) => {
-            const found = problems(withK3s((k) => (k.servers = [{ name: "node-1", host }])));
+            const found = problems(withK3s((k) => (k.servers = [{ name: "node-1", host, hostKey: TEST_HOST_KEY }])));
             expect(found).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.host: expected an IPv4\/IPv6 address or DNS hostname/)]);
         });
 
         it("accepts IPv4, IPv6 and hostnames for hosts", () => {
             for (const host of ["10.1.2.3", "2001:db8::10", "node-1.example.com", "node1"]) {
-                expect(problems(withK3s((k) => (k.servers = [{ name: "node-1", host }])))).toEqual([]);
+                expect(problems(withK3s((k) => (k.servers = [{ name: "node-1", host, hostKey: TEST_HOST_KEY }])))).toEqual([]);
             }
         });
 

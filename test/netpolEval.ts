@@ -69,12 +69,15 @@ function hasType(policy: PolicyObject, type: "Ingress" | "Egress"): boolean {
 }
 
 /** Whether the policies let `from` open a connection to `to` on `port`. */
-export function admits(policies: readonly PolicyObject[], from: Endpoint, to: Endpoint & { kind: "pod" }, port: number, protocol = "TCP"): { allowed: boolean; reason: string } {
+export function admits(policies: readonly PolicyObject[], from: Endpoint, to: Endpoint, port: number, protocol = "TCP"): { allowed: boolean; reason: string } {
     if (from.kind === "pod") {
         const egress = policies.filter((p) => p.metadata.namespace === from.namespace && hasType(p, "Egress") && selects(p.spec.podSelector, from.labels));
         if (egress.length > 0 && !egress.some((p) => (p.spec.egress ?? []).some((r) => (r.to ?? []).length === 0 ? portMatches(r, port, protocol) : (r.to ?? []).some((peer) => peerMatches(peer, p.metadata.namespace, to)) && portMatches(r, port, protocol)))) {
             return { allowed: false, reason: `egress from ${from.namespace} denied (policies: ${egress.map((p) => p.metadata.name).join(", ")})` };
         }
+    }
+    if (to.kind !== "pod") {
+        return { allowed: true, reason: "" };
     }
     const ingress = policies.filter((p) => p.metadata.namespace === to.namespace && hasType(p, "Ingress") && selects(p.spec.podSelector, to.labels));
     if (ingress.length > 0 && !ingress.some((p) => (p.spec.ingress ?? []).some((r) => ((r.from ?? []).length === 0 || (r.from ?? []).some((peer) => peerMatches(peer, p.metadata.namespace, from))) && portMatches(r, port, protocol)))) {

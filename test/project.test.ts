@@ -95,7 +95,8 @@ describe("README", () => {
 
     it("documents every secret-looking field as a secret", () => {
         // Identifiers that are not secrets although their names look like it.
-        const notSecret = new Set(["accessKey", "accessKeyId", "tsigKeyName"]);
+        // hostKey is an SSH *public* key, published by the host to anyone who connects.
+        const notSecret = new Set(["accessKey", "accessKeyId", "tsigKeyName", "hostKey"]);
         // Alert receiver URLs embed their credential (Slack webhook path, webhook tokens).
         const alsoSecret = new Set(["platform:monitoring.alertmanager.slack.webhookUrl", "platform:monitoring.alertmanager.webhook.url"]);
         const looksSecret = (key: string) => {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { IMAGES } from "../charts/images";
+import { IMAGES, KUBECTL_IMAGES } from "../charts/images";
 import { CHARTS } from "../charts/versions";
 import { PROJECT_DIR } from "./harness";
 
@@ -46,7 +46,12 @@ describe("Renovate", () => {
         const file = "charts/images.ts";
         const manager = renovate.customManagers.find((m) => m.fileMatch.some((f) => new RegExp(f).test(file)))!;
         expect(manager.datasourceTemplate).toBe("docker");
-        expect(extract(manager, file)).toEqual(Object.values(IMAGES).map((i) => ({ depName: i.image, currentValue: i.tag })));
-        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController", "kubectl"]);
+        expect(extract(manager, file)).toEqual([...Object.values(IMAGES), ...Object.values(KUBECTL_IMAGES)].map((i) => ({ depName: i.image, currentValue: i.tag })));
+        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController"]);
+    });
+
+    it("moves each kubectl line by patch only, so it stays on its Kubernetes minor", () => {
+        const rules = (renovate as unknown as { packageRules: { matchFileNames?: string[]; matchPackageNames?: string[]; matchUpdateTypes?: string[]; enabled?: boolean }[] }).packageRules;
+        expect(rules).toContainEqual(expect.objectContaining({ matchFileNames: ["charts/images.ts"], matchPackageNames: ["rancher/kubectl"], matchUpdateTypes: ["major", "minor"], enabled: false }));
     });
 });

@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { platformNamespace, podSecurityVersion } from "../lib/namespace";
+import { API_SERVER_ONLY, egressTo } from "../lib/networkPolicy";
 import {
     controllerDeployment,
     K8sObject,
@@ -26,6 +27,8 @@ export function systemUpgrade(
     version: string,
     nodes: readonly pulumi.Resource[],
     opts: pulumi.CustomResourceOptions,
+    /** The cluster's pod and Service CIDRs: the controller's egress is then denied but for DNS and the API server. */
+    clusterCidrs?: readonly string[],
 ): k8s.apiextensions.CustomResource[] {
     const namespace = platformNamespace(
         `${name}-system-upgrade-ns`,
@@ -35,8 +38,9 @@ export function systemUpgrade(
             reason: SYSTEM_UPGRADE_PSA_REASON,
             podSecurityVersion: podSecurityVersion(version),
             // Nothing connects to the controller (no webhook, metrics or Service) and the Jobs use
-            // the host network, so denying all ingress costs nothing, in every profile.
-            networkPolicy: { allow: [] },
+            // the host network, so denying all ingress costs nothing, in every profile; the
+            // controller itself only talks to the API server.
+            networkPolicy: { allow: [], egress: egressTo(clusterCidrs, { outside: API_SERVER_ONLY }) },
         },
         opts,
     );

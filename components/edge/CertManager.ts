@@ -51,7 +51,11 @@ export class CertManager extends pulumi.ComponentResource {
                         ? {
                               allow: [{ nodes: true, ports: [10250], pods: { "app.kubernetes.io/component": "webhook" } }],
                               metricsPorts: [9402],
-                              egress: egressTo(args.clusterCidrs, [], [{ namespace: INGRESS_NAMESPACE, ports: [80, 443] }]),
+                              egress: egressTo(args.clusterCidrs, {
+                                  ports: [{ namespace: INGRESS_NAMESPACE, ports: [80, 443] }],
+                                  // ACME over HTTPS, the HTTP-01 self-check through an outside load balancer, the API server.
+                                  outside: [80, 443, 6443],
+                              }),
                           }
                         : undefined,
                 },

@@ -4,7 +4,7 @@ import { CHARTS } from "../../charts/versions";
 import type { DnsConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo } from "../lib/networkPolicy";
+import { egressTo, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
 import { DNS_SECRET_NAME, dnsEndpoints, externalDnsValues } from "./dnsValues";
 
 export interface DnsRecordsArgs extends NamespacePolicyArgs {
@@ -30,7 +30,7 @@ export class DnsRecords extends pulumi.ComponentResource {
         const namespace = args.namespace ?? "external-dns";
         const ns = platformNamespace(
             `${name}-ns`,
-            { name: namespace, podSecurityVersion: args.podSecurityVersion, networkPolicy: args.networkPolicies ? { allow: [], metricsPorts: [7979], egress: egressTo(args.clusterCidrs) } : undefined },
+            { name: namespace, podSecurityVersion: args.podSecurityVersion, networkPolicy: args.networkPolicies ? { allow: [], metricsPorts: [7979], egress: egressTo(args.clusterCidrs, { outside: dnsOutside(args.config) }) } : undefined },
             { parent: this },
         );
         const credentials = dnsCredentials(args.config);
@@ -83,4 +83,9 @@ function dnsCredentials(dns: DnsConfig): Record<string, pulumi.Input<string>> {
         default:
             throw new Error(`DnsRecords: no credentials for provider '${dns.provider}'`);
     }
+}
+
+/** Provider APIs over HTTPS, or the RFC 2136 server's DNS port (TCP and UDP). */
+export function dnsOutside(config: { readonly rfc2136?: { readonly port: number } }): readonly number[] {
+    return config.rfc2136 ? [...OUTSIDE_DEFAULT_PORTS, config.rfc2136.port] : OUTSIDE_DEFAULT_PORTS;
 }

@@ -3,7 +3,7 @@ import { CHARTS } from "../../charts/versions";
 import type { IngressConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
+import { API_SERVER_ONLY, egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { ingressValues } from "./ingressValues";
 
 export interface IngressNginxArgs extends NamespacePolicyArgs {
@@ -42,7 +42,7 @@ export class IngressNginx extends pulumi.ComponentResource {
                 reason: hostPort ? "the controller binds hostPorts 80/443, which Pod Security allows only at privileged" : undefined,
                 podSecurityVersion: args.podSecurityVersion,
                 // Clients reach the controller from anywhere; Prometheus scrapes 9113.
-                networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [80, 443] }], metricsPorts: [9113], egress: egressTo(args.clusterCidrs, "all") } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [80, 443] }], metricsPorts: [9113], egress: egressTo(args.clusterCidrs, { to: "all", outside: API_SERVER_ONLY }) } : undefined,
             },
             { parent: this },
         );

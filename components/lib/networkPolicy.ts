@@ -54,11 +54,34 @@ export interface EgressArgs {
     readonly to?: readonly string[] | "all";
     /** Single ports of pods in other namespaces (a Service address is rewritten to a pod address before policy applies). @default [] */
     readonly ports?: readonly EgressTarget[];
+    /**
+     * TCP ports reachable outside the cluster (node addresses, the API server behind the
+     * `kubernetes` Service, the internet), or "all" where a part must reach node ports (Prometheus
+     * scrapes kubelets and node-exporter). Port 53 is opened for UDP too. The cloud metadata range
+     * is never reachable. @default OUTSIDE_DEFAULT_PORTS
+     */
+    readonly outside?: readonly number[] | "all";
+}
+
+/** HTTPS (registries, ACME, S3, cloud APIs, receivers) and the API server (a pod reaching `kubernetes.default` lands on a node's 6443). */
+export const OUTSIDE_DEFAULT_PORTS: readonly number[] = [443, 6443];
+/** Only the API server: parts that need nothing from the internet. */
+export const API_SERVER_ONLY: readonly number[] = [6443];
+/** Link-local addresses, where clouds serve instance metadata and credentials (169.254.169.254). */
+export const LINK_LOCAL_CIDR = "169.254.0.0/16";
+
+/** The TCP port of an endpoint URL (`https://minio.example.com:9000` -> 9000; 443/80 by scheme), undefined for none. */
+export function endpointPort(url: string | undefined): number | undefined {
+    if (url === undefined) {
+        return undefined;
+    }
+    const parsed = new URL(url.includes("://") ? url : `https://${url}`);
+    return parsed.port !== "" ? Number(parsed.port) : parsed.protocol === "http:" ? 80 : 443;
 }
 
 /** Egress args for a component: none unless the cluster's CIDRs are known (k3s mode with policies on). */
-export function egressTo(clusterCidrs: readonly string[] | undefined, to: readonly string[] | "all" = [], ports: readonly EgressTarget[] = []): EgressArgs | undefined {
-    return clusterCidrs ? { clusterCidrs, to, ports } : undefined;
+export function egressTo(clusterCidrs: readonly string[] | undefined, options: Omit<EgressArgs, "clusterCidrs"> = {}): EgressArgs | undefined {
+    return clusterCidrs ? { clusterCidrs, ...options } : undefined;
 }
 
 /** The NetworkPolicy specs for a namespace: default-deny ingress, then each allow. Pure, for tests. */
@@ -98,8 +121,19 @@ export function networkPolicySpecs(namespace: string, args: NetworkPolicyArgs): 
             ],
         });
         egress("allow-egress-same-namespace", fromNamespaces([namespace]));
-        // Nodes (API server, host-network exporters), cloud APIs, registries, ACME, S3.
-        egress("allow-egress-outside-cluster", [{ ipBlock: { cidr: "0.0.0.0/0", except: [...args.egress.clusterCidrs] } }]);
+        // Outside the pod and Service networks: the API server, registries, ACME, S3, receivers; on
+        // the listed ports only, so node ports (kubelet, etcd, supervisor, SSH) stay closed; never
+        // the metadata range.
+        const outside = args.egress.outside ?? OUTSIDE_DEFAULT_PORTS;
+        const outsidePorts =
+            outside === "all"
+                ? {}
+                : {
+                      ports: [...new Set(outside)]
+                          .sort((a, b) => a - b)
+                          .flatMap((port) => [{ protocol: "TCP", port }, ...(port === 53 ? [{ protocol: "UDP", port }] : [])]),
+                  };
+        egress("allow-egress-outside-cluster", [{ ipBlock: { cidr: "0.0.0.0/0", except: [...args.egress.clusterCidrs, LINK_LOCAL_CIDR] } }], outsidePorts);
         const to = args.egress.to ?? [];
         if (to === "all") {
             egress("allow-egress-cluster", [{ namespaceSelector: {} }]);

@@ -5,7 +5,7 @@ import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { API_SERVER_ONLY, egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import {
     CLICKHOUSE_CLUSTER,
     CLICKHOUSE_HTTP_PORT,
@@ -55,7 +55,8 @@ export class ClickHouse extends pulumi.ComponentResource {
                     ? {
                           allow: [{ namespaces: [MONITORING_NAMESPACE, ...clients], ports: [CLICKHOUSE_HTTP_PORT, CLICKHOUSE_TCP_PORT] }],
                           metricsPorts: CLICKHOUSE_METRICS_PORTS,
-                          egress: egressTo(args.clusterCidrs),
+                          // No internet: the operator talks to the API server only.
+                          egress: egressTo(args.clusterCidrs, { outside: API_SERVER_ONLY }),
                       }
                     : undefined,
             },

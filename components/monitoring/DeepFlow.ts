@@ -32,7 +32,7 @@ export class DeepFlow extends pulumi.ComponentResource {
                 reason: "the deepflow-agent DaemonSet loads eBPF programs and captures packets (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE...)",
                 podSecurityVersion: args.podSecurityVersion,
                 // Grafana queries the querier and the app; agents talk to the server inside the namespace.
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app] }], egress: egressTo(args.clusterCidrs, [CLICKHOUSE_NAMESPACE]) } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app] }], egress: egressTo(args.clusterCidrs, { to: [CLICKHOUSE_NAMESPACE] }) } : undefined,
             },
             { parent: this },
         );

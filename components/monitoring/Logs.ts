@@ -4,7 +4,7 @@ import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { API_SERVER_ONLY, egressTo, endpointPort, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { ALLOY_PORT, LOGS_NAMESPACE, LOKI_PORT, LOKI_RELEASE, LOKI_S3_SECRET, alloyValues, lokiValues } from "./logsValues";
 
 export interface LogsArgs extends NamespacePolicyArgs {
@@ -30,7 +30,7 @@ export class Logs extends pulumi.ComponentResource {
                 name: LOGS_NAMESPACE,
                 podSecurityVersion: args.podSecurityVersion,
                 // Grafana queries Loki; Alloy pushes from inside the namespace (always allowed).
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [LOKI_PORT] }], metricsPorts: [LOKI_PORT, ALLOY_PORT], egress: egressTo(args.clusterCidrs) } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [LOKI_PORT] }], metricsPorts: [LOKI_PORT, ALLOY_PORT], egress: egressTo(args.clusterCidrs, { outside: logsOutside(args.config) }) } : undefined,
             },
             { parent: this },
         );
@@ -62,4 +62,9 @@ export class Logs extends pulumi.ComponentResource {
         );
         this.registerOutputs({});
     }
+}
+
+/** Loki reaches S3 (when chunks live there) and Alloy the API server; nothing else outside the cluster. */
+export function logsOutside(config: { readonly s3?: { readonly endpoint?: string } }): readonly number[] {
+    return config.s3 ? [...API_SERVER_ONLY, endpointPort(config.s3.endpoint) ?? 443] : API_SERVER_ONLY;
 }

@@ -77,7 +77,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 podSecurityVersion: args.podSecurityVersion,
                 // Only Grafana is reached through the ingress controller (not Prometheus or Alertmanager); the API server calls the operator's admission webhook.
                 networkPolicy: args.networkPolicies
-                    ? { allow: [{ namespaces: [INGRESS_NAMESPACE], ports: [GRAFANA_PORT], pods: { "app.kubernetes.io/name": "grafana" } }, { nodes: true, ports: [OPERATOR_WEBHOOK_PORT] }], egress: egressTo(args.clusterCidrs, "all") }
+                    ? { allow: [{ namespaces: [INGRESS_NAMESPACE], ports: [GRAFANA_PORT], pods: { "app.kubernetes.io/name": "grafana" } }, { nodes: true, ports: [OPERATOR_WEBHOOK_PORT] }], egress: egressTo(args.clusterCidrs, { to: "all", outside: "all" }) }
                     : undefined,
             },
             { parent: this },

@@ -8,7 +8,7 @@ import type { Registries } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
@@ -70,7 +70,14 @@ export class Harbor extends pulumi.ComponentResource {
                     ? {
                           allow: HARBOR_INGRESS_COMPONENTS.map((component) => ({ namespaces: [INGRESS_NAMESPACE], ports: [HARBOR_TLS_CONTAINER_PORT], pods: { component } })),
                           metricsPorts: [8001],
-                          egress: egressTo(args.clusterCidrs),
+                          // Upstream registries (proxy caches), the S3 endpoint and an external database on their ports.
+                          egress: egressTo(args.clusterCidrs, {
+                              outside: [
+                                  ...OUTSIDE_DEFAULT_PORTS,
+                                  ...(config.storage.type === "s3" ? [endpointPort(config.storage.s3?.endpoint) ?? 443] : []),
+                                  ...(config.database.external ? [config.database.external.port] : []),
+                              ],
+                          }),
                       }
                     : undefined,
             },

@@ -6,7 +6,7 @@ import type { StorageConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
+import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
 import { BACKUP_SECRET, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
 
 /** Port the Longhorn UI container listens on (longhorn chart 1.12.1 deployment-ui.yaml, behind Service port 80). */
@@ -61,7 +61,8 @@ export class Longhorn extends pulumi.ComponentResource {
                               { nodes: true, ports: [2049], pods: { "longhorn.io/component": "share-manager" } },
                           ],
                           metricsPorts: [9500],
-                          egress: egressTo(args.clusterCidrs),
+                          // Backups go to the S3 endpoint, on its own port when it names one.
+                          egress: egressTo(args.clusterCidrs, { outside: [...OUTSIDE_DEFAULT_PORTS, ...portOf(endpointPort(longhorn.backup?.endpoint))] }),
                       }
                     : undefined,
             },
@@ -123,4 +124,8 @@ export class Longhorn extends pulumi.ComponentResource {
         }
         this.registerOutputs({ uiUrl: this.uiUrl });
     }
+}
+
+function portOf(port: number | undefined): number[] {
+    return port === undefined ? [] : [port];
 }

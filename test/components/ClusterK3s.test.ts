@@ -55,7 +55,11 @@ describe("ClusterK3s, k3s mode, one server", () => {
             "kubernetes:core/v1:Namespace one-system-upgrade-ns",
             "kubernetes:core/v1:ServiceAccount one-system-upgrade-serviceaccount-system-upgrade",
             "kubernetes:core/v1:ServiceAccount one-system-upgrade-serviceaccount-system-upgrade-controller",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-allow-egress-dns",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-allow-egress-outside-cluster",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-allow-egress-same-namespace",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-allow-same-namespace",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-default-deny-egress",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy one-system-upgrade-ns-netpol-default-deny-ingress",
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole one-system-upgrade-clusterrole-system-upgrade-controller",
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole one-system-upgrade-clusterrole-system-upgrade-drain",
@@ -312,8 +316,8 @@ describe("ClusterK3s version changes (system-upgrade-controller)", () => {
     let before: Awaited<ReturnType<typeof build>>;
     let after: Awaited<ReturnType<typeof build>>;
     beforeAll(async () => {
-        before = await build("ver-a", k3s("v1.36.4+k3s1"));
-        after = await build("ver-b", k3s("v1.37.1+k3s1"));
+        before = await build("ver-a", k3s("v1.35.6+k3s1"));
+        after = await build("ver-b", k3s("v1.36.4+k3s1"));
     });
 
     it("runs no installer on a version bump: only the install scripts' text and the Plans' version move", () => {
@@ -327,8 +331,8 @@ describe("ClusterK3s version changes (system-upgrade-controller)", () => {
             expect({ name: r.name, inputs: same(twin, "ver-b", without) }).toEqual({ name: r.name, inputs: same(r, "ver-a", without) });
         }
         for (const plan of ["k3s-server", "k3s-agent"]) {
-            expect((byName(before.resources, `ver-a-plan-${plan}`).inputs.spec as { version: string }).version).toBe("v1.36.4+k3s1");
-            expect((byName(after.resources, `ver-b-plan-${plan}`).inputs.spec as { version: string }).version).toBe("v1.37.1+k3s1");
+            expect((byName(before.resources, `ver-a-plan-${plan}`).inputs.spec as { version: string }).version).toBe("v1.35.6+k3s1");
+            expect((byName(after.resources, `ver-b-plan-${plan}`).inputs.spec as { version: string }).version).toBe("v1.36.4+k3s1");
         }
     });
 
@@ -343,10 +347,10 @@ describe("ClusterK3s version changes (system-upgrade-controller)", () => {
     });
 
     it("installs a node added later at the version configured then", async () => {
-        const grown = await build("ver-c", k3s("v1.37.1+k3s1", [...nodes.agents, { name: "w2", host: "192.0.2.12", hostKey: TEST_HOST_KEY }]));
+        const grown = await build("ver-c", k3s("v1.36.4+k3s1", [...nodes.agents, { name: "w2", host: "192.0.2.12", hostKey: TEST_HOST_KEY }]));
         const added = byName(grown.resources, "ver-c-w2-install");
-        expect(added.inputs.create).toContain("INSTALL_K3S_VERSION='v1.37.1+k3s1' INSTALL_K3S_EXEC='agent'");
-        expect(added.inputs.create).toContain(installScriptUrl("v1.37.1+k3s1"));
+        expect(added.inputs.create).toContain("INSTALL_K3S_VERSION='v1.36.4+k3s1' INSTALL_K3S_EXEC='agent'");
+        expect(added.inputs.create).toContain(installScriptUrl("v1.36.4+k3s1"));
         // The Plans also wait for the new node, so it is installed before the controller looks at it.
         expect(byName(grown.resources, "ver-c-plan-k3s-agent").dependsOn).toContain("ver-c-w2-install");
     });
@@ -372,13 +376,13 @@ describe("ClusterK3s version changes (system-upgrade-controller)", () => {
             );
         }
         const ns = byName(before.resources, "ver-a-system-upgrade-ns").inputs.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
-        expect(ns.labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/enforce-version": "v1.36" });
+        expect(ns.labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/enforce-version": "v1.35" });
         expect(ns.annotations["platform/pod-security-reason"]).toMatch(/upgrade Jobs/);
     });
 
     it("passes feature kernel requirements to every host's preflight", async () => {
         const component = new ClusterK3s("kern", {
-            cluster: k3s("v1.36.4+k3s1"),
+            cluster: k3s("v1.35.6+k3s1"),
             clusterName: "kern",
             kernelRequirements: [{ version: "4.14", reason: "DeepFlow's eBPF agent" }],
         });

@@ -104,6 +104,23 @@ for (const stack of ["prod", "prod-eu"]) {
             expect(admits(policies, controller, to("monitoring", { "app.kubernetes.io/name": "alertmanager" }), 9093).allowed).toBe(false);
         });
 
+        it("keeps pods off the cloud metadata service and the nodes' own ports, and ClickHouse off the internet", () => {
+            const pod = (namespace: string) => ({ kind: "pod" as const, namespace, labels: {}, ip: POD_SOURCE_IP });
+            const node = { kind: "ip" as const, ip: "10.0.0.12" };
+            for (const ns of ["harbor", "cert-manager", "longhorn-system", "clickhouse", "logging", "ingress-nginx", "deepflow"]) {
+                expect({ ns, metadata: admits(policies, pod(ns), { kind: "ip", ip: "169.254.169.254" }, 80).allowed }).toEqual({ ns, metadata: false });
+            }
+            for (const ns of ["harbor", "cert-manager", "clickhouse", "logging", "ingress-nginx"]) {
+                for (const port of [22, 2379, 9345, 10250]) {
+                    expect({ ns, port, allowed: admits(policies, pod(ns), node, port).allowed }).toEqual({ ns, port, allowed: false });
+                }
+                // Every part reaches the API server behind the kubernetes Service.
+                expect({ ns, api: admits(policies, pod(ns), node, 6443).allowed }).toEqual({ ns, api: true });
+            }
+            expect(admits(policies, pod("clickhouse"), { kind: "ip", ip: INTERNET_IP }, 443).allowed).toBe(false);
+            expect(admits(policies, pod("harbor"), { kind: "ip", ip: INTERNET_IP }, 443).allowed).toBe(true);
+        });
+
         it("fails a flow when its rule is removed (the check can fail)", () => {
             const webhook = FLOWS.find((f) => f.name === "API server -> Longhorn admission webhook")!;
             const without = policies.filter((p) => !(p.metadata.namespace === "longhorn-system" && p.spec.ingress?.some((r) => r.ports?.some((port) => port.port === 9502))));

@@ -32,8 +32,13 @@ describe("dev stack (Pulumi.dev.yaml)", () => {
         expect(dev.outputs.namespaces).toEqual(["apps"]);
     });
 
-    it("leaves NetworkPolicies off (profile default) except in the upgrade controller's namespace, which nothing reaches", () => {
-        const policies = ofType(dev.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
-        expect(policies.map((p) => (p.inputs.metadata as { namespace: string }).namespace)).toEqual(["system-upgrade", "system-upgrade"]);
+    it("runs the same default-deny NetworkPolicies as prod in every namespace it creates (dev catches a cut flow first)", () => {
+        const policies = ofType(dev.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.metadata as { name: string; namespace: string });
+        const namespaces = ofType(dev.resources, "kubernetes:core/v1:Namespace").map((n) => (n.inputs.metadata as { name: string }).name);
+        expect(namespaces.length).toBeGreaterThan(5);
+        for (const ns of namespaces) {
+            const names = policies.filter((p) => p.namespace === ns).map((p) => p.name);
+            expect({ ns, names }).toEqual({ ns, names: expect.arrayContaining(["default-deny-ingress", "default-deny-egress", "allow-egress-dns"]) });
+        }
     });
 });

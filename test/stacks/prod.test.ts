@@ -74,13 +74,27 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         });
     });
 
-    it("issues certificates from Let's Encrypt production over HTTP-01", () => {
+    it("issues certificates from Let's Encrypt production over DNS-01 with the Route53 credentials external-dns uses", () => {
         const issuer = byName(prod.resources, "prod-cert-manager-clusterissuer-letsencrypt").inputs as { spec: { acme: Record<string, unknown> } };
         expect(issuer.spec.acme).toMatchObject({
             server: "https://acme-v02.api.letsencrypt.org/directory",
             email: "platform-team@example.com",
-            solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+            solvers: [
+                {
+                    dns01: {
+                        route53: {
+                            region: "us-east-1",
+                            hostedZoneID: "Z0123456789EXAMPLE",
+                            accessKeyID: "AKIAEXAMPLEDNS",
+                            secretAccessKeySecretRef: { name: "acme-dns01-credentials", key: "secret" },
+                        },
+                    },
+                },
+            ],
         });
+        // DNS-01 needs no challenge path on the platform Ingresses.
+        const harbor = byName(prod.resources, "prod-harbor-release").inputs.values as { expose: { ingress: { annotations: Record<string, string> } } };
+        expect(harbor.expose.ingress.annotations).not.toHaveProperty(["acme.cert-manager.io/http01-edit-in-place"]);
         expect(prod.outputs.clusterIssuer).toBe("letsencrypt");
         const cm = byName(prod.resources, "prod-cert-manager-release").inputs.values as Record<string, unknown>;
         expect(cm).toMatchObject({ replicaCount: 2, podDisruptionBudget: { enabled: true } });
@@ -166,12 +180,24 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
             expect({ ns, has: named(ns).filter((n) => /^(default-deny-egress|allow-egress-(dns|same-namespace|outside-cluster))$/.test(n)).length }).toEqual({ ns, has: 4 });
         }
         const outside = policies.find((p) => p.metadata.namespace === "harbor" && p.metadata.name === "allow-egress-outside-cluster")!;
-        expect(outside.spec.egress![0].to).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "10.43.0.0/16"] } }]);
-        // Cross-namespace egress only where a part needs it: proxies and scrapers everywhere, DeepFlow to ClickHouse.
+        expect(outside.spec.egress![0]).toEqual({
+            to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "10.43.0.0/16", "169.254.0.0/16"] } }],
+            ports: [
+                { protocol: "TCP", port: 443 },
+                { protocol: "TCP", port: 6443 },
+            ],
+        });
+        // Cross-namespace egress only where a part needs it: proxies and scrapers everywhere, DeepFlow to
+        // ClickHouse, cert-manager's HTTP-01 self-check to the ingress controller.
         const cross = policies.filter((p) => /^allow-egress-(cluster|to-)/.test(p.metadata.name)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
-        expect(cross.sort()).toEqual(["deepflow/allow-egress-to-clickhouse", "ingress-nginx/allow-egress-cluster", "monitoring/allow-egress-cluster"]);
-        // Workload namespaces keep open egress.
-        expect(named("apps")).not.toContain("default-deny-egress");
+        expect(cross.sort()).toEqual([
+            "cert-manager/allow-egress-to-ingress-nginx-80-443",
+            "deepflow/allow-egress-to-clickhouse",
+            "ingress-nginx/allow-egress-cluster",
+            "monitoring/allow-egress-cluster",
+        ]);
+        // Workload namespaces get the baseline too: DNS, the namespace, HTTPS outside.
+        expect(named("apps")).toEqual(expect.arrayContaining(["default-deny-ingress", "default-deny-egress", "allow-egress-dns", "allow-egress-outside-cluster"]));
     });
 
     it("runs every stateless platform service highly available (replicas >= 2 or one per node, with PDBs)", () => {
