@@ -47,6 +47,6 @@ describe("Renovate", () => {
         const manager = renovate.customManagers.find((m) => m.fileMatch.some((f) => new RegExp(f).test(file)))!;
         expect(manager.datasourceTemplate).toBe("docker");
         expect(extract(manager, file)).toEqual(Object.values(IMAGES).map((i) => ({ depName: i.image, currentValue: i.tag })));
-        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController", "kubectl"]);
+        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController", "kubectl", "deepflowServer", "deepflowApp", "deepflowAgent", "deepflowGrafanaPlugins"]);
     });
 });

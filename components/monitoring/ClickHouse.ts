@@ -29,6 +29,11 @@ export interface ClickHouseArgs extends NamespacePolicyArgs {
     readonly protect: boolean;
     /** Namespaces whose clients may query ClickHouse besides monitoring (DeepFlow). @default [] */
     readonly clients?: readonly string[];
+    /**
+     * Namespaces ClickHouse itself connects to when egress is restricted: DeepFlow's, whose MySQL
+     * its dictionaries read (`SOURCE(MYSQL(...))`). @default []
+     */
+    readonly dictionarySources?: readonly string[];
     /** Resources the operator release waits for: kube-prometheus-stack (ServiceMonitor CRD). */
     readonly after: pulumi.Resource[];
 }
@@ -45,6 +50,7 @@ export class ClickHouse extends pulumi.ComponentResource {
     constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:monitoring:ClickHouse", name, {}, opts);
         const clients = args.clients ?? [];
+        const dictionarySources = args.dictionarySources ?? [];
         const ns = platformNamespace(
             `${name}-ns`,
             {
@@ -55,7 +61,7 @@ export class ClickHouse extends pulumi.ComponentResource {
                     ? {
                           allow: [{ namespaces: [MONITORING_NAMESPACE, ...clients], ports: [CLICKHOUSE_HTTP_PORT, CLICKHOUSE_TCP_PORT] }],
                           metricsPorts: CLICKHOUSE_METRICS_PORTS,
-                          egress: egressTo(args.clusterCidrs),
+                          egress: egressTo(args.clusterCidrs, dictionarySources),
                       }
                     : undefined,
             },
