@@ -3,7 +3,7 @@
  * platform's ClickHouse and the platform's Grafana (the chart's own Grafana is off; its datasource
  * and plugins go to ours).
  *
- * How DeepFlow finds ClickHouse (docs/adr/0008): `global.externalClickHouse` (type `ep`) makes the
+ * How DeepFlow finds ClickHouse (docs/adr/0009): `global.externalClickHouse` (type `ep`) makes the
  * chart write the given addresses into the Endpoints of a selector-less `deepflow-external-clickhouse`
  * Service. The ingester and the controller read that Endpoints object and dial each address
  * themselves, so they get the per-shard Services' cluster IPs (stable across pod restarts; one
@@ -104,7 +104,7 @@ export function deepflowValues(args: DeepFlowValuesArgs): Record<string, unknown
                     port("grpc-30035", DEEPFLOW_AGENT_CONTROLLER_PORT, DEEPFLOW_PORTS.grpc),
                     port("ssl-grpc", 20135),
                     port("ingester", DEEPFLOW_PORTS.ingester),
-                    // Out-of-cluster agents' default data port (they would need a route to it; see docs/adr/0008).
+                    // Out-of-cluster agents' default data port (they would need a route to it; see docs/adr/0009).
                     port("ingester-30033", 30033, DEEPFLOW_PORTS.ingester),
                 ],
             },

@@ -139,7 +139,7 @@ function grafanaPlugins(parts: GrafanaParts): Record<string, unknown> {
                       },
                   ],
                   extraEmptyDirMounts: [{ name: "deepflow-plugins", mountPath: pluginDir }],
-                  // DeepFlow publishes these plugins unsigned: allowed by id, and only these (docs/adr/0008).
+                  // DeepFlow publishes these plugins unsigned: allowed by id, and only these (docs/adr/0009).
                   "grafana.ini": { plugins: { allow_loading_unsigned_plugins: DEEPFLOW_GRAFANA_PLUGINS.join(",") } },
               }
             : {}),

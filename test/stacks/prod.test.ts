@@ -143,7 +143,8 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(from("clickhouse")).toEqual(["monitoring+deepflow:8123,9000"]);
         // Alloy -> Loki stays inside the namespace; Grafana -> Loki.
         expect(from("logging")).toEqual(["monitoring:3100"]);
-        expect(from("deepflow")).toEqual(["monitoring:20416,20418"]);
+        // Grafana -> querier and app; ClickHouse's dictionaries -> DeepFlow's MySQL.
+        expect(from("deepflow").sort()).toEqual(["clickhouse:30130", "monitoring:20416,20418"]);
     });
 
     it("installs Longhorn before kube-prometheus-stack (its PVCs) and the ServiceMonitor-shipping charts after it", () => {
@@ -167,9 +168,10 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         }
         const outside = policies.find((p) => p.metadata.namespace === "harbor" && p.metadata.name === "allow-egress-outside-cluster")!;
         expect(outside.spec.egress![0].to).toEqual([{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "10.43.0.0/16"] } }]);
-        // Cross-namespace egress only where a part needs it: proxies and scrapers everywhere, DeepFlow to ClickHouse.
+        // Cross-namespace egress only where a part needs it: proxies and scrapers everywhere, DeepFlow to ClickHouse,
+        // ClickHouse to DeepFlow's MySQL (dictionaries).
         const cross = policies.filter((p) => /^allow-egress-(cluster|to-)/.test(p.metadata.name)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
-        expect(cross.sort()).toEqual(["deepflow/allow-egress-to-clickhouse", "ingress-nginx/allow-egress-cluster", "monitoring/allow-egress-cluster"]);
+        expect(cross.sort()).toEqual(["clickhouse/allow-egress-to-deepflow", "deepflow/allow-egress-to-clickhouse", "ingress-nginx/allow-egress-cluster", "monitoring/allow-egress-cluster"]);
         // Workload namespaces keep open egress.
         expect(named("apps")).not.toContain("default-deny-egress");
     });
