@@ -42,7 +42,7 @@ describe("Renovate", () => {
         }
     });
 
-    it("finds every image the platform's own objects run (ClickHouse, Keeper, system-upgrade-controller, kubectl), with its pinned tag, as a Docker image", () => {
+    it("finds every image the platform's own objects run (ClickHouse, Keeper, system-upgrade-controller, kubectl, DeepFlow), with its pinned tag, as a Docker image", () => {
         const file = "charts/images.ts";
         const manager = renovate.customManagers.find((m) => m.fileMatch.some((f) => new RegExp(f).test(file)))!;
         expect(manager.datasourceTemplate).toBe("docker");

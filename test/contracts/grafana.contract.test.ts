@@ -5,7 +5,8 @@
  */
 import { MonitoringStack } from "../../components/monitoring/MonitoringStack";
 import { parsePlatformConfig } from "../../stacks/config";
-import { k3sStackConfig, mockedComponents, rawConfig } from "../harness";
+import { rawManifests } from "../../scripts/lib/output";
+import { evaluateStack, k3sStackConfig, mockedComponents, rawConfig } from "../harness";
 
 type Values = Record<string, unknown>;
 const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
@@ -101,5 +102,24 @@ describe("Grafana's ServiceAccount and sidecars", () => {
         const init = (grafana.extraInitContainers as { image: string }[]).map((c) => c.image);
         expect(init).toHaveLength(1);
         expect(init[0]).toMatch(/\/deepflowio-init-grafana:v\d+\.\d+\.\d+$/);
+    });
+});
+
+describe("Grafana dashboards across whole stacks", () => {
+    // The sidecar only sees what its NAMESPACE and the Role allow: a labelled ConfigMap elsewhere
+    // (e.g. next to an application) would silently never load.
+    it.each(["dev", "prod"])("every ConfigMap labelled for the dashboard sidecar in the %s stack sits in a namespace Grafana searches and may read", async (stack) => {
+        const { resources } = await evaluateStack(stack);
+        const manifests = rawManifests(resources);
+        const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs.chart as string) === "kube-prometheus-stack")!;
+        const grafana = (release.inputs.values as { grafana: Values }).grafana;
+        const releaseNamespace = String(release.inputs.namespace);
+        const readable = chartRbac(grafana, releaseNamespace).roleBindings.map((b) => b.namespace);
+        const search = at(grafana, "sidecar", "dashboards", "searchNamespace") as string[];
+        const label = String(at(grafana, "sidecar", "dashboards", "label"));
+        const dashboards = manifests.filter((m) => m.kind === "ConfigMap" && (m.metadata as { labels?: Record<string, string> }).labels?.[label] !== undefined);
+        expect(dashboards.length).toBeGreaterThan(0);
+        const outside = dashboards.map((d) => d.metadata as { name: string; namespace: string }).filter((m) => !search.includes(m.namespace) || !readable.includes(m.namespace));
+        expect(outside).toEqual([]);
     });
 });
