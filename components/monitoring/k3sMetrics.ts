@@ -17,7 +17,12 @@
  *   the controller-manager, scheduler, kube-proxy, workqueue, REST client, Go/process and `k3s_*`
  *   families. kube-prometheus-stack's controller-manager, scheduler and kube-proxy rules and
  *   dashboards select this job (`jobNameOverride`); their own scrape jobs are off.
- * cAdvisor, probes and resource metrics are other kubelet paths, not the shared registry.
+ * cAdvisor, probes and resource metrics are other kubelet paths, not the shared registry; the
+ * chart applies `kubelet.serviceMonitor.metricRelabelings` to `/metrics` only (its cAdvisor, probes and
+ * resource endpoints have their own lists: templates/exporters/kubelet/servicemonitor.yaml@88.5.3).
+ * Our lists replace the chart's default apiserver/kubelet relabelings, which only dropped some
+ * histogram buckets. On agents, the few API-server-named families the kubelet registers for its own
+ * delegated authentication are dropped (no apiserver job there).
  */
 
 /** The API server's etcd *client* families (kept by `apiserver`; etcd's own server families are `kube-etcd`'s). */
