@@ -16,7 +16,7 @@ const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, 
 const shardIps = ["10.43.0.10", "10.43.0.11"];
 /** The bundled MySQL's Service port (values.yaml@deepflow-7.1.002 mysql.service.ports: 30130 -> 30130). */
 const MYSQL_PORT = 30130;
-/** The agent's default controller-port (deepflow-agent chart / agent config default), dialled on controller-ips. */
+/** The agent's default controller port (agent/src/config/config.rs@v7.1.8 `controller_port: 30035`), dialled on controller-ips. */
 const AGENT_CONTROLLER_PORT = 30035;
 const values = (registry = DEEPFLOW_DEFAULT_REGISTRY) => deepflowValues({ imageRegistry: registry, clickhouseIps: shardIps }) as Values;
 
@@ -110,7 +110,8 @@ describe("DeepFlow agents", () => {
     // default 30035, hostNetwork "false" (pod network). server/controller/trisolaris/services/grpc/agentsynchronize/
     // sync_push.go@v7.1.8 generateUserConfig: a pod agent in the server's own cluster (same CA, vtap.go
     // CheckClusterOwner) gets proxy_controller_ip/ingester_ip = the server *pod* IPs and the ports
-    // grpc-port/ingester-port (20035/20033), not <node IP>:30033 (DefaultAnalyzerPort in common/vtap_config.go).
+    // grpc-port/ingester-port (20035 in values.yaml controller.grpc-port; 20033 the `ingester-port` default in
+    // server/controller/config/config.go), not <node IP>:30033 (DefaultAnalyzerPort in common/vtap_config.go).
     it("in-cluster pod agents are handed the server pods' own gRPC and ingester ports, so a ClusterIP server Service is enough", () => {
         const v = values();
         expect(at(v, "deepflow-agent", "hostNetwork")).toBeUndefined(); // stays on the pod network
