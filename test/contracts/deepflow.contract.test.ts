@@ -61,7 +61,8 @@ describe("DeepFlow and the platform ClickHouse", () => {
 
     // server/ingester/config/config.go@v7.1.8 CheckCluster: `SELECT host_address,port FROM system.clusters
     // WHERE cluster='<ingester.ckdb.cluster-name>'` must return a row, and DeepFlow creates its tables ON CLUSTER
-    // that name. The Altinity operator names the remote_servers cluster after the CHI's configuration.clusters[].name.
+    // that name. The Altinity operator names each remote_servers cluster after the CHI's configuration.clusters[].name
+    // (Altinity/clickhouse-operator release-0.25.6, pkg/model/chi/config/generator.go getRemoteServerClusters: cluster.GetName()).
     it("the cluster name DeepFlow checks in system.clusters is the ClickHouseInstallation's cluster name", () => {
         const chi = clickhouseInstallationSpec({ enabled: true, shards: 2, replicas: 1, storageSize: "10Gi" } as never, false) as { configuration: { clusters: { name: string }[] } };
         expect(at(values(), "global", "externalClickHouse", "clusterName")).toBe(chi.configuration.clusters[0].name);
