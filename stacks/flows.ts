@@ -12,7 +12,7 @@ import { CERT_MANAGER_NAMESPACE } from "../components/edge/CertManager";
 import { HARBOR_INGRESS_COMPONENTS, HARBOR_TLS_CONTAINER_PORT } from "../components/registry/harborValues";
 import { INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
 import { CLICKHOUSE_HTTP_PORT, CLICKHOUSE_NAMESPACE, CLICKHOUSE_TCP_PORT } from "../components/monitoring/clickhouseValues";
-import { DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS } from "../components/monitoring/deepflowValues";
+import { DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS } from "../components/monitoring/deepflowValues";
 import { LOGS_NAMESPACE } from "../components/monitoring/logsValues";
 import { GRAFANA_PORT, OPERATOR_WEBHOOK_PORT } from "../components/monitoring/MonitoringStack";
 import { LONGHORN_NAMESPACE, LONGHORN_UI_PORT } from "../components/storage/Longhorn";
@@ -121,5 +121,13 @@ export const FLOWS: readonly Flow[] = [
     { name: "Grafana -> Loki", from: grafana, to: { namespace: LOGS_NAMESPACE, labels: { "app.kubernetes.io/name": "loki" } }, port: 3100, parts: ["grafana", "logs"], why: "the Loki datasource" },
     { name: "Grafana -> ClickHouse (HTTP)", from: grafana, to: { namespace: CLICKHOUSE_NAMESPACE }, port: CLICKHOUSE_HTTP_PORT, parts: ["grafana", "clickhouse"], why: "the ClickHouse datasource" },
     { name: "DeepFlow -> ClickHouse (native)", from: { namespace: DEEPFLOW_NAMESPACE, labels: { component: "deepflow-server" } }, to: { namespace: CLICKHOUSE_NAMESPACE }, port: CLICKHOUSE_TCP_PORT, parts: ["deepflow"], why: "DeepFlow writes and queries its data in ClickHouse" },
+    {
+        name: "ClickHouse -> DeepFlow MySQL (dictionaries)",
+        from: { namespace: CLICKHOUSE_NAMESPACE },
+        to: { namespace: DEEPFLOW_NAMESPACE },
+        port: DEEPFLOW_MYSQL_PORT,
+        parts: ["deepflow"],
+        why: "DeepFlow's ClickHouse dictionaries read their rows from DeepFlow's MySQL",
+    },
     { name: "Grafana -> DeepFlow querier", from: grafana, to: { namespace: DEEPFLOW_NAMESPACE }, port: DEEPFLOW_PORTS.querier, parts: ["grafana", "deepflow"], why: "the DeepFlow datasource" },
 ];

@@ -42,12 +42,12 @@ describe("Renovate", () => {
         }
     });
 
-    it("finds every image the platform's own objects run (ClickHouse, Keeper, system-upgrade-controller, kubectl), with its pinned tag, as a Docker image", () => {
+    it("finds every image the platform's own objects run (ClickHouse, Keeper, system-upgrade-controller, kubectl, DeepFlow), with its pinned tag, as a Docker image", () => {
         const file = "charts/images.ts";
         const manager = renovate.customManagers.find((m) => m.fileMatch.some((f) => new RegExp(f).test(file)))!;
         expect(manager.datasourceTemplate).toBe("docker");
         expect(extract(manager, file)).toEqual([...Object.values(IMAGES), ...Object.values(KUBECTL_IMAGES)].map((i) => ({ depName: i.image, currentValue: i.tag })));
-        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController"]);
+        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController", "deepflowServer", "deepflowApp", "deepflowAgent", "deepflowGrafanaPlugins"]);
     });
 
     it("moves each kubectl line by patch only, so it stays on its Kubernetes minor", () => {

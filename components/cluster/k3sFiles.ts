@@ -74,8 +74,6 @@ export function nodeConfig(node: K3sNode, settings: K3sSettings): Record<string,
     if (node.taints && node.taints.length > 0) {
         config["node-taint"] = [...node.taints];
     }
-    // Prometheus scrapes kube-proxy on every node; k3s binds it to 127.0.0.1 by default.
-    config["kube-proxy-arg"] = ["metrics-bind-address=0.0.0.0:10249"];
     if (node.role === "agent") {
         return config;
     }
@@ -92,10 +90,10 @@ export function nodeConfig(node: K3sNode, settings: K3sSettings): Record<string,
     if (settings.secretsEncryption) {
         config["secrets-encryption"] = true;
     }
-    // controller-manager and scheduler bind their metrics to 127.0.0.1 unless told otherwise, and
-    // etcd metrics are off: without these, kube-prometheus-stack's targets for them stay down.
-    config["kube-controller-manager-arg"] = ["bind-address=0.0.0.0"];
-    config["kube-scheduler-arg"] = ["bind-address=0.0.0.0"];
+    // k3s runs every component in one process with one metrics registry, which the kubelet's
+    // /metrics already serves (components/monitoring/k3sMetrics.ts): controller-manager, scheduler
+    // and kube-proxy keep their default 127.0.0.1 binds, so nothing new listens on the network.
+    // etcd's metrics (2381, on the node's address) are off unless exposed.
     config["etcd-expose-metrics"] = true;
     // k3s's own metrics on :6443/metrics, including etcd snapshot results the backup alerts use.
     config["supervisor-metrics"] = true;

@@ -5,7 +5,7 @@ import { CHARTS } from "../../charts/versions";
 import type { MonitoringConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { API_SERVER_ONLY, egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { API_SERVER_ONLY, egressTo, type EgressTarget, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import {
     CLICKHOUSE_CLUSTER,
     CLICKHOUSE_HTTP_PORT,
@@ -29,6 +29,11 @@ export interface ClickHouseArgs extends NamespacePolicyArgs {
     readonly protect: boolean;
     /** Namespaces whose clients may query ClickHouse besides monitoring (DeepFlow). @default [] */
     readonly clients?: readonly string[];
+    /**
+     * Pods ClickHouse itself connects to when egress is restricted: DeepFlow's MySQL, which its
+     * dictionaries read (`SOURCE(MYSQL(...))`). @default []
+     */
+    readonly dictionarySources?: readonly EgressTarget[];
     /** Resources the operator release waits for: kube-prometheus-stack (ServiceMonitor CRD). */
     readonly after: pulumi.Resource[];
 }
@@ -45,6 +50,7 @@ export class ClickHouse extends pulumi.ComponentResource {
     constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:monitoring:ClickHouse", name, {}, opts);
         const clients = args.clients ?? [];
+        const dictionarySources = args.dictionarySources ?? [];
         const ns = platformNamespace(
             `${name}-ns`,
             {
@@ -55,8 +61,9 @@ export class ClickHouse extends pulumi.ComponentResource {
                     ? {
                           allow: [{ namespaces: [MONITORING_NAMESPACE, ...clients], ports: [CLICKHOUSE_HTTP_PORT, CLICKHOUSE_TCP_PORT] }],
                           metricsPorts: CLICKHOUSE_METRICS_PORTS,
-                          // No internet: the operator talks to the API server only.
-                          egress: egressTo(args.clusterCidrs, { outside: API_SERVER_ONLY }),
+                          // No internet: the operator talks to the API server only; the servers read
+                          // their dictionary sources (DeepFlow's MySQL) on those ports.
+                          egress: egressTo(args.clusterCidrs, { outside: API_SERVER_ONLY, ports: dictionarySources }),
                       }
                     : undefined,
             },

@@ -7,7 +7,7 @@ import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { CLICKHOUSE_NAMESPACE } from "./clickhouseValues";
-import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowValues } from "./deepflowValues";
+import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowValues } from "./deepflowValues";
 
 export interface DeepFlowArgs extends NamespacePolicyArgs {
     readonly config: MonitoringConfig["deepflow"];
@@ -31,8 +31,17 @@ export class DeepFlow extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "the deepflow-agent DaemonSet loads eBPF programs and captures packets (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE...)",
                 podSecurityVersion: args.podSecurityVersion,
-                // Grafana queries the querier and the app; agents talk to the server inside the namespace.
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app] }], egress: egressTo(args.clusterCidrs, { to: [CLICKHOUSE_NAMESPACE] }) } : undefined,
+                // Grafana queries the querier and the app; ClickHouse's dictionaries read DeepFlow's MySQL;
+                // agents (pod network, not host network) talk to the server inside the namespace.
+                networkPolicy: args.networkPolicies
+                    ? {
+                          allow: [
+                              { namespaces: [MONITORING_NAMESPACE], ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app] },
+                              { namespaces: [CLICKHOUSE_NAMESPACE], ports: [DEEPFLOW_MYSQL_PORT] },
+                          ],
+                          egress: egressTo(args.clusterCidrs, { to: [CLICKHOUSE_NAMESPACE] }),
+                      }
+                    : undefined,
             },
             { parent: this },
         );

@@ -14,9 +14,18 @@ import { egressTo, INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../lib/networ
 import { alertmanagerConfig } from "./alertmanagerConfig";
 import { ClickHouse } from "./ClickHouse";
 import { DeepFlow } from "./DeepFlow";
-import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE } from "./deepflowValues";
+import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE } from "./deepflowValues";
 import { Logs } from "./Logs";
-import { ALERTMANAGER_CONFIG_SECRET, DASHBOARD_LABEL, type EarlyTargets, GRAFANA_ADMIN_SECRET, GRAFANA_CLICKHOUSE_SECRET, metricsValues } from "./metricsValues";
+import {
+    ALERTMANAGER_CONFIG_SECRET,
+    DASHBOARD_LABEL,
+    type EarlyTargets,
+    GRAFANA_ADMIN_SECRET,
+    GRAFANA_CLICKHOUSE_SECRET,
+    GRAFANA_SIDECAR_ROLE,
+    GRAFANA_SIDECAR_RULES,
+    metricsValues,
+} from "./metricsValues";
 
 /** Files in `dir` ending in `suffix`, sorted, without those of parts that are off. */
 export function partFiles(dir: string, suffix: string, on: Readonly<Record<(typeof PARTS)[number], boolean>>): string[] {
@@ -144,6 +153,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     { parent: this },
                 );
             }
+            // The only permissions Grafana's ServiceAccount gets (the chart binds it, namespaced): no Secrets.
+            before.push(
+                new k8s.rbac.v1.Role(
+                    `${name}-grafana-sidecar-role`,
+                    { metadata: { name: GRAFANA_SIDECAR_ROLE, namespace: ns.metadata.name }, rules: GRAFANA_SIDECAR_RULES },
+                    { parent: this },
+                ),
+            );
             grafanaTls = ingressTls(args.ingress, grafanaConfig.host, "grafana");
             this.grafana = { url: `https://${grafanaConfig.host}`, username: "admin", password: pulumi.secret(password.result) };
         }
@@ -157,6 +174,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     config: args.config,
                     k3s: args.k3s,
                     highAvailability: args.highAvailability,
+                    namespace: MONITORING_NAMESPACE,
                     grafana: grafanaTls,
                     earlyTargets: args.earlyTargets,
                     parts: { loki: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow ? { imageRegistry: deepflowRegistry } : undefined },
@@ -185,7 +203,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
         if (on.clickhouse && clickhouseGrafanaPassword) {
             this.clickhouse = new ClickHouse(
                 `${name}-clickhouse`,
-                { config: parts.clickhouse, grafanaPassword: clickhouseGrafanaPassword, clients: on.deepflow ? [DEEPFLOW_NAMESPACE] : [], ...shared, after: [this.release] },
+                {
+                    config: parts.clickhouse,
+                    grafanaPassword: clickhouseGrafanaPassword,
+                    clients: on.deepflow ? [DEEPFLOW_NAMESPACE] : [],
+                    dictionarySources: on.deepflow ? [{ namespace: DEEPFLOW_NAMESPACE, ports: [DEEPFLOW_MYSQL_PORT] }] : [],
+                    ...shared,
+                    after: [this.release],
+                },
                 child,
             );
             if (on.deepflow) {

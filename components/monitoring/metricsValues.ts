@@ -1,26 +1,40 @@
 /**
- * kube-prometheus-stack values (88.5.3), k3s-tuned: k3s runs the control plane in one process per
- * server, so controller-manager, scheduler and etcd are scraped at the server addresses on the
- * ports ClusterK3s opens; kube-proxy on every node. On other clusters those targets (and their
- * default rules) are turned off, so no "target down" alert fires forever.
+ * kube-prometheus-stack values (88.5.3), k3s-tuned. k3s runs the control plane in one process per
+ * node with one metrics registry on every component port, so each metric family is scraped once
+ * (components/monitoring/k3sMetrics.ts): the API server's families from the apiserver job, etcd's
+ * from 2381, everything else from the kubelet's /metrics on every node. The controller-manager,
+ * scheduler and kube-proxy are not scraped on their own ports; their default rules and dashboards
+ * select the kubelet job. On other clusters those targets (and their default rules) are off, so no
+ * "target down" alert fires forever.
  */
 import type { MonitoringConfig } from "../../stacks/config";
 import type { IngressTls } from "../lib/ingress";
+import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { limited } from "../lib/resources";
 import { CLICKHOUSE_HOST, CLICKHOUSE_HTTP_PORT, CLICKHOUSE_USERS } from "./clickhouseValues";
-import { DEEPFLOW_APP_URL, DEEPFLOW_GRAFANA_PLUGINS, DEEPFLOW_QUERIER_URL, DEEPFLOW_TAG } from "./deepflowValues";
+import { DEEPFLOW_APP_URL, DEEPFLOW_GRAFANA_PLUGINS, DEEPFLOW_QUERIER_URL, deepflowGrafanaPluginsImage } from "./deepflowValues";
+import { K3S_METRIC_RELABELINGS, KUBELET_JOB } from "./k3sMetrics";
 import { LOKI_URL } from "./logsValues";
 
 export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-platform";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 /** Label the Grafana sidecar loads dashboard ConfigMaps by. */
 export const DASHBOARD_LABEL = "grafana_dashboard";
+/**
+ * The Role (monitoring namespace only) Grafana's ServiceAccount gets: read ConfigMaps, nothing else.
+ * The chart's own Role/ClusterRole always adds Secrets (grafana chart 12.11.1 templates/role.yaml,
+ * clusterrole.yaml), so MonitoringStack creates this one and the chart only binds it.
+ */
+export const GRAFANA_SIDECAR_ROLE = "grafana-sidecar-configmaps";
+export const GRAFANA_SIDECAR_RULES = [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }];
 
 export interface MetricsValuesArgs {
     readonly config: MonitoringConfig;
     /** k3s server and all-node addresses; undefined on existing clusters. */
     readonly k3s?: { readonly servers: readonly string[]; readonly nodes: readonly string[] };
     readonly highAvailability: boolean;
+    /** Namespace of the release (and of every dashboard and datasource ConfigMap Grafana loads). @default "monitoring" */
+    readonly namespace?: string;
     /** Grafana's ingress (TLS from the platform issuer); undefined when Grafana is off. */
     readonly grafana?: IngressTls;
     /** The other monitoring parts Grafana gets datasources (and plugins) for. @default none */
@@ -72,7 +86,11 @@ export interface GrafanaParts {
 /** Secret (monitoring namespace) with the ClickHouse `grafana` user's password, read into Grafana's env. */
 export const GRAFANA_CLICKHOUSE_SECRET = "grafana-clickhouse";
 const CLICKHOUSE_PASSWORD_ENV = "CLICKHOUSE_GRAFANA_PASSWORD";
-/** Grafana's ClickHouse datasource plugin, pinned. */
+/**
+ * Grafana's ClickHouse datasource plugin, pinned. Installed from the grafana.com catalogue by id and
+ * version (no download URL): Grafana then checks the archive against the catalogue's checksum for that
+ * version, and the plugin is signed by Grafana Labs, so its files are checked again when it loads.
+ */
 export const CLICKHOUSE_PLUGIN = { id: "grafana-clickhouse-datasource", version: "4.21.3" };
 
 /** Datasources beyond Prometheus and Alertmanager (uids the dashboards in charts/dashboards use). */
@@ -104,7 +122,8 @@ function grafanaPlugins(parts: GrafanaParts): Record<string, unknown> {
     return {
         ...(parts.clickhouse
             ? {
-                  plugins: [`${CLICKHOUSE_PLUGIN.id}@${CLICKHOUSE_PLUGIN.version}@https://grafana.com/api/plugins/${CLICKHOUSE_PLUGIN.id}/versions/${CLICKHOUSE_PLUGIN.version}/download`],
+                  // `id@version`: a URL (`id@version@url`) would make Grafana skip the checksum.
+                  plugins: [`${CLICKHOUSE_PLUGIN.id}@${CLICKHOUSE_PLUGIN.version}`],
                   envValueFrom: { [CLICKHOUSE_PASSWORD_ENV]: { secretKeyRef: { name: GRAFANA_CLICKHOUSE_SECRET, key: "password" } } },
               }
             : {}),
@@ -113,13 +132,14 @@ function grafanaPlugins(parts: GrafanaParts): Record<string, unknown> {
                   extraInitContainers: [
                       {
                           name: "deepflow-plugins",
-                          image: `${parts.deepflow.imageRegistry}/deepflowio-init-grafana:${DEEPFLOW_TAG}`,
+                          image: deepflowGrafanaPluginsImage(parts.deepflow.imageRegistry),
                           imagePullPolicy: "IfNotPresent",
                           resources: res("10m", "32Mi", "128Mi"),
                           volumeMounts: [{ name: "deepflow-plugins", mountPath: pluginDir }],
                       },
                   ],
                   extraEmptyDirMounts: [{ name: "deepflow-plugins", mountPath: pluginDir }],
+                  // DeepFlow publishes these plugins unsigned: allowed by id, and only these (docs/adr/0009).
                   "grafana.ini": { plugins: { allow_loading_unsigned_plugins: DEEPFLOW_GRAFANA_PLUGINS.join(",") } },
               }
             : {}),
@@ -130,17 +150,12 @@ const res = limited;
 
 export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> {
     const { config, k3s } = args;
+    const namespace = args.namespace ?? MONITORING_NAMESPACE;
     const replicas = args.highAvailability ? 2 : 1;
-    const controlPlane = (port: number, https: boolean) =>
-        k3s
-            ? {
-                  enabled: true,
-                  endpoints: [...k3s.servers],
-                  service: { enabled: true, port, targetPort: port },
-                  // k3s serves these with self-signed certificates for 127.0.0.1/localhost.
-                  serviceMonitor: https ? { enabled: true, https: true, insecureSkipVerify: true } : { enabled: true },
-              }
-            : { enabled: false };
+    // k3s: one registry per process (k3sMetrics.ts). The controller-manager, scheduler and kube-proxy
+    // are not scraped on their ports (their families come with the kubelet job), but stay enabled so
+    // the chart keeps their rules and dashboards, pointed at the kubelet job.
+    const viaKubelet = k3s ? { enabled: true, jobNameOverride: KUBELET_JOB, service: { enabled: false }, serviceMonitor: { enabled: false } } : { enabled: false };
     return {
         grafana: args.grafana
             ? {
@@ -154,11 +169,14 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
                       hosts: [args.grafana.host],
                       tls: [{ secretName: args.grafana.secretName, hosts: [args.grafana.host] }],
                   },
-                  // Dashboards as code: ConfigMaps labelled grafana_dashboard, from any namespace.
+                  // Dashboards and datasources as code: labelled ConfigMaps in the monitoring namespace only.
+                  // Grafana faces the internet: its ServiceAccount reads ConfigMaps there and no Secrets
+                  // (a namespaced RoleBinding to GRAFANA_SIDECAR_ROLE, no ClusterRole).
+                  rbac: { namespaced: true, useExistingRole: GRAFANA_SIDECAR_ROLE },
                   sidecar: {
                       resources: res("10m", "64Mi", "128Mi"),
-                      dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: "ALL" },
-                      datasources: { enabled: true, defaultDatasourceEnabled: true, alertmanager: { enabled: true } },
+                      dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", resource: "configmap", searchNamespace: [namespace] },
+                      datasources: { enabled: true, defaultDatasourceEnabled: true, resource: "configmap", searchNamespace: [namespace], alertmanager: { enabled: true } },
                   },
                   additionalDataSources: grafanaDatasources(args.parts ?? {}),
                   ...grafanaPlugins(args.parts ?? {}),
@@ -170,10 +188,24 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
             create: true,
             rules: k3s ? {} : { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false },
         },
-        kubeControllerManager: controlPlane(10257, true),
-        kubeScheduler: controlPlane(10259, true),
-        kubeEtcd: controlPlane(2381, false),
-        kubeProxy: k3s ? { enabled: true, endpoints: [...k3s.nodes], service: { enabled: true, port: 10249, targetPort: 10249 } } : { enabled: false },
+        ...(k3s
+            ? {
+                  kubeApiServer: { serviceMonitor: { metricRelabelings: [...K3S_METRIC_RELABELINGS.apiserver] } },
+                  kubelet: { serviceMonitor: { metricRelabelings: [...K3S_METRIC_RELABELINGS.kubelet] } },
+              }
+            : {}),
+        kubeControllerManager: viaKubelet,
+        kubeScheduler: viaKubelet,
+        kubeProxy: viaKubelet,
+        // etcd serves its own registry (etcd families, plus the process's Go and process collectors).
+        kubeEtcd: k3s
+            ? {
+                  enabled: true,
+                  endpoints: [...k3s.servers],
+                  service: { enabled: true, port: 2381, targetPort: 2381 },
+                  serviceMonitor: { enabled: true, metricRelabelings: [...K3S_METRIC_RELABELINGS.kubeEtcd] },
+              }
+            : { enabled: false },
         prometheusOperator: {
             // Webhook certificates from cert-manager: no Helm hook Jobs to patch them in.
             // Fail on rule errors, except during install: the chart's own rules are created before the operator serves.

@@ -93,4 +93,21 @@ describe("ClickHouse component", () => {
         const allow = byName(mine, "ch-ns-netpol-allow-from-monitoring-deepflow").inputs as { spec: { ingress: { ports: { port: number }[] }[] } };
         expect(allow.spec.ingress[0].ports.map((p) => p.port)).toEqual([8123, 9000]);
     });
+
+    it("may connect out to the namespaces its dictionaries read from (DeepFlow's MySQL) when egress is restricted, and nowhere else in the cluster", async () => {
+        new ClickHouse("dict", {
+            config: clickhouse({}, "prod"),
+            grafanaPassword: "pw",
+            protect: false,
+            podSecurityVersion: "v1.36",
+            networkPolicies: true,
+            clusterCidrs: ["10.42.0.0/16", "10.43.0.0/16"],
+            dictionarySources: [{ namespace: "deepflow", ports: [30130] }],
+            after: [],
+        });
+        await mocks.settle();
+        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("dict-ns-netpol-allow-egress-to"));
+        expect(mine.map((r) => r.name)).toEqual(["dict-ns-netpol-allow-egress-to-deepflow-30130"]);
+        expect(JSON.stringify(mine[0].inputs)).toContain('"kubernetes.io/metadata.name":"deepflow"');
+    });
 });

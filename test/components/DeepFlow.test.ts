@@ -1,3 +1,4 @@
+import { IMAGES } from "../../charts/images";
 import { DeepFlow } from "../../components/monitoring/DeepFlow";
 import { DEEPFLOW_DEFAULT_REGISTRY, deepflowValues } from "../../components/monitoring/deepflowValues";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
@@ -38,6 +39,25 @@ describe("DeepFlow values", () => {
         expect(service.ports.map((p) => `${p.port}->${p.targetPort}`)).toEqual(expect.arrayContaining(["30035->20035", "30033->20033"]));
     });
 
+    it("points the querier at the platform ClickHouse Service and hands ClickHouse a MySQL host it can resolve", () => {
+        expect(values().configmap).toEqual({
+            "server.yaml": {
+                controller: { mysql: { host: "deepflow-mysql.deepflow.svc.cluster.local" } },
+                querier: { clickhouse: { host: "clickhouse.clickhouse.svc.cluster.local" } },
+            },
+        });
+    });
+
+    it("runs pinned DeepFlow images (no moving v7.1 tag) from the configured registry", () => {
+        const v = values("registry.example.com/deepflow-ce");
+        expect(v.image).toEqual({
+            server: { repository: "registry.example.com/deepflow-ce/deepflow-server", tag: IMAGES.deepflowServer.tag },
+            app: { repository: "registry.example.com/deepflow-ce/deepflow-app", tag: IMAGES.deepflowApp.tag },
+        });
+        expect(v["deepflow-agent"]).toMatchObject({ image: { repository: "registry.example.com/deepflow-ce/deepflow-agent", tag: IMAGES.deepflowAgent.tag } });
+        for (const tag of [IMAGES.deepflowServer.tag, IMAGES.deepflowApp.tag, IMAGES.deepflowAgent.tag, IMAGES.deepflowGrafanaPlugins.tag]) expect(tag).not.toBe("v7.1");
+    });
+
     it("uses only keys of deepflow 7.1.002 (and its deepflow-agent subchart)", () => {
         expect(unknownChartKeys("deepflow", values(), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
         expect(unknownChartKeys("deepflow", deepflowValues({ imageRegistry: "r", clickhouseIps: ["1"], passwords: { clickhouse: "a", mysql: "b" } }), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
@@ -61,6 +81,7 @@ describe("DeepFlow component", () => {
             clickhouse: { ips: ["10.43.0.10"], password: "clickhouse-pw-value" },
             protect: false,
             podSecurityVersion: "v1.36",
+            networkPolicies: true,
             after: [],
         });
         await mocks.settle();
@@ -73,5 +94,8 @@ describe("DeepFlow component", () => {
         expect(release.values.global.externalClickHouse).toMatchObject({ hosts: [{ ip: "10.43.0.10", port: 9000 }], password: SECRET });
         expect(release.values.global.password).toEqual({ mysql: SECRET });
         expect(allStrings(mine).join("\n")).not.toContain("clickhouse-pw-value");
+        // ClickHouse's dictionaries may reach MySQL (30130), and only that port.
+        const fromClickHouse = byName(mine, "df-ns-netpol-allow-from-clickhouse-1").inputs as { spec: { ingress: { from: unknown[]; ports: { port: number }[] }[] } };
+        expect(fromClickHouse.spec.ingress[0]).toEqual({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "clickhouse" } } }], ports: [{ protocol: "TCP", port: 30130 }] });
     });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { IMAGES } from "../../charts/images";
 import { ingressTls } from "../../components/lib/ingress";
 import { alertmanagerConfig } from "../../components/monitoring/alertmanagerConfig";
 import { metricsValues } from "../../components/monitoring/metricsValues";
@@ -17,12 +18,15 @@ const k3s = { servers: ["10.0.0.1", "10.0.0.2", "10.0.0.3"], nodes: ["10.0.0.1",
 type V = Record<string, Record<string, unknown>>;
 
 describe("metrics values", () => {
-    it("scrape k3s's control plane at the server addresses and kube-proxy on every node", () => {
+    it("scrape k3s's one registry per node once: apiserver and etcd at the server addresses, everything else through the kubelet job", () => {
         const v = metricsValues({ config: monitoring(), k3s, highAvailability: false }) as V;
-        expect(v.kubeControllerManager).toEqual({ enabled: true, endpoints: k3s.servers, service: { enabled: true, port: 10257, targetPort: 10257 }, serviceMonitor: { enabled: true, https: true, insecureSkipVerify: true } });
-        expect(v.kubeScheduler).toMatchObject({ endpoints: k3s.servers, service: { port: 10259 } });
-        expect(v.kubeEtcd).toMatchObject({ endpoints: k3s.servers, service: { port: 2381 }, serviceMonitor: { enabled: true } });
-        expect(v.kubeProxy).toMatchObject({ endpoints: k3s.nodes, service: { port: 10249 } });
+        // No scrape of the controller-manager, scheduler or kube-proxy ports; their rules and dashboards select the kubelet job.
+        for (const part of ["kubeControllerManager", "kubeScheduler", "kubeProxy"]) {
+            expect(v[part]).toEqual({ enabled: true, jobNameOverride: "kubelet", service: { enabled: false }, serviceMonitor: { enabled: false } });
+        }
+        expect(v.kubeEtcd).toMatchObject({ endpoints: k3s.servers, service: { port: 2381 }, serviceMonitor: { enabled: true, metricRelabelings: [{ action: "keep" }, { action: "drop" }] } });
+        expect(v.kubeApiServer).toMatchObject({ serviceMonitor: { metricRelabelings: [{ sourceLabels: ["__name__"], action: "keep" }] } });
+        expect(v.kubelet).toMatchObject({ serviceMonitor: { metricRelabelings: [{ action: "drop" }, { action: "drop" }] } });
         expect(v.defaultRules).toEqual({ create: true, rules: {} });
     });
 
@@ -31,6 +35,9 @@ describe("metrics values", () => {
         for (const part of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) {
             expect(v[part]).toEqual({ enabled: false });
         }
+        // The API server and kubelet keep the chart's own relabelings there.
+        expect(v.kubeApiServer).toBeUndefined();
+        expect(v.kubelet).toBeUndefined();
         expect(v.defaultRules.rules).toEqual({ etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false });
     });
 
@@ -65,7 +72,11 @@ describe("metrics values", () => {
             enabled: true,
             admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
             ingress: { enabled: true, ingressClassName: "nginx", hosts: ["grafana.dev.example.com"], tls: [{ secretName: "grafana-tls", hosts: ["grafana.dev.example.com"] }], annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } },
-            sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" }, datasources: { enabled: true, alertmanager: { enabled: true } } },
+            rbac: { namespaced: true, useExistingRole: "grafana-sidecar-configmaps" },
+            sidecar: {
+                dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", resource: "configmap", searchNamespace: ["monitoring"] },
+                datasources: { enabled: true, resource: "configmap", searchNamespace: ["monitoring"], alertmanager: { enabled: true } },
+            },
         });
         expect(metricsValues({ config: monitoring(), highAvailability: false }).grafana).toEqual({ enabled: false });
     });
@@ -176,8 +187,8 @@ describe("MonitoringStack component", () => {
         expect(grafana.envValueFrom).toEqual({ CLICKHOUSE_GRAFANA_PASSWORD: { secretKeyRef: { name: "grafana-clickhouse", key: "password" } } });
         expect(byName(mocks.collector.resources, "mon-release").dependsOn).toContain("mon-grafana-clickhouse");
         expect(sources[2].jsonData).toEqual({ requestUrl: "http://deepflow-server.deepflow.svc.cluster.local:20416", traceUrl: "http://deepflow-app.deepflow.svc.cluster.local:20418" });
-        expect(grafana.plugins).toEqual([expect.stringMatching(/^grafana-clickhouse-datasource@\d+\.\d+\.\d+@https:\/\/grafana\.com\//)]);
-        expect(grafana.extraInitContainers).toEqual([expect.objectContaining({ image: "registry.cn-hongkong.aliyuncs.com/deepflow-ce/deepflowio-init-grafana:v7.1" })]);
+        expect(grafana.plugins).toEqual([expect.stringMatching(/^grafana-clickhouse-datasource@\d+\.\d+\.\d+$/)]);
+        expect(grafana.extraInitContainers).toEqual([expect.objectContaining({ image: `registry.cn-hongkong.aliyuncs.com/deepflow-ce/deepflowio-init-grafana:${IMAGES.deepflowGrafanaPlugins.tag}` })]);
         // Every datasource uid a loaded dashboard uses is provisioned in Grafana.
         const provisioned = new Set(["prometheus", "alertmanager", ...sources.map((d) => d.uid)]);
         const used = new Set<string>();

@@ -52,10 +52,11 @@ describe("k3s config.yaml", () => {
         expect(config["tls-san"]).toEqual(["k3s.example.com", "10.0.0.1"]);
         expect(config.disable).toEqual(["traefik", "servicelb"]);
         expect(config["secrets-encryption"]).toBe(true);
-        expect(config["kube-controller-manager-arg"]).toEqual(["bind-address=0.0.0.0"]);
-        expect(config["kube-scheduler-arg"]).toEqual(["bind-address=0.0.0.0"]);
+        // Control-plane metrics stay on 127.0.0.1 (the kubelet serves k3s's one registry); only etcd's are exposed.
+        expect(config).not.toHaveProperty("kube-controller-manager-arg");
+        expect(config).not.toHaveProperty("kube-scheduler-arg");
+        expect(config).not.toHaveProperty("kube-proxy-arg");
         expect(config["etcd-expose-metrics"]).toBe(true);
-        expect(config["kube-proxy-arg"]).toEqual(["metrics-bind-address=0.0.0.0:10249"]);
         expect(config["write-kubeconfig-mode"]).toBe("0600");
     });
 
@@ -87,7 +88,7 @@ describe("k3s config.yaml", () => {
 
     it("gives agents only agent settings, with labels (sorted) and taints", () => {
         const config = nodeConfig(agent, settings);
-        expect(Object.keys(config).sort()).toEqual(["kube-proxy-arg", "node-label", "node-name", "node-taint", "server"]);
+        expect(Object.keys(config).sort()).toEqual(["node-label", "node-name", "node-taint", "server"]);
         expect(config["node-label"]).toEqual(["role=db", "topology.kubernetes.io/zone=b"]);
         expect(config["node-taint"]).toEqual(["dedicated=db:NoSchedule"]);
     });

@@ -157,7 +157,8 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(from("clickhouse")).toEqual(["monitoring+deepflow:8123,9000"]);
         // Alloy -> Loki stays inside the namespace; Grafana -> Loki.
         expect(from("logging")).toEqual(["monitoring:3100"]);
-        expect(from("deepflow")).toEqual(["monitoring:20416,20418"]);
+        // Grafana -> querier and app; ClickHouse's dictionaries -> DeepFlow's MySQL.
+        expect(from("deepflow").sort()).toEqual(["clickhouse:30130", "monitoring:20416,20418"]);
     });
 
     it("installs Longhorn before kube-prometheus-stack (its PVCs) and the ServiceMonitor-shipping charts after it", () => {
@@ -188,10 +189,11 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
             ],
         });
         // Cross-namespace egress only where a part needs it: proxies and scrapers everywhere, DeepFlow to
-        // ClickHouse, cert-manager's HTTP-01 self-check to the ingress controller.
+        // ClickHouse, ClickHouse to DeepFlow's MySQL (dictionaries), cert-manager's HTTP-01 self-check to the ingress controller.
         const cross = policies.filter((p) => /^allow-egress-(cluster|to-)/.test(p.metadata.name)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
         expect(cross.sort()).toEqual([
             "cert-manager/allow-egress-to-ingress-nginx-80-443",
+            "clickhouse/allow-egress-to-deepflow-30130",
             "deepflow/allow-egress-to-clickhouse",
             "ingress-nginx/allow-egress-cluster",
             "monitoring/allow-egress-cluster",
