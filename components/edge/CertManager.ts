@@ -53,8 +53,10 @@ export class CertManager extends pulumi.ComponentResource {
                               metricsPorts: [9402],
                               egress: egressTo(args.clusterCidrs, {
                                   ports: [{ namespace: INGRESS_NAMESPACE, ports: [80, 443] }],
-                                  // ACME over HTTPS, the HTTP-01 self-check through an outside load balancer, the API server.
-                                  outside: [80, 443, 6443],
+                                  // ACME over HTTPS, the HTTP-01 self-check through an outside load balancer, the
+                                  // DNS-01 propagation check (it asks the zone's authoritative servers on 53
+                                  // directly), the API server.
+                                  outside: [53, 80, 443, 6443],
                               }),
                           }
                         : undefined,
