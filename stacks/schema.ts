@@ -13,6 +13,7 @@ import { host, labels, s3Keys, secretString } from "./schemaParts";
 import { harborSchema } from "./schemaRegistry";
 import { storageSchema } from "./schemaStorage";
 import { monitoringSchema } from "./schemaMonitoring";
+import { appsRules, appsSchema } from "./schemaApps";
 import {
     isCidr,
     isCron,
@@ -220,6 +221,7 @@ export const platformSchema = z
         storage: storageSchema.meta({ description: "Persistent storage: the default StorageClass and Longhorn's replicas, backups and UI." }),
         monitoring: monitoringSchema.meta({ description: "Prometheus, Alertmanager (receivers) and the platform alert rules." }),
         harbor: harborSchema.meta({ description: "Harbor registry, its projects, proxy caches and robot account." }),
+        apps: appsSchema,
     })
     .superRefine((cfg, ctx) => {
         const zones = cfg.dns.domainFilters ?? [cfg.domain];
@@ -241,6 +243,18 @@ export const platformSchema = z
         if ((cfg.storage.class ?? PROFILE_DEFAULTS[cfg.profile].storageClass) === "longhorn" && cfg.storage.longhorn.ui.enabled && !cfg.ingress.enabled) {
             ctx.addIssue({ code: "custom", path: ["storage", "longhorn", "ui", "enabled"], message: "the UI is published through the platform ingress, which is disabled (platform:ingress.enabled)" });
         }
+        appsRules(
+            cfg.apps,
+            {
+                profile: cfg.profile,
+                domain: cfg.domain,
+                namespaces: cfg.namespaces.map((n) => n.name),
+                harborEnabled: cfg.harbor.enabled,
+                harborProjects: cfg.harbor.projects.map((p) => p.name),
+                ingressEnabled: cfg.ingress.enabled,
+            },
+            (path, message) => ctx.addIssue({ code: "custom", path: ["apps", ...path], message }),
+        );
         const k3sDisabled = cfg.cluster.k3s?.disable ?? [];
         if (cfg.cluster.mode === "k3s" && cfg.ingress.enabled && cfg.ingress.exposure === "loadBalancer" && k3sDisabled.includes("servicelb")) {
             ctx.addIssue({
