@@ -142,7 +142,7 @@ export const appSchema = z
         if (app.replicas !== undefined && app.autoscaling !== undefined) {
             ctx.addIssue({ code: "custom", path: ["autoscaling"], message: "replicas and autoscaling are mutually exclusive" });
         }
-        const seen = new Map<number, string>([[app.port, "port"]]);
+        const seen = new Map<number, string>([[app.port, "the app port"]]);
         if (app.metrics?.port !== undefined && app.metrics.port !== app.port && !app.ports.some((p) => p.port === app.metrics!.port)) {
             ctx.addIssue({ code: "custom", path: ["metrics", "port"], message: `expected the app port (${app.port}) or one of ports[], got ${app.metrics.port}` });
         }
