@@ -59,7 +59,15 @@ export const appSchema = z
             .meta({ description: "Image in the platform's Harbor: <registry>/<project>/<repository>@<digest>." }),
         port: port.default(8080).meta({ description: "Container port serving HTTP (the Service's `http` port)." }),
         ports: z
-            .array(z.strictObject({ name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/, "expected a port name (IANA_SVC_NAME, at most 15 characters)"), port }))
+            .array(
+                z.strictObject({
+                    name: z
+                        .string()
+                        .regex(/^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/, "expected a port name (IANA_SVC_NAME, at most 15 characters)")
+                        .meta({ description: "Port name on the container and the Service." }),
+                    port: port.meta({ description: "Container and Service port." }),
+                }),
+            )
             .default([])
             .meta({ description: "Extra container ports, exposed on the Service (not through the ingress)." }),
         host: z.string().refine(isDnsName, "expected a DNS hostname").optional().meta({ description: "Public host; default <name>.<platform:domain>; must be inside the domain." }),
