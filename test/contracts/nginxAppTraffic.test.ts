@@ -7,6 +7,7 @@ import { appDashboard, appRuleGroups, LATENCY_METRIC } from "../../components/ap
 import { virtualServerSpec } from "../../components/apps/appNetwork";
 import { ingressValues } from "../../components/edge/ingressValues";
 import { CHARTS } from "../../charts/versions";
+import { unknownChartKeys } from "../../scripts/lib/chartKeys";
 import { parsePlatformConfig } from "../../stacks/config";
 import { k3sStackConfig, rawConfig } from "../harness";
 
@@ -75,6 +76,7 @@ describe("F5 NGINX Ingress Controller v5.5.4 contracts for apps", () => {
         const on = ingressValues({ config: ingress, highAvailability: false, serviceMonitor: false, releaseName: "ingress", virtualServerChallenges: true }) as { controller: Record<string, unknown> };
         const off = ingressValues({ config: ingress, highAvailability: false, serviceMonitor: false, releaseName: "ingress" }) as { controller: Record<string, unknown> };
         expect(on.controller.enableCertManager).toBe(true);
+        expect(unknownChartKeys("nginx-ingress", on)).toEqual([]);
         expect(off.controller).not.toHaveProperty("enableCertManager");
         // The chart's default keeps custom resources (VirtualServer) on, which the integration requires (flags.go).
         expect(off.controller).not.toHaveProperty("enableCustomResources");
