@@ -162,7 +162,8 @@ export class ContainerApp extends pulumi.ComponentResource {
                     spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.volume.size } }, ...(args.volume.storageClass ? { storageClassName: args.volume.storageClass } : {}) },
                 },
                 // local-path and Longhorn bind on first consumer: the claim binds once the Deployment's pod
-                // exists, so the two are created side by side (no dependsOn, which would wait forever).
+                // exists, so the two are created side by side. The provider counts a Pending claim of a
+                // WaitForFirstConsumer class as ready (pulumi-kubernetes #3130); a dependsOn is not needed.
                 child,
             );
         }
