@@ -57,9 +57,14 @@ describe("per-app alert rules (charts/rules/apps/app-alerts.yaml)", () => {
         expect(rules.map((r) => r.alert)).toEqual(["AppReplicasUnavailable", "AppErrorRateHigh", "AppLatencyHigh", "AppPodsRestarting", "AppAutoscalerAtMax"]);
     });
 
-    it("label every alert with a routable severity and the app, and select only this app's series", () => {
+    it("label every alert with a routable severity, the app and its namespace (Alertmanager groups by it), and select only this app's series", () => {
         for (const rule of rules) {
-            expect({ alert: rule.alert, severity: ["critical", "warning", "info"].includes(rule.labels.severity), app: rule.labels.app }).toEqual({ alert: rule.alert, severity: true, app: "hello" });
+            expect({ alert: rule.alert, severity: ["critical", "warning", "info"].includes(rule.labels.severity), app: rule.labels.app, namespace: rule.labels.namespace }).toEqual({
+                alert: rule.alert,
+                severity: true,
+                app: "hello",
+                namespace: "apps",
+            });
             expect(Object.keys(rule.annotations).sort()).toEqual(["description", "summary"]);
             expect(rule.expr).toMatch(/namespace="apps"/);
         }
