@@ -227,8 +227,9 @@ export class Platform extends pulumi.ComponentResource {
                 app.name,
                 new ContainerApp(
                     `${name}-app-${app.name}`,
-                    // The namespace first; the images come from Harbor and the host through the controller.
-                    { ...args, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : [])] },
+                    // The namespace first; the images come from Harbor, the host through the controller, its
+                    // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
+                    { ...args, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
                     componentOpts,
                 ),
             );

@@ -95,7 +95,11 @@ export interface ContainerAppArgs {
     };
     /** Canary: a second Deployment and a VirtualServer splitting traffic by `weight` percent. @default none */
     readonly canary?: { readonly digest: string; readonly weight: number };
-    /** Resources the Deployment waits for (e.g. the ingress controller, the StorageClass). @default [] */
+    /**
+     * Resources the Deployments and the published objects wait for: the namespace, the registry,
+     * and whatever installs the CRDs they use (the ingress controller for a VirtualServer,
+     * cert-manager for a Certificate, external-dns for a DNSEndpoint). @default []
+     */
     readonly after?: pulumi.Resource[];
 }
 
@@ -234,7 +238,8 @@ export class ContainerApp extends pulumi.ComponentResource {
     /** The Ingress (one TLS helper), or with a canary the VirtualServer, its Certificate and DNS record. */
     private publish(name: string, appName: string, args: ContainerAppArgs, port: number, meta: (n: string) => Record<string, unknown>): void {
         const publish = args.publish!;
-        const child = { parent: this };
+        // The VirtualServer, Certificate and DNSEndpoint kinds exist once their charts are installed.
+        const child = { parent: this, dependsOn: args.after ?? [] };
         if (!args.canary) {
             tlsIngress(`${name}-ingress`, publish.ingress, { name: appName, namespace: args.namespace, host: publish.host, serviceName: appName, servicePort: "http", paths: publish.paths }, child);
             return;

@@ -87,6 +87,10 @@ describe("an app with a canary and secrets (inline stack)", () => {
         expect(byName(resources, "test-app-hello-certificate").inputs).toMatchObject({ spec: { issuerRef: { name: "letsencrypt" } } });
         expect(byName(resources, "test-app-hello-dns").inputs).toMatchObject({ spec: { endpoints: [{ dnsName: "hello.dev.example.com", recordType: "CNAME", targets: ["registry.dev.example.com"] }] } });
         expect(rawManifests(resources).filter((m) => m.kind === "VirtualServer")).toHaveLength(1);
+        // Each custom resource waits for whoever installs its kind.
+        expect(byName(resources, "test-app-hello-virtualserver").dependsOn).toEqual(expect.arrayContaining(["test-ingress-release", "test-ns-apps"]));
+        expect(byName(resources, "test-app-hello-certificate").dependsOn).toContain("test-cert-manager-clusterissuer-letsencrypt");
+        expect(byName(resources, "test-app-hello-dns").dependsOn).toContain("test-dns-release");
     });
 
     it("turns on the controller's cert-manager integration so the HTTP-01 challenge reaches the VirtualServer's host", () => {
