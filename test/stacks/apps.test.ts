@@ -28,6 +28,10 @@ describe("the sample app in the stack files", () => {
             const robot = byName(evaluation.resources, `${stack}-app-hello-pull-robot`);
             expect(robot.inputs).toMatchObject({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "pull" } });
             expect(robot.dependsOn).toContain(`${stack}-harbor-project-apps`);
+            // Every namespaced object of the app is created after its namespace.
+            for (const r of evaluation.resources.filter((x) => x.name.startsWith(`${stack}-app-hello-`) && x.type.startsWith("kubernetes:"))) {
+                expect({ name: r.name, waits: r.dependsOn.includes(`${stack}-ns-apps`) }).toEqual({ name: r.name, waits: true });
+            }
         }
     });
 
