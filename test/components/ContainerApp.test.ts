@@ -264,6 +264,19 @@ describe("ContainerApp builders", () => {
         expect(JSON.stringify(specs)).not.toContain("0.0.0.0/0");
     });
 
+    it("build a dashboard with unique panel ids whose every query names a datasource the platform Grafana provisions", () => {
+        const dashboard = appDashboard("a", "n", true) as { uid: string; panels: { id: number; datasource: { type: string; uid: string }; targets: { datasource: { type: string; uid: string } }[] }[] };
+        const ids = dashboard.panels.map((p) => p.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        const provisioned: Record<string, string> = { prometheus: "prometheus", loki: "loki" };
+        for (const panel of dashboard.panels) {
+            for (const ref of [panel.datasource, ...panel.targets.map((t) => t.datasource)]) {
+                expect(provisioned[ref.uid]).toBe(ref.type);
+            }
+        }
+        expect(dashboard.uid).toBe("app-n-a");
+    });
+
     it("leave the autoscaler alert out without an HPA, and query the app's own Services in the dashboard", () => {
         expect(appRuleGroups({ name: "a", namespace: "n", autoscaling: false, latencyMs: 500 })[0].rules.map((r) => r.alert)).not.toContain("AppAutoscalerAtMax");
         const text = JSON.stringify(appDashboard("a", "n", false));
