@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "policy/node_modules/**", "test/globalSetup.js", "bin/**", "out/**", "coverage/**", "*.js", "*.mjs", "scripts/*.js"] },
+    { ignores: ["node_modules/**", "policy/node_modules/**", "test/globalSetup.js", "bin/**", "out/**", "coverage/**", "apps/*/node_modules/**", "apps/*/dist/**", "*.js", "*.mjs", "scripts/*.js"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -25,5 +25,6 @@ export const registryAdminPassword = out.registryAdminPassword ?? null;
 /** Longhorn UI and Grafana, with their admin passwords (secrets). */
 export const storageUi = out.storageUi ?? null;
 export const grafana = out.grafana ?? null;
-/** The profile the stack runs with. */
+/** Per app: URL, image, digest, previous digest (rollback), canary; and the stack's profile. */
+export const apps = out.apps;
 export const profile = config.profile;

@@ -1,7 +1,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
     testEnvironment: "node",
-    roots: ["<rootDir>/test"],
+    // The sample apps' own tests (apps/<app>/test) run with the platform's.
+    roots: ["<rootDir>/test", "<rootDir>/apps"],
+    testPathIgnorePatterns: ["/node_modules/", "/dist/"],
     testMatch: ["**/*.test.ts"],
     transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
     // Pulumi mocks keep runtime state per module registry; one file per worker keeps them apart.

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { PROFILE_DEFAULTS, Profile, ProfileDefaults } from "./profiles";
 import { effectiveSolver, nodeExternalAddress } from "./reachability";
 import { ParsedPlatformConfig, platformSchema, SECRET_REQUIRED, secretContext } from "./schema";
+import type { AppSpec } from "./schemaApps";
 
 /** The config namespace: the Pulumi project name. */
 export const NAMESPACE = "platform";
@@ -82,6 +83,17 @@ export interface MonitoringConfig {
     readonly deepflow: Parsed["monitoring"]["deepflow"];
 }
 
+/** One app with host, replica count and memory limit resolved from the domain and profile. */
+export interface AppConfig extends Omit<AppSpec, "host" | "resources"> {
+    readonly host: string;
+    /** Fixed replicas (when not autoscaling): the spec's, else the profile's. */
+    readonly replicas: number;
+    readonly resources: {
+        readonly requests: { readonly cpu: string; readonly memory: string };
+        readonly limits: { readonly memory: string; readonly cpu?: string };
+    };
+}
+
 /** The whole platform configuration, validated, with profile defaults applied. */
 export interface PlatformConfig {
     readonly profile: Profile;
@@ -96,6 +108,7 @@ export interface PlatformConfig {
     readonly harbor: HarborConfig;
     readonly storage: StorageConfig;
     readonly monitoring: MonitoringConfig;
+    readonly apps: readonly AppConfig[];
 }
 
 /** Config as Pulumi hands it to a program: string values per full key, and which keys are secret. */
@@ -235,7 +248,19 @@ function resolveDefaults(parsed: Parsed): PlatformConfig {
         },
         deepflow: parsed.monitoring.deepflow,
     };
-    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: resolveTls(parsed), dns, harbor, storage, monitoring };
+    const apps: AppConfig[] = parsed.apps.map((app) => ({
+        ...app,
+        host: app.host ?? `${app.name}.${parsed.domain}`,
+        replicas: app.replicas ?? defaults.replicas,
+        resources: {
+            requests: app.resources.requests,
+            limits: {
+                ...app.resources.limits,
+                memory: app.resources.limits.memory ?? scaleQuantity(app.resources.requests.memory, parsed.profile === "prod" ? 1 : 2),
+            },
+        },
+    }));
+    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: resolveTls(parsed), dns, harbor, storage, monitoring, apps };
 }
 
 function withExternalAddress(node: NodeConfig): NodeConfig {
@@ -262,6 +287,16 @@ function dns01FromDns(dns: Parsed["dns"]): Dns01Config | undefined {
         return { provider: "route53", route53: { region, hostedZoneId, accessKeyId, secretAccessKey } };
     }
     return undefined;
+}
+
+/**
+ * The profile rule for an app's memory limit when the spec gives none: prod sets it to the request
+ * (the pod is never killed for using memory the scheduler reserved, and never overcommits a node);
+ * dev allows twice the request, so a small dev node packs more apps.
+ */
+export function scaleQuantity(quantity: string, factor: number): string {
+    const match = /^(\d+)(Ki|Mi|Gi)$/.exec(quantity);
+    return match ? `${Number(match[1]) * factor}${match[2]}` : quantity;
 }
 
 /** `["cluster","k3s","servers",1,"host"]` -> `platform:cluster.k3s.servers[1].host`. */

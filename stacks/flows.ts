@@ -131,3 +131,15 @@ export const FLOWS: readonly Flow[] = [
     },
     { name: "Grafana -> DeepFlow querier", from: grafana, to: { namespace: DEEPFLOW_NAMESPACE }, port: DEEPFLOW_PORTS.querier, parts: ["grafana", "deepflow"], why: "the DeepFlow datasource" },
 ];
+
+/** The flows every application needs: the ingress controller to its port, Prometheus to its metrics port. */
+export function appFlows(apps: readonly { readonly name: string; readonly namespace: string; readonly port: number; readonly metrics?: { readonly port?: number } }[]): Flow[] {
+    return apps.flatMap((app) => {
+        const to: PodEnd = { namespace: app.namespace, labels: { "app.kubernetes.io/name": app.name } };
+        const flows: Flow[] = [{ name: `ingress controller -> app ${app.name}`, from: controller, to, port: app.port, parts: ["ingress"], why: `${app.name}'s host` }];
+        if (app.metrics) {
+            flows.push({ name: `Prometheus -> app ${app.name} metrics`, from: prometheus, to, port: app.metrics.port ?? app.port, parts: ["monitoring"], why: "the app's alerts and dashboard" });
+        }
+        return flows;
+    });
+}

@@ -16,6 +16,8 @@ import { egressTo, INGRESS_NAMESPACE, K3S_DEFAULT_CIDRS, MONITORING_NAMESPACE } 
 /** What workload namespaces may reach outside the cluster by default: HTTPS only (not the API server, not node ports). */
 const WORKLOAD_OUTSIDE_PORTS = [443];
 import type { PlatformConfig } from "./config";
+import { ContainerApp } from "../components/apps/ContainerApp";
+import { appArgs, type AppOutput, appOutput, pullRobotName } from "./platformApps";
 
 /** Stack outputs; the kubeconfig is a secret. */
 export interface PlatformOutputs {
@@ -30,6 +32,8 @@ export interface PlatformOutputs {
     readonly registryAdminPassword?: pulumi.Output<string>;
     readonly storageUi?: { url: string; username: string; password: pulumi.Output<string> };
     readonly grafana?: { url: string; username: string; password: pulumi.Output<string> };
+    /** Per app: URL, image, digest, previous digest (rollback) and canary. */
+    readonly apps: Record<string, AppOutput>;
 }
 
 /**
@@ -46,6 +50,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly harbor?: Harbor;
     public readonly storage?: Longhorn;
     public readonly monitoring?: MonitoringStack;
+    public readonly apps: ReadonlyMap<string, ContainerApp>;
     /** IngressClass + ClusterIssuer every platform Ingress is built with (components/lib/ingress). */
     public readonly ingressTls: IngressTlsContext;
     public readonly outputs: PlatformOutputs;
@@ -107,7 +112,15 @@ export class Platform extends pulumi.ComponentResource {
         if (config.ingress.enabled) {
             this.ingress = new IngressNginx(
                 `${name}-ingress`,
-                { config: config.ingress, highAvailability: defaults.highAvailability, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies, clusterCidrs },
+                {
+                    config: config.ingress,
+                    highAvailability: defaults.highAvailability,
+                    podSecurityVersion: psaVersion,
+                    networkPolicies: defaults.networkPolicies,
+                    clusterCidrs,
+                    // A canary's VirtualServer owns its host: HTTP-01 challenges for it need the controller's cert-manager integration.
+                    virtualServerChallenges: config.apps.some((a) => a.canary !== undefined) && config.tls.acme?.solver === "http01",
+                },
                 componentOpts,
             );
         }
@@ -201,6 +214,36 @@ export class Platform extends pulumi.ComponentResource {
             }
         }
 
+        const apps = new Map<string, ContainerApp>();
+        const harbor = this.harbor;
+        for (const app of config.apps) {
+            // The schema refuses apps without Harbor; this keeps the type narrowing honest.
+            if (harbor === undefined) break;
+            const pull = harbor.pullRobot(`${name}-app-${app.name}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
+            const args = appArgs(app, config.apps, {
+                registryHost: harbor.host,
+                ingress: this.ingressTls,
+                dnsTarget: this.dns ? harbor.host : undefined,
+                monitoring: this.monitoring && { dashboard: config.monitoring.grafana.enabled, logs: config.monitoring.logs.enabled, after: metrics.after },
+                networkPolicies: defaults.networkPolicies,
+                clusterCidrs,
+                storageClass: config.storage.class,
+            }, pull);
+            const namespace = namespaces.get(app.namespace);
+            apps.set(
+                app.name,
+                new ContainerApp(
+                    `${name}-app-${app.name}`,
+                    // The namespace first; the images come from Harbor, the host through the controller, its
+                    // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
+                    // The Namespace's name output makes every object of the app wait for it.
+                    { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
+                    componentOpts,
+                ),
+            );
+        }
+        this.apps = apps;
+
         this.outputs = {
             kubeconfig: this.cluster.kubeconfig,
             apiEndpoint: this.cluster.apiEndpoint,
@@ -212,6 +255,7 @@ export class Platform extends pulumi.ComponentResource {
             registryRobot: this.harbor?.robot,
             registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
             grafana: this.monitoring?.grafana,
+            apps: Object.fromEntries(config.apps.map((app) => [app.name, appOutput(app, apps.get(app.name)!, harbor!.host)])),
             storageUi: this.storage?.uiUrl && this.storage.uiPassword ? { url: this.storage.uiUrl, username: "admin", password: this.storage.uiPassword } : undefined,
         };
         this.registerOutputs({ ...this.outputs });

@@ -15,6 +15,7 @@ import { harborSchema } from "./schemaRegistry";
 import { storageSchema } from "./schemaStorage";
 import { monitoringSchema } from "./schemaMonitoring";
 import { checkReachability, effectiveSolver } from "./reachability";
+import { appsRules, appsSchema } from "./schemaApps";
 import {
     isCidr,
     isCron,
@@ -248,6 +249,7 @@ export const platformSchema = z
         storage: storageSchema.meta({ description: "Persistent storage: the default StorageClass and Longhorn's replicas, backups and UI." }),
         monitoring: monitoringSchema.meta({ description: "Prometheus, Alertmanager (receivers) and the platform alert rules." }),
         harbor: harborSchema.meta({ description: "Harbor registry, its projects, proxy caches and robot account." }),
+        apps: appsSchema,
     })
     .superRefine((cfg, ctx) => {
         const zones = cfg.dns.domainFilters ?? [cfg.domain];
@@ -270,6 +272,18 @@ export const platformSchema = z
             ctx.addIssue({ code: "custom", path: ["storage", "longhorn", "ui", "enabled"], message: "the UI is published through the platform ingress, which is disabled (platform:ingress.enabled)" });
         }
         checkReachability(cfg, ctx);
+        appsRules(
+            cfg.apps,
+            {
+                profile: cfg.profile,
+                domain: cfg.domain,
+                namespaces: cfg.namespaces.map((n) => n.name),
+                harborEnabled: cfg.harbor.enabled,
+                harborProjects: cfg.harbor.projects.map((p) => p.name),
+                ingressEnabled: cfg.ingress.enabled,
+            },
+            (path, message) => ctx.addIssue({ code: "custom", path: ["apps", ...path], message }),
+        );
         const k3sDisabled = cfg.cluster.k3s?.disable ?? [];
         if (cfg.cluster.mode === "k3s" && cfg.ingress.enabled && cfg.ingress.exposure === "loadBalancer" && k3sDisabled.includes("servicelb")) {
             ctx.addIssue({

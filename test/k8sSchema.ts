@@ -67,6 +67,29 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
             typeof spec.serviceAccountName === "string"
         );
     },
+    // F5 NGINX Ingress Controller publishes no model package: what its VirtualServer validation
+    // requires of what the platform sets (pkg/apis/configuration/validation/virtualserver.go@v5.5.4):
+    // a host, TLS from a Secret, named upstreams, and per route at least two splits weighing 0-100 that add up to 100.
+    "k8s.nginx.org/v1/VirtualServer": (obj) => {
+        const spec = obj.spec as
+            | { host?: string; tls?: { secret?: string }; upstreams?: { name?: string; service?: string; port?: number }[]; routes?: { path?: string; splits?: { weight?: number; action?: { pass?: string } }[] }[] }
+            | undefined;
+        const upstreams = new Set((spec?.upstreams ?? []).map((u) => u.name));
+        return (
+            !!spec?.host &&
+            !!spec.tls?.secret &&
+            (spec.upstreams ?? []).length > 0 &&
+            (spec.upstreams ?? []).every((u) => !!u.name && !!u.service && Number.isInteger(u.port)) &&
+            (spec.routes ?? []).length > 0 &&
+            (spec.routes ?? []).every(
+                (r) =>
+                    (r.path ?? "").startsWith("/") &&
+                    (r.splits ?? []).length >= 2 &&
+                    (r.splits ?? []).every((sp) => Number.isInteger(sp.weight) && sp.weight! >= 0 && sp.weight! <= 100 && upstreams.has(sp.action?.pass)) &&
+                    (r.splits ?? []).reduce((sum, sp) => sum + (sp.weight ?? 0), 0) === 100,
+            )
+        );
+    },
     "externaldns.k8s.io/v1alpha1/DNSEndpoint": (obj) => {
         const endpoints = (obj.spec as { endpoints?: { dnsName?: string; recordType?: string; targets?: string[] }[] } | undefined)?.endpoints;
         return Array.isArray(endpoints) && endpoints.length > 0 && endpoints.every((e) => !!e.dnsName && !!e.recordType && (e.targets ?? []).length > 0);

@@ -138,7 +138,9 @@ describe("render with a policy violation", () => {
     function seeded(profile: "dev" | "prod"): string {
         const dir = mkdtempSync(join(tmpdir(), `render-seeded-${profile}-`));
         const base = parse(readFileSync(join(PROJECT_DIR, `Pulumi.${profile}.yaml`), "utf8")) as { config: Record<string, unknown> };
-        base.config["platform:namespaces"] = [{ name: "hacks", podSecurity: "privileged", reason: "seeded violation" }];
+        // Added beside the stack's own namespaces, which its apps live in.
+        const namespaces = (base.config["platform:namespaces"] as unknown[] | undefined) ?? [];
+        base.config["platform:namespaces"] = [...namespaces, { name: "hacks", podSecurity: "privileged", reason: "seeded violation" }];
         const file = join(dir, `Pulumi.seeded.yaml`);
         writeFileSync(file, stringify(base));
         return file;

@@ -15,6 +15,11 @@ export interface IngressNginxArgs extends NamespacePolicyArgs {
     readonly serviceMonitor?: boolean;
     /** Namespace to create and install into. @default "ingress-nginx" */
     readonly namespace?: string;
+    /**
+     * Turn on the controller's cert-manager integration, which routes cert-manager's HTTP-01
+     * solver Ingress for a host owned by a VirtualServer (app canaries). @default false
+     */
+    readonly virtualServerChallenges?: boolean;
 }
 
 /**
@@ -58,6 +63,7 @@ export class IngressNginx extends pulumi.ComponentResource {
                     highAvailability: args.highAvailability,
                     serviceMonitor: args.serviceMonitor ?? false,
                     releaseName,
+                    virtualServerChallenges: args.virtualServerChallenges ?? false,
                 }),
             },
             { parent: this },

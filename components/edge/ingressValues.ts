@@ -16,6 +16,13 @@ export interface IngressValuesArgs {
     readonly serviceMonitor: boolean;
     /** Helm release name; the chart's selector labels use it. */
     readonly releaseName: string;
+    /**
+     * `controller.enableCertManager`: the controller then turns cert-manager's HTTP-01 solver Ingress
+     * for a VirtualServer's host into a route of that VirtualServer; without it the older VirtualServer
+     * keeps the host and the challenge is never answered (internal/k8s/configuration.go@v5.5.4).
+     * @default false
+     */
+    readonly virtualServerChallenges?: boolean;
 }
 
 export function ingressValues(args: IngressValuesArgs): Record<string, unknown> {
@@ -29,6 +36,7 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
         ingressClass: { name: config.className, create: true, setAsDefaultIngress: true },
         // Upstream response metrics by status code: the ingress error-rate alert needs them.
         enableLatencyMetrics: true,
+        ...(args.virtualServerChallenges ? { enableCertManager: true } : {}),
         // Snippets let any Ingress author inject raw NGINX config; keep them off on a shared platform.
         enableSnippets: false,
         // The chart reports product telemetry to F5 by default (cmd/nginx-ingress/flags.go@v5.5.4

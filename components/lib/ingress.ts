@@ -47,6 +47,8 @@ export interface TlsIngressArgs {
     readonly servicePort: number | string;
     /** Extra annotations (e.g. `nginx.org/client-max-body-size`). */
     readonly annotations?: Record<string, string>;
+    /** Path prefixes routed to the Service. @default ["/"] */
+    readonly paths?: readonly string[];
 }
 
 /** A raw Ingress that always has TLS from the platform issuer and the platform IngressClass. */
@@ -63,7 +65,7 @@ export function tlsIngress(resourceName: string, ctx: IngressTlsContext, args: T
                 rules: [
                     {
                         host: tls.host,
-                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port } } }] },
+                        http: { paths: (args.paths ?? ["/"]).map((path) => ({ path, pathType: "Prefix", backend: { service: { name: args.serviceName, port } } })) },
                     },
                 ],
             },

@@ -52,6 +52,8 @@ export class Harbor extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     /** Proxy-cache projects, one per upstream registry; node mirrors wait for them. */
     public readonly proxyProjects: HarborObject[];
+    /** Configured (non-proxy) projects by name; robots that use one wait for it. */
+    public readonly projects: ReadonlyMap<string, HarborObject>;
     /** CI robot account: registry username and secret (secret), when configured. */
     public readonly robot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
 
@@ -186,6 +188,8 @@ export class Harbor extends pulumi.ComponentResource {
         const projects = config.projects.map(
             (p) => new HarborObject(`${name}-project-${p.name}`, { connection, object: { kind: "project", spec: { name: p.name, public: p.public } } }, api),
         );
+        this.projects = new Map(config.projects.map((p, i) => [p.name, projects[i]]));
+        this.connection = connection;
         if (config.robot) {
             const robot = new HarborObject(
                 `${name}-robot-${config.robot.name}`,
@@ -195,6 +199,29 @@ export class Harbor extends pulumi.ComponentResource {
             this.robot = { username: robot.state.apply((s) => String(s?.fullName ?? `robot$${config.robot!.name}`)), secret: pulumi.secret(robot.secret) };
         }
         this.registerOutputs({ url: this.url });
+    }
+
+    private readonly connection: { url: string; username: string; password: pulumi.Output<string>; insecure: boolean };
+
+    /**
+     * A pull-only robot on one configured project, for a workload's image pull secret. Made through
+     * the configuration-as-code provider with Harbor's admin credentials, which never leave this
+     * component. `robotName` must be unique across the Harbor instance.
+     */
+    public pullRobot(resourceName: string, robotName: string, project: string, opts: pulumi.CustomResourceOptions): { username: pulumi.Output<string>; password: pulumi.Output<string> } {
+        const projectObject = this.projects.get(project);
+        if (projectObject === undefined) {
+            throw new Error(`Harbor has no configured project '${project}' (platform:harbor.projects)`);
+        }
+        const robot = new HarborObject(
+            resourceName,
+            { connection: this.connection, object: { kind: "robot", spec: { name: robotName, projects: [project], access: "pull" } } },
+            { ...opts, dependsOn: [projectObject] },
+        );
+        return {
+            username: robot.state.apply((s) => String(s?.fullName ?? `robot$${robotName}`)),
+            password: pulumi.secret(robot.secret.apply((s) => s ?? "")),
+        };
     }
 }
 

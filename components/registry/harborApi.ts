@@ -285,8 +285,10 @@ export async function deleteProject(conn: HarborConnection, name: string): Promi
 
 export interface RobotSpec {
     readonly name: string;
-    /** Projects the robot may push to and pull from. */
+    /** Projects the robot may push to and pull from (or only pull from, with `access: "pull"`). */
     readonly projects: readonly string[];
+    /** `push`: push and pull (CI); `pull`: pull only (a workload's image pull secret). @default "push" */
+    readonly access?: "push" | "pull";
 }
 
 export interface RobotState extends RobotSpec {
@@ -295,30 +297,29 @@ export interface RobotState extends RobotSpec {
     readonly fullName: string;
 }
 
-/** Push + pull on each project: what a CI pipeline needs, nothing more. */
-export function robotPermissions(projects: readonly string[]): unknown[] {
-    return projects.map((project) => ({
-        kind: "project",
-        namespace: project,
-        access: [
-            { resource: "repository", action: "push" },
-            { resource: "repository", action: "pull" },
-            { resource: "artifact", action: "read" },
-            { resource: "tag", action: "create" },
-        ],
-    }));
+/**
+ * Per project: push + pull for CI, nothing more; or pull only, for a cluster that runs the images
+ * (a leaked pull secret cannot overwrite an image).
+ */
+export function robotPermissions(projects: readonly string[], access: "push" | "pull" = "push"): unknown[] {
+    const pull = [
+        { resource: "repository", action: "pull" },
+        { resource: "artifact", action: "read" },
+    ];
+    const push = [{ resource: "repository", action: "push" }, ...pull, { resource: "tag", action: "create" }];
+    return projects.map((project) => ({ kind: "project", namespace: project, access: access === "pull" ? pull : push }));
 }
 
 interface ApiRobot {
     id: number;
     name: string;
     secret?: string;
-    permissions?: { namespace: string }[];
+    permissions?: { namespace: string; access?: { resource: string; action: string }[] }[];
 }
 
 /** Creates the robot; the secret is returned only here, by Harbor's design. */
 export async function createRobot(conn: HarborConnection, spec: RobotSpec): Promise<RobotState & { secret: string }> {
-    const body = { name: spec.name, level: "system", duration: -1, disable: false, permissions: robotPermissions(spec.projects) };
+    const body = { name: spec.name, level: "system", duration: -1, disable: false, permissions: robotPermissions(spec.projects, spec.access) };
     const res = await call(conn, "POST", "/robots", body);
     if (res.status === 409) {
         // The secret of an existing robot cannot be read back: refuse rather than lose it.
@@ -331,7 +332,7 @@ export async function createRobot(conn: HarborConnection, spec: RobotSpec): Prom
     if (!robot.secret) {
         throw new Error(`Harbor created robot ${spec.name} without returning its secret`);
     }
-    return { id: robot.id, name: spec.name, fullName: robot.name, projects: [...spec.projects], secret: robot.secret };
+    return { id: robot.id, name: spec.name, fullName: robot.name, projects: [...spec.projects], ...(spec.access ? { access: spec.access } : {}), secret: robot.secret };
 }
 
 export async function readRobot(conn: HarborConnection, id: number): Promise<RobotState | undefined> {
@@ -341,12 +342,14 @@ export async function readRobot(conn: HarborConnection, id: number): Promise<Rob
     }
     const robot = res.body as ApiRobot;
     const fullName = robot.name;
-    return { id: robot.id, name: fullName.replace(/^robot\$/, ""), fullName, projects: (robot.permissions ?? []).map((p) => p.namespace) };
+    const permissions = robot.permissions ?? [];
+    const pushes = permissions.some((p) => (p.access ?? []).some((a) => a.action === "push"));
+    return { id: robot.id, name: fullName.replace(/^robot\$/, ""), fullName, projects: permissions.map((p) => p.namespace), ...(permissions.length > 0 && !pushes ? { access: "pull" as const } : {}) };
 }
 
 export async function updateRobot(conn: HarborConnection, id: number, spec: RobotSpec, fullName: string): Promise<RobotState> {
-    await expect(conn, [200], "PUT", `/robots/${id}`, { name: fullName, level: "system", duration: -1, disable: false, permissions: robotPermissions(spec.projects) });
-    return { id, name: spec.name, fullName, projects: [...spec.projects] };
+    await expect(conn, [200], "PUT", `/robots/${id}`, { name: fullName, level: "system", duration: -1, disable: false, permissions: robotPermissions(spec.projects, spec.access) });
+    return { id, name: spec.name, fullName, projects: [...spec.projects], ...(spec.access ? { access: spec.access } : {}) };
 }
 
 export async function deleteRobot(conn: HarborConnection, id: number): Promise<void> {

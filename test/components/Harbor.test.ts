@@ -145,6 +145,20 @@ describe("Harbor component", () => {
         }
         expect(text).not.toContain("s3-secret-xyz");
         expect(await pulumi.isSecret(component.robot!.secret)).toBe(true);
+        reg = component;
+    });
+
+    let reg: Harbor;
+
+    it("makes a pull-only robot on a configured project, after that project, with a secret password", async () => {
+        const creds = reg.pullRobot("apps-pull-hello", "pull-apps-hello", "apps", {});
+        await mocks.settle();
+        const robot = byName(mocks.collector.resources, "apps-pull-hello");
+        expect(robot.inputs).toMatchObject({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "pull" }, connection: { password: SECRET } });
+        expect(robot.dependsOn).toContain("reg-project-apps");
+        expect(robot.options.additionalSecretOutputs).toEqual(["secret"]);
+        expect(await pulumi.isSecret(creds.password)).toBe(true);
+        expect(() => reg.pullRobot("apps-pull-x", "pull-x", "nope", {})).toThrow("Harbor has no configured project 'nope' (platform:harbor.projects)");
     });
 
     it("configures endpoints, proxy projects, private projects and the robot over the API after the release", () => {

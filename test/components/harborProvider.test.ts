@@ -86,6 +86,29 @@ describe("Harbor provider against a fake Harbor API", () => {
         );
     });
 
+    it("creates a pull-only robot for a workload: no push and no tag creation, read back as pull access", async () => {
+        const robot = await provider.create(inputs({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "pull" } }));
+        const stored = harbor.robots.get(Number(robot.id)) as unknown as { permissions: { namespace: string; access: { resource: string; action: string }[] }[] };
+        expect(stored.permissions).toEqual([
+            {
+                kind: "project",
+                namespace: "apps",
+                access: [
+                    { resource: "repository", action: "pull" },
+                    { resource: "artifact", action: "read" },
+                ],
+            },
+        ]);
+        expect(robot.outs.secret).toMatch(/^robot-secret-/);
+        const read = await provider.read(robot.id, robot.outs);
+        expect(read.props?.state).toMatchObject({ fullName: "robot$pull-apps-hello", projects: ["apps"], access: "pull" });
+        // Widening a pull robot to push is an in-place update of its permissions, not a new secret.
+        const widened = inputs({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "push" } });
+        expect(await provider.diff(robot.id, robot.outs, widened)).toMatchObject({ changes: true, replaces: [] });
+        await provider.update(robot.id, robot.outs, widened);
+        expect(stored.permissions[0].access.map((a) => a.action)).toEqual(["push", "pull", "read", "create"]);
+    });
+
     it("surfaces Harbor's own error message and status", async () => {
         harbor.failNext(500, 1, "database is locked");
         const error = await provider.create(inputs({ kind: "project", spec: { name: "boom", public: false } })).catch((e: unknown) => e);

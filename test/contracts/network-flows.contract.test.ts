@@ -19,7 +19,7 @@ import { K3S_DEFAULT_CIDRS } from "../../components/lib/networkPolicy";
 import type { Evaluation } from "../../scripts/lib/evaluate";
 import { rawManifests } from "../../scripts/lib/output";
 import { parsePlatformConfig, PlatformConfig } from "../../stacks/config";
-import { FLOWS, Flow, FlowPart } from "../../stacks/flows";
+import { appFlows, FLOWS, Flow, FlowPart } from "../../stacks/flows";
 import { readStackFile } from "../../scripts/lib/stackfile";
 import { evaluateStack } from "../harness";
 import { admits, Endpoint, inCidr, PolicyObject } from "../netpolEval";
@@ -87,7 +87,7 @@ for (const stack of ["prod", "prod-eu"]) {
         });
 
         const on = partsOn(config);
-        for (const flow of FLOWS.filter((f) => f.parts.every((p) => on.has(p)))) {
+        for (const flow of [...FLOWS, ...appFlows(config.apps)].filter((f) => f.parts.every((p) => on.has(p)))) {
             it(`admits ${flow.name} (port ${flow.port}): ${flow.why}`, () => {
                 const to = { kind: "pod" as const, namespace: flow.to.namespace, labels: { ...flow.to.labels }, ip: POD_DEST_IP };
                 expect(admits(policies, source(flow), to, flow.port, flow.protocol)).toEqual({ allowed: true, reason: "" });

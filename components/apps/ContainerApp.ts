@@ -1,0 +1,333 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { IngressTlsContext, tlsIngress } from "../lib/ingress";
+import type { Resources } from "../lib/resources";
+import { type AppPeer, appPolicySpecs, dnsEndpointSpec, PRIVATE_RANGES, type ServicePeer, virtualServerSpec } from "./appNetwork";
+import { appDashboard, appRuleGroups, dashboardLabels, serviceMonitorSpec } from "./appObservability";
+import { appLabels, type Autoscaling, deploymentSpec, hpaSpec, type HttpProbe, pdbSpec, type PodSpecInput, resolveProbes, serviceSpec } from "./appWorkload";
+
+/** Credentials for pulling the app's image: a pull-only robot made for it, or ones you already hold. */
+export type PullCredentials = { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+
+export interface ContainerAppArgs {
+    /** Name of the Kubernetes objects (DNS-1123 label, at most 40 characters). @default the resource name */
+    readonly appName?: string;
+    /** Namespace, which must exist and enforce `restricted` Pod Security. */
+    readonly namespace: pulumi.Input<string>;
+    /**
+     * Namespace name as plain text (NetworkPolicy selectors, alert labels, dashboard queries).
+     * @default the `namespace` input when it is a string
+     */
+    readonly namespaceName?: string;
+    /** The image: a registry host, a path inside it and exactly one of `digest` and `tag`. */
+    readonly image: {
+        /** Registry host, e.g. the platform's `registry.example.com` (stack output `registryUrl`). */
+        readonly registry: string;
+        /** `<project>/<repository>`. */
+        readonly path: string;
+        /** `sha256:...`. Required unless `tag` is set. */
+        readonly digest?: string;
+        /** A tag; for development only, the prod stack refuses it. */
+        readonly tag?: string;
+    };
+    /** Credentials the kubelet pulls with; stored in a dockerconfigjson Secret. @default no pull secret (public image) */
+    readonly pullCredentials?: PullCredentials;
+    /** Container port serving HTTP. @default 8080 */
+    readonly port?: number;
+    /** Extra named ports on the container and the Service. @default [] */
+    readonly ports?: readonly { readonly name: string; readonly port: number }[];
+    /** Where the app is published; undefined keeps it cluster-internal (no Ingress, no VirtualServer). */
+    readonly publish?: {
+        /** Public host (a name inside the platform domain, so DNS and certificates cover it). */
+        readonly host: string;
+        /** Path prefixes routed to the app. @default ["/"] */
+        readonly paths?: readonly string[];
+        /** IngressClass and ClusterIssuer (stack outputs `ingressClass`, `clusterIssuer`). */
+        readonly ingress: IngressTlsContext;
+        /**
+         * A name that already resolves to the same ingress controller (the platform uses its Harbor
+         * host). Needed only for a canary: external-dns cannot read VirtualServers, so the host gets
+         * a DNSEndpoint CNAME to it. @default no DNSEndpoint (no external-dns, or DNS managed elsewhere)
+         */
+        readonly dnsTarget?: string;
+    };
+    /** Fixed replicas (ignored with `autoscaling`). @default 1 */
+    readonly replicas?: number;
+    /** HorizontalPodAutoscaler targets; replaces `replicas`. @default no HPA */
+    readonly autoscaling?: Autoscaling;
+    /** CPU/memory requests and a memory limit (required: the scheduler and the footprint count them). */
+    readonly resources: Resources;
+    /** Plain environment variables. @default {} */
+    readonly env?: Readonly<Record<string, string>>;
+    /** Files mounted read-only at /etc/<name> from a ConfigMap. @default none */
+    readonly config?: Readonly<Record<string, string>>;
+    /** Secret environment variables (Pulumi secrets), from a Secret through secretKeyRef. @default none */
+    readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** HTTP probes. @default readiness GET /readyz, liveness GET /healthz, startup GET /healthz (60s) */
+    readonly probes?: { readonly readiness?: HttpProbe; readonly liveness?: HttpProbe; readonly startup?: HttpProbe };
+    /** A PersistentVolumeClaim mounted at `mountPath` (one pod: the rollout recreates). @default none */
+    readonly volume?: { readonly size: string; readonly mountPath: string; readonly storageClass?: string };
+    /** Prometheus endpoint; with `monitoring.serviceMonitor` a ServiceMonitor scrapes it. @default none */
+    readonly metrics?: { readonly port?: number; readonly path?: string };
+    /** What the platform's monitoring offers; all off by default (no Prometheus Operator CRDs assumed). */
+    readonly monitoring?: {
+        /** Create a ServiceMonitor (when `metrics` is set) and a PrometheusRule. @default false */
+        readonly prometheus?: boolean;
+        /**
+         * Namespace of the Grafana dashboard ConfigMap (sidecar label): the one the Grafana sidecar
+         * watches, which need not be the app's (the platform's Grafana reads `monitoring` only).
+         * @default no dashboard
+         */
+        readonly dashboardNamespace?: pulumi.Input<string>;
+        /** Add a Loki logs panel to the dashboard. @default false */
+        readonly logs?: boolean;
+        /** p95 upstream latency alert threshold in ms. @default 500 */
+        readonly latencyMs?: number;
+        /** Resources the monitoring objects wait for (the kube-prometheus-stack release: CRDs). @default [] */
+        readonly after?: pulumi.Resource[];
+    };
+    /** NetworkPolicies for the app's pods; none when undefined (the namespace's policies only). */
+    readonly networkPolicy?: {
+        /** Apps allowed to call this one. @default [] */
+        readonly callers?: readonly AppPeer[];
+        /** Apps this one calls (with their ports). @default [] */
+        readonly calls?: readonly AppPeer[];
+        /** Platform services this one calls. @default [] */
+        readonly services?: readonly ServicePeer[];
+        /** Egress to addresses outside the cluster, except these CIDRs. @default no internet egress */
+        readonly internet?: { readonly except?: readonly string[] };
+    };
+    /** Canary: a second Deployment and a VirtualServer splitting traffic by `weight` percent. @default none */
+    readonly canary?: { readonly digest: string; readonly weight: number };
+    /**
+     * Resources the Deployments and the published objects wait for: the namespace, the registry,
+     * and whatever installs the CRDs they use (the ingress controller for a VirtualServer,
+     * cert-manager for a Certificate, external-dns for a DNSEndpoint). @default []
+     */
+    readonly after?: pulumi.Resource[];
+}
+
+/**
+ * One container application: a restricted, zero-downtime Deployment (and a canary one), Service,
+ * TLS Ingress or canary VirtualServer, HPA, PDB, NetworkPolicies, image pull Secret, ServiceMonitor,
+ * PrometheusRule and Grafana dashboard. Usable from any Pulumi program with a Kubernetes provider;
+ * `platform:apps` builds one per entry. The Deployment is awaited: a rollout that never becomes
+ * ready fails the update with the pods' reasons.
+ */
+export class ContainerApp extends pulumi.ComponentResource {
+    /** Full image reference of the stable track. */
+    public readonly image: string;
+    /** `https://<host>` when published. */
+    public readonly url?: string;
+    public readonly deployment: k8s.apps.v1.Deployment;
+    public readonly service: k8s.core.v1.Service;
+    public readonly canaryDeployment?: k8s.apps.v1.Deployment;
+
+    constructor(name: string, args: ContainerAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:apps:ContainerApp", name, {}, opts);
+        const appName = args.appName ?? name;
+        const namespaceName = args.namespaceName ?? (typeof args.namespace === "string" ? args.namespace : undefined);
+        if (namespaceName === undefined) {
+            throw new Error(`ContainerApp ${name}: namespaceName is required when namespace is an Output`);
+        }
+        if ((args.image.digest === undefined) === (args.image.tag === undefined)) {
+            throw new Error(`ContainerApp ${name}: image needs exactly one of digest and tag`);
+        }
+        if (args.canary && !args.publish) {
+            throw new Error(`ContainerApp ${name}: a canary splits published traffic; set publish`);
+        }
+        const port = args.port ?? 8080;
+        const ports = args.ports ?? [];
+        const reference = (digest: string | undefined, tag: string | undefined) => `${args.image.registry}/${args.image.path}${digest ? `@${digest}` : `:${tag}`}`;
+        this.image = reference(args.image.digest, args.image.tag);
+        const child = { parent: this };
+        const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: appLabels(appName).labels });
+
+        // What the pods read (pull secret, env Secret, ConfigMap): the Deployments wait for them.
+        const inputs: pulumi.Resource[] = [];
+        let pullSecretName: string | undefined;
+        if (args.pullCredentials) {
+            const { username, password } = args.pullCredentials;
+            const dockerConfig = pulumi.all([username, password]).apply(([u, p]) =>
+                JSON.stringify({ auths: { [args.image.registry]: { username: u, password: p, auth: Buffer.from(`${u}:${p}`).toString("base64") } } }),
+            );
+            pullSecretName = `${appName}-pull`;
+            inputs.push(new k8s.core.v1.Secret(`${name}-pull`, { metadata: meta(pullSecretName), type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(dockerConfig) } }, child));
+        }
+        const secretKeys = Object.keys(args.secrets ?? {});
+        if (secretKeys.length > 0) {
+            inputs.push(new k8s.core.v1.Secret(`${name}-secrets`, { metadata: meta(`${appName}-env`), type: "Opaque", stringData: pulumi.secret(args.secrets!) }, child));
+        }
+        const configFiles = args.config ?? {};
+        if (Object.keys(configFiles).length > 0) {
+            inputs.push(new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(`${appName}-config`), data: { ...configFiles } }, child));
+        }
+        if (args.volume) {
+            new k8s.core.v1.PersistentVolumeClaim(
+                `${name}-data`,
+                {
+                    metadata: meta(`${appName}-data`),
+                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.volume.size } }, ...(args.volume.storageClass ? { storageClassName: args.volume.storageClass } : {}) },
+                },
+                // local-path and Longhorn bind on first consumer: the claim binds once the Deployment's pod
+                // exists, so the two are created side by side. The provider counts a Pending claim of a
+                // WaitForFirstConsumer class as ready (pulumi-kubernetes #3130); a dependsOn is not needed.
+                child,
+            );
+        }
+        const pod: PodSpecInput = {
+            name: appName,
+            image: this.image,
+            port,
+            ports,
+            resources: args.resources,
+            env: args.env ?? {},
+            secretKeys,
+            secretName: secretKeys.length > 0 ? `${appName}-env` : undefined,
+            configMapName: Object.keys(configFiles).length > 0 ? `${appName}-config` : undefined,
+            probes: resolveProbes(args.probes ?? {}),
+            volume: args.volume ? { claimName: `${appName}-data`, mountPath: args.volume.mountPath } : undefined,
+            pullSecretName,
+        };
+        const after = [...(args.after ?? []), ...inputs];
+        // Awaited (no skipAwait annotation): `pulumi up` fails with the pods' reasons if the rollout never becomes ready.
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            { metadata: meta(appName), spec: deploymentSpec(pod, "stable", args.autoscaling ? undefined : (args.replicas ?? 1)) },
+            { ...child, dependsOn: after },
+        );
+        this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(appName), spec: serviceSpec(appName, "stable", port, ports) }, child);
+        if (args.canary) {
+            const canaryName = `${appName}-canary`;
+            this.canaryDeployment = new k8s.apps.v1.Deployment(
+                `${name}-canary-deployment`,
+                { metadata: meta(canaryName), spec: deploymentSpec({ ...pod, image: reference(args.canary.digest, undefined) }, "canary", 1) },
+                { ...child, dependsOn: after },
+            );
+            new k8s.core.v1.Service(`${name}-canary-service`, { metadata: meta(canaryName), spec: serviceSpec(appName, "canary", port, ports) }, child);
+        }
+        if (args.autoscaling) {
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta(appName), spec: hpaSpec(appName, args.autoscaling) }, child);
+        }
+        const pdb = pdbSpec(appName, args.autoscaling?.min ?? args.replicas ?? 1);
+        if (pdb && !args.volume) {
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(appName), spec: pdb }, child);
+        }
+        if (args.publish) {
+            this.url = `https://${args.publish.host}`;
+            this.publish(name, appName, args, port, meta);
+        }
+        const metricsPort = args.metrics ? (args.metrics.port ?? port) : undefined;
+        if (args.networkPolicy) {
+            const np = args.networkPolicy;
+            const specs = appPolicySpecs({
+                name: appName,
+                namespace: namespaceName,
+                port,
+                extraPorts: ports.map((p) => p.port),
+                metricsPort,
+                callers: np.callers ?? [],
+                callsApps: np.calls ?? [],
+                callsServices: np.services ?? [],
+                internet: np.internet ? { except: np.internet.except ?? PRIVATE_RANGES } : undefined,
+            });
+            for (const { name: policyName, spec } of specs) {
+                new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${policyName.slice(appName.length + 1)}`, { metadata: meta(policyName), spec }, child);
+            }
+        }
+        this.observe(name, appName, namespaceName, args, port, ports, metricsPort, meta);
+        this.registerOutputs({ image: this.image, url: this.url });
+    }
+
+    /** The Ingress (one TLS helper), or with a canary the VirtualServer, its Certificate and DNS record. */
+    private publish(name: string, appName: string, args: ContainerAppArgs, port: number, meta: (n: string) => Record<string, unknown>): void {
+        const publish = args.publish!;
+        // The VirtualServer, Certificate and DNSEndpoint kinds exist once their charts are installed.
+        const child = { parent: this, dependsOn: args.after ?? [] };
+        if (!args.canary) {
+            tlsIngress(`${name}-ingress`, publish.ingress, { name: appName, namespace: args.namespace, host: publish.host, serviceName: appName, servicePort: "http", paths: publish.paths }, child);
+            return;
+        }
+        const tlsSecret = `${appName}-tls`;
+        // VirtualServers have no cert-manager annotation: the Certificate is explicit, from the same issuer.
+        new k8s.apiextensions.CustomResource(
+            `${name}-certificate`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: meta(appName),
+                spec: { secretName: tlsSecret, dnsNames: [publish.host], issuerRef: { kind: "ClusterIssuer", name: publish.ingress.issuer, group: "cert-manager.io" } },
+            },
+            child,
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-virtualserver`,
+            {
+                apiVersion: "k8s.nginx.org/v1",
+                kind: "VirtualServer",
+                metadata: meta(appName),
+                spec: {
+                    ingressClassName: publish.ingress.className,
+                    ...virtualServerSpec({ name: appName, host: publish.host, paths: publish.paths ?? ["/"], port, tlsSecret, canaryWeight: args.canary.weight }),
+                },
+            },
+            child,
+        );
+        if (publish.dnsTarget) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-dns`,
+                { apiVersion: "externaldns.k8s.io/v1alpha1", kind: "DNSEndpoint", metadata: meta(appName), spec: dnsEndpointSpec(publish.host, publish.dnsTarget) },
+                child,
+            );
+        }
+    }
+
+    /** ServiceMonitor, PrometheusRule and dashboard, each when the platform's monitoring offers it. */
+    private observe(
+        name: string,
+        appName: string,
+        namespaceName: string,
+        args: ContainerAppArgs,
+        port: number,
+        ports: readonly { name: string; port: number }[],
+        metricsPort: number | undefined,
+        meta: (n: string) => Record<string, unknown>,
+    ): void {
+        const mon = args.monitoring ?? {};
+        const waitFor = { parent: this, dependsOn: mon.after ?? [] };
+        if (mon.prometheus && args.metrics && metricsPort !== undefined) {
+            const portName = metricsPort === port ? "http" : ports.find((p) => p.port === metricsPort)?.name;
+            if (portName === undefined) {
+                throw new Error(`ContainerApp ${name}: metrics port ${metricsPort} is neither the app port nor one of ports`);
+            }
+            new k8s.apiextensions.CustomResource(
+                `${name}-servicemonitor`,
+                { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: meta(appName), spec: serviceMonitorSpec(appName, portName, args.metrics.path ?? "/metrics") },
+                waitFor,
+            );
+        }
+        if (mon.prometheus) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-rules`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PrometheusRule",
+                    metadata: meta(`${appName}-alerts`),
+                    spec: { groups: appRuleGroups({ name: appName, namespace: namespaceName, autoscaling: args.autoscaling !== undefined, latencyMs: mon.latencyMs ?? 500 }) },
+                },
+                waitFor,
+            );
+        }
+        if (mon.dashboardNamespace !== undefined) {
+            new k8s.core.v1.ConfigMap(
+                `${name}-dashboard`,
+                {
+                    // Named after the app's namespace too: apps of one name in two namespaces share Grafana's.
+                    metadata: { name: `app-${namespaceName}-${appName}-dashboard`.slice(0, 253), namespace: mon.dashboardNamespace, labels: dashboardLabels(appName) },
+                    data: { [`app-${namespaceName}-${appName}.json`]: JSON.stringify(appDashboard(appName, namespaceName, mon.logs ?? false), null, 2) },
+                },
+                { parent: this, dependsOn: mon.after ?? [] },
+            );
+        }
+    }
+}

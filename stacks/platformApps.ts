@@ -1,0 +1,102 @@
+/**
+ * `platform:apps` -> ContainerApp components: maps each resolved app spec to the component's Args
+ * with the platform's outputs (registry host, IngressClass and issuer, Harbor pull robots,
+ * monitoring, network-policy decisions). The mapping (`appArgs`) is pure and tested on its own.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PLATFORM_SERVICES, PRIVATE_RANGES, type ServicePeer } from "../components/apps/appNetwork";
+import { ContainerApp, type ContainerAppArgs, type PullCredentials } from "../components/apps/ContainerApp";
+import type { IngressTlsContext } from "../components/lib/ingress";
+import { MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
+import type { AppConfig } from "./config";
+
+/** What every app takes from the rest of the platform. */
+export interface AppPlatformContext {
+    readonly registryHost: string;
+    readonly ingress: IngressTlsContext;
+    /** A host already published by external-dns on the platform's ingress (canary DNS CNAMEs); none without external-dns. */
+    readonly dnsTarget?: string;
+    readonly monitoring?: { readonly dashboard: boolean; readonly logs: boolean; readonly after: pulumi.Resource[] };
+    readonly networkPolicies: boolean;
+    /** The cluster's pod and Service CIDRs (k3s); apps' `internet` egress excludes them. */
+    readonly clusterCidrs?: readonly string[];
+    readonly storageClass: string;
+}
+
+/** The stack output per app: what runs, where, and the digest a rollback goes back to. */
+export interface AppOutput {
+    readonly url: string;
+    readonly image: string;
+    readonly digest: string | null;
+    readonly previousDigest: string | null;
+    readonly canary: { readonly image: string; readonly digest: string; readonly weight: number; readonly maxErrorRatio: number; readonly maxLatencyP95Ms: number } | null;
+}
+
+export function imagePath(app: AppConfig): string {
+    return `${app.image.project}/${app.image.repository}`;
+}
+
+/** The Harbor robot that pulls one app's images (robot names are global in Harbor). */
+export function pullRobotName(app: AppConfig): string {
+    return `pull-${app.namespace}-${app.name}`;
+}
+
+/** ContainerApp Args for one app; `pull` are the app's pull-robot credentials. */
+export function appArgs(app: AppConfig, all: readonly AppConfig[], ctx: AppPlatformContext, pull?: PullCredentials): ContainerAppArgs {
+    const byName = new Map(all.map((a) => [a.name, a]));
+    const peer = (a: AppConfig) => ({ namespace: a.namespace, name: a.name, ports: [a.port, ...a.ports.map((p) => p.port)] });
+    const services: ServicePeer[] = app.calls.filter((c) => c in PLATFORM_SERVICES).map((c) => PLATFORM_SERVICES[c]);
+    return {
+        appName: app.name,
+        namespace: app.namespace,
+        image: { registry: ctx.registryHost, path: imagePath(app), digest: app.image.digest, tag: app.image.tag },
+        pullCredentials: pull,
+        port: app.port,
+        ports: app.ports,
+        publish: { host: app.host, paths: app.paths, ingress: ctx.ingress, dnsTarget: app.canary ? ctx.dnsTarget : undefined },
+        replicas: app.autoscaling ? undefined : app.replicas,
+        autoscaling: app.autoscaling,
+        resources: app.resources,
+        env: app.env,
+        config: app.config,
+        secrets: app.secrets,
+        probes: app.probes,
+        volume: app.volume && { ...app.volume, storageClass: ctx.storageClass },
+        metrics: app.metrics,
+        monitoring: ctx.monitoring && {
+            prometheus: true,
+            dashboardNamespace: ctx.monitoring.dashboard ? MONITORING_NAMESPACE : undefined,
+            logs: ctx.monitoring.logs,
+            latencyMs: app.canary?.analysis.maxLatencyP95Ms ?? 500,
+            after: ctx.monitoring.after,
+        },
+        networkPolicy: ctx.networkPolicies
+            ? {
+                  callers: all.filter((a) => a.calls.includes(app.name)).map(peer),
+                  calls: app.calls.filter((c) => byName.has(c)).map((c) => peer(byName.get(c)!)),
+                  services,
+                  internet: app.calls.includes("internet") ? { except: ctx.clusterCidrs ?? PRIVATE_RANGES } : undefined,
+              }
+            : undefined,
+        canary: app.canary && { digest: app.canary.digest, weight: app.canary.weight },
+    };
+}
+
+/** The stack output of one app. */
+export function appOutput(app: AppConfig, component: ContainerApp, registryHost: string): AppOutput {
+    return {
+        url: component.url ?? `https://${app.host}`,
+        image: component.image,
+        digest: app.image.digest ?? null,
+        previousDigest: app.image.previousDigest ?? null,
+        canary: app.canary
+            ? {
+                  image: `${registryHost}/${imagePath(app)}@${app.canary.digest}`,
+                  digest: app.canary.digest,
+                  weight: app.canary.weight,
+                  maxErrorRatio: app.canary.analysis.maxErrorRatio,
+                  maxLatencyP95Ms: app.canary.analysis.maxLatencyP95Ms,
+              }
+            : null,
+    };
+}

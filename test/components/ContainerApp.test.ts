@@ -1,0 +1,287 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerApp, type ContainerAppArgs } from "../../components/apps/ContainerApp";
+import { appPolicySpecs, virtualServerSpec } from "../../components/apps/appNetwork";
+import { appDashboard, appRuleGroups } from "../../components/apps/appObservability";
+import { PRE_STOP_SECONDS, TERMINATION_GRACE_SECONDS } from "../../components/apps/appWorkload";
+import { rawManifests } from "../../scripts/lib/output";
+import { SECRET } from "../../scripts/lib/mocks";
+import type { RecordedResource } from "../../scripts/lib/mocks";
+import { allStrings, byName, mockedComponents } from "../harness";
+import { validateManifest } from "../k8sSchema";
+
+const DIGEST = `sha256:${"a".repeat(64)}`;
+const CANARY = `sha256:${"b".repeat(64)}`;
+const INGRESS = { className: "nginx", issuer: "letsencrypt" };
+
+/** Args a team would write in its own program: the platform's outputs plus the app's own settings. */
+function args(extra: Partial<ContainerAppArgs> = {}): ContainerAppArgs {
+    return {
+        appName: "hello",
+        namespace: "apps",
+        image: { registry: "registry.example.com", path: "apps/hello", digest: DIGEST },
+        pullCredentials: { username: "robot$pull-apps-hello", password: pulumi.secret("robot-password-9f1c") },
+        publish: { host: "hello.example.com", ingress: INGRESS },
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        ...extra,
+    };
+}
+
+type Spec = Record<string, unknown>;
+interface Container {
+    name: string;
+    image: string;
+    env: { name: string; value?: string; valueFrom?: unknown }[];
+    securityContext: Spec;
+    lifecycle: Spec;
+    volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface PodSpec {
+    containers: Container[];
+    securityContext: Spec;
+    automountServiceAccountToken: boolean;
+    terminationGracePeriodSeconds: number;
+    topologySpreadConstraints: { topologyKey: string }[];
+    imagePullSecrets?: { name: string }[];
+    volumes: Spec[];
+}
+const podOf = (r: RecordedResource) => (r.inputs.spec as { template: { spec: PodSpec } }).template.spec;
+const kinds = (rs: RecordedResource[]) => rs.map((r) => r.type.split(":").pop());
+
+describe("ContainerApp", () => {
+    const mocks = mockedComponents();
+    /** Builds one app under its own resource name and returns only its resources. */
+    async function build(name: string, extra: Partial<ContainerAppArgs> = {}): Promise<RecordedResource[]> {
+        new ContainerApp(name, args(extra));
+        await mocks.settle();
+        return mocks.collector.resources.filter((r) => r.name.startsWith(`${name}-`));
+    }
+
+    it("runs a restricted, zero-downtime Deployment by digest with a pull secret, a Service and a TLS Ingress", async () => {
+        const mine = await build("basic");
+        const deployment = byName(mine, "basic-deployment");
+        const spec = deployment.inputs.spec as Spec;
+        expect(spec).toMatchObject({ replicas: 1, strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
+        const pod = podOf(deployment);
+        expect(pod).toMatchObject({
+            automountServiceAccountToken: false,
+            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            imagePullSecrets: [{ name: "hello-pull" }],
+        });
+        expect(pod.topologySpreadConstraints.map((t) => t.topologyKey)).toEqual(["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
+        const [container] = pod.containers;
+        expect(container.image).toBe(`registry.example.com/apps/hello@${DIGEST}`);
+        expect(container.securityContext).toEqual({
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        expect(container.lifecycle).toEqual({ preStop: { sleep: { seconds: PRE_STOP_SECONDS } } });
+        expect(container.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+        // Awaited: a rollout that never becomes ready fails `pulumi up`.
+        expect(JSON.stringify(deployment.inputs.metadata)).not.toContain("skipAwait");
+        expect(deployment.dependsOn).toContain("basic-pull");
+
+        const pull = byName(mine, "basic-pull").inputs;
+        expect(pull).toMatchObject({ metadata: { name: "hello-pull" }, type: "kubernetes.io/dockerconfigjson", stringData: SECRET });
+        expect(allStrings(mine).join("\n")).not.toContain("robot-password-9f1c");
+
+        const ingress = byName(mine, "basic-ingress").inputs as { metadata: { annotations: Record<string, string> }; spec: Spec };
+        expect(ingress.metadata.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt" });
+        expect(ingress.spec).toMatchObject({
+            ingressClassName: "nginx",
+            tls: [{ hosts: ["hello.example.com"], secretName: "hello-tls" }],
+            rules: [{ host: "hello.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "hello", port: { name: "http" } } } }] } }],
+        });
+        expect(kinds(mine)).not.toEqual(expect.arrayContaining(["HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "NetworkPolicy", "VirtualServer"]));
+        for (const m of rawManifests(mine)) {
+            const shape = m.kind === "Secret" ? { ...m, stringData: {} } : m;
+            expect(() => validateManifest(shape)).not.toThrow();
+        }
+    });
+
+    it("autoscales with an HPA v2 (no replicas on the Deployment) and keeps a PDB when at least two pods run", async () => {
+        const mine = await build("scaled", { autoscaling: { min: 2, max: 6, cpu: 70, memory: 80 } });
+        expect(byName(mine, "scaled-deployment").inputs.spec).not.toHaveProperty("replicas");
+        expect(byName(mine, "scaled-hpa").inputs.spec).toMatchObject({
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "hello" },
+            minReplicas: 2,
+            maxReplicas: 6,
+            metrics: [
+                { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } },
+                { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 80 } } },
+            ],
+        });
+        expect(byName(mine, "scaled-pdb").inputs.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "stable" } } });
+        const fixed = await build("pair", { replicas: 2 });
+        expect(byName(fixed, "pair-deployment").inputs.spec).toMatchObject({ replicas: 2 });
+        expect(kinds(fixed)).toContain("PodDisruptionBudget");
+    });
+
+    it("reads secrets through secretKeyRef from a Secret, never as plain env, and mounts config read-only", async () => {
+        const mine = await build("secret", { env: { LOG_LEVEL: "debug" }, secrets: { API_TOKEN: pulumi.secret("tok-3b7e") }, config: { "app.json": '{"a":1}' } });
+        expect(byName(mine, "secret-secrets").inputs).toMatchObject({ metadata: { name: "hello-env" }, type: "Opaque", stringData: SECRET });
+        const [container] = podOf(byName(mine, "secret-deployment")).containers;
+        expect(container.env).toEqual([
+            { name: "LOG_LEVEL", value: "debug" },
+            { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "hello-env", key: "API_TOKEN" } } },
+        ]);
+        expect(byName(mine, "secret-config").inputs).toMatchObject({ metadata: { name: "hello-config" }, data: { "app.json": '{"a":1}' } });
+        expect(container.volumeMounts).toContainEqual({ name: "config", mountPath: "/etc/hello", readOnly: true });
+        expect(byName(mine, "secret-deployment").dependsOn).toEqual(expect.arrayContaining(["secret-secrets", "secret-config"]));
+        expect(allStrings(mine).join("\n")).not.toContain("tok-3b7e");
+    });
+
+    it("mounts a volume from a PVC on the given StorageClass, recreating instead of surging", async () => {
+        const mine = await build("data", { volume: { size: "1Gi", mountPath: "/data", storageClass: "longhorn" } });
+        expect(byName(mine, "data-data").inputs.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, storageClassName: "longhorn" });
+        const deployment = byName(mine, "data-deployment");
+        expect(deployment.inputs.spec).toMatchObject({ strategy: { type: "Recreate" } });
+        expect(podOf(deployment).containers[0].volumeMounts).toContainEqual({ name: "data", mountPath: "/data" });
+        // The claim binds on first consumer: the Deployment must not wait for it.
+        expect(deployment.dependsOn).not.toContain("data-data");
+    });
+
+    it("with metrics on: a ServiceMonitor on the metrics port, the app's alert rules and a Grafana dashboard with logs", async () => {
+        const mine = await build("observed", {
+            metrics: { path: "/metrics" },
+            autoscaling: { min: 2, max: 4, cpu: 70 },
+            monitoring: { prometheus: true, dashboardNamespace: "monitoring", logs: true, latencyMs: 300 },
+        });
+        expect(byName(mine, "observed-servicemonitor").inputs.spec).toEqual({
+            selector: { matchLabels: { "app.kubernetes.io/name": "hello" } },
+            endpoints: [{ port: "http", path: "/metrics", interval: "30s", scrapeTimeout: "10s" }],
+        });
+        const rules = byName(mine, "observed-rules").inputs.spec as { groups: { rules: { alert: string; expr: string }[] }[] };
+        expect(rules.groups[0].rules.map((r) => r.alert)).toEqual(["AppReplicasUnavailable", "AppErrorRateHigh", "AppLatencyHigh", "AppPodsRestarting", "AppAutoscalerAtMax"]);
+        expect(rules.groups[0].rules.find((r) => r.alert === "AppLatencyHigh")?.expr).toContain("> 300");
+        const dashboard = byName(mine, "observed-dashboard").inputs as { metadata: { namespace: string; labels: Record<string, string> }; data: Record<string, string> };
+        // In the namespace Grafana's sidecar watches, not the app's.
+        expect(dashboard.metadata).toMatchObject({ namespace: "monitoring", labels: { grafana_dashboard: "1" } });
+        const json = JSON.parse(dashboard.data["app-apps-hello.json"]) as { panels: { title: string; type: string }[] };
+        expect(json.panels.map((p) => p.type)).toContain("logs");
+        for (const m of rawManifests(mine)) {
+            const shape = m.kind === "Secret" ? { ...m, stringData: {} } : m;
+            expect(() => validateManifest(shape)).not.toThrow();
+        }
+    });
+
+    it("with metrics off: no ServiceMonitor (the rules and dashboard still come from the ingress metrics)", async () => {
+        const mine = await build("quiet", { monitoring: { prometheus: true, dashboardNamespace: "monitoring" } });
+        expect(kinds(mine)).not.toContain("ServiceMonitor");
+        expect(kinds(mine)).toContain("PrometheusRule");
+        const rules = byName(mine, "quiet-rules").inputs.spec as { groups: { rules: { alert: string }[] }[] };
+        expect(rules.groups[0].rules.map((r) => r.alert)).not.toContain("AppAutoscalerAtMax");
+    });
+
+    it("limits traffic with its own NetworkPolicies: ingress controller and monitoring in, DNS and the listed calls out", async () => {
+        const mine = await build("fenced", {
+            metrics: {},
+            networkPolicy: {
+                callers: [{ namespace: "apps", name: "frontend" }],
+                calls: [{ namespace: "apps", name: "db", ports: [5432] }],
+                services: [{ namespace: "harbor", ports: [8080] }],
+                internet: { except: ["10.42.0.0/16", "10.43.0.0/16"] },
+            },
+        });
+        expect(mine.filter((r) => r.type.endsWith("NetworkPolicy")).map((r) => r.name)).toEqual(["fenced-netpol-default-deny", "fenced-netpol-ingress", "fenced-netpol-egress"]);
+        expect(byName(mine, "fenced-netpol-default-deny").inputs.spec).toEqual({ podSelector: { matchLabels: { "app.kubernetes.io/name": "hello" } }, policyTypes: ["Ingress", "Egress"] });
+        const ingress = (byName(mine, "fenced-netpol-ingress").inputs.spec as { ingress: Spec[] }).ingress;
+        expect(ingress).toEqual([
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "frontend" } } }],
+                ports: [{ protocol: "TCP", port: 8080 }],
+            },
+        ]);
+        const egress = (byName(mine, "fenced-netpol-egress").inputs.spec as { egress: { to: Spec[]; ports?: Spec[] }[] }).egress;
+        expect(egress[0].ports).toEqual([
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+        ]);
+        expect(egress[1]).toEqual({ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "db" } } }], ports: [{ protocol: "TCP", port: 5432 }] });
+        expect(egress[2]).toEqual({ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "harbor" } } }], ports: [{ protocol: "TCP", port: 8080 }] });
+        expect(egress[3]).toEqual({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "10.43.0.0/16"] } }] });
+    });
+
+    it("with a canary: a second Deployment and Service, and a VirtualServer splitting by weight with TLS and DNS instead of the Ingress", async () => {
+        const mine = await build("canary", { canary: { digest: CANARY, weight: 10 }, publish: { host: "hello.example.com", ingress: INGRESS, dnsTarget: "registry.example.com" } });
+        expect(kinds(mine)).not.toContain("Ingress");
+        const canary = byName(mine, "canary-canary-deployment");
+        expect(canary.inputs).toMatchObject({ metadata: { name: "hello-canary" }, spec: { replicas: 1, selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "canary" } } } });
+        expect(podOf(canary).containers[0].image).toBe(`registry.example.com/apps/hello@${CANARY}`);
+        expect(byName(mine, "canary-canary-service").inputs.spec).toMatchObject({ selector: { "platform/track": "canary" } });
+        expect(byName(mine, "canary-service").inputs.spec).toMatchObject({ selector: { "platform/track": "stable" } });
+        const vs = byName(mine, "canary-virtualserver").inputs as { apiVersion: string; kind: string; spec: Spec };
+        expect(vs).toMatchObject({ apiVersion: "k8s.nginx.org/v1", kind: "VirtualServer" });
+        expect(vs.spec).toEqual({
+            ingressClassName: "nginx",
+            host: "hello.example.com",
+            tls: { secret: "hello-tls", redirect: { enable: true, code: 301 } },
+            upstreams: [
+                { name: "stable", service: "hello", port: 8080 },
+                { name: "canary", service: "hello-canary", port: 8080 },
+            ],
+            routes: [
+                {
+                    path: "/",
+                    splits: [
+                        { weight: 90, action: { pass: "stable" } },
+                        { weight: 10, action: { pass: "canary" } },
+                    ],
+                },
+            ],
+        });
+        expect(byName(mine, "canary-certificate").inputs.spec).toEqual({ secretName: "hello-tls", dnsNames: ["hello.example.com"], issuerRef: { kind: "ClusterIssuer", name: "letsencrypt", group: "cert-manager.io" } });
+        expect(byName(mine, "canary-dns").inputs.spec).toEqual({ endpoints: [{ dnsName: "hello.example.com", recordType: "CNAME", targets: ["registry.example.com"], recordTTL: 300 }] });
+        for (const m of rawManifests(mine)) {
+            const shape = m.kind === "Secret" ? { ...m, stringData: {} } : m;
+            expect(() => validateManifest(shape)).not.toThrow();
+        }
+    });
+
+    it("refuses an image with both or neither of digest and tag, and a canary without a published host", () => {
+        expect(() => new ContainerApp("both", args({ image: { registry: "r.example.com", path: "a/b", digest: DIGEST, tag: "1.0" } }))).toThrow("image needs exactly one of digest and tag");
+        expect(() => new ContainerApp("neither", args({ image: { registry: "r.example.com", path: "a/b" } }))).toThrow("image needs exactly one of digest and tag");
+        expect(() => new ContainerApp("hidden", args({ publish: undefined, canary: { digest: CANARY, weight: 5 } }))).toThrow("a canary splits published traffic; set publish");
+    });
+});
+
+describe("ContainerApp builders", () => {
+    it("keep the VirtualServer's shape at weights 0 and 100 (two splits adding up to 100)", () => {
+        for (const w of [0, 100]) {
+            const spec = virtualServerSpec({ name: "a", host: "a.example.com", paths: ["/", "/api"], port: 80, tlsSecret: "a-tls", canaryWeight: w }) as { routes: { splits: { weight: number }[] }[] };
+            expect(spec.routes).toHaveLength(2);
+            expect(spec.routes.every((r) => r.splits.length === 2 && r.splits[0].weight + r.splits[1].weight === 100)).toBe(true);
+            expect(() => validateManifest({ apiVersion: "k8s.nginx.org/v1", kind: "VirtualServer", metadata: { name: "a" }, spec })).not.toThrow();
+        }
+    });
+
+    it("open no internet egress unless asked", () => {
+        const specs = appPolicySpecs({ name: "a", namespace: "apps", port: 80, extraPorts: [], callers: [], callsApps: [], callsServices: [] });
+        expect(JSON.stringify(specs)).not.toContain("0.0.0.0/0");
+    });
+
+    it("build a dashboard with unique panel ids whose every query names a datasource the platform Grafana provisions", () => {
+        const dashboard = appDashboard("a", "n", true) as { uid: string; panels: { id: number; datasource: { type: string; uid: string }; targets: { datasource: { type: string; uid: string } }[] }[] };
+        const ids = dashboard.panels.map((p) => p.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        const provisioned: Record<string, string> = { prometheus: "prometheus", loki: "loki" };
+        for (const panel of dashboard.panels) {
+            for (const ref of [panel.datasource, ...panel.targets.map((t) => t.datasource)]) {
+                expect(provisioned[ref.uid]).toBe(ref.type);
+            }
+        }
+        expect(dashboard.uid).toBe("app-n-a");
+    });
+
+    it("leave the autoscaler alert out without an HPA, and query the app's own Services in the dashboard", () => {
+        expect(appRuleGroups({ name: "a", namespace: "n", autoscaling: false, latencyMs: 500 })[0].rules.map((r) => r.alert)).not.toContain("AppAutoscalerAtMax");
+        const text = JSON.stringify(appDashboard("a", "n", false));
+        expect(text).toContain('resource_namespace=\\"n\\", service=~\\"a|a-canary\\"');
+        expect(text).not.toContain('"type":"logs"');
+    });
+});
