@@ -28,6 +28,10 @@ export function isIpAddress(value: string): boolean {
 
 /** An IP address or a DNS hostname: what SSH, tls-san and a kubeconfig server accept. */
 export function isHostOrIp(value: string): boolean {
+    // All-numeric dotted labels are an IPv4 address or a typo (10.20.0.312), never a hostname.
+    if (/^[\d.]+$/.test(value)) {
+        return isIP(value) === 4;
+    }
     return isIpAddress(value) || isDnsName(value);
 }
 

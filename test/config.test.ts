@@ -144,7 +144,7 @@ describe("stack config", () => {
             expect(problems(withK3s((k) => (k.version = "v1.36.0-rc1+k3s2")))).toEqual([]);
         });
 
-        it.each([[""], ["-bad-.example.com"], ["host name"], ["300.1.1.1.1."], ["https://10.0.0.1"]])("malformed host %j", (host) => {
+        it.each([[""], ["-bad-.example.com"], ["host name"], ["300.1.1.1.1."], ["https://10.0.0.1"], ["10.20.0.312"], ["10.1.2"]])("malformed host %j", (host) => {
             const found = problems(withK3s((k) => (k.servers = [{ name: "node-1", host, hostKey: TEST_HOST_KEY }])));
             expect(found).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.host: expected an IPv4\/IPv6 address or DNS hostname/)]);
         });

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 import type { RawConfig } from "../../stacks/config";
 
 /** What a `secure:` value becomes offline; never a real secret, but treated as one. */
@@ -32,14 +32,28 @@ export function readStackFile(projectDir: string, stack: string, stackFilePath?:
     const projectFile = join(projectDir, "Pulumi.yaml");
     const stackFile = stackFilePath ?? join(projectDir, `Pulumi.${stack}.yaml`);
     if (!existsSync(stackFile)) {
-        throw new StackFileError(`no stack file ${stackFile}; create it (see README, "Configuration")`);
+        throw new StackFileError(`no stack file ${stackFile}; create it (see README, "Configuration reference", and docs/runbooks/bootstrap-environment.md)`);
     }
-    const project = (parse(readFileSync(projectFile, "utf8")) ?? {}) as { name?: string; config?: Record<string, unknown> };
+    const project = (parseYamlFile(projectFile) ?? {}) as { name?: string; config?: Record<string, unknown> };
     if (typeof project.name !== "string") {
         throw new StackFileError(`${projectFile}: missing project name`);
     }
-    const settings = (parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const settings = (parseYamlFile(stackFile) ?? {}) as { config?: Record<string, unknown> };
     return { project: project.name, stack, config: toRawConfig(project.name, project.config ?? {}, settings.config ?? {}) };
+}
+
+/** Parses a YAML file; a syntax error becomes `file:line:col: message` (no stack trace). */
+export function parseYamlFile(path: string): unknown {
+    try {
+        return parse(readFileSync(path, "utf8"));
+    } catch (err) {
+        if (err instanceof YAMLParseError) {
+            const pos = err.linePos?.[0];
+            const where = pos ? `${path}:${pos.line}:${pos.col}` : path;
+            throw new StackFileError(`${where}: YAML syntax error: ${err.message.split("\n")[0]}`);
+        }
+        throw err;
+    }
 }
 
 /** Project-level defaults first, then the stack's values; keys qualified with the project name. */
