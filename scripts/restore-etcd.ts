@@ -1,11 +1,11 @@
 /**
- * `npm run restore-etcd -- <stack> --snapshot <name> [--s3] [--dry-run] [--identity <key>] [--stack-file <f>]`
+ * `npm run restore-etcd -- <stack> --snapshot <name> [--s3] [--dry-run] [--yes] [--identity <key>] [--stack-file <f>]`
  * Restores a k3s stack's etcd from a snapshot over SSH (docs/runbooks/restore-etcd.md). The hosts,
  * SSH user and port come from the stack file; the key from --identity or your ssh-agent.
  * --dry-run prints the exact commands and runs nothing.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { k3sNodes } from "../components/cluster/ClusterK3s";
@@ -13,11 +13,26 @@ import { parsePlatformConfig, PlatformConfig } from "../stacks/config";
 import { readStackFile } from "./lib/stackfile";
 import { knownHosts, restorePlan, RestoreNode, shellLine, sshArgs } from "./lib/restore";
 
+const USAGE = `usage: npm run restore-etcd -- <stack> --snapshot <name> [--s3] [--dry-run] [--yes] [--identity <key>] [--stack-file <file>]
+
+Restores the stack's etcd from a snapshot: stops every node, resets the first server, rejoins the
+others, starts the agents (docs/runbooks/restore-etcd.md). SSH accepts only the host keys pinned in
+the stack file.
+  --snapshot <name>   snapshot as \`k3s etcd-snapshot ls\` shows it
+  --s3                take it from the stack's S3 bucket (refused when the stack has none)
+  --dry-run           print the exact ssh commands, run nothing
+  --yes               do not ask for the stack name before stopping k3s
+  --identity <key>    SSH private key file (default: your ssh-agent)
+  --stack-file <file> a stack file other than Pulumi.<stack>.yaml
+
+Exit codes: 0 done (or dry run printed), 1 refused or a step failed, 2 usage error.`;
+
 interface Args {
     stack: string;
     snapshot: string;
     fromS3: boolean;
     dryRun: boolean;
+    yes: boolean;
     identity?: string;
     stackFile?: string;
 }
@@ -37,16 +52,33 @@ function parseArgs(argv: string[]): Args {
         args.splice(at, 2);
         return value;
     };
+    if (flag("--help") || flag("-h")) {
+        console.log(USAGE);
+        process.exit(0);
+    }
     const fromS3 = flag("--s3");
     const dryRun = flag("--dry-run");
+    const yes = flag("--yes");
     const snapshot = option("--snapshot");
     const identity = option("--identity");
     const stackFile = option("--stack-file");
     if (args.length !== 1 || !snapshot) {
-        console.error("usage: npm run restore-etcd -- <stack> --snapshot <name> [--s3] [--dry-run] [--identity <key>] [--stack-file <file>]");
+        console.error(USAGE);
         process.exit(2);
     }
-    return { stack: args[0], snapshot, fromS3, dryRun, identity, stackFile: stackFile && resolve(stackFile) };
+    return { stack: args[0], snapshot, fromS3, dryRun, yes, identity, stackFile: stackFile && resolve(stackFile) };
+}
+
+/** Asks for the stack name on a terminal; anything else (or no terminal) refuses. */
+function confirmed(stack: string): boolean {
+    if (!process.stdin.isTTY) {
+        console.error(`refusing to stop k3s on stack ${stack} without confirmation: run it in a terminal, or pass --yes`);
+        return false;
+    }
+    process.stdout.write(`This stops k3s on every node of stack ${stack} and resets etcd. Type the stack name to continue: `);
+    const buffer = Buffer.alloc(256);
+    const read = readSync(0, buffer, 0, buffer.length, null);
+    return buffer.subarray(0, read).toString("utf8").trim() === stack;
 }
 
 function main(): void {
@@ -80,6 +112,10 @@ function main(): void {
     }
     const ssh = { user: cluster.k3s.ssh.user, port: cluster.k3s.ssh.port, identity: args.identity, knownHostsFile };
     const plan = restorePlan(nodes, { snapshot: args.snapshot, fromS3: args.fromS3 });
+    if (!args.dryRun && !args.yes && !confirmed(args.stack)) {
+        console.error("not confirmed; nothing was run");
+        process.exit(1);
+    }
     console.log(`# etcd restore of stack ${args.stack} from snapshot ${args.snapshot}${args.fromS3 ? " (S3)" : ""}: ${plan.length} steps`);
     for (const [i, step] of plan.entries()) {
         console.log(`# ${i + 1}. ${step.node}: ${step.description}`);

@@ -70,6 +70,17 @@ describe("etcd restore plan", () => {
         expect(knownHosts(keyed, 2222)).toBe(`[10.0.0.1]:2222 ${TEST_HOST_KEY}\n`);
     });
 
+    it("refuses to stop anything without the stack name typed on a terminal or --yes", () => {
+        const result = spawnSync(
+            process.execPath,
+            [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/restore-etcd.ts", "prod", "--snapshot", "etcd-snapshot-1"],
+            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000, input: "" },
+        );
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain("refusing to stop k3s on stack prod without confirmation: run it in a terminal, or pass --yes");
+        expect(result.stdout).not.toContain("ssh ");
+    });
+
     it("refuses --s3 for a stack that uploads no snapshots to S3", () => {
         const result = spawnSync(
             process.execPath,
