@@ -10,7 +10,12 @@ interface CustomManager {
     depNameTemplate?: string;
     datasourceTemplate?: string;
 }
-const renovate = JSON.parse(readFileSync(join(PROJECT_DIR, "renovate.json"), "utf8")) as { customManagers: CustomManager[]; extends: string[] };
+const renovate = JSON.parse(readFileSync(join(PROJECT_DIR, "renovate.json"), "utf8")) as {
+    customManagers: CustomManager[];
+    extends: string[];
+    minimumReleaseAge?: string;
+    internalChecksFilter?: string;
+};
 
 /** What a Renovate regex manager would extract from one file (named groups of every match). */
 function extract(manager: CustomManager, file: string): Record<string, string>[] {
@@ -20,6 +25,14 @@ function extract(manager: CustomManager, file: string): Record<string, string>[]
 }
 
 describe("Renovate", () => {
+    it("waits at least three days after a release before proposing it, and opens no PR before then", () => {
+        // A compromised release is usually pulled within hours; PR previews never run Renovate branches (docs/adr/0012).
+        const match = /^(\d+) days?$/.exec(renovate.minimumReleaseAge ?? "");
+        expect(match).not.toBeNull();
+        expect(Number(match![1])).toBeGreaterThanOrEqual(3);
+        expect(renovate.internalChecksFilter).toBe("strict");
+    });
+
     it("pins action digests", () => {
         expect(renovate.extends).toContain("helpers:pinGitHubActionDigests");
     });
