@@ -24,7 +24,7 @@ export interface PolicyRule {
     readonly description: string;
     /**
      * Reported but never blocking, in every profile (the render lists it apart; the pack config
-     * sets it `advisory`). For a rule whose data is not there yet (image digests, docs/adr/0010).
+     * sets it `advisory`). For a rule whose data is not there yet (image digests, docs/adr/0013).
      */
     readonly advisory?: boolean;
     /**
@@ -312,7 +312,7 @@ export const RULES: readonly PolicyRule[] = [
     },
     {
         name: "images-digest",
-        description: "In prod, images the platform names carry a digest (tag@sha256:...), which Renovate keeps current. Advisory until the digests are filled in (docs/adr/0010).",
+        description: "In prod, images the platform names carry a digest (tag@sha256:...), which Renovate keeps current. Advisory until the digests are filled in (docs/adr/0013).",
         advisory: true,
         check: (r, ctx) => {
             if (ctx.profile !== "prod") return [];

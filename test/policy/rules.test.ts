@@ -109,7 +109,7 @@ describe("policy rules", () => {
         });
     });
 
-    describe("images-digest (advisory, docs/adr/0010)", () => {
+    describe("images-digest (advisory, docs/adr/0013)", () => {
         const digest = `sha256:${"b".repeat(64)}`;
         it("passes digests in prod, and anything in dev", () => {
             expect(rule("images-digest").check(pod({ ...goodContainer, image: `nginx:1.27.0@${digest}` }), prod)).toEqual([]);
