@@ -418,11 +418,14 @@ function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
         if (seg === undefined || node === undefined) {
             break;
         }
-        const def = node._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+        const def = node._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType };
         if (def.type === "object" && typeof seg === "string") {
             node = def.shape?.[seg];
         } else if (def.type === "array" && typeof seg === "number") {
             node = def.element;
+        } else if (def.type === "record" && typeof seg === "string") {
+            // A map's values share one schema (e.g. secret env vars: record of secretString).
+            node = def.valueType;
         } else {
             return undefined;
         }
@@ -454,8 +457,14 @@ function metaOf(path: readonly PropertyKey[]): { description?: string; secret?: 
     // `.meta()` registers on the wrapper it is called on, so look at each layer down the chain.
     let node = schemaAt(path.slice(0, -1));
     const last = path[path.length - 1];
-    const def = unwrap(node)?._zod.def as { type: string; shape?: Record<string, z.core.$ZodType> } | undefined;
-    node = def?.type === "object" && typeof last === "string" ? def.shape?.[last] : undefined;
+    const def = unwrap(node)?._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; valueType?: z.core.$ZodType } | undefined;
+    if (def?.type === "object" && typeof last === "string") {
+        node = def.shape?.[last];
+    } else if (def?.type === "record" && typeof last === "string") {
+        node = def.valueType;
+    } else {
+        node = undefined;
+    }
     while (node) {
         const meta = z.globalRegistry.get(node) as { description?: string; secret?: boolean } | undefined;
         if (meta) {

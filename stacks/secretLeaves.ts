@@ -8,17 +8,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse } from "yaml";
 
 /**
- * Keys whose value is a credential, whatever the schema says (matched on the whole key, any case):
- * password, token, apiToken, secretKey, privateKey, secretAccessKey, accessKeySecret, tsigSecret,
- * webhookUrl, routingKey, passphrase, kubeconfig, credentials.
+ * Keys whose value is a credential, whatever the schema says (the end of the key, any case, `-` and
+ * `_` ignored): password, token, apiToken, apiKey, secretKey, privateKey, secretAccessKey,
+ * accessKeySecret, tsigSecret, webhookUrl, routingKey, passphrase, kubeconfig, credentials.
  */
-export const SECRET_LIKE_KEY = /(password|passwd|passphrase|token|secret|secretkey|privatekey|webhookurl|routingkey|kubeconfig|credentials?)$/i;
+export const SECRET_LIKE_KEY = /(password|passwd|passphrase|token|secret|secretkey|secretaccesskey|privatekey|apikey|webhookurl|routingkey|kubeconfig|credentials?)$/i;
 /** Keys that name a Secret object (or a key inside one) instead of holding a value. */
 export const SECRET_REFERENCE_KEY = /(existingsecret|secretname|secretref|secretkeyref|tlssecret|keyname)$/i;
 
 /** Whether a config key, by its name alone, must hold a secret. */
 export function isSecretLikeKey(key: string): boolean {
-    return SECRET_LIKE_KEY.test(key) && !SECRET_REFERENCE_KEY.test(key);
+    const bare = key.replace(/[-_]/g, "");
+    return SECRET_LIKE_KEY.test(bare) && !SECRET_REFERENCE_KEY.test(bare);
 }
 
 /** Offline evaluations (render, tests) hand the program the plain leaves here instead of a file. */
