@@ -148,9 +148,9 @@ export function readPulumiConfig(): RawConfig {
     const secretKeys = new Set(Object.keys(values).filter((k) => runtimeConfig.isConfigSecret(k)));
     // The CLI runs the program in the project directory, next to the stack file (PLATFORM_STACK_FILE
     // names another one, e.g. with `pulumi --config-file`); offline evaluations hand the leaves over.
-    const offline = (globalThis as Record<symbol, ReadonlySet<string> | undefined>)[OFFLINE_PLAIN_LEAVES];
+    const offline = (globalThis as Record<symbol, { plainLeaves?: ReadonlySet<string> } | undefined>)[OFFLINE_PLAIN_LEAVES];
     const file = process.env.PLATFORM_STACK_FILE ?? join(process.cwd(), `Pulumi.${pulumi.getStack()}.yaml`);
-    const plainLeaves = offline ?? plainLeavesOfFile(file, pulumi.getProject());
+    const plainLeaves = offline ? offline.plainLeaves : plainLeavesOfFile(file, pulumi.getProject());
     return { values, secretKeys, ...(plainLeaves ? { plainLeaves } : {}) };
 }
 

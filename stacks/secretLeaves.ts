@@ -22,7 +22,10 @@ export function isSecretLikeKey(key: string): boolean {
     return SECRET_LIKE_KEY.test(bare) && !SECRET_REFERENCE_KEY.test(bare);
 }
 
-/** Offline evaluations (render, tests) hand the program the plain leaves here instead of a file. */
+/**
+ * Offline evaluations (render, tests) hand the program `{ plainLeaves }` here instead of a file
+ * (`plainLeaves` undefined: inline config with no stack file, judged by top-level key).
+ */
 export const OFFLINE_PLAIN_LEAVES = Symbol.for("platform.config.plainLeaves");
 
 /** `path` segments -> `platform:cluster.k3s.servers[1].host` (the key path every config error uses). */

@@ -61,7 +61,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     // What the CLI cannot pass: which leaves the stack file gives in plain text (stacks/config.ts
     // reads them from the stack file in a real run). No leaves means "no stack file".
     const leavesSlot = globalThis as Record<symbol, unknown>;
-    leavesSlot[OFFLINE_PLAIN_LEAVES] = opts.config.plainLeaves;
+    leavesSlot[OFFLINE_PLAIN_LEAVES] = { plainLeaves: opts.config.plainLeaves };
     const collector = new Collector();
     collector.attach();
     const { runInPulumiStack, waitForRPCs } = internals();
