@@ -66,15 +66,6 @@ export const HOST_ACCESS: Readonly<Record<string, { readonly reason: string; rea
 };
 export type HostAccess = "hostNetwork" | "hostPID" | "hostIPC" | "hostPath" | "hostPort" | "capabilities";
 
-/**
- * Images allowed with a floating tag, each with the reason and what replaces it. A test fails when
- * an entry matches nothing in the renders, so a stale exception does not linger.
- */
-export const FLOATING_IMAGE_EXCEPTIONS: Readonly<Record<string, string>> = {
-    "registry.cn-hongkong.aliyuncs.com/deepflow-ce/deepflowio-init-grafana:v7.1":
-        "DeepFlow's Grafana plugins image at the chart's moving v7.1 tag; the DeepFlow change of issue 13 (item 10) pins it to a patch tag, then this entry goes",
-};
-
 /** Namespaces where a Service may be of type LoadBalancer. */
 export const LOAD_BALANCER_NAMESPACES = ["ingress-nginx"];
 /** Charts whose releases hold data: protected in prod. */
@@ -181,9 +172,6 @@ function planImages(r: PolicyResource): { where: string; image: string }[] {
         .filter((i): i is string => typeof i === "string")
         .map((image) => ({ where: "plan", image: parseImage(image).tag === undefined && version !== undefined ? `${image}:${version}` : image }));
 }
-
-/** Whether `image` (a reference or `repo` + tag) is exempt from the floating-tag check. */
-const floatingException = (image: string) => Object.keys(FLOATING_IMAGE_EXCEPTIONS).includes(image);
 
 /**
  * Ingresses a chart's values turn on without TLS: `ingress: {enabled: true}` with no `tls` list (or
@@ -296,14 +284,14 @@ export const RULES: readonly PolicyRule[] = [
         check: (r) => {
             const out: string[] = [];
             for (const { where, image } of [...rawImages(r.inputs), ...planImages(r)]) {
-                if (typeof image !== "string" || (!isPinnedImage(image) && !floatingException(image))) out.push(`${r.name} ${where} uses unpinned image ${String(image)}`);
+                if (typeof image !== "string" || !isPinnedImage(image)) out.push(`${r.name} ${where} uses unpinned image ${String(image)}`);
             }
             if (isRelease(r.type)) {
                 for (const img of valuesImages(r.inputs.values, "values")) {
                     if (img.ref !== undefined) {
-                        if (!isPinnedImage(img.ref) && !floatingException(img.ref)) out.push(`${r.name} sets ${img.path} to unpinned image ${img.ref}`);
+                        if (!isPinnedImage(img.ref)) out.push(`${r.name} sets ${img.path} to unpinned image ${img.ref}`);
                     } else if (img.digest === undefined && img.tag !== undefined && (typeof img.tag !== "string" || img.tag === "" || isFloatingTag(img.tag))) {
-                        if (!floatingException(`${String(img.repository)}:${String(img.tag)}`)) out.push(`${r.name} sets ${img.path}.tag to "${String(img.tag)}"`);
+                        out.push(`${r.name} sets ${img.path}.tag to "${String(img.tag)}"`);
                     }
                 }
             }

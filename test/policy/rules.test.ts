@@ -1,4 +1,4 @@
-import { checkAll, FLOATING_IMAGE_EXCEPTIONS, HOST_ACCESS, isFloatingTag, isPinnedImage, PolicyResource, RULES } from "../../policy/rules";
+import { checkAll, HOST_ACCESS, isFloatingTag, isPinnedImage, PolicyResource, RULES } from "../../policy/rules";
 
 const rule = (name: string) => RULES.find((r) => r.name === name)!;
 const res = (type: string, inputs: Record<string, unknown>, extra: Partial<PolicyResource> = {}): PolicyResource => ({ type, name: "r1", inputs, protect: false, secretMarker: "[secret]", ...extra });
@@ -99,13 +99,6 @@ describe("policy rules", () => {
             expect(rule("images-pinned").check(chi("clickhouse/clickhouse-server:latest"), dev)).toEqual(["r1 container clickhouse uses unpinned image clickhouse/clickhouse-server:latest"]);
             expect(rule("images-pinned").check(plan({ image: "rancher/k3s-upgrade" }, "v1.36.4+k3s1"), dev)).toEqual([]);
             expect(rule("images-pinned").check(plan({ image: "rancher/k3s-upgrade" }), dev)).toEqual(["r1 plan uses unpinned image rancher/k3s-upgrade"]);
-        });
-        it("exempts only the listed images, each with a reason", () => {
-            for (const [image, reason] of Object.entries(FLOATING_IMAGE_EXCEPTIONS)) {
-                expect(reason.length).toBeGreaterThan(20);
-                expect(rule("images-pinned").check(release({ extra: [{ image }] }), dev)).toEqual([]);
-                expect(rule("images-pinned").check(release({ extra: [{ image: image.replace(/:[^:/]+$/, ":v0.9") }] }), dev)).toHaveLength(1);
-            }
         });
     });
 
