@@ -16,7 +16,7 @@ import { ClickHouse } from "./ClickHouse";
 import { DeepFlow } from "./DeepFlow";
 import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE } from "./deepflowValues";
 import { Logs } from "./Logs";
-import { ALERTMANAGER_CONFIG_SECRET, DASHBOARD_LABEL, type EarlyTargets, GRAFANA_ADMIN_SECRET, GRAFANA_CLICKHOUSE_SECRET, metricsValues } from "./metricsValues";
+import { ALERTMANAGER_CONFIG_SECRET, DASHBOARD_LABEL, type EarlyTargets, GRAFANA_ADMIN_SECRET, GRAFANA_CLICKHOUSE_SECRET, METRICS_RELEASE, metricsValues } from "./metricsValues";
 
 /** Files in `dir` ending in `suffix`, sorted, without those of parts that are off. */
 export function partFiles(dir: string, suffix: string, on: Readonly<Record<(typeof PARTS)[number], boolean>>): string[] {
@@ -149,7 +149,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
             `${name}-release`,
             {
                 chart: CHARTS.kubePrometheusStack,
-                releaseName: "kps",
+                releaseName: METRICS_RELEASE,
                 namespace: ns.metadata.name,
                 values: metricsValues({
                     config: args.config,

@@ -11,6 +11,8 @@ import { CLICKHOUSE_HOST, CLICKHOUSE_HTTP_PORT, CLICKHOUSE_USERS } from "./click
 import { DEEPFLOW_APP_URL, DEEPFLOW_GRAFANA_PLUGINS, DEEPFLOW_QUERIER_URL, DEEPFLOW_TAG } from "./deepflowValues";
 import { LOKI_URL } from "./logsValues";
 
+/** kube-prometheus-stack release: its Services are `kps-kube-prometheus-stack-{prometheus,alertmanager}` and `kps-grafana`. */
+export const METRICS_RELEASE = "kps";
 export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-platform";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 /** Label the Grafana sidecar loads dashboard ConfigMaps by. */

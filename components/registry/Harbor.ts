@@ -12,7 +12,7 @@ import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
-import { HARBOR_SECRETS, harborValues, REGISTRY_USER } from "./harborValues";
+import { HARBOR_NAMESPACE, HARBOR_SECRETS, harborValues, REGISTRY_USER } from "./harborValues";
 
 export interface HarborArgs extends NamespacePolicyArgs {
     /** The `platform:harbor` slice, host resolved. */
@@ -58,7 +58,7 @@ export class Harbor extends pulumi.ComponentResource {
     constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:registry:Harbor", name, {}, opts);
         const { config } = args;
-        const namespaceName = args.namespace ?? "harbor";
+        const namespaceName = args.namespace ?? HARBOR_NAMESPACE;
         const ns = platformNamespace(
             `${name}-ns`,
             {

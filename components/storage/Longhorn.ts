@@ -7,7 +7,7 @@ import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
-import { BACKUP_SECRET, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
+import { BACKUP_SECRET, LONGHORN_MANAGER, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
 
 export interface LonghornArgs extends NamespacePolicyArgs {
     readonly config: StorageConfig;
@@ -47,7 +47,7 @@ export class Longhorn extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "Longhorn's manager, engine and CSI plugin run privileged with host mounts to attach block devices",
                 podSecurityVersion: args.podSecurityVersion,
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [9500], egress: egressTo(args.clusterCidrs) } : undefined,
+                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [INGRESS_NAMESPACE] }], metricsPorts: [LONGHORN_MANAGER.port], egress: egressTo(args.clusterCidrs) } : undefined,
             },
             { parent: this },
         );
