@@ -12,7 +12,7 @@ import { CERT_MANAGER_NAMESPACE } from "../components/edge/CertManager";
 import { parsePlatformConfig, type PlatformConfig } from "../stacks/config";
 import { readStackFile, StackFileError } from "./lib/stackfile";
 import { CHECKS } from "./lib/verify/catalog";
-import { publicHttp } from "./lib/verify/http";
+import { type HttpResponse, publicHttp } from "./lib/verify/http";
 import { kubeApi, probe } from "./lib/verify/kube";
 import { KubeconfigError, resolveKubeconfig } from "./lib/verify/kubeconfig";
 import { helpText, jsonReport, progressLine, table } from "./lib/verify/report";
@@ -32,6 +32,8 @@ export interface VerifyIo {
 export interface VerifyDeps {
     /** Resolver for the public hosts Harbor is reached by. */
     readonly lookup?: LookupFunction;
+    /** Port the public URLs are sent to instead of theirs (the fake Harbor's). */
+    readonly publicPort?: number;
     /** A host's addresses for the DNS check. */
     readonly resolveHost?: (host: string) => Promise<string[]>;
     readonly now?: () => Date;
@@ -156,11 +158,15 @@ export async function run(argv: readonly string[], io: VerifyIo, deps: VerifyDep
             err("note: could not read the platform CA (cert-manager/platform-root-ca); public URLs are checked against the system CAs only");
         }
     }
+    // Service answers can echo what they were sent (a password in an error): mask bodies as they
+    // arrive, before any check quotes or truncates them.
+    const masked = (res: HttpResponse): HttpResponse => ({ ...res, body: masker.mask(res.body) });
+    const web = publicHttp({ extraCa, lookup: deps.lookup, port: deps.publicPort });
     const ctx: VerifyContext = {
         config,
-        kube,
+        kube: { ...kube, proxy: async (svc, path, req) => masked(await kube.proxy(svc, path, req)) },
         secrets,
-        publicHttp: publicHttp({ extraCa, lookup: deps.lookup }),
+        publicHttp: { request: async (url, req) => masked(await web.request(url, req)) },
         resolveHost: deps.resolveHost ?? systemResolve,
         now: deps.now ?? (() => new Date()),
         options: { certificateDays: a.certificateDays, harborImage: a.harborImage, allowDown: a.allowDown },

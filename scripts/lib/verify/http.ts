@@ -65,10 +65,23 @@ export interface PublicHttp {
     request(url: string, req?: HttpRequest): Promise<HttpResponse>;
 }
 
-export function publicHttp(options: { extraCa?: readonly string[]; lookup?: LookupFunction } = {}): PublicHttp {
+export interface PublicHttpOptions {
+    /** PEM CAs trusted on top of the system's. */
+    readonly extraCa?: readonly string[];
+    /** Name resolution for public hosts (tests: loopback). @default the system resolver */
+    readonly lookup?: LookupFunction;
+    /** Port every public URL is sent to (tests: the fake's port; TLS still checks the host name). @default the URL's */
+    readonly port?: number;
+}
+
+export function publicHttp(options: PublicHttpOptions = {}): PublicHttp {
     const ca = options.extraCa && options.extraCa.length > 0 ? [...rootCertificates, ...options.extraCa] : undefined;
     return {
-        request: (url, req = {}) => send(new URL(url), req, { ...(ca ? { ca } : {}), ...(options.lookup ? { lookup: options.lookup } : {}) }),
+        request: (url, req = {}) => {
+            const target = new URL(url);
+            if (options.port !== undefined) target.port = String(options.port);
+            return send(target, req, { ...(ca ? { ca } : {}), ...(options.lookup ? { lookup: options.lookup } : {}) });
+        },
     };
 }
 

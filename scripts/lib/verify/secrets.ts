@@ -29,22 +29,22 @@ export class Masker {
 }
 
 export interface SecretReader {
-    /** One key of a Secret, decoded; registered with the masker before it is returned. */
-    read(namespace: string, name: string, key: string): Promise<string>;
+    /** One key of a Secret, decoded; registered with the masker before it is returned unless `masked` is false (a user name). */
+    read(namespace: string, name: string, key: string, masked?: boolean): Promise<string>;
     /** Registers a value (a token derived from a secret) so it is masked too. */
     sensitive(value: string): string;
 }
 
 export function secretReader(kube: KubeApi, masker: Masker): SecretReader {
     return {
-        async read(namespace, name, key) {
+        async read(namespace, name, key, masked = true) {
             const secret = await kube.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`);
             const encoded = secret.data?.[key];
             if (encoded === undefined) {
                 throw new Error(`Secret ${namespace}/${name} has no key '${key}'`);
             }
             const value = Buffer.from(encoded, "base64").toString("utf8");
-            masker.add(value);
+            if (masked) masker.add(value);
             return value;
         },
         sensitive(value) {

@@ -163,7 +163,7 @@ export const grafanaCheck: Check = {
     when: "monitoring.enabled and monitoring.grafana.enabled",
     enabled: (config) => parts(config).grafana,
     async run(ctx) {
-        const user = await ctx.secrets.read(MONITORING_NAMESPACE, GRAFANA_ADMIN_SECRET, "admin-user");
+        const user = await ctx.secrets.read(MONITORING_NAMESPACE, GRAFANA_ADMIN_SECRET, "admin-user", false);
         const password = await ctx.secrets.read(MONITORING_NAMESPACE, GRAFANA_ADMIN_SECRET, "admin-password");
         // The API server drops Authorization before proxying: log in for a session cookie instead.
         const login = await ctx.kube.proxy(SERVICES.grafana, "/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user, password }) });

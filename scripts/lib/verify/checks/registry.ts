@@ -57,9 +57,10 @@ export function probeImage(ctx: VerifyContext): { project: string; repository: s
         if (!m) throw new Error(`--harbor-image: expected <project>/<repository>:<tag>, got '${chosen}'`);
         return { project: m[1], repository: m[2], tag: m[3] };
     }
-    for (const cache of ctx.config.harbor.proxyCache) {
-        const image = PROBE_IMAGES[cache.upstream];
-        if (image) {
+    // In PROBE_IMAGES order: registry.k8s.io first, as it has no pull rate limit.
+    for (const [upstream, image] of Object.entries(PROBE_IMAGES)) {
+        const cache = ctx.config.harbor.proxyCache.find((c) => c.upstream === upstream);
+        if (cache) {
             const [repository, tag] = image.split(":");
             return { project: cache.project, repository, tag };
         }
