@@ -55,9 +55,16 @@ export function platformNamespaces(config: PlatformConfig): string[] {
 }
 
 /**
- * kube-prometheus-stack names its resources `<release>-kube-prometheus-stack` (the chart's
- * `kube-prometheus-stack.fullname`, truncated to 26 characters) and its Grafana subchart
- * `<release>-grafana` on port 80 (values.yaml `service.port`).
+ * Where the names and ports come from (upstream, at the pinned versions):
+ * - kube-prometheus-stack 88.5.3 templates/_helpers.tpl `kube-prometheus-stack.fullname`:
+ *   `<release>-kube-prometheus-stack` truncated to 26 characters; Services `<fullname>-prometheus`
+ *   (values `prometheus.service.port` 9090) and `<fullname>-alertmanager` (9093); the grafana
+ *   12.11.1 subchart's `<release>-grafana`, values `service.port` 80.
+ * - loki 18.11.0 (Monolithic): Service `<release>`, `loki.server.http_listen_port` 3100.
+ * - longhorn v1.12.1 chart/templates/daemonset-sa.yaml: Service `longhorn-backend` port 9500,
+ *   longhorn-manager's REST API (GET /v1/volumes, GET /v1/backuptargets).
+ * - deepflow 7.1.002: Service `<release>-server` with port 20417, the port its liveness probe
+ *   (values `server.livenessProbe`) GETs /v1/health/ on.
  */
 const KPS_FULLNAME = `${METRICS_RELEASE}-kube-prometheus-stack`.slice(0, 26).replace(/-+$/, "");
 
