@@ -35,7 +35,7 @@ export async function run(argv: readonly string[], io: CliIo, env: NodeJS.Proces
     try {
         const result = await scanGate(
             { url, username: env.HARBOR_USERNAME!, password: env.HARBOR_PASSWORD!, attempts: 3, retryDelayMs: poll * 1000 },
-            { project: ref[1], repository: ref[2], digest: ref[3], severity, timeoutMs: timeout * 1000, pollMs: poll * 1000, sleep: io.sleep },
+            { project: ref[1], repository: ref[2], digest: ref[3], severity, timeoutMs: timeout * 1000, pollMs: poll * 1000, sleep: io.sleep, now: io.now },
         );
         (result.pass ? io.out : io.err)(result.message);
         return result.pass ? 0 : 1;

@@ -21,6 +21,8 @@ export interface CliIo {
      */
     exec(command: string, args: readonly string[], opts?: { capture?: boolean }): Promise<ExecResult>;
     sleep(ms: number): Promise<void>;
+    /** Milliseconds since the epoch. */
+    now(): number;
 }
 
 export function processIo(cwd = process.cwd()): CliIo {
@@ -40,6 +42,7 @@ export function processIo(cwd = process.cwd()): CliIo {
                 child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(chunks).toString("utf8") }));
             }),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        now: () => Date.now(),
     };
 }
 

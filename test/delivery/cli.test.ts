@@ -1,0 +1,82 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readApp, setImageDigest } from "../../scripts/lib/appStackFile";
+import { run as rollback } from "../../scripts/app-rollback";
+import { run as setImage } from "../../scripts/set-app-image";
+import { digest, fakeIo, FIXTURE, writeStack } from "./fakeIo";
+
+describe("npm run app:set-image", () => {
+    it("writes the digest into Pulumi.<stack>.yaml and says what changed", async () => {
+        const io = fakeIo({ dev: FIXTURE });
+        expect(await setImage(["dev", "hello", digest("2")], io)).toBe(0);
+        expect(readApp(io.file("dev"), "hello")).toMatchObject({ digest: digest("2"), previousDigest: digest("1") });
+        expect(io.stdout).toEqual([`Pulumi.dev.yaml: hello: ${digest("1")} -> ${digest("2")}`]);
+    });
+
+    it("promotes from another stack: the same digest, no rebuild", async () => {
+        const io = fakeIo({ dev: FIXTURE, prod: FIXTURE });
+        writeStack(io, "dev", setImageDigest(io.file("dev"), "hello", digest("2")).text);
+        expect(await setImage(["prod", "hello", "from:dev"], io)).toBe(0);
+        expect(readApp(io.file("prod"), "hello")).toMatchObject({ digest: digest("2"), previousDigest: digest("1") });
+    });
+
+    it("fails with one line naming the problem, never a stack trace", async () => {
+        const io = fakeIo({ dev: FIXTURE });
+        expect(await setImage(["dev", "nope", digest("2")], io)).toBe(1);
+        expect(io.stderr).toEqual(['app:set-image: Pulumi.dev.yaml: no app "nope" in platform:apps; expected one of: hello, other']);
+        expect(await setImage(["staging", "hello", digest("2")], io)).toBe(1);
+        expect(io.stderr[1]).toMatch(/^app:set-image: no stack file .*Pulumi\.staging\.yaml$/);
+        expect(await setImage(["dev", "hello"], io)).toBe(2);
+        expect(io.stderr[2]).toContain("usage: npm run app:set-image");
+    });
+});
+
+describe("npm run app:rollback", () => {
+    const released = (io: ReturnType<typeof fakeIo>) => writeStack(io, "dev", setImageDigest(io.file("dev"), "hello", digest("2")).text);
+
+    it("redeploys the previous digest recorded in the stack outputs, with the stack's policy pack", async () => {
+        const io = fakeIo({ dev: FIXTURE }, (command, args) =>
+            args[0] === "stack" ? { code: 0, stdout: JSON.stringify({ hello: { digest: digest("2"), previousDigest: digest("1") } }) } : { code: 0, stdout: "" },
+        );
+        released(io);
+        expect(await rollback(["dev", "hello"], io)).toBe(0);
+        expect(readApp(io.file("dev"), "hello")).toMatchObject({ digest: digest("1"), previousDigest: digest("2") });
+        expect(io.calls).toEqual([
+            "pulumi stack output apps --json --stack dev",
+            "pulumi up --yes --skip-preview --stack dev --policy-pack policy --policy-pack-config policy/config.dev.json",
+        ]);
+        expect(io.stdout[0]).toContain("(previous digest from the stack outputs)");
+    });
+
+    it("falls back to the stack file's previousDigest when the outputs cannot be read", async () => {
+        const io = fakeIo({ dev: FIXTURE }, (command, args) => (args[0] === "stack" ? { code: 255, stdout: "" } : { code: 0, stdout: "" }));
+        released(io);
+        expect(await rollback(["dev", "hello", "--no-up"], io)).toBe(0);
+        expect(readApp(io.file("dev"), "hello").digest).toBe(digest("1"));
+        expect(io.calls).toEqual(["pulumi stack output apps --json --stack dev"]);
+        expect(io.stderr[0]).toContain('could not read stack output "apps" of dev');
+    });
+
+    it("reads the outputs from a file (the workflow saves them first)", async () => {
+        const io = fakeIo({ dev: FIXTURE });
+        released(io);
+        const outputs = join(io.cwd, "apps.json");
+        writeFileSync(outputs, JSON.stringify({ hello: { previousDigest: digest("9") } }));
+        expect(await rollback(["dev", "hello", "--no-up", "--outputs", outputs], io)).toBe(0);
+        expect(readApp(io.file("dev"), "hello").digest).toBe(digest("9"));
+        expect(io.calls).toEqual([]);
+    });
+
+    it("fails when pulumi up fails, and says the stack file already names the rollback target", async () => {
+        const io = fakeIo({ dev: FIXTURE }, (command, args) => (args[0] === "up" ? { code: 1, stdout: "" } : { code: 255, stdout: "" }));
+        released(io);
+        expect(await rollback(["dev", "hello"], io)).toBe(1);
+        expect(io.stderr.at(-1)).toBe(`app:rollback: pulumi up of dev failed (exit 1); Pulumi.dev.yaml already names ${digest("1")}, fix and run pulumi up again`);
+    });
+
+    it("refuses when no previous release is known", async () => {
+        const io = fakeIo({ dev: FIXTURE }, () => ({ code: 255, stdout: "" }));
+        expect(await rollback(["dev", "hello", "--no-up"], io)).toBe(1);
+        expect(io.stderr.at(-1)).toContain("previousDigest is not set: there is no earlier release to roll back to");
+    });
+});
