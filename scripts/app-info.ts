@@ -1,13 +1,13 @@
 /**
  * `npm run -s app:info -- <stack> <app> [--field <name>] [--stack-file <file>]`: what the stack file
- * says about one app's image (project, repository, digest, previousDigest, canary) as JSON, or one
- * field as plain text. The workflows read the Harbor project and repository from here.
+ * says about one app's image (registry host, project, repository, digest, previousDigest, canary) as
+ * JSON, or one field as plain text. The workflows read the image name from here.
  */
 import { guarded, readText, stackFile } from "./lib/appCli";
-import { AppImageError, readApp } from "./lib/appStackFile";
+import { AppImageError, readApp, registryHost } from "./lib/appStackFile";
 import { CliIo, parseCli, processIo } from "./lib/cliIo";
 
-const FIELDS = ["namespace", "project", "repository", "digest", "tag", "previousDigest"] as const;
+const FIELDS = ["registry", "namespace", "project", "repository", "digest", "tag", "previousDigest"] as const;
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const cli = parseCli(argv, ["--field", "--stack-file"], []);
@@ -18,7 +18,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const [stack, app] = cli.positional;
     return guarded(io, "app:info", async () => {
         const ref = stackFile(io, stack, cli.options["stack-file"]);
-        const info = readApp(readText(ref), app, ref.file);
+        const text = readText(ref);
+        const info = { registry: registryHost(text, ref.file), ...readApp(text, app, ref.file) };
         const field = cli.options.field;
         if (field === undefined) {
             io.out(JSON.stringify(info));

@@ -263,3 +263,20 @@ export function stackProfile(text: string, file = "stack file"): "dev" | "prod" 
     }
     return profile;
 }
+
+/**
+ * The stack's Harbor host, as the platform derives it (stacks/config.ts): `platform:harbor.host`,
+ * else `registry.<platform:domain>`.
+ */
+export function registryHost(text: string, file = "stack file"): string {
+    const doc = parse(text, file);
+    const host = doc.getIn(["config", "platform:harbor", "host"]);
+    if (typeof host === "string" && host.length > 0) {
+        return host;
+    }
+    const domain = doc.getIn(["config", "platform:domain"]);
+    if (typeof domain !== "string" || domain.length === 0) {
+        throw new AppImageError(`${file}: neither platform:harbor.host nor platform:domain is set: no registry host`);
+    }
+    return `registry.${domain}`;
+}

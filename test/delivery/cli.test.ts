@@ -88,7 +88,9 @@ describe("npm run app:info and app:changed (workflow inputs)", () => {
         const io = fakeIo({ dev: FIXTURE });
         expect(await appInfo(["dev", "hello", "--field", "project"], io)).toBe(0);
         expect(await appInfo(["dev", "hello", "--field", "digest"], io)).toBe(0);
-        expect(io.stdout).toEqual(["apps", digest("1")]);
+        // No platform:harbor.host in the fixture: the platform's default registry.<domain>.
+        expect(await appInfo(["dev", "hello", "--field", "registry"], io)).toBe(0);
+        expect(io.stdout).toEqual(["apps", digest("1"), "registry.dev.example.com"]);
         expect(await appInfo(["dev", "hello", "--field", "previousDigest"], io)).toBe(1);
         expect(io.stderr).toEqual(["app:info: Pulumi.dev.yaml: platform:apps[hello].image.previousDigest is not set"]);
     });
