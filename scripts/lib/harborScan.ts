@@ -88,7 +88,6 @@ export async function scanGate(conn: HarborConnection, o: GateOptions): Promise<
     const now = o.now ?? Date.now;
     const ref = `${o.project}/${o.repository}@${o.digest}`;
     const deadline = now() + timeoutMs;
-    let last = "no scan yet";
     for (;;) {
         const report = await overview(conn, o);
         const status = report?.scan_status;
@@ -108,7 +107,7 @@ export async function scanGate(conn: HarborConnection, o: GateOptions): Promise<
         if (status === "Error" || status === "Stopped") {
             return { pass: false, blocking: [], message: `${ref}: Harbor's scan ended with status ${status}; rescan it in Harbor and re-run the job` };
         }
-        last = status ? `scan ${status}` : "no scan yet";
+        const last = status ? `scan ${status}` : "no scan yet";
         if (now() + pollMs > deadline) {
             return {
                 pass: false,
