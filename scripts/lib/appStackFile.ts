@@ -135,28 +135,31 @@ export function appNames(text: string, file = "stack file"): string[] {
     return isSeq(apps) ? apps.items.filter(isMap).map((m) => String(m.get("name"))) : [];
 }
 
+/** The all-zero digest stack files carry until the first build: never a rollback target. */
+export const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
+
 /**
  * Puts `digest` into `image.digest`, moving the digest it replaces to `image.previousDigest` (the
- * rollback target). The same digest again is no change. `tag` (dev only) is set when given.
+ * rollback target; not the all-zero placeholder). A `tag` (dev only) goes: an image is named by
+ * exactly one of digest and tag. The same digest again is no change.
  */
-export function setImageDigest(text: string, app: string, digest: string, opts: { tag?: string; file?: string } = {}): Edit {
+export function setImageDigest(text: string, app: string, digest: string, opts: { file?: string } = {}): Edit {
     const file = opts.file ?? "stack file";
     assertDigest(digest);
     const doc = parse(text, file);
     const image = imageNode(appNode(doc, app, file), app, file);
     const current = str(image, "digest");
-    const tagChanged = opts.tag !== undefined && str(image, "tag") !== opts.tag;
-    if (current === digest && !tagChanged) {
+    const tag = str(image, "tag");
+    if (current === digest && tag === undefined) {
         return { text, changed: false, summary: `${app}: already at ${digest}` };
     }
-    if (current !== undefined && current !== digest) {
+    if (current !== undefined && current !== digest && current !== PLACEHOLDER_DIGEST) {
         image.set("previousDigest", current);
     }
     image.set("digest", digest);
-    if (opts.tag !== undefined) {
-        image.set("tag", opts.tag);
-    }
-    return { text: out(doc, text), changed: true, summary: `${app}: ${current ?? "(none)"} -> ${digest}` };
+    image.delete("tag");
+    const was = current ?? (tag === undefined ? "(none)" : `tag ${tag}`);
+    return { text: out(doc, text), changed: true, summary: `${app}: ${was} -> ${digest}` };
 }
 
 /**
@@ -174,6 +177,9 @@ export function rollbackImage(text: string, app: string, opts: { file?: string; 
         throw new AppImageError(`${file}: ${APPS_KEY}[${app}].image.previousDigest is not set: there is no earlier release to roll back to`);
     }
     assertDigest(previous, `${APPS_KEY}[${app}].image.previousDigest`);
+    if (previous === PLACEHOLDER_DIGEST) {
+        throw new AppImageError(`${file}: ${APPS_KEY}[${app}]: the previous digest is the all-zero placeholder, not a release to roll back to`);
+    }
     if (previous === current) {
         throw new AppImageError(`${file}: ${APPS_KEY}[${app}] already runs ${previous}; nothing to roll back`);
     }

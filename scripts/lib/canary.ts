@@ -9,7 +9,7 @@
  * `resource_name`, `resource_namespace` and `service` (the Kubernetes Service of the split).
  * The canary split points at its own Service, so the `service` label isolates its traffic. See
  * test/contracts/nginxLatencyMetrics.test.ts for the upstream source this relies on, and
- * docs/adr/0008-app-delivery-promotion-and-canary.md for what it cannot see.
+ * docs/adr/0011-app-delivery-promotion-and-canary.md for what it cannot see.
  *
  * Prometheus is reached through the Kubernetes API service proxy (`kubectl get --raw`), so the
  * workflow needs only the kubeconfig, no exposed Prometheus.

@@ -16,7 +16,7 @@ describe("stack-file image edits (platform:apps[].image)", () => {
     it("puts the new digest in and moves the old one to previousDigest, touching nothing else", () => {
         const edit = setImageDigest(text, "hello", digest("2"));
         expect(edit.changed).toBe(true);
-        expect(readApp(edit.text, "hello")).toMatchObject({ digest: digest("2"), previousDigest: digest("1"), tag: "0.1.0", project: "apps", repository: "hello" });
+        expect(readApp(edit.text, "hello")).toMatchObject({ digest: digest("2"), previousDigest: digest("1"), project: "apps", repository: "hello" });
         // Every comment, the other app, the flow-style maps and the quoting survive: only two lines differ.
         expect(changedLines(text, edit.text)).toEqual({
             added: [`        digest: ${digest("2")}`, `        previousDigest: ${digest("1")}`],
@@ -41,18 +41,27 @@ describe("stack-file image edits (platform:apps[].image)", () => {
         expect(edit.text).toContain(`image: {project: apps, repository: other, digest: "${digest("6")}", previousDigest: ${digest("3")}}`);
     });
 
-    it("sets the tag only when asked (dev)", () => {
-        expect(readApp(setImageDigest(text, "hello", digest("2"), { tag: "abc1234" }).text, "hello").tag).toBe("abc1234");
+    it("replaces a dev tag with the digest (an image is named by exactly one of them)", () => {
+        const edit = setImageDigest(text, "tagged", digest("2"));
+        expect(readApp(edit.text, "tagged")).toEqual({ name: "tagged", namespace: "apps", project: "apps", repository: "tagged", digest: digest("2") });
+        expect(edit.summary).toBe(`tagged: tag 0.1.0 -> ${digest("2")}`);
+    });
+
+    it("never records the all-zero placeholder as the previous digest, nor rolls back to it", () => {
+        const edit = setImageDigest(text, "fresh", digest("2"));
+        expect(readApp(edit.text, "fresh")).toMatchObject({ digest: digest("2") });
+        expect(readApp(edit.text, "fresh").previousDigest).toBeUndefined();
+        expect(() => rollbackImage(text, "fresh", { previousDigest: digest("0") })).toThrow("the previous digest is the all-zero placeholder");
     });
 
     it("rejects a malformed digest and an unknown app, naming the key and the choices", () => {
         expect(() => setImageDigest(text, "hello", "sha256:abc")).toThrow('digest: expected sha256:<64 lower-case hex>, got "sha256:abc"');
-        expect(() => setImageDigest(text, "nope", digest("2"), { file: "Pulumi.dev.yaml" })).toThrow('Pulumi.dev.yaml: no app "nope" in platform:apps; expected one of: hello, other');
+        expect(() => setImageDigest(text, "nope", digest("2"), { file: "Pulumi.dev.yaml" })).toThrow('Pulumi.dev.yaml: no app "nope" in platform:apps; expected one of: hello, other, tagged, fresh');
         expect(() => setImageDigest("config:\n  platform:profile: dev\n", "hello", digest("2"))).toThrow("no platform:apps list");
     });
 
     it("lists the apps and reads the profile", () => {
-        expect(appNames(text)).toEqual(["hello", "other"]);
+        expect(appNames(text)).toEqual(["hello", "other", "tagged", "fresh"]);
         expect(stackProfile(text)).toBe("dev");
         expect(() => stackProfile("config: {}\n", "Pulumi.x.yaml")).toThrow("Pulumi.x.yaml: platform:profile must be dev or prod, got null");
     });

@@ -25,7 +25,7 @@ describe("npm run app:set-image", () => {
     it("fails with one line naming the problem, never a stack trace", async () => {
         const io = fakeIo({ dev: FIXTURE });
         expect(await setImage(["dev", "nope", digest("2")], io)).toBe(1);
-        expect(io.stderr).toEqual(['app:set-image: Pulumi.dev.yaml: no app "nope" in platform:apps; expected one of: hello, other']);
+        expect(io.stderr).toEqual(['app:set-image: Pulumi.dev.yaml: no app "nope" in platform:apps; expected one of: hello, other, tagged, fresh']);
         expect(await setImage(["staging", "hello", digest("2")], io)).toBe(1);
         expect(io.stderr[1]).toMatch(/^app:set-image: no stack file .*Pulumi\.staging\.yaml$/);
         expect(await setImage(["dev", "hello"], io)).toBe(2);
