@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { appNames, promoteCanary, readApp, rollbackImage, setCanaryWeight, setImageDigest, startCanary, stackProfile } from "../../scripts/lib/appStackFile";
+import { appNames, registryHost, promoteCanary, readApp, rollbackImage, setCanaryWeight, setImageDigest, startCanary, stackProfile } from "../../scripts/lib/appStackFile";
 import { digest, FIXTURE } from "./fakeIo";
 
 const text = readFileSync(FIXTURE, "utf8");
@@ -58,6 +58,12 @@ describe("stack-file image edits (platform:apps[].image)", () => {
         expect(() => setImageDigest(text, "hello", "sha256:abc")).toThrow('digest: expected sha256:<64 lower-case hex>, got "sha256:abc"');
         expect(() => setImageDigest(text, "nope", digest("2"), { file: "Pulumi.dev.yaml" })).toThrow('Pulumi.dev.yaml: no app "nope" in platform:apps; expected one of: hello, other, tagged, fresh');
         expect(() => setImageDigest("config:\n  platform:profile: dev\n", "hello", digest("2"))).toThrow("no platform:apps list");
+    });
+
+    it("names the stack's registry as the platform does: platform:harbor.host, else registry.<domain>", () => {
+        expect(registryHost(text)).toBe("registry.dev.example.com");
+        expect(registryHost(text.replace("  platform:harbor:\n", "  platform:harbor:\n    host: harbor.example.org\n"))).toBe("harbor.example.org");
+        expect(() => registryHost("config:\n  platform:profile: dev\n", "Pulumi.x.yaml")).toThrow("Pulumi.x.yaml: neither platform:harbor.host nor platform:domain is set");
     });
 
     it("lists the apps and reads the profile", () => {

@@ -52,6 +52,14 @@ describe("Harbor scan gate (npm run app:scan-gate) against a fake Harbor", () =>
         expect(io.stderr[0]).toMatch(/timed out after 30s waiting for Harbor's scan \(no scan yet\); is scanOnPush on for platform:harbor\.projects\[apps\]/);
     });
 
+    it("addresses a repository with a slash the way Harbor wants it (encoded twice)", async () => {
+        harbor.artifacts.set(`apps/team/hello@${digest("9")}`, { status: "Success", vulnerabilities: [] });
+        const before = harbor.requests.length;
+        const io = fakeIo({});
+        expect(await scanGate([url, `apps/team/hello@${digest("9")}`], io, env())).toBe(0);
+        expect(harbor.requests.slice(before)).toEqual([`GET /projects/apps/repositories/team%252Fhello/artifacts/${digest("9")}`]);
+    });
+
     it("fails when the scan itself failed", async () => {
         harbor.artifacts.set(`apps/hello@${digest("e")}`, { status: "Error" });
         const io = fakeIo({});
