@@ -22,6 +22,9 @@
  *   app workflow's default `cosign sign` (cosign-installer v4.1.2 installs cosign v3.0.6) satisfies
  *   `enable_content_trust_cosign`. Below v2.15.0 it would need `--new-bundle-format=false`.
  * - src/common/rbac/const.go: "artifact-addition" + "read" is a project-scope robot permission.
+ * - src/controller/scan/base_controller.go (GetReport, collectScanningArtifacts): for an image index
+ *   (what Buildx pushes when it adds SBOM and provenance attestations) the report is the merge of
+ *   its scannable children's reports, so the scan gate can ask for the pushed index digest.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
