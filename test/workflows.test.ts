@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { PROMETHEUS } from "../scripts/lib/canary";
 import { PROJECT_DIR } from "./harness";
 
 const dir = join(PROJECT_DIR, ".github", "workflows");
@@ -252,7 +253,9 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
             expect(steps.find((s) => s.run?.includes("npm run -s app:set-image --"))?.if).toBe("inputs.mode == 'direct'");
             const canary = steps.find((s) => s.run?.includes("npm run -s app:canary --"))!;
             expect(canary.if).toBe("inputs.mode == 'canary'");
-            expect(canary.run).toContain('--steps "$STEPS" --interval "$INTERVAL" --kubeconfig "$KUBECONFIG"');
+            expect(canary.run).toContain('--steps "$STEPS" --interval "$INTERVAL" --prometheus-url http://127.0.0.1:19090');
+            // The port-forward reaches the Prometheus Service the analysis is written for.
+            expect(canary.run).toContain(`kubectl -n ${PROMETHEUS.namespace} port-forward svc/${PROMETHEUS.name} 19090:9090`);
             // Verify after either mode, before the next region starts.
             const verify = steps.findIndex((s) => s.run === 'npm run verify -- "$STACK"');
             expect(verify).toBeGreaterThan(steps.indexOf(canary));

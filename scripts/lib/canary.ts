@@ -11,8 +11,10 @@
  * test/contracts/nginx-latency-metrics.contract.test.ts for the upstream source this relies on, and
  * docs/adr/0011-app-delivery-promotion-and-canary.md for what it cannot see.
  *
- * Prometheus is reached through the Kubernetes API service proxy (`kubectl get --raw`), so the
- * workflow needs only the kubeconfig, no exposed Prometheus.
+ * Prometheus is never exposed: the promotion workflow reaches it with `kubectl port-forward` and
+ * `httpQuerier` on loopback (the platform's NetworkPolicies admit nobody to it over the pod network),
+ * and `kubectlQuerier` goes through the Kubernetes API service proxy (`kubectl get --raw`) on
+ * clusters without those policies.
  */
 import { request } from "node:http";
 import type { CliIo } from "./cliIo";
