@@ -96,10 +96,48 @@ function num(node: YAMLMap, key: string): number | undefined {
 
 function out(doc: Document, source: string): string {
     // lineWidth 0: never fold long strings (a digest or a comment line stays as it was). The yaml
-    // package pads flow collections one way for the whole file: follow what the file mostly does.
+    // package pads flow collections one way for the whole file ({ a: 1 } or {a: 1}): follow what the
+    // file mostly does, then give every line whose content did not change its original text back.
     const padded = (source.match(/: [[{] /g) ?? []).length;
     const tight = (source.match(/: [[{][^\s\]}]/g) ?? []).length;
-    return doc.toString({ lineWidth: 0, flowCollectionPadding: padded > tight });
+    return keepUnchangedLines(source, doc.toString({ lineWidth: 0, flowCollectionPadding: padded > tight }));
+}
+
+/** A line without the padding inside flow collections: `{ a: 1 }` and `{a: 1}` compare equal. */
+const unpadded = (line: string) => line.replace(/([[{]) +/g, "$1").replace(/ +([\]}])/g, "$1");
+
+/**
+ * Aligns the re-rendered lines with the original ones (longest common subsequence, padding ignored)
+ * and keeps the original text of every aligned line: only the lines an edit really changed differ.
+ */
+export function keepUnchangedLines(before: string, after: string): string {
+    const a = before.split("\n");
+    const b = after.split("\n");
+    const na = a.map(unpadded);
+    const nb = b.map(unpadded);
+    // lcs[i][j]: length of the longest common subsequence of na[i..] and nb[j..].
+    const lcs = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+    for (let i = a.length - 1; i >= 0; i--) {
+        for (let j = b.length - 1; j >= 0; j--) {
+            lcs[i][j] = na[i] === nb[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+        }
+    }
+    const merged: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (j < b.length) {
+        if (i < a.length && na[i] === nb[j]) {
+            merged.push(a[i]);
+            i++;
+            j++;
+        } else if (i < a.length && lcs[i + 1][j] >= lcs[i][j + 1]) {
+            i++;
+        } else {
+            merged.push(b[j]);
+            j++;
+        }
+    }
+    return merged.join("\n");
 }
 
 /** Reads one app's image and canary as written in the stack file. */

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
-import { appNames, registryHost, promoteCanary, readApp, rollbackImage, setCanaryWeight, setImageDigest, startCanary, stackProfile } from "../../scripts/lib/appStackFile";
+import { appNames, keepUnchangedLines, registryHost, promoteCanary, readApp, rollbackImage, setCanaryWeight, setImageDigest, startCanary, stackProfile } from "../../scripts/lib/appStackFile";
 import { digest, FIXTURE } from "./fakeIo";
 
 const text = readFileSync(FIXTURE, "utf8");
@@ -70,6 +71,28 @@ describe("stack-file image edits (platform:apps[].image)", () => {
         expect(appNames(text)).toEqual(["hello", "other", "tagged", "fresh"]);
         expect(stackProfile(text)).toBe("dev");
         expect(() => stackProfile("config: {}\n", "Pulumi.x.yaml")).toThrow("Pulumi.x.yaml: platform:profile must be dev or prod, got null");
+    });
+});
+
+describe("edits of the repository's own stack files", () => {
+    // They mix flow styles ({ cpu: 10m } beside [platform, apps]), which the yaml package can only
+    // print one way: every line the edit did not change must come back byte for byte.
+    it.each(["dev", "prod", "prod-eu"])("Pulumi.%s.yaml: a new hello digest changes only the digest lines", (stack) => {
+        const original = readFileSync(join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8");
+        const edit = setImageDigest(original, "hello", digest("e"));
+        const { added, removed } = changedLines(original, edit.text);
+        expect(added).toEqual([`        digest: ${digest("e")}`]);
+        expect(removed).toEqual([expect.stringMatching(/^ {8}digest: sha256:[0-9a-f]{64}$/)]);
+        expect(edit.text.split("\n")).toHaveLength(original.split("\n").length);
+        // A second release records the first as the previous digest: one more line.
+        const again = setImageDigest(edit.text, "hello", digest("f"));
+        expect(changedLines(edit.text, again.text).added).toEqual([`        digest: ${digest("f")}`, `        previousDigest: ${digest("e")}`]);
+    });
+
+    it("restores the original text of lines whose content did not change", () => {
+        expect(keepUnchangedLines("a: { x: 1 }\nb: [1, 2]\nc: 1", "a: {x: 1}\nb: [1, 2]\nc: 2")).toBe("a: { x: 1 }\nb: [1, 2]\nc: 2");
+        expect(keepUnchangedLines("a: 1\nb: 2", "a: 1\nnew: 3\nb: 2")).toBe("a: 1\nnew: 3\nb: 2");
+        expect(keepUnchangedLines("a: 1\nold: 3\nb: 2", "a: 1\nb: 2")).toBe("a: 1\nb: 2");
     });
 });
 
