@@ -135,7 +135,13 @@ describe("Harbor provider against a fake Harbor API", () => {
         const widened = inputs({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "push" } });
         expect(await provider.diff(robot.id, robot.outs, widened)).toMatchObject({ changes: true, replaces: [] });
         await provider.update(robot.id, robot.outs, widened);
-        expect(stored.permissions[0].access.map((a) => a.action)).toEqual(["push", "pull", "read", "create"]);
+        expect(stored.permissions[0].access.map((a) => `${a.resource}:${a.action}`)).toEqual([
+            "repository:push",
+            "repository:pull",
+            "artifact:read",
+            "artifact-addition:read",
+            "tag:create",
+        ]);
     });
 
     it("surfaces Harbor's own error message and status", async () => {
