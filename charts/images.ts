@@ -1,8 +1,24 @@
 /**
  * Images the platform's own objects run (chart-internal images are pinned by the chart version
  * in charts/versions.ts). One line per image: Renovate's docker regex manager (renovate.json)
- * reads the image and tag of each entry.
+ * reads the image, tag and optional digest of each entry, writes the digest in (`pinDigests`) and
+ * keeps it current. A `digest` is only ever what Renovate or `crane digest <image>:<tag>` reported,
+ * never typed by hand (docs/adr/0013). Each entry stays on one line: image, tag, then (once known)
+ * the digest, each as a quoted string, in that order.
  */
+
+/** One pinned image: repository, tag and, once Renovate has looked it up, the digest of that tag. */
+export interface ImageEntry {
+    readonly image: string;
+    readonly tag: string;
+    readonly digest?: string;
+}
+
+/** `repository:tag`, or `repository:tag@sha256:...` when the digest is known. */
+export function imageRef(entry: ImageEntry): string {
+    return entry.digest === undefined ? `${entry.image}:${entry.tag}` : `${entry.image}:${entry.tag}@${entry.digest}`;
+}
+
 export const IMAGES = {
     /** ClickHouse server of the ClickHouseInstallation (24.8 LTS). */
     clickhouse: { image: "clickhouse/clickhouse-server", tag: "24.8.14.39" },
@@ -24,7 +40,7 @@ export const IMAGES = {
     deepflowAgent: { image: "deepflowce/deepflow-agent", tag: "v7.1.8" },
     /** DeepFlow's Grafana plugins (unsigned), copied into Grafana's plugin folder by an init container. */
     deepflowGrafanaPlugins: { image: "deepflowce/deepflowio-init-grafana", tag: "v7.1.8" },
-} as const;
+} as const satisfies Record<string, ImageEntry>;
 
 /**
  * kubectl the system-upgrade-controller runs in each upgrade Job to cordon and drain, per
@@ -33,7 +49,7 @@ export const IMAGES = {
  * behind k3s v1.36). Renovate moves each line's patch only (renovate.json). rancher/kubectl does
  * not publish every Kubernetes patch: take tags that exist on Docker Hub.
  */
-export const KUBECTL_IMAGES: Readonly<Record<string, { readonly image: string; readonly tag: string }>> = {
+export const KUBECTL_IMAGES: Readonly<Record<string, ImageEntry>> = {
     "1.35": { image: "rancher/kubectl", tag: "v1.35.6" },
     "1.36": { image: "rancher/kubectl", tag: "v1.36.0" },
 };
@@ -44,17 +60,16 @@ export function kubernetesMinor(version: string): string | undefined {
     return match ? `${match[1]}.${match[2]}` : undefined;
 }
 
-/** `repository:tag` of the kubectl for a cluster version, or undefined when the table has no line for its minor. */
+/** The kubectl image for a cluster version (with its digest when known), or undefined when the table has no line for its minor. */
 export function kubectlImage(version: string): string | undefined {
     const minor = kubernetesMinor(version);
     const entry = minor === undefined ? undefined : KUBECTL_IMAGES[minor];
-    return entry && `${entry.image}:${entry.tag}`;
+    return entry && imageRef(entry);
 }
 
-/** `repository:tag` of one pinned image. */
+/** One pinned image as a reference (`repository:tag`, with `@sha256:...` when the digest is known). */
 export function pinnedImage(name: keyof typeof IMAGES): string {
-    const { image, tag } = IMAGES[name];
-    return `${image}:${tag}`;
+    return imageRef(IMAGES[name]);
 }
 
 /** DeepFlow's images, pulled from a configurable registry (monitoring.deepflow.imageRegistry). */

@@ -1,6 +1,8 @@
 /**
- * The CrossGuard policies: each rule of policy/rules.ts as a resource policy. Enforcement comes
- * from the pack config (policy/config.<profile>.json): advisory for dev, mandatory for prod.
+ * The CrossGuard policies: each rule of policy/rules.ts as a resource policy, except render-only
+ * rules (the pack sees secrets decrypted, so it cannot tell a plain-text secret from a Pulumi
+ * secret; config validation and the render are that gate). Enforcement comes from the pack config
+ * (policy/config.<profile>.json): advisory for dev, mandatory for prod, advisory rules advisory.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { RULES } from "./rules";
@@ -9,7 +11,7 @@ export interface ProfileConfig {
     profile: "dev" | "prod";
 }
 
-export const policies: ResourceValidationPolicy[] = RULES.map((rule) => ({
+export const policies: ResourceValidationPolicy[] = RULES.filter((rule) => !rule.renderOnly).map((rule) => ({
     name: rule.name,
     description: rule.description,
     enforcementLevel: "advisory",

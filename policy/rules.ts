@@ -22,12 +22,50 @@ export interface PolicyContext {
 export interface PolicyRule {
     readonly name: string;
     readonly description: string;
+    /**
+     * Reported but never blocking, in every profile (the render lists it apart; the pack config
+     * sets it `advisory`). For a rule whose data is not there yet (image digests, docs/adr/0013).
+     */
+    readonly advisory?: boolean;
+    /**
+     * Only the render can judge it (it sees which inputs are secret); the CrossGuard pack, which sees
+     * decrypted values, leaves it out rather than pretend (docs/security.md, item 5).
+     */
+    readonly renderOnly?: boolean;
     /** Violations for one resource: human-readable, naming the resource and field. */
     check(resource: PolicyResource, ctx: PolicyContext): string[];
 }
 
 /** Namespaces allowed below `restricted` / to run privileged pods or hostPath volumes. */
 export const PRIVILEGED_NAMESPACES = ["ingress-nginx", "deepflow", "longhorn-system", "monitoring", "kube-system", "system-upgrade"];
+/**
+ * Where pods may share the node's network or PID namespace, mount host paths, publish host ports
+ * or add Linux capabilities, and why. `capabilities` lists what may be added (`*`: any).
+ */
+export const HOST_ACCESS: Readonly<Record<string, { readonly reason: string; readonly allows: readonly HostAccess[]; readonly capabilities: readonly string[] }>> = {
+    "longhorn-system": {
+        reason: "Longhorn's manager, engine and CSI plugin attach block devices and mount /var/lib/longhorn and /dev from the node",
+        allows: ["hostNetwork", "hostPID", "hostPath", "hostPort", "capabilities"],
+        capabilities: ["*"],
+    },
+    deepflow: {
+        reason: "the DeepFlow agent captures traffic on the node's interfaces (hostNetwork, NET_ADMIN, SYS_ADMIN, eBPF) and reads /proc and /sys",
+        allows: ["hostNetwork", "hostPID", "hostPath", "capabilities"],
+        capabilities: ["*"],
+    },
+    "system-upgrade": {
+        reason: "upgrade Jobs replace the k3s binary on the node (hostPath /, hostPID, hostNetwork)",
+        allows: ["hostNetwork", "hostPID", "hostPath"],
+        capabilities: [],
+    },
+    "ingress-nginx": {
+        reason: "with exposure hostPort the controller publishes 80/443 on each node; it binds them as a non-root user (NET_BIND_SERVICE)",
+        allows: ["hostPort", "capabilities"],
+        capabilities: ["NET_BIND_SERVICE"],
+    },
+};
+export type HostAccess = "hostNetwork" | "hostPID" | "hostIPC" | "hostPath" | "hostPort" | "capabilities";
+
 /** Namespaces where a Service may be of type LoadBalancer. */
 export const LOAD_BALANCER_NAMESPACES = ["ingress-nginx"];
 /** Charts whose releases hold data: protected in prod. */
@@ -58,26 +96,146 @@ function allContainers(inputs: Record<string, unknown>): Record<string, unknown>
 const isKube = (type: string, kind: string) => new RegExp(`^kubernetes:[^:]+:${kind}$`).test(type);
 const namespaceOf = (inputs: Record<string, unknown>) => String((inputs.metadata as { namespace?: unknown } | undefined)?.namespace ?? "default");
 
-/** `repo:tag` or `repo@sha256:...`; a tag other than latest. */
-export function isPinnedImage(image: string): boolean {
-    if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
-    const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-    const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : "";
-    return tag !== "" && tag !== "latest";
+/** Tags that move by design. */
+const MOVING_TAGS = new Set(["latest", "stable", "main", "master", "edge", "nightly", "dev", "develop", "lts", "current", "release", "rolling"]);
+
+/** A tag that names a moving target: `latest` and friends, or only a major or major.minor (`v7`, `v7.1`, `24.8`). */
+export function isFloatingTag(tag: string): boolean {
+    return MOVING_TAGS.has(tag.toLowerCase()) || /^v?\d+(\.\d+)?$/.test(tag);
 }
 
-/** `{repository, tag}` image maps anywhere in chart values; `path` names where. */
-function chartImages(values: unknown, path = "values"): { path: string; tag: unknown; digest: unknown }[] {
-    if (!isObject(values)) return [];
-    const found: { path: string; tag: unknown; digest: unknown }[] = [];
-    for (const [key, value] of Object.entries(values)) {
-        if (key === "image" && isObject(value) && "repository" in value) {
-            found.push({ path: `${path}.image`, tag: value.tag, digest: value.digest });
-        } else {
-            found.push(...chartImages(value, `${path}.${key}`));
+/** Tag and digest of an image reference (`registry:5000/repo:tag@sha256:...`). */
+export function parseImage(image: string): { tag?: string; digest?: string } {
+    const at = image.indexOf("@");
+    const digest = at >= 0 && /^sha256:[a-f0-9]{64}$/.test(image.slice(at + 1)) ? image.slice(at + 1) : undefined;
+    const name = at >= 0 ? image.slice(0, at) : image;
+    const lastSegment = name.slice(name.lastIndexOf("/") + 1);
+    const colon = lastSegment.indexOf(":");
+    return { ...(colon >= 0 && colon < lastSegment.length - 1 ? { tag: lastSegment.slice(colon + 1) } : {}), ...(digest ? { digest } : {}) };
+}
+
+/** Pinned: a digest, or a tag that does not float. */
+export function isPinnedImage(image: string): boolean {
+    const { tag, digest } = parseImage(image);
+    return digest !== undefined || (tag !== undefined && !isFloatingTag(tag));
+}
+
+/** Every pod spec in a raw object, wherever it sits (workload templates, Pods, custom resources' pod templates). */
+function podSpecsDeep(value: unknown, path: string, out: { path: string; spec: Record<string, unknown> }[] = []): { path: string; spec: Record<string, unknown> }[] {
+    if (Array.isArray(value)) {
+        value.forEach((v, i) => podSpecsDeep(v, `${path}[${i}]`, out));
+    } else if (isObject(value)) {
+        if (Array.isArray(value.containers)) {
+            out.push({ path, spec: value });
+        }
+        for (const [k, v] of Object.entries(value)) {
+            if (k !== "containers" && k !== "initContainers") podSpecsDeep(v, path ? `${path}.${k}` : k, out);
         }
     }
+    return out;
+}
+
+/** The image references a chart's values set: `image: "repo:tag"` strings and `image: {repository, tag, digest}` maps. */
+function valuesImages(value: unknown, path: string, out: { path: string; ref?: string; tag?: unknown; digest?: unknown; repository?: unknown }[] = []) {
+    if (Array.isArray(value)) {
+        value.forEach((v, i) => valuesImages(v, `${path}[${i}]`, out));
+    } else if (isObject(value)) {
+        for (const [k, v] of Object.entries(value)) {
+            const here = `${path}.${k}`;
+            if (k === "image" && typeof v === "string") {
+                out.push({ path: here, ref: v });
+            } else if (k === "image" && isObject(v) && ("repository" in v || "tag" in v)) {
+                out.push({ path: here, tag: v.tag, digest: v.digest, repository: v.repository });
+            } else {
+                valuesImages(v, here, out);
+            }
+        }
+    }
+    return out;
+}
+
+/** Container images of one raw object, with where they are. */
+function rawImages(inputs: Record<string, unknown>): { where: string; image: unknown }[] {
+    const found = podSpecsDeep(inputs, "").flatMap(({ spec }) => containers(spec).map((c) => ({ where: `container ${String(c.name)}`, image: c.image })));
     return found;
+}
+
+const isRelease = (type: string) => type === "kubernetes:helm.sh/v3:Release";
+
+/** system-upgrade-controller Plans name an image without a tag: the controller appends `spec.version`. */
+function planImages(r: PolicyResource): { where: string; image: string }[] {
+    if (!isKube(r.type, "Plan") || !isObject(r.inputs.spec)) return [];
+    const spec = r.inputs.spec;
+    const version = typeof spec.version === "string" ? spec.version : undefined;
+    return ["prepare", "upgrade"]
+        .map((k) => (isObject(spec[k]) ? (spec[k] as { image?: unknown }).image : undefined))
+        .filter((i): i is string => typeof i === "string")
+        .map((image) => ({ where: "plan", image: parseImage(image).tag === undefined && version !== undefined ? `${image}:${version}` : image }));
+}
+
+/**
+ * Ingresses a chart's values turn on without TLS: `ingress: {enabled: true}` with no `tls` list (or
+ * `tls: true`, Longhorn's form), and Harbor's `expose: {type: ingress, tls: {enabled: false}}`.
+ */
+function chartIngressesWithoutTls(value: unknown, path: string, out: string[] = []): string[] {
+    if (Array.isArray(value)) {
+        value.forEach((v, i) => chartIngressesWithoutTls(v, `${path}[${i}]`, out));
+    } else if (isObject(value)) {
+        for (const [k, v] of Object.entries(value)) {
+            const here = `${path}.${k}`;
+            if (k === "ingress" && isObject(v) && v.enabled === true) {
+                const tls = v.tls;
+                if (!(tls === true || (Array.isArray(tls) && tls.length > 0) || (isObject(tls) && tls.enabled === true))) out.push(here);
+            }
+            if (k === "expose" && isObject(v) && v.type === "ingress" && isObject(v.tls) && v.tls.enabled === false) out.push(`${here}.tls`);
+            chartIngressesWithoutTls(v, here, out);
+        }
+    }
+    return out;
+}
+
+/** Objects in chart values that ask for host access, by kind. */
+function valuesHostAccess(value: unknown, path: string, out: { kind: HostAccess; path: string; capabilities?: string[] }[] = []) {
+    if (Array.isArray(value)) {
+        value.forEach((v, i) => valuesHostAccess(v, `${path}[${i}]`, out));
+    } else if (isObject(value)) {
+        for (const [k, v] of Object.entries(value)) {
+            const here = `${path}.${k}`;
+            if ((k === "hostNetwork" || k === "hostPID" || k === "hostIPC") && v === true) out.push({ kind: k, path: here });
+            else if (k === "hostPath" && (isObject(v) || (typeof v === "string" && v !== ""))) out.push({ kind: "hostPath", path: here });
+            // A container's `hostPort: 80`, or a chart switch such as F5 NIC's `hostPort: {enable: true}`.
+            else if (k === "hostPort" && (typeof v === "number" || (isObject(v) && (v.enable === true || v.enabled === true)))) out.push({ kind: "hostPort", path: here });
+            else if (k === "capabilities" && isObject(v) && Array.isArray(v.add) && v.add.length > 0) out.push({ kind: "capabilities", path: `${here}.add`, capabilities: v.add.map(String) });
+            valuesHostAccess(v, here, out);
+        }
+    }
+    return out;
+}
+
+/** Host access a raw object's pod specs ask for. */
+function podHostAccess(inputs: Record<string, unknown>): { kind: HostAccess; path: string; capabilities?: string[] }[] {
+    const out: { kind: HostAccess; path: string; capabilities?: string[] }[] = [];
+    for (const { path, spec } of podSpecsDeep(inputs, "")) {
+        for (const kind of ["hostNetwork", "hostPID", "hostIPC"] as const) if (spec[kind] === true) out.push({ kind, path: `${path}.${kind}` });
+        ((spec.volumes as unknown[]) ?? []).filter(isObject).forEach((v, i) => v.hostPath !== undefined && out.push({ kind: "hostPath", path: `${path}.volumes[${i}]` }));
+        for (const c of containers(spec)) {
+            ((c.ports as unknown[]) ?? []).filter(isObject).forEach((p) => typeof p.hostPort === "number" && out.push({ kind: "hostPort", path: `container ${String(c.name)} port ${String(p.hostPort)}` }));
+            const add = (c.securityContext as { capabilities?: { add?: unknown[] } } | undefined)?.capabilities?.add;
+            if (Array.isArray(add) && add.length > 0) out.push({ kind: "capabilities", path: `container ${String(c.name)}`, capabilities: add.map(String) });
+        }
+    }
+    return out;
+}
+
+/** Paths in chart values whose `type` is NodePort. */
+function nodePortPaths(value: unknown, path: string, out: string[] = []): string[] {
+    if (Array.isArray(value)) {
+        value.forEach((v, i) => nodePortPaths(v, `${path}[${i}]`, out));
+    } else if (isObject(value)) {
+        if (typeof value.type === "string" && value.type.toLowerCase() === "nodeport") out.push(`${path}.type`);
+        for (const [k, v] of Object.entries(value)) nodePortPaths(v, `${path}.${k}`, out);
+    }
+    return out;
 }
 
 const SECRET_KEY = /(password|passwd|secret|token|apikey|api_key|privatekey|private_key|secretkey|accesskeysecret)$/i;
@@ -108,8 +266,9 @@ function plaintextSecrets(value: unknown, path: string, marker: string | undefin
 export const RULES: readonly PolicyRule[] = [
     {
         name: "ingress-tls",
-        description: "Every Ingress serves each of its hosts over TLS.",
+        description: "Every Ingress serves each of its hosts over TLS, raw or enabled in a chart's values.",
         check: (r) => {
+            if (isRelease(r.type)) return chartIngressesWithoutTls(r.inputs.values, "values").map((path) => `${r.name} enables an Ingress at ${path} without TLS`);
             if (!isKube(r.type, "Ingress")) return [];
             const spec = (r.inputs.spec ?? {}) as { tls?: { hosts?: string[] }[]; rules?: { host?: string }[] };
             const covered = new Set((spec.tls ?? []).flatMap((t) => t.hosts ?? []));
@@ -120,14 +279,40 @@ export const RULES: readonly PolicyRule[] = [
     },
     {
         name: "images-pinned",
-        description: "Container images carry a tag other than latest, or a digest.",
+        description:
+            "Container images carry a tag that does not float (not latest, not only major or major.minor) or a digest: raw workloads, pod templates in custom resources, and images set in Helm values.",
         check: (r) => {
-            const out = allContainers(r.inputs)
-                .filter((c) => typeof c.image !== "string" || !isPinnedImage(c.image))
-                .map((c) => `${r.name} container ${String(c.name)} uses unpinned image ${String(c.image)}`);
-            if (r.type === "kubernetes:helm.sh/v3:Release") {
-                for (const img of chartImages(r.inputs.values)) {
-                    if (img.digest === undefined && (img.tag === "latest" || img.tag === "")) out.push(`${r.name} sets ${img.path}.tag to "${String(img.tag)}"`);
+            const out: string[] = [];
+            for (const { where, image } of [...rawImages(r.inputs), ...planImages(r)]) {
+                if (typeof image !== "string" || !isPinnedImage(image)) out.push(`${r.name} ${where} uses unpinned image ${String(image)}`);
+            }
+            if (isRelease(r.type)) {
+                for (const img of valuesImages(r.inputs.values, "values")) {
+                    if (img.ref !== undefined) {
+                        if (!isPinnedImage(img.ref)) out.push(`${r.name} sets ${img.path} to unpinned image ${img.ref}`);
+                    } else if (img.digest === undefined && img.tag !== undefined && (typeof img.tag !== "string" || img.tag === "" || isFloatingTag(img.tag))) {
+                        out.push(`${r.name} sets ${img.path}.tag to "${String(img.tag)}"`);
+                    }
+                }
+            }
+            return out;
+        },
+    },
+    {
+        name: "images-digest",
+        description: "In prod, images the platform names carry a digest (tag@sha256:...), which Renovate keeps current. Advisory until the digests are filled in (docs/adr/0013).",
+        advisory: true,
+        check: (r, ctx) => {
+            if (ctx.profile !== "prod") return [];
+            const out: string[] = [];
+            for (const { where, image } of [...rawImages(r.inputs), ...planImages(r)]) {
+                if (typeof image === "string" && parseImage(image).digest === undefined) out.push(`${r.name} ${where} runs ${image} without a digest`);
+            }
+            if (isRelease(r.type)) {
+                for (const img of valuesImages(r.inputs.values, "values")) {
+                    if (img.ref !== undefined ? parseImage(img.ref).digest === undefined : img.tag !== undefined && img.digest === undefined) {
+                        out.push(`${r.name} sets ${img.path} without a digest`);
+                    }
                 }
             }
             return out;
@@ -145,9 +330,10 @@ export const RULES: readonly PolicyRule[] = [
     },
     {
         name: "no-plaintext-secrets",
-        description: "No secret-looking value travels in a non-secret input.",
+        description: "No secret-looking value travels in a non-secret input (render only: it sees which inputs are secret).",
+        renderOnly: true,
         check: (r) => {
-            if (r.secretMarker === undefined) return []; // the pack sees decrypted values; only the render can tell
+            if (r.secretMarker === undefined) return []; // decrypted values (the pack's view) cannot be judged
             const found: string[] = [];
             plaintextSecrets(r.inputs, "", r.secretMarker, found);
             return found.map((path) => `${r.name} input ${path} holds a plain-text secret; make it a Pulumi secret or a Secret reference`);
@@ -182,7 +368,7 @@ export const RULES: readonly PolicyRule[] = [
     },
     {
         name: "privileged-allowlist",
-        description: "Privileged pods, hostPath volumes and privileged namespaces only where allowed.",
+        description: "Privileged containers and privileged namespaces only where allowed.",
         check: (r) => {
             const out: string[] = [];
             if (isKube(r.type, "Namespace")) {
@@ -193,14 +379,42 @@ export const RULES: readonly PolicyRule[] = [
                 }
             }
             const ns = namespaceOf(r.inputs);
-            for (const pod of podSpecs(r.inputs)) {
+            for (const { spec } of podSpecsDeep(r.inputs, "")) {
                 if (PRIVILEGED_NAMESPACES.includes(ns)) continue;
-                if (((pod.volumes as { hostPath?: unknown }[]) ?? []).some((v) => v.hostPath !== undefined)) out.push(`${r.name} mounts a hostPath in ${ns}`);
-                for (const c of containers(pod)) {
+                for (const c of containers(spec)) {
                     if ((c.securityContext as { privileged?: boolean } | undefined)?.privileged) out.push(`${r.name} container ${String(c.name)} is privileged in ${ns}`);
                 }
             }
+            if (isRelease(r.type) && !PRIVILEGED_NAMESPACES.includes(String(r.inputs.namespace ?? "default")) && /"privileged":true/.test(JSON.stringify(r.inputs.values ?? {}))) {
+                out.push(`${r.name} runs a privileged container in ${String(r.inputs.namespace ?? "default")}`);
+            }
             return out;
+        },
+    },
+    {
+        name: "host-access-allowlist",
+        description: "hostNetwork, hostPID, hostIPC, hostPath, hostPort and added capabilities only in the namespaces of HOST_ACCESS, raw or in chart values.",
+        check: (r) => {
+            const release = isRelease(r.type);
+            const ns = release ? String(r.inputs.namespace ?? "default") : namespaceOf(r.inputs);
+            const found = release ? valuesHostAccess(r.inputs.values, "values") : podHostAccess(r.inputs);
+            const allowed = HOST_ACCESS[ns];
+            return found
+                .filter((f) => {
+                    if (!allowed?.allows.includes(f.kind)) return true;
+                    if (f.kind !== "capabilities" || allowed.capabilities.includes("*")) return false;
+                    return (f.capabilities ?? []).some((c) => !allowed.capabilities.includes(c));
+                })
+                .map((f) => `${r.name} uses ${f.kind}${f.capabilities ? ` (${f.capabilities.join(", ")})` : ""} at ${f.path} in namespace ${ns}, which is not allowed there`);
+        },
+    },
+    {
+        name: "no-node-port",
+        description: "No Service of type NodePort (raw or in chart values): traffic enters through the ingress controller's LoadBalancer or hostPorts only.",
+        check: (r) => {
+            if (isKube(r.type, "Service") && (r.inputs.spec as { type?: string } | undefined)?.type === "NodePort") return [`Service ${r.name} is of type NodePort`];
+            if (isRelease(r.type)) return nodePortPaths(r.inputs.values, "values").map((path) => `${r.name} sets ${path} to NodePort`);
+            return [];
         },
     },
     {
@@ -227,9 +441,13 @@ export interface Violation {
     readonly rule: string;
     readonly resource: string;
     readonly message: string;
+    /** From an advisory rule: reported, never blocking. */
+    readonly advisory: boolean;
 }
 
 /** Every violation of every rule across resources, in resource then rule order. */
 export function checkAll(resources: readonly PolicyResource[], ctx: PolicyContext): Violation[] {
-    return resources.flatMap((r) => RULES.flatMap((rule) => rule.check(r, ctx).map((message) => ({ rule: rule.name, resource: r.name, message }))));
+    return resources.flatMap((r) =>
+        RULES.flatMap((rule) => rule.check(r, ctx).map((message) => ({ rule: rule.name, resource: r.name, message, advisory: rule.advisory === true }))),
+    );
 }

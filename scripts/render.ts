@@ -35,12 +35,13 @@ export async function render(stack: string, outDir?: string, stackFile?: string)
     });
     const dir = outDir ?? join(PROJECT_DIR, "out", stack);
     const profile = String(evaluation.outputs.profile) === "prod" ? "prod" : "dev";
-    const violations = policyViolations(evaluation.resources, profile);
+    const findings = policyViolations(evaluation.resources, profile);
+    const violations = findings.filter((v) => !v.advisory);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "resources.json"), resourcesJson(evaluation.resources));
     writeFileSync(join(dir, "manifests.yaml"), manifestsYaml(evaluation.resources));
     writeFileSync(join(dir, "summary.txt"), summaryText(stack, evaluation.resources, evaluation.outputs));
-    writeFileSync(join(dir, "policy.txt"), policyReport(violations, profile));
+    writeFileSync(join(dir, "policy.txt"), policyReport(findings, profile));
     return { dir, resources: evaluation.resources.length, violations: violations.length, mandatory: profile === "prod" };
 }
 

@@ -8,9 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { PROFILE_DEFAULTS, Profile, ProfileDefaults } from "./profiles";
+import { join } from "node:path";
 import { effectiveSolver, nodeExternalAddress } from "./reachability";
 import { ParsedPlatformConfig, platformSchema, SECRET_REQUIRED, secretContext } from "./schema";
 import type { AppSpec } from "./schemaApps";
+import { OFFLINE_PLAIN_LEAVES, plainLeavesOfFile, plaintextSecretLeaves } from "./secretLeaves";
 
 /** The config namespace: the Pulumi project name. */
 export const NAMESPACE = "platform";
@@ -117,6 +119,12 @@ export interface RawConfig {
     readonly values: Readonly<Record<string, string>>;
     /** Full keys Pulumi marks secret (a nested `secure:` value marks its whole top-level key). */
     readonly secretKeys: ReadonlySet<string>;
+    /**
+     * Leaves the stack file gives in plain text (`platform:cluster.k3s.etcdSnapshots.s3.secretKey`),
+     * which lets validation judge secrecy leaf by leaf. Undefined when no stack file could be read:
+     * then a secret field is plain text only when its whole top-level key is.
+     */
+    readonly plainLeaves?: ReadonlySet<string>;
 }
 
 /** Invalid stack configuration; `problems` holds one line per problem, each naming its key. */
@@ -138,7 +146,12 @@ export function readPulumiConfig(): RawConfig {
     const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
     const values = pulumi.runtime.allConfig();
     const secretKeys = new Set(Object.keys(values).filter((k) => runtimeConfig.isConfigSecret(k)));
-    return { values, secretKeys };
+    // The CLI runs the program in the project directory, next to the stack file (PLATFORM_STACK_FILE
+    // names another one, e.g. with `pulumi --config-file`); offline evaluations hand the leaves over.
+    const offline = (globalThis as Record<symbol, { plainLeaves?: ReadonlySet<string> } | undefined>)[OFFLINE_PLAIN_LEAVES];
+    const file = process.env.PLATFORM_STACK_FILE ?? join(process.cwd(), `Pulumi.${pulumi.getStack()}.yaml`);
+    const plainLeaves = offline ? offline.plainLeaves : plainLeavesOfFile(file, pulumi.getProject());
+    return { values, secretKeys, ...(plainLeaves ? { plainLeaves } : {}) };
 }
 
 /** Validates and resolves config; throws `ConfigError` listing every problem. */
@@ -164,8 +177,11 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     } finally {
         secretContext.secretTopKeys = new Set();
     }
-    if (!result.success) {
-        throw new ConfigError(formatIssues(result.error.issues));
+    // Every leaf, not only the schema's secret fields: a credential-like key in plain text is refused
+    // even where the top-level key also holds a `secure:` value.
+    const leaks = plaintextSecretLeaves(input, { plain: raw.plainLeaves, secretTopKeys, namespace: NAMESPACE, isSchemaSecret: isSecretField }).map(plainSecretProblem);
+    if (!result.success || leaks.length > 0) {
+        throw new ConfigError([...new Set([...(result.success ? [] : formatIssues(result.error.issues)), ...leaks])]);
     }
     return deepFreeze(resolveDefaults(result.data));
 }
@@ -350,11 +366,7 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
                 break;
             case "custom":
                 if (issue.params?.[SECRET_REQUIRED]) {
-                    const dotted = keyPath(path).slice(NAMESPACE.length + 1);
-                    lines.push(
-                        `${keyPath(path)}: must be a secret but was given in plain text; ` +
-                            `set it with: pulumi config set --secret --path '${dotted}' < file`,
-                    );
+                    lines.push(plainSecretProblem(path));
                 } else {
                     // A refine on a parent reports the parent's value as input: only echo primitives here.
                     const primitive = typeof issue.input !== "object";
@@ -366,6 +378,12 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
         }
     }
     return [...new Set(lines)];
+}
+
+/** The one message for a secret given in plain text, with the command that stores it encrypted. */
+function plainSecretProblem(path: readonly PropertyKey[]): string {
+    const dotted = keyPath(path).slice(NAMESPACE.length + 1);
+    return `${keyPath(path)}: must be a secret but was given in plain text; set it with: pulumi config set --secret --path '${dotted}' < file`;
 }
 
 /** `, got "x"` for a primitive input; objects and lists are only named, so no nested secret leaks. */
@@ -400,11 +418,14 @@ function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
         if (seg === undefined || node === undefined) {
             break;
         }
-        const def = node._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+        const def = node._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType };
         if (def.type === "object" && typeof seg === "string") {
             node = def.shape?.[seg];
         } else if (def.type === "array" && typeof seg === "number") {
             node = def.element;
+        } else if (def.type === "record" && typeof seg === "string") {
+            // A map's values share one schema (e.g. secret env vars: record of secretString).
+            node = def.valueType;
         } else {
             return undefined;
         }
@@ -436,8 +457,14 @@ function metaOf(path: readonly PropertyKey[]): { description?: string; secret?: 
     // `.meta()` registers on the wrapper it is called on, so look at each layer down the chain.
     let node = schemaAt(path.slice(0, -1));
     const last = path[path.length - 1];
-    const def = unwrap(node)?._zod.def as { type: string; shape?: Record<string, z.core.$ZodType> } | undefined;
-    node = def?.type === "object" && typeof last === "string" ? def.shape?.[last] : undefined;
+    const def = unwrap(node)?._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; valueType?: z.core.$ZodType } | undefined;
+    if (def?.type === "object" && typeof last === "string") {
+        node = def.shape?.[last];
+    } else if (def?.type === "record" && typeof last === "string") {
+        node = def.valueType;
+    } else {
+        node = undefined;
+    }
     while (node) {
         const meta = z.globalRegistry.get(node) as { description?: string; secret?: boolean } | undefined;
         if (meta) {

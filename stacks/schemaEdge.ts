@@ -52,13 +52,38 @@ const cloudflareDns01 = z.strictObject({
     apiToken: secretString("tls", "Cloudflare API token with Zone:DNS:Edit on the zone."),
 });
 
+/**
+ * Route53 access for a component in the cluster. Static keys (`accessKeyId` + `secretAccessKey`,
+ * both or neither) or, without them, ambient credentials: the node's instance profile, or IRSA on
+ * EKS (`roleArn`). GitHub OIDC in CI never reaches the cluster (docs/security.md, "Route53").
+ */
 const route53Credentials = (topKey: string) =>
     z.strictObject({
         region: z.string().min(1).meta({ description: "AWS region." }),
         hostedZoneId: z.string().min(1).optional().meta({ description: "Hosted zone id; default: discovered from the domain." }),
-        accessKeyId: z.string().min(1).optional().meta({ description: "Access key id; omit to use the node's or IRSA credentials." }),
-        secretAccessKey: secretString(topKey, "Secret access key (with accessKeyId).").optional(),
+        accessKeyId: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: "Static access key id (with secretAccessKey); omit both for ambient credentials (instance profile or IRSA)." }),
+        secretAccessKey: secretString(topKey, "Static secret access key (with accessKeyId).").optional(),
     });
+
+const iamRoleArn = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** Static keys come as a pair; an IRSA role replaces them. */
+function checkRoute53(r53: { accessKeyId?: string; secretAccessKey?: unknown; roleArn?: string } | undefined, ctx: z.RefinementCtx, path: (string | number)[]): void {
+    if (r53 === undefined) {
+        return;
+    }
+    if ((r53.accessKeyId === undefined) !== (r53.secretAccessKey === undefined)) {
+        const missing = r53.accessKeyId === undefined ? "accessKeyId" : "secretAccessKey";
+        ctx.addIssue({ code: "custom", path: [...path, missing], message: "static keys come as a pair: set both accessKeyId and secretAccessKey, or neither (ambient credentials)" });
+    }
+    if (r53.roleArn !== undefined && r53.accessKeyId !== undefined) {
+        ctx.addIssue({ code: "custom", path: [...path, "roleArn"], message: "not allowed with static keys: an IRSA role replaces accessKeyId/secretAccessKey" });
+    }
+}
 
 export const tlsSchema = z
     .strictObject({
@@ -103,6 +128,7 @@ export const tlsSchema = z
                 ctx.addIssue({ code: "custom", path: ["acme", "dns01", acme.dns01.provider], message: `required when provider is '${acme.dns01.provider}'` });
             }
         }
+        checkRoute53(acme?.dns01?.route53, ctx, ["acme", "dns01", "route53"]);
     });
 
 const recordSchema = z
@@ -177,7 +203,14 @@ export const dnsSchema = z
             })
             .optional(),
         route53: route53Credentials("dns")
-            .extend({ zoneType: z.enum(["public", "private"]).optional().meta({ description: "Restrict to public or private zones." }) })
+            .extend({
+                zoneType: z.enum(["public", "private"]).optional().meta({ description: "Restrict to public or private zones." }),
+                roleArn: z
+                    .string()
+                    .regex(iamRoleArn, "expected an IAM role ARN such as arn:aws:iam::123456789012:role/external-dns")
+                    .optional()
+                    .meta({ description: "IRSA (EKS): IAM role external-dns assumes through its ServiceAccount, instead of static keys." }),
+            })
             .optional(),
         alibabacloud: z
             .strictObject({
@@ -212,6 +245,7 @@ export const dnsSchema = z
                 ctx.addIssue({ code: "custom", path: [other], message: `not allowed when provider is '${dns.provider}'` });
             }
         }
+        checkRoute53(dns.route53, ctx, ["route53"]);
         dns.records.forEach((record, i) => {
             if (record.routing && dns.provider !== "route53") {
                 ctx.addIssue({ code: "custom", path: ["records", i, "routing"], message: `routing policies need the route53 provider, got '${dns.provider}'` });

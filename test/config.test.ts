@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parsePlatformConfig, PlatformConfig } from "../stacks/config";
+import { stringify } from "yaml";
+import { ConfigError, parsePlatformConfig, PlatformConfig, readPulumiConfig } from "../stacks/config";
 import { k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, TEST_HOST_KEY } from "./harness";
 
 /** Parses a stack-file style config map; returns the problems (empty when valid). */
@@ -234,6 +238,41 @@ describe("stack config", () => {
             expect(found.join("\n")).not.toContain("test-kubeconfig-token");
         });
 
+        it("a plain secret next to an encrypted one under the same top-level key (issue 13, item 5)", () => {
+            // `cluster` is secret as a whole (the SSH key is secure), yet the S3 secret key is plain.
+            const found = problems(withK3s((k) => (k.etcdSnapshots = { s3: { bucket: "etcd-backups", accessKey: "AKIA1", secretKey: TEST_S3_SECRET } })));
+            expect(found).toEqual([
+                "platform:cluster.k3s.etcdSnapshots.s3.secretKey: must be a secret but was given in plain text; " +
+                    "set it with: pulumi config set --secret --path 'cluster.k3s.etcdSnapshots.s3.secretKey' < file",
+            ]);
+            expect(found.join("\n")).not.toContain(TEST_S3_SECRET);
+            // The same leaf set with --secret passes.
+            expect(problems(withK3s((k) => (k.etcdSnapshots = { s3: { bucket: "etcd-backups", accessKey: "AKIA1", secretKey: secure(TEST_S3_SECRET) } })))).toEqual([]);
+        });
+
+        it("every plain leaf at a credential-like key, even where the schema has no secret field", () => {
+            const config = k3sStackConfig({
+                "platform:monitoring": { alertmanager: { webhook: { url: secure("https://hooks.example.com/x") }, pagerduty: { routingKey: "R0UT1NG" } } },
+                "platform:ingress": { serviceAnnotations: { "example.com/api-token": "t0ken-value" } },
+            });
+            const found = problems(config);
+            expect(found).toEqual(
+                expect.arrayContaining([
+                    expect.stringMatching(/^platform:monitoring\.alertmanager\.pagerduty\.routingKey: must be a secret .* --path 'monitoring\.alertmanager\.pagerduty\.routingKey'/),
+                    expect.stringMatching(/^platform:ingress\.serviceAnnotations\.example\.com\/api-token: must be a secret/),
+                ]),
+            );
+            expect(found).toHaveLength(2);
+            expect(found.join("\n")).not.toMatch(/R0UT1NG|t0ken-value/);
+        });
+
+        it("without a stack file to read, falls back to the top-level key's secrecy", () => {
+            const raw = rawConfig(withK3s((k) => (k.etcdSnapshots = { s3: { bucket: "etcd-backups", accessKey: "AKIA1", secretKey: TEST_S3_SECRET } })));
+            // What the CLI alone reports: `cluster` is secret; nothing finer.
+            expect(() => parsePlatformConfig({ values: raw.values, secretKeys: raw.secretKeys })).not.toThrow();
+            expect(() => parsePlatformConfig(raw)).toThrow(/etcdSnapshots\.s3\.secretKey: must be a secret/);
+        });
+
         it("a secret value of the wrong type without echoing it", () => {
             const found = problems(withK3s((k) => (k.ssh = { privateKey: { nested: "test-ssh-key-material" } })));
             expect(found).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.ssh\.privateKey: expected string/)]);
@@ -316,5 +355,22 @@ describe("stack config", () => {
         if (config.cluster.mode !== "existing") throw new Error("unreachable");
         expect(config.cluster.existing.context).toBe("admin@eks");
         expect(await pulumi.isSecret(config.cluster.existing.kubeconfig)).toBe(true);
+    });
+});
+
+describe("readPulumiConfig in a real run", () => {
+    it("reads which leaves are plain from the stack file the CLI runs next to (PLATFORM_STACK_FILE overrides)", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "stackfile-leaves-"));
+        const file = join(dir, "Pulumi.live.yaml");
+        writeFileSync(file, stringify({ config: { "platform:cluster": { k3s: { ssh: { privateKey: { secure: "v1:abc" } }, etcdSnapshots: { s3: { secretKey: "plain" } } } } } }));
+        await pulumi.runtime.setMocks({ newResource: () => ({ id: "x", state: {} }), call: () => ({}) }, "platform", "live", false);
+        process.env.PLATFORM_STACK_FILE = file;
+        try {
+            const raw = readPulumiConfig();
+            expect(raw.plainLeaves?.has("platform:cluster.k3s.etcdSnapshots.s3.secretKey")).toBe(true);
+            expect(raw.plainLeaves?.has("platform:cluster.k3s.ssh.privateKey")).toBe(false);
+        } finally {
+            delete process.env.PLATFORM_STACK_FILE;
+        }
     });
 });

@@ -82,6 +82,13 @@ describe("platform:apps", () => {
         expect(pulumi.Output.isInstance(parsed.secrets.API_TOKEN)).toBe(true);
     });
 
+    it("refuses a plain secret next to a sealed one in the same app, even under a name that does not look secret (issue 13, item 5)", () => {
+        // `apps` is secret as a whole (one value is secure); the schema marks every `secrets` value secret.
+        expect(problems(stack([app({ secrets: { API_TOKEN: secure("sealed-token"), SESSION_SALT: "plain-salt" } })]))).toEqual([
+            "platform:apps[0].secrets.SESSION_SALT: must be a secret but was given in plain text; set it with: pulumi config set --secret --path 'apps[0].secrets.SESSION_SALT' < file",
+        ]);
+    });
+
     it("names an unknown key and suggests the right one", () => {
         expect(problems(stack([app({ replica: 2 })]))).toEqual(["platform:apps[0].replica: unknown key (did you mean 'replicas'?)"]);
         expect(problems(stack([app({ autoscaling: { min: 2, max: 4, cpus: 70 } })]))).toEqual(

@@ -140,6 +140,29 @@ describe("harbor config", () => {
     });
 });
 
+describe("Route53 credentials (issue 13, item 11)", () => {
+    const r53 = (settings: Record<string, unknown>) => ({ "platform:dns": { provider: "route53", route53: { region: "us-east-1", ...settings } } });
+
+    it("runs without static keys (ambient: instance profile, or IRSA with a role)", () => {
+        expect(problems(r53({}))).toEqual([]);
+        expect(problems(r53({ roleArn: "arn:aws:iam::123456789012:role/external-dns" }))).toEqual([]);
+        expect(problems(r53({ accessKeyId: "AKIA1", secretAccessKey: secure("s") }))).toEqual([]);
+    });
+
+    it("refuses half a key pair, a role next to static keys, and a malformed role", () => {
+        expect(problems(r53({ accessKeyId: "AKIA1" }))).toEqual([
+            "platform:dns.route53.secretAccessKey: static keys come as a pair: set both accessKeyId and secretAccessKey, or neither (ambient credentials)",
+        ]);
+        expect(problems(r53({ secretAccessKey: secure("s") }))).toEqual([expect.stringMatching(/^platform:dns\.route53\.accessKeyId: static keys come as a pair/)]);
+        expect(problems(r53({ accessKeyId: "AKIA1", secretAccessKey: secure("s"), roleArn: "arn:aws:iam::123456789012:role/x" }))).toEqual([
+            "platform:dns.route53.roleArn: not allowed with static keys: an IRSA role replaces accessKeyId/secretAccessKey",
+        ]);
+        expect(problems(r53({ roleArn: "external-dns" }))).toEqual([expect.stringMatching(/^platform:dns\.route53\.roleArn: expected an IAM role ARN/)]);
+        const dns01 = { "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "route53", route53: { region: "x", accessKeyId: "AKIA1" } } } } };
+        expect(problems(dns01)).toEqual([expect.stringMatching(/^platform:tls\.acme\.dns01\.route53\.secretAccessKey: static keys come as a pair/)]);
+    });
+});
+
 describe("DNS routing between regions", () => {
     const route53 = { provider: "route53", route53: { region: "us-east-1" } };
     const record = (routing: Record<string, unknown>) => ({ name: "apps.dev.example.com", type: "A", targets: ["203.0.113.1"], routing });

@@ -40,13 +40,13 @@ export async function evaluateConfig(config: Record<string, unknown>, stack = "t
  * prove it never leaks; the render's reader (scripts/lib/stackfile.ts) uses placeholders instead.
  */
 export function rawConfig(config: Record<string, unknown>): RawConfig {
-    const { secretKeys } = toRawConfig("platform", {}, config);
+    const { secretKeys, plainLeaves } = toRawConfig("platform", {}, config);
     const values: Record<string, string> = {};
     for (const [key, value] of Object.entries(config)) {
         const plain = unwrapSecure(value);
         values[key.includes(":") ? key : `platform:${key}`] = typeof plain === "string" ? plain : JSON.stringify(plain);
     }
-    return { values, secretKeys };
+    return { values, secretKeys, plainLeaves };
 }
 
 /** Marks a value as set with --secret (in tests the "ciphertext" is the plaintext itself). */

@@ -122,6 +122,21 @@ describe("render with invalid config", () => {
         expect(existsSync(out)).toBe(false);
     });
 
+    it("refuses prod with a plain etcd S3 secret key beside encrypted ones (issue 13, item 5)", () => {
+        const dir = mkdtempSync(join(tmpdir(), "render-plain-secret-"));
+        const prod = parse(readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, { k3s: { etcdSnapshots: { s3: Record<string, unknown> } } }> };
+        prod.config["platform:cluster"].k3s.etcdSnapshots.s3.secretKey = "plain-etcd-secret-key";
+        const stackFile = join(dir, "Pulumi.prod.yaml");
+        writeFileSync(stackFile, stringify(prod));
+        const { status, stderr } = renderCli("prod", "--stack-file", stackFile, "--out", join(dir, "out"));
+        expect(status).toBe(1);
+        expect(stderr).toContain(
+            "platform:cluster.k3s.etcdSnapshots.s3.secretKey: must be a secret but was given in plain text; " +
+                "set it with: pulumi config set --secret --path 'cluster.k3s.etcdSnapshots.s3.secretKey' < file",
+        );
+        expect(stderr).not.toContain("plain-etcd-secret-key");
+    });
+
     it("explains a missing stack file and a missing stack argument", () => {
         const missing = renderCli("nosuchstack");
         expect(missing.status).toBe(1);

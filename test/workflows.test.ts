@@ -8,12 +8,13 @@ const dir = join(PROJECT_DIR, ".github", "workflows");
 const workflows = readdirSync(dir).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"));
 
 interface Step {
+    id?: string;
     name?: string;
+    if?: string;
     uses?: string;
     run?: string;
-    if?: string;
-    with?: Record<string, unknown>;
     env?: Record<string, string>;
+    with?: Record<string, unknown>;
 }
 interface Job {
     if?: string;
@@ -22,34 +23,76 @@ interface Job {
     env?: Record<string, string>;
     permissions?: Record<string, string>;
     concurrency?: { group: string; "cancel-in-progress": boolean };
-    strategy?: { matrix: Record<string, unknown[]> };
+    strategy?: { "max-parallel"?: number; "fail-fast"?: boolean; matrix: Record<string, unknown[]> };
     steps: Step[];
 }
 interface Workflow {
     on: Record<string, unknown>;
+    env?: Record<string, string>;
     permissions?: Record<string, string>;
     concurrency?: { group: string; "cancel-in-progress": boolean };
     jobs: Record<string, Job>;
 }
 const load = (file: string) => parse(readFileSync(join(dir, file), "utf8")) as Workflow;
+
+/** `secrets.NAME` references in any part of a workflow value. */
+const secretsIn = (value: unknown): string[] => [...JSON.stringify(value ?? null).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)|secrets\[/g)].map((m) => m[1] ?? "[dynamic]");
+
+/** GitHub environments a job triggered by a pull request may use: dev-scoped credentials only. */
+const PR_ENVIRONMENTS = ["dev-preview"];
+
+/** Whether a job can run for a pull_request(_target) event, judged from the triggers and the job's `if`. */
+function runsOnPullRequest(wf: Workflow, job: Job): boolean {
+    const on = Object.keys(wf.on);
+    if (!on.includes("pull_request") && !on.includes("pull_request_target")) return false;
+    const cond = job.if ?? "";
+    return !/github\.event_name != 'pull_request'/.test(cond) && !/github\.event_name == '(?!pull_request)/.test(cond);
+}
+
+/**
+ * What CI must never do (issue 13, item 1): a job a pull request triggers holds a secret other
+ * than GITHUB_TOKEN outside a dev-scoped environment; a secret at workflow or job level, in a
+ * script or a condition instead of the env (or inputs) of the one step that needs it.
+ */
+function credentialProblems(file: string, wf: Workflow): string[] {
+    const problems: string[] = [];
+    if (secretsIn(wf.env).length > 0) problems.push(`${file}: secrets in workflow-level env`);
+    for (const [name, job] of Object.entries(wf.jobs)) {
+        const { steps, ...jobLevel } = job;
+        if (secretsIn(jobLevel).length > 0) problems.push(`${file} ${name}: secrets at job level (${secretsIn(jobLevel).join(", ")})`);
+        for (const step of steps) {
+            if (secretsIn(step.run).length > 0 || secretsIn(step.if).length > 0) problems.push(`${file} ${name}: secrets in a script or condition`);
+        }
+        const used = [...new Set(secretsIn(job))].filter((s) => s !== "GITHUB_TOKEN");
+        if (runsOnPullRequest(wf, job) && used.length > 0 && !PR_ENVIRONMENTS.includes(job.environment ?? "")) {
+            problems.push(`${file} ${name}: runs on pull requests with ${used.join(", ")} outside ${PR_ENVIRONMENTS.join("/")}`);
+        }
+    }
+    return problems;
+}
 const stacks = readdirSync(PROJECT_DIR)
     .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
     .map((f) => f.slice("Pulumi.".length, -".yaml".length))
     .sort();
 
-/** Job-level write permissions each workflow's jobs may hold, and why; every other job holds none. */
-const ALLOWED_WRITES: Record<string, Record<string, string[]>> = {
-    "pr-comment.yml": { comment: ["pull-requests"] }, // the one rendered-plan diff comment
-    "preview.yml": { preview: ["pull-requests"] }, // the Pulumi action's preview comment
-    "app.yml": {
-        publish: ["id-token"], // cosign keyless signing through GitHub OIDC
-        "dev-pr": ["contents", "pull-requests"], // the pull request with the new dev digest
-    },
-    "promote.yml": { record: ["contents", "pull-requests"] }, // the pull request recording the prod digests
-    "rollback.yml": { record: ["contents", "pull-requests"] }, // the pull request recording the rollback
+/** Job-level write permissions each workflow may hold, and why. */
+const ALLOWED_WRITES: Record<string, string[]> = {
+    "pr-comment.yml": ["pull-requests"], // the one rendered-plan diff comment
+    "preview.yml": ["pull-requests"], // the Pulumi action's dev preview comment
+    "up.yml": ["id-token"], // GitHub OIDC for the assumed AWS role
+    "app.yml": ["contents", "id-token", "pull-requests"], // cosign keyless OIDC (publish); the dev digest PR (dev-pr)
+    "promote.yml": ["contents", "pull-requests"], // the pull request recording the prod digests
+    "rollback.yml": ["contents", "pull-requests"], // the pull request recording the rollback
 };
 
-const usesSecrets = (job: Job) => JSON.stringify(job).includes("secrets.");
+/** Per job, for the delivery workflows: which job holds which write, and why. */
+const DELIVERY_JOB_WRITES: Record<string, Record<string, string[]>> = {
+    "app.yml": { publish: ["id-token"], "dev-pr": ["contents", "pull-requests"] },
+    "promote.yml": { record: ["contents", "pull-requests"] },
+    "rollback.yml": { record: ["contents", "pull-requests"] },
+};
+
+const usesSecrets = (job: Job) => secretsIn(job).some((s) => s !== "GITHUB_TOKEN");
 
 describe("GitHub Actions workflows", () => {
     it("exist for CI, the PR comment, previews, deployments and application delivery", () => {
@@ -77,10 +120,8 @@ describe("GitHub Actions workflows", () => {
     it.each(workflows)("%s is read-only at the top and writes only where it must", (file) => {
         const wf = load(file);
         expect(wf.permissions).toEqual({ contents: "read" });
-        for (const [name, job] of Object.entries(wf.jobs)) {
-            const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
-            expect([name, writes]).toEqual([name, ALLOWED_WRITES[file]?.[name] ?? []]);
-        }
+        const writes = new Set(Object.values(wf.jobs).flatMap((job) => Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k)));
+        expect([...writes].sort()).toEqual(ALLOWED_WRITES[file] ?? []);
     });
 
     it.each(workflows)("%s never persists checkout credentials", (file) => {
@@ -91,49 +132,156 @@ describe("GitHub Actions workflows", () => {
         }
     });
 
-    it("ci renders every stack and posts the plan diff through an artifact, without secrets", () => {
+    it.each(workflows)("%s gives no pull request a credential outside dev-preview, and secrets only to steps", (file) => {
+        expect(credentialProblems(file, load(file))).toEqual([]);
+    });
+
+    it("the credential check fails the old preview (prod passphrase in the job env of every PR)", () => {
+        const old = parse(
+            [
+                "on: { pull_request: {} }",
+                "jobs:",
+                "  preview:",
+                "    if: github.event.pull_request.head.repo.full_name == github.repository",
+                "    strategy: { matrix: { stack: [dev, prod, prod-eu] } }",
+                "    env:",
+                "      PULUMI_ACCESS_TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}",
+                "      PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+                "    steps:",
+                "      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58",
+                "        with: { github-token: '${{ secrets.GITHUB_TOKEN }}' }",
+            ].join("\n"),
+        ) as Workflow;
+        expect(credentialProblems("old.yml", old)).toEqual([
+            "old.yml preview: secrets at job level (PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE)",
+            "old.yml preview: runs on pull requests with PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE outside dev-preview",
+        ]);
+        // Moved to the step but still outside an environment: still refused.
+        const stepLevel = structuredClone(old);
+        stepLevel.jobs.preview.steps[0].env = stepLevel.jobs.preview.env;
+        delete stepLevel.jobs.preview.env;
+        expect(credentialProblems("old.yml", stepLevel)).toEqual([
+            "old.yml preview: runs on pull requests with PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE outside dev-preview",
+        ]);
+        // In a prod environment: refused as well (only dev-preview is for pull requests).
+        stepLevel.jobs.preview.environment = "production";
+        expect(credentialProblems("old.yml", stepLevel)).toHaveLength(1);
+        stepLevel.jobs.preview.environment = "dev-preview";
+        expect(credentialProblems("old.yml", stepLevel)).toEqual([]);
+        // A secret in a script is refused anywhere.
+        stepLevel.jobs.preview.steps.push({ run: "echo ${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+        expect(credentialProblems("old.yml", stepLevel)).toEqual(["old.yml preview: secrets in a script or condition"]);
+    });
+
+    it("gives each stack its own passphrase secret, on the steps that run Pulumi", () => {
+        for (const file of ["preview.yml", "up.yml"]) {
+            for (const job of Object.values(load(file).jobs)) {
+                for (const step of job.steps.filter((s) => s.env?.PULUMI_CONFIG_PASSPHRASE !== undefined)) {
+                    const names = secretsIn(step.env!.PULUMI_CONFIG_PASSPHRASE);
+                    expect(names.length).toBeGreaterThan(0);
+                    for (const name of names) expect(name).toMatch(/^PULUMI_CONFIG_PASSPHRASE_(DEV|PROD|PROD_EU)$/);
+                    const stacks = (job.strategy?.matrix.stack as string[] | undefined) ?? (job.strategy?.matrix.include as { stack: string }[] | undefined)?.map((i) => i.stack) ?? [step.with?.["stack-name"] as string];
+                    expect(names.sort()).toEqual(stacks.map((st) => `PULUMI_CONFIG_PASSPHRASE_${st.toUpperCase().replace(/-/g, "_")}`).sort());
+                }
+            }
+        }
+    });
+
+    it("ci renders every stack and uploads the plan diff as data, without secrets", () => {
         const text = readFileSync(join(dir, "ci.yml"), "utf8");
         expect(text).not.toMatch(/secrets\./);
         expect(text).toContain("npm test");
         expect(text).toContain("npm run render --");
-        expect(text).toContain("npm run -s plan-diff -- out-base out");
+        expect(text).toContain("npm run -s plan-diff -- out-base out --json > plan-diff/plan-diff.json");
+        expect(text).not.toContain("pr-number");
         expect(load("ci.yml").concurrency).toBeDefined();
-        expect(Object.keys(load("pr-comment.yml").on)).toEqual(["workflow_run"]);
-        expect(readFileSync(join(dir, "pr-comment.yml"), "utf8")).not.toContain("actions/checkout");
     });
 
-    it("previews every stack, on same-repo PRs only, with the policy pack, one run per stack and PR", () => {
-        const job = load("preview.yml").jobs.preview;
-        expect(job.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
-        expect((job.strategy!.matrix.stack as string[]).sort()).toEqual(stacks);
-        expect(job.concurrency!.group).toContain("${{ matrix.stack }}");
-        const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-        expect(pulumi.with).toMatchObject({ command: "preview", "comment-on-pr": true, policyPacks: "policy" });
+    it("pr-comment runs base-branch code only and finds the PR from the run's head SHA", () => {
+        const wf = load("pr-comment.yml");
+        expect(Object.keys(wf.on)).toEqual(["workflow_run"]);
+        const steps = wf.jobs.comment.steps;
+        const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@"))!;
+        expect(checkout.with).toMatchObject({ ref: "${{ github.event.repository.default_branch }}", "persist-credentials": false });
+        expect(steps.some((s) => s.run === "npm ci --ignore-scripts")).toBe(true);
+        const build = steps.find((s) => s.run?.includes("npm run -s pr-comment --"))!;
+        expect(build.env).toMatchObject({ HEAD_SHA: "${{ github.event.workflow_run.head_sha }}", HEAD_REPO: "${{ github.event.workflow_run.head_repository.full_name }}" });
+        // Nothing but validated data crosses from the PR run: no PR number, no Markdown.
+        expect(JSON.stringify(wf)).not.toMatch(/pr-number|plan-diff\.md/);
     });
 
-    it("deploys dev from main and prod only through the protected production environment", () => {
+    it("previews dev on same-repo PRs in dev-preview, and prod stacks only from main in the gated prod-preview", () => {
+        const wf = load("preview.yml");
+        const dev = wf.jobs["preview-dev"];
+        expect(dev.environment).toBe("dev-preview");
+        expect(dev.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+        expect(dev.if).toContain("!startsWith(github.head_ref, 'renovate/')");
+        const devPulumi = dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        expect(devPulumi.with).toMatchObject({ command: "preview", "stack-name": "dev", "comment-on-pr": true, policyPacks: "policy" });
+        const prod = wf.jobs["preview-prod"];
+        expect(prod.environment).toBe("prod-preview");
+        expect(prod.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
+        expect(runsOnPullRequest(wf, prod)).toBe(false);
+        expect(["dev", ...(prod.strategy!.matrix.stack as string[])].sort()).toEqual(stacks);
+        const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        expect(prodPulumi.with).toMatchObject({ command: "preview", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" });
+        expect(prodPulumi.with).not.toHaveProperty("comment-on-pr");
+    });
+
+    it("deploys dev from main, and prod then prod-eu only from a v* tag on main, each through its own gated environment", () => {
         const wf = load("up.yml");
+        expect(Object.keys(wf.on).sort()).toEqual(["push"]);
         const dev = wf.jobs["up-dev"];
         const prod = wf.jobs["up-prod"];
         expect(dev.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
-        expect(prod.environment).toBe("production");
-        expect(prod.if).toBe("startsWith(github.ref, 'refs/tags/v') || github.event_name == 'workflow_dispatch'");
-        for (const [job, stack] of [[dev, "dev"], [prod, "prod"]] as const) {
-            // One deployment per stack at a time, never cancelled half-way.
-            expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
-            const pulumi = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-            expect(pulumi.with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policy", policyPackConfigs: `policy/config.${stack}.json` });
+        expect(dev.environment).toBe("development");
+        expect(prod.if).toBe("github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')");
+        expect(prod.environment).toBe("${{ matrix.environment }}");
+        expect(prod.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true, matrix: { include: [{ stack: "prod", environment: "production" }, { stack: "prod-eu", environment: "production-eu" }] } });
+        expect(dev.concurrency).toEqual({ group: "pulumi-dev", "cancel-in-progress": false });
+        expect(prod.concurrency).toEqual({ group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
+        // The ref check: full history, and the tag's commit must be an ancestor of main.
+        expect(prod.steps[0].with).toMatchObject({ "fetch-depth": 0, "persist-credentials": false });
+        const refCheck = prod.steps.findIndex((s) => s.run?.includes('git merge-base --is-ancestor "$GITHUB_SHA" origin/main'));
+        expect(refCheck).toBe(1);
+        expect(prod.steps[refCheck].run).toContain('"$REF_TYPE" != "tag"');
+        for (const [job, stack, profile] of [[dev, "dev", "dev"], [prod, "${{ matrix.stack }}", "prod"]] as const) {
+            const at = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+            expect(job.steps[at].with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policy", policyPackConfigs: `policy/config.${profile}.json` });
+            // The offline render gates the deploy before any credential is handed out.
+            const render = job.steps.findIndex((s) => s.run?.startsWith("npm run render --"));
+            expect(render).toBeGreaterThan(-1);
+            expect(render).toBeLessThan(at);
+            // AWS through OIDC: short-lived credentials handed to the Pulumi step only.
+            const aws = job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))!;
+            expect(aws.with).toMatchObject({ "role-to-assume": "${{ secrets.AWS_ROLE_ARN }}", "output-env-credentials": false, "output-credentials": true });
+            expect(job.permissions).toMatchObject({ "id-token": "write" });
+            expect(job.steps[at].env).toMatchObject({ AWS_SECRET_ACCESS_KEY: "${{ steps.aws.outputs.aws-secret-access-key }}" });
             expect(job.steps.some((s) => s.run?.includes("pulumi stack output --json") && !s.run.includes("--show-secrets"))).toBe(true);
         }
     });
+});
 
-    it("lets only the app publish job mint an OIDC token", () => {
-        const holders = workflows.flatMap((file) =>
-            Object.entries(load(file).jobs)
-                .filter(([, job]) => job.permissions?.["id-token"] === "write")
-                .map(([name]) => `${file}:${name}`),
-        );
-        expect(holders).toEqual(["app.yml:publish"]);
+describe("CODEOWNERS", () => {
+    const owners = readFileSync(join(PROJECT_DIR, ".github", "CODEOWNERS"), "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !l.startsWith("#"))
+        .map((l) => l.trim().split(/\s+/));
+
+    it.each(["/.github/", "/policy/", "/Pulumi.*.yaml", "/scripts/lib/prComment.ts"])("covers %s with an owner", (pattern) => {
+        const line = owners.find(([p]) => p === pattern);
+        expect(line).toBeDefined();
+        expect(line!.slice(1).every((o) => /^@[\w-]+(\/[\w-]+)?$/.test(o))).toBe(true);
+        expect(line!.length).toBeGreaterThan(1);
+    });
+});
+
+describe("delivery workflows", () => {
+    it.each(Object.keys(DELIVERY_JOB_WRITES))("%s writes only in the jobs that must (the OIDC token on app publish only)", (file) => {
+        for (const [name, job] of Object.entries(load(file).jobs)) {
+            const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
+            expect([name, writes]).toEqual([name, DELIVERY_JOB_WRITES[file][name] ?? []]);
+        }
     });
 
     it.each(["app.yml", "promote.yml", "rollback.yml"])("%s keeps every secret inside a job with an environment", (file) => {
@@ -211,8 +359,8 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
     const wf = load("promote.yml");
     const text = readFileSync(join(dir, "promote.yml"), "utf8");
     const regions = [
-        ["prod", "dev"],
-        ["prod-eu", "prod"],
+        ["prod", "dev", "production"],
+        ["prod-eu", "prod", "production-eu"],
     ] as const;
 
     it("is started by hand only, with the app, the digest or 'from dev', and the mode", () => {
@@ -224,17 +372,25 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
         expect(wf.concurrency).toEqual({ group: "promote-${{ inputs.app }}", "cancel-in-progress": false });
     });
 
-    it("goes region by region through the production environment, each queued with the stack's other deployments", () => {
+    it("goes region by region through each region's gated environment, each queued with the stack's other deployments", () => {
         expect(wf.jobs.prod.needs).toBe("resolve");
         expect(wf.jobs["prod-eu"].needs).toEqual(["resolve", "prod"]);
-        for (const [stack, from] of regions) {
+        for (const [stack, from, environment] of regions) {
             const job = wf.jobs[stack];
-            expect(job.environment).toBe("production");
+            expect(job.environment).toBe(environment);
             expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
-            expect(job.env).toMatchObject({ STACK: stack, FROM: from, DIGEST: "${{ needs.resolve.outputs.digest }}" });
+            expect(job.env).toEqual({ APP: "${{ inputs.app }}", STACK: stack, FROM: from, DIGEST: "${{ needs.resolve.outputs.digest }}" });
+            // Dispatched on a v* tag on main: the only refs the prod environments deploy.
+            expect(job.steps.some((s) => s.run?.includes('[[ "$REF" != refs/tags/v* ]]') && s.run.includes("git merge-base --is-ancestor"))).toBe(true);
+            // The region's own passphrase, on each step that runs Pulumi.
+            const passphrases = job.steps.filter((s) => s.env?.PULUMI_CONFIG_PASSPHRASE !== undefined).map((s) => secretsIn(s.env!.PULUMI_CONFIG_PASSPHRASE));
+            expect(passphrases.length).toBeGreaterThanOrEqual(4);
+            for (const names of passphrases) expect(names).toEqual([`PULUMI_CONFIG_PASSPHRASE_${stack.toUpperCase().replace(/-/g, "_")}`]);
         }
-        // The same concurrency group as the up workflow's deployment of prod.
-        expect(load("up.yml").jobs["up-prod"].concurrency!.group).toBe("pulumi-prod");
+        // The same concurrency groups as the up workflow's deployments of those stacks.
+        const up = load("up.yml").jobs["up-prod"];
+        expect(up.concurrency!.group).toBe("pulumi-${{ matrix.stack }}");
+        expect((up.strategy!.matrix.include as { stack: string }[]).map((i) => i.stack)).toEqual(regions.map(([stack]) => stack));
     });
 
     it("runs the same steps in both regions, copying the digest and never building", () => {
@@ -242,7 +398,8 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
             JSON.stringify(wf.jobs[stack].steps)
                 .replaceAll(`Pulumi.${stack}.yaml`, "Pulumi.<stack>.yaml")
                 .replaceAll(`"stack-name":"${stack}"`, '"stack-name":"<stack>"')
-                .replaceAll(`"stack-${stack}"`, '"stack-<stack>"');
+                .replaceAll(`"stack-${stack}"`, '"stack-<stack>"')
+                .replaceAll(`PULUMI_CONFIG_PASSPHRASE_${stack.toUpperCase().replace(/-/g, "_")} `, "PULUMI_CONFIG_PASSPHRASE_<STACK> ");
         expect(shape("prod-eu")).toBe(shape("prod"));
         expect(text).not.toMatch(/build-push-action|docker build|buildx build/);
         for (const [stack] of regions) {
@@ -267,6 +424,7 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
         const record = wf.jobs.record;
         expect(record.environment).toBeUndefined();
         expect(usesSecrets(record)).toBe(false);
+        expect(record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))?.with?.base).toBe("main");
         expect(record.if).toBe("${{ !cancelled() && needs.prod.result == 'success' }}");
         const pr = record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))!;
         expect(String(pr.with?.["add-paths"]).split("\n").filter(Boolean)).toEqual(["Pulumi.prod.yaml", "Pulumi.prod-eu.yaml"]);
@@ -279,7 +437,9 @@ describe("rollback workflow", () => {
     it("redeploys the previous digest with the one command, then verifies and records it", () => {
         expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
         const job = wf.jobs.rollback;
-        expect(job.environment).toBe("${{ inputs.stack == 'dev' && 'development' || 'production' }}");
+        expect(job.environment).toBe("${{ inputs.stack == 'dev' && 'development' || inputs.stack == 'prod' && 'production' || 'production-eu' }}");
+        const passphrase = job.steps.find((s) => s.run === 'npm run -s app:rollback -- "$STACK" "$APP"')!.env!.PULUMI_CONFIG_PASSPHRASE;
+        expect(secretsIn(passphrase).sort()).toEqual(["PULUMI_CONFIG_PASSPHRASE_DEV", "PULUMI_CONFIG_PASSPHRASE_PROD", "PULUMI_CONFIG_PASSPHRASE_PROD_EU"]);
         expect(job.concurrency).toEqual({ group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
         const runs = job.steps.map((s) => s.run ?? "");
         const rollback = runs.findIndex((r) => r === 'npm run -s app:rollback -- "$STACK" "$APP"');

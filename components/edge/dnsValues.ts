@@ -35,6 +35,10 @@ export function externalDnsValues(dns: DnsConfig, args: { ownerId: string; servi
             if (r53.accessKeyId !== undefined) {
                 env.push(fromSecret("AWS_ACCESS_KEY_ID", "accessKeyId"), fromSecret("AWS_SECRET_ACCESS_KEY", "secretAccessKey"));
             }
+            if (r53.roleArn !== undefined) {
+                // IRSA: the EKS pod identity webhook injects a web identity token for this role.
+                values.serviceAccount = { annotations: { "eks.amazonaws.com/role-arn": r53.roleArn } };
+            }
             if (r53.zoneType) {
                 extraArgs.push(`--aws-zone-type=${r53.zoneType}`);
             }

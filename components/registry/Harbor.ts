@@ -153,6 +153,10 @@ export class Harbor extends pulumi.ComponentResource {
                 namespace: ns.metadata.name,
                 values: harborValues({
                     config,
+                    // The chart would otherwise start its PostgreSQL with the default "changeit". The chart
+                    // has no existing-secret key for the internal database, so the password goes in as a
+                    // nested secret value (docs/adr/0014); the chart puts it in Secrets only.
+                    internalDatabasePassword: config.database.external ? undefined : pulumi.secret(password("database-password", 32).result),
                     tls: ingress,
                     highAvailability: args.highAvailability,
                     replicas: args.replicas,

@@ -3,6 +3,7 @@
  * referenced by name (created once by the Harbor component), so a second `up` changes nothing and
  * the values stay reviewable.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import type { HarborConfig } from "../../stacks/config";
 import type { IngressTls } from "../lib/ingress";
 import { INTERNAL_TLS_COMPONENTS, internalTlsSecretName } from "./harborInternalTls";
@@ -60,6 +61,12 @@ export const REGISTRY_USER = "harbor_registry_user";
 
 export interface HarborValuesArgs {
     readonly config: HarborConfig;
+    /**
+     * Superuser password of the chart's internal PostgreSQL (`database.internal.password`), a secret
+     * Output kept secret at that one key. Unset: the chart's default ("changeit"). Ignored with an
+     * external database.
+     */
+    readonly internalDatabasePassword?: pulumi.Input<string>;
     readonly tls: IngressTls;
     /** Scale the stateless parts and add PDBs (prod). */
     readonly highAvailability: boolean;
@@ -161,7 +168,13 @@ export function harborValues(args: HarborValuesArgs): Record<string, unknown> {
                       existingSecret: HARBOR_SECRETS.database.name,
                   },
               }
-            : { type: "internal", internal: { resources: resources("50m", "128Mi", "512Mi") } },
+            : {
+                  type: "internal",
+                  internal: {
+                      resources: resources("50m", "128Mi", "512Mi"),
+                      ...(args.internalDatabasePassword !== undefined ? { password: args.internalDatabasePassword } : {}),
+                  },
+              },
         redis: { type: "internal", internal: { resources: resources("10m", "32Mi", "128Mi") } },
         exporter: { resources: resources("10m", "32Mi", "128Mi") },
         metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor } },

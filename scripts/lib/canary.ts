@@ -9,7 +9,7 @@
  * `resource_name`, `resource_namespace` and `service` (the Kubernetes Service of the split).
  * The canary split points at its own Service, so the `service` label isolates its traffic. See
  * test/contracts/nginx-latency-metrics.contract.test.ts for the upstream source this relies on, and
- * docs/adr/0011-app-delivery-promotion-and-canary.md for what it cannot see.
+ * docs/adr/0015-app-delivery-promotion-and-canary.md for what it cannot see.
  *
  * Prometheus is never exposed: the promotion workflow reaches it with `kubectl port-forward` and
  * `httpQuerier` on loopback (the platform's NetworkPolicies admit nobody to it over the pod network),

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { RawConfig } from "../../stacks/config";
+import { OFFLINE_PLAIN_LEAVES } from "../../stacks/secretLeaves";
 import { Collector, PlatformMocks, RecordedResource } from "./mocks";
 
 export interface EvaluateOptions {
@@ -57,6 +58,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     const mocks = new PlatformMocks();
     await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, opts.preview ?? false);
     pulumi.runtime.setAllConfig({ ...opts.config.values }, [...opts.config.secretKeys]);
+    // What the CLI cannot pass: which leaves the stack file gives in plain text (stacks/config.ts
+    // reads them from the stack file in a real run). No leaves means "no stack file".
+    const leavesSlot = globalThis as Record<symbol, unknown>;
+    leavesSlot[OFFLINE_PLAIN_LEAVES] = { plainLeaves: opts.config.plainLeaves };
     const collector = new Collector();
     collector.attach();
     const { runInPulumiStack, waitForRPCs } = internals();
@@ -75,6 +80,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
         await waitForRPCs();
     } catch (error) {
         failure = failure ?? { error };
+    } finally {
+        delete leavesSlot[OFFLINE_PLAIN_LEAVES];
     }
     if (!failure && collector.failures.length > 0) {
         failure = { error: new Error(`the program used what the mocks do not provide:\n  ${collector.failures.join("\n  ")}`) };

@@ -9,13 +9,17 @@ export function policyViolations(resources: readonly RecordedResource[], profile
     );
 }
 
-/** policy.txt: the enforcement level, then one line per violation (or none). */
+/** policy.txt: the enforcement level, one line per violation (or none), then advisory findings. */
 export function policyReport(violations: readonly Violation[], profile: "dev" | "prod"): string {
     const level = profile === "prod" ? "mandatory" : "advisory";
+    const blocking = violations.filter((v) => !v.advisory);
+    const advisory = violations.filter((v) => v.advisory);
     const lines = [
         `policy pack: ${RULES.length} rules, ${level} (profile ${profile})`,
-        `violations: ${violations.length}`,
-        ...violations.map((v) => `  [${v.rule}] ${v.message}`),
+        `violations: ${blocking.length}`,
+        ...blocking.map((v) => `  [${v.rule}] ${v.message}`),
+        `advisory (never blocking): ${advisory.length}`,
+        ...advisory.map((v) => `  [${v.rule}] ${v.message}`),
         "",
     ];
     return lines.join("\n");

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, YAMLParseError } from "yaml";
 import type { RawConfig } from "../../stacks/config";
+import { plainLeaves } from "../../stacks/secretLeaves";
 
 /** What a `secure:` value becomes offline; never a real secret, but treated as one. */
 export function securePlaceholder(key: string): string {
@@ -79,7 +80,7 @@ export function toRawConfig(projectName: string, projectConfig: Record<string, u
             secretKeys.delete(full);
         }
     }
-    return { values, secretKeys };
+    return { values, secretKeys, plainLeaves: plainLeaves(projectName, stackConfig) };
 }
 
 function replaceSecure(value: unknown, path: string, onSecret: () => void): unknown {

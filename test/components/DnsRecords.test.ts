@@ -33,6 +33,19 @@ describe("external-dns values", () => {
         );
     });
 
+    it("Route53 without static keys: no key env; with an IRSA role, the ServiceAccount carries it", () => {
+        const ambient = externalDnsValues(dns({ provider: "route53", route53: { region: "eu-west-1" } }), { ownerId: "dev", serviceMonitor: false });
+        expect(ambient.env).toEqual([{ name: "AWS_DEFAULT_REGION", value: "eu-west-1" }]);
+        expect(ambient).not.toHaveProperty("serviceAccount");
+        const irsa = externalDnsValues(dns({ provider: "route53", route53: { region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/external-dns" } }), {
+            ownerId: "dev",
+            serviceMonitor: false,
+        });
+        expect(irsa).toMatchObject({ serviceAccount: { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/external-dns" } } });
+        expect(irsa.env).toEqual([{ name: "AWS_DEFAULT_REGION", value: "eu-west-1" }]);
+        expect(unknownChartKeys("external-dns", irsa)).toEqual([]);
+    });
+
     it("sync deletes only when asked, and honours domain filters", () => {
         const v = externalDnsValues(dns({ provider: "cloudflare", cloudflare: { apiToken: secure("x") }, policy: "sync", domainFilters: ["a.example.com", "b.example.com"] }), { ownerId: "prod", serviceMonitor: true });
         expect(v).toMatchObject({ policy: "sync", domainFilters: ["a.example.com", "b.example.com"], serviceMonitor: { enabled: true } });

@@ -73,6 +73,13 @@ describe("Harbor values", () => {
         expect(unknownChartKeys("harbor", v)).toEqual([]);
     });
 
+    it("set the internal PostgreSQL password only when one is given (the chart's default is 'changeit')", () => {
+        const withPassword = harborValues({ config: harbor(), tls, highAvailability: false, replicas: 1, serviceMonitor: false, internalDatabasePassword: "generated-pw" }) as V;
+        expect(withPassword.database).toMatchObject({ type: "internal", internal: { password: "generated-pw" } });
+        expect(unknownChartKeys("harbor", withPassword)).toEqual([]);
+        expect((values(harbor()).database as { internal: Record<string, unknown> }).internal).not.toHaveProperty("password");
+    });
+
     it("turn internal TLS on with the certificates the component made", () => {
         expect(values(harbor()).internalTLS).toEqual({
             enabled: true,
@@ -159,6 +166,22 @@ describe("Harbor component", () => {
         expect(robot.options.additionalSecretOutputs).toEqual(["secret"]);
         expect(await pulumi.isSecret(creds.password)).toBe(true);
         expect(() => reg.pullRobot("apps-pull-x", "pull-x", "nope", {})).toThrow("Harbor has no configured project 'nope' (platform:harbor.projects)");
+    });
+
+    it("gives the internal PostgreSQL a generated password instead of the chart's default, secret at that key only (issue 13, item 12)", async () => {
+        new Harbor("pg", { config: harbor(), ingress: { className: "nginx", issuer: "platform-ca" }, replicas: 1, highAvailability: false, protect: true, podSecurityVersion: "v1.36" });
+        await mocks.settle();
+        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("pg-"));
+        const password = byName(mine, "pg-database-password");
+        expect(password.options.protect).toBe(true);
+        const database = (byName(mine, "pg-release").inputs.values as { database: { type: string; internal: Record<string, unknown> } }).database;
+        expect(database.type).toBe("internal");
+        expect(database.internal.password).toBe(SECRET);
+        // Only that key is hidden: the rest of the values stay reviewable.
+        expect(database.internal.resources).toMatchObject({ requests: { cpu: "50m" } });
+        const text = allStrings(mine).join("\n");
+        expect(text).not.toContain("changeit");
+        expect(text).not.toContain(fakeSecret("random", "pg-database-password"));
     });
 
     it("configures endpoints, proxy projects, private projects and the robot over the API after the release", () => {

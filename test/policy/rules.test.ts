@@ -1,4 +1,4 @@
-import { checkAll, isPinnedImage, PolicyResource, RULES } from "../../policy/rules";
+import { checkAll, HOST_ACCESS, isFloatingTag, isPinnedImage, PolicyResource, RULES } from "../../policy/rules";
 
 const rule = (name: string) => RULES.find((r) => r.name === name)!;
 const res = (type: string, inputs: Record<string, unknown>, extra: Partial<PolicyResource> = {}): PolicyResource => ({ type, name: "r1", inputs, protect: false, secretMarker: "[secret]", ...extra });
@@ -18,11 +18,14 @@ describe("policy rules", () => {
         expect(RULES.map((r) => r.name)).toEqual([
             "ingress-tls",
             "images-pinned",
+            "images-digest",
             "namespace-pod-security",
             "no-plaintext-secrets",
             "load-balancer-allowed",
             "resources-set",
             "privileged-allowlist",
+            "host-access-allowlist",
+            "no-node-port",
             "helm-chart-pinned",
             "prod-stateful-protected",
         ]);
@@ -37,22 +40,82 @@ describe("policy rules", () => {
             expect(rule("ingress-tls").check(ingress(undefined), dev)).toEqual(["Ingress r1 has no TLS section"]);
             expect(rule("ingress-tls").check(ingress([{ hosts: ["a.example.com"] }]), dev)).toEqual(["Ingress r1 serves b.example.com without TLS"]);
         });
+        const release = (values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", { chart: "x", values });
+        it("passes chart Ingresses with TLS in their values (list, Longhorn's tls: true, Harbor's expose.tls)", () => {
+            expect(rule("ingress-tls").check(release({ grafana: { ingress: { enabled: true, hosts: ["g.example.com"], tls: [{ hosts: ["g.example.com"], secretName: "g" }] } } }), dev)).toEqual([]);
+            expect(rule("ingress-tls").check(release({ ingress: { enabled: true, host: "l.example.com", tls: true } }), dev)).toEqual([]);
+            expect(rule("ingress-tls").check(release({ expose: { type: "ingress", tls: { enabled: true } } }), dev)).toEqual([]);
+            expect(rule("ingress-tls").check(release({ prometheus: { ingress: { enabled: false } } }), dev)).toEqual([]);
+        });
+        it("fails chart Ingresses enabled without TLS in their values", () => {
+            expect(rule("ingress-tls").check(release({ grafana: { ingress: { enabled: true, hosts: ["g.example.com"] } } }), dev)).toEqual([
+                "r1 enables an Ingress at values.grafana.ingress without TLS",
+            ]);
+            expect(rule("ingress-tls").check(release({ ingress: { enabled: true, tls: false } }), dev)).toHaveLength(1);
+            expect(rule("ingress-tls").check(release({ prometheus: { ingress: { enabled: true, tls: [] } } }), dev)).toEqual(["r1 enables an Ingress at values.prometheus.ingress without TLS"]);
+            expect(rule("ingress-tls").check(release({ expose: { type: "ingress", tls: { enabled: false } } }), dev)).toEqual(["r1 enables an Ingress at values.expose.tls without TLS"]);
+        });
     });
 
     describe("images-pinned", () => {
+        const release = (values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", { chart: "x", values });
+        const chi = (image: string) =>
+            res("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", {
+                metadata: { namespace: "clickhouse" },
+                spec: { templates: { podTemplates: [{ name: "clickhouse", spec: { containers: [{ name: "clickhouse", image }] } }] } },
+            });
+        const plan = (upgrade: Record<string, unknown>, version?: string) => res("kubernetes:upgrade.cattle.io/v1:Plan", { spec: { upgrade, ...(version ? { version } : {}) } });
         it("passes tags and digests", () => {
             expect(isPinnedImage("registry.example.com:5000/team/app:1.2.3")).toBe(true);
             expect(isPinnedImage(`nginx@sha256:${"a".repeat(64)}`)).toBe(true);
+            expect(isPinnedImage(`nginx:1.27@sha256:${"a".repeat(64)}`)).toBe(true);
+            expect(isPinnedImage("clickhouse/clickhouse-server:24.8.14.39")).toBe(true);
             expect(rule("images-pinned").check(pod(goodContainer), dev)).toEqual([]);
-            expect(rule("images-pinned").check(res("kubernetes:helm.sh/v3:Release", { values: { controller: { image: { repository: "x", tag: "5.5.4" } } } }), dev)).toEqual([]);
+            expect(rule("images-pinned").check(release({ controller: { image: { repository: "x", tag: "5.5.4" } } }), dev)).toEqual([]);
+            // A repository without a tag takes the chart's own default, pinned by the chart version.
+            expect(rule("images-pinned").check(release({ global: { image: { repository: "registry.example.com/deepflow" } } }), dev)).toEqual([]);
         });
         it("fails latest, missing tags, and latest in chart values", () => {
             expect(isPinnedImage("registry.example.com:5000/app")).toBe(false);
             expect(rule("images-pinned").check(pod({ ...goodContainer, image: "nginx:latest" }), dev)).toEqual(["r1 container app uses unpinned image nginx:latest"]);
             expect(rule("images-pinned").check(pod({ ...goodContainer, image: "nginx" }), dev)).toHaveLength(1);
-            expect(rule("images-pinned").check(res("kubernetes:helm.sh/v3:Release", { values: { a: { image: { repository: "x", tag: "latest" } } } }), dev)).toEqual([
-                'r1 sets values.a.image.tag to "latest"',
+            expect(rule("images-pinned").check(release({ a: { image: { repository: "x", tag: "latest" } } }), dev)).toEqual(['r1 sets values.a.image.tag to "latest"']);
+        });
+        it("fails floating tags: only a major or major.minor, or a moving name", () => {
+            for (const tag of ["v7.1", "7", "24.8", "stable", "edge", "nightly"]) expect(isFloatingTag(tag)).toBe(true);
+            for (const tag of ["v7.1.8", "24.8.14.39", "v0.20.1", "1.27.0-alpine", "v1.36.4+k3s1"]) expect(isFloatingTag(tag)).toBe(false);
+            expect(rule("images-pinned").check(pod({ ...goodContainer, image: "deepflowce/deepflow-server:v7.1" }), dev)).toEqual(["r1 container app uses unpinned image deepflowce/deepflow-server:v7.1"]);
+            expect(rule("images-pinned").check(release({ server: { image: { repository: "x", tag: "v7.1" } } }), dev)).toEqual(['r1 sets values.server.image.tag to "v7.1"']);
+        });
+        it("reads image strings anywhere in Helm values (extra containers, sidecars)", () => {
+            expect(rule("images-pinned").check(release({ grafana: { extraInitContainers: [{ name: "plugins", image: "example/plugins:v2.3.1" }] } }), dev)).toEqual([]);
+            expect(rule("images-pinned").check(release({ grafana: { extraInitContainers: [{ name: "plugins", image: "example/plugins:v2.3" }] } }), dev)).toEqual([
+                "r1 sets values.grafana.extraInitContainers[0].image to unpinned image example/plugins:v2.3",
             ]);
+            expect(rule("images-pinned").check(release({ sidecar: { image: "busybox" } }), dev)).toEqual(["r1 sets values.sidecar.image to unpinned image busybox"]);
+        });
+        it("reads pod templates inside custom resources, and Plans' images with their version", () => {
+            expect(rule("images-pinned").check(chi("clickhouse/clickhouse-server:24.8.14.39"), dev)).toEqual([]);
+            expect(rule("images-pinned").check(chi("clickhouse/clickhouse-server:latest"), dev)).toEqual(["r1 container clickhouse uses unpinned image clickhouse/clickhouse-server:latest"]);
+            expect(rule("images-pinned").check(plan({ image: "rancher/k3s-upgrade" }, "v1.36.4+k3s1"), dev)).toEqual([]);
+            expect(rule("images-pinned").check(plan({ image: "rancher/k3s-upgrade" }), dev)).toEqual(["r1 plan uses unpinned image rancher/k3s-upgrade"]);
+        });
+    });
+
+    describe("images-digest (advisory, docs/adr/0013)", () => {
+        const digest = `sha256:${"b".repeat(64)}`;
+        it("passes digests in prod, and anything in dev", () => {
+            expect(rule("images-digest").check(pod({ ...goodContainer, image: `nginx:1.27.0@${digest}` }), prod)).toEqual([]);
+            expect(rule("images-digest").check(res("kubernetes:helm.sh/v3:Release", { values: { controller: { image: { repository: "x", tag: "5.5.4", digest } } } }), prod)).toEqual([]);
+            expect(rule("images-digest").check(pod(goodContainer), dev)).toEqual([]);
+        });
+        it("reports prod images without a digest, never blocking", () => {
+            expect(rule("images-digest").advisory).toBe(true);
+            expect(rule("images-digest").check(pod(goodContainer), prod)).toEqual(["r1 container app runs nginx:1.27.0 without a digest"]);
+            expect(rule("images-digest").check(res("kubernetes:helm.sh/v3:Release", { values: { controller: { image: { repository: "x", tag: "5.5.4" } } } }), prod)).toEqual([
+                "r1 sets values.controller.image without a digest",
+            ]);
+            expect(checkAll([pod(goodContainer)], prod).find((v) => v.rule === "images-digest")).toMatchObject({ advisory: true });
         });
     });
 
@@ -90,7 +153,8 @@ describe("policy rules", () => {
                 "r1 input values.dbPassword holds a plain-text secret; make it a Pulumi secret or a Secret reference",
             ]);
         });
-        it("is not applied where secrets are already decrypted (the pack)", () => {
+        it("is render-only: the pack sees decrypted values and cannot judge them", () => {
+            expect(rule("no-plaintext-secrets").renderOnly).toBe(true);
             expect(rule("no-plaintext-secrets").check(res("x:y:Z", { password: "p" }, { secretMarker: undefined }), dev)).toEqual([]);
         });
     });
@@ -125,9 +189,69 @@ describe("policy rules", () => {
         });
         it("fails privileged containers, hostPath and privileged namespaces elsewhere", () => {
             expect(rule("privileged-allowlist").check(pod({ ...goodContainer, securityContext: { privileged: true } }), dev)).toEqual(["r1 container app is privileged in apps"]);
-            expect(rule("privileged-allowlist").check(pod(goodContainer, { volumes: [{ name: "h", hostPath: { path: "/" } }] }), dev)).toEqual(["r1 mounts a hostPath in apps"]);
+            expect(rule("privileged-allowlist").check(res("kubernetes:helm.sh/v3:Release", { namespace: "apps", values: { securityContext: { privileged: true } } }), dev)).toEqual([
+                "r1 runs a privileged container in apps",
+            ]);
             expect(rule("privileged-allowlist").check(res("kubernetes:core/v1:Namespace", { metadata: { name: "hacks", labels: { "pod-security.kubernetes.io/enforce": "privileged" } } }), dev)).toEqual([
                 expect.stringMatching(/^Namespace hacks is privileged but not in the allow-list/),
+            ]);
+        });
+    });
+
+    describe("host-access-allowlist", () => {
+        const release = (namespace: string, values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", { namespace, values });
+        const check = (r: PolicyResource) => rule("host-access-allowlist").check(r, dev);
+        it("names a reason for every allowed namespace", () => {
+            expect(Object.keys(HOST_ACCESS).sort()).toEqual(["deepflow", "ingress-nginx", "longhorn-system", "system-upgrade"]);
+            for (const entry of Object.values(HOST_ACCESS)) expect(entry.reason.length).toBeGreaterThan(20);
+        });
+        it("passes host access in its allow-listed namespaces", () => {
+            expect(check(pod(goodContainer, { hostNetwork: true, hostPID: true, volumes: [{ name: "proc", hostPath: { path: "/proc" } }] }, "deepflow"))).toEqual([]);
+            expect(check(pod({ ...goodContainer, securityContext: { capabilities: { add: ["SYS_ADMIN", "NET_ADMIN"] } } }, {}, "deepflow"))).toEqual([]);
+            expect(check(release("ingress-nginx", { controller: { hostPort: { enable: true }, securityContext: { capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] } } } }))).toEqual([]);
+            expect(check(release("longhorn-system", { csi: { kubeletRootDir: "/var/lib/kubelet" }, defaultSettings: { hostPath: "/var/lib/longhorn" } }))).toEqual([]);
+            expect(check(pod(goodContainer, { securityContext: { runAsNonRoot: true } }))).toEqual([]);
+        });
+        it("fails hostNetwork, hostPID, hostIPC, hostPath, hostPort and added capabilities elsewhere", () => {
+            expect(check(pod(goodContainer, { hostNetwork: true, hostPID: true, hostIPC: true }))).toEqual([
+                "r1 uses hostNetwork at spec.template.spec.hostNetwork in namespace apps, which is not allowed there",
+                "r1 uses hostPID at spec.template.spec.hostPID in namespace apps, which is not allowed there",
+                "r1 uses hostIPC at spec.template.spec.hostIPC in namespace apps, which is not allowed there",
+            ]);
+            expect(check(pod(goodContainer, { volumes: [{ name: "h", hostPath: { path: "/" } }] }))).toEqual([
+                "r1 uses hostPath at spec.template.spec.volumes[0] in namespace apps, which is not allowed there",
+            ]);
+            expect(check(pod({ ...goodContainer, ports: [{ containerPort: 8080, hostPort: 8080 }] }))).toEqual([expect.stringMatching(/^r1 uses hostPort at container app port 8080/)]);
+            expect(check(pod({ ...goodContainer, securityContext: { capabilities: { add: ["NET_ADMIN"] } } }))).toEqual([
+                "r1 uses capabilities (NET_ADMIN) at container app in namespace apps, which is not allowed there",
+            ]);
+            expect(check(release("monitoring", { nodeExporter: { hostNetwork: true }, extraVolumes: [{ name: "h", hostPath: { path: "/" } }] }))).toHaveLength(2);
+            // ingress-nginx may bind low ports, nothing more; and no host network.
+            expect(check(release("ingress-nginx", { controller: { securityContext: { capabilities: { add: ["NET_BIND_SERVICE", "NET_ADMIN"] } } } }))).toEqual([
+                "r1 uses capabilities (NET_BIND_SERVICE, NET_ADMIN) at values.controller.securityContext.capabilities.add in namespace ingress-nginx, which is not allowed there",
+            ]);
+            expect(check(release("ingress-nginx", { controller: { hostNetwork: true } }))).toHaveLength(1);
+            // Pod templates inside custom resources count too.
+            const chi = res("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", {
+                metadata: { namespace: "clickhouse" },
+                spec: { templates: { podTemplates: [{ spec: { hostNetwork: true, containers: [{ name: "c", image: "x:1.0.0" }] } }] } },
+            });
+            expect(check(chi)).toEqual([expect.stringMatching(/^r1 uses hostNetwork at spec\.templates\.podTemplates\[0\]\.spec\.hostNetwork in namespace clickhouse/)]);
+        });
+    });
+
+    describe("no-node-port", () => {
+        const svc = (type: string) => res("kubernetes:core/v1:Service", { metadata: { namespace: "apps" }, spec: { type } });
+        it("passes ClusterIP and LoadBalancer Services", () => {
+            expect(rule("no-node-port").check(svc("ClusterIP"), dev)).toEqual([]);
+            expect(rule("no-node-port").check(res("kubernetes:helm.sh/v3:Release", { values: { controller: { service: { type: "LoadBalancer" } } } }), dev)).toEqual([]);
+        });
+        it("fails NodePort Services, raw or in chart values", () => {
+            expect(rule("no-node-port").check(svc("NodePort"), dev)).toEqual(["Service r1 is of type NodePort"]);
+            // Harbor spells it `expose.type: nodePort`.
+            expect(rule("no-node-port").check(res("kubernetes:helm.sh/v3:Release", { values: { expose: { type: "nodePort" }, service: { type: "NodePort" } } }), dev)).toEqual([
+                "r1 sets values.expose.type to NodePort",
+                "r1 sets values.service.type to NodePort",
             ]);
         });
     });

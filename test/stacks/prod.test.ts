@@ -115,11 +115,14 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(record.spec).toEqual({ endpoints: [{ dnsName: "k3s.example.com", recordType: "A", targets: ["198.51.100.11", "198.51.100.12", "198.51.100.13"], recordTTL: 300 }] });
     });
 
-    it("runs Harbor with existing-secret values only, HA stateless parts, and the registry host on TLS", () => {
+    it("runs Harbor with existing-secret values only (plus its generated database password, secret), HA stateless parts, and the registry host on TLS", () => {
         const values = byName(prod.resources, "prod-harbor-release").inputs.values as Record<string, Record<string, unknown>>;
         expect(values.existingSecretAdminPassword).toBe("harbor-admin");
         expect(values.core).toMatchObject({ replicas: 2, existingSecret: "harbor-core", secretName: "harbor-core-token" });
-        expect(JSON.stringify(values)).not.toMatch(/harborAdminPassword|"secretKey"|tokenKey|xsrfKey|htpasswdString|"password"/);
+        // The internal PostgreSQL has no existing-secret key: its password is the one secret value (docs/adr/0014).
+        expect(values.database).toMatchObject({ type: "internal", internal: { password: SECRET } });
+        const rest = JSON.stringify({ ...values, database: { ...values.database, internal: { ...(values.database.internal as object), password: undefined } } });
+        expect(rest).not.toMatch(/harborAdminPassword|"secretKey"|tokenKey|xsrfKey|htpasswdString|"password"/);
         expect(values.expose).toMatchObject({ ingress: { hosts: { core: "registry.example.com" }, annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } } });
         expect(prod.outputs.registryUrl).toBe("https://registry.example.com");
         expect(prod.outputs.registryRobot).toEqual({ username: "robot$ci", secret: SECRET });
