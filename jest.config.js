@@ -5,7 +5,14 @@ module.exports = {
     roots: ["<rootDir>/test", "<rootDir>/apps"],
     testPathIgnorePatterns: ["/node_modules/", "/dist/"],
     testMatch: ["**/*.test.ts"],
-    transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
+    transform: {
+        "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
+        // @kubernetes/client-node 1.x (scripts/verify) and the OIDC libraries it imports ship as ES
+        // modules only. Node >= 20.19 loads them with require() (ts-node, the CLI), but Jest's own
+        // module loader does not before Node 24.9: transpile just these packages to CommonJS.
+        "^.+/node_modules/.+\\.js$": ["ts-jest", { tsconfig: { allowJs: true, module: "commonjs", target: "ES2022", esModuleInterop: true, isolatedModules: true } }],
+    },
+    transformIgnorePatterns: ["/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)"],
     // Pulumi mocks keep runtime state per module registry; one file per worker keeps them apart.
     testTimeout: 120000,
     globalSetup: "<rootDir>/test/globalSetup.js",

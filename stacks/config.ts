@@ -52,7 +52,15 @@ export type Dns01Config = NonNullable<NonNullable<ParsedTls["acme"]>["dns01"]>;
 
 /** TLS settings with the ACME solver resolved (DNS-01 whenever a DNS provider can answer it). */
 export interface TlsConfig extends Omit<ParsedTls, "acme"> {
-    readonly acme?: { readonly email: string; readonly solver: "http01" | "dns01"; readonly dns01?: Dns01Config };
+    readonly acme?: {
+        readonly email: string;
+        readonly solver: "http01" | "dns01";
+        readonly dns01?: Dns01Config;
+        /** ACME directory URL; undefined: Let's Encrypt's for the issuer. */
+        readonly server?: string;
+        /** PEM CAs of a private ACME server (the e2e stack's Pebble). */
+        readonly caBundle?: string;
+    };
 }
 
 /** DNS settings with the zones resolved (default: the platform domain). */
@@ -290,7 +298,16 @@ function resolveTls(parsed: Parsed): TlsConfig {
     if (acme === undefined || solver === undefined) {
         return rest;
     }
-    return { ...rest, acme: { email: acme.email, solver, dns01: solver === "dns01" ? (acme.dns01 ?? dns01FromDns(parsed.dns)) : undefined } };
+    return {
+        ...rest,
+        acme: {
+            email: acme.email,
+            solver,
+            dns01: solver === "dns01" ? (acme.dns01 ?? dns01FromDns(parsed.dns)) : undefined,
+            ...(acme.server !== undefined ? { server: acme.server } : {}),
+            ...(acme.caBundle !== undefined ? { caBundle: acme.caBundle } : {}),
+        },
+    };
 }
 
 /** One credential for both external-dns and cert-manager: the DNS provider's, when it can answer DNS-01. */

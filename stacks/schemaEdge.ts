@@ -98,6 +98,16 @@ export const tlsSchema = z
         acme: z
             .strictObject({
                 email: z.email("expected an e-mail address for ACME account notices").meta({ description: "ACME account e-mail." }),
+                server: z
+                    .url("expected the ACME directory URL, e.g. https://acme.example.com/directory")
+                    .refine((u) => u.startsWith("https://"), "expected an https:// ACME directory URL")
+                    .optional()
+                    .meta({ description: "ACME directory URL; default: Let's Encrypt's for the issuer. Set for a private or test ACME server (the e2e stack's Pebble)." }),
+                caBundle: z
+                    .string()
+                    .refine((pem) => /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(pem), "expected PEM certificate(s) (-----BEGIN CERTIFICATE-----)")
+                    .optional()
+                    .meta({ description: "PEM CA(s) that sign the ACME server's TLS certificate (with server); default: the system CAs in cert-manager's image." }),
                 solver: z
                     .enum(["http01", "dns01"])
                     .optional()

@@ -20,6 +20,13 @@ describe("edge config", () => {
         expect(config.dns).toMatchObject({ provider: "none", policy: "upsert-only", domainFilters: ["dev.example.com"], records: [] });
     });
 
+    it("takes a private ACME server only as an https URL, and its CA only as PEM", () => {
+        const acme = (extra: Record<string, unknown>) => problems({ "platform:tls": { issuer: "letsencrypt-staging", acme: { email: "o@example.com", ...extra } } });
+        expect(acme({ server: "https://pebble:14000/dir", caBundle: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" })).toEqual([]);
+        expect(acme({ server: "http://pebble:14000/dir" })).toEqual(['platform:tls.acme.server: expected an https:// ACME directory URL, got "http://pebble:14000/dir"']);
+        expect(acme({ caBundle: "not a pem" })).toEqual(['platform:tls.acme.caBundle: expected PEM certificate(s) (-----BEGIN CERTIFICATE-----), got "not a pem"']);
+    });
+
     it("requires ACME settings for Let's Encrypt, with a real e-mail", () => {
         expect(problems({ "platform:tls": { issuer: "letsencrypt" } })).toEqual(["platform:tls.acme: required when issuer is 'letsencrypt' (at least acme.email)"]);
         expect(problems({ "platform:tls": { issuer: "letsencrypt", acme: { email: "ops" } } })).toEqual([

@@ -19,6 +19,7 @@ interface Step {
 interface Job {
     if?: string;
     needs?: string | string[];
+    "timeout-minutes"?: number;
     environment?: string;
     env?: Record<string, string>;
     permissions?: Record<string, string>;
@@ -95,8 +96,8 @@ const DELIVERY_JOB_WRITES: Record<string, Record<string, string[]>> = {
 const usesSecrets = (job: Job) => secretsIn(job).some((s) => s !== "GITHUB_TOKEN");
 
 describe("GitHub Actions workflows", () => {
-    it("exist for CI, the PR comment, previews, deployments and application delivery", () => {
-        expect(workflows.sort()).toEqual(["app.yml", "ci.yml", "pr-comment.yml", "preview.yml", "promote.yml", "rollback.yml", "up.yml"]);
+    it("exist for CI, the PR comment, previews, deployments, the end-to-end run and application delivery", () => {
+        expect(workflows.sort()).toEqual(["app.yml", "ci.yml", "e2e.yml", "pr-comment.yml", "preview.yml", "promote.yml", "rollback.yml", "up.yml"]);
     });
 
     it.each(workflows)("%s passes actionlint", async (file) => {
@@ -222,7 +223,8 @@ describe("GitHub Actions workflows", () => {
         expect(prod.environment).toBe("prod-preview");
         expect(prod.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
         expect(runsOnPullRequest(wf, prod)).toBe(false);
-        expect(["dev", ...(prod.strategy!.matrix.stack as string[])].sort()).toEqual(stacks);
+        // The e2e stack's cluster exists only inside an e2e run, which does its own `up`.
+        expect(["dev", ...(prod.strategy!.matrix.stack as string[])].sort()).toEqual(stacks.filter((s) => s !== "e2e"));
         const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
         expect(prodPulumi.with).toMatchObject({ command: "preview", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" });
         expect(prodPulumi.with).not.toHaveProperty("comment-on-pr");
@@ -259,6 +261,59 @@ describe("GitHub Actions workflows", () => {
             expect(job.steps[at].env).toMatchObject({ AWS_SECRET_ACCESS_KEY: "${{ steps.aws.outputs.aws-secret-access-key }}" });
             expect(job.steps.some((s) => s.run?.includes("pulumi stack output --json") && !s.run.includes("--show-secrets"))).toBe(true);
         }
+    });
+
+    describe("e2e.yml", () => {
+        const text = readFileSync(join(dir, "e2e.yml"), "utf8");
+        const wf = load("e2e.yml");
+        const job = wf.jobs.e2e;
+        const runs = job.steps.map((st) => st.run ?? "").join("\n");
+        const env = (wf as unknown as { env: Record<string, string> }).env;
+
+        it("runs nightly, on demand, and on pull requests labelled e2e, within 45 minutes", () => {
+            expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "schedule", "workflow_dispatch"]);
+            expect(wf.on.pull_request).toEqual({ types: expect.arrayContaining(["labeled", "synchronize"]) });
+            expect(job.if).toBe("github.event_name != 'pull_request' || contains(github.event.pull_request.labels.*.name, 'e2e')");
+            expect(job["timeout-minutes"]).toBe(45);
+        });
+
+        it("needs no secret: local backend and a passphrase made on the runner", () => {
+            expect(text).not.toMatch(/secrets\./);
+            expect(runs).toContain("pulumi login --local");
+            expect(runs).toContain('openssl rand -hex 32 > "$RUNNER_TEMP/passphrase"');
+            expect(runs).toContain("pulumi stack init e2e --secrets-provider passphrase");
+            expect(runs).not.toContain("--show-secrets");
+        });
+
+        it("pins the tools, verifies their checksums, and matches the CLI to the SDK and k3s to the stacks", () => {
+            const pkg = JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+            expect(env.PULUMI_VERSION).toBe(pkg.dependencies["@pulumi/pulumi"]);
+            expect(env.K3D_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
+            expect(env.KUBECTL_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
+            const dev = parse(readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")) as { config: { "platform:cluster": { k3s: { version: string } } } };
+            expect(env.K3S_VERSION).toBe(dev.config["platform:cluster"].k3s.version);
+            expect(runs).toContain('--image "rancher/k3s:${K3S_VERSION/+/-}"');
+            const install = readFileSync(join(PROJECT_DIR, ".github", "e2e", "install-tools.sh"), "utf8");
+            expect(install.match(/^check /gm)).toHaveLength(3);
+            expect(readFileSync(join(PROJECT_DIR, ".github", "e2e", "pebble.yaml"), "utf8")).toMatch(/image: ghcr\.io\/letsencrypt\/pebble:\d+\.\d+\.\d+$/m);
+        });
+
+        it("deploys the e2e stack, verifies it, destroys it, and always keeps the logs", () => {
+            const order = ["pulumi up --stack e2e", "npm run -s verify -- e2e --kubeconfig", "collect-logs.sh", "pulumi destroy --stack e2e"].map((cmd) => job.steps.findIndex((st) => st.run?.includes(cmd)));
+            expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]))).toBe(true);
+            const always = job.steps.filter((st) => (st as { if?: string }).if === "always()");
+            expect(always.some((st) => st.run?.includes("pulumi destroy"))).toBe(true);
+            expect(always.some((st) => st.run?.includes("collect-logs.sh"))).toBe(true);
+            expect(always.some((st) => st.uses?.startsWith("actions/upload-artifact@"))).toBe(true);
+            const logs = readFileSync(join(PROJECT_DIR, ".github", "e2e", "collect-logs.sh"), "utf8");
+            for (const part of ["kubectl get events -A", "describe pod", "logs \"$name\" --all-containers"]) expect(logs).toContain(part);
+            expect(runs).toContain('tee "$LOGS/pulumi-up.log"');
+        });
+
+        it("trusts Pebble through the stack's caBundle, never by skipping TLS verification", () => {
+            expect(runs).toContain("pulumi config set --path 'tls.acme.caBundle'");
+            expect(text).not.toMatch(/skipTLSVerify|insecure-skip-tls-verify/);
+        });
     });
 });
 
@@ -447,6 +502,7 @@ describe("rollback workflow", () => {
         expect(runs.findIndex((r) => r === 'npm run verify -- "$STACK"')).toBeGreaterThan(rollback);
         expect(wf.jobs.record.needs).toBe("rollback");
         const inputs = (wf.on.workflow_dispatch as { inputs: { stack: { options: string[] } } }).inputs;
-        expect(inputs.stack.options.sort()).toEqual(stacks);
+        // Every long-lived stack; e2e is the throwaway stack the e2e workflow creates and destroys.
+        expect(inputs.stack.options.sort()).toEqual(stacks.filter((s) => s !== "e2e"));
     });
 });

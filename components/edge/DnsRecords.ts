@@ -5,7 +5,7 @@ import type { DnsConfig } from "../../stacks/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
-import { DNS_SECRET_NAME, dnsEndpoints, externalDnsValues } from "./dnsValues";
+import { DNS_NAMESPACE, DNS_SECRET_NAME, dnsEndpoints, externalDnsValues } from "./dnsValues";
 
 export interface DnsRecordsArgs extends NamespacePolicyArgs {
     /** The `platform:dns` slice; provider must not be `none`. */
@@ -27,7 +27,7 @@ export interface DnsRecordsArgs extends NamespacePolicyArgs {
 export class DnsRecords extends pulumi.ComponentResource {
     constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:DnsRecords", name, {}, opts);
-        const namespace = args.namespace ?? "external-dns";
+        const namespace = args.namespace ?? DNS_NAMESPACE;
         const ns = platformNamespace(
             `${name}-ns`,
             { name: namespace, podSecurityVersion: args.podSecurityVersion, networkPolicy: args.networkPolicies ? { allow: [], metricsPorts: [7979], egress: egressTo(args.clusterCidrs, { outside: dnsOutside(args.config) }) } : undefined },

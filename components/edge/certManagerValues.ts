@@ -94,7 +94,9 @@ export function clusterIssuers(tls: TlsConfig, args: { namespace: string; ingres
             metadata: { name: issuerName(tls.issuer) },
             spec: {
                 acme: {
-                    server: ACME_SERVERS[tls.issuer],
+                    server: acme.server ?? ACME_SERVERS[tls.issuer],
+                    // A private ACME server's CA (cert-manager wants it base64-encoded); never skipTLSVerify.
+                    ...(acme.caBundle ? { caBundle: Buffer.from(acme.caBundle).toString("base64") } : {}),
                     email: acme.email,
                     privateKeySecretRef: { name: `${tls.issuer}-account-key` },
                     solvers: [solver],

@@ -8,6 +8,8 @@ import type { Manifest } from "./certManagerValues";
 import { limited } from "../lib/resources";
 
 /** The Secret holding the provider credential(s); keys depend on the provider. */
+/** external-dns's namespace unless its Args say otherwise. */
+export const DNS_NAMESPACE = "external-dns";
 export const DNS_SECRET_NAME = "external-dns-credentials";
 
 /** Provider names as external-dns spells them. */

@@ -24,6 +24,7 @@ import {
     GRAFANA_CLICKHOUSE_SECRET,
     GRAFANA_SIDECAR_ROLE,
     GRAFANA_SIDECAR_RULES,
+    METRICS_RELEASE,
     metricsValues,
 } from "./metricsValues";
 
@@ -168,7 +169,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
             `${name}-release`,
             {
                 chart: CHARTS.kubePrometheusStack,
-                releaseName: "kps",
+                releaseName: METRICS_RELEASE,
                 namespace: ns.metadata.name,
                 values: metricsValues({
                     config: args.config,

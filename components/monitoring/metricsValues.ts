@@ -16,6 +16,8 @@ import { DEEPFLOW_APP_URL, DEEPFLOW_GRAFANA_PLUGINS, DEEPFLOW_QUERIER_URL, deepf
 import { K3S_METRIC_RELABELINGS, KUBELET_JOB } from "./k3sMetrics";
 import { LOKI_URL } from "./logsValues";
 
+/** kube-prometheus-stack release: its Services are `kps-kube-prometheus-stack-{prometheus,alertmanager}` and `kps-grafana`. */
+export const METRICS_RELEASE = "kps";
 export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-platform";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 /** Label the Grafana sidecar loads dashboard ConfigMaps by. */

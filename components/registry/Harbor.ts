@@ -12,7 +12,7 @@ import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
-import { HARBOR_INGRESS_COMPONENTS, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, harborValues, REGISTRY_USER } from "./harborValues";
+import { HARBOR_INGRESS_COMPONENTS, HARBOR_NAMESPACE, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, harborValues, REGISTRY_USER } from "./harborValues";
 
 export interface HarborArgs extends NamespacePolicyArgs {
     /** The `platform:harbor` slice, host resolved. */
@@ -60,7 +60,7 @@ export class Harbor extends pulumi.ComponentResource {
     constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:registry:Harbor", name, {}, opts);
         const { config } = args;
-        const namespaceName = args.namespace ?? "harbor";
+        const namespaceName = args.namespace ?? HARBOR_NAMESPACE;
         const ns = platformNamespace(
             `${name}-ns`,
             {

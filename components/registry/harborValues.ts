@@ -10,6 +10,9 @@ import { INTERNAL_TLS_COMPONENTS, internalTlsSecretName } from "./harborInternal
 import { limited } from "../lib/resources";
 
 /** Secret objects the component creates, and the keys the chart reads from each. */
+/** Harbor's namespace unless its Args say otherwise. */
+export const HARBOR_NAMESPACE = "harbor";
+
 export const HARBOR_SECRETS = {
     admin: { name: "harbor-admin", keys: ["HARBOR_ADMIN_PASSWORD"] },
     secretKey: { name: "harbor-secret-key", keys: ["secretKey"] },

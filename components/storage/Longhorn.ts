@@ -7,7 +7,7 @@ import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
-import { BACKUP_SECRET, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
+import { BACKUP_SECRET, LONGHORN_MANAGER, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
 
 /** Port the Longhorn UI container listens on (longhorn chart 1.12.1 deployment-ui.yaml, behind Service port 80). */
 export const LONGHORN_UI_PORT = 8000;
@@ -60,7 +60,7 @@ export class Longhorn extends pulumi.ComponentResource {
                               // Kernel NFS clients on every node mount RWX volumes from the share-manager.
                               { nodes: true, ports: [2049], pods: { "longhorn.io/component": "share-manager" } },
                           ],
-                          metricsPorts: [9500],
+                          metricsPorts: [LONGHORN_MANAGER.port],
                           // Backups go to the S3 endpoint, on its own port when it names one.
                           egress: egressTo(args.clusterCidrs, { outside: [...OUTSIDE_DEFAULT_PORTS, ...portOf(endpointPort(longhorn.backup?.endpoint))] }),
                       }

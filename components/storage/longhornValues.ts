@@ -14,6 +14,8 @@ export const LONGHORN_HOST_REQUIREMENTS: HostRequirements = {
     services: ["iscsid"],
 };
 
+/** longhorn-manager's REST API (and metrics) Service, as the chart names it. */
+export const LONGHORN_MANAGER = { service: "longhorn-backend", port: 9500 } as const;
 export const BACKUP_SECRET = "longhorn-backup-target";
 export const UI_AUTH_SECRET = "longhorn-ui-auth";
 

@@ -32,6 +32,16 @@ describe("ClusterIssuers", () => {
         expect(() => validateManifest(m)).not.toThrow();
     });
 
+    it("point at a private ACME server and trust its CA when acme.server and acme.caBundle are set (e2e: Pebble)", () => {
+        const pem = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
+        const [m] = issuers(tls({ issuer: "letsencrypt-staging", acme: { email: "ops@example.com", server: "https://pebble.pebble.svc.cluster.local:14000/dir", caBundle: pem } }));
+        expect(m.spec.acme).toMatchObject({ server: "https://pebble.pebble.svc.cluster.local:14000/dir", caBundle: Buffer.from(pem).toString("base64") });
+        expect(m.spec.acme).not.toHaveProperty("skipTLSVerify");
+        expect(() => validateManifest(m)).not.toThrow();
+        const [plain] = issuers(tls({ issuer: "letsencrypt", acme: { email: "ops@example.com" } }));
+        expect(plain.spec.acme).not.toHaveProperty("caBundle");
+    });
+
     it("use DNS-01 with Cloudflare or Route53 credentials from the solver Secret", () => {
         const cf = issuers(tls({ issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "cloudflare", cloudflare: { apiToken: secure("cf-token-1") } } } }));
         expect(cf[0].spec.acme!.solvers).toEqual([{ dns01: { cloudflare: { apiTokenSecretRef: { name: "acme-dns01-credentials", key: "secret" } } } }]);
