@@ -86,10 +86,23 @@ export const harborSchema = z
                 z.strictObject({
                     name: projectName.meta({ description: "Project name." }),
                     public: z.boolean().default(false).meta({ description: "Anonymous pull." }),
+                    scanOnPush: z.boolean().default(true).meta({ description: "Scan every pushed image with Trivy (Harbor `auto_scan`); the app pipeline's scan gate waits for that scan." }),
+                    requireSignature: z
+                        .boolean()
+                        .default(false)
+                        .meta({ description: "Refuse pulls of images without a cosign signature (Harbor `enable_content_trust_cosign`). Turn on for projects CI signs into (apps)." }),
+                    preventVulnerable: z
+                        .strictObject({
+                            severity: z
+                                .enum(["low", "medium", "high", "critical"])
+                                .meta({ description: "Refuse pulls of images with a vulnerability of this severity or above (Harbor `prevent_vul` + `severity`)." }),
+                        })
+                        .optional()
+                        .meta({ description: "Keep vulnerable images from running; omit to allow pulls whatever the scan found." }),
                 }),
             )
             .default([])
-            .meta({ description: "Private projects to create." }),
+            .meta({ description: "Private projects to create, with their security policies." }),
         robot: z
             .strictObject({
                 name: z.string().regex(/^[a-z0-9-]+$/, "expected a robot name (lower case, digits, '-')").default("ci").meta({ description: "Robot account name." }),
@@ -123,6 +136,17 @@ export const harborSchema = z
             }
             names.add(name);
         });
+        if (!harbor.trivy) {
+            harbor.projects.forEach((p, i) => {
+                if (p.scanOnPush || p.preventVulnerable) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["projects", i, p.preventVulnerable ? "preventVulnerable" : "scanOnPush"],
+                        message: "needs the Trivy scanner (platform:harbor.trivy: true); set scanOnPush: false and drop preventVulnerable, or turn Trivy on",
+                    });
+                }
+            });
+        }
         for (const [i, project] of (harbor.robot?.projects ?? []).entries()) {
             if (!harbor.projects.some((p) => p.name === project)) {
                 ctx.addIssue({ code: "custom", path: ["robot", "projects", i], message: `expected one of platform:harbor.projects, got "${project}"` });

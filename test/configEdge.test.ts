@@ -122,6 +122,24 @@ describe("harbor config", () => {
         ]);
     });
 
+    it("gives projects scan on push by default and takes cosign and vulnerability policies", () => {
+        const { harbor } = parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:harbor": { projects: [{ name: "platform" }, { name: "apps", requireSignature: true, preventVulnerable: { severity: "high" } }] } })));
+        expect(harbor.projects).toEqual([
+            { name: "platform", public: false, scanOnPush: true, requireSignature: false },
+            { name: "apps", public: false, scanOnPush: true, requireSignature: true, preventVulnerable: { severity: "high" } },
+        ]);
+    });
+
+    it("rejects an unknown severity, and scanning policies without Trivy", () => {
+        expect(problems({ "platform:harbor": { projects: [{ name: "apps", preventVulnerable: { severity: "severe" } }] } })).toEqual([
+            'platform:harbor.projects[0].preventVulnerable.severity: expected one of low, medium, high, critical, got "severe"',
+        ]);
+        expect(problems({ "platform:harbor": { trivy: false, projects: [{ name: "apps" }, { name: "b", scanOnPush: false, preventVulnerable: { severity: "critical" } }] } })).toEqual([
+            "platform:harbor.projects[0].scanOnPush: needs the Trivy scanner (platform:harbor.trivy: true); set scanOnPush: false and drop preventVulnerable, or turn Trivy on",
+            "platform:harbor.projects[1].preventVulnerable: needs the Trivy scanner (platform:harbor.trivy: true); set scanOnPush: false and drop preventVulnerable, or turn Trivy on",
+        ]);
+    });
+
     it("needs the ingress controller to publish Harbor", () => {
         expect(problems({ "platform:ingress": { enabled: false } })).toEqual([
             "platform:harbor.enabled: Harbor is published through the platform ingress, which is disabled (platform:ingress.enabled)",

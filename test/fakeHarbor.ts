@@ -7,13 +7,22 @@ import { createServer, IncomingMessage, Server, ServerResponse } from "node:http
 import type { AddressInfo } from "node:net";
 
 interface Registry { id: number; name: string; type: string; url: string }
-interface Project { project_id: number; name: string; registry_id: number | null; metadata: { public: string } }
+interface Project { project_id: number; name: string; registry_id: number | null; metadata: Record<string, string> & { public: string } }
+/** One pushed artifact's scan as Harbor reports it (scan overview + vulnerability report). */
+export interface FakeScan {
+    /** Harbor's scan_status; undefined: not scanned (yet), no scan overview at all. */
+    status?: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+    vulnerabilities?: { id: string; package: string; version: string; fix_version: string; severity: string }[];
+}
 interface Robot { id: number; name: string; secret: string; permissions: { namespace: string }[] }
 
 export class FakeHarbor {
     readonly registries = new Map<number, Registry>();
     readonly projects = new Map<number, Project>();
     readonly robots = new Map<number, Robot>();
+    /** Artifacts by `<project>/<repository>@<digest>`; a function answers each poll in turn. */
+    readonly artifacts = new Map<string, FakeScan | ((poll: number) => FakeScan)>();
+    private polls = new Map<string, number>();
     readonly requests: string[] = [];
     private nextId = 1;
     private failures: { status: number; remaining: number; body?: unknown }[] = [];
@@ -58,6 +67,10 @@ export class FakeHarbor {
         if (req.headers.authorization !== `Basic ${Buffer.from(`admin:${this.password}`).toString("base64")}`) {
             return error(401, "UNAUTHORIZED", "unauthorized");
         }
+        const artifact = /^\/projects\/([^/]+)\/repositories\/([^/]+)\/artifacts\/([^/]+)(\/additions\/vulnerabilities)?$/.exec(path);
+        if (artifact && req.method === "GET") {
+            return this.artifact(decodeURIComponent(artifact[1]), decodeURIComponent(decodeURIComponent(artifact[2])), decodeURIComponent(artifact[3]), artifact[4] !== undefined, url, req, send, error);
+        }
         const [, kind, idOrName] = path.split("/");
         const byName = req.headers["x-is-resource-name"] === "true";
 
@@ -96,7 +109,7 @@ export class FakeHarbor {
                     project_id: id,
                     name: String(body.project_name),
                     registry_id: body.registry_id === undefined ? null : Number(body.registry_id),
-                    metadata: { public: String((body.metadata as { public?: string } | undefined)?.public ?? "false") },
+                    metadata: { public: "false", ...((body.metadata as Record<string, string> | undefined) ?? {}) },
                 });
                 return send(201, undefined, { Location: `/api/v2.0/projects/${id}` });
             }
@@ -104,7 +117,7 @@ export class FakeHarbor {
             if (!p) return error(404, "NOT_FOUND", `project ${idOrName} not found`);
             if (req.method === "GET") return send(200, p);
             if (req.method === "PUT") {
-                p.metadata.public = String((body.metadata as { public?: string }).public ?? p.metadata.public);
+                Object.assign(p.metadata, (body.metadata as Record<string, string> | undefined) ?? {});
                 return send(200);
             }
             if (req.method === "DELETE") {
@@ -135,5 +148,44 @@ export class FakeHarbor {
             }
         }
         return error(404, "NOT_FOUND", `no route ${req.method} ${path}`);
+    }
+
+    /** GET artifact with scan overview, and its vulnerabilities addition (Harbor API v2.0 shapes). */
+    private artifact(
+        project: string,
+        repository: string,
+        reference: string,
+        additions: boolean,
+        url: URL,
+        req: IncomingMessage,
+        send: (status: number, payload?: unknown) => void,
+        error: (status: number, code: string, message: string) => void,
+    ): void {
+        const key = `${project}/${repository}@${reference}`;
+        const entry = this.artifacts.get(key);
+        if (!entry) return error(404, "NOT_FOUND", `artifact ${key} not found`);
+        const poll = (this.polls.get(key) ?? 0) + 1;
+        if (!additions) this.polls.set(key, poll);
+        const scan = typeof entry === "function" ? entry(poll) : entry;
+        const mime = "application/vnd.security.vulnerability.report; version=1.1";
+        const accepted = String(req.headers["x-accept-vulnerabilities"] ?? "");
+        if (!accepted.includes(mime)) return error(400, "BAD_REQUEST", "X-Accept-Vulnerabilities missing");
+        const vulns = scan.vulnerabilities ?? [];
+        if (additions) {
+            return send(200, scan.status === "Success" ? { [mime]: { severity: "Critical", vulnerabilities: vulns } } : {});
+        }
+        const counts: Record<string, number> = {};
+        for (const v of vulns) counts[v.severity] = (counts[v.severity] ?? 0) + 1;
+        const overview =
+            scan.status === undefined || url.searchParams.get("with_scan_overview") !== "true"
+                ? undefined
+                : {
+                      [mime]: {
+                          scan_status: scan.status,
+                          complete_percent: scan.status === "Success" ? 100 : 0,
+                          ...(scan.status === "Success" ? { summary: { total: vulns.length, fixable: vulns.filter((v) => v.fix_version).length, summary: counts } } : {}),
+                      },
+                  };
+        return send(200, { digest: reference, ...(overview ? { scan_overview: overview } : {}) });
     }
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { PROMETHEUS } from "../scripts/lib/canary";
 import { PROJECT_DIR } from "./harness";
 
 const dir = join(PROJECT_DIR, ".github", "workflows");
@@ -8,6 +9,7 @@ const workflows = readdirSync(dir).filter((f) => f.endsWith(".yml") || f.endsWit
 
 interface Step {
     id?: string;
+    name?: string;
     if?: string;
     uses?: string;
     run?: string;
@@ -16,6 +18,7 @@ interface Step {
 }
 interface Job {
     if?: string;
+    needs?: string | string[];
     "timeout-minutes"?: number;
     environment?: string;
     env?: Record<string, string>;
@@ -28,7 +31,7 @@ interface Workflow {
     on: Record<string, unknown>;
     env?: Record<string, string>;
     permissions?: Record<string, string>;
-    concurrency?: unknown;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
     jobs: Record<string, Job>;
 }
 const load = (file: string) => parse(readFileSync(join(dir, file), "utf8")) as Workflow;
@@ -78,11 +81,23 @@ const ALLOWED_WRITES: Record<string, string[]> = {
     "pr-comment.yml": ["pull-requests"], // the one rendered-plan diff comment
     "preview.yml": ["pull-requests"], // the Pulumi action's dev preview comment
     "up.yml": ["id-token"], // GitHub OIDC for the assumed AWS role
+    "app.yml": ["contents", "id-token", "pull-requests"], // cosign keyless OIDC (publish); the dev digest PR (dev-pr)
+    "promote.yml": ["contents", "pull-requests"], // the pull request recording the prod digests
+    "rollback.yml": ["contents", "pull-requests"], // the pull request recording the rollback
 };
 
+/** Per job, for the delivery workflows: which job holds which write, and why. */
+const DELIVERY_JOB_WRITES: Record<string, Record<string, string[]>> = {
+    "app.yml": { publish: ["id-token"], "dev-pr": ["contents", "pull-requests"] },
+    "promote.yml": { record: ["contents", "pull-requests"] },
+    "rollback.yml": { record: ["contents", "pull-requests"] },
+};
+
+const usesSecrets = (job: Job) => secretsIn(job).some((s) => s !== "GITHUB_TOKEN");
+
 describe("GitHub Actions workflows", () => {
-    it("exist for CI, the PR comment, previews, deployments and the end-to-end run", () => {
-        expect(workflows.sort()).toEqual(["ci.yml", "e2e.yml", "pr-comment.yml", "preview.yml", "up.yml"]);
+    it("exist for CI, the PR comment, previews, deployments, the end-to-end run and application delivery", () => {
+        expect(workflows.sort()).toEqual(["app.yml", "ci.yml", "e2e.yml", "pr-comment.yml", "preview.yml", "promote.yml", "rollback.yml", "up.yml"]);
     });
 
     it.each(workflows)("%s passes actionlint", async (file) => {
@@ -313,5 +328,181 @@ describe("CODEOWNERS", () => {
         expect(line).toBeDefined();
         expect(line!.slice(1).every((o) => /^@[\w-]+(\/[\w-]+)?$/.test(o))).toBe(true);
         expect(line!.length).toBeGreaterThan(1);
+    });
+});
+
+describe("delivery workflows", () => {
+    it.each(Object.keys(DELIVERY_JOB_WRITES))("%s writes only in the jobs that must (the OIDC token on app publish only)", (file) => {
+        for (const [name, job] of Object.entries(load(file).jobs)) {
+            const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
+            expect([name, writes]).toEqual([name, DELIVERY_JOB_WRITES[file][name] ?? []]);
+        }
+    });
+
+    it.each(["app.yml", "promote.yml", "rollback.yml"])("%s keeps every secret inside a job with an environment", (file) => {
+        for (const [name, job] of Object.entries(load(file).jobs)) {
+            if (usesSecrets(job)) {
+                expect([name, job.environment]).toEqual([name, expect.any(String)]);
+            }
+        }
+    });
+});
+
+describe("app workflow (build, scan, sign, publish)", () => {
+    const wf = load("app.yml");
+    const text = readFileSync(join(dir, "app.yml"), "utf8");
+    const step = (job: string, uses: string) => wf.jobs[job].steps.find((s) => s.uses?.startsWith(`${uses}@`))!;
+    const onMain = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+
+    it("runs on pushes to main and on pull requests that touch apps/", () => {
+        expect(wf.on).toEqual({ push: { branches: ["main"], paths: ["apps/**"] }, pull_request: { paths: ["apps/**"] } });
+    });
+
+    it("gives pull-request jobs no secret, environment, token or push", () => {
+        for (const name of ["detect", "test"]) {
+            const job = wf.jobs[name];
+            expect(usesSecrets(job)).toBe(false);
+            expect(job.environment).toBeUndefined();
+            expect(job.permissions).toBeUndefined();
+        }
+        expect(step("test", "docker/build-push-action").with).toMatchObject({ push: false });
+        expect(wf.jobs.test.steps.some((s) => s.run?.includes("npm test"))).toBe(true);
+    });
+
+    it("publishes only from main, through the registry environment, one run per app at a time", () => {
+        const publish = wf.jobs.publish;
+        expect(publish.if).toContain(onMain);
+        expect(wf.jobs["dev-pr"].if).toBe(onMain);
+        expect(publish.environment).toBe("registry");
+        expect(publish.concurrency).toEqual({ group: "app-publish-${{ matrix.app }}", "cancel-in-progress": false });
+        expect(wf.jobs.test.concurrency!.group).toContain("${{ matrix.app }}");
+        expect(publish.needs).toEqual(["detect", "test"]);
+    });
+
+    it("pushes the commit-SHA tag with SBOM and provenance, scans, then signs the digest keyless", () => {
+        const publish = wf.jobs.publish;
+        expect(step("publish", "docker/build-push-action").with).toMatchObject({
+            push: true,
+            tags: "${{ steps.image.outputs.name }}:${{ github.sha }}",
+            sbom: true,
+            provenance: "mode=max",
+        });
+        const order = (pred: (s: Step) => boolean) => publish.steps.findIndex(pred);
+        const build = order((s) => s.uses?.startsWith("docker/build-push-action@") === true);
+        const gate = order((s) => s.run?.includes("npm run -s app:scan-gate --") === true);
+        const sign = order((s) => s.run?.includes("cosign sign --yes") === true);
+        expect(build).toBeGreaterThan(0);
+        expect(gate).toBeGreaterThan(build);
+        expect(sign).toBeGreaterThan(gate);
+        expect(order((s) => s.uses?.startsWith("sigstore/cosign-installer@") === true)).toBeLessThan(sign);
+        // The signature is on the digest, never on a tag.
+        expect(publish.steps[sign].env).toEqual({ REF: "${{ steps.image.outputs.name }}@${{ steps.build.outputs.digest }}" });
+        expect(publish.steps[gate].env).toMatchObject({ HARBOR_USERNAME: "${{ secrets.HARBOR_USERNAME }}", HARBOR_PASSWORD: "${{ secrets.HARBOR_PASSWORD }}" });
+        expect(publish.steps[gate].run).toContain("--severity critical");
+    });
+
+    it("opens a pull request that puts the digest into Pulumi.dev.yaml with the comment-keeping edit", () => {
+        const job = wf.jobs["dev-pr"];
+        expect(job.steps.some((s) => s.run?.includes('npm run -s app:set-image -- dev "$app" "$digest"'))).toBe(true);
+        expect(step("dev-pr", "peter-evans/create-pull-request").with).toMatchObject({ branch: "app-release/dev", "add-paths": "Pulumi.dev.yaml" });
+        expect(usesSecrets(job)).toBe(false);
+        expect(text).not.toMatch(/\$\{\{\s*vars\./);
+    });
+});
+
+describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
+    const wf = load("promote.yml");
+    const text = readFileSync(join(dir, "promote.yml"), "utf8");
+    const regions = [
+        ["prod", "dev", "production"],
+        ["prod-eu", "prod", "production-eu"],
+    ] as const;
+
+    it("is started by hand only, with the app, the digest or 'from dev', and the mode", () => {
+        expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
+        const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { default?: string; options?: string[] }> }).inputs;
+        expect(inputs.digest.default).toBe("from dev");
+        expect(inputs.mode.options).toEqual(["direct", "canary"]);
+        expect(inputs.steps.default).toBe("10,50,100");
+        expect(wf.concurrency).toEqual({ group: "promote-${{ inputs.app }}", "cancel-in-progress": false });
+    });
+
+    it("goes region by region through each region's gated environment, each queued with the stack's other deployments", () => {
+        expect(wf.jobs.prod.needs).toBe("resolve");
+        expect(wf.jobs["prod-eu"].needs).toEqual(["resolve", "prod"]);
+        for (const [stack, from, environment] of regions) {
+            const job = wf.jobs[stack];
+            expect(job.environment).toBe(environment);
+            expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
+            expect(job.env).toEqual({ APP: "${{ inputs.app }}", STACK: stack, FROM: from, DIGEST: "${{ needs.resolve.outputs.digest }}" });
+            // Dispatched on a v* tag on main: the only refs the prod environments deploy.
+            expect(job.steps.some((s) => s.run?.includes('[[ "$REF" != refs/tags/v* ]]') && s.run.includes("git merge-base --is-ancestor"))).toBe(true);
+            // The region's own passphrase, on each step that runs Pulumi.
+            const passphrases = job.steps.filter((s) => s.env?.PULUMI_CONFIG_PASSPHRASE !== undefined).map((s) => secretsIn(s.env!.PULUMI_CONFIG_PASSPHRASE));
+            expect(passphrases.length).toBeGreaterThanOrEqual(4);
+            for (const names of passphrases) expect(names).toEqual([`PULUMI_CONFIG_PASSPHRASE_${stack.toUpperCase().replace(/-/g, "_")}`]);
+        }
+        // The same concurrency groups as the up workflow's deployments of those stacks.
+        const up = load("up.yml").jobs["up-prod"];
+        expect(up.concurrency!.group).toBe("pulumi-${{ matrix.stack }}");
+        expect((up.strategy!.matrix.include as { stack: string }[]).map((i) => i.stack)).toEqual(regions.map(([stack]) => stack));
+    });
+
+    it("runs the same steps in both regions, copying the digest and never building", () => {
+        const shape = (stack: string) =>
+            JSON.stringify(wf.jobs[stack].steps)
+                .replaceAll(`Pulumi.${stack}.yaml`, "Pulumi.<stack>.yaml")
+                .replaceAll(`"stack-name":"${stack}"`, '"stack-name":"<stack>"')
+                .replaceAll(`"stack-${stack}"`, '"stack-<stack>"')
+                .replaceAll(`PULUMI_CONFIG_PASSPHRASE_${stack.toUpperCase().replace(/-/g, "_")} `, "PULUMI_CONFIG_PASSPHRASE_<STACK> ");
+        expect(shape("prod-eu")).toBe(shape("prod"));
+        expect(text).not.toMatch(/build-push-action|docker build|buildx build/);
+        for (const [stack] of regions) {
+            const steps = wf.jobs[stack].steps;
+            expect(steps.some((s) => s.run?.includes('oras cp -r "$src@$DIGEST"'))).toBe(true);
+            const up = steps.find((s) => s.with?.command === "up")!;
+            expect(up).toMatchObject({ if: "inputs.mode == 'direct'", with: { "stack-name": stack, policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" } });
+            expect(steps.find((s) => s.run?.includes("npm run -s app:set-image --"))?.if).toBe("inputs.mode == 'direct'");
+            const canary = steps.find((s) => s.run?.includes("npm run -s app:canary --"))!;
+            expect(canary.if).toBe("inputs.mode == 'canary'");
+            expect(canary.run).toContain('--steps "$STEPS" --interval "$INTERVAL" --prometheus-url http://127.0.0.1:19090');
+            // The port-forward reaches the Prometheus Service the analysis is written for.
+            expect(canary.run).toContain(`kubectl -n ${PROMETHEUS.namespace} port-forward svc/${PROMETHEUS.name} 19090:9090`);
+            // Verify after either mode, before the next region starts.
+            const verify = steps.findIndex((s) => s.run === 'npm run verify -- "$STACK"');
+            expect(verify).toBeGreaterThan(steps.indexOf(canary));
+            expect(steps[verify].if).toBeUndefined();
+        }
+    });
+
+    it("records what was deployed in a pull request, from a job without deployment secrets", () => {
+        const record = wf.jobs.record;
+        expect(record.environment).toBeUndefined();
+        expect(usesSecrets(record)).toBe(false);
+        expect(record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))?.with?.base).toBe("main");
+        expect(record.if).toBe("${{ !cancelled() && needs.prod.result == 'success' }}");
+        const pr = record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))!;
+        expect(String(pr.with?.["add-paths"]).split("\n").filter(Boolean)).toEqual(["Pulumi.prod.yaml", "Pulumi.prod-eu.yaml"]);
+    });
+});
+
+describe("rollback workflow", () => {
+    const wf = load("rollback.yml");
+
+    it("redeploys the previous digest with the one command, then verifies and records it", () => {
+        expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
+        const job = wf.jobs.rollback;
+        expect(job.environment).toBe("${{ inputs.stack == 'dev' && 'development' || inputs.stack == 'prod' && 'production' || 'production-eu' }}");
+        const passphrase = job.steps.find((s) => s.run === 'npm run -s app:rollback -- "$STACK" "$APP"')!.env!.PULUMI_CONFIG_PASSPHRASE;
+        expect(secretsIn(passphrase).sort()).toEqual(["PULUMI_CONFIG_PASSPHRASE_DEV", "PULUMI_CONFIG_PASSPHRASE_PROD", "PULUMI_CONFIG_PASSPHRASE_PROD_EU"]);
+        expect(job.concurrency).toEqual({ group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
+        const runs = job.steps.map((s) => s.run ?? "");
+        const rollback = runs.findIndex((r) => r === 'npm run -s app:rollback -- "$STACK" "$APP"');
+        expect(rollback).toBeGreaterThan(0);
+        expect(runs.findIndex((r) => r === 'npm run verify -- "$STACK"')).toBeGreaterThan(rollback);
+        expect(wf.jobs.record.needs).toBe("rollback");
+        const inputs = (wf.on.workflow_dispatch as { inputs: { stack: { options: string[] } } }).inputs;
+        // Every long-lived stack; e2e is the throwaway stack the e2e workflow creates and destroys.
+        expect(inputs.stack.options.sort()).toEqual(stacks.filter((s) => s !== "e2e"));
     });
 });

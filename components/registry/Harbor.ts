@@ -190,7 +190,25 @@ export class Harbor extends pulumi.ComponentResource {
             );
         });
         const projects = config.projects.map(
-            (p) => new HarborObject(`${name}-project-${p.name}`, { connection, object: { kind: "project", spec: { name: p.name, public: p.public } } }, api),
+            (p) =>
+                new HarborObject(
+                    `${name}-project-${p.name}`,
+                    {
+                        connection,
+                        object: {
+                            kind: "project",
+                            spec: {
+                                name: p.name,
+                                public: p.public,
+                                scanOnPush: p.scanOnPush,
+                                requireSignature: p.requireSignature,
+                                // Always sent, so removing preventVulnerable from config turns the policy off.
+                                preventVulnerableSeverity: p.preventVulnerable?.severity ?? "none",
+                            },
+                        },
+                    },
+                    api,
+                ),
         );
         this.projects = new Map(config.projects.map((p, i) => [p.name, projects[i]]));
         this.connection = connection;

@@ -213,11 +213,45 @@ export async function deleteRegistry(conn: HarborConnection, id: number): Promis
 // ---------------------------------------------------------------------------------------------
 // Projects
 
+/** Severities Harbor's `prevent_vul` policy can block at (project metadata `severity`). */
+export type HarborSeverity = "none" | "low" | "medium" | "high" | "critical";
+
 export interface ProjectSpec {
     readonly name: string;
     readonly public: boolean;
     /** Registry endpoint id for a proxy-cache project. */
     readonly registryId?: number;
+    /** Scan every pushed artifact (metadata `auto_scan`). Unset: Harbor's default (off). */
+    readonly scanOnPush?: boolean;
+    /** Refuse pulls of images without a cosign signature (metadata `enable_content_trust_cosign`). */
+    readonly requireSignature?: boolean;
+    /**
+     * Refuse pulls of images with vulnerabilities at or above this severity (metadata `prevent_vul`
+     * + `severity`). Unset or "none": no such policy.
+     */
+    readonly preventVulnerableSeverity?: HarborSeverity;
+}
+
+/**
+ * The project metadata Harbor stores for a spec: keys and string values as in Harbor's API v2.0
+ * `ProjectMetadata` (swagger.yaml at v2.15.1, the app version of harbor-helm 1.19.1; see
+ * test/contracts/harbor-project-metadata.contract.test.ts). Policies the spec leaves unset are not sent, so
+ * proxy-cache projects and projects configured before these keys existed keep Harbor's values.
+ */
+export function projectMetadata(spec: ProjectSpec): Record<string, string> {
+    const metadata: Record<string, string> = { public: String(spec.public) };
+    if (spec.scanOnPush !== undefined) {
+        metadata.auto_scan = String(spec.scanOnPush);
+    }
+    if (spec.requireSignature !== undefined) {
+        metadata.enable_content_trust_cosign = String(spec.requireSignature);
+    }
+    if (spec.preventVulnerableSeverity !== undefined) {
+        const on = spec.preventVulnerableSeverity !== "none";
+        metadata.prevent_vul = String(on);
+        metadata.severity = spec.preventVulnerableSeverity;
+    }
+    return metadata;
 }
 
 export interface ProjectState extends ProjectSpec {
@@ -228,17 +262,21 @@ interface ApiProject {
     project_id: number;
     name: string;
     registry_id?: number | null;
-    metadata?: { public?: string };
+    metadata?: { public?: string; auto_scan?: string; enable_content_trust_cosign?: string; prevent_vul?: string; severity?: string };
 }
 
 const BY_NAME = { "X-Is-Resource-Name": "true" };
 
 function toProjectState(p: ApiProject): ProjectState {
+    const m = p.metadata ?? {};
     return {
         id: p.project_id,
         name: p.name,
-        public: p.metadata?.public === "true",
+        public: m.public === "true",
         ...(p.registry_id ? { registryId: p.registry_id } : {}),
+        ...(m.auto_scan !== undefined ? { scanOnPush: m.auto_scan === "true" } : {}),
+        ...(m.enable_content_trust_cosign !== undefined ? { requireSignature: m.enable_content_trust_cosign === "true" } : {}),
+        ...(m.prevent_vul !== undefined ? { preventVulnerableSeverity: (m.prevent_vul === "true" ? (m.severity ?? "low") : "none") as HarborSeverity } : {}),
     };
 }
 
@@ -250,7 +288,7 @@ export async function readProject(conn: HarborConnection, name: string): Promise
 export async function createProject(conn: HarborConnection, spec: ProjectSpec): Promise<ProjectState> {
     const body = {
         project_name: spec.name,
-        metadata: { public: String(spec.public) },
+        metadata: projectMetadata(spec),
         ...(spec.registryId !== undefined ? { registry_id: spec.registryId } : {}),
     };
     const res = await call(conn, "POST", "/projects", body);
@@ -272,7 +310,7 @@ export async function createProject(conn: HarborConnection, spec: ProjectSpec): 
 }
 
 export async function updateProject(conn: HarborConnection, id: number, spec: ProjectSpec): Promise<ProjectState> {
-    await expect(conn, [200], "PUT", `/projects/${id}`, { metadata: { public: String(spec.public) } });
+    await expect(conn, [200], "PUT", `/projects/${id}`, { metadata: projectMetadata(spec) });
     return { id, ...spec };
 }
 
@@ -298,15 +336,16 @@ export interface RobotState extends RobotSpec {
 }
 
 /**
- * Per project: push + pull for CI, nothing more; or pull only, for a cluster that runs the images
- * (a leaked pull secret cannot overwrite an image).
+ * Per project: push + pull for CI, and reading the vulnerability report (`additions/vulnerabilities`)
+ * the CI scan gate waits for; or pull only, for a cluster that runs the images (a leaked pull
+ * secret cannot overwrite an image).
  */
 export function robotPermissions(projects: readonly string[], access: "push" | "pull" = "push"): unknown[] {
     const pull = [
         { resource: "repository", action: "pull" },
         { resource: "artifact", action: "read" },
     ];
-    const push = [{ resource: "repository", action: "push" }, ...pull, { resource: "tag", action: "create" }];
+    const push = [{ resource: "repository", action: "push" }, ...pull, { resource: "artifact-addition", action: "read" }, { resource: "tag", action: "create" }];
     return projects.map((project) => ({ kind: "project", namespace: project, access: access === "pull" ? pull : push }));
 }
 

@@ -202,6 +202,11 @@ describe("Harbor component", () => {
         expect(proxy.inputs).toMatchObject({ kind: "project", spec: { name: "dockerhub", public: true }, connection: { url: "https://registry.dev.example.com", username: "admin", password: SECRET } });
         expect(proxy.dependsOn).toEqual(expect.arrayContaining(["reg-endpoint-dockerhub", "reg-release"]));
         expect(byName(objects, "reg-endpoint-dockerhub").inputs).toMatchObject({ kind: "registry", spec: { name: "docker.io", type: "docker-hub" } });
+        // Private projects carry their security policies (scan on push by default, no vulnerability block unless configured).
+        expect(byName(objects, "reg-project-apps").inputs).toMatchObject({
+            kind: "project",
+            spec: { name: "apps", public: false, scanOnPush: true, requireSignature: false, preventVulnerableSeverity: "none" },
+        });
         expect(byName(objects, "reg-robot-ci").dependsOn).toContain("reg-project-apps");
         expect(byName(objects, "reg-robot-ci").options.additionalSecretOutputs).toEqual(["secret"]);
     });

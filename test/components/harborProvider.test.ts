@@ -1,4 +1,4 @@
-import { HarborApiError, endpointFor } from "../../components/registry/harborApi";
+import { HarborApiError, endpointFor, robotPermissions } from "../../components/registry/harborApi";
 import { harborObjectProvider, HarborObjectInputs } from "../../components/registry/harborProvider";
 import { FakeHarbor } from "../fakeHarbor";
 
@@ -56,6 +56,31 @@ describe("Harbor provider against a fake Harbor API", () => {
         expect(await provider.diff(created.id, created.outs, renamed)).toMatchObject({ changes: true, replaces: ["spec.name"], deleteBeforeReplace: true });
     });
 
+    it("creates an application project with scan on push, cosign-only pulls and a vulnerability block (Harbor metadata keys)", async () => {
+        const spec = { name: "apps-secure", public: false, scanOnPush: true, requireSignature: true, preventVulnerableSeverity: "critical" as const };
+        const created = await provider.create(inputs({ kind: "project", spec }));
+        expect([...harbor.projects.values()].find((p) => p.name === "apps-secure")?.metadata).toEqual({
+            public: "false",
+            auto_scan: "true",
+            enable_content_trust_cosign: "true",
+            prevent_vul: "true",
+            severity: "critical",
+        });
+        expect(created.outs.state).toMatchObject({ scanOnPush: true, requireSignature: true, preventVulnerableSeverity: "critical" });
+
+        // Loosening the policy is an in-place update; "none" turns the vulnerability block off.
+        const relaxed = inputs({ kind: "project", spec: { ...spec, requireSignature: false, preventVulnerableSeverity: "none" as const } });
+        expect(await provider.diff(created.id, created.outs, relaxed)).toMatchObject({ changes: true, replaces: [] });
+        await provider.update(created.id, created.outs, relaxed);
+        expect([...harbor.projects.values()].find((p) => p.name === "apps-secure")?.metadata).toMatchObject({ enable_content_trust_cosign: "false", prevent_vul: "false", severity: "none" });
+        expect((await provider.read(created.id, created.outs)).props?.state).toMatchObject({ requireSignature: false, preventVulnerableSeverity: "none" });
+    });
+
+    it("leaves the policies of a project without them (proxy caches) to Harbor", async () => {
+        await provider.create(inputs({ kind: "project", spec: { name: "plain", public: true } }));
+        expect([...harbor.projects.values()].find((p) => p.name === "plain")?.metadata).toEqual({ public: "true" });
+    });
+
     it("adopts a project that already exists (409) and converges it, instead of failing a retried up", async () => {
         await provider.create(inputs({ kind: "project", spec: { name: "retry", public: false } }));
         const again = await provider.create(inputs({ kind: "project", spec: { name: "retry", public: true } }));
@@ -77,6 +102,10 @@ describe("Harbor provider against a fake Harbor API", () => {
         const robot = await provider.create(inputs({ kind: "robot", spec: { name: "ci", projects: ["apps"] } }));
         expect(robot.outs.secret).toMatch(/^robot-secret-/);
         expect(robot.outs.state).toMatchObject({ fullName: "robot$ci", projects: ["apps"] });
+        // Push, pull, and read the vulnerability report for the pipeline's scan gate.
+        expect(robotPermissions(["apps"])).toEqual([
+            expect.objectContaining({ namespace: "apps", access: expect.arrayContaining([{ resource: "repository", action: "push" }, { resource: "artifact-addition", action: "read" }]) }),
+        ]);
         const wider = inputs({ kind: "robot", spec: { name: "ci", projects: ["apps", "team-a"] } });
         const updated = await provider.update(robot.id, robot.outs, wider);
         expect(harbor.robots.get(Number(robot.id))?.permissions.map((p) => p.namespace)).toEqual(["apps", "team-a"]);
@@ -106,7 +135,13 @@ describe("Harbor provider against a fake Harbor API", () => {
         const widened = inputs({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "push" } });
         expect(await provider.diff(robot.id, robot.outs, widened)).toMatchObject({ changes: true, replaces: [] });
         await provider.update(robot.id, robot.outs, widened);
-        expect(stored.permissions[0].access.map((a) => a.action)).toEqual(["push", "pull", "read", "create"]);
+        expect(stored.permissions[0].access.map((a) => `${a.resource}:${a.action}`)).toEqual([
+            "repository:push",
+            "repository:pull",
+            "artifact:read",
+            "artifact-addition:read",
+            "tag:create",
+        ]);
     });
 
     it("surfaces Harbor's own error message and status", async () => {
