@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "./harness";
+import { promtool as runPromtool, Rule, RuleTests } from "./promtool";
 
 const RULES_DIR = join(PROJECT_DIR, "charts", "rules");
 const TESTS_DIR = join(RULES_DIR, "tests");
@@ -67,17 +67,6 @@ const RULE_FILES: Record<string, RuleFileSpec> = {
     },
 };
 
-interface Rule {
-    alert: string;
-    expr: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-}
-interface RuleTests {
-    rule_files: string[];
-    tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
-}
-
 const ruleFiles = readdirSync(RULES_DIR)
     .filter((f) => f.endsWith("-alerts.yaml"))
     .sort();
@@ -90,13 +79,7 @@ function testFileOf(file: string): string {
     return join(TESTS_DIR, file.replace(/\.yaml$/, ".test.yaml"));
 }
 
-function promtool(...args: string[]) {
-    const result = spawnSync("promtool", args, { cwd: TESTS_DIR, encoding: "utf8" });
-    if (result.error) {
-        throw new Error("promtool is not installed: install Debian's 'prometheus' package (the jest setup tries apt-get)");
-    }
-    return result;
-}
+const promtool = (...args: string[]) => runPromtool(TESTS_DIR, ...args);
 
 describe("alert rule files", () => {
     it("are exactly the files with an expected alert list here", () => {

@@ -1,35 +1,17 @@
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { renderRuleTemplate } from "../components/apps/appObservability";
 import { PROJECT_DIR } from "./harness";
+import { promtool, Rule, RuleTests } from "./promtool";
 
 const TESTS = join(PROJECT_DIR, "charts", "rules", "apps", "tests", "app-alerts.test.yaml");
 
-interface Rule {
-    alert: string;
-    expr: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-}
-interface RuleTests {
-    rule_files: string[];
-    tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
-}
 
 /** The template rendered the way the promtool tests expect: app hello in apps, 500 ms. */
 const rendered = renderRuleTemplate({ name: "hello", namespace: "apps", latencyMs: 500 });
 const rules = (parse(rendered) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
-
-function promtool(dir: string, ...args: string[]) {
-    const result = spawnSync("promtool", args, { cwd: dir, encoding: "utf8" });
-    if (result.error) {
-        throw new Error("promtool is not installed: install Debian's 'prometheus' package (the jest setup tries apt-get)");
-    }
-    return result;
-}
 
 describe("per-app alert rules (charts/rules/apps/app-alerts.yaml)", () => {
     let dir: string;

@@ -4,18 +4,9 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { ConfigError, parsePlatformConfig, PlatformConfig, readPulumiConfig } from "../stacks/config";
-import { k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, TEST_HOST_KEY } from "./harness";
+import { k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, TEST_HOST_KEY, configProblems } from "./harness";
 
-/** Parses a stack-file style config map; returns the problems (empty when valid). */
-function problems(config: Record<string, unknown>): string[] {
-    try {
-        parsePlatformConfig(rawConfig(config));
-        return [];
-    } catch (err) {
-        expect(err).toBeInstanceOf(ConfigError);
-        return [...(err as ConfigError).problems];
-    }
-}
+const problems = configProblems;
 
 function parse(config: Record<string, unknown>): PlatformConfig {
     return parsePlatformConfig(rawConfig(config));

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parsePlatformConfig, PlatformConfig } from "../stacks/config";
+import { parsePlatformConfig, PlatformConfig } from "../stacks/config";
 import { appArgs } from "../stacks/platformApps";
-import { k3sStackConfig, rawConfig, secure, TEST_HOST_KEY } from "./harness";
+import { k3sStackConfig, rawConfig, secure, TEST_HOST_KEY, configProblems } from "./harness";
 
 const DIGEST = `sha256:${"c".repeat(64)}`;
 const servers = [
@@ -38,15 +38,7 @@ function stack(apps: unknown[], profile: "dev" | "prod" = "dev", top: Record<str
     return base;
 }
 
-function problems(config: Record<string, unknown>): string[] {
-    try {
-        parsePlatformConfig(rawConfig(config));
-        return [];
-    } catch (err) {
-        expect(err).toBeInstanceOf(ConfigError);
-        return [...(err as ConfigError).problems];
-    }
-}
+const problems = configProblems;
 
 const parse = (config: Record<string, unknown>): PlatformConfig => parsePlatformConfig(rawConfig(config));
 

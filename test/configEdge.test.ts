@@ -1,14 +1,7 @@
-import { ConfigError, parsePlatformConfig } from "../stacks/config";
-import { k3sStackConfig, rawConfig, secure } from "./harness";
+import { parsePlatformConfig } from "../stacks/config";
+import { configProblems, k3sStackConfig, rawConfig, secure } from "./harness";
 
-function problems(extra: Record<string, unknown>): string[] {
-    try {
-        parsePlatformConfig(rawConfig({ ...k3sStackConfig(), ...extra }));
-        return [];
-    } catch (err) {
-        return [...(err as ConfigError).problems];
-    }
-}
+const problems = (extra: Record<string, unknown>) => configProblems({ ...k3sStackConfig(), ...extra });
 
 const cloudflare = { provider: "cloudflare", cloudflare: { apiToken: secure("t") } };
 

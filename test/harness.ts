@@ -3,7 +3,7 @@
  * index.ts with a stack file or an inline config, and to find resources and read their inputs.
  */
 import { join } from "node:path";
-import type { RawConfig } from "../stacks/config";
+import { ConfigError, parsePlatformConfig, type RawConfig } from "../stacks/config";
 import { evaluate, Evaluation, withMocks } from "../scripts/lib/evaluate";
 import type { Collector, RecordedResource } from "../scripts/lib/mocks";
 import { readStackFile, toRawConfig } from "../scripts/lib/stackfile";
@@ -134,4 +134,17 @@ export function mockedComponents(): { readonly collector: Collector; settle(): P
         Object.assign(ctx, await withMocks());
     });
     return ctx;
+}
+
+/** Parses a stack-file style config map the way `pulumi up` does; returns its problems (empty when valid). */
+export function configProblems(config: Record<string, unknown>): string[] {
+    try {
+        parsePlatformConfig(rawConfig(config));
+        return [];
+    } catch (err) {
+        if (!(err instanceof ConfigError)) {
+            throw err;
+        }
+        return [...err.problems];
+    }
 }
