@@ -13,7 +13,9 @@ module.exports = {
         "^.+/node_modules/.+\\.js$": ["ts-jest", { tsconfig: { allowJs: true, module: "commonjs", target: "ES2022", esModuleInterop: true, isolatedModules: true } }],
     },
     transformIgnorePatterns: ["/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)"],
-    // Pulumi mocks keep runtime state per module registry; one file per worker keeps them apart.
+    // Pulumi mocks keep runtime state per module registry, which Jest gives each test file: files run
+    // in parallel on every core (Jest's default leaves one core idle: half the speed on 2 cores).
+    maxWorkers: "100%",
     testTimeout: 120000,
     globalSetup: "<rootDir>/test/globalSetup.js",
 };

@@ -8,7 +8,7 @@
  * `code` (its HTTP status) and, for a VirtualServer, `resource_type="virtualserver"`,
  * `resource_name`, `resource_namespace` and `service` (the Kubernetes Service of the split).
  * The canary split points at its own Service, so the `service` label isolates its traffic. See
- * test/contracts/nginx-latency-metrics.contract.test.ts for the upstream source this relies on, and
+ * test/contracts/f5-nginx-app-traffic.contract.test.ts for the upstream source this relies on, and
  * docs/adr/0015-app-delivery-promotion-and-canary.md for what it cannot see.
  *
  * Prometheus is never exposed: the promotion workflow reaches it with `kubectl port-forward` and
@@ -17,9 +17,11 @@
  * clusters without those policies.
  */
 import { request } from "node:http";
+import { LATENCY_METRIC } from "../../components/apps/appObservability";
 import type { CliIo } from "./cliIo";
 
-export const LATENCY_METRIC = "nginx_ingress_controller_upstream_server_response_latency_ms";
+// One name for the controller's per-upstream histogram: the app alerts and dashboard read it too.
+export { LATENCY_METRIC };
 
 /**
  * kube-prometheus-stack's Prometheus Service for the platform's release (`kps` in namespace

@@ -7,6 +7,7 @@ import { appDashboard, appRuleGroups, LATENCY_METRIC } from "../../components/ap
 import { virtualServerSpec } from "../../components/apps/appNetwork";
 import { ingressValues } from "../../components/edge/ingressValues";
 import { CHARTS } from "../../charts/versions";
+import { canaryQueries } from "../../scripts/lib/canary";
 import { unknownChartKeys } from "../../scripts/lib/chartKeys";
 import { parsePlatformConfig } from "../../stacks/config";
 import { k3sStackConfig, rawConfig } from "../harness";
@@ -53,6 +54,21 @@ describe("F5 NGINX Ingress Controller v5.5.4 contracts for apps", () => {
         }
         // The Service name is the `service` label (configs/ingress.go and virtualserver.go fill UpstreamLabels.Service).
         expect(exprs.join("\n")).toContain('service=~"hello|hello-canary"');
+    });
+
+    it("the canary analysis queries that histogram by Service, VirtualServer and status code", () => {
+        // internal/configs/configurator.go updateVirtualServerMetricsLabels and virtualserver.go
+        // getUpstreamResourceLabels: resource_type "virtualserver", service = the upstream's Service.
+        const q = canaryQueries({ namespace: "apps", virtualServer: "hello", service: "hello-canary" }, "5m");
+        for (const query of Object.values(q)) {
+            for (const s of selectors(query).filter((x) => x.metric.startsWith("nginx_"))) {
+                expect([`${LATENCY_METRIC}_count`, `${LATENCY_METRIC}_bucket`]).toContain(s.metric);
+                expect(s.labels.filter((l) => !UPSTREAM_LABELS.includes(l) && l !== "le")).toEqual([]);
+            }
+            expect(query).toContain('resource_type="virtualserver"');
+        }
+        expect(q.errorRatio).toContain('code=~"5.."');
+        expect(q.latencyP95Ms).toContain(`${LATENCY_METRIC}_bucket`);
     });
 
     it("a VirtualServer route's splits are at least two, weigh 0-100 each and add up to 100", () => {
