@@ -1,0 +1,135 @@
+/**
+ * The one resolve step: a parsed stack config plus the profile's defaults becomes the
+ * `PlatformConfig` every layer reads, with each effective value computed here once (node public
+ * addresses, the ACME solver and its credentials, app hosts and limits).
+ */
+import type { AppConfig, ClusterConfig, Dns01Config, DnsConfig, HarborConfig, IngressConfig, MonitoringConfig, NodeConfig, PlatformConfig, StorageConfig, TlsConfig } from "./config";
+import { ConfigError, NAMESPACE } from "./configIssues";
+import { PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
+import { effectiveSolver, nodeExternalAddress } from "./reachability";
+import type { ParsedPlatformConfig } from "./schema";
+
+type Parsed = ParsedPlatformConfig;
+
+export function resolveDefaults(parsed: Parsed): PlatformConfig {
+    const profileDefaults = PROFILE_DEFAULTS[parsed.profile];
+    const defaults: ProfileDefaults = { ...profileDefaults, networkPolicies: parsed.networkPolicies ?? profileDefaults.networkPolicies };
+    let cluster: ClusterConfig;
+    if (parsed.cluster.mode === "k3s" && parsed.cluster.k3s !== undefined) {
+        const k3s = parsed.cluster.k3s;
+        cluster = {
+            mode: "k3s",
+            k3s: {
+                ...k3s,
+                // The public address each node gets (node-external-ip), resolved once for the cluster and the checks.
+                servers: k3s.servers.map((n) => withExternalAddress(n)),
+                agents: k3s.agents.map((n) => withExternalAddress(n)),
+                etcdSnapshots: {
+                    schedule: k3s.etcdSnapshots.schedule ?? defaults.etcdSnapshotSchedule,
+                    retention: k3s.etcdSnapshots.retention ?? defaults.etcdSnapshotRetention,
+                    ...(k3s.etcdSnapshots.s3 ? { s3: k3s.etcdSnapshots.s3 } : {}),
+                },
+            },
+        };
+    } else if (parsed.cluster.mode === "existing" && parsed.cluster.existing !== undefined) {
+        cluster = { mode: "existing", existing: parsed.cluster.existing };
+    } else {
+        // The schema's mode check makes this unreachable; keep the type narrowing honest.
+        throw new ConfigError([`${NAMESPACE}:cluster.${parsed.cluster.mode}: required when mode is '${parsed.cluster.mode}'`]);
+    }
+    const ingress: IngressConfig = {
+        ...parsed.ingress,
+        kind: parsed.ingress.kind ?? (cluster.mode === "k3s" ? "daemonset" : "deployment"),
+        replicas: parsed.ingress.replicas ?? defaults.replicas,
+    };
+    const dns: DnsConfig = { ...parsed.dns, domainFilters: parsed.dns.domainFilters ?? [parsed.domain] };
+    const harbor: HarborConfig = { ...parsed.harbor, host: parsed.harbor.host ?? `registry.${parsed.domain}` };
+    const { longhorn } = parsed.storage;
+    const storage: StorageConfig = {
+        class: parsed.storage.class ?? defaults.storageClass,
+        longhorn: {
+            ...longhorn,
+            replicas: longhorn.replicas ?? defaults.volumeReplicas,
+            ui: { enabled: longhorn.ui.enabled, host: longhorn.ui.host ?? `longhorn.${parsed.domain}` },
+        },
+    };
+    const monitoring: MonitoringConfig = {
+        enabled: parsed.monitoring.enabled,
+        grafana: { enabled: parsed.monitoring.grafana.enabled, host: parsed.monitoring.grafana.host ?? `grafana.${parsed.domain}` },
+        prometheus: {
+            retention: parsed.monitoring.prometheus.retention ?? defaults.metricsRetention,
+            storageSize: parsed.monitoring.prometheus.storageSize ?? defaults.metricsStorage,
+        },
+        alertmanager: parsed.monitoring.alertmanager,
+        logs: {
+            ...parsed.monitoring.logs,
+            retention: parsed.monitoring.logs.retention ?? defaults.logsRetention,
+            storageSize: parsed.monitoring.logs.storageSize ?? defaults.logsStorage,
+        },
+        clickhouse: {
+            enabled: parsed.monitoring.clickhouse.enabled,
+            shards: parsed.monitoring.clickhouse.shards ?? defaults.clickhouseShards,
+            replicas: parsed.monitoring.clickhouse.replicas,
+            storageSize: parsed.monitoring.clickhouse.storageSize ?? defaults.clickhouseStorage,
+        },
+        deepflow: parsed.monitoring.deepflow,
+    };
+    const apps: AppConfig[] = parsed.apps.map((app) => ({
+        ...app,
+        host: app.host ?? `${app.name}.${parsed.domain}`,
+        replicas: app.replicas ?? defaults.replicas,
+        resources: {
+            requests: app.resources.requests,
+            limits: {
+                ...app.resources.limits,
+                memory: app.resources.limits.memory ?? scaleQuantity(app.resources.requests.memory, parsed.profile === "prod" ? 1 : 2),
+            },
+        },
+    }));
+    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: resolveTls(parsed), dns, harbor, storage, monitoring, apps };
+}
+
+function withExternalAddress(node: NodeConfig): NodeConfig {
+    const externalAddress = nodeExternalAddress(node);
+    return externalAddress === undefined ? node : { ...node, externalAddress };
+}
+
+function resolveTls(parsed: Parsed): TlsConfig {
+    const { acme, ...rest } = parsed.tls;
+    const solver = effectiveSolver(parsed);
+    if (acme === undefined || solver === undefined) {
+        return rest;
+    }
+    return {
+        ...rest,
+        acme: {
+            email: acme.email,
+            solver,
+            dns01: solver === "dns01" ? (acme.dns01 ?? dns01FromDns(parsed.dns)) : undefined,
+            ...(acme.server !== undefined ? { server: acme.server } : {}),
+            ...(acme.caBundle !== undefined ? { caBundle: acme.caBundle } : {}),
+        },
+    };
+}
+
+/** One credential for both external-dns and cert-manager: the DNS provider's, when it can answer DNS-01. */
+function dns01FromDns(dns: Parsed["dns"]): Dns01Config | undefined {
+    if (dns.provider === "cloudflare" && dns.cloudflare) {
+        return { provider: "cloudflare", cloudflare: { apiToken: dns.cloudflare.apiToken } };
+    }
+    if (dns.provider === "route53" && dns.route53) {
+        const { region, hostedZoneId, accessKeyId, secretAccessKey } = dns.route53;
+        return { provider: "route53", route53: { region, hostedZoneId, accessKeyId, secretAccessKey } };
+    }
+    return undefined;
+}
+
+/**
+ * The profile rule for an app's memory limit when the spec gives none: prod sets it to the request
+ * (the pod is never killed for using memory the scheduler reserved, and never overcommits a node);
+ * dev allows twice the request, so a small dev node packs more apps.
+ */
+export function scaleQuantity(quantity: string, factor: number): string {
+    const match = /^(\d+)(Ki|Mi|Gi)$/.exec(quantity);
+    return match ? `${Number(match[1]) * factor}${match[2]}` : quantity;
+}
