@@ -100,8 +100,7 @@ function main(): void {
         console.error(`--s3: stack ${args.stack} uploads no snapshots to S3 (platform:cluster.k3s.etcdSnapshots.s3 is not set); restore a local snapshot instead`);
         process.exit(1);
     }
-    const keys = new Map([...cluster.k3s.servers, ...cluster.k3s.agents].map((n) => [n.name, n.hostKey]));
-    const nodes: RestoreNode[] = k3sNodes(cluster.k3s).map((n) => ({ ...n, hostKey: keys.get(n.name) }));
+    const nodes: RestoreNode[] = k3sNodes(cluster.k3s);
     // The same host keys Pulumi pins: ssh accepts no other (StrictHostKeyChecking=yes).
     let knownHostsFile: string | undefined;
     if (cluster.k3s.ssh.skipHostKeyCheck === undefined) {

@@ -11,7 +11,7 @@ import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
-import { egressTo, INGRESS_NAMESPACE, K3S_DEFAULT_CIDRS, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
+import { egressTo, INGRESS_NAMESPACE, k3sClusterCidrs, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
 
 /** What workload namespaces may reach outside the cluster by default: HTTPS only (not the API server, not node ports). */
 const WORKLOAD_OUTSIDE_PORTS = [443];
@@ -80,10 +80,7 @@ export class Platform extends pulumi.ComponentResource {
 
         // With NetworkPolicies on and the cluster's CIDRs known (k3s), platform namespaces deny egress too.
         const k3sConfig = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
-        const clusterCidrs =
-            config.defaults.networkPolicies && k3sConfig
-                ? [k3sConfig.clusterCidr ?? K3S_DEFAULT_CIDRS.cluster, k3sConfig.serviceCidr ?? K3S_DEFAULT_CIDRS.service].filter((c) => !c.includes(":"))
-                : undefined;
+        const clusterCidrs = config.defaults.networkPolicies && k3sConfig ? k3sClusterCidrs(k3sConfig) : undefined;
         const namespaces = new Map<string, k8s.core.v1.Namespace>();
         for (const ns of config.namespaces) {
             namespaces.set(

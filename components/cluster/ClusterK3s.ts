@@ -26,7 +26,7 @@ import {
     toYaml,
     uninstallScript,
 } from "./k3sFiles";
-import { K3S_DEFAULT_CIDRS } from "../lib/networkPolicy";
+import { k3sClusterCidrs } from "../lib/networkPolicy";
 import { apiUrl, bootstrapApiUrl, k3sNodes, k3sSettings, sshConnection } from "./k3sNodes";
 import { systemUpgrade } from "./systemUpgradeResources";
 
@@ -130,10 +130,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         } else {
             const k3s = args.cluster.k3s;
             this.k3sNodes = k3sNodes(k3s);
-            const hostKeys = new Map([...k3s.servers, ...k3s.agents].map((n) => [n.name, n.hostKey]));
-            this.connections = new Map(
-                this.k3sNodes.map((n) => [n.name, sshConnection(n.host, k3s.ssh, hostKeys.get(n.name))]),
-            );
+            this.connections = new Map(this.k3sNodes.map((n) => [n.name, sshConnection(n.host, k3s.ssh, n.hostKey)]));
             const installed = this.install(
                 { ...k3s, disable: [...new Set([...k3s.disable, ...(args.alsoDisable ?? [])])] as K3sConfig["disable"] },
                 protect,
@@ -156,10 +153,13 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                 { parent: this, dependsOn: [...this.installs.values(), ...this.configs.values(), ...installed.packages] },
             );
             // The Plans wait for every node so a new cluster is complete before the controller looks at it.
-            this.upgradePlans = systemUpgrade(name, k3s.version, [...this.installs.values(), ...this.configs.values()], { parent: this, provider: this.provider }, [
-                k3s.clusterCidr ?? K3S_DEFAULT_CIDRS.cluster,
-                k3s.serviceCidr ?? K3S_DEFAULT_CIDRS.service,
-            ].filter((c) => !c.includes(":")));
+            this.upgradePlans = systemUpgrade(
+                name,
+                k3s.version,
+                [...this.installs.values(), ...this.configs.values()],
+                { parent: this, provider: this.provider },
+                k3sClusterCidrs(k3s),
+            );
             if (args.registries !== undefined) {
                 this.applyRegistries(args.registries);
             }

@@ -17,6 +17,8 @@ export interface K3sNode {
     readonly address?: string;
     /** Public address (k3s `node-external-ip`), which ServiceLB publishes; undefined: none. */
     readonly externalAddress?: string;
+    /** The host's pinned SSH public key; undefined only when the stack skips host key checks. */
+    readonly hostKey?: string;
     readonly role: NodeRole;
     /** True only for servers[0], the node that runs `cluster-init`. */
     readonly init: boolean;

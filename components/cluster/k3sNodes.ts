@@ -13,6 +13,7 @@ export function k3sNodes(k3s: K3sConfig): K3sNode[] {
         host: n.host,
         address: n.address,
         externalAddress: n.externalAddress,
+        hostKey: n.hostKey,
         role,
         init,
         labels: n.labels,

@@ -10,6 +10,14 @@ export const INGRESS_NAMESPACE = "ingress-nginx";
 /** k3s's pod and Service CIDRs unless `cluster.k3s.clusterCidr` / `serviceCidr` say otherwise. */
 export const K3S_DEFAULT_CIDRS = { cluster: "10.42.0.0/16", service: "10.43.0.0/16" } as const;
 
+/**
+ * A k3s cluster's IPv4 pod and Service CIDRs, pod CIDR first (what `EgressArgs.clusterCidrs` and
+ * the `nodes` source expect); IPv6 ranges are left out, as egress rules are IPv4 only.
+ */
+export function k3sClusterCidrs(k3s: { readonly clusterCidr?: string; readonly serviceCidr?: string }): string[] {
+    return [k3s.clusterCidr ?? K3S_DEFAULT_CIDRS.cluster, k3s.serviceCidr ?? K3S_DEFAULT_CIDRS.service].filter((c) => !c.includes(":"));
+}
+
 /** Pod labels a rule applies to (or matches), e.g. `{ app: "longhorn-manager" }`; all pods when undefined. */
 export type PodLabels = Readonly<Record<string, string>>;
 
