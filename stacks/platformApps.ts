@@ -4,11 +4,25 @@
  * monitoring, network-policy decisions). The mapping (`appArgs`) is pure and tested on its own.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PLATFORM_SERVICES, PRIVATE_RANGES, type ServicePeer } from "../components/apps/appNetwork";
+import { PRIVATE_RANGES, type ServicePeer } from "../components/apps/appNetwork";
 import { ContainerApp, type ContainerAppArgs, type PullCredentials } from "../components/apps/ContainerApp";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
+import { LOGS_NAMESPACE, LOKI_PORT } from "../components/monitoring/logsValues";
+import { GRAFANA_PORT } from "../components/monitoring/MonitoringStack";
+import { HARBOR_NAMESPACE, HARBOR_TLS_CONTAINER_PORT } from "../components/registry/harborValues";
 import type { AppConfig } from "./config";
+
+/**
+ * Platform services by the name an app spec uses in `calls`, taken from the components' own names
+ * and ports. Ports are the pods' (NetworkPolicy matches after Service translation).
+ */
+export const PLATFORM_SERVICES: Readonly<Record<string, ServicePeer>> = {
+    harbor: { namespace: HARBOR_NAMESPACE, podLabels: { component: "core" }, ports: [HARBOR_TLS_CONTAINER_PORT] },
+    grafana: { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "grafana" }, ports: [GRAFANA_PORT] },
+    prometheus: { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "prometheus" }, ports: [9090] },
+    loki: { namespace: LOGS_NAMESPACE, podLabels: { "app.kubernetes.io/name": "loki" }, ports: [LOKI_PORT] },
+};
 
 /** What every app takes from the rest of the platform. */
 export interface AppPlatformContext {

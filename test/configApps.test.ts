@@ -165,11 +165,17 @@ describe("platform:apps -> ContainerApp args", () => {
         expect(webArgs.networkPolicy).toMatchObject({
             callers: [],
             calls: [{ namespace: "apps", name: "db", ports: [5432] }],
-            services: [{ namespace: "monitoring", ports: [3100] }],
+            // Loki lives in `logging` (components/monitoring/logsValues.ts), on 3100.
+            services: [{ namespace: "logging", ports: [3100] }],
             internet: { except: ["10.42.0.0/16"] },
         });
         expect(webArgs.publish?.dnsTarget).toBeUndefined();
         expect(appArgs(db, config.apps, ctx).networkPolicy?.callers).toEqual([{ namespace: "apps", name: "hello", ports: [8080] }]);
         expect(appArgs(web, config.apps, { ...ctx, networkPolicies: false }).networkPolicy).toBeUndefined();
+    });
+
+    it("reach Harbor on the HTTPS port its core pods listen on with internal TLS (8443), not the plain 8080", () => {
+        const config = parse(stack([app({ calls: ["harbor"] })]));
+        expect(appArgs(config.apps[0], config.apps, ctx).networkPolicy?.services).toEqual([{ namespace: "harbor", podLabels: { component: "core" }, ports: [8443] }]);
     });
 });

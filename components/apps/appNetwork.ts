@@ -27,16 +27,6 @@ export interface ServicePeer {
     readonly ports: readonly number[];
 }
 
-/**
- * Platform services by the name an app spec uses in `calls`. Ports are the pods' (NetworkPolicy
- * matches after Service translation): Harbor core 8080, Grafana 3000, Prometheus 9090, Loki 3100.
- */
-export const PLATFORM_SERVICES: Readonly<Record<string, ServicePeer>> = {
-    harbor: { namespace: "harbor", ports: [8080] },
-    grafana: { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "grafana" }, ports: [3000] },
-    prometheus: { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "prometheus" }, ports: [9090] },
-    loki: { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "loki" }, ports: [3100] },
-};
 
 export interface AppPolicyInput {
     readonly name: string;
