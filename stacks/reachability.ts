@@ -90,6 +90,8 @@ export function checkReachability(cfg: ReachabilityInput, ctx: z.RefinementCtx):
     const k3s = cfg.cluster.mode === "k3s" ? cfg.cluster.k3s : undefined;
     const lists = k3s ? ([["servers", k3s.servers], ["agents", k3s.agents]] as const) : [];
     const nodes = k3s ? [...k3s.servers, ...k3s.agents] : [];
+    // What ServiceLB would publish for the ingress: both the ACME and the public-zone rules read it.
+    const published = serviceLbAddresses(nodes);
 
     // SSH host keys: the token and S3 key go to the host on stdin, so its identity must be known.
     const skip = k3s?.ssh.skipHostKeyCheck;
@@ -127,7 +129,6 @@ export function checkReachability(cfg: ReachabilityInput, ctx: z.RefinementCtx):
     // HTTP-01: Let's Encrypt must reach port 80 of a node through the address DNS gives it.
     const solver = effectiveSolver(cfg);
     if (k3s && solver === "http01" && cfg.ingress.enabled) {
-        const published = serviceLbAddresses(nodes);
         if (published.every(isPrivateIp)) {
             ctx.addIssue({
                 code: "custom",
@@ -160,7 +161,6 @@ export function checkReachability(cfg: ReachabilityInput, ctx: z.RefinementCtx):
         });
     });
     if (k3s && cfg.ingress.enabled && cfg.ingress.exposure === "loadBalancer") {
-        const published = serviceLbAddresses(nodes);
         const privateOnes = published.filter((a) => isPrivateIp(a) || privateNodeAddresses.has(a));
         if (privateOnes.length > 0) {
             ctx.addIssue({
