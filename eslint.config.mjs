@@ -1,6 +1,21 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+
+// Layers point one way (docs/architecture.md): config <- platform -> components -> components/lib -> charts.
+// offline/ (mocks, evaluate, render files) serves scripts/ and test/; nothing in the program imports it.
+const layer = (...forbidden) => ({
+    "no-restricted-imports": ["error", {
+        patterns: forbidden.map(([folder, why]) => ({ regex: `(^|/)${folder}(/|$)`, message: why })),
+    }],
+});
+const NOT_PLATFORM = ["platform", "only index.ts and the offline tools may import the composition layer"];
+const NOT_OFFLINE = ["offline", "the program never imports the offline render (mocks, evaluate, output)"];
+const NOT_SCRIPTS = ["scripts", "scripts/ holds CLIs; move shared code down a layer"];
+const NOT_CONFIG = ["config", "components take their own typed Args; platform/ maps config onto them"];
+const NOT_COMPONENTS = ["components", "config/ is the leaf layer: it may read charts/ data, never components/"];
+const NOT_TEST = ["test", "production code never imports test helpers"];
+
 export default tseslint.config(
     { ignores: ["node_modules/**", "policy/node_modules/**", "test/globalSetup.js", "bin/**", "out/**", "coverage/**", "apps/*/node_modules/**", "apps/*/dist/**", "*.js", "*.mjs", "scripts/*.js"] },
     js.configs.recommended,
@@ -13,4 +28,13 @@ export default tseslint.config(
             "no-console": "off",
         },
     },
+    { files: ["config/**/*.ts"], rules: layer(NOT_PLATFORM, NOT_COMPONENTS, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
+    { files: ["platform/**/*.ts", "index.ts"], rules: layer(NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
+    { files: ["components/**/*.ts"], rules: layer(NOT_CONFIG, NOT_PLATFORM, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
+    {
+        files: ["components/lib/**/*.ts"],
+        rules: layer(NOT_CONFIG, NOT_PLATFORM, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST, ["(edge|monitoring|registry|storage|cluster|apps)", "components/lib is shared by every component and imports none of them"]),
+    },
+    { files: ["charts/**/*.ts"], rules: layer(NOT_CONFIG, NOT_PLATFORM, ["components", "charts/ is data"], NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
+    { files: ["offline/**/*.ts", "scripts/**/*.ts", "policy/**/*.ts"], rules: layer(NOT_TEST) },
 );

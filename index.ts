@@ -1,9 +1,9 @@
 // The program `pulumi up` runs and `npm run render` evaluates under mocks: read the stack's
 // `platform:` config once (invalid config stops here, before any resource), build the platform,
-// export its outputs (secrets stay secret). Everything else lives in stacks/ and components/.
+// export its outputs (secrets stay secret). Everything else lives in config/ (read + resolve), platform/ (composition) and components/.
 import * as pulumi from "@pulumi/pulumi";
-import { loadPlatformConfig } from "./stacks/config";
-import { Platform } from "./stacks/platform";
+import { loadPlatformConfig } from "./config/config";
+import { Platform } from "./platform/platform";
 
 const config = loadPlatformConfig();
 const platform = new Platform(pulumi.getStack(), config);

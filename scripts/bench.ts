@@ -7,9 +7,9 @@
 import { performance } from "node:perf_hooks";
 import { join, resolve } from "node:path";
 import * as random from "@pulumi/random";
-import type { RawConfig } from "../stacks/config";
-import { evaluate } from "./lib/evaluate";
-import { readStackFile } from "./lib/stackfile";
+import type { RawConfig } from "../config/config";
+import { evaluate } from "../offline/evaluate";
+import { readStackFile } from "../offline/stackfile";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);

@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
-import { deriveKeys } from "./lib/chartKeys";
+import { deriveKeys } from "../offline/chartKeys";
 
 const [name, valuesFile, ...allow] = process.argv.slice(2);
 if (!name || !valuesFile) {

@@ -4,7 +4,7 @@
  * structured artifact the trusted `pr-comment` workflow turns into the PR comment.
  */
 import { resolve } from "node:path";
-import { diffMarkdown, diffRenders, readRenders } from "./lib/planDiff";
+import { diffMarkdown, diffRenders, readRenders } from "../offline/planDiff";
 import { planDiffArtifact } from "./lib/prComment";
 
 const args = process.argv.slice(2);

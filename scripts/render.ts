@@ -7,10 +7,10 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { evaluate, EvaluationError } from "./lib/evaluate";
-import { manifestsYaml, resourcesJson, summaryText } from "./lib/output";
-import { policyReport, policyViolations } from "./lib/policyReport";
-import { readStackFile, StackFileError } from "./lib/stackfile";
+import { evaluate, EvaluationError } from "../offline/evaluate";
+import { manifestsYaml, resourcesJson, summaryText } from "../offline/output";
+import { policyReport, policyViolations } from "../offline/policyReport";
+import { readStackFile, StackFileError } from "../offline/stackfile";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 

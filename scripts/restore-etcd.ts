@@ -9,8 +9,8 @@ import { mkdtempSync, readSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { k3sNodes } from "../components/cluster/ClusterK3s";
-import { parsePlatformConfig, PlatformConfig } from "../stacks/config";
-import { readStackFile } from "./lib/stackfile";
+import { parsePlatformConfig, PlatformConfig } from "../config/config";
+import { readStackFile } from "../offline/stackfile";
 import { knownHosts, restorePlan, RestoreNode, shellLine, sshArgs } from "./lib/restore";
 
 const USAGE = `usage: npm run restore-etcd -- <stack> --snapshot <name> [--s3] [--dry-run] [--yes] [--identity <key>] [--stack-file <file>]

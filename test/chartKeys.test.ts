@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CHARTS } from "../charts/versions";
-import { deriveKeys, unknownKeys } from "../scripts/lib/chartKeys";
+import { deriveKeys, unknownKeys } from "../offline/chartKeys";
 import { PROJECT_DIR } from "./harness";
 
 describe("chart key lists", () => {

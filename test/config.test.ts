@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { ConfigError, parsePlatformConfig, PlatformConfig, readPulumiConfig } from "../stacks/config";
+import { ConfigError, parsePlatformConfig, PlatformConfig, readPulumiConfig } from "../config/config";
 import { k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, TEST_HOST_KEY, configProblems } from "./harness";
 
 const problems = configProblems;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parsePlatformConfig, PlatformConfig } from "../stacks/config";
-import { appArgs } from "../stacks/platformApps";
+import { parsePlatformConfig, PlatformConfig } from "../config/config";
+import { appArgs } from "../platform/platformApps";
 import { k3sStackConfig, rawConfig, secure, TEST_HOST_KEY, configProblems } from "./harness";
 
 const DIGEST = `sha256:${"c".repeat(64)}`;

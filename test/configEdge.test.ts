@@ -1,4 +1,4 @@
-import { parsePlatformConfig } from "../stacks/config";
+import { parsePlatformConfig } from "../config/config";
 import { configProblems, k3sStackConfig, rawConfig, secure } from "./harness";
 
 const problems = (extra: Record<string, unknown>) => configProblems({ ...k3sStackConfig(), ...extra });

@@ -1,4 +1,4 @@
-import { footprint, totalRequests } from "../scripts/lib/footprint";
+import { footprint, totalRequests } from "../offline/footprint";
 import { evaluateStack } from "./harness";
 
 const release = (parent: string, chart: string, values: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", parent, inputs: { chart, values } });

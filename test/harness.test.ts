@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
-import { evaluate, EvaluationError } from "../scripts/lib/evaluate";
-import { UNKNOWN } from "../scripts/lib/mocks";
-import { readStackFile } from "../scripts/lib/stackfile";
+import { evaluate, EvaluationError } from "../offline/evaluate";
+import { UNKNOWN } from "../offline/mocks";
+import { readStackFile } from "../offline/stackfile";
 import { byName, PROJECT_DIR } from "./harness";
 
 const noConfig = { values: {}, secretKeys: new Set<string>() };
@@ -30,7 +30,7 @@ describe("mock harness (strict)", () => {
         // that nobody awaits, which would take the jest worker down with it.
         const script = [
             'const pulumi = require("@pulumi/pulumi");',
-            'const { evaluate } = require("./scripts/lib/evaluate");',
+            'const { evaluate } = require("./offline/evaluate");',
             'process.on("unhandledRejection", () => undefined);',
             'evaluate({ project: "platform", stack: "strict", config: { values: {}, secretKeys: new Set() },',
             '  load: () => { new pulumi.CustomResource("aws:s3/bucket:Bucket", "unmocked", {}); return {}; } })',

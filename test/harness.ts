@@ -3,10 +3,10 @@
  * index.ts with a stack file or an inline config, and to find resources and read their inputs.
  */
 import { join } from "node:path";
-import { ConfigError, parsePlatformConfig, type RawConfig } from "../stacks/config";
-import { evaluate, Evaluation, withMocks } from "../scripts/lib/evaluate";
-import type { Collector, RecordedResource } from "../scripts/lib/mocks";
-import { readStackFile, toRawConfig } from "../scripts/lib/stackfile";
+import { ConfigError, parsePlatformConfig, type RawConfig } from "../config/config";
+import { evaluate, Evaluation, withMocks } from "../offline/evaluate";
+import type { Collector, RecordedResource } from "../offline/mocks";
+import { readStackFile, toRawConfig } from "../offline/stackfile";
 
 export const PROJECT_DIR = join(__dirname, "..");
 
@@ -37,7 +37,7 @@ export async function evaluateConfig(config: Record<string, unknown>, stack = "t
 /**
  * Stack-file `config:` map -> what the CLI hands the program after decrypting: plaintext values,
  * with every key that holds a `secure` value listed as secret. Tests keep the plaintext so they can
- * prove it never leaks; the render's reader (scripts/lib/stackfile.ts) uses placeholders instead.
+ * prove it never leaks; the render's reader (offline/stackfile.ts) uses placeholders instead.
  */
 export function rawConfig(config: Record<string, unknown>): RawConfig {
     const { secretKeys, plainLeaves } = toRawConfig("platform", {}, config);

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { COMMENT_MARKER, diffMarkdown, diffRenders, diffStack, RenderedResource } from "../scripts/lib/planDiff";
+import { COMMENT_MARKER, diffMarkdown, diffRenders, diffStack, RenderedResource } from "../offline/planDiff";
 import { PROJECT_DIR } from "./harness";
 
 const release = (version: string): RenderedResource => ({

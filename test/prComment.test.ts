@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { diffStack, RenderedResource } from "../scripts/lib/planDiff";
+import { diffStack, RenderedResource } from "../offline/planDiff";
 import { commentBody, neutralise, parseOpenPulls, parsePlanDiffArtifact, planDiffArtifact, pullRequestFor } from "../scripts/lib/prComment";
 import { PROJECT_DIR } from "./harness";
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { referenceMarkdown, referenceRows, withReference } from "../scripts/lib/configReference";
+import { referenceMarkdown, referenceRows, withReference } from "../offline/configReference";
 import { PROJECT_DIR } from "./harness";
 
 const read = (file: string) => readFileSync(join(PROJECT_DIR, file), "utf8");

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments, stringify } from "yaml";
-import { fakeSecret } from "../scripts/lib/mocks";
+import { fakeSecret } from "../offline/mocks";
 import { PROJECT_DIR } from "./harness";
 
 /** Runs the render CLI exactly as `npm run render -- <args>` does. */

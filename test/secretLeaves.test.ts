@@ -1,4 +1,4 @@
-import { isSecretLikeKey, plainLeaves, plaintextSecretLeaves } from "../stacks/secretLeaves";
+import { isSecretLikeKey, plainLeaves, plaintextSecretLeaves } from "../config/secretLeaves";
 
 describe("secret leaves of a stack file", () => {
     const stackConfig = {

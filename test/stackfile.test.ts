@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseYamlFile, readStackFile, StackFileError } from "../scripts/lib/stackfile";
+import { parseYamlFile, readStackFile, StackFileError } from "../offline/stackfile";
 import { PROJECT_DIR } from "./harness";
 
 describe("stack files", () => {

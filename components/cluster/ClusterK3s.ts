@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ClusterConfig, ExistingClusterConfig, K3sConfig } from "../../stacks/config";
+import type { ClusterConfig, ExistingClusterConfig, K3sConfig } from "../../config/config";
 import {
     applyConfigScript,
     applyRegistriesScript,

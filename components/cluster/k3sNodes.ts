@@ -3,7 +3,7 @@
  * SSH connection settings. No resources here, so scripts (restore-etcd) and tests use them directly.
  */
 import * as command from "@pulumi/command";
-import type { K3sConfig, NodeConfig } from "../../stacks/config";
+import type { K3sConfig, NodeConfig } from "../../config/config";
 import { API_PORT, K3sNode, K3sSettings, NodeRole } from "./k3sFiles";
 
 /** Servers (first one initialises) then agents, as ClusterK3s installs them. */

@@ -3,7 +3,7 @@
  * cert-manager's own values schema is closed, so a misspelt key would also fail `helm install`;
  * the key-list test catches it before that.
  */
-import type { TlsConfig } from "../../stacks/config";
+import type { TlsConfig } from "../../config/config";
 import { limited } from "../lib/resources";
 
 export const ACME_SERVERS = {

@@ -3,7 +3,7 @@
  * Credentials never enter the values: they live in one Secret the pod reads through env vars or
  * a mounted file, so values stay reviewable.
  */
-import type { DnsConfig } from "../../stacks/config";
+import type { DnsConfig } from "../../config/config";
 import type { Manifest } from "./certManagerValues";
 import { limited } from "../lib/resources";
 

@@ -2,7 +2,7 @@
  * Values for the F5 NGINX Ingress Controller chart (nginx-ingress 2.6.4, controller 5.5.4):
  * overrides only, every key checked against charts/keys/nginx-ingress.json by the tests.
  */
-import type { IngressConfig } from "../../stacks/config";
+import type { IngressConfig } from "../../config/config";
 import { limited } from "../lib/resources";
 
 /** Controller image, pinned to the chart's app version so the image policy can see the tag. */

@@ -30,7 +30,7 @@ export function podSecurityVersion(k3sVersion: string | undefined): string {
     return match ? `v${match[1]}.${match[2]}` : "latest";
 }
 
-/** What every component with a namespace takes from the stack (stacks/platform.ts): PSA version, policies. */
+/** What every component with a namespace takes from the stack (platform/platform.ts): PSA version, policies. */
 export interface NamespacePolicyArgs {
     /** Pod Security policy version for the namespace (the cluster's minor). */
     readonly podSecurityVersion: string;

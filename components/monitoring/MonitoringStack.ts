@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { parse } from "yaml";
 import { CHARTS } from "../../charts/versions";
-import type { MonitoringConfig } from "../../stacks/config";
+import type { MonitoringConfig } from "../../config/config";
 import { toYaml } from "../cluster/k3sFiles";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";

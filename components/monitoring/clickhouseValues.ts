@@ -5,7 +5,7 @@
  * one Service per shard (DeepFlow writes to every shard by IP). Users' passwords come from a
  * Secret (secretKeyRef), so neither the CRs nor the chart values hold a password.
  */
-import type { MonitoringConfig } from "../../stacks/config";
+import type { MonitoringConfig } from "../../config/config";
 import { limited } from "../lib/resources";
 import { pinnedImage } from "../../charts/images";
 

@@ -3,7 +3,7 @@
  * retention by the compactor) and Grafana Alloy (chart 1.11.1) shipping pod logs and Kubernetes
  * events through the Kubernetes API, so Alloy needs no host mounts and runs under `restricted`.
  */
-import type { MonitoringConfig } from "../../stacks/config";
+import type { MonitoringConfig } from "../../config/config";
 import { limited } from "../lib/resources";
 
 export const LOGS_NAMESPACE = "logging";

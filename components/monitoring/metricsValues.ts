@@ -7,7 +7,7 @@
  * select the kubelet job. On other clusters those targets (and their default rules) are off, so no
  * "target down" alert fires forever.
  */
-import type { MonitoringConfig } from "../../stacks/config";
+import type { MonitoringConfig } from "../../config/config";
 import type { IngressTls } from "../lib/ingress";
 import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { limited } from "../lib/resources";

@@ -4,7 +4,7 @@
  * the values stay reviewable.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { HarborConfig } from "../../stacks/config";
+import type { HarborConfig } from "../../config/config";
 import type { IngressTls } from "../lib/ingress";
 import { INTERNAL_TLS_COMPONENTS, internalTlsSecretName } from "./harborInternalTls";
 import { limited } from "../lib/resources";

@@ -2,7 +2,7 @@
  * Longhorn chart values (1.12.1), its RecurringJobs and the host packages it needs.
  */
 import { limited } from "../lib/resources";
-import type { StorageConfig } from "../../stacks/config";
+import type { StorageConfig } from "../../config/config";
 import type { HostRequirements } from "../cluster/k3sFiles";
 import type { IngressTls } from "../lib/ingress";
 

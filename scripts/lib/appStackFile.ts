@@ -309,7 +309,7 @@ export function stackProfile(text: string, file = "stack file"): "dev" | "prod" 
 }
 
 /**
- * The stack's Harbor host, as the platform derives it (stacks/config.ts): `platform:harbor.host`,
+ * The stack's Harbor host, as the platform derives it (config/config.ts): `platform:harbor.host`,
  * else `registry.<platform:domain>`.
  */
 export function registryHost(text: string, file = "stack file"): string {

@@ -5,7 +5,7 @@
  * alphabet and shown only inside code spans or after a strict pattern check, so the comment can
  * carry no @mention, link, image or HTML. The PR number never comes from the artifact.
  */
-import { COMMENT_MARKER, diffMarkdown, StackDiff } from "./planDiff";
+import { COMMENT_MARKER, diffMarkdown, StackDiff } from "../../offline/planDiff";
 
 /** The artifact format `npm run plan-diff -- --json` writes. */
 export const ARTIFACT_VERSION = 1;

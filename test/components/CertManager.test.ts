@@ -1,8 +1,8 @@
 import { CertManager } from "../../components/edge/CertManager";
 import { ACME_SERVERS, certManagerValues, clusterIssuers, issuerName } from "../../components/edge/certManagerValues";
-import { parsePlatformConfig, TlsConfig } from "../../stacks/config";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { SECRET } from "../../scripts/lib/mocks";
+import { parsePlatformConfig, TlsConfig } from "../../config/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { SECRET } from "../../offline/mocks";
 import { allStrings, byName, k3sStackConfig, rawConfig, secure, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 

@@ -1,8 +1,8 @@
 import { ClickHouse } from "../../components/monitoring/ClickHouse";
 import { clickhouseInstallationSpec, clickhouseOperatorValues, clickhouseServiceSpec, keeperInstallationSpec } from "../../components/monitoring/clickhouseValues";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { SECRET } from "../../scripts/lib/mocks";
-import { MonitoringConfig, parsePlatformConfig } from "../../stacks/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { SECRET } from "../../offline/mocks";
+import { MonitoringConfig, parsePlatformConfig } from "../../config/config";
 import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
 import { validateManifest } from "../k8sSchema";
 

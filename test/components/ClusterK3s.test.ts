@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ClusterK3s, sshConnection } from "../../components/cluster/ClusterK3s";
 import { installScriptUrl } from "../../components/cluster/k3sFiles";
-import { ClusterConfig, parsePlatformConfig } from "../../stacks/config";
-import { fakeSecret, RecordedResource, SECRET } from "../../scripts/lib/mocks";
+import { ClusterConfig, parsePlatformConfig } from "../../config/config";
+import { fakeSecret, RecordedResource, SECRET } from "../../offline/mocks";
 import { allStrings, byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, TEST_HOST_KEY, mockedComponents } from "../harness";
 
 const mocks = mockedComponents();

@@ -3,9 +3,9 @@ import { ContainerApp, type ContainerAppArgs } from "../../components/apps/Conta
 import { appPolicySpecs, virtualServerSpec } from "../../components/apps/appNetwork";
 import { appDashboard, appRuleGroups } from "../../components/apps/appObservability";
 import { PRE_STOP_SECONDS, TERMINATION_GRACE_SECONDS } from "../../components/apps/appWorkload";
-import { rawManifests } from "../../scripts/lib/output";
-import { SECRET } from "../../scripts/lib/mocks";
-import type { RecordedResource } from "../../scripts/lib/mocks";
+import { rawManifests } from "../../offline/manifests";
+import { SECRET } from "../../offline/mocks";
+import type { RecordedResource } from "../../offline/mocks";
 import { allStrings, byName, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 

@@ -1,9 +1,9 @@
 import { IMAGES } from "../../charts/images";
 import { DeepFlow } from "../../components/monitoring/DeepFlow";
 import { DEEPFLOW_DEFAULT_REGISTRY, deepflowValues } from "../../components/monitoring/deepflowValues";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { SECRET } from "../../scripts/lib/mocks";
-import { parsePlatformConfig } from "../../stacks/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { SECRET } from "../../offline/mocks";
+import { parsePlatformConfig } from "../../config/config";
 import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
 
 type V = Record<string, Record<string, unknown>>;

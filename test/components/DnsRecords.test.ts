@@ -1,8 +1,8 @@
 import { DnsRecords } from "../../components/edge/DnsRecords";
 import { dnsEndpoints, endpointName, externalDnsValues } from "../../components/edge/dnsValues";
-import { DnsConfig, parsePlatformConfig } from "../../stacks/config";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { SECRET } from "../../scripts/lib/mocks";
+import { DnsConfig, parsePlatformConfig } from "../../config/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { SECRET } from "../../offline/mocks";
 import { allStrings, byName, k3sStackConfig, rawConfig, secure, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 

@@ -3,9 +3,9 @@ import { Harbor, harborMirrors } from "../../components/registry/Harbor";
 import { HARBOR_SECRETS, harborValues } from "../../components/registry/harborValues";
 import { internalDnsNames, internalTlsSecretName, INTERNAL_TLS_COMPONENTS } from "../../components/registry/harborInternalTls";
 import { ingressTls } from "../../components/lib/ingress";
-import { HarborConfig, parsePlatformConfig } from "../../stacks/config";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
+import { HarborConfig, parsePlatformConfig } from "../../config/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { fakeSecret, SECRET } from "../../offline/mocks";
 import { allStrings, byName, k3sStackConfig, ofType, rawConfig, secure, mockedComponents } from "../harness";
 
 const harbor = (value: Record<string, unknown> = {}): HarborConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:harbor": value })).harbor;

@@ -1,7 +1,7 @@
 import { IngressNginx } from "../../components/edge/IngressNginx";
 import { ingressValues, NGINX_INGRESS_IMAGE } from "../../components/edge/ingressValues";
-import { IngressConfig, parsePlatformConfig } from "../../stacks/config";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
+import { IngressConfig, parsePlatformConfig } from "../../config/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
 import { byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, mockedComponents } from "../harness";
 
 function ingressConfig(ingress: Record<string, unknown> = {}, existing = false): IngressConfig {

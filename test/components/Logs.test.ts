@@ -1,8 +1,8 @@
 import { Logs } from "../../components/monitoring/Logs";
 import { EVENTS_JOB, LOKI_URL, alloyConfig, alloyValues, lokiValues } from "../../components/monitoring/logsValues";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { SECRET } from "../../scripts/lib/mocks";
-import { MonitoringConfig, parsePlatformConfig } from "../../stacks/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { SECRET } from "../../offline/mocks";
+import { MonitoringConfig, parsePlatformConfig } from "../../config/config";
 import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
 
 const logs = (value: Record<string, unknown> = {}, profile = "dev"): MonitoringConfig["logs"] =>

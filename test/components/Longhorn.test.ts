@@ -3,9 +3,9 @@ import { hostPackagesScript } from "../../components/cluster/k3sFiles";
 import { ingressTls } from "../../components/lib/ingress";
 import { Longhorn } from "../../components/storage/Longhorn";
 import { backupTarget, LONGHORN_HOST_REQUIREMENTS, longhornValues, recurringJobs } from "../../components/storage/longhornValues";
-import { parsePlatformConfig, StorageConfig } from "../../stacks/config";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
+import { parsePlatformConfig, StorageConfig } from "../../config/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { fakeSecret, SECRET } from "../../offline/mocks";
 import { allStrings, byName, k3sStackConfig, mockedComponents, ofType, rawConfig, secure, TEST_HOST_KEY } from "../harness";
 
 const storage = (value: Record<string, unknown>, profile = "dev"): StorageConfig => {

@@ -6,9 +6,9 @@ import { ingressTls } from "../../components/lib/ingress";
 import { alertmanagerConfig } from "../../components/monitoring/alertmanagerConfig";
 import { metricsValues } from "../../components/monitoring/metricsValues";
 import { MonitoringStack, RULES_DIR } from "../../components/monitoring/MonitoringStack";
-import { MonitoringConfig, parsePlatformConfig } from "../../stacks/config";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { SECRET } from "../../scripts/lib/mocks";
+import { MonitoringConfig, parsePlatformConfig } from "../../config/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { SECRET } from "../../offline/mocks";
 import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
 import { validateManifest } from "../k8sSchema";
 

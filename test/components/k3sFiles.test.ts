@@ -18,7 +18,7 @@ import {
     toYaml,
     uninstallScript,
 } from "../../components/cluster/k3sFiles";
-import { fakeK3sKubeconfig } from "../../scripts/lib/mocks";
+import { fakeK3sKubeconfig } from "../../offline/mocks";
 
 const settings: K3sSettings = {
     joinUrl: "https://10.0.0.1:6443",

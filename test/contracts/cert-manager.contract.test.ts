@@ -4,7 +4,7 @@
 import { CHARTS } from "../../charts/versions";
 import { clusterIssuers } from "../../components/edge/certManagerValues";
 import { HTTP01_EDIT_IN_PLACE } from "../../components/lib/ingress";
-import { parsePlatformConfig, TlsConfig } from "../../stacks/config";
+import { parsePlatformConfig, TlsConfig } from "../../config/config";
 import { k3sStackConfig, rawConfig, secure, TEST_HOST_KEY } from "../harness";
 import { stackConfigs } from "./stacks";
 

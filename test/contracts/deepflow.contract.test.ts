@@ -8,7 +8,7 @@ import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW
 import { metricsValues } from "../../components/monitoring/metricsValues";
 import { MonitoringStack } from "../../components/monitoring/MonitoringStack";
 import { K3S_DEFAULT_CIDRS } from "../../components/lib/networkPolicy";
-import { parsePlatformConfig } from "../../stacks/config";
+import { parsePlatformConfig } from "../../config/config";
 import { k3sStackConfig, mockedComponents, rawConfig } from "../harness";
 
 type Values = Record<string, unknown>;

@@ -8,8 +8,8 @@ import { virtualServerSpec } from "../../components/apps/appNetwork";
 import { ingressValues } from "../../components/edge/ingressValues";
 import { CHARTS } from "../../charts/versions";
 import { canaryQueries } from "../../scripts/lib/canary";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { parsePlatformConfig } from "../../stacks/config";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { parsePlatformConfig } from "../../config/config";
 import { k3sStackConfig, rawConfig } from "../harness";
 
 /**

@@ -4,8 +4,8 @@
  * Chart templates read with `git show grafana-12.11.1:charts/grafana/templates/<file>`.
  */
 import { MonitoringStack } from "../../components/monitoring/MonitoringStack";
-import { parsePlatformConfig } from "../../stacks/config";
-import { rawManifests } from "../../scripts/lib/output";
+import { parsePlatformConfig } from "../../config/config";
+import { rawManifests } from "../../offline/manifests";
 import { evaluateStack, k3sStackConfig, mockedComponents, rawConfig } from "../harness";
 
 type Values = Record<string, unknown>;

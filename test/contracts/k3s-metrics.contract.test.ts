@@ -19,7 +19,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { metricsValues } from "../../components/monitoring/metricsValues";
-import { parsePlatformConfig } from "../../stacks/config";
+import { parsePlatformConfig } from "../../config/config";
 import { k3sStackConfig, PROJECT_DIR, rawConfig } from "../harness";
 
 type Values = Record<string, unknown>;

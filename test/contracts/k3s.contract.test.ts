@@ -4,9 +4,9 @@
 import { KUBECTL_IMAGES, kubectlImage, kubernetesMinor } from "../../charts/images";
 import { bootstrapApiUrl, k3sNodes, k3sSettings } from "../../components/cluster/ClusterK3s";
 import { nodeConfig, secretsYaml } from "../../components/cluster/k3sFiles";
-import { parsePlatformConfig } from "../../stacks/config";
-import { isPublicZone, serviceLbAddresses } from "../../stacks/reachability";
-import { isPrivateIp } from "../../stacks/validators";
+import { parsePlatformConfig } from "../../config/config";
+import { isPublicZone, serviceLbAddresses } from "../../config/reachability";
+import { isPrivateIp } from "../../config/validators";
 import { k3sStackConfig, rawConfig, secure, TEST_HOST_KEY } from "../harness";
 import { stackConfigs } from "./stacks";
 import { parse } from "yaml";

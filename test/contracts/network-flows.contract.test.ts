@@ -1,5 +1,5 @@
 /**
- * Every real flow the platform needs (stacks/flows.ts) against the NetworkPolicies each stack
+ * Every real flow the platform needs (platform/flows.ts) against the NetworkPolicies each stack
  * renders, as k3s enforces them.
  *
  * Upstream behaviour relied on:
@@ -16,11 +16,11 @@
  *   a pod in ingress-nginx.
  */
 import { K3S_DEFAULT_CIDRS } from "../../components/lib/networkPolicy";
-import type { Evaluation } from "../../scripts/lib/evaluate";
-import { rawManifests } from "../../scripts/lib/output";
-import { parsePlatformConfig, PlatformConfig } from "../../stacks/config";
-import { appFlows, FLOWS, Flow, FlowPart } from "../../stacks/flows";
-import { readStackFile } from "../../scripts/lib/stackfile";
+import type { Evaluation } from "../../offline/evaluate";
+import { rawManifests } from "../../offline/manifests";
+import { parsePlatformConfig, PlatformConfig } from "../../config/config";
+import { appFlows, FLOWS, Flow, FlowPart } from "../../platform/flows";
+import { readStackFile } from "../../offline/stackfile";
 import { evaluateStack } from "../harness";
 import { admits, Endpoint, inCidr, PolicyObject } from "../netpolEval";
 import { join } from "node:path";

@@ -13,8 +13,8 @@
 import keys from "../../charts/keys/kube-prometheus-stack.json";
 import { metricsValues } from "../../components/monitoring/metricsValues";
 import { prometheusService, serviceProxyQueryPath } from "../../scripts/lib/canary";
-import { parsePlatformConfig } from "../../stacks/config";
-import type { Evaluation } from "../../scripts/lib/evaluate";
+import { parsePlatformConfig } from "../../config/config";
+import type { Evaluation } from "../../offline/evaluate";
 import { evaluateStack, k3sStackConfig, ofType, rawConfig } from "../harness";
 
 let dev: Evaluation;

@@ -1,8 +1,8 @@
 /** Every stack file in the repository, parsed the way `pulumi up` parses it (no evaluation). */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { PlatformConfig, parsePlatformConfig } from "../../stacks/config";
-import { readStackFile } from "../../scripts/lib/stackfile";
+import { PlatformConfig, parsePlatformConfig } from "../../config/config";
+import { readStackFile } from "../../offline/stackfile";
 
 const ROOT = join(__dirname, "..", "..");
 

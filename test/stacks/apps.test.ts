@@ -1,7 +1,7 @@
 /** `platform:apps` through the whole program: stack files and an inline canary stack. */
-import type { Evaluation } from "../../scripts/lib/evaluate";
-import { SECRET } from "../../scripts/lib/mocks";
-import { rawManifests } from "../../scripts/lib/output";
+import type { Evaluation } from "../../offline/evaluate";
+import { SECRET } from "../../offline/mocks";
+import { rawManifests } from "../../offline/manifests";
 import { checkAll } from "../../policy/rules";
 import { byName, evaluateConfig, evaluateStack, k3sStackConfig, ofType, secure } from "../harness";
 

@@ -1,4 +1,4 @@
-import type { Evaluation } from "../../scripts/lib/evaluate";
+import type { Evaluation } from "../../offline/evaluate";
 import { byName, evaluateStack, ofType } from "../harness";
 import { commonStackChecks, nodeConfigOf } from "./wholeStack";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Evaluation } from "../../scripts/lib/evaluate";
-import { rawManifests } from "../../scripts/lib/output";
+import type { Evaluation } from "../../offline/evaluate";
+import { rawManifests } from "../../offline/manifests";
 import { byName, evaluateStack, ofType, PROJECT_DIR } from "../harness";
 import { commonStackChecks } from "./wholeStack";
 

@@ -1,5 +1,5 @@
-import { EvaluationError } from "../../scripts/lib/evaluate";
-import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
+import { EvaluationError } from "../../offline/evaluate";
+import { fakeSecret, SECRET } from "../../offline/mocks";
 import { allStrings, byName, evaluateConfig, k3sStackConfig, ofType, secure, TEST_KUBECONFIG, TEST_SSH_KEY, TEST_HOST_KEY } from "../harness";
 
 describe("index.ts with inline config", () => {

@@ -1,7 +1,7 @@
-import type { Evaluation } from "../../scripts/lib/evaluate";
+import type { Evaluation } from "../../offline/evaluate";
 import { parse } from "yaml";
-import { SECRET } from "../../scripts/lib/mocks";
-import { rawManifests } from "../../scripts/lib/output";
+import { SECRET } from "../../offline/mocks";
+import { rawManifests } from "../../offline/manifests";
 import { byName, evaluateStack, ofType } from "../harness";
 import { commonStackChecks, nodeConfigOf } from "./wholeStack";
 

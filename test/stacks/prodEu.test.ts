@@ -1,4 +1,4 @@
-import type { Evaluation } from "../../scripts/lib/evaluate";
+import type { Evaluation } from "../../offline/evaluate";
 import { byName, evaluateStack } from "../harness";
 import { commonStackChecks } from "./wholeStack";
 

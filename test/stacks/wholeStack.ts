@@ -1,10 +1,10 @@
 /** Checks every stack file must pass, shared by the per-stack test files. */
 import { parse } from "yaml";
-import type { Evaluation } from "../../scripts/lib/evaluate";
-import { fakeSecret, SECRET } from "../../scripts/lib/mocks";
+import type { Evaluation } from "../../offline/evaluate";
+import { fakeSecret, SECRET } from "../../offline/mocks";
 import { CHARTS, ChartRef } from "../../charts/versions";
-import { unknownChartKeys } from "../../scripts/lib/chartKeys";
-import { rawManifests } from "../../scripts/lib/output";
+import { unknownChartKeys } from "../../offline/chartKeys";
+import { rawManifests } from "../../offline/manifests";
 import { allStrings, ofType } from "../harness";
 import { validateManifest } from "../k8sSchema";
 

@@ -52,7 +52,7 @@ export interface FakeState {
 const list = (items: Json[]) => ({ apiVersion: "v1", kind: "List", items });
 const daysFromNow = (now: Date, days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
 
-/** Proxy-cache projects of the default harbor config (stacks/schemaRegistry.ts DEFAULT_PROXY_CACHES). */
+/** Proxy-cache projects of the default harbor config (config/schemaRegistry.ts DEFAULT_PROXY_CACHES). */
 const PROXY_PROJECTS = ["dockerhub", "ghcr", "quay", "k8s"];
 
 /** A healthy platform for Pulumi.prod.yaml (k3s v1.36.4+k3s1, every part on) at `now`. */

@@ -3,7 +3,7 @@
  * components' own constants (no name is spelt twice): the namespaces `verify` inspects and the
  * in-cluster Services it reaches through the API server.
  */
-import type { PlatformConfig } from "../../../stacks/config";
+import type { PlatformConfig } from "../../../config/config";
 import { SYSTEM_UPGRADE_NAMESPACE } from "../../../components/cluster/systemUpgrade";
 import { CERT_MANAGER_NAMESPACE } from "../../../components/edge/CertManager";
 import { DNS_NAMESPACE } from "../../../components/edge/dnsValues";
@@ -17,7 +17,7 @@ import { LONGHORN_NAMESPACE } from "../../../components/storage/Longhorn";
 import { LONGHORN_MANAGER } from "../../../components/storage/longhornValues";
 import type { ServiceRef } from "./kube";
 
-/** Which parts of the platform the stack turns on (the same flags stacks/platform.ts uses). */
+/** Which parts of the platform the stack turns on (the same flags platform/platform.ts uses). */
 export function parts(config: PlatformConfig) {
     const m = config.monitoring;
     return {

@@ -2,7 +2,7 @@
  * Shared shapes of `npm run verify`: a check, what it finds, and the context every check runs in.
  * Checks are plain data plus one async function, so `--help` and the runner read the same list.
  */
-import type { PlatformConfig } from "../../../stacks/config";
+import type { PlatformConfig } from "../../../config/config";
 import type { HttpResponse, PublicHttp } from "./http";
 import type { KubeApi } from "./kube";
 import type { SecretReader } from "./secrets";

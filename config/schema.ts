@@ -1,6 +1,6 @@
 /**
  * The zod schema for every key under the `platform:` config namespace. Keys are written here
- * without the namespace (`cluster` is `platform:cluster`). `stacks/config.ts` runs it once.
+ * without the namespace (`cluster` is `platform:cluster`). `config/config.ts` runs it once.
  *
  * Descriptions (`.meta({ description })`) feed the README's config reference, which a test keeps
  * complete. Fields that must be Pulumi secrets are built with `secretString`, which also turns the

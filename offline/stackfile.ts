@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, YAMLParseError } from "yaml";
-import type { RawConfig } from "../../stacks/config";
-import { plainLeaves } from "../../stacks/secretLeaves";
+import type { RawConfig } from "../config/config";
+import { plainLeaves } from "../config/secretLeaves";
 
 /** What a `secure:` value becomes offline; never a real secret, but treated as one. */
 export function securePlaceholder(key: string): string {

@@ -11,7 +11,7 @@ import { MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
 import { LOGS_NAMESPACE, LOKI_PORT } from "../components/monitoring/logsValues";
 import { GRAFANA_PORT } from "../components/monitoring/MonitoringStack";
 import { HARBOR_NAMESPACE, HARBOR_TLS_CONTAINER_PORT } from "../components/registry/harborValues";
-import type { AppConfig } from "./config";
+import type { AppConfig } from "../config/config";
 
 /**
  * Platform services by the name an app spec uses in `calls`, taken from the components' own names

@@ -15,7 +15,7 @@ import { egressTo, INGRESS_NAMESPACE, k3sClusterCidrs, MONITORING_NAMESPACE } fr
 
 /** What workload namespaces may reach outside the cluster by default: HTTPS only (not the API server, not node ports). */
 const WORKLOAD_OUTSIDE_PORTS = [443];
-import type { PlatformConfig } from "./config";
+import type { PlatformConfig } from "../config/config";
 import { ContainerApp } from "../components/apps/ContainerApp";
 import { appArgs, type AppOutput, appOutput, pullRobotName } from "./platformApps";
 

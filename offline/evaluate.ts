@@ -3,8 +3,8 @@
  * root `pulumi:pulumi:Stack` resource, with the stack's config, exports becoming stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { RawConfig } from "../../stacks/config";
-import { OFFLINE_PLAIN_LEAVES } from "../../stacks/secretLeaves";
+import type { RawConfig } from "../config/config";
+import { OFFLINE_PLAIN_LEAVES } from "../config/secretLeaves";
 import { Collector, PlatformMocks, RecordedResource } from "./mocks";
 
 export interface EvaluateOptions {
@@ -58,7 +58,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     const mocks = new PlatformMocks();
     await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, opts.preview ?? false);
     pulumi.runtime.setAllConfig({ ...opts.config.values }, [...opts.config.secretKeys]);
-    // What the CLI cannot pass: which leaves the stack file gives in plain text (stacks/config.ts
+    // What the CLI cannot pass: which leaves the stack file gives in plain text (config/config.ts
     // reads them from the stack file in a real run). No leaves means "no stack file".
     const leavesSlot = globalThis as Record<symbol, unknown>;
     leavesSlot[OFFLINE_PLAIN_LEAVES] = { plainLeaves: opts.config.plainLeaves };

@@ -7,7 +7,7 @@
  * Init containers count as if they kept running (a slight overcount).
  */
 import type { RecordedResource } from "./mocks";
-import { parseQuantity, rawManifests, type Requests } from "./output";
+import { parseQuantity, rawManifests, type Requests } from "./manifests";
 
 /** Values paths (per chart) whose workload is a DaemonSet, besides objects that say `kind: daemonset`. */
 const PER_NODE: Readonly<Record<string, readonly string[]>> = {

@@ -85,7 +85,7 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             return { id: undefined, state: { ...args.inputs } }; // components have no provider
         }
         if (!MOCKED_PACKAGES.includes(pkg)) {
-            throw new Error(`no mock for resource type ${args.type} (${args.name}); add one to scripts/lib/mocks.ts`);
+            throw new Error(`no mock for resource type ${args.type} (${args.name}); add one to offline/mocks.ts`);
         }
         const state: Record<string, unknown> = { ...args.inputs };
         if (pulumi.runtime.isDryRun()) {

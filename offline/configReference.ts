@@ -3,8 +3,8 @@
  * one row per key path with type, default/required, secrecy and description.
  */
 import { z } from "zod";
-import { NAMESPACE } from "../../stacks/config";
-import { platformSchema } from "../../stacks/schema";
+import { NAMESPACE } from "../config/config";
+import { platformSchema } from "../config/schema";
 
 interface JsonSchema {
     type?: string | string[];

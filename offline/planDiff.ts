@@ -5,7 +5,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { footprint, totalRequests } from "./footprint";
-import { charts, formatCpu, formatMemory } from "./output";
+import { charts } from "./manifests";
+import { formatCpu, formatMemory } from "./output";
 
 /** One row of resources.json. */
 export interface RenderedResource {

@@ -1,5 +1,5 @@
 /** Runs the policy pack's rules over a render's resources (policy/rules.ts, same functions). */
-import { checkAll, RULES, Violation } from "../../policy/rules";
+import { checkAll, RULES, Violation } from "../policy/rules";
 import { RecordedResource, SECRET } from "./mocks";
 
 export function policyViolations(resources: readonly RecordedResource[], profile: "dev" | "prod"): Violation[] {
