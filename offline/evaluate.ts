@@ -7,6 +7,38 @@ import type { RawConfig } from "../config/config";
 import { OFFLINE_PLAIN_LEAVES } from "../config/secretLeaves";
 import { Collector, PlatformMocks, RecordedResource } from "./mocks";
 
+/**
+ * Pulumi formats a stack trace for every resource (`Resource.callsites`, parsed into a source position)
+ * and for every internal promise (`debuggablePromise`, kept for its leak report). Under ts-node or
+ * Jest each frame is source-mapped, which was about 40 % of an evaluation. Offline nothing reads the
+ * positions (the mocks ignore them; a real `pulumi up` never loads this module), so the position
+ * capture gets an empty trace and so do the promise traces (plain, unmapped V8 frames when
+ * PULUMI_DEBUG_PROMISE_LEAKS asks for the leak report's traces). Every other
+ * error keeps the mapped trace of whatever formatter was installed before.
+ */
+function plainPulumiStackTraces(): void {
+    const marker = Symbol.for("platform.offline.plainPulumiStackTraces");
+    const slot = Error as unknown as Record<symbol, boolean>;
+    if (slot[marker]) {
+        return;
+    }
+    slot[marker] = true;
+    const previous = Error.prepareStackTrace;
+    const plain = (error: Error, frames: NodeJS.CallSite[]) => `${error}\n${frames.map((f) => `    at ${f.toString()}`).join("\n")}`;
+    Error.prepareStackTrace = (error, frames) => {
+        const top = frames[0]?.getFunctionName();
+        if (top === "callsites" && frames[1]?.getFunctionName() === "stackTrace") {
+            return "Error";
+        }
+        if (top === "debuggablePromise") {
+            // Printed only in Pulumi's promise-leak report, and only with PULUMI_DEBUG_PROMISE_LEAKS.
+            return process.env.PULUMI_DEBUG_PROMISE_LEAKS ? plain(error, frames) : "Error";
+        }
+        return previous ? previous(error, frames) : plain(error, frames);
+    };
+}
+plainPulumiStackTraces();
+
 export interface EvaluateOptions {
     readonly project: string;
     readonly stack: string;
@@ -89,7 +121,37 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     if (failure) {
         throw new EvaluationError(failure.error, collector.resources);
     }
-    return { resources: collector.resources, outputs: collector.stackOutputs, mocks };
+    return { resources: treeOrder(collector.resources), outputs: collector.stackOutputs, mocks };
+}
+
+/**
+ * Registration order depends on when each resource's inputs resolve, which under load is not always the
+ * same: the render files would then differ between two runs of the same program. The component tree,
+ * depth first with siblings by type and name, is the same every time and keeps children under parents.
+ */
+export function treeOrder(resources: readonly RecordedResource[]): RecordedResource[] {
+    const names = new Set(resources.map((r) => r.name));
+    const ROOT = "";
+    const children = new Map<string, RecordedResource[]>();
+    for (const r of resources) {
+        const parent = r.parent !== null && names.has(r.parent) ? r.parent : ROOT;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const byTypeAndName = (a: RecordedResource, b: RecordedResource) => (a.type === b.type ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.type < b.type ? -1 : 1);
+    const ordered: RecordedResource[] = [];
+    const expanded = new Set<string>();
+    const visit = (parent: string) => {
+        if (expanded.has(parent)) {
+            return; // two resources of different types may share a name: list their children once
+        }
+        expanded.add(parent);
+        for (const r of [...(children.get(parent) ?? [])].sort(byTypeAndName)) {
+            ordered.push(r);
+            visit(r.name);
+        }
+    };
+    visit(ROOT);
+    return ordered;
 }
 
 /** Starts recording on mocks already set by a test (component tests build resources directly). */
