@@ -28,4 +28,5 @@ module.exports = {
     maxWorkers: "100%",
     testTimeout: 120000,
     globalSetup: "<rootDir>/test/globalSetup.js",
+    globalTeardown: "<rootDir>/test/globalTeardown.js",
 };

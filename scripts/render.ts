@@ -1,104 +1,85 @@
 /**
- * Offline render: `npm run render -- <stack> [--out <dir>]`.
+ * Offline render: `npm run render -- <stack> [--out <dir>] [--stack-file <file>]`.
  * Evaluates index.ts (the program `pulumi up` runs) under Pulumi mocks with Pulumi.<stack>.yaml
  * and writes out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt}. No cluster, cloud or CLI.
- * Exit 0 on success, 1 on invalid config (problems on stderr) or any other failure, 3 when a prod
- * stack violates the policy pack (dev stacks only report violations: advisory).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { evaluate, EvaluationError } from "../offline/evaluate";
-import { manifestsYaml, resourcesJson, summaryText } from "../offline/output";
-import { policyReport, policyViolations } from "../offline/policyReport";
-import { readStackFile, StackFileError } from "../offline/stackfile";
+import { EvaluationError } from "../offline/evaluate";
+import { evaluateStackFile, PROJECT_DIR, renderFiles } from "../offline/render";
+import { StackFileError } from "../offline/stackfile";
+import { parseCli } from "./lib/cliIo";
 
-const PROJECT_DIR = resolve(__dirname, "..");
+export const USAGE = [
+    "usage: npm run render -- <stack> [--out <dir>] [--stack-file <Pulumi.<stack>.yaml>]",
+    "",
+    "Evaluates the program offline with Pulumi.<stack>.yaml and writes resources.json, manifests.yaml,",
+    "summary.txt and policy.txt to --out (default out/<stack>).",
+    "",
+    "exit codes:",
+    "  0  rendered (dev stacks: policy findings are advisory and only reported)",
+    "  1  invalid config or stack file (every problem on stderr, by key), or another failure",
+    "  2  usage error",
+    "  3  a prod stack violates the policy pack (mandatory, as in `pulumi up`)",
+];
 
-export interface RenderResult {
-    readonly dir: string;
-    readonly resources: number;
-    /** Policy violations found in the plan. */
-    readonly violations: number;
-    /** Whether violations block (prod profile: the pack is mandatory). */
-    readonly mandatory: boolean;
+export interface RenderIo {
+    out(line: string): void;
+    err(line: string): void;
 }
 
-/** Renders one stack into `outDir` (default out/<stack>), from `stackFile` (default Pulumi.<stack>.yaml). */
-export async function render(stack: string, outDir?: string, stackFile?: string): Promise<RenderResult> {
-    const file = readStackFile(PROJECT_DIR, stack, stackFile);
-    const evaluation = await evaluate({
-        project: file.project,
-        stack,
-        config: file.config,
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        load: () => require(join(PROJECT_DIR, "index.ts")),
-    });
-    const dir = outDir ?? join(PROJECT_DIR, "out", stack);
-    const profile = String(evaluation.outputs.profile) === "prod" ? "prod" : "dev";
-    const findings = policyViolations(evaluation.resources, profile);
-    const violations = findings.filter((v) => !v.advisory);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "resources.json"), resourcesJson(evaluation.resources));
-    writeFileSync(join(dir, "manifests.yaml"), manifestsYaml(evaluation.resources));
-    writeFileSync(join(dir, "summary.txt"), summaryText(stack, evaluation.resources, evaluation.outputs));
-    writeFileSync(join(dir, "policy.txt"), policyReport(findings, profile));
-    return { dir, resources: evaluation.resources.length, violations: violations.length, mandatory: profile === "prod" };
-}
-
-function parseArgs(argv: string[]): { stack: string; out?: string; stackFile?: string } {
-    const args = [...argv];
-    const option = (flag: string): string | undefined => {
-        const at = args.indexOf(flag);
-        if (at < 0) {
-            return undefined;
-        }
-        const value = args[at + 1];
-        args.splice(at, 2);
-        return value ?? "";
-    };
-    const out = option("--out");
-    const stackFile = option("--stack-file");
-    if (args.length !== 1 || out === "" || stackFile === "") {
-        console.error("usage: npm run render -- <stack> [--out <dir>] [--stack-file <Pulumi.<stack>.yaml>]");
-        process.exit(2);
+/** Runs the CLI; returns its exit code. `load` gives the program (tests pass a fresh module copy). */
+export async function run(argv: readonly string[], io: RenderIo, load?: () => unknown): Promise<number> {
+    const cli = parseCli(argv, ["--out", "--stack-file"], ["--help"]);
+    if (cli.flags.has("help")) {
+        USAGE.forEach((line) => io.out(line));
+        return 0;
     }
-    return {
-        stack: args[0],
-        out: out === undefined ? undefined : resolve(out),
-        stackFile: stackFile === undefined ? undefined : resolve(stackFile),
-    };
-}
-
-async function main(): Promise<void> {
-    const { stack, out, stackFile } = parseArgs(process.argv.slice(2));
-    // A failed apply inside the program surfaces as a rejected promise the runtime does not await.
-    process.on("unhandledRejection", (err) => fail(err));
+    if (cli.positional.length !== 1 || cli.unknown.length > 0) {
+        cli.unknown.forEach((problem) => io.err(`render: ${problem}`));
+        io.err(USAGE[0]);
+        return 2;
+    }
+    const stack = cli.positional[0];
+    const stackFile = cli.options["stack-file"] === undefined ? undefined : resolve(cli.options["stack-file"]);
     try {
-        const result = await render(stack, out, stackFile);
-        console.log(`rendered ${stack}: ${result.resources} resources, ${result.violations} policy violations -> ${result.dir}`);
-        if (result.violations > 0) {
-            console.error(`policy: ${result.violations} violation(s), see ${join(result.dir, "policy.txt")}`);
-            // The pack is mandatory for prod stacks: the render fails the same way `pulumi up` would.
-            if (result.mandatory) {
-                process.exit(3);
-            }
+        const evaluation = await evaluateStackFile(stack, { stackFile, load });
+        const rendered = renderFiles(stack, evaluation);
+        const dir = cli.options.out === undefined ? join(PROJECT_DIR, "out", stack) : resolve(cli.options.out);
+        mkdirSync(dir, { recursive: true });
+        for (const [name, text] of Object.entries(rendered.files)) {
+            writeFileSync(join(dir, name), text);
         }
+        io.out(`rendered ${stack}: ${evaluation.resources.length} resources, ${rendered.violations} policy violations -> ${dir}`);
+        if (rendered.violations > 0) {
+            io.err(`policy: ${rendered.violations} violation(s), see ${join(dir, "policy.txt")}`);
+            // The pack is mandatory for prod stacks: the render fails the same way `pulumi up` would.
+            return rendered.mandatory ? 3 : 0;
+        }
+        return 0;
     } catch (err) {
-        fail(err);
+        io.err(failure(err));
+        return 1;
     }
 }
 
-function fail(err: unknown): never {
+/** A user error (config, stack file) is its message; anything else keeps its stack for a bug report. */
+export function failure(err: unknown): string {
     if (err instanceof EvaluationError && err.problems !== undefined) {
-        console.error(err.message);
-    } else if (err instanceof StackFileError) {
-        console.error(`render: ${err.message}`);
-    } else {
-        console.error(`render failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        return err.message;
     }
-    process.exit(1);
+    if (err instanceof StackFileError) {
+        return `render: ${err.message}`;
+    }
+    return `render failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 }
 
 if (require.main === module) {
-    void main();
+    const io: RenderIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
+    // A failed apply inside the program surfaces as a rejected promise the runtime does not await.
+    process.on("unhandledRejection", (err) => {
+        io.err(failure(err));
+        process.exit(1);
+    });
+    void run(process.argv.slice(2), io).then((code) => process.exit(code));
 }

@@ -1,16 +1,43 @@
-// Jest global setup: the alert-rule tests need promtool (Debian's `prometheus` package ships it).
-// Install it when missing, as root or with passwordless sudo; otherwise say what to install.
-const { execSync, spawnSync } = require("node:child_process");
+// Jest global setup (runs once, before any test file):
+// 1. Evaluates every stack file once, in two child processes side by side (one per core, in opposite
+//    stack order); the suites read the results (test/shared.ts) instead of evaluating again, and the
+//    render test compares the two runs byte for byte (determinism).
+// 2. Says up front when promtool (the alert-rule tests' tool) is missing. It is not installed here:
+//    `.ci/run` installs it, and the README's test section says how.
+const { spawn, spawnSync } = require("node:child_process");
+const { mkdtempSync, readdirSync } = require("node:fs");
+const { tmpdir } = require("node:os");
+const { join } = require("node:path");
+
+const ROOT = join(__dirname, "..");
+
+function stackNames() {
+    return readdirSync(ROOT)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s) => s !== undefined)
+        .sort();
+}
+
+function evaluateInChild(dir, stacks) {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["-r", "tsx/cjs", join(__dirname, "tools", "evaluateStacks.ts"), dir, ...stacks], {
+            cwd: ROOT,
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (chunk) => (stderr += chunk));
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`evaluating the stack files failed (${code}):\n${stderr}`))));
+    });
+}
 
 module.exports = async () => {
-    if (spawnSync("sh", ["-c", "command -v promtool"]).status === 0) {
-        return;
-    }
-    const sudo = process.getuid && process.getuid() === 0 ? "" : "sudo -n ";
-    try {
-        console.log("\n[setup] promtool not found: installing Debian package 'prometheus' (ships promtool)");
-        execSync(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus`, { stdio: "inherit" });
-    } catch {
-        // The rule tests then fail with the install hint; nothing else depends on promtool.
+    const dir = mkdtempSync(join(tmpdir(), "platform-evaluations-"));
+    const stacks = stackNames();
+    await Promise.all([evaluateInChild(join(dir, "a"), stacks), evaluateInChild(join(dir, "b"), [...stacks].reverse())]);
+    // Workers start after this and inherit the environment.
+    process.env.PLATFORM_EVALUATIONS = dir;
+    if (spawnSync("sh", ["-c", "command -v promtool"]).status !== 0) {
+        console.warn("\n[setup] promtool not found: the alert-rule tests will fail. Install it first: sudo apt-get install prometheus (Debian/Ubuntu), or see README 'Tests'.");
     }
 };

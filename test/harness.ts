@@ -6,12 +6,13 @@ import { join } from "node:path";
 import { ConfigError, parsePlatformConfig, type RawConfig } from "../config/config";
 import { evaluate, Evaluation, withMocks } from "../offline/evaluate";
 import type { Collector, RecordedResource } from "../offline/mocks";
-import { readStackFile, toRawConfig } from "../offline/stackfile";
+import { toRawConfig } from "../offline/stackfile";
+import { sharedEvaluation, type SharedEvaluation } from "./shared";
 
 export const PROJECT_DIR = join(__dirname, "..");
 
 /** Loads a fresh copy of index.ts, as `pulumi up` would, so one test file can evaluate it twice. */
-function loadIndex(): unknown {
+export function freshProgram(): unknown {
     let mod: unknown;
     jest.isolateModules(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,10 +21,12 @@ function loadIndex(): unknown {
     return mod;
 }
 
-/** Evaluates index.ts with Pulumi.<stack>.yaml, exactly as the render does. */
-export async function evaluateStack(stack: string): Promise<Evaluation> {
-    const file = readStackFile(PROJECT_DIR, stack);
-    return evaluate({ project: file.project, stack, config: file.config, load: loadIndex });
+/**
+ * Pulumi.<stack>.yaml evaluated exactly as the render does. The global setup evaluated every stack
+ * file once for the whole run (test/shared.ts); this reads that result.
+ */
+export async function evaluateStack(stack: string): Promise<SharedEvaluation> {
+    return sharedEvaluation(stack);
 }
 
 /**
@@ -31,7 +34,7 @@ export async function evaluateStack(stack: string): Promise<Evaluation> {
  * without `platform:`); `secure` wraps a value the way `pulumi config set --secret` stores it.
  */
 export async function evaluateConfig(config: Record<string, unknown>, stack = "test"): Promise<Evaluation> {
-    return evaluate({ project: "platform", stack, config: rawConfig(config), load: loadIndex });
+    return evaluate({ project: "platform", stack, config: rawConfig(config), load: freshProgram });
 }
 
 /**

@@ -17,7 +17,7 @@ export interface RuleTests {
 export function promtool(dir: string, ...args: string[]) {
     const result = spawnSync("promtool", args, { cwd: dir, encoding: "utf8" });
     if (result.error) {
-        throw new Error("promtool is not installed: install Debian's 'prometheus' package (the jest setup tries apt-get)");
+        throw new Error("promtool is not installed: install it first: sudo apt-get install prometheus (Debian/Ubuntu; .ci/run does this in CI)");
     }
     return result;
 }

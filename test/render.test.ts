@@ -1,57 +1,49 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { fakeSecret } from "../offline/mocks";
-import { PROJECT_DIR } from "./harness";
+import { renderFiles, type RenderedFiles } from "../offline/render";
+import { run } from "../scripts/render";
+import { freshProgram, PROJECT_DIR } from "./harness";
+import { sharedEvaluation, stackNames } from "./shared";
 
-/** Runs the render CLI exactly as `npm run render -- <args>` does. */
-function renderCli(...args: string[]) {
-    const result = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/render.ts", ...args], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-        timeout: 120_000,
-    });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+/** The render CLI in-process, as `npm run render -- <args>` runs it: exit code and output lines. */
+async function renderCli(...args: string[]) {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const status = await run(args, { out: (l) => stdout.push(l), err: (l) => stderr.push(l) }, freshProgram);
+    return { status, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
 }
 
-const STACKS = readdirSync(PROJECT_DIR)
-    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
-    .map((f) => f.slice("Pulumi.".length, -".yaml".length))
-    .sort();
-const FILES = ["resources.json", "manifests.yaml", "summary.txt", "policy.txt"];
-const runs: Record<string, [string, string]> = {};
+const STACKS = stackNames();
+const FILES = ["resources.json", "manifests.yaml", "summary.txt", "policy.txt"] as const;
+/** Each stack rendered from the two evaluations the global setup made in separate processes. */
+const runs: Record<string, [RenderedFiles["files"], RenderedFiles["files"]]> = {};
 
 beforeAll(() => {
     for (const stack of STACKS) {
-        const dirs = [mkdtempSync(join(tmpdir(), `render-${stack}-a-`)), mkdtempSync(join(tmpdir(), `render-${stack}-b-`))];
-        for (const dir of dirs) {
-            const { status, stderr } = renderCli(stack, "--out", dir);
-            if (status !== 0) {
-                throw new Error(`render ${stack} failed (${status}): ${stderr}`);
-            }
-        }
-        runs[stack] = [dirs[0], dirs[1]];
+        runs[stack] = [renderFiles(stack, sharedEvaluation(stack, "a")).files, renderFiles(stack, sharedEvaluation(stack, "b")).files];
     }
 });
 
 describe.each(STACKS)("npm run render -- %s", (stack) => {
     it("writes the three files, each of which parses", () => {
-        const dir = runs[stack][0];
-        expect(readdirSync(dir).sort()).toEqual([...FILES].sort());
-        const resources = JSON.parse(readFileSync(join(dir, "resources.json"), "utf8")) as Record<string, unknown>[];
+        const files = runs[stack][0];
+        expect(Object.keys(files).sort()).toEqual([...FILES].sort());
+        const resources = JSON.parse(files["resources.json"]) as Record<string, unknown>[];
         expect(resources.length).toBeGreaterThan(5);
         for (const r of resources) {
             expect(Object.keys(r).slice(0, 5)).toEqual(["type", "name", "parent", "dependsOn", "inputs"]);
         }
-        const docs = parseAllDocuments(readFileSync(join(dir, "manifests.yaml"), "utf8"));
+        const docs = parseAllDocuments(files["manifests.yaml"]);
         expect(docs.length).toBeGreaterThan(0);
         for (const doc of docs) {
             expect(doc.errors).toEqual([]);
             expect(doc.toJS()).toHaveProperty("kind");
         }
-        const summary = readFileSync(join(dir, "summary.txt"), "utf8");
+        const summary = files["summary.txt"];
         for (const section of ["component tree:", "resources by type:", "charts:", "footprint (requests by component; DaemonSets once per node):", "dependency depth:"]) {
             expect(summary).toContain(section);
         }
@@ -59,19 +51,19 @@ describe.each(STACKS)("npm run render -- %s", (stack) => {
     });
 
     it("passes the policy pack with zero violations", () => {
-        expect(readFileSync(join(runs[stack][0], "policy.txt"), "utf8")).toContain("violations: 0\n");
+        expect(runs[stack][0]["policy.txt"]).toContain("violations: 0\n");
     });
 
-    it("is byte-identical when rendered twice", () => {
+    it("is byte-identical when evaluated twice, in two processes", () => {
         for (const file of FILES) {
-            expect(readFileSync(join(runs[stack][1], file), "utf8")).toBe(readFileSync(join(runs[stack][0], file), "utf8"));
+            expect(runs[stack][1][file]).toBe(runs[stack][0][file]);
         }
     });
 
     it("shows secrets only as [secret]", () => {
-        const dir = runs[stack][0];
-        const text = FILES.map((f) => readFileSync(join(dir, f), "utf8")).join("\n");
-        const resources = JSON.parse(readFileSync(join(dir, "resources.json"), "utf8")) as { type: string; name: string }[];
+        const files = runs[stack][0];
+        const text = FILES.map((f) => files[f]).join("\n");
+        const resources = JSON.parse(files["resources.json"]) as { type: string; name: string }[];
         for (const r of resources.filter((x) => x.type.startsWith("random:"))) {
             expect(text).not.toContain(fakeSecret("random", r.name));
         }
@@ -86,7 +78,7 @@ describe.each(STACKS)("npm run render -- %s", (stack) => {
 });
 
 describe("render with invalid config", () => {
-    it("exits 1, lists every problem by key on stderr, without a stack trace, and writes nothing", () => {
+    it("exits 1, lists every problem by key on stderr, without a stack trace, and writes nothing", async () => {
         const dir = mkdtempSync(join(tmpdir(), "render-bad-"));
         const stackFile = join(dir, "Pulumi.bad.yaml");
         writeFileSync(
@@ -108,7 +100,7 @@ describe("render with invalid config", () => {
             ].join("\n"),
         );
         const out = join(dir, "out");
-        const { status, stderr, stdout } = renderCli("bad", "--stack-file", stackFile, "--out", out);
+        const { status, stderr, stdout } = await renderCli("bad", "--stack-file", stackFile, "--out", out);
         expect(status).toBe(1);
         expect(stdout).toBe("");
         expect(stderr).toContain("invalid stack configuration (6 problems)");
@@ -122,13 +114,13 @@ describe("render with invalid config", () => {
         expect(existsSync(out)).toBe(false);
     });
 
-    it("refuses prod with a plain etcd S3 secret key beside encrypted ones (issue 13, item 5)", () => {
+    it("refuses prod with a plain etcd S3 secret key beside encrypted ones (issue 13, item 5)", async () => {
         const dir = mkdtempSync(join(tmpdir(), "render-plain-secret-"));
         const prod = parse(readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, { k3s: { etcdSnapshots: { s3: Record<string, unknown> } } }> };
         prod.config["platform:cluster"].k3s.etcdSnapshots.s3.secretKey = "plain-etcd-secret-key";
         const stackFile = join(dir, "Pulumi.prod.yaml");
         writeFileSync(stackFile, stringify(prod));
-        const { status, stderr } = renderCli("prod", "--stack-file", stackFile, "--out", join(dir, "out"));
+        const { status, stderr } = await renderCli("prod", "--stack-file", stackFile, "--out", join(dir, "out"));
         expect(status).toBe(1);
         expect(stderr).toContain(
             "platform:cluster.k3s.etcdSnapshots.s3.secretKey: must be a secret but was given in plain text; " +
@@ -137,12 +129,12 @@ describe("render with invalid config", () => {
         expect(stderr).not.toContain("plain-etcd-secret-key");
     });
 
-    it("explains a missing stack file and a missing stack argument", () => {
-        const missing = renderCli("nosuchstack");
+    it("explains a missing stack file and a missing stack argument", async () => {
+        const missing = await renderCli("nosuchstack");
         expect(missing.status).toBe(1);
         expect(missing.stderr).toContain("Pulumi.nosuchstack.yaml");
         expect(missing.stderr).not.toMatch(/^\s+at /m);
-        const usage = renderCli();
+        const usage = await renderCli();
         expect(usage.status).toBe(2);
         expect(usage.stderr).toContain("usage: npm run render -- <stack>");
     });
@@ -161,18 +153,40 @@ describe("render with a policy violation", () => {
         return file;
     }
 
-    it("reports it in dev (advisory) and exits 0", () => {
+    it("reports it in dev (advisory) and exits 0", async () => {
         const out = mkdtempSync(join(tmpdir(), "render-seeded-out-"));
-        const { status, stderr } = renderCli("seeded", "--stack-file", seeded("dev"), "--out", out);
+        const { status, stderr } = await renderCli("seeded", "--stack-file", seeded("dev"), "--out", out);
         expect(status).toBe(0);
         expect(stderr).toContain("policy: 1 violation(s)");
         expect(readFileSync(join(out, "policy.txt"), "utf8")).toContain("[privileged-allowlist] Namespace hacks is privileged but not in the allow-list");
     });
 
-    it("fails the render in prod (mandatory) with exit 3", () => {
+    it("fails the render in prod (mandatory) with exit 3", async () => {
         const out = mkdtempSync(join(tmpdir(), "render-seeded-out-"));
-        const { status } = renderCli("seeded", "--stack-file", seeded("prod"), "--out", out);
+        const { status } = await renderCli("seeded", "--stack-file", seeded("prod"), "--out", out);
         expect(status).toBe(3);
         expect(readFileSync(join(out, "policy.txt"), "utf8")).toMatch(/mandatory[\s\S]*violations: 1/);
+    });
+});
+
+describe("the render CLI as a process (npm run render)", () => {
+    /** The exact command of package.json's "render" script, run through a shell as npm does. */
+    function npmRender(...args: string[]) {
+        const script = (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.render;
+        const result = spawnSync("sh", ["-c", `${script} "$@"`, "render", ...args], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
+        return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    }
+
+    it("exits 2 with the usage, and 1 without a stack trace on a bad stack file", () => {
+        const usage = npmRender();
+        expect(usage.status).toBe(2);
+        expect(usage.stderr).toContain("usage: npm run render -- <stack>");
+        const dir = mkdtempSync(join(tmpdir(), "render-cli-"));
+        writeFileSync(join(dir, "Pulumi.bad.yaml"), "config:\n  platform:profile: prod\n  platform:domain: [unclosed\n");
+        const bad = npmRender("bad", "--stack-file", join(dir, "Pulumi.bad.yaml"), "--out", join(dir, "out"));
+        expect(bad.status).toBe(1);
+        expect(bad.stderr).toMatch(/Pulumi\.bad\.yaml:\d+:\d+/);
+        expect(bad.stderr).not.toMatch(/^\s+at /m);
+        expect(existsSync(join(dir, "out"))).toBe(false);
     });
 });

@@ -16,7 +16,7 @@
  *   a pod in ingress-nginx.
  */
 import { K3S_DEFAULT_CIDRS } from "../../components/lib/networkPolicy";
-import type { Evaluation } from "../../offline/evaluate";
+import type { SharedEvaluation as Evaluation } from "../shared";
 import { rawManifests } from "../../offline/manifests";
 import { parsePlatformConfig, PlatformConfig } from "../../config/config";
 import { appFlows, FLOWS, Flow, FlowPart } from "../../platform/flows";

@@ -14,7 +14,7 @@ import keys from "../../charts/keys/kube-prometheus-stack.json";
 import { metricsValues } from "../../components/monitoring/metricsValues";
 import { prometheusService, serviceProxyQueryPath } from "../../scripts/lib/canary";
 import { parsePlatformConfig } from "../../config/config";
-import type { Evaluation } from "../../offline/evaluate";
+import type { SharedEvaluation as Evaluation } from "../shared";
 import { evaluateStack, k3sStackConfig, ofType, rawConfig } from "../harness";
 
 let dev: Evaluation;

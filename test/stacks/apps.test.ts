@@ -1,5 +1,5 @@
 /** `platform:apps` through the whole program: stack files and an inline canary stack. */
-import type { Evaluation } from "../../offline/evaluate";
+import type { SharedEvaluation as Evaluation } from "../shared";
 import { SECRET } from "../../offline/mocks";
 import { rawManifests } from "../../offline/manifests";
 import { checkAll } from "../../policy/rules";

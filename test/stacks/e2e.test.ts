@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Evaluation } from "../../offline/evaluate";
+import type { SharedEvaluation as Evaluation } from "../shared";
 import { rawManifests } from "../../offline/manifests";
 import { byName, evaluateStack, ofType, PROJECT_DIR } from "../harness";
-import { commonStackChecks } from "./wholeStack";
 
 let e2e: Evaluation;
 beforeAll(async () => {
@@ -11,7 +10,6 @@ beforeAll(async () => {
 });
 
 describe("e2e stack (Pulumi.e2e.yaml, run by .github/workflows/e2e.yml)", () => {
-    commonStackChecks(() => e2e);
 
     it("uses an existing cluster (k3d): no SSH commands, the kubeconfig stays a secret", () => {
         expect(ofType(e2e.resources, "command:remote:Command")).toEqual([]);

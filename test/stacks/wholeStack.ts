@@ -1,6 +1,6 @@
 /** Checks every stack file must pass, shared by the per-stack test files. */
 import { parse } from "yaml";
-import type { Evaluation } from "../../offline/evaluate";
+import type { SharedEvaluation as Evaluation } from "../shared";
 import { fakeSecret, SECRET } from "../../offline/mocks";
 import { CHARTS, ChartRef } from "../../charts/versions";
 import { unknownChartKeys } from "../../offline/chartKeys";
