@@ -184,3 +184,34 @@ describe("`pulumi config set --path` commands in README.md and docs/", () => {
         expect(unknown).toEqual([]);
     });
 });
+
+describe("links in README.md and docs/", () => {
+    /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
+    const slug = (heading: string) =>
+        heading
+            .trim()
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N} _-]/gu, "")
+            .replace(/ /g, "-");
+    const anchors = (file: string) => new Set(read(file).split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ""))));
+
+    it("point at files and headings that exist", () => {
+        const broken: string[] = [];
+        for (const file of markdownFiles()) {
+            const text = read(file).replace(/```[\s\S]*?```/g, "");
+            for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+                if (/^[a-z]+:/.test(target)) continue; // https:, mailto:
+                const [path, anchor] = target.split("#");
+                const resolved = path === "" ? file : relative(PROJECT_DIR, join(PROJECT_DIR, file, "..", path));
+                let exists = true;
+                try {
+                    statSync(join(PROJECT_DIR, resolved));
+                } catch {
+                    exists = false;
+                }
+                if (!exists || (anchor && resolved.endsWith(".md") && !anchors(resolved).has(anchor))) broken.push(`${file}: ${target}`);
+            }
+        }
+        expect(broken).toEqual([]);
+    });
+});
