@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { referenceMarkdown, referenceRows, withReference } from "../offline/configReference";
+import { referenceRows } from "../offline/configReference";
 import { PROJECT_DIR } from "./harness";
 
 const read = (file: string) => readFileSync(join(PROJECT_DIR, file), "utf8");
@@ -88,9 +88,8 @@ describe("README", () => {
         expect(ci).toMatch(/^npm test$/m);
     });
 
-    it("carries the configuration reference generated from the schema (run `npm run docs:config`)", () => {
-        expect(withReference(readme)).toBe(readme);
-        expect(readme).toContain(referenceMarkdown());
+    it("links the configuration reference (docs/configuration.md, checked against the schema in test/docs.test.ts)", () => {
+        expect(readme).toContain("docs/configuration.md");
     });
 
     it("documents every secret-looking field as a secret", () => {
