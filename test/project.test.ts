@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -7,12 +8,43 @@ import { PROJECT_DIR } from "./harness";
 const read = (file: string) => readFileSync(join(PROJECT_DIR, file), "utf8");
 
 describe("repository layout", () => {
-    it.each(["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "components", "stacks", "charts", ".github", "tsconfig.json", "package.json", "package-lock.json", "test", ".ci/run"])(
+    it.each(["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "config", "platform", "components", "offline", "charts", ".github", "tsconfig.json", "package.json", "package-lock.json", "test", ".ci/run"])(
         "has %s",
         (entry) => {
             expect(existsSync(join(PROJECT_DIR, entry))).toBe(true);
         },
     );
+
+    it("lints the layering: config <- platform -> components -> components/lib -> charts", () => {
+        const cases: [file: string, spec: string, refused: boolean][] = [
+            ["components/edge/Example.ts", "../../config/config", true],
+            ["components/lib/example.ts", "../edge/CertManager", true],
+            ["config/example.ts", "../components/lib/namespace", true],
+            ["config/example.ts", "../platform/platform", true],
+            ["platform/example.ts", "../offline/evaluate", true],
+            ["charts/example.ts", "../components/lib/chart", true],
+            ["platform/example.ts", "../components/edge/CertManager", false],
+            ["components/edge/Example.ts", "../lib/namespace", false],
+            ["offline/example.ts", "../config/config", false],
+        ];
+        // ESLint loads its (ES module) config with import(), which Jest's sandbox refuses: one child process.
+        const script = `
+            const { ESLint } = require("eslint");
+            const cases = ${JSON.stringify(cases)};
+            (async () => {
+                const eslint = new ESLint({ cwd: process.cwd() });
+                const out = [];
+                for (const [file, spec] of cases) {
+                    const [r] = await eslint.lintText("import { x } from \\"" + spec + "\\";\\nexport const y = x;\\n", { filePath: file });
+                    out.push(r.messages.some((m) => m.ruleId === "no-restricted-imports"));
+                }
+                console.log(JSON.stringify(out));
+            })();`;
+        const result = spawnSync(process.execPath, ["-e", script], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
+        expect(result.stderr).toBe("");
+        const refused = JSON.parse(result.stdout) as boolean[];
+        expect(cases.map(([file, spec], i) => `${file} <- ${spec}: ${refused[i]}`)).toEqual(cases.map(([file, spec, r]) => `${file} <- ${spec}: ${r}`));
+    });
 
     it("keeps index.ts to 30 lines or fewer", () => {
         expect(read("index.ts").trimEnd().split("\n").length).toBeLessThanOrEqual(30);
