@@ -36,7 +36,7 @@ describe("mock harness (strict)", () => {
             '  load: () => { new pulumi.CustomResource("aws:s3/bucket:Bucket", "unmocked", {}); return {}; } })',
             '  .then(() => process.exit(0), (err) => { console.error(err.message); process.exit(3); });',
         ].join("\n");
-        const result = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "-e", script], {
+        const result = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", script], {
             cwd: PROJECT_DIR,
             encoding: "utf8",
             timeout: 60_000,

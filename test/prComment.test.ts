@@ -88,7 +88,7 @@ describe("PR comment from the plan-diff artifact", () => {
         const run = (file: string) =>
             spawnSync(
                 process.execPath,
-                [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/pr-comment.ts", join(dir, file), join(dir, "pulls.jsonl"), SHA, "org/platform", join(dir, "comment.md")],
+                ["-r", "tsx/cjs", "scripts/pr-comment.ts", join(dir, file), join(dir, "pulls.jsonl"), SHA, "org/platform", join(dir, "comment.md")],
                 { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 },
             );
         const ok = run("plan-diff.json");

@@ -73,7 +73,7 @@ describe("etcd restore plan", () => {
     it("refuses to stop anything without the stack name typed on a terminal or --yes", () => {
         const result = spawnSync(
             process.execPath,
-            [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/restore-etcd.ts", "prod", "--snapshot", "etcd-snapshot-1"],
+            ["-r", "tsx/cjs", "scripts/restore-etcd.ts", "prod", "--snapshot", "etcd-snapshot-1"],
             { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000, input: "" },
         );
         expect(result.status).toBe(1);
@@ -84,7 +84,7 @@ describe("etcd restore plan", () => {
     it("refuses --s3 for a stack that uploads no snapshots to S3", () => {
         const result = spawnSync(
             process.execPath,
-            [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/restore-etcd.ts", "dev", "--snapshot", "etcd-snapshot-1", "--s3", "--dry-run"],
+            ["-r", "tsx/cjs", "scripts/restore-etcd.ts", "dev", "--snapshot", "etcd-snapshot-1", "--s3", "--dry-run"],
             { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 },
         );
         expect(result.status).toBe(1);
@@ -95,7 +95,7 @@ describe("etcd restore plan", () => {
     it("prints the exact commands for the prod stack's 3 servers in a dry run, running nothing", () => {
         const result = spawnSync(
             process.execPath,
-            [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/restore-etcd.ts", "prod", "--snapshot", "etcd-snapshot-1", "--dry-run"],
+            ["-r", "tsx/cjs", "scripts/restore-etcd.ts", "prod", "--snapshot", "etcd-snapshot-1", "--dry-run"],
             { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 },
         );
         expect(result.status).toBe(0);
