@@ -8,36 +8,37 @@ import { OFFLINE_PLAIN_LEAVES } from "../config/secretLeaves";
 import { Collector, PlatformMocks, RecordedResource } from "./mocks";
 
 /**
- * Pulumi formats a stack trace for every resource (`Resource.callsites`, parsed into a source position)
- * and for every internal promise (`debuggablePromise`, kept for its leak report). Under ts-node or
- * Jest each frame is source-mapped, which was about 40 % of an evaluation. Offline nothing reads the
- * positions (the mocks ignore them; a real `pulumi up` never loads this module), so the position
- * capture gets an empty trace and so do the promise traces (plain, unmapped V8 frames when
- * PULUMI_DEBUG_PROMISE_LEAKS asks for the leak report's traces). Every other
- * error keeps the mapped trace of whatever formatter was installed before.
+ * Pulumi captures a stack trace for every resource (`Resource.callsites`, with no depth limit, parsed
+ * into a source position) and for every internal promise (`debuggablePromise`, for its leak report).
+ * Under ts-node, tsx or Jest each frame is also source-mapped: together about half of an evaluation.
+ * Offline nothing reads them (the mocks ignore source positions; a real `pulumi up` never loads this
+ * module), so the resource capture is skipped and promise traces are captured with no frames, unless
+ * PULUMI_DEBUG_PROMISE_LEAKS asks for the leak report's traces. Other errors keep their stack traces.
  */
-function plainPulumiStackTraces(): void {
-    const marker = Symbol.for("platform.offline.plainPulumiStackTraces");
-    const slot = Error as unknown as Record<symbol, boolean>;
-    if (slot[marker]) {
-        return;
+function skipPulumiStackCaptures(): void {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } } & Record<symbol, boolean>;
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> } & Record<symbol, boolean>;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const marker = Symbol.for("platform.offline.noStackCaptures");
+    if (resource[marker]) {
+        return; // this module registry's SDK copy is already patched
     }
-    slot[marker] = true;
-    const previous = Error.prepareStackTrace;
-    const plain = (error: Error, frames: NodeJS.CallSite[]) => `${error}\n${frames.map((f) => `    at ${f.toString()}`).join("\n")}`;
-    Error.prepareStackTrace = (error, frames) => {
-        const top = frames[0]?.getFunctionName();
-        if (top === "callsites" && frames[1]?.getFunctionName() === "stackTrace") {
-            return "Error";
-        }
-        if (top === "debuggablePromise") {
-            // Printed only in Pulumi's promise-leak report, and only with PULUMI_DEBUG_PROMISE_LEAKS.
-            return process.env.PULUMI_DEBUG_PROMISE_LEAKS ? plain(error, frames) : "Error";
-        }
-        return previous ? previous(error, frames) : plain(error, frames);
-    };
+    resource[marker] = true;
+    resource.Resource.callsites = () => [];
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+        const original = debuggable.debuggablePromise;
+        debuggable.debuggablePromise = (p, ctx) => {
+            const limit = Error.stackTraceLimit;
+            Error.stackTraceLimit = 0;
+            try {
+                return original(p, ctx);
+            } finally {
+                Error.stackTraceLimit = limit;
+            }
+        };
+    }
 }
-plainPulumiStackTraces();
 
 export interface EvaluateOptions {
     readonly project: string;
@@ -87,6 +88,7 @@ export class EvaluationError extends Error {
 
 /** Sets up mocks + config, runs the program, waits for every registration, returns what it made. */
 export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
+    skipPulumiStackCaptures();
     const mocks = new PlatformMocks();
     await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, opts.preview ?? false);
     pulumi.runtime.setAllConfig({ ...opts.config.values }, [...opts.config.secretKeys]);
@@ -156,6 +158,7 @@ export function treeOrder(resources: readonly RecordedResource[]): RecordedResou
 
 /** Starts recording on mocks already set by a test (component tests build resources directly). */
 export async function withMocks(project = "platform", stack = "test"): Promise<{ collector: Collector; mocks: PlatformMocks; settle: () => Promise<void> }> {
+    skipPulumiStackCaptures();
     const mocks = new PlatformMocks();
     await pulumi.runtime.setMocks(mocks, project, stack, false);
     const collector = new Collector();
