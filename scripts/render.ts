@@ -40,7 +40,7 @@ export async function render(stack: string, outDir?: string, stackFile?: string)
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "resources.json"), resourcesJson(evaluation.resources));
     writeFileSync(join(dir, "manifests.yaml"), manifestsYaml(evaluation.resources));
-    writeFileSync(join(dir, "summary.txt"), summaryText(stack, evaluation.resources, evaluation.outputs));
+    writeFileSync(join(dir, "summary.txt"), summaryText(stack, evaluation.resources, evaluation.outputs, { stackConfig: file.stackConfig }));
     writeFileSync(join(dir, "policy.txt"), policyReport(findings, profile));
     return { dir, resources: evaluation.resources.length, violations: violations.length, mandatory: profile === "prod" };
 }
