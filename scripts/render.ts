@@ -11,6 +11,7 @@ import { evaluate, EvaluationError } from "../offline/evaluate";
 import { manifestsYaml, resourcesJson, summaryText } from "../offline/output";
 import { policyReport, policyViolations } from "../offline/policyReport";
 import { readStackFile, StackFileError } from "../offline/stackfile";
+import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 
@@ -45,60 +46,62 @@ export async function render(stack: string, outDir?: string, stackFile?: string)
     return { dir, resources: evaluation.resources.length, violations: violations.length, mandatory: profile === "prod" };
 }
 
-function parseArgs(argv: string[]): { stack: string; out?: string; stackFile?: string } {
-    const args = [...argv];
-    const option = (flag: string): string | undefined => {
-        const at = args.indexOf(flag);
-        if (at < 0) {
-            return undefined;
-        }
-        const value = args[at + 1];
-        args.splice(at, 2);
-        return value ?? "";
-    };
-    const out = option("--out");
-    const stackFile = option("--stack-file");
-    if (args.length !== 1 || out === "" || stackFile === "") {
-        console.error("usage: npm run render -- <stack> [--out <dir>] [--stack-file <Pulumi.<stack>.yaml>]");
-        process.exit(2);
-    }
-    return {
-        stack: args[0],
-        out: out === undefined ? undefined : resolve(out),
-        stackFile: stackFile === undefined ? undefined : resolve(stackFile),
-    };
-}
+const USAGE: Usage = {
+    synopsis: "npm run render -- <stack> [--out <dir>] [--stack-file <Pulumi.<stack>.yaml>]",
+    description:
+        "Evaluates the program offline (Pulumi mocks, no cluster, cloud or CLI) with Pulumi.<stack>.yaml and writes\n" +
+        "out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt}. summary.txt lists the secrets still to set,\n" +
+        "the DNS names published, alert receivers, protected resources and per-host sizing.",
+    options: [
+        ["--out <dir>", "write there instead of out/<stack>"],
+        ["--stack-file <file>", "a stack file other than Pulumi.<stack>.yaml"],
+    ],
+    exitCodes: [
+        [0, "rendered"],
+        [1, "invalid config (problems on stderr) or any other failure"],
+        [2, "usage error"],
+        [3, "a prod stack violates the policy pack (dev stacks only report violations)"],
+    ],
+};
 
-async function main(): Promise<void> {
-    const { stack, out, stackFile } = parseArgs(process.argv.slice(2));
+export async function run(argv: readonly string[], io: LineIo): Promise<number> {
+    const cli = parseCommand(argv, { usage: USAGE, options: ["--out", "--stack-file"], positional: 1 }, io);
+    if (typeof cli === "number") return cli;
+    const [stack] = cli.positional;
+    const out = cli.options.out === undefined ? undefined : resolve(cli.options.out);
+    const stackFile = cli.options["stack-file"] === undefined ? undefined : resolve(cli.options["stack-file"]);
     // A failed apply inside the program surfaces as a rejected promise the runtime does not await.
-    process.on("unhandledRejection", (err) => fail(err));
+    let rejected: unknown;
+    const onRejection = (err: unknown) => (rejected ??= err);
+    process.on("unhandledRejection", onRejection);
     try {
         const result = await render(stack, out, stackFile);
-        console.log(`rendered ${stack}: ${result.resources} resources, ${result.violations} policy violations -> ${result.dir}`);
+        if (rejected !== undefined) return failure(rejected, io);
+        io.out(`rendered ${stack}: ${result.resources} resources, ${result.violations} policy violations -> ${result.dir}`);
         if (result.violations > 0) {
-            console.error(`policy: ${result.violations} violation(s), see ${join(result.dir, "policy.txt")}`);
+            io.err(`policy: ${result.violations} violation(s), see ${join(result.dir, "policy.txt")}`);
             // The pack is mandatory for prod stacks: the render fails the same way `pulumi up` would.
-            if (result.mandatory) {
-                process.exit(3);
-            }
+            if (result.mandatory) return 3;
         }
+        return 0;
     } catch (err) {
-        fail(err);
+        return failure(err, io);
+    } finally {
+        process.off("unhandledRejection", onRejection);
     }
 }
 
-function fail(err: unknown): never {
+function failure(err: unknown, io: LineIo): number {
     if (err instanceof EvaluationError && err.problems !== undefined) {
-        console.error(err.message);
+        io.err(err.message);
     } else if (err instanceof StackFileError) {
-        console.error(`render: ${err.message}`);
+        io.err(`render: ${err.message}`);
     } else {
-        console.error(`render failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        io.err(`render failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
-    process.exit(1);
+    return 1;
 }
 
 if (require.main === module) {
-    void main();
+    void run(process.argv.slice(2), processIo()).then((code) => (process.exitCode = code));
 }

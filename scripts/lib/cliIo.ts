@@ -137,3 +137,10 @@ export function parseCommand(argv: readonly string[], spec: CommandSpec, io: Lin
     }
     return cli;
 }
+
+/** For CLIs that parse their own arguments: prints the usage and returns true on `--help`/`-h`. */
+export function helpRequested(argv: readonly string[], usage: Usage, io: LineIo): boolean {
+    if (!argv.includes("--help") && !argv.includes("-h")) return false;
+    io.out(usageText(usage));
+    return true;
+}
