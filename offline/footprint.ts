@@ -110,3 +110,104 @@ export function footprint(resources: readonly Pick<RecordedResource, "type" | "p
 export function totalRequests(rows: readonly ComponentFootprint[], nodes: number): Requests {
     return rows.reduce((t, r) => ({ cpu: t.cpu + r.fixed.cpu + nodes * r.perNode.cpu, memory: t.memory + r.fixed.memory + nodes * r.perNode.memory }), { cpu: 0, memory: 0 });
 }
+
+/** Persistent volume claims of one component: requested bytes, times the replicas that each get one. */
+export interface ComponentStorage {
+    readonly component: string;
+    readonly bytes: number;
+}
+
+/**
+ * Values paths (per chart) of claims the chart does not create in the given values: Harbor keeps
+ * its registry PVC only with filesystem image storage (S3 otherwise).
+ */
+const UNUSED_CLAIMS: Readonly<Record<string, (values: unknown) => readonly string[]>> = {
+    harbor: (values) => (at(values, "persistence.imageChartStorage.type") === "filesystem" ? [] : ["persistence.persistentVolumeClaim.registry"]),
+};
+
+const quantity = (v: unknown): number | undefined => (typeof v === "string" && /^[0-9.]+(Ki|Mi|Gi|Ti|k|M|G|T)?$/.test(v) ? parseQuantity(v) : undefined);
+
+/**
+ * Claims in chart values: a PVC spec (`resources.requests.storage`) anywhere, or a `size` under a
+ * `persistence` / `persistentVolumeClaim` key, skipped below `enabled: false`; times the nearest
+ * replica count above it (each replica of a StatefulSet gets its own claim).
+ */
+function walkStorage(value: unknown, path: string[], replicas: number, chart: string, root: unknown, skip: readonly string[]): number {
+    if (Array.isArray(value)) {
+        return value.reduce<number>((n, v) => n + walkStorage(v, path, replicas, chart, root, skip), 0);
+    }
+    if (!isObj(value) || value.enabled === false || skip.includes(path.join("."))) return 0;
+    const inherited = REPLICAS_FROM[chart]?.[path.join(".")];
+    const here = count(value.replicas) ?? count(value.replicaCount) ?? (inherited ? count(at(root, inherited)) : undefined) ?? replicas;
+    let bytes = 0;
+    const claim = isObj(value.resources) && isObj(value.resources.requests) ? quantity(value.resources.requests.storage) : undefined;
+    if (claim !== undefined) bytes += here * claim;
+    const size = path.some((p) => p === "persistence" || p === "persistentVolumeClaim") ? quantity(value.size) : undefined;
+    if (size !== undefined) bytes += here * size;
+    for (const [key, v] of Object.entries(value)) {
+        if (key !== "resources") bytes += walkStorage(v, [...path, key], here, chart, root, skip);
+    }
+    return bytes;
+}
+
+/** Storage requested through PVCs per component: chart values, ClickHouse installations, raw claims and StatefulSets. */
+export function storageClaims(resources: readonly Pick<RecordedResource, "type" | "parent" | "inputs">[]): ComponentStorage[] {
+    const byComponent = new Map<string, number>();
+    const addTo = (r: Pick<RecordedResource, "parent">, bytes: number) => {
+        if (bytes > 0) byComponent.set(r.parent ?? "(root)", (byComponent.get(r.parent ?? "(root)") ?? 0) + bytes);
+    };
+    const templates = (list: unknown) => (Array.isArray(list) ? list : []).reduce<number>((n, t) => n + (quantity(at(t, "spec.resources.requests.storage")) ?? 0), 0);
+    for (const r of resources) {
+        if (r.type === "kubernetes:helm.sh/v3:Release") {
+            const inputs = r.inputs as { chart?: string; values?: unknown };
+            const chart = String(inputs.chart);
+            addTo(r, walkStorage(inputs.values, [], 1, chart, inputs.values, UNUSED_CLAIMS[chart]?.(inputs.values) ?? []));
+        } else if (/^kubernetes:clickhouse(-keeper)?\.altinity\.com\/v1:ClickHouse(Keeper)?Installation$/.test(r.type)) {
+            const spec = ((r.inputs as { spec?: Obj }).spec ?? {}) as Obj;
+            const clusters = (at(spec, "configuration.clusters") ?? []) as { layout?: { shardsCount?: number; replicasCount?: number } }[];
+            const pods = clusters.reduce((n, c) => n + (c.layout?.shardsCount ?? 1) * (c.layout?.replicasCount ?? 1), 0);
+            addTo(r, pods * templates(at(spec, "templates.volumeClaimTemplates")));
+        } else {
+            const [m] = rawManifests([r]);
+            if (m?.kind === "PersistentVolumeClaim") addTo(r, quantity(at(m, "spec.resources.requests.storage")) ?? 0);
+            if (m?.kind === "StatefulSet") addTo(r, (count(at(m, "spec.replicas")) ?? 1) * templates(at(m, "spec.volumeClaimTemplates")));
+        }
+    }
+    return [...byComponent.entries()].map(([component, bytes]) => ({ component, bytes }));
+}
+
+/** What one host should offer the platform's pods (requests only: k3s itself and the OS come on top). */
+export interface HostSizing {
+    readonly nodes: number;
+    /** Pod requests per host: DaemonSets plus an even share of everything else. */
+    readonly cpu: number;
+    readonly memory: number;
+    /** Volume data per host: with Longhorn each volume's replicas spread over the hosts; with local-path up to all of it on one host. */
+    readonly disk: number;
+    /** Copies of each volume (Longhorn replicas; 1 for node-local storage). */
+    readonly volumeCopies: number;
+    /** Whether `disk` assumes an even spread (Longhorn) or the worst case of one host holding every claim. */
+    readonly spread: boolean;
+}
+
+/**
+ * Per-host sizing from the footprint and the claims: CPU and memory are the DaemonSets' requests
+ * plus an even share of the rest; disk is the claims times the storage's copies, spread over the
+ * hosts when the storage replicates (Longhorn), else all on one host (the worst case of local-path).
+ */
+export function hostSizing(rows: readonly ComponentFootprint[], claims: readonly ComponentStorage[], opts: { readonly nodes: number; readonly volumeCopies?: number }): HostSizing {
+    const nodes = Math.max(1, opts.nodes);
+    const total = totalRequests(rows, nodes);
+    const bytes = claims.reduce((n, c) => n + c.bytes, 0);
+    const copies = opts.volumeCopies ?? 1;
+    const spread = opts.volumeCopies !== undefined;
+    return { nodes, cpu: total.cpu / nodes, memory: total.memory / nodes, disk: spread ? (bytes * copies) / nodes : bytes, volumeCopies: copies, spread };
+}
+
+/** Replicas of each Longhorn volume, when the render installs Longhorn (its default class count). */
+export function longhornCopies(resources: readonly Pick<RecordedResource, "type" | "inputs">[]): number | undefined {
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as { chart?: string }).chart === "longhorn");
+    if (!release) return undefined;
+    const values = (release.inputs as { values?: unknown }).values;
+    return count(at(values, "persistence.defaultClassReplicaCount")) ?? count(at(values, "defaultSettings.defaultReplicaCount")) ?? 3;
+}

@@ -3,9 +3,10 @@
  * Pure functions of the recorded resources, so two evaluations give byte-identical files.
  */
 import { stringify } from "yaml";
-import { footprint, totalRequests } from "./footprint";
+import { footprint, hostSizing, longhornCopies, storageClaims, totalRequests } from "./footprint";
 import { charts, rawManifests } from "./manifests";
 import type { RecordedResource } from "./mocks";
+import { leftToDoLines, type SummaryContext } from "./summarySections";
 
 /** resources.json: registration order; type, name, parent, dependsOn, inputs (+ options when set). */
 export function resourcesJson(resources: readonly RecordedResource[]): string {
@@ -75,8 +76,33 @@ export function formatMemory(bytes: number): string {
     return `${Math.round(bytes / 1024 ** 2)}Mi`;
 }
 
-/** summary.txt: component tree, counts by type, charts, requests, dependency depth, outputs. */
-export function summaryText(stack: string, resources: readonly RecordedResource[], outputs: Record<string, unknown>): string {
+export function formatDisk(bytes: number): string {
+    return `${Math.round(bytes / 1024 ** 3)}Gi`;
+}
+
+/** Sizing guidance per host: the footprint's requests spread over the nodes, disk from the PVC sizes. */
+function sizingLines(resources: readonly RecordedResource[], nodes: number | undefined): string[] {
+    const rows = footprint(resources);
+    const claims = storageClaims(resources);
+    const copies = longhornCopies(resources);
+    const size = hostSizing(rows, claims, { nodes: nodes ?? 1, volumeCopies: copies });
+    const claimed = claims.reduce((n, c) => n + c.bytes, 0);
+    const hosts = nodes === undefined ? "per node of the existing cluster, counted as 1 node" : `per host, ${nodes} host${nodes === 1 ? "" : "s"}`;
+    return [
+        `sizing (${hosts}; pod requests of the parts that are on, k3s and the OS come on top):`,
+        `  cpu ${formatCpu(size.cpu)}, memory ${formatMemory(size.memory)} (DaemonSets on every host + an even share of the rest)`,
+        `  disk ${formatDisk(size.disk)} for volumes: ${formatDisk(claimed)} of PVCs ` +
+            (size.spread ? `x ${size.volumeCopies} Longhorn replicas spread over the hosts` : size.nodes === 1 ? "on the one host" : "on node-local storage: each volume on the host its pod runs, up to all of it on one"),
+        ...claims.map((c) => `    ${c.component}: ${formatDisk(c.bytes)}`),
+    ];
+}
+
+/**
+ * summary.txt: what is left to do (secrets, DNS names, alert receivers, protected resources), sizing,
+ * component tree, counts by type, charts, requests, dependency depth, outputs. `context` (the stack
+ * file as written) feeds the secrets, receivers and ingress addresses.
+ */
+export function summaryText(stack: string, resources: readonly RecordedResource[], outputs: Record<string, unknown>, context?: SummaryContext): string {
     const counts = new Map<string, number>();
     for (const r of resources) {
         counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
@@ -89,6 +115,9 @@ export function summaryText(stack: string, resources: readonly RecordedResource[
     const lines = [
         `stack: ${stack}`,
         `resources: ${resources.length}`,
+        "",
+        ...leftToDoLines(resources, context),
+        ...sizingLines(resources, nodes),
         "",
         "component tree:",
         ...tree(resources).map((l) => `  ${l}`),

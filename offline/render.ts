@@ -26,21 +26,27 @@ export function loadProgram(): unknown {
     return require(join(PROJECT_DIR, "index.ts"));
 }
 
+export interface StackFileEvaluation extends Evaluation {
+    /** The stack file's `config:` map as written (secure values still encrypted): the summary reads it. */
+    readonly stackConfig: Record<string, unknown>;
+}
+
 /** Evaluates index.ts with Pulumi.<stack>.yaml (or `stackFile`), as `pulumi up` would run it. */
-export async function evaluateStackFile(stack: string, opts: { stackFile?: string; load?: () => unknown } = {}): Promise<Evaluation> {
+export async function evaluateStackFile(stack: string, opts: { stackFile?: string; load?: () => unknown } = {}): Promise<StackFileEvaluation> {
     const file = readStackFile(PROJECT_DIR, stack, opts.stackFile);
-    return evaluate({ project: file.project, stack, config: file.config, load: opts.load ?? loadProgram });
+    const evaluation = await evaluate({ project: file.project, stack, config: file.config, load: opts.load ?? loadProgram });
+    return { ...evaluation, stackConfig: file.stackConfig };
 }
 
 /** The render's files for one evaluation: pure, so two evaluations of one program give equal files. */
-export function renderFiles(stack: string, evaluation: Pick<Evaluation, "resources" | "outputs">): RenderedFiles {
+export function renderFiles(stack: string, evaluation: Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig">): RenderedFiles {
     const profile = String(evaluation.outputs.profile) === "prod" ? "prod" : "dev";
     const findings = policyViolations(evaluation.resources, profile);
     return {
         files: {
             "resources.json": resourcesJson(evaluation.resources),
             "manifests.yaml": manifestsYaml(evaluation.resources),
-            "summary.txt": summaryText(stack, evaluation.resources, evaluation.outputs),
+            "summary.txt": summaryText(stack, evaluation.resources, evaluation.outputs, { stackConfig: evaluation.stackConfig }),
             "policy.txt": policyReport(findings, profile),
         },
         violations: findings.filter((v) => !v.advisory).length,

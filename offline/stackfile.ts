@@ -27,6 +27,8 @@ export interface StackFile {
     readonly project: string;
     readonly stack: string;
     readonly config: RawConfig;
+    /** The stack file's `config:` map as written (`secure:` values still encrypted): what summary.txt reports on. */
+    readonly stackConfig: Record<string, unknown>;
 }
 
 export function readStackFile(projectDir: string, stack: string, stackFilePath?: string): StackFile {
@@ -40,7 +42,8 @@ export function readStackFile(projectDir: string, stack: string, stackFilePath?:
         throw new StackFileError(`${projectFile}: missing project name`);
     }
     const settings = (parseYamlFile(stackFile) ?? {}) as { config?: Record<string, unknown> };
-    return { project: project.name, stack, config: toRawConfig(project.name, project.config ?? {}, settings.config ?? {}) };
+    const stackConfig = settings.config ?? {};
+    return { project: project.name, stack, config: toRawConfig(project.name, project.config ?? {}, stackConfig), stackConfig };
 }
 
 /** Parses a YAML file; a syntax error becomes `file:line:col: message` (no stack trace). */

@@ -14,13 +14,20 @@
 import { guarded, readText, resolveDigest, stackFile, StackFileRef, writeText } from "./lib/appCli";
 import { AppImageError, DEFAULT_ANALYSIS, promoteCanary, readApp, setCanaryWeight, stackProfile, startCanary } from "./lib/appStackFile";
 import { analyse, CanaryTarget, httpQuerier, kubectlQuerier, parseSteps, Querier } from "./lib/canary";
-import { CliIo, parseCli, processIo, pulumiUpArgs } from "./lib/cliIo";
+import { CliIo, parseCli, processIo, pulumiUpArgs, helpRequested, type Usage } from "./lib/cliIo";
 
 const USAGE =
     "usage: npm run app:canary -- <stack> <app> <sha256:digest | from:<stack>> [--steps 10,50,100] [--interval <seconds>] [--window 5m] " +
     "[--kubeconfig <file> | --prometheus-url http://127.0.0.1:<port>] [--virtual-server <name>] [--canary-service <name>] [--min-requests <n>] [--stack-file <file>]";
 
+const HELP: Usage = {
+    synopsis: "npm run app:canary -- <stack> <app> <sha256:digest | from:<stack>> (--kubeconfig <file> | --prometheus-url <url>) [--steps 10,50,100] [--interval <s>] [--window 5m] [--virtual-server <name>] [--canary-service <name>] [--min-requests <n>] [--stack-file <file>]",
+    description: "A canary release of one app: raises the canary's weight step by step with `pulumi up`, checks its error ratio and p95\nlatency in Prometheus after each step, rolls back (weight 0) on a failed check, and promotes the digest after the last step.",
+    exitCodes: [[0, "the canary was promoted"], [1, "a check failed (rolled back) or a step failed"], [2, "usage error"]],
+};
+
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+    if (helpRequested(argv, HELP, io)) return 0;
     const cli = parseCli(argv, ["--steps", "--interval", "--window", "--kubeconfig", "--prometheus-url", "--virtual-server", "--canary-service", "--min-requests", "--stack-file"], []);
     if (cli.unknown.length > 0 || cli.positional.length !== 3 || (cli.options.kubeconfig === undefined) === (cli.options["prometheus-url"] === undefined)) {
         io.err([...cli.unknown, "give exactly one of --kubeconfig and --prometheus-url", USAGE].join("\n"));

@@ -5,11 +5,18 @@
  */
 import { guarded, readText, stackFile } from "./lib/appCli";
 import { AppImageError, readApp, registryHost } from "./lib/appStackFile";
-import { CliIo, parseCli, processIo } from "./lib/cliIo";
+import { CliIo, parseCli, processIo, helpRequested, type Usage } from "./lib/cliIo";
 
 const FIELDS = ["registry", "namespace", "project", "repository", "digest", "tag", "previousDigest"] as const;
 
+const HELP: Usage = {
+    synopsis: "npm run -s app:info -- <stack> <app> [--field <name>] [--stack-file <file>]",
+    description: "Prints what the stack file says about one app's image as JSON, or one field as plain text.",
+    exitCodes: [[0, "printed"], [1, "no such app or field, or an unreadable stack file"], [2, "usage error"]],
+};
+
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+    if (helpRequested(argv, HELP, io)) return 0;
     const cli = parseCli(argv, ["--field", "--stack-file"], []);
     if (cli.unknown.length > 0 || cli.positional.length !== 2) {
         io.err([...cli.unknown, "usage: npm run -s app:info -- <stack> <app> [--field <name>] [--stack-file <file>]"].join("\n"));

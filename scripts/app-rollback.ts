@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { guarded, readText, stackFile, writeText } from "./lib/appCli";
 import { AppImageError, rollbackImage, stackProfile } from "./lib/appStackFile";
-import { CliIo, parseCli, processIo, pulumiUpArgs } from "./lib/cliIo";
+import { CliIo, parseCli, processIo, pulumiUpArgs, helpRequested, type Usage } from "./lib/cliIo";
 
 const USAGE = "usage: npm run app:rollback -- <stack> <app> [--no-up] [--outputs <apps-output.json>] [--stack-file <file>]";
 
@@ -36,7 +36,14 @@ async function recordedOutputs(io: CliIo, stack: string, file: string | undefine
     return JSON.parse(res.stdout) as unknown;
 }
 
+const HELP: Usage = {
+    synopsis: "npm run app:rollback -- <stack> <app> [--no-up] [--outputs <apps-output.json>] [--stack-file <file>]",
+    description: "Redeploys an app's previous image digest: writes it into Pulumi.<stack>.yaml and runs `pulumi up` (unless --no-up).",
+    exitCodes: [[0, "rolled back"], [1, "no previous digest, or `pulumi up` failed"], [2, "usage error"]],
+};
+
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+    if (helpRequested(argv, HELP, io)) return 0;
     const cli = parseCli(argv, ["--outputs", "--stack-file"], ["--no-up"]);
     if (cli.unknown.length > 0 || cli.positional.length !== 2) {
         io.err([...cli.unknown, USAGE].join("\n"));

@@ -16,6 +16,7 @@ import * as random from "@pulumi/random";
 import type { RawConfig } from "../config/config";
 import { evaluate } from "../offline/evaluate";
 import { readStackFile } from "../offline/stackfile";
+import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -180,7 +181,28 @@ async function main(): Promise<void> {
     console.log(`per resource, 50 nodes:   ${(fifty.median / fifty.resources).toFixed(2)} ms`);
 }
 
-void main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-});
+const USAGE: Usage = {
+    synopsis: "npm run bench",
+    description: "Times the offline evaluation: prod vs a trivial program, and a 50-node vs a 3-node cluster (BENCH_RUNS runs each, default 7).",
+    exitCodes: [
+        [0, "timings printed"],
+        [1, "an evaluation failed"],
+        [2, "usage error"],
+    ],
+};
+
+export async function run(argv: readonly string[], io: LineIo): Promise<number> {
+    const cli = parseCommand(argv, { usage: USAGE, positional: 0 }, io);
+    if (typeof cli === "number") return cli;
+    try {
+        await main();
+        return 0;
+    } catch (err) {
+        io.err(String(err instanceof Error ? (err.stack ?? err.message) : err));
+        return 1;
+    }
+}
+
+if (require.main === module) {
+    void run(process.argv.slice(2), processIo()).then((code) => (process.exitCode = code));
+}

@@ -4,13 +4,21 @@
  * workflow's build matrix. Without a usable base (a new branch, a force push) every app is listed.
  */
 import { changedApps, listApps } from "./lib/changedApps";
-import { CliIo, processIo } from "./lib/cliIo";
+import { CliIo, processIo, helpRequested, type Usage } from "./lib/cliIo";
 
 const SHA = /^[0-9a-f]{40}$/;
 
+const HELP: Usage = {
+    synopsis: "npm run -s app:changed -- [<base-sha> <head-sha>]",
+    description: "Prints the JSON list of apps (apps/<name>/ with a Dockerfile and package.json) changed between two commits; every app without a usable base.",
+    exitCodes: [[0, "list printed"], [2, "usage error"]],
+};
+
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-    if (argv.length !== 0 && argv.length !== 2) {
-        io.err("usage: npm run -s app:changed -- [<base-sha> <head-sha>]");
+    if (helpRequested(argv, HELP, io)) return 0;
+    const unknown = argv.filter((a) => a.startsWith("-"));
+    if ((argv.length !== 0 && argv.length !== 2) || unknown.length > 0) {
+        io.err([...unknown.map((a) => `unknown option ${a}`), "usage: npm run -s app:changed -- [<base-sha> <head-sha>]"].join("\n"));
         return 2;
     }
     const apps = listApps(io.cwd);

@@ -10,14 +10,36 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { deriveKeys } from "../offline/chartKeys";
+import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
-const [name, valuesFile, ...allow] = process.argv.slice(2);
-if (!name || !valuesFile) {
-    console.error("usage: npm run chart-keys -- <keys-name> <path/to/values.yaml> [allowed.key ...]");
-    process.exit(2);
+const USAGE: Usage = {
+    synopsis: "npm run chart-keys -- <keys-name> <path/to/values.yaml> [allowed.key ...]",
+    description: "Writes charts/keys/<keys-name>.json: every key path of a chart's default values.yaml, plus the allowed extra keys.",
+    exitCodes: [
+        [0, "key list written"],
+        [1, "the values file cannot be read or parsed"],
+        [2, "usage error"],
+    ],
+};
+
+export async function run(argv: readonly string[], io: LineIo): Promise<number> {
+    const cli = parseCommand(argv, { usage: USAGE, positional: [2, Infinity] }, io);
+    if (typeof cli === "number") return cli;
+    const [name, valuesFile, ...allow] = cli.positional;
+    let values: Record<string, unknown>;
+    try {
+        values = parse(readFileSync(resolve(valuesFile), "utf8")) as Record<string, unknown>;
+    } catch (err) {
+        io.err(`chart-keys: ${(err as Error).message}`);
+        return 1;
+    }
+    const out = join(__dirname, "..", "charts", "keys", `${name}.json`);
+    const list = { source: valuesFile.replace(/^.*chart-values\//, "chart-values/"), allow: allow.sort(), keys: deriveKeys(values) };
+    writeFileSync(out, JSON.stringify(list, null, 1) + "\n");
+    io.out(`${out}: ${list.keys.length} keys, ${list.allow.length} allowed beyond the defaults`);
+    return 0;
 }
-const values = parse(readFileSync(resolve(valuesFile), "utf8")) as Record<string, unknown>;
-const out = join(__dirname, "..", "charts", "keys", `${name}.json`);
-const list = { source: valuesFile.replace(/^.*chart-values\//, "chart-values/"), allow: allow.sort(), keys: deriveKeys(values) };
-writeFileSync(out, JSON.stringify(list, null, 1) + "\n");
-console.log(`${out}: ${list.keys.length} keys, ${list.allow.length} allowed beyond the defaults`);
+
+if (require.main === module) {
+    void run(process.argv.slice(2), processIo()).then((code) => (process.exitCode = code));
+}

@@ -1,41 +1,38 @@
 /**
- * `npm run docs:config [-- --write]`: the configuration reference generated from the schema.
+ * `npm run docs:config [-- --write | --check]`: the configuration reference generated from the schema.
  * Without options it prints docs/configuration.md as it should be; `--write` rewrites the file;
  * `--check` exits 1 when the file is out of date.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REFERENCE_FILE, referenceDocument } from "../offline/configReference";
+import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
-export interface Io {
-    out(text: string): void;
-    err(text: string): void;
-}
+const USAGE: Usage = {
+    synopsis: "npm run docs:config [-- --write | --check]",
+    description: `Prints ${REFERENCE_FILE} as generated from the config schema.`,
+    options: [
+        ["--write", `rewrite ${REFERENCE_FILE}`],
+        ["--check", `compare ${REFERENCE_FILE} with the generator; exit 1 when it differs`],
+    ],
+    exitCodes: [
+        [0, "printed, written, or in sync"],
+        [1, "out of sync (--check)"],
+        [2, "usage error"],
+    ],
+};
 
-const HELP = `usage: npm run docs:config [-- --write | --check]
-  (no option)  print the generated ${REFERENCE_FILE} on stdout
-  --write      rewrite ${REFERENCE_FILE}
-  --check      compare ${REFERENCE_FILE} with the generator; exit 1 when it differs
-exit codes: 0 done / in sync, 1 out of sync (--check), 2 usage error`;
-
-export function run(argv: readonly string[], io: Io, projectDir = join(__dirname, "..")): number {
+export async function run(argv: readonly string[], io: LineIo, projectDir = join(__dirname, "..")): Promise<number> {
+    const cli = parseCommand(argv, { usage: USAGE, flags: ["--write", "--check"], positional: 0 }, io);
+    if (typeof cli === "number") return cli;
     const file = join(projectDir, REFERENCE_FILE);
-    const [option, ...rest] = argv;
-    if (option === "--help" || option === "-h") {
-        io.out(HELP);
-        return 0;
-    }
-    if (rest.length > 0 || (option !== undefined && option !== "--write" && option !== "--check")) {
-        io.err(HELP);
-        return 2;
-    }
     const text = referenceDocument();
-    if (option === "--write") {
+    if (cli.flags.has("write")) {
         writeFileSync(file, text);
         io.out(`wrote ${file}`);
         return 0;
     }
-    if (option === "--check") {
+    if (cli.flags.has("check")) {
         let current = "";
         try {
             current = readFileSync(file, "utf8");
@@ -49,10 +46,10 @@ export function run(argv: readonly string[], io: Io, projectDir = join(__dirname
         io.out(`${REFERENCE_FILE} is up to date`);
         return 0;
     }
-    process.stdout.write(text);
+    io.out(text.trimEnd());
     return 0;
 }
 
 if (require.main === module) {
-    process.exitCode = run(process.argv.slice(2), { out: (t) => console.log(t), err: (t) => console.error(t) });
+    void run(process.argv.slice(2), processIo()).then((code) => (process.exitCode = code));
 }

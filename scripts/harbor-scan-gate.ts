@@ -7,12 +7,19 @@
  * never from the command line.
  */
 import { scanGate, GateSeverity } from "./lib/harborScan";
-import { CliIo, parseCli, processIo } from "./lib/cliIo";
+import { CliIo, parseCli, processIo, helpRequested, type Usage } from "./lib/cliIo";
 
 const USAGE = "usage: npm run app:scan-gate -- <registry> <project>/<repository>@<sha256:digest> [--severity low|medium|high|critical] [--timeout <s>] [--poll <s>]";
 const SEVERITIES: GateSeverity[] = ["low", "medium", "high", "critical"];
 
+const HELP: Usage = {
+    synopsis: "npm run app:scan-gate -- <registry> <project>/<repository>@<sha256:digest> [--severity low|medium|high|critical] [--timeout <s>] [--poll <s>]",
+    description: "Waits for Harbor's scan of a pushed image and fails when it has fixable vulnerabilities of that severity or above.\nCredentials come from HARBOR_USERNAME and HARBOR_PASSWORD.",
+    exitCodes: [[0, "the scan passed"], [1, "vulnerabilities found, the scan failed or timed out"], [2, "usage error or missing credentials"]],
+};
+
 export async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+    if (helpRequested(argv, HELP, io)) return 0;
     const cli = parseCli(argv, ["--severity", "--timeout", "--poll"], []);
     const ref = /^([a-z0-9]+(?:[._-][a-z0-9]+)*)\/([a-z0-9][a-z0-9._/-]*)@(sha256:[a-f0-9]{64})$/.exec(cli.positional[1] ?? "");
     const severity = (cli.options.severity ?? "critical") as GateSeverity;

@@ -6,19 +6,34 @@
  * Exit 1 with the reason on a bad artifact or when no single PR matches.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 import { commentBody, parseOpenPulls, parsePlanDiffArtifact, pullRequestFor } from "./lib/prComment";
 
-const args = process.argv.slice(2);
-if (args.length !== 5) {
-    console.error("usage: npm run -s pr-comment -- <plan-diff.json> <open-pulls.jsonl> <head-sha> <head-repo> <comment.md>");
-    process.exit(2);
+const USAGE: Usage = {
+    synopsis: "npm run -s pr-comment -- <plan-diff.json> <open-pulls.jsonl> <head-sha> <head-repo> <comment.md>",
+    description: "Writes the PR comment built from the validated plan-diff artifact and prints the number of the PR whose head is <head-repo>@<head-sha>.",
+    exitCodes: [
+        [0, "comment written, PR number printed"],
+        [1, "bad artifact, or no single PR matches"],
+        [2, "usage error"],
+    ],
+};
+
+export async function run(argv: readonly string[], io: LineIo): Promise<number> {
+    const cli = parseCommand(argv, { usage: USAGE, positional: 5 }, io);
+    if (typeof cli === "number") return cli;
+    const [artifact, pulls, headSha, headRepo, out] = cli.positional;
+    try {
+        const number = pullRequestFor(parseOpenPulls(readFileSync(pulls, "utf8")), headSha, headRepo);
+        writeFileSync(out, commentBody(parsePlanDiffArtifact(readFileSync(artifact, "utf8")), headSha));
+        io.out(`${number}`);
+        return 0;
+    } catch (error) {
+        io.err(error instanceof Error ? error.message : String(error));
+        return 1;
+    }
 }
-const [artifact, pulls, headSha, headRepo, out] = args;
-try {
-    const number = pullRequestFor(parseOpenPulls(readFileSync(pulls, "utf8")), headSha, headRepo);
-    writeFileSync(out, commentBody(parsePlanDiffArtifact(readFileSync(artifact, "utf8")), headSha));
-    process.stdout.write(`${number}\n`);
-} catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
+
+if (require.main === module) {
+    void run(process.argv.slice(2), processIo()).then((code) => (process.exitCode = code));
 }

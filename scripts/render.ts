@@ -2,48 +2,46 @@
  * Offline render: `npm run render -- <stack> [--out <dir>] [--stack-file <file>]`.
  * Evaluates index.ts (the program `pulumi up` runs) under Pulumi mocks with Pulumi.<stack>.yaml
  * and writes out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt}. No cluster, cloud or CLI.
+ * The work is in offline/render.ts; this is the command line around it.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EvaluationError } from "../offline/evaluate";
 import { evaluateStackFile, PROJECT_DIR, renderFiles } from "../offline/render";
 import { StackFileError } from "../offline/stackfile";
-import { parseCli } from "./lib/cliIo";
+import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
-export const USAGE = [
-    "usage: npm run render -- <stack> [--out <dir>] [--stack-file <Pulumi.<stack>.yaml>]",
-    "",
-    "Evaluates the program offline with Pulumi.<stack>.yaml and writes resources.json, manifests.yaml,",
-    "summary.txt and policy.txt to --out (default out/<stack>).",
-    "",
-    "exit codes:",
-    "  0  rendered (dev stacks: policy findings are advisory and only reported)",
-    "  1  invalid config or stack file (every problem on stderr, by key), or another failure",
-    "  2  usage error",
-    "  3  a prod stack violates the policy pack (mandatory, as in `pulumi up`)",
-];
+const USAGE: Usage = {
+    synopsis: "npm run render -- <stack> [--out <dir>] [--stack-file <Pulumi.<stack>.yaml>]",
+    description:
+        "Evaluates the program offline (Pulumi mocks, no cluster, cloud or CLI) with Pulumi.<stack>.yaml and writes\n" +
+        "out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt}. summary.txt lists the secrets still to set,\n" +
+        "the DNS names published, alert receivers, protected resources and per-host sizing.",
+    options: [
+        ["--out <dir>", "write there instead of out/<stack>"],
+        ["--stack-file <file>", "a stack file other than Pulumi.<stack>.yaml"],
+    ],
+    exitCodes: [
+        [0, "rendered"],
+        [1, "invalid config (problems on stderr) or any other failure"],
+        [2, "usage error"],
+        [3, "a prod stack violates the policy pack (dev stacks only report violations)"],
+    ],
+};
 
-export interface RenderIo {
-    out(line: string): void;
-    err(line: string): void;
-}
-
-/** Runs the CLI; returns its exit code. `load` gives the program (tests pass a fresh module copy). */
-export async function run(argv: readonly string[], io: RenderIo, load?: () => unknown): Promise<number> {
-    const cli = parseCli(argv, ["--out", "--stack-file"], ["--help"]);
-    if (cli.flags.has("help")) {
-        USAGE.forEach((line) => io.out(line));
-        return 0;
-    }
-    if (cli.positional.length !== 1 || cli.unknown.length > 0) {
-        cli.unknown.forEach((problem) => io.err(`render: ${problem}`));
-        io.err(USAGE[0]);
-        return 2;
-    }
-    const stack = cli.positional[0];
+/** Runs the CLI and returns its exit code. `load` gives the program (tests pass a fresh module copy). */
+export async function run(argv: readonly string[], io: LineIo, load?: () => unknown): Promise<number> {
+    const cli = parseCommand(argv, { usage: USAGE, options: ["--out", "--stack-file"], positional: 1 }, io);
+    if (typeof cli === "number") return cli;
+    const [stack] = cli.positional;
     const stackFile = cli.options["stack-file"] === undefined ? undefined : resolve(cli.options["stack-file"]);
+    // A failed apply inside the program surfaces as a rejected promise the runtime does not await.
+    let rejected: unknown;
+    const onRejection = (err: unknown) => (rejected ??= err);
+    process.on("unhandledRejection", onRejection);
     try {
         const evaluation = await evaluateStackFile(stack, { stackFile, load });
+        if (rejected !== undefined) return failure(rejected, io);
         const rendered = renderFiles(stack, evaluation);
         const dir = cli.options.out === undefined ? join(PROJECT_DIR, "out", stack) : resolve(cli.options.out);
         mkdirSync(dir, { recursive: true });
@@ -54,32 +52,28 @@ export async function run(argv: readonly string[], io: RenderIo, load?: () => un
         if (rendered.violations > 0) {
             io.err(`policy: ${rendered.violations} violation(s), see ${join(dir, "policy.txt")}`);
             // The pack is mandatory for prod stacks: the render fails the same way `pulumi up` would.
-            return rendered.mandatory ? 3 : 0;
+            if (rendered.mandatory) return 3;
         }
         return 0;
     } catch (err) {
-        io.err(failure(err));
-        return 1;
+        return failure(err, io);
+    } finally {
+        process.off("unhandledRejection", onRejection);
     }
 }
 
 /** A user error (config, stack file) is its message; anything else keeps its stack for a bug report. */
-export function failure(err: unknown): string {
+function failure(err: unknown, io: LineIo): number {
     if (err instanceof EvaluationError && err.problems !== undefined) {
-        return err.message;
+        io.err(err.message);
+    } else if (err instanceof StackFileError) {
+        io.err(`render: ${err.message}`);
+    } else {
+        io.err(`render failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
-    if (err instanceof StackFileError) {
-        return `render: ${err.message}`;
-    }
-    return `render failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+    return 1;
 }
 
 if (require.main === module) {
-    const io: RenderIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
-    // A failed apply inside the program surfaces as a rejected promise the runtime does not await.
-    process.on("unhandledRejection", (err) => {
-        io.err(failure(err));
-        process.exit(1);
-    });
-    void run(process.argv.slice(2), io).then((code) => process.exit(code));
+    void run(process.argv.slice(2), processIo()).then((code) => (process.exitCode = code));
 }

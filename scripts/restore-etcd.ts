@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { k3sNodes } from "../components/cluster/ClusterK3s";
 import { parsePlatformConfig, PlatformConfig } from "../config/config";
 import { readStackFile } from "../offline/stackfile";
+import { type LineIo, parseCommand, processIo } from "./lib/cliIo";
 import { knownHosts, restorePlan, RestoreNode, shellLine, sshArgs } from "./lib/restore";
 
 const USAGE = `usage: npm run restore-etcd -- <stack> --snapshot <name> [--s3] [--dry-run] [--yes] [--identity <key>] [--stack-file <file>]
@@ -24,8 +25,13 @@ the stack file.
   --yes               do not ask for the stack name before stopping k3s
   --identity <key>    SSH private key file (default: your ssh-agent)
   --stack-file <file> a stack file other than Pulumi.<stack>.yaml
+`;
 
-Exit codes: 0 done (or dry run printed), 1 refused or a step failed, 2 usage error.`;
+const EXIT_CODES = [
+    [0, "done (or dry run printed)"],
+    [1, "refused or a step failed"],
+    [2, "usage error"],
+] as const;
 
 interface Args {
     stack: string;
@@ -37,42 +43,30 @@ interface Args {
     stackFile?: string;
 }
 
-function parseArgs(argv: string[]): Args {
-    const args = [...argv];
-    const flag = (name: string) => {
-        const at = args.indexOf(name);
-        if (at < 0) return false;
-        args.splice(at, 1);
-        return true;
-    };
-    const option = (name: string) => {
-        const at = args.indexOf(name);
-        if (at < 0) return undefined;
-        const value = args[at + 1];
-        args.splice(at, 2);
-        return value;
-    };
-    if (flag("--help") || flag("-h")) {
-        console.log(USAGE);
-        process.exit(0);
+function parseArgs(argv: readonly string[], io: LineIo): Args | number {
+    const cli = parseCommand(
+        argv,
+        {
+            usage: { synopsis: USAGE.split("\n")[0].replace(/^usage: /, ""), description: USAGE.split("\n\n").slice(1).join("\n\n").trimEnd(), exitCodes: EXIT_CODES },
+            options: ["--snapshot", "--identity", "--stack-file"],
+            flags: ["--s3", "--dry-run", "--yes"],
+            positional: 1,
+        },
+        io,
+    );
+    if (typeof cli === "number") return cli;
+    if (!cli.options.snapshot) {
+        io.err(`--snapshot <name> is required\n${USAGE.split("\n")[0]}`);
+        return 2;
     }
-    const fromS3 = flag("--s3");
-    const dryRun = flag("--dry-run");
-    const yes = flag("--yes");
-    const snapshot = option("--snapshot");
-    const identity = option("--identity");
-    const stackFile = option("--stack-file");
-    if (args.length !== 1 || !snapshot) {
-        console.error(USAGE);
-        process.exit(2);
-    }
-    return { stack: args[0], snapshot, fromS3, dryRun, yes, identity, stackFile: stackFile && resolve(stackFile) };
+    const stackFile = cli.options["stack-file"];
+    return { stack: cli.positional[0], snapshot: cli.options.snapshot, fromS3: cli.flags.has("s3"), dryRun: cli.flags.has("dry-run"), yes: cli.flags.has("yes"), identity: cli.options.identity, stackFile: stackFile && resolve(stackFile) };
 }
 
 /** Asks for the stack name on a terminal; anything else (or no terminal) refuses. */
-function confirmed(stack: string): boolean {
+function confirmed(stack: string, io: LineIo): boolean {
     if (!process.stdin.isTTY) {
-        console.error(`refusing to stop k3s on stack ${stack} without confirmation: run it in a terminal, or pass --yes`);
+        io.err(`refusing to stop k3s on stack ${stack} without confirmation: run it in a terminal, or pass --yes`);
         return false;
     }
     process.stdout.write(`This stops k3s on every node of stack ${stack} and resets etcd. Type the stack name to continue: `);
@@ -81,24 +75,25 @@ function confirmed(stack: string): boolean {
     return buffer.subarray(0, read).toString("utf8").trim() === stack;
 }
 
-function main(): void {
-    const args = parseArgs(process.argv.slice(2));
+export async function run(argv: readonly string[], io: LineIo): Promise<number> {
+    const args = parseArgs(argv, io);
+    if (typeof args === "number") return args;
     const file = readStackFile(resolve(__dirname, ".."), args.stack, args.stackFile);
     // The same validation and node order as the program itself (secure values stay placeholders).
     let cluster: PlatformConfig["cluster"];
     try {
         cluster = parsePlatformConfig(file.config).cluster;
     } catch (err) {
-        console.error((err as Error).message);
-        process.exit(1);
+        io.err((err as Error).message);
+        return 1;
     }
     if (cluster.mode !== "k3s") {
-        console.error(`stack ${args.stack} is not in k3s mode: restore the existing cluster with its own tools`);
-        process.exit(1);
+        io.err(`stack ${args.stack} is not in k3s mode: restore the existing cluster with its own tools`);
+        return 1;
     }
     if (args.fromS3 && cluster.k3s.etcdSnapshots.s3 === undefined) {
-        console.error(`--s3: stack ${args.stack} uploads no snapshots to S3 (platform:cluster.k3s.etcdSnapshots.s3 is not set); restore a local snapshot instead`);
-        process.exit(1);
+        io.err(`--s3: stack ${args.stack} uploads no snapshots to S3 (platform:cluster.k3s.etcdSnapshots.s3 is not set); restore a local snapshot instead`);
+        return 1;
     }
     const nodes: RestoreNode[] = k3sNodes(cluster.k3s);
     // The same host keys Pulumi pins: ssh accepts no other (StrictHostKeyChecking=yes).
@@ -107,26 +102,29 @@ function main(): void {
         knownHostsFile = join(mkdtempSync(join(tmpdir(), "restore-etcd-")), "known_hosts");
         writeFileSync(knownHostsFile, knownHosts(nodes, cluster.k3s.ssh.port), { mode: 0o600 });
     } else {
-        console.error(`warning: host keys are not checked for stack ${args.stack} (${cluster.k3s.ssh.skipHostKeyCheck.reason})`);
+        io.err(`warning: host keys are not checked for stack ${args.stack} (${cluster.k3s.ssh.skipHostKeyCheck.reason})`);
     }
     const ssh = { user: cluster.k3s.ssh.user, port: cluster.k3s.ssh.port, identity: args.identity, knownHostsFile };
     const plan = restorePlan(nodes, { snapshot: args.snapshot, fromS3: args.fromS3 });
-    if (!args.dryRun && !args.yes && !confirmed(args.stack)) {
-        console.error("not confirmed; nothing was run");
-        process.exit(1);
+    if (!args.dryRun && !args.yes && !confirmed(args.stack, io)) {
+        io.err("not confirmed; nothing was run");
+        return 1;
     }
-    console.log(`# etcd restore of stack ${args.stack} from snapshot ${args.snapshot}${args.fromS3 ? " (S3)" : ""}: ${plan.length} steps`);
+    io.out(`# etcd restore of stack ${args.stack} from snapshot ${args.snapshot}${args.fromS3 ? " (S3)" : ""}: ${plan.length} steps`);
     for (const [i, step] of plan.entries()) {
-        console.log(`# ${i + 1}. ${step.node}: ${step.description}`);
-        console.log(shellLine(sshArgs(step, ssh)));
+        io.out(`# ${i + 1}. ${step.node}: ${step.description}`);
+        io.out(shellLine(sshArgs(step, ssh)));
         if (!args.dryRun) {
             const result = spawnSync("ssh", sshArgs(step, ssh), { stdio: "inherit" });
             if (result.status !== 0) {
-                console.error(`step ${i + 1} failed on ${step.node} (exit ${result.status}); fix it and re-run the remaining steps by hand (see --dry-run)`);
-                process.exit(1);
+                io.err(`step ${i + 1} failed on ${step.node} (exit ${result.status}); fix it and re-run the remaining steps by hand (see --dry-run)`);
+                return 1;
             }
         }
     }
+    return 0;
 }
 
-main();
+if (require.main === module) {
+    void run(process.argv.slice(2), processIo()).then((code) => (process.exitCode = code));
+}

@@ -7,11 +7,18 @@
  */
 import { guarded, readText, resolveDigest, stackFile, writeText } from "./lib/appCli";
 import { setImageDigest } from "./lib/appStackFile";
-import { CliIo, parseCli, processIo } from "./lib/cliIo";
+import { CliIo, parseCli, processIo, helpRequested, type Usage } from "./lib/cliIo";
 
 const USAGE = "usage: npm run app:set-image -- <stack> <app> <sha256:digest | from:<stack>> [--stack-file <file>]";
 
+const HELP: Usage = {
+    synopsis: "npm run app:set-image -- <stack> <app> <sha256:digest | from:<stack>> [--stack-file <file>]",
+    description: "Puts an image digest into platform:apps[<app>].image.digest of Pulumi.<stack>.yaml (the replaced one becomes previousDigest).",
+    exitCodes: [[0, "written, or the stack already runs that digest"], [1, "no such app, a bad digest or an unreadable stack file"], [2, "usage error"]],
+};
+
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+    if (helpRequested(argv, HELP, io)) return 0;
     const cli = parseCli(argv, ["--stack-file"], []);
     if (cli.unknown.length > 0 || cli.positional.length !== 3) {
         io.err([...cli.unknown, USAGE].join("\n"));

@@ -1,4 +1,4 @@
-import { footprint, totalRequests } from "../offline/footprint";
+import { footprint, hostSizing, longhornCopies, storageClaims, totalRequests } from "../offline/footprint";
 import { evaluateStack } from "./harness";
 
 const release = (parent: string, chart: string, values: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", parent, inputs: { chart, values } });
@@ -42,10 +42,41 @@ describe("footprint", () => {
     });
 });
 
+describe("storage claims and host sizing", () => {
+    it("counts PVC sizes in chart values per replica, skipping disabled persistence and Harbor's registry PVC with S3 storage", () => {
+        const claims = storageClaims([
+            release("mon", "kube-prometheus-stack", { prometheus: { prometheusSpec: { replicas: 2, storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } } } }, grafana: { persistence: { enabled: false, size: "10Gi" } } }),
+            release("reg", "harbor", { persistence: { imageChartStorage: { type: "s3" }, persistentVolumeClaim: { registry: { size: "200Gi" }, database: { size: "5Gi" } } } }),
+        ]);
+        expect(claims).toEqual([
+            { component: "mon", bytes: 100 * GiB },
+            { component: "reg", bytes: 5 * GiB },
+        ]);
+    });
+
+    it("counts ClickHouse claims once per server (shards x replicas)", () => {
+        const chi = { type: "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", parent: "ch", inputs: { spec: { configuration: { clusters: [{ layout: { shardsCount: 2, replicasCount: 1 } }] }, templates: { volumeClaimTemplates: [{ spec: { resources: { requests: { storage: "100Gi" } } } }] } } } };
+        expect(storageClaims([chi])).toEqual([{ component: "ch", bytes: 200 * GiB }]);
+    });
+
+    it("gives each host its DaemonSets plus an even share; disk spread with Longhorn copies, all on one host without", () => {
+        const rows = [{ component: "x", fixed: { cpu: 3, memory: 6 * GiB }, perNode: { cpu: 0.1, memory: 128 * MiB } }];
+        const claims = [{ component: "x", bytes: 120 * GiB }];
+        const spread = hostSizing(rows, claims, { nodes: 3, volumeCopies: 3 });
+        expect(spread).toMatchObject({ nodes: 3, memory: 2 * GiB + 128 * MiB, disk: 120 * GiB, spread: true });
+        expect(spread.cpu).toBeCloseTo(1.1);
+        expect(hostSizing(rows, claims, { nodes: 3 })).toMatchObject({ disk: 120 * GiB, spread: false });
+        expect(longhornCopies([release("st", "longhorn", { persistence: { defaultClassReplicaCount: 2 } })])).toBe(2);
+        expect(longhornCopies([])).toBeUndefined();
+    });
+});
+
 describe("dev stack footprint", () => {
     let rows: ReturnType<typeof footprint>;
+    let resources: Awaited<ReturnType<typeof evaluateStack>>["resources"];
     beforeAll(async () => {
-        rows = footprint((await evaluateStack("dev")).resources);
+        resources = (await evaluateStack("dev")).resources;
+        rows = footprint(resources);
     });
 
     it("runs everything (metrics, logs, ClickHouse, DeepFlow, Harbor) within 2 CPUs and 4 GiB of requests on its one node", () => {
@@ -53,5 +84,13 @@ describe("dev stack footprint", () => {
         const total = totalRequests(rows, 1);
         expect(total.cpu).toBeLessThanOrEqual(2);
         expect(total.memory).toBeLessThanOrEqual(4 * GiB);
+    });
+
+    it("needs its volumes on its one host: Prometheus, Loki, Harbor and ClickHouse claims, no Longhorn", () => {
+        const claims = storageClaims(resources);
+        expect(claims.map((c) => c.component)).toEqual(expect.arrayContaining(["dev-monitoring", "dev-monitoring-logs", "dev-harbor", "dev-monitoring-clickhouse"]));
+        const size = hostSizing(rows, claims, { nodes: 1, volumeCopies: longhornCopies(resources) });
+        expect(size).toMatchObject({ nodes: 1, spread: false });
+        expect(size.disk).toBe(claims.reduce((n, c) => n + c.bytes, 0));
     });
 });

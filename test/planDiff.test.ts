@@ -1,9 +1,8 @@
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { COMMENT_MARKER, diffMarkdown, diffRenders, diffStack, RenderedResource } from "../offline/planDiff";
-import { PROJECT_DIR } from "./harness";
+import { run } from "../scripts/plan-diff";
 
 const release = (version: string): RenderedResource => ({
     type: "kubernetes:helm.sh/v3:Release",
@@ -52,23 +51,58 @@ describe("rendered-plan diff", () => {
         expect(diffs.map((d) => `${d.stack}:${d.status}`)).toEqual(["dev:unchanged", "old:deleted", "prod-eu:new"]);
     });
 
-    it("works on two real renders through the CLI", () => {
-        const base = mkdtempSync(join(tmpdir(), "diff-base-"));
-        const head = mkdtempSync(join(tmpdir(), "diff-head-"));
-        const run = (args: string[]) =>
-            spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", ...args], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000 });
-        expect(run(["scripts/render.ts", "dev", "--out", join(base, "dev")]).status).toBe(0);
-        cpSync(join(base, "dev"), join(head, "dev"), { recursive: true });
-        // A reviewer's change: one more workload namespace.
-        const file = join(head, "dev", "resources.json");
-        const resources = JSON.parse(readFileSync(file, "utf8")) as RenderedResource[];
-        resources.push(ns("dev-ns-team-b"));
-        writeFileSync(file, JSON.stringify(resources));
-        const result = run(["scripts/plan-diff.ts", base, head]);
-        expect(result.status).toBe(0);
-        expect(result.stdout).toContain("### `dev` — changed (+1 ~0 -0)");
-        expect(result.stdout).toContain("`kubernetes:core/v1:Namespace dev-ns-team-b`");
-        const same = run(["scripts/plan-diff.ts", base, base]);
-        expect(same.stdout).toContain("### `dev` — unchanged (+0 ~0 -0)");
+    it("counts added nodes, with their DaemonSets in the cluster's requests", () => {
+        const install = (node: string): RenderedResource => ({ type: "command:remote:Command", name: `prod-cluster-${node}-install`, parent: "prod-cluster", dependsOn: [], inputs: { create: `set -e\ncluster-init: true\nnode-name: ${node}\nnode-ip: 10.0.0.1\n` } });
+        const daemon: RenderedResource = { type: "kubernetes:apps/v1:DaemonSet", name: "agent", parent: "prod", dependsOn: [], inputs: { kind: "DaemonSet", spec: { template: { spec: { containers: [{ resources: { requests: { cpu: "100m", memory: "64Mi" } } }] } } } } };
+        const d = diffStack("prod", [install("s1"), install("s2"), daemon], [install("s1"), install("s2"), install("a3"), daemon]);
+        expect(d.nodes).toEqual({ count: [2, 3], added: ["a3"], removed: [] });
+        expect(d.requests.cpu[0]).toBeCloseTo(0.2);
+        expect(d.requests.cpu[1]).toBeCloseTo(0.3);
+        const md = diffMarkdown([d]);
+        expect(md).toContain("(+1 ~0 -0, nodes 2 → 3)");
+        expect(md).toContain("- nodes: +`a3`");
     });
 });
+
+describe("plan-diff CLI", () => {
+    const io = () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+    };
+    const renderDir = (stacks: Record<string, RenderedResource[]>) => {
+        const dir = mkdtempSync(join(tmpdir(), "plan-diff-"));
+        for (const [stack, resources] of Object.entries(stacks)) {
+            mkdirSync(join(dir, stack));
+            writeFileSync(join(dir, stack, "resources.json"), JSON.stringify(resources));
+        }
+        return dir;
+    };
+
+    it("takes the out/ folder of several stacks, or one stack's folder", async () => {
+        const base = renderDir({ dev: [ns("a")], prod: [ns("a")] });
+        const head = renderDir({ dev: [ns("a"), ns("b")], prod: [ns("a")] });
+        const all = io();
+        expect(await run([base, head], all.io)).toBe(0);
+        expect(all.out.join("\n")).toContain("### `dev` — changed (+1 ~0 -0)");
+        expect(all.out.join("\n")).toContain("### `prod` — unchanged");
+        const one = io();
+        expect(await run([join(base, "dev"), join(head, "dev"), "--json"], one.io)).toBe(0);
+        expect(JSON.parse(one.out.join("\n"))).toMatchObject({ stacks: [{ stack: "dev", status: "changed", added: ["kubernetes:core/v1:Namespace b"] }] });
+    });
+
+    it("fails with exit 2 on a missing folder instead of showing every stack as new", async () => {
+        const head = renderDir({ dev: [ns("a")] });
+        const r = io();
+        expect(await run([join(head, "no-such-dir"), head], r.io)).toBe(2);
+        expect(r.err.join("\n")).toContain("no such folder");
+        expect(r.out).toEqual([]);
+    });
+
+    it("fails with exit 2 when neither folder holds a render", async () => {
+        const r = io();
+        expect(await run([renderDir({}), renderDir({})], r.io)).toBe(2);
+        expect(r.err.join("\n")).toContain("no stacks rendered");
+    });
+});
+

@@ -5,9 +5,9 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Evaluation } from "../offline/evaluate";
+import type { StackFileEvaluation } from "../offline/render";
 
-export type SharedEvaluation = Pick<Evaluation, "resources" | "outputs">;
+export type SharedEvaluation = Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig">;
 
 const ROOT = join(__dirname, "..");
 const cache = new Map<string, SharedEvaluation>();
@@ -32,7 +32,7 @@ export function sharedEvaluation(stack: string, run: "a" | "b" = "a"): SharedEva
         throw new Error("PLATFORM_EVALUATIONS is not set: run the tests through jest (its global setup evaluates the stack files)");
     }
     const file = join(dir, run, `${stack}.json`);
-    let parsed: { resources?: Evaluation["resources"]; outputs?: Evaluation["outputs"]; failure?: { message: string; problems?: string[] } };
+    let parsed: Partial<SharedEvaluation> & { failure?: { message: string; problems?: string[] } };
     try {
         parsed = JSON.parse(readFileSync(file, "utf8")) as typeof parsed;
     } catch {
@@ -42,7 +42,7 @@ export function sharedEvaluation(stack: string, run: "a" | "b" = "a"): SharedEva
         const detail = parsed.failure.problems ? parsed.failure.problems.join("\n  ") : parsed.failure.message;
         throw new Error(`Pulumi.${stack}.yaml does not evaluate: fix the stack file (npm run render -- ${stack}):\n  ${detail}`);
     }
-    const evaluation = { resources: parsed.resources ?? [], outputs: parsed.outputs ?? {} };
+    const evaluation = { resources: parsed.resources ?? [], outputs: parsed.outputs ?? {}, stackConfig: parsed.stackConfig ?? {} };
     cache.set(key, evaluation);
     return evaluation;
 }

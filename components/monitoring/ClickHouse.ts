@@ -36,6 +36,8 @@ export interface ClickHouseArgs extends NamespacePolicyArgs {
     readonly dictionarySources?: readonly EgressTarget[];
     /** Resources the operator release waits for: kube-prometheus-stack (ServiceMonitor CRD). */
     readonly after: pulumi.Resource[];
+    /** Create the `deepflow` writer user (DeepFlow on); without it no such user or password exists. @default false */
+    readonly deepflowUser?: boolean;
 }
 
 /** The clickhouse-operator, one ClickHouseInstallation (+ Keeper when replicated) and its Service. */
@@ -44,13 +46,14 @@ export class ClickHouse extends pulumi.ComponentResource {
     public readonly service: k8s.core.v1.Service;
     /** One Service per shard (DeepFlow writes to each by its cluster IP). */
     public readonly shardServices: k8s.core.v1.Service[];
-    /** Password of the `deepflow` user (secret). */
-    public readonly deepflowPassword: pulumi.Output<string>;
+    /** Password of the `deepflow` user (secret); undefined without `deepflowUser`. */
+    public readonly deepflowPassword: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:monitoring:ClickHouse", name, {}, opts);
         const clients = args.clients ?? [];
         const dictionarySources = args.dictionarySources ?? [];
+        const deepflowUser = args.deepflowUser ?? false;
         const ns = platformNamespace(
             `${name}-ns`,
             {
@@ -69,14 +72,14 @@ export class ClickHouse extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const deepflow = new random.RandomPassword(`${name}-deepflow-password`, { length: 32, special: false }, { parent: this, protect: args.protect });
-        this.deepflowPassword = pulumi.secret(deepflow.result);
+        const deepflow = deepflowUser ? new random.RandomPassword(`${name}-deepflow-password`, { length: 32, special: false }, { parent: this, protect: args.protect }) : undefined;
+        this.deepflowPassword = deepflow && pulumi.secret(deepflow.result);
         const users = new k8s.core.v1.Secret(
             `${name}-users`,
             {
                 metadata: { name: CLICKHOUSE_USERS_SECRET, namespace: ns.metadata.name },
                 type: "Opaque",
-                stringData: pulumi.secret({ [CLICKHOUSE_USERS.deepflow]: deepflow.result, [CLICKHOUSE_USERS.grafana]: pulumi.output(args.grafanaPassword) }),
+                stringData: pulumi.secret({ ...(deepflow ? { [CLICKHOUSE_USERS.deepflow]: deepflow.result } : {}), [CLICKHOUSE_USERS.grafana]: pulumi.output(args.grafanaPassword) }),
             },
             { parent: this },
         );
@@ -108,7 +111,7 @@ export class ClickHouse extends pulumi.ComponentResource {
                 apiVersion: "clickhouse.altinity.com/v1",
                 kind: "ClickHouseInstallation",
                 metadata: { name: CLICKHOUSE_CLUSTER, namespace: ns.metadata.name },
-                spec: clickhouseInstallationSpec(args.config, args.protect),
+                spec: clickhouseInstallationSpec(args.config, args.protect, deepflowUser),
             },
             { parent: this, dependsOn: before, protect: args.protect },
         );

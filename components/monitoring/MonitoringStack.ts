@@ -209,6 +209,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     grafanaPassword: clickhouseGrafanaPassword,
                     clients: on.deepflow ? [DEEPFLOW_NAMESPACE] : [],
                     dictionarySources: on.deepflow ? [{ namespace: DEEPFLOW_NAMESPACE, ports: [DEEPFLOW_MYSQL_PORT] }] : [],
+                    deepflowUser: on.deepflow,
                     ...shared,
                     after: [this.release],
                 },
@@ -219,7 +220,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     `${name}-deepflow`,
                     {
                         config: parts.deepflow,
-                        clickhouse: { ips: this.clickhouse.shardServices.map((s) => s.spec.clusterIP), password: this.clickhouse.deepflowPassword },
+                        clickhouse: { ips: this.clickhouse.shardServices.map((s) => s.spec.clusterIP), password: this.clickhouse.deepflowPassword! },
                         ...shared,
                         // Each shard's Service has endpoints once its server serves.
                         after: this.clickhouse.shardServices,

@@ -54,8 +54,8 @@ function volumeClaim(name: string, size: string, retain: boolean) {
 
 const password = (user: string) => ({ valueFrom: { secretKeyRef: { name: CLICKHOUSE_USERS_SECRET, key: user } } });
 
-/** The ClickHouseInstallation's spec. */
-export function clickhouseInstallationSpec(config: MonitoringConfig["clickhouse"], retain: boolean): Record<string, unknown> {
+/** The ClickHouseInstallation's spec; the `deepflow` writer user only when `deepflowUser` (DeepFlow on). */
+export function clickhouseInstallationSpec(config: MonitoringConfig["clickhouse"], retain: boolean, deepflowUser = false): Record<string, unknown> {
     const replicated = config.replicas > 1;
     const servers = config.shards * config.replicas;
     const { deepflow, grafana } = CLICKHOUSE_USERS;
@@ -64,9 +64,7 @@ export function clickhouseInstallationSpec(config: MonitoringConfig["clickhouse"
             // readonly=2: no writes or DDL, but per-query settings (the Grafana plugin sets max_execution_time).
             profiles: { [`${GRAFANA_PROFILE}/readonly`]: 2 },
             users: {
-                [`${deepflow}/password`]: password(deepflow),
-                [`${deepflow}/networks/ip`]: ["::/0"],
-                [`${deepflow}/profile`]: "default",
+                ...(deepflowUser ? { [`${deepflow}/password`]: password(deepflow), [`${deepflow}/networks/ip`]: ["::/0"], [`${deepflow}/profile`]: "default" } : {}),
                 [`${grafana}/password`]: password(grafana),
                 [`${grafana}/networks/ip`]: ["::/0"],
                 [`${grafana}/profile`]: GRAFANA_PROFILE,

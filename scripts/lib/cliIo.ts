@@ -77,3 +77,70 @@ export function parseCli(argv: readonly string[], options: readonly string[], fl
 export function pulumiUpArgs(stack: string, profile: "dev" | "prod"): string[] {
     return ["up", "--yes", "--skip-preview", "--stack", stack, "--policy-pack", "policy", "--policy-pack-config", `policy/config.${profile}.json`];
 }
+
+/** The two output streams every CLI writes to (a `CliIo` is one). */
+export type LineIo = Pick<CliIo, "out" | "err">;
+
+/** What `--help` prints: synopsis, what it does, options, exit codes. */
+export interface Usage {
+    /** `npm run x -- <args> [options]` */
+    readonly synopsis: string;
+    readonly description: string;
+    readonly options?: readonly (readonly [string, string])[];
+    readonly exitCodes: readonly (readonly [number, string])[];
+}
+
+export function usageText(u: Usage): string {
+    const width = Math.max(0, ...(u.options ?? []).map(([o]) => o.length));
+    return [
+        `usage: ${u.synopsis}`,
+        "",
+        u.description,
+        ...(u.options && u.options.length > 0 ? ["", "Options:", ...u.options.map(([o, d]) => `  ${o.padEnd(width)}  ${d}`)] : []),
+        "",
+        "Exit codes:",
+        ...u.exitCodes.map(([code, meaning]) => `  ${code}  ${meaning}`),
+    ].join("\n");
+}
+
+export interface CommandSpec {
+    readonly usage: Usage;
+    /** `--name value` options. */
+    readonly options?: readonly string[];
+    /** `--flag` switches. */
+    readonly flags?: readonly string[];
+    /** How many positional arguments: exactly n, or [min, max]. */
+    readonly positional: number | readonly [number, number];
+}
+
+export type ParsedCommand = ReturnType<typeof parseCli>;
+
+/**
+ * Parses a CLI's arguments the one shared way: `--help`/`-h` prints the usage (exit 0); an unknown
+ * option, a missing value or a wrong number of arguments prints what is wrong and the synopsis
+ * (exit 2). Returns the parsed arguments, or the exit code when the CLI should stop.
+ */
+export function parseCommand(argv: readonly string[], spec: CommandSpec, io: LineIo): ParsedCommand | number {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        io.out(usageText(spec.usage));
+        return 0;
+    }
+    const cli = parseCli(argv, spec.options ?? [], spec.flags ?? []);
+    const [min, max] = typeof spec.positional === "number" ? [spec.positional, spec.positional] : spec.positional;
+    const problems = [...cli.unknown];
+    if (cli.positional.length < min || cli.positional.length > max) {
+        problems.push(`expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got ${cli.positional.length}`);
+    }
+    if (problems.length > 0) {
+        io.err([...problems, `usage: ${spec.usage.synopsis}`, "(--help for options and exit codes)"].join("\n"));
+        return 2;
+    }
+    return cli;
+}
+
+/** For CLIs that parse their own arguments: prints the usage and returns true on `--help`/`-h`. */
+export function helpRequested(argv: readonly string[], usage: Usage, io: LineIo): boolean {
+    if (!argv.includes("--help") && !argv.includes("-h")) return false;
+    io.out(usageText(usage));
+    return true;
+}

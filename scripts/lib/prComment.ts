@@ -91,12 +91,13 @@ export function parsePlanDiffArtifact(text: string): StackDiff[] {
     const safe = (v: unknown, p: string) => neutralise(str(v, p));
     return root.stacks.map((value, i): StackDiff => {
         const at = `$.stacks[${i}]`;
-        const s = object(value, at, ["stack", "status", "added", "removed", "changed", "chartBumps", "requests"]);
+        const s = object(value, at, ["stack", "status", "added", "removed", "changed", "chartBumps", "requests", "nodes"]);
         const status = s.status;
         if (status !== "changed" && status !== "unchanged" && status !== "new" && status !== "deleted") {
             throw new ArtifactError(`${at}.status`, "one of changed, unchanged, new, deleted");
         }
         const requests = object(s.requests, `${at}.requests`, ["cpu", "memory"]);
+        const nodes = s.nodes === undefined ? undefined : object(s.nodes, `${at}.nodes`, ["count", "added", "removed"]);
         return {
             stack: str(s.stack, `${at}.stack`, STACK),
             status,
@@ -116,6 +117,7 @@ export function parsePlanDiffArtifact(text: string): StackDiff[] {
                 };
             }),
             requests: { cpu: pair(requests.cpu, `${at}.requests.cpu`), memory: pair(requests.memory, `${at}.requests.memory`) },
+            ...(nodes ? { nodes: { count: pair(nodes.count, `${at}.nodes.count`), added: list(nodes.added, `${at}.nodes.added`, safe), removed: list(nodes.removed, `${at}.nodes.removed`, safe) } } : {}),
         };
     });
 }

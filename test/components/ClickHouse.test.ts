@@ -44,13 +44,19 @@ describe("ClickHouse installation", () => {
     });
 
     it("creates the deepflow (writer) and grafana (read-only, readonly=2 so queries may set limits) users with passwords from a Secret only", () => {
-        const spec = clickhouseInstallationSpec(clickhouse(), false) as Spec & { configuration: { profiles: Record<string, unknown> } };
+        const spec = clickhouseInstallationSpec(clickhouse(), false, true) as Spec & { configuration: { profiles: Record<string, unknown> } };
         expect(spec.configuration.users).toMatchObject({
             "deepflow/password": { valueFrom: { secretKeyRef: { name: "clickhouse-users", key: "deepflow" } } },
             "grafana/password": { valueFrom: { secretKeyRef: { name: "clickhouse-users", key: "grafana" } } },
             "grafana/profile": "grafana",
         });
         expect(spec.configuration.profiles).toEqual({ "grafana/readonly": 2 });
+    });
+
+    it("has no deepflow user when DeepFlow is off (turning DeepFlow off removes it)", () => {
+        const users = Object.keys((clickhouseInstallationSpec(clickhouse(), false, false) as Spec).configuration.users);
+        expect(users.filter((u) => u.startsWith("deepflow/"))).toEqual([]);
+        expect(users).toContain("grafana/password");
     });
 
     it("pins the server image and sets requests and limits", () => {
@@ -74,7 +80,7 @@ describe("ClickHouse component", () => {
     const mocks = mockedComponents();
 
     it("creates the users Secret and operator before the installation, Keeper when replicated, and the Services last", async () => {
-        new ClickHouse("ch", { config: clickhouse({ replicas: 2 }, "prod"), grafanaPassword: "grafana-pw-value", protect: true, podSecurityVersion: "v1.36", networkPolicies: true, clients: ["deepflow"], after: [] });
+        new ClickHouse("ch", { config: clickhouse({ replicas: 2 }, "prod"), grafanaPassword: "grafana-pw-value", protect: true, podSecurityVersion: "v1.36", networkPolicies: true, clients: ["deepflow"], deepflowUser: true, after: [] });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("ch-"));
         expect(byName(mine, "ch-users").inputs.stringData).toBe(SECRET);
@@ -92,6 +98,16 @@ describe("ClickHouse component", () => {
         expect(allStrings(mine).join("\n")).not.toContain("grafana-pw-value");
         const allow = byName(mine, "ch-ns-netpol-allow-from-monitoring-deepflow").inputs as { spec: { ingress: { ports: { port: number }[] }[] } };
         expect(allow.spec.ingress[0].ports.map((p) => p.port)).toEqual([8123, 9000]);
+    });
+
+    it("creates no deepflow password without DeepFlow, and its users Secret then holds the grafana user only", async () => {
+        const ch = new ClickHouse("solo", { config: clickhouse({}, "prod"), grafanaPassword: "pw", protect: false, podSecurityVersion: "v1.36", networkPolicies: false, after: [] });
+        await mocks.settle();
+        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("solo-"));
+        expect(mine.map((r) => r.name)).not.toContain("solo-deepflow-password");
+        expect(ch.deepflowPassword).toBeUndefined();
+        const users = (byName(mine, "solo-installation").inputs as { spec: Spec }).spec.configuration.users;
+        expect(Object.keys(users).some((u) => u.startsWith("deepflow/"))).toBe(false);
     });
 
     it("may connect out to the namespaces its dictionaries read from (DeepFlow's MySQL) when egress is restricted, and nowhere else in the cluster", async () => {

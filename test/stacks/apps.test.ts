@@ -67,7 +67,7 @@ describe("the sample app in the stack files", () => {
 });
 
 describe("an app with a canary and secrets (inline stack)", () => {
-    let evaluation: Evaluation;
+    let evaluation: Pick<Evaluation, "resources" | "outputs">;
     beforeAll(async () => {
         evaluation = await evaluateConfig({
             ...k3sStackConfig(),

@@ -16,8 +16,8 @@ async function main(dir: string, stacks: string[]): Promise<void> {
     for (const stack of stacks) {
         let result: unknown;
         try {
-            const { resources, outputs } = await evaluateStackFile(stack, { load: freshProgram });
-            result = { resources, outputs };
+            const { resources, outputs, stackConfig } = await evaluateStackFile(stack, { load: freshProgram });
+            result = { resources, outputs, stackConfig };
         } catch (err) {
             const problems = err instanceof EvaluationError ? err.problems : undefined;
             result = { failure: { message: err instanceof Error ? err.message : String(err), problems } };
