@@ -17,7 +17,7 @@ const NOT_COMPONENTS = ["components", "config/ is the leaf layer: it may read ch
 const NOT_TEST = ["test", "production code never imports test helpers"];
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "policy/node_modules/**", "test/globalSetup.js", "bin/**", "out/**", "coverage/**", "apps/*/node_modules/**", "apps/*/dist/**", "*.js", "*.mjs", "scripts/*.js"] },
+    { ignores: ["node_modules/**", "policy/node_modules/**", "test/globalSetup.js", "test/globalTeardown.js", "bin/**", "out/**", "coverage/**", "apps/*/node_modules/**", "apps/*/dist/**", "*.js", "*.mjs", "scripts/*.js"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -85,13 +85,13 @@ describe("docs/configuration.md", () => {
         }
     });
 
-    it("`npm run docs:config -- --check` exits 1 on a stale file and 0 on the generated one", () => {
+    it("`npm run docs:config -- --check` exits 1 on a stale file and 0 on the generated one", async () => {
         const io = { out: jest.fn(), err: jest.fn() };
-        expect(runConfigReference(["--check"], io)).toBe(0);
+        expect(await runConfigReference(["--check"], io)).toBe(0);
         const stale = { out: jest.fn(), err: jest.fn() };
-        expect(runConfigReference(["--check"], stale, join(PROJECT_DIR, "test"))).toBe(1);
+        expect(await runConfigReference(["--check"], stale, join(PROJECT_DIR, "test"))).toBe(1);
         expect(stale.err.mock.calls.join("\n")).toContain("npm run docs:config -- --write");
-        expect(runConfigReference(["--bogus"], stale)).toBe(2);
+        expect(await runConfigReference(["--bogus"], stale)).toBe(2);
     });
 
     it("lists every key once, with secrets marked", () => {
