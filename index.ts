@@ -5,7 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./config/config";
 import { Platform } from "./platform/platform";
 
-const config = loadPlatformConfig();
+const { config, warnings } = loadPlatformConfig();
+// Old key forms still accepted (one minor release): each warning names the key that replaces it.
+// `pulumi up`/`preview` show them as warnings; the offline render prints them on stderr.
+for (const warning of warnings) {
+    void pulumi.log.warn(warning);
+}
 const platform = new Platform(pulumi.getStack(), config);
 const out = platform.outputs;
 
@@ -28,3 +33,5 @@ export const grafana = out.grafana ?? null;
 /** Per app: URL, image, digest, previous digest (rollback), canary; and the stack's profile. */
 export const apps = out.apps;
 export const profile = config.profile;
+/** Whether data is protected from deletion (`platform:protect`, default by profile). */
+export const protect = config.defaults.protectStateful;

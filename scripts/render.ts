@@ -35,7 +35,7 @@ export async function render(stack: string, outDir?: string, stackFile?: string)
     });
     const dir = outDir ?? join(PROJECT_DIR, "out", stack);
     const profile = String(evaluation.outputs.profile) === "prod" ? "prod" : "dev";
-    const findings = policyViolations(evaluation.resources, profile);
+    const findings = policyViolations(evaluation.resources, profile, typeof evaluation.outputs.protect === "boolean" ? evaluation.outputs.protect : undefined);
     const violations = findings.filter((v) => !v.advisory);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "resources.json"), resourcesJson(evaluation.resources));

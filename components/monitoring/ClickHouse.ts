@@ -69,7 +69,8 @@ export class ClickHouse extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const deepflow = new random.RandomPassword(`${name}-deepflow-password`, { length: 32, special: false }, { parent: this, protect: args.protect });
+        // Not protected: ClickHouse reads its users' passwords from the Secret, so a new one reaches both sides.
+        const deepflow = new random.RandomPassword(`${name}-deepflow-password`, { length: 32, special: false }, { parent: this });
         this.deepflowPassword = pulumi.secret(deepflow.result);
         const users = new k8s.core.v1.Secret(
             `${name}-users`,
