@@ -9,6 +9,7 @@ import { PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
 import { effectiveSolver, nodeExternalAddress } from "./reachability";
 import { resolveEtcdS3, resolveHarborS3, resolveLokiS3, resolveLonghornBackup } from "./resolveS3";
 import type { ParsedPlatformConfig } from "./schema";
+import { absoluteRecordName } from "./schemaEdge";
 
 type Parsed = ParsedPlatformConfig;
 
@@ -47,7 +48,12 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
         kind: parsed.ingress.kind ?? (cluster.mode === "k3s" ? "daemonset" : "deployment"),
         replicas: parsed.ingress.replicas ?? defaults.replicas,
     };
-    const dns: DnsConfig = { ...parsed.dns, domainFilters: parsed.dns.domainFilters ?? [parsed.domain] };
+    const dns: DnsConfig = {
+        ...parsed.dns,
+        domainFilters: parsed.dns.domainFilters ?? [parsed.domain],
+        // One-label names are relative to the platform domain; `@` stays for the component (first zone's apex).
+        records: parsed.dns.records.map((r) => ({ ...r, name: absoluteRecordName(r.name, parsed.domain) })),
+    };
     const { s3: harborS3, ...harborStorage } = parsed.harbor.storage;
     const harbor: HarborConfig = {
         ...parsed.harbor,

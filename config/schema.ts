@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { KUBECTL_IMAGES, kubectlImage } from "../charts/images";
 import { PROFILE_DEFAULTS } from "./profiles";
-import { dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
+import { absoluteRecordName, dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
 import { host, inlineS3Keys, labels, secretString } from "./schemaParts";
 import { backendRef, bucketName, checkS3Backends, checkS3Block, s3Prefix, s3Schema, DEPRECATED } from "./schemaS3";
 import { harborSchema } from "./schemaRegistry";
@@ -259,12 +259,16 @@ export const platformSchema = z
     })
     .superRefine((cfg, ctx) => {
         const zones = cfg.dns.domainFilters ?? [cfg.domain];
+        const inZone = (name: string) => zones.some((z) => name === z || name.endsWith(`.${z}`));
         cfg.dns.records.forEach((record, i) => {
-            if (record.name !== "@" && !zones.some((z) => record.name === z || record.name.endsWith(`.${z}`))) {
+            const name = absoluteRecordName(record.name, cfg.domain);
+            if (name !== "@" && !inZone(name)) {
+                const relative = `${record.name}.${cfg.domain}`;
+                const hint = record.name.includes(".") && inZone(relative) ? ` (did you mean "${relative}"? only one-label names are relative)` : "";
                 ctx.addIssue({
                     code: "custom",
                     path: ["dns", "records", i, "name"],
-                    message: `expected a fully qualified name inside ${zones.join(" or ")}, got "${record.name}"`,
+                    message: `expected a name inside ${zones.join(" or ")}: fully qualified, one label relative to platform:domain (e.g. "www" for www.${cfg.domain}), or @ for the apex; got "${record.name}"${hint}`,
                 });
             }
         });

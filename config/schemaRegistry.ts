@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { inlineS3Keys, secretString } from "./schemaParts";
-import { backendRef, checkS3Block, s3Prefix, urlHostIsValid, DEPRECATED } from "./schemaS3";
+import { backendRef, checkS3Block, s3Prefix, endpointUrl, DEPRECATED } from "./schemaS3";
 import { isDnsName, isHostOrIp } from "./validators";
 
 const quantity = (what: string) =>
@@ -45,9 +45,7 @@ export const harborSchema = z
                         bucket: z.string().min(3).meta({ description: "Bucket for image layers." }),
                         prefix: s3Prefix.optional().meta({ description: "Prefix inside the bucket (Harbor's root directory)." }),
                         region: z.string().min(1).optional().meta({ description: `${DEPRECATED} bucket region.` }),
-                        endpoint: z
-                            .url("expected the S3 endpoint URL, e.g. https://minio.example.com")
-                            .refine(urlHostIsValid, "expected the endpoint URL's host to be an IPv4/IPv6 address or DNS hostname")
+                        endpoint: endpointUrl("expected the S3 endpoint URL, e.g. https://minio.example.com")
                             .optional()
                             .meta({ description: `${DEPRECATED} endpoint URL for S3-compatible stores; omit for AWS.` }),
                         rootDirectory: z.string().min(1).optional().meta({ description: `${DEPRECATED} prefix inside the bucket (now \`prefix\`).` }),

@@ -35,6 +35,9 @@ export function urlHostIsValid(value: string): boolean {
 /** Description prefix of the old inline keys. */
 export const DEPRECATED = "Deprecated, use `backend` (CHANGELOG.md):";
 
+/** The old inline blocks' endpoint URL (any path allowed, as before), with a real host. */
+export const endpointUrl = (message: string) => z.string().refine((v) => z.url().safeParse(v).success && urlHostIsValid(v), message);
+
 const BACKEND_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const bucketName = z

@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { inlineS3Keys } from "./schemaParts";
-import { backendRef, checkS3Block, s3Prefix, urlHostIsValid, DEPRECATED } from "./schemaS3";
+import { backendRef, checkS3Block, s3Prefix, endpointUrl, DEPRECATED } from "./schemaS3";
 import { isCron, isDnsName } from "./validators";
 
 export const storageSchema = z
@@ -23,7 +23,7 @@ export const storageSchema = z
                         prefix: s3Prefix.optional().meta({ description: "Prefix inside the bucket." }),
                         region: z.string().min(1).optional().meta({ description: `${DEPRECATED} bucket region.` }),
                         folder: z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a folder name").optional().meta({ description: `${DEPRECATED} prefix inside the bucket (now \`prefix\`).` }),
-                        endpoint: z.url("expected the endpoint URL of an S3-compatible store").refine(urlHostIsValid, "expected the endpoint URL's host to be an IPv4/IPv6 address or DNS hostname").optional().meta({ description: `${DEPRECATED} endpoint URL for S3-compatible stores; omit for AWS.` }),
+                        endpoint: endpointUrl("expected the endpoint URL of an S3-compatible store").optional().meta({ description: `${DEPRECATED} endpoint URL for S3-compatible stores; omit for AWS.` }),
                         ...inlineS3Keys("storage"),
                         snapshotSchedule: z.string().refine(isCron, "expected a five-field cron expression").default("0 */4 * * *").meta({ description: "Recurring snapshot cron." }),
                         snapshotRetain: z.int().min(1).max(100).default(6).meta({ description: "Snapshots kept per volume." }),
