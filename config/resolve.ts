@@ -108,8 +108,9 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
 }
 
 function withoutS3<T extends { s3?: unknown }>(block: T): Omit<T, "s3"> {
-    const { s3: _s3, ...rest } = block;
-    return rest;
+    const rest: Partial<T> = { ...block };
+    delete rest.s3;
+    return rest as Omit<T, "s3">;
 }
 
 function withExternalAddress(node: NodeConfig): NodeConfig {
