@@ -263,12 +263,10 @@ export const platformSchema = z
         cfg.dns.records.forEach((record, i) => {
             const name = absoluteRecordName(record.name, cfg.domain);
             if (name !== "@" && !inZone(name)) {
-                const relative = `${record.name}.${cfg.domain}`;
-                const hint = record.name.includes(".") && inZone(relative) ? ` (did you mean "${relative}"? only one-label names are relative)` : "";
                 ctx.addIssue({
                     code: "custom",
                     path: ["dns", "records", i, "name"],
-                    message: `expected a name inside ${zones.join(" or ")}: fully qualified, one label relative to platform:domain (e.g. "www" for www.${cfg.domain}), or @ for the apex; got "${record.name}"${hint}`,
+                    message: `expected a name inside ${zones.join(" or ")}: fully qualified, one label relative to platform:domain (e.g. "www" for www.${cfg.domain}), or @ for the apex; got "${record.name}"`,
                 });
             }
         });
