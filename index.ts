@@ -1,11 +1,11 @@
-// The program `pulumi up` runs and `npm run render` evaluates under mocks: read the stack's
-// `platform:` config once (invalid config stops here, before any resource), build the platform,
-// export its outputs (secrets stay secret). Everything else lives in config/ (read + resolve), platform/ (composition) and components/.
+// The program `pulumi up` runs and `npm run render` evaluates under mocks: read the `platform:` config once (invalid config
+// stops here), build the platform, export its outputs (secrets stay secret). The rest: config/, platform/, components/.
 import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./config/config";
 import { Platform } from "./platform/platform";
 
-const config = loadPlatformConfig();
+const { config, warnings } = loadPlatformConfig();
+warnings.forEach((warning) => void pulumi.log.warn(warning)); // old key forms: each names its new key
 const platform = new Platform(pulumi.getStack(), config);
 const out = platform.outputs;
 
@@ -22,9 +22,9 @@ export const clusterIssuer = out.clusterIssuer;
 export const registryUrl = out.registryUrl ?? null;
 export const registryRobot = out.registryRobot ?? null;
 export const registryAdminPassword = out.registryAdminPassword ?? null;
-/** Longhorn UI and Grafana, with their admin passwords (secrets). */
-export const storageUi = out.storageUi ?? null;
+export const storageUi = out.storageUi ?? null; // Longhorn UI and Grafana, with their admin passwords (secrets)
 export const grafana = out.grafana ?? null;
-/** Per app: URL, image, digest, previous digest (rollback), canary; and the stack's profile. */
+/** Per app: URL, image, digest, previous digest (rollback), canary; the profile; whether data is protected (`platform:protect`). */
 export const apps = out.apps;
 export const profile = config.profile;
+export const protect = config.defaults.protectStateful;

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { ConfigError, formatIssues, isSecretField, NAMESPACE, plainSecretProblem } from "./configIssues";
+import { deprecationWarnings } from "./deprecations";
 import { Profile, ProfileDefaults } from "./profiles";
 import { resolveDefaults } from "./resolve";
 import { ParsedPlatformConfig, platformSchema, secretContext } from "./schema";
@@ -22,12 +23,58 @@ type ParsedK3s = NonNullable<Parsed["cluster"]["k3s"]>;
 /** One k3s node as configured. */
 export type NodeConfig = ParsedK3s["servers"][number];
 
+/** A secret config value: `secretString` turns it into a secret Output. */
+type SecretValue = pulumi.Output<string>;
+
+/** The key pair every S3 consumer gets from its backend (or its old inline block). */
+export interface S3Keys {
+    readonly accessKey: string;
+    readonly secretKey: SecretValue;
+}
+
+/** etcd snapshots' S3 target as k3s takes it: `etcd-s3-endpoint` is host[:port], `etcd-s3-insecure` plain HTTP. */
+export interface EtcdS3Config extends S3Keys {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly region?: string;
+    readonly folder?: string;
+    readonly insecure: boolean;
+}
+
+/** Longhorn's backup target: endpoint URL (AWS_ENDPOINTS) unless AWS, and the recurring jobs. */
+export interface LonghornBackupConfig extends S3Keys {
+    readonly bucket: string;
+    readonly region: string;
+    readonly folder?: string;
+    readonly endpoint?: string;
+    readonly snapshotSchedule: string;
+    readonly snapshotRetain: number;
+    readonly backupSchedule: string;
+    readonly backupRetain: number;
+}
+
+/** Harbor's image store: `regionendpoint` is a URL, unless AWS. */
+export interface HarborS3Config extends S3Keys {
+    readonly bucket: string;
+    readonly region: string;
+    readonly endpoint?: string;
+    readonly rootDirectory?: string;
+}
+
+/** Loki's chunk store: endpoint host[:port] (unless AWS), `insecure` for plain HTTP. */
+export interface LokiS3Config extends S3Keys {
+    readonly bucket: string;
+    readonly region: string;
+    readonly endpoint?: string;
+    readonly insecure?: boolean;
+}
+
 /** k3s settings with profile defaults resolved. */
 export interface K3sConfig extends Omit<ParsedK3s, "etcdSnapshots"> {
     readonly etcdSnapshots: {
         readonly schedule: string;
         readonly retention: number;
-        readonly s3?: NonNullable<ParsedK3s["etcdSnapshots"]["s3"]>;
+        readonly s3?: EtcdS3Config;
     };
 }
 
@@ -68,14 +115,16 @@ export interface DnsConfig extends Omit<Parsed["dns"], "domainFilters"> {
 }
 
 /** Harbor settings with the host resolved (default registry.<domain>). */
-export interface HarborConfig extends Omit<Parsed["harbor"], "host"> {
+export interface HarborConfig extends Omit<Parsed["harbor"], "host" | "storage"> {
     readonly host: string;
+    readonly storage: Omit<Parsed["harbor"]["storage"], "s3"> & { readonly s3?: HarborS3Config };
 }
 
 /** Storage settings with the class, replicas and UI host resolved. */
 export interface StorageConfig {
     readonly class: "local-path" | "longhorn";
-    readonly longhorn: Omit<Parsed["storage"]["longhorn"], "replicas" | "ui"> & {
+    readonly longhorn: Omit<Parsed["storage"]["longhorn"], "replicas" | "ui" | "backup"> & {
+        readonly backup?: LonghornBackupConfig;
         readonly replicas: number;
         readonly ui: { readonly enabled: boolean; readonly host: string };
     };
@@ -87,7 +136,7 @@ export interface MonitoringConfig {
     readonly grafana: { readonly enabled: boolean; readonly host: string };
     readonly prometheus: { readonly retention: string; readonly storageSize: string };
     readonly alertmanager: Parsed["monitoring"]["alertmanager"];
-    readonly logs: Omit<Parsed["monitoring"]["logs"], "retention" | "storageSize"> & { readonly retention: string; readonly storageSize: string };
+    readonly logs: Omit<Parsed["monitoring"]["logs"], "retention" | "storageSize" | "s3"> & { readonly retention: string; readonly storageSize: string; readonly s3?: LokiS3Config };
     readonly clickhouse: { readonly enabled: boolean; readonly shards: number; readonly replicas: number; readonly storageSize: string };
     readonly deepflow: Parsed["monitoring"]["deepflow"];
 }
@@ -151,8 +200,19 @@ export function readPulumiConfig(): RawConfig {
     return { values, secretKeys, ...(plainLeaves ? { plainLeaves } : {}) };
 }
 
+/** Valid config, and a warning per old key form it still accepts (each names the new key). */
+export interface LoadedConfig {
+    readonly config: PlatformConfig;
+    readonly warnings: readonly string[];
+}
+
 /** Validates and resolves config; throws `ConfigError` listing every problem. */
 export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
+    return parsePlatformConfigWithWarnings(raw).config;
+}
+
+/** `parsePlatformConfig`, plus the deprecation warnings the caller prints (pulumi.log.warn, the render). */
+export function parsePlatformConfigWithWarnings(raw: RawConfig): LoadedConfig {
     const input: Record<string, unknown> = {};
     const secretTopKeys = new Set<string>();
     for (const [fullKey, text] of Object.entries(raw.values)) {
@@ -180,12 +240,12 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     if (!result.success || leaks.length > 0) {
         throw new ConfigError([...new Set([...(result.success ? [] : formatIssues(result.error.issues)), ...leaks])]);
     }
-    return deepFreeze(resolveDefaults(result.data));
+    return { config: deepFreeze(resolveDefaults(result.data)), warnings: deprecationWarnings(result.data) };
 }
 
-/** Reads, validates and resolves the running stack's config. */
-export function loadPlatformConfig(): PlatformConfig {
-    return parsePlatformConfig(readPulumiConfig());
+/** Reads, validates and resolves the running stack's config; the caller prints the warnings. */
+export function loadPlatformConfig(): LoadedConfig {
+    return parsePlatformConfigWithWarnings(readPulumiConfig());
 }
 
 /** PULUMI_CONFIG carries objects, arrays, numbers and booleans as JSON text; plain strings as-is. */

@@ -10,7 +10,10 @@ export interface ProfileDefaults {
     readonly replicas: number;
     /** Whether HA features (PodDisruptionBudgets, anti-affinity, clustered Alertmanager) are on. */
     readonly highAvailability: boolean;
-    /** Whether stateful resources (PVC-backed charts, the cluster itself) get `protect: true`. */
+    /**
+     * Whether data gets `protect: true` (and Retain volumes): the k3s tokens and server installs, the
+     * PVC-backed releases and the secrets bound to stored data. `platform:protect` overrides it.
+     */
     readonly protectStateful: boolean;
     /** Default StorageClass: k3s local-path, or replicated Longhorn. */
     readonly storageClass: "local-path" | "longhorn";

@@ -7,13 +7,19 @@ import type { AppConfig, ClusterConfig, Dns01Config, DnsConfig, HarborConfig, In
 import { ConfigError, NAMESPACE } from "./configIssues";
 import { PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
 import { effectiveSolver, nodeExternalAddress } from "./reachability";
+import { resolveEtcdS3, resolveHarborS3, resolveLokiS3, resolveLonghornBackup } from "./resolveS3";
 import type { ParsedPlatformConfig } from "./schema";
+import { absoluteRecordName } from "./schemaEdge";
 
 type Parsed = ParsedPlatformConfig;
 
 export function resolveDefaults(parsed: Parsed): PlatformConfig {
     const profileDefaults = PROFILE_DEFAULTS[parsed.profile];
-    const defaults: ProfileDefaults = { ...profileDefaults, networkPolicies: parsed.networkPolicies ?? profileDefaults.networkPolicies };
+    const defaults: ProfileDefaults = {
+        ...profileDefaults,
+        networkPolicies: parsed.networkPolicies ?? profileDefaults.networkPolicies,
+        protectStateful: parsed.protect ?? profileDefaults.protectStateful,
+    };
     let cluster: ClusterConfig;
     if (parsed.cluster.mode === "k3s" && parsed.cluster.k3s !== undefined) {
         const k3s = parsed.cluster.k3s;
@@ -27,7 +33,7 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
                 etcdSnapshots: {
                     schedule: k3s.etcdSnapshots.schedule ?? defaults.etcdSnapshotSchedule,
                     retention: k3s.etcdSnapshots.retention ?? defaults.etcdSnapshotRetention,
-                    ...(k3s.etcdSnapshots.s3 ? { s3: k3s.etcdSnapshots.s3 } : {}),
+                    ...(k3s.etcdSnapshots.s3 ? { s3: resolveEtcdS3(parsed) } : {}),
                 },
             },
         };
@@ -42,13 +48,24 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
         kind: parsed.ingress.kind ?? (cluster.mode === "k3s" ? "daemonset" : "deployment"),
         replicas: parsed.ingress.replicas ?? defaults.replicas,
     };
-    const dns: DnsConfig = { ...parsed.dns, domainFilters: parsed.dns.domainFilters ?? [parsed.domain] };
-    const harbor: HarborConfig = { ...parsed.harbor, host: parsed.harbor.host ?? `registry.${parsed.domain}` };
-    const { longhorn } = parsed.storage;
+    const dns: DnsConfig = {
+        ...parsed.dns,
+        domainFilters: parsed.dns.domainFilters ?? [parsed.domain],
+        // One-label names are relative to the platform domain; `@` stays for the component (first zone's apex).
+        records: parsed.dns.records.map((r) => ({ ...r, name: absoluteRecordName(r.name, parsed.domain) })),
+    };
+    const { s3: harborS3, ...harborStorage } = parsed.harbor.storage;
+    const harbor: HarborConfig = {
+        ...parsed.harbor,
+        host: parsed.harbor.host ?? `registry.${parsed.domain}`,
+        storage: { ...harborStorage, ...(harborS3 ? { s3: resolveHarborS3(parsed) } : {}) },
+    };
+    const { backup, ...longhorn } = parsed.storage.longhorn;
     const storage: StorageConfig = {
         class: parsed.storage.class ?? defaults.storageClass,
         longhorn: {
             ...longhorn,
+            ...(backup ? { backup: resolveLonghornBackup(parsed) } : {}),
             replicas: longhorn.replicas ?? defaults.volumeReplicas,
             ui: { enabled: longhorn.ui.enabled, host: longhorn.ui.host ?? `longhorn.${parsed.domain}` },
         },
@@ -62,7 +79,8 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
         },
         alertmanager: parsed.monitoring.alertmanager,
         logs: {
-            ...parsed.monitoring.logs,
+            ...withoutS3(parsed.monitoring.logs),
+            ...(parsed.monitoring.logs.s3 ? { s3: resolveLokiS3(parsed) } : {}),
             retention: parsed.monitoring.logs.retention ?? defaults.logsRetention,
             storageSize: parsed.monitoring.logs.storageSize ?? defaults.logsStorage,
         },
@@ -87,6 +105,12 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
         },
     }));
     return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: resolveTls(parsed), dns, harbor, storage, monitoring, apps };
+}
+
+function withoutS3<T extends { s3?: unknown }>(block: T): Omit<T, "s3"> {
+    const rest: Partial<T> = { ...block };
+    delete rest.s3;
+    return rest as Omit<T, "s3">;
 }
 
 function withExternalAddress(node: NodeConfig): NodeConfig {

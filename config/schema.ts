@@ -9,8 +9,9 @@
 import { z } from "zod";
 import { KUBECTL_IMAGES, kubectlImage } from "../charts/images";
 import { PROFILE_DEFAULTS } from "./profiles";
-import { dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
-import { host, labels, s3Keys, secretString } from "./schemaParts";
+import { absoluteRecordName, dnsSchema, ingressSchema, tlsSchema } from "./schemaEdge";
+import { host, inlineS3Keys, labels, secretString } from "./schemaParts";
+import { backendRef, bucketName, checkS3Backends, checkS3Block, s3Prefix, s3Schema, DEPRECATED } from "./schemaS3";
 import { harborSchema } from "./schemaRegistry";
 import { storageSchema } from "./schemaStorage";
 import { monitoringSchema } from "./schemaMonitoring";
@@ -68,25 +69,22 @@ const nodeSchema = z.strictObject({
         .meta({ description: "Node taints (k3s `node-taint`)." }),
 });
 
-const s3Schema = z.strictObject({
-    endpoint: z
-        .string()
-        .refine(isHostPort, "expected an S3 endpoint as host or host:port, without https://")
-        .default("s3.amazonaws.com")
-        .meta({ description: "S3-compatible endpoint (host[:port], no scheme)." }),
-    bucket: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lower-case characters)")
-        .meta({ description: "Bucket that receives etcd snapshots." }),
-    region: z.string().min(1).optional().meta({ description: "Bucket region." }),
-    folder: z
-        .string()
-        .regex(/^[A-Za-z0-9._/-]+$/, "expected a folder name (letters, digits, '.', '_', '-', '/')")
-        .optional()
-        .meta({ description: "Folder (prefix) inside the bucket; default: the bucket root." }),
-    ...s3Keys("cluster"),
-    insecure: z.boolean().default(false).meta({ description: "Use plain HTTP to the endpoint." }),
-});
+const etcdS3Schema = z
+    .strictObject({
+        ...backendRef,
+        bucket: bucketName.meta({ description: "Bucket that receives etcd snapshots." }),
+        prefix: s3Prefix.optional().meta({ description: "Folder (prefix) inside the bucket; default: the bucket root." }),
+        endpoint: z
+            .string()
+            .refine(isHostPort, "expected an S3 endpoint as host or host:port, without https://")
+            .optional()
+            .meta({ description: `${DEPRECATED} S3-compatible endpoint (host[:port], no scheme); default s3.amazonaws.com.` }),
+        region: z.string().min(1).optional().meta({ description: `${DEPRECATED} bucket region.` }),
+        folder: s3Prefix.optional().meta({ description: `${DEPRECATED} folder inside the bucket (now \`prefix\`).` }),
+        ...inlineS3Keys("cluster"),
+        insecure: z.boolean().optional().meta({ description: `${DEPRECATED} use plain HTTP to the endpoint.` }),
+    })
+    .superRefine((block, ctx) => checkS3Block(block, ctx, ["endpoint", "region", "folder", "accessKey", "secretKey", "insecure"], "folder"));
 
 const k3sSchema = z.strictObject({
     version: z
@@ -154,7 +152,7 @@ const k3sSchema = z.strictObject({
                 .max(1000, "expected at most 1000 snapshots")
                 .optional()
                 .meta({ description: "Snapshots kept; default by profile (dev: 5, prod: 28)." }),
-            s3: s3Schema.optional().meta({ description: "Also upload snapshots to S3-compatible storage." }),
+            s3: etcdS3Schema.optional().meta({ description: "Also upload snapshots to S3-compatible storage: `{ backend, bucket, prefix }`." }),
         })
         .default({})
         .meta({ description: "Embedded etcd snapshots taken by k3s on every server." }),
@@ -243,22 +241,32 @@ export const platformSchema = z
             .boolean()
             .optional()
             .meta({ description: "Default-deny ingress NetworkPolicies plus explicit allows in platform namespaces; on in every profile unless set to false." }),
+        protect: z
+            .boolean()
+            .optional()
+            .meta({
+                description:
+                    "Protect the data from deletion (Pulumi `protect`, and Longhorn/ClickHouse volumes kept on PVC deletion): the k3s tokens and server installs, the PVC-backed releases (Longhorn, Prometheus, Loki, ClickHouse, DeepFlow, Harbor) and the secrets bound to stored data; default by profile (dev false, prod true). Set false for a prod-sized stack you mean to tear down.",
+            }),
         ingress: ingressSchema.meta({ description: "NGINX Ingress Controller (F5 nginx-ingress chart)." }),
         tls: tlsSchema.meta({ description: "cert-manager and the ClusterIssuer every platform Ingress uses." }),
         dns: dnsSchema.meta({ description: "external-dns and static DNS records." }),
         storage: storageSchema.meta({ description: "Persistent storage: the default StorageClass and Longhorn's replicas, backups and UI." }),
         monitoring: monitoringSchema.meta({ description: "Prometheus, Alertmanager (receivers) and the platform alert rules." }),
         harbor: harborSchema.meta({ description: "Harbor registry, its projects, proxy caches and robot account." }),
+        s3: s3Schema.meta({ description: "Shared S3-compatible storage: named backends the S3 consumers reference." }),
         apps: appsSchema,
     })
     .superRefine((cfg, ctx) => {
         const zones = cfg.dns.domainFilters ?? [cfg.domain];
+        const inZone = (name: string) => zones.some((z) => name === z || name.endsWith(`.${z}`));
         cfg.dns.records.forEach((record, i) => {
-            if (record.name !== "@" && !zones.some((z) => record.name === z || record.name.endsWith(`.${z}`))) {
+            const name = absoluteRecordName(record.name, cfg.domain);
+            if (name !== "@" && !inZone(name)) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["dns", "records", i, "name"],
-                    message: `expected a fully qualified name inside ${zones.join(" or ")}, got "${record.name}"`,
+                    message: `expected a name inside ${zones.join(" or ")}: fully qualified, one label relative to platform:domain (e.g. "www" for www.${cfg.domain}), or @ for the apex; got "${record.name}"`,
                 });
             }
         });
@@ -272,6 +280,7 @@ export const platformSchema = z
             ctx.addIssue({ code: "custom", path: ["storage", "longhorn", "ui", "enabled"], message: "the UI is published through the platform ingress, which is disabled (platform:ingress.enabled)" });
         }
         checkReachability(cfg, ctx);
+        checkS3Backends(cfg, ctx);
         appsRules(
             cfg.apps,
             {

@@ -141,10 +141,16 @@ export const tlsSchema = z
         checkRoute53(acme?.dns01?.route53, ctx, ["acme", "dns01", "route53"]);
     });
 
+/** A record name as published: one label is relative to the platform domain; `@` and dotted names stay as written. */
+export function absoluteRecordName(name: string, domain: string): string {
+    return name === "@" || name.includes(".") ? name : `${name}.${domain}`;
+}
+
 const recordSchema = z
     .strictObject({
         name: z.string().refine((n) => n === "@" || isDnsName(n), "expected a DNS name inside the zone, or @ for the apex").meta({
-            description: "Record name: relative to the domain (`www`), fully qualified inside it, or `@`.",
+            description:
+                "Record name: one label is relative to `platform:domain` (`www` is www.<domain>); a name with a dot is taken as fully qualified and must be inside a zone (`dns.domainFilters`); `@` is the apex of the first zone.",
         }),
         type: z.enum(["A", "AAAA", "CNAME", "TXT"]).meta({ description: "Record type." }),
         targets: z.array(z.string().min(1)).min(1, "expected at least one target").meta({ description: "Record values." }),

@@ -2,8 +2,9 @@
  * Config for the monitoring stack: `platform:monitoring`.
  */
 import { z } from "zod";
-import { s3Keys, secretString } from "./schemaParts";
-import { isDnsName } from "./validators";
+import { inlineS3Keys, secretString } from "./schemaParts";
+import { backendRef, checkS3Block, DEPRECATED } from "./schemaS3";
+import { isDnsName, isHostOrIp, isHostPort } from "./validators";
 
 const duration = z.string().regex(/^\d+[hdwy]$/, "expected a duration such as 15d");
 const quantity = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "expected a size such as 20Gi");
@@ -38,7 +39,7 @@ export const monitoringSchema = z
                     .strictObject({
                         to: z.email().meta({ description: "Recipient." }),
                         from: z.email().meta({ description: "Sender." }),
-                        smarthost: z.string().regex(/^[\w.-]+:\d+$/, "expected host:port").meta({ description: "SMTP server host:port." }),
+                        smarthost: z.string().regex(/^[\w.-]+:\d+$/, "expected host:port").refine(isHostPort, "expected host:port with an IPv4 address or DNS hostname and a port 1-65535").meta({ description: "SMTP server host:port." }),
                         username: z.string().min(1).optional().meta({ description: "SMTP user." }),
                         password: secretString("monitoring", "SMTP password.").optional(),
                     })
@@ -62,10 +63,21 @@ export const monitoringSchema = z
                 storageSize: quantity.optional().meta({ description: "Loki PVC size (index, WAL; chunks too when no S3); default by profile (dev 5Gi, prod 50Gi)." }),
                 s3: z
                     .strictObject({
+                        ...backendRef,
                         bucket: z.string().min(3).meta({ description: "Bucket for chunks (the ruler uses the same bucket)." }),
-                        region: z.string().min(1).meta({ description: "Bucket region." }),
-                        endpoint: z.string().refine(isDnsName, "expected the S3 endpoint host name such as s3.eu-west-1.amazonaws.com").optional().meta({ description: "S3-compatible endpoint host; omit for AWS." }),
-                        ...s3Keys("monitoring"),
+                        region: z.string().min(1).optional().meta({ description: `${DEPRECATED} bucket region.` }),
+                        endpoint: z
+                            .string()
+                            .refine(isHostOrIp, "expected the S3 endpoint host name such as s3.eu-west-1.amazonaws.com")
+                            .optional()
+                            .meta({ description: `${DEPRECATED} S3-compatible endpoint host; omit for AWS.` }),
+                        ...inlineS3Keys("monitoring"),
+                    })
+                    .superRefine((block, ctx) => {
+                        checkS3Block(block, ctx, ["region", "endpoint", "accessKey", "secretKey"]);
+                        if (block.backend === undefined && block.region === undefined) {
+                            ctx.addIssue({ code: "custom", path: ["region"], message: "required key is missing: set backend (a platform:s3.backends name), or the old inline region" });
+                        }
                     })
                     .optional()
                     .meta({ description: "Keep chunks in S3-compatible object storage (then Loki runs 3 replicas in HA profiles)." }),
@@ -87,6 +99,7 @@ export const monitoringSchema = z
                 imageRegistry: z
                     .string()
                     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry and path such as registry.example.com/deepflow-ce")
+                    .refine((v) => isHostPort(v.split("/")[0]), "expected a registry host (IPv4 address or DNS hostname, optional :port) before the path")
                     .optional()
                     .meta({ description: "Registry path DeepFlow images come from (server, app, agent, Grafana plugins); default the upstream registry.cn-hongkong.aliyuncs.com/deepflow-ce. Set e.g. registry.<domain>/<harbor proxy project>/deepflowce to pull through Harbor." }),
             })

@@ -28,11 +28,14 @@ export function secretString(topKey: string, description: string) {
         .meta({ description, secret: true });
 }
 
-/** The key pair of an S3-compatible bucket, named alike in every stack-file block: `accessKey`, `secretKey` (a secret). */
-export function s3Keys(topKey: string) {
+/**
+ * The key pair of the old inline S3 blocks, named alike in each: `accessKey`, `secretKey` (a
+ * secret). Optional: a block that names a `backend` takes its keys from there.
+ */
+export function inlineS3Keys(topKey: string) {
     return {
-        accessKey: z.string().min(1, "expected the S3 access key id").meta({ description: "S3 access key id." }),
-        secretKey: secretString(topKey, "S3 secret access key."),
+        accessKey: z.string().min(1, "expected the S3 access key id").optional().meta({ description: "Deprecated, use `backend` (CHANGELOG.md): S3 access key id." }),
+        secretKey: secretString(topKey, "Deprecated, use `backend` (CHANGELOG.md): S3 secret access key.").optional(),
     };
 }
 

@@ -2,8 +2,9 @@
  * Config for the Harbor registry: `platform:harbor`.
  */
 import { z } from "zod";
-import { s3Keys, secretString } from "./schemaParts";
-import { isDnsName } from "./validators";
+import { inlineS3Keys, secretString } from "./schemaParts";
+import { backendRef, checkS3Block, s3Prefix, endpointUrl, DEPRECATED } from "./schemaS3";
+import { isDnsName, isHostOrIp } from "./validators";
 
 const quantity = (what: string) =>
     z.string().regex(/^\d+(Mi|Gi|Ti)$/, `expected a size such as 20Gi (${what})`);
@@ -40,16 +41,24 @@ export const harborSchema = z
                 jobLogSize: quantity("job log PVC").default("1Gi").meta({ description: "Job service log PVC size (single replica)." }),
                 s3: z
                     .strictObject({
+                        ...backendRef,
                         bucket: z.string().min(3).meta({ description: "Bucket for image layers." }),
-                        region: z.string().min(1).meta({ description: "Bucket region." }),
-                        endpoint: z.url("expected the S3 endpoint URL, e.g. https://minio.example.com").optional().meta({
-                            description: "Endpoint URL for S3-compatible stores; omit for AWS.",
-                        }),
-                        rootDirectory: z.string().min(1).optional().meta({ description: "Prefix inside the bucket." }),
-                        ...s3Keys("harbor"),
+                        prefix: s3Prefix.optional().meta({ description: "Prefix inside the bucket (Harbor's root directory)." }),
+                        region: z.string().min(1).optional().meta({ description: `${DEPRECATED} bucket region.` }),
+                        endpoint: endpointUrl("expected the S3 endpoint URL, e.g. https://minio.example.com")
+                            .optional()
+                            .meta({ description: `${DEPRECATED} endpoint URL for S3-compatible stores; omit for AWS.` }),
+                        rootDirectory: z.string().min(1).optional().meta({ description: `${DEPRECATED} prefix inside the bucket (now \`prefix\`).` }),
+                        ...inlineS3Keys("harbor"),
+                    })
+                    .superRefine((block, ctx) => {
+                        checkS3Block(block, ctx, ["region", "endpoint", "rootDirectory", "accessKey", "secretKey"], "rootDirectory");
+                        if (block.backend === undefined && block.region === undefined) {
+                            ctx.addIssue({ code: "custom", path: ["region"], message: "required key is missing: set backend (a platform:s3.backends name), or the old inline region" });
+                        }
                     })
                     .optional()
-                    .meta({ description: "S3 settings (type s3)." }),
+                    .meta({ description: "S3 settings (type s3): `{ backend, bucket, prefix }`." }),
             })
             .prefault({})
             .meta({ description: "Where Harbor keeps images and state." }),
@@ -60,7 +69,7 @@ export const harborSchema = z
                 }),
                 external: z
                     .strictObject({
-                        host: z.string().min(1).meta({ description: "PostgreSQL host." }),
+                        host: z.string().refine(isHostOrIp, "expected the PostgreSQL server's IPv4/IPv6 address or DNS hostname").meta({ description: "PostgreSQL host." }),
                         port: z.int().min(1).max(65535).default(5432).meta({ description: "PostgreSQL port." }),
                         username: z.string().min(1).meta({ description: "Database user." }),
                         database: z.string().min(1).default("registry").meta({ description: "Database name." }),

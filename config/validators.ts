@@ -7,12 +7,20 @@ import { isIP } from "node:net";
 /** One DNS label: lower-case letters, digits and hyphens, 1-63 characters, no leading/trailing hyphen. */
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** A DNS name made of valid labels (RFC 1123), at most 253 characters. Single labels allowed. */
+/**
+ * A DNS name made of valid labels (RFC 1123), at most 253 characters. Single labels allowed. A
+ * dotted name whose last label is all digits (`10.20.0.312`, `1.2.3`) is an IPv4 address or a
+ * typo of one, never a host name (no top-level domain is numeric).
+ */
 export function isDnsName(value: string): boolean {
     if (value.length === 0 || value.length > 253) {
         return false;
     }
-    return value.split(".").every((label) => DNS_LABEL.test(label));
+    const labels = value.split(".");
+    if (labels.length > 1 && /^\d+$/.test(labels[labels.length - 1])) {
+        return false;
+    }
+    return labels.every((label) => DNS_LABEL.test(label));
 }
 
 /** A DNS domain with at least two labels and an alphabetic top-level label (`example.com`). */
@@ -28,10 +36,7 @@ export function isIpAddress(value: string): boolean {
 
 /** An IP address or a DNS hostname: what SSH, tls-san and a kubeconfig server accept. */
 export function isHostOrIp(value: string): boolean {
-    // All-numeric dotted labels are an IPv4 address or a typo (10.20.0.312), never a hostname.
-    if (/^[\d.]+$/.test(value)) {
-        return isIP(value) === 4;
-    }
+    // isDnsName refuses all-numeric dotted names: 10.20.0.312 is neither an address nor a host.
     return isIpAddress(value) || isDnsName(value);
 }
 

@@ -2,10 +2,10 @@
 import { checkAll, RULES, Violation } from "../policy/rules";
 import { RecordedResource, SECRET } from "./mocks";
 
-export function policyViolations(resources: readonly RecordedResource[], profile: "dev" | "prod"): Violation[] {
+export function policyViolations(resources: readonly RecordedResource[], profile: "dev" | "prod", protect?: boolean): Violation[] {
     return checkAll(
         resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, protect: r.options.protect === true, secretMarker: SECRET })),
-        { profile },
+        { profile, ...(protect !== undefined ? { protect } : {}) },
     );
 }
 

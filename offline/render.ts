@@ -41,7 +41,7 @@ export async function evaluateStackFile(stack: string, opts: { stackFile?: strin
 /** The render's files for one evaluation: pure, so two evaluations of one program give equal files. */
 export function renderFiles(stack: string, evaluation: Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig">): RenderedFiles {
     const profile = String(evaluation.outputs.profile) === "prod" ? "prod" : "dev";
-    const findings = policyViolations(evaluation.resources, profile);
+    const findings = policyViolations(evaluation.resources, profile, typeof evaluation.outputs.protect === "boolean" ? evaluation.outputs.protect : undefined);
     return {
         files: {
             "resources.json": resourcesJson(evaluation.resources),

@@ -15,8 +15,10 @@ export interface PolicyResource {
 }
 
 export interface PolicyContext {
-    /** Stack profile: `prod` makes rules mandatory and requires protection of stateful resources. */
+    /** Stack profile: `prod` makes rules mandatory and, unless `protect` says otherwise, requires protection of data. */
     readonly profile: "dev" | "prod";
+    /** The stack's `platform:protect` (resolved); undefined: protect data in prod only. */
+    readonly protect?: boolean;
 }
 
 export interface PolicyRule {
@@ -68,10 +70,17 @@ export type HostAccess = "hostNetwork" | "hostPID" | "hostIPC" | "hostPath" | "h
 
 /** Namespaces where a Service may be of type LoadBalancer. */
 export const LOAD_BALANCER_NAMESPACES = ["ingress-nginx"];
-/** Charts whose releases hold data: protected in prod. */
-export const STATEFUL_CHARTS = ["harbor", "loki", "kube-prometheus-stack", "longhorn", "altinity-clickhouse-operator"];
-/** Resource types whose loss destroys data or breaks trust: protected in prod. */
-export const STATEFUL_TYPES = ["random:index/randomPassword:RandomPassword", "tls:index/privateKey:PrivateKey"];
+/** Charts whose releases hold data (PVCs, or the CRDs of a data store): protected when the stack protects data. */
+export const STATEFUL_CHARTS = ["harbor", "loki", "kube-prometheus-stack", "longhorn", "altinity-clickhouse-operator", "deepflow"];
+/** Custom resources whose deletion takes their volumes with them. */
+export const STATEFUL_KINDS = ["kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", "kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation"];
+/**
+ * Generated values stored data depends on, by the end of their resource name: the k3s tokens
+ * (bootstrap data is encrypted with the server token), Harbor's admin password, encryption key and
+ * database password, DeepFlow's MySQL password. Other generated keys and passwords are shared
+ * between pods only and may be regenerated, so they are not protected.
+ */
+export const DATA_SECRET_SUFFIXES = ["-cluster-token", "-cluster-agent-token", "-harbor-admin-password", "-harbor-secret-key", "-harbor-database-password", "-deepflow-mysql-password"];
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -428,10 +437,13 @@ export const RULES: readonly PolicyRule[] = [
     },
     {
         name: "prod-stateful-protected",
-        description: "In prod, stateful resources (data-bearing releases, generated keys and passwords) are protected.",
+        description: "When the stack protects data (prod, unless platform:protect is false): data-bearing releases, data store installations and the generated values stored data depends on are protected.",
         check: (r, ctx) => {
-            if (ctx.profile !== "prod" || r.protect) return [];
-            const stateful = STATEFUL_TYPES.includes(r.type) || (r.type === "kubernetes:helm.sh/v3:Release" && STATEFUL_CHARTS.includes(String(r.inputs.chart)));
+            if (!(ctx.protect ?? ctx.profile === "prod") || r.protect) return [];
+            const stateful =
+                STATEFUL_KINDS.includes(r.type) ||
+                (r.type === "kubernetes:helm.sh/v3:Release" && STATEFUL_CHARTS.includes(String(r.inputs.chart))) ||
+                (r.type === "random:index/randomPassword:RandomPassword" && DATA_SECRET_SUFFIXES.some((s) => r.name.endsWith(s)));
             return stateful ? [`${r.name} (${r.type}) holds state but is not protected`] : [];
         },
     },

@@ -80,7 +80,7 @@ describe("edge config", () => {
             'platform:dns.records[1].targets[0]: expected a A target, got "2001:db8::1"',
             "platform:dns.records[2].targets: expected exactly one target for a CNAME",
             'platform:dns.records[3].targets[0]: expected a AAAA target, got "203.0.113.1"',
-            'platform:dns.records[0].name: expected a fully qualified name inside dev.example.com, got "www.example.org"',
+            'platform:dns.records[0].name: expected a name inside dev.example.com: fully qualified, one label relative to platform:domain (e.g. "www" for www.dev.example.com), or @ for the apex; got "www.example.org"',
         ]);
     });
 

@@ -72,7 +72,8 @@ export class ClickHouse extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const deepflow = deepflowUser ? new random.RandomPassword(`${name}-deepflow-password`, { length: 32, special: false }, { parent: this, protect: args.protect }) : undefined;
+        // Not protected: ClickHouse reads its users' passwords from the Secret, so a new one reaches both sides.
+        const deepflow = deepflowUser ? new random.RandomPassword(`${name}-deepflow-password`, { length: 32, special: false }, { parent: this }) : undefined;
         this.deepflowPassword = deepflow && pulumi.secret(deepflow.result);
         const users = new k8s.core.v1.Secret(
             `${name}-users`,

@@ -118,7 +118,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         // The ClickHouse `grafana` user's password: Grafana reads it from this Secret, ClickHouse from its own.
         let clickhouseGrafanaPassword: pulumi.Output<string> | undefined;
         if (on.clickhouse) {
-            clickhouseGrafanaPassword = pulumi.secret(new random.RandomPassword(`${name}-clickhouse-grafana-password`, { length: 32, special: false }, { parent: this, protect: args.protect }).result);
+            clickhouseGrafanaPassword = pulumi.secret(new random.RandomPassword(`${name}-clickhouse-grafana-password`, { length: 32, special: false }, { parent: this }).result);
             if (grafanaConfig.enabled) {
                 before.push(
                     new k8s.core.v1.Secret(
@@ -131,7 +131,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
         }
         let grafanaTls;
         if (grafanaConfig.enabled) {
-            const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this, protect: args.protect });
+            // Not protected: Grafana keeps no state (no PVC) and takes the password from the Secret on every start.
+            const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this });
             before.push(
                 new k8s.core.v1.Secret(
                     `${name}-grafana-admin`,

@@ -48,6 +48,7 @@ export function lokiValues(logs: MonitoringConfig["logs"], highAvailability: boo
                       s3: {
                           region: logs.s3.region,
                           ...(logs.s3.endpoint ? { endpoint: logs.s3.endpoint, s3ForcePathStyle: true } : {}),
+                          ...(logs.s3.insecure ? { insecure: true } : {}),
                           // Expanded from the Secret's env at start-up (-config.expand-env): no key in the values.
                           accessKeyId: "${LOKI_S3_ACCESS_KEY_ID}",
                           secretAccessKey: "${LOKI_S3_SECRET_ACCESS_KEY}",

@@ -21,7 +21,7 @@ export interface HarborArgs extends NamespacePolicyArgs {
     readonly ingress: IngressTlsContext;
     readonly replicas: number;
     readonly highAvailability: boolean;
-    /** `protect` the release and every generated secret (prod). */
+    /** `protect` the release (its PVCs) and the secrets bound to its database (prod). */
     readonly protect: boolean;
     /** @default false */
     readonly serviceMonitor?: boolean;
@@ -85,14 +85,18 @@ export class Harbor extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // Losing any of these breaks data Harbor already encrypted or signed with them.
+        // Protected: values bound to Harbor's database (the admin password it stored at first start,
+        // the key it encrypts stored credentials with, its PostgreSQL password). The rest (service
+        // secrets, token and internal TLS keys) are only shared between Harbor's pods: a new one
+        // rolls them, so protecting them would only block a renewal or a teardown.
         const keep = { parent: this, protect: args.protect };
-        const password = (role: string, length: number) =>
-            new random.RandomPassword(`${name}-${role}`, { length, special: false, minUpper: 1, minLower: 1, minNumeric: 1 }, keep);
+        const regenerable = { parent: this };
+        const password = (role: string, length: number, opts: pulumi.CustomResourceOptions = regenerable) =>
+            new random.RandomPassword(`${name}-${role}`, { length, special: false, minUpper: 1, minLower: 1, minNumeric: 1 }, opts);
 
-        const admin = password("admin-password", 24);
+        const admin = password("admin-password", 24, keep);
         const registryPassword = password("registry-password", 24);
-        const tokenKey = new tls.PrivateKey(`${name}-token-key`, { algorithm: "RSA", rsaBits: 4096 }, keep);
+        const tokenKey = new tls.PrivateKey(`${name}-token-key`, { algorithm: "RSA", rsaBits: 4096 }, regenerable);
         const tokenCert = new tls.SelfSignedCert(
             `${name}-token-cert`,
             {
@@ -102,12 +106,12 @@ export class Harbor extends pulumi.ComponentResource {
                 allowedUses: ["digital_signature", "key_encipherment", "cert_signing"],
                 isCaCertificate: true,
             },
-            keep,
+            regenerable,
         );
         const data: Record<keyof typeof HARBOR_SECRETS, Record<string, pulumi.Input<string>> | undefined> = {
             admin: { HARBOR_ADMIN_PASSWORD: admin.result },
             // Harbor requires exactly 16 characters for these and 32 for the XSRF key.
-            secretKey: { secretKey: password("secret-key", 16).result },
+            secretKey: { secretKey: password("secret-key", 16, keep).result },
             core: { secret: password("core-secret", 16).result },
             coreToken: { "tls.crt": tokenCert.certPem, "tls.key": tokenKey.privateKeyPem },
             xsrf: { CSRF_KEY: password("xsrf-key", 32).result },
@@ -138,7 +142,7 @@ export class Harbor extends pulumi.ComponentResource {
                     ),
             );
 
-        secrets.push(...harborInternalTls(name, ns.metadata.name, namespaceName, keep));
+        secrets.push(...harborInternalTls(name, ns.metadata.name, namespaceName, regenerable));
 
         const ingress = ingressTls(args.ingress, config.host, "harbor", {
             // Image layers are large: no request body limit on the registry host.
@@ -156,7 +160,7 @@ export class Harbor extends pulumi.ComponentResource {
                     // The chart would otherwise start its PostgreSQL with the default "changeit". The chart
                     // has no existing-secret key for the internal database, so the password goes in as a
                     // nested secret value (docs/adr/0014); the chart puts it in Secrets only.
-                    internalDatabasePassword: config.database.external ? undefined : pulumi.secret(password("database-password", 32).result),
+                    internalDatabasePassword: config.database.external ? undefined : pulumi.secret(password("database-password", 32, keep).result),
                     tls: ingress,
                     highAvailability: args.highAvailability,
                     replicas: args.replicas,

@@ -88,7 +88,8 @@ export class Longhorn extends pulumi.ComponentResource {
         }
         let ui;
         if (longhorn.ui.enabled) {
-            const password = new random.RandomPassword(`${name}-ui-password`, { length: 24, special: false }, { parent: this, protect: args.protect });
+            // Not protected: a new password only changes the UI's basic-auth Secret.
+            const password = new random.RandomPassword(`${name}-ui-password`, { length: 24, special: false }, { parent: this });
             dependsOn.push(
                 new k8s.core.v1.Secret(
                     `${name}-ui-auth`,

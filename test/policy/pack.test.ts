@@ -10,7 +10,7 @@ import type { ResourceValidationArgs } from "@pulumi/policy";
 type Args = ResourceValidationArgs;
 
 /** Runs one pack policy the way CrossGuard calls it, collecting reported violations. */
-function run(name: string, resource: { type: string; props: Record<string, unknown>; protect?: boolean }, profile: "dev" | "prod"): string[] {
+function run(name: string, resource: { type: string; props: Record<string, unknown>; protect?: boolean }, profile: "dev" | "prod", protect?: boolean): string[] {
     const policy = policies.find((p) => p.name === name)!;
     const reported: string[] = [];
     const args = {
@@ -19,7 +19,7 @@ function run(name: string, resource: { type: string; props: Record<string, unkno
         urn: "urn:pulumi:s::p::t::res",
         props: resource.props,
         opts: { protect: resource.protect ?? false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
-        getConfig: () => ({ profile }),
+        getConfig: () => ({ profile, ...(protect !== undefined ? { protect } : {}) }),
         isType: () => false,
         asType: () => undefined,
     } as unknown as Args;
@@ -39,6 +39,8 @@ describe("CrossGuard pack", () => {
         expect(run("prod-stateful-protected", release, "dev")).toEqual([]);
         expect(run("prod-stateful-protected", release, "prod")).toEqual(["res (kubernetes:helm.sh/v3:Release) holds state but is not protected"]);
         expect(run("prod-stateful-protected", { ...release, protect: true }, "prod")).toEqual([]);
+        // A prod-sized stack with platform:protect false runs the pack with protect: false.
+        expect(run("prod-stateful-protected", release, "prod", false)).toEqual([]);
         expect(run("namespace-pod-security", { type: "kubernetes:core/v1:Namespace", props: { metadata: { name: "x" } } }, "dev")).toHaveLength(1);
     });
 

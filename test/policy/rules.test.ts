@@ -273,9 +273,22 @@ describe("policy rules", () => {
             expect(rule("prod-stateful-protected").check(harbor(false), dev)).toEqual([]);
             expect(rule("prod-stateful-protected").check(res("kubernetes:helm.sh/v3:Release", { chart: "nginx-ingress" }), prod)).toEqual([]);
         });
-        it("fails unprotected data-bearing releases and generated keys in prod", () => {
-            expect(rule("prod-stateful-protected").check(harbor(false), prod)).toEqual(["r1 (kubernetes:helm.sh/v3:Release) holds state but is not protected"]);
-            expect(rule("prod-stateful-protected").check(res("random:index/randomPassword:RandomPassword", {}), prod)).toHaveLength(1);
+        it("fails unprotected data in prod: data-bearing releases, ClickHouse installations, the values stored data depends on", () => {
+            const check = (r: PolicyResource) => rule("prod-stateful-protected").check(r, prod);
+            expect(check(harbor(false))).toEqual(["r1 (kubernetes:helm.sh/v3:Release) holds state but is not protected"]);
+            expect(check(res("kubernetes:helm.sh/v3:Release", { chart: "deepflow" }))).toHaveLength(1);
+            expect(check(res("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", {}))).toHaveLength(1);
+            expect(check(res("random:index/randomPassword:RandomPassword", {}, { name: "prod-cluster-token" }))).toHaveLength(1);
+            expect(check(res("random:index/randomPassword:RandomPassword", {}, { name: "prod-harbor-database-password" }))).toHaveLength(1);
+        });
+        it("leaves values shared between pods only unprotected: they may be regenerated", () => {
+            const check = (r: PolicyResource) => rule("prod-stateful-protected").check(r, prod);
+            expect(check(res("random:index/randomPassword:RandomPassword", {}, { name: "prod-harbor-xsrf-key" }))).toEqual([]);
+            expect(check(res("tls:index/privateKey:PrivateKey", {}, { name: "prod-harbor-internal-ca-key" }))).toEqual([]);
+        });
+        it("follows platform:protect over the profile", () => {
+            expect(rule("prod-stateful-protected").check(harbor(false), { profile: "prod", protect: false })).toEqual([]);
+            expect(rule("prod-stateful-protected").check(harbor(false), { profile: "dev", protect: true })).toHaveLength(1);
         });
     });
 
