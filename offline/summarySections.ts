@@ -74,7 +74,8 @@ export function secretRows(stackConfig: Record<string, unknown>): SecretRow[] {
             if (isObj(value) && typeof value.secure === "string") {
                 rows.push({ key, state: isPlaceholderCiphertext(value.secure) ? "placeholder" : "encrypted", description });
             } else if (value === undefined) {
-                if (parentGiven) rows.push({ key, state: "not set", description });
+                // A deprecated key left unset is what the new form wants (e.g. an S3 `backend` reference).
+                if (parentGiven && !/^Deprecated\b/.test(description)) rows.push({ key, state: "not set", description });
             } else {
                 rows.push({ key, state: "plain text", description });
             }

@@ -81,11 +81,12 @@ describe("summary.txt of the prod stack", () => {
         summary = summaryText("prod", evaluation.resources, evaluation.outputs, { stackConfig: readStackFile(PROJECT_DIR, "prod").stackConfig });
     }, 120_000);
 
-    it("lists the four committed placeholder secrets with the command that sets them", () => {
-        for (const key of ["cluster.k3s.ssh.privateKey", "cluster.k3s.etcdSnapshots.s3.secretKey", "dns.route53.secretAccessKey", "storage.longhorn.backup.secretKey"]) {
+    it("lists the committed placeholder secrets (the S3 keys once, on their backends) with the command that sets them", () => {
+        for (const key of ["cluster.k3s.ssh.privateKey", "dns.route53.secretAccessKey", "s3.backends.etcd.secretKey", "s3.backends.volumes.secretKey"]) {
             expect(summary).toMatch(new RegExp(`placeholder +platform:${key.replace(/[.[\]]/g, "\\$&")}`));
         }
         expect(summary).toContain("pulumi config set --secret --path");
+        expect(summary).not.toContain("platform:cluster.k3s.etcdSnapshots.s3.secretKey"); // deprecated inline key, unset: nothing to do
         expect(summary).not.toContain("ZXhhbXBsZS1wbGFjZWhvbGRlci1jaXBoZXJ0ZXh0");
     });
 
