@@ -1,15 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
-import type { TlsConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
-import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName } from "./certManagerValues";
+import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName, type TlsSettings } from "./certManagerValues";
 
 export interface CertManagerArgs extends NamespacePolicyArgs {
-    /** The `platform:tls` slice. */
-    readonly config: TlsConfig;
+    /** Install cert-manager or not, and the issuer. */
+    readonly config: TlsSettings;
     /** IngressClass HTTP-01 challenges are answered through. */
     readonly ingressClass: string;
     readonly replicas: number;
@@ -107,10 +106,10 @@ export class CertManager extends pulumi.ComponentResource {
 }
 
 /** The DNS-01 credential the solver Secret carries, if the config uses one. */
-function dns01Secret(tls: TlsConfig): pulumi.Output<string> | undefined {
-    const dns01 = tls.acme?.solver === "dns01" ? tls.acme.dns01 : undefined;
-    if (dns01?.provider === "cloudflare") {
-        return dns01.cloudflare?.apiToken;
+function dns01Secret(tls: TlsSettings): pulumi.Input<string> | undefined {
+    if (tls.issuer === "selfSigned" || tls.acme.solver !== "dns01") {
+        return undefined;
     }
-    return dns01?.route53?.secretAccessKey;
+    const { dns01 } = tls.acme;
+    return dns01.provider === "cloudflare" ? dns01.cloudflare.apiToken : dns01.route53.secretAccessKey;
 }

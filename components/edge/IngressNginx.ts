@@ -1,14 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
-import type { IngressConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { API_SERVER_ONLY, egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
-import { ingressValues } from "./ingressValues";
+import { type IngressSettings, ingressValues } from "./ingressValues";
 
 export interface IngressNginxArgs extends NamespacePolicyArgs {
-    /** The `platform:ingress` slice with kind and replicas resolved. */
-    readonly config: IngressConfig;
+    /** Class, workload kind, replicas and exposure. */
+    readonly config: IngressSettings;
     /** PDB and spread across nodes/zones (prod). */
     readonly highAvailability: boolean;
     /** Create a ServiceMonitor for the controller's metrics. @default false */

@@ -1,22 +1,19 @@
 import { IngressNginx } from "../../components/edge/IngressNginx";
-import { ingressValues, NGINX_INGRESS_IMAGE } from "../../components/edge/ingressValues";
-import { IngressConfig, parsePlatformConfig } from "../../config/config";
+import { type IngressSettings, ingressValues, NGINX_INGRESS_IMAGE } from "../../components/edge/ingressValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
-import { byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, mockedComponents } from "../harness";
+import { byName, mockedComponents } from "../harness";
 
-function ingressConfig(ingress: Record<string, unknown> = {}, existing = false): IngressConfig {
-    const base = existing
-        ? { ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG) } } }
-        : k3sStackConfig();
-    return parsePlatformConfig(rawConfig({ ...base, "platform:ingress": ingress })).ingress;
+/** Args as the Platform resolves them: a DaemonSet on k3s, a Deployment on an existing cluster (config tests cover the rule). */
+function ingressConfig(overrides: Partial<IngressSettings> = {}, existing = false): IngressSettings {
+    return { className: "nginx", kind: existing ? "deployment" : "daemonset", exposure: "loadBalancer", replicas: 1, telemetry: false, ...overrides };
 }
 
 type Values = { controller: Record<string, unknown> & { service: Record<string, unknown> }; prometheus: Record<string, unknown> };
-const values = (config: IngressConfig, highAvailability = false, serviceMonitor = false) =>
+const values = (config: IngressSettings, highAvailability = false, serviceMonitor = false) =>
     ingressValues({ config, highAvailability, serviceMonitor, releaseName: "ingress" }) as Values;
 
 describe("NGINX Ingress Controller values", () => {
-    it("default to a DaemonSet behind a Local LoadBalancer Service in k3s mode (ServiceLB on every node)", () => {
+    it("run a DaemonSet behind a Local LoadBalancer Service (k3s ServiceLB on every node)", () => {
         const v = values(ingressConfig());
         expect(v.controller.kind).toBe("daemonset");
         expect(v.controller.replicaCount).toBeUndefined();
@@ -24,7 +21,7 @@ describe("NGINX Ingress Controller values", () => {
         expect(v.controller.hostPort).toBeUndefined();
     });
 
-    it("default to a Deployment with profile replicas on existing clusters", () => {
+    it("run a Deployment with the given replicas", () => {
         const v = values(ingressConfig({}, true));
         expect(v.controller.kind).toBe("deployment");
         expect(v.controller.replicaCount).toBe(1);
