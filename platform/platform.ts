@@ -148,7 +148,7 @@ export class Platform extends pulumi.ComponentResource {
             this.storage = new Longhorn(
                 `${name}-storage`,
                 {
-                    config: config.storage,
+                    config: config.storage.longhorn,
                     ingress: this.ingressTls,
                     ...shared,
                     // Its UI certificate comes from the issuer.

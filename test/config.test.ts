@@ -349,6 +349,61 @@ describe("stack config", () => {
     });
 });
 
+describe("harbor config", () => {
+    it("defaults: registry.<domain>, PVC storage with chart sizes, internal database, Trivy on, the four upstream proxy caches", () => {
+        expect(parse(k3sStackConfig()).harbor).toMatchObject({
+            enabled: true,
+            host: "registry.dev.example.com",
+            storage: { type: "pvc", registrySize: "20Gi", databaseSize: "5Gi", redisSize: "1Gi", trivySize: "5Gi", jobLogSize: "1Gi" },
+            database: { type: "internal" },
+            trivy: true,
+            proxyCache: [
+                { upstream: "docker.io", project: "dockerhub" },
+                { upstream: "ghcr.io", project: "ghcr" },
+                { upstream: "quay.io", project: "quay" },
+                { upstream: "registry.k8s.io", project: "k8s" },
+            ],
+            projects: [],
+        });
+    });
+
+    it("fills project, robot and external database defaults", () => {
+        const harbor = parse(
+            k3sStackConfig({
+                "platform:harbor": {
+                    projects: [{ name: "apps" }],
+                    robot: { projects: ["apps"] },
+                    database: { type: "external", external: { host: "pg.example.com", username: "harbor", password: secure("pg-1") } },
+                },
+            }),
+        ).harbor;
+        expect(harbor.projects).toEqual([{ name: "apps", public: false, scanOnPush: true, requireSignature: false }]);
+        expect(harbor.robot).toEqual({ name: "ci", projects: ["apps"] });
+        expect(harbor.database.external).toMatchObject({ port: 5432, database: "registry", sslmode: "verify-full" });
+    });
+});
+
+describe("storage config", () => {
+    const storage = (value: Record<string, unknown>, profile = "dev") => {
+        const base = k3sStackConfig({ "platform:profile": profile, "platform:storage": value });
+        if (profile === "prod") {
+            (base["platform:cluster"] as Cluster).k3s.servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `10.0.0.${i}`, hostKey: TEST_HOST_KEY }));
+        }
+        return parse(base).storage;
+    };
+
+    it("defaults to local-path in dev and 3-replica Longhorn with its UI at longhorn.<domain> in prod", () => {
+        expect(storage({}).class).toBe("local-path");
+        expect(storage({}, "prod")).toMatchObject({ class: "longhorn", longhorn: { replicas: 3, dataPath: "/var/lib/longhorn", ui: { enabled: true, host: "longhorn.dev.example.com" } } });
+        expect(storage({ class: "longhorn" }).longhorn.replicas).toBe(1);
+    });
+
+    it("fills the backup schedule defaults: snapshots every 4 h (6 kept), backups daily at 02:00 (14 kept)", () => {
+        const backup = { bucket: "volumes", region: "eu-central-1", accessKey: "AKIA1", secretKey: secure("vol-secret-1") };
+        expect(storage({ longhorn: { backup } }, "prod").longhorn.backup).toMatchObject({ snapshotSchedule: "0 */4 * * *", snapshotRetain: 6, backupSchedule: "0 2 * * *", backupRetain: 14 });
+    });
+});
+
 describe("readPulumiConfig in a real run", () => {
     it("reads which leaves are plain from the stack file the CLI runs next to (PLATFORM_STACK_FILE overrides)", async () => {
         const dir = mkdtempSync(join(tmpdir(), "stackfile-leaves-"));

@@ -2,18 +2,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
-import type { StorageConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
-import { BACKUP_SECRET, LONGHORN_MANAGER, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
+import { BACKUP_SECRET, LONGHORN_MANAGER, type LonghornSettings, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
 
 /** Port the Longhorn UI container listens on (longhorn chart 1.12.1 deployment-ui.yaml, behind Service port 80). */
 export const LONGHORN_UI_PORT = 8000;
 
 export interface LonghornArgs extends NamespacePolicyArgs {
-    readonly config: StorageConfig;
+    /** Replicas, data path, backups and UI. */
+    readonly config: LonghornSettings;
     readonly ingress: IngressTlsContext;
     readonly highAvailability: boolean;
     /** Protect the release and keep volumes on PVC deletion (prod). */
@@ -42,7 +42,7 @@ export class Longhorn extends pulumi.ComponentResource {
     constructor(name: string, args: LonghornArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Longhorn", name, {}, opts);
         const namespace = LONGHORN_NAMESPACE;
-        const { longhorn } = args.config;
+        const longhorn = args.config;
         const ns = platformNamespace(
             `${name}-ns`,
             {
