@@ -91,7 +91,10 @@ export interface StorageConfig {
     };
 }
 
-/** Monitoring settings with retention and storage resolved from the profile. */
+/**
+ * Monitoring settings with retention and storage resolved from the profile. Each part's `enabled`
+ * is the effective one (false when monitoring is off; DeepFlow only with ClickHouse): read it, never recompute it.
+ */
 export interface MonitoringConfig {
     readonly enabled: boolean;
     readonly grafana: { readonly enabled: boolean; readonly host: string };

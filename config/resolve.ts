@@ -53,26 +53,31 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
             ui: { enabled: longhorn.ui.enabled, host: longhorn.ui.host ?? `longhorn.${parsed.domain}` },
         },
     };
+    // Every part's `enabled` is the effective one, computed here once: off when monitoring is off,
+    // and DeepFlow only with ClickHouse (the schema refuses DeepFlow without it, so this is belt and braces).
+    const m = parsed.monitoring;
+    const clickhouseOn = m.enabled && m.clickhouse.enabled;
     const monitoring: MonitoringConfig = {
-        enabled: parsed.monitoring.enabled,
-        grafana: { enabled: parsed.monitoring.grafana.enabled, host: parsed.monitoring.grafana.host ?? `grafana.${parsed.domain}` },
+        enabled: m.enabled,
+        grafana: { enabled: m.enabled && m.grafana.enabled, host: m.grafana.host ?? `grafana.${parsed.domain}` },
         prometheus: {
-            retention: parsed.monitoring.prometheus.retention ?? defaults.metricsRetention,
-            storageSize: parsed.monitoring.prometheus.storageSize ?? defaults.metricsStorage,
+            retention: m.prometheus.retention ?? defaults.metricsRetention,
+            storageSize: m.prometheus.storageSize ?? defaults.metricsStorage,
         },
-        alertmanager: parsed.monitoring.alertmanager,
+        alertmanager: m.alertmanager,
         logs: {
-            ...parsed.monitoring.logs,
-            retention: parsed.monitoring.logs.retention ?? defaults.logsRetention,
-            storageSize: parsed.monitoring.logs.storageSize ?? defaults.logsStorage,
+            ...m.logs,
+            enabled: m.enabled && m.logs.enabled,
+            retention: m.logs.retention ?? defaults.logsRetention,
+            storageSize: m.logs.storageSize ?? defaults.logsStorage,
         },
         clickhouse: {
-            enabled: parsed.monitoring.clickhouse.enabled,
-            shards: parsed.monitoring.clickhouse.shards ?? defaults.clickhouseShards,
-            replicas: parsed.monitoring.clickhouse.replicas,
-            storageSize: parsed.monitoring.clickhouse.storageSize ?? defaults.clickhouseStorage,
+            enabled: clickhouseOn,
+            shards: m.clickhouse.shards ?? defaults.clickhouseShards,
+            replicas: m.clickhouse.replicas,
+            storageSize: m.clickhouse.storageSize ?? defaults.clickhouseStorage,
         },
-        deepflow: parsed.monitoring.deepflow,
+        deepflow: { ...m.deepflow, enabled: clickhouseOn && m.deepflow.enabled },
     };
     const apps: AppConfig[] = parsed.apps.map((app) => ({
         ...app,

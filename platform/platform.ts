@@ -60,7 +60,7 @@ export class Platform extends pulumi.ComponentResource {
 
         const longhorn = config.storage.class === "longhorn";
         const { monitoring } = config;
-        const deepflowOn = monitoring.enabled && monitoring.deepflow.enabled && monitoring.clickhouse.enabled;
+        const deepflowOn = monitoring.deepflow.enabled;
         this.cluster = new ClusterK3s(
             `${name}-cluster`,
             {

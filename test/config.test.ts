@@ -349,6 +349,23 @@ describe("stack config", () => {
     });
 });
 
+describe("monitoring config", () => {
+    it("resolves each part's effective switch once: all off with monitoring off, DeepFlow on only with ClickHouse", () => {
+        const monitoring = (value: Record<string, unknown>) => parse(k3sStackConfig({ "platform:monitoring": value })).monitoring;
+        expect(monitoring({})).toMatchObject({ grafana: { enabled: true }, logs: { enabled: true }, clickhouse: { enabled: true }, deepflow: { enabled: true } });
+        expect(monitoring({ enabled: false })).toMatchObject({ enabled: false, grafana: { enabled: false }, logs: { enabled: false }, clickhouse: { enabled: false }, deepflow: { enabled: false } });
+        expect(monitoring({ deepflow: { enabled: false } })).toMatchObject({ clickhouse: { enabled: true }, deepflow: { enabled: false } });
+    });
+
+    it("refuses DeepFlow without ClickHouse, and a DeepFlow registry that does not look like one", () => {
+        const parseWith = (monitoring: Record<string, unknown>) => () =>
+            parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:monitoring": monitoring }));
+        expect(parseWith({ clickhouse: { enabled: false } })).toThrow(/platform:monitoring\.deepflow\.enabled: DeepFlow stores its data in the platform ClickHouse/);
+        expect(parseWith({ clickhouse: { enabled: false }, deepflow: { enabled: false } })).not.toThrow();
+        expect(parseWith({ deepflow: { imageRegistry: "https://bad registry" } })).toThrow(/platform:monitoring\.deepflow\.imageRegistry: expected a registry and path/);
+    });
+});
+
 describe("harbor config", () => {
     it("defaults: registry.<domain>, PVC storage with chart sizes, internal database, Trivy on, the four upstream proxy caches", () => {
         expect(parse(k3sStackConfig()).harbor).toMatchObject({

@@ -5,7 +5,6 @@
  * one Service per shard (DeepFlow writes to every shard by IP). Users' passwords come from a
  * Secret (secretKeyRef), so neither the CRs nor the chart values hold a password.
  */
-import type { MonitoringConfig } from "../../config/config";
 import { limited } from "../lib/resources";
 import { pinnedImage } from "../../charts/images";
 
@@ -55,7 +54,15 @@ function volumeClaim(name: string, size: string, retain: boolean) {
 const password = (user: string) => ({ valueFrom: { secretKeyRef: { name: CLICKHOUSE_USERS_SECRET, key: user } } });
 
 /** The ClickHouseInstallation's spec. */
-export function clickhouseInstallationSpec(config: MonitoringConfig["clickhouse"], retain: boolean): Record<string, unknown> {
+/** ClickHouse servers: shards, replicas per shard and PVC size per server. */
+export interface ClickHouseSettings {
+    readonly shards: number;
+    /** Above 1: replicated tables and a 3-node ClickHouse Keeper. */
+    readonly replicas: number;
+    readonly storageSize: string;
+}
+
+export function clickhouseInstallationSpec(config: ClickHouseSettings, retain: boolean): Record<string, unknown> {
     const replicated = config.replicas > 1;
     const servers = config.shards * config.replicas;
     const { deepflow, grafana } = CLICKHOUSE_USERS;

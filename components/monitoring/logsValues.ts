@@ -3,7 +3,24 @@
  * retention by the compactor) and Grafana Alloy (chart 1.11.1) shipping pod logs and Kubernetes
  * events through the Kubernetes API, so Alloy needs no host mounts and runs under `restricted`.
  */
-import type { MonitoringConfig } from "../../config/config";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Loki (logs store) and Alloy (collector). */
+export interface LogsSettings {
+    /** How long logs are kept, e.g. `7d`. */
+    readonly retention: string;
+    /** Loki PVC size (index, WAL; chunks too without S3). */
+    readonly storageSize: string;
+    /** Chunks in an S3-compatible bucket. */
+    readonly s3?: {
+        readonly bucket: string;
+        readonly region: string;
+        /** Endpoint host name; undefined: AWS. */
+        readonly endpoint?: string;
+        readonly accessKey: pulumi.Input<string>;
+        readonly secretKey: pulumi.Input<string>;
+    };
+}
 import { limited } from "../lib/resources";
 
 export const LOGS_NAMESPACE = "logging";
@@ -20,7 +37,7 @@ export const EVENTS_JOB = "integrations/kubernetes/eventhandler";
 export const ALLOY_PORT = 12345;
 
 /** Loki replicas: 3 (replication factor 3) with object storage in HA profiles, else 1 on a PVC. */
-export function lokiReplicas(logs: MonitoringConfig["logs"], highAvailability: boolean): number {
+export function lokiReplicas(logs: Pick<LogsSettings, "s3">, highAvailability: boolean): number {
     return logs.s3 && highAvailability ? 3 : 1;
 }
 
@@ -31,7 +48,7 @@ const restrictedContainer = {
     seccompProfile: { type: "RuntimeDefault" },
 };
 
-export function lokiValues(logs: MonitoringConfig["logs"], highAvailability: boolean): Record<string, unknown> {
+export function lokiValues(logs: LogsSettings, highAvailability: boolean): Record<string, unknown> {
     const replicas = lokiReplicas(logs, highAvailability);
     const store = logs.s3 ? "s3" : "filesystem";
     return {

@@ -7,7 +7,6 @@
  * select the kubelet job. On other clusters those targets (and their default rules) are off, so no
  * "target down" alert fires forever.
  */
-import type { MonitoringConfig } from "../../config/config";
 import type { IngressTls } from "../lib/ingress";
 import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { limited } from "../lib/resources";
@@ -30,8 +29,15 @@ export const DASHBOARD_LABEL = "grafana_dashboard";
 export const GRAFANA_SIDECAR_ROLE = "grafana-sidecar-configmaps";
 export const GRAFANA_SIDECAR_RULES = [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }];
 
+/** Prometheus's own retention and PVC size. */
+export interface PrometheusSettings {
+    /** How long metrics are kept, e.g. `15d`. */
+    readonly retention: string;
+    readonly storageSize: string;
+}
+
 export interface MetricsValuesArgs {
-    readonly config: MonitoringConfig;
+    readonly config: { readonly prometheus: PrometheusSettings };
     /** k3s server and all-node addresses; undefined on existing clusters. */
     readonly k3s?: { readonly servers: readonly string[]; readonly nodes: readonly string[] };
     readonly highAvailability: boolean;
