@@ -3,7 +3,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { limited } from "../lib/resources";
-import type { HostRequirements } from "../cluster/k3sFiles";
+import type { HostRequirements } from "../lib/hostRequirements";
 import type { IngressTls } from "../lib/ingress";
 
 /** Recurring snapshots and backups of every volume to an S3-compatible bucket. */
