@@ -350,6 +350,26 @@ describe("stack config", () => {
 });
 
 describe("monitoring config", () => {
+    const existingWith = (monitoring: Record<string, unknown>, profile = "dev") =>
+        parse(k3sStackConfig({ "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:profile": profile, "platform:monitoring": monitoring })).monitoring;
+
+    it("sizes ClickHouse and Loki by profile: dev 1 shard x 10Gi, logs 7d on 5Gi; prod 2 shards x 100Gi, logs 30d on 50Gi", () => {
+        expect(existingWith({}).clickhouse).toEqual({ enabled: true, shards: 1, replicas: 1, storageSize: "10Gi" });
+        expect(existingWith({}, "prod").clickhouse).toEqual({ enabled: true, shards: 2, replicas: 1, storageSize: "100Gi" });
+        expect(existingWith({}).logs).toMatchObject({ retention: "7d", storageSize: "5Gi" });
+        expect(existingWith({}, "prod").logs).toMatchObject({ retention: "30d", storageSize: "50Gi" });
+    });
+
+    it("refuses ClickHouse replicas while DeepFlow is on (it writes non-replicated tables)", () => {
+        expect(() => existingWith({ clickhouse: { replicas: 2 } })).toThrow(/platform:monitoring\.clickhouse\.replicas: DeepFlow writes non-replicated tables to every shard: expected 1 .*got 2/);
+        expect(() => existingWith({ clickhouse: { replicas: 2 }, deepflow: { enabled: false } })).not.toThrow();
+    });
+
+    it("requires the Loki S3 secret key to be a secret", () => {
+        const s3 = { bucket: "logs-bucket", region: "eu-west-1", accessKey: "AKIAEXAMPLE", secretKey: "plain" };
+        expect(() => existingWith({ logs: { s3 } })).toThrow(/platform:monitoring\.logs\.s3\.secretKey: must be a secret/);
+    });
+
     it("resolves each part's effective switch once: all off with monitoring off, DeepFlow on only with ClickHouse", () => {
         const monitoring = (value: Record<string, unknown>) => parse(k3sStackConfig({ "platform:monitoring": value })).monitoring;
         expect(monitoring({})).toMatchObject({ grafana: { enabled: true }, logs: { enabled: true }, clickhouse: { enabled: true }, deepflow: { enabled: true } });
