@@ -365,6 +365,13 @@ describe("monitoring config", () => {
         expect(() => existingWith({ clickhouse: { replicas: 2 }, deepflow: { enabled: false } })).not.toThrow();
     });
 
+    it("keeps metrics 3 days on 5Gi in dev, and requires alert receiver credentials to be secrets", () => {
+        expect(existingWith({}).prometheus).toEqual({ retention: "3d", storageSize: "5Gi" });
+        expect(() => existingWith({ alertmanager: { slack: { webhookUrl: "https://hooks.slack.example/T1", channel: "#alerts" } } })).toThrow(
+            /platform:monitoring\.alertmanager\.slack\.webhookUrl: must be a secret/,
+        );
+    });
+
     it("requires the Loki S3 secret key to be a secret", () => {
         const s3 = { bucket: "logs-bucket", region: "eu-west-1", accessKey: "AKIAEXAMPLE", secretKey: "plain" };
         expect(() => existingWith({ logs: { s3 } })).toThrow(/platform:monitoring\.logs\.s3\.secretKey: must be a secret/);
