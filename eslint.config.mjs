@@ -46,4 +46,9 @@ export default tseslint.config(
     },
     { files: ["charts/**/*.ts"], rules: layer(NOT_CONFIG, NOT_PLATFORM, ["components", "charts/ is data"], NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
     { files: ["offline/**/*.ts", "scripts/**/*.ts", "policy/**/*.ts"], rules: layer(NOT_TEST) },
+    // The pack runs on its own dependencies (policy/package.json): it may read charts/ data only.
+    {
+        files: ["policy/**/*.ts"],
+        rules: layer(NOT_TEST, NOT_OFFLINE, NOT_SCRIPTS, ...["config", "platform", "components"].map((folder) => [folder, "the policy pack imports only data from charts/ (e.g. charts/namespaces.ts)"])),
+    },
 );

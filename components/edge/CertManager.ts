@@ -5,6 +5,7 @@ import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName, type TlsSettings } from "./certManagerValues";
+import { NAMESPACES } from "../../charts/namespaces";
 
 export interface CertManagerArgs extends NamespacePolicyArgs {
     /** Install cert-manager or not, and the issuer. */
@@ -24,7 +25,7 @@ export interface CertManagerArgs extends NamespacePolicyArgs {
  * from: a self-signed platform CA (dev) or Let's Encrypt staging/production over HTTP-01 or DNS-01.
  */
 /** Default namespace and Helm release name of cert-manager. */
-export const CERT_MANAGER_NAMESPACE = "cert-manager";
+export const CERT_MANAGER_NAMESPACE = NAMESPACES.certManager;
 
 export class CertManager extends pulumi.ComponentResource {
     /** ClusterIssuer name for `cert-manager.io/cluster-issuer` annotations. */

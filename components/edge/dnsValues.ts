@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Manifest } from "./certManagerValues";
 import { limited } from "../lib/resources";
+import { NAMESPACES } from "../../charts/namespaces";
 
 /** One static record, created as a DNSEndpoint; `@` is the first zone's apex. */
 export interface DnsRecordSpec {
@@ -62,7 +63,7 @@ export type ExternalDnsSettings = DnsProviderArgs & {
 
 /** The Secret holding the provider credential(s); keys depend on the provider. */
 /** external-dns's namespace unless its Args say otherwise. */
-export const DNS_NAMESPACE = "external-dns";
+export const DNS_NAMESPACE = NAMESPACES.dns;
 export const DNS_SECRET_NAME = "external-dns-credentials";
 
 /** Provider names as external-dns spells them. */

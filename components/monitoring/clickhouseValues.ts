@@ -7,8 +7,9 @@
  */
 import { limited } from "../lib/resources";
 import { pinnedImage } from "../../charts/images";
+import { NAMESPACES } from "../../charts/namespaces";
 
-export const CLICKHOUSE_NAMESPACE = "clickhouse";
+export const CLICKHOUSE_NAMESPACE = NAMESPACES.clickhouse;
 /** ClickHouseInstallation and cluster name (DeepFlow creates its tables ON CLUSTER this name). */
 export const CLICKHOUSE_CLUSTER = "platform";
 /** Secret (in the clickhouse namespace) holding one password per user, keyed by user name. */

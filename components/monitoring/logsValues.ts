@@ -22,8 +22,9 @@ export interface LogsSettings {
     };
 }
 import { limited } from "../lib/resources";
+import { NAMESPACES } from "../../charts/namespaces";
 
-export const LOGS_NAMESPACE = "logging";
+export const LOGS_NAMESPACE = NAMESPACES.logs;
 export const LOKI_RELEASE = "loki";
 /** Loki's HTTP port (push, query, metrics). */
 export const LOKI_PORT = 3100;

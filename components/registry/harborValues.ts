@@ -7,10 +7,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { IngressTls } from "../lib/ingress";
 import { INTERNAL_TLS_COMPONENTS, internalTlsSecretName } from "./harborInternalTls";
 import { limited } from "../lib/resources";
+import { NAMESPACES } from "../../charts/namespaces";
 
 /** Secret objects the component creates, and the keys the chart reads from each. */
 /** Harbor's namespace unless its Args say otherwise. */
-export const HARBOR_NAMESPACE = "harbor";
+export const HARBOR_NAMESPACE = NAMESPACES.harbor;
 
 export const HARBOR_SECRETS = {
     admin: { name: "harbor-admin", keys: ["HARBOR_ADMIN_PASSWORD"] },

@@ -7,6 +7,7 @@ import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
 import { BACKUP_SECRET, LONGHORN_MANAGER, type LonghornSettings, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
+import { NAMESPACES } from "../../charts/namespaces";
 
 /** Port the Longhorn UI container listens on (longhorn chart 1.12.1 deployment-ui.yaml, behind Service port 80). */
 export const LONGHORN_UI_PORT = 8000;
@@ -29,7 +30,7 @@ export interface LonghornArgs extends NamespacePolicyArgs {
  * and its UI (which has no login of its own) behind the TLS ingress with basic auth.
  */
 /** Namespace Longhorn runs in (its chart expects this one). */
-export const LONGHORN_NAMESPACE = "longhorn-system";
+export const LONGHORN_NAMESPACE = NAMESPACES.longhorn;
 
 export class Longhorn extends pulumi.ComponentResource {
     /** UI URL, when published. */
