@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterK3s } from "../components/cluster/ClusterK3s";
-import { CERT_MANAGER_NAMESPACE, CertManager } from "../components/edge/CertManager";
+import { CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
-import { INGRESS_RELEASE, IngressNginx } from "../components/edge/IngressNginx";
+import { IngressNginx } from "../components/edge/IngressNginx";
 import { Harbor, harborMirrors } from "../components/registry/Harbor";
-import { LONGHORN_NAMESPACE, Longhorn } from "../components/storage/Longhorn";
+import { Longhorn } from "../components/storage/Longhorn";
 import { LONGHORN_HOST_REQUIREMENTS } from "../components/storage/longhornValues";
 import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
@@ -171,11 +171,8 @@ export class Platform extends pulumi.ComponentResource {
                     // Loki's and ClickHouse's PVCs from the default StorageClass (Longhorn's, when on).
                     after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
                     clusterName: name,
-                    earlyTargets: {
-                        certManager: { namespace: CERT_MANAGER_NAMESPACE },
-                        ingress: this.ingress ? { namespace: INGRESS_NAMESPACE, release: INGRESS_RELEASE } : undefined,
-                        longhorn: this.storage ? { namespace: LONGHORN_NAMESPACE } : undefined,
-                    },
+                    // What the components installed before it expose; each declares its own.
+                    scrapeTargets: [...this.certManager.scrapeTargets, ...(this.ingress?.scrapeTargets ?? []), ...(this.storage?.scrapeTargets ?? [])],
                 },
                 componentOpts,
             );

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
+import type { ScrapeTarget } from "../lib/metrics";
 import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName, type TlsSettings } from "./certManagerValues";
 import { NAMESPACES } from "../../charts/namespaces";
@@ -14,8 +15,6 @@ export interface CertManagerArgs extends NamespacePolicyArgs {
     readonly ingressClass: string;
     readonly replicas: number;
     readonly highAvailability: boolean;
-    /** Create ServiceMonitors (Prometheus Operator CRDs present). @default false */
-    readonly serviceMonitor?: boolean;
     /** Namespace cert-manager runs in (its cluster resource namespace). @default "cert-manager" */
     readonly namespace?: string;
 }
@@ -32,6 +31,8 @@ export class CertManager extends pulumi.ComponentResource {
     public readonly issuerName: string;
     /** Resolves once the issuer exists; Ingresses depend on it. */
     public readonly ready: pulumi.Resource[];
+    /** The controller's metrics (9402), for the monitoring stack installed after it. */
+    public readonly scrapeTargets: readonly ScrapeTarget[];
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:CertManager", name, {}, opts);
@@ -73,7 +74,6 @@ export class CertManager extends pulumi.ComponentResource {
                         values: certManagerValues({
                             replicas: args.replicas,
                             highAvailability: args.highAvailability,
-                            serviceMonitor: args.serviceMonitor ?? false,
                             namespace,
                         }),
                     },
@@ -100,6 +100,16 @@ export class CertManager extends pulumi.ComponentResource {
                     { parent: this, dependsOn },
                 ),
         );
+        // The Service's port name changed between cert-manager releases: select the container port.
+        this.scrapeTargets = [
+            {
+                name: "cert-manager",
+                namespace,
+                selector: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" },
+                port: 9402,
+                jobLabel: "app.kubernetes.io/name",
+            },
+        ];
         this.issuerName = issuerName(args.config.issuer);
         this.ready = issuers;
         this.registerOutputs({ issuerName: this.issuerName });

@@ -43,7 +43,7 @@ export function issuerName(issuer: IssuerArgs["issuer"]): string {
     return issuer === "selfSigned" ? "platform-ca" : issuer;
 }
 
-export function certManagerValues(args: { replicas: number; highAvailability: boolean; serviceMonitor: boolean; namespace: string }): Record<string, unknown> {
+export function certManagerValues(args: { replicas: number; highAvailability: boolean; namespace: string }): Record<string, unknown> {
     const small = (cpu: string, memory: string) => limited(cpu, memory, "256Mi");
     return {
         // CRDs as chart templates: Helm upgrades them with the chart; `keep` stops an uninstall
@@ -57,7 +57,8 @@ export function certManagerValues(args: { replicas: number; highAvailability: bo
         webhook: { replicaCount: args.replicas, podDisruptionBudget: { enabled: args.highAvailability }, resources: small("10m", "32Mi") },
         cainjector: { replicaCount: args.replicas, podDisruptionBudget: { enabled: args.highAvailability }, resources: small("10m", "64Mi") },
         startupapicheck: { resources: small("10m", "32Mi") },
-        prometheus: { enabled: true, servicemonitor: { enabled: args.serviceMonitor } },
+        // Metrics on; the monitoring stack, installed later, scrapes them (CertManager.scrapeTargets).
+        prometheus: { enabled: true, servicemonitor: { enabled: false } },
     };
 }
 

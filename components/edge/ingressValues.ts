@@ -27,8 +27,6 @@ export interface IngressValuesArgs {
     readonly config: IngressSettings;
     /** Spread across nodes and keep a PodDisruptionBudget (prod). */
     readonly highAvailability: boolean;
-    /** Create a ServiceMonitor (needs the Prometheus Operator CRDs). */
-    readonly serviceMonitor: boolean;
     /** Helm release name; the chart's selector labels use it. */
     readonly releaseName: string;
     /**
@@ -108,7 +106,8 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
             port: 9113,
             // The metrics Service always exists: kube-prometheus-stack scrapes it (installed after this chart).
             service: { create: true },
-            serviceMonitor: { create: args.serviceMonitor },
+            // The monitoring stack, installed later, scrapes the Service (IngressNginx.scrapeTargets).
+            serviceMonitor: { create: false },
         },
     };
 }

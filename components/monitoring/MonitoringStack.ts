@@ -8,6 +8,7 @@ import { CHARTS } from "../../charts/versions";
 import { toYaml } from "../lib/yaml";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
+import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { alertmanagerConfig } from "./alertmanagerConfig";
@@ -20,7 +21,6 @@ import type { LogsSettings } from "./logsValues";
 import {
     ALERTMANAGER_CONFIG_SECRET,
     DASHBOARD_LABEL,
-    type EarlyTargets,
     GRAFANA_ADMIN_SECRET,
     GRAFANA_CLICKHOUSE_SECRET,
     GRAFANA_SIDECAR_ROLE,
@@ -83,8 +83,8 @@ export interface MonitoringStackArgs extends NamespacePolicyArgs {
     readonly after?: pulumi.Resource[];
     /** `cluster` label on shipped logs. @default the component name */
     readonly clusterName?: string;
-    /** Components installed before kube-prometheus-stack that it scrapes. @default none */
-    readonly earlyTargets?: EarlyTargets;
+    /** Metrics endpoints of components installed before kube-prometheus-stack (their `scrapeTargets`). @default [] */
+    readonly scrapeTargets?: readonly ScrapeTarget[];
 }
 
 /**
@@ -200,7 +200,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     highAvailability: args.highAvailability,
                     namespace: MONITORING_NAMESPACE,
                     grafana: grafanaTls,
-                    earlyTargets: args.earlyTargets,
+                    scrapeTargets: args.scrapeTargets,
                     parts: { loki: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow ? { imageRegistry: deepflowRegistry } : undefined },
                 }),
                 timeoutSeconds: 900,

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
+import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
 import { BACKUP_SECRET, LONGHORN_MANAGER, type LonghornSettings, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
@@ -21,8 +22,6 @@ export interface LonghornArgs extends NamespacePolicyArgs {
     readonly protect: boolean;
     /** Resources the release waits for (the ClusterIssuer of its UI certificate). @default [] */
     readonly after?: pulumi.Resource[];
-    /** @default false */
-    readonly serviceMonitor?: boolean;
 }
 
 /**
@@ -39,10 +38,13 @@ export class Longhorn extends pulumi.ComponentResource {
     public readonly uiPassword?: pulumi.Output<string>;
     /** The chart release: workloads needing the default StorageClass wait for it. */
     public readonly release: k8s.helm.v3.Release;
+    /** longhorn-manager's metrics, for the monitoring stack installed after it. */
+    public readonly scrapeTargets: readonly ScrapeTarget[];
 
     constructor(name: string, args: LonghornArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Longhorn", name, {}, opts);
         const namespace = LONGHORN_NAMESPACE;
+        this.scrapeTargets = [{ name: "longhorn", namespace, selector: { app: "longhorn-manager" }, port: "manager", jobLabel: "app" }];
         const longhorn = args.config;
         const ns = platformNamespace(
             `${name}-ns`,
@@ -114,7 +116,7 @@ export class Longhorn extends pulumi.ComponentResource {
             {
                 chart: CHARTS.longhorn,
                 namespace: ns.metadata.name,
-                values: longhornValues({ config: args.config, ui, highAvailability: args.highAvailability, keepVolumes: args.protect, serviceMonitor: args.serviceMonitor ?? false }),
+                values: longhornValues({ config: args.config, ui, highAvailability: args.highAvailability, keepVolumes: args.protect }),
                 timeoutSeconds: 900,
             },
             { parent: this, dependsOn, protect: args.protect },

@@ -51,7 +51,7 @@ export function backupTarget(backup: Pick<LonghornBackupArgs, "bucket" | "region
     return `s3://${backup.bucket}@${backup.region}/${backup.folder ? `${backup.folder.replace(/^\/|\/$/g, "")}/` : ""}`;
 }
 
-export function longhornValues(args: { config: LonghornSettings; ui?: IngressTls; highAvailability: boolean; keepVolumes: boolean; serviceMonitor: boolean }): Record<string, unknown> {
+export function longhornValues(args: { config: LonghornSettings; ui?: IngressTls; highAvailability: boolean; keepVolumes: boolean }): Record<string, unknown> {
     const longhorn = args.config;
     return {
         persistence: {
@@ -79,7 +79,8 @@ export function longhornValues(args: { config: LonghornSettings; ui?: IngressTls
                   annotations: { ...args.ui.annotations },
               }
             : { enabled: false },
-        metrics: { serviceMonitor: { enabled: args.serviceMonitor } },
+        // The monitoring stack, installed later, scrapes longhorn-manager (Longhorn.scrapeTargets).
+        metrics: { serviceMonitor: { enabled: false } },
     };
 }
 

@@ -58,19 +58,20 @@ describe("ClusterIssuers", () => {
 
 describe("cert-manager values", () => {
     it("manage CRDs with the chart and keep them on uninstall", () => {
-        expect(certManagerValues({ replicas: 1, highAvailability: false, serviceMonitor: false, namespace: "cert-manager" })).toMatchObject({ crds: { enabled: true, keep: true } });
+        expect(certManagerValues({ replicas: 1, highAvailability: false, namespace: "cert-manager" })).toMatchObject({ crds: { enabled: true, keep: true } });
     });
 
     it("run every part with profile replicas and PDBs in HA", () => {
-        const v = certManagerValues({ replicas: 2, highAvailability: true, serviceMonitor: true, namespace: "cert-manager" }) as Record<string, Record<string, unknown>>;
+        const v = certManagerValues({ replicas: 2, highAvailability: true, namespace: "cert-manager" }) as Record<string, Record<string, unknown>>;
         expect(v.replicaCount).toBe(2);
         expect(v.webhook).toMatchObject({ replicaCount: 2, podDisruptionBudget: { enabled: true } });
         expect(v.cainjector).toMatchObject({ replicaCount: 2, podDisruptionBudget: { enabled: true } });
-        expect(v.prometheus).toEqual({ enabled: true, servicemonitor: { enabled: true } });
+        // Metrics on, scraped by the monitoring stack installed later (no ServiceMonitor CRD yet).
+        expect(v.prometheus).toEqual({ enabled: true, servicemonitor: { enabled: false } });
     });
 
     it.each([true, false])("use only keys cert-manager v1.21.1 has (HA %s)", (ha) => {
-        expect(unknownChartKeys("cert-manager", certManagerValues({ replicas: 2, highAvailability: ha, serviceMonitor: ha, namespace: "cert-manager" }))).toEqual([]);
+        expect(unknownChartKeys("cert-manager", certManagerValues({ replicas: 2, highAvailability: ha, namespace: "cert-manager" }))).toEqual([]);
     });
 });
 
@@ -90,6 +91,13 @@ describe("CertManager component", () => {
         expect(issuer.dependsOn).toEqual(expect.arrayContaining(["cm-release", "cm-dns01"]));
         expect(byName(mocks.collector.resources, "cm-dns01").inputs.stringData).toBe(SECRET);
         expect(allStrings(mocks.collector.resources).join("\n")).not.toContain("cf-token-abc");
+    });
+
+    it("declares its controller's metrics (container port 9402) as the target the monitoring stack scrapes", () => {
+        const cm = new CertManager("scrape", { config: selfSigned, ingressClass: "nginx", replicas: 1, highAvailability: false, podSecurityVersion: "v1.36" });
+        expect(cm.scrapeTargets).toEqual([
+            expect.objectContaining({ namespace: "cert-manager", port: 9402, selector: expect.objectContaining({ "app.kubernetes.io/component": "controller" }) }),
+        ]);
     });
 
     it("skips the chart (not the issuers) when the cluster already runs cert-manager", async () => {

@@ -28,7 +28,7 @@ const ui = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "longhorn.d
 
 describe("Longhorn values", () => {
     it("make Longhorn the default class with profile replicas and Retain in prod", () => {
-        const v = longhornValues({ config: storage(), ui, highAvailability: true, keepVolumes: true, serviceMonitor: false }) as Record<string, Record<string, unknown>>;
+        const v = longhornValues({ config: storage(), ui, highAvailability: true, keepVolumes: true }) as Record<string, Record<string, unknown>>;
         expect(v.persistence).toEqual({ defaultClass: true, defaultClassReplicaCount: 3, reclaimPolicy: "Retain" });
         expect(v.defaultSettings).toEqual({ defaultReplicaCount: 3, defaultDataPath: "/var/lib/longhorn" });
         expect(v.longhornUI).toEqual({ replicas: 2 });
@@ -36,7 +36,7 @@ describe("Longhorn values", () => {
 
     it("point backups at S3 by Secret and publish the UI with TLS and basic auth", () => {
         const config = storage({ backup });
-        const v = longhornValues({ config, ui, highAvailability: false, keepVolumes: false, serviceMonitor: false }) as Record<string, Record<string, unknown>>;
+        const v = longhornValues({ config, ui, highAvailability: false, keepVolumes: false }) as Record<string, Record<string, unknown>>;
         expect(backupTarget(backup)).toBe("s3://volumes@eu-central-1/prod/");
         expect(v.defaultBackupStore).toEqual({ backupTarget: "s3://volumes@eu-central-1/prod/", backupTargetCredentialSecret: "longhorn-backup-target" });
         expect(v.ingress).toMatchObject({
@@ -48,7 +48,7 @@ describe("Longhorn values", () => {
         });
         expect(JSON.stringify(v)).not.toContain("vol-secret-1");
         expect(unknownChartKeys("longhorn", v)).toEqual([]);
-        expect(unknownChartKeys("longhorn", longhornValues({ config: storage({}, 1), highAvailability: false, keepVolumes: false, serviceMonitor: true }))).toEqual([]);
+        expect(unknownChartKeys("longhorn", longhornValues({ config: storage({}, 1), highAvailability: false, keepVolumes: false }))).toEqual([]);
     });
 
     it("schedule recurring snapshots and backups only with a backup target", () => {
@@ -93,5 +93,6 @@ describe("Longhorn component", () => {
         expect(text).not.toContain("vol-secret-1");
         expect(text).not.toContain(fakeSecret("random", "st-ui-password"));
         expect(await pulumi.isSecret(component.uiPassword!)).toBe(true);
+        expect(component.scrapeTargets).toEqual([expect.objectContaining({ namespace: "longhorn-system", selector: { app: "longhorn-manager" }, port: "manager" })]);
     });
 });

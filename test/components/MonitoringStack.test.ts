@@ -95,7 +95,11 @@ describe("components installed before kube-prometheus-stack", () => {
         const v = metricsValues({
             config: monitoring(),
             highAvailability: false,
-            earlyTargets: { certManager: { namespace: "cert-manager" }, ingress: { namespace: "ingress-nginx", release: "ingress" }, longhorn: { namespace: "longhorn-system" } },
+            scrapeTargets: [
+                { name: "cert-manager", namespace: "cert-manager", selector: { "app.kubernetes.io/name": "cert-manager" }, port: 9402, jobLabel: "app.kubernetes.io/name" },
+                { name: "nginx-ingress", namespace: "ingress-nginx", selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" }, port: "prometheus", jobLabel: "app.kubernetes.io/name" },
+                { name: "longhorn", namespace: "longhorn-system", selector: { app: "longhorn-manager" }, port: "manager", jobLabel: "app" },
+            ],
         }) as { prometheus: { additionalServiceMonitors: { name: string; selector: unknown; namespaceSelector: unknown; endpoints: { port?: string; targetPort?: number }[] }[] } };
         const monitors = v.prometheus.additionalServiceMonitors;
         expect(monitors.map((m) => `${m.name}:${JSON.stringify(m.namespaceSelector)}:${m.endpoints[0].port ?? m.endpoints[0].targetPort}`)).toEqual([
