@@ -209,32 +209,33 @@ export class Platform extends pulumi.ComponentResource {
         }
 
         const apps = new Map<string, ContainerApp>();
+        const appOutputs: Record<string, AppOutput> = {};
         const harbor = this.harbor;
-        for (const app of config.apps) {
-            // The schema refuses apps without Harbor; this keeps the type narrowing honest.
-            if (harbor === undefined) break;
-            const pull = harbor.pullRobot(`${name}-app-${app.name}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
-            const args = appArgs(app, config.apps, {
-                registryHost: harbor.host,
-                ingress: this.ingressTls,
-                dnsTarget: this.dns ? harbor.host : undefined,
-                monitoring: this.monitoring && { dashboard: config.monitoring.grafana.enabled, logs: config.monitoring.logs.enabled, after: metrics.after },
-                networkPolicies: defaults.networkPolicies,
-                clusterCidrs,
-                storageClass: config.storage.class,
-            }, pull);
-            const namespace = namespaces.get(app.namespace);
-            apps.set(
-                app.name,
-                new ContainerApp(
+        // The schema refuses apps without Harbor, so with Harbor off there is none to build.
+        if (harbor) {
+            for (const app of config.apps) {
+                const pull = harbor.pullRobot(`${name}-app-${app.name}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
+                const args = appArgs(app, config.apps, {
+                    registryHost: harbor.host,
+                    ingress: this.ingressTls,
+                    dnsTarget: this.dns ? harbor.host : undefined,
+                    monitoring: this.monitoring && { dashboard: config.monitoring.grafana.enabled, logs: config.monitoring.logs.enabled, after: metrics.after },
+                    networkPolicies: defaults.networkPolicies,
+                    clusterCidrs,
+                    storageClass: config.storage.class,
+                }, pull);
+                const namespace = namespaces.get(app.namespace);
+                const built = new ContainerApp(
                     `${name}-app-${app.name}`,
                     // The namespace first; the images come from Harbor, the host through the controller, its
                     // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.
                     { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
                     componentOpts,
-                ),
-            );
+                );
+                apps.set(app.name, built);
+                appOutputs[app.name] = appOutput(app, built, harbor.host);
+            }
         }
         this.apps = apps;
 
@@ -249,7 +250,7 @@ export class Platform extends pulumi.ComponentResource {
             registryRobot: this.harbor?.robot,
             registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
             grafana: this.monitoring?.grafana,
-            apps: Object.fromEntries(config.apps.map((app) => [app.name, appOutput(app, apps.get(app.name)!, harbor!.host)])),
+            apps: appOutputs,
             storageUi: this.storage?.uiUrl && this.storage.uiPassword ? { url: this.storage.uiUrl, username: "admin", password: this.storage.uiPassword } : undefined,
         };
         this.registerOutputs({ ...this.outputs });
