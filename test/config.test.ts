@@ -42,6 +42,22 @@ describe("stack config", () => {
         expect(Object.isFrozen(config.cluster.k3s.servers)).toBe(true);
     });
 
+    it("resolves what ClusterK3s takes as given: public SSH host as the external address, k3s defaults, the AWS S3 endpoint", () => {
+        const config = parse(
+            withK3s((k) => {
+                k.servers = [{ name: "s1", host: "203.0.113.1", address: "10.0.0.1", hostKey: TEST_HOST_KEY }];
+                k.agents = [{ name: "a1", host: "192.0.2.11", hostKey: TEST_HOST_KEY }];
+                k.etcdSnapshots = { s3: { bucket: "etcd-snapshots", accessKey: "AKIA1", secretKey: secure(TEST_S3_SECRET) } };
+            }),
+        );
+        if (config.cluster.mode !== "k3s") throw new Error("expected k3s mode");
+        const { k3s } = config.cluster;
+        expect(k3s.servers[0]).toMatchObject({ externalAddress: "203.0.113.1" });
+        expect(k3s.agents[0]).not.toHaveProperty("externalAddress");
+        expect(k3s).toMatchObject({ disable: [], secretsEncryption: true, preflight: { minKernel: "4.18", checkPorts: false } });
+        expect(k3s.etcdSnapshots.s3).toMatchObject({ endpoint: "s3.amazonaws.com", insecure: false });
+    });
+
     it("applies prod defaults and lets the stack override them", () => {
         const prod = parse(withK3s((k) => (k.servers = threeServers), { "platform:profile": "prod" }));
         expect(prod.defaults).toMatchObject({ replicas: 2, highAvailability: true, protectStateful: true });
