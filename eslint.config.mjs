@@ -15,6 +15,7 @@ const NOT_SCRIPTS = ["scripts", "scripts/ holds CLIs; move shared code down a la
 const NOT_CONFIG = ["config", "components take their own typed Args; platform/ maps config onto them"];
 const NOT_COMPONENTS = ["components", "config/ is the leaf layer: it may read charts/ data, never components/"];
 const NOT_TEST = ["test", "production code never imports test helpers"];
+const COMPONENT_GROUPS = ["apps", "cluster", "edge", "monitoring", "registry", "storage"];
 
 export default tseslint.config(
     { ignores: ["node_modules/**", "policy/node_modules/**", "test/globalSetup.js", "test/globalTeardown.js", "bin/**", "out/**", "coverage/**", "apps/*/node_modules/**", "apps/*/dist/**", "*.js", "*.mjs", "scripts/*.js"] },
@@ -31,10 +32,23 @@ export default tseslint.config(
     { files: ["config/**/*.ts"], rules: layer(NOT_PLATFORM, NOT_COMPONENTS, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
     { files: ["platform/**/*.ts", "index.ts"], rules: layer(NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
     { files: ["components/**/*.ts"], rules: layer(NOT_CONFIG, NOT_PLATFORM, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
+    // A component group never imports another group: what two share lives in components/lib.
+    ...COMPONENT_GROUPS.map((group) => ({
+        files: [`components/${group}/**/*.ts`],
+        rules: layer(NOT_CONFIG, NOT_PLATFORM, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST, [
+            `(${COMPONENT_GROUPS.filter((g) => g !== group).join("|")})`,
+            "components import only components/lib and their own group; move what they share to components/lib",
+        ]),
+    })),
     {
         files: ["components/lib/**/*.ts"],
         rules: layer(NOT_CONFIG, NOT_PLATFORM, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST, ["(edge|monitoring|registry|storage|cluster|apps)", "components/lib is shared by every component and imports none of them"]),
     },
     { files: ["charts/**/*.ts"], rules: layer(NOT_CONFIG, NOT_PLATFORM, ["components", "charts/ is data"], NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
     { files: ["offline/**/*.ts", "scripts/**/*.ts", "policy/**/*.ts"], rules: layer(NOT_TEST) },
+    // The pack runs on its own dependencies (policy/package.json): it may read charts/ data only.
+    {
+        files: ["policy/**/*.ts"],
+        rules: layer(NOT_TEST, NOT_OFFLINE, NOT_SCRIPTS, ...["config", "platform", "components"].map((folder) => [folder, "the policy pack imports only data from charts/ (e.g. charts/namespaces.ts)"])),
+    },
 );

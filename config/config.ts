@@ -93,26 +93,36 @@ export interface IngressConfig extends Omit<Parsed["ingress"], "kind" | "replica
 }
 
 type ParsedTls = Parsed["tls"];
-/** DNS-01 credentials: `tls.acme.dns01`, or the `platform:dns` provider's. */
-export type Dns01Config = NonNullable<NonNullable<ParsedTls["acme"]>["dns01"]>;
+type ParsedDns01 = NonNullable<NonNullable<ParsedTls["acme"]>["dns01"]>;
+/** DNS-01 credentials: `tls.acme.dns01`, or the `platform:dns` provider's; the provider's block is present. */
+export type Dns01Config =
+    | { readonly provider: "cloudflare"; readonly cloudflare: NonNullable<ParsedDns01["cloudflare"]> }
+    | { readonly provider: "route53"; readonly route53: NonNullable<ParsedDns01["route53"]> };
 
-/** TLS settings with the ACME solver resolved (DNS-01 whenever a DNS provider can answer it). */
-export interface TlsConfig extends Omit<ParsedTls, "acme"> {
-    readonly acme?: {
-        readonly email: string;
-        readonly solver: "http01" | "dns01";
-        readonly dns01?: Dns01Config;
-        /** ACME directory URL; undefined: Let's Encrypt's for the issuer. */
-        readonly server?: string;
-        /** PEM CAs of a private ACME server (the e2e stack's Pebble). */
-        readonly caBundle?: string;
-    };
-}
+/** The ACME account and its resolved challenge (DNS-01 whenever a DNS provider can answer it). */
+export type AcmeConfig = {
+    readonly email: string;
+    /** ACME directory URL; undefined: Let's Encrypt's for the issuer. */
+    readonly server?: string;
+    /** PEM CAs of a private ACME server (the e2e stack's Pebble). */
+    readonly caBundle?: string;
+} & ({ readonly solver: "http01"; readonly dns01?: undefined } | { readonly solver: "dns01"; readonly dns01: Dns01Config });
 
-/** DNS settings with the zones resolved (default: the platform domain). */
-export interface DnsConfig extends Omit<Parsed["dns"], "domainFilters"> {
-    readonly domainFilters: readonly string[];
-}
+/** TLS settings: a self-signed CA, or Let's Encrypt with its ACME account and solver resolved. */
+export type TlsConfig = Omit<ParsedTls, "acme" | "issuer"> &
+    ({ readonly issuer: "selfSigned"; readonly acme?: undefined } | { readonly issuer: "letsencrypt" | "letsencrypt-staging"; readonly acme: AcmeConfig });
+
+type ParsedDns = Parsed["dns"];
+/** The DNS providers external-dns can write to (`none` deploys nothing). */
+export type DnsProvider = Exclude<ParsedDns["provider"], "none">;
+/** One provider with its own block present: `{ provider: "route53", route53: {...} }`. */
+export type DnsProviderConfig = { readonly [P in DnsProvider]: { readonly provider: P } & { readonly [K in P]: NonNullable<ParsedDns[K]> } }[DnsProvider];
+
+/**
+ * DNS settings with the zones resolved (default: the platform domain), discriminated by provider:
+ * the provider's own block is present, no other is.
+ */
+export type DnsConfig = Omit<ParsedDns, "domainFilters" | "provider" | DnsProvider> & { readonly domainFilters: readonly string[] } & ({ readonly provider: "none" } | DnsProviderConfig);
 
 /** Harbor settings with the host resolved (default registry.<domain>). */
 export interface HarborConfig extends Omit<Parsed["harbor"], "host" | "storage"> {
@@ -130,7 +140,10 @@ export interface StorageConfig {
     };
 }
 
-/** Monitoring settings with retention and storage resolved from the profile. */
+/**
+ * Monitoring settings with retention and storage resolved from the profile. Each part's `enabled`
+ * is the effective one (false when monitoring is off; DeepFlow only with ClickHouse): read it, never recompute it.
+ */
 export interface MonitoringConfig {
     readonly enabled: boolean;
     readonly grafana: { readonly enabled: boolean; readonly host: string };

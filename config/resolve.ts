@@ -48,12 +48,7 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
         kind: parsed.ingress.kind ?? (cluster.mode === "k3s" ? "daemonset" : "deployment"),
         replicas: parsed.ingress.replicas ?? defaults.replicas,
     };
-    const dns: DnsConfig = {
-        ...parsed.dns,
-        domainFilters: parsed.dns.domainFilters ?? [parsed.domain],
-        // One-label names are relative to the platform domain; `@` stays for the component (first zone's apex).
-        records: parsed.dns.records.map((r) => ({ ...r, name: absoluteRecordName(r.name, parsed.domain) })),
-    };
+    const dns = resolveDns(parsed);
     const { s3: harborS3, ...harborStorage } = parsed.harbor.storage;
     const harbor: HarborConfig = {
         ...parsed.harbor,
@@ -70,27 +65,32 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
             ui: { enabled: longhorn.ui.enabled, host: longhorn.ui.host ?? `longhorn.${parsed.domain}` },
         },
     };
+    // Every part's `enabled` is the effective one, computed here once: off when monitoring is off,
+    // and DeepFlow only with ClickHouse (the schema refuses DeepFlow without it, so this is belt and braces).
+    const m = parsed.monitoring;
+    const clickhouseOn = m.enabled && m.clickhouse.enabled;
     const monitoring: MonitoringConfig = {
-        enabled: parsed.monitoring.enabled,
-        grafana: { enabled: parsed.monitoring.grafana.enabled, host: parsed.monitoring.grafana.host ?? `grafana.${parsed.domain}` },
+        enabled: m.enabled,
+        grafana: { enabled: m.enabled && m.grafana.enabled, host: m.grafana.host ?? `grafana.${parsed.domain}` },
         prometheus: {
-            retention: parsed.monitoring.prometheus.retention ?? defaults.metricsRetention,
-            storageSize: parsed.monitoring.prometheus.storageSize ?? defaults.metricsStorage,
+            retention: m.prometheus.retention ?? defaults.metricsRetention,
+            storageSize: m.prometheus.storageSize ?? defaults.metricsStorage,
         },
-        alertmanager: parsed.monitoring.alertmanager,
+        alertmanager: m.alertmanager,
         logs: {
-            ...withoutS3(parsed.monitoring.logs),
-            ...(parsed.monitoring.logs.s3 ? { s3: resolveLokiS3(parsed) } : {}),
-            retention: parsed.monitoring.logs.retention ?? defaults.logsRetention,
-            storageSize: parsed.monitoring.logs.storageSize ?? defaults.logsStorage,
+            ...withoutS3(m.logs),
+            ...(m.logs.s3 ? { s3: resolveLokiS3(parsed) } : {}),
+            enabled: m.enabled && m.logs.enabled,
+            retention: m.logs.retention ?? defaults.logsRetention,
+            storageSize: m.logs.storageSize ?? defaults.logsStorage,
         },
         clickhouse: {
-            enabled: parsed.monitoring.clickhouse.enabled,
-            shards: parsed.monitoring.clickhouse.shards ?? defaults.clickhouseShards,
-            replicas: parsed.monitoring.clickhouse.replicas,
-            storageSize: parsed.monitoring.clickhouse.storageSize ?? defaults.clickhouseStorage,
+            enabled: clickhouseOn,
+            shards: m.clickhouse.shards ?? defaults.clickhouseShards,
+            replicas: m.clickhouse.replicas,
+            storageSize: m.clickhouse.storageSize ?? defaults.clickhouseStorage,
         },
-        deepflow: parsed.monitoring.deepflow,
+        deepflow: { ...m.deepflow, enabled: clickhouseOn && m.deepflow.enabled },
     };
     const apps: AppConfig[] = parsed.apps.map((app) => ({
         ...app,
@@ -113,27 +113,71 @@ function withoutS3<T extends { s3?: unknown }>(block: T): Omit<T, "s3"> {
     return rest as Omit<T, "s3">;
 }
 
+/** The provider's block, present as the schema guarantees (provider set => its block set). */
+function resolveDns(parsed: Parsed): DnsConfig {
+    const { provider, cloudflare, route53, alibabacloud, rfc2136, ...rest } = parsed.dns;
+    const common = {
+        ...rest,
+        domainFilters: parsed.dns.domainFilters ?? [parsed.domain],
+        // One-label names are relative to the platform domain; `@` stays for the component (first zone's apex).
+        records: parsed.dns.records.map((r) => ({ ...r, name: absoluteRecordName(r.name, parsed.domain) })),
+    };
+    const block = <T>(value: T | undefined): T => {
+        if (value === undefined) {
+            throw new ConfigError([`${NAMESPACE}:dns.${provider}: required when provider is '${provider}'`]);
+        }
+        return value;
+    };
+    switch (provider) {
+        case "none":
+            return { ...common, provider };
+        case "cloudflare":
+            return { ...common, provider, cloudflare: block(cloudflare) };
+        case "route53":
+            return { ...common, provider, route53: block(route53) };
+        case "alibabacloud":
+            return { ...common, provider, alibabacloud: block(alibabacloud) };
+        case "rfc2136":
+            return { ...common, provider, rfc2136: block(rfc2136) };
+    }
+}
+
 function withExternalAddress(node: NodeConfig): NodeConfig {
     const externalAddress = nodeExternalAddress(node);
     return externalAddress === undefined ? node : { ...node, externalAddress };
 }
 
 function resolveTls(parsed: Parsed): TlsConfig {
-    const { acme, ...rest } = parsed.tls;
+    const { acme, issuer, ...rest } = parsed.tls;
     const solver = effectiveSolver(parsed);
-    if (acme === undefined || solver === undefined) {
-        return rest;
+    if (issuer === "selfSigned") {
+        return { ...rest, issuer };
     }
-    return {
-        ...rest,
-        acme: {
-            email: acme.email,
-            solver,
-            dns01: solver === "dns01" ? (acme.dns01 ?? dns01FromDns(parsed.dns)) : undefined,
-            ...(acme.server !== undefined ? { server: acme.server } : {}),
-            ...(acme.caBundle !== undefined ? { caBundle: acme.caBundle } : {}),
-        },
+    // The schema requires acme for Let's Encrypt, and refuses dns01 without credentials.
+    if (acme === undefined || solver === undefined) {
+        throw new ConfigError([`${NAMESPACE}:tls.acme: required when issuer is '${issuer}' (at least acme.email)`]);
+    }
+    const common = {
+        email: acme.email,
+        ...(acme.server !== undefined ? { server: acme.server } : {}),
+        ...(acme.caBundle !== undefined ? { caBundle: acme.caBundle } : {}),
     };
+    if (solver === "http01") {
+        return { ...rest, issuer, acme: { ...common, solver } };
+    }
+    const dns01 = acme.dns01 ? dns01Given(acme.dns01) : dns01FromDns(parsed.dns);
+    if (dns01 === undefined) {
+        throw new ConfigError([`${NAMESPACE}:tls.acme.dns01: required when solver is 'dns01' and platform:dns.provider ('${parsed.dns.provider}') cannot answer DNS-01 (cloudflare or route53 can)`]);
+    }
+    return { ...rest, issuer, acme: { ...common, solver, dns01 } };
+}
+
+/** `tls.acme.dns01` as given; the schema requires the named provider's block. */
+function dns01Given(dns01: NonNullable<NonNullable<Parsed["tls"]["acme"]>["dns01"]>): Dns01Config | undefined {
+    if (dns01.provider === "cloudflare") {
+        return dns01.cloudflare && { provider: "cloudflare", cloudflare: dns01.cloudflare };
+    }
+    return dns01.route53 && { provider: "route53", route53: dns01.route53 };
 }
 
 /** One credential for both external-dns and cert-manager: the DNS provider's, when it can answer DNS-01. */

@@ -16,6 +16,7 @@ import { DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS } from "../comp
 import { LOGS_NAMESPACE } from "../components/monitoring/logsValues";
 import { GRAFANA_PORT, OPERATOR_WEBHOOK_PORT } from "../components/monitoring/MonitoringStack";
 import { LONGHORN_NAMESPACE, LONGHORN_UI_PORT } from "../components/storage/Longhorn";
+import { NAMESPACES } from "../charts/namespaces";
 
 /** A part of the platform a flow exists for; a flow is checked only when its part is on. */
 export type FlowPart = "ingress" | "harbor" | "longhorn" | "longhornUi" | "monitoring" | "grafana" | "logs" | "clickhouse" | "deepflow";
@@ -91,7 +92,7 @@ export const FLOWS: readonly Flow[] = [
         (component): Flow => ({
             name: `ingress controller -> Harbor ${component}`,
             from: controller,
-            to: { namespace: "harbor", labels: { component } },
+            to: { namespace: NAMESPACES.harbor, labels: { component } },
             port: HARBOR_TLS_CONTAINER_PORT,
             parts: ["harbor"],
             why: "registry.<domain>: UI, API and image pulls (node mirrors included)",
@@ -116,7 +117,7 @@ export const FLOWS: readonly Flow[] = [
     },
     { name: "Prometheus -> ingress controller metrics", from: prometheus, to: controller, port: 9113, parts: ["monitoring", "ingress"], why: "ingress error-rate and latency alerts" },
     { name: "Prometheus -> cert-manager metrics", from: prometheus, to: { namespace: CERT_MANAGER_NAMESPACE }, port: 9402, parts: ["monitoring"], why: "certificate expiry alerts" },
-    { name: "Prometheus -> Harbor exporter", from: prometheus, to: { namespace: "harbor", labels: { component: "exporter" } }, port: 8001, parts: ["monitoring", "harbor"], why: "Harbor dashboard and alerts" },
+    { name: "Prometheus -> Harbor exporter", from: prometheus, to: { namespace: NAMESPACES.harbor, labels: { component: "exporter" } }, port: 8001, parts: ["monitoring", "harbor"], why: "Harbor dashboard and alerts" },
     { name: "Prometheus -> Longhorn manager metrics", from: prometheus, to: { namespace: LONGHORN_NAMESPACE, labels: { app: "longhorn-manager" } }, port: 9500, parts: ["monitoring", "longhorn"], why: "volume health" },
     { name: "Grafana -> Loki", from: grafana, to: { namespace: LOGS_NAMESPACE, labels: { "app.kubernetes.io/name": "loki" } }, port: 3100, parts: ["grafana", "logs"], why: "the Loki datasource" },
     { name: "Grafana -> ClickHouse (HTTP)", from: grafana, to: { namespace: CLICKHOUSE_NAMESPACE }, port: CLICKHOUSE_HTTP_PORT, parts: ["grafana", "clickhouse"], why: "the ClickHouse datasource" },

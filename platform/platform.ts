@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterK3s } from "../components/cluster/ClusterK3s";
-import { CERT_MANAGER_NAMESPACE, CertManager } from "../components/edge/CertManager";
+import { CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
-import { INGRESS_RELEASE, IngressNginx } from "../components/edge/IngressNginx";
+import { IngressNginx } from "../components/edge/IngressNginx";
 import { Harbor, harborMirrors } from "../components/registry/Harbor";
-import { LONGHORN_NAMESPACE, Longhorn } from "../components/storage/Longhorn";
+import { Longhorn } from "../components/storage/Longhorn";
 import { LONGHORN_HOST_REQUIREMENTS } from "../components/storage/longhornValues";
 import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
@@ -60,7 +60,7 @@ export class Platform extends pulumi.ComponentResource {
 
         const longhorn = config.storage.class === "longhorn";
         const { monitoring } = config;
-        const deepflowOn = monitoring.enabled && monitoring.deepflow.enabled && monitoring.clickhouse.enabled;
+        const deepflowOn = monitoring.deepflow.enabled;
         this.cluster = new ClusterK3s(
             `${name}-cluster`,
             {
@@ -148,7 +148,7 @@ export class Platform extends pulumi.ComponentResource {
             this.storage = new Longhorn(
                 `${name}-storage`,
                 {
-                    config: config.storage,
+                    config: config.storage.longhorn,
                     ingress: this.ingressTls,
                     ...shared,
                     // Its UI certificate comes from the issuer.
@@ -171,11 +171,8 @@ export class Platform extends pulumi.ComponentResource {
                     // Loki's and ClickHouse's PVCs from the default StorageClass (Longhorn's, when on).
                     after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
                     clusterName: name,
-                    earlyTargets: {
-                        certManager: { namespace: CERT_MANAGER_NAMESPACE },
-                        ingress: this.ingress ? { namespace: INGRESS_NAMESPACE, release: INGRESS_RELEASE } : undefined,
-                        longhorn: this.storage ? { namespace: LONGHORN_NAMESPACE } : undefined,
-                    },
+                    // What the components installed before it expose; each declares its own.
+                    scrapeTargets: [...this.certManager.scrapeTargets, ...(this.ingress?.scrapeTargets ?? []), ...(this.storage?.scrapeTargets ?? [])],
                 },
                 componentOpts,
             );
@@ -212,32 +209,33 @@ export class Platform extends pulumi.ComponentResource {
         }
 
         const apps = new Map<string, ContainerApp>();
+        const appOutputs: Record<string, AppOutput> = {};
         const harbor = this.harbor;
-        for (const app of config.apps) {
-            // The schema refuses apps without Harbor; this keeps the type narrowing honest.
-            if (harbor === undefined) break;
-            const pull = harbor.pullRobot(`${name}-app-${app.name}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
-            const args = appArgs(app, config.apps, {
-                registryHost: harbor.host,
-                ingress: this.ingressTls,
-                dnsTarget: this.dns ? harbor.host : undefined,
-                monitoring: this.monitoring && { dashboard: config.monitoring.grafana.enabled, logs: config.monitoring.logs.enabled, after: metrics.after },
-                networkPolicies: defaults.networkPolicies,
-                clusterCidrs,
-                storageClass: config.storage.class,
-            }, pull);
-            const namespace = namespaces.get(app.namespace);
-            apps.set(
-                app.name,
-                new ContainerApp(
+        // The schema refuses apps without Harbor, so with Harbor off there is none to build.
+        if (harbor) {
+            for (const app of config.apps) {
+                const pull = harbor.pullRobot(`${name}-app-${app.name}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
+                const args = appArgs(app, config.apps, {
+                    registryHost: harbor.host,
+                    ingress: this.ingressTls,
+                    dnsTarget: this.dns ? harbor.host : undefined,
+                    monitoring: this.monitoring && { dashboard: config.monitoring.grafana.enabled, logs: config.monitoring.logs.enabled, after: metrics.after },
+                    networkPolicies: defaults.networkPolicies,
+                    clusterCidrs,
+                    storageClass: config.storage.class,
+                }, pull);
+                const namespace = namespaces.get(app.namespace);
+                const built = new ContainerApp(
                     `${name}-app-${app.name}`,
                     // The namespace first; the images come from Harbor, the host through the controller, its
                     // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.
                     { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
                     componentOpts,
-                ),
-            );
+                );
+                apps.set(app.name, built);
+                appOutputs[app.name] = appOutput(app, built, harbor.host);
+            }
         }
         this.apps = apps;
 
@@ -252,7 +250,7 @@ export class Platform extends pulumi.ComponentResource {
             registryRobot: this.harbor?.robot,
             registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
             grafana: this.monitoring?.grafana,
-            apps: Object.fromEntries(config.apps.map((app) => [app.name, appOutput(app, apps.get(app.name)!, harbor!.host)])),
+            apps: appOutputs,
             storageUi: this.storage?.uiUrl && this.storage.uiPassword ? { url: this.storage.uiUrl, username: "admin", password: this.storage.uiPassword } : undefined,
         };
         this.registerOutputs({ ...this.outputs });

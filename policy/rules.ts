@@ -2,7 +2,10 @@
  * The platform's guardrails as pure functions over one resource (type, name, inputs, options).
  * The CrossGuard pack (policy/index.ts) runs them during `pulumi preview`/`up`; the offline render
  * runs the same functions over its output, so fork PRs get the checks without credentials.
+ * It imports only the namespace table (charts/namespaces.ts, data with no imports): the pack runs
+ * from this repository's checkout (`policyPacks: policy` in the workflows), never published alone.
  */
+import { NAMESPACES } from "../charts/namespaces";
 
 /** What a rule sees of a resource: the same shape the render records and the pack receives. */
 export interface PolicyResource {
@@ -39,28 +42,28 @@ export interface PolicyRule {
 }
 
 /** Namespaces allowed below `restricted` / to run privileged pods or hostPath volumes. */
-export const PRIVILEGED_NAMESPACES = ["ingress-nginx", "deepflow", "longhorn-system", "monitoring", "kube-system", "system-upgrade"];
+export const PRIVILEGED_NAMESPACES: readonly string[] = [NAMESPACES.ingress, NAMESPACES.deepflow, NAMESPACES.longhorn, NAMESPACES.monitoring, NAMESPACES.kubeSystem, NAMESPACES.systemUpgrade];
 /**
  * Where pods may share the node's network or PID namespace, mount host paths, publish host ports
  * or add Linux capabilities, and why. `capabilities` lists what may be added (`*`: any).
  */
 export const HOST_ACCESS: Readonly<Record<string, { readonly reason: string; readonly allows: readonly HostAccess[]; readonly capabilities: readonly string[] }>> = {
-    "longhorn-system": {
+    [NAMESPACES.longhorn]: {
         reason: "Longhorn's manager, engine and CSI plugin attach block devices and mount /var/lib/longhorn and /dev from the node",
         allows: ["hostNetwork", "hostPID", "hostPath", "hostPort", "capabilities"],
         capabilities: ["*"],
     },
-    deepflow: {
+    [NAMESPACES.deepflow]: {
         reason: "the DeepFlow agent captures traffic on the node's interfaces (hostNetwork, NET_ADMIN, SYS_ADMIN, eBPF) and reads /proc and /sys",
         allows: ["hostNetwork", "hostPID", "hostPath", "capabilities"],
         capabilities: ["*"],
     },
-    "system-upgrade": {
+    [NAMESPACES.systemUpgrade]: {
         reason: "upgrade Jobs replace the k3s binary on the node (hostPath /, hostPID, hostNetwork)",
         allows: ["hostNetwork", "hostPID", "hostPath"],
         capabilities: [],
     },
-    "ingress-nginx": {
+    [NAMESPACES.ingress]: {
         reason: "with exposure hostPort the controller publishes 80/443 on each node; it binds them as a non-root user (NET_BIND_SERVICE)",
         allows: ["hostPort", "capabilities"],
         capabilities: ["NET_BIND_SERVICE"],
@@ -69,7 +72,7 @@ export const HOST_ACCESS: Readonly<Record<string, { readonly reason: string; rea
 export type HostAccess = "hostNetwork" | "hostPID" | "hostIPC" | "hostPath" | "hostPort" | "capabilities";
 
 /** Namespaces where a Service may be of type LoadBalancer. */
-export const LOAD_BALANCER_NAMESPACES = ["ingress-nginx"];
+export const LOAD_BALANCER_NAMESPACES: readonly string[] = [NAMESPACES.ingress];
 /** Charts whose releases hold data (PVCs, or the CRDs of a data store): protected when the stack protects data. */
 export const STATEFUL_CHARTS = ["harbor", "loki", "kube-prometheus-stack", "longhorn", "altinity-clickhouse-operator", "deepflow"];
 /** Custom resources whose deletion takes their volumes with them. */

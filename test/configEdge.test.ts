@@ -13,6 +13,20 @@ describe("edge config", () => {
         expect(config.dns).toMatchObject({ provider: "none", policy: "upsert-only", domainFilters: ["dev.example.com"], records: [] });
     });
 
+    it("runs the ingress controller as a Deployment with profile replicas on an existing cluster, a DaemonSet on k3s", () => {
+        const existing = { "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } } };
+        expect(parsePlatformConfig(rawConfig(k3sStackConfig({ ...existing, "platform:profile": "prod" }))).ingress).toMatchObject({ kind: "deployment", replicas: 2 });
+        expect(parsePlatformConfig(rawConfig(k3sStackConfig({ ...existing, "platform:ingress": { replicas: 3 } }))).ingress).toMatchObject({ kind: "deployment", replicas: 3 });
+    });
+
+    it("resolves a DNS provider with its own block and defaults: RFC 2136 on port 53 with hmac-sha256, Cloudflare unproxied", () => {
+        const rfc = parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:dns": { provider: "rfc2136", rfc2136: { host: "ns1.example.com", zone: "dev.example.com", tsigKeyName: "k", tsigSecret: secure("s") } } }))).dns;
+        expect(rfc).toMatchObject({ provider: "rfc2136", rfc2136: { port: 53, tsigAlgorithm: "hmac-sha256" }, interval: "1m" });
+        const cf = parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:dns": cloudflare, "platform:domain": "prod.example.com" }))).dns;
+        expect(cf).toMatchObject({ provider: "cloudflare", cloudflare: { proxied: false }, domainFilters: ["prod.example.com"] });
+        expect(cf).not.toHaveProperty("route53");
+    });
+
     it("takes a private ACME server only as an https URL, and its CA only as PEM", () => {
         const acme = (extra: Record<string, unknown>) => problems({ "platform:tls": { issuer: "letsencrypt-staging", acme: { email: "o@example.com", ...extra } } });
         expect(acme({ server: "https://pebble:14000/dir", caBundle: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" })).toEqual([]);

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ClusterConfig, ExistingClusterConfig, K3sConfig } from "../../config/config";
+import type { ClusterArgs, ExistingClusterArgs, K3sClusterArgs } from "./clusterArgs";
 import {
     applyConfigScript,
     applyRegistriesScript,
@@ -50,8 +50,8 @@ export interface ClusterOutputs {
 }
 
 export interface ClusterK3sArgs {
-    /** The `platform:cluster` slice, validated and with profile defaults applied. */
-    readonly cluster: ClusterConfig;
+    /** k3s on SSH hosts, or an existing cluster. */
+    readonly cluster: ClusterArgs;
     /** Name used for the kubeconfig's cluster/user/context (the stack name). */
     readonly clusterName: string;
     /**
@@ -132,7 +132,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             this.k3sNodes = k3sNodes(k3s);
             this.connections = new Map(this.k3sNodes.map((n) => [n.name, sshConnection(n.host, k3s.ssh, n.hostKey)]));
             const installed = this.install(
-                { ...k3s, disable: [...new Set([...k3s.disable, ...(args.alsoDisable ?? [])])] as K3sConfig["disable"] },
+                { ...k3s, disable: [...new Set([...k3s.disable, ...(args.alsoDisable ?? [])])]  },
                 protect,
                 args.hostRequirements,
                 args.kernelRequirements ?? [],
@@ -205,7 +205,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         return commands;
     }
 
-    private existing(existing: ExistingClusterConfig) {
+    private existing(existing: ExistingClusterArgs) {
         const kubeconfig = pulumi.secret(existing.kubeconfig);
         const provider = new k8s.Provider(
             `${this.name}-provider`,
@@ -219,7 +219,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         return { provider, kubeconfig, apiEndpoint };
     }
 
-    private install(k3s: K3sConfig, protect: boolean, hostRequirements: HostRequirements | undefined, kernelRequirements: readonly KernelRequirement[]) {
+    private install(k3s: K3sClusterArgs, protect: boolean, hostRequirements: HostRequirements | undefined, kernelRequirements: readonly KernelRequirement[]) {
         const name = this.name;
         const token = new random.RandomPassword(
             `${name}-token`,

@@ -3,11 +3,15 @@
  * drop-in, `registries.yaml`, and the shell scripts run over SSH. No Pulumi here, so every branch is
  * unit-tested on plain values and the render shows the exact text a host receives.
  */
-import { stringify, parse } from "yaml";
+import { parse } from "yaml";
+import type { Registries } from "../lib/hostRequirements";
+import { toYaml } from "../lib/yaml";
+import { KUBECONFIG_PATH, NodeRole } from "./k3sPaths";
 
 export * from "./k3sPaths";
 export * from "./k3sScripts";
-import { KUBECONFIG_PATH, NodeRole } from "./k3sPaths";
+export type { HostRequirements, Registries, RegistryHostConfig, RegistryMirror } from "../lib/hostRequirements";
+export { toYaml } from "../lib/yaml";
 
 /** A host as ClusterK3s sees it: config node plus its role and position. */
 export interface K3sNode {
@@ -121,9 +125,6 @@ export function nodeConfig(node: K3sNode, settings: K3sSettings): Record<string,
 }
 
 /** YAML text of a k3s config object; stable key order so an unchanged config is byte-identical. */
-export function toYaml(value: unknown): string {
-    return stringify(value, { lineWidth: 0 });
-}
 
 /** The passwords ClusterK3s generates, and the cluster CA hash once the first server made its CA. */
 export interface JoinSecrets {
@@ -173,27 +174,6 @@ export function secretsYaml(node: Pick<K3sNode, "role" | "init">, secrets: JoinS
     return toYaml(out);
 }
 
-/** Registry mirror for one upstream registry, in k3s `registries.yaml` terms. */
-export interface RegistryMirror {
-    /** Mirror endpoints tried in order (`https://registry.example.com`); upstream is the fallback. */
-    readonly endpoints: readonly string[];
-    /** Rewrites of the repository path, e.g. `{"^(.*)$": "dockerhub/$1"}` for a Harbor proxy project. */
-    readonly rewrite?: Readonly<Record<string, string>>;
-}
-
-/** Credentials/TLS for one mirror host (`configs:` section). */
-export interface RegistryHostConfig {
-    readonly username?: string;
-    readonly password?: string;
-    readonly insecureSkipVerify?: boolean;
-}
-
-export interface Registries {
-    /** Upstream registry (`docker.io`, `ghcr.io`...) -> mirror. */
-    readonly mirrors: Readonly<Record<string, RegistryMirror>>;
-    /** Mirror host (`registry.example.com`) -> auth/TLS settings. */
-    readonly configs?: Readonly<Record<string, RegistryHostConfig>>;
-}
 
 /** `registries.yaml` text; upstream stays the fallback because containerd tries it after mirrors. */
 export function registriesYaml(registries: Registries): string {

@@ -3,12 +3,12 @@
  * SSH connection settings. No resources here, so scripts (restore-etcd) and tests use them directly.
  */
 import * as command from "@pulumi/command";
-import type { K3sConfig, NodeConfig } from "../../config/config";
+import type { K3sClusterArgs, K3sHostArgs } from "./clusterArgs";
 import { API_PORT, K3sNode, K3sSettings, NodeRole } from "./k3sFiles";
 
 /** Servers (first one initialises) then agents, as ClusterK3s installs them. */
-export function k3sNodes(k3s: K3sConfig): K3sNode[] {
-    const toNode = (n: NodeConfig, role: NodeRole, init: boolean): K3sNode => ({
+export function k3sNodes(k3s: Pick<K3sClusterArgs, "servers" | "agents">): K3sNode[] {
+    const toNode = (n: K3sHostArgs, role: NodeRole, init: boolean): K3sNode => ({
         name: n.name,
         host: n.host,
         address: n.address,
@@ -23,7 +23,7 @@ export function k3sNodes(k3s: K3sConfig): K3sNode[] {
 }
 
 /** Cluster-wide config.yaml settings derived from the k3s config slice. */
-export function k3sSettings(k3s: K3sConfig, nodes: readonly K3sNode[]): K3sSettings {
+export function k3sSettings(k3s: K3sClusterArgs, nodes: readonly K3sNode[]): K3sSettings {
     const first = nodes[0];
     const sans = [k3s.apiEndpoint, ...nodes.filter((n) => n.role === "server").flatMap((n) => [n.host, n.address])];
     const s3 = k3s.etcdSnapshots.s3;
@@ -50,7 +50,7 @@ export function k3sSettings(k3s: K3sConfig, nodes: readonly K3sNode[]): K3sSetti
 }
 
 /** The API URL clients use: the configured endpoint, else the first server. Exported in the kubeconfig. */
-export function apiUrl(k3s: K3sConfig): string {
+export function apiUrl(k3s: Pick<K3sClusterArgs, "apiEndpoint" | "servers">): string {
     return `https://${hostForUrl(k3s.apiEndpoint ?? k3s.servers[0].host)}:${API_PORT}`;
 }
 
@@ -59,7 +59,7 @@ export function apiUrl(k3s: K3sConfig): string {
  * cluster and is in tls-san. `apiEndpoint` may be a DNS name that only this stack's external-dns
  * creates, inside the cluster the provider is about to build, so the first `up` could never reach it.
  */
-export function bootstrapApiUrl(k3s: K3sConfig): string {
+export function bootstrapApiUrl(k3s: Pick<K3sClusterArgs, "servers">): string {
     return `https://${hostForUrl(k3s.servers[0].host)}:${API_PORT}`;
 }
 
@@ -68,7 +68,7 @@ export function bootstrapApiUrl(k3s: K3sConfig): string {
  * requires it unless `ssh.skipHostKeyCheck` gives a reason), so a man in the middle never receives
  * the join token or the S3 key sent on stdin.
  */
-export function sshConnection(host: string, ssh: K3sConfig["ssh"], hostKey: string | undefined): command.types.input.remote.ConnectionArgs {
+export function sshConnection(host: string, ssh: K3sClusterArgs["ssh"], hostKey: string | undefined): command.types.input.remote.ConnectionArgs {
     return { host, port: ssh.port, user: ssh.user, privateKey: ssh.privateKey, ...(hostKey !== undefined ? { hostKey } : {}) };
 }
 

@@ -2,6 +2,7 @@
  * The shell scripts ClusterK3s runs over SSH: host checks, install/uninstall, kubeconfig read-back,
  * registries.yaml and host packages. Pure string builders, tested on their own.
  */
+import type { HostRequirements } from "../lib/hostRequirements";
 import { CONFIG_PATH, K3S_DIR, KUBECONFIG_PATH, NodeRole, REGISTRIES_PATH, SECRETS_PATH } from "./k3sPaths";
 
 /** Shell prelude: fail fast, and use sudo only when not root (sudo must not prompt). */
@@ -242,17 +243,6 @@ export function removeRegistriesScript(role: NodeRole): string {
     return [...PRELUDE, `$SUDO rm -f ${REGISTRIES_PATH}`, `$SUDO systemctl restart ${service} || true`].join("\n");
 }
 
-/** OS packages and services a node needs for a platform feature, per package family. */
-export interface HostRequirements {
-    /** apt (Debian, Ubuntu) package names. */
-    readonly apt: readonly string[];
-    /** dnf/yum (RHEL, Rocky, Alma, Fedora) package names. */
-    readonly dnf: readonly string[];
-    /** zypper (SUSE) package names. */
-    readonly zypper: readonly string[];
-    /** systemd units to enable and start. */
-    readonly services: readonly string[];
-}
 
 /** Installs the packages with whichever package manager the host has; idempotent. */
 export function hostPackagesScript(req: HostRequirements): string {

@@ -6,8 +6,9 @@
  */
 import { kubectlImage, kubernetesMinor, pinnedImage } from "../../charts/images";
 import { K3S_UPGRADE_IMAGE } from "./systemUpgradeImages";
+import { NAMESPACES } from "../../charts/namespaces";
 
-export const SYSTEM_UPGRADE_NAMESPACE = "system-upgrade";
+export const SYSTEM_UPGRADE_NAMESPACE = NAMESPACES.systemUpgrade;
 /** The controller's own identity (API access to Plans, Jobs, Nodes). */
 export const CONTROLLER_SERVICE_ACCOUNT = "system-upgrade-controller";
 /** What the upgrade Jobs run as: enough to drain a node and read the server Plan, nothing more. */

@@ -1,21 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
-import type { TlsConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
+import type { ScrapeTarget } from "../lib/metrics";
 import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
-import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName } from "./certManagerValues";
+import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName, type TlsSettings } from "./certManagerValues";
+import { NAMESPACES } from "../../charts/namespaces";
 
 export interface CertManagerArgs extends NamespacePolicyArgs {
-    /** The `platform:tls` slice. */
-    readonly config: TlsConfig;
+    /** Install cert-manager or not, and the issuer. */
+    readonly config: TlsSettings;
     /** IngressClass HTTP-01 challenges are answered through. */
     readonly ingressClass: string;
     readonly replicas: number;
     readonly highAvailability: boolean;
-    /** Create ServiceMonitors (Prometheus Operator CRDs present). @default false */
-    readonly serviceMonitor?: boolean;
     /** Namespace cert-manager runs in (its cluster resource namespace). @default "cert-manager" */
     readonly namespace?: string;
 }
@@ -25,13 +24,15 @@ export interface CertManagerArgs extends NamespacePolicyArgs {
  * from: a self-signed platform CA (dev) or Let's Encrypt staging/production over HTTP-01 or DNS-01.
  */
 /** Default namespace and Helm release name of cert-manager. */
-export const CERT_MANAGER_NAMESPACE = "cert-manager";
+export const CERT_MANAGER_NAMESPACE = NAMESPACES.certManager;
 
 export class CertManager extends pulumi.ComponentResource {
     /** ClusterIssuer name for `cert-manager.io/cluster-issuer` annotations. */
     public readonly issuerName: string;
     /** Resolves once the issuer exists; Ingresses depend on it. */
     public readonly ready: pulumi.Resource[];
+    /** The controller's metrics (9402), for the monitoring stack installed after it. */
+    public readonly scrapeTargets: readonly ScrapeTarget[];
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:CertManager", name, {}, opts);
@@ -73,7 +74,6 @@ export class CertManager extends pulumi.ComponentResource {
                         values: certManagerValues({
                             replicas: args.replicas,
                             highAvailability: args.highAvailability,
-                            serviceMonitor: args.serviceMonitor ?? false,
                             namespace,
                         }),
                     },
@@ -100,6 +100,16 @@ export class CertManager extends pulumi.ComponentResource {
                     { parent: this, dependsOn },
                 ),
         );
+        // The Service's port name changed between cert-manager releases: select the container port.
+        this.scrapeTargets = [
+            {
+                name: "cert-manager",
+                namespace,
+                selector: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" },
+                port: 9402,
+                jobLabel: "app.kubernetes.io/name",
+            },
+        ];
         this.issuerName = issuerName(args.config.issuer);
         this.ready = issuers;
         this.registerOutputs({ issuerName: this.issuerName });
@@ -107,10 +117,10 @@ export class CertManager extends pulumi.ComponentResource {
 }
 
 /** The DNS-01 credential the solver Secret carries, if the config uses one. */
-function dns01Secret(tls: TlsConfig): pulumi.Output<string> | undefined {
-    const dns01 = tls.acme?.solver === "dns01" ? tls.acme.dns01 : undefined;
-    if (dns01?.provider === "cloudflare") {
-        return dns01.cloudflare?.apiToken;
+function dns01Secret(tls: TlsSettings): pulumi.Input<string> | undefined {
+    if (tls.issuer === "selfSigned" || tls.acme.solver !== "dns01") {
+        return undefined;
     }
-    return dns01?.route53?.secretAccessKey;
+    const { dns01 } = tls.acme;
+    return dns01.provider === "cloudflare" ? dns01.cloudflare.apiToken : dns01.route53.secretAccessKey;
 }

@@ -1,15 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
-import type { DnsConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
-import { DNS_NAMESPACE, DNS_SECRET_NAME, dnsEndpoints, externalDnsValues } from "./dnsValues";
+import { DNS_NAMESPACE, DNS_SECRET_NAME, dnsEndpoints, type DnsProviderArgs, type ExternalDnsSettings, externalDnsValues } from "./dnsValues";
 
 export interface DnsRecordsArgs extends NamespacePolicyArgs {
-    /** The `platform:dns` slice; provider must not be `none`. */
-    readonly config: DnsConfig;
+    /** Provider, zones and static records. */
+    readonly config: ExternalDnsSettings;
     /** TXT owner id: the stack name, so stacks sharing a zone keep apart. */
     readonly ownerId: string;
     /** @default false */
@@ -60,18 +59,18 @@ export class DnsRecords extends pulumi.ComponentResource {
 }
 
 /** Secret keys the chart values refer to, by provider; values are secret Outputs from config. */
-function dnsCredentials(dns: DnsConfig): Record<string, pulumi.Input<string>> {
+function dnsCredentials(dns: ExternalDnsSettings): Record<string, pulumi.Input<string>> {
     switch (dns.provider) {
         case "cloudflare":
-            return { apiToken: dns.cloudflare!.apiToken };
+            return { apiToken: dns.cloudflare.apiToken };
         case "route53": {
-            const r53 = dns.route53!;
+            const r53 = dns.route53;
             return r53.accessKeyId !== undefined && r53.secretAccessKey !== undefined
                 ? { accessKeyId: r53.accessKeyId, secretAccessKey: r53.secretAccessKey }
                 : {};
         }
         case "alibabacloud": {
-            const a = dns.alibabacloud!;
+            const a = dns.alibabacloud;
             return {
                 "alibabacloud.json": pulumi
                     .secret(a.accessKeySecret)
@@ -79,13 +78,11 @@ function dnsCredentials(dns: DnsConfig): Record<string, pulumi.Input<string>> {
             };
         }
         case "rfc2136":
-            return { tsigSecret: dns.rfc2136!.tsigSecret };
-        default:
-            throw new Error(`DnsRecords: no credentials for provider '${dns.provider}'`);
+            return { tsigSecret: dns.rfc2136.tsigSecret };
     }
 }
 
 /** Provider APIs over HTTPS, or the RFC 2136 server's DNS port (TCP and UDP). */
-export function dnsOutside(config: { readonly rfc2136?: { readonly port: number } }): readonly number[] {
-    return config.rfc2136 ? [...OUTSIDE_DEFAULT_PORTS, config.rfc2136.port] : OUTSIDE_DEFAULT_PORTS;
+function dnsOutside(dns: DnsProviderArgs): readonly number[] {
+    return dns.provider === "rfc2136" ? [...OUTSIDE_DEFAULT_PORTS, dns.rfc2136.port] : OUTSIDE_DEFAULT_PORTS;
 }

@@ -1,18 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
-import type { IngressConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
+import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { API_SERVER_ONLY, egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
-import { ingressValues } from "./ingressValues";
+import { type IngressSettings, ingressValues } from "./ingressValues";
 
 export interface IngressNginxArgs extends NamespacePolicyArgs {
-    /** The `platform:ingress` slice with kind and replicas resolved. */
-    readonly config: IngressConfig;
+    /** Class, workload kind, replicas and exposure. */
+    readonly config: IngressSettings;
     /** PDB and spread across nodes/zones (prod). */
     readonly highAvailability: boolean;
-    /** Create a ServiceMonitor for the controller's metrics. @default false */
-    readonly serviceMonitor?: boolean;
     /** Namespace to create and install into. @default "ingress-nginx" */
     readonly namespace?: string;
     /**
@@ -34,6 +32,8 @@ export class IngressNginx extends pulumi.ComponentResource {
     /** IngressClass every platform Ingress uses. */
     public readonly className: string;
     public readonly namespace: pulumi.Output<string>;
+    /** The controller's metrics Service (9113), for the monitoring stack installed after it. */
+    public readonly scrapeTargets: readonly ScrapeTarget[];
 
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:IngressNginx", name, {}, opts);
@@ -61,13 +61,21 @@ export class IngressNginx extends pulumi.ComponentResource {
                 values: ingressValues({
                     config: args.config,
                     highAvailability: args.highAvailability,
-                    serviceMonitor: args.serviceMonitor ?? false,
                     releaseName,
                     virtualServerChallenges: args.virtualServerChallenges ?? false,
                 }),
             },
             { parent: this },
         );
+        this.scrapeTargets = [
+            {
+                name: "nginx-ingress",
+                namespace: namespaceName,
+                selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": releaseName, service: "nginx-ingress-prometheus-service" },
+                port: "prometheus",
+                jobLabel: "app.kubernetes.io/name",
+            },
+        ];
         this.className = args.config.className;
         this.namespace = ns.metadata.name;
         this.registerOutputs({ className: this.className, namespace: this.namespace });

@@ -3,8 +3,35 @@
  * cert-manager's own values schema is closed, so a misspelt key would also fail `helm install`;
  * the key-list test catches it before that.
  */
-import type { TlsConfig } from "../../config/config";
+import type * as pulumi from "@pulumi/pulumi";
 import { limited } from "../lib/resources";
+
+/** Credentials cert-manager's DNS-01 solver uses (secret values as Outputs). */
+export type Dns01Args =
+    | { readonly provider: "cloudflare"; readonly cloudflare: { readonly apiToken: pulumi.Input<string> } }
+    | {
+          readonly provider: "route53";
+          /** Static keys (both or neither); without them, ambient credentials. */
+          readonly route53: { readonly region: string; readonly hostedZoneId?: string; readonly accessKeyId?: string; readonly secretAccessKey?: pulumi.Input<string> };
+      };
+
+/** A Let's Encrypt (or private ACME) account and the challenge it answers. */
+export type AcmeArgs = {
+    readonly email: string;
+    /** ACME directory URL; default: Let's Encrypt's for the issuer. */
+    readonly server?: string;
+    /** PEM CAs of a private ACME server. */
+    readonly caBundle?: string;
+} & ({ readonly solver: "http01" } | { readonly solver: "dns01"; readonly dns01: Dns01Args });
+
+/** Which ClusterIssuer every platform Ingress uses. */
+export type IssuerArgs = { readonly issuer: "selfSigned" } | { readonly issuer: "letsencrypt" | "letsencrypt-staging"; readonly acme: AcmeArgs };
+
+/** cert-manager itself (or only the issuers, when the cluster already runs it) and the issuer. */
+export type TlsSettings = IssuerArgs & {
+    /** Install cert-manager; false when the cluster already runs it (issuers are still created). */
+    readonly installCertManager: boolean;
+};
 
 export const ACME_SERVERS = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -12,11 +39,11 @@ export const ACME_SERVERS = {
 } as const;
 
 /** Name of the ClusterIssuer every platform Ingress uses, by issuer choice. */
-export function issuerName(issuer: TlsConfig["issuer"]): string {
+export function issuerName(issuer: IssuerArgs["issuer"]): string {
     return issuer === "selfSigned" ? "platform-ca" : issuer;
 }
 
-export function certManagerValues(args: { replicas: number; highAvailability: boolean; serviceMonitor: boolean; namespace: string }): Record<string, unknown> {
+export function certManagerValues(args: { replicas: number; highAvailability: boolean; namespace: string }): Record<string, unknown> {
     const small = (cpu: string, memory: string) => limited(cpu, memory, "256Mi");
     return {
         // CRDs as chart templates: Helm upgrades them with the chart; `keep` stops an uninstall
@@ -30,7 +57,8 @@ export function certManagerValues(args: { replicas: number; highAvailability: bo
         webhook: { replicaCount: args.replicas, podDisruptionBudget: { enabled: args.highAvailability }, resources: small("10m", "32Mi") },
         cainjector: { replicaCount: args.replicas, podDisruptionBudget: { enabled: args.highAvailability }, resources: small("10m", "64Mi") },
         startupapicheck: { resources: small("10m", "32Mi") },
-        prometheus: { enabled: true, servicemonitor: { enabled: args.serviceMonitor } },
+        // Metrics on; the monitoring stack, installed later, scrapes them (CertManager.scrapeTargets).
+        prometheus: { enabled: true, servicemonitor: { enabled: false } },
     };
 }
 
@@ -49,7 +77,7 @@ export const DNS01_SECRET: SolverSecret = { name: "acme-dns01-credentials", key:
  * The ClusterIssuers for `platform:tls`: a self-signed bootstrap issuer, the platform CA
  * certificate and its CA issuer (selfSigned), or the Let's Encrypt issuer with its solver.
  */
-export function clusterIssuers(tls: TlsConfig, args: { namespace: string; ingressClass: string }): Manifest[] {
+export function clusterIssuers(tls: IssuerArgs, args: { namespace: string; ingressClass: string }): Manifest[] {
     if (tls.issuer === "selfSigned") {
         return [
             { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "selfsigned-bootstrap" }, spec: { selfSigned: {} } },
@@ -69,14 +97,14 @@ export function clusterIssuers(tls: TlsConfig, args: { namespace: string; ingres
             { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: issuerName("selfSigned") }, spec: { ca: { secretName: "platform-root-ca" } } },
         ];
     }
-    const acme = tls.acme!;
+    const { acme } = tls;
     let solver: Record<string, unknown>;
     if (acme.solver === "http01") {
         solver = { http01: { ingress: { ingressClassName: args.ingressClass } } };
-    } else if (acme.dns01!.provider === "cloudflare") {
+    } else if (acme.dns01.provider === "cloudflare") {
         solver = { dns01: { cloudflare: { apiTokenSecretRef: { name: DNS01_SECRET.name, key: DNS01_SECRET.key } } } };
     } else {
-        const r53 = acme.dns01!.route53!;
+        const r53 = acme.dns01.route53;
         solver = {
             dns01: {
                 route53: {

@@ -3,13 +3,67 @@
  * Credentials never enter the values: they live in one Secret the pod reads through env vars or
  * a mounted file, so values stay reviewable.
  */
-import type { DnsConfig } from "../../config/config";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Manifest } from "./certManagerValues";
 import { limited } from "../lib/resources";
+import { NAMESPACES } from "../../charts/namespaces";
+
+/** One static record, created as a DNSEndpoint; `@` is the first zone's apex. */
+export interface DnsRecordSpec {
+    readonly name: string;
+    readonly type: "A" | "AAAA" | "CNAME" | "TXT";
+    readonly targets: readonly string[];
+    readonly ttl?: number;
+    /** Route53 weighted or failover routing. */
+    readonly routing?: {
+        readonly setIdentifier: string;
+        readonly weight?: number;
+        readonly failover?: "PRIMARY" | "SECONDARY";
+        readonly healthCheckId?: string;
+    };
+}
+
+/** The provider external-dns writes to, with that provider's settings and credentials (secret Outputs). */
+export type DnsProviderArgs =
+    | { readonly provider: "cloudflare"; readonly cloudflare: { readonly apiToken: pulumi.Input<string>; readonly proxied: boolean } }
+    | {
+          readonly provider: "route53";
+          readonly route53: {
+              readonly region: string;
+              readonly hostedZoneId?: string;
+              /** Static keys (both or neither); without them the pod uses ambient credentials or `roleArn` (IRSA). */
+              readonly accessKeyId?: string;
+              readonly secretAccessKey?: pulumi.Input<string>;
+              readonly roleArn?: string;
+              readonly zoneType?: "public" | "private";
+          };
+      }
+    | { readonly provider: "alibabacloud"; readonly alibabacloud: { readonly region: string; readonly accessKeyId: string; readonly accessKeySecret: pulumi.Input<string>; readonly zoneType: "public" | "private" } }
+    | {
+          readonly provider: "rfc2136";
+          readonly rfc2136: {
+              readonly host: string;
+              readonly port: number;
+              readonly zone: string;
+              readonly tsigKeyName: string;
+              readonly tsigSecret: pulumi.Input<string>;
+              readonly tsigAlgorithm: string;
+          };
+      };
+
+/** What external-dns manages: the provider, the zones it may touch and the static records. */
+export type ExternalDnsSettings = DnsProviderArgs & {
+    readonly policy: "upsert-only" | "sync";
+    /** Zones external-dns may touch; the first is the apex `@` records resolve to. */
+    readonly domainFilters: readonly string[];
+    /** Reconcile interval, e.g. `1m`. */
+    readonly interval: string;
+    readonly records: readonly DnsRecordSpec[];
+};
 
 /** The Secret holding the provider credential(s); keys depend on the provider. */
 /** external-dns's namespace unless its Args say otherwise. */
-export const DNS_NAMESPACE = "external-dns";
+export const DNS_NAMESPACE = NAMESPACES.dns;
 export const DNS_SECRET_NAME = "external-dns-credentials";
 
 /** Provider names as external-dns spells them. */
@@ -17,22 +71,19 @@ const PROVIDER_NAME = { cloudflare: "cloudflare", route53: "aws", alibabacloud: 
 
 const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: DNS_SECRET_NAME, key } } });
 
-export function externalDnsValues(dns: DnsConfig, args: { ownerId: string; serviceMonitor: boolean }): Record<string, unknown> {
-    if (dns.provider === "none") {
-        throw new Error("externalDnsValues: provider is 'none'");
-    }
+export function externalDnsValues(dns: ExternalDnsSettings, args: { ownerId: string; serviceMonitor: boolean }): Record<string, unknown> {
     const env: Record<string, unknown>[] = [];
     const extraArgs: string[] = [];
     const values: Record<string, unknown> = {};
     switch (dns.provider) {
         case "cloudflare":
             env.push(fromSecret("CF_API_TOKEN", "apiToken"));
-            if (dns.cloudflare!.proxied) {
+            if (dns.cloudflare.proxied) {
                 extraArgs.push("--cloudflare-proxied");
             }
             break;
         case "route53": {
-            const r53 = dns.route53!;
+            const r53 = dns.route53;
             env.push({ name: "AWS_DEFAULT_REGION", value: r53.region });
             if (r53.accessKeyId !== undefined) {
                 env.push(fromSecret("AWS_ACCESS_KEY_ID", "accessKeyId"), fromSecret("AWS_SECRET_ACCESS_KEY", "secretAccessKey"));
@@ -51,12 +102,12 @@ export function externalDnsValues(dns: DnsConfig, args: { ownerId: string; servi
         }
         case "alibabacloud":
             // The provider reads its credentials from a JSON file; mount it from the Secret.
-            extraArgs.push("--alibaba-cloud-config-file=/etc/external-dns/alibabacloud.json", `--alibaba-cloud-zone-type=${dns.alibabacloud!.zoneType}`);
+            extraArgs.push("--alibaba-cloud-config-file=/etc/external-dns/alibabacloud.json", `--alibaba-cloud-zone-type=${dns.alibabacloud.zoneType}`);
             values.extraVolumes = [{ name: "credentials", secret: { secretName: DNS_SECRET_NAME } }];
             values.extraVolumeMounts = [{ name: "credentials", mountPath: "/etc/external-dns", readOnly: true }];
             break;
         case "rfc2136": {
-            const r = dns.rfc2136!;
+            const r = dns.rfc2136;
             extraArgs.push(
                 `--rfc2136-host=${r.host}`,
                 `--rfc2136-port=${r.port}`,
@@ -87,13 +138,13 @@ export function externalDnsValues(dns: DnsConfig, args: { ownerId: string; servi
 }
 
 /** A name for a record's DNSEndpoint object (DNS-1123, stable for the same record). */
-export function endpointName(record: DnsConfig["records"][number]): string {
+export function endpointName(record: DnsRecordSpec): string {
     const base = `${record.type}-${record.name === "@" ? "apex" : record.name}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
     return base.slice(0, 63).replace(/-+$/, "");
 }
 
 /** One DNSEndpoint per static record; `@` means the first zone's apex. */
-export function dnsEndpoints(dns: DnsConfig, namespace: string): Manifest[] {
+export function dnsEndpoints(dns: Pick<ExternalDnsSettings, "records" | "domainFilters">, namespace: string): Manifest[] {
     return dns.records.map((record) => ({
         apiVersion: "externaldns.k8s.io/v1alpha1",
         kind: "DNSEndpoint",
@@ -113,7 +164,7 @@ export function dnsEndpoints(dns: DnsConfig, namespace: string): Manifest[] {
 }
 
 /** external-dns's AWS provider-specific properties for weighted and failover records. */
-function routingFields(routing: DnsConfig["records"][number]["routing"]): Record<string, unknown> {
+function routingFields(routing: DnsRecordSpec["routing"]): Record<string, unknown> {
     if (!routing) {
         return {};
     }

@@ -2,18 +2,31 @@
  * Values for the F5 NGINX Ingress Controller chart (nginx-ingress 2.6.4, controller 5.5.4):
  * overrides only, every key checked against charts/keys/nginx-ingress.json by the tests.
  */
-import type { IngressConfig } from "../../config/config";
 import { limited } from "../lib/resources";
+
+/** How the controller runs and is exposed. */
+export interface IngressSettings {
+    /** IngressClass name; made the cluster default. */
+    readonly className: string;
+    readonly kind: "deployment" | "daemonset";
+    /** A LoadBalancer Service, or hostPorts 80/443. */
+    readonly exposure: "loadBalancer" | "hostPort";
+    /** Replicas of the deployment kind. */
+    readonly replicas: number;
+    /** Let the controller send F5 its product telemetry. */
+    readonly telemetry: boolean;
+    readonly serviceAnnotations?: Readonly<Record<string, string>>;
+    readonly loadBalancerIP?: string;
+    readonly loadBalancerSourceRanges?: readonly string[];
+}
 
 /** Controller image, pinned to the chart's app version so the image policy can see the tag. */
 export const NGINX_INGRESS_IMAGE = { repository: "nginx/nginx-ingress", tag: "5.5.4" } as const;
 
 export interface IngressValuesArgs {
-    readonly config: IngressConfig;
+    readonly config: IngressSettings;
     /** Spread across nodes and keep a PodDisruptionBudget (prod). */
     readonly highAvailability: boolean;
-    /** Create a ServiceMonitor (needs the Prometheus Operator CRDs). */
-    readonly serviceMonitor: boolean;
     /** Helm release name; the chart's selector labels use it. */
     readonly releaseName: string;
     /**
@@ -93,7 +106,8 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
             port: 9113,
             // The metrics Service always exists: kube-prometheus-stack scrapes it (installed after this chart).
             service: { create: true },
-            serviceMonitor: { create: args.serviceMonitor },
+            // The monitoring stack, installed later, scrapes the Service (IngressNginx.scrapeTargets).
+            serviceMonitor: { create: false },
         },
     };
 }

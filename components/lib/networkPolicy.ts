@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
+import { NAMESPACES } from "../../charts/namespaces";
 
 /** Namespace Prometheus scrapes from (the monitoring stack's). */
-export const MONITORING_NAMESPACE = "monitoring";
+export const MONITORING_NAMESPACE = NAMESPACES.monitoring;
 /** Namespace the ingress controller runs in. */
-export const INGRESS_NAMESPACE = "ingress-nginx";
+export const INGRESS_NAMESPACE = NAMESPACES.ingress;
 
 /** k3s's pod and Service CIDRs unless `cluster.k3s.clusterCidr` / `serviceCidr` say otherwise. */
 export const K3S_DEFAULT_CIDRS = { cluster: "10.42.0.0/16", service: "10.43.0.0/16" } as const;

@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
-import type { MonitoringConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { API_SERVER_ONLY, egressTo, type EgressTarget, MONITORING_NAMESPACE } from "../lib/networkPolicy";
@@ -18,12 +17,13 @@ import {
     clickhouseInstallationSpec,
     clickhouseOperatorValues,
     clickhouseServiceSpec,
+    type ClickHouseSettings,
     keeperInstallationSpec,
     shardServiceName,
 } from "./clickhouseValues";
 
 export interface ClickHouseArgs extends NamespacePolicyArgs {
-    readonly config: MonitoringConfig["clickhouse"];
+    readonly config: ClickHouseSettings;
     /** Password of the read-only `grafana` user (its Secret for Grafana lives in the monitoring namespace). */
     readonly grafanaPassword: pulumi.Input<string>;
     readonly protect: boolean;

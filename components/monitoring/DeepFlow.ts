@@ -2,15 +2,20 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
-import type { MonitoringConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { CLICKHOUSE_NAMESPACE } from "./clickhouseValues";
 import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowValues } from "./deepflowValues";
 
+/** DeepFlow's own settings (it stores its data in the platform ClickHouse). */
+export interface DeepFlowSettings {
+    /** Registry and path of DeepFlow's images; default: DEEPFLOW_DEFAULT_REGISTRY. */
+    readonly imageRegistry?: string;
+}
+
 export interface DeepFlowArgs extends NamespacePolicyArgs {
-    readonly config: MonitoringConfig["deepflow"];
+    readonly config: DeepFlowSettings;
     /** The platform ClickHouse: its per-shard Services' cluster IPs and the `deepflow` user's password. */
     readonly clickhouse: { readonly ips: readonly pulumi.Input<string>[]; readonly password: pulumi.Input<string> };
     readonly protect: boolean;

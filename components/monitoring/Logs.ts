@@ -1,14 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
-import type { MonitoringConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { API_SERVER_ONLY, egressTo, endpointPort, MONITORING_NAMESPACE } from "../lib/networkPolicy";
-import { ALLOY_PORT, LOGS_NAMESPACE, LOKI_PORT, LOKI_RELEASE, LOKI_S3_SECRET, alloyValues, lokiValues } from "./logsValues";
+import { type LogsSettings, ALLOY_PORT, LOGS_NAMESPACE, LOKI_PORT, LOKI_RELEASE, LOKI_S3_SECRET, alloyValues, lokiValues } from "./logsValues";
 
 export interface LogsArgs extends NamespacePolicyArgs {
-    readonly config: MonitoringConfig["logs"];
+    /** Retention, PVC size and optional S3 bucket. */
+    readonly config: LogsSettings;
     /** `cluster` label on every log line (the stack's name). */
     readonly cluster: string;
     readonly highAvailability: boolean;

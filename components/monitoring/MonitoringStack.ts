@@ -5,27 +5,29 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { parse } from "yaml";
 import { CHARTS } from "../../charts/versions";
-import type { MonitoringConfig } from "../../config/config";
-import { toYaml } from "../cluster/k3sFiles";
+import { toYaml } from "../lib/yaml";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
+import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { alertmanagerConfig } from "./alertmanagerConfig";
 import { ClickHouse } from "./ClickHouse";
-import { DeepFlow } from "./DeepFlow";
+import type { ClickHouseSettings } from "./clickhouseValues";
+import { DeepFlow, type DeepFlowSettings } from "./DeepFlow";
 import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE } from "./deepflowValues";
 import { Logs } from "./Logs";
+import type { LogsSettings } from "./logsValues";
 import {
     ALERTMANAGER_CONFIG_SECRET,
     DASHBOARD_LABEL,
-    type EarlyTargets,
     GRAFANA_ADMIN_SECRET,
     GRAFANA_CLICKHOUSE_SECRET,
     GRAFANA_SIDECAR_ROLE,
     GRAFANA_SIDECAR_RULES,
     METRICS_RELEASE,
     metricsValues,
+    type PrometheusSettings,
 } from "./metricsValues";
 
 /** Files in `dir` ending in `suffix`, sorted, without those of parts that are off. */
@@ -48,8 +50,29 @@ export const GRAFANA_PORT = 3000;
 /** Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part. */
 const PARTS = ["logs", "clickhouse", "deepflow"] as const;
 
+/** Where alerts go; secret values (URLs, keys, the SMTP password) as Outputs. */
+export interface AlertReceiverSettings {
+    readonly slack?: { readonly webhookUrl: pulumi.Input<string>; readonly channel: string };
+    readonly email?: { readonly to: string; readonly from: string; readonly smarthost: string; readonly username?: string; readonly password?: pulumi.Input<string> };
+    readonly webhook?: { readonly url: pulumi.Input<string> };
+    readonly pagerduty?: { readonly routingKey: pulumi.Input<string> };
+}
+
+/**
+ * The monitoring parts and their settings. Each `enabled` is the effective one (the Platform
+ * passes what config/resolve computed): DeepFlow is only on with ClickHouse.
+ */
+export interface MonitoringSettings {
+    readonly prometheus: PrometheusSettings;
+    readonly alertmanager: AlertReceiverSettings;
+    readonly grafana: { readonly enabled: boolean; readonly host: string };
+    readonly logs: LogsSettings & { readonly enabled: boolean };
+    readonly clickhouse: ClickHouseSettings & { readonly enabled: boolean };
+    readonly deepflow: DeepFlowSettings & { readonly enabled: boolean };
+}
+
 export interface MonitoringStackArgs extends NamespacePolicyArgs {
-    readonly config: MonitoringConfig;
+    readonly config: MonitoringSettings;
     /** k3s server and node addresses (scrape targets); undefined on existing clusters. */
     readonly k3s?: { readonly servers: readonly string[]; readonly nodes: readonly string[] };
     readonly highAvailability: boolean;
@@ -60,8 +83,8 @@ export interface MonitoringStackArgs extends NamespacePolicyArgs {
     readonly after?: pulumi.Resource[];
     /** `cluster` label on shipped logs. @default the component name */
     readonly clusterName?: string;
-    /** Components installed before kube-prometheus-stack that it scrapes. @default none */
-    readonly earlyTargets?: EarlyTargets;
+    /** Metrics endpoints of components installed before kube-prometheus-stack (their `scrapeTargets`). @default [] */
+    readonly scrapeTargets?: readonly ScrapeTarget[];
 }
 
 /**
@@ -113,7 +136,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         const before: pulumi.Resource[] = [configSecret];
         const grafanaConfig = args.config.grafana;
         const parts = args.config;
-        const on = { logs: parts.logs.enabled, clickhouse: parts.clickhouse.enabled, deepflow: parts.deepflow.enabled && parts.clickhouse.enabled };
+        const on = { logs: parts.logs.enabled, clickhouse: parts.clickhouse.enabled, deepflow: parts.deepflow.enabled };
         const deepflowRegistry = parts.deepflow.imageRegistry ?? DEEPFLOW_DEFAULT_REGISTRY;
         // The ClickHouse `grafana` user's password: Grafana reads it from this Secret, ClickHouse from its own.
         let clickhouseGrafanaPassword: pulumi.Output<string> | undefined;
@@ -178,7 +201,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     highAvailability: args.highAvailability,
                     namespace: MONITORING_NAMESPACE,
                     grafana: grafanaTls,
-                    earlyTargets: args.earlyTargets,
+                    scrapeTargets: args.scrapeTargets,
                     parts: { loki: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow ? { imageRegistry: deepflowRegistry } : undefined },
                 }),
                 timeoutSeconds: 900,

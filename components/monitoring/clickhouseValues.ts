@@ -5,11 +5,11 @@
  * one Service per shard (DeepFlow writes to every shard by IP). Users' passwords come from a
  * Secret (secretKeyRef), so neither the CRs nor the chart values hold a password.
  */
-import type { MonitoringConfig } from "../../config/config";
 import { limited } from "../lib/resources";
 import { pinnedImage } from "../../charts/images";
+import { NAMESPACES } from "../../charts/namespaces";
 
-export const CLICKHOUSE_NAMESPACE = "clickhouse";
+export const CLICKHOUSE_NAMESPACE = NAMESPACES.clickhouse;
 /** ClickHouseInstallation and cluster name (DeepFlow creates its tables ON CLUSTER this name). */
 export const CLICKHOUSE_CLUSTER = "platform";
 /** Secret (in the clickhouse namespace) holding one password per user, keyed by user name. */
@@ -54,8 +54,16 @@ function volumeClaim(name: string, size: string, retain: boolean) {
 
 const password = (user: string) => ({ valueFrom: { secretKeyRef: { name: CLICKHOUSE_USERS_SECRET, key: user } } });
 
+/** ClickHouse servers: shards, replicas per shard and PVC size per server. */
+export interface ClickHouseSettings {
+    readonly shards: number;
+    /** Above 1: replicated tables and a 3-node ClickHouse Keeper. */
+    readonly replicas: number;
+    readonly storageSize: string;
+}
+
 /** The ClickHouseInstallation's spec; the `deepflow` writer user only when `deepflowUser` (DeepFlow on). */
-export function clickhouseInstallationSpec(config: MonitoringConfig["clickhouse"], retain: boolean, deepflowUser = false): Record<string, unknown> {
+export function clickhouseInstallationSpec(config: ClickHouseSettings, retain: boolean, deepflowUser = false): Record<string, unknown> {
     const replicated = config.replicas > 1;
     const servers = config.shards * config.replicas;
     const { deepflow, grafana } = CLICKHOUSE_USERS;

@@ -18,8 +18,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { deepflowImage, deepflowRepository, IMAGES } from "../../charts/images";
 import { limited } from "../lib/resources";
 import { CLICKHOUSE_CLUSTER, CLICKHOUSE_HOST, CLICKHOUSE_TCP_PORT, CLICKHOUSE_USERS } from "./clickhouseValues";
+import { NAMESPACES } from "../../charts/namespaces";
 
-export const DEEPFLOW_NAMESPACE = "deepflow";
+export const DEEPFLOW_NAMESPACE = NAMESPACES.deepflow;
 export const DEEPFLOW_RELEASE = "deepflow";
 /** Upstream image registry (the chart's default); override with monitoring.deepflow.imageRegistry. */
 export const DEEPFLOW_DEFAULT_REGISTRY = "registry.cn-hongkong.aliyuncs.com/deepflow-ce";

@@ -3,10 +3,30 @@
  * retention by the compactor) and Grafana Alloy (chart 1.11.1) shipping pod logs and Kubernetes
  * events through the Kubernetes API, so Alloy needs no host mounts and runs under `restricted`.
  */
-import type { MonitoringConfig } from "../../config/config";
-import { limited } from "../lib/resources";
+import type * as pulumi from "@pulumi/pulumi";
 
-export const LOGS_NAMESPACE = "logging";
+/** Loki (logs store) and Alloy (collector). */
+export interface LogsSettings {
+    /** How long logs are kept, e.g. `7d`. */
+    readonly retention: string;
+    /** Loki PVC size (index, WAL; chunks too without S3). */
+    readonly storageSize: string;
+    /** Chunks in an S3-compatible bucket. */
+    readonly s3?: {
+        readonly bucket: string;
+        readonly region: string;
+        /** Endpoint host[:port]; undefined: AWS. */
+        readonly endpoint?: string;
+        /** Plain HTTP to the endpoint. */
+        readonly insecure?: boolean;
+        readonly accessKey: pulumi.Input<string>;
+        readonly secretKey: pulumi.Input<string>;
+    };
+}
+import { limited } from "../lib/resources";
+import { NAMESPACES } from "../../charts/namespaces";
+
+export const LOGS_NAMESPACE = NAMESPACES.logs;
 export const LOKI_RELEASE = "loki";
 /** Loki's HTTP port (push, query, metrics). */
 export const LOKI_PORT = 3100;
@@ -20,7 +40,7 @@ export const EVENTS_JOB = "integrations/kubernetes/eventhandler";
 export const ALLOY_PORT = 12345;
 
 /** Loki replicas: 3 (replication factor 3) with object storage in HA profiles, else 1 on a PVC. */
-export function lokiReplicas(logs: MonitoringConfig["logs"], highAvailability: boolean): number {
+export function lokiReplicas(logs: Pick<LogsSettings, "s3">, highAvailability: boolean): number {
     return logs.s3 && highAvailability ? 3 : 1;
 }
 
@@ -31,7 +51,7 @@ const restrictedContainer = {
     seccompProfile: { type: "RuntimeDefault" },
 };
 
-export function lokiValues(logs: MonitoringConfig["logs"], highAvailability: boolean): Record<string, unknown> {
+export function lokiValues(logs: LogsSettings, highAvailability: boolean): Record<string, unknown> {
     const replicas = lokiReplicas(logs, highAvailability);
     const store = logs.s3 ? "s3" : "filesystem";
     return {

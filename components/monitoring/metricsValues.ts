@@ -7,7 +7,6 @@
  * select the kubelet job. On other clusters those targets (and their default rules) are off, so no
  * "target down" alert fires forever.
  */
-import type { MonitoringConfig } from "../../config/config";
 import type { IngressTls } from "../lib/ingress";
 import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { limited } from "../lib/resources";
@@ -15,6 +14,7 @@ import { CLICKHOUSE_HOST, CLICKHOUSE_HTTP_PORT, CLICKHOUSE_USERS } from "./click
 import { DEEPFLOW_APP_URL, DEEPFLOW_GRAFANA_PLUGINS, DEEPFLOW_QUERIER_URL, deepflowGrafanaPluginsImage } from "./deepflowValues";
 import { K3S_METRIC_RELABELINGS, KUBELET_JOB } from "./k3sMetrics";
 import { LOKI_URL } from "./logsValues";
+import { type ScrapeTarget, serviceMonitorFor } from "../lib/metrics";
 
 /** kube-prometheus-stack release: its Services are `kps-kube-prometheus-stack-{prometheus,alertmanager}` and `kps-grafana`. */
 export const METRICS_RELEASE = "kps";
@@ -30,8 +30,15 @@ export const DASHBOARD_LABEL = "grafana_dashboard";
 export const GRAFANA_SIDECAR_ROLE = "grafana-sidecar-configmaps";
 export const GRAFANA_SIDECAR_RULES = [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }];
 
+/** Prometheus's own retention and PVC size. */
+export interface PrometheusSettings {
+    /** How long metrics are kept, e.g. `15d`. */
+    readonly retention: string;
+    readonly storageSize: string;
+}
+
 export interface MetricsValuesArgs {
-    readonly config: MonitoringConfig;
+    readonly config: { readonly prometheus: PrometheusSettings };
     /** k3s server and all-node addresses; undefined on existing clusters. */
     readonly k3s?: { readonly servers: readonly string[]; readonly nodes: readonly string[] };
     readonly highAvailability: boolean;
@@ -41,41 +48,8 @@ export interface MetricsValuesArgs {
     readonly grafana?: IngressTls;
     /** The other monitoring parts Grafana gets datasources (and plugins) for. @default none */
     readonly parts?: GrafanaParts;
-    /** Components installed before this chart, scraped through additionalServiceMonitors. @default none */
-    readonly earlyTargets?: EarlyTargets;
-}
-
-/**
- * Components installed before kube-prometheus-stack (so they cannot ship ServiceMonitors
- * themselves): scraped through the chart's additionalServiceMonitors instead.
- */
-export interface EarlyTargets {
-    /** cert-manager's controller (kube-prometheus-stack waits for cert-manager). */
-    readonly certManager?: { readonly namespace: string };
-    /** The ingress controller's metrics Service. */
-    readonly ingress?: { readonly namespace: string; readonly release: string };
-    /** Longhorn's manager (the default StorageClass Prometheus's PVC needs). */
-    readonly longhorn?: { readonly namespace: string };
-}
-
-export function earlyServiceMonitors(targets: EarlyTargets): Record<string, unknown>[] {
-    // A port name, or (cert-manager, whose port name changed between releases) the container port.
-    const monitor = (name: string, namespace: string, matchLabels: Record<string, string>, port: string | number) => ({
-        name,
-        jobLabel: "app.kubernetes.io/name",
-        selector: { matchLabels },
-        namespaceSelector: { matchNames: [namespace] },
-        endpoints: [{ ...(typeof port === "number" ? { targetPort: port } : { port }), path: "/metrics", interval: "30s" }],
-    });
-    return [
-        ...(targets.certManager
-            ? [monitor("cert-manager", targets.certManager.namespace, { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" }, 9402)]
-            : []),
-        ...(targets.ingress
-            ? [monitor("nginx-ingress", targets.ingress.namespace, { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": targets.ingress.release, service: "nginx-ingress-prometheus-service" }, "prometheus")]
-            : []),
-        ...(targets.longhorn ? [{ ...monitor("longhorn", targets.longhorn.namespace, { app: "longhorn-manager" }, "manager"), jobLabel: "app" }] : []),
-    ];
+    /** Metrics endpoints of components installed before this chart (additionalServiceMonitors). @default [] */
+    readonly scrapeTargets?: readonly ScrapeTarget[];
 }
 
 /** Which parts are on: Loki, ClickHouse, DeepFlow (with the registry its plugin image comes from). */
@@ -216,7 +190,7 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
             resources: res("50m", "64Mi", "256Mi"),
         },
         prometheus: {
-            additionalServiceMonitors: earlyServiceMonitors(args.earlyTargets ?? {}),
+            additionalServiceMonitors: (args.scrapeTargets ?? []).map(serviceMonitorFor),
             prometheusSpec: {
                 replicas,
                 retention: config.prometheus.retention,

@@ -3,8 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { CHARTS } from "../../charts/versions";
-import type { HarborConfig } from "../../config/config";
-import type { Registries } from "../cluster/k3sFiles";
+import type { Registries } from "../lib/hostRequirements";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
@@ -12,11 +11,11 @@ import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
-import { HARBOR_INGRESS_COMPONENTS, HARBOR_NAMESPACE, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, harborValues, REGISTRY_USER } from "./harborValues";
+import { HARBOR_INGRESS_COMPONENTS, HARBOR_NAMESPACE, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, type HarborSettings, harborValues, REGISTRY_USER } from "./harborValues";
 
 export interface HarborArgs extends NamespacePolicyArgs {
-    /** The `platform:harbor` slice, host resolved. */
-    readonly config: HarborConfig;
+    /** Host, storage, database, projects, proxy caches and robot. */
+    readonly config: HarborSettings;
     /** IngressClass + issuer from the platform (TLS on the registry host). */
     readonly ingress: IngressTlsContext;
     readonly replicas: number;
@@ -217,12 +216,13 @@ export class Harbor extends pulumi.ComponentResource {
         this.projects = new Map(config.projects.map((p, i) => [p.name, projects[i]]));
         this.connection = connection;
         if (config.robot) {
+            const robotName = config.robot.name;
             const robot = new HarborObject(
-                `${name}-robot-${config.robot.name}`,
-                { connection, object: { kind: "robot", spec: { name: config.robot.name, projects: [...config.robot.projects] } } },
+                `${name}-robot-${robotName}`,
+                { connection, object: { kind: "robot", spec: { name: robotName, projects: [...config.robot.projects] } } },
                 { parent: this, dependsOn: projects },
             );
-            this.robot = { username: robot.state.apply((s) => String(s?.fullName ?? `robot$${config.robot!.name}`)), secret: pulumi.secret(robot.secret) };
+            this.robot = { username: robot.state.apply((s) => String(s?.fullName ?? `robot$${robotName}`)), secret: pulumi.secret(robot.secret) };
         }
         this.registerOutputs({ url: this.url });
     }
@@ -256,7 +256,7 @@ export class Harbor extends pulumi.ComponentResource {
  * (containerd falls back to the upstream when Harbor cannot serve). With the self-signed platform
  * CA the nodes do not trust Harbor's certificate, so TLS verification is skipped for that host only.
  */
-export function harborMirrors(config: HarborConfig, trustsCertificate: boolean): Registries {
+export function harborMirrors(config: Pick<HarborSettings, "host" | "proxyCache">, trustsCertificate: boolean): Registries {
     const endpoint = `https://${config.host}`;
     return {
         mirrors: Object.fromEntries(config.proxyCache.map((p) => [p.upstream, { endpoints: [endpoint], rewrite: { "^(.*)$": `${p.project}/$1` } }])),

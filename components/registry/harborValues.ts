@@ -4,14 +4,14 @@
  * the values stay reviewable.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { HarborConfig } from "../../config/config";
 import type { IngressTls } from "../lib/ingress";
 import { INTERNAL_TLS_COMPONENTS, internalTlsSecretName } from "./harborInternalTls";
 import { limited } from "../lib/resources";
+import { NAMESPACES } from "../../charts/namespaces";
 
 /** Secret objects the component creates, and the keys the chart reads from each. */
 /** Harbor's namespace unless its Args say otherwise. */
-export const HARBOR_NAMESPACE = "harbor";
+export const HARBOR_NAMESPACE = NAMESPACES.harbor;
 
 export const HARBOR_SECRETS = {
     admin: { name: "harbor-admin", keys: ["HARBOR_ADMIN_PASSWORD"] },
@@ -62,8 +62,63 @@ export const SSL_SERVICES_ANNOTATION = "nginx.org/ssl-services";
 /** The registry's internal user; must match the htpasswd line in harbor-registry-credentials. */
 export const REGISTRY_USER = "harbor_registry_user";
 
+/** Where Harbor keeps images and state. */
+export interface HarborStorageArgs {
+    readonly type: "pvc" | "s3";
+    /** StorageClass for Harbor's PVCs; undefined: the cluster default. */
+    readonly storageClass?: string;
+    readonly registrySize: string;
+    readonly databaseSize: string;
+    readonly redisSize: string;
+    readonly trivySize: string;
+    readonly jobLogSize: string;
+    /** Image layers in an S3-compatible bucket (type s3). */
+    readonly s3?: {
+        readonly bucket: string;
+        readonly region: string;
+        /** Endpoint URL; undefined: AWS. */
+        readonly endpoint?: string;
+        readonly rootDirectory?: string;
+        readonly accessKey: pulumi.Input<string>;
+        readonly secretKey: pulumi.Input<string>;
+    };
+}
+
+/** One Harbor project the platform creates. */
+export interface HarborProjectArgs {
+    readonly name: string;
+    readonly public: boolean;
+    readonly scanOnPush: boolean;
+    readonly requireSignature: boolean;
+    /** Refuse pulls of images with vulnerabilities of this severity or worse. */
+    readonly preventVulnerable?: { readonly severity: "low" | "medium" | "high" | "critical" };
+}
+
+/** The registry: host, storage, database, Trivy, proxy caches, projects and a CI robot. */
+export interface HarborSettings {
+    readonly host: string;
+    readonly storage: HarborStorageArgs;
+    /** An external PostgreSQL; undefined: the chart's internal one. */
+    readonly database: {
+        readonly external?: {
+            readonly host: string;
+            readonly port: number;
+            readonly username: string;
+            readonly database: string;
+            readonly sslmode: "disable" | "require" | "verify-ca" | "verify-full";
+            readonly password: pulumi.Input<string>;
+        };
+    };
+    readonly trivy: boolean;
+    /** Proxy-cache projects, one per upstream registry host. */
+    readonly proxyCache: readonly { readonly upstream: string; readonly project: string }[];
+    readonly projects: readonly HarborProjectArgs[];
+    /** A robot account with push/pull on these projects. */
+    readonly robot?: { readonly name: string; readonly projects: readonly string[] };
+}
+
 export interface HarborValuesArgs {
-    readonly config: HarborConfig;
+    readonly config: HarborSettings;
     /**
      * Superuser password of the chart's internal PostgreSQL (`database.internal.password`), a secret
      * Output kept secret at that one key. Unset: the chart's default ("changeit"). Ignored with an

@@ -2,26 +2,26 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
-import type { StorageConfig } from "../../config/config";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
+import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
-import { BACKUP_SECRET, LONGHORN_MANAGER, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
+import { BACKUP_SECRET, LONGHORN_MANAGER, type LonghornSettings, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
+import { NAMESPACES } from "../../charts/namespaces";
 
 /** Port the Longhorn UI container listens on (longhorn chart 1.12.1 deployment-ui.yaml, behind Service port 80). */
 export const LONGHORN_UI_PORT = 8000;
 
 export interface LonghornArgs extends NamespacePolicyArgs {
-    readonly config: StorageConfig;
+    /** Replicas, data path, backups and UI. */
+    readonly config: LonghornSettings;
     readonly ingress: IngressTlsContext;
     readonly highAvailability: boolean;
     /** Protect the release and keep volumes on PVC deletion (prod). */
     readonly protect: boolean;
     /** Resources the release waits for (the ClusterIssuer of its UI certificate). @default [] */
     readonly after?: pulumi.Resource[];
-    /** @default false */
-    readonly serviceMonitor?: boolean;
 }
 
 /**
@@ -29,7 +29,7 @@ export interface LonghornArgs extends NamespacePolicyArgs {
  * and its UI (which has no login of its own) behind the TLS ingress with basic auth.
  */
 /** Namespace Longhorn runs in (its chart expects this one). */
-export const LONGHORN_NAMESPACE = "longhorn-system";
+export const LONGHORN_NAMESPACE = NAMESPACES.longhorn;
 
 export class Longhorn extends pulumi.ComponentResource {
     /** UI URL, when published. */
@@ -38,11 +38,14 @@ export class Longhorn extends pulumi.ComponentResource {
     public readonly uiPassword?: pulumi.Output<string>;
     /** The chart release: workloads needing the default StorageClass wait for it. */
     public readonly release: k8s.helm.v3.Release;
+    /** longhorn-manager's metrics, for the monitoring stack installed after it. */
+    public readonly scrapeTargets: readonly ScrapeTarget[];
 
     constructor(name: string, args: LonghornArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Longhorn", name, {}, opts);
         const namespace = LONGHORN_NAMESPACE;
-        const { longhorn } = args.config;
+        this.scrapeTargets = [{ name: "longhorn", namespace, selector: { app: "longhorn-manager" }, port: "manager", jobLabel: "app" }];
+        const longhorn = args.config;
         const ns = platformNamespace(
             `${name}-ns`,
             {
@@ -114,7 +117,7 @@ export class Longhorn extends pulumi.ComponentResource {
             {
                 chart: CHARTS.longhorn,
                 namespace: ns.metadata.name,
-                values: longhornValues({ config: args.config, ui, highAvailability: args.highAvailability, keepVolumes: args.protect, serviceMonitor: args.serviceMonitor ?? false }),
+                values: longhornValues({ config: args.config, ui, highAvailability: args.highAvailability, keepVolumes: args.protect }),
                 timeoutSeconds: 900,
             },
             { parent: this, dependsOn, protect: args.protect },

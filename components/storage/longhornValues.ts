@@ -1,10 +1,37 @@
 /**
  * Longhorn chart values (1.12.1), its RecurringJobs and the host packages it needs.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { limited } from "../lib/resources";
-import type { StorageConfig } from "../../config/config";
-import type { HostRequirements } from "../cluster/k3sFiles";
+import type { HostRequirements } from "../lib/hostRequirements";
 import type { IngressTls } from "../lib/ingress";
+
+/** Recurring snapshots and backups of every volume to an S3-compatible bucket. */
+export interface LonghornBackupArgs {
+    readonly bucket: string;
+    readonly region: string;
+    /** Prefix inside the bucket. */
+    readonly folder?: string;
+    /** Endpoint URL of an S3-compatible store; undefined: AWS. */
+    readonly endpoint?: string;
+    readonly accessKey: pulumi.Input<string>;
+    readonly secretKey: pulumi.Input<string>;
+    readonly snapshotSchedule: string;
+    readonly snapshotRetain: number;
+    readonly backupSchedule: string;
+    readonly backupRetain: number;
+}
+
+/** Longhorn as the default StorageClass. */
+export interface LonghornSettings {
+    /** Replicas of each volume. */
+    readonly replicas: number;
+    /** Where Longhorn keeps replicas on each node. */
+    readonly dataPath: string;
+    readonly backup?: LonghornBackupArgs;
+    /** The UI, behind the TLS ingress with basic auth. */
+    readonly ui: { readonly enabled: boolean; readonly host: string };
+}
 
 /** iSCSI for volumes, NFS for RWX volumes and backups to NFS (Longhorn's node requirements). */
 export const LONGHORN_HOST_REQUIREMENTS: HostRequirements = {
@@ -20,12 +47,12 @@ export const BACKUP_SECRET = "longhorn-backup-target";
 export const UI_AUTH_SECRET = "longhorn-ui-auth";
 
 /** `s3://bucket@region/folder/`, Longhorn's backup target syntax. */
-export function backupTarget(backup: NonNullable<StorageConfig["longhorn"]["backup"]>): string {
+export function backupTarget(backup: Pick<LonghornBackupArgs, "bucket" | "region" | "folder">): string {
     return `s3://${backup.bucket}@${backup.region}/${backup.folder ? `${backup.folder.replace(/^\/|\/$/g, "")}/` : ""}`;
 }
 
-export function longhornValues(args: { config: StorageConfig; ui?: IngressTls; highAvailability: boolean; keepVolumes: boolean; serviceMonitor: boolean }): Record<string, unknown> {
-    const { longhorn } = args.config;
+export function longhornValues(args: { config: LonghornSettings; ui?: IngressTls; highAvailability: boolean; keepVolumes: boolean }): Record<string, unknown> {
+    const longhorn = args.config;
     return {
         persistence: {
             defaultClass: true,
@@ -52,13 +79,14 @@ export function longhornValues(args: { config: StorageConfig; ui?: IngressTls; h
                   annotations: { ...args.ui.annotations },
               }
             : { enabled: false },
-        metrics: { serviceMonitor: { enabled: args.serviceMonitor } },
+        // The monitoring stack, installed later, scrapes longhorn-manager (Longhorn.scrapeTargets).
+        metrics: { serviceMonitor: { enabled: false } },
     };
 }
 
 /** Recurring snapshot and backup jobs for every volume in the default group. */
-export function recurringJobs(config: StorageConfig, namespace: string): Record<string, unknown>[] {
-    const backup = config.longhorn.backup;
+export function recurringJobs(config: Pick<LonghornSettings, "backup">, namespace: string): Record<string, unknown>[] {
+    const backup = config.backup;
     if (!backup) {
         return [];
     }

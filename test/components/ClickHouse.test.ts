@@ -1,25 +1,23 @@
 import { ClickHouse } from "../../components/monitoring/ClickHouse";
-import { clickhouseInstallationSpec, clickhouseOperatorValues, clickhouseServiceSpec, keeperInstallationSpec } from "../../components/monitoring/clickhouseValues";
+import { clickhouseInstallationSpec, clickhouseOperatorValues, clickhouseServiceSpec, type ClickHouseSettings, keeperInstallationSpec } from "../../components/monitoring/clickhouseValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
 import { SECRET } from "../../offline/mocks";
-import { MonitoringConfig, parsePlatformConfig } from "../../config/config";
-import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
+import { allStrings, byName, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 
-const parse = (monitoring: Record<string, unknown>, profile = "dev") =>
-    parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:profile": profile, "platform:monitoring": monitoring }));
-/** The ClickHouse slice; DeepFlow is turned off when replicas are asked for (it forbids them). */
-const clickhouse = (value: Record<string, unknown> = {}, profile = "dev"): MonitoringConfig["clickhouse"] =>
-    parse({ clickhouse: value, ...("replicas" in value ? { deepflow: { enabled: false } } : {}) }, profile).monitoring.clickhouse;
+/** Args as the Platform hands them over: the profile's shards and size (dev 1 x 10Gi, prod 2 x 100Gi; config tests cover the defaults). */
+const clickhouse = (value: Partial<ClickHouseSettings> = {}, profile = "dev"): ClickHouseSettings => ({
+    ...(profile === "prod" ? { shards: 2, storageSize: "100Gi" } : { shards: 1, storageSize: "10Gi" }),
+    replicas: 1,
+    ...value,
+});
 type Spec = {
     configuration: { users: Record<string, unknown>; zookeeper?: { nodes: { host: string; port: number }[] }; clusters: { name: string; layout: { shardsCount: number; replicasCount: number } }[] };
     templates: { podTemplates: { podDistribution?: unknown; spec: { containers: { image: string; resources: unknown }[] } }[]; volumeClaimTemplates: { reclaimPolicy: string; spec: { resources: { requests: { storage: string } } } }[] };
 };
 
 describe("ClickHouse installation", () => {
-    it("sizes by profile: one server on 10Gi in dev; two shards on 100Gi, one server per node, PVCs retained in prod", () => {
-        expect(clickhouse()).toEqual({ enabled: true, shards: 1, replicas: 1, storageSize: "10Gi" });
-        expect(clickhouse({}, "prod")).toEqual({ enabled: true, shards: 2, replicas: 1, storageSize: "100Gi" });
+    it("lays out servers: one on 10Gi; two shards on 100Gi, one server per node, PVCs retained when protected", () => {
         const dev = clickhouseInstallationSpec(clickhouse(), false) as Spec;
         expect(dev.configuration.clusters).toEqual([{ name: "platform", layout: { shardsCount: 1, replicasCount: 1 } }]);
         expect(dev.configuration.zookeeper).toBeUndefined();
@@ -32,15 +30,13 @@ describe("ClickHouse installation", () => {
         expect(prod.templates.volumeClaimTemplates[0].reclaimPolicy).toBe("Retain");
     });
 
-    it("replicates shards through a 3-node Keeper when asked, which DeepFlow's non-replicated tables forbid", () => {
+    it("replicates shards through a 3-node Keeper when asked", () => {
         const replicated = clickhouseInstallationSpec(clickhouse({ replicas: 2 }, "prod"), true) as Spec;
         expect(replicated.configuration.clusters[0].layout).toEqual({ shardsCount: 2, replicasCount: 2 });
         expect(replicated.configuration.zookeeper).toEqual({ nodes: [{ host: "keeper-platform.clickhouse.svc.cluster.local", port: 2181 }] });
         const keeper = keeperInstallationSpec(true) as Spec;
         expect(keeper.configuration.clusters[0].layout.replicasCount).toBe(3);
         expect(keeper.templates.podTemplates[0].podDistribution).toEqual([{ type: "ShardAntiAffinity", topologyKey: "kubernetes.io/hostname" }]);
-        expect(() => parse({ clickhouse: { replicas: 2 } })).toThrow(/platform:monitoring\.clickhouse\.replicas: DeepFlow writes non-replicated tables to every shard: expected 1 .*got 2/);
-        expect(() => parse({ clickhouse: { replicas: 2 }, deepflow: { enabled: false } })).not.toThrow();
     });
 
     it("creates the deepflow (writer) and grafana (read-only, readonly=2 so queries may set limits) users with passwords from a Secret only", () => {

@@ -2,22 +2,32 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ClusterK3s, sshConnection } from "../../components/cluster/ClusterK3s";
 import { installScriptUrl } from "../../components/cluster/k3sFiles";
-import { ClusterConfig, parsePlatformConfig } from "../../config/config";
+import type { ClusterArgs, EtcdSnapshotArgs, K3sClusterArgs } from "../../components/cluster/clusterArgs";
 import { fakeSecret, RecordedResource, SECRET } from "../../offline/mocks";
-import { allStrings, byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, TEST_HOST_KEY, mockedComponents } from "../harness";
+import { allStrings, byName, TEST_KUBECONFIG, TEST_S3_SECRET, TEST_SSH_KEY, TEST_HOST_KEY, mockedComponents } from "../harness";
 
 const mocks = mockedComponents();
+const ssh = { user: "deploy", port: 22, privateKey: pulumi.secret(TEST_SSH_KEY) };
 
 function value<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
 
-function clusterConfig(cluster: Record<string, unknown>, profile = "dev"): ClusterConfig {
-    return parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:profile": profile, "platform:cluster": cluster })).cluster;
+/** etcd snapshot defaults by profile (config tests cover them); the Platform passes them resolved. */
+const SNAPSHOTS = { dev: { schedule: "0 */12 * * *", retention: 5 }, prod: { schedule: "0 */6 * * *", retention: 28 } } as const;
+type K3sInput = Partial<Omit<K3sClusterArgs, "etcdSnapshots">> & Pick<K3sClusterArgs, "version" | "servers"> & { readonly etcdSnapshots?: Partial<EtcdSnapshotArgs> };
+
+/** k3s-mode Args, literally, with what config resolves for a node list like this one. */
+function k3sCluster(input: K3sInput, profile: keyof typeof SNAPSHOTS = "dev"): ClusterArgs {
+    const { etcdSnapshots, ...rest } = input;
+    return {
+        mode: "k3s",
+        k3s: { ssh, agents: [], disable: [], secretsEncryption: true, preflight: { minKernel: "4.18", checkPorts: false }, ...rest, etcdSnapshots: { ...SNAPSHOTS[profile], ...etcdSnapshots } },
+    };
 }
 
 /** Builds a ClusterK3s named `name` and returns the resources it registered. */
-async function build(name: string, cluster: ClusterConfig, protect = false) {
+async function build(name: string, cluster: ClusterArgs, protect = false) {
     const component = new ClusterK3s(name, { cluster, clusterName: name, protect });
     const kubeconfig = await value(component.kubeconfig);
     await mocks.settle();
@@ -32,14 +42,14 @@ function configYamlOf(install: RecordedResource): Record<string, unknown> {
     return parse(body[1]) as Record<string, unknown>;
 }
 
-const ssh = { user: "deploy", privateKey: secure(TEST_SSH_KEY) };
+
 
 describe("ClusterK3s, k3s mode, one server", () => {
     let built: Awaited<ReturnType<typeof build>>;
     beforeAll(async () => {
         built = await build(
             "one",
-            clusterConfig({ mode: "k3s", k3s: { version: "v1.36.4+k3s1", apiEndpoint: "k3s.dev.example.com", ssh, servers: [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }] } }),
+            k3sCluster({ version: "v1.36.4+k3s1", apiEndpoint: "k3s.dev.example.com", servers: [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }] }),
         );
     });
 
@@ -149,22 +159,19 @@ describe("sshConnection", () => {
 
 describe("ClusterK3s, k3s mode, three servers and two agents", () => {
     let built: Awaited<ReturnType<typeof build>>;
-    const servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `203.0.113.${i}`, address: `10.0.0.${i}`, hostKey: TEST_HOST_KEY }));
-    const agents = [1, 2].map((i) => ({ name: `a${i}`, host: `203.0.113.${10 + i}`, address: `10.0.1.${i}`, hostKey: TEST_HOST_KEY }));
+    // A public SSH host with a private address: config resolves the public one as the external address.
+    const servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `203.0.113.${i}`, address: `10.0.0.${i}`, externalAddress: `203.0.113.${i}`, hostKey: TEST_HOST_KEY }));
+    const agents = [1, 2].map((i) => ({ name: `a${i}`, host: `203.0.113.${10 + i}`, address: `10.0.1.${i}`, externalAddress: `203.0.113.${10 + i}`, hostKey: TEST_HOST_KEY }));
     beforeAll(async () => {
         built = await build(
             "ha",
-            clusterConfig(
+            k3sCluster(
                 {
-                    mode: "k3s",
-                    k3s: {
-                        version: "v1.36.4+k3s1",
-                        apiEndpoint: "k3s.example.com",
-                        ssh,
-                        servers,
-                        agents,
-                        etcdSnapshots: { s3: { bucket: "etcd-snapshots", accessKey: "AKIA1", secretKey: secure(TEST_S3_SECRET) } },
-                    },
+                    version: "v1.36.4+k3s1",
+                    apiEndpoint: "k3s.example.com",
+                    servers,
+                    agents,
+                    etcdSnapshots: { s3: { endpoint: "s3.amazonaws.com", bucket: "etcd-snapshots", insecure: false, accessKey: "AKIA1", secretKey: pulumi.secret(TEST_S3_SECRET) } },
                 },
                 "prod",
             ),
@@ -256,7 +263,7 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
 
 describe("ClusterK3s, existing mode", () => {
     it("wraps the kubeconfig and context in one provider and exports the server URL", async () => {
-        const built = await build("ext", clusterConfig({ mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks" } }));
+        const built = await build("ext", { mode: "existing", existing: { kubeconfig: pulumi.secret(TEST_KUBECONFIG), context: "admin@eks" } });
         expect(built.resources.map((r) => r.type).sort()).toEqual(["platform:cluster:ClusterK3s", "pulumi:providers:kubernetes"]);
         const provider = byName(built.resources, "ext-provider");
         expect(provider.inputs).toMatchObject({ kubeconfig: SECRET, context: "admin@eks" });
@@ -271,7 +278,7 @@ describe("ClusterK3s, existing mode", () => {
 describe("ClusterK3s re-evaluation", () => {
     it("produces identical inputs for an unchanged config (a second up changes nothing)", async () => {
         const config = () =>
-            clusterConfig({ mode: "k3s", k3s: { version: "v1.36.4+k3s1", ssh, servers: [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }], agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY }] } });
+            k3sCluster({ version: "v1.36.4+k3s1", servers: [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }], agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY }] });
         const a = await build("again-a", config());
         const b = await build("again-b", config());
         const strip = (rs: RecordedResource[], prefix: string) =>
@@ -283,10 +290,7 @@ describe("ClusterK3s re-evaluation", () => {
 
     it("re-applies settings only on the node whose settings changed, and on every server when the server set changes", async () => {
         const k3s = (agentLabels: Record<string, string>, servers: { name: string; host: string }[]) =>
-            clusterConfig({
-                mode: "k3s",
-                k3s: { version: "v1.36.4+k3s1", ssh, servers, agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY, labels: agentLabels }, { name: "w2", host: "192.0.2.12", hostKey: TEST_HOST_KEY }] },
-            });
+            k3sCluster({ version: "v1.36.4+k3s1", servers, agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY, labels: agentLabels }, { name: "w2", host: "192.0.2.12", hostKey: TEST_HOST_KEY }] });
         const one = [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }];
         const base = await build("chg-a", k3s({}, one));
         const labelled = await build("chg-b", k3s({ disk: "ssd" }, one));
@@ -310,7 +314,7 @@ describe("ClusterK3s version changes (system-upgrade-controller)", () => {
         servers: [1, 2, 3].map((i) => ({ name: `s${i}`, host: `192.0.2.${i}`, hostKey: TEST_HOST_KEY })),
         agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY }],
     };
-    const k3s = (version: string, agents = nodes.agents) => clusterConfig({ mode: "k3s", k3s: { version, ssh, servers: nodes.servers, agents } });
+    const k3s = (version: string, agents = nodes.agents) => k3sCluster({ version, servers: nodes.servers, agents });
     const same = (r: RecordedResource, prefix: string, without: string[] = []) =>
         JSON.stringify(Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !without.includes(k)))).split(prefix).join("X");
     let before: Awaited<ReturnType<typeof build>>;

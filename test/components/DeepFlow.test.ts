@@ -3,8 +3,7 @@ import { DeepFlow } from "../../components/monitoring/DeepFlow";
 import { DEEPFLOW_DEFAULT_REGISTRY, deepflowValues } from "../../components/monitoring/deepflowValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
 import { SECRET } from "../../offline/mocks";
-import { parsePlatformConfig } from "../../config/config";
-import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
+import { allStrings, byName, mockedComponents } from "../harness";
 
 type V = Record<string, Record<string, unknown>>;
 const values = (registry = DEEPFLOW_DEFAULT_REGISTRY, ips = ["10.43.0.10"]) => deepflowValues({ imageRegistry: registry, clickhouseIps: ips }) as V;
@@ -62,14 +61,6 @@ describe("DeepFlow values", () => {
         expect(unknownChartKeys("deepflow", values(), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
         expect(unknownChartKeys("deepflow", deepflowValues({ imageRegistry: "r", clickhouseIps: ["1"], passwords: { clickhouse: "a", mysql: "b" } }), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
     });
-
-    it("is validated: DeepFlow needs ClickHouse, and the registry must look like one", () => {
-        const parse = (monitoring: Record<string, unknown>) => () =>
-            parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:monitoring": monitoring }));
-        expect(parse({ clickhouse: { enabled: false } })).toThrow(/platform:monitoring\.deepflow\.enabled: DeepFlow stores its data in the platform ClickHouse/);
-        expect(parse({ clickhouse: { enabled: false }, deepflow: { enabled: false } })).not.toThrow();
-        expect(parse({ deepflow: { imageRegistry: "https://bad registry" } })).toThrow(/platform:monitoring\.deepflow\.imageRegistry: expected a registry and path/);
-    });
 });
 
 describe("DeepFlow component", () => {
@@ -77,7 +68,7 @@ describe("DeepFlow component", () => {
 
     it("runs in the privileged PSA exception namespace with a reason, the passwords secret inside readable values", async () => {
         new DeepFlow("df", {
-            config: { enabled: true },
+            config: {},
             clickhouse: { ips: ["10.43.0.10"], password: "clickhouse-pw-value" },
             protect: false,
             podSecurityVersion: "v1.36",

@@ -1,34 +1,51 @@
 import { DnsRecords } from "../../components/edge/DnsRecords";
-import { dnsEndpoints, endpointName, externalDnsValues } from "../../components/edge/dnsValues";
-import { DnsConfig, parsePlatformConfig } from "../../config/config";
+import * as pulumi from "@pulumi/pulumi";
+import { type DnsProviderArgs, dnsEndpoints, endpointName, type ExternalDnsSettings, externalDnsValues } from "../../components/edge/dnsValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
 import { SECRET } from "../../offline/mocks";
-import { allStrings, byName, k3sStackConfig, rawConfig, secure, mockedComponents } from "../harness";
+import { allStrings, byName, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 
-const dns = (value: Record<string, unknown>): DnsConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:dns": value })).dns;
+/** Args as the Platform hands them over: config defaults already applied. */
+const dns = (provider: DnsProviderArgs, rest: Partial<ExternalDnsSettings> = {}): ExternalDnsSettings => ({
+    policy: "upsert-only",
+    domainFilters: ["dev.example.com"],
+    interval: "1m",
+    records: [],
+    ...rest,
+    ...provider,
+});
 
-const providers: [string, Record<string, unknown>, string][] = [
-    ["cloudflare", { apiToken: secure("cf-1"), proxied: true }, "cloudflare"],
-    ["route53", { region: "eu-west-1", accessKeyId: "AKIA1", secretAccessKey: secure("aws-1"), zoneType: "public", hostedZoneId: "Z123" }, "aws"],
-    ["alibabacloud", { region: "cn-hangzhou", accessKeyId: "LTAI1", accessKeySecret: secure("ali-1") }, "alibabacloud"],
-    ["rfc2136", { host: "10.0.0.53", zone: "dev.example.com", tsigKeyName: "externaldns", tsigSecret: secure("tsig-1") }, "rfc2136"],
+const cloudflare: DnsProviderArgs = { provider: "cloudflare", cloudflare: { apiToken: pulumi.secret("cf-1"), proxied: true } };
+const route53: DnsProviderArgs = {
+    provider: "route53",
+    route53: { region: "eu-west-1", accessKeyId: "AKIA1", secretAccessKey: pulumi.secret("aws-1"), zoneType: "public", hostedZoneId: "Z123" },
+};
+const alibabacloud: DnsProviderArgs = { provider: "alibabacloud", alibabacloud: { region: "cn-hangzhou", accessKeyId: "LTAI1", accessKeySecret: pulumi.secret("ali-1"), zoneType: "public" } };
+const rfc2136: DnsProviderArgs = {
+    provider: "rfc2136",
+    rfc2136: { host: "10.0.0.53", port: 53, zone: "dev.example.com", tsigKeyName: "externaldns", tsigSecret: pulumi.secret("tsig-1"), tsigAlgorithm: "hmac-sha256" },
+};
+const providers: [string, DnsProviderArgs, string][] = [
+    ["cloudflare", cloudflare, "cloudflare"],
+    ["route53", route53, "aws"],
+    ["alibabacloud", alibabacloud, "alibabacloud"],
+    ["rfc2136", rfc2136, "rfc2136"],
 ];
 
 describe("external-dns values", () => {
-    it.each(providers)("configure %s with credentials only by Secret reference", (provider, settings, name) => {
-        const v = externalDnsValues(dns({ provider, [provider]: settings }), { ownerId: "dev", serviceMonitor: false });
+    it.each(providers)("configure %s with credentials only by Secret reference", (_provider, settings, name) => {
+        const v = externalDnsValues(dns(settings), { ownerId: "dev", serviceMonitor: false });
         expect(v).toMatchObject({ provider: { name }, policy: "upsert-only", registry: "txt", txtOwnerId: "dev", domainFilters: ["dev.example.com"], sources: ["ingress", "crd"] });
         expect(JSON.stringify(v)).not.toMatch(/cf-1|aws-1|ali-1|tsig-1/);
         expect(unknownChartKeys("external-dns", v)).toEqual([]);
     });
 
     it("pass provider flags: Cloudflare proxying, Route53 zone filters, RFC2136 server and TSIG", () => {
-        const args = (provider: string, settings: Record<string, unknown>) =>
-            externalDnsValues(dns({ provider, [provider]: settings }), { ownerId: "dev", serviceMonitor: false }).extraArgs;
-        expect(args("cloudflare", providers[0][1])).toEqual(["--cloudflare-proxied"]);
-        expect(args("route53", providers[1][1])).toEqual(["--aws-zone-type=public", "--zone-id-filter=Z123"]);
-        expect(args("rfc2136", providers[3][1])).toEqual(
+        const args = (settings: DnsProviderArgs) => externalDnsValues(dns(settings), { ownerId: "dev", serviceMonitor: false }).extraArgs;
+        expect(args(cloudflare)).toEqual(["--cloudflare-proxied"]);
+        expect(args(route53)).toEqual(["--aws-zone-type=public", "--zone-id-filter=Z123"]);
+        expect(args(rfc2136)).toEqual(
             expect.arrayContaining(["--rfc2136-host=10.0.0.53", "--rfc2136-port=53", "--rfc2136-zone=dev.example.com", "--rfc2136-tsig-keyname=externaldns", "--rfc2136-tsig-secret-alg=hmac-sha256"]),
         );
     });
@@ -47,16 +64,14 @@ describe("external-dns values", () => {
     });
 
     it("sync deletes only when asked, and honours domain filters", () => {
-        const v = externalDnsValues(dns({ provider: "cloudflare", cloudflare: { apiToken: secure("x") }, policy: "sync", domainFilters: ["a.example.com", "b.example.com"] }), { ownerId: "prod", serviceMonitor: true });
+        const v = externalDnsValues(dns(cloudflare, { policy: "sync", domainFilters: ["a.example.com", "b.example.com"] }), { ownerId: "prod", serviceMonitor: true });
         expect(v).toMatchObject({ policy: "sync", domainFilters: ["a.example.com", "b.example.com"], serviceMonitor: { enabled: true } });
     });
 });
 
 describe("static records", () => {
     it("become DNSEndpoints with stable names; @ is the zone apex", () => {
-        const config = dns({
-            provider: "cloudflare",
-            cloudflare: { apiToken: secure("x") },
+        const config = dns(cloudflare, {
             records: [
                 { name: "@", type: "A", targets: ["203.0.113.1"] },
                 { name: "www.dev.example.com", type: "CNAME", targets: ["dev.example.com"], ttl: 300 },
@@ -79,7 +94,7 @@ describe("DnsRecords component", () => {
 
     it("keeps credentials in a secret Secret, installs after it and creates records after the chart", async () => {
         new DnsRecords("dns", {
-            config: dns({ provider: "alibabacloud", alibabacloud: providers[2][1], records: [{ name: "api.dev.example.com", type: "A", targets: ["203.0.113.9"] }] }),
+            config: dns(alibabacloud, { records: [{ name: "api.dev.example.com", type: "A", targets: ["203.0.113.9"] }] }),
             ownerId: "dev",
             podSecurityVersion: "v1.36",
         });

@@ -1,18 +1,33 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Harbor, harborMirrors } from "../../components/registry/Harbor";
-import { HARBOR_SECRETS, harborValues } from "../../components/registry/harborValues";
+import { HARBOR_SECRETS, type HarborProjectArgs, type HarborSettings, type HarborStorageArgs, harborValues } from "../../components/registry/harborValues";
 import { internalDnsNames, internalTlsSecretName, INTERNAL_TLS_COMPONENTS } from "../../components/registry/harborInternalTls";
 import { ingressTls } from "../../components/lib/ingress";
-import { HarborConfig, parsePlatformConfig } from "../../config/config";
 import { unknownChartKeys } from "../../offline/chartKeys";
 import { fakeSecret, SECRET } from "../../offline/mocks";
-import { allStrings, byName, k3sStackConfig, ofType, rawConfig, secure, mockedComponents } from "../harness";
+import { allStrings, byName, ofType, mockedComponents } from "../harness";
 
-const harbor = (value: Record<string, unknown> = {}): HarborConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:harbor": value })).harbor;
+const PVC: HarborStorageArgs = { type: "pvc", registrySize: "20Gi", databaseSize: "5Gi", redisSize: "1Gi", trivySize: "5Gi", jobLogSize: "1Gi" };
+const project = (name: string): HarborProjectArgs => ({ name, public: false, scanOnPush: true, requireSignature: false });
+/** Args as the Platform hands them over (config defaults applied; the config tests cover those). */
+const harbor = (overrides: Omit<Partial<HarborSettings>, "storage"> & { storage?: Partial<HarborStorageArgs> } = {}): HarborSettings => ({
+    host: "registry.dev.example.com",
+    database: {},
+    trivy: true,
+    proxyCache: [
+        { upstream: "docker.io", project: "dockerhub" },
+        { upstream: "ghcr.io", project: "ghcr" },
+        { upstream: "quay.io", project: "quay" },
+        { upstream: "registry.k8s.io", project: "k8s" },
+    ],
+    projects: [],
+    ...overrides,
+    storage: { ...PVC, ...overrides.storage },
+});
 const tls = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "registry.dev.example.com", "harbor", { "nginx.org/client-max-body-size": "0" });
-const s3 = { type: "s3", s3: { bucket: "images", region: "eu-west-1", endpoint: "https://minio.example.com", accessKey: "AKIA1", secretKey: secure("s3-secret-xyz") } };
+const s3: Partial<HarborStorageArgs> = { type: "s3", s3: { bucket: "images", region: "eu-west-1", endpoint: "https://minio.example.com", accessKey: "AKIA1", secretKey: pulumi.secret("s3-secret-xyz") } };
 type V = Record<string, Record<string, unknown>>;
-const values = (config: HarborConfig, highAvailability = false) => harborValues({ config, tls, highAvailability, replicas: highAvailability ? 2 : 1, serviceMonitor: false }) as V;
+const values = (config: HarborSettings, highAvailability = false) => harborValues({ config, tls, highAvailability, replicas: highAvailability ? 2 : 1, serviceMonitor: false }) as V;
 
 describe("Harbor values", () => {
     it("publish registry.<domain> through the platform ingress with TLS from the issuer and no body limit", () => {
@@ -64,7 +79,7 @@ describe("Harbor values", () => {
     });
 
     it("use an external PostgreSQL by Secret when configured", () => {
-        const v = values(harbor({ database: { type: "external", external: { host: "pg.example.com", username: "harbor", password: secure("pg-secret-1") } } }));
+        const v = values(harbor({ database: { external: { host: "pg.example.com", port: 5432, username: "harbor", database: "registry", sslmode: "verify-full", password: pulumi.secret("pg-secret-1") } } }));
         expect(v.database).toEqual({
             type: "external",
             external: { host: "pg.example.com", port: "5432", username: "harbor", coreDatabase: "registry", sslmode: "verify-full", existingSecret: "harbor-database" },
@@ -121,7 +136,7 @@ describe("Harbor component", () => {
 
     it("creates each generated secret once as a Secret, before the release, all redacted", async () => {
         const component = new Harbor("reg", {
-            config: harbor({ storage: s3, projects: [{ name: "apps" }], robot: { projects: ["apps"] } }),
+            config: harbor({ storage: s3, projects: [project("apps")], robot: { name: "ci", projects: ["apps"] } }),
             ingress: { className: "nginx", issuer: "platform-ca" },
             replicas: 2,
             highAvailability: true,

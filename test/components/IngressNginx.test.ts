@@ -1,22 +1,18 @@
 import { IngressNginx } from "../../components/edge/IngressNginx";
-import { ingressValues, NGINX_INGRESS_IMAGE } from "../../components/edge/ingressValues";
-import { IngressConfig, parsePlatformConfig } from "../../config/config";
+import { type IngressSettings, ingressValues, NGINX_INGRESS_IMAGE } from "../../components/edge/ingressValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
-import { byName, k3sStackConfig, rawConfig, secure, TEST_KUBECONFIG, mockedComponents } from "../harness";
+import { byName, mockedComponents } from "../harness";
 
-function ingressConfig(ingress: Record<string, unknown> = {}, existing = false): IngressConfig {
-    const base = existing
-        ? { ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG) } } }
-        : k3sStackConfig();
-    return parsePlatformConfig(rawConfig({ ...base, "platform:ingress": ingress })).ingress;
+/** Args as the Platform resolves them: a DaemonSet on k3s, a Deployment on an existing cluster (config tests cover the rule). */
+function ingressConfig(overrides: Partial<IngressSettings> = {}, existing = false): IngressSettings {
+    return { className: "nginx", kind: existing ? "deployment" : "daemonset", exposure: "loadBalancer", replicas: 1, telemetry: false, ...overrides };
 }
 
 type Values = { controller: Record<string, unknown> & { service: Record<string, unknown> }; prometheus: Record<string, unknown> };
-const values = (config: IngressConfig, highAvailability = false, serviceMonitor = false) =>
-    ingressValues({ config, highAvailability, serviceMonitor, releaseName: "ingress" }) as Values;
+const values = (config: IngressSettings, highAvailability = false) => ingressValues({ config, highAvailability, releaseName: "ingress" }) as Values;
 
 describe("NGINX Ingress Controller values", () => {
-    it("default to a DaemonSet behind a Local LoadBalancer Service in k3s mode (ServiceLB on every node)", () => {
+    it("run a DaemonSet behind a Local LoadBalancer Service (k3s ServiceLB on every node)", () => {
         const v = values(ingressConfig());
         expect(v.controller.kind).toBe("daemonset");
         expect(v.controller.replicaCount).toBeUndefined();
@@ -24,7 +20,7 @@ describe("NGINX Ingress Controller values", () => {
         expect(v.controller.hostPort).toBeUndefined();
     });
 
-    it("default to a Deployment with profile replicas on existing clusters", () => {
+    it("run a Deployment with the given replicas", () => {
         const v = values(ingressConfig({}, true));
         expect(v.controller.kind).toBe("deployment");
         expect(v.controller.replicaCount).toBe(1);
@@ -69,17 +65,16 @@ describe("NGINX Ingress Controller values", () => {
         expect(values(ingressConfig()).controller.podDisruptionBudget).toBeUndefined();
     });
 
-    it("expose metrics on a Service (scraped by kube-prometheus-stack, installed later), with a ServiceMonitor only when asked", () => {
+    it("expose metrics on a Service, without a ServiceMonitor (kube-prometheus-stack, installed later, scrapes it)", () => {
         expect(values(ingressConfig()).prometheus).toEqual({ create: true, port: 9113, service: { create: true }, serviceMonitor: { create: false } });
-        expect(values(ingressConfig(), false, true).prometheus).toMatchObject({ service: { create: true }, serviceMonitor: { create: true } });
     });
 
     it.each([
-        ["k3s defaults", ingressConfig(), false, false],
-        ["existing + LB settings + HA + monitor", ingressConfig({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], serviceAnnotations: { a: "b" } }, true), true, true],
-        ["hostPort deployment HA", ingressConfig({ exposure: "hostPort", kind: "deployment" }), true, false],
-    ])("use only keys nginx-ingress 2.6.4 has (%s)", (_label, config, ha, monitor) => {
-        expect(unknownChartKeys("nginx-ingress", values(config, ha, monitor))).toEqual([]);
+        ["k3s defaults", ingressConfig(), false],
+        ["existing + LB settings + HA", ingressConfig({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], serviceAnnotations: { a: "b" } }, true), true],
+        ["hostPort deployment HA", ingressConfig({ exposure: "hostPort", kind: "deployment" }), true],
+    ])("use only keys nginx-ingress 2.6.4 has (%s)", (_label, config, ha) => {
+        expect(unknownChartKeys("nginx-ingress", values(config, ha))).toEqual([]);
     });
 
     it("would catch a misspelt key", () => {
@@ -99,6 +94,13 @@ describe("IngressNginx component", () => {
         expect(release.inputs).toMatchObject({ chart: "nginx-ingress", version: "2.6.4", repositoryOpts: { repo: "https://helm.nginx.com/stable" }, namespace: "ingress-nginx" });
         expect(release.dependsOn).toContain("edge-ns");
         expect(byName(mocks.collector.resources, "edge-ns").inputs).toMatchObject({ metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+    });
+
+    it("declares its metrics Service (the chart's labels for this release, port 'prometheus') as a scrape target", () => {
+        const edge = new IngressNginx("scrape", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36" });
+        expect(edge.scrapeTargets).toEqual([
+            expect.objectContaining({ namespace: "ingress-nginx", port: "prometheus", selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" } }),
+        ]);
     });
 
     it("makes the namespace privileged, with the reason, only for hostPorts", async () => {

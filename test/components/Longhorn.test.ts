@@ -2,42 +2,42 @@ import * as pulumi from "@pulumi/pulumi";
 import { hostPackagesScript } from "../../components/cluster/k3sFiles";
 import { ingressTls } from "../../components/lib/ingress";
 import { Longhorn } from "../../components/storage/Longhorn";
-import { backupTarget, LONGHORN_HOST_REQUIREMENTS, longhornValues, recurringJobs } from "../../components/storage/longhornValues";
-import { parsePlatformConfig, StorageConfig } from "../../config/config";
+import { backupTarget, type LonghornBackupArgs, LONGHORN_HOST_REQUIREMENTS, type LonghornSettings, longhornValues, recurringJobs } from "../../components/storage/longhornValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
 import { fakeSecret, SECRET } from "../../offline/mocks";
-import { allStrings, byName, k3sStackConfig, mockedComponents, ofType, rawConfig, secure, TEST_HOST_KEY } from "../harness";
+import { allStrings, byName, mockedComponents, ofType } from "../harness";
 
-const storage = (value: Record<string, unknown>, profile = "dev"): StorageConfig => {
-    const base = k3sStackConfig({ "platform:profile": profile, "platform:storage": value });
-    if (profile === "prod") {
-        (base["platform:cluster"] as { k3s: { servers: unknown[] } }).k3s.servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `10.0.0.${i}`, hostKey: TEST_HOST_KEY }));
-    }
-    return parsePlatformConfig(rawConfig(base)).storage;
-};
-const backup = { bucket: "volumes", region: "eu-central-1", folder: "prod", accessKey: "AKIA1", secretKey: secure("vol-secret-1") };
-const ui = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "longhorn.dev.example.com", "longhorn", { "nginx.org/basic-auth-secret": "longhorn-ui-auth" });
-
-describe("storage config", () => {
-    it("defaults to local-path in dev and 3-replica Longhorn in prod", () => {
-        expect(storage({}).class).toBe("local-path");
-        expect(storage({}, "prod")).toMatchObject({ class: "longhorn", longhorn: { replicas: 3, ui: { enabled: true, host: "longhorn.dev.example.com" } } });
-        expect(storage({ class: "longhorn" }).longhorn.replicas).toBe(1);
-    });
+const storage = (overrides: Partial<LonghornSettings> = {}, replicas = 3): LonghornSettings => ({
+    replicas,
+    dataPath: "/var/lib/longhorn",
+    ui: { enabled: true, host: "longhorn.dev.example.com" },
+    ...overrides,
 });
+const backup: LonghornBackupArgs = {
+    bucket: "volumes",
+    region: "eu-central-1",
+    folder: "prod",
+    accessKey: "AKIA1",
+    secretKey: pulumi.secret("vol-secret-1"),
+    snapshotSchedule: "0 */4 * * *",
+    snapshotRetain: 6,
+    backupSchedule: "0 2 * * *",
+    backupRetain: 14,
+};
+const ui = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "longhorn.dev.example.com", "longhorn", { "nginx.org/basic-auth-secret": "longhorn-ui-auth" });
 
 describe("Longhorn values", () => {
     it("make Longhorn the default class with profile replicas and Retain in prod", () => {
-        const v = longhornValues({ config: storage({}, "prod"), ui, highAvailability: true, keepVolumes: true, serviceMonitor: false }) as Record<string, Record<string, unknown>>;
+        const v = longhornValues({ config: storage(), ui, highAvailability: true, keepVolumes: true }) as Record<string, Record<string, unknown>>;
         expect(v.persistence).toEqual({ defaultClass: true, defaultClassReplicaCount: 3, reclaimPolicy: "Retain" });
         expect(v.defaultSettings).toEqual({ defaultReplicaCount: 3, defaultDataPath: "/var/lib/longhorn" });
         expect(v.longhornUI).toEqual({ replicas: 2 });
     });
 
     it("point backups at S3 by Secret and publish the UI with TLS and basic auth", () => {
-        const config = storage({ longhorn: { backup } }, "prod");
-        const v = longhornValues({ config, ui, highAvailability: false, keepVolumes: false, serviceMonitor: false }) as Record<string, Record<string, unknown>>;
-        expect(backupTarget(config.longhorn.backup!)).toBe("s3://volumes@eu-central-1/prod/");
+        const config = storage({ backup });
+        const v = longhornValues({ config, ui, highAvailability: false, keepVolumes: false }) as Record<string, Record<string, unknown>>;
+        expect(backupTarget(backup)).toBe("s3://volumes@eu-central-1/prod/");
         expect(v.defaultBackupStore).toEqual({ backupTarget: "s3://volumes@eu-central-1/prod/", backupTargetCredentialSecret: "longhorn-backup-target" });
         expect(v.ingress).toMatchObject({
             enabled: true,
@@ -48,16 +48,16 @@ describe("Longhorn values", () => {
         });
         expect(JSON.stringify(v)).not.toContain("vol-secret-1");
         expect(unknownChartKeys("longhorn", v)).toEqual([]);
-        expect(unknownChartKeys("longhorn", longhornValues({ config: storage({}), highAvailability: false, keepVolumes: false, serviceMonitor: true }))).toEqual([]);
+        expect(unknownChartKeys("longhorn", longhornValues({ config: storage({}, 1), highAvailability: false, keepVolumes: false }))).toEqual([]);
     });
 
     it("schedule recurring snapshots and backups only with a backup target", () => {
-        const jobs = recurringJobs(storage({ longhorn: { backup: { ...backup, snapshotSchedule: "0 * * * *", backupRetain: 30 } } }, "prod"), "longhorn-system");
+        const jobs = recurringJobs(storage({ backup: { ...backup, snapshotSchedule: "0 * * * *", backupRetain: 30 } }), "longhorn-system");
         expect(jobs.map((j) => j.spec)).toEqual([
             { name: "platform-snapshot", task: "snapshot", cron: "0 * * * *", retain: 6, concurrency: 2, groups: ["default"], labels: {} },
             { name: "platform-backup", task: "backup", cron: "0 2 * * *", retain: 30, concurrency: 2, groups: ["default"], labels: {} },
         ]);
-        expect(recurringJobs(storage({}, "prod"), "longhorn-system")).toEqual([]);
+        expect(recurringJobs(storage(), "longhorn-system")).toEqual([]);
     });
 
     it("install iSCSI and NFS with the host's package manager and start iscsid", () => {
@@ -74,7 +74,7 @@ describe("Longhorn component", () => {
 
     it("creates a privileged namespace with its reason, secrets kept secret, the release and recurring jobs", async () => {
         const component = new Longhorn("st", {
-            config: storage({ longhorn: { backup } }, "prod"),
+            config: storage({ backup }),
             ingress: { className: "nginx", issuer: "letsencrypt" },
             highAvailability: true,
             protect: true,
@@ -93,5 +93,6 @@ describe("Longhorn component", () => {
         expect(text).not.toContain("vol-secret-1");
         expect(text).not.toContain(fakeSecret("random", "st-ui-password"));
         expect(await pulumi.isSecret(component.uiPassword!)).toBe(true);
+        expect(component.scrapeTargets).toEqual([expect.objectContaining({ namespace: "longhorn-system", selector: { app: "longhorn-manager" }, port: "manager" })]);
     });
 });

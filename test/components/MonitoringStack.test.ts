@@ -1,18 +1,27 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { IMAGES } from "../../charts/images";
 import { ingressTls } from "../../components/lib/ingress";
 import { alertmanagerConfig } from "../../components/monitoring/alertmanagerConfig";
 import { metricsValues } from "../../components/monitoring/metricsValues";
-import { MonitoringStack, RULES_DIR } from "../../components/monitoring/MonitoringStack";
-import { MonitoringConfig, parsePlatformConfig } from "../../config/config";
+import { MonitoringStack, type MonitoringSettings, RULES_DIR } from "../../components/monitoring/MonitoringStack";
 import { unknownChartKeys } from "../../offline/chartKeys";
 import { SECRET } from "../../offline/mocks";
-import { allStrings, byName, k3sStackConfig, mockedComponents, rawConfig, secure } from "../harness";
+import { allStrings, byName, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 
-const monitoring = (value: Record<string, unknown> = {}): MonitoringConfig => parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:monitoring": value })).monitoring;
+type Overrides = { [K in keyof MonitoringSettings]?: Partial<MonitoringSettings[K]> };
+/** Args as the Platform hands them over for a dev stack (every part on; config tests cover the defaults). */
+const monitoring = (value: Overrides = {}): MonitoringSettings => ({
+    prometheus: { retention: "3d", storageSize: "5Gi", ...value.prometheus },
+    alertmanager: { ...value.alertmanager },
+    grafana: { enabled: true, host: "grafana.dev.example.com", ...value.grafana },
+    logs: { enabled: true, retention: "7d", storageSize: "5Gi", ...value.logs },
+    clickhouse: { enabled: true, shards: 1, replicas: 1, storageSize: "10Gi", ...value.clickhouse },
+    deepflow: { enabled: true, ...value.deepflow },
+});
 const grafanaTls = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "grafana.dev.example.com", "grafana");
 const k3s = { servers: ["10.0.0.1", "10.0.0.2", "10.0.0.3"], nodes: ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.1"] };
 type V = Record<string, Record<string, unknown>>;
@@ -52,7 +61,6 @@ describe("metrics values", () => {
         });
         expect(v.alertmanager.alertmanagerSpec).toMatchObject({ replicas: 2, configSecret: "alertmanager-platform", podAntiAffinity: "hard" });
         expect(v.prometheusOperator).toMatchObject({ admissionWebhooks: { certManager: { enabled: true }, patch: { enabled: false } } });
-        expect(monitoring().prometheus).toEqual({ retention: "3d", storageSize: "5Gi" });
     });
 
     it.each([true, false])("use only keys kube-prometheus-stack 88.5.3 (and its grafana 12.11.1) has (k3s and Grafana %s)", (on) => {
@@ -87,7 +95,11 @@ describe("components installed before kube-prometheus-stack", () => {
         const v = metricsValues({
             config: monitoring(),
             highAvailability: false,
-            earlyTargets: { certManager: { namespace: "cert-manager" }, ingress: { namespace: "ingress-nginx", release: "ingress" }, longhorn: { namespace: "longhorn-system" } },
+            scrapeTargets: [
+                { name: "cert-manager", namespace: "cert-manager", selector: { "app.kubernetes.io/name": "cert-manager" }, port: 9402, jobLabel: "app.kubernetes.io/name" },
+                { name: "nginx-ingress", namespace: "ingress-nginx", selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" }, port: "prometheus", jobLabel: "app.kubernetes.io/name" },
+                { name: "longhorn", namespace: "longhorn-system", selector: { app: "longhorn-manager" }, port: "manager", jobLabel: "app" },
+            ],
         }) as { prometheus: { additionalServiceMonitors: { name: string; selector: unknown; namespaceSelector: unknown; endpoints: { port?: string; targetPort?: number }[] }[] } };
         const monitors = v.prometheus.additionalServiceMonitors;
         expect(monitors.map((m) => `${m.name}:${JSON.stringify(m.namespaceSelector)}:${m.endpoints[0].port ?? m.endpoints[0].targetPort}`)).toEqual([
@@ -132,18 +144,15 @@ describe("Alertmanager configuration", () => {
         expect(c.receivers.map((r) => r.name)).toEqual(["null", "warning", "critical"]);
     });
 
-    it("requires receiver credentials to be secrets", () => {
-        expect(() => monitoring({ alertmanager: { slack: { webhookUrl: "https://hooks.slack.example/T1", channel: "#alerts" } } })).toThrow(/platform:monitoring\.alertmanager\.slack\.webhookUrl: must be a secret/);
-    });
 });
 
 describe("MonitoringStack component", () => {
     const mocks = mockedComponents();
-    const stack = (name: string, config: MonitoringConfig) =>
+    const stack = (name: string, config: MonitoringSettings) =>
         new MonitoringStack(name, { config, k3s, highAvailability: false, protect: false, podSecurityVersion: "v1.36", ingress: { className: "nginx", issuer: "platform-ca" } });
 
     it("keeps the Alertmanager config secret, installs after it, and loads the promtool-tested rules", async () => {
-        stack("mon", monitoring({ alertmanager: { slack: { webhookUrl: secure("https://hooks.slack.example/secret-T1"), channel: "#alerts" } } }));
+        stack("mon", monitoring({ alertmanager: { slack: { webhookUrl: pulumi.secret("https://hooks.slack.example/secret-T1"), channel: "#alerts" } } }));
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("mon-"));
         expect(byName(mine, "mon-alertmanager-config").inputs.stringData).toBe(SECRET);

@@ -36,7 +36,7 @@ describe("F5 NGINX Ingress Controller v5.5.4 contracts for apps", () => {
         // charts/nginx-ingress/templates/_helpers.tpl@v5.5.4: prometheus.create -> -enable-prometheus-metrics,
         // controller.enableLatencyMetrics -> -enable-latency-metrics; main.go registers the collector only with both.
         const ingress = parsePlatformConfig(rawConfig(k3sStackConfig())).ingress;
-        const values = ingressValues({ config: ingress, highAvailability: false, serviceMonitor: true, releaseName: "ingress" }) as { controller: Record<string, unknown>; prometheus: Record<string, unknown> };
+        const values = ingressValues({ config: ingress, highAvailability: false, releaseName: "ingress" }) as { controller: Record<string, unknown>; prometheus: Record<string, unknown> };
         expect(values.controller.enableLatencyMetrics).toBe(true);
         expect(values.prometheus.create).toBe(true);
     });
@@ -89,8 +89,8 @@ describe("F5 NGINX Ingress Controller v5.5.4 contracts for apps", () => {
         // enabled; otherwise the solver Ingress competes for the host and the older VirtualServer wins
         // (chooseObjectMetaWinner). _helpers.tpl maps controller.enableCertManager to -enable-cert-manager.
         const ingress = parsePlatformConfig(rawConfig(k3sStackConfig())).ingress;
-        const on = ingressValues({ config: ingress, highAvailability: false, serviceMonitor: false, releaseName: "ingress", virtualServerChallenges: true }) as { controller: Record<string, unknown> };
-        const off = ingressValues({ config: ingress, highAvailability: false, serviceMonitor: false, releaseName: "ingress" }) as { controller: Record<string, unknown> };
+        const on = ingressValues({ config: ingress, highAvailability: false, releaseName: "ingress", virtualServerChallenges: true }) as { controller: Record<string, unknown> };
+        const off = ingressValues({ config: ingress, highAvailability: false, releaseName: "ingress" }) as { controller: Record<string, unknown> };
         expect(on.controller.enableCertManager).toBe(true);
         expect(unknownChartKeys("nginx-ingress", on)).toEqual([]);
         expect(off.controller).not.toHaveProperty("enableCertManager");

@@ -49,8 +49,8 @@ describe("F5 NIC reports product telemetry unless told not to", () => {
     // controller.telemetryReporting.enable: true.
     it("turns telemetry off unless platform:ingress.telemetry is true", () => {
         const base = { enabled: true, className: "nginx", kind: "daemonset", exposure: "loadBalancer", replicas: 1 } as const;
-        const off = ingressValues({ config: { ...base, telemetry: false }, highAvailability: false, serviceMonitor: false, releaseName: "nginx-ingress" });
-        const on = ingressValues({ config: { ...base, telemetry: true }, highAvailability: false, serviceMonitor: false, releaseName: "nginx-ingress" });
+        const off = ingressValues({ config: { ...base, telemetry: false }, highAvailability: false, releaseName: "nginx-ingress" });
+        const on = ingressValues({ config: { ...base, telemetry: true }, highAvailability: false, releaseName: "nginx-ingress" });
         expect(off).toMatchObject({ controller: { telemetryReporting: { enable: false } } });
         expect(on).toMatchObject({ controller: { telemetryReporting: { enable: true } } });
         for (const [stack, config] of stackConfigs()) {

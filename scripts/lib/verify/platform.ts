@@ -29,10 +29,11 @@ export function parts(config: PlatformConfig) {
         longhorn: config.storage.class === "longhorn",
         longhornBackup: config.storage.class === "longhorn" && config.storage.longhorn.backup !== undefined,
         monitoring: m.enabled,
-        grafana: m.enabled && m.grafana.enabled,
-        logs: m.enabled && m.logs.enabled,
-        clickhouse: m.enabled && m.clickhouse.enabled,
-        deepflow: m.enabled && m.deepflow.enabled && m.clickhouse.enabled,
+        // Effective flags, resolved once in config/resolve.ts.
+        grafana: m.grafana.enabled,
+        logs: m.logs.enabled,
+        clickhouse: m.clickhouse.enabled,
+        deepflow: m.deepflow.enabled,
         etcdSnapshots: config.cluster.mode === "k3s",
     };
 }
