@@ -122,7 +122,7 @@ export const tlsSchema = z
                         route53: route53Credentials("tls").optional(),
                     })
                     .optional()
-                    .meta({ description: "DNS-01 credentials; default: the `platform:dns` provider's (cloudflare or route53)." }),
+                    .meta({ description: "DNS-01 credentials, only for a provider other than `platform:dns.provider`; default: the `platform:dns` provider's (cloudflare or route53). The same provider here is deprecated (CHANGELOG.md): remove the block." }),
             })
             .optional()
             .meta({ description: "Let's Encrypt settings (issuer letsencrypt*)." }),
@@ -150,7 +150,7 @@ const recordSchema = z
     .strictObject({
         name: z.string().refine((n) => n === "@" || isDnsName(n), "expected a DNS name inside the zone, or @ for the apex").meta({
             description:
-                "Record name: one label is relative to `platform:domain` (`www` is www.<domain>); a name with a dot is taken as fully qualified and must be inside a zone (`dns.domainFilters`); `@` is the apex of the first zone.",
+                "Record name: one label is relative to `platform:domain` (`www` is www.<domain>); a name with a dot is taken as fully qualified (no trailing dot) and must be inside a zone (`dns.domainFilters`, default `platform:domain`); `@` is the apex of the first zone.",
         }),
         type: z.enum(["A", "AAAA", "CNAME", "TXT"]).meta({ description: "Record type." }),
         targets: z.array(z.string().min(1)).min(1, "expected at least one target").meta({ description: "Record values." }),
