@@ -1,0 +1,96 @@
+import { footprint, hostSizing, longhornCopies, storageClaims, totalRequests } from "../../offline/footprint";
+import { evaluateStack } from "../harness";
+
+const release = (parent: string, chart: string, values: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", parent, inputs: { chart, values } });
+const req = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { memory } });
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+describe("footprint", () => {
+    it("counts each workload in chart values times the nearest replica count above it", () => {
+        const rows = footprint([
+            release("harbor", "harbor", { core: { replicas: 2, resources: req("100m", "256Mi") }, registry: { replicas: 3, registry: { resources: req("10m", "64Mi") } }, portal: { resources: req("10m", "32Mi") } }),
+        ]);
+        expect(rows).toEqual([{ component: "harbor", fixed: { cpu: 0.2 + 0.03 + 0.01, memory: (512 + 192 + 32) * MiB }, perNode: { cpu: 0, memory: 0 } }]);
+    });
+
+    it("takes a workload's replicas from the key its chart reads them from (DeepFlow's server: global.replicas)", () => {
+        const rows = footprint([release("df", "deepflow", { global: { replicas: 2 }, server: { resources: req("200m", "256Mi") }, app: { resources: req("50m", "128Mi") } })]);
+        expect(rows[0].fixed).toEqual({ cpu: 0.4 + 0.05, memory: (512 + 128) * MiB });
+    });
+
+    it("counts DaemonSets once per node: declared per chart or by kind", () => {
+        const rows = footprint([
+            release("mon", "kube-prometheus-stack", { "prometheus-node-exporter": { resources: req("20m", "32Mi") }, prometheus: { prometheusSpec: { replicas: 2, resources: req("200m", "512Mi") } } }),
+            release("edge", "nginx-ingress", { controller: { kind: "daemonset", replicaCount: 5, resources: req("100m", "128Mi") } }),
+        ]);
+        expect(totalRequests(rows, 3)).toEqual({ cpu: 0.4 + 3 * 0.02 + 3 * 0.1, memory: (1024 + 3 * 32 + 3 * 128) * MiB });
+    });
+
+    it("counts ClickHouse pods as shards x replicas of the pod template, and raw Deployments by replicas", () => {
+        const chi = {
+            type: "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation",
+            parent: "ch",
+            inputs: { spec: { configuration: { clusters: [{ layout: { shardsCount: 2, replicasCount: 2 } }] }, templates: { podTemplates: [{ spec: { containers: [{ resources: req("500m", "2Gi") }] } }] } } },
+        };
+        const deployment = { type: "kubernetes:apps/v1:Deployment", parent: "app", inputs: { kind: "Deployment", spec: { replicas: 3, template: { spec: { containers: [{ resources: req("10m", "16Mi") }] } } } } };
+        const rows = footprint([chi, deployment]);
+        expect(rows.map((r) => [r.component, r.fixed.cpu, r.fixed.memory / MiB])).toEqual([
+            ["ch", 2, 8192],
+            ["app", 0.03, 48],
+        ]);
+    });
+});
+
+describe("storage claims and host sizing", () => {
+    it("counts PVC sizes in chart values per replica, skipping disabled persistence and Harbor's registry PVC with S3 storage", () => {
+        const claims = storageClaims([
+            release("mon", "kube-prometheus-stack", { prometheus: { prometheusSpec: { replicas: 2, storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } } } }, grafana: { persistence: { enabled: false, size: "10Gi" } } }),
+            release("reg", "harbor", { persistence: { imageChartStorage: { type: "s3" }, persistentVolumeClaim: { registry: { size: "200Gi" }, database: { size: "5Gi" } } } }),
+        ]);
+        expect(claims).toEqual([
+            { component: "mon", bytes: 100 * GiB },
+            { component: "reg", bytes: 5 * GiB },
+        ]);
+    });
+
+    it("counts ClickHouse claims once per server (shards x replicas)", () => {
+        const chi = { type: "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", parent: "ch", inputs: { spec: { configuration: { clusters: [{ layout: { shardsCount: 2, replicasCount: 1 } }] }, templates: { volumeClaimTemplates: [{ spec: { resources: { requests: { storage: "100Gi" } } } }] } } } };
+        expect(storageClaims([chi])).toEqual([{ component: "ch", bytes: 200 * GiB }]);
+    });
+
+    it("gives each host its DaemonSets plus an even share; disk spread with Longhorn copies, all on one host without", () => {
+        const rows = [{ component: "x", fixed: { cpu: 3, memory: 6 * GiB }, perNode: { cpu: 0.1, memory: 128 * MiB } }];
+        const claims = [{ component: "x", bytes: 120 * GiB }];
+        const spread = hostSizing(rows, claims, { nodes: 3, volumeCopies: 3 });
+        expect(spread).toMatchObject({ nodes: 3, memory: 2 * GiB + 128 * MiB, disk: 120 * GiB, spread: true });
+        expect(spread.cpu).toBeCloseTo(1.1);
+        expect(hostSizing(rows, claims, { nodes: 3 })).toMatchObject({ disk: 120 * GiB, spread: false });
+        expect(longhornCopies([release("st", "longhorn", { persistence: { defaultClassReplicaCount: 2 } })])).toBe(2);
+        expect(longhornCopies([])).toBeUndefined();
+    });
+});
+
+describe("dev stack footprint", () => {
+    let rows: ReturnType<typeof footprint>;
+    let resources: Awaited<ReturnType<typeof evaluateStack>>["resources"];
+    beforeAll(async () => {
+        resources = (await evaluateStack("dev")).resources;
+        rows = footprint(resources);
+    });
+
+    it("runs everything (metrics, logs, ClickHouse, DeepFlow, Harbor) within 2 CPUs and 4 GiB of requests on its one node", () => {
+        expect(rows.map((r) => r.component)).toEqual(expect.arrayContaining(["dev-monitoring", "dev-monitoring-logs", "dev-monitoring-clickhouse", "dev-monitoring-deepflow", "dev-harbor", "dev-ingress", "dev-cert-manager"]));
+        const total = totalRequests(rows, 1);
+        expect(total.cpu).toBeLessThanOrEqual(2);
+        expect(total.memory).toBeLessThanOrEqual(4 * GiB);
+    });
+
+    it("needs its volumes on its one host: Prometheus, Loki, Harbor and ClickHouse claims, no Longhorn", () => {
+        const claims = storageClaims(resources);
+        expect(claims.map((c) => c.component)).toEqual(expect.arrayContaining(["dev-monitoring", "dev-monitoring-logs", "dev-harbor", "dev-monitoring-clickhouse"]));
+        const size = hostSizing(rows, claims, { nodes: 1, volumeCopies: longhornCopies(resources) });
+        expect(size).toMatchObject({ nodes: 1, spread: false });
+        expect(size.disk).toBe(claims.reduce((n, c) => n + c.bytes, 0));
+    });
+});

@@ -1,0 +1,70 @@
+import { spawnSync } from "node:child_process";
+import * as pulumi from "@pulumi/pulumi";
+import { evaluate, EvaluationError } from "../../offline/evaluate";
+import { UNKNOWN } from "../../offline/mocks";
+import { readStackFile } from "../../offline/stackfile";
+import { byName, PROJECT_DIR } from "../harness";
+
+const noConfig = { values: {}, secretKeys: new Set<string>() };
+
+async function failureOf(load: () => unknown): Promise<EvaluationError> {
+    const error = await evaluate({ project: "platform", stack: "strict", config: noConfig, load }).then(
+        () => undefined,
+        (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(EvaluationError);
+    return error as EvaluationError;
+}
+
+describe("mock harness (strict)", () => {
+    it("fails the evaluation when the program calls a provider function nobody mocked", async () => {
+        const error = await failureOf(() => {
+            pulumi.runtime.invoke("aws:index/getRegion:getRegion", {}).catch(() => undefined);
+            return {};
+        });
+        expect(error.message).toContain("call aws:index/getRegion:getRegion: unmocked provider function call");
+    });
+
+    it("fails the evaluation when the program creates a resource of a package nobody mocked", () => {
+        // In a child process: the refused registration also rejects promises inside the Pulumi SDK
+        // that nobody awaits, which would take the jest worker down with it.
+        const script = [
+            'const pulumi = require("@pulumi/pulumi");',
+            'const { evaluate } = require("./offline/evaluate");',
+            'process.on("unhandledRejection", () => undefined);',
+            'evaluate({ project: "platform", stack: "strict", config: { values: {}, secretKeys: new Set() },',
+            '  load: () => { new pulumi.CustomResource("aws:s3/bucket:Bucket", "unmocked", {}); return {}; } })',
+            '  .then(() => process.exit(0), (err) => { console.error(err.message); process.exit(3); });',
+        ].join("\n");
+        const result = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", script], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+            timeout: 60_000,
+        });
+        expect(result.stderr).toContain("aws:s3/bucket:Bucket unmocked: no mock for resource type aws:s3/bucket:Bucket");
+        expect(result.status).toBe(3);
+    });
+});
+
+describe("first preview of a brand-new k3s stack", () => {
+    it("evaluates with the kubeconfig unknown: the provider and namespaces are still planned", async () => {
+        const file = readStackFile(PROJECT_DIR, "prod");
+        let exported: unknown;
+        const { resources } = await evaluate({
+            project: file.project,
+            stack: "prod",
+            config: file.config,
+            preview: true,
+            load: () => {
+                jest.isolateModules(() => {
+                    // eslint-disable-next-line @typescript-eslint/no-require-imports
+                    exported = require("../../index");
+                });
+                return exported;
+            },
+        });
+        const provider = byName(resources, "prod-cluster-provider");
+        expect(provider.inputs.kubeconfig).toBe(UNKNOWN);
+        expect(byName(resources, "prod-ns-apps").options.provider).toBe("prod-cluster-provider");
+    });
+});

@@ -1,0 +1,108 @@
+import { spawnSync } from "node:child_process";
+import { knownHosts, restorePlan, RestoreNode, shellLine, sshArgs, SNAPSHOT_DIR } from "../../scripts/lib/restore";
+import { PROJECT_DIR, TEST_HOST_KEY } from "../harness";
+
+const nodes: RestoreNode[] = [
+    { name: "s1", host: "10.0.0.1", role: "server" },
+    { name: "s2", host: "10.0.0.2", role: "server" },
+    { name: "s3", host: "10.0.0.3", role: "server" },
+    { name: "a1", host: "10.0.1.1", role: "agent" },
+];
+
+describe("etcd restore plan", () => {
+    it("stops everything, resets on the first server only, rejoins the others one by one, then the agents", () => {
+        const plan = restorePlan(nodes, { snapshot: "snap-1", fromS3: false });
+        expect(plan.map((s) => `${s.node}: ${s.description}`)).toEqual([
+            "a1: stop the agent",
+            "s3: stop the server",
+            "s2: stop the server",
+            "s1: stop the first server",
+            "s1: check the snapshot is on disk",
+            "s1: reset etcd to snapshot snap-1",
+            "s1: start the first server",
+            "s1: wait for the API",
+            "s2: remove the old etcd member data",
+            "s2: start the server (rejoins the first)",
+            "s3: remove the old etcd member data",
+            "s3: start the server (rejoins the first)",
+            "a1: start the agent",
+        ]);
+        const resets = plan.filter((s) => s.command.includes("--cluster-reset"));
+        expect(resets.map((s) => s.node)).toEqual(["s1"]);
+        expect(resets[0].command).toContain(`--cluster-reset-restore-path=${SNAPSHOT_DIR}/snap-1`);
+        expect(plan.filter((s) => s.command.includes("rm -rf")).map((s) => s.node)).toEqual(["s2", "s3"]);
+    });
+
+    it("restores from S3 by snapshot name, with the servers' own S3 settings", () => {
+        const reset = restorePlan(nodes, { snapshot: "snap-1", fromS3: true }).find((s) => s.command.includes("--cluster-reset"))!;
+        expect(reset.command).toContain("--cluster-reset-restore-path=snap-1 --etcd-s3");
+        expect(reset.description).toContain("(from S3)");
+    });
+
+    it("refuses snapshot names that could inject shell, and clusters without servers", () => {
+        expect(() => restorePlan(nodes, { snapshot: "x; rm -rf /", fromS3: false })).toThrow(/snapshot names are letters/);
+        expect(() => restorePlan([nodes[3]], { snapshot: "snap", fromS3: false })).toThrow(/no servers/);
+    });
+
+    it("builds the ssh command with batch mode, a connect timeout, the pinned host keys, port, key and user", () => {
+        const [step] = restorePlan(nodes, { snapshot: "snap", fromS3: false });
+        const args = sshArgs(step, { user: "deploy", port: 2222, identity: "/k", knownHostsFile: "/tmp/kh" });
+        expect(args.slice(0, -1)).toEqual([
+            "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=10",
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", "UserKnownHostsFile=/tmp/kh",
+            "-p", "2222",
+            "-i", "/k",
+            "deploy@10.0.1.1",
+        ]);
+        expect(shellLine(["it's"])).toBe(`ssh 'it'\\''s'`);
+    });
+
+    it("trusts unknown hosts on first use only when the stack opts out of host keys (dev)", () => {
+        const [step] = restorePlan(nodes, { snapshot: "snap", fromS3: false });
+        expect(sshArgs(step, { user: "deploy", port: 22 })).toContain("StrictHostKeyChecking=accept-new");
+    });
+
+    it("writes the stack's pinned keys as known_hosts lines, bracketing non-default ports", () => {
+        const keyed = [{ ...nodes[0], hostKey: `${TEST_HOST_KEY} comment` }, nodes[1]];
+        expect(knownHosts(keyed, 22)).toBe(`10.0.0.1 ${TEST_HOST_KEY}\n`);
+        expect(knownHosts(keyed, 2222)).toBe(`[10.0.0.1]:2222 ${TEST_HOST_KEY}\n`);
+    });
+
+    it("refuses to stop anything without the stack name typed on a terminal or --yes", () => {
+        const result = spawnSync(
+            process.execPath,
+            ["-r", "tsx/cjs", "scripts/restore-etcd.ts", "prod", "--snapshot", "etcd-snapshot-1"],
+            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000, input: "" },
+        );
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain("refusing to stop k3s on stack prod without confirmation: run it in a terminal, or pass --yes");
+        expect(result.stdout).not.toContain("ssh ");
+    });
+
+    it("refuses --s3 for a stack that uploads no snapshots to S3", () => {
+        const result = spawnSync(
+            process.execPath,
+            ["-r", "tsx/cjs", "scripts/restore-etcd.ts", "dev", "--snapshot", "etcd-snapshot-1", "--s3", "--dry-run"],
+            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 },
+        );
+        expect(result.status).toBe(1);
+        expect(result.stderr).toContain("--s3: stack dev uploads no snapshots to S3 (platform:cluster.k3s.etcdSnapshots.s3 is not set)");
+        expect(result.stdout).toBe("");
+    });
+
+    it("prints the exact commands for the prod stack's 3 servers in a dry run, running nothing", () => {
+        const result = spawnSync(
+            process.execPath,
+            ["-r", "tsx/cjs", "scripts/restore-etcd.ts", "prod", "--snapshot", "etcd-snapshot-1", "--dry-run"],
+            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 },
+        );
+        expect(result.status).toBe(0);
+        const commands = result.stdout.split("\n").filter((l) => l.startsWith("ssh "));
+        expect(commands).toHaveLength(17);
+        expect(commands.every((c) => c.includes("StrictHostKeyChecking=yes") && c.includes("ConnectTimeout=10"))).toBe(true);
+        expect(commands.filter((c) => c.includes("--cluster-reset"))).toEqual([expect.stringContaining("deploy@198.51.100.11")]);
+        expect(commands.filter((c) => c.includes("rm -rf /var/lib/rancher/k3s/server/db")).map((c) => /@(\S+)/.exec(c)![1])).toEqual(["198.51.100.12", "198.51.100.13"]);
+    });
+});

