@@ -1,10 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { run as runPrComment } from "../../scripts/pr-comment";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { diffStack, RenderedResource } from "../../offline/planDiff";
 import { commentBody, neutralise, parseOpenPulls, parsePlanDiffArtifact, planDiffArtifact, pullRequestFor } from "../../scripts/lib/prComment";
-import { PROJECT_DIR } from "../harness";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const ns = (name: string): RenderedResource => ({ type: "kubernetes:core/v1:Namespace", name, parent: "dev", dependsOn: [], inputs: { metadata: { name } } });
@@ -81,22 +80,22 @@ describe("PR comment from the plan-diff artifact", () => {
         expect(() => parseOpenPulls('{"number":"7"}')).toThrow("line 1");
     });
 
-    it("works through the CLI the workflow runs: prints the PR number, writes the body", () => {
+    it("works through the CLI the workflow runs: prints the PR number, writes the body", async () => {
         const dir = mkdtempSync(join(tmpdir(), "pr-comment-"));
         writeFileSync(join(dir, "plan-diff.json"), artifact());
         writeFileSync(join(dir, "pulls.jsonl"), JSON.stringify({ number: 42, sha: SHA, repo: "org/platform" }) + "\n");
-        const run = (file: string) =>
-            spawnSync(
-                process.execPath,
-                ["-r", "tsx/cjs", "scripts/pr-comment.ts", join(dir, file), join(dir, "pulls.jsonl"), SHA, "org/platform", join(dir, "comment.md")],
-                { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 },
-            );
-        const ok = run("plan-diff.json");
+        const run = async (file: string) => {
+            const out: string[] = [];
+            const err: string[] = [];
+            const status = await runPrComment([join(dir, file), join(dir, "pulls.jsonl"), SHA, "org/platform", join(dir, "comment.md")], { out: (l) => out.push(l), err: (l) => err.push(l) });
+            return { status, stdout: out.map((l) => `${l}\n`).join(""), stderr: err.join("\n") };
+        };
+        const ok = await run("plan-diff.json");
         expect(ok.status).toBe(0);
         expect(ok.stdout).toBe("42\n");
         expect(readFileSync(join(dir, "comment.md"), "utf8")).toContain("### `dev` — changed");
         writeFileSync(join(dir, "bad.json"), artifact((a) => (a.version = "1")));
-        const bad = run("bad.json");
+        const bad = await run("bad.json");
         expect(bad.status).toBe(1);
         expect(bad.stderr).toContain("plan-diff artifact: $.version: expected 1");
     });

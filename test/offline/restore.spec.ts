@@ -1,6 +1,15 @@
-import { spawnSync } from "node:child_process";
+import { run as runRestore } from "../../scripts/restore-etcd";
 import { knownHosts, restorePlan, RestoreNode, shellLine, sshArgs, SNAPSHOT_DIR } from "../../scripts/lib/restore";
-import { PROJECT_DIR, TEST_HOST_KEY } from "../harness";
+import { TEST_HOST_KEY } from "../harness";
+
+/** restore-etcd in-process, as `npm run restore-etcd -- <args>` runs it (no terminal: no confirmation). */
+async function restoreCli(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = await runRestore(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { status, stdout: out.map((l) => `${l}\n`).join(""), stderr: err.join("\n") };
+}
+
 
 const nodes: RestoreNode[] = [
     { name: "s1", host: "10.0.0.1", role: "server" },
@@ -70,34 +79,22 @@ describe("etcd restore plan", () => {
         expect(knownHosts(keyed, 2222)).toBe(`[10.0.0.1]:2222 ${TEST_HOST_KEY}\n`);
     });
 
-    it("refuses to stop anything without the stack name typed on a terminal or --yes", () => {
-        const result = spawnSync(
-            process.execPath,
-            ["-r", "tsx/cjs", "scripts/restore-etcd.ts", "prod", "--snapshot", "etcd-snapshot-1"],
-            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000, input: "" },
-        );
+    it("refuses to stop anything without the stack name typed on a terminal or --yes", async () => {
+        const result = await restoreCli("prod", "--snapshot", "etcd-snapshot-1");
         expect(result.status).toBe(1);
         expect(result.stderr).toContain("refusing to stop k3s on stack prod without confirmation: run it in a terminal, or pass --yes");
         expect(result.stdout).not.toContain("ssh ");
     });
 
-    it("refuses --s3 for a stack that uploads no snapshots to S3", () => {
-        const result = spawnSync(
-            process.execPath,
-            ["-r", "tsx/cjs", "scripts/restore-etcd.ts", "dev", "--snapshot", "etcd-snapshot-1", "--s3", "--dry-run"],
-            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 },
-        );
+    it("refuses --s3 for a stack that uploads no snapshots to S3", async () => {
+        const result = await restoreCli("dev", "--snapshot", "etcd-snapshot-1", "--s3", "--dry-run");
         expect(result.status).toBe(1);
         expect(result.stderr).toContain("--s3: stack dev uploads no snapshots to S3 (platform:cluster.k3s.etcdSnapshots.s3 is not set)");
         expect(result.stdout).toBe("");
     });
 
-    it("prints the exact commands for the prod stack's 3 servers in a dry run, running nothing", () => {
-        const result = spawnSync(
-            process.execPath,
-            ["-r", "tsx/cjs", "scripts/restore-etcd.ts", "prod", "--snapshot", "etcd-snapshot-1", "--dry-run"],
-            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 },
-        );
+    it("prints the exact commands for the prod stack's 3 servers in a dry run, running nothing", async () => {
+        const result = await restoreCli("prod", "--snapshot", "etcd-snapshot-1", "--dry-run");
         expect(result.status).toBe(0);
         const commands = result.stdout.split("\n").filter((l) => l.startsWith("ssh "));
         expect(commands).toHaveLength(17);
