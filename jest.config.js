@@ -26,10 +26,10 @@ module.exports = {
     // Pulumi mocks keep runtime state per module registry, which Jest gives each test file: files run
     // in parallel on every core (Jest's default leaves one core idle: half the speed on 2 cores).
     maxWorkers: "100%",
-    // Pulumi keeps its runtime state in a process-wide store, so every test file's SDK copy stays
-    // reachable after the file ends: a worker that had run several files spent minutes in GC. A
-    // worker above this heap after a file is replaced by a fresh one.
-    workerIdleMemoryLimit: "800MB",
+    // A fresh worker process for every test file (the limit is below any worker's heap): Pulumi keeps
+    // state in the process (environment variables, its global store), and a worker that had run
+    // other files now and then spun for minutes in the next one. Ten group files: ten restarts.
+    workerIdleMemoryLimit: "1MB",
     // Generous for a loaded 2-core machine, short enough that a hang or a regression shows.
     testTimeout: 30000,
     globalSetup: "<rootDir>/test/globalSetup.js",
