@@ -154,9 +154,9 @@ function renderVsFloor(): void {
     }
 }
 
-async function main(): Promise<void> {
+async function main(coldOnly: boolean): Promise<void> {
     renderVsFloor();
-    if (process.argv.includes("--cold-only")) {
+    if (coldOnly) {
         return;
     }
     const prod = readStackFile(PROJECT_DIR, "prod");
@@ -182,8 +182,11 @@ async function main(): Promise<void> {
 }
 
 const USAGE: Usage = {
-    synopsis: "npm run bench",
-    description: "Times the offline evaluation: prod vs a trivial program, and a 50-node vs a 3-node cluster (BENCH_RUNS runs each, default 7).",
+    synopsis: "npm run bench [-- --cold-only]",
+    description:
+        "Times `npm run render -- prod` in a fresh process against the SDK-load floor (ratio, target <= 3), then the\n" +
+        "in-process evaluation: prod vs a trivial program, a 50-node vs a 3-node cluster (BENCH_RUNS runs each, default 7).",
+    options: [["--cold-only", "only the render vs SDK-floor comparison"]],
     exitCodes: [
         [0, "timings printed"],
         [1, "an evaluation failed"],
@@ -192,10 +195,10 @@ const USAGE: Usage = {
 };
 
 export async function run(argv: readonly string[], io: LineIo): Promise<number> {
-    const cli = parseCommand(argv, { usage: USAGE, positional: 0 }, io);
+    const cli = parseCommand(argv, { usage: USAGE, flags: ["--cold-only"], positional: 0 }, io);
     if (typeof cli === "number") return cli;
     try {
-        await main();
+        await main(cli.flags.has("cold-only"));
         return 0;
     } catch (err) {
         io.err(String(err instanceof Error ? (err.stack ?? err.message) : err));
