@@ -3,6 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { minVersion, satisfies } from "semver";
 
 const ROOT = join(__dirname, "..", "..");
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -17,6 +18,21 @@ describe("npm records a registry deprecation in the lockfile (package-lock v3 `d
                 .filter(([, p]) => p.deprecated !== undefined)
                 .map(([path, p]) => `${path.replace(/^node_modules\//, "")}@${p.version}: ${p.deprecated}`);
             expect(deprecated).toEqual([]);
+        });
+    }
+});
+
+describe("every locked package runs on the oldest Node the project supports (package.json engines)", () => {
+    // npm only warns (EBADENGINE) when a dependency's `engines.node` excludes the running Node; a
+    // dev tool pinned for Node 22+ once slipped in that way. The lock entry carries `engines`.
+    const oldest = String(minVersion((JSON.parse(read("package.json")) as { engines: { node: string } }).engines.node));
+    for (const lockfile of ["package-lock.json", "policy/package-lock.json"]) {
+        it(`locks only packages whose engines admit Node ${oldest} in ${lockfile}`, () => {
+            const lock = JSON.parse(read(lockfile)) as { packages: Record<string, { version?: string; engines?: { node?: string } | string[] }> };
+            const refused = Object.entries(lock.packages)
+                .filter(([, p]) => p.engines !== undefined && !Array.isArray(p.engines) && p.engines.node !== undefined && !satisfies(oldest, p.engines.node))
+                .map(([path, p]) => `${path.replace(/^node_modules\//, "")}@${p.version}: node ${(p.engines as { node: string }).node}`);
+            expect(refused).toEqual([]);
         });
     }
 });
