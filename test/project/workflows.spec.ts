@@ -224,7 +224,9 @@ describe("GitHub Actions workflows", () => {
         expect(prod.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
         expect(runsOnPullRequest(wf, prod)).toBe(false);
         // The e2e stack's cluster exists only inside an e2e run, which does its own `up`.
-        expect(["dev", ...(prod.strategy!.matrix.stack as string[])].sort()).toEqual(stacks.filter((s) => s !== "e2e"));
+        const previewed = ["dev", ...(prod.strategy!.matrix.stack as string[])];
+        expect({ "stack files preview.yml does not preview": stacks.filter((s) => s !== "e2e" && !previewed.includes(s)) }).toEqual({ "stack files preview.yml does not preview": [] });
+        expect(previewed.sort()).toEqual(stacks.filter((s) => s !== "e2e"));
         const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
         expect(prodPulumi.with).toMatchObject({ command: "preview", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" });
         expect(prodPulumi.with).not.toHaveProperty("comment-on-pr");
@@ -503,6 +505,7 @@ describe("rollback workflow", () => {
         expect(wf.jobs.record.needs).toBe("rollback");
         const inputs = (wf.on.workflow_dispatch as { inputs: { stack: { options: string[] } } }).inputs;
         // Every long-lived stack; e2e is the throwaway stack the e2e workflow creates and destroys.
+        expect({ "stack files rollback.yml cannot roll back": stacks.filter((s) => s !== "e2e" && !inputs.stack.options.includes(s)) }).toEqual({ "stack files rollback.yml cannot roll back": [] });
         expect(inputs.stack.options.sort()).toEqual(stacks.filter((s) => s !== "e2e"));
     });
 });
