@@ -5,6 +5,7 @@
  */
 import { parse } from "yaml";
 import type { Registries } from "../lib/hostRequirements";
+import type { EtcdSnapshotArgs } from "./clusterArgs";
 import { toYaml } from "../lib/yaml";
 import { KUBECONFIG_PATH, NodeRole } from "./k3sPaths";
 
@@ -41,18 +42,8 @@ export interface K3sSettings {
     readonly secretsEncryption: boolean;
     readonly clusterCidr?: string;
     readonly serviceCidr?: string;
-    readonly etcdSnapshots: {
-        readonly schedule: string;
-        readonly retention: number;
-        readonly s3?: {
-            readonly endpoint: string;
-            readonly bucket: string;
-            readonly region?: string;
-            readonly folder?: string;
-            readonly accessKey: string;
-            readonly insecure: boolean;
-        };
-    };
+    /** The snapshot settings config.yaml carries: the S3 secret key goes to a drop-in of its own. */
+    readonly etcdSnapshots: Omit<EtcdSnapshotArgs, "s3"> & { readonly s3?: Omit<NonNullable<EtcdSnapshotArgs["s3"]>, "secretKey"> };
 }
 
 /** The k3s config.yaml of one node, as an object (keys are k3s CLI flag names). */
