@@ -11,7 +11,9 @@ module.exports = {
     // The sample apps' own tests (apps/<app>/test) run with the platform's.
     roots: ["<rootDir>/test", "<rootDir>/apps"],
     testPathIgnorePatterns: ["/node_modules/", "/dist/"],
-    testMatch: ["**/*.test.ts"],
+    // The group files test/<group>.test.ts (each runs test/<group>/*.test.ts, see test/suites.ts) and
+    // the sample apps' own tests.
+    testMatch: ["<rootDir>/test/*.test.ts", "<rootDir>/apps/*/test/**/*.test.ts"],
     // SWC transpiles each file on its own (tsconfig has isolatedModules: true, so the semantics are the
     // same); type checking is `npm run typecheck`'s job. ts-jest's per-file TypeScript transpile was a
     // third of a cold run's time.

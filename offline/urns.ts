@@ -3,7 +3,7 @@
  * types (without the root Stack) and the name. A URN that changes means Pulumi deletes the old
  * resource and creates a new one, unless the new code carries an `aliases` entry for the old URN.
  *
- * test/fixtures/urns/<stack>.txt holds the URNs of the committed stacks; test/cli/urns.spec.ts compares
+ * test/fixtures/urns/<stack>.txt holds the URNs of the committed stacks; test/cli/urns.test.ts compares
  * each evaluation with them. Regenerate only when a change is intended (and aliased where needed):
  * `npm run urns -- dev prod prod-eu`.
  */

@@ -235,7 +235,7 @@ export interface ProjectSpec {
 /**
  * The project metadata Harbor stores for a spec: keys and string values as in Harbor's API v2.0
  * `ProjectMetadata` (swagger.yaml at v2.15.1, the app version of harbor-helm 1.19.1; see
- * test/contracts/harbor-project-metadata.contract.spec.ts). Policies the spec leaves unset are not sent, so
+ * test/contracts/harbor-project-metadata.contract.test.ts). Policies the spec leaves unset are not sent, so
  * proxy-cache projects and projects configured before these keys existed keep Harbor's values.
  */
 export function projectMetadata(spec: ProjectSpec): Record<string, string> {

@@ -8,7 +8,7 @@
  * `code` (its HTTP status) and, for a VirtualServer, `resource_type="virtualserver"`,
  * `resource_name`, `resource_namespace` and `service` (the Kubernetes Service of the split).
  * The canary split points at its own Service, so the `service` label isolates its traffic. See
- * test/contracts/f5-nginx-app-traffic.contract.spec.ts for the upstream source this relies on, and
+ * test/contracts/f5-nginx-app-traffic.contract.test.ts for the upstream source this relies on, and
  * docs/adr/0015-app-delivery-promotion-and-canary.md for what it cannot see.
  *
  * Prometheus is never exposed: the promotion workflow reaches it with `kubectl port-forward` and

@@ -120,7 +120,7 @@ describe("README", () => {
         expect(ci).toMatch(/^npm test$/m);
     });
 
-    it("links the configuration reference (docs/configuration.md, checked against the schema in test/config/docs.spec.ts)", () => {
+    it("links the configuration reference (docs/configuration.md, checked against the schema in test/config/docs.test.ts)", () => {
         expect(readme).toContain("docs/configuration.md");
     });
 
