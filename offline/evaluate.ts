@@ -8,19 +8,29 @@ import { OFFLINE_PLAIN_LEAVES } from "../config/secretLeaves";
 import { Collector, PlatformMocks, RecordedResource } from "./mocks";
 
 /**
- * Pulumi captures a stack trace for every resource (`Resource.callsites`, with no depth limit, parsed
- * into a source position) and for every internal promise (`debuggablePromise`, for its leak report).
- * Under ts-node, tsx or Jest each frame is also source-mapped: together about half of an evaluation.
- * Offline nothing reads them (the mocks ignore source positions; a real `pulumi up` never loads this
- * module), so the resource capture is skipped and promise traces are captured with no frames, unless
- * PULUMI_DEBUG_PROMISE_LEAKS asks for the leak report's traces. Other errors keep their stack traces.
+ * Work a real `pulumi up` needs and an offline evaluation does not, skipped in this module registry's
+ * copy of the SDK (a real `pulumi up` never loads this module):
+ * - Stack traces. Pulumi captures one for every resource (`Resource.callsites`, with no depth limit,
+ *   parsed into a source position) and for every internal promise (`debuggablePromise`, for its leak
+ *   report). Under tsx or Jest each frame is also source-mapped: together about half of an
+ *   evaluation. The mocks ignore source positions, so the resource capture is skipped and promise
+ *   traces are captured with no frames, unless PULUMI_DEBUG_PROMISE_LEAKS asks for the leak report's
+ *   traces. Other errors keep their stack traces.
+ * - A dynamic provider's code. `pulumi.dynamic.Resource` serializes its provider's closure into the
+ *   `__provider` input (@pulumi/pulumi 3.248.0 dynamic/index.js, through
+ *   runtime/closure/serializeClosure's exported `serializeFunction`, which parses the code with the
+ *   TypeScript compiler: about 0.3 s to load it and 0.7 s for the Harbor provider). Offline the input
+ *   holds OFFLINE_PROVIDER_CODE instead: code, not configuration, and nobody reads it. That the provider
+ *   does serialize, as `pulumi up` will ship it, is tested on its own (test/components/harborProvider.test.ts,
+ *   with `realSerializeFunction`).
  */
-function skipPulumiStackCaptures(): void {
+function skipOfflineWork(): void {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } } & Record<symbol, boolean>;
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> } & Record<symbol, boolean>;
+    const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as SerializeClosureModule;
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const marker = Symbol.for("platform.offline.noStackCaptures");
+    const marker = Symbol.for("platform.offline.skipped");
     if (resource[marker]) {
         return; // this module registry's SDK copy is already patched
     }
@@ -38,13 +48,32 @@ function skipPulumiStackCaptures(): void {
             }
         };
     }
+    closure[REAL_SERIALIZE] = closure.serializeFunction;
+    closure.serializeFunction = async () => ({ text: OFFLINE_PROVIDER_CODE, exportName: "handler", containsSecrets: false });
+}
+
+type SerializeFunction = (func: () => unknown, args?: { allowSecrets?: boolean }) => Promise<{ text: string; exportName: string; containsSecrets: boolean }>;
+type SerializeClosureModule = { serializeFunction: SerializeFunction; [REAL_SERIALIZE]?: SerializeFunction };
+const REAL_SERIALIZE = Symbol.for("platform.offline.realSerializeFunction");
+/** What a dynamic resource's `__provider` input holds offline. */
+export const OFFLINE_PROVIDER_CODE = "[dynamic provider code]";
+
+/** Pulumi's own `serializeFunction`, as `pulumi up` runs it, also after an offline evaluation in this process. */
+export function realSerializeFunction(): SerializeFunction {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as SerializeClosureModule;
+    return closure[REAL_SERIALIZE] ?? closure.serializeFunction;
 }
 
 export interface EvaluateOptions {
     readonly project: string;
     readonly stack: string;
     readonly config: RawConfig;
-    /** Loads the program; its return value (the module's exports) becomes the stack outputs. */
+    /**
+     * Loads the program: returns the module's exports. As Pulumi's Node.js runtime does
+     * (@pulumi/pulumi cmd/run/run.js, 3.248.0), an exported function is called and what it returns
+     * becomes the stack outputs; any other export is the outputs itself.
+     */
     readonly load: () => unknown;
     /** Evaluate as `pulumi preview` (unknown outputs stay unknown). @default false */
     readonly preview?: boolean;
@@ -88,7 +117,7 @@ export class EvaluationError extends Error {
 
 /** Sets up mocks + config, runs the program, waits for every registration, returns what it made. */
 export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
-    skipPulumiStackCaptures();
+    skipOfflineWork();
     const mocks = new PlatformMocks();
     await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, opts.preview ?? false);
     pulumi.runtime.setAllConfig({ ...opts.config.values }, [...opts.config.secretKeys]);
@@ -105,7 +134,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     try {
         await runInPulumiStack(async () => {
             try {
-                return opts.load();
+                const exported = opts.load();
+                return typeof exported === "function" ? (exported as () => unknown)() : exported;
             } catch (error) {
                 failure = { error };
                 return {};
@@ -158,7 +188,7 @@ export function treeOrder(resources: readonly RecordedResource[]): RecordedResou
 
 /** Starts recording on mocks already set by a test (component tests build resources directly). */
 export async function withMocks(project = "platform", stack = "test"): Promise<{ collector: Collector; mocks: PlatformMocks; settle: () => Promise<void> }> {
-    skipPulumiStackCaptures();
+    skipOfflineWork();
     const mocks = new PlatformMocks();
     await pulumi.runtime.setMocks(mocks, project, stack, false);
     const collector = new Collector();

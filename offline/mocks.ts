@@ -233,7 +233,7 @@ export class Collector {
             urn,
             parent: parentUrn ? nameOf(parentUrn) : null,
             dependsOn: [...new Set(req.getDependenciesList().map(nameOf))].sort(),
-            inputs: withoutProviderCode(redact(req.getObject()?.toJavaScript() ?? {}, this.urnToName) as Record<string, unknown>),
+            inputs: redact(req.getObject()?.toJavaScript() ?? {}, this.urnToName) as Record<string, unknown>,
             custom: req.getCustom(),
             options,
         });
@@ -290,11 +290,6 @@ function markSecretOutputs(resp: ResponseLike, names: readonly string[]): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(v: unknown): unknown } };
     resp.setObject(Struct.fromJavaScript(state));
-}
-
-/** A dynamic resource's serialised provider is code, not configuration: name it, do not dump it. */
-function withoutProviderCode(inputs: Record<string, unknown>): Record<string, unknown> {
-    return "__provider" in inputs ? { ...inputs, __provider: "[dynamic provider code]" } : inputs;
 }
 
 function errorMessage(err: unknown): string {

@@ -20,7 +20,7 @@ export interface RenderedFiles {
     readonly mandatory: boolean;
 }
 
-/** Loads index.ts the way `pulumi up` does. Tests pass a loader that gives a fresh module copy. */
+/** Loads index.ts the way `pulumi up` does (its export is the program function, which `evaluate` calls). */
 export function loadProgram(): unknown {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(join(PROJECT_DIR, "index.ts"));
@@ -32,9 +32,9 @@ export interface StackFileEvaluation extends Evaluation {
 }
 
 /** Evaluates index.ts with Pulumi.<stack>.yaml (or `stackFile`), as `pulumi up` would run it. */
-export async function evaluateStackFile(stack: string, opts: { stackFile?: string; load?: () => unknown } = {}): Promise<StackFileEvaluation> {
+export async function evaluateStackFile(stack: string, opts: { stackFile?: string } = {}): Promise<StackFileEvaluation> {
     const file = readStackFile(PROJECT_DIR, stack, opts.stackFile);
-    const evaluation = await evaluate({ project: file.project, stack, config: file.config, load: opts.load ?? loadProgram });
+    const evaluation = await evaluate({ project: file.project, stack, config: file.config, load: loadProgram });
     return { ...evaluation, stackConfig: file.stackConfig };
 }
 

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { evaluate } from "./evaluate";
 import type { RecordedResource } from "./mocks";
+import { loadProgram } from "./render";
 import { readStackFile } from "./stackfile";
 
 const ROOT_TYPE = "pulumi:pulumi:Stack";
@@ -52,18 +53,11 @@ async function main(stacks: string[]): Promise<void> {
     }
     for (const stack of stacks) {
         const file = readStackFile(projectDir, stack);
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const evaluation = await evaluate({ project: file.project, stack, config: file.config, load: () => require(join(projectDir, "index.ts")) });
+        const evaluation = await evaluate({ project: file.project, stack, config: file.config, load: loadProgram });
         const urns = stackUrns(stack, file.project, evaluation.resources);
         mkdirSync(join(projectDir, "test", "fixtures", "urns"), { recursive: true });
         writeFileSync(urnFixturePath(projectDir, stack), `${urns.join("\n")}\n`);
         console.log(`${stack}: ${urns.length} URNs -> ${urnFixturePath(projectDir, stack)}`);
-        // index.ts registers resources when loaded; the next stack needs a fresh copy.
-        for (const key of Object.keys(require.cache)) {
-            if (!key.includes("node_modules")) {
-                delete require.cache[key];
-            }
-        }
     }
 }
 

@@ -15,22 +15,12 @@ import { join, resolve } from "node:path";
 import * as random from "@pulumi/random";
 import type { RawConfig } from "../config/config";
 import { evaluate } from "../offline/evaluate";
+import { loadProgram } from "../offline/render";
 import { readStackFile } from "../offline/stackfile";
 import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
 const PROJECT_DIR = resolve(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-
-/** Re-requires index.ts (and the project's own modules) so every run evaluates the program afresh. */
-function loadIndex(): unknown {
-    for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(PROJECT_DIR) && !key.includes("node_modules") && !key.includes(`${join("scripts", "")}`)) {
-            delete require.cache[key];
-        }
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(join(PROJECT_DIR, "index.ts"));
-}
 
 function trivialProgram(): unknown {
     new random.RandomPassword("only", { length: 16 });
@@ -162,9 +152,9 @@ async function main(coldOnly: boolean): Promise<void> {
     const prod = readStackFile(PROJECT_DIR, "prod");
     const cases: Case[] = [
         { label: "trivial (1 RandomPassword)", stack: "bench-trivial", config: { values: {}, secretKeys: new Set() }, load: trivialProgram },
-        { label: "prod stack (Pulumi.prod.yaml)", stack: "prod", config: prod.config, load: loadIndex },
-        { label: "k3s, 3 nodes (3 servers)", stack: "bench-3", config: clusterConfig(3, 0), load: loadIndex },
-        { label: "k3s, 50 nodes (5 servers, 45 agents)", stack: "bench-50", config: clusterConfig(5, 45), load: loadIndex },
+        { label: "prod stack (Pulumi.prod.yaml)", stack: "prod", config: prod.config, load: loadProgram },
+        { label: "k3s, 3 nodes (3 servers)", stack: "bench-3", config: clusterConfig(3, 0), load: loadProgram },
+        { label: "k3s, 50 nodes (5 servers, 45 agents)", stack: "bench-50", config: clusterConfig(5, 45), load: loadProgram },
     ];
     console.log(`evaluation time under mocks, ${RUNS} runs after 1 warm-up (ms)`);
     console.log(`${"case".padEnd(34)} ${"resources".padStart(9)} ${"median".padStart(10)} ${"min".padStart(8)} ${"max".padStart(8)}`);

@@ -29,8 +29,8 @@ const USAGE: Usage = {
     ],
 };
 
-/** Runs the CLI and returns its exit code. `load` gives the program (tests pass a fresh module copy). */
-export async function run(argv: readonly string[], io: LineIo, load?: () => unknown): Promise<number> {
+/** Runs the CLI and returns its exit code. */
+export async function run(argv: readonly string[], io: LineIo): Promise<number> {
     const cli = parseCommand(argv, { usage: USAGE, options: ["--out", "--stack-file"], positional: 1 }, io);
     if (typeof cli === "number") return cli;
     const [stack] = cli.positional;
@@ -40,7 +40,7 @@ export async function run(argv: readonly string[], io: LineIo, load?: () => unkn
     const onRejection = (err: unknown) => (rejected ??= err);
     process.on("unhandledRejection", onRejection);
     try {
-        const evaluation = await evaluateStackFile(stack, { stackFile, load });
+        const evaluation = await evaluateStackFile(stack, { stackFile });
         if (rejected !== undefined) return failure(rejected, io);
         const rendered = renderFiles(stack, evaluation);
         const dir = cli.options.out === undefined ? join(PROJECT_DIR, "out", stack) : resolve(cli.options.out);

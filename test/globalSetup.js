@@ -1,7 +1,8 @@
 // Jest global setup (runs once, before any test file):
 // 1. Evaluates every stack file once, in two child processes side by side (one per core, in opposite
 //    stack order); the suites read the results (test/shared.ts) instead of evaluating again, and the
-//    render test compares the two runs byte for byte (determinism).
+//    render test compares the two runs byte for byte (determinism). The first also serializes the
+//    Harbor dynamic provider as `pulumi up` does (test/tools/evaluateStacks.ts).
 // 2. Says up front when promtool (the alert-rule tests' tool) is missing. It is not installed here:
 //    `.ci/run` installs it, and the README's test section says how.
 const { spawn, spawnSync } = require("node:child_process");
@@ -34,7 +35,7 @@ function evaluateInChild(dir, stacks) {
 module.exports = async () => {
     const dir = mkdtempSync(join(tmpdir(), "platform-evaluations-"));
     const stacks = stackNames();
-    await Promise.all([evaluateInChild(join(dir, "a"), stacks), evaluateInChild(join(dir, "b"), [...stacks].reverse())]);
+    await Promise.all([evaluateInChild(join(dir, "a"), ["--provider-code", ...stacks]), evaluateInChild(join(dir, "b"), [...stacks].reverse())]);
     // Workers start after this and inherit the environment.
     process.env.PLATFORM_EVALUATIONS = dir;
     if (spawnSync("sh", ["-c", "command -v promtool"]).status !== 0) {

@@ -5,21 +5,12 @@
 import { join } from "node:path";
 import { ConfigError, parsePlatformConfig, type RawConfig } from "../config/config";
 import { evaluate, Evaluation, withMocks } from "../offline/evaluate";
+import { loadProgram } from "../offline/render";
 import type { Collector, RecordedResource } from "../offline/mocks";
 import { toRawConfig } from "../offline/stackfile";
 import { sharedEvaluation, type SharedEvaluation } from "./shared";
 
 export const PROJECT_DIR = join(__dirname, "..");
-
-/** Loads a fresh copy of index.ts, as `pulumi up` would, so one test file can evaluate it twice. */
-export function freshProgram(): unknown {
-    let mod: unknown;
-    jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        mod = require("../index");
-    });
-    return mod;
-}
 
 /**
  * Pulumi.<stack>.yaml evaluated exactly as the render does. The global setup evaluated every stack
@@ -34,7 +25,7 @@ export async function evaluateStack(stack: string): Promise<SharedEvaluation> {
  * without `platform:`); `secure` wraps a value the way `pulumi config set --secret` stores it.
  */
 export async function evaluateConfig(config: Record<string, unknown>, stack = "test"): Promise<Evaluation> {
-    return evaluate({ project: "platform", stack, config: rawConfig(config), load: freshProgram });
+    return evaluate({ project: "platform", stack, config: rawConfig(config), load: loadProgram });
 }
 
 /**

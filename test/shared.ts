@@ -27,11 +27,7 @@ export function sharedEvaluation(stack: string, run: "a" | "b" = "a"): SharedEva
     if (hit) {
         return hit;
     }
-    const dir = process.env.PLATFORM_EVALUATIONS;
-    if (!dir) {
-        throw new Error("PLATFORM_EVALUATIONS is not set: run the tests through jest (its global setup evaluates the stack files)");
-    }
-    const file = join(dir, run, `${stack}.json`);
+    const file = join(sharedDir(), run, `${stack}.json`);
     let parsed: Partial<SharedEvaluation> & { failure?: { message: string; problems?: string[] } };
     try {
         parsed = JSON.parse(readFileSync(file, "utf8")) as typeof parsed;
@@ -45,4 +41,17 @@ export function sharedEvaluation(stack: string, run: "a" | "b" = "a"): SharedEva
     const evaluation = { resources: parsed.resources ?? [], outputs: parsed.outputs ?? {}, stackConfig: parsed.stackConfig ?? {} };
     cache.set(key, evaluation);
     return evaluation;
+}
+
+function sharedDir(): string {
+    const dir = process.env.PLATFORM_EVALUATIONS;
+    if (!dir) {
+        throw new Error("PLATFORM_EVALUATIONS is not set: run the tests through jest (its global setup evaluates the stack files)");
+    }
+    return dir;
+}
+
+/** The Harbor dynamic provider as Pulumi's closure serializer wrote it in the global setup's first run. */
+export function sharedHarborProviderCode(): { text: string; exportName: string; containsSecrets: boolean } {
+    return JSON.parse(readFileSync(join(sharedDir(), "a", "harbor-provider.json"), "utf8")) as { text: string; exportName: string; containsSecrets: boolean };
 }

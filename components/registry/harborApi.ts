@@ -38,7 +38,10 @@ interface Response {
     readonly headers: http.IncomingHttpHeaders;
 }
 
-const RETRY_STATUS = new Set([502, 503, 504]);
+// An array, not a Set: the dynamic provider ships as code written by Pulumi's closure serializer,
+// which copies a captured module-level object property by property. A Set arrives without its
+// contents, and every `has` on it throws (test/components/harborProvider.test.ts runs the shipped code).
+const RETRY_STATUS: readonly number[] = [502, 503, 504];
 
 /** One API call; retries while Harbor is not reachable yet, then surfaces Harbor's error text. */
 export async function call(conn: HarborConnection, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -48,7 +51,7 @@ export async function call(conn: HarborConnection, method: string, path: string,
     for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
             const res = await send(conn, method, path, body, headers);
-            if (RETRY_STATUS.has(res.status) && attempt < attempts) {
+            if (RETRY_STATUS.includes(res.status) && attempt < attempts) {
                 lastError = new HarborApiError(res.status, operation, errorText(res.body));
             } else {
                 return res;

@@ -4,6 +4,7 @@ import { HARBOR_SECRETS, type HarborProjectArgs, type HarborSettings, type Harbo
 import { internalDnsNames, internalTlsSecretName, INTERNAL_TLS_COMPONENTS } from "../../components/registry/harborInternalTls";
 import { ingressTls } from "../../components/lib/ingress";
 import { unknownChartKeys } from "../../offline/chartKeys";
+import { OFFLINE_PROVIDER_CODE } from "../../offline/evaluate";
 import { fakeSecret, SECRET } from "../../offline/mocks";
 import { allStrings, byName, ofType, mockedComponents } from "../harness";
 
@@ -218,6 +219,8 @@ describe("Harbor component", () => {
         const proxy = byName(objects, "reg-project-dockerhub");
         expect(proxy.inputs).toMatchObject({ kind: "project", spec: { name: "dockerhub", public: true }, connection: { url: "https://registry.dev.example.com", username: "admin", password: SECRET } });
         expect(proxy.dependsOn).toEqual(expect.arrayContaining(["reg-endpoint-dockerhub", "reg-release"]));
+        // The provider's code is not configuration: offline it is named, never dumped into the plan.
+        expect(proxy.inputs.__provider).toBe(OFFLINE_PROVIDER_CODE);
         expect(byName(objects, "reg-endpoint-dockerhub").inputs).toMatchObject({ kind: "registry", spec: { name: "docker.io", type: "docker-hub" } });
         // Private projects carry their security policies (scan on push by default, no vulnerability block unless configured).
         expect(byName(objects, "reg-project-apps").inputs).toMatchObject({

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { evaluate, EvaluationError } from "../../offline/evaluate";
 import { UNKNOWN } from "../../offline/mocks";
+import { loadProgram } from "../../offline/render";
 import { readStackFile } from "../../offline/stackfile";
 import { byName, PROJECT_DIR } from "../harness";
 
@@ -49,19 +50,12 @@ describe("mock harness (strict)", () => {
 describe("first preview of a brand-new k3s stack", () => {
     it("evaluates with the kubeconfig unknown: the provider and namespaces are still planned", async () => {
         const file = readStackFile(PROJECT_DIR, "prod");
-        let exported: unknown;
         const { resources } = await evaluate({
             project: file.project,
             stack: "prod",
             config: file.config,
             preview: true,
-            load: () => {
-                jest.isolateModules(() => {
-                    // eslint-disable-next-line @typescript-eslint/no-require-imports
-                    exported = require("../../index");
-                });
-                return exported;
-            },
+            load: loadProgram,
         });
         const provider = byName(resources, "prod-cluster-provider");
         expect(provider.inputs.kubeconfig).toBe(UNKNOWN);

@@ -6,14 +6,14 @@ import { parse, parseAllDocuments, stringify } from "yaml";
 import { fakeSecret } from "../../offline/mocks";
 import { renderFiles, type RenderedFiles } from "../../offline/render";
 import { run } from "../../scripts/render";
-import { freshProgram, PROJECT_DIR } from "../harness";
+import { PROJECT_DIR } from "../harness";
 import { sharedEvaluation, stackNames } from "../shared";
 
 /** The render CLI in-process, as `npm run render -- <args>` runs it: exit code and output lines. */
 async function renderCli(...args: string[]) {
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const status = await run(args, { out: (l) => stdout.push(l), err: (l) => stderr.push(l) }, freshProgram);
+    const status = await run(args, { out: (l) => stdout.push(l), err: (l) => stderr.push(l) });
     return { status, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
 }
 

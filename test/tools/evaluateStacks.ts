@@ -3,20 +3,25 @@
  * `<dir>/<stack>.json` ({resources, outputs} or {failure}), which the suites read instead of
  * evaluating the program again (test/shared.ts). Two of these run side by side, in opposite
  * stack order, so the render test can also check that two runs give the same plan.
- *   node -r tsx/cjs test/tools/evaluateStacks.ts <dir> <stack>...
+ * With --provider-code it also writes `<dir>/harbor-provider.json`: the Harbor dynamic provider
+ * serialized by Pulumi's closure serializer, as `pulumi up` ships it (offline evaluations skip that
+ * step; Jest's module sandbox would serialize Node's built-in modules by value instead of by name).
+ *   node -r tsx/cjs test/tools/evaluateStacks.ts <dir> [--provider-code] <stack>...
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EvaluationError } from "../../offline/evaluate";
+import { harborObjectProvider } from "../../components/registry/harborProvider";
+import { EvaluationError, realSerializeFunction } from "../../offline/evaluate";
 import { evaluateStackFile } from "../../offline/render";
 
-async function main(dir: string, stacks: string[]): Promise<void> {
+async function main(dir: string, args: string[]): Promise<void> {
     mkdirSync(dir, { recursive: true });
     process.on("unhandledRejection", () => undefined);
+    const stacks = args.filter((a) => a !== "--provider-code");
     for (const stack of stacks) {
         let result: unknown;
         try {
-            const { resources, outputs, stackConfig } = await evaluateStackFile(stack, { load: freshProgram });
+            const { resources, outputs, stackConfig } = await evaluateStackFile(stack);
             result = { resources, outputs, stackConfig };
         } catch (err) {
             const problems = err instanceof EvaluationError ? err.problems : undefined;
@@ -24,22 +29,14 @@ async function main(dir: string, stacks: string[]): Promise<void> {
         }
         writeFileSync(join(dir, `${stack}.json`), JSON.stringify(result));
     }
-}
-
-/** index.ts and the project's modules afresh, so each stack is evaluated as by its own `pulumi up`. */
-function freshProgram(): unknown {
-    const root = join(__dirname, "..", "..");
-    for (const key of Object.keys(require.cache)) {
-        if (key.startsWith(root) && !key.includes("node_modules") && !key.includes(join("test", "tools"))) {
-            delete require.cache[key];
-        }
+    if (args.includes("--provider-code")) {
+        const serialized = await realSerializeFunction()(() => harborObjectProvider, { allowSecrets: true });
+        writeFileSync(join(dir, "harbor-provider.json"), JSON.stringify(serialized));
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(join(root, "index.ts"));
 }
 
-const [dir, ...stacks] = process.argv.slice(2);
-main(dir, stacks).then(
+const [dir, ...args] = process.argv.slice(2);
+main(dir, args).then(
     () => process.exit(0),
     (err: unknown) => {
         console.error(err);
