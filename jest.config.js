@@ -1,9 +1,7 @@
-/** SWC options shared by the project's TypeScript and the ES-module-only packages below. */
-const SWC = {
-    jsc: { parser: { syntax: "typescript" }, target: "es2022" },
-    module: { type: "commonjs" },
-    sourceMaps: "inline",
-};
+const { SWC_OPTIONS } = require("./scripts/swcOptions");
+
+/** Inline source maps: Jest maps failures back to the TypeScript lines. */
+const SWC = { ...SWC_OPTIONS, sourceMaps: "inline" };
 
 /** @type {import('jest').Config} */
 module.exports = {

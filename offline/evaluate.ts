@@ -12,7 +12,7 @@ import { Collector, PlatformMocks, RecordedResource } from "./mocks";
  * copy of the SDK (a real `pulumi up` never loads this module):
  * - Stack traces. Pulumi captures one for every resource (`Resource.callsites`, with no depth limit,
  *   parsed into a source position) and for every internal promise (`debuggablePromise`, for its leak
- *   report). Under tsx or Jest each frame is also source-mapped: together about half of an
+ *   report). Under Jest (or with source maps on) each frame is also source-mapped: together about half of an
  *   evaluation. The mocks ignore source positions, so the resource capture is skipped and promise
  *   traces are captured with no frames, unless PULUMI_DEBUG_PROMISE_LEAKS asks for the leak report's
  *   traces. Other errors keep their stack traces.

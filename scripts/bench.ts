@@ -114,7 +114,7 @@ function renderVsFloor(): void {
         // Which Pulumi SDK modules does the prod render load? Ask a render, in its own process.
         const modulesFile = join(work, "modules.json");
         const probe = `
-            require("tsx/cjs");
+            require("./scripts/register.js");
             const { run } = require("./scripts/render.ts");
             run(["prod", "--out", ${JSON.stringify(join(work, "probe"))}], { out: () => {}, err: (l) => console.error(l) }).then((code) => {
                 const sdk = Object.keys(require.cache).filter((k) => /node_modules[\\/]@pulumi[\\/]/.test(k));

@@ -21,7 +21,7 @@ function stackNames() {
 
 function evaluateInChild(dir, stacks) {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "tsx/cjs", join(__dirname, "tools", "evaluateStacks.ts"), dir, ...stacks], {
+        const child = spawn(process.execPath, ["-r", join(ROOT, "scripts", "register.js"), join(__dirname, "tools", "evaluateStacks.ts"), dir, ...stacks], {
             cwd: ROOT,
             stdio: ["ignore", "ignore", "pipe"],
         });

@@ -1,8 +1,6 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { HarborApiError, endpointFor, robotPermissions } from "../../components/registry/harborApi";
 import { harborObjectProvider, HarborObjectInputs } from "../../components/registry/harborProvider";
 import { FakeHarbor } from "../fakeHarbor";
-import { sharedHarborProviderCode } from "../shared";
 
 const harbor = new FakeHarbor();
 let connection: { url: string; username: string; password: string; attempts: number; retryDelayMs: number };
@@ -172,28 +170,5 @@ describe("Harbor provider against a fake Harbor API", () => {
         await expect(provider.create(inputs({ kind: "project", spec: { name: "x", public: false } }, closed))).rejects.toThrow(
             /Harbor API POST \/projects: http:\/\/127\.0\.0\.1:9 unreachable after 2 attempts/,
         );
-    });
-});
-
-describe("the provider's code, as pulumi up ships it", () => {
-    // `pulumi.dynamic.Resource` stores its provider as code written by Pulumi's closure serializer;
-    // the engine's dynamic-provider host loads that text as a module and calls its export for the
-    // provider. Offline evaluations skip the serializer (offline/evaluate.ts); the global setup ran it
-    // on this provider in a plain Node process (test/tools/evaluateStacks.ts), and here the text is
-    // loaded and used the way the host would.
-    it("serializes with no secret captured, Node's modules by name, and the shipped code alone manages a Harbor project", async () => {
-        const serialized = sharedHarborProviderCode();
-        expect(serialized.containsSecrets).toBe(false);
-        expect(serialized.text).toContain('require("https")');
-        const module = { exports: {} as Record<string, () => Required<pulumi.dynamic.ResourceProvider>> };
-        new Function("module", "exports", "require", serialized.text)(module, module.exports, require);
-        const shipped = module.exports[serialized.exportName]();
-        // Harbor still starting: the shipped code retries (503 twice), then creates.
-        harbor.failNext(503, 2, "starting");
-        const created = await shipped.create(inputs({ kind: "project", spec: { name: "shipped", public: false } }, { ...connection, attempts: 3 }));
-        expect([...harbor.projects.values()].find((p) => p.name === "shipped")).toMatchObject({ metadata: { public: "false" } });
-        expect(await shipped.diff(created.id, created.outs, inputs({ kind: "project", spec: { name: "shipped", public: false } }))).toMatchObject({ changes: false });
-        await shipped.delete(created.id, created.outs);
-        expect([...harbor.projects.values()].some((p) => p.name === "shipped")).toBe(false);
     });
 });

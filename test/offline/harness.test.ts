@@ -37,7 +37,7 @@ describe("mock harness (strict)", () => {
             '  load: () => { new pulumi.CustomResource("aws:s3/bucket:Bucket", "unmocked", {}); return {}; } })',
             '  .then(() => process.exit(0), (err) => { console.error(err.message); process.exit(3); });',
         ].join("\n");
-        const result = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", script], {
+        const result = spawnSync(process.execPath, ["-r", "./scripts/register.js", "-e", script], {
             cwd: PROJECT_DIR,
             encoding: "utf8",
             timeout: 60_000,
