@@ -157,32 +157,10 @@ export class Platform extends pulumi.ComponentResource {
                 componentOpts,
             );
         }
-        if (config.monitoring.enabled) {
-            const k3s = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
-            const address = (n: { host: string; address?: string }) => n.address ?? n.host;
-            this.monitoring = new MonitoringStack(
-                `${name}-monitoring`,
-                {
-                    config: config.monitoring,
-                    k3s: k3s && { servers: k3s.servers.map(address), nodes: [...k3s.servers, ...k3s.agents].map(address) },
-                    ingress: this.ingressTls,
-                    ...shared,
-                    // The operator's admission webhook certificates come from cert-manager; Prometheus's,
-                    // Loki's and ClickHouse's PVCs from the default StorageClass (Longhorn's, when on).
-                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
-                    clusterName: name,
-                    // What the components installed before it expose; each declares its own.
-                    scrapeTargets: [...this.certManager.scrapeTargets, ...(this.ingress?.scrapeTargets ?? []), ...(this.storage?.scrapeTargets ?? [])],
-                },
-                componentOpts,
-            );
-        }
-        // Components created from here on ship ServiceMonitors, whose CRD comes with kube-prometheus-stack.
-        const metrics = this.monitoring ? { serviceMonitor: true, after: [this.monitoring.release] } : { serviceMonitor: false, after: [] };
         if (config.dns.provider !== "none") {
             this.dns = new DnsRecords(
                 `${name}-dns`,
-                { config: config.dns, ownerId: name, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies, clusterCidrs, serviceMonitor: metrics.serviceMonitor, after: metrics.after },
+                { config: config.dns, ownerId: name, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies, clusterCidrs },
                 componentOpts,
             );
         }
@@ -197,8 +175,7 @@ export class Platform extends pulumi.ComponentResource {
                     insecureApi: config.tls.issuer === "selfSigned",
                     // The registry's certificate comes from the issuer, and its PVCs from the default
                     // StorageClass: with Longhorn (k3s local-path disabled) that class exists only after it.
-                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : []), ...metrics.after],
-                    serviceMonitor: metrics.serviceMonitor,
+                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
                 },
                 componentOpts,
             );
@@ -208,6 +185,26 @@ export class Platform extends pulumi.ComponentResource {
             }
         }
 
+        if (config.monitoring.enabled) {
+            const k3s = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
+            const address = (n: { host: string; address?: string }) => n.address ?? n.host;
+            this.monitoring = new MonitoringStack(
+                `${name}-monitoring`,
+                {
+                    config: config.monitoring,
+                    k3s: k3s && { servers: k3s.servers.map(address), nodes: [...k3s.servers, ...k3s.agents].map(address) },
+                    ingress: this.ingressTls,
+                    ...shared,
+                    // The operator's admission webhook certificates come from cert-manager; Prometheus's,
+                    // Loki's and ClickHouse's PVCs from the default StorageClass (Longhorn's, when on).
+                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
+                    clusterName: name,
+                    // What the platform's components expose; each declares its own.
+                    scrapeTargets: [this.certManager, this.ingress, this.storage, this.dns, this.harbor].flatMap((c) => c?.scrapeTargets ?? []),
+                },
+                componentOpts,
+            );
+        }
         const apps = new Map<string, ContainerApp>();
         const appOutputs: Record<string, AppOutput> = {};
         const harbor = this.harbor;
@@ -219,7 +216,8 @@ export class Platform extends pulumi.ComponentResource {
                     registryHost: harbor.host,
                     ingress: this.ingressTls,
                     dnsTarget: this.dns ? harbor.host : undefined,
-                    monitoring: this.monitoring && { dashboard: config.monitoring.grafana.enabled, logs: config.monitoring.logs.enabled, after: metrics.after },
+                    // Apps ship their own ServiceMonitors, whose CRD comes with kube-prometheus-stack.
+                    monitoring: this.monitoring && { dashboard: config.monitoring.grafana.enabled, logs: config.monitoring.logs.enabled, after: [this.monitoring.release] },
                     networkPolicies: defaults.networkPolicies,
                     clusterCidrs,
                     storageClass: config.storage.class,

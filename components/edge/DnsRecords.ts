@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
+import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
 import { DNS_NAMESPACE, DNS_SECRET_NAME, dnsEndpoints, type DnsProviderArgs, type ExternalDnsSettings, externalDnsValues } from "./dnsValues";
@@ -11,12 +12,8 @@ export interface DnsRecordsArgs extends NamespacePolicyArgs {
     readonly config: ExternalDnsSettings;
     /** TXT owner id: the stack name, so stacks sharing a zone keep apart. */
     readonly ownerId: string;
-    /** @default false */
-    readonly serviceMonitor?: boolean;
     /** @default "external-dns" */
     readonly namespace?: string;
-    /** Resources the release waits for (kube-prometheus-stack when `serviceMonitor`). @default [] */
-    readonly after?: pulumi.Resource[];
 }
 
 /**
@@ -24,6 +21,9 @@ export interface DnsRecordsArgs extends NamespacePolicyArgs {
  * plus the static records from config as DNSEndpoints.
  */
 export class DnsRecords extends pulumi.ComponentResource {
+    /** external-dns's metrics: the chart's Service port `http` (external-dns chart 1.21.1 templates/service.yaml). */
+    public readonly scrapeTargets: readonly ScrapeTarget[];
+
     constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:DnsRecords", name, {}, opts);
         const namespace = args.namespace ?? DNS_NAMESPACE;
@@ -43,10 +43,21 @@ export class DnsRecords extends pulumi.ComponentResource {
             {
                 chart: CHARTS.externalDns,
                 namespace: ns.metadata.name,
-                values: externalDnsValues(args.config, { ownerId: args.ownerId, serviceMonitor: args.serviceMonitor ?? false }),
+                values: externalDnsValues(args.config, { ownerId: args.ownerId }),
             },
-            { parent: this, dependsOn: [secret, ...(args.after ?? [])] },
+            { parent: this, dependsOn: [secret] },
         );
+        // As the chart's own ServiceMonitor would select it (templates/servicemonitor.yaml at 1.21.1):
+        // the Service by its selector labels, port `http`, the job named after the release.
+        this.scrapeTargets = [
+            {
+                name: "external-dns",
+                namespace,
+                selector: { "app.kubernetes.io/name": "external-dns", "app.kubernetes.io/instance": CHARTS.externalDns.chart },
+                port: "http",
+                jobLabel: "app.kubernetes.io/instance",
+            },
+        ];
         // DNSEndpoint's CRD ships with the chart: create the records after the release.
         for (const manifest of dnsEndpoints(args.config, namespace)) {
             new k8s.apiextensions.CustomResource(`${name}-${manifest.metadata.name}`, manifest as k8s.apiextensions.CustomResourceArgs, {

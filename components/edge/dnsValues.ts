@@ -71,7 +71,7 @@ const PROVIDER_NAME = { cloudflare: "cloudflare", route53: "aws", alibabacloud: 
 
 const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: DNS_SECRET_NAME, key } } });
 
-export function externalDnsValues(dns: ExternalDnsSettings, args: { ownerId: string; serviceMonitor: boolean }): Record<string, unknown> {
+export function externalDnsValues(dns: ExternalDnsSettings, args: { ownerId: string }): Record<string, unknown> {
     const env: Record<string, unknown>[] = [];
     const extraArgs: string[] = [];
     const values: Record<string, unknown> = {};
@@ -132,7 +132,6 @@ export function externalDnsValues(dns: ExternalDnsSettings, args: { ownerId: str
         env,
         extraArgs,
         resources: limited("10m", "64Mi", "128Mi"),
-        serviceMonitor: { enabled: args.serviceMonitor },
         ...values,
     };
 }

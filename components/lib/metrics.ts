@@ -1,9 +1,11 @@
 /**
- * How a component tells the monitoring stack what to scrape. Components installed before
- * kube-prometheus-stack (cert-manager, the ingress controller, Longhorn: Prometheus's own webhook
- * certificates and PVC need them) cannot ship ServiceMonitors, whose CRD comes with that chart;
- * each declares its metrics endpoint(s) as `scrapeTargets`, and the Platform hands them all to
- * MonitoringStack, which scrapes them through the chart's additionalServiceMonitors.
+ * How a platform component tells the monitoring stack what to scrape: it declares its metrics
+ * endpoint(s) as `scrapeTargets`, the Platform hands them all to MonitoringStack, and that scrapes
+ * them through kube-prometheus-stack's additionalServiceMonitors. No component's chart ships its own
+ * ServiceMonitor: its CRD comes with kube-prometheus-stack, and components installed before it
+ * (cert-manager, the ingress controller, Longhorn: Prometheus's webhook certificates and PVC need
+ * them) could not; one way for all means nothing else waits for the monitoring stack either.
+ * (Applications are the users' own: ContainerApp ships its ServiceMonitor in its namespace.)
  */
 
 /** One metrics Service a component exposes. */
@@ -17,6 +19,8 @@ export interface ScrapeTarget {
     readonly port: string | number;
     /** Service label whose value becomes the `job` label. */
     readonly jobLabel: string;
+    /** Keep the labels the endpoint sets on its series where they clash with the target's. @default false */
+    readonly honorLabels?: boolean;
 }
 
 /** The additionalServiceMonitors entry for one target (kube-prometheus-stack values). */
@@ -26,6 +30,6 @@ export function serviceMonitorFor(target: ScrapeTarget): Record<string, unknown>
         jobLabel: target.jobLabel,
         selector: { matchLabels: { ...target.selector } },
         namespaceSelector: { matchNames: [target.namespace] },
-        endpoints: [{ ...(typeof target.port === "number" ? { targetPort: target.port } : { port: target.port }), path: "/metrics", interval: "30s" }],
+        endpoints: [{ ...(typeof target.port === "number" ? { targetPort: target.port } : { port: target.port }), path: "/metrics", interval: "30s", ...(target.honorLabels ? { honorLabels: true } : {}) }],
     };
 }

@@ -6,12 +6,13 @@ import { CHARTS } from "../../charts/versions";
 import type { Registries } from "../lib/hostRequirements";
 import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
+import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
-import { HARBOR_INGRESS_COMPONENTS, HARBOR_NAMESPACE, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, type HarborSettings, harborValues, REGISTRY_USER } from "./harborValues";
+import { HARBOR_INGRESS_COMPONENTS, HARBOR_NAMESPACE, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, harborScrapeTarget, type HarborSettings, harborValues, REGISTRY_USER } from "./harborValues";
 
 export interface HarborArgs extends NamespacePolicyArgs {
     /** Host, storage, database, projects, proxy caches and robot. */
@@ -22,8 +23,6 @@ export interface HarborArgs extends NamespacePolicyArgs {
     readonly highAvailability: boolean;
     /** `protect` the release (its PVCs) and the secrets bound to its database (prod). */
     readonly protect: boolean;
-    /** @default false */
-    readonly serviceMonitor?: boolean;
     /** @default "harbor" */
     readonly namespace?: string;
     /**
@@ -53,6 +52,8 @@ export class Harbor extends pulumi.ComponentResource {
     public readonly proxyProjects: HarborObject[];
     /** Configured (non-proxy) projects by name; robots that use one wait for it. */
     public readonly projects: ReadonlyMap<string, HarborObject>;
+    /** Harbor's metrics endpoints, for the monitoring stack. */
+    public readonly scrapeTargets: readonly ScrapeTarget[];
     /** CI robot account: registry username and secret (secret), when configured. */
     public readonly robot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
 
@@ -163,12 +164,12 @@ export class Harbor extends pulumi.ComponentResource {
                     tls: ingress,
                     highAvailability: args.highAvailability,
                     replicas: args.replicas,
-                    serviceMonitor: args.serviceMonitor ?? false,
                 }),
                 timeoutSeconds: 900,
             },
             { parent: this, dependsOn: [...secrets, ...(args.after ?? [])], protect: args.protect },
         );
+        this.scrapeTargets = [harborScrapeTarget(namespaceName)];
         this.host = config.host;
         this.url = `https://${config.host}`;
         this.adminPassword = admin.result;

@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { IngressTls } from "../lib/ingress";
 import { INTERNAL_TLS_COMPONENTS, internalTlsSecretName } from "./harborInternalTls";
+import type { ScrapeTarget } from "../lib/metrics";
 import { limited } from "../lib/resources";
 import { NAMESPACES } from "../../charts/namespaces";
 
@@ -28,6 +29,17 @@ export const HARBOR_SECRETS = {
 
 /** Helm release name of the Harbor chart. */
 export const HARBOR_RELEASE = "harbor";
+
+/**
+ * Harbor's metrics, as the chart's own ServiceMonitor would select them (harbor-helm v1.19.1
+ * templates/metrics/metrics-svcmon.yaml and _helpers.tpl): every Service labelled with the release
+ * and `app: harbor` that has the metrics port, whose name is `https-metrics` with internalTLS (always
+ * on here) and `http-metrics` without. The listeners serve plain HTTP either way (the exporter's
+ * probes are plain httpGet on that port), so the scrape uses HTTP. Labels on the series win.
+ */
+export function harborScrapeTarget(namespace: string): ScrapeTarget {
+    return { name: "harbor", namespace, selector: { release: HARBOR_RELEASE, app: "harbor" }, port: "https-metrics", jobLabel: "app.kubernetes.io/name", honorLabels: true };
+}
 
 /**
  * The name the chart gives its objects (`harbor.fullname` in harbor-helm v1.19.1 templates/_helpers.tpl):
@@ -129,7 +141,6 @@ export interface HarborValuesArgs {
     /** Scale the stateless parts and add PDBs (prod). */
     readonly highAvailability: boolean;
     readonly replicas: number;
-    readonly serviceMonitor: boolean;
 }
 
 const resources = limited;
@@ -235,6 +246,7 @@ export function harborValues(args: HarborValuesArgs): Record<string, unknown> {
               },
         redis: { type: "internal", internal: { resources: resources("10m", "32Mi", "128Mi") } },
         exporter: { resources: resources("10m", "32Mi", "128Mi") },
-        metrics: { enabled: true, serviceMonitor: { enabled: args.serviceMonitor } },
+        // Metrics on (core, registry, jobservice, exporter); the monitoring stack scrapes them (Harbor.scrapeTargets).
+        metrics: { enabled: true },
     };
 }

@@ -35,14 +35,14 @@ const providers: [string, DnsProviderArgs, string][] = [
 
 describe("external-dns values", () => {
     it.each(providers)("configure %s with credentials only by Secret reference", (_provider, settings, name) => {
-        const v = externalDnsValues(dns(settings), { ownerId: "dev", serviceMonitor: false });
+        const v = externalDnsValues(dns(settings), { ownerId: "dev" });
         expect(v).toMatchObject({ provider: { name }, policy: "upsert-only", registry: "txt", txtOwnerId: "dev", domainFilters: ["dev.example.com"], sources: ["ingress", "crd"] });
         expect(JSON.stringify(v)).not.toMatch(/cf-1|aws-1|ali-1|tsig-1/);
         expect(unknownChartKeys("external-dns", v)).toEqual([]);
     });
 
     it("pass provider flags: Cloudflare proxying, Route53 zone filters, RFC2136 server and TSIG", () => {
-        const args = (settings: DnsProviderArgs) => externalDnsValues(dns(settings), { ownerId: "dev", serviceMonitor: false }).extraArgs;
+        const args = (settings: DnsProviderArgs) => externalDnsValues(dns(settings), { ownerId: "dev" }).extraArgs;
         expect(args(cloudflare)).toEqual(["--cloudflare-proxied"]);
         expect(args(route53)).toEqual(["--aws-zone-type=public", "--zone-id-filter=Z123"]);
         expect(args(rfc2136)).toEqual(
@@ -51,12 +51,11 @@ describe("external-dns values", () => {
     });
 
     it("Route53 without static keys: no key env; with an IRSA role, the ServiceAccount carries it", () => {
-        const ambient = externalDnsValues(dns({ provider: "route53", route53: { region: "eu-west-1" } }), { ownerId: "dev", serviceMonitor: false });
+        const ambient = externalDnsValues(dns({ provider: "route53", route53: { region: "eu-west-1" } }), { ownerId: "dev" });
         expect(ambient.env).toEqual([{ name: "AWS_DEFAULT_REGION", value: "eu-west-1" }]);
         expect(ambient).not.toHaveProperty("serviceAccount");
         const irsa = externalDnsValues(dns({ provider: "route53", route53: { region: "eu-west-1", roleArn: "arn:aws:iam::123456789012:role/external-dns" } }), {
             ownerId: "dev",
-            serviceMonitor: false,
         });
         expect(irsa).toMatchObject({ serviceAccount: { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/external-dns" } } });
         expect(irsa.env).toEqual([{ name: "AWS_DEFAULT_REGION", value: "eu-west-1" }]);
@@ -64,8 +63,10 @@ describe("external-dns values", () => {
     });
 
     it("sync deletes only when asked, and honours domain filters", () => {
-        const v = externalDnsValues(dns(cloudflare, { policy: "sync", domainFilters: ["a.example.com", "b.example.com"] }), { ownerId: "prod", serviceMonitor: true });
-        expect(v).toMatchObject({ policy: "sync", domainFilters: ["a.example.com", "b.example.com"], serviceMonitor: { enabled: true } });
+        const v = externalDnsValues(dns(cloudflare, { policy: "sync", domainFilters: ["a.example.com", "b.example.com"] }), { ownerId: "prod" });
+        expect(v).toMatchObject({ policy: "sync", domainFilters: ["a.example.com", "b.example.com"] });
+        // Scraped through the monitoring stack (DnsRecords.scrapeTargets), not by the chart's own ServiceMonitor.
+        expect(v).not.toHaveProperty("serviceMonitor");
     });
 });
 
@@ -93,11 +94,16 @@ describe("DnsRecords component", () => {
     const mocks = mockedComponents();
 
     it("keeps credentials in a secret Secret, installs after it and creates records after the chart", async () => {
-        new DnsRecords("dns", {
+        const component = new DnsRecords("dns", {
             config: dns(alibabacloud, { records: [{ name: "api.dev.example.com", type: "A", targets: ["203.0.113.9"] }] }),
             ownerId: "dev",
             podSecurityVersion: "v1.36",
         });
+        // Its metrics, as the chart's own ServiceMonitor would select them (external-dns chart 1.21.1
+        // servicemonitor.yaml): the Service's selector labels, port `http`, the job named after the release.
+        expect(component.scrapeTargets).toEqual([
+            { name: "external-dns", namespace: "external-dns", selector: { "app.kubernetes.io/name": "external-dns", "app.kubernetes.io/instance": "external-dns" }, port: "http", jobLabel: "app.kubernetes.io/instance" },
+        ]);
         await mocks.settle();
         expect(byName(mocks.collector.resources, "dns-credentials").inputs.stringData).toBe(SECRET);
         expect(byName(mocks.collector.resources, "dns-release").dependsOn).toEqual(expect.arrayContaining(["dns-credentials", "dns-ns"]));

@@ -28,7 +28,7 @@ const harbor = (overrides: Omit<Partial<HarborSettings>, "storage"> & { storage?
 const tls = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "registry.dev.example.com", "harbor", { "nginx.org/client-max-body-size": "0" });
 const s3: Partial<HarborStorageArgs> = { type: "s3", s3: { bucket: "images", region: "eu-west-1", endpoint: "https://minio.example.com", accessKey: "AKIA1", secretKey: pulumi.secret("s3-secret-xyz") } };
 type V = Record<string, Record<string, unknown>>;
-const values = (config: HarborSettings, highAvailability = false) => harborValues({ config, tls, highAvailability, replicas: highAvailability ? 2 : 1, serviceMonitor: false }) as V;
+const values = (config: HarborSettings, highAvailability = false) => harborValues({ config, tls, highAvailability, replicas: highAvailability ? 2 : 1 }) as V;
 
 describe("Harbor values", () => {
     it("publish registry.<domain> through the platform ingress with TLS from the issuer and no body limit", () => {
@@ -90,7 +90,7 @@ describe("Harbor values", () => {
     });
 
     it("set the internal PostgreSQL password only when one is given (the chart's default is 'changeit')", () => {
-        const withPassword = harborValues({ config: harbor(), tls, highAvailability: false, replicas: 1, serviceMonitor: false, internalDatabasePassword: "generated-pw" }) as V;
+        const withPassword = harborValues({ config: harbor(), tls, highAvailability: false, replicas: 1, internalDatabasePassword: "generated-pw" }) as V;
         expect(withPassword.database).toMatchObject({ type: "internal", internal: { password: "generated-pw" } });
         expect(unknownChartKeys("harbor", withPassword)).toEqual([]);
         expect((values(harbor()).database as { internal: Record<string, unknown> }).internal).not.toHaveProperty("password");
@@ -111,7 +111,8 @@ describe("Harbor values", () => {
     it("turn Trivy and metrics on", () => {
         expect(values(harbor()).trivy).toMatchObject({ enabled: true });
         expect(values(harbor({ trivy: false })).trivy).toMatchObject({ enabled: false });
-        expect(values(harbor()).metrics).toEqual({ enabled: true, serviceMonitor: { enabled: false } });
+        // Scraped through the monitoring stack (Harbor.scrapeTargets), not by the chart's own ServiceMonitor.
+        expect(values(harbor()).metrics).toEqual({ enabled: true });
     });
 
     it.each([
@@ -187,7 +188,13 @@ describe("Harbor component", () => {
     });
 
     it("gives the internal PostgreSQL a generated password instead of the chart's default, secret at that key only (issue 13, item 12)", async () => {
-        new Harbor("pg", { config: harbor(), ingress: { className: "nginx", issuer: "platform-ca" }, replicas: 1, highAvailability: false, protect: true, podSecurityVersion: "v1.36" });
+        const component = new Harbor("pg", { config: harbor(), ingress: { className: "nginx", issuer: "platform-ca" }, replicas: 1, highAvailability: false, protect: true, podSecurityVersion: "v1.36", namespace: "registry" });
+        // Its metrics, as the chart's own ServiceMonitor would select them (harbor-helm v1.19.1
+        // metrics-svcmon.yaml): release + app labels, the port named for internalTLS, series labels kept.
+        expect(component.scrapeTargets).toEqual([
+            { name: "harbor", namespace: "registry", selector: { release: "harbor", app: "harbor" }, port: "https-metrics", jobLabel: "app.kubernetes.io/name", honorLabels: true },
+        ]);
+        expect(values(harbor()).internalTLS).toMatchObject({ enabled: true });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("pg-"));
         const password = byName(mine, "pg-database-password");

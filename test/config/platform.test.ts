@@ -70,10 +70,27 @@ describe("Platform wiring", () => {
         expect(preflight(off)).not.toContain("DeepFlow");
     });
 
-    it("hands the scrape targets of cert-manager, the ingress controller and Longhorn to the monitoring stack", async () => {
-        const resources = await platform("scr", k3sStackConfig({ "platform:harbor": { enabled: false }, "platform:storage": { class: "longhorn" }, "platform:monitoring": { clickhouse: { enabled: false }, deepflow: { enabled: false }, logs: { enabled: false } } }));
+    it("hands every component's scrape targets to the monitoring stack, and installs none of them after it", async () => {
+        const resources = await platform(
+            "scr",
+            k3sStackConfig({
+                "platform:storage": { class: "longhorn" },
+                "platform:dns": { provider: "route53", route53: { region: "us-east-1", zoneType: "public" } },
+                "platform:monitoring": { clickhouse: { enabled: false }, deepflow: { enabled: false }, logs: { enabled: false } },
+            }),
+        );
         const release = resources.find((r) => r.name === "scr-monitoring-release");
-        const monitors = ((release?.inputs.values as { prometheus: { additionalServiceMonitors: { name: string; namespaceSelector: { matchNames: string[] } }[] } }).prometheus.additionalServiceMonitors);
-        expect(monitors.map((m) => `${m.name}@${m.namespaceSelector.matchNames[0]}`)).toEqual(["cert-manager@cert-manager", "nginx-ingress@ingress-nginx", "longhorn@longhorn-system"]);
+        const monitors = (release?.inputs.values as { prometheus: { additionalServiceMonitors: { name: string; namespaceSelector: { matchNames: string[] } }[] } }).prometheus.additionalServiceMonitors;
+        expect(monitors.map((m) => `${m.name}@${m.namespaceSelector.matchNames[0]}`)).toEqual([
+            "cert-manager@cert-manager",
+            "nginx-ingress@ingress-nginx",
+            "longhorn@longhorn-system",
+            "external-dns@external-dns",
+            "harbor@harbor",
+        ]);
+        // No chart ServiceMonitor, so no wait for kube-prometheus-stack's CRDs: they install side by side.
+        for (const name of ["scr-dns-release", "scr-harbor-release"]) {
+            expect(resources.find((r) => r.name === name)?.dependsOn).not.toContain("scr-monitoring-release");
+        }
     });
 });

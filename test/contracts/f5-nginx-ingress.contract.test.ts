@@ -23,7 +23,6 @@ describe("F5 NIC speaks TLS to a backend only when nginx.org/ssl-services names 
                 tls: ingressTls({ className: "nginx", issuer: "i" }, config.harbor.host, "harbor"),
                 highAvailability: false,
                 replicas: 1,
-                serviceMonitor: false,
             }) as { internalTLS: { enabled: boolean }; expose: { ingress: { annotations: Record<string, string> } } };
             expect({ stack, internalTLS: values.internalTLS.enabled }).toEqual({ stack, internalTLS: true });
             expect(values.expose.ingress.annotations[SSL_SERVICES_ANNOTATION].split(",")).toEqual([`${harborFullname(HARBOR_RELEASE)}-core`, `${harborFullname(HARBOR_RELEASE)}-portal`]);

@@ -172,15 +172,20 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(from("deepflow").sort()).toEqual(["clickhouse:30130", "monitoring:20416,20418"]);
     });
 
-    it("installs Longhorn before kube-prometheus-stack (its PVCs) and the ServiceMonitor-shipping charts after it", () => {
+    it("installs Longhorn before kube-prometheus-stack (its PVCs), the monitoring parts that ship ServiceMonitors after it, and the other components beside it", () => {
         expect(byName(prod.resources, "prod-monitoring-release").dependsOn).toContain("prod-storage-release");
-        for (const release of ["prod-harbor-release", "prod-dns-release", "prod-monitoring-logs-loki", "prod-monitoring-clickhouse-operator"]) {
-            expect({ release, afterKps: byName(prod.resources, release).dependsOn.includes("prod-monitoring-release") }).toEqual({ release, afterKps: true });
+        const afterKps = (release: string) => ({ release, afterKps: byName(prod.resources, release).dependsOn.includes("prod-monitoring-release") });
+        for (const release of ["prod-monitoring-logs-loki", "prod-monitoring-clickhouse-operator"]) {
+            expect(afterKps(release)).toEqual({ release, afterKps: true });
         }
+        for (const release of ["prod-harbor-release", "prod-dns-release"]) {
+            expect(afterKps(release)).toEqual({ release, afterKps: false });
+        }
+        // The platform's components are scraped through kube-prometheus-stack, each as it declares.
         const values = (name: string) => byName(prod.resources, name).inputs.values as Record<string, Record<string, unknown>>;
-        expect(values("prod-harbor-release").metrics).toMatchObject({ enabled: true, serviceMonitor: { enabled: true } });
-        const early = (values("prod-monitoring-release").prometheus.additionalServiceMonitors as { name: string }[]).map((m) => m.name);
-        expect(early).toEqual(["cert-manager", "nginx-ingress", "longhorn"]);
+        expect(values("prod-harbor-release").metrics).toEqual({ enabled: true });
+        const scraped = (values("prod-monitoring-release").prometheus.additionalServiceMonitors as { name: string }[]).map((m) => m.name);
+        expect(scraped).toEqual(["cert-manager", "nginx-ingress", "longhorn", "external-dns", "harbor"]);
     });
 
     it("denies egress in every platform namespace but DNS, the namespace, outside the cluster and what each part needs", () => {
