@@ -14,8 +14,7 @@ import { ParsedPlatformConfig, platformSchema, secretContext } from "./schema";
 import type { AppSpec } from "./schemaApps";
 import { OFFLINE_PLAIN_LEAVES, plainLeavesOfFile, plaintextSecretLeaves } from "./secretLeaves";
 
-export { ConfigError, keyPath, NAMESPACE } from "./configIssues";
-export { scaleQuantity } from "./resolve";
+export { ConfigError, NAMESPACE } from "./configIssues";
 
 type Parsed = ParsedPlatformConfig;
 type ParsedK3s = NonNullable<Parsed["cluster"]["k3s"]>;

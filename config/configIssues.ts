@@ -23,7 +23,7 @@ export class ConfigError extends pulumi.RunError {
 }
 
 /** `["cluster","k3s","servers",1,"host"]` -> `platform:cluster.k3s.servers[1].host`. */
-export function keyPath(path: readonly PropertyKey[]): string {
+function keyPath(path: readonly PropertyKey[]): string {
     let out = NAMESPACE + ":";
     path.forEach((seg, i) => {
         if (typeof seg === "number") {

@@ -82,7 +82,7 @@ export function effectiveSolver(input: Pick<ReachabilityInput, "tls" | "dns">): 
 }
 
 /** DNS providers cert-manager's DNS-01 solver can use with the same credentials as external-dns. */
-export function dnsCanSolve(provider: string): provider is "cloudflare" | "route53" {
+function dnsCanSolve(provider: string): provider is "cloudflare" | "route53" {
     return provider === "cloudflare" || provider === "route53";
 }
 

@@ -197,7 +197,7 @@ function dns01FromDns(dns: Parsed["dns"]): Dns01Config | undefined {
  * (the pod is never killed for using memory the scheduler reserved, and never overcommits a node);
  * dev allows twice the request, so a small dev node packs more apps.
  */
-export function scaleQuantity(quantity: string, factor: number): string {
+function scaleQuantity(quantity: string, factor: number): string {
     const match = /^(\d+)(Ki|Mi|Gi)$/.exec(quantity);
     return match ? `${Number(match[1]) * factor}${match[2]}` : quantity;
 }

@@ -27,7 +27,7 @@ const probe = z.strictObject({
     initialDelaySeconds: z.int().min(0).max(600).optional().meta({ description: "Seconds before the first probe." }),
 });
 
-export const appSchema = z
+const appSchema = z
     .strictObject({
         name: z
             .string()
@@ -188,7 +188,7 @@ export const appsSchema = z
     .meta({ description: "Container applications, each a ContainerApp: Deployment, Service, TLS Ingress, HPA, PDB, NetworkPolicies, pull secret, metrics, alerts, dashboard." });
 
 /** Platform services an app may name in `calls` (besides other apps and `internet`). */
-export const PLATFORM_CALL_TARGETS = ["harbor", "grafana", "prometheus", "loki", "internet"] as const;
+const PLATFORM_CALL_TARGETS = ["harbor", "grafana", "prometheus", "loki", "internet"] as const;
 
 /** What the cross-key rules need from the rest of the config. */
 export interface AppsContext {

@@ -15,7 +15,7 @@ const projectName = z
     .max(255);
 
 /** The upstream registries Harbor proxies by default, with their proxy-cache project names. */
-export const DEFAULT_PROXY_CACHES = [
+const DEFAULT_PROXY_CACHES = [
     { upstream: "docker.io", project: "dockerhub" },
     { upstream: "ghcr.io", project: "ghcr" },
     { upstream: "quay.io", project: "quay" },

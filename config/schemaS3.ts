@@ -27,7 +27,7 @@ export function parseEndpointUrl(value: string): { readonly scheme: "http" | "ht
  * Whether a URL's host, as written, is an IP address or a DNS name: the WHATWG parser behind
  * z.url() accepts `https://1.2.3` (as 1.2.0.3); a dotted number that is no IPv4 is a typo.
  */
-export function urlHostIsValid(value: string): boolean {
+function urlHostIsValid(value: string): boolean {
     const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^/:?#]*)/.exec(value);
     return match !== null && isHostOrIp(match[1].replace(/^\[(.*)\]$/, "$1"));
 }

@@ -12,9 +12,9 @@ import { parse } from "yaml";
  * `_` ignored): password, token, apiToken, apiKey, secretKey, privateKey, secretAccessKey,
  * accessKeySecret, tsigSecret, webhookUrl, routingKey, passphrase, kubeconfig, credentials.
  */
-export const SECRET_LIKE_KEY = /(password|passwd|passphrase|token|secret|secretkey|secretaccesskey|privatekey|apikey|webhookurl|routingkey|kubeconfig|credentials?)$/i;
+const SECRET_LIKE_KEY = /(password|passwd|passphrase|token|secret|secretkey|secretaccesskey|privatekey|apikey|webhookurl|routingkey|kubeconfig|credentials?)$/i;
 /** Keys that name a Secret object (or a key inside one) instead of holding a value. */
-export const SECRET_REFERENCE_KEY = /(existingsecret|secretname|secretref|secretkeyref|tlssecret|keyname)$/i;
+const SECRET_REFERENCE_KEY = /(existingsecret|secretname|secretref|secretkeyref|tlssecret|keyname)$/i;
 
 /** Whether a config key, by its name alone, must hold a secret. */
 export function isSecretLikeKey(key: string): boolean {
@@ -29,7 +29,7 @@ export function isSecretLikeKey(key: string): boolean {
 export const OFFLINE_PLAIN_LEAVES = Symbol.for("platform.config.plainLeaves");
 
 /** `path` segments -> `platform:cluster.k3s.servers[1].host` (the key path every config error uses). */
-export function leafPath(fullKey: string, path: readonly (string | number)[]): string {
+function leafPath(fullKey: string, path: readonly (string | number)[]): string {
     return path.reduce<string>((out, seg) => (typeof seg === "number" ? `${out}[${seg}]` : `${out}.${seg}`), fullKey);
 }
 

@@ -61,7 +61,7 @@ function escapeKey(key: string): string {
 }
 
 /** The committed key list for a chart (charts/keys/<name>.json). */
-export function loadKeyList(name: string): { source: string; allow: string[]; keys: string[] } {
+function loadKeyList(name: string): { source: string; allow: string[]; keys: string[] } {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(`../charts/keys/${name}.json`) as { source: string; allow: string[]; keys: string[] };
 }

@@ -99,11 +99,6 @@ function typeOf(schema: JsonSchema): string {
     return Array.isArray(schema.type) ? schema.type.join(" \\| ") : (schema.type ?? "any");
 }
 
-/** The generated table alone (every key, one row each). */
-export function referenceMarkdown(): string {
-    return referenceTable(referenceRows());
-}
-
 function referenceTable(rows: readonly ReferenceRow[]): string {
     return [
         "| Key | Type | Default | Description |",

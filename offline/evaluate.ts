@@ -161,7 +161,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
  * same: the render files would then differ between two runs of the same program. The component tree,
  * depth first with siblings by type and name, is the same every time and keeps children under parents.
  */
-export function treeOrder(resources: readonly RecordedResource[]): RecordedResource[] {
+function treeOrder(resources: readonly RecordedResource[]): RecordedResource[] {
     const names = new Set(resources.map((r) => r.name));
     const ROOT = "";
     const children = new Map<string, RecordedResource[]>();

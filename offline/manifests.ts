@@ -5,7 +5,7 @@
 import type { RecordedResource } from "./mocks";
 
 /** `kubernetes:apps/v1:Deployment` -> true; providers, Helm releases/charts and YAML groups -> false. */
-export function isRawKubernetesObject(type: string): boolean {
+function isRawKubernetesObject(type: string): boolean {
     const match = /^kubernetes:([^:]+):([A-Za-z]+)$/.exec(type);
     if (!match) {
         return false;

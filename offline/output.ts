@@ -29,7 +29,7 @@ export function manifestsYaml(resources: readonly RecordedResource[]): string {
 }
 
 /** Longest chain of dependsOn edges (a resource with no dependencies has depth 0). */
-export function dependencyDepth(resources: readonly RecordedResource[]): number {
+function dependencyDepth(resources: readonly RecordedResource[]): number {
     const byName = new Map(resources.map((r) => [r.name, r]));
     const memo = new Map<string, number>();
     const depth = (name: string, seen: Set<string>): number => {
@@ -76,7 +76,7 @@ export function formatMemory(bytes: number): string {
     return `${Math.round(bytes / 1024 ** 2)}Mi`;
 }
 
-export function formatDisk(bytes: number): string {
+function formatDisk(bytes: number): string {
     return `${Math.round(bytes / 1024 ** 3)}Gi`;
 }
 

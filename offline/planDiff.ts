@@ -67,7 +67,7 @@ export function readRenders(dir: string): Map<string, RenderedResource[]> {
  * The k3s nodes a render installs, by the `node-name:` line of each install command's k3s config
  * (components/cluster: one install Command per node). Empty for an existing cluster.
  */
-export function renderedNodes(resources: readonly RenderedResource[]): string[] {
+function renderedNodes(resources: readonly RenderedResource[]): string[] {
     const names = new Set<string>();
     for (const r of resources) {
         const create = r.type === "command:remote:Command" ? r.inputs.create : undefined;

@@ -11,7 +11,7 @@ import type { RawConfig } from "../config/config";
 import { plainLeaves } from "../config/secretLeaves";
 
 /** What a `secure:` value becomes offline; never a real secret, but treated as one. */
-export function securePlaceholder(key: string): string {
+function securePlaceholder(key: string): string {
     return `[secure value of ${key}]`;
 }
 

@@ -101,7 +101,7 @@ export function secretRows(stackConfig: Record<string, unknown>): SecretRow[] {
 }
 
 /** Passwords and tokens the program generates itself (kept in the state; nothing to set). */
-export function generatedSecrets(resources: readonly Pick<RecordedResource, "type" | "name">[]): string[] {
+function generatedSecrets(resources: readonly Pick<RecordedResource, "type" | "name">[]): string[] {
     return resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword").map((r) => r.name);
 }
 
@@ -123,7 +123,7 @@ const CHART_INGRESS_HOSTS: Readonly<Record<string, (values: unknown) => unknown[
 };
 
 /** Hostnames of every Ingress the stack creates: chart ingresses, raw Ingresses, NIC VirtualServers. */
-export function ingressHosts(resources: readonly Pick<RecordedResource, "type" | "name" | "inputs">[]): { host: string; resource: string }[] {
+function ingressHosts(resources: readonly Pick<RecordedResource, "type" | "name" | "inputs">[]): { host: string; resource: string }[] {
     const out: { host: string; resource: string }[] = [];
     const push = (hosts: unknown[], resource: string) => {
         for (const h of hosts) if (typeof h === "string" && h.length > 0) out.push({ host: h, resource });

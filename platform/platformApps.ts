@@ -17,7 +17,7 @@ import type { AppConfig } from "../config/config";
  * Platform services by the name an app spec uses in `calls`, taken from the components' own names
  * and ports. Ports are the pods' (NetworkPolicy matches after Service translation).
  */
-export const PLATFORM_SERVICES: Readonly<Record<string, ServicePeer>> = {
+const PLATFORM_SERVICES: Readonly<Record<string, ServicePeer>> = {
     harbor: { namespace: HARBOR_NAMESPACE, podLabels: { component: "core" }, ports: [HARBOR_TLS_CONTAINER_PORT] },
     grafana: { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "grafana" }, ports: [GRAFANA_PORT] },
     prometheus: { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "prometheus" }, ports: [9090] },
@@ -46,7 +46,7 @@ export interface AppOutput {
     readonly canary: { readonly image: string; readonly digest: string; readonly weight: number; readonly maxErrorRatio: number; readonly maxLatencyP95Ms: number } | null;
 }
 
-export function imagePath(app: AppConfig): string {
+function imagePath(app: AppConfig): string {
     return `${app.image.project}/${app.image.repository}`;
 }
 

@@ -37,6 +37,3 @@ export function platformProgram() {
         protect: config.defaults.protectStateful,
     };
 }
-
-/** The stack outputs, by name. */
-export type StackOutputs = ReturnType<typeof platformProgram>;

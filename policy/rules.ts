@@ -42,7 +42,7 @@ export interface PolicyRule {
 }
 
 /** Namespaces allowed below `restricted` / to run privileged pods or hostPath volumes. */
-export const PRIVILEGED_NAMESPACES: readonly string[] = [NAMESPACES.ingress, NAMESPACES.deepflow, NAMESPACES.longhorn, NAMESPACES.monitoring, NAMESPACES.kubeSystem, NAMESPACES.systemUpgrade];
+const PRIVILEGED_NAMESPACES: readonly string[] = [NAMESPACES.ingress, NAMESPACES.deepflow, NAMESPACES.longhorn, NAMESPACES.monitoring, NAMESPACES.kubeSystem, NAMESPACES.systemUpgrade];
 /**
  * Where pods may share the node's network or PID namespace, mount host paths, publish host ports
  * or add Linux capabilities, and why. `capabilities` lists what may be added (`*`: any).
@@ -72,18 +72,18 @@ export const HOST_ACCESS: Readonly<Record<string, { readonly reason: string; rea
 export type HostAccess = "hostNetwork" | "hostPID" | "hostIPC" | "hostPath" | "hostPort" | "capabilities";
 
 /** Namespaces where a Service may be of type LoadBalancer. */
-export const LOAD_BALANCER_NAMESPACES: readonly string[] = [NAMESPACES.ingress];
+const LOAD_BALANCER_NAMESPACES: readonly string[] = [NAMESPACES.ingress];
 /** Charts whose releases hold data (PVCs, or the CRDs of a data store): protected when the stack protects data. */
-export const STATEFUL_CHARTS = ["harbor", "loki", "kube-prometheus-stack", "longhorn", "altinity-clickhouse-operator", "deepflow"];
+const STATEFUL_CHARTS = ["harbor", "loki", "kube-prometheus-stack", "longhorn", "altinity-clickhouse-operator", "deepflow"];
 /** Custom resources whose deletion takes their volumes with them. */
-export const STATEFUL_KINDS = ["kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", "kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation"];
+const STATEFUL_KINDS = ["kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", "kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation"];
 /**
  * Generated values stored data depends on, by the end of their resource name: the k3s tokens
  * (bootstrap data is encrypted with the server token), Harbor's admin password, encryption key and
  * database password, DeepFlow's MySQL password. Other generated keys and passwords are shared
  * between pods only and may be regenerated, so they are not protected.
  */
-export const DATA_SECRET_SUFFIXES = ["-cluster-token", "-cluster-agent-token", "-harbor-admin-password", "-harbor-secret-key", "-harbor-database-password", "-deepflow-mysql-password"];
+const DATA_SECRET_SUFFIXES = ["-cluster-token", "-cluster-agent-token", "-harbor-admin-password", "-harbor-secret-key", "-harbor-database-password", "-deepflow-mysql-password"];
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -117,7 +117,7 @@ export function isFloatingTag(tag: string): boolean {
 }
 
 /** Tag and digest of an image reference (`registry:5000/repo:tag@sha256:...`). */
-export function parseImage(image: string): { tag?: string; digest?: string } {
+function parseImage(image: string): { tag?: string; digest?: string } {
     const at = image.indexOf("@");
     const digest = at >= 0 && /^sha256:[a-f0-9]{64}$/.test(image.slice(at + 1)) ? image.slice(at + 1) : undefined;
     const name = at >= 0 ? image.slice(0, at) : image;

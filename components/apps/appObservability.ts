@@ -10,11 +10,11 @@ import { parse } from "yaml";
 import { appLabels } from "./appWorkload";
 
 /** The per-app alert rules template. */
-export const APP_RULES_TEMPLATE = join(__dirname, "..", "..", "charts", "rules", "apps", "app-alerts.yaml");
+const APP_RULES_TEMPLATE = join(__dirname, "..", "..", "charts", "rules", "apps", "app-alerts.yaml");
 /** The ingress controller's per-upstream histogram (nginx/kubernetes-ingress internal/metrics/collectors/latency.go). */
 export const LATENCY_METRIC = "nginx_ingress_controller_upstream_server_response_latency_ms";
 /** Label the Grafana sidecar loads dashboard ConfigMaps by (components/monitoring/metricsValues.ts). */
-export const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
+const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
 
 export interface RuleInput {
     readonly name: string;

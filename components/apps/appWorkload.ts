@@ -11,7 +11,7 @@ export const PRE_STOP_SECONDS = 10;
 /** Grace period: the preStop delay plus the app's own drain (the sample app drains in under 15s). */
 export const TERMINATION_GRACE_SECONDS = 45;
 /** Writable scratch directory on a read-only root filesystem. */
-export const TMP_MOUNT = "/tmp";
+const TMP_MOUNT = "/tmp";
 
 export type Track = "stable" | "canary";
 
@@ -71,7 +71,7 @@ function probe(p: HttpProbe, port: number): k8sInput.core.v1.Probe {
  * filesystem with an emptyDir at /tmp, all capabilities dropped, RuntimeDefault seccomp, no
  * ServiceAccount token), drains before it stops, and spreads across nodes and zones.
  */
-export function podTemplate(input: PodSpecInput, track: Track): k8sInput.core.v1.PodTemplateSpec {
+function podTemplate(input: PodSpecInput, track: Track): k8sInput.core.v1.PodTemplateSpec {
     const { labels, selector } = appLabels(input.name, track);
     const env: k8sInput.core.v1.EnvVar[] = [
         ...Object.entries(input.env)

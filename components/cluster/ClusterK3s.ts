@@ -345,4 +345,4 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
     }
 }
 
-export { apiUrl, bootstrapApiUrl, k3sNodes, k3sSettings, sshConnection } from "./k3sNodes";
+export { bootstrapApiUrl, k3sNodes, k3sSettings, sshConnection } from "./k3sNodes";

@@ -11,7 +11,7 @@ import { KUBECONFIG_PATH, NodeRole } from "./k3sPaths";
 
 export * from "./k3sPaths";
 export * from "./k3sScripts";
-export type { HostRequirements, Registries, RegistryHostConfig, RegistryMirror } from "../lib/hostRequirements";
+export type { HostRequirements, Registries } from "../lib/hostRequirements";
 export { toYaml } from "../lib/yaml";
 
 /** A host as ClusterK3s sees it: config node plus its role and position. */

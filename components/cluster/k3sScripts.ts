@@ -217,7 +217,7 @@ export function readKubeconfigScript(): string {
 }
 
 /** Where k3s keeps the cluster CA that secure join tokens are pinned to. */
-export const SERVER_CA_PATH = "/var/lib/rancher/k3s/server/tls/server-ca.crt";
+const SERVER_CA_PATH = "/var/lib/rancher/k3s/server/tls/server-ca.crt";
 
 /**
  * Prints the SHA-256 of the first server's cluster CA certificate (not a secret): joining nodes

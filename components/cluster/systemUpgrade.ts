@@ -13,12 +13,12 @@ export const SYSTEM_UPGRADE_NAMESPACE = NAMESPACES.systemUpgrade;
 export const CONTROLLER_SERVICE_ACCOUNT = "system-upgrade-controller";
 /** What the upgrade Jobs run as: enough to drain a node and read the server Plan, nothing more. */
 export const JOB_SERVICE_ACCOUNT = "system-upgrade";
-export const CONTROLLER_NAME = "system-upgrade-controller";
+const CONTROLLER_NAME = "system-upgrade-controller";
 export const PLAN_CRD_NAME = "plans.upgrade.cattle.io";
 export const SERVER_PLAN = "k3s-server";
 export const AGENT_PLAN = "k3s-agent";
 /** Label a node `platform/k3s-upgrade=hold` to keep it out of both Plans (e.g. while debugging it). */
-export const HOLD_LABEL = "platform/k3s-upgrade";
+const HOLD_LABEL = "platform/k3s-upgrade";
 
 /** Why the namespace is below `restricted` (recorded on it and shown in the render). */
 export const SYSTEM_UPGRADE_PSA_REASON =
@@ -65,7 +65,7 @@ const containerSpec = obj(
 );
 
 /** The openAPIV3Schema of Plan: spec and status fields of SUC v0.20.1. */
-export function planSchema(): Schema {
+function planSchema(): Schema {
     return obj({
         apiVersion: str,
         kind: str,

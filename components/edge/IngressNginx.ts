@@ -26,7 +26,7 @@ export interface IngressNginxArgs extends NamespacePolicyArgs {
  * hostPorts are used, which Pod Security only allows at `privileged`.
  */
 /** Helm release name of the controller (its pods carry `app.kubernetes.io/instance: ingress`). */
-export const INGRESS_RELEASE = "ingress";
+const INGRESS_RELEASE = "ingress";
 
 export class IngressNginx extends pulumi.ComponentResource {
     /** IngressClass every platform Ingress uses. */

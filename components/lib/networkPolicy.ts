@@ -77,7 +77,7 @@ export const OUTSIDE_DEFAULT_PORTS: readonly number[] = [443, 6443];
 /** Only the API server: parts that need nothing from the internet. */
 export const API_SERVER_ONLY: readonly number[] = [6443];
 /** Link-local addresses, where clouds serve instance metadata and credentials (169.254.169.254). */
-export const LINK_LOCAL_CIDR = "169.254.0.0/16";
+const LINK_LOCAL_CIDR = "169.254.0.0/16";
 
 /** The TCP port of an endpoint URL (`https://minio.example.com:9000` -> 9000; 443/80 by scheme), undefined for none. */
 export function endpointPort(url: string | undefined): number | undefined {

@@ -65,6 +65,6 @@ export class Logs extends pulumi.ComponentResource {
 }
 
 /** Loki reaches S3 (when chunks live there) and Alloy the API server; nothing else outside the cluster. */
-export function logsOutside(config: { readonly s3?: { readonly endpoint?: string } }): readonly number[] {
+function logsOutside(config: { readonly s3?: { readonly endpoint?: string } }): readonly number[] {
     return config.s3 ? [...API_SERVER_ONLY, endpointPort(config.s3.endpoint) ?? 443] : API_SERVER_ONLY;
 }

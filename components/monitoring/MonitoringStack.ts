@@ -41,7 +41,7 @@ export function partFiles(dir: string, suffix: string, on: Readonly<Record<(type
 /** The project's alert rules (charts/rules/<part>-alerts.yaml), the same files promtool tests. */
 export const RULES_DIR = join(__dirname, "..", "..", "charts", "rules");
 /** The project's Grafana dashboards (JSON), one ConfigMap each. */
-export const DASHBOARDS_DIR = join(__dirname, "..", "..", "charts", "dashboards");
+const DASHBOARDS_DIR = join(__dirname, "..", "..", "charts", "dashboards");
 /** The Prometheus operator's admission webhook port (the API server calls it). */
 export const OPERATOR_WEBHOOK_PORT = 10250;
 /** Grafana's container port (grafana chart `service.targetPort`), the only one the ingress controller may reach. */

@@ -25,9 +25,9 @@ export const CLICKHOUSE_HTTP_PORT = 8123;
 export const CLICKHOUSE_TCP_PORT = 9000;
 /** The operator's metrics exporter (ClickHouse metrics) and the operator's own metrics. */
 export const CLICKHOUSE_METRICS_PORTS = [8888, 9999];
-export const KEEPER_PORT = 2181;
+const KEEPER_PORT = 2181;
 /** Replicas of the Keeper ensemble when ClickHouse is replicated (survives one loss). */
-export const KEEPER_REPLICAS = 3;
+const KEEPER_REPLICAS = 3;
 
 const CHI_LABEL = "clickhouse.altinity.com/chi";
 const SHARD_LABEL = "clickhouse.altinity.com/shard";

@@ -27,7 +27,7 @@ export const DEEPFLOW_DEFAULT_REGISTRY = "registry.cn-hongkong.aliyuncs.com/deep
 /** Server ports: querier (Grafana), controller (agents' health/config), gRPC, ingester (agents' data). */
 export const DEEPFLOW_PORTS = { querier: 20416, controller: 20417, app: 20418, grpc: 20035, ingester: 20033 } as const;
 /** The port the server Service sends agents' first (controller) connection to: the agent's default `controller-port`. */
-export const DEEPFLOW_AGENT_CONTROLLER_PORT = 30035;
+const DEEPFLOW_AGENT_CONTROLLER_PORT = 30035;
 /** The bundled MySQL's port (chart default): the server and ClickHouse's dictionaries read DeepFlow's metadata from it. */
 export const DEEPFLOW_MYSQL_PORT = 30130;
 /**
@@ -35,7 +35,7 @@ export const DEEPFLOW_MYSQL_PORT = 30130;
  * `SOURCE(MYSQL(...))`, and ClickHouse resolves it from its own namespace, where the chart's short
  * name (`deepflow-mysql`) does not resolve.
  */
-export const DEEPFLOW_MYSQL_HOST = `${DEEPFLOW_RELEASE}-mysql.${DEEPFLOW_NAMESPACE}.svc.cluster.local`;
+const DEEPFLOW_MYSQL_HOST = `${DEEPFLOW_RELEASE}-mysql.${DEEPFLOW_NAMESPACE}.svc.cluster.local`;
 export const DEEPFLOW_QUERIER_URL = `http://${DEEPFLOW_RELEASE}-server.${DEEPFLOW_NAMESPACE}.svc.cluster.local:${DEEPFLOW_PORTS.querier}`;
 export const DEEPFLOW_APP_URL = `http://${DEEPFLOW_RELEASE}-app.${DEEPFLOW_NAMESPACE}.svc.cluster.local:${DEEPFLOW_PORTS.app}`;
 /** Grafana plugins the init image installs, allowed although unsigned (DeepFlow does not publish signed builds). */

@@ -26,10 +26,10 @@
  */
 
 /** The API server's etcd *client* families (kept by `apiserver`; etcd's own server families are `kube-etcd`'s). */
-export const K3S_APISERVER_ETCD_CLIENT_FAMILIES = "etcd_(request|requests|bookmark|lease_object|db_total_size)_.*";
+const K3S_APISERVER_ETCD_CLIENT_FAMILIES = "etcd_(request|requests|bookmark|lease_object|db_total_size)_.*";
 
 /** Families the `apiserver` job keeps (a Prometheus regex, matched against the whole metric name). */
-export const K3S_APISERVER_FAMILIES = [
+const K3S_APISERVER_FAMILIES = [
     "apiserver_.*",
     "aggregator_.*",
     "apiextensions_.*",
@@ -43,7 +43,7 @@ export const K3S_APISERVER_FAMILIES = [
 ].join("|");
 
 /** Families the `kube-etcd` job keeps (minus the API server's etcd client families). */
-export const K3S_ETCD_FAMILIES = "etcd_.*|grpc_.*";
+const K3S_ETCD_FAMILIES = "etcd_.*|grpc_.*";
 
 /** A metricRelabelings rule on the metric name. */
 export interface NameRelabel {

@@ -40,7 +40,7 @@ export const EVENTS_JOB = "integrations/kubernetes/eventhandler";
 export const ALLOY_PORT = 12345;
 
 /** Loki replicas: 3 (replication factor 3) with object storage in HA profiles, else 1 on a PVC. */
-export function lokiReplicas(logs: Pick<LogsSettings, "s3">, highAvailability: boolean): number {
+function lokiReplicas(logs: Pick<LogsSettings, "s3">, highAvailability: boolean): number {
     return logs.s3 && highAvailability ? 3 : 1;
 }
 

@@ -67,7 +67,7 @@ const CLICKHOUSE_PASSWORD_ENV = "CLICKHOUSE_GRAFANA_PASSWORD";
  * version (no download URL): Grafana then checks the archive against the catalogue's checksum for that
  * version, and the plugin is signed by Grafana Labs, so its files are checked again when it loads.
  */
-export const CLICKHOUSE_PLUGIN = { id: "grafana-clickhouse-datasource", version: "4.21.3" };
+const CLICKHOUSE_PLUGIN = { id: "grafana-clickhouse-datasource", version: "4.21.3" };
 
 /** Datasources beyond Prometheus and Alertmanager (uids the dashboards in charts/dashboards use). */
 export function grafanaDatasources(parts: GrafanaParts): Record<string, unknown>[] {

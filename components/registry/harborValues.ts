@@ -53,7 +53,7 @@ export function harborFullname(release: string): string {
  * The Services the chart's Ingress routes to. With internalTLS they serve HTTPS only, on 443
  * (`harbor.core.servicePort` / `harbor.portal.servicePort`), so the controller must speak TLS to them.
  */
-export function harborIngressBackends(release: string): string[] {
+function harborIngressBackends(release: string): string[] {
     const full = harborFullname(release);
     return [`${full}-core`, `${full}-portal`];
 }

@@ -6,7 +6,7 @@
  */
 import { Document, isMap, isSeq, parseDocument, YAMLMap } from "yaml";
 
-export const APPS_KEY = "platform:apps";
+const APPS_KEY = "platform:apps";
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** Canary analysis thresholds written when a canary starts without its own. */
@@ -174,7 +174,7 @@ export function appNames(text: string, file = "stack file"): string[] {
 }
 
 /** The all-zero digest stack files carry until the first build: never a rollback target. */
-export const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
+const PLACEHOLDER_DIGEST = `sha256:${"0".repeat(64)}`;
 
 /**
  * Puts `digest` into `image.digest`, moving the digest it replaces to `image.previousDigest` (the

@@ -20,9 +20,6 @@ import { request } from "node:http";
 import { LATENCY_METRIC } from "../../components/apps/appObservability";
 import type { CliIo } from "./cliIo";
 
-// One name for the controller's per-upstream histogram: the app alerts and dashboard read it too.
-export { LATENCY_METRIC };
-
 /**
  * kube-prometheus-stack's Prometheus Service for the platform's release (`kps` in namespace
  * `monitoring`, components/monitoring/MonitoringStack.ts): the chart names it
@@ -83,7 +80,7 @@ export interface PromResponse {
 }
 
 /** The single value of a scalar-like vector result; undefined when empty or not a number. */
-export function singleValue(res: PromResponse, what: string): number | undefined {
+function singleValue(res: PromResponse, what: string): number | undefined {
     if (res.status !== "success" || !res.data) {
         throw new Error(`Prometheus query for ${what} failed: ${res.errorType ?? "error"}: ${res.error ?? "no data field"}`);
     }

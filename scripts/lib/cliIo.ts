@@ -90,7 +90,7 @@ export interface Usage {
     readonly exitCodes: readonly (readonly [number, string])[];
 }
 
-export function usageText(u: Usage): string {
+function usageText(u: Usage): string {
     const width = Math.max(0, ...(u.options ?? []).map(([o]) => o.length));
     return [
         `usage: ${u.synopsis}`,

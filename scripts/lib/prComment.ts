@@ -5,10 +5,10 @@
  * alphabet and shown only inside code spans or after a strict pattern check, so the comment can
  * carry no @mention, link, image or HTML. The PR number never comes from the artifact.
  */
-import { COMMENT_MARKER, diffMarkdown, StackDiff } from "../../offline/planDiff";
+import { diffMarkdown, StackDiff } from "../../offline/planDiff";
 
 /** The artifact format `npm run plan-diff -- --json` writes. */
-export const ARTIFACT_VERSION = 1;
+const ARTIFACT_VERSION = 1;
 const MAX_STACKS = 20;
 const MAX_ITEMS = 2000;
 const MAX_STRING = 300;
@@ -16,7 +16,7 @@ const MAX_STRING = 300;
 const MAX_BODY = 60_000;
 
 /** The artifact does not have the expected shape; `path` names the offending field. */
-export class ArtifactError extends Error {
+class ArtifactError extends Error {
     constructor(path: string, expected: string) {
         super(`plan-diff artifact: ${path}: expected ${expected}`);
         this.name = "ArtifactError";
@@ -166,4 +166,3 @@ export function pullRequestFor(pulls: readonly OpenPull[], headSha: string, head
     return matches[0].number;
 }
 
-export { COMMENT_MARKER };

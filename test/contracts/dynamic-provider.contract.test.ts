@@ -11,6 +11,7 @@
  * copy Node's own modules by value); here the text is loaded as the host loads it and used.
  */
 import { builtinModules } from "node:module";
+import { dirname } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { HarborObjectInputs } from "../../components/registry/harborProvider";
 import { FakeHarbor } from "../fakeHarbor";
@@ -35,8 +36,10 @@ describe("the Harbor provider as pulumi up ships it", () => {
     });
 
     it("manages a Harbor project from the shipped text alone: retries while Harbor starts, creates, diffs, deletes", async () => {
+        // The very copy of require-from-string that @pulumi/pulumi's provider host uses.
+        const fromPulumi = require.resolve("require-from-string", { paths: [dirname(require.resolve("@pulumi/pulumi/package.json"))] });
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const requireFromString = require("require-from-string") as (code: string) => { handler(): Required<pulumi.dynamic.ResourceProvider> };
+        const requireFromString = require(fromPulumi) as (code: string) => { handler(): Required<pulumi.dynamic.ResourceProvider> };
         const shipped = requireFromString(sharedHarborProviderCode().text).handler();
         const project = (conn: Partial<HarborObjectInputs["connection"]> = {}): HarborObjectInputs => ({
             kind: "project",

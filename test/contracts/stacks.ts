@@ -4,8 +4,6 @@ import { PlatformConfig, parsePlatformConfig } from "../../config/config";
 import { readStackFile } from "../../offline/stackfile";
 import { stackNames } from "../shared";
 
-export { stackNames };
-
 const ROOT = join(__dirname, "..", "..");
 
 export function stackConfigs(): [string, PlatformConfig][] {

@@ -79,7 +79,7 @@ function statusMessage(body: string): string {
     }
 }
 
-export function proxyPath(svc: ServiceRef): string {
+function proxyPath(svc: ServiceRef): string {
     return `/api/v1/namespaces/${svc.namespace}/services/${svc.scheme ?? "http"}:${svc.name}:${svc.port}/proxy`;
 }
 

@@ -36,7 +36,7 @@ function onPath(binary: string, env: KubeconfigInputs["env"]): boolean {
     return (env.PATH ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, binary)));
 }
 
-export function pulumiKubeconfig(stack: string): string {
+function pulumiKubeconfig(stack: string): string {
     const res = spawnSync("pulumi", ["stack", "output", "kubeconfig", "--show-secrets", "-s", stack], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
     if (res.status !== 0) {
         // stderr names the problem (not logged in, no such stack); stdout would be the secret.

@@ -5,7 +5,7 @@
  */
 import type { KubeApi } from "./kube";
 
-export const MASK = "****";
+const MASK = "****";
 
 export class Masker {
     private readonly values = new Set<string>();

@@ -68,7 +68,7 @@ export const nodesCheck: Check = {
 };
 
 /** Why a pod is not ready, in the words `kubectl get pods` uses. */
-export function podProblem(pod: Pod): string | undefined {
+function podProblem(pod: Pod): string | undefined {
     const status = pod.status ?? {};
     if (status.phase === "Succeeded") return undefined;
     const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
@@ -145,7 +145,7 @@ interface SnapshotFile {
 }
 
 /** Slack on top of the schedule's longest gap: a snapshot takes time and k3s's cron is per server. */
-export const SNAPSHOT_GRACE_MINUTES = 30;
+const SNAPSHOT_GRACE_MINUTES = 30;
 
 export const etcdSnapshotsCheck: Check = {
     name: "cluster.etcd-snapshots",
@@ -184,7 +184,7 @@ export const etcdSnapshotsCheck: Check = {
     },
 };
 
-export function formatAge(minutes: number): string {
+function formatAge(minutes: number): string {
     if (minutes < 120) return `${minutes}m`;
     if (minutes < 48 * 60) return `${Math.floor(minutes / 60)}h${minutes % 60 ? `${minutes % 60}m` : ""}`;
     return `${Math.floor(minutes / 1440)}d${Math.floor((minutes % 1440) / 60)}h`;

@@ -7,7 +7,7 @@ import { parts, SERVICES } from "../platform";
 import type { Check } from "../types";
 
 /** How recent the newest log line must be. */
-export const LOG_WINDOW_MINUTES = 5;
+const LOG_WINDOW_MINUTES = 5;
 
 export const lokiCheck: Check = {
     name: "logs.loki",

@@ -20,7 +20,7 @@ const monitoringOn = (config: Parameters<Check["enabled"]>[0]) => parts(config).
  * the targets a cluster cannot serve (control-plane metrics outside k3s). Add `--allow-down <job>`
  * for a known local exception.
  */
-export const TOLERATED_DOWN: readonly { readonly job: string; readonly reason: string }[] = [];
+const TOLERATED_DOWN: readonly { readonly job: string; readonly reason: string }[] = [];
 
 interface Target {
     labels?: Record<string, string>;
@@ -55,7 +55,7 @@ export const prometheusTargetsCheck: Check = {
 };
 
 /** The rule groups the platform loads for the parts that are on (charts/rules/*-alerts.yaml). */
-export function expectedRuleGroups(config: Parameters<Check["enabled"]>[0]): string[] {
+function expectedRuleGroups(config: Parameters<Check["enabled"]>[0]): string[] {
     const on = parts(config);
     return partFiles(RULES_DIR, "-alerts.yaml", { logs: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow }).flatMap(
         (file) => (parse(readFileSync(join(RULES_DIR, file), "utf8")) as { groups: { name: string }[] }).groups.map((g) => g.name),
@@ -88,7 +88,7 @@ export const prometheusRulesCheck: Check = {
 };
 
 /** Receiver names and their integrations as the platform configures them (no secret is needed to know this). */
-export function expectedReceivers(config: Parameters<Check["enabled"]>[0]): Map<string, string[]> {
+function expectedReceivers(config: Parameters<Check["enabled"]>[0]): Map<string, string[]> {
     const am = config.monitoring.alertmanager;
     const x = "x";
     const built = alertmanagerConfig({

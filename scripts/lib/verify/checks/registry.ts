@@ -7,7 +7,7 @@ import { parseJson } from "../http";
 import type { Check, VerifyContext } from "../types";
 
 /** A small, long-lived image per well-known upstream, fetched (manifest only) through its proxy cache. */
-export const PROBE_IMAGES: Readonly<Record<string, string>> = {
+const PROBE_IMAGES: Readonly<Record<string, string>> = {
     "registry.k8s.io": "pause:3.10",
     "docker.io": "library/busybox:1.37",
     "quay.io": "prometheus/busybox:latest",
@@ -50,7 +50,7 @@ export const harborHealthCheck: Check = {
 };
 
 /** The image to fetch: --harbor-image, else the first proxy cache with a known probe image. */
-export function probeImage(ctx: VerifyContext): { project: string; repository: string; tag: string } | undefined {
+function probeImage(ctx: VerifyContext): { project: string; repository: string; tag: string } | undefined {
     const chosen = ctx.options.harborImage;
     if (chosen) {
         const m = /^([^/]+)\/(.+):([^:/]+)$/.exec(chosen);
