@@ -154,9 +154,10 @@ export class ContainerApp extends pulumi.ComponentResource {
             pullSecretName = `${appName}-pull`;
             inputs.push(new k8s.core.v1.Secret(`${name}-pull`, { metadata: meta(pullSecretName), type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(dockerConfig) } }, child));
         }
-        const secretKeys = Object.keys(args.secrets ?? {});
+        const secrets = args.secrets ?? {};
+        const secretKeys = Object.keys(secrets);
         if (secretKeys.length > 0) {
-            inputs.push(new k8s.core.v1.Secret(`${name}-secrets`, { metadata: meta(`${appName}-env`), type: "Opaque", stringData: pulumi.secret(args.secrets!) }, child));
+            inputs.push(new k8s.core.v1.Secret(`${name}-secrets`, { metadata: meta(`${appName}-env`), type: "Opaque", stringData: pulumi.secret(secrets) }, child));
         }
         const configFiles = args.config ?? {};
         if (Object.keys(configFiles).length > 0) {

@@ -239,12 +239,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 },
                 child,
             );
-            if (on.deepflow) {
+            // ClickHouse made the deepflow user (and its password) exactly when DeepFlow is on.
+            const deepflowPassword = this.clickhouse.deepflowPassword;
+            if (deepflowPassword) {
                 this.deepflow = new DeepFlow(
                     `${name}-deepflow`,
                     {
                         config: parts.deepflow,
-                        clickhouse: { ips: this.clickhouse.shardServices.map((s) => s.spec.clusterIP), password: this.clickhouse.deepflowPassword! },
+                        clickhouse: { ips: this.clickhouse.shardServices.map((s) => s.spec.clusterIP), password: deepflowPassword },
                         ...shared,
                         // Each shard's Service has endpoints once its server serves.
                         after: this.clickhouse.shardServices,
