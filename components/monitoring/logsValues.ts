@@ -3,7 +3,6 @@
  * retention by the compactor) and Grafana Alloy (chart 1.11.1) shipping pod logs and Kubernetes
  * events through the Kubernetes API, so Alloy needs no host mounts and runs under `restricted`.
  */
-import type * as pulumi from "@pulumi/pulumi";
 
 /** Loki (logs store) and Alloy (collector). */
 export interface LogsSettings {
@@ -12,19 +11,16 @@ export interface LogsSettings {
     /** Loki PVC size (index, WAL; chunks too without S3). */
     readonly storageSize: string;
     /** Chunks in an S3-compatible bucket. */
-    readonly s3?: {
-        readonly bucket: string;
-        readonly region: string;
+    readonly s3?: S3Bucket & {
         /** Endpoint host[:port]; undefined: AWS. */
         readonly endpoint?: string;
         /** Plain HTTP to the endpoint. */
         readonly insecure?: boolean;
-        readonly accessKey: pulumi.Input<string>;
-        readonly secretKey: pulumi.Input<string>;
     };
 }
 import { limited } from "../lib/resources";
 import { NAMESPACES } from "../../charts/namespaces";
+import type { S3Bucket } from "../lib/s3";
 
 export const LOGS_NAMESPACE = NAMESPACES.logs;
 export const LOKI_RELEASE = "loki";

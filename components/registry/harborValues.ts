@@ -9,6 +9,7 @@ import { INTERNAL_TLS_COMPONENTS, internalTlsSecretName } from "./harborInternal
 import type { ScrapeTarget } from "../lib/metrics";
 import { limited } from "../lib/resources";
 import { NAMESPACES } from "../../charts/namespaces";
+import type { S3Bucket } from "../lib/s3";
 
 /** Secret objects the component creates, and the keys the chart reads from each. */
 /** Harbor's namespace unless its Args say otherwise. */
@@ -85,14 +86,10 @@ export interface HarborStorageArgs {
     readonly trivySize: string;
     readonly jobLogSize: string;
     /** Image layers in an S3-compatible bucket (type s3). */
-    readonly s3?: {
-        readonly bucket: string;
-        readonly region: string;
+    readonly s3?: S3Bucket & {
         /** Endpoint URL; undefined: AWS. */
         readonly endpoint?: string;
         readonly rootDirectory?: string;
-        readonly accessKey: pulumi.Input<string>;
-        readonly secretKey: pulumi.Input<string>;
     };
 }
 

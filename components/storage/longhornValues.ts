@@ -1,21 +1,17 @@
 /**
  * Longhorn chart values (1.12.1), its RecurringJobs and the host packages it needs.
  */
-import type * as pulumi from "@pulumi/pulumi";
 import { limited } from "../lib/resources";
 import type { HostRequirements } from "../lib/hostRequirements";
 import type { IngressTls } from "../lib/ingress";
+import type { S3Bucket } from "../lib/s3";
 
 /** Recurring snapshots and backups of every volume to an S3-compatible bucket. */
-export interface LonghornBackupArgs {
-    readonly bucket: string;
-    readonly region: string;
+export interface LonghornBackupArgs extends S3Bucket {
     /** Prefix inside the bucket. */
     readonly folder?: string;
     /** Endpoint URL of an S3-compatible store; undefined: AWS. */
     readonly endpoint?: string;
-    readonly accessKey: pulumi.Input<string>;
-    readonly secretKey: pulumi.Input<string>;
     readonly snapshotSchedule: string;
     readonly snapshotRetain: number;
     readonly backupSchedule: string;
