@@ -27,8 +27,10 @@ function trivialProgram(): unknown {
     return {};
 }
 
-function clusterConfig(servers: number, agents: number): RawConfig {
-    const node = (kind: string, i: number) => ({ name: `${kind}-${i}`, host: `10.${kind === "server" ? 0 : 1}.${Math.floor(i / 250)}.${(i % 250) + 1}` });
+export function clusterConfig(servers: number, agents: number): RawConfig {
+    // Offline only: no connection is made. Every node presents the same well-formed (made-up) host key.
+    const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAYgerrCEToBk5xsccsXzAt3LLuSXJBPB3BqrVT9QKix";
+    const node = (kind: string, i: number) => ({ name: `${kind}-${i}`, host: `10.${kind === "server" ? 0 : 1}.${Math.floor(i / 250)}.${(i % 250) + 1}`, hostKey });
     const cluster = {
         mode: "k3s",
         k3s: {
