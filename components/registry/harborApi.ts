@@ -21,15 +21,25 @@ export interface HarborConnection {
 }
 
 /** A Harbor API error with the status and Harbor's own message. */
-export class HarborApiError extends Error {
-    constructor(
-        public readonly status: number,
-        public readonly operation: string,
-        detail: string,
-    ) {
-        super(`Harbor API ${operation} failed with HTTP ${status}: ${detail}`);
-        this.name = "HarborApiError";
-    }
+/**
+ * Harbor's error for one API call: a plain Error with the HTTP status, made by `harborApiError`.
+ * Not a subclass: this code ships as text written by Pulumi's closure serializer, which turns
+ * `class extends Error` into a function that calls `Error.call(this, ...)` and so loses the message,
+ * and the engine's provider host reports only `message` (@pulumi/pulumi 3.248.0
+ * cmd/dynamic-provider/index.js, grpcResponseFromError).
+ */
+export interface HarborApiError extends Error {
+    readonly name: "HarborApiError";
+    readonly status: number;
+    readonly operation: string;
+}
+
+export function harborApiError(status: number, operation: string, detail: string): HarborApiError {
+    return Object.assign(new Error(`Harbor API ${operation} failed with HTTP ${status}: ${detail}`), { name: "HarborApiError" as const, status, operation });
+}
+
+export function isHarborApiError(err: unknown): err is HarborApiError {
+    return err instanceof Error && err.name === "HarborApiError" && typeof (err as Partial<HarborApiError>).status === "number";
 }
 
 interface Response {
@@ -52,7 +62,7 @@ export async function call(conn: HarborConnection, method: string, path: string,
         try {
             const res = await send(conn, method, path, body, headers);
             if (RETRY_STATUS.includes(res.status) && attempt < attempts) {
-                lastError = new HarborApiError(res.status, operation, errorText(res.body));
+                lastError = harborApiError(res.status, operation, errorText(res.body));
             } else {
                 return res;
             }
@@ -64,7 +74,7 @@ export async function call(conn: HarborConnection, method: string, path: string,
         }
         await new Promise((resolve) => setTimeout(resolve, conn.retryDelayMs ?? 10_000));
     }
-    if (lastError instanceof HarborApiError) {
+    if (isHarborApiError(lastError)) {
         throw lastError;
     }
     throw new Error(`Harbor API ${operation}: ${conn.url} unreachable after ${attempts} attempts: ${(lastError as Error)?.message ?? lastError}`);
@@ -124,7 +134,7 @@ function errorText(body: unknown): string {
 async function expect(conn: HarborConnection, ok: number[], method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response> {
     const res = await call(conn, method, path, body, headers);
     if (!ok.includes(res.status)) {
-        throw new HarborApiError(res.status, `${method} ${path}`, errorText(res.body));
+        throw harborApiError(res.status, `${method} ${path}`, errorText(res.body));
     }
     return res;
 }
@@ -181,12 +191,12 @@ export async function createRegistry(conn: HarborConnection, spec: RegistrySpec)
         // Created by an earlier run whose state was lost: adopt it and converge it to the spec.
         const existing = await findRegistry(conn, spec.name);
         if (!existing) {
-            throw new HarborApiError(409, "POST /registries", errorText(res.body));
+            throw harborApiError(409, "POST /registries", errorText(res.body));
         }
         return updateRegistry(conn, existing.id, spec);
     }
     if (res.status !== 201) {
-        throw new HarborApiError(res.status, "POST /registries", errorText(res.body));
+        throw harborApiError(res.status, "POST /registries", errorText(res.body));
     }
     const id = createdId(res) ?? (await findRegistry(conn, spec.name))?.id;
     if (id === undefined) {
@@ -298,12 +308,12 @@ export async function createProject(conn: HarborConnection, spec: ProjectSpec): 
     if (res.status === 409) {
         const existing = await readProject(conn, spec.name);
         if (!existing || (existing.registryId ?? undefined) !== spec.registryId) {
-            throw new HarborApiError(409, "POST /projects", `${errorText(res.body)} (and it is not the same kind of project, so it is not adopted)`);
+            throw harborApiError(409, "POST /projects", `${errorText(res.body)} (and it is not the same kind of project, so it is not adopted)`);
         }
         return updateProject(conn, existing.id, spec);
     }
     if (res.status !== 201) {
-        throw new HarborApiError(res.status, "POST /projects", errorText(res.body));
+        throw harborApiError(res.status, "POST /projects", errorText(res.body));
     }
     const created = await readProject(conn, spec.name);
     if (!created) {
@@ -365,10 +375,10 @@ export async function createRobot(conn: HarborConnection, spec: RobotSpec): Prom
     const res = await call(conn, "POST", "/robots", body);
     if (res.status === 409) {
         // The secret of an existing robot cannot be read back: refuse rather than lose it.
-        throw new HarborApiError(409, "POST /robots", `${errorText(res.body)}; delete robot ${spec.name} in Harbor or import it, then run up again`);
+        throw harborApiError(409, "POST /robots", `${errorText(res.body)}; delete robot ${spec.name} in Harbor or import it, then run up again`);
     }
     if (res.status !== 201) {
-        throw new HarborApiError(res.status, "POST /robots", errorText(res.body));
+        throw harborApiError(res.status, "POST /robots", errorText(res.body));
     }
     const robot = res.body as ApiRobot;
     if (!robot.secret) {

@@ -6,7 +6,7 @@
  * `.../artifacts/{digest}/additions/vulnerabilities`. Both are keyed by the report MIME type
  * asked for in `X-Accept-Vulnerabilities`.
  */
-import { call, HarborApiError, HarborConnection } from "../../components/registry/harborApi";
+import { call, harborApiError, HarborConnection } from "../../components/registry/harborApi";
 
 export const REPORT_MIME = "application/vnd.security.vulnerability.report; version=1.1";
 const ACCEPT = { "X-Accept-Vulnerabilities": `${REPORT_MIME}, application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0` };
@@ -63,7 +63,7 @@ async function overview(conn: HarborConnection, o: GateOptions): Promise<Overvie
     const path = `/projects/${encodeURIComponent(o.project)}/repositories/${repoPath(o.repository)}/artifacts/${o.digest}?with_scan_overview=true`;
     const res = await call(conn, "GET", path, undefined, ACCEPT);
     if (res.status !== 200) {
-        throw new HarborApiError(res.status, `GET artifact ${o.project}/${o.repository}@${o.digest}`, JSON.stringify(res.body ?? "").slice(0, 200));
+        throw harborApiError(res.status, `GET artifact ${o.project}/${o.repository}@${o.digest}`, JSON.stringify(res.body ?? "").slice(0, 200));
     }
     const reports = (res.body as { scan_overview?: Record<string, Overview> }).scan_overview ?? {};
     return reports[REPORT_MIME] ?? Object.values(reports)[0];
@@ -73,7 +73,7 @@ async function vulnerabilities(conn: HarborConnection, o: GateOptions): Promise<
     const path = `/projects/${encodeURIComponent(o.project)}/repositories/${repoPath(o.repository)}/artifacts/${o.digest}/additions/vulnerabilities`;
     const res = await call(conn, "GET", path, undefined, ACCEPT);
     if (res.status !== 200) {
-        throw new HarborApiError(res.status, `GET vulnerabilities of ${o.project}/${o.repository}@${o.digest}`, JSON.stringify(res.body ?? "").slice(0, 200));
+        throw harborApiError(res.status, `GET vulnerabilities of ${o.project}/${o.repository}@${o.digest}`, JSON.stringify(res.body ?? "").slice(0, 200));
     }
     const reports = (res.body ?? {}) as Record<string, { vulnerabilities?: Vulnerability[] }>;
     return (reports[REPORT_MIME] ?? Object.values(reports)[0])?.vulnerabilities ?? [];

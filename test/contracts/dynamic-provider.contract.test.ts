@@ -13,7 +13,8 @@
 import { builtinModules } from "node:module";
 import { dirname } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { HarborObjectInputs } from "../../components/registry/harborProvider";
+import { endpointFor } from "../../components/registry/harborApi";
+import type { HarborObjectInputs, HarborObjectSpec } from "../../components/registry/harborProvider";
 import { FakeHarbor } from "../fakeHarbor";
 import { sharedHarborProviderCode } from "../shared";
 
@@ -35,22 +36,35 @@ describe("the Harbor provider as pulumi up ships it", () => {
         expect(required.filter((m) => !builtinModules.includes(m.replace(/^node:/, "")))).toEqual([]);
     });
 
-    it("manages a Harbor project from the shipped text alone: retries while Harbor starts, creates, diffs, deletes", async () => {
+    it("manages every kind of Harbor object from the shipped text alone: endpoint, proxy project, robot, errors", async () => {
         // The very copy of require-from-string that @pulumi/pulumi's provider host uses.
         const fromPulumi = require.resolve("require-from-string", { paths: [dirname(require.resolve("@pulumi/pulumi/package.json"))] });
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const requireFromString = require(fromPulumi) as (code: string) => { handler(): Required<pulumi.dynamic.ResourceProvider> };
         const shipped = requireFromString(sharedHarborProviderCode().text).handler();
-        const project = (conn: Partial<HarborObjectInputs["connection"]> = {}): HarborObjectInputs => ({
-            kind: "project",
-            spec: { name: "shipped", public: false },
-            connection: { url, username: "admin", password: harbor.password, attempts: 3, retryDelayMs: 1, ...conn },
-        });
+        const connection = { url, username: "admin", password: harbor.password, attempts: 3, retryDelayMs: 1 };
+        const object = (spec: HarborObjectSpec): HarborObjectInputs => ({ ...spec, connection }) as HarborObjectInputs;
+
+        // Harbor still starting: the shipped code retries (503 twice), then creates.
         harbor.failNext(503, 2, "starting");
-        const created = await shipped.create(project());
-        expect([...harbor.projects.values()].find((p) => p.name === "shipped")).toMatchObject({ metadata: { public: "false" } });
-        expect(await shipped.diff(created.id, created.outs, project())).toMatchObject({ changes: false });
-        await shipped.delete(created.id, created.outs);
-        expect([...harbor.projects.values()].some((p) => p.name === "shipped")).toBe(false);
+        const endpoint = await shipped.create(object({ kind: "registry", spec: { name: "quay.io", ...endpointFor("quay.io") } }));
+        const proxy = await shipped.create(object({ kind: "project", spec: { name: "quay", public: true, registryId: Number(endpoint.id) } }));
+        expect([...harbor.projects.values()].find((p) => p.name === "quay")).toMatchObject({ registry_id: Number(endpoint.id), metadata: { public: "true" } });
+        const apps = object({ kind: "project", spec: { name: "apps", public: false, scanOnPush: true, requireSignature: true, preventVulnerableSeverity: "critical" } });
+        const project = await shipped.create(apps);
+        expect(await shipped.diff(project.id, project.outs, apps)).toMatchObject({ changes: false });
+        const robot = await shipped.create(object({ kind: "robot", spec: { name: "ci", projects: ["apps"] } }));
+        expect(robot.outs.secret).toMatch(/^robot-secret-/);
+        expect((await shipped.read(robot.id, robot.outs)).props?.state).toMatchObject({ fullName: "robot$ci", projects: ["apps"] });
+
+        // Harbor's own error text reaches the engine, whose provider host reports the error's message.
+        const wrong = { kind: "project", spec: { name: "x", public: false }, connection: { ...connection, password: "wrong" } } as HarborObjectInputs;
+        await expect(shipped.create(wrong)).rejects.toThrow(/HTTP 401: UNAUTHORIZED/);
+
+        for (const made of [robot, project, proxy, endpoint]) {
+            await shipped.delete(made.id, made.outs);
+        }
+        expect([...harbor.projects.values()].map((p) => p.name)).not.toEqual(expect.arrayContaining(["quay", "apps"]));
+        expect(harbor.robots.size).toBe(0);
     });
 });
