@@ -8,7 +8,7 @@ import { charts, rawManifests } from "./manifests";
 import type { RecordedResource } from "./mocks";
 import { leftToDoLines, type SummaryContext } from "./summarySections";
 
-/** resources.json: registration order; type, name, parent, dependsOn, inputs (+ options when set). */
+/** resources.json: in the order given (the evaluation lists them in component-tree order); type, name, parent, dependsOn, inputs (+ options when set). */
 export function resourcesJson(resources: readonly RecordedResource[]): string {
     const rows = resources.map((r) => ({
         type: r.type,
@@ -21,7 +21,7 @@ export function resourcesJson(resources: readonly RecordedResource[]): string {
     return JSON.stringify(rows, null, 2) + "\n";
 }
 
-/** manifests.yaml: one YAML document per raw object, in registration order. */
+/** manifests.yaml: one YAML document per raw object, in the order given (component-tree order). */
 export function manifestsYaml(resources: readonly RecordedResource[]): string {
     return rawManifests(resources)
         .map((m) => "---\n" + stringify(m, { lineWidth: 0 }))
