@@ -1,6 +1,6 @@
 /**
  * Old config forms that still work for one minor release. Each yields one warning that names the
- * key in use and the key that replaces it; `pulumi up` prints them (index.ts, pulumi.log.warn) and
+ * key in use and the key that replaces it; `pulumi up` prints them (platform/program.ts, pulumi.log.warn) and
  * so does the offline render. CHANGELOG.md lists the same forms under "Deprecated". Remove an entry
  * (and make the schema refuse its form) in the release after the one that deprecated it.
  */

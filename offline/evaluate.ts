@@ -21,8 +21,9 @@ import { Collector, PlatformMocks, RecordedResource } from "./mocks";
  *   runtime/closure/serializeClosure's exported `serializeFunction`, which parses the code with the
  *   TypeScript compiler: about 0.3 s to load it and 0.7 s for the Harbor provider). Offline the input
  *   holds OFFLINE_PROVIDER_CODE instead: code, not configuration, and nobody reads it. That the provider
- *   does serialize, as `pulumi up` will ship it, is tested on its own (test/components/harborProvider.test.ts,
- *   with `realSerializeFunction`).
+ *   serializes and works as `pulumi up` will ship it is tested on its own: the Jest global setup runs
+ *   `realSerializeFunction` (test/tools/evaluateStacks.ts), and
+ *   test/contracts/dynamic-provider.contract.test.ts loads and drives the text.
  */
 function skipOfflineWork(): void {
     /* eslint-disable @typescript-eslint/no-require-imports */

@@ -9,6 +9,7 @@
  * has rewritten a Service address.
  */
 import { CERT_MANAGER_NAMESPACE } from "../components/edge/CertManager";
+import { DNS_METRICS_PORT, DNS_NAMESPACE } from "../components/edge/dnsValues";
 import { HARBOR_INGRESS_COMPONENTS, HARBOR_TLS_CONTAINER_PORT } from "../components/registry/harborValues";
 import { INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
 import { CLICKHOUSE_HTTP_PORT, CLICKHOUSE_NAMESPACE, CLICKHOUSE_TCP_PORT } from "../components/monitoring/clickhouseValues";
@@ -19,7 +20,7 @@ import { LONGHORN_NAMESPACE, LONGHORN_UI_PORT } from "../components/storage/Long
 import { NAMESPACES } from "../charts/namespaces";
 
 /** A part of the platform a flow exists for; a flow is checked only when its part is on. */
-export type FlowPart = "ingress" | "harbor" | "longhorn" | "longhornUi" | "monitoring" | "grafana" | "logs" | "clickhouse" | "deepflow";
+export type FlowPart = "ingress" | "dns" | "harbor" | "longhorn" | "longhornUi" | "monitoring" | "grafana" | "logs" | "clickhouse" | "deepflow";
 
 export interface PodEnd {
     readonly namespace: string;
@@ -118,6 +119,7 @@ export const FLOWS: readonly Flow[] = [
     { name: "Prometheus -> ingress controller metrics", from: prometheus, to: controller, port: 9113, parts: ["monitoring", "ingress"], why: "ingress error-rate and latency alerts" },
     { name: "Prometheus -> cert-manager metrics", from: prometheus, to: { namespace: CERT_MANAGER_NAMESPACE }, port: 9402, parts: ["monitoring"], why: "certificate expiry alerts" },
     { name: "Prometheus -> Harbor exporter", from: prometheus, to: { namespace: NAMESPACES.harbor, labels: { component: "exporter" } }, port: 8001, parts: ["monitoring", "harbor"], why: "Harbor dashboard and alerts" },
+    { name: "Prometheus -> external-dns metrics", from: prometheus, to: { namespace: DNS_NAMESPACE, labels: { "app.kubernetes.io/name": "external-dns" } }, port: DNS_METRICS_PORT, parts: ["monitoring", "dns"], why: "DNS sync errors show" },
     { name: "Prometheus -> Longhorn manager metrics", from: prometheus, to: { namespace: LONGHORN_NAMESPACE, labels: { app: "longhorn-manager" } }, port: 9500, parts: ["monitoring", "longhorn"], why: "volume health" },
     { name: "Grafana -> Loki", from: grafana, to: { namespace: LOGS_NAMESPACE, labels: { "app.kubernetes.io/name": "loki" } }, port: 3100, parts: ["grafana", "logs"], why: "the Loki datasource" },
     { name: "Grafana -> ClickHouse (HTTP)", from: grafana, to: { namespace: CLICKHOUSE_NAMESPACE }, port: CLICKHOUSE_HTTP_PORT, parts: ["grafana", "clickhouse"], why: "the ClickHouse datasource" },

@@ -5,7 +5,7 @@ import { installChart } from "../lib/chart";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { egressTo, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
-import { DNS_NAMESPACE, DNS_SECRET_NAME, dnsEndpoints, type DnsProviderArgs, type ExternalDnsSettings, externalDnsValues } from "./dnsValues";
+import { DNS_METRICS_PORT, DNS_NAMESPACE, DNS_RELEASE, DNS_SECRET_NAME, dnsEndpoints, type DnsProviderArgs, type ExternalDnsSettings, externalDnsValues } from "./dnsValues";
 
 export interface DnsRecordsArgs extends NamespacePolicyArgs {
     /** Provider, zones and static records. */
@@ -29,7 +29,7 @@ export class DnsRecords extends pulumi.ComponentResource {
         const namespace = args.namespace ?? DNS_NAMESPACE;
         const ns = platformNamespace(
             `${name}-ns`,
-            { name: namespace, podSecurityVersion: args.podSecurityVersion, networkPolicy: args.networkPolicies ? { allow: [], metricsPorts: [7979], egress: egressTo(args.clusterCidrs, { outside: dnsOutside(args.config) }) } : undefined },
+            { name: namespace, podSecurityVersion: args.podSecurityVersion, networkPolicy: args.networkPolicies ? { allow: [], metricsPorts: [DNS_METRICS_PORT], egress: egressTo(args.clusterCidrs, { outside: dnsOutside(args.config) }) } : undefined },
             { parent: this },
         );
         const credentials = dnsCredentials(args.config);
@@ -42,6 +42,7 @@ export class DnsRecords extends pulumi.ComponentResource {
             `${name}-release`,
             {
                 chart: CHARTS.externalDns,
+                releaseName: DNS_RELEASE,
                 namespace: ns.metadata.name,
                 values: externalDnsValues(args.config, { ownerId: args.ownerId }),
             },
@@ -53,7 +54,7 @@ export class DnsRecords extends pulumi.ComponentResource {
             {
                 name: "external-dns",
                 namespace,
-                selector: { "app.kubernetes.io/name": "external-dns", "app.kubernetes.io/instance": CHARTS.externalDns.chart },
+                selector: { "app.kubernetes.io/name": "external-dns", "app.kubernetes.io/instance": DNS_RELEASE },
                 port: "http",
                 jobLabel: "app.kubernetes.io/instance",
             },

@@ -65,6 +65,10 @@ export type ExternalDnsSettings = DnsProviderArgs & {
 /** external-dns's namespace unless its Args say otherwise. */
 export const DNS_NAMESPACE = NAMESPACES.dns;
 export const DNS_SECRET_NAME = "external-dns-credentials";
+/** The release's name (installChart's default: the chart's), which the chart's labels carry. */
+export const DNS_RELEASE = "external-dns";
+/** external-dns's metrics and health port (chart 1.21.1: container port `http`, Service port 7979). */
+export const DNS_METRICS_PORT = 7979;
 
 /** Provider names as external-dns spells them. */
 const PROVIDER_NAME = { cloudflare: "cloudflare", route53: "aws", alibabacloud: "alibabacloud", rfc2136: "rfc2136" } as const;

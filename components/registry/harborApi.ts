@@ -2,7 +2,10 @@
  * A small client for Harbor's REST API v2.0 and the create/read/update/delete logic of the objects
  * the platform manages as code: registry endpoints, projects (plain or proxy cache) and robot
  * accounts. Node built-ins only, because the dynamic provider that uses it is serialised into the
- * Pulumi state and run by the engine.
+ * Pulumi state and run by the engine. Pulumi's closure serializer copies captured values property by
+ * property: a Set arrives empty, and `class extends Error` becomes `Error.call(this, ...)`, losing the
+ * message the provider host reports (@pulumi/pulumi 3.248.0 cmd/dynamic-provider/index.js). Hence
+ * arrays and plain Errors; test/contracts/dynamic-provider.contract.test.ts runs the shipped text.
  */
 import * as http from "node:http";
 import * as https from "node:https";
@@ -20,19 +23,8 @@ export interface HarborConnection {
     readonly retryDelayMs?: number;
 }
 
-/** A Harbor API error with the status and Harbor's own message. */
-/**
- * Harbor's error for one API call: a plain Error with the HTTP status, made by `harborApiError`.
- * Not a subclass: this code ships as text written by Pulumi's closure serializer, which turns
- * `class extends Error` into a function that calls `Error.call(this, ...)` and so loses the message,
- * and the engine's provider host reports only `message` (@pulumi/pulumi 3.248.0
- * cmd/dynamic-provider/index.js, grpcResponseFromError).
- */
-export interface HarborApiError extends Error {
-    readonly name: "HarborApiError";
-    readonly status: number;
-    readonly operation: string;
-}
+/** Harbor's error for one API call: its HTTP status and Harbor's own message. */
+export type HarborApiError = Error & { readonly name: "HarborApiError"; readonly status: number; readonly operation: string };
 
 export function harborApiError(status: number, operation: string, detail: string): HarborApiError {
     return Object.assign(new Error(`Harbor API ${operation} failed with HTTP ${status}: ${detail}`), { name: "HarborApiError" as const, status, operation });
@@ -48,9 +40,6 @@ interface Response {
     readonly headers: http.IncomingHttpHeaders;
 }
 
-// An array, not a Set: the dynamic provider ships as code written by Pulumi's closure serializer,
-// which copies a captured module-level object property by property. A Set arrives without its
-// contents, and every `has` on it throws (test/components/harborProvider.test.ts runs the shipped code).
 const RETRY_STATUS: readonly number[] = [502, 503, 504];
 
 /** One API call; retries while Harbor is not reachable yet, then surfaces Harbor's error text. */

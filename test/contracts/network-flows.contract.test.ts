@@ -36,6 +36,7 @@ function partsOn(config: PlatformConfig): Set<FlowPart> {
     const longhorn = config.storage.class === "longhorn";
     const on: [FlowPart, boolean][] = [
         ["ingress", config.ingress.enabled],
+        ["dns", config.dns.provider !== "none"],
         ["harbor", config.harbor.enabled],
         ["longhorn", longhorn],
         ["longhornUi", longhorn && config.storage.longhorn.ui.enabled],
