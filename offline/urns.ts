@@ -5,14 +5,11 @@
  *
  * test/fixtures/urns/<stack>.txt holds the URNs of the committed stacks; test/cli/urns.test.ts compares
  * each evaluation with them. Regenerate only when a change is intended (and aliased where needed):
- * `npm run urns -- dev prod prod-eu`.
+ * `npm run urns -- dev prod prod-eu` (scripts/urns.ts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { evaluate } from "./evaluate";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { RecordedResource } from "./mocks";
-import { loadProgram } from "./render";
-import { readStackFile } from "./stackfile";
 
 const ROOT_TYPE = "pulumi:pulumi:Stack";
 
@@ -43,27 +40,4 @@ export function urnChanges(expected: readonly string[], actual: readonly string[
         appeared: actual.filter((u) => !before.has(u)),
         disappeared: expected.filter((u) => !after.has(u)),
     };
-}
-
-async function main(stacks: string[]): Promise<void> {
-    const projectDir = resolve(__dirname, "..");
-    if (stacks.length === 0) {
-        console.error("usage: npm run urns -- <stack>...   (writes test/fixtures/urns/<stack>.txt)");
-        process.exit(2);
-    }
-    for (const stack of stacks) {
-        const file = readStackFile(projectDir, stack);
-        const evaluation = await evaluate({ project: file.project, stack, config: file.config, load: loadProgram });
-        const urns = stackUrns(stack, file.project, evaluation.resources);
-        mkdirSync(join(projectDir, "test", "fixtures", "urns"), { recursive: true });
-        writeFileSync(urnFixturePath(projectDir, stack), `${urns.join("\n")}\n`);
-        console.log(`${stack}: ${urns.length} URNs -> ${urnFixturePath(projectDir, stack)}`);
-    }
-}
-
-if (require.main === module) {
-    main(process.argv.slice(2)).catch((err: unknown) => {
-        console.error(err instanceof Error ? err.message : String(err));
-        process.exit(1);
-    });
 }
