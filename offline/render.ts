@@ -27,6 +27,8 @@ export function loadProgram(): unknown {
 }
 
 export interface StackFileEvaluation extends Evaluation {
+    /** The Pulumi project the stack file belongs to (URNs carry it). */
+    readonly project: string;
     /** The stack file's `config:` map as written (secure values still encrypted): the summary reads it. */
     readonly stackConfig: Record<string, unknown>;
 }
@@ -35,7 +37,7 @@ export interface StackFileEvaluation extends Evaluation {
 export async function evaluateStackFile(stack: string, opts: { stackFile?: string } = {}): Promise<StackFileEvaluation> {
     const file = readStackFile(PROJECT_DIR, stack, opts.stackFile);
     const evaluation = await evaluate({ project: file.project, stack, config: file.config, load: loadProgram });
-    return { ...evaluation, stackConfig: file.stackConfig };
+    return { ...evaluation, project: file.project, stackConfig: file.stackConfig };
 }
 
 /** The render's files for one evaluation: pure, so two evaluations of one program give equal files. */

@@ -6,7 +6,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { evaluateStackFile } from "../offline/render";
-import { readStackFile } from "../offline/stackfile";
 import { stackUrns, urnFixturePath } from "../offline/urns";
 import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
@@ -26,8 +25,8 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
     const projectDir = resolve(__dirname, "..");
     try {
         for (const stack of cli.positional) {
-            const project = readStackFile(projectDir, stack).project;
-            const urns = stackUrns(stack, project, (await evaluateStackFile(stack)).resources);
+            const { project, resources } = await evaluateStackFile(stack);
+            const urns = stackUrns(stack, project, resources);
             const file = urnFixturePath(projectDir, stack);
             mkdirSync(dirname(file), { recursive: true });
             writeFileSync(file, `${urns.join("\n")}\n`);
