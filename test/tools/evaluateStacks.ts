@@ -1,5 +1,6 @@
 /**
- * Run by Jest's global setup in a child process: evaluates every stack file once and writes
+ * Run by Jest's global setup in a child process: evaluates every stack file (test/shared.ts
+ * stackNames, in reverse with --reverse) once and writes
  * `<dir>/<stack>.json` ({resources, outputs} or {failure}), which the suites read instead of
  * evaluating the program again (test/shared.ts). Two of these run side by side, in opposite
  * stack order, so the render test can also check that two runs give the same plan.
@@ -10,7 +11,7 @@
  * the serializer writes depends on that emit (it recognises TypeScript's `__importStar` wrapper around
  * a Node module, not SWC's), so the provider's modules are loaded afresh, compiled that way. Jest's
  * module sandbox would copy Node's own modules by value: hence here, in a plain Node process.
- *   node -r ./scripts/register.js test/tools/evaluateStacks.ts <dir> [--provider-code] <stack>...
+ *   node -r ./scripts/register.js test/tools/evaluateStacks.ts <dir> [--reverse] [--provider-code]
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,11 +19,12 @@ import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import * as ts from "typescript";
 import { EvaluationError, realSerializeFunction } from "../../offline/evaluate";
 import { evaluateStackFile } from "../../offline/render";
+import { stackNames } from "../shared";
 
 async function main(dir: string, args: string[]): Promise<void> {
     mkdirSync(dir, { recursive: true });
     process.on("unhandledRejection", () => undefined);
-    const stacks = args.filter((a) => a !== "--provider-code");
+    const stacks = args.includes("--reverse") ? stackNames().reverse() : stackNames();
     for (const stack of stacks) {
         let result: unknown;
         try {
