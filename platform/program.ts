@@ -9,10 +9,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "../config/config";
 import { Platform } from "./platform";
 
-export function platformProgram() {
+/**
+ * @param observe called with the built Platform (the offline render reads its network flows for
+ * `reachability.txt`); Pulumi's runtime calls the program with no argument.
+ */
+export function platformProgram(observe?: (platform: Platform) => void) {
     const { config, warnings } = loadPlatformConfig();
     warnings.forEach((warning) => void pulumi.log.warn(warning)); // old key forms: each names its new key
-    const out = new Platform(pulumi.getStack(), config).outputs;
+    const platform = new Platform(pulumi.getStack(), config);
+    observe?.(platform);
+    const out = platform.outputs;
     return {
         /** Admin kubeconfig (secret): `pulumi stack output kubeconfig --show-secrets > kubeconfig`. */
         kubeconfig: out.kubeconfig,
