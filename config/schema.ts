@@ -174,6 +174,14 @@ const k3sSchema = z.strictObject({
 const existingSchema = z.strictObject({
     kubeconfig: secretString("cluster", "Kubeconfig of the existing cluster."),
     context: z.string().min(1).optional().meta({ description: "Context to use; default: the current context." }),
+    podCidr: z.string().refine(isCidr, "expected an IPv4 CIDR such as 10.42.0.0/16").refine((c) => !c.includes(":"), "expected an IPv4 CIDR").optional().meta({
+        description:
+            "The cluster's pod CIDR: required while NetworkPolicies are on. The nodes reach pods on other nodes from the first address of their pod subnet (flannel, as on k3s and k3d), which the policies admit instead of the whole pod CIDR.",
+    }),
+    serviceCidr: z.string().refine(isCidr, "expected an IPv4 CIDR such as 10.43.0.0/16").refine((c) => !c.includes(":"), "expected an IPv4 CIDR").optional().meta({
+        description: "The cluster's Service CIDR: required while NetworkPolicies are on (egress outside the cluster excludes it).",
+    }),
+    nodeCidrMaskSize: z.number().int().min(16).max(28).default(24).meta({ description: "Prefix length of each node's pod subnet (kube-controller-manager `--node-cidr-mask-size`)." }),
 });
 
 const clusterSchema = z
@@ -258,6 +266,18 @@ export const platformSchema = z
         apps: appsSchema,
     })
     .superRefine((cfg, ctx) => {
+        const existing = cfg.cluster.existing;
+        if (cfg.cluster.mode === "existing" && existing && cfg.networkPolicies !== false) {
+            for (const key of ["podCidr", "serviceCidr"] as const) {
+                if (existing[key] === undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["cluster", "existing", key],
+                        message: `required while NetworkPolicies are on (the policies are built from the cluster's ${key === "podCidr" ? "pod" : "Service"} CIDR); set it, or set platform:networkPolicies: false`,
+                    });
+                }
+            }
+        }
         const zones = cfg.dns.domainFilters ?? [cfg.domain];
         const inZone = (name: string) => zones.some((z) => name === z || name.endsWith(`.${z}`));
         cfg.dns.records.forEach((record, i) => {

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterK3s } from "../components/cluster/ClusterK3s";
 import { CertManager } from "../components/edge/CertManager";
@@ -11,11 +12,12 @@ import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
-import { egressTo, INGRESS_NAMESPACE, k3sClusterCidrs, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
-
-/** What workload namespaces may reach outside the cluster by default: HTTPS only (not the API server, not node ports). */
-const WORKLOAD_OUTSIDE_PORTS = [443];
+import { type ClusterNetwork, createNetworkPolicies, flowPolicySpecs, k3sClusterCidrs } from "../components/lib/networkPolicy";
+import type { Flow, NetworkNeeds } from "../components/lib/flows";
+import type { ScrapeTarget } from "../components/lib/metrics";
 import type { PlatformConfig } from "../config/config";
+import { platformFlows } from "./platformFlows";
+import type { ProxyPart } from "./serviceProxy";
 import { ContainerApp } from "../components/apps/ContainerApp";
 import { appArgs, type AppOutput, appOutput, pullRobotName } from "./platformApps";
 
@@ -54,6 +56,10 @@ export class Platform extends pulumi.ComponentResource {
     /** IngressClass + ClusterIssuer every platform Ingress is built with (components/lib/ingress). */
     public readonly ingressTls: IngressTlsContext;
     public readonly outputs: PlatformOutputs;
+    /** Every network flow the platform needs (docs/adr/0018); the NetworkPolicies are generated from them. */
+    public readonly flows: readonly Flow[];
+    /** The cluster network the policies are built for; undefined when NetworkPolicies are off. */
+    public readonly network?: ClusterNetwork;
 
     constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
         super("platform:stack:Platform", name, {}, opts);
@@ -78,9 +84,7 @@ export class Platform extends pulumi.ComponentResource {
         const provider = this.cluster.provider;
         const psaVersion = podSecurityVersion(config.cluster.mode === "k3s" ? config.cluster.k3s.version : undefined);
 
-        // With NetworkPolicies on and the cluster's CIDRs known (k3s), platform namespaces deny egress too.
-        const k3sConfig = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
-        const clusterCidrs = config.defaults.networkPolicies && k3sConfig ? k3sClusterCidrs(k3sConfig) : undefined;
+        this.network = config.defaults.networkPolicies ? clusterNetwork(config.cluster) : undefined;
         const namespaces = new Map<string, k8s.core.v1.Namespace>();
         for (const ns of config.namespaces) {
             namespaces.set(
@@ -90,12 +94,6 @@ export class Platform extends pulumi.ComponentResource {
                     {
                         ...ns,
                         podSecurityVersion: psaVersion,
-                        // Workloads get traffic through the ingress controller and are scraped by Prometheus;
-                        // they reach DNS, their own namespace and HTTPS outside the cluster, nothing else
-                        // unless an app declares it (egress stays open where the cluster's CIDRs are unknown).
-                        networkPolicy: config.defaults.networkPolicies
-                            ? { allow: [{ namespaces: [INGRESS_NAMESPACE, MONITORING_NAMESPACE] }], egress: egressTo(clusterCidrs, { outside: WORKLOAD_OUTSIDE_PORTS }) }
-                            : undefined,
                     },
                     { parent: this, provider },
                 ),
@@ -113,8 +111,6 @@ export class Platform extends pulumi.ComponentResource {
                     config: config.ingress,
                     highAvailability: defaults.highAvailability,
                     podSecurityVersion: psaVersion,
-                    networkPolicies: defaults.networkPolicies,
-                    clusterCidrs,
                     // A canary's VirtualServer owns its host: HTTP-01 challenges for it need the controller's cert-manager integration.
                     virtualServerChallenges: config.apps.some((a) => a.canary !== undefined) && config.tls.acme?.solver === "http01",
                 },
@@ -129,8 +125,6 @@ export class Platform extends pulumi.ComponentResource {
                 replicas: defaults.replicas,
                 highAvailability: defaults.highAvailability,
                 podSecurityVersion: psaVersion,
-                networkPolicies: defaults.networkPolicies,
-                clusterCidrs,
             },
             // HTTP-01 challenges need the controller only when a certificate is ordered, later.
             componentOpts,
@@ -141,8 +135,6 @@ export class Platform extends pulumi.ComponentResource {
             highAvailability: defaults.highAvailability,
             protect: defaults.protectStateful,
             podSecurityVersion: psaVersion,
-            networkPolicies: defaults.networkPolicies,
-            clusterCidrs,
         };
         if (longhorn) {
             this.storage = new Longhorn(
@@ -160,7 +152,7 @@ export class Platform extends pulumi.ComponentResource {
         if (config.dns.provider !== "none") {
             this.dns = new DnsRecords(
                 `${name}-dns`,
-                { config: config.dns, ownerId: name, podSecurityVersion: psaVersion, networkPolicies: defaults.networkPolicies, clusterCidrs },
+                { config: config.dns, ownerId: name, podSecurityVersion: psaVersion },
                 componentOpts,
             );
         }
@@ -218,8 +210,6 @@ export class Platform extends pulumi.ComponentResource {
                     dnsTarget: this.dns ? harbor.host : undefined,
                     // Apps ship their own ServiceMonitors, whose CRD comes with kube-prometheus-stack.
                     monitoring: this.monitoring && { dashboard: config.monitoring.grafana.enabled, logs: config.monitoring.logs.enabled, after: [this.monitoring.release] },
-                    networkPolicies: defaults.networkPolicies,
-                    clusterCidrs,
                     storageClass: config.storage.class,
                 }, pull);
                 const namespace = namespaces.get(app.namespace);
@@ -237,6 +227,36 @@ export class Platform extends pulumi.ComponentResource {
         }
         this.apps = apps;
 
+        const parts: NetworkNeeds[] = [this.ingress, this.certManager, this.dns, this.harbor, this.storage, this.monitoring].filter((p): p is NonNullable<typeof p> => p !== undefined);
+        const proxyParts = new Set<ProxyPart>(
+            (
+                [
+                    ["monitoring", this.monitoring !== undefined],
+                    ["grafana", this.monitoring !== undefined && config.monitoring.grafana.enabled],
+                    ["logs", this.monitoring?.logs !== undefined],
+                    ["clickhouse", this.monitoring?.clickhouse !== undefined],
+                    ["deepflow", this.monitoring?.deepflow !== undefined],
+                    ["longhorn", this.storage !== undefined],
+                ] as const
+            )
+                .filter(([, on]) => on)
+                .map(([part]) => part),
+        );
+        this.flows = platformFlows({
+            parts: [...parts, ...apps.values()],
+            scrapeTargets: parts.flatMap((p) => ("scrapeTargets" in p ? (p.scrapeTargets as readonly ScrapeTarget[]) : [])),
+            http01: config.tls.issuer !== "selfSigned" && config.tls.acme?.solver === "http01",
+            proxyParts,
+        });
+        if (this.network) {
+            // One generator for every namespace the platform creates: its components' and the workload namespaces.
+            const owned = [...[...namespaces].map(([n, object]) => ({ name: n, object })), ...parts.flatMap((p) => p.ownedNamespaces)];
+            const specs = flowPolicySpecs(this.flows, owned.map((o) => o.name), this.network);
+            for (const { name: nsName, object } of owned) {
+                createNetworkPolicies(`${name}-netpol-${nsName}`, object.metadata.name, specs.get(nsName) ?? [], { parent: this, provider });
+            }
+        }
+
         this.outputs = {
             kubeconfig: this.cluster.kubeconfig,
             apiEndpoint: this.cluster.apiEndpoint,
@@ -253,4 +273,19 @@ export class Platform extends pulumi.ComponentResource {
         };
         this.registerOutputs({ ...this.outputs });
     }
+}
+
+/** The cluster network the NetworkPolicies are generated for: k3s's CIDRs (or the existing cluster's), the node and API server addresses where config names them. */
+function clusterNetwork(cluster: PlatformConfig["cluster"]): ClusterNetwork {
+    if (cluster.mode === "existing") {
+        const { podCidr, serviceCidr, nodeCidrMaskSize } = cluster.existing;
+        // The schema requires both while NetworkPolicies are on.
+        return { podCidr: podCidr ?? "", serviceCidr: serviceCidr ?? "", nodeMaskBits: nodeCidrMaskSize };
+    }
+    const k3s = cluster.k3s;
+    const [podCidr, serviceCidr] = k3sClusterCidrs(k3s);
+    // A node's private `address` is its node-ip (and, on servers, the API server's advertise address);
+    // without one k3s picks an address itself, so the policies admit any address outside the cluster on those ports.
+    const ips = (nodes: readonly { address?: string }[]) => (nodes.every((n) => n.address !== undefined && isIP(n.address) === 4) ? nodes.map((n) => n.address!) : undefined);
+    return { podCidr, serviceCidr, nodeAddresses: ips([...k3s.servers, ...k3s.agents]), apiServerAddresses: ips(k3s.servers) };
 }

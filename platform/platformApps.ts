@@ -4,12 +4,12 @@
  * monitoring, network-policy decisions). The mapping (`appArgs`) is pure and tested on its own.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PRIVATE_RANGES, type ServicePeer } from "../components/apps/appNetwork";
+import type { ServicePeer } from "../components/apps/appNetwork";
 import { ContainerApp, type ContainerAppArgs, type PullCredentials } from "../components/apps/ContainerApp";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
 import { LOGS_NAMESPACE, LOKI_PORT } from "../components/monitoring/logsValues";
-import { GRAFANA_PORT } from "../components/monitoring/MonitoringStack";
+import { GRAFANA_PORT } from "../components/monitoring/monitoringFlows";
 import { HARBOR_NAMESPACE, HARBOR_TLS_CONTAINER_PORT } from "../components/registry/harborValues";
 import type { AppConfig } from "../config/config";
 
@@ -18,10 +18,10 @@ import type { AppConfig } from "../config/config";
  * and ports. Ports are the pods' (NetworkPolicy matches after Service translation).
  */
 const PLATFORM_SERVICES: Readonly<Record<string, ServicePeer>> = {
-    harbor: { namespace: HARBOR_NAMESPACE, podLabels: { component: "core" }, ports: [HARBOR_TLS_CONTAINER_PORT] },
-    grafana: { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "grafana" }, ports: [GRAFANA_PORT] },
-    prometheus: { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "prometheus" }, ports: [9090] },
-    loki: { namespace: LOGS_NAMESPACE, podLabels: { "app.kubernetes.io/name": "loki" }, ports: [LOKI_PORT] },
+    harbor: { name: "harbor", namespace: HARBOR_NAMESPACE, podLabels: { component: "core" }, ports: [HARBOR_TLS_CONTAINER_PORT] },
+    grafana: { name: "grafana", namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "grafana" }, ports: [GRAFANA_PORT] },
+    prometheus: { name: "prometheus", namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "prometheus" }, ports: [9090] },
+    loki: { name: "loki", namespace: LOGS_NAMESPACE, podLabels: { "app.kubernetes.io/name": "loki" }, ports: [LOKI_PORT] },
 };
 
 /** What every app takes from the rest of the platform. */
@@ -31,9 +31,6 @@ export interface AppPlatformContext {
     /** A host already published by external-dns on the platform's ingress (canary DNS CNAMEs); none without external-dns. */
     readonly dnsTarget?: string;
     readonly monitoring?: { readonly dashboard: boolean; readonly logs: boolean; readonly after: pulumi.Resource[] };
-    readonly networkPolicies: boolean;
-    /** The cluster's pod and Service CIDRs (k3s); apps' `internet` egress excludes them. */
-    readonly clusterCidrs?: readonly string[];
     readonly storageClass: string;
 }
 
@@ -84,14 +81,11 @@ export function appArgs(app: AppConfig, all: readonly AppConfig[], ctx: AppPlatf
             latencyMs: app.canary?.analysis.maxLatencyP95Ms ?? 500,
             after: ctx.monitoring.after,
         },
-        networkPolicy: ctx.networkPolicies
-            ? {
-                  callers: all.filter((a) => a.calls.includes(app.name)).map(peer),
-                  calls: app.calls.filter((c) => byName.has(c)).map((c) => peer(byName.get(c)!)),
-                  services,
-                  internet: app.calls.includes("internet") ? { except: ctx.clusterCidrs ?? PRIVATE_RANGES } : undefined,
-              }
-            : undefined,
+        calls: {
+            apps: app.calls.filter((c) => byName.has(c)).map((c) => peer(byName.get(c)!)),
+            services,
+            internet: app.calls.includes("internet") ? {} : undefined,
+        },
         canary: app.canary && { digest: app.canary.digest, weight: app.canary.weight },
     };
 }

@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { IngressTlsContext, tlsIngress } from "../lib/ingress";
 import type { Resources } from "../lib/resources";
-import { type AppPeer, appPolicySpecs, dnsEndpointSpec, PRIVATE_RANGES, type ServicePeer, virtualServerSpec } from "./appNetwork";
+import type { Flow, NetworkNeeds, Route } from "../lib/flows";
+import { type AppPeer, appFlows, dnsEndpointSpec, type ServicePeer, virtualServerSpec } from "./appNetwork";
 import { appDashboard, appRuleGroups, dashboardLabels, serviceMonitorSpec } from "./appObservability";
 import { appLabels, type Autoscaling, deploymentSpec, hpaSpec, type HttpProbe, pdbSpec, type PodSpecInput, resolveProbes, serviceSpec } from "./appWorkload";
 
@@ -86,16 +87,17 @@ export interface ContainerAppArgs {
         /** Resources the monitoring objects wait for (the kube-prometheus-stack release: CRDs). @default [] */
         readonly after?: pulumi.Resource[];
     };
-    /** NetworkPolicies for the app's pods; none when undefined (the namespace's policies only). */
-    readonly networkPolicy?: {
-        /** Apps allowed to call this one. @default [] */
-        readonly callers?: readonly AppPeer[];
+    /**
+     * What the app's pods call (its `flows`; the Platform turns every component's flows into
+     * NetworkPolicies, docs/adr/0018). @default nothing
+     */
+    readonly calls?: {
         /** Apps this one calls (with their ports). @default [] */
-        readonly calls?: readonly AppPeer[];
+        readonly apps?: readonly AppPeer[];
         /** Platform services this one calls. @default [] */
         readonly services?: readonly ServicePeer[];
-        /** Egress to addresses outside the cluster, except these CIDRs. @default no internet egress */
-        readonly internet?: { readonly except?: readonly string[] };
+        /** Public addresses on HTTPS, plus these ports. @default no internet */
+        readonly internet?: { readonly ports?: readonly number[] };
     };
     /** Canary: a second Deployment and a VirtualServer splitting traffic by `weight` percent. @default none */
     readonly canary?: { readonly digest: string; readonly weight: number };
@@ -114,7 +116,11 @@ export interface ContainerAppArgs {
  * `platform:apps` builds one per entry. The Deployment is awaited: a rollout that never becomes
  * ready fails the update with the pods' reasons.
  */
-export class ContainerApp extends pulumi.ComponentResource {
+export class ContainerApp extends pulumi.ComponentResource implements Omit<NetworkNeeds, "ownedNamespaces"> {
+    /** What its pods need (Prometheus, its calls); the route's flows are derived from `routes`. */
+    public readonly flows: readonly Flow[];
+    /** Its host, when published. */
+    public readonly routes: readonly Route[];
     /** Full image reference of the stable track. */
     public readonly image: string;
     /** `https://<host>` when published. */
@@ -219,23 +225,18 @@ export class ContainerApp extends pulumi.ComponentResource {
             this.publish(name, appName, args, port, meta);
         }
         const metricsPort = args.metrics ? (args.metrics.port ?? port) : undefined;
-        if (args.networkPolicy) {
-            const np = args.networkPolicy;
-            const specs = appPolicySpecs({
-                name: appName,
-                namespace: namespaceName,
-                port,
-                extraPorts: ports.map((p) => p.port),
-                metricsPort,
-                callers: np.callers ?? [],
-                callsApps: np.calls ?? [],
-                callsServices: np.services ?? [],
-                internet: np.internet ? { except: np.internet.except ?? PRIVATE_RANGES } : undefined,
-            });
-            for (const { name: policyName, spec } of specs) {
-                new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${policyName.slice(appName.length + 1)}`, { metadata: meta(policyName), spec }, child);
-            }
-        }
+        const network = appFlows({
+            name: appName,
+            namespace: namespaceName,
+            port,
+            metricsPort,
+            host: args.publish?.host,
+            callsApps: args.calls?.apps ?? [],
+            callsServices: args.calls?.services ?? [],
+            internet: args.calls?.internet && { ports: args.calls.internet.ports ?? [] },
+        });
+        this.flows = network.flows;
+        this.routes = network.routes;
         this.observe(name, appName, namespaceName, args, port, ports, metricsPort, meta);
         this.registerOutputs({ image: this.image, url: this.url });
     }

@@ -3,90 +3,71 @@
  * the F5 NGINX VirtualServer that splits traffic between stable and canary, and the canary's
  * Certificate and DNS record. See docs/adr/0010-app-canary-through-virtualserver.md.
  */
-import type * as k8sInput from "@pulumi/kubernetes/types/input";
-import { INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { type Flow, type PodEnd, PROMETHEUS, type Route } from "../lib/flows";
 import { appLabels } from "./appWorkload";
-
-type PolicySpec = k8sInput.networking.v1.NetworkPolicySpec;
-type Peer = k8sInput.networking.v1.NetworkPolicyPeer;
-type Port = k8sInput.networking.v1.NetworkPolicyPort;
 
 /** Another app this one talks to, or is called by: its namespace, name and ports. */
 export interface AppPeer {
     readonly namespace: string;
     readonly name: string;
-    /** The peer's ports (for egress to it); ignored for callers. */
+    /** The peer's ports (for calls to it); ignored for callers. */
     readonly ports?: readonly number[];
 }
 
 /** A platform service an app may call: where its pods run and on which ports. */
 export interface ServicePeer {
+    /** The name an app spec uses in `calls`. */
+    readonly name: string;
     readonly namespace: string;
     /** Pod labels; every pod of the namespace when undefined. */
     readonly podLabels?: Readonly<Record<string, string>>;
     readonly ports: readonly number[];
 }
 
-
-export interface AppPolicyInput {
+export interface AppFlowInput {
     readonly name: string;
     readonly namespace: string;
-    /** Ports the ingress controller reaches (the app port). */
+    /** The app port (the route's backend). */
     readonly port: number;
-    /** Extra Service ports, reachable by callers. */
-    readonly extraPorts: readonly number[];
     readonly metricsPort?: number;
-    /** Apps allowed to call this one. */
-    readonly callers: readonly AppPeer[];
+    /** The host it is published on, if any. */
+    readonly host?: string;
     /** Apps this one calls. */
     readonly callsApps: readonly AppPeer[];
     /** Platform services this one calls. */
     readonly callsServices: readonly ServicePeer[];
-    /** Egress outside the cluster: every IPv4 address except these CIDRs (the cluster's); none when undefined. */
-    readonly internet?: { readonly except: readonly string[] };
+    /** Public addresses on HTTPS (plus these ports); none when undefined. */
+    readonly internet?: { readonly ports: readonly number[] };
 }
 
-const tcp = (ports: readonly number[]): Port[] => ports.map((port) => ({ protocol: "TCP", port }));
-const ns = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
-const appPeer = (p: AppPeer): Peer => ({ ...ns(p.namespace), podSelector: { matchLabels: appLabels(p.name).selector } });
-
-/** Private IPv4 ranges, denied to `internet` egress when the cluster's own CIDRs are not known. */
-export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+/** The app's pods (stable and canary share the selector). */
+export function appPods(namespace: string, name: string): PodEnd {
+    return { namespace, pods: appLabels(name).selector };
+}
 
 /**
- * The app's own NetworkPolicies, selecting only its pods (stable and canary): nothing in or out by
- * default; in from the ingress controller on the app port, from Prometheus on the metrics port, and
- * from the apps that list it in `calls`; out to cluster DNS and to what it lists in `calls`.
+ * What an app's pods need: its route (the Platform derives the controller's flow and the HTTP-01
+ * solver's), Prometheus on the metrics port, and each `calls` entry: another app on its ports, a
+ * platform service on its pods' port, the internet on HTTPS. Callers are the callees' flows: the
+ * generator admits each flow at both ends, so nothing else is open, on no other port.
  */
-export function appPolicySpecs(input: AppPolicyInput): { name: string; spec: PolicySpec }[] {
-    const podSelector = { matchLabels: appLabels(input.name).selector };
-    const ingress: k8sInput.networking.v1.NetworkPolicyIngressRule[] = [{ from: [ns(INGRESS_NAMESPACE)], ports: tcp([input.port]) }];
+export function appFlows(input: AppFlowInput): { flows: Flow[]; routes: Route[] } {
+    const self = appPods(input.namespace, input.name);
+    const flows: Flow[] = [];
     if (input.metricsPort !== undefined) {
-        ingress.push({ from: [ns(MONITORING_NAMESPACE)], ports: tcp([input.metricsPort]) });
+        flows.push({ name: `Prometheus -> app ${input.name} metrics`, from: PROMETHEUS, to: self, ports: [input.metricsPort], why: "the app's alerts, dashboard and canary analysis" });
     }
-    if (input.callers.length > 0) {
-        ingress.push({ from: input.callers.map(appPeer), ports: tcp([input.port, ...input.extraPorts]) });
+    for (const peer of input.callsApps) {
+        flows.push({ name: `app ${input.name} -> app ${peer.name}`, from: self, to: appPods(peer.namespace, peer.name), ports: peer.ports ?? [], why: `${input.name} lists ${peer.name} in calls` });
     }
-    const egress: k8sInput.networking.v1.NetworkPolicyEgressRule[] = [
-        {
-            to: [{ ...ns("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-            ports: [
-                { protocol: "UDP", port: 53 },
-                { protocol: "TCP", port: 53 },
-            ],
-        },
-        ...input.callsApps.map((p) => ({ to: [appPeer(p)], ports: tcp(p.ports ?? []) })),
-        ...input.callsServices.map((s) => ({ to: [{ ...ns(s.namespace), ...(s.podLabels ? { podSelector: { matchLabels: { ...s.podLabels } } } : {}) }], ports: tcp(s.ports) })),
-    ];
+    for (const service of input.callsServices) {
+        flows.push({ name: `app ${input.name} -> ${service.name}`, from: self, to: { namespace: service.namespace, pods: service.podLabels }, ports: service.ports, why: `${input.name} lists ${service.name} in calls` });
+    }
     if (input.internet) {
-        egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...input.internet.except] } }] });
+        flows.push({ name: `app ${input.name} -> internet`, from: self, to: "internet", ports: [443, ...input.internet.ports], why: `${input.name} lists internet in calls` });
     }
-    return [
-        // Both directions closed for the app's pods; the rules below are the only ways in and out.
-        { name: `${input.name}-default-deny`, spec: { podSelector, policyTypes: ["Ingress", "Egress"] } },
-        { name: `${input.name}-ingress`, spec: { podSelector, policyTypes: ["Ingress"], ingress } },
-        { name: `${input.name}-egress`, spec: { podSelector, policyTypes: ["Egress"], egress } },
-    ];
+    const routes: Route[] = input.host ? [{ host: input.host, backend: self, port: input.port }] : [];
+    return { flows, routes };
 }
 
 export interface VirtualServerInput {

@@ -5,7 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { platformNamespace, podSecurityVersion } from "../lib/namespace";
-import { API_SERVER_ONLY, egressTo } from "../lib/networkPolicy";
+import { apiServerFlow } from "../lib/flows";
+import { createNetworkPolicies, flowPolicySpecs } from "../lib/networkPolicy";
 import {
     controllerDeployment,
     K8sObject,
@@ -37,13 +38,17 @@ export function systemUpgrade(
             podSecurity: "privileged",
             reason: SYSTEM_UPGRADE_PSA_REASON,
             podSecurityVersion: podSecurityVersion(version),
-            // Nothing connects to the controller (no webhook, metrics or Service) and the Jobs use
-            // the host network, so denying all ingress costs nothing, in every profile; the
-            // controller itself only talks to the API server.
-            networkPolicy: { allow: [], egress: egressTo(clusterCidrs, { outside: API_SERVER_ONLY }) },
         },
         opts,
     );
+    // Nothing connects to the controller (no webhook, metrics or Service) and the Jobs use the host
+    // network, so denying all ingress costs nothing, in every profile; the controller itself only
+    // talks to the API server. Its own policies, from the one generator, whatever the profile says.
+    if (clusterCidrs && clusterCidrs.length >= 2) {
+        const flows = [apiServerFlow({ namespace: SYSTEM_UPGRADE_NAMESPACE }, "system-upgrade-controller")];
+        const specs = flowPolicySpecs(flows, [SYSTEM_UPGRADE_NAMESPACE], { podCidr: clusterCidrs[0], serviceCidr: clusterCidrs[1] }).get(SYSTEM_UPGRADE_NAMESPACE) ?? [];
+        createNetworkPolicies(`${name}-system-upgrade-ns-netpol`, namespace.metadata.name, specs, opts);
+    }
     const crd = new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-system-upgrade-crd`, planCrd() as k8s.apiextensions.v1.CustomResourceDefinitionArgs, opts);
     const rbac = systemUpgradeRbac().map((o) => rawObject(`${name}-system-upgrade-${o.kind.toLowerCase()}-${o.metadata.name}`, o, { ...opts, dependsOn: [namespace] }));
     const controller = new k8s.apps.v1.Deployment(`${name}-system-upgrade-controller`, controllerDeployment(version) as k8s.apps.v1.DeploymentArgs, {

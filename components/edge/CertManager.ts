@@ -4,7 +4,8 @@ import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import type { ScrapeTarget } from "../lib/metrics";
-import { egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
+import { apiServerFlow, type Flow, INGRESS_CONTROLLER, type NetworkNeeds, type PodEnd, type Route, type OwnedNamespace } from "../lib/flows";
+import { endpointPort } from "../lib/networkPolicy";
 import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName, type TlsSettings } from "./certManagerValues";
 import { NAMESPACES } from "../../charts/namespaces";
 
@@ -26,13 +27,16 @@ export interface CertManagerArgs extends NamespacePolicyArgs {
 /** Default namespace and Helm release name of cert-manager. */
 export const CERT_MANAGER_NAMESPACE = NAMESPACES.certManager;
 
-export class CertManager extends pulumi.ComponentResource {
+export class CertManager extends pulumi.ComponentResource implements NetworkNeeds {
     /** ClusterIssuer name for `cert-manager.io/cluster-issuer` annotations. */
     public readonly issuerName: string;
     /** Resolves once the issuer exists; Ingresses depend on it. */
     public readonly ready: pulumi.Resource[];
     /** The controller's metrics (9402), for the monitoring stack installed after it. */
     public readonly scrapeTargets: readonly ScrapeTarget[];
+    public readonly flows: readonly Flow[];
+    public readonly routes: readonly Route[] = [];
+    public readonly ownedNamespaces: readonly OwnedNamespace[];
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:CertManager", name, {}, opts);
@@ -45,26 +49,11 @@ export class CertManager extends pulumi.ComponentResource {
                 {
                     name: namespace,
                     podSecurityVersion: args.podSecurityVersion,
-                    // The API server calls the webhook from the nodes; Prometheus scrapes 9402. The HTTP-01
-                    // self-check resolves a platform host to a node's ServiceLB address, which kube-proxy
-                    // rewrites to an ingress controller pod: egress must admit those pods on 80/443.
-                    networkPolicy: args.networkPolicies
-                        ? {
-                              allow: [{ nodes: true, ports: [10250], pods: { "app.kubernetes.io/component": "webhook" } }],
-                              metricsPorts: [9402],
-                              egress: egressTo(args.clusterCidrs, {
-                                  ports: [{ namespace: INGRESS_NAMESPACE, ports: [80, 443] }],
-                                  // ACME over HTTPS, the HTTP-01 self-check through an outside load balancer, the
-                                  // DNS-01 propagation check (it asks the zone's authoritative servers on 53
-                                  // directly), the API server.
-                                  outside: [53, 80, 443, 6443],
-                              }),
-                          }
-                        : undefined,
                 },
                 { parent: this },
             );
             namespaceName = ns.metadata.name;
+            this.ownedNamespaces = [{ name: namespace, object: ns }];
             dependsOn.push(
                 installChart(
                     `${name}-release`,
@@ -107,9 +96,13 @@ export class CertManager extends pulumi.ComponentResource {
                 namespace,
                 selector: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" },
                 port: 9402,
+                pods: { "app.kubernetes.io/component": "controller" },
+                podPort: 9402,
                 jobLabel: "app.kubernetes.io/name",
             },
         ];
+        this.ownedNamespaces ??= [];
+        this.flows = args.config.installCertManager ? certManagerFlows(namespace, args.config) : [];
         this.issuerName = issuerName(args.config.issuer);
         this.ready = issuers;
         this.registerOutputs({ issuerName: this.issuerName });
@@ -123,4 +116,51 @@ function dns01Secret(tls: TlsSettings): pulumi.Input<string> | undefined {
     }
     const { dns01 } = tls.acme;
     return dns01.provider === "cloudflare" ? dns01.cloudflare.apiToken : dns01.route53.secretAccessKey;
+}
+
+/**
+ * What cert-manager's pods need: the API server calls its webhook (fail closed) from the nodes; the
+ * controller reaches the ACME server, the DNS-01 provider's API and the zone's authoritative servers
+ * (propagation check on 53), and checks an HTTP-01 challenge through the host's public address,
+ * which lands on the ingress controller (kube-proxy rewrites a ServiceLB address to its pod) or on
+ * an outside load balancer.
+ */
+function certManagerFlows(namespace: string, tls: TlsSettings): Flow[] {
+    const controller: PodEnd = { namespace, pods: { "app.kubernetes.io/component": "controller" } };
+    const flows: Flow[] = [
+        { name: "API server -> cert-manager webhook", from: "nodes", to: { namespace, pods: { "app.kubernetes.io/component": "webhook" } }, ports: [10250], why: "every Certificate and Issuer is validated by the webhook, which fails closed" },
+        apiServerFlow({ namespace }, "cert-manager (controller, webhook, cainjector, startup check)"),
+    ];
+    if (tls.issuer === "selfSigned") {
+        return flows;
+    }
+    const acme = acmeEndpoint(tls.acme.server);
+    flows.push(
+        acme.inCluster
+            ? { name: "cert-manager -> ACME server (in cluster)", from: controller, to: { namespace: acme.inCluster }, ports: [acme.port], why: "orders and challenges" }
+            : { name: "cert-manager -> ACME server", from: controller, to: acme.port === 443 && tls.acme.server === undefined ? "internet" : "outside", ports: [acme.port], why: "ACME account, orders and challenges" },
+    );
+    if (tls.acme.solver === "http01") {
+        flows.push(
+            { name: "cert-manager -> ingress controller (HTTP-01 self-check)", from: controller, to: INGRESS_CONTROLLER, ports: [80], why: "no certificate is ordered until the self-check of the challenge URL passes" },
+            { name: "cert-manager -> outside load balancer (HTTP-01 self-check)", from: controller, to: "outside", ports: [80], why: "the self-check through a load balancer outside the cluster" },
+        );
+    } else {
+        flows.push(
+            { name: "cert-manager -> DNS provider API", from: controller, to: "internet", ports: [443], why: "writes the DNS-01 TXT record" },
+            { name: "cert-manager -> authoritative DNS (TCP)", from: controller, to: "outside", ports: [53], why: "the DNS-01 propagation check asks the zone's servers directly" },
+            { name: "cert-manager -> authoritative DNS (UDP)", from: controller, to: "outside", ports: [53], protocol: "UDP", why: "the DNS-01 propagation check asks the zone's servers directly" },
+        );
+    }
+    return flows;
+}
+
+/** Where the ACME server is: in-cluster (`<svc>.<namespace>.svc...`) or outside, and its port. */
+function acmeEndpoint(server: string | undefined): { inCluster?: string; port: number } {
+    if (server === undefined) {
+        return { port: 443 };
+    }
+    const host = new URL(server).hostname;
+    const match = /^[^.]+\.([^.]+)\.svc(\.|$)/.exec(host);
+    return { inCluster: match?.[1], port: endpointPort(server) ?? 443 };
 }

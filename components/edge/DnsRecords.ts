@@ -4,7 +4,7 @@ import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
+import { apiServerFlow, type Flow, type NetworkNeeds, type PodEnd, type Route, type OwnedNamespace } from "../lib/flows";
 import { DNS_METRICS_PORT, DNS_NAMESPACE, DNS_RELEASE, DNS_SECRET_NAME, dnsEndpoints, type DnsProviderArgs, type ExternalDnsSettings, externalDnsValues } from "./dnsValues";
 
 export interface DnsRecordsArgs extends NamespacePolicyArgs {
@@ -20,16 +20,19 @@ export interface DnsRecordsArgs extends NamespacePolicyArgs {
  * external-dns for the configured provider (records from Ingress hosts and DNSEndpoint objects),
  * plus the static records from config as DNSEndpoints.
  */
-export class DnsRecords extends pulumi.ComponentResource {
+export class DnsRecords extends pulumi.ComponentResource implements NetworkNeeds {
     /** external-dns's metrics: the chart's Service port `http` (external-dns chart 1.21.1 templates/service.yaml). */
     public readonly scrapeTargets: readonly ScrapeTarget[];
+    public readonly flows: readonly Flow[];
+    public readonly routes: readonly Route[] = [];
+    public readonly ownedNamespaces: readonly OwnedNamespace[];
 
     constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:DnsRecords", name, {}, opts);
         const namespace = args.namespace ?? DNS_NAMESPACE;
         const ns = platformNamespace(
             `${name}-ns`,
-            { name: namespace, podSecurityVersion: args.podSecurityVersion, networkPolicy: args.networkPolicies ? { allow: [], metricsPorts: [DNS_METRICS_PORT], egress: egressTo(args.clusterCidrs, { outside: dnsOutside(args.config) }) } : undefined },
+            { name: namespace, podSecurityVersion: args.podSecurityVersion },
             { parent: this },
         );
         const credentials = dnsCredentials(args.config);
@@ -56,9 +59,13 @@ export class DnsRecords extends pulumi.ComponentResource {
                 namespace,
                 selector: { "app.kubernetes.io/name": "external-dns", "app.kubernetes.io/instance": DNS_RELEASE },
                 port: "http",
+                pods: { "app.kubernetes.io/name": "external-dns" },
+                podPort: DNS_METRICS_PORT,
                 jobLabel: "app.kubernetes.io/instance",
             },
         ];
+        this.flows = dnsFlows({ namespace, pods: { "app.kubernetes.io/name": "external-dns" } }, args.config);
+        this.ownedNamespaces = [{ name: namespace, object: ns }];
         // DNSEndpoint's CRD ships with the chart: create the records after the release.
         for (const manifest of dnsEndpoints(args.config, namespace)) {
             new k8s.apiextensions.CustomResource(`${name}-${manifest.metadata.name}`, manifest as k8s.apiextensions.CustomResourceArgs, {
@@ -94,7 +101,15 @@ function dnsCredentials(dns: ExternalDnsSettings): Record<string, pulumi.Input<s
     }
 }
 
-/** Provider APIs over HTTPS, or the RFC 2136 server's DNS port (TCP and UDP). */
-function dnsOutside(dns: DnsProviderArgs): readonly number[] {
-    return dns.provider === "rfc2136" ? [...OUTSIDE_DEFAULT_PORTS, dns.rfc2136.port] : OUTSIDE_DEFAULT_PORTS;
+/** external-dns reads Ingresses and DNSEndpoints, and writes to the provider's API over HTTPS or to the RFC 2136 server's DNS port. */
+function dnsFlows(externalDns: PodEnd, dns: DnsProviderArgs): Flow[] {
+    const flows: Flow[] = [apiServerFlow(externalDns, "external-dns", "reads Ingresses and DNSEndpoints")];
+    if (dns.provider === "rfc2136") {
+        for (const protocol of ["TCP", "UDP"] as const) {
+            flows.push({ name: `external-dns -> RFC 2136 server (${protocol})`, from: externalDns, to: "outside", ports: [dns.rfc2136.port], protocol, why: "dynamic updates and zone transfers" });
+        }
+    } else {
+        flows.push({ name: "external-dns -> DNS provider API", from: externalDns, to: "internet", ports: [443], why: "lists and writes the zone's records" });
+    }
+    return flows;
 }

@@ -3,7 +3,8 @@ import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { API_SERVER_ONLY, egressTo, INGRESS_NAMESPACE } from "../lib/networkPolicy";
+import { apiServerFlow, INGRESS_CONTROLLER, type Flow, type NetworkNeeds, type OwnedNamespace, type Route } from "../lib/flows";
+import { INGRESS_NAMESPACE } from "../lib/networkPolicy";
 import { type IngressSettings, ingressValues } from "./ingressValues";
 
 export interface IngressNginxArgs extends NamespacePolicyArgs {
@@ -28,12 +29,16 @@ export interface IngressNginxArgs extends NamespacePolicyArgs {
 /** Helm release name of the controller (its pods carry `app.kubernetes.io/instance: ingress`). */
 const INGRESS_RELEASE = "ingress";
 
-export class IngressNginx extends pulumi.ComponentResource {
+export class IngressNginx extends pulumi.ComponentResource implements NetworkNeeds {
     /** IngressClass every platform Ingress uses. */
     public readonly className: string;
     public readonly namespace: pulumi.Output<string>;
     /** The controller's metrics Service (9113), for the monitoring stack installed after it. */
     public readonly scrapeTargets: readonly ScrapeTarget[];
+    /** Clients to the controller and the controller to the API; its backends come from the routes (Platform). */
+    public readonly flows: readonly Flow[];
+    public readonly routes: readonly Route[] = [];
+    public readonly ownedNamespaces: readonly OwnedNamespace[];
 
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:IngressNginx", name, {}, opts);
@@ -46,8 +51,6 @@ export class IngressNginx extends pulumi.ComponentResource {
                 podSecurity: hostPort ? "privileged" : "restricted",
                 reason: hostPort ? "the controller binds hostPorts 80/443, which Pod Security allows only at privileged" : undefined,
                 podSecurityVersion: args.podSecurityVersion,
-                // Clients reach the controller from anywhere; Prometheus scrapes 9113.
-                networkPolicy: args.networkPolicies ? { allow: [{ anywhere: true, ports: [80, 443] }], metricsPorts: [9113], egress: egressTo(args.clusterCidrs, { to: "all", outside: API_SERVER_ONLY }) } : undefined,
             },
             { parent: this },
         );
@@ -73,9 +76,17 @@ export class IngressNginx extends pulumi.ComponentResource {
                 namespace: namespaceName,
                 selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": releaseName, service: "nginx-ingress-prometheus-service" },
                 port: "prometheus",
+                pods: { "app.kubernetes.io/name": "nginx-ingress" },
+                podPort: 9113,
                 jobLabel: "app.kubernetes.io/name",
             },
         ];
+        const controller = { namespace: namespaceName, pods: INGRESS_CONTROLLER.pods };
+        this.flows = [
+            { name: "clients -> ingress controller", from: "anywhere", to: controller, ports: [80, 443], why: "every platform and application host, redirects and ACME HTTP-01" },
+            apiServerFlow(controller, "ingress controller", "reads Ingresses, VirtualServers, Services, EndpointSlices and Secrets"),
+        ];
+        this.ownedNamespaces = [{ name: namespaceName, object: ns }];
         this.className = args.config.className;
         this.namespace = ns.metadata.name;
         this.registerOutputs({ className: this.className, namespace: this.namespace });

@@ -7,6 +7,7 @@
  * policies with kube-router's semantics against the same list (offline/reachability.ts) and writes
  * `out/<stack>/reachability.txt`.
  */
+import type * as k8s from "@pulumi/kubernetes";
 import { NAMESPACES } from "../../charts/namespaces";
 
 /** Pod labels a flow end selects (`matchLabels`); every pod of the namespace when undefined. */
@@ -29,8 +30,10 @@ export interface PodEnd {
  * - `outside`: any address outside the cluster but link-local, private hosts included (a declared
  *   S3, database or receiver endpoint that may sit on the LAN).
  * - `anywhere`: any client (source only): the ingress controller's 80/443.
+ * - `allPods`: every pod of every namespace (destination only): Prometheus's scrapes, whose targets'
+ *   namespaces admit only their metrics ports.
  */
-export type FlowEnd = PodEnd | "nodes" | "apiServer" | "internet" | "outside" | "anywhere";
+export type FlowEnd = PodEnd | "nodes" | "apiServer" | "internet" | "outside" | "anywhere" | "allPods";
 
 export type Protocol = "TCP" | "UDP";
 
@@ -84,7 +87,7 @@ export function endLabel(end: FlowEnd): string {
 
 /** The flows a route needs: the controller to the backend, and the HTTP-01 solver when it is used. */
 export function routeFlows(route: Route, http01: boolean): Flow[] {
-    const flows: Flow[] = [{ name: `ingress controller -> ${route.host}`, from: INGRESS_CONTROLLER, to: route.backend, ports: [route.port], why: `serves https://${route.host}` }];
+    const flows: Flow[] = [{ name: `ingress controller -> ${route.host} (${endLabel(route.backend)})`, from: INGRESS_CONTROLLER, to: route.backend, ports: [route.port], why: `serves https://${route.host}` }];
     if (http01) {
         flows.push({
             name: `ingress controller -> HTTP-01 solver in ${route.backend.namespace} (${route.host})`,
@@ -96,4 +99,28 @@ export function routeFlows(route: Route, http01: boolean): Flow[] {
         });
     }
     return flows;
+}
+
+/** The Kubernetes API's port on k3s servers (the `kubernetes` Service's endpoints); the Platform adds 443 for other clusters. */
+export const KUBE_API_PORT = 6443;
+
+/** The flow from pods to the Kubernetes API (controllers, operators, sidecars that watch objects). */
+export function apiServerFlow(from: PodEnd, who: string, why = "watches and updates Kubernetes objects"): Flow {
+    return { name: `${who} -> API server`, from, to: "apiServer", ports: [KUBE_API_PORT], why };
+}
+
+/** What a component tells the Platform about its traffic (docs/adr/0018). */
+export interface NetworkNeeds {
+    /** Flows its parts need: webhooks, endpoints, the API server, flows inside its charts. */
+    readonly flows: readonly Flow[];
+    /** Hosts it serves through the ingress controller (the Platform derives the controller's and the solver's flows). */
+    readonly routes: readonly Route[];
+    /** The namespaces it creates: the Platform's NetworkPolicies are created in them once they exist. */
+    readonly ownedNamespaces: readonly OwnedNamespace[];
+}
+
+/** A namespace a component creates: its name, and the object to wait for. */
+export interface OwnedNamespace {
+    readonly name: string;
+    readonly object: k8s.core.v1.Namespace;
 }

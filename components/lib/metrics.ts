@@ -19,6 +19,10 @@ export interface ScrapeTarget {
     readonly port: string | number;
     /** Service label whose value becomes the `job` label. */
     readonly jobLabel: string;
+    /** Labels of the pods behind the Service (the flow Prometheus -> pods the NetworkPolicies admit). @default every pod of the namespace */
+    readonly pods?: Readonly<Record<string, string>>;
+    /** The container port the metrics are served on (what the NetworkPolicy sees). */
+    readonly podPort: number;
     /** Keep the labels the endpoint sets on its series where they clash with the target's. @default false */
     readonly honorLabels?: boolean;
 }

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { namespaceNetworkPolicies, NetworkPolicyArgs } from "./networkPolicy";
 
 /** Pod Security Admission levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
@@ -30,17 +29,13 @@ export function podSecurityVersion(k3sVersion: string | undefined): string {
     return match ? `v${match[1]}.${match[2]}` : "latest";
 }
 
-/** What every component with a namespace takes from the stack (platform/platform.ts): PSA version, policies. */
+/**
+ * What every component with a namespace takes from the stack (platform/platform.ts): the PSA
+ * version. Its NetworkPolicies are the Platform's, generated from every component's flows.
+ */
 export interface NamespacePolicyArgs {
     /** Pod Security policy version for the namespace (the cluster's minor). */
     readonly podSecurityVersion: string;
-    /** Default-deny ingress NetworkPolicies plus the component's allows (prod). @default false */
-    readonly networkPolicies?: boolean;
-    /**
-     * Pod and Service CIDRs: with `networkPolicies`, egress is denied too, except DNS, the namespace,
-     * outside the cluster and what the component needs. @default egress open
-     */
-    readonly clusterCidrs?: readonly string[];
 }
 
 export interface PlatformNamespaceArgs {
@@ -54,8 +49,6 @@ export interface PlatformNamespaceArgs {
     readonly podSecurityVersion?: string;
     /** Extra labels; PSA labels win on conflict. */
     readonly labels?: Readonly<Record<string, string>>;
-    /** Default-deny ingress plus these allows (prod); none when undefined. */
-    readonly networkPolicy?: NetworkPolicyArgs;
 }
 
 /** A namespace that always carries Pod Security labels; the only way the platform makes one. */
@@ -83,8 +76,5 @@ export function platformNamespace(
         },
         opts,
     );
-    if (args.networkPolicy) {
-        namespaceNetworkPolicies(resourceName, namespace, args.name, args.networkPolicy, opts);
-    }
     return namespace;
 }

@@ -114,6 +114,8 @@ function peersOf(end: FlowEnd, network: ClusterNetwork, direction: "from" | "to"
         }
         case "outside":
             return outside;
+        case "allPods":
+            return [{ namespaceSelector: {} }];
     }
 }
 

@@ -3,15 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
+import type { OwnedNamespace } from "../lib/flows";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { API_SERVER_ONLY, egressTo, type EgressTarget, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import {
     CLICKHOUSE_CLUSTER,
-    CLICKHOUSE_HTTP_PORT,
-    CLICKHOUSE_METRICS_PORTS,
     CLICKHOUSE_NAMESPACE,
     CLICKHOUSE_SERVICE,
-    CLICKHOUSE_TCP_PORT,
     CLICKHOUSE_USERS,
     CLICKHOUSE_USERS_SECRET,
     clickhouseInstallationSpec,
@@ -27,13 +24,6 @@ export interface ClickHouseArgs extends NamespacePolicyArgs {
     /** Password of the read-only `grafana` user (its Secret for Grafana lives in the monitoring namespace). */
     readonly grafanaPassword: pulumi.Input<string>;
     readonly protect: boolean;
-    /** Namespaces whose clients may query ClickHouse besides monitoring (DeepFlow). @default [] */
-    readonly clients?: readonly string[];
-    /**
-     * Pods ClickHouse itself connects to when egress is restricted: DeepFlow's MySQL, which its
-     * dictionaries read (`SOURCE(MYSQL(...))`). @default []
-     */
-    readonly dictionarySources?: readonly EgressTarget[];
     /** Resources the operator release waits for: kube-prometheus-stack (ServiceMonitor CRD). */
     readonly after: pulumi.Resource[];
     /** Create the `deepflow` writer user (DeepFlow on); without it no such user or password exists. @default false */
@@ -42,6 +32,8 @@ export interface ClickHouseArgs extends NamespacePolicyArgs {
 
 /** The clickhouse-operator, one ClickHouseInstallation (+ Keeper when replicated) and its Service. */
 export class ClickHouse extends pulumi.ComponentResource {
+    /** Its namespace (the Platform's NetworkPolicies are created in it). */
+    public readonly ownedNamespace: OwnedNamespace;
     public readonly installation: k8s.apiextensions.CustomResource;
     public readonly service: k8s.core.v1.Service;
     /** One Service per shard (DeepFlow writes to each by its cluster IP). */
@@ -51,27 +43,16 @@ export class ClickHouse extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:monitoring:ClickHouse", name, {}, opts);
-        const clients = args.clients ?? [];
-        const dictionarySources = args.dictionarySources ?? [];
         const deepflowUser = args.deepflowUser ?? false;
         const ns = platformNamespace(
             `${name}-ns`,
             {
                 name: CLICKHOUSE_NAMESPACE,
                 podSecurityVersion: args.podSecurityVersion,
-                // Grafana (HTTP) and DeepFlow (native + HTTP) are the clients.
-                networkPolicy: args.networkPolicies
-                    ? {
-                          allow: [{ namespaces: [MONITORING_NAMESPACE, ...clients], ports: [CLICKHOUSE_HTTP_PORT, CLICKHOUSE_TCP_PORT] }],
-                          metricsPorts: CLICKHOUSE_METRICS_PORTS,
-                          // No internet: the operator talks to the API server only; the servers read
-                          // their dictionary sources (DeepFlow's MySQL) on those ports.
-                          egress: egressTo(args.clusterCidrs, { outside: API_SERVER_ONLY, ports: dictionarySources }),
-                      }
-                    : undefined,
             },
             { parent: this },
         );
+        this.ownedNamespace = { name: CLICKHOUSE_NAMESPACE, object: ns };
         // Not protected: ClickHouse reads its users' passwords from the Secret, so a new one reaches both sides.
         const deepflow = deepflowUser ? new random.RandomPassword(`${name}-deepflow-password`, { length: 32, special: false }, { parent: this }) : undefined;
         this.deepflowPassword = deepflow && pulumi.secret(deepflow.result);

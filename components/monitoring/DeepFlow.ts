@@ -3,10 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
+import type { OwnedNamespace } from "../lib/flows";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, MONITORING_NAMESPACE } from "../lib/networkPolicy";
-import { CLICKHOUSE_NAMESPACE } from "./clickhouseValues";
-import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowValues } from "./deepflowValues";
+import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_RELEASE, deepflowValues } from "./deepflowValues";
 
 /** DeepFlow's own settings (it stores its data in the platform ClickHouse). */
 export interface DeepFlowSettings {
@@ -25,6 +24,8 @@ export interface DeepFlowArgs extends NamespacePolicyArgs {
 
 /** DeepFlow server, app, MySQL and eBPF agents, storing into the platform ClickHouse. */
 export class DeepFlow extends pulumi.ComponentResource {
+    /** Its namespace (the Platform's NetworkPolicies are created in it). */
+    public readonly ownedNamespace: OwnedNamespace;
     public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: DeepFlowArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -36,20 +37,10 @@ export class DeepFlow extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "the deepflow-agent DaemonSet loads eBPF programs and captures packets (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE...)",
                 podSecurityVersion: args.podSecurityVersion,
-                // Grafana queries the querier and the app; ClickHouse's dictionaries read DeepFlow's MySQL;
-                // agents (pod network, not host network) talk to the server inside the namespace.
-                networkPolicy: args.networkPolicies
-                    ? {
-                          allow: [
-                              { namespaces: [MONITORING_NAMESPACE], ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app] },
-                              { namespaces: [CLICKHOUSE_NAMESPACE], ports: [DEEPFLOW_MYSQL_PORT] },
-                          ],
-                          egress: egressTo(args.clusterCidrs, { to: [CLICKHOUSE_NAMESPACE] }),
-                      }
-                    : undefined,
             },
             { parent: this },
         );
+        this.ownedNamespace = { name: DEEPFLOW_NAMESPACE, object: ns };
         const mysql = new random.RandomPassword(`${name}-mysql-password`, { length: 32, special: false }, { parent: this, protect: args.protect });
         this.release = installChart(
             `${name}-release`,

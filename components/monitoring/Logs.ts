@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
+import type { OwnedNamespace } from "../lib/flows";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { API_SERVER_ONLY, egressTo, endpointPort, MONITORING_NAMESPACE } from "../lib/networkPolicy";
-import { type LogsSettings, ALLOY_PORT, LOGS_NAMESPACE, LOKI_PORT, LOKI_RELEASE, LOKI_S3_SECRET, alloyValues, lokiValues } from "./logsValues";
+import { type LogsSettings, LOGS_NAMESPACE, LOKI_RELEASE, LOKI_S3_SECRET, alloyValues, lokiValues } from "./logsValues";
 
 export interface LogsArgs extends NamespacePolicyArgs {
     /** Retention, PVC size and optional S3 bucket. */
@@ -19,6 +19,8 @@ export interface LogsArgs extends NamespacePolicyArgs {
 
 /** Loki (logs store) and Grafana Alloy (pod logs + Kubernetes events) in the `logging` namespace. */
 export class Logs extends pulumi.ComponentResource {
+    /** Its namespace (the Platform's NetworkPolicies are created in it). */
+    public readonly ownedNamespace: OwnedNamespace;
     public readonly loki: k8s.helm.v3.Release;
     public readonly alloy: k8s.helm.v3.Release;
 
@@ -29,11 +31,10 @@ export class Logs extends pulumi.ComponentResource {
             {
                 name: LOGS_NAMESPACE,
                 podSecurityVersion: args.podSecurityVersion,
-                // Grafana queries Loki; Alloy pushes from inside the namespace (always allowed).
-                networkPolicy: args.networkPolicies ? { allow: [{ namespaces: [MONITORING_NAMESPACE], ports: [LOKI_PORT] }], metricsPorts: [LOKI_PORT, ALLOY_PORT], egress: egressTo(args.clusterCidrs, { outside: logsOutside(args.config) }) } : undefined,
             },
             { parent: this },
         );
+        this.ownedNamespace = { name: LOGS_NAMESPACE, object: ns };
         const before: pulumi.Resource[] = [...args.after];
         const s3 = args.config.s3;
         if (s3) {
@@ -62,9 +63,4 @@ export class Logs extends pulumi.ComponentResource {
         );
         this.registerOutputs({});
     }
-}
-
-/** Loki reaches S3 (when chunks live there) and Alloy the API server; nothing else outside the cluster. */
-function logsOutside(config: { readonly s3?: { readonly endpoint?: string } }): readonly number[] {
-    return config.s3 ? [...API_SERVER_ONLY, endpointPort(config.s3.endpoint) ?? 443] : API_SERVER_ONLY;
 }

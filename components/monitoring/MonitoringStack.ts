@@ -10,12 +10,14 @@ import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import type { Flow, NetworkNeeds, Route, OwnedNamespace } from "../lib/flows";
+import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
+import { GRAFANA_PORT, monitoringFlows } from "./monitoringFlows";
 import { alertmanagerConfig } from "./alertmanagerConfig";
 import { ClickHouse } from "./ClickHouse";
 import type { ClickHouseSettings } from "./clickhouseValues";
 import { DeepFlow, type DeepFlowSettings } from "./DeepFlow";
-import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE } from "./deepflowValues";
+import { DEEPFLOW_DEFAULT_REGISTRY } from "./deepflowValues";
 import { Logs } from "./Logs";
 import type { LogsSettings } from "./logsValues";
 import {
@@ -42,10 +44,6 @@ export function partFiles(dir: string, suffix: string, on: Readonly<Record<(type
 export const RULES_DIR = join(__dirname, "..", "..", "charts", "rules");
 /** The project's Grafana dashboards (JSON), one ConfigMap each. */
 const DASHBOARDS_DIR = join(__dirname, "..", "..", "charts", "dashboards");
-/** The Prometheus operator's admission webhook port (the API server calls it). */
-export const OPERATOR_WEBHOOK_PORT = 10250;
-/** Grafana's container port (grafana chart `service.targetPort`), the only one the ingress controller may reach. */
-export const GRAFANA_PORT = 3000;
 
 /** Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part. */
 const PARTS = ["logs", "clickhouse", "deepflow"] as const;
@@ -91,13 +89,17 @@ export interface MonitoringStackArgs extends NamespacePolicyArgs {
  * Metrics and alerting: kube-prometheus-stack (Prometheus, Alertmanager, operator, node exporter,
  * kube-state-metrics), Alertmanager's configuration as a Secret, and the platform alert rules.
  */
-export class MonitoringStack extends pulumi.ComponentResource {
+export class MonitoringStack extends pulumi.ComponentResource implements NetworkNeeds {
     public readonly release: k8s.helm.v3.Release;
     public readonly logs?: Logs;
     public readonly clickhouse?: ClickHouse;
     public readonly deepflow?: DeepFlow;
     /** Grafana URL and admin password (secret), when Grafana is on. */
     public readonly grafana?: { url: string; username: string; password: pulumi.Output<string> };
+    public readonly flows: readonly Flow[];
+    /** grafana.<domain>, when Grafana is on. */
+    public readonly routes: readonly Route[];
+    public readonly ownedNamespaces: readonly OwnedNamespace[];
 
     constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:monitoring:MonitoringStack", name, {}, opts);
@@ -108,10 +110,6 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "node-exporter reads host metrics with hostNetwork, hostPID and hostPath mounts",
                 podSecurityVersion: args.podSecurityVersion,
-                // Only Grafana is reached through the ingress controller (not Prometheus or Alertmanager); the API server calls the operator's admission webhook.
-                networkPolicy: args.networkPolicies
-                    ? { allow: [{ namespaces: [INGRESS_NAMESPACE], ports: [GRAFANA_PORT], pods: { "app.kubernetes.io/name": "grafana" } }, { nodes: true, ports: [OPERATOR_WEBHOOK_PORT] }], egress: egressTo(args.clusterCidrs, { to: "all", outside: "all" }) }
-                    : undefined,
             },
             { parent: this },
         );
@@ -221,7 +219,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
         // The parts scrape themselves with ServiceMonitors: their releases come after kube-prometheus-stack's CRDs.
         const child = { parent: this };
-        const shared = { highAvailability: args.highAvailability, protect: args.protect, podSecurityVersion: args.podSecurityVersion, networkPolicies: args.networkPolicies, clusterCidrs: args.clusterCidrs };
+        const shared = { highAvailability: args.highAvailability, protect: args.protect, podSecurityVersion: args.podSecurityVersion };
         if (on.logs) {
             this.logs = new Logs(`${name}-logs`, { config: parts.logs, cluster: args.clusterName ?? name, ...shared, after: [this.release] }, child);
         }
@@ -231,8 +229,6 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 {
                     config: parts.clickhouse,
                     grafanaPassword: clickhouseGrafanaPassword,
-                    clients: on.deepflow ? [DEEPFLOW_NAMESPACE] : [],
-                    dictionarySources: on.deepflow ? [{ namespace: DEEPFLOW_NAMESPACE, ports: [DEEPFLOW_MYSQL_PORT] }] : [],
                     deepflowUser: on.deepflow,
                     ...shared,
                     after: [this.release],
@@ -255,6 +251,16 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 );
             }
         }
+        const logsS3 = parts.logs.s3;
+        this.flows = monitoringFlows({
+            grafana: grafanaConfig.enabled,
+            logs: on.logs ? { s3: logsS3 !== undefined, s3Endpoint: logsS3?.endpoint } : undefined,
+            clickhouse: this.clickhouse !== undefined,
+            deepflow: this.deepflow !== undefined,
+            receivers: { smarthost: am.email?.smarthost, http: am.slack !== undefined || am.webhook !== undefined || am.pagerduty !== undefined },
+        });
+        this.routes = grafanaConfig.enabled ? [{ host: grafanaConfig.host, backend: { namespace: MONITORING_NAMESPACE, pods: { "app.kubernetes.io/name": "grafana" } }, port: GRAFANA_PORT }] : [];
+        this.ownedNamespaces = [{ name: MONITORING_NAMESPACE, object: ns }, ...[this.logs, this.clickhouse, this.deepflow].flatMap((part) => (part ? [part.ownedNamespace] : []))];
         this.registerOutputs({});
     }
 }

@@ -8,7 +8,8 @@ import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
+import type { Flow, NetworkNeeds, Route, OwnedNamespace } from "../lib/flows";
+import { endpointPort } from "../lib/networkPolicy";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
@@ -40,7 +41,7 @@ export interface HarborArgs extends NamespacePolicyArgs {
  * values, a TLS key pair for the token service) and handed over as existing Secrets, so a second
  * `up` changes nothing.
  */
-export class Harbor extends pulumi.ComponentResource {
+export class Harbor extends pulumi.ComponentResource implements NetworkNeeds {
     /** `https://registry.<domain>`. */
     public readonly url: string;
     public readonly host: string;
@@ -54,6 +55,10 @@ export class Harbor extends pulumi.ComponentResource {
     public readonly projects: ReadonlyMap<string, HarborObject>;
     /** Harbor's metrics endpoints, for the monitoring stack. */
     public readonly scrapeTargets: readonly ScrapeTarget[];
+    public readonly flows: readonly Flow[];
+    /** registry.<domain>: the chart's Ingress routes to core and portal. */
+    public readonly routes: readonly Route[];
+    public readonly ownedNamespaces: readonly OwnedNamespace[];
     /** CI robot account: registry username and secret (secret), when configured. */
     public readonly robot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
 
@@ -66,22 +71,6 @@ export class Harbor extends pulumi.ComponentResource {
             {
                 name: namespaceName,
                 podSecurityVersion: args.podSecurityVersion,
-                // Only the ingress controller talks to Harbor from outside its namespace, and only to the
-                // core and portal HTTPS ports (never PostgreSQL or Redis); metrics on 8001.
-                networkPolicy: args.networkPolicies
-                    ? {
-                          allow: HARBOR_INGRESS_COMPONENTS.map((component) => ({ namespaces: [INGRESS_NAMESPACE], ports: [HARBOR_TLS_CONTAINER_PORT], pods: { component } })),
-                          metricsPorts: [8001],
-                          // Upstream registries (proxy caches), the S3 endpoint and an external database on their ports.
-                          egress: egressTo(args.clusterCidrs, {
-                              outside: [
-                                  ...OUTSIDE_DEFAULT_PORTS,
-                                  ...(config.storage.type === "s3" ? [endpointPort(config.storage.s3?.endpoint) ?? 443] : []),
-                                  ...(config.database.external ? [config.database.external.port] : []),
-                              ],
-                          }),
-                      }
-                    : undefined,
             },
             { parent: this },
         );
@@ -170,6 +159,9 @@ export class Harbor extends pulumi.ComponentResource {
             { parent: this, dependsOn: [...secrets, ...(args.after ?? [])], protect: args.protect },
         );
         this.scrapeTargets = [harborScrapeTarget(namespaceName)];
+        this.routes = HARBOR_INGRESS_COMPONENTS.map((component) => ({ host: config.host, backend: { namespace: namespaceName, pods: { component } }, port: HARBOR_TLS_CONTAINER_PORT }));
+        this.flows = harborFlows(namespaceName, config);
+        this.ownedNamespaces = [{ name: namespaceName, object: ns }];
         this.host = config.host;
         this.url = `https://${config.host}`;
         this.adminPassword = admin.result;
@@ -263,4 +255,24 @@ export function harborMirrors(config: Pick<HarborSettings, "host" | "proxyCache"
         mirrors: Object.fromEntries(config.proxyCache.map((p) => [p.upstream, { endpoints: [endpoint], rewrite: { "^(.*)$": `${p.project}/$1` } }])),
         ...(trustsCertificate ? {} : { configs: { [config.host]: { insecureSkipVerify: true } } }),
     };
+}
+
+/**
+ * Harbor's own traffic: between its parts (core, jobservice, registry, Trivy, exporter, database,
+ * Redis) inside the namespace, to the upstream registries its proxy caches pull from, and to its S3
+ * endpoint and external database when configured.
+ */
+function harborFlows(namespace: string, config: HarborSettings): Flow[] {
+    const harbor = { namespace };
+    const flows: Flow[] = [
+        { name: "Harbor parts -> each other", from: harbor, to: harbor, ports: "all", why: "core, jobservice, registry, Trivy and the exporter use the database, Redis and each other's APIs", cite: "goharbor/harbor-helm@v1.19.1:templates/" },
+        { name: "Harbor -> upstream registries", from: harbor, to: "internet", ports: [443], why: "proxy caches and replication pull from public registries; Trivy fetches its vulnerability database" },
+    ];
+    if (config.storage.type === "s3") {
+        flows.push({ name: "Harbor registry -> S3", from: { namespace, pods: { component: "registry" } }, to: "outside", ports: [endpointPort(config.storage.s3?.endpoint) ?? 443], why: "image layers are stored in the bucket" });
+    }
+    if (config.database.external) {
+        flows.push({ name: "Harbor -> external PostgreSQL", from: harbor, to: "outside", ports: [config.database.external.port], why: "Harbor's database" });
+    }
+    return flows;
 }

@@ -39,7 +39,7 @@ export const HARBOR_RELEASE = "harbor";
  * probes are plain httpGet on that port), so the scrape uses HTTP. Labels on the series win.
  */
 export function harborScrapeTarget(namespace: string): ScrapeTarget {
-    return { name: "harbor", namespace, selector: { release: HARBOR_RELEASE, app: "harbor" }, port: "https-metrics", jobLabel: "app.kubernetes.io/name", honorLabels: true };
+    return { name: "harbor", namespace, selector: { release: HARBOR_RELEASE, app: "harbor" }, port: "https-metrics", pods: { release: HARBOR_RELEASE, app: "harbor" }, podPort: 8001, jobLabel: "app.kubernetes.io/name", honorLabels: true };
 }
 
 /**

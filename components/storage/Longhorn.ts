@@ -6,7 +6,8 @@ import { installChart } from "../lib/chart";
 import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { egressTo, endpointPort, INGRESS_NAMESPACE, OUTSIDE_DEFAULT_PORTS } from "../lib/networkPolicy";
+import { apiServerFlow, type Flow, type NetworkNeeds, type Route, type OwnedNamespace } from "../lib/flows";
+import { endpointPort } from "../lib/networkPolicy";
 import { BACKUP_SECRET, LONGHORN_MANAGER, type LonghornSettings, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
 import { NAMESPACES } from "../../charts/namespaces";
 
@@ -31,7 +32,7 @@ export interface LonghornArgs extends NamespacePolicyArgs {
 /** Namespace Longhorn runs in (its chart expects this one). */
 export const LONGHORN_NAMESPACE = NAMESPACES.longhorn;
 
-export class Longhorn extends pulumi.ComponentResource {
+export class Longhorn extends pulumi.ComponentResource implements NetworkNeeds {
     /** UI URL, when published. */
     public readonly uiUrl?: string;
     /** UI basic-auth password for user `admin` (secret). */
@@ -40,11 +41,15 @@ export class Longhorn extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     /** longhorn-manager's metrics, for the monitoring stack installed after it. */
     public readonly scrapeTargets: readonly ScrapeTarget[];
+    public readonly flows: readonly Flow[];
+    /** longhorn.<domain>, when the UI is published. */
+    public readonly routes: readonly Route[];
+    public readonly ownedNamespaces: readonly OwnedNamespace[];
 
     constructor(name: string, args: LonghornArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Longhorn", name, {}, opts);
         const namespace = LONGHORN_NAMESPACE;
-        this.scrapeTargets = [{ name: "longhorn", namespace, selector: { app: "longhorn-manager" }, port: "manager", jobLabel: "app" }];
+        this.scrapeTargets = [{ name: "longhorn", namespace, selector: { app: "longhorn-manager" }, port: "manager", pods: { app: "longhorn-manager" }, podPort: LONGHORN_MANAGER.port, jobLabel: "app" }];
         const longhorn = args.config;
         const ns = platformNamespace(
             `${name}-ns`,
@@ -53,24 +58,12 @@ export class Longhorn extends pulumi.ComponentResource {
                 podSecurity: "privileged",
                 reason: "Longhorn's manager, engine and CSI plugin run privileged with host mounts to attach block devices",
                 podSecurityVersion: args.podSecurityVersion,
-                networkPolicy: args.networkPolicies
-                    ? {
-                          allow: [
-                              // The ingress controller reaches the UI only (never the manager's unauthenticated API on 9500).
-                              { namespaces: [INGRESS_NAMESPACE], ports: [LONGHORN_UI_PORT], pods: { app: "longhorn-ui" } },
-                              // The API server calls the conversion (9501) and admission (9502) webhooks, which fail closed.
-                              { nodes: true, ports: [9501, 9502], pods: { app: "longhorn-manager" } },
-                              // Kernel NFS clients on every node mount RWX volumes from the share-manager.
-                              { nodes: true, ports: [2049], pods: { "longhorn.io/component": "share-manager" } },
-                          ],
-                          metricsPorts: [LONGHORN_MANAGER.port],
-                          // Backups go to the S3 endpoint, on its own port when it names one.
-                          egress: egressTo(args.clusterCidrs, { outside: [...OUTSIDE_DEFAULT_PORTS, ...portOf(endpointPort(longhorn.backup?.endpoint))] }),
-                      }
-                    : undefined,
             },
             { parent: this },
         );
+        this.ownedNamespaces = [{ name: namespace, object: ns }];
+        this.flows = longhornFlows(namespace, longhorn);
+        this.routes = longhorn.ui.enabled ? [{ host: longhorn.ui.host, backend: { namespace, pods: { app: "longhorn-ui" } }, port: LONGHORN_UI_PORT }] : [];
         const dependsOn: pulumi.Resource[] = [...(args.after ?? [])];
         if (longhorn.backup) {
             dependsOn.push(
@@ -130,6 +123,25 @@ export class Longhorn extends pulumi.ComponentResource {
     }
 }
 
-function portOf(port: number | undefined): number[] {
-    return port === undefined ? [] : [port];
+/**
+ * Longhorn's traffic. Inside the namespace its parts talk on ports assigned at run time (engines to
+ * replicas across nodes on the instance managers' port ranges), so the namespace admits itself.
+ * From the nodes: the API server calls the admission webhook, which fails closed, and kernel NFS
+ * clients mount RWX volumes from the share-managers. Out: the API server and the backup target.
+ * The manager's API (9500, no authentication) is reached by Prometheus (metrics) and, through the
+ * service proxy, by `npm run verify`: the Platform derives both.
+ */
+function longhornFlows(namespace: string, longhorn: LonghornSettings): Flow[] {
+    const manager = { namespace, pods: { app: "longhorn-manager" } };
+    const flows: Flow[] = [
+        { name: "Longhorn parts -> each other", from: { namespace }, to: { namespace }, ports: "all", why: "managers, instance managers (engines and replicas), CSI and UI", cite: "longhorn/longhorn@v1.12.1:chart/templates/" },
+        { name: "API server -> Longhorn admission webhook", from: "nodes", to: manager, ports: [9502], why: "Longhorn objects and their PVCs are admitted by it (fail closed)", cite: "longhorn/longhorn@v1.12.1:chart/templates/daemonset-sa.yaml" },
+        { name: "kernel NFS clients -> Longhorn share-manager", from: "nodes", to: { namespace, pods: { "longhorn.io/component": "share-manager" } }, ports: [2049], why: "RWX volumes are NFS mounts made by the kernel of the node that runs the consuming pod" },
+        apiServerFlow({ namespace }, "Longhorn"),
+    ];
+    if (longhorn.backup) {
+        const port = endpointPort(longhorn.backup.endpoint) ?? 443;
+        flows.push({ name: "Longhorn -> backup target", from: { namespace }, to: longhorn.backup.endpoint ? "outside" : "internet", ports: [port], why: "recurring backups to the S3 bucket" });
+    }
+    return flows;
 }
