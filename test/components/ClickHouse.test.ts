@@ -76,7 +76,7 @@ describe("ClickHouse component", () => {
     const mocks = mockedComponents();
 
     it("creates the users Secret and operator before the installation, Keeper when replicated, and the Services last", async () => {
-        new ClickHouse("ch", { config: clickhouse({ replicas: 2 }, "prod"), grafanaPassword: "grafana-pw-value", protect: true, podSecurityVersion: "v1.36", networkPolicies: true, clients: ["deepflow"], deepflowUser: true, after: [] });
+        new ClickHouse("ch", { config: clickhouse({ replicas: 2 }, "prod"), grafanaPassword: "grafana-pw-value", protect: true, podSecurityVersion: "v1.36", deepflowUser: true, after: [] });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("ch-"));
         expect(byName(mine, "ch-users").inputs.stringData).toBe(SECRET);
@@ -92,34 +92,15 @@ describe("ClickHouse component", () => {
             expect(() => validateManifest(r.inputs)).not.toThrow();
         }
         expect(allStrings(mine).join("\n")).not.toContain("grafana-pw-value");
-        const allow = byName(mine, "ch-ns-netpol-allow-from-monitoring-deepflow").inputs as { spec: { ingress: { ports: { port: number }[] }[] } };
-        expect(allow.spec.ingress[0].ports.map((p) => p.port)).toEqual([8123, 9000]);
     });
 
     it("creates no deepflow password without DeepFlow, and its users Secret then holds the grafana user only", async () => {
-        const ch = new ClickHouse("solo", { config: clickhouse({}, "prod"), grafanaPassword: "pw", protect: false, podSecurityVersion: "v1.36", networkPolicies: false, after: [] });
+        const ch = new ClickHouse("solo", { config: clickhouse({}, "prod"), grafanaPassword: "pw", protect: false, podSecurityVersion: "v1.36", after: [] });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("solo-"));
         expect(mine.map((r) => r.name)).not.toContain("solo-deepflow-password");
         expect(ch.deepflowPassword).toBeUndefined();
         const users = (byName(mine, "solo-installation").inputs as { spec: Spec }).spec.configuration.users;
         expect(Object.keys(users).some((u) => u.startsWith("deepflow/"))).toBe(false);
-    });
-
-    it("may connect out to the namespaces its dictionaries read from (DeepFlow's MySQL) when egress is restricted, and nowhere else in the cluster", async () => {
-        new ClickHouse("dict", {
-            config: clickhouse({}, "prod"),
-            grafanaPassword: "pw",
-            protect: false,
-            podSecurityVersion: "v1.36",
-            networkPolicies: true,
-            clusterCidrs: ["10.42.0.0/16", "10.43.0.0/16"],
-            dictionarySources: [{ namespace: "deepflow", ports: [30130] }],
-            after: [],
-        });
-        await mocks.settle();
-        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("dict-ns-netpol-allow-egress-to"));
-        expect(mine.map((r) => r.name)).toEqual(["dict-ns-netpol-allow-egress-to-deepflow-30130"]);
-        expect(JSON.stringify(mine[0].inputs)).toContain('"kubernetes.io/metadata.name":"deepflow"');
     });
 });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerApp, type ContainerAppArgs } from "../../components/apps/ContainerApp";
-import { appPolicySpecs, virtualServerSpec } from "../../components/apps/appNetwork";
+import { appFlows, virtualServerSpec } from "../../components/apps/appNetwork";
 import { appDashboard, appRuleGroups } from "../../components/apps/appObservability";
 import { PRE_STOP_SECONDS, TERMINATION_GRACE_SECONDS } from "../../components/apps/appWorkload";
 import { rawManifests } from "../../offline/manifests";
@@ -176,35 +176,24 @@ describe("ContainerApp", () => {
         expect(rules.groups[0].rules.map((r) => r.alert)).not.toContain("AppAutoscalerAtMax");
     });
 
-    it("limits traffic with its own NetworkPolicies: ingress controller and monitoring in, DNS and the listed calls out", async () => {
-        const mine = await build("fenced", {
+    it("declares its flows instead of creating NetworkPolicies: Prometheus on the metrics port, each call on its port, the internet on HTTPS; its host as a route", async () => {
+        const app = new ContainerApp("fenced", {
+            ...args({}),
             metrics: {},
-            networkPolicy: {
-                callers: [{ namespace: "apps", name: "frontend" }],
-                calls: [{ namespace: "apps", name: "db", ports: [5432] }],
-                services: [{ namespace: "harbor", ports: [8080] }],
-                internet: { except: ["10.42.0.0/16", "10.43.0.0/16"] },
-            },
+            publish: { host: "hello.example.com", ingress: INGRESS },
+            calls: { apps: [{ namespace: "apps", name: "db", ports: [5432] }], services: [{ name: "harbor", namespace: "harbor", podLabels: { component: "core" }, ports: [8443] }], internet: {} },
         });
-        expect(mine.filter((r) => r.type.endsWith("NetworkPolicy")).map((r) => r.name)).toEqual(["fenced-netpol-default-deny", "fenced-netpol-ingress", "fenced-netpol-egress"]);
-        expect(byName(mine, "fenced-netpol-default-deny").inputs.spec).toEqual({ podSelector: { matchLabels: { "app.kubernetes.io/name": "hello" } }, policyTypes: ["Ingress", "Egress"] });
-        const ingress = (byName(mine, "fenced-netpol-ingress").inputs.spec as { ingress: Spec[] }).ingress;
-        expect(ingress).toEqual([
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
-            {
-                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "frontend" } } }],
-                ports: [{ protocol: "TCP", port: 8080 }],
-            },
+        await mocks.settle();
+        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("fenced-"));
+        expect(mine.filter((r) => r.type.endsWith("NetworkPolicy"))).toEqual([]);
+        const self = { namespace: "apps", pods: { "app.kubernetes.io/name": "hello" } };
+        expect(app.routes).toEqual([{ host: "hello.example.com", backend: self, port: 8080 }]);
+        expect(app.flows).toEqual([
+            expect.objectContaining({ from: { namespace: "monitoring", pods: { "app.kubernetes.io/name": "prometheus" } }, to: self, ports: [8080] }),
+            expect.objectContaining({ from: self, to: { namespace: "apps", pods: { "app.kubernetes.io/name": "db" } }, ports: [5432] }),
+            expect.objectContaining({ from: self, to: { namespace: "harbor", pods: { component: "core" } }, ports: [8443] }),
+            expect.objectContaining({ from: self, to: "internet", ports: [443] }),
         ]);
-        const egress = (byName(mine, "fenced-netpol-egress").inputs.spec as { egress: { to: Spec[]; ports?: Spec[] }[] }).egress;
-        expect(egress[0].ports).toEqual([
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 53 },
-        ]);
-        expect(egress[1]).toEqual({ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "db" } } }], ports: [{ protocol: "TCP", port: 5432 }] });
-        expect(egress[2]).toEqual({ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "harbor" } } }], ports: [{ protocol: "TCP", port: 8080 }] });
-        expect(egress[3]).toEqual({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "10.43.0.0/16"] } }] });
     });
 
     it("with a canary: a second Deployment and Service, and a VirtualServer splitting by weight with TLS and DNS instead of the Ingress", async () => {
@@ -261,8 +250,8 @@ describe("ContainerApp builders", () => {
     });
 
     it("open no internet egress unless asked", () => {
-        const specs = appPolicySpecs({ name: "a", namespace: "apps", port: 80, extraPorts: [], callers: [], callsApps: [], callsServices: [] });
-        expect(JSON.stringify(specs)).not.toContain("0.0.0.0/0");
+        const { flows } = appFlows({ name: "a", namespace: "apps", port: 80, callsApps: [], callsServices: [] });
+        expect(flows.filter((f) => f.to === "internet" || f.to === "outside")).toEqual([]);
     });
 
     it("build a dashboard with unique panel ids whose every query names a datasource the platform Grafana provisions", () => {

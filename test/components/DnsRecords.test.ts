@@ -102,7 +102,7 @@ describe("DnsRecords component", () => {
         // Its metrics, as the chart's own ServiceMonitor would select them (external-dns chart 1.21.1
         // servicemonitor.yaml): the Service's selector labels, port `http`, the job named after the release.
         expect(component.scrapeTargets).toEqual([
-            { name: "external-dns", namespace: "external-dns", selector: { "app.kubernetes.io/name": "external-dns", "app.kubernetes.io/instance": "external-dns" }, port: "http", jobLabel: "app.kubernetes.io/instance" },
+            { name: "external-dns", namespace: "external-dns", selector: { "app.kubernetes.io/name": "external-dns", "app.kubernetes.io/instance": "external-dns" }, port: "http", pods: { "app.kubernetes.io/name": "external-dns" }, podPort: 7979, jobLabel: "app.kubernetes.io/instance" },
         ]);
         await mocks.settle();
         expect(byName(mocks.collector.resources, "dns-credentials").inputs.stringData).toBe(SECRET);

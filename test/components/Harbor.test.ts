@@ -192,7 +192,7 @@ describe("Harbor component", () => {
         // Its metrics, as the chart's own ServiceMonitor would select them (harbor-helm v1.19.1
         // metrics-svcmon.yaml): release + app labels, the port named for internalTLS, series labels kept.
         expect(component.scrapeTargets).toEqual([
-            { name: "harbor", namespace: "registry", selector: { release: "harbor", app: "harbor" }, port: "https-metrics", jobLabel: "app.kubernetes.io/name", honorLabels: true },
+            { name: "harbor", namespace: "registry", selector: { release: "harbor", app: "harbor" }, port: "https-metrics", pods: { release: "harbor", app: "harbor" }, podPort: 8001, jobLabel: "app.kubernetes.io/name", honorLabels: true },
         ]);
         expect(values(harbor()).internalTLS).toMatchObject({ enabled: true });
         await mocks.settle();

@@ -76,7 +76,7 @@ describe("Logs component", () => {
     const mocks = mockedComponents();
 
     it("creates a restricted namespace, the S3 Secret before Loki, and Alloy after Loki", async () => {
-        new Logs("logs", { config: logs({ s3 }), cluster: "dev", highAvailability: false, protect: true, podSecurityVersion: "v1.36", networkPolicies: true, after: [] });
+        new Logs("logs", { config: logs({ s3 }), cluster: "dev", highAvailability: false, protect: true, podSecurityVersion: "v1.36", after: [] });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("logs-"));
         const ns = byName(mine, "logs-ns").inputs as { metadata: { name: string; labels: Record<string, string> } };
@@ -85,7 +85,8 @@ describe("Logs component", () => {
         expect(byName(mine, "logs-loki").dependsOn).toContain("logs-loki-s3");
         expect(byName(mine, "logs-loki").options).toMatchObject({ protect: true });
         expect(byName(mine, "logs-alloy").dependsOn).toContain("logs-loki");
-        expect(mine.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.name)).toContain("logs-ns-netpol-allow-from-monitoring");
+        // Its NetworkPolicies are the Platform's (generated from the flows), none of its own.
+        expect(mine.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toEqual([]);
         expect(allStrings(mine).join("\n")).not.toContain("s3-secret-value");
     });
 });

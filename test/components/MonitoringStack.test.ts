@@ -96,9 +96,9 @@ describe("components installed before kube-prometheus-stack", () => {
             config: monitoring(),
             highAvailability: false,
             scrapeTargets: [
-                { name: "cert-manager", namespace: "cert-manager", selector: { "app.kubernetes.io/name": "cert-manager" }, port: 9402, jobLabel: "app.kubernetes.io/name" },
-                { name: "nginx-ingress", namespace: "ingress-nginx", selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" }, port: "prometheus", jobLabel: "app.kubernetes.io/name" },
-                { name: "longhorn", namespace: "longhorn-system", selector: { app: "longhorn-manager" }, port: "manager", jobLabel: "app" },
+                { name: "cert-manager", namespace: "cert-manager", selector: { "app.kubernetes.io/name": "cert-manager" }, port: 9402, podPort: 9402, jobLabel: "app.kubernetes.io/name" },
+                { name: "nginx-ingress", namespace: "ingress-nginx", selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" }, port: "prometheus", podPort: 9113, jobLabel: "app.kubernetes.io/name" },
+                { name: "longhorn", namespace: "longhorn-system", selector: { app: "longhorn-manager" }, port: "manager", podPort: 9500, jobLabel: "app" },
             ],
         }) as { prometheus: { additionalServiceMonitors: { name: string; selector: unknown; namespaceSelector: unknown; endpoints: { port?: string; targetPort?: number }[] }[] } };
         const monitors = v.prometheus.additionalServiceMonitors;

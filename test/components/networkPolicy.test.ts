@@ -1,110 +1,67 @@
-import { endpointPort, egressTo, networkPolicySpecs } from "../../components/lib/networkPolicy";
-import { validateManifest } from "../k8sSchema";
+import { type Flow, routeFlows } from "../../components/lib/flows";
+import { flowPolicySpecs, nodeFlannelAddresses } from "../../components/lib/networkPolicy";
 
-describe("namespace NetworkPolicies", () => {
-    it("deny egress only when the cluster's CIDRs are known, then allow DNS, the namespace, outside the cluster and named namespaces", () => {
-        expect(egressTo(undefined, { to: "all" })).toBeUndefined();
-        expect(networkPolicySpecs("logging", { allow: [] }).some((s) => (s.spec.policyTypes as string[] | undefined)?.includes("Egress"))).toBe(false);
-        const specs = networkPolicySpecs("deepflow", { allow: [], egress: egressTo(["10.42.0.0/16", "10.43.0.0/16"], { to: ["clickhouse"] }) });
-        const byName = Object.fromEntries(specs.map((s) => [s.name, s.spec]));
-        expect(Object.keys(byName).filter((n) => (byName[n].policyTypes as string[] | undefined)?.includes("Egress"))).toEqual([
-            "default-deny-egress",
-            "allow-egress-dns",
-            "allow-egress-same-namespace",
-            "allow-egress-outside-cluster",
-            "allow-egress-to-clickhouse",
-        ]);
-        expect(byName["default-deny-egress"]).toEqual({ podSelector: {}, policyTypes: ["Egress"] });
-        expect(byName["allow-egress-dns"].egress).toEqual([
-            {
-                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                ports: [
-                    { protocol: "UDP", port: 53 },
-                    { protocol: "TCP", port: 53 },
-                ],
-            },
-        ]);
-        // Outside the cluster: HTTPS and the API server only, never the cloud metadata range.
-        expect(byName["allow-egress-outside-cluster"].egress).toEqual([
-            {
-                to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "10.43.0.0/16", "169.254.0.0/16"] } }],
-                ports: [
-                    { protocol: "TCP", port: 443 },
-                    { protocol: "TCP", port: 6443 },
-                ],
-            },
-        ]);
-        expect(byName["allow-egress-to-clickhouse"].egress).toEqual([{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "clickhouse" } } }] }]);
-        // A proxy or scraper reaches every pod.
-        const all = networkPolicySpecs("monitoring", { allow: [], egress: egressTo(["10.42.0.0/16"], { to: "all", outside: "all" }) });
-        expect(all.find((s) => s.name === "allow-egress-cluster")?.spec.egress).toEqual([{ to: [{ namespaceSelector: {} }] }]);
-        // A scraper of node ports reaches every port outside the cluster, still not the metadata range.
-        expect(all.find((s) => s.name === "allow-egress-outside-cluster")?.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "169.254.0.0/16"] } }] }]);
-        for (const s of [...specs, ...all]) {
-            expect(() => validateManifest({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: s.name, namespace: "x" }, spec: s.spec })).not.toThrow();
-        }
-    });
+const NETWORK = { podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" };
+const web = { namespace: "apps", pods: { "app.kubernetes.io/name": "web" } };
+const db = { namespace: "data", pods: { app: "db" } };
 
-    it("deny all ingress by default and allow the namespace itself", () => {
-        const specs = networkPolicySpecs("harbor", { allow: [] });
-        expect(specs.map((s) => s.name)).toEqual(["default-deny-ingress", "allow-same-namespace"]);
-        expect(specs[0].spec).toEqual({ podSelector: {}, policyTypes: ["Ingress"] });
-        expect(specs[1].spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "harbor" } } }] }]);
-    });
-
-    it("allow named namespaces, anywhere on given ports (both IP families), and Prometheus on metrics ports", () => {
-        const specs = networkPolicySpecs("ingress-nginx", { allow: [{ anywhere: true, ports: [80, 443] }, { namespaces: ["apps"] }], metricsPorts: [9113] });
-        const byName = Object.fromEntries(specs.map((s) => [s.name, s.spec]));
-        expect(byName["allow-from-anywhere-0"].ingress).toEqual([
-            {
-                from: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }],
-                ports: [
-                    { protocol: "TCP", port: 80 },
-                    { protocol: "TCP", port: 443 },
-                ],
-            },
-        ]);
-        expect(byName["allow-from-apps-1"].ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } } }] }]);
-        expect(byName["allow-metrics-scrape"].ingress).toEqual([
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9113 }] },
-        ]);
-        for (const s of specs) {
-            expect(() => validateManifest({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: s.name, namespace: "ingress-nginx" }, spec: s.spec })).not.toThrow();
-        }
-    });
-
-    it("admit the nodes (API server, kernel clients) from the pod CIDR they use to reach other nodes' pods, only to the selected pods", () => {
-        const specs = networkPolicySpecs("longhorn-system", { allow: [{ nodes: true, ports: [9502], pods: { app: "longhorn-manager" } }], podCidr: "10.42.0.0/16" });
-        expect(specs.find((s) => s.name === "allow-from-nodes")?.spec).toEqual({
-            podSelector: { matchLabels: { app: "longhorn-manager" } },
+describe("the NetworkPolicy generator (one per destination and source selector, from the flows)", () => {
+    it("admits a pod-to-pod flow at both ends, on its port only, and closes both directions by default", () => {
+        const flows: Flow[] = [{ name: "web -> db", from: web, to: db, ports: [5432], why: "queries" }];
+        const specs = flowPolicySpecs(flows, ["apps", "data"], NETWORK);
+        expect(specs.get("data")!.map((p) => p.name)).toEqual(["default-deny", "dns-egress", "in-db"]);
+        expect(specs.get("data")![0].spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        expect(specs.get("data")![2].spec).toEqual({
+            podSelector: { matchLabels: { app: "db" } },
             policyTypes: ["Ingress"],
-            ingress: [{ from: [{ ipBlock: { cidr: "10.42.0.0/16" } }], ports: [{ protocol: "TCP", port: 9502 }] }],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "web" } } }], ports: [{ protocol: "TCP", port: 5432 }] }],
         });
-        // Unknown pod CIDR (existing clusters): anywhere, on those ports and pods only.
-        const open = networkPolicySpecs("x", { allow: [{ nodes: true, ports: [9502] }] });
-        expect(open.find((s) => s.name === "allow-from-nodes")?.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }], ports: [{ protocol: "TCP", port: 9502 }] }]);
+        expect(specs.get("apps")![2]).toMatchObject({ name: "out-web", spec: { podSelector: { matchLabels: web.pods }, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "TCP", port: 5432 }] }] } });
     });
 
-    it("open single ports of another namespace's pods, and DNS over UDP too when port 53 is listed outside", () => {
-        const specs = networkPolicySpecs("external-dns", {
-            allow: [],
-            egress: egressTo(["10.42.0.0/16"], { outside: [443, 53], ports: [{ namespace: "ingress-nginx", ports: [80], pods: { app: "c" } }] }),
-        });
-        const byName = Object.fromEntries(specs.map((s) => [s.name, s.spec]));
-        expect(byName["allow-egress-to-ingress-nginx-80"].egress).toEqual([
-            { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } }, podSelector: { matchLabels: { app: "c" } } }], ports: [{ protocol: "TCP", port: 80 }] },
-        ]);
-        expect((byName["allow-egress-outside-cluster"].egress as { ports: unknown }[])[0].ports).toEqual([
-            { protocol: "TCP", port: 53 },
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 443 },
-        ]);
+    it("adds nothing in a namespace it does not manage", () => {
+        const specs = flowPolicySpecs([{ name: "web -> kube-system", from: web, to: { namespace: "kube-system" }, ports: [53], why: "x" }], ["apps"], NETWORK);
+        expect([...specs.keys()]).toEqual(["apps"]);
     });
 
-    it("read the port of an endpoint URL, by scheme when none is given", () => {
-        expect(endpointPort("https://minio.example.com:9000")).toBe(9000);
-        expect(endpointPort("http://minio.example.com")).toBe(80);
-        expect(endpointPort("s3.eu-west-1.amazonaws.com")).toBe(443);
-        expect(endpointPort(undefined)).toBeUndefined();
+    it("admits the nodes by their flannel addresses only: never an address a pod can hold", () => {
+        const spec = flowPolicySpecs([{ name: "API server -> webhook", from: "nodes", to: db, ports: [9443], why: "x" }], ["data"], NETWORK).get("data")![2].spec;
+        const cidrs = (spec.ingress as { from: { ipBlock: { cidr: string } }[] }[])[0].from.map((p) => p.ipBlock.cidr);
+        expect(cidrs).toHaveLength(256);
+        expect(cidrs.every((c) => /^10\.42\.\d+\.0\/32$/.test(c))).toBe(true);
+        expect(cidrs).not.toContain("10.42.0.0/16");
+    });
+
+    it("keeps `internet` off private, shared, link-local and cluster ranges; `outside` only off link-local and the cluster", () => {
+        const flows: Flow[] = [
+            { name: "web -> internet", from: web, to: "internet", ports: [443], why: "x" },
+            { name: "web -> s3", from: { namespace: "apps", pods: { app: "backup" } }, to: "outside", ports: [9000], why: "x" },
+        ];
+        const egress = flowPolicySpecs(flows, ["apps"], NETWORK).get("apps")!.filter((p) => p.name.startsWith("out-"));
+        const blocks = egress.map((p) => (p.spec.egress as { to: { ipBlock: { except: string[] } }[] }[])[0].to[0].ipBlock.except);
+        expect(blocks.find((e) => e.includes("192.168.0.0/16"))).toEqual(expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]));
+        expect(blocks.find((e) => !e.includes("192.168.0.0/16"))).toEqual(["10.42.0.0/16", "10.43.0.0/16", "169.254.0.0/16"]);
+    });
+
+    it("is deterministic: the same flows in another order give the same policies", () => {
+        const flows: Flow[] = [
+            { name: "a", from: web, to: db, ports: [1], why: "x" },
+            { name: "b", from: "anywhere", to: web, ports: [80], why: "x" },
+        ];
+        expect(JSON.stringify([...flowPolicySpecs(flows, ["apps", "data"], NETWORK)])).toBe(JSON.stringify([...flowPolicySpecs([...flows].reverse(), ["data", "apps"], NETWORK)]));
+    });
+
+    it("refuses a pod CIDR too wide for its node subnets", () => {
+        expect(() => nodeFlannelAddresses({ podCidr: "10.0.0.0/8" })).toThrow(/65536 node subnets/);
+        expect(nodeFlannelAddresses({ podCidr: "10.42.0.0/23" })).toEqual(["10.42.0.0", "10.42.1.0"]);
+    });
+});
+
+describe("a route's flows", () => {
+    const route = { host: "app.example.com", backend: web, port: 8080 };
+    it("add cert-manager's HTTP-01 solver in the route's namespace only when the issuer solves over HTTP-01", () => {
+        expect(routeFlows(route, false).map((f) => f.to)).toEqual([web]);
+        // cert-manager v1.21.1 pkg/issuer/acme/http/pod.go: solver pods carry acme.cert-manager.io/http01-solver=true and listen on 8089.
+        expect(routeFlows(route, true)[1]).toMatchObject({ to: { namespace: "apps", pods: { "acme.cert-manager.io/http01-solver": "true" } }, ports: [8089] });
     });
 });

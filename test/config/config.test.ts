@@ -239,7 +239,7 @@ describe("stack config", () => {
                 expect.stringMatching(/^platform:cluster\.k3s\.ssh\.privateKey: must be a secret/),
                 expect.stringMatching(/^platform:cluster\.k3s\.etcdSnapshots\.s3\.secretKey: must be a secret/),
             ]);
-            const existing = { ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: TEST_KUBECONFIG } } };
+            const existing = { ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: TEST_KUBECONFIG, podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } } };
             const found = problems(existing);
             expect(found).toEqual([expect.stringMatching(/^platform:cluster\.existing\.kubeconfig: must be a secret/)]);
             expect(found.join("\n")).not.toContain("test-kubeconfig-token");
@@ -357,7 +357,7 @@ describe("stack config", () => {
     it("keeps the existing-cluster kubeconfig and context", async () => {
         const config = parse({
             ...k3sStackConfig(),
-            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks" } },
+            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } },
         });
         if (config.cluster.mode !== "existing") throw new Error("unreachable");
         expect(config.cluster.existing.context).toBe("admin@eks");
@@ -367,7 +367,7 @@ describe("stack config", () => {
 
 describe("monitoring config", () => {
     const existingWith = (monitoring: Record<string, unknown>, profile = "dev") =>
-        parse(k3sStackConfig({ "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:profile": profile, "platform:monitoring": monitoring })).monitoring;
+        parse(k3sStackConfig({ "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1"), podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } }, "platform:profile": profile, "platform:monitoring": monitoring })).monitoring;
 
     it("sizes ClickHouse and Loki by profile: dev 1 shard x 10Gi, logs 7d on 5Gi; prod 2 shards x 100Gi, logs 30d on 50Gi", () => {
         expect(existingWith({}).clickhouse).toEqual({ enabled: true, shards: 1, replicas: 1, storageSize: "10Gi" });
@@ -402,7 +402,7 @@ describe("monitoring config", () => {
 
     it("refuses DeepFlow without ClickHouse, and a DeepFlow registry that does not look like one", () => {
         const parseWith = (monitoring: Record<string, unknown>) => () =>
-            parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } }, "platform:monitoring": monitoring }));
+            parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1"), podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } }, "platform:monitoring": monitoring }));
         expect(parseWith({ clickhouse: { enabled: false } })).toThrow(/platform:monitoring\.deepflow\.enabled: DeepFlow stores its data in the platform ClickHouse/);
         expect(parseWith({ clickhouse: { enabled: false }, deepflow: { enabled: false } })).not.toThrow();
         expect(parseWith({ deepflow: { imageRegistry: "https://bad registry" } })).toThrow(/platform:monitoring\.deepflow\.imageRegistry: expected a registry and path/);

@@ -155,27 +155,26 @@ describe("platform:apps", () => {
 });
 
 describe("platform:apps -> ContainerApp args", () => {
-    const ctx = { registryHost: "registry.example.com", ingress: { className: "nginx", issuer: "letsencrypt" }, networkPolicies: true, clusterCidrs: ["10.42.0.0/16"], storageClass: "longhorn" };
+    const ctx = { registryHost: "registry.example.com", ingress: { className: "nginx", issuer: "letsencrypt" }, storageClass: "longhorn" };
 
     it("resolve the image in Harbor, allow callers and callees both ways, and pass the canary's DNS target only with a canary", () => {
         const config = parse(stack([app({ calls: ["db", "internet", "loki"] }), app({ name: "db", port: 5432 })]));
         const [web, db] = config.apps;
         const webArgs = appArgs(web, config.apps, { ...ctx, dnsTarget: "registry.example.com" });
         expect(webArgs.image).toEqual({ registry: "registry.example.com", path: "apps/hello", digest: DIGEST, tag: undefined });
-        expect(webArgs.networkPolicy).toMatchObject({
-            callers: [],
-            calls: [{ namespace: "apps", name: "db", ports: [5432] }],
+        expect(webArgs.calls).toMatchObject({
+            apps: [{ namespace: "apps", name: "db", ports: [5432] }],
             // Loki lives in `logging` (components/monitoring/logsValues.ts), on 3100.
-            services: [{ namespace: "logging", ports: [3100] }],
-            internet: { except: ["10.42.0.0/16"] },
+            services: [{ name: "loki", namespace: "logging", ports: [3100] }],
+            internet: {},
         });
         expect(webArgs.publish?.dnsTarget).toBeUndefined();
-        expect(appArgs(db, config.apps, ctx).networkPolicy?.callers).toEqual([{ namespace: "apps", name: "hello", ports: [8080] }]);
-        expect(appArgs(web, config.apps, { ...ctx, networkPolicies: false }).networkPolicy).toBeUndefined();
+        // The callee declares nothing about its callers: the generator admits each flow at both ends.
+        expect(appArgs(db, config.apps, ctx).calls).toEqual({ apps: [], services: [], internet: undefined });
     });
 
     it("reach Harbor on the HTTPS port its core pods listen on with internal TLS (8443), not the plain 8080", () => {
         const config = parse(stack([app({ calls: ["harbor"] })]));
-        expect(appArgs(config.apps[0], config.apps, ctx).networkPolicy?.services).toEqual([{ namespace: "harbor", podLabels: { component: "core" }, ports: [8443] }]);
+        expect(appArgs(config.apps[0], config.apps, ctx).calls?.services).toEqual([{ name: "harbor", namespace: "harbor", podLabels: { component: "core" }, ports: [8443] }]);
     });
 });

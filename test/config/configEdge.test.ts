@@ -14,7 +14,7 @@ describe("edge config", () => {
     });
 
     it("runs the ingress controller as a Deployment with profile replicas on an existing cluster, a DaemonSet on k3s", () => {
-        const existing = { "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1") } } };
+        const existing = { "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1"), podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } } };
         expect(parsePlatformConfig(rawConfig(k3sStackConfig({ ...existing, "platform:profile": "prod" }))).ingress).toMatchObject({ kind: "deployment", replicas: 2 });
         expect(parsePlatformConfig(rawConfig(k3sStackConfig({ ...existing, "platform:ingress": { replicas: 3 } }))).ingress).toMatchObject({ kind: "deployment", replicas: 3 });
     });

@@ -28,33 +28,33 @@ const excluded = (resources: RecordedResource[]) =>
 const lean = { "platform:harbor": { enabled: false }, "platform:monitoring": { enabled: false }, "platform:namespaces": [{ name: "apps", podSecurity: "restricted" }] };
 
 describe("Platform wiring", () => {
-    it("hands custom k3s pod and Service CIDRs to every egress policy instead of k3s's defaults", async () => {
+    it("hands custom k3s pod and Service CIDRs to every generated policy instead of k3s's defaults", async () => {
         const cluster = k3sStackConfig()["platform:cluster"] as { k3s: Record<string, unknown> };
         const resources = await platform("cidr", {
             ...k3sStackConfig(lean),
             "platform:networkPolicies": true,
             "platform:cluster": { ...cluster, k3s: { ...cluster.k3s, clusterCidr: "10.52.0.0/16", serviceCidr: "10.53.0.0/16" } },
         });
-        expect(excluded(resources)).toEqual(new Set(["10.52.0.0/16", "10.53.0.0/16", "169.254.0.0/16"]));
-        // Workload namespaces and component namespaces alike.
-        const outside = policies(resources).filter((p) => p.name.endsWith("-netpol-allow-egress-outside-cluster"));
-        expect(outside.map((p) => p.name)).toEqual(expect.arrayContaining(["cidr-ns-apps-netpol-allow-egress-outside-cluster", "cidr-ingress-ns-netpol-allow-egress-outside-cluster", "cidr-cert-manager-ns-netpol-allow-egress-outside-cluster"]));
-        for (const p of outside) {
-            expect(JSON.stringify(spec(p).egress)).toContain("10.52.0.0/16");
-        }
+        expect(excluded(resources)).toEqual(expect.objectContaining(new Set(["10.52.0.0/16", "10.53.0.0/16", "169.254.0.0/16"])));
+        expect([...excluded(resources)]).not.toContain("10.42.0.0/16");
+        // Workload namespaces and component namespaces alike: every managed namespace is closed by default.
+        const denies = policies(resources).filter((p) => p.name.endsWith("-default-deny"));
+        expect(denies.map((p) => (p.inputs.metadata as { namespace: string }).namespace)).toEqual(expect.arrayContaining(["apps", "ingress-nginx", "cert-manager"]));
     });
 
-    it("on an existing cluster with network policies on, denies ingress but leaves egress open (its CIDRs are unknown)", async () => {
+    it("on an existing cluster, builds the policies from the pod and Service CIDRs in config, and refuses to guess them", async () => {
         const resources = await platform("ext", {
             ...k3sStackConfig(lean),
             "platform:networkPolicies": true,
-            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG) } },
+            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), podCidr: "10.62.0.0/16", serviceCidr: "10.63.0.0/16" } },
         });
         expect(resources.filter((r) => r.type === "command:remote:Command")).toEqual([]);
-        const appsPolicies = policies(resources).filter((p) => p.name.startsWith("ext-ns-apps-"));
-        expect(appsPolicies.map((p) => p.name)).toContain("ext-ns-apps-netpol-default-deny-ingress");
-        expect(appsPolicies.map((p) => p.name)).not.toContain("ext-ns-apps-netpol-default-deny-egress");
-        expect(excluded(resources)).toEqual(new Set());
+        const appsPolicies = policies(resources).filter((p) => (p.inputs.metadata as { namespace: string }).namespace === "apps");
+        expect(appsPolicies.map((p) => (p.inputs.metadata as { name: string }).name)).toEqual(expect.arrayContaining(["default-deny", "dns-egress"]));
+        expect(excluded(resources)).toEqual(expect.objectContaining(new Set(["10.62.0.0/16", "10.63.0.0/16"])));
+        expect(() =>
+            parsePlatformConfig(rawConfig({ ...k3sStackConfig(lean), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG) } } })),
+        ).toThrow(/cluster\.existing\.podCidr: required while NetworkPolicies are on/);
     });
 
     it("with DeepFlow off, installs no DeepFlow part, keeps ClickHouse, and asks hosts for no eBPF kernel", async () => {

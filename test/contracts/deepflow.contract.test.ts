@@ -3,13 +3,12 @@
  * deepflow-7.1.002 = v7.1.9, af3138f1) and the server at deepflowio/deepflow tag v7.1.8 (ed89af6d,
  * the newest v7.1 release tag before the chart). Read with `git show <tag>:<path>`.
  */
-import { CLICKHOUSE_CLUSTER, CLICKHOUSE_HOST, CLICKHOUSE_NAMESPACE, CLICKHOUSE_TCP_PORT, clickhouseInstallationSpec, clickhouseServiceSpec } from "../../components/monitoring/clickhouseValues";
+import { CLICKHOUSE_CLUSTER, CLICKHOUSE_HOST, CLICKHOUSE_TCP_PORT, clickhouseInstallationSpec, clickhouseServiceSpec } from "../../components/monitoring/clickhouseValues";
 import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowValues } from "../../components/monitoring/deepflowValues";
 import { metricsValues } from "../../components/monitoring/metricsValues";
-import { MonitoringStack } from "../../components/monitoring/MonitoringStack";
-import { K3S_DEFAULT_CIDRS } from "../../components/lib/networkPolicy";
+import { monitoringFlows } from "../../components/monitoring/monitoringFlows";
 import { parsePlatformConfig } from "../../config/config";
-import { k3sStackConfig, mockedComponents, rawConfig } from "../harness";
+import { k3sStackConfig, rawConfig } from "../harness";
 
 type Values = Record<string, unknown>;
 const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
@@ -124,49 +123,11 @@ describe("DeepFlow agents", () => {
     });
 });
 
-describe("DeepFlow's flows through the prod NetworkPolicies", () => {
-    const mocks = mockedComponents();
-
-    type Policy = { namespace: string; spec: { policyTypes: string[]; ingress?: Rule[]; egress?: Rule[] } };
-    type Rule = { from?: Peer[]; to?: Peer[]; ports?: { port: number }[] };
-    type Peer = { namespaceSelector?: { matchLabels?: Record<string, string> }; ipBlock?: { cidr: string } };
-    const peerIsNamespace = (p: Peer, ns: string) => p.namespaceSelector !== undefined && (p.namespaceSelector.matchLabels === undefined || p.namespaceSelector.matchLabels["kubernetes.io/metadata.name"] === ns);
-    const portOk = (r: Rule, port: number) => !r.ports || r.ports.some((p) => p.port === port);
-
-    /** Pod-to-pod flow admitted by both ends: ingress in the destination namespace, egress (if restricted) in the source. */
-    function admits(policies: Policy[], from: string, to: string, port: number): boolean {
-        const ingress = policies.filter((p) => p.namespace === to && p.spec.policyTypes.includes("Ingress"));
-        const egress = policies.filter((p) => p.namespace === from && p.spec.policyTypes.includes("Egress"));
-        const inOk = ingress.length === 0 || ingress.some((p) => (p.spec.ingress ?? []).some((r) => portOk(r, port) && (r.from ?? []).some((peer) => peerIsNamespace(peer, from))));
-        const outOk = egress.length === 0 || egress.some((p) => (p.spec.egress ?? []).some((r) => portOk(r, port) && (r.to ?? []).some((peer) => peerIsNamespace(peer, to))));
-        return inOk && outOk;
-    }
-
-    // Item 12 of issue 11: ClickHouse's dictionaries read DeepFlow's MySQL (port 30130, values.yaml mysql.service).
-    it("ClickHouse reaches DeepFlow's MySQL (30130), DeepFlow reaches ClickHouse (9000), Grafana reaches the querier", async () => {
-        const monitoring = parsePlatformConfig(rawConfig(k3sStackConfig())).monitoring;
-        new MonitoringStack("flows", {
-            config: monitoring,
-            k3s: { servers: ["10.0.0.1"], nodes: ["10.0.0.1"] },
-            highAvailability: false,
-            protect: false,
-            podSecurityVersion: "v1.36",
-            networkPolicies: true,
-            clusterCidrs: [K3S_DEFAULT_CIDRS.cluster, K3S_DEFAULT_CIDRS.service],
-            ingress: { className: "nginx", issuer: "platform-ca" },
-        });
-        await mocks.settle();
-        const policies: Policy[] = mocks.collector.resources
-            .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name.startsWith("flows-"))
-            .map((r) => ({ namespace: (r.inputs.metadata as { namespace: string }).namespace, spec: r.inputs.spec as Policy["spec"] }));
-        // Both namespaces have default-deny policies (ingress, and egress since the cluster CIDRs are known).
-        for (const ns of [CLICKHOUSE_NAMESPACE, DEEPFLOW_NAMESPACE]) {
-            expect(policies.filter((p) => p.namespace === ns).map((p) => p.spec.policyTypes[0])).toEqual(expect.arrayContaining(["Ingress", "Egress"]));
-        }
-        expect(admits(policies, CLICKHOUSE_NAMESPACE, DEEPFLOW_NAMESPACE, MYSQL_PORT)).toBe(true);
-        expect(admits(policies, DEEPFLOW_NAMESPACE, CLICKHOUSE_NAMESPACE, CLICKHOUSE_TCP_PORT)).toBe(true);
-        expect(admits(policies, "monitoring", DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS.querier)).toBe(true);
-        // And not everything: ClickHouse gets MySQL's port in deepflow, not the querier's.
-        expect(admits(policies, CLICKHOUSE_NAMESPACE, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS.querier)).toBe(false);
+describe("DeepFlow's MySQL as the flow model declares it", () => {
+    // ClickHouse's dictionaries read DeepFlow's MySQL on its Service port (the pod port is the same).
+    it("ClickHouse -> DeepFlow MySQL is declared on the chart's MySQL port", () => {
+        const flows = monitoringFlows({ grafana: true, clickhouse: true, deepflow: true, receivers: { http: false } });
+        const mysql = flows.find((f) => f.name.startsWith("ClickHouse -> DeepFlow MySQL"));
+        expect(mysql).toMatchObject({ from: { namespace: "clickhouse" }, to: { namespace: "deepflow" }, ports: [MYSQL_PORT] });
     });
 });
