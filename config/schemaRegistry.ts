@@ -84,7 +84,10 @@ export const harborSchema = z
         proxyCache: z
             .array(
                 z.strictObject({
-                    upstream: z.string().refine(isDnsName, "expected a registry hostname such as docker.io").meta({ description: "Upstream registry host." }),
+                    upstream: z.string().refine(isDnsName, "expected a registry hostname such as docker.io").meta({
+                        description:
+                            "Upstream registry host. docker.io and ghcr.io get Harbor's own adapters; any other host (quay.io too) is a plain registry v2 endpoint (Harbor type docker-registry), pulled anonymously.",
+                    }),
                     project: projectName.meta({ description: "Harbor proxy-cache project name." }),
                 }),
             )

@@ -1,10 +1,60 @@
 /**
  * An in-memory stand-in for Harbor's REST API v2.0 on loopback, for the provider's CRUD tests:
  * basic auth, 201 + Location on create, 409 on duplicate names, 404 on unknown ids, Harbor's error
- * body shape, and injected failures.
+ * body shape, and injected failures. It refuses what Harbor 2.15.1 as harbor-helm 1.19.1 deploys it
+ * refuses (the rules below, each with its source), so a request real Harbor would reject fails here.
+ * It does not ping an endpoint's URL (Harbor answers 400 "the registry is unhealthy" when it cannot).
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+
+/**
+ * Registry types a proxy-cache project may use: harbor-helm@v1.19.1 (ae011519ef17a47478a3639d7680902c6adcb0a5)
+ * templates/core/core-cm.yaml PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE (`quay` left the list in
+ * v1.18.0, goharbor/harbor-helm#2223). Harbor reads it in src/lib/config/systemconfig.go and answers
+ * 400 "unsupported registry type <type>" otherwise (goharbor/harbor@v2.15.1
+ * src/server/v2.0/handler/project.go, validateProjectReq).
+ */
+export const PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE = ["docker-hub", "harbor", "azure-acr", "ali-acr", "aws-ecr", "google-gcr", "docker-registry", "github-ghcr", "jfrog-artifactory"];
+
+/**
+ * Endpoint types with an adapter: the `RegisterFactory` calls in goharbor/harbor@v2.15.1
+ * src/pkg/reg/adapter/<name>/ (names in src/pkg/reg/model/registry.go). Another type fails endpoint
+ * creation with "adapter factory for <type> not found" (src/pkg/reg/adapter/adapter.go GetFactory,
+ * reached from src/controller/registry/controller.go validate), a plain error, so HTTP 500.
+ */
+const ADAPTER_TYPES = ["ali-acr", "aws-ecr", "azure-acr", "docker-hub", "docker-registry", "dtr", "github-ghcr", "gitlab", "google-gcr", "harbor", "huawei-SWR", "jfrog-artifactory", "quay", "tencent-tcr", "volcengine-cr"];
+
+/** Project and robot names: src/pkg/project/manager.go (restrictedNameChars, 1..255) and src/server/v2.0/handler/robot.go validateName, at v2.15.1. */
+const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/**
+ * Project-scope robot accesses the fake knows: a part of `PoliciesMap[ScopeProject]` in
+ * goharbor/harbor@v2.15.1 src/common/rbac/const.go (robot.go validate answers 400 "bad request
+ * permission" for a pair outside it). Extend from that file when the provider asks for more.
+ */
+const PROJECT_ROBOT_ACCESS = [
+    ...["read", "update", "delete", "list", "pull", "push"].map((a) => `repository:${a}`),
+    ...["read", "create", "list", "delete"].map((a) => `artifact:${a}`),
+    ...["create", "list", "delete"].map((a) => `tag:${a}`),
+    ...["create", "read", "stop"].map((a) => `scan:${a}`),
+    "artifact-addition:read",
+];
+
+/** Harbor's 400 for a robot's duration, level and permissions (src/server/v2.0/handler/robot.go validate), or undefined. */
+function robotProblem(body: Record<string, unknown>): string | undefined {
+    const permissions = (body.permissions ?? []) as { kind?: string; access?: { resource: string; action: string }[] }[];
+    const duration = Number(body.duration);
+    if (!(duration === -1 || duration > 0)) return `bad request error duration input: ${String(body.duration)}`;
+    if (!["system", "project"].includes(String(body.level))) return `bad request error level input: ${String(body.level)}`;
+    if (permissions.length === 0) return "bad request empty permission";
+    for (const p of permissions) {
+        if (!p.access?.length) return "bad request empty access";
+        const unknown = p.kind === "project" ? p.access.find((a) => !PROJECT_ROBOT_ACCESS.includes(`${a.resource}:${a.action}`)) : undefined;
+        if (unknown) return `bad request permission: ${unknown.resource}:${unknown.action}`;
+    }
+    return undefined;
+}
 
 interface Registry { id: number; name: string; type: string; url: string }
 interface Project { project_id: number; name: string; registry_id: number | null; metadata: Record<string, string> & { public: string } }
@@ -14,7 +64,7 @@ export interface FakeScan {
     status?: "Pending" | "Running" | "Success" | "Error" | "Stopped";
     vulnerabilities?: { id: string; package: string; version: string; fix_version: string; severity: string }[];
 }
-interface Robot { id: number; name: string; secret: string; permissions: { namespace: string }[] }
+interface Robot { id: number; name: string; level: string; secret: string; permissions: { namespace: string }[] }
 
 export class FakeHarbor {
     readonly registries = new Map<number, Registry>();
@@ -80,8 +130,11 @@ export class FakeHarbor {
                 return send(200, [...this.registries.values()].filter((r) => r.name === name));
             }
             if (req.method === "POST") {
+                // src/controller/registry/controller.go validate, in its order, then the name's uniqueness.
+                if (!body.name || String(body.name).length > 64) return error(400, "BAD_REQUEST", "the name is empty or longer than 64");
+                if (!/^https?:\/\/[^/]/.test(String(body.url))) return error(400, "BAD_REQUEST", `invalid HTTP URL ${String(body.url)}`);
+                if (!ADAPTER_TYPES.includes(String(body.type))) return error(500, "UNKNOWN", `adapter factory for ${String(body.type)} not found`);
                 if ([...this.registries.values()].some((r) => r.name === body.name)) return error(409, "CONFLICT", `registry ${String(body.name)} already exists`);
-                if (!["docker-hub", "github-ghcr", "quay", "docker-registry"].includes(String(body.type))) return error(400, "BAD_REQUEST", `invalid registry type ${String(body.type)}`);
                 const id = this.nextId++;
                 this.registries.set(id, { id, name: String(body.name), type: String(body.type), url: String(body.url) });
                 return send(201, undefined, { Location: `/api/v2.0/registries/${id}` });
@@ -102,12 +155,22 @@ export class FakeHarbor {
 
         if (kind === "projects") {
             if (req.method === "POST") {
+                // CreateProject: metadata.public, validateProjectReq, then the project manager's name rules.
+                const publicFlag = (body.metadata as { public?: string } | undefined)?.public;
+                if (publicFlag !== undefined && publicFlag !== "true" && publicFlag !== "false") return error(400, "BAD_REQUEST", `metadata.public should only be 'true' or 'false', but got: '${publicFlag}'`);
+                if (body.registry_id !== undefined) {
+                    if (Number(body.registry_id) <= 0) return error(400, "BAD_REQUEST", `${String(body.registry_id)} is invalid value of registry_id`);
+                    const registry = this.registries.get(Number(body.registry_id));
+                    if (!registry) return error(400, "BAD_REQUEST", "registry not found");
+                    if (!PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE.includes(registry.type)) return error(400, "BAD_REQUEST", `unsupported registry type ${registry.type}`);
+                }
+                const name = String(body.project_name);
+                if (name.length > 255 || !NAME.test(name)) return error(400, "BAD_REQUEST", "project name is not in lower case or contains illegal characters");
                 if ([...this.projects.values()].some((p) => p.name === body.project_name)) return error(409, "CONFLICT", `The project named ${String(body.project_name)} already exists`);
-                if (body.registry_id !== undefined && !this.registries.has(Number(body.registry_id))) return error(400, "BAD_REQUEST", "registry not found");
                 const id = this.nextId++;
                 this.projects.set(id, {
                     project_id: id,
-                    name: String(body.project_name),
+                    name,
                     registry_id: body.registry_id === undefined ? null : Number(body.registry_id),
                     metadata: { public: "false", ...((body.metadata as Record<string, string> | undefined) ?? {}) },
                 });
@@ -128,10 +191,13 @@ export class FakeHarbor {
 
         if (kind === "robots") {
             if (req.method === "POST") {
+                // CreateRobot: validateName, then validate.
+                const problem = NAME.test(String(body.name)) ? robotProblem(body) : "robot name is not in lower case or contains illegal characters";
+                if (problem) return error(400, "BAD_REQUEST", problem);
                 const name = `robot$${String(body.name)}`;
                 if ([...this.robots.values()].some((r) => r.name === name)) return error(409, "CONFLICT", `robot account ${name} already exists`);
                 const id = this.nextId++;
-                const robot = { id, name, secret: `robot-secret-${id}`, permissions: (body.permissions as { namespace: string }[]) ?? [] };
+                const robot = { id, name, level: String(body.level), secret: `robot-secret-${id}`, permissions: (body.permissions as { namespace: string }[]) ?? [] };
                 this.robots.set(id, robot);
                 return send(201, { id, name, secret: robot.secret });
             }
@@ -139,6 +205,9 @@ export class FakeHarbor {
             if (!r) return error(404, "NOT_FOUND", `robot ${idOrName} not found`);
             if (req.method === "GET") return send(200, { id: r.id, name: r.name, permissions: r.permissions });
             if (req.method === "PUT") {
+                // updateV2Robot: validate, then the name (the prefixed one GET returns) and level must not change.
+                const problem = robotProblem(body) ?? (body.name !== r.name || body.level !== r.level ? "cannot update the level or name of robot" : undefined);
+                if (problem) return error(400, "BAD_REQUEST", problem);
                 r.permissions = (body.permissions as { namespace: string }[]) ?? r.permissions;
                 return send(200);
             }

@@ -138,15 +138,16 @@ function createdId(res: Response): number | undefined {
 // ---------------------------------------------------------------------------------------------
 // Registry endpoints
 
-/** Harbor's adapter type and URL for well-known upstreams; anything else is a plain v2 registry. */
+/**
+ * Harbor's adapter type and URL for an upstream; all but Docker Hub and GitHub's (quay.io too) are plain
+ * v2 registries, as harbor-helm 1.19.1 permits no `quay` proxy cache (test/contracts/harbor-proxy-cache).
+ */
 export function endpointFor(upstream: string): { type: string; url: string } {
     switch (upstream) {
         case "docker.io":
             return { type: "docker-hub", url: "https://hub.docker.com" };
         case "ghcr.io":
             return { type: "github-ghcr", url: "https://ghcr.io" };
-        case "quay.io":
-            return { type: "quay", url: "https://quay.io" };
         default:
             return { type: "docker-registry", url: `https://${upstream}` };
     }
@@ -162,12 +163,7 @@ export interface RegistryState extends RegistrySpec {
     readonly id: number;
 }
 
-interface ApiRegistry {
-    id: number;
-    name: string;
-    type: string;
-    url: string;
-}
+interface ApiRegistry { id: number; name: string; type: string; url: string }
 
 async function findRegistry(conn: HarborConnection, name: string): Promise<ApiRegistry | undefined> {
     const res = await expect(conn, [200], "GET", `/registries?q=${encodeURIComponent(`name=${name}`)}`);
@@ -181,6 +177,10 @@ export async function createRegistry(conn: HarborConnection, spec: RegistrySpec)
         const existing = await findRegistry(conn, spec.name);
         if (!existing) {
             throw harborApiError(409, "POST /registries", errorText(res.body));
+        }
+        // Harbor's PUT cannot change a type (swagger RegistryUpdate): another type (an old `quay`) stays.
+        if (existing.type !== spec.type) {
+            throw harborApiError(409, "POST /registries", `${errorText(res.body)} (its type is ${existing.type}, not ${spec.type}, so it is not adopted: delete registry endpoint ${spec.name} in Harbor, then run up again)`);
         }
         return updateRegistry(conn, existing.id, spec);
     }

@@ -229,6 +229,8 @@ describe("Harbor component", () => {
         // The provider's code is not configuration: offline it is named, never dumped into the plan.
         expect(proxy.inputs.__provider).toBe(OFFLINE_PROVIDER_CODE);
         expect(byName(objects, "reg-endpoint-dockerhub").inputs).toMatchObject({ kind: "registry", spec: { name: "docker.io", type: "docker-hub" } });
+        // quay.io is a plain v2 registry: harbor-helm 1.19.1 permits no `quay` proxy cache (contract harbor-proxy-cache).
+        expect(byName(objects, "reg-endpoint-quay").inputs).toMatchObject({ kind: "registry", spec: { name: "quay.io", type: "docker-registry", url: "https://quay.io" } });
         // Private projects carry their security policies (scan on push by default, no vulnerability block unless configured).
         expect(byName(objects, "reg-project-apps").inputs).toMatchObject({
             kind: "project",

@@ -98,6 +98,20 @@ describe("Harbor provider against a fake Harbor API", () => {
         );
     });
 
+    it("replaces an old `quay` endpoint; adopts a lost endpoint of the same type, refuses one of another type (Harbor cannot change it)", async () => {
+        const quay = endpointFor("quay.io");
+        expect(quay).toEqual({ type: "docker-registry", url: "https://quay.io" });
+        const first = await provider.create(inputs({ kind: "registry", spec: { name: "adopted", ...quay } }));
+        expect((await provider.create(inputs({ kind: "registry", spec: { name: "adopted", ...quay } }))).id).toBe(first.id);
+        const old = await provider.create(inputs({ kind: "registry", spec: { name: "old-quay", type: "quay", url: "https://quay.io" } }));
+        // In the state (an up that failed at the proxy project): the next up replaces it.
+        expect(await provider.diff(old.id, old.outs, inputs({ kind: "registry", spec: { name: "old-quay", ...quay } }))).toMatchObject({ replaces: ["spec.type"], deleteBeforeReplace: true });
+        // Not in the state (lost): the 409 is not adopted.
+        await expect(provider.create(inputs({ kind: "registry", spec: { name: "old-quay", ...quay } }))).rejects.toThrow(
+            /POST \/registries failed with HTTP 409: .*its type is quay, not docker-registry, so it is not adopted: delete registry endpoint old-quay/,
+        );
+    });
+
     it("creates a robot once, returns its secret, updates its projects, and refuses a duplicate", async () => {
         const robot = await provider.create(inputs({ kind: "robot", spec: { name: "ci", projects: ["apps"] } }));
         expect(robot.outs.secret).toMatch(/^robot-secret-/);
@@ -150,7 +164,7 @@ describe("Harbor provider against a fake Harbor API", () => {
         expect(isHarborApiError(error) && error.status).toBe(500);
         expect((error as Error).message).toBe("Harbor API POST /projects failed with HTTP 500: UNKNOWN: database is locked");
         const bad = await provider.create(inputs({ kind: "registry", spec: { name: "x", type: "nope", url: "https://x" } })).catch((e: unknown) => e);
-        expect((bad as Error).message).toBe("Harbor API POST /registries failed with HTTP 400: BAD_REQUEST: invalid registry type nope");
+        expect((bad as Error).message).toBe("Harbor API POST /registries failed with HTTP 500: UNKNOWN: adapter factory for nope not found");
     });
 
     it("reports a wrong admin password as a 401", async () => {
