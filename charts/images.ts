@@ -31,27 +31,45 @@ export const IMAGES = {
     systemUpgradeController: { image: "rancher/system-upgrade-controller", tag: "v0.20.1" },
     /**
      * DeepFlow 7.1 (chart deepflow 7.1.002 defaults to the moving `v7.1` tag). DeepFlow's build
-     * workflows push every git tag as an image tag of the same name, to Docker Hub (`deepflowce/`,
-     * what Renovate reads) and to the Aliyun registries alike; the pods pull
-     * `<monitoring.deepflow.imageRegistry>/<name>:<tag>` (deepflowImage below).
+     * workflows name each image after the git ref they build: a release tag (server, agent) or a
+     * release branch (app), to Docker Hub (`deepflowce/`, what Renovate reads) and, in separate
+     * pushes, to the Aliyun registries; the pods pull
+     * `<monitoring.deepflow.imageRegistry>/<name>:<tag>` (deepflowImage below). Which build
+     * publishes each tag: test/contracts/images.contract.test.ts.
      */
     deepflowServer: { image: "deepflowce/deepflow-server", tag: "v7.1.8" },
     deepflowApp: { image: "deepflowce/deepflow-app", tag: "v7.1.8" },
     deepflowAgent: { image: "deepflowce/deepflow-agent", tag: "v7.1.8" },
-    /** DeepFlow's Grafana plugins (unsigned), copied into Grafana's plugin folder by an init container. */
-    deepflowGrafanaPlugins: { image: "deepflowce/deepflowio-init-grafana", tag: "v7.1.8" },
+    /**
+     * DeepFlow's Grafana plugins (unsigned), copied into Grafana's plugin folder by an init
+     * container. They come from their own repository (deepflowio/deepflow-gui-grafana), which has no
+     * per-patch release: the tag is the one chart deepflow 7.1.002 itself uses, built from that
+     * repository's `v7.1` branch and moved by each push to it (see MOVING_TAG_IMAGES).
+     */
+    deepflowGrafanaPlugins: { image: "deepflowce/deepflowio-init-grafana", tag: "v7.1" },
 } as const satisfies Record<string, ImageEntry>;
+
+/**
+ * Entries whose upstream publishes no fixed tag for the release the platform runs, only a tag its
+ * build moves with a branch. The `images-pinned` policy accepts exactly these (by image name and
+ * tag, in any registry); `images-digest` still reports them in prod until a digest is set. A digest
+ * only pins what the registry it was read from serves: DeepFlow pushes Docker Hub and Aliyun
+ * separately, so a Docker Hub digest is not known to name the image in the Aliyun registry.
+ */
+export const MOVING_TAG_IMAGES: readonly ImageEntry[] = [IMAGES.deepflowGrafanaPlugins];
 
 /**
  * kubectl the system-upgrade-controller runs in each upgrade Job to cordon and drain, per
  * Kubernetes minor: kubectl supports one minor of skew against the API server, so the Jobs use the
- * line of the Plan's own version (the controller's default, v1.30.3 in v0.20.1, is six minors
- * behind k3s v1.36). Renovate moves each line's patch only (renovate.json). rancher/kubectl does
- * not publish every Kubernetes patch: take tags that exist on Docker Hub.
+ * line of the Plan's own version (the controller's default, rancher/kubectl:v1.30.3 in v0.20.1, is
+ * six minors behind k3s v1.36). Renovate moves each line's patch only (renovate.json).
+ * registry.k8s.io/kubectl is the Kubernetes project's own image, published with every Kubernetes
+ * release; its entrypoint is kubectl, which the controller needs (it passes only arguments).
+ * rancher/kubectl, used before, is deprecated upstream (its README, since 2025-10).
  */
 export const KUBECTL_IMAGES: Readonly<Record<string, ImageEntry>> = {
-    "1.35": { image: "rancher/kubectl", tag: "v1.35.6" },
-    "1.36": { image: "rancher/kubectl", tag: "v1.36.0" },
+    "1.35": { image: "registry.k8s.io/kubectl", tag: "v1.35.6" },
+    "1.36": { image: "registry.k8s.io/kubectl", tag: "v1.36.2" },
 };
 
 /** The Kubernetes minor (`1.36`) of a k3s or Kubernetes version (`v1.36.4+k3s1`). */

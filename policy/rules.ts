@@ -2,9 +2,11 @@
  * The platform's guardrails as pure functions over one resource (type, name, inputs, options).
  * The CrossGuard pack (policy/index.ts) runs them during `pulumi preview`/`up`; the offline render
  * runs the same functions over its output, so fork PRs get the checks without credentials.
- * It imports only the namespace table (charts/namespaces.ts, data with no imports): the pack runs
- * from this repository's checkout (`policyPacks: policy` in the workflows), never published alone.
+ * It imports only data tables with no imports of their own (charts/namespaces.ts, charts/images.ts):
+ * the pack runs from this repository's checkout (`policyPacks: policy` in the workflows), never
+ * published alone.
  */
+import { MOVING_TAG_IMAGES } from "../charts/images";
 import { NAMESPACES } from "../charts/namespaces";
 
 /** What a rule sees of a resource: the same shape the render records and the pack receives. */
@@ -130,6 +132,18 @@ function parseImage(image: string): { tag?: string; digest?: string } {
 export function isPinnedImage(image: string): boolean {
     const { tag, digest } = parseImage(image);
     return digest !== undefined || (tag !== undefined && !isFloatingTag(tag));
+}
+
+/** `<name>:<tag>` of the images whose upstream publishes only a moving tag (charts/images.ts MOVING_TAG_IMAGES). */
+const ACCEPTED_MOVING_TAGS = new Set(MOVING_TAG_IMAGES.map((e) => `${e.image.slice(e.image.lastIndexOf("/") + 1)}:${e.tag}`));
+
+/**
+ * One of those images at exactly that tag, from any registry (the registry is configurable, e.g. a
+ * Harbor proxy). Anything else with a floating tag, including another tag of the same image, is not.
+ */
+export function isAcceptedMovingTag(image: string): boolean {
+    const name = image.split("@")[0];
+    return ACCEPTED_MOVING_TAGS.has(name.slice(name.lastIndexOf("/") + 1));
 }
 
 /** Every pod spec in a raw object, wherever it sits (workload templates, Pods, custom resources' pod templates). */
@@ -292,16 +306,16 @@ export const RULES: readonly PolicyRule[] = [
     {
         name: "images-pinned",
         description:
-            "Container images carry a tag that does not float (not latest, not only major or major.minor) or a digest: raw workloads, pod templates in custom resources, and images set in Helm values.",
+            "Container images carry a tag that does not float (not latest, not only major or major.minor) or a digest: raw workloads, pod templates in custom resources, and images set in Helm values. The only exceptions are the images upstream publishes under a moving tag alone (charts/images.ts MOVING_TAG_IMAGES), at that tag.",
         check: (r) => {
             const out: string[] = [];
             for (const { where, image } of [...rawImages(r.inputs), ...planImages(r)]) {
-                if (typeof image !== "string" || !isPinnedImage(image)) out.push(`${r.name} ${where} uses unpinned image ${String(image)}`);
+                if (typeof image !== "string" || !(isPinnedImage(image) || isAcceptedMovingTag(image))) out.push(`${r.name} ${where} uses unpinned image ${String(image)}`);
             }
             if (isRelease(r.type)) {
                 for (const img of valuesImages(r.inputs.values, "values")) {
                     if (img.ref !== undefined) {
-                        if (!isPinnedImage(img.ref)) out.push(`${r.name} sets ${img.path} to unpinned image ${img.ref}`);
+                        if (!isPinnedImage(img.ref) && !isAcceptedMovingTag(img.ref)) out.push(`${r.name} sets ${img.path} to unpinned image ${img.ref}`);
                     } else if (img.digest === undefined && img.tag !== undefined && (typeof img.tag !== "string" || img.tag === "" || isFloatingTag(img.tag))) {
                         out.push(`${r.name} sets ${img.path}.tag to "${String(img.tag)}"`);
                     }
@@ -318,12 +332,15 @@ export const RULES: readonly PolicyRule[] = [
             if (ctx.profile !== "prod") return [];
             const out: string[] = [];
             for (const { where, image } of [...rawImages(r.inputs), ...planImages(r)]) {
-                if (typeof image === "string" && parseImage(image).digest === undefined) out.push(`${r.name} ${where} runs ${image} without a digest`);
+                if (typeof image === "string" && parseImage(image).digest === undefined) {
+                    out.push(`${r.name} ${where} runs ${image} without a digest${isAcceptedMovingTag(image) ? " (a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)" : ""}`);
+                }
             }
             if (isRelease(r.type)) {
                 for (const img of valuesImages(r.inputs.values, "values")) {
                     if (img.ref !== undefined ? parseImage(img.ref).digest === undefined : img.tag !== undefined && img.digest === undefined) {
-                        out.push(`${r.name} sets ${img.path} without a digest`);
+                        const moving = img.ref !== undefined && isAcceptedMovingTag(img.ref) ? ` (${img.ref}: a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)` : "";
+                        out.push(`${r.name} sets ${img.path} without a digest${moving}`);
                     }
                 }
             }

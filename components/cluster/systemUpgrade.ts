@@ -11,7 +11,7 @@ import { NAMESPACES } from "../../charts/namespaces";
 export const SYSTEM_UPGRADE_NAMESPACE = NAMESPACES.systemUpgrade;
 /** The controller's own identity (API access to Plans, Jobs, Nodes). */
 export const CONTROLLER_SERVICE_ACCOUNT = "system-upgrade-controller";
-/** What the upgrade Jobs run as: enough to drain a node and read the server Plan, nothing more. */
+/** What the upgrade Jobs run as: enough to drain a node, read nodes and read the server Plan, nothing more. */
 export const JOB_SERVICE_ACCOUNT = "system-upgrade";
 const CONTROLLER_NAME = "system-upgrade-controller";
 export const PLAN_CRD_NAME = "plans.upgrade.cattle.io";
@@ -175,8 +175,9 @@ function binding(kind: "ClusterRoleBinding" | "RoleBinding", name: string, roleN
 /**
  * Service accounts, roles and bindings. The controller gets what SUC v0.20.1 asks for, narrowed
  * where the code allows it: CRD writes only on the Plan CRD, leader-election leases only in its
- * namespace. The Jobs get their own account with the drain permissions and read access to Plans
- * (the agents' prepare step waits for the server Plan), none of the controller's.
+ * namespace. The Jobs get their own account with the drain permissions, read access to nodes and
+ * Plans (the agents' prepare step waits for the server Plan, then for every control-plane node to
+ * report the new version), none of the controller's write rights.
  */
 export function systemUpgradeRbac(): K8sObject[] {
     const serviceAccount = (name: string): K8sObject => ({
@@ -210,7 +211,10 @@ export function systemUpgradeRbac(): K8sObject[] {
         role("ClusterRole", `${JOB_SERVICE_ACCOUNT}-drain`, [
             rule([""], ["pods/eviction"], ["create"]),
             rule([""], ["pods"], ["get", "list", "delete"]),
-            rule([""], ["nodes"], ["get", "patch"]),
+            // get/patch cordon the node; list/watch because the agents' prepare step lists the
+            // control-plane nodes until all run the Plan's version (k3s-upgrade scripts/upgrade.sh
+            // verify_controlplane_versions). SUC v0.20.1's manifests grant the Jobs the same.
+            rule([""], ["nodes"], [...READ, "patch"]),
             // kubectl drain looks up each pod's owner to skip DaemonSets.
             rule(["apps"], ["statefulsets", "daemonsets", "replicasets"], ["get", "list"]),
         ]),

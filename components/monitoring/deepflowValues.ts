@@ -43,7 +43,7 @@ export const DEEPFLOW_GRAFANA_PLUGINS = ["deepflowio-deepflow-datasource", "deep
 /** Minimum Linux kernel for the eBPF agent. */
 export const DEEPFLOW_MIN_KERNEL = "4.14";
 
-/** The init image with DeepFlow's Grafana plugins, pinned like the rest of DeepFlow. */
+/** The init image with DeepFlow's Grafana plugins, at the tag its upstream publishes for 7.1 (charts/images.ts). */
 export const deepflowGrafanaPluginsImage = (registry: string) => deepflowImage(registry, "deepflowGrafanaPlugins");
 
 export interface DeepFlowValuesArgs {

@@ -65,7 +65,7 @@ describe("system-upgrade-controller objects", () => {
         expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
         expect(c.resources.limits.memory).toBeDefined();
         const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
-        expect(env).toMatchObject({ ...CONTROLLER_ENV, SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE: expect.stringMatching(/^rancher\/kubectl:v1\.36\.\d+$/) });
+        expect(env).toMatchObject({ ...CONTROLLER_ENV, SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE: expect.stringMatching(/^registry\.k8s\.io\/kubectl:v1\.36\.\d+$/) });
         expect(Object.keys(env)).toEqual(expect.arrayContaining(["SYSTEM_UPGRADE_CONTROLLER_NAME", "SYSTEM_UPGRADE_CONTROLLER_NAMESPACE", "SYSTEM_UPGRADE_CONTROLLER_NODE_NAME"]));
     });
 
@@ -78,7 +78,7 @@ describe("system-upgrade-controller objects", () => {
         expect(boundTo("ClusterRole", "system-upgrade-drain")).toEqual([`${SYSTEM_UPGRADE_NAMESPACE}/${JOB_SERVICE_ACCOUNT}`]);
         expect(boundTo("Role", "system-upgrade-plans")).toEqual([`${SYSTEM_UPGRADE_NAMESPACE}/${JOB_SERVICE_ACCOUNT}`]);
         expect(rulesOf("ClusterRole", "system-upgrade-drain")).toEqual(
-            expect.arrayContaining([expect.objectContaining({ resources: ["pods/eviction"], verbs: ["create"] }), expect.objectContaining({ resources: ["nodes"], verbs: ["get", "patch"] })]),
+            expect.arrayContaining([expect.objectContaining({ resources: ["pods/eviction"], verbs: ["create"] }), expect.objectContaining({ resources: ["nodes"], verbs: ["get", "list", "watch", "patch"] })]),
         );
         expect(rulesOf("Role", "system-upgrade-plans")).toEqual([{ apiGroups: ["upgrade.cattle.io"], resources: ["plans"], verbs: ["get", "list", "watch"] }]);
         // The controller's own namespace-scoped rights: Jobs, Secrets, its leader-election lease.

@@ -94,14 +94,15 @@ describe("Grafana's ServiceAccount and sidecars", () => {
         for (const p of plugins) expect(p).toMatch(/^[a-z0-9-]+@\d+\.\d+\.\d+$/);
     });
 
-    it("unsigned plugins are allowed by id, only DeepFlow's, which come from the pinned DeepFlow init image", () => {
+    it("unsigned plugins are allowed by id, only DeepFlow's, which come from DeepFlow's init image at the chart's tag", () => {
         const unsigned = String(at(grafana, "grafana.ini", "plugins", "allow_loading_unsigned_plugins") ?? "").split(",");
         expect(unsigned.every((id) => id.startsWith("deepflowio-"))).toBe(true);
         const catalogue = ((grafana.plugins as string[] | undefined) ?? []).map((p) => p.split("@")[0]);
         expect(unsigned.filter((id) => catalogue.includes(id))).toEqual([]);
         const init = (grafana.extraInitContainers as { image: string }[]).map((c) => c.image);
         expect(init).toHaveLength(1);
-        expect(init[0]).toMatch(/\/deepflowio-init-grafana:v\d+\.\d+\.\d+$/);
+        // The tag chart deepflow 7.1.002 uses (values.yaml grafana.extraInitContainers init-custom-plugins).
+        expect(init[0]).toMatch(/\/deepflowio-init-grafana:v7\.1$/);
     });
 });
 

@@ -1,4 +1,4 @@
-import { checkAll, HOST_ACCESS, isFloatingTag, isPinnedImage, PolicyResource, RULES } from "../../policy/rules";
+import { checkAll, HOST_ACCESS, isAcceptedMovingTag, isFloatingTag, isPinnedImage, PolicyResource, RULES } from "../../policy/rules";
 
 const rule = (name: string) => RULES.find((r) => r.name === name)!;
 const res = (type: string, inputs: Record<string, unknown>, extra: Partial<PolicyResource> = {}): PolicyResource => ({ type, name: "r1", inputs, protect: false, secretMarker: "[secret]", ...extra });
@@ -86,6 +86,20 @@ describe("policy rules", () => {
             for (const tag of ["v7.1.8", "24.8.14.39", "v0.20.1", "1.27.0-alpine", "v1.36.4+k3s1"]) expect(isFloatingTag(tag)).toBe(false);
             expect(rule("images-pinned").check(pod({ ...goodContainer, image: "deepflowce/deepflow-server:v7.1" }), dev)).toEqual(["r1 container app uses unpinned image deepflowce/deepflow-server:v7.1"]);
             expect(rule("images-pinned").check(release({ server: { image: { repository: "x", tag: "v7.1" } } }), dev)).toEqual(['r1 sets values.server.image.tag to "v7.1"']);
+        });
+        it("accepts the one image upstream publishes only under a moving tag, at that tag and from any registry, and nothing else", () => {
+            // deepflowio/deepflow-gui-grafana publishes DeepFlow's Grafana plugins for 7.1 only as `v7.1`
+            // (branch-named); chart deepflow 7.1.002 uses that tag itself.
+            const init = (image: string) => release({ grafana: { extraInitContainers: [{ name: "deepflow-plugins", image }] } });
+            expect(isAcceptedMovingTag("registry.cn-hongkong.aliyuncs.com/deepflow-ce/deepflowio-init-grafana:v7.1")).toBe(true);
+            expect(rule("images-pinned").check(init("harbor.example.com/deepflowce/deepflowio-init-grafana:v7.1"), dev)).toEqual([]);
+            expect(rule("images-pinned").check(init("harbor.example.com/deepflowce/deepflowio-init-grafana:latest"), dev)).toHaveLength(1);
+            expect(rule("images-pinned").check(init("harbor.example.com/deepflowce/deepflowio-init-grafana:v7.0"), dev)).toHaveLength(1);
+            expect(rule("images-pinned").check(init("harbor.example.com/deepflowce/deepflow-server:v7.1"), dev)).toHaveLength(1);
+            // Still reported as lacking a digest in prod (advisory).
+            expect(rule("images-digest").check(init("harbor.example.com/deepflowce/deepflowio-init-grafana:v7.1"), prod)).toEqual([
+                "r1 sets values.grafana.extraInitContainers[0].image without a digest (harbor.example.com/deepflowce/deepflowio-init-grafana:v7.1: a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)",
+            ]);
         });
         it("reads image strings anywhere in Helm values (extra containers, sidecars)", () => {
             expect(rule("images-pinned").check(release({ grafana: { extraInitContainers: [{ name: "plugins", image: "example/plugins:v2.3.1" }] } }), dev)).toEqual([]);
