@@ -25,7 +25,8 @@ const DAY_MS = 86_400_000;
 export const certificatesCheck: Check = {
     name: "tls.certificates",
     part: "tls",
-    description: "Every cert-manager Certificate in the platform's namespaces is Ready and valid for at least 14 more days (--certificate-days).",
+    description:
+        "Every cert-manager Certificate in the platform's namespaces is Ready and valid for at least 14 more days (--certificate-days); a failure shows the stuck ACME Challenges and names an IAM action Route53 refused.",
     when: "always (cert-manager issues every platform certificate)",
     enabled: () => true,
     async run(ctx) {
