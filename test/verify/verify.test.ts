@@ -223,6 +223,8 @@ describe("verify: each check passes on a healthy platform and fails on the fault
         });
 
         it("a challenge stuck for another reason keeps the general hint", async () => {
+            // pkg/controller/acmechallenges/readiness.go ("Waiting for %s challenge propagation: %s") and
+            // pkg/issuer/acme/dns/dns.go Check ("DNS record for %q not yet propagated"), v1.21.1.
             stuck(fake.state, "Waiting for DNS-01 challenge propagation: DNS record for \"registry.example.com\" not yet propagated");
             const row = await check("tls.certificates");
             expect(row).toMatchObject({ result: "fail", detail: expect.stringContaining("not yet propagated") });
