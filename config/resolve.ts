@@ -180,14 +180,18 @@ function dns01Given(dns01: NonNullable<NonNullable<Parsed["tls"]["acme"]>["dns01
     return dns01.route53 && { provider: "route53", route53: dns01.route53 };
 }
 
-/** One credential for both external-dns and cert-manager: the DNS provider's, when it can answer DNS-01. */
+/**
+ * One credential for both external-dns and cert-manager: the DNS provider's, when it can answer
+ * DNS-01. With `roleArn` that is the role (cert-manager takes it with its own ServiceAccount token),
+ * never the pod's ambient credentials.
+ */
 function dns01FromDns(dns: Parsed["dns"]): Dns01Config | undefined {
     if (dns.provider === "cloudflare" && dns.cloudflare) {
         return { provider: "cloudflare", cloudflare: { apiToken: dns.cloudflare.apiToken } };
     }
     if (dns.provider === "route53" && dns.route53) {
-        const { region, hostedZoneId, accessKeyId, secretAccessKey } = dns.route53;
-        return { provider: "route53", route53: { region, hostedZoneId, accessKeyId, secretAccessKey } };
+        const { region, hostedZoneId, accessKeyId, secretAccessKey, roleArn } = dns.route53;
+        return { provider: "route53", route53: { region, hostedZoneId, accessKeyId, secretAccessKey, roleArn } };
     }
     return undefined;
 }

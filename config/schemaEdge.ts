@@ -52,12 +52,15 @@ const cloudflareDns01 = z.strictObject({
     apiToken: secretString("tls", "Cloudflare API token with Zone:DNS:Edit on the zone."),
 });
 
+const iamRoleArn = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
 /**
  * Route53 access for a component in the cluster. Static keys (`accessKeyId` + `secretAccessKey`,
- * both or neither) or, without them, ambient credentials: the node's instance profile, or IRSA on
- * EKS (`roleArn`). GitHub OIDC in CI never reaches the cluster (docs/security.md, "Route53").
+ * both or neither), an IAM role taken with a ServiceAccount token (`roleArn`, no keys), or neither:
+ * ambient credentials (the node's instance profile). GitHub OIDC in CI never reaches the cluster
+ * (docs/security.md, "Route53"). The IAM policy the credential needs: docs/security.md, "Route53 IAM policy".
  */
-const route53Credentials = (topKey: string) =>
+const route53Credentials = (topKey: string, roleDescription: string) =>
     z.strictObject({
         region: z.string().min(1).meta({ description: "AWS region." }),
         hostedZoneId: z.string().min(1).optional().meta({ description: "Hosted zone id; default: discovered from the domain." }),
@@ -65,11 +68,18 @@ const route53Credentials = (topKey: string) =>
             .string()
             .min(1)
             .optional()
-            .meta({ description: "Static access key id (with secretAccessKey); omit both for ambient credentials (instance profile or IRSA)." }),
+            .meta({ description: "Static access key id (with secretAccessKey); omit both for roleArn or ambient credentials (instance profile)." }),
         secretAccessKey: secretString(topKey, "Static secret access key (with accessKeyId).").optional(),
+        roleArn: z
+            .string()
+            .regex(iamRoleArn, "expected an IAM role ARN such as arn:aws:iam::123456789012:role/platform-dns")
+            .optional()
+            .meta({ description: roleDescription }),
     });
 
-const iamRoleArn = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** What `roleArn` does for cert-manager (both blocks answer DNS-01 with it). */
+const CERT_MANAGER_ROLE =
+    "cert-manager's DNS-01 solver assumes it with a token of the ServiceAccount acme-dns01 (namespace cert-manager; trust policy: docs/security.md)";
 
 /** Static keys come as a pair; an IRSA role replaces them. */
 function checkRoute53(r53: { accessKeyId?: string; secretAccessKey?: unknown; roleArn?: string } | undefined, ctx: z.RefinementCtx, path: (string | number)[]): void {
@@ -81,7 +91,7 @@ function checkRoute53(r53: { accessKeyId?: string; secretAccessKey?: unknown; ro
         ctx.addIssue({ code: "custom", path: [...path, missing], message: "static keys come as a pair: set both accessKeyId and secretAccessKey, or neither (ambient credentials)" });
     }
     if (r53.roleArn !== undefined && r53.accessKeyId !== undefined) {
-        ctx.addIssue({ code: "custom", path: [...path, "roleArn"], message: "not allowed with static keys: an IRSA role replaces accessKeyId/secretAccessKey" });
+        ctx.addIssue({ code: "custom", path: [...path, "roleArn"], message: "not allowed with static keys: the role replaces accessKeyId/secretAccessKey (set one or the other)" });
     }
 }
 
@@ -119,7 +129,7 @@ export const tlsSchema = z
                     .strictObject({
                         provider: z.enum(["cloudflare", "route53"]).meta({ description: "DNS-01 provider." }),
                         cloudflare: cloudflareDns01.optional(),
-                        route53: route53Credentials("tls").optional(),
+                        route53: route53Credentials("tls", `IAM role instead of static keys: ${CERT_MANAGER_ROLE}.`).optional(),
                     })
                     .optional()
                     .meta({ description: "DNS-01 credentials, only for a provider other than `platform:dns.provider`; default: the `platform:dns` provider's (cloudflare or route53). The same provider here is deprecated (CHANGELOG.md): remove the block." }),
@@ -218,14 +228,12 @@ export const dnsSchema = z
                 proxied: z.boolean().default(false).meta({ description: "Proxy records through Cloudflare." }),
             })
             .optional(),
-        route53: route53Credentials("dns")
+        route53: route53Credentials(
+            "dns",
+            `IAM role instead of static keys (EKS): external-dns assumes it through IRSA (its ServiceAccount's eks.amazonaws.com/role-arn annotation); with DNS-01, ${CERT_MANAGER_ROLE}.`,
+        )
             .extend({
                 zoneType: z.enum(["public", "private"]).optional().meta({ description: "Restrict to public or private zones." }),
-                roleArn: z
-                    .string()
-                    .regex(iamRoleArn, "expected an IAM role ARN such as arn:aws:iam::123456789012:role/external-dns")
-                    .optional()
-                    .meta({ description: "IRSA (EKS): IAM role external-dns assumes through its ServiceAccount, instead of static keys." }),
             })
             .optional(),
         alibabacloud: z

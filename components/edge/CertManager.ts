@@ -6,7 +6,7 @@ import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import type { ScrapeTarget } from "../lib/metrics";
 import { apiServerFlow, type Flow, INGRESS_CONTROLLER, type NetworkNeeds, type PodEnd, type Route, type OwnedNamespace } from "../lib/flows";
 import { endpointPort } from "../lib/networkPolicy";
-import { certManagerValues, clusterIssuers, DNS01_SECRET, issuerName, type TlsSettings } from "./certManagerValues";
+import { CERT_MANAGER_CONTROLLER_SA, certManagerValues, clusterIssuers, DNS01_SECRET, DNS01_SERVICE_ACCOUNT, issuerName, type TlsSettings } from "./certManagerValues";
 import { NAMESPACES } from "../../charts/namespaces";
 
 export interface CertManagerArgs extends NamespacePolicyArgs {
@@ -80,6 +80,9 @@ export class CertManager extends pulumi.ComponentResource implements NetworkNeed
                 ),
             );
         }
+        if (dns01RoleArn(args.config) !== undefined) {
+            dependsOn.push(...dns01TokenGrant(name, namespaceName, this));
+        }
         // The issuer kinds only exist once the chart's CRDs are installed: wait for the release.
         const issuers = clusterIssuers(args.config, { namespace, ingressClass: args.ingressClass }).map(
             (manifest) =>
@@ -107,6 +110,48 @@ export class CertManager extends pulumi.ComponentResource implements NetworkNeed
         this.ready = issuers;
         this.registerOutputs({ issuerName: this.issuerName });
     }
+}
+
+/** The Route53 role DNS-01 takes with a ServiceAccount token, if the config names one. */
+function dns01RoleArn(tls: TlsSettings): string | undefined {
+    if (tls.issuer === "selfSigned" || tls.acme.solver !== "dns01" || tls.acme.dns01.provider !== "route53") {
+        return undefined;
+    }
+    return tls.acme.dns01.route53.roleArn;
+}
+
+/**
+ * The ServiceAccount the ClusterIssuer's `serviceAccountRef` names, and the grant that lets
+ * cert-manager's controller request its tokens: the chart's RBAC has no `serviceaccounts/token`
+ * (cert-manager@v1.21.1 deploy/charts/cert-manager/templates), and cert-manager calls the
+ * TokenRequest API with its own identity (pkg/issuer/acme/dns/dns.go createToken).
+ * No eks.amazonaws.com/role-arn annotation: no pod runs as this account, cert-manager only asks for
+ * its tokens (audience sts.amazonaws.com) and hands them to STS itself.
+ */
+function dns01TokenGrant(name: string, namespace: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Resource[] {
+    const account = new k8s.core.v1.ServiceAccount(
+        `${name}-dns01-sa`,
+        { metadata: { name: DNS01_SERVICE_ACCOUNT, namespace }, automountServiceAccountToken: false },
+        { parent },
+    );
+    const role = new k8s.rbac.v1.Role(
+        `${name}-dns01-token`,
+        {
+            metadata: { name: `${DNS01_SERVICE_ACCOUNT}-tokenrequest`, namespace },
+            rules: [{ apiGroups: [""], resources: ["serviceaccounts/token"], resourceNames: [DNS01_SERVICE_ACCOUNT], verbs: ["create"] }],
+        },
+        { parent },
+    );
+    const binding = new k8s.rbac.v1.RoleBinding(
+        `${name}-dns01-token`,
+        {
+            metadata: { name: `${CERT_MANAGER_CONTROLLER_SA}-${DNS01_SERVICE_ACCOUNT}-tokenrequest`, namespace },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: CERT_MANAGER_CONTROLLER_SA, namespace }],
+        },
+        { parent },
+    );
+    return [account, role, binding];
 }
 
 /** The DNS-01 credential the solver Secret carries, if the config uses one. */

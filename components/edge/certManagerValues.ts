@@ -11,8 +11,17 @@ export type Dns01Args =
     | { readonly provider: "cloudflare"; readonly cloudflare: { readonly apiToken: pulumi.Input<string> } }
     | {
           readonly provider: "route53";
-          /** Static keys (both or neither); without them, ambient credentials. */
-          readonly route53: { readonly region: string; readonly hostedZoneId?: string; readonly accessKeyId?: string; readonly secretAccessKey?: pulumi.Input<string> };
+          /**
+           * Static keys (both or neither), or `roleArn` (cert-manager assumes it with a token of
+           * DNS01_SERVICE_ACCOUNT), or neither: the controller pod's ambient credentials.
+           */
+          readonly route53: {
+              readonly region: string;
+              readonly hostedZoneId?: string;
+              readonly accessKeyId?: string;
+              readonly secretAccessKey?: pulumi.Input<string>;
+              readonly roleArn?: string;
+          };
       };
 
 /** A Let's Encrypt (or private ACME) account and the challenge it answers. */
@@ -74,6 +83,21 @@ export interface SolverSecret {
 export const DNS01_SECRET: SolverSecret = { name: "acme-dns01-credentials", key: "secret" };
 
 /**
+ * The ServiceAccount whose tokens cert-manager trades for the Route53 role (`roleArn`), in the
+ * cluster resource namespace, where cert-manager v1.21.1 requests a ClusterIssuer's tokens
+ * (pkg/issuer/acme/dns/dns.go solverForChallenge, pkg/controller/helper.go ResourceNamespaceRef).
+ * The IAM role's trust policy names it: system:serviceaccount:<namespace>:acme-dns01.
+ */
+export const DNS01_SERVICE_ACCOUNT = "acme-dns01";
+
+/**
+ * cert-manager's controller ServiceAccount: the chart names it `cert-manager.fullname`, which is the
+ * release name (installChart's default, the chart's name) with no name override
+ * (cert-manager@v1.21.1 deploy/charts/cert-manager/templates/_helpers.tpl).
+ */
+export const CERT_MANAGER_CONTROLLER_SA = "cert-manager";
+
+/**
  * The ClusterIssuers for `platform:tls`: a self-signed bootstrap issuer, the platform CA
  * certificate and its CA issuer (selfSigned), or the Let's Encrypt issuer with its solver.
  */
@@ -104,16 +128,7 @@ export function clusterIssuers(tls: IssuerArgs, args: { namespace: string; ingre
     } else if (acme.dns01.provider === "cloudflare") {
         solver = { dns01: { cloudflare: { apiTokenSecretRef: { name: DNS01_SECRET.name, key: DNS01_SECRET.key } } } };
     } else {
-        const r53 = acme.dns01.route53;
-        solver = {
-            dns01: {
-                route53: {
-                    region: r53.region,
-                    ...(r53.hostedZoneId ? { hostedZoneID: r53.hostedZoneId } : {}),
-                    ...(r53.accessKeyId ? { accessKeyID: r53.accessKeyId, secretAccessKeySecretRef: { name: DNS01_SECRET.name, key: DNS01_SECRET.key } } : {}),
-                },
-            },
-        };
+        solver = { dns01: { route53: route53Solver(acme.dns01.route53) } };
     }
     return [
         {
@@ -132,4 +147,20 @@ export function clusterIssuers(tls: IssuerArgs, args: { namespace: string; ingre
             },
         },
     ];
+}
+
+/**
+ * cert-manager v1.21.1's route53 solver (pkg/apis/acme/v1/types_issuer.go, pkg/issuer/acme/dns/route53/route53.go
+ * GetSession). With `roleArn`: `role` plus `auth.kubernetes.serviceAccountRef`, so cert-manager calls
+ * AssumeRoleWithWebIdentity with a token it requests for that ServiceAccount. `role` alone would
+ * AssumeRole from the controller pod's ambient credentials (the node's, unless the pod itself is
+ * annotated), which is not the role the stack names.
+ */
+function route53Solver(r53: Extract<Dns01Args, { provider: "route53" }>["route53"]): Record<string, unknown> {
+    return {
+        region: r53.region,
+        ...(r53.hostedZoneId ? { hostedZoneID: r53.hostedZoneId } : {}),
+        ...(r53.accessKeyId ? { accessKeyID: r53.accessKeyId, secretAccessKeySecretRef: { name: DNS01_SECRET.name, key: DNS01_SECRET.key } } : {}),
+        ...(r53.roleArn ? { role: r53.roleArn, auth: { kubernetes: { serviceAccountRef: { name: DNS01_SERVICE_ACCOUNT } } } } : {}),
+    };
 }

@@ -54,6 +54,15 @@ describe("ClusterIssuers", () => {
         ]);
         expect(() => validateManifest(r53[0])).not.toThrow();
     });
+
+    it("take a Route53 role with a ServiceAccount token instead of static keys", () => {
+        const role = "arn:aws:iam::123456789012:role/platform-dns";
+        const [m] = issuers(letsencrypt({ email: "o@example.com", solver: "dns01", dns01: { provider: "route53", route53: { region: "eu-west-1", hostedZoneId: "Z1", roleArn: role } } }));
+        expect(m.spec.acme!.solvers).toEqual([
+            { dns01: { route53: { region: "eu-west-1", hostedZoneID: "Z1", role, auth: { kubernetes: { serviceAccountRef: { name: "acme-dns01" } } } } } },
+        ]);
+        expect(() => validateManifest(m)).not.toThrow();
+    });
 });
 
 describe("cert-manager values", () => {
@@ -91,6 +100,26 @@ describe("CertManager component", () => {
         expect(issuer.dependsOn).toEqual(expect.arrayContaining(["cm-release", "cm-dns01"]));
         expect(byName(mocks.collector.resources, "cm-dns01").inputs.stringData).toBe(SECRET);
         expect(allStrings(mocks.collector.resources).join("\n")).not.toContain("cf-token-abc");
+    });
+
+    it("with a Route53 role: a ServiceAccount cert-manager may request tokens for, no credential Secret", async () => {
+        const role = "arn:aws:iam::123456789012:role/platform-dns";
+        new CertManager("irsa", {
+            config: letsencrypt({ email: "o@example.com", solver: "dns01", dns01: { provider: "route53", route53: { region: "eu-west-1", roleArn: role } } }),
+            ingressClass: "nginx",
+            replicas: 1,
+            highAvailability: false,
+            podSecurityVersion: "v1.36",
+        });
+        await mocks.settle();
+        const mine = mocks.collector.resources.filter((r) => r.name.startsWith("irsa-"));
+        expect(mine.map((r) => r.name)).not.toContain("irsa-dns01");
+        expect(byName(mine, "irsa-dns01-sa").inputs).toMatchObject({ metadata: { name: "acme-dns01", namespace: "cert-manager" } });
+        const grant = mine.filter((r) => r.name === "irsa-dns01-token");
+        expect(grant.map((r) => r.type).sort()).toEqual(["kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"]);
+        const issuer = byName(mine, "irsa-clusterissuer-letsencrypt");
+        expect(issuer.dependsOn).toEqual(expect.arrayContaining(["irsa-release", "irsa-dns01-sa", "irsa-dns01-token"]));
+        expect(allStrings(mine).join("\n")).not.toMatch(/accessKeyID|secretAccessKeySecretRef/);
     });
 
     it("declares its controller's metrics (container port 9402) as the target the monitoring stack scrapes", () => {

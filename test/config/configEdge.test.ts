@@ -169,11 +169,41 @@ describe("Route53 credentials (issue 13, item 11)", () => {
         ]);
         expect(problems(r53({ secretAccessKey: secure("s") }))).toEqual([expect.stringMatching(/^platform:dns\.route53\.accessKeyId: static keys come as a pair/)]);
         expect(problems(r53({ accessKeyId: "AKIA1", secretAccessKey: secure("s"), roleArn: "arn:aws:iam::123456789012:role/x" }))).toEqual([
-            "platform:dns.route53.roleArn: not allowed with static keys: an IRSA role replaces accessKeyId/secretAccessKey",
+            "platform:dns.route53.roleArn: not allowed with static keys: the role replaces accessKeyId/secretAccessKey (set one or the other)",
         ]);
         expect(problems(r53({ roleArn: "external-dns" }))).toEqual([expect.stringMatching(/^platform:dns\.route53\.roleArn: expected an IAM role ARN/)]);
         const dns01 = { "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "route53", route53: { region: "x", accessKeyId: "AKIA1" } } } } };
         expect(problems(dns01)).toEqual([expect.stringMatching(/^platform:tls\.acme\.dns01\.route53\.secretAccessKey: static keys come as a pair/)]);
+    });
+});
+
+describe("Route53 role for DNS-01 (issue 22, item 5)", () => {
+    const ROLE = "arn:aws:iam::123456789012:role/platform-dns";
+    const letsencrypt = (acme: Record<string, unknown> = {}) => ({ "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com", ...acme } } });
+    const dns01Of = (config: Record<string, unknown>) => parsePlatformConfig(rawConfig(k3sStackConfig(config))).tls.acme?.dns01;
+
+    it("hands cert-manager the role platform:dns.route53 names, without keys", () => {
+        const dns01 = dns01Of({ ...letsencrypt(), "platform:dns": { provider: "route53", route53: { region: "us-east-1", roleArn: ROLE } } });
+        expect(dns01).toEqual({ provider: "route53", route53: expect.objectContaining({ region: "us-east-1", roleArn: ROLE }) });
+        expect(dns01?.provider === "route53" && [dns01.route53.accessKeyId, dns01.route53.secretAccessKey]).toEqual([undefined, undefined]);
+    });
+
+    it("takes a role in tls.acme.dns01.route53 when DNS-01 goes through Route53 and external-dns elsewhere", () => {
+        const dns01 = { provider: "route53", route53: { region: "us-east-1", roleArn: ROLE } };
+        const config = { ...letsencrypt({ dns01 }), "platform:dns": cloudflare };
+        expect(problems(config)).toEqual([]);
+        expect(dns01Of(config)).toEqual({ provider: "route53", route53: { region: "us-east-1", roleArn: ROLE } });
+    });
+
+    it("refuses a role next to static keys, and a malformed role, naming the tls key", () => {
+        const keyed = { provider: "route53", route53: { region: "us-east-1", accessKeyId: "AKIA1", secretAccessKey: secure("s"), roleArn: ROLE } };
+        expect(problems({ ...letsencrypt({ dns01: keyed }), "platform:dns": cloudflare })).toEqual([
+            "platform:tls.acme.dns01.route53.roleArn: not allowed with static keys: the role replaces accessKeyId/secretAccessKey (set one or the other)",
+        ]);
+        const malformed = { provider: "route53", route53: { region: "us-east-1", roleArn: "platform-dns" } };
+        expect(problems({ ...letsencrypt({ dns01: malformed }), "platform:dns": cloudflare })).toEqual([
+            expect.stringMatching(/^platform:tls\.acme\.dns01\.route53\.roleArn: expected an IAM role ARN/),
+        ]);
     });
 });
 

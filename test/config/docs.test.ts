@@ -12,6 +12,10 @@ import { PROFILE_DEFAULTS, type ProfileDefaults } from "../../config/profiles";
 import { PROFILE_KEYS, REFERENCE_FILE, referenceDocument, referenceRows } from "../../offline/configReference";
 import { run as runConfigReference } from "../../scripts/config-reference";
 import { configProblems, k3sStackConfig, PROJECT_DIR, rawConfig, TEST_HOST_KEY } from "../harness";
+import { CERT_MANAGER_NAMESPACE } from "../../components/edge/CertManager";
+import { DNS01_SERVICE_ACCOUNT } from "../../components/edge/certManagerValues";
+import { DNS_NAMESPACE, DNS_RELEASE, externalDnsValues } from "../../components/edge/dnsValues";
+import { ROUTE53_POLICY_DOC } from "../../scripts/lib/verify/checks/acme";
 
 const read = (file: string) => readFileSync(join(PROJECT_DIR, file), "utf8");
 
@@ -218,5 +222,67 @@ describe("links in README.md and docs/", () => {
             }
         }
         expect(broken).toEqual([]);
+    });
+});
+
+describe("Route53 IAM policy in docs/security.md and the bootstrap runbook (issue 22, item 4)", () => {
+    type Statement = { Effect: string; Action: string | string[]; Resource: string | string[]; Principal?: unknown; Condition?: Record<string, Record<string, string | string[]>> };
+    const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+    const jsonBlocks = (file: string) => [...read(file).matchAll(/^```json\n([\s\S]*?)^```$/gm)].map((m) => JSON.parse(m[1]) as { Statement: Statement[] });
+    const FILES = ["docs/security.md", "docs/runbooks/bootstrap-environment.md"];
+    const policies = (file: string) => jsonBlocks(file).filter((doc) => doc.Statement.some((st) => list(st.Action).some((a) => a.startsWith("route53:"))));
+
+    // The Route53 API calls each controller makes, and the IAM resource each is authorised on:
+    // - external-dns@v0.21.0 provider/aws/aws.go (the app of chart 1.21.1): zones() pages ListHostedZones
+    //   (no zone: `*`), records() pages ListResourceRecordSets per zone, submitChanges calls
+    //   ChangeResourceRecordSets per zone. tagsForZone's ListTagsForResources runs only with a zone tag
+    //   filter (--aws-zone-tags), which the platform never passes (checked below).
+    // - cert-manager@v1.21.1 pkg/issuer/acme/dns/route53/route53.go: changeRecord calls
+    //   ChangeResourceRecordSets on the zone, then polls GetChange on the change id (`change/*`);
+    //   getHostedZoneID calls ListHostedZonesByName when the issuer has no hostedZoneID (`*`).
+    const UPSTREAM: [action: string, resource: "zone" | "change" | "any"][] = [
+        ["route53:ListHostedZones", "any"],
+        ["route53:ListResourceRecordSets", "zone"],
+        ["route53:ChangeResourceRecordSets", "zone"],
+        ["route53:GetChange", "change"],
+        ["route53:ListHostedZonesByName", "any"],
+    ];
+    const resourceOk = { zone: (r: string) => /^arn:aws:route53:::hostedzone\/[A-Z0-9]+$/.test(r), change: (r: string) => r === "arn:aws:route53:::change/*", any: (r: string) => r === "*" };
+
+    it.each(FILES)("%s gives the policy: every action the controllers call, on its resource, and nothing more", (file) => {
+        const found = policies(file);
+        expect(found).toHaveLength(1);
+        const allowed = found[0].Statement.filter((st) => st.Effect === "Allow");
+        for (const [action, kind] of UPSTREAM) {
+            const grants = allowed.filter((st) => list(st.Action).includes(action));
+            expect({ action, resources: grants.flatMap((st) => list(st.Resource)).filter(resourceOk[kind]).length > 0 }).toEqual({ action, resources: true });
+        }
+        expect(allowed.flatMap((st) => list(st.Action)).sort()).toEqual(UPSTREAM.map(([a]) => a).sort());
+        // The zone-bound actions are never granted on every zone.
+        for (const st of allowed.filter((s) => list(s.Action).includes("route53:ChangeResourceRecordSets"))) {
+            expect(list(st.Resource).every(resourceOk.zone)).toBe(true);
+        }
+    });
+
+    it("is the same policy in both files", () => {
+        expect(policies(FILES[1])).toEqual(policies(FILES[0]));
+    });
+
+    it("never needs ListTagsForResources: the platform passes external-dns no zone tag filter", () => {
+        const route53 = { region: "us-east-1", hostedZoneId: "Z1", zoneType: "public" as const, roleArn: "arn:aws:iam::123456789012:role/x" };
+        const values = externalDnsValues({ provider: "route53", route53, policy: "sync", domainFilters: ["example.com"], interval: "1m", records: [] }, { ownerId: "t" });
+        expect(JSON.stringify(values)).not.toContain("--aws-zone-tags");
+    });
+
+    it("admits in the role's trust policy the ServiceAccounts that take the role", () => {
+        const trust = jsonBlocks("docs/security.md").find((doc) => doc.Statement.some((st) => list(st.Action).includes("sts:AssumeRoleWithWebIdentity")));
+        const subjects = Object.entries(trust?.Statement[0].Condition?.StringEquals ?? {}).find(([k]) => k.endsWith(":sub"))?.[1];
+        expect(subjects).toEqual([`system:serviceaccount:${DNS_NAMESPACE}:${DNS_RELEASE}`, `system:serviceaccount:${CERT_MANAGER_NAMESPACE}:${DNS01_SERVICE_ACCOUNT}`]);
+    });
+
+    it("has the section `npm run verify` points at", () => {
+        const [file, anchor] = ROUTE53_POLICY_DOC.split("#");
+        const headings = read(file).split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => l.replace(/^#+ /, "").toLowerCase().replace(/ /g, "-"));
+        expect(headings).toContain(anchor);
     });
 });

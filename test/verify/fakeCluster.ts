@@ -35,6 +35,8 @@ export interface FakeState {
     apps: Record<"deployments" | "statefulsets" | "daemonsets", Json[]>;
     pods: Json[];
     certificates: Json[] | undefined;
+    /** cert-manager ACME Challenges (acme.cert-manager.io/v1). */
+    challenges: Json[];
     ingresses: Json[];
     snapshots: Json[] | undefined;
     secrets: Record<string, Record<string, string>>;
@@ -78,6 +80,7 @@ export function healthy(now: Date, ruleGroups: string[]): FakeState {
             metadata: { name: `${n}-tls`, namespace: n },
             status: { notAfter: daysFromNow(now, 60), conditions: [{ type: "Ready", status: "True" }] },
         })),
+        challenges: [],
         ingresses: [
             { metadata: { name: "harbor-ingress", namespace: "harbor" }, spec: { rules: [{ host: "registry.example.com" }] }, status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } },
             { metadata: { name: "kps-grafana", namespace: "monitoring" }, spec: { rules: [{ host: "grafana.example.com" }] }, status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } },
@@ -240,6 +243,7 @@ export class FakeCluster {
         }
         if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path))) return reply(res, { status: 200, body: list(s.pods.filter((o) => (o.metadata as Json).namespace === m![1])) });
         if (path === "/apis/cert-manager.io/v1/certificates") return reply(res, s.certificates ? { status: 200, body: list(s.certificates) } : { status: 404, body: { message: "the server could not find the requested resource" } });
+        if (path === "/apis/acme.cert-manager.io/v1/challenges") return reply(res, { status: 200, body: list(s.challenges) });
         if ((m = /^\/apis\/networking.k8s.io\/v1\/namespaces\/([^/]+)\/ingresses$/.exec(path))) return reply(res, { status: 200, body: list(s.ingresses.filter((o) => (o.metadata as Json).namespace === m![1])) });
         if (path === "/apis/k3s.cattle.io/v1/etcdsnapshotfiles") return reply(res, s.snapshots ? { status: 200, body: list(s.snapshots) } : { status: 404, body: { message: "not found" } });
         if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(path))) {

@@ -4,6 +4,7 @@
 import { isIP } from "node:net";
 import { platformNamespaces } from "../platform";
 import type { Check } from "../types";
+import { route53Hint, stuckChallenges } from "./acme";
 
 interface List<T> {
     items: T[];
@@ -24,7 +25,8 @@ const DAY_MS = 86_400_000;
 export const certificatesCheck: Check = {
     name: "tls.certificates",
     part: "tls",
-    description: "Every cert-manager Certificate in the platform's namespaces is Ready and valid for at least 14 more days (--certificate-days).",
+    description:
+        "Every cert-manager Certificate in the platform's namespaces is Ready and valid for at least 14 more days (--certificate-days); a failure shows the stuck ACME Challenges and names an IAM action Route53 refused.",
     when: "always (cert-manager issues every platform certificate)",
     enabled: () => true,
     async run(ctx) {
@@ -46,10 +48,17 @@ export const certificatesCheck: Check = {
             if (!(daysLeft >= minDays)) problems.push(`${id} expires in ${Number.isNaN(daysLeft) ? "an unknown time" : `${daysLeft} day(s)`}`);
         }
         if (problems.length > 0) {
+            // A stuck issuance or renewal shows its cause on the Challenge, not on the Certificate.
+            const challenges = await stuckChallenges(ctx.kube, namespaces);
+            const failing = challenges.filter((c) => c.reason !== "");
+            const route53 = failing.map((c) => route53Hint(c.reason)).find((h) => h !== undefined);
+            const shown = failing.slice(0, 2).map((c) => `challenge ${c.id} (${c.dnsName}, ${c.state}): ${c.reason.slice(0, 160)}`);
             return {
                 ok: false,
-                detail: problems.slice(0, 5).join("; "),
-                hint: "kubectl -n <ns> describe certificate <name>, then its CertificateRequest and Order/Challenge; renewal stuck past 2/3 of the lifetime usually means the HTTP-01/DNS-01 challenge fails",
+                detail: [...problems.slice(0, 5), ...shown].join("; "),
+                hint:
+                    route53 ??
+                    "kubectl -n <ns> describe certificate <name>, then its CertificateRequest and Order/Challenge; renewal stuck past 2/3 of the lifetime usually means the HTTP-01/DNS-01 challenge fails",
             };
         }
         if (certs.length === 0) return { ok: false, detail: "no Certificate in the platform's namespaces", hint: "every platform Ingress carries the cluster-issuer annotation; kubectl get ingress -A" };
