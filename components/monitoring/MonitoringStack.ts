@@ -47,8 +47,11 @@ export const OPERATOR_WEBHOOK_PORT = 10250;
 /** Grafana's container port (grafana chart `service.targetPort`), the only one the ingress controller may reach. */
 export const GRAFANA_PORT = 3000;
 
-/** Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part. */
-const PARTS = ["logs", "clickhouse", "deepflow"] as const;
+/**
+ * Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part.
+ * `k3s` is on when the platform runs the cluster: its rules watch components a hosted control plane hides.
+ */
+const PARTS = ["logs", "clickhouse", "deepflow", "k3s"] as const;
 
 /** Where alerts go; secret values (URLs, keys, the SMTP password) as Outputs. */
 export interface AlertReceiverSettings {
@@ -136,7 +139,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         const before: pulumi.Resource[] = [configSecret];
         const grafanaConfig = args.config.grafana;
         const parts = args.config;
-        const on = { logs: parts.logs.enabled, clickhouse: parts.clickhouse.enabled, deepflow: parts.deepflow.enabled };
+        const on = { logs: parts.logs.enabled, clickhouse: parts.clickhouse.enabled, deepflow: parts.deepflow.enabled, k3s: args.k3s !== undefined };
         const deepflowRegistry = parts.deepflow.imageRegistry ?? DEEPFLOW_DEFAULT_REGISTRY;
         // The ClickHouse `grafana` user's password: Grafana reads it from this Secret, ClickHouse from its own.
         let clickhouseGrafanaPassword: pulumi.Output<string> | undefined;
