@@ -153,6 +153,22 @@ const EMPTY_ON_K3S = [
     "etcd.yaml: process_resident_memory_bytes via .*etcd.*",
 ].sort();
 
+/**
+ * What the project's k3s rules read (charts/rules/k3s-alerts.yaml):
+ * - kube-state-metrics v2.20.0 (kube-prometheus-stack 88.5.3's subchart kube-state-metrics 8.4.0,
+ *   appVersion 2.20.0) internal/store/lease.go: `kube_lease_renew_time{lease, namespace}` is the Lease's
+ *   spec.renewTime in Unix seconds; the subchart's values.yaml `collectors` lists `leases`; kube-prometheus-stack
+ *   sets `kube-state-metrics.prometheus.monitor.http.honorLabels: true`, so `namespace` is the Lease's.
+ * - Lease names: kube-scheduler in kube-system (kubernetes/kube-scheduler v0.36.3 config/v1/types.go
+ *   SchedulerDefaultLockObjectName/Namespace); kube-controller-manager in kube-system (kubernetes
+ *   cmd/kube-controller-manager/app/options/options.go, NewKubeControllerManagerOptions).
+ * - component-base v0.36.3 config/v1alpha1/defaults.go: leader election on, lease 15 s, renewed every 2 s;
+ *   a failover leaves the renew time at most lease + retry old.
+ */
+const LEASES: Record<string, string> = { KubeSchedulerDown: "kube-scheduler", KubeControllerManagerDown: "kube-controller-manager" };
+const LEASE_NAMESPACE = "kube-system";
+const FAILOVER_SECONDS = 15 + 2;
+
 function kpsValues(resources: readonly RecordedResource[]): Values {
     const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "kube-prometheus-stack");
     if (!release) throw new Error("no kube-prometheus-stack release");
@@ -234,6 +250,32 @@ describe.each(K3S_STACKS)("kube-prometheus-stack on the k3s cluster of the %s st
     it("the chart's controller-manager, scheduler and kube-proxy Down alerts are off, and the project's rules of the same names are loaded", () => {
         expect(offDownAlerts(state.values).sort()).toEqual(["KubeControllerManagerDown", "KubeProxyDown", "KubeSchedulerDown"]);
         expect(projectRules(state.resources, "k3s-alerts").map((r) => r.alert).sort()).toEqual(["KubeControllerManagerDown", "KubeProxyDown", "KubeSchedulerDown"]);
+    });
+
+    it("KubeSchedulerDown and KubeControllerManagerDown read each component's kube-system lease from kube-state-metrics, which collects leases with their own namespace label", () => {
+        const { values, resources } = state;
+        const rules = projectRules(resources, "k3s-alerts");
+        for (const [alert, lease] of Object.entries(LEASES)) {
+            const expr = rules.find((r) => r.alert === alert)?.expr ?? "";
+            const selectors = [...expr.matchAll(/kube_lease_renew_time\{([^}]*)\}/g)].map((m) => m[1]);
+            expect({ alert, selectors: selectors.length }).toEqual({ alert, selectors: 2 });
+            for (const sel of selectors) {
+                expect({ alert, sel }).toEqual({ alert, sel: expect.stringContaining(`namespace="${LEASE_NAMESPACE}", lease="${lease}"`) });
+                expect(sel).toContain('job="kube-state-metrics"');
+            }
+            // Stale only past a failover's gap.
+            expect(Number(/\) > (\d+)/.exec(expr)?.[1])).toBeGreaterThan(FAILOVER_SECONDS);
+        }
+        const ksm = (values["kube-state-metrics"] ?? {}) as Values;
+        expect((at(ksm, "collectors") as string[] | undefined) ?? ["leases"]).toContain("leases");
+        expect(at(ksm, "prometheus", "monitor", "http", "honorLabels")).not.toBe(false);
+    });
+
+    it("KubeProxyDown reads a kube-proxy family through the kubelet job, which stores it", () => {
+        const expr = projectRules(state.resources, "k3s-alerts").find((r) => r.alert === "KubeProxyDown")?.expr ?? "";
+        const family = /(kubeproxy_[a-z_]+?)(?:_count|_bucket|_sum)?\{job="kubelet"\}/.exec(expr)?.[1];
+        expect(family).toBeDefined();
+        expect(stores(state.values, "kubelet", "shared", `${family!}_bucket`)).toBe(true);
     });
 
     it("every control-plane dashboard panel reads a family its job stores, except the known empty ones, which the project's k3s dashboard shows through the job that stores them", () => {
