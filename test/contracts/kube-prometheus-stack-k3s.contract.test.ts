@@ -37,12 +37,12 @@ function renderedTargetAlerts(v: Values) {
         return [
             { alert: a.down, ownJob: a.ownJob, job, expr: `absent(up{job="${job}"})` },
             ...(disabled(v, a.unreachable) ? [] : [{ alert: a.unreachable, ownJob: a.ownJob, job, expr: `up{job="${job}"} == 0` }]),
-        ].filter((r) => !disabled(v, r.alert));
+        ];
     });
 }
 
 type Registry = Job["registry"];
-/** One file of templates/grafana/dashboards-1.14 (all 38): when it renders, and the jobs its panels select. */
+/** One file of templates/grafana/dashboards-1.14 (all 35): when it renders, and the jobs its panels select. */
 interface ChartDashboard {
     readonly file: string;
     readonly renders: (v: Values) => boolean;
