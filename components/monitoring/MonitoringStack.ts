@@ -45,8 +45,11 @@ export const RULES_DIR = join(__dirname, "..", "..", "charts", "rules");
 /** The project's Grafana dashboards (JSON), one ConfigMap each. */
 const DASHBOARDS_DIR = join(__dirname, "..", "..", "charts", "dashboards");
 
-/** Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part. */
-const PARTS = ["logs", "clickhouse", "deepflow"] as const;
+/**
+ * Optional parts: `<part>.json` dashboards and `<part>-alerts.yaml` rules load only with their part.
+ * `k3s` is on when the platform runs the cluster: its rules watch components a hosted control plane hides.
+ */
+const PARTS = ["logs", "clickhouse", "deepflow", "k3s"] as const;
 
 /** Where alerts go; secret values (URLs, keys, the SMTP password) as Outputs. */
 export interface AlertReceiverSettings {
@@ -134,7 +137,7 @@ export class MonitoringStack extends pulumi.ComponentResource implements Network
         const before: pulumi.Resource[] = [configSecret];
         const grafanaConfig = args.config.grafana;
         const parts = args.config;
-        const on = { logs: parts.logs.enabled, clickhouse: parts.clickhouse.enabled, deepflow: parts.deepflow.enabled };
+        const on = { logs: parts.logs.enabled, clickhouse: parts.clickhouse.enabled, deepflow: parts.deepflow.enabled, k3s: args.k3s !== undefined };
         const deepflowRegistry = parts.deepflow.imageRegistry ?? DEEPFLOW_DEFAULT_REGISTRY;
         // The ClickHouse `grafana` user's password: Grafana reads it from this Secret, ClickHouse from its own.
         let clickhouseGrafanaPassword: pulumi.Output<string> | undefined;

@@ -63,3 +63,21 @@ export const K3S_METRIC_RELABELINGS = {
 
 /** The job label kube-prometheus-stack gives the kubelet's ServiceMonitor (and our override for the components it now carries). */
 export const KUBELET_JOB = "kubelet";
+
+/**
+ * kube-prometheus-stack's default alerts that only test whether the controller-manager, scheduler
+ * and kube-proxy scrape targets exist (templates/prometheus/rules-1.14/kubernetes-system-{controller-manager,
+ * scheduler,kube-proxy}.yaml@88.5.3). With those components read through the kubelet job they test
+ * the kubelet instead: `absent(up{job="kubelet"})` cannot fire while any node answers, and
+ * `up{job="kubelet"} == 0` fires for any node (agents too) under the component's name, next to the
+ * chart's own KubeletInstanceUnreachable for the same target. Off on k3s; charts/rules/k3s-alerts.yaml
+ * detects the components' failures from what is scraped.
+ */
+export const K3S_REPLACED_DEFAULT_ALERTS = [
+    "KubeControllerManagerDown",
+    "KubeControllerManagerInstanceUnreachable",
+    "KubeSchedulerDown",
+    "KubeSchedulerInstanceUnreachable",
+    "KubeProxyDown",
+    "KubeProxyInstanceUnreachable",
+] as const;

@@ -4,15 +4,16 @@
  * (components/monitoring/k3sMetrics.ts): the API server's families from the apiserver job, etcd's
  * from 2381, everything else from the kubelet's /metrics on every node. The controller-manager,
  * scheduler and kube-proxy are not scraped on their own ports; their default rules and dashboards
- * select the kubelet job. On other clusters those targets (and their default rules) are off, so no
- * "target down" alert fires forever.
+ * select the kubelet job, except the "target down" alerts, which the project's k3s rules replace.
+ * On other clusters those targets (and their default rules) are off, so no "target down" alert
+ * fires forever.
  */
 import type { IngressTls } from "../lib/ingress";
 import { MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { limited } from "../lib/resources";
 import { CLICKHOUSE_HOST, CLICKHOUSE_HTTP_PORT, CLICKHOUSE_USERS } from "./clickhouseValues";
 import { DEEPFLOW_APP_URL, DEEPFLOW_GRAFANA_PLUGINS, DEEPFLOW_QUERIER_URL, deepflowGrafanaPluginsImage } from "./deepflowValues";
-import { K3S_METRIC_RELABELINGS, KUBELET_JOB } from "./k3sMetrics";
+import { K3S_METRIC_RELABELINGS, K3S_REPLACED_DEFAULT_ALERTS, KUBELET_JOB } from "./k3sMetrics";
 import { LOKI_URL } from "./logsValues";
 import { type ScrapeTarget, serviceMonitorFor } from "../lib/metrics";
 
@@ -163,6 +164,9 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
         defaultRules: {
             create: true,
             rules: k3s ? {} : { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false },
+            // The controller-manager, scheduler and kube-proxy "target down" alerts would test the
+            // kubelet job on k3s; the project's k3s rules replace them (k3sMetrics.ts).
+            ...(k3s ? { disabled: Object.fromEntries(K3S_REPLACED_DEFAULT_ALERTS.map((alert) => [alert, true])) } : {}),
         },
         ...(k3s
             ? {

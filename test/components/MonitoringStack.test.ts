@@ -36,7 +36,19 @@ describe("metrics values", () => {
         expect(v.kubeEtcd).toMatchObject({ endpoints: k3s.servers, service: { port: 2381 }, serviceMonitor: { enabled: true, metricRelabelings: [{ action: "keep" }, { action: "drop" }] } });
         expect(v.kubeApiServer).toMatchObject({ serviceMonitor: { metricRelabelings: [{ sourceLabels: ["__name__"], action: "keep" }] } });
         expect(v.kubelet).toMatchObject({ serviceMonitor: { metricRelabelings: [{ action: "drop" }, { action: "drop" }] } });
-        expect(v.defaultRules).toEqual({ create: true, rules: {} });
+        // The chart's "target down" alerts for them would watch the kubelet job; k3s-alerts.yaml replaces them.
+        expect(v.defaultRules).toEqual({
+            create: true,
+            rules: {},
+            disabled: {
+                KubeControllerManagerDown: true,
+                KubeControllerManagerInstanceUnreachable: true,
+                KubeSchedulerDown: true,
+                KubeSchedulerInstanceUnreachable: true,
+                KubeProxyDown: true,
+                KubeProxyInstanceUnreachable: true,
+            },
+        });
     });
 
     it("turn those targets and their default rules off on clusters whose control plane is hidden", () => {
@@ -48,6 +60,7 @@ describe("metrics values", () => {
         expect(v.kubeApiServer).toBeUndefined();
         expect(v.kubelet).toBeUndefined();
         expect(v.defaultRules.rules).toEqual({ etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false });
+        expect(v.defaultRules.disabled).toBeUndefined();
     });
 
     it("select monitors and rules from every namespace, use cert-manager for webhooks, and size by profile", () => {
@@ -183,7 +196,7 @@ describe("MonitoringStack component", () => {
             expect(() => JSON.parse(Object.values(inputs.data)[0]) as unknown).not.toThrow();
         }
         const rules = mocks.collector.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.name.startsWith("mon-"));
-        expect(rules.map((r) => (r.inputs.metadata as { name: string }).name).sort()).toEqual(["clickhouse-alerts", "deepflow-alerts", "logs-alerts", "platform-alerts"]);
+        expect(rules.map((r) => (r.inputs.metadata as { name: string }).name).sort()).toEqual(["clickhouse-alerts", "deepflow-alerts", "k3s-alerts", "logs-alerts", "platform-alerts"]);
         expect(rules.every((r) => r.dependsOn.includes("mon-release"))).toBe(true);
     });
 
@@ -240,5 +253,15 @@ describe("MonitoringStack component", () => {
         const grafana = (byName(mine, "off-release").inputs.values as { grafana: Record<string, unknown> }).grafana;
         expect((grafana.additionalDataSources as { uid: string }[]).map((d) => d.uid)).toEqual(["clickhouse"]);
         expect(grafana.extraInitContainers).toBeUndefined();
+    });
+
+    it("loads the k3s control-plane rules only on a k3s cluster", async () => {
+        new MonitoringStack("ext", { config: monitoring(), highAvailability: false, protect: false, podSecurityVersion: "v1.36", ingress: { className: "nginx", issuer: "platform-ca" } });
+        await mocks.settle();
+        const ruleNames = (prefix: string) =>
+            mocks.collector.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.name.startsWith(prefix)).map((r) => (r.inputs.metadata as { name: string }).name);
+        expect(ruleNames("ext-")).not.toContain("k3s-alerts");
+        expect(ruleNames("ext-")).toContain("platform-alerts");
+        expect(ruleNames("mon-")).toContain("k3s-alerts");
     });
 });

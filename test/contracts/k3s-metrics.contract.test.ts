@@ -21,9 +21,7 @@ import { parse } from "yaml";
 import { metricsValues } from "../../components/monitoring/metricsValues";
 import { parsePlatformConfig } from "../../config/config";
 import { k3sStackConfig, PROJECT_DIR, rawConfig } from "../harness";
-
-type Values = Record<string, unknown>;
-const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
+import { at, jobs, keeps, type Values } from "./k3sScrapeModel";
 
 /** Families one k3s server serves in its shared registry (6443, 10250, 10257, 10259, 10249), by origin. */
 const SHARED_ON_SERVERS = [
@@ -42,8 +40,11 @@ const SHARED_ON_SERVERS = [
     "node_collector_evictions_total",
     "kubeproxy_sync_proxy_rules_duration_seconds_bucket",
     "workqueue_depth",
+    "workqueue_adds_total",
+    "workqueue_queue_duration_seconds_bucket",
     "rest_client_requests_total",
     "process_resident_memory_bytes",
+    "process_cpu_seconds_total",
     "go_goroutines",
     "k3s_etcd_snapshot_save_duration_seconds_count",
 ];
@@ -51,40 +52,6 @@ const SHARED_ON_SERVERS = [
 const SHARED_ON_AGENTS = ["kubelet_running_pods", "kubeproxy_sync_proxy_rules_duration_seconds_bucket", "workqueue_depth", "rest_client_requests_total", "process_resident_memory_bytes", "go_goroutines"];
 /** The embedded etcd's own registry on 2381 (servers). */
 const ETCD_REGISTRY = ["etcd_server_has_leader", "etcd_mvcc_db_total_size_in_bytes", "etcd_disk_wal_fsync_duration_seconds_bucket", "grpc_server_handled_total", "process_resident_memory_bytes", "go_goroutines"];
-
-type Relabel = { sourceLabels?: string[]; action?: string; regex?: string };
-interface Job {
-    readonly job: string;
-    /** Which registry the job's port serves, and on which nodes. */
-    readonly registry: "shared" | "etcd";
-    readonly on: "servers" | "all";
-    readonly relabelings: readonly Relabel[];
-}
-
-/** The scrape jobs kube-prometheus-stack creates on k3s from these values (chart defaults where unset). */
-function jobs(v: Values): Job[] {
-    const relabel = (part: string): Relabel[] => (at(v, part, "serviceMonitor", "metricRelabelings") as Relabel[] | undefined) ?? [];
-    const on = (part: string) => at(v, part, "enabled") !== false && at(v, part, "serviceMonitor", "enabled") !== false && at(v, part, "service", "enabled") !== false;
-    const list: Job[] = [];
-    if (on("kubeApiServer")) list.push({ job: "apiserver", registry: "shared", on: "servers", relabelings: relabel("kubeApiServer") });
-    if (on("kubelet")) list.push({ job: "kubelet", registry: "shared", on: "all", relabelings: relabel("kubelet") });
-    if (on("kubeControllerManager")) list.push({ job: "kube-controller-manager", registry: "shared", on: "servers", relabelings: relabel("kubeControllerManager") });
-    if (on("kubeScheduler")) list.push({ job: "kube-scheduler", registry: "shared", on: "servers", relabelings: relabel("kubeScheduler") });
-    if (on("kubeProxy")) list.push({ job: "kube-proxy", registry: "shared", on: "all", relabelings: relabel("kubeProxy") });
-    if (on("kubeEtcd")) list.push({ job: "kube-etcd", registry: "etcd", on: "servers", relabelings: relabel("kubeEtcd") });
-    return list;
-}
-
-/** Whether a job's metricRelabelings keep the family (rules on other labels, e.g. `le`, drop only some series). */
-function keeps(job: Job, family: string): boolean {
-    for (const r of job.relabelings) {
-        if (JSON.stringify(r.sourceLabels) !== JSON.stringify(["__name__"]) || r.regex === undefined) continue;
-        const match = new RegExp(`^(?:${r.regex})$`).test(family);
-        if (r.action === "keep" && !match) return false;
-        if (r.action === "drop" && match) return false;
-    }
-    return true;
-}
 
 /** The jobs that store `family` from one node of that kind. */
 function owners(v: Values, node: "server" | "agent", family: string): string[] {

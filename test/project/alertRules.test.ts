@@ -60,6 +60,11 @@ const RULE_FILES: Record<string, RuleFileSpec> = {
         ],
         explicitQuietCases: true,
     },
+    "k3s-alerts.yaml": {
+        covers: "no active scheduler or controller-manager, and a node's k3s process without kube-proxy",
+        alerts: ["KubeSchedulerDown", "KubeControllerManagerDown", "KubeProxyDown"],
+        explicitQuietCases: true,
+    },
     "deepflow-alerts.yaml": {
         covers: "the DeepFlow server, app API and agents",
         alerts: ["DeepFlowServerDown", "DeepFlowAppDown", "DeepFlowAgentsUnavailable"],

@@ -57,7 +57,7 @@ export const prometheusTargetsCheck: Check = {
 /** The rule groups the platform loads for the parts that are on (charts/rules/*-alerts.yaml). */
 function expectedRuleGroups(config: Parameters<Check["enabled"]>[0]): string[] {
     const on = parts(config);
-    return partFiles(RULES_DIR, "-alerts.yaml", { logs: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow }).flatMap(
+    return partFiles(RULES_DIR, "-alerts.yaml", { logs: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow, k3s: on.k3s }).flatMap(
         (file) => (parse(readFileSync(join(RULES_DIR, file), "utf8")) as { groups: { name: string }[] }).groups.map((g) => g.name),
     );
 }
