@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterK3s } from "../components/cluster/ClusterK3s";
+import { afterNodeRestarts, ClusterK3s } from "../components/cluster/ClusterK3s";
 import { CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
 import { IngressNginx } from "../components/edge/IngressNginx";
@@ -10,7 +10,7 @@ import { LONGHORN_HOST_REQUIREMENTS } from "../components/storage/longhornValues
 import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
 import type { IngressTlsContext } from "../components/lib/ingress";
-import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
+import { platformNamespaceObjects, podSecurityVersion } from "../components/lib/namespace";
 import { egressTo, INGRESS_NAMESPACE, k3sClusterCidrs, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
 
 /** What workload namespaces may reach outside the cluster by default: HTTPS only (not the API server, not node ports). */
@@ -82,29 +82,32 @@ export class Platform extends pulumi.ComponentResource {
         const k3sConfig = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
         const clusterCidrs = config.defaults.networkPolicies && k3sConfig ? k3sClusterCidrs(k3sConfig) : undefined;
         const namespaces = new Map<string, k8s.core.v1.Namespace>();
+        // Namespaces and their policies: a node restart waits for them (see applyRegistries below).
+        const namespaceObjects: pulumi.Resource[] = [];
         for (const ns of config.namespaces) {
-            namespaces.set(
-                ns.name,
-                platformNamespace(
-                    `${name}-ns-${ns.name}`,
-                    {
-                        ...ns,
-                        podSecurityVersion: psaVersion,
-                        // Workloads get traffic through the ingress controller and are scraped by Prometheus;
-                        // they reach DNS, their own namespace and HTTPS outside the cluster, nothing else
-                        // unless an app declares it (egress stays open where the cluster's CIDRs are unknown).
-                        networkPolicy: config.defaults.networkPolicies
-                            ? { allow: [{ namespaces: [INGRESS_NAMESPACE, MONITORING_NAMESPACE] }], egress: egressTo(clusterCidrs, { outside: WORKLOAD_OUTSIDE_PORTS }) }
-                            : undefined,
-                    },
-                    { parent: this, provider },
-                ),
+            const { namespace, policies } = platformNamespaceObjects(
+                `${name}-ns-${ns.name}`,
+                {
+                    ...ns,
+                    podSecurityVersion: psaVersion,
+                    // Workloads get traffic through the ingress controller and are scraped by Prometheus;
+                    // they reach DNS, their own namespace and HTTPS outside the cluster, nothing else
+                    // unless an app declares it (egress stays open where the cluster's CIDRs are unknown).
+                    networkPolicy: config.defaults.networkPolicies
+                        ? { allow: [{ namespaces: [INGRESS_NAMESPACE, MONITORING_NAMESPACE] }], egress: egressTo(clusterCidrs, { outside: WORKLOAD_OUTSIDE_PORTS }) }
+                        : undefined,
+                },
+                { parent: this, provider },
             );
+            namespaces.set(ns.name, namespace);
+            namespaceObjects.push(namespace, ...policies);
         }
         this.namespaces = namespaces;
 
         // Components inherit the cluster's provider through `providers`, never build their own.
         const componentOpts = { parent: this, providers: { kubernetes: provider } };
+        // Options of the components made after the registry mirrors, when nodes restart for them.
+        let laterOpts: pulumi.ComponentResourceOptions = componentOpts;
         const { defaults } = config;
         if (config.ingress.enabled) {
             this.ingress = new IngressNginx(
@@ -181,7 +184,11 @@ export class Platform extends pulumi.ComponentResource {
             );
             if (config.cluster.mode === "k3s" && config.harbor.mirrorNodes) {
                 // Nodes pull through Harbor only once it is up; containerd falls back to upstream.
-                this.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), this.harbor.proxyProjects);
+                // Applying the mirrors restarts k3s on every node, the provider's server included: the
+                // restarts wait for every object made so far, and every object made later for them.
+                const before = [...namespaceObjects, ...[this.ingress, this.certManager, this.storage, this.dns, this.harbor].filter((c) => c !== undefined), ...this.harbor.proxyProjects];
+                const restarts = this.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), before);
+                laterOpts = { ...componentOpts, transformations: [afterNodeRestarts(restarts)] };
             }
         }
 
@@ -202,7 +209,7 @@ export class Platform extends pulumi.ComponentResource {
                     // What the platform's components expose; each declares its own.
                     scrapeTargets: [this.certManager, this.ingress, this.storage, this.dns, this.harbor].flatMap((c) => c?.scrapeTargets ?? []),
                 },
-                componentOpts,
+                laterOpts,
             );
         }
         const apps = new Map<string, ContainerApp>();
@@ -229,7 +236,7 @@ export class Platform extends pulumi.ComponentResource {
                     // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.
                     { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
-                    componentOpts,
+                    laterOpts,
                 );
                 apps.set(app.name, built);
                 appOutputs[app.name] = appOutput(app, built, harbor.host);

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { platformNamespace, podSecurityVersion } from "../lib/namespace";
+import { platformNamespaceObjects, podSecurityVersion } from "../lib/namespace";
 import { API_SERVER_ONLY, egressTo } from "../lib/networkPolicy";
 import {
     controllerDeployment,
@@ -20,7 +20,8 @@ import {
  * SUC and the Plans `k3s-server` / `k3s-agent` at `version`. A version change in config changes only
  * the Plans' `version`; the controller then upgrades servers one at a time, then agents. The Plans
  * are created after `nodes` (every node's install), the CRD and the controller.
- * `name` is the cluster component's name; `opts` carries its parent and provider.
+ * `name` is the cluster component's name; `opts` carries its parent and provider. Returns the Plans
+ * and every object created (the Plans included), which a node restart must not overlap.
  */
 export function systemUpgrade(
     name: string,
@@ -29,8 +30,8 @@ export function systemUpgrade(
     opts: pulumi.CustomResourceOptions,
     /** The cluster's pod and Service CIDRs: the controller's egress is then denied but for DNS and the API server. */
     clusterCidrs?: readonly string[],
-): k8s.apiextensions.CustomResource[] {
-    const namespace = platformNamespace(
+): { plans: k8s.apiextensions.CustomResource[]; objects: pulumi.Resource[] } {
+    const { namespace, policies } = platformNamespaceObjects(
         `${name}-system-upgrade-ns`,
         {
             name: SYSTEM_UPGRADE_NAMESPACE,
@@ -50,13 +51,14 @@ export function systemUpgrade(
         ...opts,
         dependsOn: [namespace, crd, ...rbac],
     });
-    return k3sUpgradePlans(version).map(
+    const plans = k3sUpgradePlans(version).map(
         (plan) =>
             new k8s.apiextensions.CustomResource(`${name}-plan-${plan.metadata.name}`, plan as k8s.apiextensions.CustomResourceArgs, {
                 ...opts,
                 dependsOn: [crd, namespace, controller, ...nodes],
             }),
     );
+    return { plans, objects: [namespace, ...policies, crd, ...rbac, controller, ...plans] };
 }
 
 /** Creates one raw object of the kinds systemUpgradeRbac returns. */

@@ -59,11 +59,16 @@ export interface PlatformNamespaceArgs {
 }
 
 /** A namespace that always carries Pod Security labels; the only way the platform makes one. */
-export function platformNamespace(
+export function platformNamespace(resourceName: string, args: PlatformNamespaceArgs, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
+    return platformNamespaceObjects(resourceName, args, opts).namespace;
+}
+
+/** `platformNamespace`, also returning its NetworkPolicies (for callers that must wait for every object). */
+export function platformNamespaceObjects(
     resourceName: string,
     args: PlatformNamespaceArgs,
     opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Namespace {
+): { namespace: k8s.core.v1.Namespace; policies: k8s.networking.v1.NetworkPolicy[] } {
     const level = args.podSecurity ?? "restricted";
     if (level !== "restricted" && (args.reason === undefined || args.reason.trim() === "")) {
         throw new Error(`namespace ${args.name}: Pod Security level '${level}' needs a reason`);
@@ -83,8 +88,6 @@ export function platformNamespace(
         },
         opts,
     );
-    if (args.networkPolicy) {
-        namespaceNetworkPolicies(resourceName, namespace, args.name, args.networkPolicy, opts);
-    }
-    return namespace;
+    const policies = args.networkPolicy ? namespaceNetworkPolicies(resourceName, namespace, args.name, args.networkPolicy, opts) : [];
+    return { namespace, policies };
 }
