@@ -45,7 +45,7 @@ const nodeSchema = z.strictObject({
         .string()
         .refine(isIpAddress, "expected the node's private IPv4/IPv6 address")
         .optional()
-        .meta({ description: "Private IP other nodes use (k3s `node-ip`); default: the SSH host." }),
+        .meta({ description: "Private IP other nodes use (k3s `node-ip`; on a server with a public address also `advertise-address`); default: the SSH host." }),
     externalAddress: z
         .string()
         .refine(isIpAddress, "expected the node's public IPv4/IPv6 address")
@@ -125,6 +125,19 @@ const k3sSchema = z.strictObject({
                     message: `expected an odd number of servers (1, 3, 5...) so etcd keeps quorum, got ${servers.length}`,
                 });
             }
+            // k3s advertises the API server at node-external-ip unless advertise-address is set, and
+            // the platform sets it to the private address: a server must have one it can name.
+            servers.forEach((server, i) => {
+                if (server.externalAddress !== undefined && server.address === undefined && (!isIpAddress(server.host) || server.host === server.externalAddress)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [i, "address"],
+                        message:
+                            `required when the server has a public externalAddress (${server.externalAddress}) and its host is not a private IP: ` +
+                            "k3s would advertise the API server at the public address; give the private IP (or the public one on a host without a private network)",
+                    });
+                }
+            });
         })
         .meta({ description: "Control-plane nodes; the first one initialises the cluster. 1 or an odd number >= 3." }),
     agents: z.array(nodeSchema).default([]).meta({ description: "Worker nodes." }),

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterK3s } from "../components/cluster/ClusterK3s";
+import { afterNodeRestarts, ClusterK3s } from "../components/cluster/ClusterK3s";
 import { CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
 import { IngressNginx } from "../components/edge/IngressNginx";
@@ -86,23 +86,19 @@ export class Platform extends pulumi.ComponentResource {
 
         this.network = config.defaults.networkPolicies ? clusterNetwork(config.cluster) : undefined;
         const namespaces = new Map<string, k8s.core.v1.Namespace>();
+        // Namespaces and their policies: a node restart waits for them (see applyRegistries below).
+        const namespaceObjects: pulumi.Resource[] = [];
         for (const ns of config.namespaces) {
-            namespaces.set(
-                ns.name,
-                platformNamespace(
-                    `${name}-ns-${ns.name}`,
-                    {
-                        ...ns,
-                        podSecurityVersion: psaVersion,
-                    },
-                    { parent: this, provider },
-                ),
-            );
+            const namespace = platformNamespace(`${name}-ns-${ns.name}`, { ...ns, podSecurityVersion: psaVersion }, { parent: this, provider });
+            namespaces.set(ns.name, namespace);
+            namespaceObjects.push(namespace);
         }
         this.namespaces = namespaces;
 
         // Components inherit the cluster's provider through `providers`, never build their own.
         const componentOpts = { parent: this, providers: { kubernetes: provider } };
+        // Options of the components made after the registry mirrors, when nodes restart for them.
+        let laterOpts: pulumi.ComponentResourceOptions = componentOpts;
         const { defaults } = config;
         if (config.ingress.enabled) {
             this.ingress = new IngressNginx(
@@ -173,7 +169,11 @@ export class Platform extends pulumi.ComponentResource {
             );
             if (config.cluster.mode === "k3s" && config.harbor.mirrorNodes) {
                 // Nodes pull through Harbor only once it is up; containerd falls back to upstream.
-                this.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), this.harbor.proxyProjects);
+                // Applying the mirrors restarts k3s on every node, the provider's server included: the
+                // restarts wait for every object made so far, and every object made later for them.
+                const before = [...namespaceObjects, ...[this.ingress, this.certManager, this.storage, this.dns, this.harbor].filter((c) => c !== undefined), ...this.harbor.proxyProjects];
+                const restarts = this.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), before);
+                laterOpts = { ...componentOpts, transformations: [afterNodeRestarts(restarts)] };
             }
         }
 
@@ -194,7 +194,7 @@ export class Platform extends pulumi.ComponentResource {
                     // What the platform's components expose; each declares its own.
                     scrapeTargets: [this.certManager, this.ingress, this.storage, this.dns, this.harbor].flatMap((c) => c?.scrapeTargets ?? []),
                 },
-                componentOpts,
+                laterOpts,
             );
         }
         const apps = new Map<string, ContainerApp>();
@@ -219,7 +219,7 @@ export class Platform extends pulumi.ComponentResource {
                     // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.
                     { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
-                    componentOpts,
+                    laterOpts,
                 );
                 apps.set(app.name, built);
                 appOutputs[app.name] = appOutput(app, built, harbor.host);
@@ -253,7 +253,8 @@ export class Platform extends pulumi.ComponentResource {
             const owned = [...[...namespaces].map(([n, object]) => ({ name: n, object })), ...parts.flatMap((p) => p.ownedNamespaces)];
             const specs = flowPolicySpecs(this.flows, owned.map((o) => o.name), this.network);
             for (const { name: nsName, object } of owned) {
-                createNetworkPolicies(`${name}-netpol-${nsName}`, object.metadata.name, specs.get(nsName) ?? [], { parent: this, provider });
+                // After the node restarts like every object created from here on (none of them overlaps one).
+                createNetworkPolicies(`${name}-netpol-${nsName}`, object.metadata.name, specs.get(nsName) ?? [], { parent: this, provider, transformations: laterOpts.transformations });
             }
         }
 

@@ -107,6 +107,8 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
 
     private readonly name: string;
     private readonly k3sNodes: readonly K3sNode[];
+    /** What this component created through the provider; a node restart waits for all of it. */
+    private readonly kubernetesObjects: pulumi.Resource[] = [];
     private readonly connections: ReadonlyMap<string, command.types.input.remote.ConnectionArgs>;
     private registriesApplied = false;
 
@@ -145,24 +147,25 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             // The provider reaches the API at the first server's SSH host, which exists before the
             // cluster does; apiEndpoint may be a name only this stack's external-dns will create.
             this.nodes = pulumi.output(this.k3sNodes.map((n) => ({ name: n.name, host: n.host, role: n.role })));
+            // Mirrors known up front restart k3s before anything uses the provider.
+            const restarts = args.registries !== undefined ? this.applyRegistries(args.registries) : [];
             this.provider = new k8s.Provider(
                 `${name}-provider`,
                 { kubeconfig: this.providerKubeconfig, enableServerSideApply: true },
                 // Every platform resource uses this provider, so waiting for all installs here makes
                 // charts land on a cluster whose servers and agents have all joined.
-                { parent: this, dependsOn: [...this.installs.values(), ...this.configs.values(), ...installed.packages] },
+                { parent: this, dependsOn: [...this.installs.values(), ...this.configs.values(), ...installed.packages, ...restarts] },
             );
             // The Plans wait for every node so a new cluster is complete before the controller looks at it.
-            this.upgradePlans = systemUpgrade(
+            const upgrade = systemUpgrade(
                 name,
                 k3s.version,
                 [...this.installs.values(), ...this.configs.values()],
                 { parent: this, provider: this.provider },
                 k3sClusterCidrs(k3s),
             );
-            if (args.registries !== undefined) {
-                this.applyRegistries(args.registries);
-            }
+            this.upgradePlans = upgrade.plans;
+            this.kubernetesObjects.push(...upgrade.objects);
         }
 
         this.registerOutputs({
@@ -173,9 +176,14 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
     }
 
     /**
-     * Writes `registries.yaml` on every node and restarts k3s, one node at a time, after
-     * `dependsOn` (e.g. Harbor's proxy-cache projects) exist. Re-applied whenever the text changes.
-     * Call at most once; a no-op in existing mode (the cluster's own runtime config is not ours).
+     * Writes `registries.yaml` on every node and restarts k3s there (k3s reads the file only at
+     * startup), one node at a time, servers first: each command ends when its node serves again (a
+     * server's API answers /readyz and its node is Ready), and the next starts after it. The first
+     * waits for `dependsOn` (e.g. Harbor's proxy-cache projects) and for everything this component
+     * made through the provider: the provider talks to the first server, so nothing may be in flight
+     * there while its k3s restarts. Callers make later objects wait with `afterNodeRestarts`.
+     * Re-applied whenever the text changes. Call at most once; a no-op in existing mode (the cluster's
+     * own runtime config is not ours).
      */
     public applyRegistries(registries: pulumi.Input<Registries>, dependsOn: pulumi.Input<pulumi.Resource>[] = []): command.remote.Command[] {
         if (this.registriesApplied) {
@@ -184,7 +192,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         this.registriesApplied = true;
         const text = pulumi.output(registries).apply((r) => registriesYaml(r));
         const commands: command.remote.Command[] = [];
-        let previous: pulumi.Resource | undefined;
+        let previous: pulumi.Input<pulumi.Resource>[] = [...this.kubernetesObjects, ...dependsOn];
         for (const node of this.k3sNodes) {
             // After the node's settings, so two restarts of k3s never overlap on one node.
             const configured = this.configs.get(node.name);
@@ -192,15 +200,15 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
                 `${this.name}-${node.name}-registries`,
                 {
                     connection: this.connections.get(node.name)!,
-                    create: applyRegistriesScript(node.role),
-                    delete: removeRegistriesScript(node.role),
+                    create: applyRegistriesScript(node.role, node.name),
+                    delete: removeRegistriesScript(node.role, node.name),
                     // Mirror credentials may be secrets: the file travels on stdin, never in the command.
                     stdin: text,
                 },
-                { parent: this, dependsOn: [...(configured ? [configured] : []), ...(previous ? [previous] : []), ...dependsOn] },
+                { parent: this, dependsOn: [...(configured ? [configured] : []), ...previous] },
             );
             commands.push(cmd);
-            previous = cmd;
+            previous = [cmd];
         }
         return commands;
     }
@@ -343,6 +351,16 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         const providerKubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, bootstrapApiUrl(k3s), this.name)));
         return { installs, configs, kubeconfig, providerKubeconfig, packages };
     }
+}
+
+/**
+ * A transformation (inherited by every child) that makes each Kubernetes object wait for `restarts`
+ * (what `applyRegistries` returned), so none is created or updated through the provider while k3s
+ * restarts on the server the provider talks to. Nothing to wait for: no change.
+ */
+export function afterNodeRestarts(restarts: readonly pulumi.Resource[]): pulumi.ResourceTransformation {
+    return ({ type, props, opts }) =>
+        restarts.length > 0 && type.startsWith("kubernetes:") ? { props, opts: pulumi.mergeOptions(opts, { dependsOn: [...restarts] }) } : undefined;
 }
 
 export { bootstrapApiUrl, k3sNodes, k3sSettings, sshConnection } from "./k3sNodes";

@@ -3,6 +3,7 @@
  * drop-in, `registries.yaml`, and the shell scripts run over SSH. No Pulumi here, so every branch is
  * unit-tested on plain values and the render shows the exact text a host receives.
  */
+import { isIP } from "node:net";
 import { parse } from "yaml";
 import type { Registries } from "../lib/hostRequirements";
 import type { EtcdSnapshotArgs } from "./clusterArgs";
@@ -55,8 +56,9 @@ export function nodeConfig(node: K3sNode, settings: K3sSettings): Record<string,
         config.server = settings.joinUrl;
     }
     config["node-name"] = node.name;
-    if (node.address !== undefined) {
-        config["node-ip"] = node.address;
+    const privateAddress = nodePrivateAddress(node);
+    if (privateAddress !== undefined) {
+        config["node-ip"] = privateAddress;
     }
     // ServiceLB publishes ExternalIPs when nodes have them (else InternalIPs), and external-dns
     // writes what it publishes. Flannel keeps the private address: flannel-external-ip stays off.
@@ -75,6 +77,13 @@ export function nodeConfig(node: K3sNode, settings: K3sSettings): Record<string,
         return config;
     }
 
+    // k3s defaults advertise-address to the first node-external-ip, then node-ip (k3s
+    // pkg/cli/server/server.go): with a public address set, the API server would advertise it in the
+    // `kubernetes` Endpoints that pods and the agents' API load balancer dial, so control-plane traffic
+    // would hairpin through the public IPs. etcd peers use node-ip (k3s pkg/etcd/etcd.go, PrivateIP).
+    if (node.externalAddress !== undefined && privateAddress !== undefined) {
+        config["advertise-address"] = privateAddress;
+    }
     config["tls-san"] = [...settings.tlsSans];
     config["write-kubeconfig-mode"] = "0600";
     config.disable = ["traefik", ...settings.disable.filter((d) => d !== "traefik")];
@@ -115,7 +124,21 @@ export function nodeConfig(node: K3sNode, settings: K3sSettings): Record<string,
     return config;
 }
 
-/** YAML text of a k3s config object; stable key order so an unchanged config is byte-identical. */
+/**
+ * The address a node keeps cluster traffic on (k3s `node-ip`): its private `address`; or, for a node
+ * that also has a public address, its SSH `host` when that is an IP (the config's default for
+ * `address`) unless it is the public address itself, so k3s does not pick the interface of the
+ * default route, which may be the public one. Undefined: k3s detects it (the config refuses a server
+ * with a public address and no known private one).
+ */
+function nodePrivateAddress(node: Pick<K3sNode, "host" | "address" | "externalAddress">): string | undefined {
+    if (node.address !== undefined) {
+        return node.address;
+    }
+    const hostIsPrivate = isIP(node.host) !== 0 && node.host !== node.externalAddress;
+    return node.externalAddress !== undefined && hostIsPrivate ? node.host : undefined;
+}
+
 
 /** The passwords ClusterK3s generates, and the cluster CA hash once the first server made its CA. */
 export interface JoinSecrets {

@@ -122,23 +122,39 @@ export function installScriptUrl(version: string): string {
     return `https://raw.githubusercontent.com/k3s-io/k3s/${version}/install.sh`;
 }
 
-/** The systemd unit k3s runs as on a node of this role. */
+/** The kubelet's `healthzPort` default (KubeletConfiguration); k3s sets only its bind address, to loopback. */
+const KUBELET_HEALTHZ_PORT = 10248;
+
+/** The systemd unit k3s runs as on a node of this role (install.sh: `k3s`, else `k3s-<command>`). */
 const serviceName = (role: NodeRole) => (role === "server" ? "k3s" : "k3s-agent");
 
-/** Shell lines that wait for a started node: a server's API ready (10 minutes), an agent's unit active. */
-function waitUntilReady(role: NodeRole): string[] {
+/**
+ * Shell lines that wait for a started node (10 minutes at most). Without a node name (install and
+ * settings): a server's API answering /readyz, an agent's unit active. With it (a restart the next
+ * node waits for): a server's API answering /readyz and its node Ready; an agent's kubelet answering
+ * its health check, since the k3s-agent unit is `Type=exec` (install.sh) and counts as started at once.
+ */
+function waitUntilReady(role: NodeRole, node?: string): string[] {
     const service = serviceName(role);
     const logs = `$SUDO journalctl -u ${service} -n 50 --no-pager >&2 || true`;
-    return role === "server"
-        ? [
-              "i=0",
-              `until $SUDO k3s kubectl get --raw=/readyz >/dev/null 2>&1; do`,
-              "  i=$((i + 1))",
-              `  if [ "$i" -ge 120 ]; then echo "k3s API on $(hostname) not ready after 10 minutes" >&2; ${logs}; exit 1; fi`,
-              "  sleep 5",
-              "done",
-          ]
-        : [`$SUDO systemctl is-active --quiet ${service} || { echo "${service} is not running on $(hostname)" >&2; ${logs}; exit 1; }`];
+    if (role === "agent" && node === undefined) {
+        return [`$SUDO systemctl is-active --quiet ${service} || { echo "${service} is not running on $(hostname)" >&2; ${logs}; exit 1; }`];
+    }
+    const nodeReady = `[ "$($SUDO k3s kubectl get node '${node}' -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = "True" ]`;
+    // The kubelet's health endpoint: k3s binds it to loopback, on the kubelet's default port.
+    const ready =
+        role === "agent"
+            ? `systemctl is-active --quiet ${service} && curl -sf -o /dev/null http://localhost:${KUBELET_HEALTHZ_PORT}/healthz`
+            : `$SUDO k3s kubectl get --raw=/readyz >/dev/null 2>&1${node === undefined ? "" : ` && ${nodeReady}`}`;
+    const what = role === "agent" ? `kubelet of ${node}` : node === undefined ? "k3s API" : `k3s API or node ${node}`;
+    return [
+        "i=0",
+        `until ${ready}; do`,
+        "  i=$((i + 1))",
+        `  if [ "$i" -ge 120 ]; then echo "${what} on $(hostname) not ready after 10 minutes" >&2; ${logs}; exit 1; fi`,
+        "  sleep 5",
+        "done",
+    ];
 }
 
 /**
@@ -227,22 +243,37 @@ export function caHashScript(): string {
     return [...PRELUDE, `$SUDO sha256sum ${SERVER_CA_PATH} | cut -d' ' -f1`].join("\n");
 }
 
-/** Writes registries.yaml from stdin and restarts k3s so containerd picks the mirrors up. */
-export function applyRegistriesScript(role: NodeRole): string {
+/**
+ * Writes registries.yaml from stdin and restarts k3s on `node`, which reads the file only when it
+ * starts (k3s pkg/agent/config: the private registry file is loaded while the agent configuration is
+ * built at startup; docs: restart K3s on each node for registry changes to take effect). The command
+ * ends only when the node serves again (a server's API answers /readyz and its node is Ready), so the
+ * next node's restart, and whatever waits for the last one, start after it.
+ */
+export function applyRegistriesScript(role: NodeRole, node: string): string {
     const service = serviceName(role);
     return [
         ...PRELUDE,
         `$SUDO sh -c 'umask 077 && cat > ${REGISTRIES_PATH}.new && mv ${REGISTRIES_PATH}.new ${REGISTRIES_PATH}'`,
         `$SUDO systemctl restart ${service}`,
+        ...waitUntilReady(role, node),
+        `echo "registry mirrors applied on $(hostname)"`,
     ].join("\n");
 }
 
-/** Removes registries.yaml (pulls go straight upstream again) and restarts k3s. */
-export function removeRegistriesScript(role: NodeRole): string {
+/** Removes registries.yaml (pulls go straight upstream again) and restarts a running k3s, waiting as above. */
+export function removeRegistriesScript(role: NodeRole, node: string): string {
     const service = serviceName(role);
-    return [...PRELUDE, `$SUDO rm -f ${REGISTRIES_PATH}`, `$SUDO systemctl restart ${service} || true`].join("\n");
+    return [
+        ...PRELUDE,
+        `if [ ! -e ${REGISTRIES_PATH} ]; then exit 0; fi`,
+        `$SUDO rm -f ${REGISTRIES_PATH}`,
+        // A node being uninstalled has no k3s left to restart.
+        `if ! systemctl is-active --quiet ${service}; then exit 0; fi`,
+        `$SUDO systemctl restart ${service}`,
+        ...waitUntilReady(role, node),
+    ].join("\n");
 }
-
 
 /** Installs the packages with whichever package manager the host has; idempotent. */
 export function hostPackagesScript(req: HostRequirements): string {

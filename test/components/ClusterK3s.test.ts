@@ -1,6 +1,8 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { parse } from "yaml";
-import { ClusterK3s, sshConnection } from "../../components/cluster/ClusterK3s";
+import { afterNodeRestarts, ClusterK3s, sshConnection } from "../../components/cluster/ClusterK3s";
 import { installScriptUrl } from "../../components/cluster/k3sFiles";
 import type { ClusterArgs, EtcdSnapshotArgs, K3sClusterArgs } from "../../components/cluster/clusterArgs";
 import { fakeSecret, RecordedResource, SECRET } from "../../offline/mocks";
@@ -242,19 +244,56 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
         ]);
     });
 
-    it("writes registry mirrors on every node, one at a time, after the given dependencies", async () => {
+    it("restarts k3s for registry mirrors one node at a time, servers first, each after the previous one is ready", async () => {
+        const before = new k8s.core.v1.ConfigMap("ha-before", { data: { a: "b" } }, { provider: built.component.provider });
         const commands = built.component.applyRegistries(
             { mirrors: { "docker.io": { endpoints: ["https://registry.example.com"], rewrite: { "^(.*)$": "dockerhub/$1" } } } },
-            [],
+            [before],
         );
+        // What a component made after the mirrors looks like to the engine.
+        new Later("ha-later", { parent: undefined, transformations: [afterNodeRestarts(commands)] });
         await mocks.settle();
         expect(commands).toHaveLength(5);
         const recorded = mocks.collector.resources.filter((r) => r.name.endsWith("-registries") && r.name.startsWith("ha-"));
         expect(recorded.map((r) => r.name)).toEqual(["ha-s1-registries", "ha-s2-registries", "ha-s3-registries", "ha-a1-registries", "ha-a2-registries"]);
-        expect(byName(recorded, "ha-s2-registries").dependsOn).toEqual(expect.arrayContaining(["ha-s1-registries", "ha-s2-config"]));
-        expect(byName(recorded, "ha-s1-registries").inputs.create).toContain("systemctl restart k3s\n".trim());
+        // The first restart waits for what came before it: the given objects and this component's own (the upgrade controller and Plans).
+        expect(byName(recorded, "ha-s1-registries").dependsOn).toEqual(
+            expect.arrayContaining(["ha-before", "ha-s1-config", "ha-system-upgrade-controller", "ha-plan-k3s-server", "ha-plan-k3s-agent", "ha-system-upgrade-ns-netpol-default-deny-ingress"]),
+        );
+        // Every later one waits for the previous node's restart, which ends only once that node is ready.
+        for (const [prev, next] of [["s1", "s2"], ["s2", "s3"], ["s3", "a1"], ["a1", "a2"]]) {
+            expect(byName(recorded, `ha-${next}-registries`).dependsOn).toEqual(expect.arrayContaining([`ha-${prev}-registries`, `ha-${next}-config`]));
+        }
+        const server = String(byName(recorded, "ha-s1-registries").inputs.create);
+        expect(server.slice(server.indexOf("systemctl restart k3s\n"))).toMatch(/until \$SUDO k3s kubectl get --raw=\/readyz .* && \[ "\$\(\$SUDO k3s kubectl get node 's1' /);
         expect(byName(recorded, "ha-a1-registries").inputs.create).toContain("systemctl restart k3s-agent");
+        // Kubernetes objects made afterwards wait for the last restart; other resources do not.
+        expect(byName(mocks.collector.resources, "ha-later-config").dependsOn).toContain("ha-a2-registries");
+        expect(byName(mocks.collector.resources, "ha-later-password").dependsOn).not.toContain("ha-a2-registries");
         expect(() => built.component.applyRegistries({ mirrors: {} })).toThrow(/already configured/);
+    });
+});
+
+/** A component like the ones Platform builds after the mirrors: a Kubernetes object and a password. */
+class Later extends pulumi.ComponentResource {
+    constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+        super("test:index:Later", name, {}, opts);
+        new k8s.core.v1.ConfigMap(`${name}-config`, { data: { a: "b" } }, { parent: this });
+        new random.RandomPassword(`${name}-password`, { length: 8 }, { parent: this });
+    }
+}
+
+describe("ClusterK3s, k3s mode, mirrors known up front", () => {
+    it("restarts for them before the provider exists, so no Kubernetes object can overlap a restart", async () => {
+        const registries = { mirrors: { "docker.io": { endpoints: ["https://registry.example.com"] } } };
+        const component = new ClusterK3s("early", {
+            cluster: k3sCluster({ version: "v1.36.4+k3s1", servers: [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }] }),
+            clusterName: "early",
+            registries,
+        });
+        await value(component.kubeconfig);
+        await mocks.settle();
+        expect(byName(mocks.collector.resources, "early-provider").dependsOn).toContain("early-n1-registries");
     });
 });
 

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { parse } from "yaml";
 import {
     applyConfigScript,
+    applyRegistriesScript,
     installedScript,
     installScript,
     installScriptUrl,
@@ -12,6 +13,7 @@ import {
     nodeConfig,
     preflightScript,
     registriesYaml,
+    removeRegistriesScript,
     rewriteKubeconfig,
     secretsYaml,
     secureToken,
@@ -91,6 +93,19 @@ describe("k3s config.yaml", () => {
         expect(Object.keys(config).sort()).toEqual(["node-label", "node-name", "node-taint", "server"]);
         expect(config["node-label"]).toEqual(["role=db", "topology.kubernetes.io/zone=b"]);
         expect(config["node-taint"]).toEqual(["dedicated=db:NoSchedule"]);
+    });
+
+    it("advertises the API server at the private address of a server that also has a public one", () => {
+        const publicServer: K3sNode = { ...joiner, externalAddress: "203.0.113.2" };
+        expect(nodeConfig(publicServer, settings)).toMatchObject({ "node-ip": "10.0.0.2", "node-external-ip": "203.0.113.2", "advertise-address": "10.0.0.2" });
+        // A private SSH host is the private address when `address` is not given.
+        const privateHost: K3sNode = { name: "s3", host: "10.0.0.3", externalAddress: "198.51.100.3", role: "server", init: false };
+        expect(nodeConfig(privateHost, settings)).toMatchObject({ "node-ip": "10.0.0.3", "advertise-address": "10.0.0.3" });
+        // Agents run no API server; without a public address k3s already advertises node-ip.
+        expect(nodeConfig({ ...agent, address: "10.0.1.9", externalAddress: "203.0.113.9" }, settings)).not.toHaveProperty("advertise-address");
+        expect(nodeConfig(joiner, settings)).not.toHaveProperty("advertise-address");
+        // No private address known: nothing to advertise (the config refuses such a server).
+        expect(nodeConfig({ name: "s4", host: "k3s-4.example.com", externalAddress: "203.0.113.4", role: "server", init: false }, settings)).not.toHaveProperty("advertise-address");
     });
 
     it("serialises to YAML that k3s parses back to the same settings", () => {
@@ -266,6 +281,35 @@ describe("settings and re-install guard scripts", () => {
         const script = installedScript("server");
         expect(script).not.toMatch(/install\.sh|INSTALL_K3S|curl/);
         expect(script).toContain("system-upgrade-controller");
+    });
+});
+
+describe("registry mirror scripts", () => {
+    const afterRestart = (script: string, unit: string) => script.slice(script.indexOf(`systemctl restart ${unit}`));
+
+    it("restarts a server's k3s after writing the file and ends only when its API is ready and its node Ready", () => {
+        const script = applyRegistriesScript("server", "s1");
+        expect(script.indexOf("mv /etc/rancher/k3s/registries.yaml.new /etc/rancher/k3s/registries.yaml")).toBeLessThan(script.indexOf("systemctl restart k3s\n"));
+        const wait = afterRestart(script, "k3s");
+        expect(wait).toContain("until $SUDO k3s kubectl get --raw=/readyz >/dev/null 2>&1 && ");
+        expect(wait).toContain(`k3s kubectl get node 's1' -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'`);
+        expect(wait).toMatch(/if \[ "\$i" -ge 120 \]; then echo "k3s API or node s1 on \$\(hostname\) not ready after 10 minutes" >&2; .*exit 1; fi/);
+        expect(() => execFileSync("bash", ["-n", "-c", script])).not.toThrow();
+    });
+
+    it("restarts an agent's k3s-agent and waits for its kubelet, whose unit counts as started at once", () => {
+        const script = applyRegistriesScript("agent", "a1");
+        expect(script).toContain("systemctl restart k3s-agent");
+        expect(afterRestart(script, "k3s-agent")).toContain("until systemctl is-active --quiet k3s-agent && curl -sf -o /dev/null http://localhost:10248/healthz; do");
+        expect(() => execFileSync("bash", ["-n", "-c", script])).not.toThrow();
+    });
+
+    it("removes the file and restarts a running k3s with the same wait, and does nothing on a node without k3s", () => {
+        const script = removeRegistriesScript("server", "s1");
+        expect(script).toContain("if [ ! -e /etc/rancher/k3s/registries.yaml ]; then exit 0; fi");
+        expect(script.indexOf("if ! systemctl is-active --quiet k3s; then exit 0; fi")).toBeLessThan(script.indexOf("systemctl restart k3s"));
+        expect(afterRestart(script, "k3s")).toContain("k3s kubectl get node 's1'");
+        expect(() => execFileSync("bash", ["-n", "-c", script])).not.toThrow();
     });
 });
 

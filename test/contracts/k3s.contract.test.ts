@@ -7,7 +7,8 @@ import { nodeConfig, secretsYaml } from "../../components/cluster/k3sFiles";
 import { parsePlatformConfig } from "../../config/config";
 import { isPublicZone, serviceLbAddresses } from "../../config/reachability";
 import { isPrivateIp } from "../../config/validators";
-import { k3sStackConfig, rawConfig, secure, TEST_HOST_KEY } from "../harness";
+import { evaluateStack, k3sStackConfig, rawConfig, secure, TEST_HOST_KEY } from "../harness";
+import { stackNames } from "../shared";
 import { stackConfigs } from "./stacks";
 import { parse } from "yaml";
 
@@ -93,5 +94,96 @@ describe("kubectl supports one minor of skew against the API server", () => {
         const config = k3sStackConfig();
         (config["platform:cluster"] as { k3s: { version: string } }).k3s.version = "v1.99.0+k3s1";
         expect(() => parsePlatformConfig(rawConfig(config))).toThrow(/platform:cluster\.k3s\.version: expected a Kubernetes minor the platform has a kubectl image for \(charts\/images\.ts KUBECTL_IMAGES/);
+    });
+});
+
+/*
+ * The next two contracts were read in k3s-io/k3s and k3s-io/docs as the code index stores them (the
+ * newest copies it holds, v1.2x/v1.30-era files; the snapshot of the pinned v1.36.4+k3s1 tag is over
+ * the fetch size limit). The behaviour has been the same in every copy read, and docs.k3s.io states
+ * it for current releases.
+ */
+describe("k3s advertises the API server at the first node-external-ip unless advertise-address is set; etcd peers use node-ip", () => {
+    // pkg/cli/server/server.go run(): AdvertiseIP = advertise-address, else the first node-external-ip,
+    // else the first node-ip (CLI help: "default: node-external-ip/node-ip"); the API server publishes
+    // it in the `kubernetes` Endpoints that pods and every agent's API load balancer dial.
+    // pkg/etcd/etcd.go: the member's peer and client URLs use PrivateIP, the first node-ip (else the
+    // interface of the default route).
+    const advertisedBy = (c: Record<string, unknown>) => c["advertise-address"] ?? c["node-external-ip"] ?? c["node-ip"];
+    const etcdPeerOf = (c: Record<string, unknown>) => c["node-ip"];
+
+    it("keeps every stack's API servers and etcd peers on the servers' private addresses", () => {
+        for (const [stack, k3s] of k3sStacks()) {
+            const nodes = k3sNodes(k3s);
+            const settings = k3sSettings(k3s, nodes);
+            for (const node of nodes.filter((n) => n.role === "server" && n.externalAddress !== undefined)) {
+                const config = nodeConfig(node, settings);
+                const privateAddress = node.address ?? node.host;
+                expect({ stack, node: node.name, advertised: advertisedBy(config), etcd: etcdPeerOf(config) }).toEqual({ stack, node: node.name, advertised: privateAddress, etcd: privateAddress });
+            }
+        }
+        // The prod stacks have public hosts with private addresses: the rule is exercised, not vacuous.
+        expect(k3sStacks().filter(([, k3s]) => k3sNodes(k3s).some((n) => n.role === "server" && n.externalAddress !== undefined)).length).toBeGreaterThan(0);
+    });
+
+    it("uses a private SSH host as the private address when none is given", () => {
+        const node = k3sNodes({ servers: [{ name: "s1", host: "10.0.0.5", externalAddress: "192.0.2.5" }], agents: [] })[0];
+        const config = nodeConfig(node, { joinUrl: "https://10.0.0.5:6443", tlsSans: [], disable: [], secretsEncryption: true, etcdSnapshots: { schedule: "0 * * * *", retention: 1 } });
+        expect({ advertised: advertisedBy(config), etcd: etcdPeerOf(config) }).toEqual({ advertised: "10.0.0.5", etcd: "10.0.0.5" });
+    });
+
+    it("refuses a server with a public address and no private one it could advertise, naming the key", () => {
+        const config = k3sStackConfig({
+            "platform:cluster": { mode: "k3s", k3s: { version: "v1.36.4+k3s1", ssh: { privateKey: secure("k") }, servers: [{ name: "n1", host: "k3s-1.example.com", externalAddress: "192.0.2.7", hostKey: TEST_HOST_KEY }] } },
+        });
+        expect(() => parsePlatformConfig(rawConfig(config))).toThrow(/platform:cluster\.k3s\.servers\[0\]\.address: required when the server has a public externalAddress \(192\.0\.2\.7\)/);
+    });
+});
+
+describe("k3s reads registries.yaml only when it starts", () => {
+    // pkg/agent/config/config.go get(): registries.GetPrivateRegistries(envInfo.PrivateRegistry) builds
+    // the node's registry configuration while the agent starts (Get() retries get() until the server
+    // answers, then never calls it again); --private-registry defaults to /etc/rancher/k3s/registries.yaml
+    // (pkg/cli/cmds/agent.go). k3s-io/docs docs/installation/private-registry.md: "Upon startup, K3s will
+    // check to see if /etc/rancher/k3s/registries.yaml exists" and a restart of K3s on each node applies
+    // changes. install.sh setup_env names the unit `k3s` for a server and `k3s-agent` for an agent.
+    const REGISTRIES_FILE = "/etc/rancher/k3s/registries.yaml";
+    const UNIT: Record<string, string> = { server: "k3s", agent: "k3s-agent" };
+    type Recorded = { name: string; type: string; inputs: Record<string, unknown>; dependsOn: string[] };
+    /** The mirror steps in the order of the stack's nodes (servers first, as ClusterK3s installs them), with each node. */
+    const registrySteps = (resources: Recorded[], outputs: Record<string, unknown>) =>
+        ((outputs.nodes ?? []) as { name: string; role: string }[]).flatMap((node) => {
+            const step = resources.find((r) => r.type === "command:remote:Command" && r.name.endsWith(`-${node.name}-registries`));
+            return step ? [{ node, step }] : [];
+        });
+
+    it.each(stackNames())("restarts each node's own unit after writing the file in the %s stack, one node at a time, servers first", async (stack) => {
+        const { resources, outputs } = await evaluateStack(stack);
+        const steps = registrySteps(resources, outputs);
+        const nodes = (outputs.nodes ?? []) as { name: string; role: string }[];
+        expect(steps.length).toBe(stack === "e2e" ? 0 : nodes.length);
+        expect(steps.map(({ node }) => node.role)).toEqual([...steps.map(({ node }) => node.role)].sort((a, b) => (a === b ? 0 : a === "server" ? -1 : 1)));
+        steps.forEach(({ node, step }, i) => {
+            const script = String(step.inputs.create);
+            const restart = script.indexOf(`systemctl restart ${UNIT[node.role]}\n`);
+            expect(restart).toBeGreaterThan(script.lastIndexOf(REGISTRIES_FILE));
+            // The command ends when the node serves again; only then does the next node restart.
+            expect(script.slice(restart)).toContain(node.role === "server" ? `k3s kubectl get --raw=/readyz` : "/healthz");
+            if (i > 0) expect(step.dependsOn).toContain(steps[i - 1].step.name);
+        });
+    });
+
+    // The provider talks to the first server's API, which is down while its k3s restarts: any object
+    // created or updated through the provider then fails the `pulumi up`.
+    it.each(stackNames())("lets no Kubernetes object of the %s stack be in flight while a node restarts for the mirrors", async (stack) => {
+        const { resources, outputs } = await evaluateStack(stack);
+        const steps = registrySteps(resources, outputs);
+        if (steps.length === 0) return;
+        const [first, last] = [steps[0].step, steps[steps.length - 1].step];
+        const overlapping = resources
+            .filter((r) => r.type.startsWith("kubernetes:"))
+            .filter((r) => !first.dependsOn.includes(r.name) && !r.dependsOn.includes(last.name))
+            .map((r) => r.name);
+        expect(overlapping).toEqual([]);
     });
 });

@@ -138,14 +138,16 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
 
     it("points every node's containerd at Harbor's proxy caches once they exist", () => {
         const nodes = (prod.outputs.nodes as { name: string }[]).map((n) => n.name);
-        for (const node of nodes) {
+        nodes.forEach((node, i) => {
             const cmd = byName(prod.resources, `prod-cluster-${node}-registries`);
-            expect(cmd.dependsOn).toEqual(expect.arrayContaining(["prod-harbor-project-dockerhub", "prod-harbor-project-ghcr", "prod-harbor-project-quay", "prod-harbor-project-k8s"]));
+            // The first node's step waits for the proxy caches; every other one for the node before it.
+            const waitsFor = i === 0 ? ["prod-harbor-project-dockerhub", "prod-harbor-project-ghcr", "prod-harbor-project-quay", "prod-harbor-project-k8s"] : [`prod-cluster-${nodes[i - 1]}-registries`];
+            expect(cmd.dependsOn).toEqual(expect.arrayContaining(waitsFor));
             const registries = parse(String(cmd.inputs.stdin)) as { mirrors: Record<string, { endpoint: string[]; rewrite: Record<string, string> }>; configs?: unknown };
             expect(registries.mirrors["registry.k8s.io"]).toEqual({ endpoint: ["https://registry.example.com"], rewrite: { "^(.*)$": "k8s/$1" } });
             // Let's Encrypt certificates are trusted: no TLS exception for the registry.
             expect(registries.configs).toBeUndefined();
-        }
+        });
     });
 
     it("denies ingress by default in every platform namespace, with explicit allows", () => {
