@@ -45,6 +45,14 @@ export const ingressSchema = z
             .boolean()
             .default(false)
             .meta({ description: "Let the controller send F5 its product telemetry (the chart's default is on; the platform's is off)." }),
+        clientBodyTempSize: z
+            .string()
+            .regex(/^\d+(Mi|Gi|Ti)$/, "expected a size such as 10Gi")
+            .default("10Gi")
+            .meta({
+                description:
+                    "Node disk each controller pod may fill with request bodies it buffers before proxying them (the controller has no setting to stream uploads): at least the largest image layer pushed to Harbor, times the pushes one pod takes at once. Requested as ephemeral storage; the pod is evicted above it (docs/sizing.md).",
+            }),
     })
     .prefault({});
 

@@ -296,6 +296,11 @@ export const RULES: readonly PolicyRule[] = [
         check: (r) => {
             if (isRelease(r.type)) return chartIngressesWithoutTls(r.inputs.values, "values").map((path) => `${r.name} enables an Ingress at ${path} without TLS`);
             if (!isKube(r.type, "Ingress")) return [];
+            // An F5 NIC minion may not carry TLS and is only ever served inside its master's server, which
+            // this rule checks (nginx/kubernetes-ingress@v5.5.4 internal/k8s/validation.go validateMinionSpec,
+            // configuration.go buildHostsAndResources).
+            const annotations = ((r.inputs.metadata ?? {}) as { annotations?: Record<string, string> }).annotations ?? {};
+            if (annotations["nginx.org/mergeable-ingress-type"] === "minion") return [];
             const spec = (r.inputs.spec ?? {}) as { tls?: { hosts?: string[] }[]; rules?: { host?: string }[] };
             const covered = new Set((spec.tls ?? []).flatMap((t) => t.hosts ?? []));
             const hosts = (spec.rules ?? []).map((rule) => rule.host ?? "*");

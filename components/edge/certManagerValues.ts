@@ -4,6 +4,7 @@
  * the key-list test catches it before that.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { HTTP01_MINION_SOLVER_LABEL, MERGEABLE_INGRESS_TYPE } from "../lib/ingress";
 import { limited } from "../lib/resources";
 
 /** Credentials cert-manager's DNS-01 solver uses (secret values as Outputs). */
@@ -123,8 +124,19 @@ export function clusterIssuers(tls: IssuerArgs, args: { namespace: string; ingre
     }
     const { acme } = tls;
     let solver: Record<string, unknown>;
+    // Extra solvers, each picked by a selector before the catch-all `solver`.
+    const selected: Record<string, unknown>[] = [];
     if (acme.solver === "http01") {
+        // Edit-in-place Ingresses override this solver's Ingress name (certificate-shim/sync.go@v1.21.1).
         solver = { http01: { ingress: { ingressClassName: args.ingressClass } } };
+        // Certificates labelled for it (a host served by an F5 NIC master, lib/ingress.ts mergeableTlsIngress)
+        // get a solver Ingress created as a minion of that master: solverpicker.go@v1.21.1 prefers a solver
+        // whose matchLabels match the Order over one without a selector, and issuer/acme/http/ingress.go
+        // createIngress adds ingressTemplate.metadata.annotations to the Ingress it creates.
+        selected.push({
+            selector: { matchLabels: { [HTTP01_MINION_SOLVER_LABEL.key]: HTTP01_MINION_SOLVER_LABEL.value } },
+            http01: { ingress: { ingressClassName: args.ingressClass, ingressTemplate: { metadata: { annotations: { [MERGEABLE_INGRESS_TYPE]: "minion" } } } } },
+        });
     } else if (acme.dns01.provider === "cloudflare") {
         solver = { dns01: { cloudflare: { apiTokenSecretRef: { name: DNS01_SECRET.name, key: DNS01_SECRET.key } } } };
     } else {
@@ -142,7 +154,7 @@ export function clusterIssuers(tls: IssuerArgs, args: { namespace: string; ingre
                     ...(acme.caBundle ? { caBundle: Buffer.from(acme.caBundle).toString("base64") } : {}),
                     email: acme.email,
                     privateKeySecretRef: { name: `${tls.issuer}-account-key` },
-                    solvers: [solver],
+                    solvers: [solver, ...selected],
                 },
             },
         },

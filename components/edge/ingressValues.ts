@@ -2,7 +2,7 @@
  * Values for the F5 NGINX Ingress Controller chart (nginx-ingress 2.6.4, controller 5.5.4):
  * overrides only, every key checked against charts/keys/nginx-ingress.json by the tests.
  */
-import { limited } from "../lib/resources";
+import { limited, type Resources } from "../lib/resources";
 
 /** How the controller runs and is exposed. */
 export interface IngressSettings {
@@ -18,7 +18,22 @@ export interface IngressSettings {
     readonly serviceAnnotations?: Readonly<Record<string, string>>;
     readonly loadBalancerIP?: string;
     readonly loadBalancerSourceRanges?: readonly string[];
+    /**
+     * Size of the emptyDir nginx writes buffered request bodies to (Kubernetes quantity, e.g. `10Gi`),
+     * also requested as ephemeral storage: at least the largest image layer pushed through the
+     * controller times the pushes one pod takes at once.
+     */
+    readonly clientBodyTempSize: string;
 }
+
+/**
+ * Where nginx writes request bodies larger than its buffer: the controller image installs nginx from
+ * nginx.org's packages (nginx/kubernetes-ingress@v5.5.4 build/Dockerfile), built with
+ * `--http-client-body-temp-path=/var/cache/nginx/client_temp` (nginx/pkg-oss debian/Makefile and
+ * alpine/Makefile BASE_CONFIGURE_ARGS), and no controller template sets `client_body_temp_path`.
+ */
+export const CLIENT_BODY_TEMP_PATH = "/var/cache/nginx/client_temp";
+const CLIENT_BODY_TEMP_VOLUME = "client-body-temp";
 
 /** Controller image, pinned to the chart's app version so the image policy can see the tag. */
 export const NGINX_INGRESS_IMAGE = { repository: "nginx/nginx-ingress", tag: "5.5.4" } as const;
@@ -63,7 +78,15 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
                 "client-max-body-size": "16m",
             },
         },
-        resources: limited("100m", "128Mi", "512Mi"),
+        // Neither the controller's templates nor its ConfigMap keys or annotations set
+        // proxy_request_buffering (nginx/kubernetes-ingress@v5.5.4 internal/configs), so nginx's default
+        // applies: the whole body is written to CLIENT_BODY_TEMP_PATH before the upstream sees a byte.
+        // A Harbor push sends each layer as one request. Without a volume those files land in the
+        // container's writable layer, unrequested and unbounded; an emptyDir with a sizeLimit bounds
+        // them (the kubelet evicts the pod above it) and the request reserves the disk on the node.
+        resources: withEphemeralStorage(limited("100m", "128Mi", "512Mi"), config.clientBodyTempSize),
+        volumes: [{ name: CLIENT_BODY_TEMP_VOLUME, emptyDir: { sizeLimit: config.clientBodyTempSize } }],
+        volumeMounts: [{ name: CLIENT_BODY_TEMP_VOLUME, mountPath: CLIENT_BODY_TEMP_PATH }],
         securityContext: {
             allowPrivilegeEscalation: false,
             runAsNonRoot: true,
@@ -110,4 +133,8 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
             serviceMonitor: { create: false },
         },
     };
+}
+
+function withEphemeralStorage(resources: Resources, size: string): Record<string, unknown> {
+    return { ...resources, requests: { ...resources.requests, "ephemeral-storage": size } };
 }

@@ -3,12 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
-import { IngressTlsContext, ingressTls } from "../lib/ingress";
+import { IngressTlsContext, mergeableTlsIngress } from "../lib/ingress";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { apiServerFlow, type Flow, type NetworkNeeds, type Route, type OwnedNamespace } from "../lib/flows";
 import { endpointPort } from "../lib/networkPolicy";
-import { BACKUP_SECRET, LONGHORN_MANAGER, type LonghornSettings, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
+import { BACKUP_SECRET, LONGHORN_MANAGER, LONGHORN_UI_SERVICE, type LonghornSettings, longhornValues, recurringJobs, UI_AUTH_SECRET } from "./longhornValues";
 import { NAMESPACES } from "../../charts/namespaces";
 
 /** Port the Longhorn UI container listens on (longhorn chart 1.12.1 deployment-ui.yaml, behind Service port 80). */
@@ -82,26 +82,20 @@ export class Longhorn extends pulumi.ComponentResource implements NetworkNeeds {
                 ),
             );
         }
-        let ui;
+        let uiAuth: k8s.core.v1.Secret | undefined;
         if (longhorn.ui.enabled) {
             // Not protected: a new password only changes the UI's basic-auth Secret.
             const password = new random.RandomPassword(`${name}-ui-password`, { length: 24, special: false }, { parent: this });
-            dependsOn.push(
-                new k8s.core.v1.Secret(
-                    `${name}-ui-auth`,
-                    {
-                        metadata: { name: UI_AUTH_SECRET, namespace: ns.metadata.name },
-                        // The F5 controller reads htpasswd Secrets of this type for basic auth.
-                        type: "nginx.org/htpasswd",
-                        stringData: pulumi.secret({ htpasswd: pulumi.interpolate`admin:${password.bcryptHash}` }),
-                    },
-                    { parent: this },
-                ),
+            uiAuth = new k8s.core.v1.Secret(
+                `${name}-ui-auth`,
+                {
+                    metadata: { name: UI_AUTH_SECRET, namespace: ns.metadata.name },
+                    // The F5 controller reads htpasswd Secrets of this type for basic auth.
+                    type: "nginx.org/htpasswd",
+                    stringData: pulumi.secret({ htpasswd: pulumi.interpolate`admin:${password.bcryptHash}` }),
+                },
+                { parent: this },
             );
-            ui = ingressTls(args.ingress, longhorn.ui.host, "longhorn", {
-                "nginx.org/basic-auth-secret": UI_AUTH_SECRET,
-                "nginx.org/basic-auth-realm": "Longhorn",
-            });
             this.uiUrl = `https://${longhorn.ui.host}`;
             this.uiPassword = pulumi.secret(password.result);
         }
@@ -110,11 +104,29 @@ export class Longhorn extends pulumi.ComponentResource implements NetworkNeeds {
             {
                 chart: CHARTS.longhorn,
                 namespace: ns.metadata.name,
-                values: longhornValues({ config: args.config, ui, highAvailability: args.highAvailability, keepVolumes: args.protect }),
+                values: longhornValues({ config: args.config, highAvailability: args.highAvailability, keepVolumes: args.protect }),
                 timeoutSeconds: 900,
             },
             { parent: this, dependsOn, protect: args.protect },
         ));
+        if (uiAuth) {
+            // The chart's own Ingress is one Ingress, so its basic auth would cover the ACME challenge
+            // path too: a master/minion pair puts the auth on `/` only (lib/ingress.ts).
+            mergeableTlsIngress(
+                `${name}-ui-ingress`,
+                args.ingress,
+                {
+                    name: "longhorn-ui",
+                    namespace: ns.metadata.name,
+                    host: longhorn.ui.host,
+                    serviceName: LONGHORN_UI_SERVICE.name,
+                    servicePort: LONGHORN_UI_SERVICE.port,
+                    locationAnnotations: { "nginx.org/basic-auth-secret": UI_AUTH_SECRET, "nginx.org/basic-auth-realm": "Longhorn" },
+                },
+                // The Service comes with the release, the Certificate from the issuer.
+                { parent: this, dependsOn: [release, uiAuth, ...(args.after ?? [])] },
+            );
+        }
         for (const job of recurringJobs(args.config, namespace)) {
             const jobName = (job.metadata as { name: string }).name;
             new k8s.apiextensions.CustomResource(`${name}-${jobName}`, job as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: [release] });

@@ -3,7 +3,6 @@
  */
 import { limited } from "../lib/resources";
 import type { HostRequirements } from "../lib/hostRequirements";
-import type { IngressTls } from "../lib/ingress";
 import type { S3Bucket } from "../lib/s3";
 
 /** Recurring snapshots and backups of every volume to an S3-compatible bucket. */
@@ -41,13 +40,15 @@ export const LONGHORN_HOST_REQUIREMENTS: HostRequirements = {
 export const LONGHORN_MANAGER = { service: "longhorn-backend", port: 9500 } as const;
 export const BACKUP_SECRET = "longhorn-backup-target";
 export const UI_AUTH_SECRET = "longhorn-ui-auth";
+/** The UI's Service as the chart names it (longhorn chart 1.12.1 templates/deployment-ui.yaml, port 80). */
+export const LONGHORN_UI_SERVICE = { name: "longhorn-frontend", port: 80 } as const;
 
 /** `s3://bucket@region/folder/`, Longhorn's backup target syntax. */
 export function backupTarget(backup: Pick<LonghornBackupArgs, "bucket" | "region" | "folder">): string {
     return `s3://${backup.bucket}@${backup.region}/${backup.folder ? `${backup.folder.replace(/^\/|\/$/g, "")}/` : ""}`;
 }
 
-export function longhornValues(args: { config: LonghornSettings; ui?: IngressTls; highAvailability: boolean; keepVolumes: boolean }): Record<string, unknown> {
+export function longhornValues(args: { config: LonghornSettings; highAvailability: boolean; keepVolumes: boolean }): Record<string, unknown> {
     const longhorn = args.config;
     return {
         persistence: {
@@ -64,17 +65,9 @@ export function longhornValues(args: { config: LonghornSettings; ui?: IngressTls
         longhornUI: { replicas: args.highAvailability ? 2 : 1 },
         // One manager per node (the only Longhorn workload whose resources the chart exposes).
         longhornManager: { resources: limited("100m", "256Mi", "1Gi") },
-        ingress: args.ui
-            ? {
-                  enabled: true,
-                  ingressClassName: args.ui.className,
-                  host: args.ui.host,
-                  tls: true,
-                  tlsSecret: args.ui.secretName,
-                  path: "/",
-                  annotations: { ...args.ui.annotations },
-              }
-            : { enabled: false },
+        // The chart's Ingress is a single Ingress; the UI is published by Longhorn.ts as an F5 NIC
+        // master/minion pair instead, so its basic auth leaves the ACME challenge path open.
+        ingress: { enabled: false },
         // The monitoring stack, installed later, scrapes longhorn-manager (Longhorn.scrapeTargets).
         metrics: { serviceMonitor: { enabled: false } },
     };

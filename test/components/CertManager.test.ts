@@ -29,7 +29,18 @@ describe("ClusterIssuers", () => {
     it.each([["letsencrypt-staging"], ["letsencrypt"]] as const)("point %s at its ACME directory with HTTP-01 through the ingress class", (issuer) => {
         const [m] = issuers(letsencrypt({ email: "ops@example.com", solver: "http01" }, issuer));
         expect(m.metadata.name).toBe(issuer);
-        expect(m.spec.acme).toMatchObject({ server: ACME_SERVERS[issuer], email: "ops@example.com", solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }] });
+        expect(m.spec.acme).toMatchObject({
+            server: ACME_SERVERS[issuer],
+            email: "ops@example.com",
+            solvers: [
+                { http01: { ingress: { ingressClassName: "nginx" } } },
+                // Certificates of F5 NIC master/minion hosts (lib/ingress.ts): the solver Ingress joins as a minion.
+                {
+                    selector: { matchLabels: { "platform/http01-solver": "nginx-minion" } },
+                    http01: { ingress: { ingressClassName: "nginx", ingressTemplate: { metadata: { annotations: { "nginx.org/mergeable-ingress-type": "minion" } } } } },
+                },
+            ],
+        });
         expect(() => validateManifest(m)).not.toThrow();
     });
 

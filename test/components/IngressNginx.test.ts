@@ -5,7 +5,7 @@ import { byName, mockedComponents } from "../harness";
 
 /** Args as the Platform resolves them: a DaemonSet on k3s, a Deployment on an existing cluster (config tests cover the rule). */
 function ingressConfig(overrides: Partial<IngressSettings> = {}, existing = false): IngressSettings {
-    return { className: "nginx", kind: existing ? "deployment" : "daemonset", exposure: "loadBalancer", replicas: 1, telemetry: false, ...overrides };
+    return { className: "nginx", kind: existing ? "deployment" : "daemonset", exposure: "loadBalancer", replicas: 1, telemetry: false, clientBodyTempSize: "10Gi", ...overrides };
 }
 
 type Values = { controller: Record<string, unknown> & { service: Record<string, unknown> }; prometheus: Record<string, unknown> };
@@ -32,6 +32,14 @@ describe("NGINX Ingress Controller values", () => {
         expect(v.controller.ingressClass).toEqual({ name: "public", create: true, setAsDefaultIngress: true });
         expect(v.controller.image).toEqual(NGINX_INGRESS_IMAGE);
         expect(v.controller.enableSnippets).toBe(false);
+    });
+
+    it("give buffered request bodies an emptyDir of the configured size, requested as ephemeral storage, with keys the chart has", () => {
+        const v = values(ingressConfig({ clientBodyTempSize: "40Gi" }));
+        expect(v.controller.volumes).toEqual([{ name: "client-body-temp", emptyDir: { sizeLimit: "40Gi" } }]);
+        expect(v.controller.volumeMounts).toEqual([{ name: "client-body-temp", mountPath: "/var/cache/nginx/client_temp" }]);
+        expect(v.controller.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "40Gi" }, limits: { memory: "512Mi" } });
+        expect(unknownChartKeys("nginx-ingress", v)).toEqual([]);
     });
 
     it("run the controller under the restricted Pod Security profile", () => {

@@ -19,6 +19,12 @@ describe("edge config", () => {
         expect(parsePlatformConfig(rawConfig(k3sStackConfig({ ...existing, "platform:ingress": { replicas: 3 } }))).ingress).toMatchObject({ kind: "deployment", replicas: 3 });
     });
 
+    it("sizes the controller's disk for buffered uploads: 10Gi unless platform:ingress.clientBodyTempSize says otherwise", () => {
+        expect(parsePlatformConfig(rawConfig(k3sStackConfig())).ingress.clientBodyTempSize).toBe("10Gi");
+        expect(parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:ingress": { clientBodyTempSize: "40Gi" } }))).ingress.clientBodyTempSize).toBe("40Gi");
+        expect(problems({ "platform:ingress": { clientBodyTempSize: "10GB" } })).toEqual(['platform:ingress.clientBodyTempSize: expected a size such as 10Gi, got "10GB"']);
+    });
+
     it("resolves a DNS provider with its own block and defaults: RFC 2136 on port 53 with hmac-sha256, Cloudflare unproxied", () => {
         const rfc = parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:dns": { provider: "rfc2136", rfc2136: { host: "ns1.example.com", zone: "dev.example.com", tsigKeyName: "k", tsigSecret: secure("s") } } }))).dns;
         expect(rfc).toMatchObject({ provider: "rfc2136", rfc2136: { port: 53, tsigAlgorithm: "hmac-sha256" }, interval: "1m" });

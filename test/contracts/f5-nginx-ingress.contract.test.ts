@@ -47,7 +47,7 @@ describe("F5 NIC reports product telemetry unless told not to", () => {
     // cmd/nginx-ingress/flags.go@v5.5.4: -enable-telemetry-reporting defaults to true; chart values
     // controller.telemetryReporting.enable: true.
     it("turns telemetry off unless platform:ingress.telemetry is true", () => {
-        const base = { enabled: true, className: "nginx", kind: "daemonset", exposure: "loadBalancer", replicas: 1 } as const;
+        const base = { enabled: true, className: "nginx", kind: "daemonset", exposure: "loadBalancer", replicas: 1, clientBodyTempSize: "10Gi" } as const;
         const off = ingressValues({ config: { ...base, telemetry: false }, highAvailability: false, releaseName: "nginx-ingress" });
         const on = ingressValues({ config: { ...base, telemetry: true }, highAvailability: false, releaseName: "nginx-ingress" });
         expect(off).toMatchObject({ controller: { telemetryReporting: { enable: false } } });

@@ -40,6 +40,11 @@ describe("policy rules", () => {
             expect(rule("ingress-tls").check(ingress(undefined), dev)).toEqual(["Ingress r1 has no TLS section"]);
             expect(rule("ingress-tls").check(ingress([{ hosts: ["a.example.com"] }]), dev)).toEqual(["Ingress r1 serves b.example.com without TLS"]);
         });
+        it("leaves F5 NIC minions to their master, which NIC alone gives TLS", () => {
+            const typed = (type: string) => res("kubernetes:networking.k8s.io/v1:Ingress", { metadata: { annotations: { "nginx.org/mergeable-ingress-type": type } }, spec: { rules: [{ host: "a.example.com" }] } });
+            expect(rule("ingress-tls").check(typed("minion"), dev)).toEqual([]);
+            expect(rule("ingress-tls").check(typed("master"), dev)).toEqual(["Ingress r1 has no TLS section"]);
+        });
         const release = (values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", { chart: "x", values });
         it("passes chart Ingresses with TLS in their values (list, Longhorn's tls: true, Harbor's expose.tls)", () => {
             expect(rule("ingress-tls").check(release({ grafana: { ingress: { enabled: true, hosts: ["g.example.com"], tls: [{ hosts: ["g.example.com"], secretName: "g" }] } } }), dev)).toEqual([]);

@@ -20,7 +20,8 @@ describe("e2e stack (Pulumi.e2e.yaml, run by .github/workflows/e2e.yml)", () => 
         const issuer = rawManifests(e2e.resources).find((m) => m.kind === "ClusterIssuer") as { spec: { acme: Record<string, unknown> } };
         expect(issuer.spec.acme).toMatchObject({
             server: "https://pebble.pebble.svc.cluster.local:14000/dir",
-            solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+            // The catch-all solver, and the one for F5 NIC master/minion hosts (none on e2e: no Longhorn UI).
+            solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }, { selector: { matchLabels: { "platform/http01-solver": "nginx-minion" } } }],
         });
         expect(issuer.spec.acme).not.toHaveProperty("skipTLSVerify");
     });

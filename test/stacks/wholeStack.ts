@@ -85,12 +85,26 @@ export function commonStackChecks(get: () => Evaluation): void {
         }
     });
 
-    it("gives every Ingress TLS from the platform issuer", () => {
+    it("gives every Ingress TLS from the platform issuer (an F5 NIC minion through its master)", () => {
         const { resources, outputs } = get();
-        for (const m of rawManifests(resources).filter((x) => x.kind === "Ingress")) {
-            const spec = m.spec as { tls?: { hosts: string[] }[]; rules: { host: string }[] };
+        const manifests = rawManifests(resources);
+        const ingresses = manifests.filter((x) => x.kind === "Ingress");
+        // Secrets the stack's own Certificates fill from the platform issuer.
+        const issued = manifests
+            .filter((x) => x.kind === "Certificate" && (x.spec as { issuerRef: { name: string } }).issuerRef.name === outputs.clusterIssuer)
+            .map((x) => (x.spec as { secretName: string }).secretName);
+        const type = (m: Record<string, unknown>) => ((m.metadata as { annotations?: Record<string, string> }).annotations ?? {})["nginx.org/mergeable-ingress-type"];
+        const masterHosts = ingresses.filter((m) => type(m) === "master").flatMap((m) => (m.spec as { tls: { hosts: string[] }[] }).tls.flatMap((t) => t.hosts));
+        for (const m of ingresses) {
+            const spec = m.spec as { tls?: { hosts: string[]; secretName: string }[]; rules: { host: string }[] };
+            if (type(m) === "minion") {
+                expect(spec.rules.filter((rule) => !masterHosts.includes(rule.host))).toEqual([]);
+                continue;
+            }
             const annotations = (m.metadata as { annotations?: Record<string, string> }).annotations ?? {};
-            expect(annotations["cert-manager.io/cluster-issuer"]).toBe(outputs.clusterIssuer);
+            for (const tls of spec.tls ?? []) {
+                expect(annotations["cert-manager.io/cluster-issuer"] === outputs.clusterIssuer || issued.includes(tls.secretName)).toBe(true);
+            }
             expect(spec.rules.every((rule) => (spec.tls ?? []).some((t) => t.hosts.includes(rule.host)))).toBe(true);
         }
     });
