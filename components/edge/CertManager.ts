@@ -189,6 +189,16 @@ function certManagerFlows(namespace: string, tls: TlsSettings): Flow[] {
         flows.push(
             { name: "cert-manager -> ingress controller (HTTP-01 self-check)", from: controller, to: INGRESS_CONTROLLER, ports: [80], why: "no certificate is ordered until the self-check of the challenge URL passes" },
             { name: "cert-manager -> outside load balancer (HTTP-01 self-check)", from: controller, to: "outside", ports: [80], why: "the self-check through a load balancer outside the cluster" },
+            {
+                name: "cert-manager -> k3s ServiceLB (HTTP-01 self-check)",
+                from: controller,
+                // A host resolving to the controller's own node lands on the svclb pod's hostPort, rewritten to
+                // its pod address before the policy applies (k3s pkg/cloudprovider/servicelb.go labels).
+                to: { namespace: "kube-system", pods: { "svccontroller.k3s.cattle.io/svcnamespace": INGRESS_CONTROLLER.namespace } },
+                ports: [80],
+                why: "the self-check of a host whose address is the cert-manager pod's own node",
+                cite: "k3s-io/k3s@v1.36.4+k3s1:pkg/cloudprovider/servicelb.go",
+            },
         );
     } else {
         flows.push(

@@ -19,6 +19,8 @@ const NODE_SCRAPE_PORTS = [10250, 9100, 2381];
 export const ALERTMANAGER: PodEnd = { namespace: MONITORING_NAMESPACE, pods: { "app.kubernetes.io/name": "alertmanager" } };
 export const LOKI: PodEnd = { namespace: LOGS_NAMESPACE, pods: { "app.kubernetes.io/name": "loki" } };
 const ALLOY: PodEnd = { namespace: LOGS_NAMESPACE, pods: { "app.kubernetes.io/name": "alloy" } };
+const OPERATOR: PodEnd = { namespace: MONITORING_NAMESPACE, pods: { "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator" } };
+const KUBE_STATE_METRICS: PodEnd = { namespace: MONITORING_NAMESPACE, pods: { "app.kubernetes.io/name": "kube-state-metrics" } };
 const DEEPFLOW_SERVER: PodEnd = { namespace: DEEPFLOW_NAMESPACE, pods: { component: "deepflow-server" } };
 
 export interface MonitoringFlowArgs {
@@ -36,10 +38,15 @@ export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
         { name: "Prometheus -> every pod (scrapes)", from: PROMETHEUS, to: "allPods", ports: "all", why: "ServiceMonitors and PodMonitors anywhere in the cluster; each target's namespace admits only its metrics port" },
         { name: "Prometheus -> nodes (kubelet, node-exporter, etcd metrics)", from: PROMETHEUS, to: "nodes", ports: NODE_SCRAPE_PORTS, why: "node, container and control-plane metrics" },
         { name: "Prometheus -> Alertmanager", from: PROMETHEUS, to: ALERTMANAGER, ports: [9093], why: "alerts are sent to Alertmanager" },
+        // The chart's own ServiceMonitors (kube-prometheus-stack 88.5.3 templates/*/servicemonitor.yaml).
+        { name: "Prometheus -> Prometheus (self and peer, config reloader)", from: PROMETHEUS, to: PROMETHEUS, ports: [9090, 8080], why: "Prometheus's ServiceMonitor scrapes every replica and its reloader-web port", cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/prometheus/servicemonitor.yaml" },
+        { name: "Prometheus -> Alertmanager config reloader", from: PROMETHEUS, to: ALERTMANAGER, ports: [8080], why: "Alertmanager's ServiceMonitor scrapes reloader-web", cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/alertmanager/servicemonitor.yaml" },
+        { name: "Prometheus -> kube-state-metrics", from: PROMETHEUS, to: KUBE_STATE_METRICS, ports: [8080], why: "every workload-state alert and dashboard", cite: "prometheus-community/helm-charts@kube-state-metrics-8.4.0:charts/kube-state-metrics/values.yaml" },
+        { name: "Prometheus -> Prometheus Operator metrics", from: PROMETHEUS, to: OPERATOR, ports: [OPERATOR_WEBHOOK_PORT], why: "the operator's ServiceMonitor (port https)", cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/prometheus-operator/servicemonitor.yaml" },
         {
             name: "API server -> Prometheus Operator webhook",
             from: "nodes",
-            to: { namespace: MONITORING_NAMESPACE, pods: { "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator" } },
+            to: OPERATOR,
             ports: [OPERATOR_WEBHOOK_PORT],
             why: "PrometheusRules are validated by the operator's admission webhook",
             cite: "prometheus-community/helm-charts@kube-prometheus-stack-84.0.0:charts/kube-prometheus-stack/templates/prometheus-operator/deployment.yaml",
@@ -60,6 +67,7 @@ export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
             { name: "Grafana -> Prometheus", from: GRAFANA, to: PROMETHEUS, ports: [9090], why: "the Prometheus datasource" },
             { name: "Grafana -> Alertmanager", from: GRAFANA, to: ALERTMANAGER, ports: [9093], why: "the Alertmanager datasource" },
             { name: "Grafana -> internet (HTTPS)", from: GRAFANA, to: "internet", ports: [443], why: "plugin and dashboard downloads" },
+            { name: "Prometheus -> Grafana metrics", from: PROMETHEUS, to: GRAFANA, ports: [GRAFANA_PORT], why: "Grafana's ServiceMonitor (grafana.serviceMonitor.enabled in kube-prometheus-stack's values)" },
         );
     }
     if (args.logs) {
@@ -96,6 +104,15 @@ export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
                 { name: "ClickHouse -> DeepFlow MySQL (dictionaries)", from: clickhouse, to: deepflow, ports: [DEEPFLOW_MYSQL_PORT], why: "DeepFlow's ClickHouse dictionaries read their rows from DeepFlow's MySQL" },
                 { name: "DeepFlow parts -> each other", from: deepflow, to: deepflow, ports: "all", why: "agents report to the server, the server and app use MySQL", cite: "deepflowio/deepflow-charts@deepflow-7.1.002:charts/deepflow/templates/" },
                 apiServerFlow(deepflow, "DeepFlow server and agents", "the server and the agents watch Kubernetes resources to label flows"),
+                {
+                    name: "DeepFlow server -> NTP",
+                    from: DEEPFLOW_SERVER,
+                    to: "internet",
+                    ports: [123],
+                    protocol: "UDP",
+                    why: "the server syncs time from global.ntpServer and serves it to the agents",
+                    cite: "deepflowio/deepflow-charts@deepflow-7.1.002:charts/deepflow/values.yaml",
+                },
             );
             if (args.grafana) {
                 flows.push({ name: "Grafana -> DeepFlow querier and app", from: GRAFANA, to: deepflow, ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app], why: "the DeepFlow datasource and its tracing app" });

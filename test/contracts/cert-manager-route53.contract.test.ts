@@ -11,7 +11,7 @@ const ROLE = "arn:aws:iam::123456789012:role/platform-dns";
 /** An EKS-style stack: existing cluster, Route53 through an IAM role, Let's Encrypt over DNS-01. */
 const irsaStack = (route53: Record<string, unknown>) =>
     k3sStackConfig({
-        "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks" } },
+        "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } },
         "platform:tls": { issuer: "letsencrypt", acme: { email: "ops@example.com" } },
         "platform:dns": { provider: "route53", route53: { region: "eu-west-1", ...route53 } },
     });

@@ -37,7 +37,7 @@ describe("dev stack (Pulumi.dev.yaml)", () => {
         expect(namespaces.length).toBeGreaterThan(5);
         for (const ns of namespaces) {
             const names = policies.filter((p) => p.namespace === ns).map((p) => p.name);
-            expect({ ns, names }).toEqual({ ns, names: expect.arrayContaining(["default-deny-ingress", "default-deny-egress", "allow-egress-dns"]) });
+            expect({ ns, names }).toEqual({ ns, names: expect.arrayContaining(["default-deny", "dns-egress"]) });
         }
     });
 });

@@ -22,7 +22,7 @@ describe("index.ts with inline config", () => {
     it("runs on an existing cluster: no SSH, one provider from the kubeconfig, namespaces on it", async () => {
         const { resources, outputs } = await evaluateConfig({
             ...k3sStackConfig(),
-            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks" } },
+            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } },
             "platform:namespaces": [{ name: "agents", podSecurity: "privileged", reason: "node agents need host access" }],
         });
         expect(ofType(resources, "command:remote:Command")).toEqual([]);

@@ -150,28 +150,28 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         });
     });
 
-    it("denies ingress by default in every platform namespace, with explicit allows", () => {
+    it("closes every namespace it creates in both directions, and opens nothing namespace-wide but the parts' own traffic", () => {
         const manifests = rawManifests(prod.resources);
         const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => (m.metadata as { name: string }).name);
         expect(namespaces.sort()).toEqual(["apps", "cert-manager", "clickhouse", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring", "system-upgrade"]);
-        const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { ingress?: unknown[] } }[];
+        type Rule = { from?: { ipBlock?: { cidr: string }; namespaceSelector?: { matchLabels?: Record<string, string> } }[]; ports?: { port: number }[] };
+        const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { podSelector: { matchLabels?: object }; policyTypes: string[]; ingress?: Rule[] } }[];
         for (const ns of namespaces) {
-            const here = policies.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
-            expect({ ns, deny: here.includes("default-deny-ingress"), self: here.includes("allow-same-namespace") }).toEqual({ ns, deny: true, self: true });
+            const deny = policies.find((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny");
+            expect({ ns, types: deny?.spec.policyTypes }).toEqual({ ns, types: ["Ingress", "Egress"] });
         }
-        const harborAllows = policies.filter((p) => p.metadata.namespace === "harbor" && p.metadata.name.startsWith("allow-from"));
-        expect(JSON.stringify(harborAllows)).toContain('"kubernetes.io/metadata.name":"ingress-nginx"');
-        // Clients -> ClickHouse: Grafana and DeepFlow, on the HTTP and native ports only.
-        const from = (ns: string) =>
-            policies
-                .filter((p) => p.metadata.namespace === ns && p.metadata.name.startsWith("allow-from"))
-                .flatMap((p) => p.spec.ingress as { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[]; ports?: { port: number }[] }[])
-                .map((rule) => `${rule.from.map((f) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"]).join("+")}:${(rule.ports ?? []).map((p) => p.port).join(",")}`);
-        expect(from("clickhouse")).toEqual(["monitoring+deepflow:8123,9000"]);
-        // Alloy -> Loki stays inside the namespace; Grafana -> Loki.
-        expect(from("logging")).toEqual(["monitoring:3100"]);
-        // Grafana -> querier and app; ClickHouse's dictionaries -> DeepFlow's MySQL.
-        expect(from("deepflow").sort()).toEqual(["clickhouse:30130", "monitoring:20416,20418"]);
+        // No rule admits the whole pod CIDR (every pod would match it, kube-router matches ipBlocks on the address).
+        const cidrs = policies.flatMap((p) => (p.spec.ingress ?? []).flatMap((r) => (r.from ?? []).map((f) => f.ipBlock?.cidr))).filter((c) => c !== undefined);
+        expect(cidrs).not.toContain("10.42.0.0/16");
+        // Namespace-wide all-port ingress only where a chart's parts talk on ports of their own (declared, cited flows).
+        const wide = policies
+            .filter((p) => p.metadata.name === "in-all" && (p.spec.ingress ?? []).some((r) => r.ports === undefined))
+            .map((p) => p.metadata.namespace)
+            .sort();
+        expect(wide).toEqual(["clickhouse", "deepflow", "harbor", "longhorn-system"]);
+        // The app's namespace admits only its pods, on the app port, from the ingress controller and Prometheus.
+        const apps = policies.filter((p) => p.metadata.namespace === "apps" && p.spec.ingress !== undefined);
+        expect(apps.map((p) => [p.metadata.name, p.spec.podSelector.matchLabels, (p.spec.ingress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port))])).toEqual([["in-hello", { "app.kubernetes.io/name": "hello" }, [8080, 8080]]]);
     });
 
     it("installs Longhorn before kube-prometheus-stack (its PVCs), the monitoring parts that ship ServiceMonitors after it, and the other components beside it", () => {
@@ -190,34 +190,19 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(scraped).toEqual(["cert-manager", "nginx-ingress", "longhorn", "external-dns", "harbor"]);
     });
 
-    it("denies egress in every platform namespace but DNS, the namespace, outside the cluster and what each part needs", () => {
-        const manifests = rawManifests(prod.resources);
-        const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { egress?: { to: Record<string, unknown>[] }[] } }[];
-        const platform = ["cert-manager", "clickhouse", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring"];
-        const named = (ns: string) => policies.filter((p) => p.metadata.namespace === ns).map((p) => p.metadata.name);
-        for (const ns of platform) {
-            expect({ ns, has: named(ns).filter((n) => /^(default-deny-egress|allow-egress-(dns|same-namespace|outside-cluster))$/.test(n)).length }).toEqual({ ns, has: 4 });
+    it("keeps `internet` egress off private, shared and link-local ranges, and Grafana on HTTPS", () => {
+        const policies = rawManifests(prod.resources).filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { egress?: { to: { ipBlock?: { cidr: string; except?: string[] } }[]; ports?: { port: number }[] }[] } }[];
+        const grafana = policies.find((p) => p.metadata.namespace === "monitoring" && p.metadata.name === "out-grafana")!;
+        const internet = grafana.spec.egress!.filter((r) => r.to.some((t) => t.ipBlock?.cidr === "0.0.0.0/0"));
+        expect(internet).toEqual([{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]) } }], ports: [{ protocol: "TCP", port: 443 }] }]);
+        // No egress rule anywhere reaches the metadata range.
+        for (const p of policies) {
+            for (const rule of p.spec.egress ?? []) {
+                for (const t of rule.to) {
+                    if (t.ipBlock) expect({ policy: `${p.metadata.namespace}/${p.metadata.name}`, linkLocalExcluded: t.ipBlock.cidr.endsWith("/32") || (t.ipBlock.except ?? []).includes("169.254.0.0/16") }).toEqual({ policy: `${p.metadata.namespace}/${p.metadata.name}`, linkLocalExcluded: true });
+                }
+            }
         }
-        const outside = policies.find((p) => p.metadata.namespace === "harbor" && p.metadata.name === "allow-egress-outside-cluster")!;
-        expect(outside.spec.egress![0]).toEqual({
-            to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "10.43.0.0/16", "169.254.0.0/16"] } }],
-            ports: [
-                { protocol: "TCP", port: 443 },
-                { protocol: "TCP", port: 6443 },
-            ],
-        });
-        // Cross-namespace egress only where a part needs it: proxies and scrapers everywhere, DeepFlow to
-        // ClickHouse, ClickHouse to DeepFlow's MySQL (dictionaries), cert-manager's HTTP-01 self-check to the ingress controller.
-        const cross = policies.filter((p) => /^allow-egress-(cluster|to-)/.test(p.metadata.name)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
-        expect(cross.sort()).toEqual([
-            "cert-manager/allow-egress-to-ingress-nginx-80-443",
-            "clickhouse/allow-egress-to-deepflow-30130",
-            "deepflow/allow-egress-to-clickhouse",
-            "ingress-nginx/allow-egress-cluster",
-            "monitoring/allow-egress-cluster",
-        ]);
-        // Workload namespaces get the baseline too: DNS, the namespace, HTTPS outside.
-        expect(named("apps")).toEqual(expect.arrayContaining(["default-deny-ingress", "default-deny-egress", "allow-egress-dns", "allow-egress-outside-cluster"]));
     });
 
     it("runs every stateless platform service highly available (replicas >= 2 or one per node, with PDBs)", () => {
