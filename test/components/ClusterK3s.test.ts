@@ -258,7 +258,7 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
         expect(recorded.map((r) => r.name)).toEqual(["ha-s1-registries", "ha-s2-registries", "ha-s3-registries", "ha-a1-registries", "ha-a2-registries"]);
         // The first restart waits for what came before it: the given objects and this component's own (the upgrade controller and Plans).
         expect(byName(recorded, "ha-s1-registries").dependsOn).toEqual(
-            expect.arrayContaining(["ha-before", "ha-s1-config", "ha-system-upgrade-controller", "ha-plan-k3s-server", "ha-plan-k3s-agent", "ha-system-upgrade-ns-netpol-default-deny-ingress"]),
+            expect.arrayContaining(["ha-before", "ha-s1-config", "ha-system-upgrade-controller", "ha-plan-k3s-server", "ha-plan-k3s-agent", "ha-system-upgrade-ns-netpol-default-deny"]),
         );
         // Every later one waits for the previous node's restart, which ends only once that node is ready.
         for (const [prev, next] of [["s1", "s2"], ["s2", "s3"], ["s3", "a1"], ["a1", "a2"]]) {
