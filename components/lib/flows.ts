@@ -95,7 +95,7 @@ export function routeFlows(route: Route, http01: boolean): Flow[] {
             to: { namespace: route.backend.namespace, pods: HTTP01_SOLVER_LABELS },
             ports: [HTTP01_SOLVER_PORT],
             why: `the ACME challenge for ${route.host}: without it no certificate is issued`,
-            cite: "cert-manager/cert-manager@v1.21.1:pkg/issuer/acme/http/pod.go",
+            cite: "cert-manager/cert-manager@v1.21.1:pkg/issuer/acme/http/http.go (acmeSolverListenPort), pkg/apis/acme/v1/types.go (SolverIdentificationLabelKey)",
         });
     }
     return flows;

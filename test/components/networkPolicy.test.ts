@@ -61,7 +61,8 @@ describe("a route's flows", () => {
     const route = { host: "app.example.com", backend: web, port: 8080 };
     it("add cert-manager's HTTP-01 solver in the route's namespace only when the issuer solves over HTTP-01", () => {
         expect(routeFlows(route, false).map((f) => f.to)).toEqual([web]);
-        // cert-manager v1.21.1 pkg/issuer/acme/http/pod.go: solver pods carry acme.cert-manager.io/http01-solver=true and listen on 8089.
+        // cert-manager@v1.21.1 pkg/apis/acme/v1/types.go SolverIdentificationLabelKey = "acme.cert-manager.io/http01-solver" (value "true",
+        // pkg/issuer/acme/http/pod.go podLabels), pkg/issuer/acme/http/http.go acmeSolverListenPort = 8089; the pod runs in the challenge's namespace.
         expect(routeFlows(route, true)[1]).toMatchObject({ to: { namespace: "apps", pods: { "acme.cert-manager.io/http01-solver": "true" } }, ports: [8089] });
     });
 });
