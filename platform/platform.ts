@@ -11,7 +11,8 @@ import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
-import { egressTo, INGRESS_NAMESPACE, k3sClusterCidrs, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
+import { type ClusterNetwork, egressTo, INGRESS_NAMESPACE, k3sClusterCidrs, MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
+import type { Flow } from "../components/lib/flows";
 
 /** What workload namespaces may reach outside the cluster by default: HTTPS only (not the API server, not node ports). */
 const WORKLOAD_OUTSIDE_PORTS = [443];
@@ -54,6 +55,10 @@ export class Platform extends pulumi.ComponentResource {
     /** IngressClass + ClusterIssuer every platform Ingress is built with (components/lib/ingress). */
     public readonly ingressTls: IngressTlsContext;
     public readonly outputs: PlatformOutputs;
+    /** Every network flow the platform needs (placeholder until the flow model lands: issue 23). */
+    public readonly flows: readonly Flow[] = [];
+    /** The cluster network the NetworkPolicies are written for; undefined when they are off (placeholder). */
+    public readonly network?: ClusterNetwork = undefined;
 
     constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
         super("platform:stack:Platform", name, {}, opts);

@@ -1,132 +1,168 @@
 /**
- * Every real flow the platform needs (platform/flows.ts) against the NetworkPolicies each stack
- * renders, as k3s enforces them.
+ * Every network flow the platform needs is admitted, and every forbidden one refused, by the
+ * NetworkPolicies each stack renders, as k3s enforces them (the offline evaluator, offline/netpol.ts;
+ * its semantics are the contract of kube-router-netpol.contract.test.ts).
  *
- * Upstream behaviour relied on:
- * - kube-router (k3s's embedded network policy controller), pkg/controllers/netpol: each pod's
- *   firewall chain accepts traffic "when source is the pod's local node" (addrtype --src-type LOCAL)
- *   before any policy; traffic from other nodes goes through the policies like any other source.
- * - flannel's VXLAN backend (k3s default) gives each node's flannel.1 device the .0 address of the
- *   node's pod subnet, so the API server, kubelets and kernel clients reach a pod on another node
- *   from an address inside the pod CIDR, never from their node IP. Hence the `nodes` source is the
- *   pod CIDR (components/lib/networkPolicy.ts), and a rule naming namespaces or node IPs never
- *   admits the API server calling a webhook on another node.
+ * Upstream behaviour relied on (k3s-io/kube-router@v2.6.3-k3s1, the fork k3s v1.36.4+k3s1 pins):
+ * - pkg/controllers/netpol/pod.go setupPodNetpolRules: each pod's chain accepts traffic "when source
+ *   is the pod's local node" (`addrtype --src-type LOCAL`) before any policy; traffic from other
+ *   nodes goes through the policies like any other source.
+ * - flannel's VXLAN backend (k3s's default; flannel-io/flannel@v0.28.4:pkg/backend/vxlan/vxlan.go)
+ *   gives each node's flannel.1 device the network address of the node's pod subnet, so the API
+ *   server, kubelets and kernel clients reach a pod on another node from an address inside the pod
+ *   CIDR, never from their node IP: a rule naming namespaces or node IPs never admits the API server
+ *   calling a webhook on another node.
+ * - pkg/controllers/netpol/policy.go evalIPBlockPeer: ipBlock peers are matched on the address, pods
+ *   included: an ipBlock covering the pod CIDR (the old `nodes` rule) admits every pod.
  * - kube-proxy rewrites a Service or ServiceLB address to a pod address before the policy sees the
- *   packet: egress to a host's public address that lands on the ingress controller is egress to
- *   a pod in ingress-nginx.
+ *   packet: the flows carry the pods' ports.
  */
-import { K3S_DEFAULT_CIDRS } from "../../components/lib/networkPolicy";
-import type { SharedEvaluation as Evaluation } from "../shared";
-import { rawManifests } from "../../offline/manifests";
-import { parsePlatformConfig, PlatformConfig } from "../../config/config";
-import { appFlows, FLOWS, Flow, FlowPart } from "../../platform/flows";
-import { readStackFile } from "../../offline/stackfile";
-import { evaluateStack } from "../harness";
-import { admits, Endpoint, inCidr, PolicyObject } from "../netpolEval";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "yaml";
+import { type ClusterNetwork } from "../../components/lib/networkPolicy";
+import { parsePlatformConfig, type RawConfig } from "../../config/config";
+import { rawManifests } from "../../offline/manifests";
+import { policyCluster } from "../../offline/netpol";
+import { reachability } from "../../offline/reachability";
+import { readStackFile } from "../../offline/stackfile";
+import type { RecordedResource } from "../../offline/mocks";
+import { evaluateConfig, PROJECT_DIR, rawConfig } from "../harness";
+import { sharedEvaluation, stackNames } from "../shared";
+import { admittedForbidden, forbiddenFlows, INGRESS_CONTROLLER, type PodRef, type StackFacts, verdicts } from "./forbiddenFlows";
 
-/** Stand-in addresses: a pod on one node, a pod on another, a node's flannel address, an internet client. */
-const POD_SOURCE_IP = "10.42.1.23";
-const POD_DEST_IP = "10.42.2.34";
-const NODE_FLANNEL_IP = "10.42.7.0";
-const INTERNET_IP = "198.51.100.50";
-
-function partsOn(config: PlatformConfig): Set<FlowPart> {
-    const m = config.monitoring;
-    const longhorn = config.storage.class === "longhorn";
-    const on: [FlowPart, boolean][] = [
-        ["ingress", config.ingress.enabled],
-        ["dns", config.dns.provider !== "none"],
-        ["harbor", config.harbor.enabled],
-        ["longhorn", longhorn],
-        ["longhornUi", longhorn && config.storage.longhorn.ui.enabled],
-        ["monitoring", m.enabled],
-        ["grafana", m.enabled && m.grafana.enabled],
-        ["logs", m.enabled && m.logs.enabled],
-        ["clickhouse", m.enabled && m.clickhouse.enabled],
-        ["deepflow", m.enabled && m.clickhouse.enabled && m.deepflow.enabled],
-    ];
-    return new Set(on.filter(([, v]) => v).map(([k]) => k));
+interface Checked {
+    readonly resources: readonly RecordedResource[];
+    readonly flows: Parameters<typeof reachability>[1];
+    readonly network?: ClusterNetwork;
 }
 
-function source(flow: Flow): Endpoint {
-    if (flow.from === "nodes") return { kind: "ip", ip: NODE_FLANNEL_IP };
-    if (flow.from === "internet") return { kind: "ip", ip: INTERNET_IP };
-    return { kind: "pod", namespace: flow.from.namespace, labels: { ...flow.from.labels }, ip: POD_SOURCE_IP };
+function facts(raw: RawConfig, resources: readonly RecordedResource[]): StackFacts {
+    const config = parsePlatformConfig(raw);
+    const apps = config.apps.map((a) => ({ name: a.name, namespace: a.namespace, ports: [a.port, ...a.ports.map((p) => p.port), ...(a.metrics?.port !== undefined ? [a.metrics.port] : [])] }));
+    const namespaces = new Set(rawManifests(resources).flatMap((m) => (m.kind === "Namespace" ? [String((m.metadata as { name: unknown }).name)] : [])));
+    return { apps, namespaces };
 }
 
-const policiesOf = (evaluation: Evaluation) => rawManifests(evaluation.resources).filter((m) => m.kind === "NetworkPolicy") as unknown as PolicyObject[];
+/** The checks every stack gets: its model is there when it has policies, needed flows admitted, forbidden ones refused. */
+function checkStack(name: string, evaluated: () => { evaluation: Checked; raw: RawConfig }) {
+    const policies = () => policyCluster(rawManifests(evaluated().evaluation.resources));
 
-describe("the test evaluator follows NetworkPolicy semantics", () => {
-    const deny: PolicyObject = { metadata: { name: "deny", namespace: "a" }, spec: { podSelector: {}, policyTypes: ["Ingress"] } };
-    const fromB: PolicyObject = { metadata: { name: "from-b", namespace: "a" }, spec: { podSelector: { matchLabels: { app: "x" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "b" } } }], ports: [{ protocol: "TCP", port: 80 }] }] } };
-    const dest = { kind: "pod" as const, namespace: "a", labels: { app: "x" }, ip: POD_DEST_IP };
-    const b = { kind: "pod" as const, namespace: "b", labels: {}, ip: POD_SOURCE_IP };
-
-    it("admits what a selecting policy allows and nothing else", () => {
-        expect(admits([deny], b, dest, 80).allowed).toBe(false);
-        expect(admits([deny, fromB], b, dest, 80).allowed).toBe(true);
-        expect(admits([deny, fromB], b, dest, 81).allowed).toBe(false);
-        expect(admits([deny, fromB], { kind: "ip", ip: NODE_FLANNEL_IP }, dest, 80).allowed).toBe(false);
-        expect(admits([], b, dest, 1).allowed).toBe(true);
-        expect(inCidr(NODE_FLANNEL_IP, K3S_DEFAULT_CIDRS.cluster)).toBe(true);
-    });
-});
-
-const ROOT = join(__dirname, "..", "..");
-for (const stack of ["prod", "prod-eu"]) {
-    describe(`${stack}: the NetworkPolicies admit every flow the platform needs`, () => {
-        let policies: PolicyObject[];
-        const config = parsePlatformConfig(readStackFile(ROOT, stack).config);
-        beforeAll(async () => {
-            policies = policiesOf(await evaluateStack(stack));
-        });
-
-        it("has policies to check (NetworkPolicies on, k3s CIDRs known)", () => {
-            expect(config.defaults.networkPolicies).toBe(true);
-            expect(policies.length).toBeGreaterThan(20);
-        });
-
-        const on = partsOn(config);
-        for (const flow of [...FLOWS, ...appFlows(config.apps)].filter((f) => f.parts.every((p) => on.has(p)))) {
-            it(`admits ${flow.name} (port ${flow.port}): ${flow.why}`, () => {
-                const to = { kind: "pod" as const, namespace: flow.to.namespace, labels: { ...flow.to.labels }, ip: POD_DEST_IP };
-                expect(admits(policies, source(flow), to, flow.port, flow.protocol)).toEqual({ allowed: true, reason: "" });
-            });
+    it("carries its network model whenever it renders NetworkPolicies", () => {
+        const { evaluation } = evaluated();
+        if (policies().policies.length === 0) {
+            expect(evaluation.network).toBeUndefined();
+            expect(reachability(name, evaluation.flows, [], undefined).text).toContain("NetworkPolicies are off");
+        } else {
+            expect(evaluation.network).toMatchObject({ podCidr: expect.stringMatching(/\/\d+$/), serviceCidr: expect.stringMatching(/\/\d+$/) });
+            expect(evaluation.flows.length).toBeGreaterThan(20);
         }
+    });
 
-        it("keeps the ingress controller away from what it does not serve (databases, manager API, Prometheus, Alertmanager)", () => {
-            const controller = { kind: "pod" as const, namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "nginx-ingress" }, ip: POD_SOURCE_IP };
-            const to = (namespace: string, labels: Record<string, string>) => ({ kind: "pod" as const, namespace, labels, ip: POD_DEST_IP });
-            expect(admits(policies, controller, to("harbor", { component: "database" }), 5432).allowed).toBe(false);
-            expect(admits(policies, controller, to("harbor", { component: "redis" }), 6379).allowed).toBe(false);
-            expect(admits(policies, controller, to("longhorn-system", { app: "longhorn-manager" }), 9500).allowed).toBe(false);
-            expect(admits(policies, controller, to("monitoring", { "app.kubernetes.io/name": "prometheus" }), 9090).allowed).toBe(false);
-            expect(admits(policies, controller, to("monitoring", { "app.kubernetes.io/name": "alertmanager" }), 9093).allowed).toBe(false);
+    it("admits every flow the platform needs", () => {
+        const { evaluation } = evaluated();
+        const report = reachability(name, evaluation.flows, rawManifests(evaluation.resources), evaluation.network);
+        expect(report.blocked).toEqual([]);
+    });
+
+    it("refuses every forbidden flow", () => {
+        const { evaluation, raw } = evaluated();
+        const cluster = policies();
+        if (evaluation.network === undefined) {
+            expect(cluster.policies).toEqual([]);
+            return;
+        }
+        const managed = [...new Set(cluster.policies.map((p) => p.metadata.namespace))].sort();
+        const list = forbiddenFlows(facts(raw, evaluation.resources), managed);
+        expect(list.length).toBeGreaterThan(5);
+        expect(admittedForbidden(list, cluster, evaluation.network)).toEqual([]);
+    });
+}
+
+for (const stack of stackNames()) {
+    describe(`Pulumi.${stack}.yaml: network flows under its NetworkPolicies`, () => {
+        checkStack(stack, () => ({ evaluation: sharedEvaluation(stack), raw: readStackFile(PROJECT_DIR, stack).config }));
+    });
+}
+
+/** Pulumi.prod.yaml's config map as written, for variants. */
+function prodConfig(): Record<string, unknown> {
+    return (parse(readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+}
+const digest = (hex: string) => `sha256:${hex.repeat(64)}`;
+
+/** Inline variants of prod that the stack files do not cover. */
+const VARIANTS: Record<string, () => Record<string, unknown>> = {
+    // ACME HTTP-01: the solver pods answer through the ingress controller in each route's namespace.
+    "prod with HTTP-01": () => {
+        const config = prodConfig();
+        const tls = config["platform:tls"] as { acme: Record<string, unknown> };
+        return { ...config, "platform:tls": { ...tls, acme: { ...tls.acme, solver: "http01" } } };
+    },
+    // An app with a canary that calls another app, every platform service an app may call, and the internet.
+    "prod with app calls and a canary": () => {
+        const config = prodConfig();
+        const app = (name: string, port: number, extra: Record<string, unknown>) => ({
+            name,
+            namespace: "apps",
+            image: { project: "apps", repository: name, digest: digest("1") },
+            port,
+            replicas: 2,
+            resources: { requests: { cpu: "50m", memory: "64Mi" } },
+            metrics: { path: "/metrics" },
+            ...extra,
         });
+        return {
+            ...config,
+            "platform:apps": [
+                app("hello", 8080, { calls: ["api", "harbor", "grafana", "prometheus", "loki", "internet"], canary: { digest: digest("2"), weight: 10 } }),
+                app("api", 9000, { ports: [{ name: "grpc", port: 9001 }] }),
+            ],
+        };
+    },
+};
 
-        it("keeps pods off the cloud metadata service and the nodes' own ports, and ClickHouse off the internet", () => {
-            const pod = (namespace: string) => ({ kind: "pod" as const, namespace, labels: {}, ip: POD_SOURCE_IP });
-            const node = { kind: "ip" as const, ip: "10.0.0.12" };
-            for (const ns of ["harbor", "cert-manager", "longhorn-system", "clickhouse", "logging", "ingress-nginx", "deepflow"]) {
-                expect({ ns, metadata: admits(policies, pod(ns), { kind: "ip", ip: "169.254.169.254" }, 80).allowed }).toEqual({ ns, metadata: false });
+/** Whether `from` reaches `to` on `port` under the evaluation's policies (every stand-in address). */
+function reaches(evaluation: Checked, from: PodRef, to: PodRef | "internet", port: number): { admitted: boolean; reason: string }[] {
+    const cluster = policyCluster(rawManifests(evaluation.resources));
+    return verdicts(cluster, evaluation.network!, from, to, port).map(({ admitted, reason }) => ({ admitted, reason }));
+}
+const admittedOnly = (v: { admitted: boolean }[]) => v.length > 0 && v.every((x) => x.admitted);
+
+/** Extra checks per variant: what it exists to cover. */
+const VARIANT_CHECKS: Record<string, (evaluation: () => Checked) => void> = {
+    "prod with HTTP-01": (evaluation) => {
+        it("lets the ingress controller reach the HTTP-01 solver pods in every namespace it routes to", () => {
+            // cert-manager/cert-manager@v1.21.1:pkg/issuer/acme/http/pod.go podLabels (acme.cert-manager.io/http01-solver: "true",
+            // pkg/apis/acme/v1/types.go SolverIdentificationLabelKey) and buildDefaultPod (containerPort acmeSolverListenPort,
+            // 8089 in pkg/issuer/acme/http/http.go): the solver pod is created in the namespace of the Ingress it solves for.
+            const routed = new Set(rawManifests(evaluation().resources).flatMap((m) => (m.kind === "Ingress" || m.kind === "VirtualServer" ? [String((m.metadata as { namespace: unknown }).namespace)] : [])));
+            expect(routed.size).toBeGreaterThan(0);
+            for (const namespace of routed) {
+                const solver: PodRef = { what: `HTTP-01 solver in ${namespace}`, namespace, labels: { "acme.cert-manager.io/http01-solver": "true" } };
+                expect({ namespace, admitted: admittedOnly(reaches(evaluation(), INGRESS_CONTROLLER, solver, 8089)) }).toEqual({ namespace, admitted: true });
             }
-            for (const ns of ["harbor", "cert-manager", "clickhouse", "logging", "ingress-nginx"]) {
-                for (const port of [22, 2379, 9345, 10250]) {
-                    expect({ ns, port, allowed: admits(policies, pod(ns), node, port).allowed }).toEqual({ ns, port, allowed: false });
-                }
-                // Every part reaches the API server behind the kubernetes Service.
-                expect({ ns, api: admits(policies, pod(ns), node, 6443).allowed }).toEqual({ ns, api: true });
-            }
-            expect(admits(policies, pod("clickhouse"), { kind: "ip", ip: INTERNET_IP }, 443).allowed).toBe(false);
-            expect(admits(policies, pod("harbor"), { kind: "ip", ip: INTERNET_IP }, 443).allowed).toBe(true);
         });
+    },
+    "prod with app calls and a canary": (evaluation) => {
+        it("lets the app reach the app it calls on its port, and the internet on 443, and nothing the other way", () => {
+            const hello: PodRef = { what: "hello", namespace: "apps", labels: { "app.kubernetes.io/name": "hello" } };
+            const api: PodRef = { what: "api", namespace: "apps", labels: { "app.kubernetes.io/name": "api" } };
+            expect(admittedOnly(reaches(evaluation(), hello, api, 9000))).toBe(true);
+            expect(admittedOnly(reaches(evaluation(), hello, "internet", 443))).toBe(true);
+            expect(reaches(evaluation(), api, hello, 8080).some((v) => v.admitted)).toBe(false);
+        });
+    },
+};
 
-        it("fails a flow when its rule is removed (the check can fail)", () => {
-            const webhook = FLOWS.find((f) => f.name === "API server -> Longhorn admission webhook")!;
-            const without = policies.filter((p) => !(p.metadata.namespace === "longhorn-system" && p.spec.ingress?.some((r) => r.ports?.some((port) => port.port === 9502))));
-            const to = { kind: "pod" as const, namespace: webhook.to.namespace, labels: { ...webhook.to.labels }, ip: POD_DEST_IP };
-            expect(admits(without, source(webhook), to, webhook.port).allowed).toBe(false);
+for (const [name, variant] of Object.entries(VARIANTS)) {
+    describe(`${name} (inline stack): network flows under its NetworkPolicies`, () => {
+        let evaluation: Checked;
+        const config = variant();
+        beforeAll(async () => {
+            evaluation = await evaluateConfig(config, "variant");
         });
+        checkStack(name, () => ({ evaluation, raw: rawConfig(config) }));
+        VARIANT_CHECKS[name](() => evaluation);
     });
 }
