@@ -1,12 +1,13 @@
 /**
- * The offline render's files (format in DESIGN.md): resources.json, manifests.yaml, summary.txt.
+ * The offline render's files (format in DESIGN.md): resources.json, manifests.yaml, summary.txt
+ * (reachability.txt is offline/reachability.ts, policy.txt offline/policyReport.ts).
  * Pure functions of the recorded resources, so two evaluations give byte-identical files.
  */
 import { stringify } from "yaml";
 import { footprint, hostSizing, longhornCopies, storageClaims, totalRequests } from "./footprint";
 import { charts, rawManifests } from "./manifests";
 import type { RecordedResource } from "./mocks";
-import { leftToDoLines, type SummaryContext } from "./summarySections";
+import { leftToDoLines, networkFlowsLine, type SummaryContext } from "./summarySections";
 
 /** resources.json: in the order given (the evaluation lists them in component-tree order); type, name, parent, dependsOn, inputs (+ options when set). */
 export function resourcesJson(resources: readonly RecordedResource[]): string {
@@ -115,6 +116,7 @@ export function summaryText(stack: string, resources: readonly RecordedResource[
     const lines = [
         `stack: ${stack}`,
         `resources: ${resources.length}`,
+        ...networkFlowsLine(context?.networkFlows),
         "",
         ...leftToDoLines(resources, context),
         ...sizingLines(resources, nodes),

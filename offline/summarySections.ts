@@ -18,6 +18,14 @@ const at = (value: unknown, dotted: string): unknown => dotted.split(".").reduce
 /** What summary.txt needs beyond the resources: the stack file's `config:` map as written. */
 export interface SummaryContext {
     readonly stackConfig: Record<string, unknown>;
+    /** The needed network flows and how many the NetworkPolicies block (reachability.txt); `checked` false when no policy applies. */
+    readonly networkFlows?: { readonly needed: number; readonly blocked: number; readonly checked: boolean };
+}
+
+/** The summary's network line: how many flows the platform needs and how many the policies block. */
+export function networkFlowsLine(flows: SummaryContext["networkFlows"]): string[] {
+    if (flows === undefined) return [];
+    return [`network flows: ${flows.needed} needed, ${flows.checked ? `${flows.blocked} blocked` : "not checked: NetworkPolicies off"} (reachability.txt)`];
 }
 
 /** A top-level `platform:` value of the stack file (written with or without the namespace). */

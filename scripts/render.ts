@@ -1,13 +1,13 @@
 /**
  * Offline render: `npm run render -- <stack> [--out <dir>] [--stack-file <file>]`.
  * Evaluates index.ts (the program `pulumi up` runs) under Pulumi mocks with Pulumi.<stack>.yaml
- * and writes out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt}. No cluster, cloud or CLI.
+ * and writes out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt,reachability.txt}. No cluster, cloud or CLI.
  * The work is in offline/render.ts; this is the command line around it.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EvaluationError } from "../offline/evaluate";
-import { evaluateStackFile, PROJECT_DIR, renderFiles } from "../offline/render";
+import { evaluateStackFile, PROJECT_DIR, renderFiles, type RenderedFiles } from "../offline/render";
 import { StackFileError } from "../offline/stackfile";
 import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
@@ -15,15 +15,16 @@ const USAGE: Usage = {
     synopsis: "npm run render -- <stack> [--out <dir>] [--stack-file <Pulumi.<stack>.yaml>]",
     description:
         "Evaluates the program offline (Pulumi mocks, no cluster, cloud or CLI) with Pulumi.<stack>.yaml and writes\n" +
-        "out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt}. summary.txt lists the secrets still to set,\n" +
-        "the DNS names published, alert receivers, protected resources and per-host sizing.",
+        "out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt,reachability.txt}. summary.txt lists the secrets\n" +
+        "still to set, the DNS names published, alert receivers, protected resources and per-host sizing; reachability.txt\n" +
+        "every network flow the platform needs with its verdict under the rendered NetworkPolicies.",
     options: [
         ["--out <dir>", "write there instead of out/<stack>"],
         ["--stack-file <file>", "a stack file other than Pulumi.<stack>.yaml"],
     ],
     exitCodes: [
         [0, "rendered"],
-        [1, "invalid config (problems on stderr) or any other failure"],
+        [1, "invalid config (problems on stderr), a needed network flow BLOCKED by the NetworkPolicies (named on stderr), or any other failure"],
         [2, "usage error"],
         [3, "a prod stack violates the policy pack (dev stacks only report violations)"],
     ],
@@ -49,17 +50,31 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
             writeFileSync(join(dir, name), text);
         }
         io.out(`rendered ${stack}: ${evaluation.resources.length} resources, ${rendered.violations} policy violations -> ${dir}`);
-        if (rendered.violations > 0) {
-            io.err(`policy: ${rendered.violations} violation(s), see ${join(dir, "policy.txt")}`);
-            // The pack is mandatory for prod stacks: the render fails the same way `pulumi up` would.
-            if (rendered.mandatory) return 3;
-        }
-        return 0;
+        return verdict(rendered, dir, io);
     } catch (err) {
         return failure(err, io);
     } finally {
         process.off("unhandledRejection", onRejection);
     }
+}
+
+/**
+ * The exit code of a complete render. Every file is written first (computed in memory, then each
+ * written whole), so a failed check leaves a complete out/ whose reachability.txt and summary.txt
+ * show what failed.
+ */
+export function verdict(rendered: Pick<RenderedFiles, "violations" | "mandatory" | "blockedFlows">, dir: string, io: LineIo): number {
+    if (rendered.violations > 0) {
+        io.err(`policy: ${rendered.violations} violation(s), see ${join(dir, "policy.txt")}`);
+    }
+    if (rendered.blockedFlows.length > 0) {
+        // A flow the platform needs that its own policies cut: the deploy would come up broken.
+        io.err(`render failed: the NetworkPolicies block ${rendered.blockedFlows.length} needed network flow(s) (see ${join(dir, "reachability.txt")}):`);
+        for (const line of rendered.blockedFlows) io.err(`  ${line}`);
+        return 1;
+    }
+    // The pack is mandatory for prod stacks: the render fails the same way `pulumi up` would.
+    return rendered.violations > 0 && rendered.mandatory ? 3 : 0;
 }
 
 /** A user error (config, stack file) is its message; anything else keeps its stack for a bug report. */

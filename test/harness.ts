@@ -4,8 +4,8 @@
  */
 import { join } from "node:path";
 import { ConfigError, parsePlatformConfig, type RawConfig } from "../config/config";
-import { evaluate, Evaluation, withMocks } from "../offline/evaluate";
-import { loadProgram } from "../offline/render";
+import { withMocks } from "../offline/evaluate";
+import { evaluateProgram } from "../offline/render";
 import type { Collector, RecordedResource } from "../offline/mocks";
 import { toRawConfig } from "../offline/stackfile";
 import { sharedEvaluation, type SharedEvaluation } from "./shared";
@@ -23,9 +23,10 @@ export async function evaluateStack(stack: string): Promise<SharedEvaluation> {
 /**
  * Evaluates index.ts with inline config. `config` is the stack file's `config:` map (keys with or
  * without `platform:`); `secure` wraps a value the way `pulumi config set --secret` stores it.
+ * Also returns the Platform's network model (flows and network), as the render reads it.
  */
-export async function evaluateConfig(config: Record<string, unknown>, stack = "test"): Promise<Evaluation> {
-    return evaluate({ project: "platform", stack, config: rawConfig(config), load: loadProgram });
+export async function evaluateConfig(config: Record<string, unknown>, stack = "test"): ReturnType<typeof evaluateProgram> {
+    return evaluateProgram({ project: "platform", stack, config: rawConfig(config) });
 }
 
 /**

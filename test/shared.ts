@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StackFileEvaluation } from "../offline/render";
 
-export type SharedEvaluation = Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig">;
+export type SharedEvaluation = Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig" | "flows" | "network">;
 
 const ROOT = join(__dirname, "..");
 const cache = new Map<string, SharedEvaluation>();
@@ -38,7 +38,7 @@ export function sharedEvaluation(stack: string, run: "a" | "b" = "a"): SharedEva
         const detail = parsed.failure.problems ? parsed.failure.problems.join("\n  ") : parsed.failure.message;
         throw new Error(`Pulumi.${stack}.yaml does not evaluate: fix the stack file (npm run render -- ${stack}):\n  ${detail}`);
     }
-    const evaluation = { resources: parsed.resources ?? [], outputs: parsed.outputs ?? {}, stackConfig: parsed.stackConfig ?? {} };
+    const evaluation = { resources: parsed.resources ?? [], outputs: parsed.outputs ?? {}, stackConfig: parsed.stackConfig ?? {}, flows: parsed.flows ?? [], network: parsed.network };
     cache.set(key, evaluation);
     return evaluation;
 }

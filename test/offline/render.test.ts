@@ -18,7 +18,7 @@ async function renderCli(...args: string[]) {
 }
 
 const STACKS = stackNames();
-const FILES = ["resources.json", "manifests.yaml", "summary.txt", "policy.txt"] as const;
+const FILES = ["resources.json", "manifests.yaml", "summary.txt", "policy.txt", "reachability.txt"] as const;
 /** Each stack rendered from the two evaluations the global setup made in separate processes. */
 const runs: Record<string, [RenderedFiles["files"], RenderedFiles["files"]]> = {};
 
@@ -29,7 +29,7 @@ beforeAll(() => {
 });
 
 describe.each(STACKS)("npm run render -- %s", (stack) => {
-    it("writes the three files, each of which parses", () => {
+    it("writes the five files, each of which parses", () => {
         const files = runs[stack][0];
         expect(Object.keys(files).sort()).toEqual([...FILES].sort());
         const resources = JSON.parse(files["resources.json"]) as Record<string, unknown>[];
@@ -48,6 +48,12 @@ describe.each(STACKS)("npm run render -- %s", (stack) => {
             expect(summary).toContain(section);
         }
         expect(summary).toContain(`resources: ${resources.length}`);
+        const { flows } = sharedEvaluation(stack, "a");
+        expect(summary).toMatch(new RegExp(`^network flows: ${flows.length} needed, (0 blocked|not checked: NetworkPolicies off) \\(reachability\\.txt\\)$`, "m"));
+        const reachability = files["reachability.txt"].split("\n");
+        expect(reachability[0]).toBe(`reachability: ${stack}`);
+        expect(reachability.filter((l) => / {2}(admitted|BLOCKED|no policy) {2}/.test(l))).toHaveLength(flows.length);
+        expect(reachability).toContainEqual(expect.stringMatching(new RegExp(`^flows: ${flows.length} needed, `)));
     });
 
     it("passes the policy pack with zero violations", () => {

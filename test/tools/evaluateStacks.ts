@@ -1,7 +1,7 @@
 /**
  * Run by Jest's global setup in a child process: evaluates every stack file (test/shared.ts
  * stackNames, in reverse with --reverse) once and writes
- * `<dir>/<stack>.json` ({resources, outputs} or {failure}), which the suites read instead of
+ * `<dir>/<stack>.json` ({resources, outputs, stackConfig, flows, network} or {failure}), which the suites read instead of
  * evaluating the program again (test/shared.ts). Two of these run side by side, in opposite
  * stack order, so the render test can also check that two runs give the same plan.
  * With --provider-code it also writes `<dir>/harbor-provider.json`: the Harbor dynamic provider
@@ -28,8 +28,8 @@ async function main(dir: string, args: string[]): Promise<void> {
     for (const stack of stacks) {
         let result: unknown;
         try {
-            const { resources, outputs, stackConfig } = await evaluateStackFile(stack);
-            result = { resources, outputs, stackConfig };
+            const { resources, outputs, stackConfig, flows, network } = await evaluateStackFile(stack);
+            result = { resources, outputs, stackConfig, flows, network };
         } catch (err) {
             const problems = err instanceof EvaluationError ? err.problems : undefined;
             result = { failure: { message: err instanceof Error ? err.message : String(err), problems } };

@@ -1,0 +1,168 @@
+/**
+ * Every network flow the platform needs is admitted, and every forbidden one refused, by the
+ * NetworkPolicies each stack renders, as k3s enforces them (the offline evaluator, offline/netpol.ts;
+ * its semantics are the contract of kube-router-netpol.contract.test.ts).
+ *
+ * Upstream behaviour relied on (k3s-io/kube-router@v2.6.3-k3s1, the fork k3s v1.36.4+k3s1 pins):
+ * - pkg/controllers/netpol/pod.go setupPodNetpolRules: each pod's chain accepts traffic "when source
+ *   is the pod's local node" (`addrtype --src-type LOCAL`) before any policy; traffic from other
+ *   nodes goes through the policies like any other source.
+ * - flannel's VXLAN backend (k3s's default; flannel-io/flannel@v0.28.4:pkg/backend/vxlan/vxlan.go)
+ *   gives each node's flannel.1 device the network address of the node's pod subnet, so the API
+ *   server, kubelets and kernel clients reach a pod on another node from an address inside the pod
+ *   CIDR, never from their node IP: a rule naming namespaces or node IPs never admits the API server
+ *   calling a webhook on another node.
+ * - pkg/controllers/netpol/policy.go evalIPBlockPeer: ipBlock peers are matched on the address, pods
+ *   included: an ipBlock covering the pod CIDR (the old `nodes` rule) admits every pod.
+ * - kube-proxy rewrites a Service or ServiceLB address to a pod address before the policy sees the
+ *   packet: the flows carry the pods' ports.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { type ClusterNetwork } from "../../components/lib/networkPolicy";
+import { parsePlatformConfig, type RawConfig } from "../../config/config";
+import { rawManifests } from "../../offline/manifests";
+import { policyCluster } from "../../offline/netpol";
+import { reachability } from "../../offline/reachability";
+import { readStackFile } from "../../offline/stackfile";
+import type { RecordedResource } from "../../offline/mocks";
+import { evaluateConfig, PROJECT_DIR, rawConfig } from "../harness";
+import { sharedEvaluation, stackNames } from "../shared";
+import { admittedForbidden, forbiddenFlows, INGRESS_CONTROLLER, type PodRef, type StackFacts, verdicts } from "./forbiddenFlows";
+
+interface Checked {
+    readonly resources: readonly RecordedResource[];
+    readonly flows: Parameters<typeof reachability>[1];
+    readonly network?: ClusterNetwork;
+}
+
+function facts(raw: RawConfig, resources: readonly RecordedResource[]): StackFacts {
+    const config = parsePlatformConfig(raw);
+    const apps = config.apps.map((a) => ({ name: a.name, namespace: a.namespace, ports: [a.port, ...a.ports.map((p) => p.port), ...(a.metrics?.port !== undefined ? [a.metrics.port] : [])] }));
+    const namespaces = new Set(rawManifests(resources).flatMap((m) => (m.kind === "Namespace" ? [String((m.metadata as { name: unknown }).name)] : [])));
+    return { apps, namespaces };
+}
+
+/** The checks every stack gets: its model is there when it has policies, needed flows admitted, forbidden ones refused. */
+function checkStack(name: string, evaluated: () => { evaluation: Checked; raw: RawConfig }) {
+    const policies = () => policyCluster(rawManifests(evaluated().evaluation.resources));
+
+    it("carries its network model whenever it renders NetworkPolicies", () => {
+        const { evaluation } = evaluated();
+        if (policies().policies.length === 0) {
+            expect(evaluation.network).toBeUndefined();
+            expect(reachability(name, evaluation.flows, [], undefined).text).toContain("NetworkPolicies are off");
+        } else {
+            expect(evaluation.network).toMatchObject({ podCidr: expect.stringMatching(/\/\d+$/), serviceCidr: expect.stringMatching(/\/\d+$/) });
+            expect(evaluation.flows.length).toBeGreaterThan(20);
+        }
+    });
+
+    it("admits every flow the platform needs", () => {
+        const { evaluation } = evaluated();
+        const report = reachability(name, evaluation.flows, rawManifests(evaluation.resources), evaluation.network);
+        expect(report.blocked).toEqual([]);
+    });
+
+    it("refuses every forbidden flow", () => {
+        const { evaluation, raw } = evaluated();
+        const cluster = policies();
+        if (evaluation.network === undefined) {
+            expect(cluster.policies).toEqual([]);
+            return;
+        }
+        const managed = [...new Set(cluster.policies.map((p) => p.metadata.namespace))].sort();
+        const list = forbiddenFlows(facts(raw, evaluation.resources), managed);
+        expect(list.length).toBeGreaterThan(5);
+        expect(admittedForbidden(list, cluster, evaluation.network)).toEqual([]);
+    });
+}
+
+for (const stack of stackNames()) {
+    describe(`Pulumi.${stack}.yaml: network flows under its NetworkPolicies`, () => {
+        checkStack(stack, () => ({ evaluation: sharedEvaluation(stack), raw: readStackFile(PROJECT_DIR, stack).config }));
+    });
+}
+
+/** Pulumi.prod.yaml's config map as written, for variants. */
+function prodConfig(): Record<string, unknown> {
+    return (parse(readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+}
+const digest = (hex: string) => `sha256:${hex.repeat(64)}`;
+
+/** Inline variants of prod that the stack files do not cover. */
+const VARIANTS: Record<string, () => Record<string, unknown>> = {
+    // ACME HTTP-01: the solver pods answer through the ingress controller in each route's namespace.
+    "prod with HTTP-01": () => {
+        const config = prodConfig();
+        const tls = config["platform:tls"] as { acme: Record<string, unknown> };
+        return { ...config, "platform:tls": { ...tls, acme: { ...tls.acme, solver: "http01" } } };
+    },
+    // An app with a canary that calls another app, every platform service an app may call, and the internet.
+    "prod with app calls and a canary": () => {
+        const config = prodConfig();
+        const app = (name: string, port: number, extra: Record<string, unknown>) => ({
+            name,
+            namespace: "apps",
+            image: { project: "apps", repository: name, digest: digest("1") },
+            port,
+            replicas: 2,
+            resources: { requests: { cpu: "50m", memory: "64Mi" } },
+            metrics: { path: "/metrics" },
+            ...extra,
+        });
+        return {
+            ...config,
+            "platform:apps": [
+                app("hello", 8080, { calls: ["api", "harbor", "grafana", "prometheus", "loki", "internet"], canary: { digest: digest("2"), weight: 10 } }),
+                app("api", 9000, { ports: [{ name: "grpc", port: 9001 }] }),
+            ],
+        };
+    },
+};
+
+/** Whether `from` reaches `to` on `port` under the evaluation's policies (every stand-in address). */
+function reaches(evaluation: Checked, from: PodRef, to: PodRef | "internet", port: number): { admitted: boolean; reason: string }[] {
+    const cluster = policyCluster(rawManifests(evaluation.resources));
+    return verdicts(cluster, evaluation.network!, from, to, port).map(({ admitted, reason }) => ({ admitted, reason }));
+}
+const admittedOnly = (v: { admitted: boolean }[]) => v.length > 0 && v.every((x) => x.admitted);
+
+/** Extra checks per variant: what it exists to cover. */
+const VARIANT_CHECKS: Record<string, (evaluation: () => Checked) => void> = {
+    "prod with HTTP-01": (evaluation) => {
+        it("lets the ingress controller reach the HTTP-01 solver pods in every namespace it routes to", () => {
+            // cert-manager/cert-manager@v1.21.1:pkg/issuer/acme/http/pod.go podLabels (acme.cert-manager.io/http01-solver: "true",
+            // pkg/apis/acme/v1/types.go SolverIdentificationLabelKey) and buildDefaultPod (containerPort acmeSolverListenPort,
+            // 8089 in pkg/issuer/acme/http/http.go): the solver pod is created in the namespace of the Ingress it solves for.
+            const routed = new Set(rawManifests(evaluation().resources).flatMap((m) => (m.kind === "Ingress" || m.kind === "VirtualServer" ? [String((m.metadata as { namespace: unknown }).namespace)] : [])));
+            expect(routed.size).toBeGreaterThan(0);
+            for (const namespace of routed) {
+                const solver: PodRef = { what: `HTTP-01 solver in ${namespace}`, namespace, labels: { "acme.cert-manager.io/http01-solver": "true" } };
+                expect({ namespace, admitted: admittedOnly(reaches(evaluation(), INGRESS_CONTROLLER, solver, 8089)) }).toEqual({ namespace, admitted: true });
+            }
+        });
+    },
+    "prod with app calls and a canary": (evaluation) => {
+        it("lets the app reach the app it calls on its port, and the internet on 443, and nothing the other way", () => {
+            const hello: PodRef = { what: "hello", namespace: "apps", labels: { "app.kubernetes.io/name": "hello" } };
+            const api: PodRef = { what: "api", namespace: "apps", labels: { "app.kubernetes.io/name": "api" } };
+            expect(admittedOnly(reaches(evaluation(), hello, api, 9000))).toBe(true);
+            expect(admittedOnly(reaches(evaluation(), hello, "internet", 443))).toBe(true);
+            expect(reaches(evaluation(), api, hello, 8080).some((v) => v.admitted)).toBe(false);
+        });
+    },
+};
+
+for (const [name, variant] of Object.entries(VARIANTS)) {
+    describe(`${name} (inline stack): network flows under its NetworkPolicies`, () => {
+        let evaluation: Checked;
+        const config = variant();
+        beforeAll(async () => {
+            evaluation = await evaluateConfig(config, "variant");
+        });
+        checkStack(name, () => ({ evaluation, raw: rawConfig(config) }));
+        VARIANT_CHECKS[name](() => evaluation);
+    });
+}
