@@ -41,7 +41,7 @@ export interface AppFlowInput {
 }
 
 /** The app's pods (stable and canary share the selector). */
-export function appPods(namespace: string, name: string): PodEnd {
+function appPods(namespace: string, name: string): PodEnd {
     return { namespace, pods: appLabels(name).selector };
 }
 

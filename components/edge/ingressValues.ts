@@ -32,7 +32,7 @@ export interface IngressSettings {
  * `--http-client-body-temp-path=/var/cache/nginx/client_temp` (nginx/pkg-oss debian/Makefile and
  * alpine/Makefile BASE_CONFIGURE_ARGS), and no controller template sets `client_body_temp_path`.
  */
-export const CLIENT_BODY_TEMP_PATH = "/var/cache/nginx/client_temp";
+const CLIENT_BODY_TEMP_PATH = "/var/cache/nginx/client_temp";
 const CLIENT_BODY_TEMP_VOLUME = "client-body-temp";
 
 /** Controller image, pinned to the chart's app version so the image policy can see the tag. */

@@ -60,9 +60,9 @@ export const PROMETHEUS: PodEnd = { namespace: NAMESPACES.monitoring, pods: { "a
 export const GRAFANA: PodEnd = { namespace: NAMESPACES.monitoring, pods: { "app.kubernetes.io/name": "grafana" } };
 
 /** cert-manager's HTTP-01 solver pods, created in the namespace of the Ingress they solve for. */
-export const HTTP01_SOLVER_LABELS: PodLabels = { "acme.cert-manager.io/http01-solver": "true" };
+const HTTP01_SOLVER_LABELS: PodLabels = { "acme.cert-manager.io/http01-solver": "true" };
 /** The solver pod's port (cert-manager's acmesolver listens on 8089). */
-export const HTTP01_SOLVER_PORT = 8089;
+const HTTP01_SOLVER_PORT = 8089;
 
 /** A host the ingress controller serves, and the pods and port behind it. */
 export interface Route {
@@ -102,7 +102,7 @@ export function routeFlows(route: Route, http01: boolean): Flow[] {
 }
 
 /** The Kubernetes API's port on k3s servers (the `kubernetes` Service's endpoints); the Platform adds 443 for other clusters. */
-export const KUBE_API_PORT = 6443;
+const KUBE_API_PORT = 6443;
 
 /** The flow from pods to the Kubernetes API (controllers, operators, sidecars that watch objects). */
 export function apiServerFlow(from: PodEnd, who: string, why = "watches and updates Kubernetes objects"): Flow {

@@ -10,7 +10,7 @@ export const MONITORING_NAMESPACE = NAMESPACES.monitoring;
 export const INGRESS_NAMESPACE = NAMESPACES.ingress;
 
 /** k3s's pod and Service CIDRs unless `cluster.k3s.clusterCidr` / `serviceCidr` say otherwise. */
-export const K3S_DEFAULT_CIDRS = { cluster: "10.42.0.0/16", service: "10.43.0.0/16" } as const;
+const K3S_DEFAULT_CIDRS = { cluster: "10.42.0.0/16", service: "10.43.0.0/16" } as const;
 
 /**
  * A k3s cluster's IPv4 pod and Service CIDRs, pod CIDR first (what `EgressArgs.clusterCidrs` and
@@ -44,9 +44,9 @@ export interface ClusterNetwork {
 }
 
 /** Link-local addresses, where clouds serve instance metadata and credentials (169.254.169.254). */
-export const LINK_LOCAL_CIDR = "169.254.0.0/16";
+const LINK_LOCAL_CIDR = "169.254.0.0/16";
 /** Private and shared (carrier-grade NAT) IPv4 ranges: never `internet`. */
-export const NON_PUBLIC_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+const NON_PUBLIC_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
 /** More `.0` addresses than this (a pod CIDR far wider than its node subnets) is refused: the rule would be unreadable. */
 const MAX_NODE_SUBNETS = 1024;
 

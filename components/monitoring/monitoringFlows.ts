@@ -10,7 +10,7 @@ import { DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS } from "./deepf
 import { ALLOY_PORT, LOGS_NAMESPACE, LOKI_PORT } from "./logsValues";
 
 /** The Prometheus operator's admission webhook port (the API server calls it). */
-export const OPERATOR_WEBHOOK_PORT = 10250;
+const OPERATOR_WEBHOOK_PORT = 10250;
 /** Grafana's container port (grafana chart `service.targetPort`). */
 export const GRAFANA_PORT = 3000;
 /** Ports Prometheus scrapes on the nodes: the kubelet (and k3s's one registry behind it), node-exporter, k3s's etcd metrics. */

@@ -12,7 +12,7 @@ import { BACKUP_SECRET, LONGHORN_MANAGER, LONGHORN_UI_SERVICE, type LonghornSett
 import { NAMESPACES } from "../../charts/namespaces";
 
 /** Port the Longhorn UI container listens on (longhorn chart 1.12.1 deployment-ui.yaml, behind Service port 80). */
-export const LONGHORN_UI_PORT = 8000;
+const LONGHORN_UI_PORT = 8000;
 
 export interface LonghornArgs extends NamespacePolicyArgs {
     /** Replicas, data path, backups and UI. */
