@@ -81,7 +81,12 @@ function checkStack(name: string, evaluated: () => { evaluation: Checked; raw: R
 
 for (const stack of stackNames()) {
     describe(`Pulumi.${stack}.yaml: network flows under its NetworkPolicies`, () => {
-        checkStack(stack, () => ({ evaluation: sharedEvaluation(stack), raw: readStackFile(PROJECT_DIR, stack).config }));
+        const raw = readStackFile(PROJECT_DIR, stack).config;
+        checkStack(stack, () => ({ evaluation: sharedEvaluation(stack), raw }));
+        // Every stack file that solves ACME challenges over HTTP-01 (e2e among them).
+        if ((JSON.parse(raw.values["platform:tls"] ?? "{}") as { acme?: { solver?: string } }).acme?.solver === "http01") {
+            solverCheck(() => sharedEvaluation(stack) as Checked);
+        }
     });
 }
 
@@ -129,21 +134,34 @@ function reaches(evaluation: Checked, from: PodRef, to: PodRef | "internet", por
 }
 const admittedOnly = (v: { admitted: boolean }[]) => v.length > 0 && v.every((x) => x.admitted);
 
+/**
+ * cert-manager/cert-manager@v1.21.1:pkg/issuer/acme/http/pod.go podLabels (acme.cert-manager.io/http01-solver: "true",
+ * pkg/apis/acme/v1/types.go SolverIdentificationLabelKey) and buildDefaultPod (containerPort acmeSolverListenPort,
+ * 8089 in pkg/issuer/acme/http/http.go): the solver pod is created in the namespace of the Ingress it solves for.
+ * Routed namespaces: the program's own Ingresses and VirtualServers, and the charts' Ingresses (Harbor's in its
+ * release namespace, Grafana's in kube-prometheus-stack's), which the render does not expand.
+ */
+function solverCheck(evaluation: () => Checked): void {
+    it("lets the ingress controller reach the HTTP-01 solver pods in every namespace it routes to", () => {
+        const resources = evaluation().resources;
+        const own = rawManifests(resources).flatMap((m) => (m.kind === "Ingress" || m.kind === "VirtualServer" ? [String((m.metadata as { namespace: unknown }).namespace)] : []));
+        const charts = resources.flatMap((r) => {
+            const values = r.inputs.values as { expose?: { ingress?: unknown }; grafana?: { ingress?: { enabled?: boolean } } } | undefined;
+            if (r.type !== "kubernetes:helm.sh/v3:Release" || values === undefined) return [];
+            return (values.expose?.ingress !== undefined || values.grafana?.ingress?.enabled === true) ? [String(r.inputs.namespace)] : [];
+        });
+        const routed = new Set([...own, ...charts]);
+        expect(routed.size).toBeGreaterThan(1);
+        for (const namespace of routed) {
+            const solver: PodRef = { what: `HTTP-01 solver in ${namespace}`, namespace, labels: { "acme.cert-manager.io/http01-solver": "true" } };
+            expect({ namespace, admitted: admittedOnly(reaches(evaluation(), INGRESS_CONTROLLER, solver, 8089)) }).toEqual({ namespace, admitted: true });
+        }
+    });
+}
+
 /** Extra checks per variant: what it exists to cover. */
 const VARIANT_CHECKS: Record<string, (evaluation: () => Checked) => void> = {
-    "prod with HTTP-01": (evaluation) => {
-        it("lets the ingress controller reach the HTTP-01 solver pods in every namespace it routes to", () => {
-            // cert-manager/cert-manager@v1.21.1:pkg/issuer/acme/http/pod.go podLabels (acme.cert-manager.io/http01-solver: "true",
-            // pkg/apis/acme/v1/types.go SolverIdentificationLabelKey) and buildDefaultPod (containerPort acmeSolverListenPort,
-            // 8089 in pkg/issuer/acme/http/http.go): the solver pod is created in the namespace of the Ingress it solves for.
-            const routed = new Set(rawManifests(evaluation().resources).flatMap((m) => (m.kind === "Ingress" || m.kind === "VirtualServer" ? [String((m.metadata as { namespace: unknown }).namespace)] : [])));
-            expect(routed.size).toBeGreaterThan(0);
-            for (const namespace of routed) {
-                const solver: PodRef = { what: `HTTP-01 solver in ${namespace}`, namespace, labels: { "acme.cert-manager.io/http01-solver": "true" } };
-                expect({ namespace, admitted: admittedOnly(reaches(evaluation(), INGRESS_CONTROLLER, solver, 8089)) }).toEqual({ namespace, admitted: true });
-            }
-        });
-    },
+    "prod with HTTP-01": (evaluation) => solverCheck(evaluation),
     "prod with app calls and a canary": (evaluation) => {
         it("lets the app reach the app it calls on its port, and the internet on 443, and nothing the other way", () => {
             const hello: PodRef = { what: "hello", namespace: "apps", labels: { "app.kubernetes.io/name": "hello" } };
