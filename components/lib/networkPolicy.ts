@@ -134,7 +134,8 @@ function portsOf(flow: Flow): { ports?: PolicyPort[] } {
 function selectorSlug(pods: PodLabels | undefined): string {
     const values = Object.keys(pods ?? {})
         .sort()
-        .map((k) => pods![k].toLowerCase().replace(/[^a-z0-9-]+/g, "-"));
+        // A flag label (`acme.cert-manager.io/http01-solver: "true"`) reads better by its key.
+        .map((k) => (["true", "false"].includes(pods![k]) ? k.split("/").pop()! : pods![k]).toLowerCase().replace(/[^a-z0-9-]+/g, "-"));
     return values.length > 0 ? values.join("-") : "all";
 }
 
