@@ -23,7 +23,7 @@ export interface IngressNginxArgs extends NamespacePolicyArgs {
 
 /**
  * The platform's ingress controller: the maintained F5 NGINX Ingress Controller (docs/adr/0005),
- * default IngressClass, client IPs preserved, metrics on. The namespace is `restricted` unless
+ * default IngressClass, metrics on (client addresses survive with hostPort exposure or a load balancer that keeps them, not behind k3s ServiceLB). The namespace is `restricted` unless
  * hostPorts are used, which Pod Security only allows at `privileged`.
  */
 /** Helm release name of the controller (its pods carry `app.kubernetes.io/instance: ingress`). */

@@ -99,7 +99,10 @@ export function ingressValues(args: IngressValuesArgs): Record<string, unknown> 
             : {
                   create: true,
                   type: "LoadBalancer",
-                  // Local keeps the client's source IP (no SNAT to another node).
+                  // Local: a node hands traffic only to a controller pod on itself (no second hop). The
+                  // client's address survives only where the load balancer keeps it (cloud or MetalLB
+                  // L2): k3s ServiceLB's svclb pods masquerade, so behind them the controller sees the
+                  // svclb pod's address (use exposure hostPort to keep client addresses on k3s).
                   externalTrafficPolicy: "Local",
                   ...(config.serviceAnnotations ? { annotations: { ...config.serviceAnnotations } } : {}),
                   ...(config.loadBalancerIP ? { loadBalancerIP: config.loadBalancerIP } : {}),
