@@ -16,13 +16,7 @@ export type Dns01Args =
            * Static keys (both or neither), or `roleArn` (cert-manager assumes it with a token of
            * DNS01_SERVICE_ACCOUNT), or neither: the controller pod's ambient credentials.
            */
-          readonly route53: {
-              readonly region: string;
-              readonly hostedZoneId?: string;
-              readonly accessKeyId?: string;
-              readonly secretAccessKey?: pulumi.Input<string>;
-              readonly roleArn?: string;
-          };
+          readonly route53: Route53Access;
       };
 
 /** A Let's Encrypt (or private ACME) account and the challenge it answers. */
@@ -175,4 +169,14 @@ function route53Solver(r53: Extract<Dns01Args, { provider: "route53" }>["route53
         ...(r53.accessKeyId ? { accessKeyID: r53.accessKeyId, secretAccessKeySecretRef: { name: DNS01_SECRET.name, key: DNS01_SECRET.key } } : {}),
         ...(r53.roleArn ? { role: r53.roleArn, auth: { kubernetes: { serviceAccountRef: { name: DNS01_SERVICE_ACCOUNT } } } } : {}),
     };
+}
+
+/** How a Route53 client reaches the zone: the region, the zone, and static keys or a role to assume (external-dns and DNS-01 alike). */
+export interface Route53Access {
+    readonly region: string;
+    readonly hostedZoneId?: string;
+    /** Static keys (both or neither). */
+    readonly accessKeyId?: string;
+    readonly secretAccessKey?: pulumi.Input<string>;
+    readonly roleArn?: string;
 }

@@ -4,7 +4,7 @@
  * a mounted file, so values stay reviewable.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Manifest } from "./certManagerValues";
+import type { Manifest, Route53Access } from "./certManagerValues";
 import { limited } from "../lib/resources";
 import { NAMESPACES } from "../../charts/namespaces";
 
@@ -28,13 +28,8 @@ export type DnsProviderArgs =
     | { readonly provider: "cloudflare"; readonly cloudflare: { readonly apiToken: pulumi.Input<string>; readonly proxied: boolean } }
     | {
           readonly provider: "route53";
-          readonly route53: {
-              readonly region: string;
-              readonly hostedZoneId?: string;
-              /** Static keys (both or neither); without them the pod uses ambient credentials or `roleArn` (IRSA). */
-              readonly accessKeyId?: string;
-              readonly secretAccessKey?: pulumi.Input<string>;
-              readonly roleArn?: string;
+          /** Without static keys the pod uses ambient credentials or `roleArn` (IRSA). */
+          readonly route53: Route53Access & {
               readonly zoneType?: "public" | "private";
           };
       }
