@@ -10,7 +10,7 @@ import type { IngressTlsContext } from "../components/lib/ingress";
 import { MONITORING_NAMESPACE } from "../components/lib/networkPolicy";
 import { LOGS_NAMESPACE, LOKI_PORT } from "../components/monitoring/logsValues";
 import { GRAFANA_PORT } from "../components/monitoring/monitoringFlows";
-import { HARBOR_NAMESPACE, HARBOR_TLS_CONTAINER_PORT } from "../components/registry/harborValues";
+import { HARBOR_NAMESPACE, HARBOR_TLS_CONTAINER_PORT, harborPodLabels } from "../components/registry/harborValues";
 import type { AppConfig } from "../config/config";
 
 /**
@@ -18,7 +18,7 @@ import type { AppConfig } from "../config/config";
  * and ports. Ports are the pods' (NetworkPolicy matches after Service translation).
  */
 const PLATFORM_SERVICES: Readonly<Record<string, ServicePeer>> = {
-    harbor: { name: "harbor", namespace: HARBOR_NAMESPACE, podLabels: { component: "core" }, ports: [HARBOR_TLS_CONTAINER_PORT] },
+    harbor: { name: "harbor", namespace: HARBOR_NAMESPACE, podLabels: harborPodLabels("core"), ports: [HARBOR_TLS_CONTAINER_PORT] },
     grafana: { name: "grafana", namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "grafana" }, ports: [GRAFANA_PORT] },
     prometheus: { name: "prometheus", namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "prometheus" }, ports: [9090] },
     loki: { name: "loki", namespace: LOGS_NAMESPACE, podLabels: { "app.kubernetes.io/name": "loki" }, ports: [LOKI_PORT] },

@@ -6,7 +6,7 @@
 import { apiServerFlow, type Flow, GRAFANA, type PodEnd, PROMETHEUS } from "../lib/flows";
 import { endpointPort, MONITORING_NAMESPACE } from "../lib/networkPolicy";
 import { CLICKHOUSE_HTTP_PORT, CLICKHOUSE_METRICS_PORTS, CLICKHOUSE_NAMESPACE, CLICKHOUSE_TCP_PORT } from "./clickhouseValues";
-import { DEEPFLOW_MYSQL_PORT, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS } from "./deepflowValues";
+import { DEEPFLOW_PARTS, deepflowFlows } from "./deepflowFlows";
 import { ALLOY_PORT, LOGS_NAMESPACE, LOKI_PORT } from "./logsValues";
 
 /** The Prometheus operator's admission webhook port (the API server calls it). */
@@ -21,7 +21,6 @@ export const LOKI: PodEnd = { namespace: LOGS_NAMESPACE, pods: { "app.kubernetes
 const ALLOY: PodEnd = { namespace: LOGS_NAMESPACE, pods: { "app.kubernetes.io/name": "alloy" } };
 const OPERATOR: PodEnd = { namespace: MONITORING_NAMESPACE, pods: { "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator" } };
 const KUBE_STATE_METRICS: PodEnd = { namespace: MONITORING_NAMESPACE, pods: { "app.kubernetes.io/name": "kube-state-metrics" } };
-const DEEPFLOW_SERVER: PodEnd = { namespace: DEEPFLOW_NAMESPACE, pods: { component: "deepflow-server" } };
 
 export interface MonitoringFlowArgs {
     readonly grafana: boolean;
@@ -98,25 +97,10 @@ export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
             flows.push({ name: "Grafana -> ClickHouse (HTTP)", from: GRAFANA, to: clickhouse, ports: [CLICKHOUSE_HTTP_PORT], why: "the ClickHouse datasource" });
         }
         if (args.deepflow) {
-            const deepflow: PodEnd = { namespace: DEEPFLOW_NAMESPACE };
             flows.push(
-                { name: "DeepFlow -> ClickHouse", from: DEEPFLOW_SERVER, to: clickhouse, ports: [CLICKHOUSE_TCP_PORT, CLICKHOUSE_HTTP_PORT], why: "DeepFlow writes and queries its data in ClickHouse" },
-                { name: "ClickHouse -> DeepFlow MySQL (dictionaries)", from: clickhouse, to: deepflow, ports: [DEEPFLOW_MYSQL_PORT], why: "DeepFlow's ClickHouse dictionaries read their rows from DeepFlow's MySQL" },
-                { name: "DeepFlow parts -> each other", from: deepflow, to: deepflow, ports: "all", why: "agents report to the server, the server and app use MySQL", cite: "deepflowio/deepflow-charts@deepflow-7.1.002:charts/deepflow/templates/" },
-                apiServerFlow(deepflow, "DeepFlow server and agents", "the server and the agents watch Kubernetes resources to label flows"),
-                {
-                    name: "DeepFlow server -> NTP",
-                    from: DEEPFLOW_SERVER,
-                    to: "internet",
-                    ports: [123],
-                    protocol: "UDP",
-                    why: "the server syncs time from global.ntpServer and serves it to the agents",
-                    cite: "deepflowio/deepflow-charts@deepflow-7.1.002:charts/deepflow/values.yaml",
-                },
+                { name: "DeepFlow -> ClickHouse", from: DEEPFLOW_PARTS.server, to: clickhouse, ports: [CLICKHOUSE_TCP_PORT, CLICKHOUSE_HTTP_PORT], why: "DeepFlow writes and queries its data in ClickHouse" },
+                ...deepflowFlows({ clickhouse, grafana: args.grafana }),
             );
-            if (args.grafana) {
-                flows.push({ name: "Grafana -> DeepFlow querier and app", from: GRAFANA, to: deepflow, ports: [DEEPFLOW_PORTS.querier, DEEPFLOW_PORTS.app], why: "the DeepFlow datasource and its tracing app" });
-            }
         }
     }
     return flows;

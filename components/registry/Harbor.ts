@@ -9,11 +9,11 @@ import { IngressTlsContext, ingressTls } from "../lib/ingress";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import type { Flow, NetworkNeeds, Route, OwnedNamespace } from "../lib/flows";
-import { endpointPort } from "../lib/networkPolicy";
+import { harborFlows } from "./harborFlows";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import { harborInternalTls } from "./harborInternalTls";
-import { HARBOR_INGRESS_COMPONENTS, HARBOR_NAMESPACE, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, harborScrapeTarget, type HarborSettings, harborValues, REGISTRY_USER } from "./harborValues";
+import { HARBOR_INGRESS_COMPONENTS, HARBOR_NAMESPACE, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, harborPodLabels, harborScrapeTarget, type HarborSettings, harborValues, REGISTRY_USER } from "./harborValues";
 
 export interface HarborArgs extends NamespacePolicyArgs {
     /** Host, storage, database, projects, proxy caches and robot. */
@@ -159,7 +159,7 @@ export class Harbor extends pulumi.ComponentResource implements NetworkNeeds {
             { parent: this, dependsOn: [...secrets, ...(args.after ?? [])], protect: args.protect },
         );
         this.scrapeTargets = [harborScrapeTarget(namespaceName)];
-        this.routes = HARBOR_INGRESS_COMPONENTS.map((component) => ({ host: config.host, backend: { namespace: namespaceName, pods: { component } }, port: HARBOR_TLS_CONTAINER_PORT }));
+        this.routes = HARBOR_INGRESS_COMPONENTS.map((component) => ({ host: config.host, backend: { namespace: namespaceName, pods: harborPodLabels(component) }, port: HARBOR_TLS_CONTAINER_PORT }));
         this.flows = harborFlows(namespaceName, config);
         this.ownedNamespaces = [{ name: namespaceName, object: ns }];
         this.host = config.host;
@@ -255,24 +255,4 @@ export function harborMirrors(config: Pick<HarborSettings, "host" | "proxyCache"
         mirrors: Object.fromEntries(config.proxyCache.map((p) => [p.upstream, { endpoints: [endpoint], rewrite: { "^(.*)$": `${p.project}/$1` } }])),
         ...(trustsCertificate ? {} : { configs: { [config.host]: { insecureSkipVerify: true } } }),
     };
-}
-
-/**
- * Harbor's own traffic: between its parts (core, jobservice, registry, Trivy, exporter, database,
- * Redis) inside the namespace, to the upstream registries its proxy caches pull from, and to its S3
- * endpoint and external database when configured.
- */
-function harborFlows(namespace: string, config: HarborSettings): Flow[] {
-    const harbor = { namespace };
-    const flows: Flow[] = [
-        { name: "Harbor parts -> each other", from: harbor, to: harbor, ports: "all", why: "core, jobservice, registry, Trivy and the exporter use the database, Redis and each other's APIs", cite: "goharbor/harbor-helm@v1.19.1:templates/" },
-        { name: "Harbor -> upstream registries", from: harbor, to: "internet", ports: [443], why: "proxy caches and replication pull from public registries; Trivy fetches its vulnerability database" },
-    ];
-    if (config.storage.type === "s3") {
-        flows.push({ name: "Harbor registry -> S3", from: { namespace, pods: { component: "registry" } }, to: "outside", ports: [endpointPort(config.storage.s3?.endpoint) ?? 443], why: "image layers are stored in the bucket" });
-    }
-    if (config.database.external) {
-        flows.push({ name: "Harbor -> external PostgreSQL", from: harbor, to: "outside", ports: [config.database.external.port], why: "Harbor's database" });
-    }
-    return flows;
 }

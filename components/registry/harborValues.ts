@@ -62,6 +62,16 @@ function harborIngressBackends(release: string): string[] {
 /** The chart's `component` labels of the pods behind those Services. */
 export const HARBOR_INGRESS_COMPONENTS = ["core", "portal"] as const;
 
+/**
+ * The labels that select one Harbor part's pods: the chart gives every pod `app: harbor`
+ * (`harbor.matchLabels`, the chart name unless nameOverride) and its `component` (harbor-helm
+ * v1.19.1 templates/<part>/*-dpl.yaml, *-sts.yaml, *-ss.yaml). The registry pod holds both the
+ * registry and registryctl containers.
+ */
+export function harborPodLabels(component: "core" | "portal" | "jobservice" | "registry" | "trivy" | "exporter" | "database" | "redis"): Readonly<Record<string, string>> {
+    return { app: "harbor", component };
+}
+
 /** Where core and portal listen with internalTLS (`harbor.core.containerPort` / `harbor.portal.containerPort`). */
 export const HARBOR_TLS_CONTAINER_PORT = 8443;
 

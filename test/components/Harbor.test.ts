@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Harbor, harborMirrors } from "../../components/registry/Harbor";
+import { harborFlows } from "../../components/registry/harborFlows";
 import { HARBOR_SECRETS, type HarborProjectArgs, type HarborSettings, type HarborStorageArgs, harborValues } from "../../components/registry/harborValues";
 import { internalDnsNames, internalTlsSecretName, INTERNAL_TLS_COMPONENTS } from "../../components/registry/harborInternalTls";
 import { ingressTls } from "../../components/lib/ingress";
@@ -130,6 +131,27 @@ describe("k3s mirrors through Harbor", () => {
         expect(Object.keys(mirrors.mirrors).sort()).toEqual(["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"]);
         expect(mirrors.configs).toEqual({ "registry.dev.example.com": { insecureSkipVerify: true } });
         expect(harborMirrors(harbor(), true).configs).toBeUndefined();
+    });
+});
+
+describe("Harbor flows", () => {
+    const pods = (flows: ReturnType<typeof harborFlows>) => flows.map((f) => [f.name, typeof f.from === "object" ? f.from.pods?.component : f.from, typeof f.to === "object" ? f.to.pods?.component : f.to, f.ports]);
+
+    it("without Trivy, no flow starts or ends at Trivy's pods", () => {
+        const components = pods(harborFlows("harbor", harbor({ trivy: false }))).flatMap(([, from, to]) => [from, to]);
+        expect(components).toContain("jobservice");
+        expect(components).not.toContain("trivy");
+    });
+
+    it("with an external PostgreSQL, core, the job service and the exporter reach it on its port, and nothing reaches a database pod", () => {
+        const external = { host: "pg.example.com", port: 6432, username: "harbor", database: "registry", sslmode: "verify-full" as const, password: "x" };
+        const flows = pods(harborFlows("harbor", harbor({ database: { external } })));
+        expect(flows.filter(([, , to]) => to === "database")).toEqual([]);
+        expect(flows.filter(([, , to, ports]) => to === "outside" && JSON.stringify(ports) === "[6432]").map(([, from]) => from)).toEqual(["core", "jobservice", "exporter"]);
+    });
+
+    it("only the registry reaches the S3 endpoint, on the endpoint's port", () => {
+        expect(pods(harborFlows("harbor", harbor({ storage: s3 }))).filter(([, , to]) => to === "outside")).toEqual([["Harbor registry -> S3", "registry", "outside", [443]]]);
     });
 });
 

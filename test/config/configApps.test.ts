@@ -175,6 +175,6 @@ describe("platform:apps -> ContainerApp args", () => {
 
     it("reach Harbor on the HTTPS port its core pods listen on with internal TLS (8443), not the plain 8080", () => {
         const config = parse(stack([app({ calls: ["harbor"] })]));
-        expect(appArgs(config.apps[0], config.apps, ctx).calls?.services).toEqual([{ name: "harbor", namespace: "harbor", podLabels: { component: "core" }, ports: [8443] }]);
+        expect(appArgs(config.apps[0], config.apps, ctx).calls?.services).toEqual([{ name: "harbor", namespace: "harbor", podLabels: { app: "harbor", component: "core" }, ports: [8443] }]);
     });
 });

@@ -1,10 +1,11 @@
 /**
  * Connections the NetworkPolicies must refuse, as data: who, to what, on which ports, and why it
- * must be denied. Not listed: connections between one namespace's own chart pods (Harbor's Trivy to
- * its PostgreSQL, say), which the flow model still admits on every port (ADR 0019, "What stays
- * hand-declared"). Upstream pods and ports are LITERALS with their source (never the project's
- * constants: a contract that read them could not fail). Namespaces are the platform's own
- * (charts/namespaces.ts), spelled out for the same reason.
+ * must be denied. Harbor's and DeepFlow's parts are listed one by one (Trivy must not reach Harbor's
+ * PostgreSQL); connections between Longhorn's, Loki's and ClickHouse's own pods are not, as the flow
+ * model still admits them on every port (ADR 0019, "What stays hand-declared"). Upstream pods and
+ * ports are LITERALS with their source (never the project's constants: a contract that read them
+ * could not fail). Namespaces and release names are the platform's own (charts/namespaces.ts,
+ * HARBOR_RELEASE, DEEPFLOW_RELEASE), spelled out for the same reason.
  */
 import type { ClusterNetwork } from "../../components/lib/networkPolicy";
 import { type Endpoint, evaluateConnection, type PolicyCluster } from "../../offline/netpol";
@@ -21,7 +22,7 @@ export interface PodRef {
 export interface Forbidden {
     readonly name: string;
     readonly from: readonly PodRef[];
-    readonly to: PodRef | "metadata" | "nodes" | "internet";
+    readonly to: PodRef | "metadata" | "nodes" | "internet" | "outside";
     readonly ports: readonly number[];
     readonly why: string;
 }
@@ -35,7 +36,7 @@ export interface StackFacts {
 }
 
 // grafana-community/helm-charts@grafana-12.11.1:charts/grafana/templates/_helpers.tpl (grafana.selectorLabels: app.kubernetes.io/name is the chart name).
-const GRAFANA: PodRef = { what: "Grafana", namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana" } };
+export const GRAFANA: PodRef = { what: "Grafana", namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana" } };
 // nginx/kubernetes-ingress@v5.5.4:charts/nginx-ingress/templates/_helpers.tpl (nginx-ingress.selectorLabels: app.kubernetes.io/name is the chart name).
 export const INGRESS_CONTROLLER: PodRef = { what: "ingress controller", namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "nginx-ingress" } };
 // prometheus-operator labels the Alertmanager StatefulSet's pods app.kubernetes.io/name=alertmanager.
@@ -57,6 +58,85 @@ const CERT_MANAGER_WEBHOOK: PodRef = { what: "cert-manager webhook", namespace: 
 const OPERATOR_WEBHOOK: PodRef = { what: "Prometheus Operator webhook", namespace: "monitoring", labels: { "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator" } };
 // grafana-community/helm-charts@loki-18.11.0:charts/loki/values.yaml (loki.server.http_listen_port: 3100).
 const LOKI: PodRef = { what: "Loki", namespace: "logging", labels: { "app.kubernetes.io/name": "loki" } };
+
+// goharbor/harbor-helm@v1.19.1:templates/_helpers.tpl (harbor.labels: release, chart, app "harbor", app.kubernetes.io/*)
+// and each part's pod template (templates/core/core-dpl.yaml, jobservice/jobservice-dpl.yaml, registry/registry-dpl.yaml,
+// portal/deployment.yaml, trivy/trivy-sts.yaml, exporter/exporter-dpl.yaml, database/database-ss.yaml,
+// redis/statefulset.yaml: harbor.labels plus `component` and `app.kubernetes.io/component`). Release "harbor".
+const harborPod = (component: string): PodRef => ({
+    what: `Harbor ${component}`,
+    namespace: "harbor",
+    labels: {
+        heritage: "Helm",
+        release: "harbor",
+        chart: "harbor",
+        app: "harbor",
+        "app.kubernetes.io/instance": "harbor",
+        "app.kubernetes.io/name": "harbor",
+        "app.kubernetes.io/managed-by": "Helm",
+        "app.kubernetes.io/part-of": "harbor",
+        component,
+        "app.kubernetes.io/component": component,
+    },
+});
+export const HARBOR = {
+    core: harborPod("core"),
+    jobservice: harborPod("jobservice"),
+    registry: harborPod("registry"),
+    portal: harborPod("portal"),
+    trivy: harborPod("trivy"),
+    exporter: harborPod("exporter"),
+    database: harborPod("database"),
+    redis: harborPod("redis"),
+};
+// deepflowio/deepflow-charts@deepflow-7.1.002: charts/deepflow/templates/_helpers.tpl (deepflow-server.selectorLabels,
+// deepflow-app.selectorLabels), charts/deepflow/charts/mysql/templates/_helpers.tpl (mysql.selectorLabels),
+// charts/deepflow-agent/templates/_helpers.tpl (deepflow-agent.selectorLabels). Release "deepflow".
+const deepflowPod = (what: string, component: string, name: string): PodRef => ({
+    what: `DeepFlow ${what}`,
+    namespace: "deepflow",
+    labels: { app: "deepflow", component, "app.kubernetes.io/name": name, "app.kubernetes.io/instance": "deepflow" },
+});
+export const DF_SERVER = deepflowPod("server", "deepflow-server", "deepflow");
+export const DF_APP = deepflowPod("app", "deepflow-app", "deepflow");
+export const DF_MYSQL = deepflowPod("MySQL", "mysql", "mysql");
+export const DF_AGENT = deepflowPod("agent", "deepflow-agent", "deepflow-agent");
+// The platform's ClickHouse server pods: the Altinity operator labels them with their installation's name ("platform").
+export const CLICKHOUSE: PodRef = { what: "ClickHouse", namespace: "clickhouse", labels: { "clickhouse.altinity.com/chi": "platform" } };
+
+/**
+ * Harbor's and DeepFlow's parts that must not reach each other. Ports with internalTLS
+ * (goharbor/harbor-helm@v1.19.1:templates/_helpers.tpl harbor.<part>.containerPort: registry 5443,
+ * registryctl, jobservice 8443; harbor.database.port 5432; harbor.redis.addr 6379) and DeepFlow's
+ * (deepflowio/deepflow-charts@deepflow-7.1.002:charts/deepflow/values.yaml: MySQL 30130, querier
+ * 20416, controller 20417; deepflowio/deepflow@v7.1.8:server/ingester/config/config.go datasource 20106).
+ * Who needs what is in chartConnections.ts.
+ */
+function chartForbidden(): Forbidden[] {
+    const inHarbor: PodRef = { what: "a pod in harbor", namespace: "harbor", labels: {} };
+    return [
+        {
+            name: "Harbor parts but core, the job service and the exporter -> Harbor PostgreSQL",
+            from: [HARBOR.trivy, HARBOR.portal, HARBOR.registry, HARBOR.redis, inHarbor],
+            to: HARBOR.database,
+            ports: [5432],
+            why: "Trivy parses untrusted images; the database holds every account, robot and setting, and only core, the job service and the exporter use it",
+        },
+        {
+            name: "Harbor parts but core and the job service -> registry and registryctl",
+            from: [HARBOR.trivy, HARBOR.portal, HARBOR.exporter, inHarbor],
+            to: HARBOR.registry,
+            ports: [5443, 8443],
+            why: "image storage sits behind core's authorization (Trivy pulls through core); registryctl deletes blobs",
+        },
+        { name: "Trivy and the portal -> Harbor job service", from: [HARBOR.trivy, HARBOR.portal], to: HARBOR.jobservice, ports: [8443], why: "only core submits jobs" },
+        { name: "Harbor portal and PostgreSQL -> Harbor Redis", from: [HARBOR.portal, HARBOR.database, inHarbor], to: HARBOR.redis, ports: [6379], why: "Redis holds core's sessions and the job queue, with no password" },
+        // Not the registry: with images in a bucket it reaches its S3 endpoint, which may be public.
+        { name: "Harbor PostgreSQL, Redis, portal and exporter -> internet", from: [HARBOR.database, HARBOR.redis, HARBOR.portal, HARBOR.exporter], to: "internet", ports: [80, 443], why: "only core, the job service and Trivy fetch from outside" },
+        { name: "DeepFlow agent and app -> DeepFlow MySQL", from: [DF_AGENT, DF_APP], to: DF_MYSQL, ports: [30130], why: "only the server and ClickHouse's dictionaries read DeepFlow's metadata" },
+        { name: "DeepFlow agent -> server HTTP APIs", from: [DF_AGENT], to: DF_SERVER, ports: [20416, 20417, 20106], why: "agents speak gRPC and send data to the ingester; the querier and controller APIs take no credentials" },
+    ];
+}
 
 /** The first port above `port` an app does not declare. */
 const undeclared = (declared: readonly number[]) => [22, ...[1, 2, 3].map((i) => Math.max(...declared) + i)].filter((p) => !declared.includes(p)).slice(0, 2);
@@ -90,6 +170,7 @@ export function forbiddenFlows(facts: StackFacts, managedNamespaces: readonly st
         },
         { name: "Grafana -> internet on anything but 443", from: [GRAFANA], to: "internet", ports: [22, 25, 80], why: "Grafana fetches plugins and sends alerts over HTTPS only" },
         { name: "monitoring pods other than Grafana and Prometheus -> Loki", from: [ALERTMANAGER, { what: "a pod in monitoring", namespace: "monitoring", labels: {} }], to: LOKI, ports: [3100], why: "only Grafana queries logs (Alloy pushes from its own namespace)" },
+        ...chartForbidden(),
     ];
     for (const app of facts.apps) {
         const to: PodRef = { what: `app ${app.name}`, namespace: app.namespace, labels: { "app.kubernetes.io/name": app.name } };
@@ -109,10 +190,11 @@ export function forbiddenFlows(facts: StackFacts, managedNamespaces: readonly st
 /** The stand-in endpoints of a destination: a pod on node B, or the host addresses. */
 function targets(to: Forbidden["to"], network: ClusterNetwork): { what: string; end: Endpoint }[] {
     const s = standIns(network);
-    const hosts: Record<"metadata" | "nodes" | "internet", string[]> = {
+    const hosts: Record<"metadata" | "nodes" | "internet" | "outside", string[]> = {
         metadata: ["169.254.169.254"],
         nodes: network.nodeAddresses !== undefined && network.nodeAddresses.length > 0 ? [...network.nodeAddresses] : [s.privateOutside],
         internet: [s.publicAddress],
+        outside: [s.privateOutside],
     };
     if (typeof to === "string") return hosts[to].map((ip) => ({ what: ip, end: { kind: "host", ip } }));
     return [{ what: to.what, end: { kind: "pod", namespace: to.namespace, labels: to.labels, ip: s.podDestination, node: "node-b" } }];

@@ -27,8 +27,9 @@ import { policyCluster } from "../../offline/netpol";
 import { reachability } from "../../offline/reachability";
 import { readStackFile } from "../../offline/stackfile";
 import type { RecordedResource } from "../../offline/mocks";
-import { evaluateConfig, PROJECT_DIR, rawConfig } from "../harness";
+import { evaluateConfig, PROJECT_DIR, rawConfig, secure } from "../harness";
 import { sharedEvaluation, stackNames } from "../shared";
+import { type ChartFacts, neededConnections } from "./chartConnections";
 import { admittedForbidden, forbiddenFlows, INGRESS_CONTROLLER, type PodRef, type StackFacts, verdicts } from "./forbiddenFlows";
 
 interface Checked {
@@ -37,11 +38,12 @@ interface Checked {
     readonly network?: ClusterNetwork;
 }
 
-function facts(raw: RawConfig, resources: readonly RecordedResource[]): StackFacts {
+function facts(raw: RawConfig, resources: readonly RecordedResource[]): StackFacts & ChartFacts {
     const config = parsePlatformConfig(raw);
     const apps = config.apps.map((a) => ({ name: a.name, namespace: a.namespace, ports: [a.port, ...a.ports.map((p) => p.port), ...(a.metrics?.port !== undefined ? [a.metrics.port] : [])] }));
     const namespaces = new Set(rawManifests(resources).flatMap((m) => (m.kind === "Namespace" ? [String((m.metadata as { name: unknown }).name)] : [])));
-    return { apps, namespaces };
+    const harbor = config.harbor.enabled ? { trivy: config.harbor.trivy, internalDatabase: config.harbor.database.external === undefined } : undefined;
+    return { apps, namespaces, harbor, grafana: config.monitoring.grafana.enabled };
 }
 
 /** The checks every stack gets: its model is there when it has policies, needed flows admitted, forbidden ones refused. */
@@ -76,6 +78,22 @@ function checkStack(name: string, evaluated: () => { evaluation: Checked; raw: R
         const list = forbiddenFlows(facts(raw, evaluation.resources), managed);
         expect(list.length).toBeGreaterThan(5);
         expect(admittedForbidden(list, cluster, evaluation.network)).toEqual([]);
+    });
+
+    it("admits every connection Harbor's and DeepFlow's parts make to each other (harbor-helm v1.19.1, deepflow 7.1.002)", () => {
+        const { evaluation, raw } = evaluated();
+        const cluster = policies();
+        if (evaluation.network === undefined) {
+            expect(cluster.policies).toEqual([]); // no policies: nothing is refused
+            return;
+        }
+        const stack = facts(raw, evaluation.resources);
+        const needed = neededConnections(stack);
+        expect(needed.length > 0).toBe(stack.harbor !== undefined || stack.namespaces.has("deepflow"));
+        const refused = needed.flatMap((c) =>
+            c.from.flatMap((from) => c.ports.flatMap((port) => verdicts(cluster, evaluation.network!, from, c.to, port).flatMap((v) => (v.admitted ? [] : [`${c.name}: ${from.what} -> ${v.what}:${port} refused (${v.reason}); needed: ${c.why}`])))),
+        );
+        expect(refused).toEqual([]);
     });
 }
 
@@ -125,10 +143,26 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
             ],
         };
     },
+    // Harbor on an external PostgreSQL and an S3 bucket, without Trivy: no database pod, and the parts that used it reach it outside.
+    "prod with an external Harbor database, S3 image storage and no Trivy": () => {
+        const config = prodConfig();
+        const harbor = config["platform:harbor"] as Record<string, unknown>;
+        return {
+            ...config,
+            "platform:harbor": {
+                ...harbor,
+                trivy: false,
+                // Without Trivy nothing is scanned: no scan on push, no vulnerability gate.
+                projects: [{ name: "platform", scanOnPush: false }, { name: "apps", requireSignature: true, scanOnPush: false }],
+                storage: { type: "s3", s3: { backend: "volumes", bucket: "example-harbor", prefix: "prod" } },
+                database: { type: "external", external: { host: "pg.example.com", port: 6432, username: "harbor", password: secure("pg-1") } },
+            },
+        };
+    },
 };
 
 /** Whether `from` reaches `to` on `port` under the evaluation's policies (every stand-in address). */
-function reaches(evaluation: Checked, from: PodRef, to: PodRef | "internet", port: number): { admitted: boolean; reason: string }[] {
+function reaches(evaluation: Checked, from: PodRef, to: PodRef | "internet" | "outside", port: number): { admitted: boolean; reason: string }[] {
     const cluster = policyCluster(rawManifests(evaluation.resources));
     return verdicts(cluster, evaluation.network!, from, to, port).map(({ admitted, reason }) => ({ admitted, reason }));
 }
@@ -169,6 +203,21 @@ const VARIANT_CHECKS: Record<string, (evaluation: () => Checked) => void> = {
             expect(admittedOnly(reaches(evaluation(), hello, api, 9000))).toBe(true);
             expect(admittedOnly(reaches(evaluation(), hello, "internet", 443))).toBe(true);
             expect(reaches(evaluation(), api, hello, 8080).some((v) => v.admitted)).toBe(false);
+        });
+    },
+    "prod with an external Harbor database, S3 image storage and no Trivy": (evaluation) => {
+        // goharbor/harbor-helm@v1.19.1:templates/_helpers.tpl harbor.database.host/port: core (core-cm.yaml POSTGRESQL_*),
+        // the exporter (exporter-cm-env.yaml HARBOR_DATABASE_*) and the job service (which takes core's settings) dial
+        // database.external.host:port; registry-cm.yaml storage.s3: the registry writes the bucket.
+        it("lets core, the job service and the exporter reach the external PostgreSQL on its port, the registry its bucket, and Trivy's pods nothing", () => {
+            const harbor = (component: string): PodRef => ({ what: component, namespace: "harbor", labels: { app: "harbor", release: "harbor", component } });
+            const outside = (from: PodRef, port: number) => reaches(evaluation(), from, "outside", port);
+            for (const component of ["core", "jobservice", "exporter"]) {
+                expect({ component, admitted: admittedOnly(outside(harbor(component), 6432)) }).toEqual({ component, admitted: true });
+            }
+            expect(admittedOnly(outside(harbor("registry"), 443))).toBe(true);
+            expect(outside(harbor("trivy"), 6432).some((v) => v.admitted)).toBe(false);
+            expect(outside(harbor("portal"), 6432).some((v) => v.admitted)).toBe(false);
         });
     },
 };

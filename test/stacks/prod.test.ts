@@ -168,7 +168,7 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
             .filter((p) => p.metadata.name === "in-all" && (p.spec.ingress ?? []).some((r) => r.ports === undefined))
             .map((p) => p.metadata.namespace)
             .sort();
-        expect(wide).toEqual(["clickhouse", "deepflow", "harbor", "longhorn-system"]);
+        expect(wide).toEqual(["clickhouse", "longhorn-system"]);
         // The app's namespace admits only its pods, on the app port, from the ingress controller and Prometheus.
         const apps = policies.filter((p) => p.metadata.namespace === "apps" && p.spec.ingress !== undefined);
         expect(apps.map((p) => [p.metadata.name, p.spec.podSelector.matchLabels, (p.spec.ingress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port))])).toEqual([["in-hello", { "app.kubernetes.io/name": "hello" }, [8080, 8080]]]);
