@@ -276,6 +276,7 @@ export function appsRules(apps: readonly AppSpec[], cfg: AppsContext, issue: (pa
 function checkHosts(apps: readonly AppSpec[], cfg: AppsContext, issue: (path: (string | number)[], message: string) => void): void {
     const owners = new Map(cfg.platformHosts.map((h) => [h.host, h.key]));
     apps.forEach((app, i) => {
+        if (apps.findIndex((a) => a.name === app.name) !== i) return; // a duplicate app, reported as such
         const host = app.host ?? `${app.name}.${cfg.domain}`;
         const key = app.host === undefined ? `platform:apps[${i}].name (default host <name>.<platform:domain>)` : `platform:apps[${i}].host`;
         const owner = owners.get(host);

@@ -192,6 +192,7 @@ function loadPlan(text: string, r: Release, app: ReturnType<typeof readApp>): Lo
 
 /** One step's wait: the load for `ms` when on, else a sleep; either ends early on a signal. */
 async function wait(io: CliIo, load: LoadPlan, ms: number, weight: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
     if (load.requestsPerSecond > 0) {
         io.out(`at ${weight}%: sending ${load.requestsPerSecond} requests per second to ${load.url} for ${ms / 1000}s`);
         const result = await generateLoad(load, ms, io, { signal });
