@@ -15,7 +15,7 @@ const MAX_APP_NAME = 40;
 /** The most requests per second the canary load step sends: enough for any analysis, never a load test. */
 export const MAX_CANARY_LOAD_RPS = 50;
 /** Canary load by profile: dev apps have no users, prod apps have real traffic (docs/app-delivery.md). */
-export const CANARY_LOAD_DEFAULT_RPS = { dev: 2, prod: 0 } as const;
+const CANARY_LOAD_DEFAULT_RPS = { dev: 2, prod: 0 } as const;
 
 const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, "expected an image digest 'sha256:' followed by 64 lower-case hex characters");
 const port = z.int("expected an integer port").min(1, "expected a port 1-65535").max(65535, "expected a port 1-65535");

@@ -24,7 +24,7 @@ import { AppImageError, appHost, DEFAULT_ANALYSIS, type LastGood, promoteCanary,
 import { analyse, type CanaryTarget, type Decision, httpQuerier, kubectlQuerier, parseSteps, type Querier } from "./lib/canary";
 import { generateLoad, type LoadPlan, validateLoadUrl } from "./lib/canaryLoad";
 import { CliIo, parseCli, processIo, pulumiUpArgs, helpRequested, type Usage } from "./lib/cliIo";
-import { canaryLoadFor } from "../config/schemaApps";
+import { canaryLoadFor, MAX_CANARY_LOAD_RPS } from "../config/schemaApps";
 
 const OPTIONS = ["--steps", "--interval", "--window", "--kubeconfig", "--prometheus-url", "--virtual-server", "--canary-service", "--min-requests", "--max-holds", "--load-rps", "--load-url", "--stack-file"];
 
@@ -183,8 +183,8 @@ async function release(io: CliIo & { readonly signal?: AbortSignal }, r: Release
 function loadPlan(text: string, r: Release, app: ReturnType<typeof readApp>): LoadPlan {
     const effective = canaryLoadFor(r.profile, app.canaryLoad, app.paths ?? ["/"]);
     const rps = r.options["load-rps"] === undefined ? effective.requestsPerSecond : Number(r.options["load-rps"]);
-    if (!Number.isFinite(rps) || rps < 0 || rps > 50) {
-        throw new AppImageError(`--load-rps: expected 0 (off) to 50 requests per second, got "${r.options["load-rps"]}"`);
+    if (!Number.isFinite(rps) || rps < 0 || rps > MAX_CANARY_LOAD_RPS) {
+        throw new AppImageError(`--load-rps: expected 0 (off) to ${MAX_CANARY_LOAD_RPS} requests per second, got "${r.options["load-rps"]}"`);
     }
     const url = r.options["load-url"] ?? (rps > 0 ? `https://${appHost(text, r.app, r.ref.file)}${effective.path}` : "");
     return { url: rps > 0 ? validateLoadUrl(url) : url, requestsPerSecond: rps };

@@ -5,6 +5,7 @@
  * docs/adr/0010-app-canary-through-virtualserver.md and docs/adr/0020-one-route-per-app.md.
  */
 import { type Flow, type PodEnd, PROMETHEUS, type Route } from "../lib/flows";
+import { ISSUE_TEMPORARY_CERTIFICATE } from "../lib/ingress";
 import { appLabels } from "./appWorkload";
 
 /** Another app this one talks to, or is called by: its namespace, name and ports. */
@@ -112,9 +113,6 @@ export function virtualServerSpec(input: VirtualServerInput): Record<string, unk
         ),
     };
 }
-
-/** cert-manager issues a self-signed Secret first (cert-manager@v1.21.1 pkg/apis/certmanager/v1/types.go IssueTemporaryCertificateAnnotation). */
-const ISSUE_TEMPORARY_CERTIFICATE = "cert-manager.io/issue-temporary-certificate";
 
 export interface CertificateInput {
     readonly host: string;

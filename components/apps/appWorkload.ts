@@ -181,7 +181,7 @@ export function pdbSpec(name: string, leastReplicas: number, track: Track = "sta
 export type Scale = { readonly replicas: number; readonly autoscaling?: undefined } | { readonly replicas?: undefined; readonly autoscaling: Autoscaling };
 
 /** Above this weight the canary takes more than half of the requests: it runs a pool as large as the stable one. */
-export const CANARY_FULL_SCALE_ABOVE = 50;
+const CANARY_FULL_SCALE_ABOVE = 50;
 
 /**
  * The canary's pool at a given weight. Up to 50 % it runs its share of the stable pool (at least

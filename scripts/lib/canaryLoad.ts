@@ -46,7 +46,7 @@ export function validateLoadUrl(url: string): string {
 }
 
 /** A GET with Node's own HTTP(S) client: certificates are verified, bodies read and discarded. */
-export const nodeGetter: Getter = (url) =>
+const nodeGetter: Getter = (url) =>
     new Promise((resolve) => {
         const request = url.startsWith("https:") ? httpsRequest : httpRequest;
         const req = request(url, { method: "GET", timeout: REQUEST_TIMEOUT_MS, headers: { "user-agent": "platform-canary-load" } }, (res) => {

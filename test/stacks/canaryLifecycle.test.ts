@@ -15,6 +15,7 @@ import { evaluateStackFile } from "../../offline/render";
 import { run as canary } from "../../scripts/app-canary";
 import { startCanary } from "../../scripts/lib/appStackFile";
 import { digest, fakeIo } from "../delivery/fakeIo";
+import { admits, type Endpoint, type PolicyObject } from "../netpolEval";
 import { byName, evaluateStack, PROJECT_DIR } from "../harness";
 
 const PROD = join(PROJECT_DIR, "Pulumi.prod.yaml");
@@ -86,6 +87,19 @@ describe("prod with and without a canary of hello", () => {
         // Above 50 % the canary runs a pool like the stable one: an HPA with the same bounds, and a PDB.
         expect(diff.added).toEqual(expect.arrayContaining([expect.stringMatching(/prod-app-hello-canary-deployment$/), expect.stringMatching(/prod-app-hello-canary-hpa$/), expect.stringMatching(/prod-app-hello-canary-pdb$/)]));
         expect(byName(withCanary, "prod-app-hello-canary-hpa").inputs).toMatchObject({ metadata: { name: "hello-canary" }, spec: { minReplicas: 2, maxReplicas: 6, scaleTargetRef: { name: "hello-canary" } } });
+    });
+
+    it("admits the controller and Prometheus to the canary's pods as to the stable ones: the generated policies select the app, not a track", () => {
+        const policies = rawManifests(withCanary).filter((m) => m.kind === "NetworkPolicy") as unknown as PolicyObject[];
+        // nginx-ingress 2.6.4 selector labels; prometheus-operator labels Prometheus's pods app.kubernetes.io/name=prometheus.
+        const controller: Endpoint = { kind: "pod", namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "nginx-ingress" }, ip: "10.42.1.10" };
+        const prometheus: Endpoint = { kind: "pod", namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" }, ip: "10.42.2.10" };
+        for (const track of ["stable", "canary"]) {
+            const pod: Endpoint = { kind: "pod", namespace: "apps", labels: { "app.kubernetes.io/name": "hello", "platform/track": track }, ip: "10.42.3.10" };
+            expect({ track, route: admits(policies, controller, pod, 8080).allowed, scrape: admits(policies, prometheus, pod, 9090).allowed }).toEqual({ track, route: true, scrape: true });
+            // The public route reaches the app port only: the metrics port is Prometheus's.
+            expect({ track, metricsFromController: admits(policies, controller, pod, 9090).allowed }).toEqual({ track, metricsFromController: false });
+        }
     });
 
     it("moves the weight only after the canary's pool and Service exist", () => {
