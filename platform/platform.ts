@@ -220,7 +220,7 @@ export class Platform extends pulumi.ComponentResource {
                 const built = new ContainerApp(
                     `${name}-app-${app.name}`,
                     // The namespace first; the images come from Harbor, the host through the controller, its
-                    // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
+                    // certificate from the issuer and its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.
                     { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
                     laterOpts,

@@ -135,10 +135,11 @@ describe("a cancelled promotion, then a fresh up", () => {
             await new Promise((resolve) => prometheus.close(resolve));
         }
         expect(ups).toBe(2);
-        const after = (await evaluateStackFile("prod", { stackFile: join(io.cwd, "Pulumi.prod.yaml") })).resources;
+        // The file the run leaves is prod's own, byte for byte: its plan (the render is deterministic) is
+        // prod's, with the stable Deployment only and every request to it.
+        expect(readFileSync(join(io.cwd, "Pulumi.prod.yaml"), "utf8")).toBe(readFileSync(PROD, "utf8"));
+        const after = (await evaluateStack("prod")).resources;
         expect(after.map((r) => r.name)).not.toContain("prod-app-hello-canary-deployment");
         expect((byName(after, "prod-app-hello-virtualserver").inputs as { spec: { upstreams: unknown[] } }).spec.upstreams).toEqual([{ name: "stable", service: "hello", port: 8080 }]);
-        const [diff] = diffRenders(plan((await evaluateStack("prod")).resources), plan(after));
-        expect(diff.status).toBe("unchanged");
     }, 60_000);
 });
