@@ -259,7 +259,7 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
         if (scale.autoscaling) {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta(objectName), spec: hpaSpec(objectName, scale.autoscaling) }, child);
         }
-        const pdb = pdbSpec(appName, scale.autoscaling ? scale.autoscaling.min : scale.replicas, track);
+        const pdb = pdbSpec(appName, scale.autoscaling?.min ?? scale.replicas ?? 1, track);
         if (pdb && withPdb) {
             new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(objectName), spec: pdb }, child);
         }

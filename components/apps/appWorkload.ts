@@ -177,8 +177,11 @@ export function pdbSpec(name: string, leastReplicas: number, track: Track = "sta
     return leastReplicas >= 2 ? { maxUnavailable: 1, selector: { matchLabels: appLabels(name, track).selector } } : undefined;
 }
 
-/** How many pods a track runs: a fixed count, or an autoscaler's bounds. */
-export type Scale = { readonly replicas: number; readonly autoscaling?: undefined } | { readonly replicas?: undefined; readonly autoscaling: Autoscaling };
+/**
+ * How many pods a track runs: a fixed count, an autoscaler's bounds, or both (the count the
+ * Deployment is applied with, which the autoscaler then owns).
+ */
+export type Scale = { readonly replicas: number; readonly autoscaling?: Autoscaling } | { readonly replicas?: undefined; readonly autoscaling: Autoscaling };
 
 /** Above this weight the canary takes more than half of the requests: it runs a pool as large as the stable one. */
 const CANARY_FULL_SCALE_ABOVE = 50;
@@ -192,8 +195,11 @@ const CANARY_FULL_SCALE_ABOVE = 50;
  */
 export function canaryScale(weight: number, stable: Scale): Scale {
     if (weight > CANARY_FULL_SCALE_ABOVE) {
-        return stable;
+        // With an HPA the Deployment is also applied at the autoscaler's minimum: the rollout the
+        // VirtualServer waits for then has the full pool ready before the weight moves (an HPA alone
+        // would scale up only after the traffic arrived).
+        return stable.autoscaling ? { replicas: stable.autoscaling.min, autoscaling: stable.autoscaling } : stable;
     }
-    const base = stable.autoscaling ? stable.autoscaling.min : stable.replicas;
+    const base = stable.autoscaling?.min ?? stable.replicas ?? 1;
     return { replicas: Math.max(1, Math.ceil((base * weight) / 100)) };
 }

@@ -241,7 +241,9 @@ describe("ContainerApp", () => {
         expect(byName(half, "c50-canary-deployment").inputs.spec).toMatchObject({ replicas: 2 });
         expect(byName(half, "c50-canary-pdb").inputs.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "canary" } } });
         const big = await build("c60", { autoscaling: { min: 3, max: 9, cpu: 70 }, canary: { digest: CANARY, weight: 60 } });
-        expect(byName(big, "c60-canary-deployment").inputs.spec).not.toHaveProperty("replicas");
+        // Applied at the autoscaler's minimum, so the rollout the VirtualServer waits for is the full pool.
+        expect(byName(big, "c60-canary-deployment").inputs.spec).toMatchObject({ replicas: 3 });
+        expect(byName(big, "c60-deployment").inputs.spec).not.toHaveProperty("replicas");
         expect(byName(big, "c60-canary-hpa").inputs).toMatchObject({ metadata: { name: "hello-canary" }, spec: { minReplicas: 3, maxReplicas: 9, scaleTargetRef: { name: "hello-canary" } } });
         expect(byName(big, "c60-hpa").inputs).toMatchObject({ metadata: { name: "hello" }, spec: { scaleTargetRef: { name: "hello" } } });
     });

@@ -86,6 +86,7 @@ describe("prod with and without a canary of hello", () => {
         expect(touched.filter((name) => !/(^| )prod-app-hello-/.test(name))).toEqual([]);
         // Above 50 % the canary runs a pool like the stable one: an HPA with the same bounds, and a PDB.
         expect(diff.added).toEqual(expect.arrayContaining([expect.stringMatching(/prod-app-hello-canary-deployment$/), expect.stringMatching(/prod-app-hello-canary-hpa$/), expect.stringMatching(/prod-app-hello-canary-pdb$/)]));
+        expect(byName(withCanary, "prod-app-hello-canary-deployment").inputs.spec).toMatchObject({ replicas: 2 });
         expect(byName(withCanary, "prod-app-hello-canary-hpa").inputs).toMatchObject({ metadata: { name: "hello-canary" }, spec: { minReplicas: 2, maxReplicas: 6, scaleTargetRef: { name: "hello-canary" } } });
     });
 
