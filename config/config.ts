@@ -154,8 +154,10 @@ export interface MonitoringConfig {
 }
 
 /** One app with host, replica count and memory limit resolved from the domain and profile. */
-export interface AppConfig extends Omit<AppSpec, "host" | "resources"> {
+export interface AppConfig extends Omit<AppSpec, "host" | "resources" | "canaryLoad"> {
     readonly host: string;
+    /** What `npm run app:canary` sends to the host during each step (0 requests per second: off). */
+    readonly canaryLoad: { readonly requestsPerSecond: number; readonly path: string };
     /** Fixed replicas (when not autoscaling): the spec's, else the profile's. */
     readonly replicas: number;
     readonly resources: {

@@ -10,6 +10,7 @@ import { effectiveSolver, nodeExternalAddress } from "./reachability";
 import { resolveEtcdS3, resolveHarborS3, resolveLokiS3, resolveLonghornBackup } from "./resolveS3";
 import type { ParsedPlatformConfig } from "./schema";
 import { absoluteRecordName } from "./schemaEdge";
+import { canaryLoadFor } from "./schemaApps";
 
 type Parsed = ParsedPlatformConfig;
 
@@ -95,6 +96,7 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
     const apps: AppConfig[] = parsed.apps.map((app) => ({
         ...app,
         host: app.host ?? `${app.name}.${parsed.domain}`,
+        canaryLoad: canaryLoadFor(parsed.profile, app.canaryLoad, app.paths),
         replicas: app.replicas ?? defaults.replicas,
         resources: {
             requests: app.resources.requests,

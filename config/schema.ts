@@ -16,7 +16,7 @@ import { harborSchema } from "./schemaRegistry";
 import { storageSchema } from "./schemaStorage";
 import { monitoringSchema } from "./schemaMonitoring";
 import { checkReachability, effectiveSolver } from "./reachability";
-import { appsRules, appsSchema } from "./schemaApps";
+import { appsRules, appsSchema, type PlatformHost } from "./schemaApps";
 import {
     isCidr,
     isCron,
@@ -237,6 +237,32 @@ const namespaceSchema = z
         }
     });
 
+interface HostsInput {
+    readonly profile: "dev" | "prod";
+    readonly domain: string;
+    readonly cluster: { readonly mode: string; readonly k3s?: { readonly apiEndpoint?: string } };
+    readonly harbor: { readonly enabled: boolean; readonly host?: string };
+    readonly monitoring: { readonly enabled: boolean; readonly grafana: { readonly enabled: boolean; readonly host?: string } };
+    readonly storage: { readonly class?: "local-path" | "longhorn"; readonly longhorn: { readonly ui: { readonly enabled: boolean; readonly host?: string } } };
+    readonly dns: { readonly records: readonly { readonly name: string }[] };
+}
+
+/**
+ * Every name the platform itself publishes or answers at, with the key that sets it (or whose
+ * default it is): an app on one of them would fight the platform's route or record for it.
+ */
+function platformHosts(cfg: HostsInput): PlatformHost[] {
+    const hosts: PlatformHost[] = [];
+    const add = (key: string, host: string | undefined, fallback: string) =>
+        hosts.push(host === undefined ? { key: `${key} (default ${fallback}.<platform:domain>)`, host: `${fallback}.${cfg.domain}` } : { key, host });
+    if (cfg.harbor.enabled) add("platform:harbor.host", cfg.harbor.host, "registry");
+    if (cfg.monitoring.enabled && cfg.monitoring.grafana.enabled) add("platform:monitoring.grafana.host", cfg.monitoring.grafana.host, "grafana");
+    if ((cfg.storage.class ?? PROFILE_DEFAULTS[cfg.profile].storageClass) === "longhorn" && cfg.storage.longhorn.ui.enabled) add("platform:storage.longhorn.ui.host", cfg.storage.longhorn.ui.host, "longhorn");
+    if (cfg.cluster.mode === "k3s" && cfg.cluster.k3s?.apiEndpoint !== undefined) hosts.push({ key: "platform:cluster.k3s.apiEndpoint", host: cfg.cluster.k3s.apiEndpoint });
+    cfg.dns.records.forEach((record, i) => hosts.push({ key: `platform:dns.records[${i}].name`, host: absoluteRecordName(record.name, cfg.domain) }));
+    return hosts;
+}
+
 export const platformSchema = z
     .strictObject({
         profile: z.enum(["dev", "prod"]).meta({ description: "Defaults profile: sizes, replicas, HA." }),
@@ -323,6 +349,7 @@ export const platformSchema = z
                 harborEnabled: cfg.harbor.enabled,
                 harborProjects: cfg.harbor.projects.map((p) => p.name),
                 ingressEnabled: cfg.ingress.enabled,
+                platformHosts: platformHosts(cfg),
             },
             (path, message) => ctx.addIssue({ code: "custom", path: ["apps", ...path], message }),
         );

@@ -12,6 +12,11 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** The longest app name: `<name>-canary` must still be a 63-character label. */
 const MAX_APP_NAME = 40;
 
+/** The most requests per second the canary load step sends: enough for any analysis, never a load test. */
+export const MAX_CANARY_LOAD_RPS = 50;
+/** Canary load by profile: dev apps have no users, prod apps have real traffic (docs/app-delivery.md). */
+const CANARY_LOAD_DEFAULT_RPS = { dev: 2, prod: 0 } as const;
+
 const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, "expected an image digest 'sha256:' followed by 64 lower-case hex characters");
 const port = z.int("expected an integer port").min(1, "expected a port 1-65535").max(65535, "expected a port 1-65535");
 const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "expected a CPU quantity such as 50m or 0.5");
@@ -131,6 +136,18 @@ const appSchema = z
             .array(z.string().min(1))
             .default([])
             .meta({ description: "Other apps (by name) or platform services (harbor, grafana, prometheus, loki, internet) this app may connect to." }),
+        canaryLoad: z
+            .strictObject({
+                requestsPerSecond: z
+                    .number()
+                    .min(0, "expected 0 (off) to 50")
+                    .max(MAX_CANARY_LOAD_RPS, `expected 0 (off) to ${MAX_CANARY_LOAD_RPS}`)
+                    .optional()
+                    .meta({ description: `Requests per second the promotion sends to the app's host during each canary step; 0 turns the load off. Default by profile: dev ${CANARY_LOAD_DEFAULT_RPS.dev}, prod ${CANARY_LOAD_DEFAULT_RPS.prod} (prod apps have real traffic).` }),
+                path: z.string().startsWith("/", "expected a path starting with '/'").optional().meta({ description: "Path the load requests (GET); default the first of paths." }),
+            })
+            .prefault({})
+            .meta({ description: "Synthetic load during a canary, so the analysis has requests to judge (`npm run app:canary`)." }),
         canary: z
             .strictObject({
                 digest: digest.meta({ description: "Canary image digest." }),
@@ -187,8 +204,19 @@ export const appsSchema = z
     })
     .meta({ description: "Container applications, each a ContainerApp: Deployment, Service, TLS Ingress, HPA, PDB, NetworkPolicies, pull secret, metrics, alerts, dashboard." });
 
+/** The effective canary load of an app: its own settings, else the profile's rate and its first path. */
+export function canaryLoadFor(profile: "dev" | "prod", load: { readonly requestsPerSecond?: number; readonly path?: string } | undefined, paths: readonly string[]): { requestsPerSecond: number; path: string } {
+    return { requestsPerSecond: load?.requestsPerSecond ?? CANARY_LOAD_DEFAULT_RPS[profile], path: load?.path ?? paths[0] ?? "/" };
+}
+
 /** Platform services an app may name in `calls` (besides other apps and `internet`). */
 const PLATFORM_CALL_TARGETS = ["harbor", "grafana", "prometheus", "loki", "internet"] as const;
+
+/** A name the platform publishes itself, and the config key that sets it. */
+export interface PlatformHost {
+    readonly key: string;
+    readonly host: string;
+}
 
 /** What the cross-key rules need from the rest of the config. */
 export interface AppsContext {
@@ -198,11 +226,14 @@ export interface AppsContext {
     readonly harborEnabled: boolean;
     readonly harborProjects: readonly string[];
     readonly ingressEnabled: boolean;
+    /** Hosts the platform publishes (Harbor, Grafana, Longhorn's UI, the API endpoint, static records). */
+    readonly platformHosts: readonly PlatformHost[];
 }
 
 /** Rules that look beyond one app entry; paths are relative to `platform:apps`. */
 export function appsRules(apps: readonly AppSpec[], cfg: AppsContext, issue: (path: (string | number)[], message: string) => void): void {
     const appNames = apps.map((a) => a.name);
+    checkHosts(apps, cfg, issue);
     apps.forEach((app, i) => {
         if (!cfg.namespaces.includes(app.namespace)) {
             issue([i, "namespace"], `expected one of platform:namespaces (${cfg.namespaces.join(", ") || "none configured"}), got "${app.namespace}"`);
@@ -234,5 +265,25 @@ export function appsRules(apps: readonly AppSpec[], cfg: AppsContext, issue: (pa
                 issue([i, "calls", j], `expected another app (${appNames.filter((n) => n !== app.name).join(", ") || "none"}) or a platform service (${PLATFORM_CALL_TARGETS.join(", ")}), got "${target}"`);
             }
         });
+    });
+}
+
+/**
+ * One owner per host: F5 NIC serves a host from one object only (the oldest, nginx/kubernetes-ingress@v5.5.4
+ * internal/k8s/configuration.go), and external-dns keeps one record set per name. An app on a
+ * platform host or another app's host would take it over or lose it, depending on creation times.
+ */
+function checkHosts(apps: readonly AppSpec[], cfg: AppsContext, issue: (path: (string | number)[], message: string) => void): void {
+    const owners = new Map(cfg.platformHosts.map((h) => [h.host, h.key]));
+    apps.forEach((app, i) => {
+        if (apps.findIndex((a) => a.name === app.name) !== i) return; // a duplicate app, reported as such
+        const host = app.host ?? `${app.name}.${cfg.domain}`;
+        const key = app.host === undefined ? `platform:apps[${i}].name (default host <name>.<platform:domain>)` : `platform:apps[${i}].host`;
+        const owner = owners.get(host);
+        if (owner !== undefined) {
+            issue([i, app.host === undefined ? "name" : "host"], `host "${host}" is also ${owner}: one host has one route; give ${key} another host`);
+        } else {
+            owners.set(host, key);
+        }
     });
 }

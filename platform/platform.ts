@@ -100,19 +100,6 @@ export class Platform extends pulumi.ComponentResource {
         // Options of the components made after the registry mirrors, when nodes restart for them.
         let laterOpts: pulumi.ComponentResourceOptions = componentOpts;
         const { defaults } = config;
-        if (config.ingress.enabled) {
-            this.ingress = new IngressNginx(
-                `${name}-ingress`,
-                {
-                    config: config.ingress,
-                    highAvailability: defaults.highAvailability,
-                    podSecurityVersion: psaVersion,
-                    // A canary's VirtualServer owns its host: HTTP-01 challenges for it need the controller's cert-manager integration.
-                    virtualServerChallenges: config.apps.some((a) => a.canary !== undefined) && config.tls.acme?.solver === "http01",
-                },
-                componentOpts,
-            );
-        }
         this.certManager = new CertManager(
             `${name}-cert-manager`,
             {
@@ -122,9 +109,26 @@ export class Platform extends pulumi.ComponentResource {
                 highAvailability: defaults.highAvailability,
                 podSecurityVersion: psaVersion,
             },
-            // HTTP-01 challenges need the controller only when a certificate is ordered, later.
+            // HTTP-01 challenges need the controller only when a certificate is ordered, later; the
+            // controller waits for cert-manager's CRDs when it watches Certificates.
             componentOpts,
         );
+        if (config.ingress.enabled) {
+            this.ingress = new IngressNginx(
+                `${name}-ingress`,
+                {
+                    config: config.ingress,
+                    highAvailability: defaults.highAvailability,
+                    podSecurityVersion: psaVersion,
+                    // Every published app is a VirtualServer (docs/adr/0020): under HTTP-01 the controller's
+                    // cert-manager integration routes the solver's Ingress into it. Decided by the issuer
+                    // alone, so starting or ending a canary never changes (and restarts) the controller.
+                    virtualServerChallenges: config.tls.issuer !== "selfSigned" && config.tls.acme?.solver === "http01",
+                    certManagerCrds: this.certManager.crds,
+                },
+                componentOpts,
+            );
+        }
         this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName, http01EditInPlace: config.tls.acme?.solver === "http01" };
         // What every data-bearing component takes from the profile.
         const shared = {
@@ -216,7 +220,7 @@ export class Platform extends pulumi.ComponentResource {
                 const built = new ContainerApp(
                     `${name}-app-${app.name}`,
                     // The namespace first; the images come from Harbor, the host through the controller, its
-                    // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
+                    // certificate from the issuer and its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.
                     { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
                     laterOpts,

@@ -28,7 +28,7 @@ const PLATFORM_SERVICES: Readonly<Record<string, ServicePeer>> = {
 export interface AppPlatformContext {
     readonly registryHost: string;
     readonly ingress: IngressTlsContext;
-    /** A host already published by external-dns on the platform's ingress (canary DNS CNAMEs); none without external-dns. */
+    /** A host already published by external-dns on the platform's ingress (the apps' DNS CNAMEs); none without external-dns. */
     readonly dnsTarget?: string;
     readonly monitoring?: { readonly dashboard: boolean; readonly logs: boolean; readonly after: pulumi.Resource[] };
     readonly storageClass: string;
@@ -64,7 +64,8 @@ export function appArgs(app: AppConfig, all: readonly AppConfig[], ctx: AppPlatf
         pullCredentials: pull,
         port: app.port,
         ports: app.ports,
-        publish: { host: app.host, paths: app.paths, ingress: ctx.ingress, dnsTarget: app.canary ? ctx.dnsTarget : undefined },
+        // One VirtualServer for the app's whole life (docs/adr/0020), so a canary never changes the kind.
+        publish: { host: app.host, paths: app.paths, ingress: ctx.ingress, routing: "virtualServer", dnsTarget: ctx.dnsTarget },
         replicas: app.autoscaling ? undefined : app.replicas,
         autoscaling: app.autoscaling,
         resources: app.resources,

@@ -292,9 +292,17 @@ function plaintextSecrets(value: unknown, path: string, marker: string | undefin
 export const RULES: readonly PolicyRule[] = [
     {
         name: "ingress-tls",
-        description: "Every Ingress serves each of its hosts over TLS, raw or enabled in a chart's values.",
+        description: "Every Ingress serves each of its hosts over TLS, raw or enabled in a chart's values; every F5 NGINX VirtualServer has a TLS Secret and redirects HTTP to HTTPS.",
         check: (r) => {
             if (isRelease(r.type)) return chartIngressesWithoutTls(r.inputs.values, "values").map((path) => `${r.name} enables an Ingress at ${path} without TLS`);
+            if (isKube(r.type, "VirtualServer")) {
+                // Apps are VirtualServers (docs/adr/0020). Without tls.secret the host answers plain HTTP;
+                // without tls.redirect.enable it answers both (nginx/kubernetes-ingress@v5.5.4
+                // internal/configs/virtualserver.go generateSSLConfig, generateTLSRedirectConfig).
+                const tls = ((r.inputs.spec ?? {}) as { tls?: { secret?: string; redirect?: { enable?: boolean } } }).tls;
+                if (!tls?.secret) return [`VirtualServer ${r.name} has no TLS secret`];
+                return tls.redirect?.enable === true ? [] : [`VirtualServer ${r.name} does not redirect HTTP to HTTPS`];
+            }
             if (!isKube(r.type, "Ingress")) return [];
             // An F5 NIC minion may not carry TLS and is only ever served inside its master's server, which
             // this rule checks (nginx/kubernetes-ingress@v5.5.4 internal/k8s/validation.go validateMinionSpec,

@@ -69,10 +69,17 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
     },
     // F5 NGINX Ingress Controller publishes no model package: what its VirtualServer validation
     // requires of what the platform sets (pkg/apis/configuration/validation/virtualserver.go@v5.5.4):
-    // a host, TLS from a Secret, named upstreams, and per route at least two splits weighing 0-100 that add up to 100.
+    // a host, TLS from a Secret, named upstreams, and per route exactly one of an `action` passing to
+    // an upstream and at least two splits weighing 0-100 that add up to 100 (validateRoute: "must
+    // specify exactly one of `action`, `splits`, ...").
     "k8s.nginx.org/v1/VirtualServer": (obj) => {
         const spec = obj.spec as
-            | { host?: string; tls?: { secret?: string }; upstreams?: { name?: string; service?: string; port?: number }[]; routes?: { path?: string; splits?: { weight?: number; action?: { pass?: string } }[] }[] }
+            | {
+                  host?: string;
+                  tls?: { secret?: string };
+                  upstreams?: { name?: string; service?: string; port?: number }[];
+                  routes?: { path?: string; action?: { pass?: string }; splits?: { weight?: number; action?: { pass?: string } }[] }[];
+              }
             | undefined;
         const upstreams = new Set((spec?.upstreams ?? []).map((u) => u.name));
         return (
@@ -84,9 +91,12 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
             (spec.routes ?? []).every(
                 (r) =>
                     (r.path ?? "").startsWith("/") &&
-                    (r.splits ?? []).length >= 2 &&
-                    (r.splits ?? []).every((sp) => Number.isInteger(sp.weight) && sp.weight! >= 0 && sp.weight! <= 100 && upstreams.has(sp.action?.pass)) &&
-                    (r.splits ?? []).reduce((sum, sp) => sum + (sp.weight ?? 0), 0) === 100,
+                    (r.action === undefined) !== (r.splits === undefined) &&
+                    (r.action
+                        ? upstreams.has(r.action.pass)
+                        : (r.splits ?? []).length >= 2 &&
+                          (r.splits ?? []).every((sp) => Number.isInteger(sp.weight) && sp.weight! >= 0 && sp.weight! <= 100 && upstreams.has(sp.action?.pass)) &&
+                          (r.splits ?? []).reduce((sum, sp) => sum + (sp.weight ?? 0), 0) === 100),
             )
         );
     },

@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IngressTlsContext, tlsIngress } from "../lib/ingress";
+import { type IngressTlsContext, tlsIngress } from "../lib/ingress";
 import type { Resources } from "../lib/resources";
 import type { Flow, NetworkNeeds, Route } from "../lib/flows";
-import { type AppPeer, appFlows, dnsEndpointSpec, type ServicePeer, virtualServerSpec } from "./appNetwork";
+import { type AppPeer, appFlows, certificateSpec, dnsEndpointSpec, type ServicePeer, virtualServerSpec } from "./appNetwork";
 import { appDashboard, appRuleGroups, dashboardLabels, serviceMonitorSpec } from "./appObservability";
-import { appLabels, type Autoscaling, deploymentSpec, hpaSpec, type HttpProbe, pdbSpec, type PodSpecInput, resolveProbes, serviceSpec } from "./appWorkload";
+import { appLabels, type Autoscaling, canaryScale, deploymentSpec, hpaSpec, type HttpProbe, pdbSpec, type PodSpecInput, resolveProbes, type Scale, serviceSpec, type Track } from "./appWorkload";
 
 /** Credentials for pulling the app's image: a pull-only robot made for it, or ones you already hold. */
 export type PullCredentials = { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
@@ -37,7 +37,7 @@ export interface ContainerAppArgs {
     readonly port?: number;
     /** Extra named ports on the container and the Service. @default [] */
     readonly ports?: readonly { readonly name: string; readonly port: number }[];
-    /** Where the app is published; undefined keeps it cluster-internal (no Ingress, no VirtualServer). */
+    /** Where the app is published; undefined keeps it cluster-internal (no route). */
     readonly publish?: {
         /** Public host (a name inside the platform domain, so DNS and certificates cover it). */
         readonly host: string;
@@ -46,9 +46,17 @@ export interface ContainerAppArgs {
         /** IngressClass and ClusterIssuer (stack outputs `ingressClass`, `clusterIssuer`). */
         readonly ingress: IngressTlsContext;
         /**
+         * The kind of the app's one routing object, for its whole life (docs/adr/0020): an F5 NGINX
+         * `VirtualServer` with an explicit Certificate (the platform's controller; a canary only changes
+         * its upstreams and weights), or a plain TLS `Ingress` for other controllers, which cannot
+         * run a canary. Changing it on a running app hands the host from one object to another.
+         * @default "virtualServer"
+         */
+        readonly routing?: "virtualServer" | "ingress";
+        /**
          * A name that already resolves to the same ingress controller (the platform uses its Harbor
-         * host). Needed only for a canary: external-dns cannot read VirtualServers, so the host gets
-         * a DNSEndpoint CNAME to it. @default no DNSEndpoint (no external-dns, or DNS managed elsewhere)
+         * host): external-dns cannot read VirtualServers, so the host gets a DNSEndpoint CNAME to it.
+         * @default no DNSEndpoint (no external-dns, or DNS managed elsewhere)
          */
         readonly dnsTarget?: string;
     };
@@ -99,7 +107,10 @@ export interface ContainerAppArgs {
         /** Public addresses on HTTPS, plus these ports. @default no internet */
         readonly internet?: { readonly ports?: readonly number[] };
     };
-    /** Canary: a second Deployment and a VirtualServer splitting traffic by `weight` percent. @default none */
+    /**
+     * Canary: a second Deployment (`<name>-canary`, scaled with its weight: see `canaryScale`) and its
+     * Service, to which the VirtualServer sends `weight` percent of the requests. @default none
+     */
     readonly canary?: { readonly digest: string; readonly weight: number };
     /**
      * Resources the Deployments and the published objects wait for: the namespace, the registry,
@@ -111,8 +122,8 @@ export interface ContainerAppArgs {
 
 /**
  * One container application: a restricted, zero-downtime Deployment (and a canary one), Service,
- * TLS Ingress or canary VirtualServer, HPA, PDB, NetworkPolicies, image pull Secret, ServiceMonitor,
- * PrometheusRule and Grafana dashboard. Usable from any Pulumi program with a Kubernetes provider;
+ * one routing object for its life (an F5 NGINX VirtualServer with its Certificate, or a TLS Ingress),
+ * HPA, PDB, flows (NetworkPolicies), image pull Secret, ServiceMonitor, PrometheusRule and Grafana dashboard. Usable from any Pulumi program with a Kubernetes provider;
  * `platform:apps` builds one per entry. The Deployment is awaited: a rollout that never becomes
  * ready fails the update with the pods' reasons.
  */
@@ -128,6 +139,7 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
     public readonly deployment: k8s.apps.v1.Deployment;
     public readonly service: k8s.core.v1.Service;
     public readonly canaryDeployment?: k8s.apps.v1.Deployment;
+    public readonly canaryService?: k8s.core.v1.Service;
 
     constructor(name: string, args: ContainerAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:apps:ContainerApp", name, {}, opts);
@@ -141,6 +153,9 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
         }
         if (args.canary && !args.publish) {
             throw new Error(`ContainerApp ${name}: a canary splits published traffic; set publish`);
+        }
+        if (args.canary && args.publish?.routing === "ingress") {
+            throw new Error(`ContainerApp ${name}: a canary needs publish.routing "virtualServer" (an Ingress cannot split traffic)`);
         }
         const port = args.port ?? 8080;
         const ports = args.ports ?? [];
@@ -204,21 +219,18 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
             { ...child, dependsOn: after },
         );
         this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: meta(appName), spec: serviceSpec(appName, "stable", port, ports) }, child);
+        const stableScale: Scale = args.autoscaling ? { autoscaling: args.autoscaling } : { replicas: args.replicas ?? 1 };
+        this.scale(name, appName, appName, "stable", stableScale, !args.volume, meta);
         if (args.canary) {
             const canaryName = `${appName}-canary`;
+            const scale = canaryScale(args.canary.weight, stableScale);
             this.canaryDeployment = new k8s.apps.v1.Deployment(
                 `${name}-canary-deployment`,
-                { metadata: meta(canaryName), spec: deploymentSpec({ ...pod, image: reference(args.canary.digest, undefined) }, "canary", 1) },
+                { metadata: meta(canaryName), spec: deploymentSpec({ ...pod, image: reference(args.canary.digest, undefined) }, "canary", scale.replicas) },
                 { ...child, dependsOn: after },
             );
-            new k8s.core.v1.Service(`${name}-canary-service`, { metadata: meta(canaryName), spec: serviceSpec(appName, "canary", port, ports) }, child);
-        }
-        if (args.autoscaling) {
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta(appName), spec: hpaSpec(appName, args.autoscaling) }, child);
-        }
-        const pdb = pdbSpec(appName, args.autoscaling?.min ?? args.replicas ?? 1);
-        if (pdb && !args.volume) {
-            new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(appName), spec: pdb }, child);
+            this.canaryService = new k8s.core.v1.Service(`${name}-canary-service`, { metadata: meta(canaryName), spec: serviceSpec(appName, "canary", port, ports) }, child);
+            this.scale(`${name}-canary`, appName, canaryName, "canary", scale, true, meta);
         }
         if (args.publish) {
             this.url = `https://${args.publish.host}`;
@@ -241,27 +253,44 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
         this.registerOutputs({ image: this.image, url: this.url });
     }
 
-    /** The Ingress (one TLS helper), or with a canary the VirtualServer, its Certificate and DNS record. */
+    /** One track's HorizontalPodAutoscaler (with autoscaling) and PodDisruptionBudget (two pods or more). */
+    private scale(name: string, appName: string, objectName: string, track: Track, scale: Scale, withPdb: boolean, meta: (n: string) => Record<string, unknown>): void {
+        const child = { parent: this };
+        if (scale.autoscaling) {
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta(objectName), spec: hpaSpec(objectName, scale.autoscaling) }, child);
+        }
+        const pdb = pdbSpec(appName, scale.autoscaling?.min ?? scale.replicas ?? 1, track);
+        if (pdb && withPdb) {
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(objectName), spec: pdb }, child);
+        }
+    }
+
+    /**
+     * The app's one routing object for its whole life (docs/adr/0020): a VirtualServer with its one
+     * Certificate and, with external-dns, a DNSEndpoint; or, with `routing: "ingress"`, a TLS Ingress
+     * from the one helper (ingress-shim makes its Certificate). F5 NIC gives a host to its oldest
+     * object (nginx/kubernetes-ingress@v5.5.4 internal/k8s/configuration.go chooseObjectMetaWinner),
+     * so switching kinds when a canary starts or ends hands the host to the wrong one.
+     */
     private publish(name: string, appName: string, args: ContainerAppArgs, port: number, meta: (n: string) => Record<string, unknown>): void {
         const publish = args.publish!;
         // The VirtualServer, Certificate and DNSEndpoint kinds exist once their charts are installed.
         const child = { parent: this, dependsOn: args.after ?? [] };
-        if (!args.canary) {
+        if ((publish.routing ?? "virtualServer") === "ingress") {
             tlsIngress(`${name}-ingress`, publish.ingress, { name: appName, namespace: args.namespace, host: publish.host, serviceName: appName, servicePort: "http", paths: publish.paths }, child);
             return;
         }
         const tlsSecret = `${appName}-tls`;
-        // VirtualServers have no cert-manager annotation: the Certificate is explicit, from the same issuer.
+        const certificate = certificateSpec({ host: publish.host, secretName: tlsSecret, issuer: publish.ingress.issuer, http01: publish.ingress.http01EditInPlace ?? false });
+        // Named after the app, not the Secret: ingress-shim named the Certificate of an app published by an
+        // Ingress (before docs/adr/0020) after the Secret, and that one goes when its Ingress does.
         new k8s.apiextensions.CustomResource(
             `${name}-certificate`,
-            {
-                apiVersion: "cert-manager.io/v1",
-                kind: "Certificate",
-                metadata: meta(appName),
-                spec: { secretName: tlsSecret, dnsNames: [publish.host], issuerRef: { kind: "ClusterIssuer", name: publish.ingress.issuer, group: "cert-manager.io" } },
-            },
+            { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { ...meta(appName), annotations: certificate.annotations }, spec: certificate.spec },
             child,
         );
+        // The canary's pool and Service exist (the Deployment is awaited) before the weight moves to them.
+        const canary = [this.canaryDeployment, this.canaryService].filter((r): r is NonNullable<typeof r> => r !== undefined);
         new k8s.apiextensions.CustomResource(
             `${name}-virtualserver`,
             {
@@ -270,10 +299,10 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
                 metadata: meta(appName),
                 spec: {
                     ingressClassName: publish.ingress.className,
-                    ...virtualServerSpec({ name: appName, host: publish.host, paths: publish.paths ?? ["/"], port, tlsSecret, canaryWeight: args.canary.weight }),
+                    ...virtualServerSpec({ name: appName, host: publish.host, paths: publish.paths ?? ["/"], port, tlsSecret, canaryWeight: args.canary?.weight }),
                 },
             },
-            child,
+            { ...child, dependsOn: [...child.dependsOn, this.deployment, this.service, ...canary] },
         );
         if (publish.dnsTarget) {
             new k8s.apiextensions.CustomResource(

@@ -1,9 +1,11 @@
 /**
- * Pure builders for how traffic reaches a ContainerApp and where it may go: its NetworkPolicies,
- * the F5 NGINX VirtualServer that splits traffic between stable and canary, and the canary's
- * Certificate and DNS record. See docs/adr/0010-app-canary-through-virtualserver.md.
+ * Pure builders for how traffic reaches a ContainerApp and where it may go: its flows (from which
+ * the Platform writes NetworkPolicies), the F5 NGINX VirtualServer that routes its host (and splits
+ * traffic between stable and canary), its Certificate and DNS record. See
+ * docs/adr/0010-app-canary-through-virtualserver.md and docs/adr/0020-one-route-per-app.md.
  */
 import { type Flow, type PodEnd, PROMETHEUS, type Route } from "../lib/flows";
+import { ISSUE_TEMPORARY_CERTIFICATE } from "../lib/ingress";
 import { appLabels } from "./appWorkload";
 
 /** Another app this one talks to, or is called by: its namespace, name and ports. */
@@ -76,32 +78,65 @@ export interface VirtualServerInput {
     readonly paths: readonly string[];
     readonly port: number;
     readonly tlsSecret: string;
-    /** Percent of requests sent to the canary Service (0-100). */
-    readonly canaryWeight: number;
+    /** Percent of requests sent to the canary Service (0-100); undefined: no canary, every request to the stable Service. */
+    readonly canaryWeight?: number;
 }
 
 /**
- * A k8s.nginx.org/v1 VirtualServer: TLS from a Secret (HTTP redirected to HTTPS) and, per path,
- * `splits` sending `canaryWeight`% to `<name>-canary` and the rest to `<name>`. The controller
- * accepts weights 0-100 that add up to 100 and at least two splits, so 0 and 100 keep the same shape.
+ * A k8s.nginx.org/v1 VirtualServer: the app's one routing object for its whole life (docs/adr/0020).
+ * TLS from the app's Secret, HTTP redirected to HTTPS. Without a canary every path passes to the
+ * stable upstream `<name>`; with one, each path `splits` `canaryWeight`% to `<name>-canary` and the
+ * rest to `<name>`. Starting and ending a canary so changes upstreams and weights only, never the
+ * object that owns the host. The controller accepts weights 0-100 that add up to 100 and at least
+ * two splits (nginx/kubernetes-ingress@v5.5.4 pkg/apis/configuration/validation/virtualserver.go),
+ * so weight 0 keeps the canary's shape. No `tls.cert-manager`: the app's Certificate is explicit
+ * (certificateSpec), and the controller's integration would create a second one for the same Secret.
  */
 export function virtualServerSpec(input: VirtualServerInput): Record<string, unknown> {
     const stable = input.name;
     const canary = `${input.name}-canary`;
+    const weight = input.canaryWeight;
     return {
         host: input.host,
         tls: { secret: input.tlsSecret, redirect: { enable: true, code: 301 } },
-        upstreams: [
-            { name: "stable", service: stable, port: input.port },
-            { name: "canary", service: canary, port: input.port },
-        ],
-        routes: input.paths.map((path) => ({
-            path,
-            splits: [
-                { weight: 100 - input.canaryWeight, action: { pass: "stable" } },
-                { weight: input.canaryWeight, action: { pass: "canary" } },
-            ],
-        })),
+        upstreams: [{ name: "stable", service: stable, port: input.port }, ...(weight === undefined ? [] : [{ name: "canary", service: canary, port: input.port }])],
+        routes: input.paths.map((path) =>
+            weight === undefined
+                ? { path, action: { pass: "stable" } }
+                : {
+                      path,
+                      splits: [
+                          { weight: 100 - weight, action: { pass: "stable" } },
+                          { weight, action: { pass: "canary" } },
+                      ],
+                  },
+        ),
+    };
+}
+
+export interface CertificateInput {
+    readonly host: string;
+    readonly secretName: string;
+    /** ClusterIssuer name. */
+    readonly issuer: string;
+    /** The issuer answers ACME HTTP-01 through the ingress controller. */
+    readonly http01: boolean;
+}
+
+/**
+ * The one cert-manager Certificate that writes the app's TLS Secret, for its whole life (no Ingress,
+ * so no ingress-shim Certificate beside it: two Certificates on one Secret re-issue each other,
+ * cert-manager@v1.21.1 internal/controller/certificates/policies/checks.go
+ * SecretCertificateNameAnnotationsMismatch). Under HTTP-01 it asks for a temporary self-signed
+ * certificate first: the VirtualServer redirects HTTP to HTTPS at server level, before any location
+ * (version2/nginx.virtualserver.tmpl@v5.5.4), and rejects TLS handshakes while the Secret is missing
+ * (virtualserver.go generateSSLConfig), so the ACME server, which follows the redirect, needs a
+ * Secret to exist before the first real certificate does.
+ */
+export function certificateSpec(input: CertificateInput): { annotations: Record<string, string>; spec: Record<string, unknown> } {
+    return {
+        annotations: input.http01 ? { [ISSUE_TEMPORARY_CERTIFICATE]: "true" } : {},
+        spec: { secretName: input.secretName, dnsNames: [input.host], issuerRef: { kind: "ClusterIssuer", name: input.issuer, group: "cert-manager.io" } },
     };
 }
 

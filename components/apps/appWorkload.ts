@@ -172,7 +172,34 @@ export function hpaSpec(deploymentName: string, a: Autoscaling): k8sInput.autosc
     };
 }
 
-/** A PDB when at least two pods run: one may go at a time (node drains, k3s upgrades). */
-export function pdbSpec(name: string, leastReplicas: number): k8sInput.policy.v1.PodDisruptionBudgetSpec | undefined {
-    return leastReplicas >= 2 ? { maxUnavailable: 1, selector: { matchLabels: appLabels(name, "stable").selector } } : undefined;
+/** A PDB when at least two pods of a track run: one may go at a time (node drains, k3s upgrades). */
+export function pdbSpec(name: string, leastReplicas: number, track: Track = "stable"): k8sInput.policy.v1.PodDisruptionBudgetSpec | undefined {
+    return leastReplicas >= 2 ? { maxUnavailable: 1, selector: { matchLabels: appLabels(name, track).selector } } : undefined;
+}
+
+/**
+ * How many pods a track runs: a fixed count, an autoscaler's bounds, or both (the count the
+ * Deployment is applied with, which the autoscaler then owns).
+ */
+export type Scale = { readonly replicas: number; readonly autoscaling?: Autoscaling } | { readonly replicas?: undefined; readonly autoscaling: Autoscaling };
+
+/** Above this weight the canary takes more than half of the requests: it runs a pool as large as the stable one. */
+const CANARY_FULL_SCALE_ABOVE = 50;
+
+/**
+ * The canary's pool at a given weight. Up to 50 % it runs its share of the stable pool (at least
+ * one pod); above 50 % it scales like the stable Deployment (the same replicas, or an HPA with the
+ * same bounds), so the p95 the analysis measures comes from a realistic pool and one pod never
+ * takes most of the traffic. The canary Deployment is applied before the VirtualServer that moves
+ * the weight (it waits for the rollout), so the pool is there before the traffic is.
+ */
+export function canaryScale(weight: number, stable: Scale): Scale {
+    if (weight > CANARY_FULL_SCALE_ABOVE) {
+        // With an HPA the Deployment is also applied at the autoscaler's minimum: the rollout the
+        // VirtualServer waits for then has the full pool ready before the weight moves (an HPA alone
+        // would scale up only after the traffic arrived).
+        return stable.autoscaling ? { replicas: stable.autoscaling.min, autoscaling: stable.autoscaling } : stable;
+    }
+    const base = stable.autoscaling?.min ?? stable.replicas ?? 1;
+    return { replicas: Math.max(1, Math.ceil((base * weight) / 100)) };
 }

@@ -32,6 +32,8 @@ export class CertManager extends pulumi.ComponentResource implements NetworkNeed
     public readonly issuerName: string;
     /** Resolves once the issuer exists; Ingresses depend on it. */
     public readonly ready: pulumi.Resource[];
+    /** What installs cert-manager's CRDs (its release); empty when cert-manager is installed elsewhere. */
+    public readonly crds: pulumi.Resource[];
     /** The controller's metrics (9402), for the monitoring stack installed after it. */
     public readonly scrapeTargets: readonly ScrapeTarget[];
     public readonly flows: readonly Flow[];
@@ -42,6 +44,7 @@ export class CertManager extends pulumi.ComponentResource implements NetworkNeed
         super("platform:edge:CertManager", name, {}, opts);
         const namespace = args.namespace ?? CERT_MANAGER_NAMESPACE;
         const dependsOn: pulumi.Resource[] = [];
+        const crds: pulumi.Resource[] = [];
         let namespaceName: pulumi.Input<string> = namespace;
         if (args.config.installCertManager) {
             const ns = platformNamespace(
@@ -54,21 +57,21 @@ export class CertManager extends pulumi.ComponentResource implements NetworkNeed
             );
             namespaceName = ns.metadata.name;
             this.ownedNamespaces = [{ name: namespace, object: ns }];
-            dependsOn.push(
-                installChart(
-                    `${name}-release`,
-                    {
-                        chart: CHARTS.certManager,
-                        namespace: ns.metadata.name,
-                        values: certManagerValues({
-                            replicas: args.replicas,
-                            highAvailability: args.highAvailability,
-                            namespace,
-                        }),
-                    },
-                    { parent: this },
-                ),
+            const release = installChart(
+                `${name}-release`,
+                {
+                    chart: CHARTS.certManager,
+                    namespace: ns.metadata.name,
+                    values: certManagerValues({
+                        replicas: args.replicas,
+                        highAvailability: args.highAvailability,
+                        namespace,
+                    }),
+                },
+                { parent: this },
             );
+            crds.push(release);
+            dependsOn.push(release);
         }
         const secretValue = dns01Secret(args.config);
         if (secretValue !== undefined) {
@@ -108,6 +111,7 @@ export class CertManager extends pulumi.ComponentResource implements NetworkNeed
         this.flows = args.config.installCertManager ? certManagerFlows(namespace, args.config) : [];
         this.issuerName = issuerName(args.config.issuer);
         this.ready = issuers;
+        this.crds = crds;
         this.registerOutputs({ issuerName: this.issuerName });
     }
 }

@@ -16,9 +16,17 @@ export interface IngressNginxArgs extends NamespacePolicyArgs {
     readonly namespace?: string;
     /**
      * Turn on the controller's cert-manager integration, which routes cert-manager's HTTP-01
-     * solver Ingress for a host owned by a VirtualServer (app canaries). @default false
+     * solver Ingress for a host owned by a VirtualServer (every published app). A platform decision
+     * (the issuer answers HTTP-01), never an app's: flipping it restarts the controller. @default false
      */
     readonly virtualServerChallenges?: boolean;
+    /**
+     * What installs cert-manager's CRDs (its release). With `virtualServerChallenges` the controller
+     * watches Certificates and its cert-manager loop waits until that informer syncs
+     * (nginx/kubernetes-ingress@v5.5.4 internal/certmanager/cm_controller.go Run): the release waits
+     * for the CRDs. @default [] (cert-manager installed elsewhere, CRDs already there)
+     */
+    readonly certManagerCrds?: pulumi.Resource[];
 }
 
 /**
@@ -68,7 +76,7 @@ export class IngressNginx extends pulumi.ComponentResource implements NetworkNee
                     virtualServerChallenges: args.virtualServerChallenges ?? false,
                 }),
             },
-            { parent: this },
+            { parent: this, dependsOn: args.virtualServerChallenges ? (args.certManagerCrds ?? []) : [] },
         );
         this.scrapeTargets = [
             {
@@ -79,6 +87,16 @@ export class IngressNginx extends pulumi.ComponentResource implements NetworkNee
                 pods: { "app.kubernetes.io/name": "nginx-ingress" },
                 podPort: 9113,
                 jobLabel: "app.kubernetes.io/name",
+                // The upstream latency histogram carries its own `service` label, the Kubernetes Service of
+                // each upstream (nginx/kubernetes-ingress@v5.5.4 cmd/nginx-ingress/main.go
+                // upstreamServerVariableLabels), which every app alert, dashboard and canary analysis
+                // selects on. The operator always sets the target label `service` to the metrics
+                // Service's name (prometheus-operator@v0.93.0 pkg/prometheus/promcfg.go), and without
+                // honor_labels Prometheus keeps the target's and renames the controller's to
+                // `exported_service` (prometheus@v3.14.0 scrape/scrape.go mutateSampleLabels). No
+                // controller metric sets namespace, pod, container, endpoint, job or instance, so
+                // honoring its labels overrides nothing else (test/contracts/prometheus-target-labels).
+                honorLabels: true,
             },
         ];
         const controller = { namespace: namespaceName, pods: INGRESS_CONTROLLER.pods };

@@ -4,7 +4,7 @@
  * reviewer reads to see what runs where, and the delivery workflows rewrite it on every release.
  * Every function takes the file's text and returns the new text (pure, no I/O).
  */
-import { Document, isMap, isSeq, parseDocument, YAMLMap } from "yaml";
+import { Document, isMap, isScalar, isSeq, parseDocument, YAMLMap } from "yaml";
 
 const APPS_KEY = "platform:apps";
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -35,6 +35,10 @@ export interface AppImage {
     readonly tag?: string;
     readonly previousDigest?: string;
     readonly canary?: { readonly digest?: string; readonly weight?: number; readonly analysis?: Partial<CanaryAnalysis> };
+    /** `host`, when the stack file sets one (default `<name>.<platform:domain>`, see `appHost`). */
+    readonly host?: string;
+    readonly paths?: readonly string[];
+    readonly canaryLoad?: { readonly requestsPerSecond?: number; readonly path?: string };
 }
 
 /** Result of an edit: the new text and what changed, for the log and the PR body. */
@@ -147,9 +151,14 @@ export function readApp(text: string, app: string, file = "stack file"): AppImag
     const image = imageNode(node, app, file);
     const canary = node.get("canary", true);
     const analysis = isMap(canary) ? canary.get("analysis", true) : undefined;
+    const paths = node.get("paths", true);
+    const load = node.get("canaryLoad", true);
     return {
         name: app,
         namespace: str(node, "namespace"),
+        host: str(node, "host"),
+        ...(isSeq(paths) ? { paths: paths.items.map((p) => String(isScalar(p) ? p.value : p)) } : {}),
+        ...(isMap(load) ? { canaryLoad: { requestsPerSecond: num(load, "requestsPerSecond"), path: str(load, "path") } } : {}),
         project: str(image, "project"),
         repository: str(image, "repository"),
         digest: str(image, "digest"),
@@ -291,6 +300,59 @@ export function promoteCanary(text: string, app: string, opts: { file?: string }
     image.set("digest", digest);
     node.delete("canary");
     return { text: out(doc, text), changed: true, summary: `${app}: canary ${digest} is now stable (was ${current ?? "(none)"})` };
+}
+
+/** What the stack file said before a canary run: the release it falls back to. */
+export interface LastGood {
+    readonly digest?: string;
+    readonly previousDigest?: string;
+}
+
+/**
+ * The safe state after a canary that did not pass (a failed analysis, a failed step, too little
+ * traffic, a cancelled run): no `canary` block, and the image the app ran before the run (its
+ * digest and previous digest put back if a promotion had already moved them). What the stack
+ * file then says is what `pulumi up` makes true: the stable Deployment only, the VirtualServer
+ * sending every request to it. No change when the file already says so.
+ */
+export function withdrawCanary(text: string, app: string, lastGood: LastGood, opts: { file?: string } = {}): Edit {
+    const file = opts.file ?? "stack file";
+    const doc = parse(text, file);
+    const node = appNode(doc, app, file);
+    const image = imageNode(node, app, file);
+    const canary = node.get("canary", true);
+    const was = isMap(canary) ? `canary ${str(canary, "digest") ?? "(no digest)"} at ${num(canary, "weight") ?? "?"}%` : "no canary";
+    const changes: string[] = [];
+    if (isMap(canary)) {
+        node.delete("canary");
+        changes.push(`${was} withdrawn`);
+    }
+    if (lastGood.digest !== undefined && str(image, "digest") !== lastGood.digest) {
+        changes.push(`image.digest back to ${lastGood.digest}`);
+        image.set("digest", lastGood.digest);
+        if (lastGood.previousDigest === undefined) {
+            image.delete("previousDigest");
+        } else {
+            image.set("previousDigest", lastGood.previousDigest);
+        }
+    }
+    if (changes.length === 0) {
+        return { text, changed: false, summary: `${app}: no canary, ${str(image, "digest") ?? "(no digest)"} stays` };
+    }
+    return { text: out(doc, text), changed: true, summary: `${app}: ${changes.join("; ")}` };
+}
+
+/** The app's public host as the platform derives it (config/resolve.ts): `host`, else `<name>.<platform:domain>`. */
+export function appHost(text: string, app: string, file = "stack file"): string {
+    const host = readApp(text, app, file).host;
+    if (host !== undefined) {
+        return host;
+    }
+    const domain = parse(text, file).getIn(["config", "platform:domain"]);
+    if (typeof domain !== "string" || domain.length === 0) {
+        throw new AppImageError(`${file}: neither ${APPS_KEY}[${app}].host nor platform:domain is set: no host for the canary load`);
+    }
+    return `${app}.${domain}`;
 }
 
 function assertWeight(weight: number): void {

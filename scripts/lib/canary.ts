@@ -51,7 +51,7 @@ export interface CanaryTarget {
 export interface Thresholds {
     readonly maxErrorRatio: number;
     readonly maxLatencyP95Ms: number;
-    /** Fewer requests than this in the window is "no data", not a pass. @default 20 */
+    /** Fewer requests than this in the window is "not enough traffic" (hold), not a pass. @default 20 */
     readonly minRequests?: number;
 }
 
@@ -94,8 +94,19 @@ function singleValue(res: PromResponse, what: string): number | undefined {
     return Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * What an analysis concludes:
+ * - `pass`: enough requests, error ratio and p95 at or under the thresholds: go to the next step;
+ * - `fail`: a threshold broken: roll back;
+ * - `hold`: not enough traffic: the canary served some requests, fewer than the minimum, so nothing
+ *   can be concluded yet: keep the weight and analyse another window;
+ * - `no-data`: Prometheus has no series of the canary's upstream at all: no request reached it, or
+ *   the query does not match what Prometheus stores. Not a pass: roll back.
+ */
+export type Verdict = "pass" | "fail" | "hold" | "no-data";
+
 export interface Decision {
-    readonly pass: boolean;
+    readonly verdict: Verdict;
     readonly reasons: string[];
     readonly requests?: number;
     readonly errorRatio?: number;
@@ -108,22 +119,34 @@ export function decide(res: { requests: PromResponse; errorRatio: PromResponse; 
     const errorRatio = singleValue(res.errorRatio, "error ratio");
     const latencyP95Ms = singleValue(res.latencyP95Ms, "p95 latency");
     const minRequests = t.minRequests ?? 20;
-    const reasons: string[] = [];
-    if (requests === undefined || requests < minRequests) {
-        reasons.push(`no data: the canary served ${requests === undefined ? "no" : Math.round(requests)} requests in the window, the analysis needs at least ${minRequests}`);
-    } else {
-        if (errorRatio === undefined) {
-            reasons.push("no data: the error ratio could not be computed");
-        } else if (errorRatio > t.maxErrorRatio) {
-            reasons.push(`error ratio ${errorRatio.toFixed(4)} is above maxErrorRatio ${t.maxErrorRatio}`);
-        }
-        if (latencyP95Ms === undefined) {
-            reasons.push("no data: the p95 latency could not be computed");
-        } else if (latencyP95Ms > t.maxLatencyP95Ms) {
-            reasons.push(`p95 latency ${Math.round(latencyP95Ms)} ms is above maxLatencyP95Ms ${t.maxLatencyP95Ms}`);
-        }
+    const figures = { requests, errorRatio, latencyP95Ms };
+    if (requests === undefined) {
+        return {
+            verdict: "no-data",
+            reasons: ["no data: Prometheus has no series of the canary's upstream: no request reached the canary, or the query's labels do not match the stored series (see docs/app-delivery.md, \"No data\")"],
+            ...figures,
+        };
     }
-    return { pass: reasons.length === 0, reasons, requests, errorRatio, latencyP95Ms };
+    if (requests < minRequests) {
+        return { verdict: "hold", reasons: [`not enough traffic: the canary served ${Math.round(requests)} requests in the window, the analysis needs at least ${minRequests}`], ...figures };
+    }
+    const reasons: string[] = [];
+    let verdict: Verdict = "pass";
+    if (errorRatio === undefined) {
+        reasons.push("no data: the error ratio could not be computed");
+        verdict = "no-data";
+    } else if (errorRatio > t.maxErrorRatio) {
+        reasons.push(`error ratio ${errorRatio.toFixed(4)} is above maxErrorRatio ${t.maxErrorRatio}`);
+        verdict = "fail";
+    }
+    if (latencyP95Ms === undefined) {
+        reasons.push("no data: the p95 latency could not be computed");
+        verdict = verdict === "fail" ? "fail" : "no-data";
+    } else if (latencyP95Ms > t.maxLatencyP95Ms) {
+        reasons.push(`p95 latency ${Math.round(latencyP95Ms)} ms is above maxLatencyP95Ms ${t.maxLatencyP95Ms}`);
+        verdict = "fail";
+    }
+    return { verdict, reasons, ...figures };
 }
 
 export type Querier = (query: string) => Promise<PromResponse>;

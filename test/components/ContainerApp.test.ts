@@ -56,7 +56,7 @@ describe("ContainerApp", () => {
         return mocks.collector.resources.filter((r) => r.name.startsWith(`${name}-`));
     }
 
-    it("runs a restricted, zero-downtime Deployment by digest with a pull secret, a Service and a TLS Ingress", async () => {
+    it("runs a restricted, zero-downtime Deployment by digest with a pull secret, a Service, and its host on a VirtualServer with one Certificate", async () => {
         const mine = await build("basic");
         const deployment = byName(mine, "basic-deployment");
         const spec = deployment.inputs.spec as Spec;
@@ -88,14 +88,31 @@ describe("ContainerApp", () => {
         expect(pull).toMatchObject({ metadata: { name: "hello-pull" }, type: "kubernetes.io/dockerconfigjson", stringData: SECRET });
         expect(allStrings(mine).join("\n")).not.toContain("robot-password-9f1c");
 
-        const ingress = byName(mine, "basic-ingress").inputs as { metadata: { annotations: Record<string, string> }; spec: Spec };
-        expect(ingress.metadata.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt" });
-        expect(ingress.spec).toMatchObject({
-            ingressClassName: "nginx",
-            tls: [{ hosts: ["hello.example.com"], secretName: "hello-tls" }],
-            rules: [{ host: "hello.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "hello", port: { name: "http" } } } }] } }],
+        // One routing object for the app's life (docs/adr/0020): a VirtualServer passing every request to
+        // the stable Service, and the one Certificate that writes its Secret (no Ingress, so no ingress-shim).
+        expect(byName(mine, "basic-virtualserver").inputs).toMatchObject({
+            apiVersion: "k8s.nginx.org/v1",
+            kind: "VirtualServer",
+            metadata: { name: "hello", namespace: "apps" },
+            spec: {
+                ingressClassName: "nginx",
+                host: "hello.example.com",
+                tls: { secret: "hello-tls", redirect: { enable: true, code: 301 } },
+                upstreams: [{ name: "stable", service: "hello", port: 8080 }],
+                routes: [{ path: "/", action: { pass: "stable" } }],
+            },
         });
-        expect(kinds(mine)).not.toEqual(expect.arrayContaining(["HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "NetworkPolicy", "VirtualServer"]));
+        expect(byName(mine, "basic-virtualserver").dependsOn).toEqual(expect.arrayContaining(["basic-deployment", "basic-service"]));
+        expect(byName(mine, "basic-certificate").inputs).toMatchObject({
+            metadata: { name: "hello", annotations: {} },
+            spec: { secretName: "hello-tls", dnsNames: ["hello.example.com"], issuerRef: { kind: "ClusterIssuer", name: "letsencrypt", group: "cert-manager.io" } },
+        });
+        expect(kinds(mine)).not.toContain("Ingress");
+        // Without a DNS target (no external-dns) there is no DNSEndpoint.
+        expect(kinds(mine)).not.toContain("DNSEndpoint");
+        for (const kind of ["HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "NetworkPolicy", "Ingress"]) {
+            expect(kinds(mine)).not.toContain(kind);
+        }
         for (const m of rawManifests(mine)) {
             const shape = m.kind === "Secret" ? { ...m, stringData: {} } : m;
             expect(() => validateManifest(shape)).not.toThrow();
@@ -196,7 +213,42 @@ describe("ContainerApp", () => {
         ]);
     });
 
-    it("with a canary: a second Deployment and Service, and a VirtualServer splitting by weight with TLS and DNS instead of the Ingress", async () => {
+    it("publishes with a plain TLS Ingress only when asked (routing: ingress, other controllers), and refuses a canary there", async () => {
+        const mine = await build("plain", { publish: { host: "hello.example.com", ingress: INGRESS, routing: "ingress" } });
+        const ingress = byName(mine, "plain-ingress").inputs as { metadata: { annotations: Record<string, string> }; spec: Spec };
+        expect(ingress.metadata.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt" });
+        expect(ingress.spec).toMatchObject({
+            ingressClassName: "nginx",
+            tls: [{ hosts: ["hello.example.com"], secretName: "hello-tls" }],
+            rules: [{ host: "hello.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "hello", port: { name: "http" } } } }] } }],
+        });
+        expect(kinds(mine)).not.toContain("VirtualServer");
+        expect(kinds(mine)).not.toContain("Certificate");
+        expect(() => new ContainerApp("plain-canary", args({ publish: { host: "h.example.com", ingress: INGRESS, routing: "ingress" }, canary: { digest: CANARY, weight: 5 } }))).toThrow(
+            'a canary needs publish.routing "virtualServer" (an Ingress cannot split traffic)',
+        );
+    });
+
+    it("asks cert-manager for a temporary certificate first under HTTP-01: the VirtualServer redirects to HTTPS before the first real one exists", async () => {
+        const mine = await build("http01", { publish: { host: "hello.example.com", ingress: { ...INGRESS, http01EditInPlace: true } } });
+        expect(byName(mine, "http01-certificate").inputs).toMatchObject({ metadata: { annotations: { "cert-manager.io/issue-temporary-certificate": "true" } } });
+    });
+
+    it("scales the canary with its weight: its share of the pool up to 50 %, the stable pool (HPA, PDB) above", async () => {
+        const small = await build("c20", { replicas: 4, canary: { digest: CANARY, weight: 20 } });
+        expect(byName(small, "c20-canary-deployment").inputs.spec).toMatchObject({ replicas: 1 });
+        const half = await build("c50", { replicas: 4, canary: { digest: CANARY, weight: 50 } });
+        expect(byName(half, "c50-canary-deployment").inputs.spec).toMatchObject({ replicas: 2 });
+        expect(byName(half, "c50-canary-pdb").inputs.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "canary" } } });
+        const big = await build("c60", { autoscaling: { min: 3, max: 9, cpu: 70 }, canary: { digest: CANARY, weight: 60 } });
+        // Applied at the autoscaler's minimum, so the rollout the VirtualServer waits for is the full pool.
+        expect(byName(big, "c60-canary-deployment").inputs.spec).toMatchObject({ replicas: 3 });
+        expect(byName(big, "c60-deployment").inputs.spec).not.toHaveProperty("replicas");
+        expect(byName(big, "c60-canary-hpa").inputs).toMatchObject({ metadata: { name: "hello-canary" }, spec: { minReplicas: 3, maxReplicas: 9, scaleTargetRef: { name: "hello-canary" } } });
+        expect(byName(big, "c60-hpa").inputs).toMatchObject({ metadata: { name: "hello" }, spec: { scaleTargetRef: { name: "hello" } } });
+    });
+
+    it("with a canary: a second Deployment and Service, and the same VirtualServer splitting by weight, with TLS and DNS", async () => {
         const mine = await build("canary", { canary: { digest: CANARY, weight: 10 }, publish: { host: "hello.example.com", ingress: INGRESS, dnsTarget: "registry.example.com" } });
         expect(kinds(mine)).not.toContain("Ingress");
         const canary = byName(mine, "canary-canary-deployment");
@@ -225,6 +277,8 @@ describe("ContainerApp", () => {
             ],
         });
         expect(byName(mine, "canary-certificate").inputs.spec).toEqual({ secretName: "hello-tls", dnsNames: ["hello.example.com"], issuerRef: { kind: "ClusterIssuer", name: "letsencrypt", group: "cert-manager.io" } });
+        // The weight moves only once the canary's pool is ready and its Service exists.
+        expect(byName(mine, "canary-virtualserver").dependsOn).toEqual(expect.arrayContaining(["canary-canary-deployment", "canary-canary-service"]));
         expect(byName(mine, "canary-dns").inputs.spec).toEqual({ endpoints: [{ dnsName: "hello.example.com", recordType: "CNAME", targets: ["registry.example.com"], recordTTL: 300 }] });
         for (const m of rawManifests(mine)) {
             const shape = m.kind === "Secret" ? { ...m, stringData: {} } : m;
@@ -240,6 +294,12 @@ describe("ContainerApp", () => {
 });
 
 describe("ContainerApp builders", () => {
+    it("route every path to the stable upstream without a canary, with one upstream only", () => {
+        const spec = virtualServerSpec({ name: "a", host: "a.example.com", paths: ["/", "/api"], port: 80, tlsSecret: "a-tls" });
+        expect(spec).toMatchObject({ upstreams: [{ name: "stable", service: "a", port: 80 }], routes: [{ path: "/", action: { pass: "stable" } }, { path: "/api", action: { pass: "stable" } }] });
+        expect(() => validateManifest({ apiVersion: "k8s.nginx.org/v1", kind: "VirtualServer", metadata: { name: "a" }, spec })).not.toThrow();
+    });
+
     it("keep the VirtualServer's shape at weights 0 and 100 (two splits adding up to 100)", () => {
         for (const w of [0, 100]) {
             const spec = virtualServerSpec({ name: "a", host: "a.example.com", paths: ["/", "/api"], port: 80, tlsSecret: "a-tls", canaryWeight: w }) as { routes: { splits: { weight: number }[] }[] };

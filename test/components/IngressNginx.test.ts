@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import { IngressNginx } from "../../components/edge/IngressNginx";
 import { type IngressSettings, ingressValues, NGINX_INGRESS_IMAGE } from "../../components/edge/ingressValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
@@ -107,8 +108,20 @@ describe("IngressNginx component", () => {
     it("declares its metrics Service (the chart's labels for this release, port 'prometheus') as a scrape target", () => {
         const edge = new IngressNginx("scrape", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36" });
         expect(edge.scrapeTargets).toEqual([
-            expect.objectContaining({ namespace: "ingress-nginx", port: "prometheus", selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" } }),
+            // honorLabels: the upstream latency histogram's own `service` label survives the scrape.
+            expect.objectContaining({ namespace: "ingress-nginx", port: "prometheus", honorLabels: true, selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" } }),
         ]);
+    });
+
+    it("waits for cert-manager's CRDs only when its cert-manager integration is on", async () => {
+        // Stands in for cert-manager's release (any resource: only the ordering is under test).
+        const crds = new k8s.core.v1.Namespace("cm-crds", {});
+        new IngressNginx("vs", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36", virtualServerChallenges: true, certManagerCrds: [crds] });
+        new IngressNginx("novs", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36", certManagerCrds: [crds] });
+        await mocks.settle();
+        expect(byName(mocks.collector.resources, "vs-release").dependsOn).toContain("cm-crds");
+        expect(byName(mocks.collector.resources, "vs-release").inputs).toMatchObject({ values: { controller: { enableCertManager: true } } });
+        expect(byName(mocks.collector.resources, "novs-release").dependsOn).not.toContain("cm-crds");
     });
 
     it("makes the namespace privileged, with the reason, only for hostPorts", async () => {

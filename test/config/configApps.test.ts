@@ -144,6 +144,34 @@ describe("platform:apps", () => {
         expect(problems(stack([app(), app()]))).toEqual(["platform:apps[1].name: duplicate app 'hello'"]);
     });
 
+    it("refuses an app host that is a platform host or another app's, naming both keys", () => {
+        expect(problems(stack([app({ name: "registry" })]))).toEqual([
+            'platform:apps[0].name: host "registry.dev.example.com" is also platform:harbor.host (default registry.<platform:domain>): one host has one route; give platform:apps[0].name (default host <name>.<platform:domain>) another host',
+        ]);
+        expect(problems(stack([app({ host: "grafana.dev.example.com" })]))).toEqual([
+            'platform:apps[0].host: host "grafana.dev.example.com" is also platform:monitoring.grafana.host (default grafana.<platform:domain>): one host has one route; give platform:apps[0].host another host',
+        ]);
+        expect(problems(stack([app({ host: "ui.dev.example.com" })], "dev", { "platform:storage": { class: "longhorn", longhorn: { ui: { host: "ui.dev.example.com" } } } }))).toEqual([
+            'platform:apps[0].host: host "ui.dev.example.com" is also platform:storage.longhorn.ui.host: one host has one route; give platform:apps[0].host another host',
+        ]);
+        const cluster = k3sStackConfig()["platform:cluster"] as { k3s: Record<string, unknown> };
+        expect(problems(stack([app({ host: "k3s.dev.example.com" })], "dev", { "platform:cluster": { ...cluster, k3s: { ...cluster.k3s, apiEndpoint: "k3s.dev.example.com" } } }))).toEqual([
+            'platform:apps[0].host: host "k3s.dev.example.com" is also platform:cluster.k3s.apiEndpoint: one host has one route; give platform:apps[0].host another host',
+        ]);
+        expect(problems(stack([app(), app({ name: "web", host: "hello.dev.example.com" })]))).toEqual([
+            'platform:apps[1].host: host "hello.dev.example.com" is also platform:apps[0].name (default host <name>.<platform:domain>): one host has one route; give platform:apps[1].host another host',
+        ]);
+        // Harbor off: its default name is free.
+        expect(problems(stack([app({ name: "registry" })], "dev", { "platform:harbor": { enabled: false } }))).not.toContainEqual(expect.stringContaining("platform:harbor.host"));
+    });
+
+    it("resolves the canary load: the app's own, else the profile's rate (dev 2/s, prod off) on its first path, at most 50/s", () => {
+        expect(parse(stack([app({ paths: ["/api", "/"] })])).apps[0].canaryLoad).toEqual({ requestsPerSecond: 2, path: "/api" });
+        expect(parse(stack([app({ replicas: 2 })], "prod")).apps[0].canaryLoad).toEqual({ requestsPerSecond: 0, path: "/" });
+        expect(parse(stack([app({ replicas: 2, canaryLoad: { requestsPerSecond: 5, path: "/healthz" } })], "prod")).apps[0].canaryLoad).toEqual({ requestsPerSecond: 5, path: "/healthz" });
+        expect(problems(stack([app({ canaryLoad: { requestsPerSecond: 500 } })]))).toEqual(["platform:apps[0].canaryLoad.requestsPerSecond: expected 0 (off) to 50, got 500"]);
+    });
+
     it("validates the canary: digest, weight 0-100, and not the stable digest", () => {
         const [withCanary] = parse(stack([app({ canary: { digest: `sha256:${"d".repeat(64)}`, weight: 10 } })])).apps;
         expect(withCanary.canary).toEqual({ digest: `sha256:${"d".repeat(64)}`, weight: 10, analysis: { maxErrorRatio: 0.01, maxLatencyP95Ms: 500 } });
@@ -157,7 +185,7 @@ describe("platform:apps", () => {
 describe("platform:apps -> ContainerApp args", () => {
     const ctx = { registryHost: "registry.example.com", ingress: { className: "nginx", issuer: "letsencrypt" }, storageClass: "longhorn" };
 
-    it("resolve the image in Harbor, allow callers and callees both ways, and pass the canary's DNS target only with a canary", () => {
+    it("resolve the image in Harbor, allow callers and callees both ways, and publish every app on a VirtualServer with its DNS target", () => {
         const config = parse(stack([app({ calls: ["db", "internet", "loki"] }), app({ name: "db", port: 5432 })]));
         const [web, db] = config.apps;
         const webArgs = appArgs(web, config.apps, { ...ctx, dnsTarget: "registry.example.com" });
@@ -168,7 +196,8 @@ describe("platform:apps -> ContainerApp args", () => {
             services: [{ name: "loki", namespace: "logging", ports: [3100] }],
             internet: {},
         });
-        expect(webArgs.publish?.dnsTarget).toBeUndefined();
+        // Canary or not: one VirtualServer for the app's life, so its DNS record comes from a DNSEndpoint always.
+        expect(webArgs.publish).toMatchObject({ routing: "virtualServer", dnsTarget: "registry.example.com" });
         // The callee declares nothing about its callers: the generator admits each flow at both ends.
         expect(appArgs(db, config.apps, ctx).calls).toEqual({ apps: [], services: [], internet: undefined });
     });

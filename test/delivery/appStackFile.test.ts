@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { appNames, keepUnchangedLines, registryHost, promoteCanary, readApp, rollbackImage, setCanaryWeight, setImageDigest, startCanary, stackProfile } from "../../scripts/lib/appStackFile";
+import { appHost, appNames, keepUnchangedLines, registryHost, promoteCanary, readApp, rollbackImage, setCanaryWeight, setImageDigest, startCanary, stackProfile, withdrawCanary } from "../../scripts/lib/appStackFile";
 import { digest, FIXTURE } from "./fakeIo";
 
 const text = readFileSync(FIXTURE, "utf8");
@@ -119,6 +119,32 @@ describe("rollback edit", () => {
         expect(() => rollbackImage(text, "hello", { file: "Pulumi.dev.yaml" })).toThrow(
             "Pulumi.dev.yaml: platform:apps[hello].image.previousDigest is not set: there is no earlier release to roll back to",
         );
+    });
+});
+
+describe("withdrawing a canary (the safe state)", () => {
+    it("removes the canary block and nothing else: every other line keeps its text", () => {
+        const edit = withdrawCanary(text, "other", { digest: digest("3") });
+        expect(edit).toMatchObject({ changed: true, summary: `other: canary ${digest("4")} at 10% withdrawn` });
+        expect(readApp(edit.text, "other")).toMatchObject({ digest: digest("3") });
+        expect(readApp(edit.text, "other").canary).toBeUndefined();
+        const removed = text.split("\n").filter((l) => !edit.text.split("\n").includes(l));
+        expect(removed.map((l) => l.trim())).toEqual(["canary:", `digest: ${digest("4")}`, "weight: 10", "analysis: {maxErrorRatio: 0.02, maxLatencyP95Ms: 800}"]);
+    });
+
+    it("puts the last good digest and its previous digest back after a promotion, and changes nothing when already safe", () => {
+        const promoted = promoteCanary(text, "other").text;
+        expect(readApp(promoted, "other")).toMatchObject({ digest: digest("4"), previousDigest: digest("3") });
+        const back = withdrawCanary(promoted, "other", { digest: digest("3") });
+        expect(readApp(back.text, "other")).toMatchObject({ digest: digest("3") });
+        expect(readApp(back.text, "other").previousDigest).toBeUndefined();
+        expect(readApp(back.text, "other").canary).toBeUndefined();
+        expect(withdrawCanary(back.text, "other", { digest: digest("3") })).toMatchObject({ changed: false, text: back.text });
+    });
+
+    it("reads the canary load and the host the load step uses", () => {
+        expect(appHost(text, "hello")).toBe("hello.dev.example.com");
+        expect(readApp(text, "hello").canaryLoad).toBeUndefined();
     });
 });
 

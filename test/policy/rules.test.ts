@@ -45,6 +45,12 @@ describe("policy rules", () => {
             expect(rule("ingress-tls").check(typed("minion"), dev)).toEqual([]);
             expect(rule("ingress-tls").check(typed("master"), dev)).toEqual(["Ingress r1 has no TLS section"]);
         });
+        it("requires a VirtualServer (every app's route) to have a TLS Secret and redirect HTTP to HTTPS", () => {
+            const vs = (tls: unknown) => res("kubernetes:k8s.nginx.org/v1:VirtualServer", { spec: { host: "a.example.com", tls } });
+            expect(rule("ingress-tls").check(vs({ secret: "a-tls", redirect: { enable: true, code: 301 } }), dev)).toEqual([]);
+            expect(rule("ingress-tls").check(vs(undefined), dev)).toEqual(["VirtualServer r1 has no TLS secret"]);
+            expect(rule("ingress-tls").check(vs({ secret: "a-tls" }), dev)).toEqual(["VirtualServer r1 does not redirect HTTP to HTTPS"]);
+        });
         const release = (values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", { chart: "x", values });
         it("passes chart Ingresses with TLS in their values (list, Longhorn's tls: true, Harbor's expose.tls)", () => {
             expect(rule("ingress-tls").check(release({ grafana: { ingress: { enabled: true, hosts: ["g.example.com"], tls: [{ hosts: ["g.example.com"], secretName: "g" }] } } }), dev)).toEqual([]);
@@ -63,6 +69,12 @@ describe("policy rules", () => {
     });
 
     describe("images-pinned", () => {
+        it("requires a VirtualServer (every app's route) to have a TLS Secret and redirect HTTP to HTTPS", () => {
+            const vs = (tls: unknown) => res("kubernetes:k8s.nginx.org/v1:VirtualServer", { spec: { host: "a.example.com", tls } });
+            expect(rule("ingress-tls").check(vs({ secret: "a-tls", redirect: { enable: true, code: 301 } }), dev)).toEqual([]);
+            expect(rule("ingress-tls").check(vs(undefined), dev)).toEqual(["VirtualServer r1 has no TLS secret"]);
+            expect(rule("ingress-tls").check(vs({ secret: "a-tls" }), dev)).toEqual(["VirtualServer r1 does not redirect HTTP to HTTPS"]);
+        });
         const release = (values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", { chart: "x", values });
         const chi = (image: string) =>
             res("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", {

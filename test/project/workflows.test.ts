@@ -470,6 +470,13 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
             expect(canary.run).toContain('--steps "$STEPS" --interval "$INTERVAL" --prometheus-url http://127.0.0.1:19090');
             // The port-forward reaches the Prometheus Service the analysis is written for.
             expect(canary.run).toContain(`kubectl -n ${PROMETHEUS.namespace} port-forward svc/${PROMETHEUS.name} 19090:9090`);
+            // The job's last act after a canary step that did not finish: the safe state, applied.
+            const settle = steps.find((s) => s.run === 'npm run -s app:canary -- "$STACK" "$APP" --settle')!;
+            expect(steps.indexOf(settle)).toBe(steps.indexOf(canary) + 1);
+            expect(settle.if).toBe("${{ always() && inputs.mode == 'canary' && (steps.canary.outcome == 'failure' || steps.canary.outcome == 'cancelled') }}");
+            expect((canary as { id?: string }).id).toBe("canary");
+            // The stack file goes to the record job also after a withdrawn canary.
+            expect(steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.if).toBe("${{ always() && (success() || (inputs.mode == 'canary' && steps.canary.outcome != 'skipped')) }}");
             // Verify after either mode, before the next region starts.
             const verify = steps.findIndex((s) => s.run === 'npm run verify -- "$STACK"');
             expect(verify).toBeGreaterThan(steps.indexOf(canary));
@@ -482,7 +489,8 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
         expect(record.environment).toBeUndefined();
         expect(usesSecrets(record)).toBe(false);
         expect(record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))?.with?.base).toBe("main");
-        expect(record.if).toBe("${{ !cancelled() && needs.prod.result == 'success' }}");
+        // Also after a canary that did not pass: its file names the last good digest (git and the cluster agree).
+        expect(record.if).toBe("${{ always() && needs.resolve.result == 'success' && (needs.prod.result == 'success' || inputs.mode == 'canary') }}");
         const pr = record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))!;
         expect(String(pr.with?.["add-paths"]).split("\n").filter(Boolean)).toEqual(["Pulumi.prod.yaml", "Pulumi.prod-eu.yaml"]);
     });

@@ -55,9 +55,13 @@ describe("the sample app in the stack files", () => {
                 "prod-app-hello-servicemonitor",
                 "prod-app-hello-rules",
                 "prod-app-hello-dashboard",
-                "prod-app-hello-ingress",
+                "prod-app-hello-virtualserver",
+                "prod-app-hello-certificate",
+                "prod-app-hello-dns",
             ]),
         );
+        // One routing object for the app's life (docs/adr/0020): never an Ingress beside the VirtualServer.
+        expect(names).not.toContain("prod-app-hello-ingress");
         // The Platform's generator writes it from the app's flows (docs/adr/0019).
         expect(prod.resources.map((r) => r.name)).toContain("prod-netpol-apps-in-hello");
         const app = prod.resources.filter((r) => r.name.startsWith("prod-app-hello"));
@@ -65,34 +69,40 @@ describe("the sample app in the stack files", () => {
     });
 });
 
-describe("an app with a canary and secrets (inline stack)", () => {
+describe("an app with a canary and secrets (inline stack, HTTP-01)", () => {
     let evaluation: Pick<Evaluation, "resources" | "outputs">;
+    let withoutCanary: Pick<Evaluation, "resources" | "outputs">;
+    const config = (canary: boolean) => ({
+        ...k3sStackConfig(),
+        "platform:namespaces": [{ name: "apps" }],
+        "platform:tls": { issuer: "letsencrypt", acme: { email: "ops@example.com", solver: "http01" } },
+        "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: secure("cf-token-5e2a") } },
+        "platform:harbor": { projects: [{ name: "apps" }] },
+        "platform:apps": [
+            {
+                name: "hello",
+                namespace: "apps",
+                image: { project: "apps", repository: "hello", digest: STABLE, previousDigest: PREVIOUS },
+                resources: { requests: { cpu: "10m", memory: "32Mi" } },
+                secrets: { API_TOKEN: secure("app-token-77c1") },
+                ...(canary ? { canary: { digest: CANARY, weight: 10, analysis: { maxErrorRatio: 0.02 } } } : {}),
+            },
+        ],
+    });
     beforeAll(async () => {
-        evaluation = await evaluateConfig({
-            ...k3sStackConfig(),
-            "platform:namespaces": [{ name: "apps" }],
-            "platform:tls": { issuer: "letsencrypt", acme: { email: "ops@example.com", solver: "http01" } },
-            "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: secure("cf-token-5e2a") } },
-            "platform:harbor": { projects: [{ name: "apps" }] },
-            "platform:apps": [
-                {
-                    name: "hello",
-                    namespace: "apps",
-                    image: { project: "apps", repository: "hello", digest: STABLE, previousDigest: PREVIOUS },
-                    resources: { requests: { cpu: "10m", memory: "32Mi" } },
-                    secrets: { API_TOKEN: secure("app-token-77c1") },
-                    canary: { digest: CANARY, weight: 10, analysis: { maxErrorRatio: 0.02 } },
-                },
-            ],
-        });
+        evaluation = await evaluateConfig(config(true));
+        withoutCanary = await evaluateConfig(config(false));
     });
 
-    it("replaces the Ingress with a VirtualServer, a Certificate and a DNS CNAME to the registry host", () => {
+    it("splits in the app's VirtualServer, with its one Certificate (temporary certificate first) and a DNS CNAME to the registry host", () => {
         const { resources } = evaluation;
         expect(resources.map((r) => r.name)).not.toContain("test-app-hello-ingress");
         const vs = byName(resources, "test-app-hello-virtualserver").inputs as { spec: { routes: { splits: { weight: number }[] }[] } };
         expect(vs.spec.routes[0].splits.map((s) => s.weight)).toEqual([90, 10]);
-        expect(byName(resources, "test-app-hello-certificate").inputs).toMatchObject({ spec: { issuerRef: { name: "letsencrypt" } } });
+        expect(byName(resources, "test-app-hello-certificate").inputs).toMatchObject({
+            metadata: { name: "hello", annotations: { "cert-manager.io/issue-temporary-certificate": "true" } },
+            spec: { secretName: "hello-tls", issuerRef: { name: "letsencrypt" } },
+        });
         expect(byName(resources, "test-app-hello-dns").inputs).toMatchObject({ spec: { endpoints: [{ dnsName: "hello.dev.example.com", recordType: "CNAME", targets: ["registry.dev.example.com"] }] } });
         expect(rawManifests(resources).filter((m) => m.kind === "VirtualServer")).toHaveLength(1);
         // Each custom resource waits for whoever installs its kind.
@@ -101,9 +111,14 @@ describe("an app with a canary and secrets (inline stack)", () => {
         expect(byName(resources, "test-app-hello-dns").dependsOn).toContain("test-dns-release");
     });
 
-    it("turns on the controller's cert-manager integration so the HTTP-01 challenge reaches the VirtualServer's host", () => {
-        const release = ofType(evaluation.resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "nginx-ingress")!;
-        expect(release.inputs.values).toMatchObject({ controller: { enableCertManager: true } });
+    it("turns on the controller's cert-manager integration from the issuer (HTTP-01), canary or not, and waits for cert-manager's CRDs", () => {
+        const release = (e: typeof evaluation) => ofType(e.resources, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "nginx-ingress")!;
+        expect(release(evaluation).inputs.values).toMatchObject({ controller: { enableCertManager: true } });
+        expect(release(withoutCanary).inputs.values).toEqual(release(evaluation).inputs.values);
+        expect(release(evaluation).dependsOn).toContain("test-cert-manager-release");
+        // The same routing object without the canary: only its upstreams change.
+        expect(rawManifests(withoutCanary.resources).filter((m) => m.kind === "VirtualServer")).toHaveLength(1);
+        expect(withoutCanary.resources.map((r) => r.name)).not.toContain("test-app-hello-ingress");
     });
 
     it("exports the canary and the previous digest (rollback), and keeps the secret out of every input", () => {

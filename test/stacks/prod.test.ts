@@ -169,9 +169,9 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
             .map((p) => p.metadata.namespace)
             .sort();
         expect(wide).toEqual(["clickhouse", "longhorn-system"]);
-        // The app's namespace admits only its pods, on the app port, from the ingress controller and Prometheus.
+        // The app's namespace admits only its pods: Prometheus on the metrics port (9090), the ingress controller on the app port.
         const apps = policies.filter((p) => p.metadata.namespace === "apps" && p.spec.ingress !== undefined);
-        expect(apps.map((p) => [p.metadata.name, p.spec.podSelector.matchLabels, (p.spec.ingress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port))])).toEqual([["in-hello", { "app.kubernetes.io/name": "hello" }, [8080, 8080]]]);
+        expect(apps.map((p) => [p.metadata.name, p.spec.podSelector.matchLabels, (p.spec.ingress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port))])).toEqual([["in-hello", { "app.kubernetes.io/name": "hello" }, [9090, 8080]]]);
     });
 
     it("installs Longhorn before kube-prometheus-stack (its PVCs), the monitoring parts that ship ServiceMonitors after it, and the other components beside it", () => {

@@ -1,5 +1,5 @@
 /**
- * Entry point: configuration from the environment (PORT, HOST, LOG_LEVEL, GREETING), SIGTERM/SIGINT
+ * Entry point: configuration from the environment (PORT, METRICS_PORT, HOST, LOG_LEVEL, GREETING), SIGTERM/SIGINT
  * start a graceful drain. Kubernetes sends SIGTERM after the pod's preStop delay, by when the
  * endpoint is already gone from Services and NGINX upstreams.
  */
@@ -17,7 +17,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     });
 }
 
-server.listen(port, process.env.HOST ?? "0.0.0.0").catch((err: unknown) => {
-    log("error", "cannot listen", { port, error: (err as Error).message });
+const metricsPort = Number(process.env.METRICS_PORT ?? 9090);
+const host = process.env.HOST ?? "0.0.0.0";
+Promise.all([server.listen(port, host), server.listenMetrics(metricsPort, host)]).catch((err: unknown) => {
+    log("error", "cannot listen", { port, metricsPort, error: (err as Error).message });
     process.exit(1);
 });

@@ -1,6 +1,8 @@
 /**
  * The sample app's HTTP server: `/` greets, `/healthz` says the process is alive, `/readyz` says it
- * takes traffic (503 once draining), `/metrics` serves Prometheus metrics. Every request is counted,
+ * takes traffic (503 once draining). Prometheus metrics are served on a second listener
+ * (`listenMetrics`, port 9090 in the image), never on the app port: the app port is what the ingress
+ * publishes on the app's public host, and metrics are for Prometheus only. Every request is counted,
  * timed and logged as one JSON line. `drain()` stops taking traffic and closes once in-flight
  * requests finish, so a rollout loses no request.
  */
@@ -31,11 +33,12 @@ export interface HelloOptions {
 }
 
 /** Routes with a fixed label value, so the metrics' cardinality stays bounded. */
-const ROUTES = new Set(["/", "/healthz", "/readyz", "/metrics"]);
+const ROUTES = new Set(["/", "/healthz", "/readyz"]);
 
 export class HelloServer {
     public readonly registry = new Registry();
     private readonly server: Server;
+    private readonly metricsServer: Server;
     private readonly requests: Counter<"method" | "route" | "code">;
     private readonly duration: Histogram<"method" | "route" | "code">;
     private readonly log: Logger;
@@ -54,6 +57,7 @@ export class HelloServer {
             registers: [this.registry],
         });
         this.server = createServer((req, res) => void this.handle(req, res));
+        this.metricsServer = createServer((req, res) => void this.serveMetrics(req, res));
         // Keep-alive connections idle longer than NGINX's upstream keepalive timeout (60s) would
         // be closed under it; 65s avoids 502s on a reused connection.
         this.server.keepAliveTimeout = 65_000;
@@ -61,12 +65,15 @@ export class HelloServer {
 
     /** Listens on host:port (port 0 picks a free one); resolves to the bound port. */
     async listen(port: number, host = "0.0.0.0"): Promise<number> {
-        await new Promise<void>((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(port, host, () => resolve());
-        });
-        const bound = (this.server.address() as AddressInfo).port;
+        const bound = await bind(this.server, port, host);
         this.log("info", "listening", { host, port: bound });
+        return bound;
+    }
+
+    /** Serves `/metrics` (Prometheus text format) on its own port; resolves to the bound port. */
+    async listenMetrics(port: number, host = "0.0.0.0"): Promise<number> {
+        const bound = await bind(this.metricsServer, port, host);
+        this.log("info", "metrics listening", { host, port: bound });
         return bound;
     }
 
@@ -95,8 +102,26 @@ export class HelloServer {
                 resolve();
             });
             this.server.closeIdleConnections();
+            // Scrapes are short: the metrics listener just stops.
+            if (this.metricsServer.listening) {
+                this.metricsServer.close();
+                this.metricsServer.closeIdleConnections();
+            }
         });
         return this.closed;
+    }
+
+    private async serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+        const path = new URL(req.url ?? "/", "http://localhost").pathname;
+        if (path !== "/metrics") {
+            return this.send(res, 404, "text/plain", "not found\n");
+        }
+        try {
+            this.send(res, 200, this.registry.contentType, await this.registry.metrics());
+        } catch (err) {
+            this.log("error", "metrics failed", { error: (err as Error).message });
+            if (!res.headersSent) this.send(res, 500, "text/plain", "internal error\n");
+        }
     }
 
     private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -117,7 +142,7 @@ export class HelloServer {
         const labels = { method: req.method ?? "GET", route, code: String(res.statusCode) };
         this.requests.inc(labels);
         this.duration.observe(labels, seconds);
-        if (route !== "/healthz" && route !== "/readyz" && route !== "/metrics") {
+        if (route !== "/healthz" && route !== "/readyz") {
             this.log("info", "request", { method: labels.method, path, status: res.statusCode, durationMs: Math.round(seconds * 1000 * 100) / 100 });
         }
     }
@@ -134,8 +159,6 @@ export class HelloServer {
                 return this.send(res, 200, "text/plain", "ok\n");
             case "/readyz":
                 return this.draining ? this.send(res, 503, "text/plain", "draining\n") : this.send(res, 200, "text/plain", "ready\n");
-            case "/metrics":
-                return this.send(res, 200, this.registry.contentType, await this.registry.metrics());
             default:
                 return this.send(res, 404, "text/plain", "not found\n");
         }
@@ -145,4 +168,11 @@ export class HelloServer {
         res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
         res.end(body);
     }
+}
+
+function bind(server: Server, port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    });
 }

@@ -26,12 +26,14 @@ function get(port: number, path: string, method = "GET"): Promise<Reply> {
 describe("hello app", () => {
     let server: HelloServer;
     let port: number;
+    let metricsPort: number;
     const lines: string[] = [];
 
     beforeEach(async () => {
         lines.length = 0;
         server = new HelloServer({ greeting: "hi from test", log: jsonLogger("info", (l) => lines.push(l)), drainTimeoutMs: 2000 });
         port = await server.listen(0, "127.0.0.1");
+        metricsPort = await server.listenMetrics(0, "127.0.0.1");
     });
     afterEach(() => server.drain());
 
@@ -49,11 +51,17 @@ describe("hello app", () => {
         expect(await get(port, "/", "POST")).toMatchObject({ status: 405, headers: { allow: "GET, HEAD" } });
     });
 
+    it("serves /metrics on its own port only: the app port (the public host) answers 404", async () => {
+        expect((await get(port, "/metrics")).status).toBe(404);
+        expect((await get(metricsPort, "/metrics")).status).toBe(200);
+        expect((await get(metricsPort, "/")).status).toBe(404);
+    });
+
     it("counts and times requests by route and status code in /metrics (Prometheus text format)", async () => {
         await get(port, "/");
         await get(port, "/");
         await get(port, "/missing/123");
-        const metrics = await get(port, "/metrics");
+        const metrics = await get(metricsPort, "/metrics");
         expect(metrics.status).toBe(200);
         expect(metrics.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
         expect(metrics.body).toContain('http_requests_total{method="GET",route="/",code="200"} 2');
@@ -78,15 +86,16 @@ describe("hello app", () => {
     });
 
     it("drains on shutdown: readiness fails, the in-flight request completes, new connections are refused", async () => {
-        // Hold a request open by making the metrics endpoint slow to answer.
-        const original = server.registry.metrics.bind(server.registry);
+        // Hold a request open by making the app slow to answer it.
+        const app = server as unknown as { respond: (...args: unknown[]) => Promise<void> };
+        const original = app.respond.bind(server);
         let release!: () => void;
         const gate = new Promise<void>((resolve) => (release = resolve));
-        server.registry.metrics = async () => {
+        app.respond = async (...args: unknown[]) => {
             await gate;
-            return original();
+            return original(...args);
         };
-        const inFlight = get(port, "/metrics");
+        const inFlight = get(port, "/");
         await new Promise((resolve) => setTimeout(resolve, 50));
 
         const stopped = server.drain();
@@ -105,7 +114,7 @@ describe("hello app process", () => {
     it("starts from the environment, serves, and exits 0 after draining on SIGTERM", async () => {
         const main = join(__dirname, "..", "src", "main.ts");
         const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", main], {
-            env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", GREETING: "from env" },
+            env: { ...process.env, PORT: "0", METRICS_PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", GREETING: "from env" },
             stdio: ["ignore", "pipe", "inherit"],
         });
         const lines: Record<string, unknown>[] = [];
