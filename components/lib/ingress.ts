@@ -92,7 +92,7 @@ export const MERGEABLE_INGRESS_TYPE = "nginx.org/mergeable-ingress-type";
 export const HTTP01_MINION_SOLVER_LABEL = { key: "platform/http01-solver", value: "nginx-minion" } as const;
 
 /** cert-manager issues a self-signed Secret first, so the host answers TLS before the real certificate (pkg/apis/certmanager/v1/types.go@v1.21.1). */
-const ISSUE_TEMPORARY_CERTIFICATE = "cert-manager.io/issue-temporary-certificate";
+export const ISSUE_TEMPORARY_CERTIFICATE = "cert-manager.io/issue-temporary-certificate";
 
 export interface MergeableTlsIngressArgs extends Omit<TlsIngressArgs, "annotations" | "paths"> {
     /**

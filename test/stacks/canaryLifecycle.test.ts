@@ -15,7 +15,7 @@ import { evaluateStackFile } from "../../offline/render";
 import { run as canary } from "../../scripts/app-canary";
 import { startCanary } from "../../scripts/lib/appStackFile";
 import { digest, fakeIo } from "../delivery/fakeIo";
-import { admits, type Endpoint, type PolicyObject } from "../netpolEval";
+import { type Endpoint, evaluateConnection, policyCluster } from "../../offline/netpol";
 import { byName, evaluateStack, PROJECT_DIR } from "../harness";
 
 const PROD = join(PROJECT_DIR, "Pulumi.prod.yaml");
@@ -91,12 +91,14 @@ describe("prod with and without a canary of hello", () => {
     });
 
     it("admits the controller and Prometheus to the canary's pods as to the stable ones: the generated policies select the app, not a track", () => {
-        const policies = rawManifests(withCanary).filter((m) => m.kind === "NetworkPolicy") as unknown as PolicyObject[];
+        const cluster = policyCluster(rawManifests(withCanary));
+        const admits = (_: unknown, from: Endpoint, to: Endpoint, port: number) => ({ allowed: evaluateConnection(cluster, { from, to, port }).admitted });
+        const policies = undefined;
         // nginx-ingress 2.6.4 selector labels; prometheus-operator labels Prometheus's pods app.kubernetes.io/name=prometheus.
-        const controller: Endpoint = { kind: "pod", namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "nginx-ingress" }, ip: "10.42.1.10" };
-        const prometheus: Endpoint = { kind: "pod", namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" }, ip: "10.42.2.10" };
+        const controller: Endpoint = { kind: "pod", namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "nginx-ingress" }, ip: "10.42.1.10", node: "a" };
+        const prometheus: Endpoint = { kind: "pod", namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" }, ip: "10.42.2.10", node: "b" };
         for (const track of ["stable", "canary"]) {
-            const pod: Endpoint = { kind: "pod", namespace: "apps", labels: { "app.kubernetes.io/name": "hello", "platform/track": track }, ip: "10.42.3.10" };
+            const pod: Endpoint = { kind: "pod", namespace: "apps", labels: { "app.kubernetes.io/name": "hello", "platform/track": track }, ip: "10.42.3.10", node: "c" };
             expect({ track, route: admits(policies, controller, pod, 8080).allowed, scrape: admits(policies, prometheus, pod, 9090).allowed }).toEqual({ track, route: true, scrape: true });
             // The public route reaches the app port only: the metrics port is Prometheus's.
             expect({ track, metricsFromController: admits(policies, controller, pod, 9090).allowed }).toEqual({ track, metricsFromController: false });
