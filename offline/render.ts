@@ -41,14 +41,14 @@ export async function evaluateStackFile(stack: string, opts: { stackFile?: strin
 }
 
 /** The render's files for one evaluation: pure, so two evaluations of one program give equal files. */
-export function renderFiles(stack: string, evaluation: Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig">): RenderedFiles {
+export function renderFiles(stack: string, evaluation: Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig"> & Partial<Pick<StackFileEvaluation, "warnings">>): RenderedFiles {
     const profile = String(evaluation.outputs.profile) === "prod" ? "prod" : "dev";
     const findings = policyViolations(evaluation.resources, profile, typeof evaluation.outputs.protect === "boolean" ? evaluation.outputs.protect : undefined);
     return {
         files: {
             "resources.json": resourcesJson(evaluation.resources),
             "manifests.yaml": manifestsYaml(evaluation.resources),
-            "summary.txt": summaryText(stack, evaluation.resources, evaluation.outputs, { stackConfig: evaluation.stackConfig }),
+            "summary.txt": summaryText(stack, evaluation.resources, evaluation.outputs, { stackConfig: evaluation.stackConfig, warnings: evaluation.warnings }),
             "policy.txt": policyReport(findings, profile),
         },
         violations: findings.filter((v) => !v.advisory).length,
