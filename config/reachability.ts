@@ -232,7 +232,7 @@ export function reachabilityWarnings(cfg: ReachabilityInput): string[] {
  * (k3s ServiceLB: every node's InternalIP when none has an ExternalIP); undefined when the zone is
  * not public, the cluster has a node with a public address, or the ingress is not published this way.
  */
-export function internalOnlyAddresses(cfg: Pick<ReachabilityInput, "cluster" | "ingress" | "dns">): string[] | undefined {
+function internalOnlyAddresses(cfg: Pick<ReachabilityInput, "cluster" | "ingress" | "dns">): string[] | undefined {
     const k3s = cfg.cluster.mode === "k3s" ? cfg.cluster.k3s : undefined;
     if (!k3s || !isPublicZone(cfg.dns) || !cfg.ingress.enabled || cfg.ingress.exposure !== "loadBalancer") {
         return undefined;

@@ -150,7 +150,7 @@ function show(value: Leaf | "{}" | "[]" | undefined, masked: boolean): string {
 }
 
 /** The changed leaves of two versions of a resource's inputs and options, old and new values side by side. */
-export function valueChanges(a: RenderedResource, b: RenderedResource): ValueChange[] {
+function valueChanges(a: RenderedResource, b: RenderedResource): ValueChange[] {
     const before = new Map<string, Leaf | "{}" | "[]">();
     const after = new Map<string, Leaf | "{}" | "[]">();
     leaves(a.inputs, "", before);
