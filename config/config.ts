@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { ConfigError, formatIssues, isSecretField, NAMESPACE, plainSecretProblem } from "./configIssues";
 import { deprecationWarnings } from "./deprecations";
+import { reachabilityWarnings } from "./reachability";
 import { Profile, ProfileDefaults } from "./profiles";
 import { resolveDefaults } from "./resolve";
 import { ParsedPlatformConfig, platformSchema, secretContext } from "./schema";
@@ -254,7 +255,7 @@ export function parsePlatformConfigWithWarnings(raw: RawConfig): LoadedConfig {
     if (!result.success || leaks.length > 0) {
         throw new ConfigError([...new Set([...(result.success ? [] : formatIssues(result.error.issues)), ...leaks])]);
     }
-    return { config: deepFreeze(resolveDefaults(result.data)), warnings: deprecationWarnings(result.data) };
+    return { config: deepFreeze(resolveDefaults(result.data)), warnings: [...deprecationWarnings(result.data), ...reachabilityWarnings(result.data)] };
 }
 
 /** Reads, validates and resolves the running stack's config; the caller prints the warnings. */

@@ -51,6 +51,19 @@ export function isPublicZone(dns: { provider: string; route53?: { zoneType?: str
     }
 }
 
+/**
+ * A node has a public address when its SSH `host` or its `externalAddress` is an IP the internet
+ * can reach. A DNS-name host says nothing either way: only its addresses count.
+ */
+export function publicAddressOf(node: NodeLike): string | undefined {
+    return [node.externalAddress, node.host].find((a) => a !== undefined && isIpAddress(a) && !isPrivateIp(a));
+}
+
+/** The private addresses a node has (`address`, a private `host` or `externalAddress`). */
+function privateAddressesOf(node: NodeLike): string[] {
+    return [node.address, node.host, node.externalAddress].filter((a): a is string => a !== undefined && isPrivateIp(a));
+}
+
 /** The parsed config fields these rules read (a structural slice of the schema output). */
 export interface ReachabilityInput {
     readonly profile: "dev" | "prod";
@@ -134,42 +147,100 @@ export function checkReachability(cfg: ReachabilityInput, ctx: z.RefinementCtx):
                 code: "custom",
                 path: ["tls", "acme", "solver"],
                 message:
-                    `http01 needs Let's Encrypt to reach port 80 of a node, but the nodes only have private addresses (${published.join(", ")}); ` +
-                    "set cluster.k3s.servers[].externalAddress / agents[].externalAddress to their public IPs, or use solver dns01 with a DNS provider",
+                    `http01 needs Let's Encrypt to reach port 80 of a node from the internet, but this is an internal-only cluster (every node address is private: ${published.join(", ")}). ` +
+                    "DNS-01 is the only ACME challenge that works here: set tls.acme.solver: dns01 with platform:dns.provider cloudflare or route53 (or a tls.acme.dns01 block); " +
+                    "or give the nodes their public IPs (cluster.k3s.servers[].externalAddress / agents[].externalAddress). Recipe: docs/stack-examples.md, 'internal: private addresses, public zone'",
             });
         }
     }
 
-    // Public zones must never receive private addresses.
+    // Public zones: a node that has a public address must never be published at a private one (the
+    // original defect: ServiceLB publishing InternalIPs because node-external-ip was missing). An
+    // internal-only cluster (no node has a public address) is published at its private addresses
+    // on purpose, with a warning (reachabilityWarnings).
     if (!isPublicZone(cfg.dns)) {
         return;
     }
-    const privateNodeAddresses = new Map(nodes.filter((n) => n.address !== undefined).map((n) => [n.address!, n.name]));
+    const publicNodes = nodes.filter((n) => publicAddressOf(n) !== undefined);
+    if (publicNodes.length === 0) {
+        return;
+    }
+    const ownerOfPrivate = new Map(publicNodes.flatMap((n) => privateAddressesOf(n).map((a) => [a, n] as const)));
     cfg.dns.records.forEach((record, i) => {
         if (record.type !== "A" && record.type !== "AAAA") {
             return;
         }
         record.targets.forEach((target, j) => {
-            const node = privateNodeAddresses.get(target);
-            if (node !== undefined || isPrivateIp(target)) {
+            const node = ownerOfPrivate.get(target);
+            if (node !== undefined) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["dns", "records", i, "targets", j],
-                    message: `a public ${cfg.dns.provider} zone must not point at the private address ${target}${node ? ` (node ${node}'s address)` : ""}`,
+                    message: `a public ${cfg.dns.provider} zone must not point at node ${node.name}'s private address ${target}: the node has the public address ${publicAddressOf(node)}, point the record there`,
                 });
             }
         });
     });
     if (k3s && cfg.ingress.enabled && cfg.ingress.exposure === "loadBalancer") {
-        const privateOnes = published.filter((a) => isPrivateIp(a) || privateNodeAddresses.has(a));
+        const privateOnes = published.filter(isPrivateIp);
         if (privateOnes.length > 0) {
+            const named = publicNodes.map((n) => `${n.name}: ${publicAddressOf(n)}`).join(", ");
             ctx.addIssue({
                 code: "custom",
                 path: ["dns", "provider"],
                 message:
-                    `the ingress would be published in the public ${cfg.dns.provider} zone at private addresses (${privateOnes.join(", ")}): ` +
-                    "give the nodes their public IPs (cluster.k3s.servers[].externalAddress, or a public `host` with a private `address`)",
+                    `the ingress would be published in the public ${cfg.dns.provider} zone at private addresses (${privateOnes.join(", ")}) although nodes have public ones (${named}): ` +
+                    "set cluster.k3s.servers[].externalAddress / agents[].externalAddress on those nodes (or a public `host` with a private `address`), so k3s ServiceLB publishes only their public addresses",
             });
         }
     }
+}
+
+/**
+ * Warnings (not errors) about what the outside world can reach: a public zone that receives private
+ * addresses because the cluster is internal-only (no node has a public address), or a static record
+ * pointing at a private address that is no node's. Reachable from the user's network, not from
+ * the internet: intended for a homelab or office cluster with a public zone, worth saying out loud.
+ */
+export function reachabilityWarnings(cfg: ReachabilityInput): string[] {
+    if (!isPublicZone(cfg.dns)) {
+        return [];
+    }
+    const k3s = cfg.cluster.mode === "k3s" ? cfg.cluster.k3s : undefined;
+    const nodes = k3s ? [...k3s.servers, ...k3s.agents] : [];
+    const warnings: string[] = [];
+    const internal = internalOnlyAddresses(cfg);
+    if (internal !== undefined) {
+        warnings.push(
+            `platform:dns.provider: internal only: reachable from your network, not from the internet. Every node address is private, so the public ${cfg.dns.provider} zone ` +
+                `gets the private addresses ${internal.join(", ")} for the ingress hosts; certificates need DNS-01 (docs/stack-examples.md, 'internal: private addresses, public zone').`,
+        );
+    }
+    // The private addresses of nodes that have public ones are refused (checkReachability), not warned about.
+    const refused = new Set(nodes.filter((n) => publicAddressOf(n) !== undefined).flatMap(privateAddressesOf));
+    cfg.dns.records.forEach((record, i) => {
+        const privateTargets = record.type === "A" || record.type === "AAAA" ? record.targets.filter((t) => isPrivateIp(t) && !refused.has(t)) : [];
+        if (privateTargets.length > 0) {
+            warnings.push(`platform:dns.records[${i}]: internal only: ${record.name} points at the private ${privateTargets.join(", ")} in the public ${cfg.dns.provider} zone: reachable from your network, not from the internet.`);
+        }
+    });
+    return warnings;
+}
+
+/**
+ * The private addresses an internal-only k3s cluster publishes for its ingress in a public zone
+ * (k3s ServiceLB: every node's InternalIP when none has an ExternalIP); undefined when the zone is
+ * not public, the cluster has a node with a public address, or the ingress is not published this way.
+ */
+function internalOnlyAddresses(cfg: Pick<ReachabilityInput, "cluster" | "ingress" | "dns">): string[] | undefined {
+    const k3s = cfg.cluster.mode === "k3s" ? cfg.cluster.k3s : undefined;
+    if (!k3s || !isPublicZone(cfg.dns) || !cfg.ingress.enabled || cfg.ingress.exposure !== "loadBalancer") {
+        return undefined;
+    }
+    const nodes = [...k3s.servers, ...k3s.agents];
+    if (nodes.length === 0 || nodes.some((n) => publicAddressOf(n) !== undefined)) {
+        return undefined;
+    }
+    const published = serviceLbAddresses(nodes).filter(isPrivateIp);
+    return published.length > 0 ? published : undefined;
 }

@@ -65,7 +65,7 @@ export const harborSchema = z
         database: z
             .strictObject({
                 type: z.enum(["internal", "external"]).default("internal").meta({
-                    description: "`internal`: the chart's PostgreSQL (chart-default password, in-cluster only); `external`: your PostgreSQL.",
+                    description: "`internal`: the chart's PostgreSQL, in-cluster only, with a password the program generates once (a random secret kept in the state, never the chart's default); `external`: your PostgreSQL.",
                 }),
                 external: z
                     .strictObject({

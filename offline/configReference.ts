@@ -79,6 +79,13 @@ export function referenceRows(): ReferenceRow[] {
         for (const [name, child] of Object.entries(object?.properties ?? {})) {
             visit(child, `${prefix}.${name}`, (object?.required ?? []).includes(name));
         }
+        // A map of objects (`s3.backends.<name>`): the keys of one entry, under `<name>`.
+        const entry = mapValue(schema);
+        if (entry?.properties) {
+            for (const [name, child] of Object.entries(entry.properties)) {
+                visit(child, `${key}.<name>.${name}`, (entry.required ?? []).includes(name));
+            }
+        }
     };
     for (const [name, child] of Object.entries(root.properties ?? {})) {
         visit(child, `${NAMESPACE}:${name}`, (root.required ?? []).includes(name));
@@ -93,10 +100,16 @@ function typeOf(schema: JsonSchema): string {
     if (schema.type === "array") {
         return `list of ${schema.items ? typeOf(schema.items) : "any"}`;
     }
-    if (schema.type === "object" && typeof schema.additionalProperties === "object") {
-        return "map of string";
+    const entry = mapValue(schema);
+    if (entry) {
+        return `map of ${entry.properties ? "object" : typeOf(entry)}${entry.secret ? " (each value **Secret**)" : ""}`;
     }
     return Array.isArray(schema.type) ? schema.type.join(" \\| ") : (schema.type ?? "any");
+}
+
+/** The value schema of a map (`z.record`), undefined for anything else. */
+function mapValue(schema: JsonSchema): JsonSchema | undefined {
+    return schema.type === "object" && typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined;
 }
 
 function referenceTable(rows: readonly ReferenceRow[]): string {

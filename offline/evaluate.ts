@@ -84,6 +84,8 @@ export interface Evaluation {
     readonly resources: RecordedResource[];
     readonly outputs: Record<string, unknown>;
     readonly mocks: PlatformMocks;
+    /** What the program passed to `pulumi.log.warn` (config warnings): the render prints them and lists them in summary.txt. */
+    readonly warnings: readonly string[];
 }
 
 interface RuntimeInternals {
@@ -128,6 +130,15 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     leavesSlot[OFFLINE_PLAIN_LEAVES] = { plainLeaves: opts.config.plainLeaves };
     const collector = new Collector();
     collector.attach();
+    // Without an engine the SDK prints warnings with console.warn, after the render's own output;
+    // collected here instead, they reach the render's stderr and summary.txt in order.
+    const warnings: string[] = [];
+    const log = pulumi.log as unknown as { warn: typeof pulumi.log.warn };
+    const realWarn = log.warn;
+    log.warn = (message: string) => {
+        warnings.push(message);
+        return Promise.resolve();
+    };
     const { runInPulumiStack, waitForRPCs } = internals();
     // A program that throws (invalid config) must not reject the Stack's own initialisation: that
     // promise is not awaited by anyone and would crash the process as an unhandled rejection.
@@ -147,6 +158,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
         failure = failure ?? { error };
     } finally {
         delete leavesSlot[OFFLINE_PLAIN_LEAVES];
+        log.warn = realWarn;
     }
     if (!failure && collector.failures.length > 0) {
         failure = { error: new Error(`the program used what the mocks do not provide:\n  ${collector.failures.join("\n  ")}`) };
@@ -154,7 +166,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     if (failure) {
         throw new EvaluationError(failure.error, collector.resources);
     }
-    return { resources: treeOrder(collector.resources), outputs: collector.stackOutputs, mocks };
+    return { resources: treeOrder(collector.resources), outputs: collector.stackOutputs, mocks, warnings };
 }
 
 /**

@@ -2,7 +2,8 @@
  * The platform's footprint: CPU and memory requests per component, from what the program sets —
  * Helm release values, the ClickHouse installations and raw workload objects. In values, every
  * object with `resources.requests` is one workload; its replica count is the nearest `replicas` /
- * `replicaCount` at or above it (1 if none), and DaemonSets count once per node. Chart defaults
+ * `replicaCount` at or above it (1 if none), and DaemonSets count once per node. A Deployment a
+ * HorizontalPodAutoscaler scales counts at the HPA's minimum; its maximum is shown beside. Chart defaults
  * the program does not override are not seen: every workload the platform configures sets requests.
  * Init containers count as if they kept running (a slight overcount).
  */
@@ -31,10 +32,37 @@ const at = (values: unknown, dotted: string): unknown => dotted.split(".").reduc
 export interface ComponentFootprint {
     /** The component resource the workloads belong to (the Release's or object's parent). */
     readonly component: string;
-    /** Requests of workloads with a fixed replica count. */
+    /** Requests of workloads with a fixed replica count; an autoscaled one at its minimum. */
     readonly fixed: Requests;
     /** Requests of one replica of each DaemonSet (counted once per node). */
     readonly perNode: Requests;
+    /** Autoscaled workloads (a HorizontalPodAutoscaler targets them): their replica range and requests of one pod. */
+    readonly autoscaled?: readonly AutoscaledWorkload[];
+}
+
+/** A Deployment an HPA scales: counted at `min` replicas, shown with `max`. */
+export interface AutoscaledWorkload {
+    readonly name: string;
+    readonly min: number;
+    readonly max: number;
+    /** Requests of one pod. */
+    readonly pod: Requests;
+}
+
+/**
+ * The replica range of each Deployment a HorizontalPodAutoscaler scales, by `namespace/name`. The
+ * HPA sets the replica count of a target that leaves `spec.replicas` unset; `minReplicas` defaults to 1
+ * (kubernetes/kubernetes@v1.36.0 staging/src/k8s.io/api/autoscaling/v2/types.go, HorizontalPodAutoscalerSpec).
+ */
+function autoscalerRanges(resources: readonly Pick<RecordedResource, "type" | "inputs">[]): Map<string, { min: number; max: number }> {
+    const ranges = new Map<string, { min: number; max: number }>();
+    for (const m of rawManifests(resources.filter((r) => r.type.startsWith("kubernetes:autoscaling/")))) {
+        const target = at(m, "spec.scaleTargetRef") as { kind?: string; name?: string } | undefined;
+        const max = count(at(m, "spec.maxReplicas"));
+        if (m.kind !== "HorizontalPodAutoscaler" || target?.kind !== "Deployment" || typeof target.name !== "string" || max === undefined) continue;
+        ranges.set(`${String(at(m, "metadata.namespace") ?? "")}/${target.name}`, { min: count(at(m, "spec.minReplicas")) ?? 1, max });
+    }
+    return ranges;
 }
 
 type Obj = Record<string, unknown>;
@@ -76,16 +104,17 @@ function installationPods(spec: Obj, out: Requests): void {
 }
 
 export function footprint(resources: readonly Pick<RecordedResource, "type" | "parent" | "inputs">[]): ComponentFootprint[] {
-    const byComponent = new Map<string, { fixed: Requests; perNode: Requests }>();
+    const byComponent = new Map<string, { fixed: Requests; perNode: Requests; autoscaled: AutoscaledWorkload[] }>();
     const slot = (r: Pick<RecordedResource, "parent">) => {
         const key = r.parent ?? "(root)";
         let s = byComponent.get(key);
         if (!s) {
-            s = { fixed: { cpu: 0, memory: 0 }, perNode: { cpu: 0, memory: 0 } };
+            s = { fixed: { cpu: 0, memory: 0 }, perNode: { cpu: 0, memory: 0 }, autoscaled: [] };
             byComponent.set(key, s);
         }
         return s;
     };
+    const ranges = autoscalerRanges(resources);
     for (const r of resources) {
         if (r.type === "kubernetes:helm.sh/v3:Release") {
             const inputs = r.inputs as { chart?: string; values?: unknown };
@@ -97,13 +126,28 @@ export function footprint(resources: readonly Pick<RecordedResource, "type" | "p
             if (m) {
                 const spec = (m.spec ?? {}) as { replicas?: number; template?: { spec?: { containers?: { resources?: { requests?: unknown } }[] } } };
                 const daemon = m.kind === "DaemonSet";
-                for (const c of spec.template?.spec?.containers ?? []) add(daemon ? slot(r).perNode : slot(r).fixed, c.resources?.requests, daemon ? 1 : (spec.replicas ?? 1));
+                // An autoscaled Deployment runs at least its HPA's minReplicas: count those, remember the max.
+                const range = m.kind === "Deployment" && spec.replicas === undefined ? ranges.get(`${String(at(m, "metadata.namespace") ?? "")}/${String(at(m, "metadata.name"))}`) : undefined;
+                const pod: Requests = { cpu: 0, memory: 0 };
+                for (const c of spec.template?.spec?.containers ?? []) add(pod, c.resources?.requests, 1);
+                const into = daemon ? slot(r).perNode : slot(r).fixed;
+                const replicas = daemon ? 1 : (spec.replicas ?? range?.min ?? 1);
+                into.cpu += replicas * pod.cpu;
+                into.memory += replicas * pod.memory;
+                if (range) slot(r).autoscaled.push({ name: String(at(m, "metadata.name")), ...range, pod });
             }
         }
     }
     return [...byComponent.entries()]
         .filter(([, s]) => s.fixed.cpu + s.fixed.memory + s.perNode.cpu + s.perNode.memory > 0)
-        .map(([component, s]) => ({ component, ...s }));
+        .map(([component, { autoscaled, ...s }]) => ({ component, ...s, ...(autoscaled.length > 0 ? { autoscaled } : {}) }));
+}
+
+/** Requests of the autoscaled workloads above their minimum, when every one runs at its maximum. */
+export function autoscaledHeadroom(rows: readonly ComponentFootprint[]): Requests {
+    return rows
+        .flatMap((r) => r.autoscaled ?? [])
+        .reduce((t, w) => ({ cpu: t.cpu + (w.max - w.min) * w.pod.cpu, memory: t.memory + (w.max - w.min) * w.pod.memory }), { cpu: 0, memory: 0 });
 }
 
 /** Total requests on a cluster of `nodes` nodes. */

@@ -4,7 +4,7 @@
  * Pure functions of the recorded resources, so two evaluations give byte-identical files.
  */
 import { stringify } from "yaml";
-import { footprint, hostSizing, longhornCopies, storageClaims, totalRequests } from "./footprint";
+import { autoscaledHeadroom, footprint, hostSizing, longhornCopies, storageClaims, totalRequests } from "./footprint";
 import { charts, rawManifests } from "./manifests";
 import type { RecordedResource } from "./mocks";
 import { leftToDoLines, networkFlowsLine, type SummaryContext } from "./summarySections";
@@ -89,9 +89,17 @@ function sizingLines(resources: readonly RecordedResource[], nodes: number | und
     const size = hostSizing(rows, claims, { nodes: nodes ?? 1, volumeCopies: copies });
     const claimed = claims.reduce((n, c) => n + c.bytes, 0);
     const hosts = nodes === undefined ? "per node of the existing cluster, counted as 1 node" : `per host, ${nodes} host${nodes === 1 ? "" : "s"}`;
+    const autoscaled = rows.flatMap((r) => r.autoscaled ?? []);
+    const headroom = autoscaledHeadroom(rows);
     return [
         `sizing (${hosts}; pod requests of the parts that are on, k3s and the OS come on top):`,
-        `  cpu ${formatCpu(size.cpu)}, memory ${formatMemory(size.memory)} (DaemonSets on every host + an even share of the rest)`,
+        `  cpu ${formatCpu(size.cpu)}, memory ${formatMemory(size.memory)} (DaemonSets on every host + an even share of the rest${autoscaled.length > 0 ? "; autoscaled apps at their minimum" : ""})`,
+        ...(autoscaled.length > 0
+            ? [
+                  `  autoscaled apps at their maximum add cpu ${formatCpu(headroom.cpu / size.nodes)}, memory ${formatMemory(headroom.memory / size.nodes)} per host ` +
+                      `(${autoscaled.map((w) => `${w.name} ${w.min}-${w.max} replicas`).join(", ")})`,
+              ]
+            : []),
         `  disk ${formatDisk(size.disk)} for volumes: ${formatDisk(claimed)} of PVCs ` +
             (size.spread ? `x ${size.volumeCopies} Longhorn replicas spread over the hosts` : size.nodes === 1 ? "on the one host" : "on node-local storage: each volume on the host its pod runs, up to all of it on one"),
         ...claims.map((c) => `    ${c.component}: ${formatDisk(c.bytes)}`),
@@ -134,7 +142,10 @@ export function summaryText(stack: string, resources: readonly RecordedResource[
         ...rows.map(
             (r) =>
                 `  ${r.component}: cpu ${formatCpu(r.fixed.cpu)}, memory ${formatMemory(r.fixed.memory)}` +
-                (r.perNode.cpu + r.perNode.memory > 0 ? ` + per node cpu ${formatCpu(r.perNode.cpu)}, memory ${formatMemory(r.perNode.memory)}` : ""),
+                (r.perNode.cpu + r.perNode.memory > 0 ? ` + per node cpu ${formatCpu(r.perNode.cpu)}, memory ${formatMemory(r.perNode.memory)}` : "") +
+                (r.autoscaled ?? [])
+                    .map((w) => ` (${w.name}: ${w.min} of ${w.min}-${w.max} replicas; at ${w.max}: cpu ${formatCpu(r.fixed.cpu + (w.max - w.min) * w.pod.cpu)}, memory ${formatMemory(r.fixed.memory + (w.max - w.min) * w.pod.memory)})`)
+                    .join(""),
         ),
         `  total on ${nodes === undefined ? "1 node (node count unknown: existing cluster)" : `${nodes} node${nodes === 1 ? "" : "s"}`}: cpu ${formatCpu(total.cpu)}, memory ${formatMemory(total.memory)} (per node: cpu ${formatCpu(perNode.cpu)}, memory ${formatMemory(perNode.memory)})`,
         "",

@@ -7,6 +7,7 @@ import { basename, join } from "node:path";
 import { footprint, totalRequests } from "./footprint";
 import { charts } from "./manifests";
 import { formatCpu, formatMemory } from "./output";
+import { isSecretLikeKey } from "../config/secretLeaves";
 
 /** One row of resources.json. */
 export interface RenderedResource {
@@ -24,13 +25,31 @@ export interface StackDiff {
     readonly status: "changed" | "unchanged" | "new" | "deleted";
     readonly added: string[];
     readonly removed: string[];
-    readonly changed: { resource: string; fields: string[] }[];
+    /**
+     * Changed resources: the top-level fields, and (absent in artifacts written before it existed)
+     * each changed leaf with its old and new value, secrets masked (`valueChanges`).
+     */
+    readonly changed: { resource: string; fields: string[]; values?: ValueChange[] }[];
     readonly chartBumps: { release: string; chart: string; from: string; to: string }[];
     /** Requests of the whole cluster, DaemonSets once per node (base, head). */
     readonly requests: { cpu: [number, number]; memory: [number, number] };
     /** Cluster nodes (k3s mode) added and removed; absent in artifacts written before it existed. */
     readonly nodes?: { readonly count: [number, number]; readonly added: string[]; readonly removed: string[] };
 }
+
+/** One changed leaf: its path (`spec.replicas`, `values.controller.image.tag`, list items by index) and the values before and after. */
+export interface ValueChange {
+    readonly path: string;
+    /** The value as text: a string as is, a number or boolean as JSON, `(none)` when absent, a secret masked. */
+    readonly from: string;
+    readonly to: string;
+}
+
+/** What a masked value shows: never the value, whether it was a Pulumi secret or only looks like one. */
+export const MASKED = "[secret]";
+/** Leaves listed per resource, and characters per value (a long script or certificate is cut). */
+const MAX_VALUES = 25;
+const MAX_VALUE = 120;
 
 /** A render folder is missing or holds no render (a usage error: exit 2). */
 export class RenderFolderError extends Error {
@@ -93,6 +112,62 @@ function changedFields(a: RenderedResource, b: RenderedResource): string[] {
     return fields;
 }
 
+type Leaf = string | number | boolean | null;
+
+/** Every scalar leaf of a value, by path (`a.b.0.c`); an empty object or list counts as a leaf. */
+function leaves(value: unknown, path: string, out: Map<string, Leaf | "{}" | "[]">): void {
+    if (Array.isArray(value)) {
+        if (value.length === 0) out.set(path, "[]");
+        // Indices as path segments (`containers.0.image`): the PR comment's safe alphabet has no brackets.
+        value.forEach((v, i) => leaves(v, `${path}.${i}`, out));
+    } else if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value);
+        if (entries.length === 0) out.set(path, "{}");
+        for (const [k, v] of entries) leaves(v, path === "" ? k : `${path}.${k}`, out);
+    } else if (value !== undefined) {
+        out.set(path, value as Leaf);
+    }
+}
+
+/**
+ * Whether a leaf must not be shown: a Pulumi secret (already "[secret]" in resources.json), any
+ * value under a Kubernetes Secret's `data` / `stringData`, or a key that names a credential
+ * (password, token, secretKey, privateKey, ...: config/secretLeaves.ts's rule).
+ */
+function isMasked(kind: unknown, path: string, value: unknown): boolean {
+    if (value === MASKED) return true;
+    if (kind === "Secret" && /^(data|stringData)(\.|$)/.test(path)) return true;
+    return path.split(".").some((segment) => segment !== "" && isSecretLikeKey(segment));
+}
+
+function show(value: Leaf | "{}" | "[]" | undefined, masked: boolean): string {
+    if (value === undefined) return "(none)";
+    if (masked) return MASKED;
+    if (value === "") return '""';
+    // No backtick: the Markdown shows each value in a code span.
+    const text = (typeof value === "string" ? value : JSON.stringify(value)).replace(/`/g, "'");
+    return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
+}
+
+/** The changed leaves of two versions of a resource's inputs and options, old and new values side by side. */
+function valueChanges(a: RenderedResource, b: RenderedResource): ValueChange[] {
+    const before = new Map<string, Leaf | "{}" | "[]">();
+    const after = new Map<string, Leaf | "{}" | "[]">();
+    leaves(a.inputs, "", before);
+    leaves(b.inputs, "", after);
+    leaves(a.options ?? {}, "options", before);
+    leaves(b.options ?? {}, "options", after);
+    const kind = b.inputs.kind ?? a.inputs.kind;
+    // An empty map or list that gained (or lost) entries shows as those entries, not as itself.
+    const hasChildren = (side: Map<string, unknown>, path: string) => [...side.keys()].some((k) => k.startsWith(`${path}.`));
+    const emptied = (p: string) => (before.get(p) === undefined && hasChildren(before, p)) || (after.get(p) === undefined && hasChildren(after, p));
+    const paths = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p) && !emptied(p));
+    return paths.slice(0, MAX_VALUES).map((path) => {
+        const masked = isMasked(kind, path, before.get(path)) || isMasked(kind, path, after.get(path));
+        return { path, from: show(before.get(path), masked), to: show(after.get(path), masked) };
+    });
+}
+
 export function diffStack(stack: string, base: RenderedResource[] | undefined, head: RenderedResource[] | undefined): StackDiff {
     const before = new Map((base ?? []).map((r) => [key(r), r]));
     const after = new Map((head ?? []).map((r) => [key(r), r]));
@@ -100,7 +175,7 @@ export function diffStack(stack: string, base: RenderedResource[] | undefined, h
     const removed = [...before.keys()].filter((k) => !after.has(k));
     const changed = [...after.keys()]
         .filter((k) => before.has(k))
-        .map((k) => ({ resource: k, fields: changedFields(before.get(k)!, after.get(k)!) }))
+        .map((k) => ({ resource: k, fields: changedFields(before.get(k)!, after.get(k)!), values: valueChanges(before.get(k)!, after.get(k)!) }))
         .filter((c) => c.fields.length > 0);
     const baseCharts = new Map(charts(base ?? []).map((c) => [c.name, c]));
     const chartBumps = charts(head ?? [])
@@ -142,7 +217,14 @@ export function diffMarkdown(diffs: readonly StackDiff[]): string {
             }
         };
         list("added", d.added);
-        list("changed", d.changed.map((c) => `${c.resource}: ${c.fields.join(", ")}`));
+        if (d.changed.length > 0) {
+            // Each changed leaf with its old and new value (secrets masked); the fields alone before values existed.
+            const items = d.changed.flatMap((c) => [
+                `- \`${c.resource}: ${c.fields.join(", ")}\``,
+                ...(c.values ?? []).map((v) => `  - \`${v.path}\`: \`${v.from}\` → \`${v.to}\``),
+            ]);
+            lines.push(`<details><summary>changed (${d.changed.length})</summary>`, "", ...items, "", "</details>", "");
+        }
         list("removed", d.removed);
         if (d.nodes && d.nodes.added.length + d.nodes.removed.length > 0) {
             lines.push(`- nodes: ${[...d.nodes.added.map((n) => `+\`${n}\``), ...d.nodes.removed.map((n) => `-\`${n}\``)].join(", ")}`);

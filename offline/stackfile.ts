@@ -46,18 +46,33 @@ export function readStackFile(projectDir: string, stack: string, stackFilePath?:
     return { project: project.name, stack, config: toRawConfig(project.name, project.config ?? {}, stackConfig), stackConfig };
 }
 
-/** Parses a YAML file; a syntax error becomes `file:line:col: message` (no stack trace). */
+/**
+ * Parses a YAML file; a syntax error becomes `file:line:col: message` followed by the offending
+ * line (and the one before it, where indentation errors start) with a caret under the column,
+ * never a stack trace. The yaml library's own message ends in "at line N, column M:" and an
+ * excerpt; the position moves to the front and the excerpt is rebuilt from the file.
+ */
 export function parseYamlFile(path: string): unknown {
+    const text = readFileSync(path, "utf8");
     try {
-        return parse(readFileSync(path, "utf8"));
+        return parse(text);
     } catch (err) {
         if (err instanceof YAMLParseError) {
             const pos = err.linePos?.[0];
             const where = pos ? `${path}:${pos.line}:${pos.col}` : path;
-            throw new StackFileError(`${where}: YAML syntax error: ${err.message.split("\n")[0]}`);
+            const reason = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
+            throw new StackFileError([`${where}: YAML syntax error: ${reason}`, ...(pos ? yamlExcerpt(text, pos.line, pos.col) : [])].join("\n"));
         }
         throw err;
     }
+}
+
+/** The line at `line` (1-based) and the one before it, numbered, and a caret under column `col`. */
+function yamlExcerpt(text: string, line: number, col: number): string[] {
+    const lines = text.split(/\r?\n/);
+    const width = String(line).length;
+    const numbered = (n: number) => `  ${String(n).padStart(width)} | ${lines[n - 1] ?? ""}`;
+    return [...(line > 1 ? [numbered(line - 1)] : []), numbered(line), `  ${" ".repeat(width)} | ${" ".repeat(Math.max(0, col - 1))}^`];
 }
 
 /** Project-level defaults first, then the stack's values; keys qualified with the project name. */

@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { NAMESPACE } from "../config/config";
-import { serviceLbAddresses } from "../config/reachability";
+import { isPublicZone, publicAddressOf, serviceLbAddresses } from "../config/reachability";
+import { isPrivateIp } from "../config/validators";
 import { platformSchema } from "../config/schema";
 import { rawManifests } from "./manifests";
 import type { RecordedResource } from "./mocks";
@@ -18,6 +19,8 @@ const at = (value: unknown, dotted: string): unknown => dotted.split(".").reduce
 /** What summary.txt needs beyond the resources: the stack file's `config:` map as written. */
 export interface SummaryContext {
     readonly stackConfig: Record<string, unknown>;
+    /** Config warnings the program logged (old key forms, internal-only reachability), listed first. */
+    readonly warnings?: readonly string[];
     /** The needed network flows and how many the NetworkPolicies block (reachability.txt); `checked` false when no policy applies. */
     readonly networkFlows?: { readonly needed: number; readonly blocked: number; readonly checked: boolean };
 }
@@ -149,22 +152,60 @@ function ingressHosts(resources: readonly Pick<RecordedResource, "type" | "name"
     return out;
 }
 
+type StackNode = { name: string; host: string; address?: string; externalAddress?: string };
+
+/** The k3s servers and agents of the stack file as written (empty unless k3s mode). */
+function k3sNodesOf(stackConfig: Record<string, unknown>): { servers: StackNode[]; agents: StackNode[] } {
+    const cluster = configValue(stackConfig, "cluster");
+    const list = (key: string) => (at(cluster, "mode") === "k3s" ? ((at(cluster, key) as unknown[] | undefined) ?? []) : []).filter((n): n is StackNode => isObj(n) && typeof n.host === "string");
+    return { servers: list("k3s.servers"), agents: list("k3s.agents") };
+}
+
 /** The addresses ServiceLB would give the ingress controller, from the stack file's k3s nodes; undefined when not k3s with a LoadBalancer Service. */
 function ingressAddresses(stackConfig: Record<string, unknown>): string[] | undefined {
-    const cluster = configValue(stackConfig, "cluster");
     const exposure = at(configValue(stackConfig, "ingress"), "exposure") ?? "loadBalancer";
-    if (at(cluster, "mode") !== "k3s" || exposure !== "loadBalancer") return undefined;
-    const nodes = [...((at(cluster, "k3s.servers") as unknown[]) ?? []), ...((at(cluster, "k3s.agents") as unknown[]) ?? [])].filter(
-        (n): n is { name: string; host: string; address?: string; externalAddress?: string } => isObj(n) && typeof n.host === "string",
+    const { servers, agents } = k3sNodesOf(stackConfig);
+    const nodes = [...servers, ...agents];
+    return exposure === "loadBalancer" && nodes.length > 0 ? serviceLbAddresses(nodes) : undefined;
+}
+
+/**
+ * Whether the stack is internal-only in a public zone: no node has a public address, so the zone
+ * gets private addresses (config/reachability.ts warns the same when the config loads).
+ */
+function internalOnly(stackConfig: Record<string, unknown>, addresses: readonly string[] | undefined): boolean {
+    const dns = configValue(stackConfig, "dns");
+    const { servers, agents } = k3sNodesOf(stackConfig);
+    return (
+        isObj(dns) &&
+        typeof dns.provider === "string" &&
+        isPublicZone(dns as { provider: string }) &&
+        addresses !== undefined &&
+        addresses.some(isPrivateIp) &&
+        [...servers, ...agents].every((n) => publicAddressOf(n) === undefined)
     );
-    return nodes.length > 0 ? serviceLbAddresses(nodes) : undefined;
+}
+
+/**
+ * The Kubernetes API name when it is a DNS name (`cluster.k3s.apiEndpoint`) and where it must point:
+ * the servers (their public addresses when they have them, else their hosts).
+ */
+function apiEndpointName(stackConfig: Record<string, unknown>): PublishedName | undefined {
+    const endpoint = at(configValue(stackConfig, "cluster"), "k3s.apiEndpoint");
+    const { servers } = k3sNodesOf(stackConfig);
+    if (typeof endpoint !== "string" || servers.length === 0 || /^[0-9.]+$|:/.test(endpoint)) return undefined;
+    const targets = [...new Set(servers.map((n) => publicAddressOf(n) ?? n.host))];
+    return { name: endpoint, pointsTo: `${targets.join(", ")} (the Kubernetes API on the servers, port 6443)`, source: "cluster.k3s.apiEndpoint" };
 }
 
 /**
  * The names the stack publishes: static DNSEndpoint records with their targets, and ingress hosts
  * external-dns publishes (inside its domain filter) at the ingress controller's addresses.
  */
-export function publishedNames(resources: readonly Pick<RecordedResource, "type" | "name" | "inputs">[], stackConfig: Record<string, unknown>): { names: PublishedName[]; unpublished: string[] } {
+export function publishedNames(
+    resources: readonly Pick<RecordedResource, "type" | "name" | "inputs">[],
+    stackConfig: Record<string, unknown>,
+): { names: PublishedName[]; unpublished: PublishedName[]; internalOnly: boolean } {
     const names: PublishedName[] = [];
     for (const r of resources.filter((x) => x.type === "kubernetes:externaldns.k8s.io/v1alpha1:DNSEndpoint")) {
         for (const e of ((at(r.inputs, "spec.endpoints") as Obj[] | undefined) ?? [])) {
@@ -178,7 +219,7 @@ export function publishedNames(resources: readonly Pick<RecordedResource, "type"
     const inZone = (host: string) => domains.length === 0 || domains.some((d) => host.toLowerCase() === d || host.toLowerCase().endsWith(`.${d}`));
     const addresses = ingressAddresses(stackConfig);
     const target = addresses ? `A ${addresses.join(", ")} (the ingress controller, via ServiceLB)` : "the ingress controller's load-balancer address (known once it runs)";
-    const unpublished: string[] = [];
+    const unpublished: PublishedName[] = [];
     const seen = new Set(names.map((n) => n.name));
     for (const { host, resource } of ingressHosts(resources)) {
         if (seen.has(host)) continue;
@@ -186,10 +227,13 @@ export function publishedNames(resources: readonly Pick<RecordedResource, "type"
         if (dns && sources.includes("ingress") && inZone(host)) {
             names.push({ name: host, pointsTo: target, source: `ingress ${resource}` });
         } else {
-            unpublished.push(host);
+            unpublished.push({ name: host, pointsTo: addresses ? `${addresses.join(", ")} (the ingress controller)` : "the ingress controller's address", source: `ingress ${resource}` });
         }
     }
-    return { names, unpublished };
+    // No controller publishes the API name: a static record (dns.records) does, or the user.
+    const api = apiEndpointName(stackConfig);
+    if (api !== undefined && !seen.has(api.name)) unpublished.push(api);
+    return { names, unpublished, internalOnly: internalOnly(stackConfig, addresses) };
 }
 
 // ---- alert receivers ---------------------------------------------------------------------------
@@ -230,6 +274,9 @@ export function protectedResources(resources: readonly Pick<RecordedResource, "n
 /** The summary lines of the four "left to do" sections. */
 export function leftToDoLines(resources: readonly RecordedResource[], context: SummaryContext | undefined): string[] {
     const lines: string[] = [];
+    if (context?.warnings !== undefined && context.warnings.length > 0) {
+        lines.push(`warnings (${context.warnings.length}):`, ...context.warnings.map((w) => `  ${w}`), "");
+    }
     if (context === undefined) {
         lines.push("secrets: (no stack file given)", "");
     } else {
@@ -246,11 +293,15 @@ export function leftToDoLines(resources: readonly RecordedResource[], context: S
         lines.push(`  generated by the program (in the state, nothing to set): ${generated.length === 0 ? "(none)" : generated.join(", ")}`, "");
     }
 
-    const { names, unpublished } = publishedNames(resources, context?.stackConfig ?? {});
+    const { names, unpublished, internalOnly: internal } = publishedNames(resources, context?.stackConfig ?? {});
     lines.push("DNS names the stack publishes:");
+    if (internal) lines.push("  internal only: reachable from your network, not from the internet (private addresses in a public zone; certificates need DNS-01)");
     if (names.length === 0) lines.push("  (none)");
     for (const n of names) lines.push(`  ${n.name} -> ${n.pointsTo}  [${n.source}]`);
-    if (unpublished.length > 0) lines.push(`  not published by the platform (point them yourself): ${unpublished.join(", ")}`);
+    if (unpublished.length > 0) {
+        lines.push("  not published by the platform (point them yourself):");
+        for (const n of unpublished) lines.push(`    ${n.name} -> ${n.pointsTo}`);
+    }
     lines.push("");
 
     const receivers = alertReceivers(resources, context?.stackConfig ?? {});

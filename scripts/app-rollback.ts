@@ -38,8 +38,41 @@ async function recordedOutputs(io: CliIo, stack: string, file: string | undefine
 
 const HELP: Usage = {
     synopsis: "npm run app:rollback -- <stack> <app> [--no-up] [--outputs <apps-output.json>] [--stack-file <file>]",
-    description: "Redeploys an app's previous image digest: writes it into Pulumi.<stack>.yaml and runs `pulumi up` (unless --no-up).",
-    exitCodes: [[0, "rolled back"], [1, "no previous digest, or `pulumi up` failed"], [2, "usage error"]],
+    description: [
+        "Redeploys the image an app ran before its last change, in one stack.",
+        "",
+        "  <stack>  the stack to roll back (Pulumi.<stack>.yaml; the Pulumi stack of the same name)",
+        "  <app>    the app's name (platform:apps[].name)",
+        "",
+        "Which digest: the stack output apps.<app>.previousDigest that the last `pulumi up` recorded",
+        "(`pulumi stack output apps --json --stack <stack>`, or the file given with --outputs), else the",
+        "stack file's image.previousDigest. Fails (exit 1) when neither names one.",
+        "",
+        "What it changes: Pulumi.<stack>.yaml, comments kept: image.digest becomes that digest, the bad one",
+        "becomes image.previousDigest, and a canary in progress goes to weight 0 (all traffic to stable).",
+        "Then `pulumi up --yes --skip-preview --stack <stack> --policy-pack policy",
+        "--policy-pack-config policy/config.<profile>.json` (the stack's profile), unless --no-up.",
+        "",
+        "Needs: the Pulumi CLI, logged in to the stack's backend, and the stack's secrets provider",
+        "(PULUMI_CONFIG_PASSPHRASE for a passphrase stack). Then commit the edited stack file (or merge the",
+        "pull request the rollback workflow opens): the next platform `up` deploys what the file says.",
+        "Without a terminal and credentials, run the `rollback` workflow instead (docs/app-delivery.md).",
+        "",
+        "Examples:",
+        "  npm run app:rollback -- prod hello",
+        "  npm run app:rollback -- prod hello --no-up     # edit the stack file only; run `pulumi up` yourself",
+        "  pulumi stack output apps --json --stack prod > apps.json && npm run app:rollback -- prod hello --outputs apps.json",
+    ].join("\n"),
+    options: [
+        ["--no-up", "edit Pulumi.<stack>.yaml only; do not run `pulumi up`"],
+        ["--outputs <file>", "the stack's `apps` output as JSON, instead of asking the Pulumi CLI"],
+        ["--stack-file <file>", "a stack file other than Pulumi.<stack>.yaml"],
+    ],
+    exitCodes: [
+        [0, "rolled back (the stack file names the previous digest; `pulumi up` succeeded unless --no-up)"],
+        [1, "no previous digest, the app or stack file is missing, or `pulumi up` failed (the stack file is already edited)"],
+        [2, "usage error"],
+    ],
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

@@ -11,8 +11,9 @@ import { planDiffArtifact } from "./lib/prComment";
 const USAGE: Usage = {
     synopsis: "npm run plan-diff -- <base> <head> [--json]",
     description:
-        "Compares two offline renders: resources added, changed (with the fields) and removed, chart version bumps,\n" +
-        "cluster nodes added or removed, and the requested CPU and memory of the whole cluster. <base> and <head> are\n" +
+        "Compares two offline renders: resources added, changed (each changed value, old and new, secrets masked) and\n" +
+        "removed, chart version bumps, cluster nodes added or removed, and the requested CPU and memory of the whole\n" +
+        "cluster. <base> and <head> are\n" +
         "each one stack's render folder (out/<stack>) or a folder of them (out/).",
     options: [["--json", "print the structured artifact the pr-comment workflow reads instead of Markdown"]],
     exitCodes: [

@@ -49,7 +49,8 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
         for (const [name, text] of Object.entries(rendered.files)) {
             writeFileSync(join(dir, name), text);
         }
-        io.out(`rendered ${stack}: ${evaluation.resources.length} resources, ${rendered.violations} policy violations -> ${dir}`);
+        for (const warning of evaluation.warnings) io.err(`warning: ${warning}`);
+        io.out(`rendered ${stack}: ${evaluation.resources.length} resources, ${rendered.violations} policy violations${evaluation.warnings.length > 0 ? `, ${evaluation.warnings.length} warning(s)` : ""} -> ${dir}`);
         return verdict(rendered, dir, io);
     } catch (err) {
         return failure(err, io);

@@ -5,14 +5,14 @@
  * --dry-run prints the exact commands and runs nothing.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { k3sNodes } from "../components/cluster/ClusterK3s";
 import { parsePlatformConfig, PlatformConfig } from "../config/config";
 import { readStackFile } from "../offline/stackfile";
 import { type LineIo, parseCommand, processIo } from "./lib/cliIo";
-import { knownHosts, restorePlan, RestoreNode, shellLine, sshArgs } from "./lib/restore";
+import { knownHosts, restorePlan, RestoreNode, shellLine, shellQuote, sshArgs } from "./lib/restore";
 
 const USAGE = `usage: npm run restore-etcd -- <stack> --snapshot <name> [--s3] [--dry-run] [--yes] [--identity <key>] [--stack-file <file>]
 
@@ -96,21 +96,39 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
         return 1;
     }
     const nodes: RestoreNode[] = k3sNodes(cluster.k3s);
-    // The same host keys Pulumi pins: ssh accepts no other (StrictHostKeyChecking=yes).
-    let knownHostsFile: string | undefined;
-    if (cluster.k3s.ssh.skipHostKeyCheck === undefined) {
-        knownHostsFile = join(mkdtempSync(join(tmpdir(), "restore-etcd-")), "known_hosts");
-        writeFileSync(knownHostsFile, knownHosts(nodes, cluster.k3s.ssh.port), { mode: 0o600 });
-    } else {
-        io.err(`warning: host keys are not checked for stack ${args.stack} (${cluster.k3s.ssh.skipHostKeyCheck.reason})`);
+    // The same host keys Pulumi pins: ssh accepts no other (StrictHostKeyChecking=yes). The file lives
+    // in a private temporary folder that is removed however the command ends.
+    const folder = cluster.k3s.ssh.skipHostKeyCheck === undefined ? mkdtempSync(join(tmpdir(), "restore-etcd-")) : undefined;
+    try {
+        return restore(args, nodes, cluster.k3s, folder, io);
+    } finally {
+        if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
     }
-    const ssh = { user: cluster.k3s.ssh.user, port: cluster.k3s.ssh.port, identity: args.identity, knownHostsFile };
+}
+
+type K3s = Extract<PlatformConfig["cluster"], { mode: "k3s" }>["k3s"];
+
+function restore(args: Args, nodes: RestoreNode[], k3s: K3s, folder: string | undefined, io: LineIo): number {
+    const knownHostsFile = folder === undefined ? undefined : join(folder, "known_hosts");
+    const pinned = knownHosts(nodes, k3s.ssh.port);
+    if (knownHostsFile !== undefined) {
+        writeFileSync(knownHostsFile, pinned, { mode: 0o600 });
+    } else {
+        io.err(`warning: host keys are not checked for stack ${args.stack} (${k3s.ssh.skipHostKeyCheck?.reason ?? ""})`);
+    }
+    const ssh = { user: k3s.ssh.user, port: k3s.ssh.port, identity: args.identity, knownHostsFile };
     const plan = restorePlan(nodes, { snapshot: args.snapshot, fromS3: args.fromS3 });
     if (!args.dryRun && !args.yes && !confirmed(args.stack, io)) {
         io.err("not confirmed; nothing was run");
         return 1;
     }
     io.out(`# etcd restore of stack ${args.stack} from snapshot ${args.snapshot}${args.fromS3 ? " (S3)" : ""}: ${plan.length} steps`);
+    if (args.dryRun && knownHostsFile !== undefined && folder !== undefined) {
+        // The folder is gone when this command exits: the printed script recreates it first.
+        io.out("# 0. the pinned host keys the ssh commands trust (this command removed its own copy on exit)");
+        io.out(`mkdir -m 700 ${shellQuote(folder)} && cat > ${shellQuote(knownHostsFile)} <<'EOF'`);
+        io.out(`${pinned.trimEnd()}\nEOF`);
+    }
     for (const [i, step] of plan.entries()) {
         io.out(`# ${i + 1}. ${step.node}: ${step.description}`);
         io.out(shellLine(sshArgs(step, ssh)));

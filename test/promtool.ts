@@ -1,5 +1,7 @@
 /** What the alert-rule tests share: the rule and promtool test-file shapes, and running promtool. */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 
 export interface Rule {
     alert: string;
@@ -13,11 +15,16 @@ export interface RuleTests {
     tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
 }
 
-/** Runs promtool in `dir`; a missing binary says which package provides it. */
+/** Where scripts/test-tools.sh puts promtool when none is on PATH (`npm test` runs it first). */
+const LOCAL_PROMTOOL = join(__dirname, "..", ".cache", "tools", "promtool");
+
+/** Runs promtool in `dir` (the one on PATH, else scripts/test-tools.sh's); a missing binary says how to get it. */
 export function promtool(dir: string, ...args: string[]) {
-    const result = spawnSync("promtool", args, { cwd: dir, encoding: "utf8" });
+    const onPath = spawnSync("sh", ["-c", "command -v promtool"]).status === 0;
+    const binary = !onPath && existsSync(LOCAL_PROMTOOL) ? LOCAL_PROMTOOL : "promtool";
+    const result = spawnSync(binary, args, { cwd: dir, encoding: "utf8" });
     if (result.error) {
-        throw new Error("promtool is not installed: install it first: sudo apt-get install prometheus (Debian/Ubuntu; .ci/run does this in CI)");
+        throw new Error("promtool is not installed: run `sh scripts/test-tools.sh` (`npm test` runs it first; Debian/Ubuntu: it takes promtool from the prometheus package)");
     }
     return result;
 }

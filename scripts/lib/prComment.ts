@@ -5,7 +5,7 @@
  * alphabet and shown only inside code spans or after a strict pattern check, so the comment can
  * carry no @mention, link, image or HTML. The PR number never comes from the artifact.
  */
-import { diffMarkdown, StackDiff } from "../../offline/planDiff";
+import { diffMarkdown, MASKED, StackDiff } from "../../offline/planDiff";
 
 /** The artifact format `npm run plan-diff -- --json` writes. */
 const ARTIFACT_VERSION = 1;
@@ -104,8 +104,18 @@ export function parsePlanDiffArtifact(text: string): StackDiff[] {
             added: list(s.added, `${at}.added`, safe),
             removed: list(s.removed, `${at}.removed`, safe),
             changed: list(s.changed, `${at}.changed`, (v, p) => {
-                const c = object(v, p, ["resource", "fields"]);
-                return { resource: safe(c.resource, `${p}.resource`), fields: list(c.fields, `${p}.fields`, safe) };
+                const c = object(v, p, ["resource", "fields", "values"]);
+                // Old and new values (secrets masked by plan-diff): free text like the rest, neutralised.
+                const values =
+                    c.values === undefined
+                        ? undefined
+                        : list(c.values, `${p}.values`, (x, q) => {
+                              const change = object(x, q, ["path", "from", "to"]);
+                              // The mask is a constant of plan-diff's, kept as is; anything else is neutralised.
+                              const value = (x2: unknown, q2: string) => (x2 === MASKED ? MASKED : safe(x2, q2));
+                              return { path: safe(change.path, `${q}.path`), from: value(change.from, `${q}.from`), to: value(change.to, `${q}.to`) };
+                          });
+                return { resource: safe(c.resource, `${p}.resource`), fields: list(c.fields, `${p}.fields`, safe), ...(values ? { values } : {}) };
             }),
             chartBumps: list(s.chartBumps, `${at}.chartBumps`, (v, p) => {
                 const b = object(v, p, ["release", "chart", "from", "to"]);

@@ -114,5 +114,10 @@ export function sshArgs(step: RestoreStep, ssh: SshSettings): string[] {
 
 /** `ssh ... 'command'` for printing, quoted for a POSIX shell. */
 export function shellLine(args: readonly string[]): string {
-    return ["ssh", ...args].map((a) => (/^[A-Za-z0-9@%+=:,./_-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+    return ["ssh", ...args].map(shellQuote).join(" ");
+}
+
+/** One shell word: as is when it needs no quoting, else single-quoted. */
+export function shellQuote(word: string): string {
+    return /^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,5 +1,8 @@
-import { footprint, hostSizing, longhornCopies, storageClaims, totalRequests } from "../../offline/footprint";
-import { evaluateStack } from "../harness";
+import { autoscaledHeadroom, footprint, hostSizing, longhornCopies, storageClaims, totalRequests } from "../../offline/footprint";
+import { summaryText } from "../../offline/output";
+import { evaluateStack, PROJECT_DIR } from "../harness";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 const release = (parent: string, chart: string, values: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", parent, inputs: { chart, values } });
 const req = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { memory } });
@@ -42,6 +45,49 @@ describe("footprint", () => {
     });
 });
 
+describe("autoscaled apps (issue 27, item 5: an HPA's Deployment was counted as one replica)", () => {
+    // An HPA sets the replica count of a Deployment that leaves spec.replicas unset, never below
+    // minReplicas, which defaults to 1 (kubernetes/kubernetes@v1.36.0
+    // staging/src/k8s.io/api/autoscaling/v2/types.go, HorizontalPodAutoscalerSpec.MinReplicas).
+    const deployment = (name: string, namespace: string, replicas?: number) => ({
+        type: "kubernetes:apps/v1:Deployment",
+        parent: `app-${name}`,
+        inputs: { kind: "Deployment", metadata: { name, namespace }, spec: { ...(replicas !== undefined ? { replicas } : {}), template: { spec: { containers: [{ resources: req("50m", "64Mi") }] } } } },
+    });
+    const hpa = (name: string, namespace: string, min: number | undefined, max: number) => ({
+        type: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+        parent: `app-${name}`,
+        inputs: { kind: "HorizontalPodAutoscaler", metadata: { name, namespace }, spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name }, ...(min !== undefined ? { minReplicas: min } : {}), maxReplicas: max } },
+    });
+
+    it("counts a Deployment its HPA scales at minReplicas, and reports the range and one pod's requests", () => {
+        const rows = footprint([deployment("web", "apps"), hpa("web", "apps", 3, 8)]);
+        expect(rows).toEqual([{ component: "app-web", fixed: { cpu: 3 * 0.05, memory: 192 * MiB }, perNode: { cpu: 0, memory: 0 }, autoscaled: [{ name: "web", min: 3, max: 8, pod: { cpu: 0.05, memory: 64 * MiB } }] }]);
+        expect(autoscaledHeadroom(rows)).toEqual({ cpu: (8 - 3) * 0.05, memory: 5 * 64 * MiB });
+    });
+
+    it("takes minReplicas as 1 when unset, ignores an HPA of another namespace, and keeps a fixed replica count", () => {
+        expect(footprint([deployment("web", "apps"), hpa("web", "apps", undefined, 4)])[0]).toMatchObject({ fixed: { cpu: 0.05 }, autoscaled: [{ min: 1, max: 4 }] });
+        expect(footprint([deployment("web", "apps"), hpa("web", "other", 3, 8)])[0]).toEqual({ component: "app-web", fixed: { cpu: 0.05, memory: 64 * MiB }, perNode: { cpu: 0, memory: 0 } });
+        expect(footprint([deployment("web", "apps", 2), hpa("web", "apps", 3, 8)])[0].fixed.cpu).toBeCloseTo(0.1);
+    });
+
+    it("counts the prod stack's hello (autoscaling 2-6) at 2 replicas and shows 6 in the summary", async () => {
+        const prod = await evaluateStack("prod");
+        const hello = footprint(prod.resources).find((r) => r.component === "prod-app-hello")!;
+        // Pulumi.prod.yaml: autoscaling { min: 2, max: 6 }, requests { cpu: 50m, memory: 64Mi }.
+        expect(hello).toMatchObject({ fixed: { cpu: 0.1, memory: 128 * MiB }, autoscaled: [{ name: "hello", min: 2, max: 6 }] });
+        const summary = summaryText("prod", prod.resources, prod.outputs);
+        expect(summary).toContain("  prod-app-hello: cpu 100m, memory 128Mi (hello: 2 of 2-6 replicas; at 6: cpu 300m, memory 384Mi)");
+        const line = /^ {2}autoscaled apps at their maximum add cpu \d+m, memory \d+Mi per host \(hello 2-6 replicas\)$/m.exec(summary);
+        expect(line).not.toBeNull();
+        // docs/sizing.md explains the two figures with these lines, copied from this render.
+        const doc = readFileSync(join(PROJECT_DIR, "docs", "sizing.md"), "utf8");
+        expect(doc).toContain(line![0]);
+        expect(doc).toContain("prod-app-hello: cpu 100m, memory 128Mi (hello: 2 of 2-6 replicas; at 6: cpu 300m, memory 384Mi)");
+    });
+});
+
 describe("storage claims and host sizing", () => {
     it("counts PVC sizes in chart values per replica, skipping disabled persistence and Harbor's registry PVC with S3 storage", () => {
         const claims = storageClaims([
@@ -79,8 +125,8 @@ describe("dev stack footprint", () => {
         rows = footprint(resources);
     });
 
-    it("runs everything (metrics, logs, ClickHouse, DeepFlow, Harbor) within 2 CPUs and 4 GiB of requests on its one node", () => {
-        expect(rows.map((r) => r.component)).toEqual(expect.arrayContaining(["dev-monitoring", "dev-monitoring-logs", "dev-monitoring-clickhouse", "dev-monitoring-deepflow", "dev-harbor", "dev-ingress", "dev-cert-manager"]));
+    it("runs everything (metrics, logs, ClickHouse, DeepFlow, Harbor) and the sample app within 2 CPUs and 4 GiB of requests on its one node", () => {
+        expect(rows.map((r) => r.component)).toEqual(expect.arrayContaining(["dev-app-hello", "dev-monitoring", "dev-monitoring-logs", "dev-monitoring-clickhouse", "dev-monitoring-deepflow", "dev-harbor", "dev-ingress", "dev-cert-manager"]));
         const total = totalRequests(rows, 1);
         expect(total.cpu).toBeLessThanOrEqual(2);
         expect(total.memory).toBeLessThanOrEqual(4 * GiB);

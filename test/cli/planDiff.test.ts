@@ -33,9 +33,9 @@ describe("rendered-plan diff", () => {
         expect(d.added).toEqual(["kubernetes:core/v1:Namespace new"]);
         expect(d.removed).toEqual(["kubernetes:core/v1:Namespace gone"]);
         expect(d.changed).toEqual([
-            { resource: "kubernetes:helm.sh/v3:Release dev-harbor-release", fields: ["inputs.version"] },
-            { resource: "kubernetes:core/v1:Namespace a", fields: ["inputs.metadata"] },
-            { resource: "kubernetes:apps/v1:Deployment web", fields: ["inputs.spec"] },
+            { resource: "kubernetes:helm.sh/v3:Release dev-harbor-release", fields: ["inputs.version"], values: [{ path: "version", from: "1.19.0", to: "1.19.1" }] },
+            { resource: "kubernetes:core/v1:Namespace a", fields: ["inputs.metadata"], values: [{ path: "metadata.labels.x", from: "(none)", to: "y" }] },
+            { resource: "kubernetes:apps/v1:Deployment web", fields: ["inputs.spec"], values: [{ path: "spec.template.spec.containers.0.resources.requests.cpu", from: "100m", to: "200m" }] },
         ]);
         expect(d.chartBumps).toEqual([{ release: "dev-harbor-release", chart: "harbor", from: "1.19.0", to: "1.19.1" }]);
         expect(d.requests.cpu).toEqual([0.2, 0.4]);
@@ -44,6 +44,37 @@ describe("rendered-plan diff", () => {
         expect(md).toContain("### `dev` — changed (+1 ~3 -1)");
         expect(md).toContain("chart **harbor** (dev-harbor-release): 1.19.0 → 1.19.1");
         expect(md).toContain("cpu 200m → 400m, memory 256Mi → 256Mi");
+        // Each changed field with its old and new value (issue 27, item 6: the fields alone were listed).
+        expect(md).toContain("- `kubernetes:apps/v1:Deployment web: inputs.spec`\n  - `spec.template.spec.containers.0.resources.requests.cpu`: `100m` → `200m`");
+        expect(md).toContain("  - `version`: `1.19.0` → `1.19.1`");
+    });
+
+    it("shows old and new values but never a secret: Pulumi secrets, Secret data and credential-named keys are masked", () => {
+        const secret = (stringData: Record<string, string>, values: Record<string, unknown>): RenderedResource => ({
+            type: "kubernetes:core/v1:Secret",
+            name: "creds",
+            parent: "dev",
+            dependsOn: [],
+            inputs: { kind: "Secret", stringData, metadata: { annotations: values } },
+        });
+        const chart = (values: Record<string, unknown>): RenderedResource => ({ ...release("1.19.1"), inputs: { chart: "harbor", version: "1.19.1", values } });
+        const d = diffStack(
+            "dev",
+            [secret({ token: "old-plain-token" }, { note: "a" }), chart({ harborAdminPassword: "[secret]", database: { internal: { password: "old-db-pass" } }, logLevel: "info" })],
+            [secret({ token: "new-plain-token" }, { note: "b" }), chart({ harborAdminPassword: "[secret]x", database: { internal: { password: "new-db-pass" } }, logLevel: "debug" })],
+        );
+        const values = d.changed.flatMap((c) => c.values ?? []);
+        expect(values).toEqual(
+            expect.arrayContaining([
+                { path: "stringData.token", from: "[secret]", to: "[secret]" },
+                { path: "metadata.annotations.note", from: "a", to: "b" },
+                { path: "values.harborAdminPassword", from: "[secret]", to: "[secret]" },
+                { path: "values.database.internal.password", from: "[secret]", to: "[secret]" },
+                { path: "values.logLevel", from: "info", to: "debug" },
+            ]),
+        );
+        const md = diffMarkdown([d]);
+        for (const plain of ["old-plain-token", "new-plain-token", "old-db-pass", "new-db-pass", "[secret]x"]) expect(md).not.toContain(plain);
     });
 
     it("marks stacks that appear, disappear or did not change", () => {

@@ -43,6 +43,16 @@ describe("PR comment from the plan-diff artifact", () => {
             expect(line).not.toMatch(/[@<>[\]()!]/);
             expect(line.match(/`/g)).toHaveLength(2); // one code span, never broken out of
         }
+        // Old and new values are free text too (the mask "[secret]" is plan-diff's own constant, kept).
+        const values = commentBody(
+            parsePlanDiffArtifact(artifact((a) => (a.stacks[0].changed = [{ resource: "r", fields: ["inputs.x"], values: [{ path: hostile, from: hostile, to: "[secret]" }] }]))),
+            SHA,
+        );
+        const valueLine = values.split("\n").find((l) => l.startsWith("  - `"))!;
+        expect(valueLine).not.toMatch(/[@<>()!]|\[(?!secret\])/);
+        expect(valueLine.match(/`/g)).toHaveLength(6);
+        expect(valueLine).toContain("→ `[secret]`");
+        expect(() => parsePlanDiffArtifact(artifact((a) => (a.stacks[0].changed = [{ resource: "r", fields: ["x"], values: [{ path: "p", from: "a", to: "b", extra: 1 }] }])))).toThrow("values[0].extra: expected no such field");
         expect(neutralise(hostile)).toBe("x ?octo-org/admins ?img src=x onerror=alert?1?? ?click??https://evil.example? ??i??https://e? ?break? ?/details?");
     });
 

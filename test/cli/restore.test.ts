@@ -93,6 +93,33 @@ describe("etcd restore plan", () => {
         expect(result.stdout).toBe("");
     });
 
+    it("removes its temporary known_hosts folder whatever happens, and the dry run's script recreates it", async () => {
+        // The old command left /tmp/restore-etcd-*/known_hosts behind after every run (issue 27, item 6).
+        // The module object itself (a namespace import would be a copy the command never calls).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const fs = require("node:fs") as typeof import("node:fs");
+        const made: string[] = [];
+        const real = fs.mkdtempSync;
+        const spy = jest.spyOn(fs, "mkdtempSync").mockImplementation(((prefix: string) => {
+            const dir = real(prefix);
+            made.push(dir);
+            return dir;
+        }) as typeof fs.mkdtempSync);
+        try {
+            const dry = await restoreCli("prod", "--snapshot", "etcd-snapshot-1", "--dry-run");
+            const refused = await restoreCli("prod", "--snapshot", "etcd-snapshot-1");
+            expect([dry.status, refused.status]).toEqual([0, 1]);
+            expect(made).toHaveLength(2);
+            for (const dir of made) expect({ dir, exists: fs.existsSync(dir) }).toEqual({ dir, exists: false });
+            // The printed script writes the same pinned keys where its ssh commands look for them.
+            const file = `${made[0]}/known_hosts`;
+            expect(dry.stdout).toContain(`mkdir -m 700 ${made[0]} && cat > ${file} <<'EOF'\n198.51.100.11 ssh-ed25519 `);
+            expect(dry.stdout).toContain(`-o UserKnownHostsFile=${file} `);
+        } finally {
+            spy.mockRestore();
+        }
+    });
+
     it("prints the exact commands for the prod stack's 3 servers in a dry run, running nothing", async () => {
         const result = await restoreCli("prod", "--snapshot", "etcd-snapshot-1", "--dry-run");
         expect(result.status).toBe(0);

@@ -52,11 +52,21 @@ describe("summary: DNS names, receivers, protection (recorded fixtures)", () => 
             { name: "k3s.example.com", pointsTo: "A 198.51.100.1", source: "record" },
             expect.objectContaining({ name: "app.example.com", pointsTo: expect.stringContaining("A 198.51.100.1 ") }),
         ]);
-        expect(unpublished).toEqual(["app.other.org"]);
+        expect(unpublished).toEqual([{ name: "app.other.org", pointsTo: "198.51.100.1 (the ingress controller)", source: "ingress ing-app.other.org" }]);
     });
 
     it("publishes no ingress host without external-dns", () => {
-        expect(publishedNames([ingress("app.example.com")], nodes)).toEqual({ names: [], unpublished: ["app.example.com"] });
+        expect(publishedNames([ingress("app.example.com")], nodes)).toEqual({ names: [], unpublished: [expect.objectContaining({ name: "app.example.com" })], internalOnly: false });
+    });
+
+    it("lists the API endpoint name among the names to point yourself, at the servers, unless a record publishes it", () => {
+        // No controller publishes cluster.k3s.apiEndpoint: the old list left it out (issue 27, item 6).
+        const withApi = { "platform:cluster": { mode: "k3s", k3s: { apiEndpoint: "k3s.dev.example.com", servers: [{ name: "s1", host: "192.0.2.10" }], agents: [] } } };
+        expect(publishedNames([], withApi).unpublished).toEqual([{ name: "k3s.dev.example.com", pointsTo: "192.0.2.10 (the Kubernetes API on the servers, port 6443)", source: "cluster.k3s.apiEndpoint" }]);
+        const record = rec({ type: "kubernetes:externaldns.k8s.io/v1alpha1:DNSEndpoint", name: "r", inputs: { spec: { endpoints: [{ dnsName: "k3s.dev.example.com", recordType: "A", targets: ["192.0.2.10"] }] } } });
+        expect(publishedNames([record], withApi).unpublished).toEqual([]);
+        // An IP endpoint needs no name.
+        expect(publishedNames([], { "platform:cluster": { mode: "k3s", k3s: { apiEndpoint: "192.0.2.10", servers: [{ name: "s1", host: "192.0.2.10" }] } } }).unpublished).toEqual([]);
     });
 
     it("names the wired receivers and the severities they get, never their URLs or keys", () => {
@@ -72,6 +82,17 @@ describe("summary: DNS names, receivers, protection (recorded fixtures)", () => 
         const guarded = protectedResources([rec({ type: "t", name: "db", parent: "harbor", options: { protect: true } }), rec({ type: "t", name: "svc", parent: "harbor" })]);
         expect([...guarded.entries()]).toEqual([["harbor", ["db"]]]);
     });
+});
+
+describe("summary.txt of the dev stack", () => {
+    it("names every host to point at the node yourself, the API endpoint included, with the address", async () => {
+        const evaluation = await evaluateStack("dev");
+        const summary = summaryText("dev", evaluation.resources, evaluation.outputs, { stackConfig: readStackFile(PROJECT_DIR, "dev").stackConfig });
+        const section = summary.slice(summary.indexOf("  not published by the platform (point them yourself):"), summary.indexOf("alert receivers:"));
+        expect(section).toContain("    k3s.dev.example.com -> 192.0.2.10 (the Kubernetes API on the servers, port 6443)");
+        expect(section).toContain("    registry.dev.example.com -> 192.0.2.10 (the ingress controller)");
+        expect(section).toContain("    grafana.dev.example.com -> 192.0.2.10 (the ingress controller)");
+    }, 120_000);
 });
 
 describe("summary.txt of the prod stack", () => {

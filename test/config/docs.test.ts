@@ -108,6 +108,27 @@ describe("docs/configuration.md", () => {
         expect(rows.find((r) => r.key === "platform:cluster.k3s.ssh.privateKey")?.description).toMatch(/^\*\*Secret\*\*/);
     });
 
+    it("lists the keys of one s3.backends entry, with secretKey marked Secret (issue 27, item 6)", () => {
+        // A map of objects is documented by the keys of one entry; "map of string" hid them all.
+        const rows = new Map(referenceRows().map((r) => [r.key, r]));
+        expect(rows.get("platform:s3.backends")?.type).toBe("map of object");
+        expect(rows.get("platform:s3.backends.<name>.region")).toMatchObject({ type: "string", required: "required" });
+        expect(rows.get("platform:s3.backends.<name>.accessKey")).toMatchObject({ type: "string", required: "required" });
+        expect(rows.get("platform:s3.backends.<name>.endpoint")).toMatchObject({ type: "string", required: "optional" });
+        expect(rows.get("platform:s3.backends.<name>.secretKey")?.description).toMatch(/^\*\*Secret\*\*/);
+        // A map of secret values says so.
+        expect(rows.get("platform:apps[].secrets")?.type).toBe("map of string (each value **Secret**)");
+    });
+
+    it("says Harbor's internal database password is generated, as the program does, never the chart's default", () => {
+        // goharbor/harbor-helm@v1.19.1:values.yaml database.internal.password defaults to "changeit";
+        // components/registry/Harbor.ts passes a RandomPassword instead (docs/adr/0014).
+        const description = referenceRows().find((r) => r.key === "platform:harbor.database.type")!.description;
+        expect(description).not.toMatch(/chart-default password/);
+        expect(description).toMatch(/password the program generates/);
+        expect(read("components/registry/Harbor.ts")).toMatch(/internalDatabasePassword: config\.database\.external \? undefined : pulumi\.secret\(password\("database-password"/);
+    });
+
     // What the reference says a profile chooses must be what the resolve step uses when the key is absent.
     const resolved: Record<string, (c: PlatformConfig) => unknown> = {
         "platform:cluster.k3s.etcdSnapshots.schedule": (c) => (c.cluster.mode === "k3s" ? c.cluster.k3s.etcdSnapshots.schedule : undefined),
@@ -176,7 +197,9 @@ describe("config snippets in README.md and docs/", () => {
 describe("`pulumi config set --path` commands in README.md and docs/", () => {
     const rows = referenceRows();
     const keys = new Set(rows.map((r) => r.key));
-    const maps = rows.filter((r) => r.type === "map of string").map((r) => r.key);
+    const maps = rows.filter((r) => r.type.startsWith("map of ")).map((r) => r.key);
+    /** Rows of a map's entries (`s3.backends.<name>.secretKey`) as patterns over any entry name. */
+    const entryKeys = rows.filter((r) => r.key.includes(".<name>.")).map((r) => new RegExp(`^${r.key.replace(/[.[\]]/g, "\\$&").replace("<name>", "[a-z0-9-]+")}$`));
     const commands = markdownFiles().flatMap((file) =>
         [...read(file).matchAll(/pulumi config set [^\n`]*?--path '([^']+)'/g)].map((m) => ({ file, path: m[1] })),
     );
@@ -189,7 +212,7 @@ describe("`pulumi config set --path` commands in README.md and docs/", () => {
         const unknown = commands
             .map(({ file, path }) => ({ file, key: `platform:${path.replace(/\[\d+\]/g, "[]")}` }))
             .filter(({ key }) => !key.includes("<"))
-            .filter(({ key }) => !keys.has(key) && !maps.some((m) => key.startsWith(`${m}.`)));
+            .filter(({ key }) => !keys.has(key) && !entryKeys.some((k) => k.test(key)) && !maps.some((m) => key.startsWith(`${m}.`) && !rows.some((r) => r.key.startsWith(`${m}.<name>.`))));
         expect(unknown).toEqual([]);
     });
 });

@@ -7,7 +7,11 @@ import { nodeConfig, secretsYaml } from "../../components/cluster/k3sFiles";
 import { parsePlatformConfig } from "../../config/config";
 import { isPublicZone, serviceLbAddresses } from "../../config/reachability";
 import { isPrivateIp } from "../../config/validators";
-import { evaluateStack, k3sStackConfig, rawConfig, secure, TEST_HOST_KEY } from "../harness";
+import { evaluateConfig, evaluateStack, k3sStackConfig, PROJECT_DIR, rawConfig, secure, TEST_HOST_KEY } from "../harness";
+import { summaryText } from "../../offline/output";
+import { policyViolations } from "../../offline/policyReport";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { stackNames } from "../shared";
 import { stackConfigs } from "./stacks";
 import { parse } from "yaml";
@@ -41,13 +45,62 @@ describe("k3s ServiceLB publishes a node's ExternalIP when any node has one, els
         }
     });
 
-    it("refuses a public zone that would receive private node addresses", () => {
-        const config = k3sStackConfig({
-            "platform:cluster": { mode: "k3s", k3s: { version: "v1.36.4+k3s1", ssh: { privateKey: secure("k") }, servers: [{ name: "n1", host: "10.0.0.7", hostKey: TEST_HOST_KEY }] } },
+    it("refuses a public zone that would receive private addresses while nodes have public ones", () => {
+        // n1 has a public host and no `address`: its InternalIP is public, it has no ExternalIP, so
+        // ServiceLB publishes every InternalIP, n2's private one included (podIPs above).
+        const mixed = k3sStackConfig({
+            "platform:cluster": {
+                mode: "k3s",
+                k3s: {
+                    version: "v1.36.4+k3s1",
+                    ssh: { privateKey: secure("k") },
+                    servers: [
+                        { name: "n1", host: "198.51.100.7", hostKey: TEST_HOST_KEY },
+                        { name: "n2", host: "10.0.0.8", hostKey: TEST_HOST_KEY },
+                    ],
+                },
+            },
+            "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: secure("t") } },
+        });
+        expect(() => parsePlatformConfig(rawConfig(mixed))).toThrow(/platform:dns\.provider: the ingress would be published in the public cloudflare zone at private addresses \(10\.0\.0\.8\) although nodes have public ones \(n1: 198\.51\.100\.7\)/);
+        // A record at the private address of a node that has a public one: refused, naming the public one.
+        const record = k3sStackConfig({
+            "platform:cluster": { mode: "k3s", k3s: { version: "v1.36.4+k3s1", ssh: { privateKey: secure("k") }, servers: [{ name: "n1", host: "198.51.100.7", address: "10.0.0.7", hostKey: TEST_HOST_KEY }] } },
             "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: secure("t") }, records: [{ name: "api.dev.example.com", type: "A", targets: ["10.0.0.7"] }] },
         });
-        expect(() => parsePlatformConfig(rawConfig(config))).toThrow(/platform:dns\.records\[0\]\.targets\[0\]: a public cloudflare zone must not point at the private address 10\.0\.0\.7/);
-        expect(() => parsePlatformConfig(rawConfig(config))).toThrow(/platform:dns\.provider: the ingress would be published in the public cloudflare zone at private addresses \(10\.0\.0\.7\)/);
+        expect(() => parsePlatformConfig(rawConfig(record))).toThrow(/platform:dns\.records\[0\]\.targets\[0\]: a public cloudflare zone must not point at node n1's private address 10\.0\.0\.7: the node has the public address 198\.51\.100\.7/);
+    });
+});
+
+describe("An internal-only cluster in a public zone: k3s ServiceLB publishes every InternalIP when no node has an ExternalIP", () => {
+    // Same upstream fact (k3s pkg/cloudprovider/servicelb.go podIPs, v1.36.4+k3s1): with no
+    // node-external-ip anywhere, the LoadBalancer status, hence every Ingress and every external-dns
+    // record, carries the nodes' private InternalIPs. For a homelab or office network with a public
+    // zone that is the intent (issue 27, item 1): published, with a warning, never refused.
+    const recipe = (): Record<string, unknown> => {
+        const text = readFileSync(join(PROJECT_DIR, "docs", "stack-examples.md"), "utf8");
+        const at = text.indexOf("## internal: private addresses, public zone");
+        const yaml = /```yaml\n([\s\S]*?)```/.exec(text.slice(at))![1];
+        return (parse(yaml) as { config: Record<string, unknown> }).config;
+    };
+
+    it("renders the docs recipe (prod profile, Cloudflare, DNS-01) with the warning and 0 policy violations", async () => {
+        const evaluation = await evaluateConfig(recipe(), "office");
+        expect(evaluation.warnings).toEqual([
+            expect.stringMatching(/^platform:dns\.provider: internal only: reachable from your network, not from the internet\. .*private addresses 10\.20\.0\.11, 10\.20\.0\.12, 10\.20\.0\.13/),
+            expect.stringMatching(/^platform:dns\.records\[0\]: internal only: /),
+        ]);
+        expect(policyViolations(evaluation.resources, "prod").filter((v) => !v.advisory)).toEqual([]);
+        const summary = summaryText("office", evaluation.resources, evaluation.outputs, { stackConfig: recipe(), warnings: evaluation.warnings });
+        expect(summary).toContain("DNS names the stack publishes:\n  internal only: reachable from your network, not from the internet");
+        expect(summary).toContain("grafana.office.example.com -> A 10.20.0.11, 10.20.0.12, 10.20.0.13 (the ingress controller, via ServiceLB)");
+        expect(summary).toMatch(/^warnings \(2\):$/m);
+    }, 60_000);
+
+    it("refuses HTTP-01 there with an error that names DNS-01 as the challenge that works", () => {
+        const config = recipe();
+        const http01 = { ...config, "platform:tls": { issuer: "letsencrypt", acme: { email: "ops@example.com", solver: "http01" } } };
+        expect(() => parsePlatformConfig(rawConfig(http01))).toThrow(/platform:tls\.acme\.solver: http01 needs Let's Encrypt to reach port 80 of a node from the internet, but this is an internal-only cluster .*DNS-01 is the only ACME challenge that works here/);
     });
 });
 

@@ -76,6 +76,27 @@ describe("npm run app:rollback", () => {
         expect(io.stderr.at(-1)).toBe(`app:rollback: pulumi up of dev failed (exit 1); Pulumi.dev.yaml already names ${digest("1")}, fix and run pulumi up again`);
     });
 
+    it("--help says where the digest comes from, what it edits, the exact pulumi up, what it needs and what to do after", async () => {
+        // The old help was one line; a user could not tell what it writes or runs (issue 27, item 6).
+        const io = fakeIo({ dev: FIXTURE });
+        expect(await rollback(["--help"], io)).toBe(0);
+        const help = io.stdout.join("\n");
+        for (const part of [
+            "apps.<app>.previousDigest",
+            "stack file's image.previousDigest",
+            "canary in progress goes to weight 0",
+            "`pulumi up --yes --skip-preview --stack <stack> --policy-pack policy\n--policy-pack-config policy/config.<profile>.json`",
+            "PULUMI_CONFIG_PASSPHRASE",
+            "commit the edited stack file",
+            "the `rollback` workflow",
+            "  npm run app:rollback -- prod hello --no-up",
+        ]) {
+            expect(help).toContain(part);
+        }
+        for (const option of ["--no-up", "--outputs <file>", "--stack-file <file>"]) expect(help).toMatch(new RegExp(`^  ${option} +\\S`, "m"));
+        expect(io.calls).toEqual([]);
+    });
+
     it("refuses when no previous release is known", async () => {
         const io = fakeIo({ dev: FIXTURE }, () => ({ code: 255, stdout: "" }));
         expect(await rollback(["dev", "hello", "--no-up"], io)).toBe(1);

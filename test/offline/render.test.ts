@@ -146,6 +146,25 @@ describe("render with invalid config", () => {
     });
 });
 
+describe("render of an internal-only stack (issue 27, item 1)", () => {
+    it("exits 0 and prints the internal-only warning on stderr, before the line that says it rendered", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "render-internal-"));
+        const stackFile = join(dir, "Pulumi.home.yaml");
+        const dev = parse(readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+        const cluster = dev.config["platform:cluster"] as { k3s: { servers: { host: string }[] } };
+        cluster.k3s.servers[0].host = "192.168.1.10";
+        dev.config["platform:tls"] = { issuer: "letsencrypt", acme: { email: "ops@example.com" } };
+        dev.config["platform:dns"] = { provider: "cloudflare", cloudflare: { apiToken: { secure: "v1:c2FsdHNhbHQ=:ZXhhbXBsZS1wbGFjZWhvbGRlci1jaXBoZXJ0ZXh0" } } };
+        writeFileSync(stackFile, stringify(dev));
+        const out = join(dir, "out");
+        const { status, stderr, stdout } = await renderCli("home", "--stack-file", stackFile, "--out", out);
+        expect(status).toBe(0);
+        expect(stderr).toMatch(/^warning: platform:dns\.provider: internal only: reachable from your network, not from the internet\. .*192\.168\.1\.10/m);
+        expect(stdout).toMatch(/rendered home: \d+ resources, 0 policy violations, 1 warning\(s\)/);
+        expect(readFileSync(join(out, "summary.txt"), "utf8")).toContain("  internal only: reachable from your network, not from the internet");
+    });
+});
+
 describe("render with a policy violation", () => {
     /** dev.yaml plus a privileged namespace outside the allow-list, as profile `profile`. */
     function seeded(profile: "dev" | "prod"): string {

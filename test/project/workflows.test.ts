@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { PROMETHEUS } from "../../scripts/lib/canary";
+import { ciStacks } from "../../scripts/lib/ciStacks";
 import { PROJECT_DIR } from "../harness";
 
 const dir = join(PROJECT_DIR, ".github", "workflows");
@@ -19,12 +20,13 @@ interface Step {
 interface Job {
     if?: string;
     needs?: string | string[];
+    outputs?: Record<string, string>;
     "timeout-minutes"?: number;
     environment?: string;
     env?: Record<string, string>;
     permissions?: Record<string, string>;
     concurrency?: { group: string; "cancel-in-progress": boolean };
-    strategy?: { "max-parallel"?: number; "fail-fast"?: boolean; matrix: Record<string, unknown[]> };
+    strategy?: { "max-parallel"?: number; "fail-fast"?: boolean; matrix: Record<string, unknown[]> | string };
     steps: Step[];
 }
 interface Workflow {
@@ -175,14 +177,14 @@ describe("GitHub Actions workflows", () => {
     });
 
     it("gives each stack its own passphrase secret, on the steps that run Pulumi", () => {
-        for (const file of ["preview.yml", "up.yml"]) {
+        // The secret's name comes with the stack from the convention (scripts/lib/ciStacks.ts:
+        // PULUMI_CONFIG_PASSPHRASE_<STACK>, test/project/workflowStacks.test.ts): never chosen by an expression over names.
+        for (const file of ["preview.yml", "up.yml", "promote.yml", "rollback.yml"]) {
             for (const job of Object.values(load(file).jobs)) {
                 for (const step of job.steps.filter((s) => s.env?.PULUMI_CONFIG_PASSPHRASE !== undefined)) {
-                    const names = secretsIn(step.env!.PULUMI_CONFIG_PASSPHRASE);
-                    expect(names.length).toBeGreaterThan(0);
-                    for (const name of names) expect(name).toMatch(/^PULUMI_CONFIG_PASSPHRASE_(DEV|PROD|PROD_EU)$/);
-                    const stacks = (job.strategy?.matrix.stack as string[] | undefined) ?? (job.strategy?.matrix.include as { stack: string }[] | undefined)?.map((i) => i.stack) ?? [step.with?.["stack-name"] as string];
-                    expect(names.sort()).toEqual(stacks.map((st) => `PULUMI_CONFIG_PASSPHRASE_${st.toUpperCase().replace(/-/g, "_")}`).sort());
+                    expect(["${{ secrets[matrix.passphrase] }}", "${{ secrets[needs.resolve.outputs.passphrase] }}"]).toContain(step.env!.PULUMI_CONFIG_PASSPHRASE);
+                    const matrix = job.strategy?.matrix as unknown as string | undefined;
+                    if (step.env!.PULUMI_CONFIG_PASSPHRASE.includes("matrix.")) expect(matrix).toMatch(/^\$\{\{ fromJSON\(needs\.(stacks\.outputs\.(dev|prod)|resolve\.outputs\.regions)\) \}\}$/);
                 }
             }
         }
@@ -211,57 +213,71 @@ describe("GitHub Actions workflows", () => {
         expect(JSON.stringify(wf)).not.toMatch(/pr-number|plan-diff\.md/);
     });
 
-    it("previews dev on same-repo PRs in dev-preview, and prod stacks only from main in the gated prod-preview", () => {
+    /** The job that prints the convention's matrices (`npm run -s ci:stacks -- --github-output`). */
+    const stacksJob = (wf: Workflow) => {
+        const job = wf.jobs.stacks;
+        expect(job.steps.some((s) => s.run === 'npm run -s ci:stacks -- --github-output >> "$GITHUB_OUTPUT"')).toBe(true);
+        expect(usesSecrets(job)).toBe(false);
+        expect(job.environment).toBeUndefined();
+        return job;
+    };
+
+    it("previews the dev-profile stacks on same-repo PRs in dev-preview, and the prod-profile ones only from main in the gated prod-preview", () => {
         const wf = load("preview.yml");
+        stacksJob(wf);
         const dev = wf.jobs["preview-dev"];
         expect(dev.environment).toBe("dev-preview");
+        expect(dev.needs).toBe("stacks");
         expect(dev.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
         expect(dev.if).toContain("!startsWith(github.head_ref, 'renovate/')");
+        expect(dev.strategy!.matrix).toBe("${{ fromJSON(needs.stacks.outputs.dev) }}");
         const devPulumi = dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-        expect(devPulumi.with).toMatchObject({ command: "preview", "stack-name": "dev", "comment-on-pr": true, policyPacks: "policy" });
+        expect(devPulumi.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, policyPacks: "policy", policyPackConfigs: "policy/config.dev.json" });
         const prod = wf.jobs["preview-prod"];
         expect(prod.environment).toBe("prod-preview");
-        expect(prod.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
+        expect(prod.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main' && needs.stacks.outputs.prod-count != '0'");
         expect(runsOnPullRequest(wf, prod)).toBe(false);
-        // The e2e stack's cluster exists only inside an e2e run, which does its own `up`.
-        const previewed = ["dev", ...(prod.strategy!.matrix.stack as string[])];
-        expect({ "stack files preview.yml does not preview": stacks.filter((s) => s !== "e2e" && !previewed.includes(s)) }).toEqual({ "stack files preview.yml does not preview": [] });
-        expect(previewed.sort()).toEqual(stacks.filter((s) => s !== "e2e"));
+        expect(prod.strategy!.matrix).toBe("${{ fromJSON(needs.stacks.outputs.prod) }}");
         const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-        expect(prodPulumi.with).toMatchObject({ command: "preview", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" });
+        expect(prodPulumi.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" });
         expect(prodPulumi.with).not.toHaveProperty("comment-on-pr");
+        // The e2e stack's cluster exists only inside an e2e run, which does its own `up`; every other stack file has a lane.
+        expect(ciStacks(PROJECT_DIR).map((s) => s.stack).sort()).toEqual(stacks.filter((s) => s !== "e2e"));
     });
 
-    it("deploys dev from main, and prod then prod-eu only from a v* tag on main, each through its own gated environment", () => {
+    it("deploys the dev-profile stacks from main, and the prod-profile ones one at a time only from a v* tag on main, each through its own gated environment", () => {
         const wf = load("up.yml");
         expect(Object.keys(wf.on).sort()).toEqual(["push"]);
+        stacksJob(wf);
         const dev = wf.jobs["up-dev"];
         const prod = wf.jobs["up-prod"];
-        expect(dev.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
-        expect(dev.environment).toBe("development");
-        expect(prod.if).toBe("github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')");
-        expect(prod.environment).toBe("${{ matrix.environment }}");
-        expect(prod.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true, matrix: { include: [{ stack: "prod", environment: "production" }, { stack: "prod-eu", environment: "production-eu" }] } });
-        expect(dev.concurrency).toEqual({ group: "pulumi-dev", "cancel-in-progress": false });
-        expect(prod.concurrency).toEqual({ group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
+        expect(dev.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main' && needs.stacks.outputs.dev-count != '0'");
+        expect(prod.if).toBe("github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v') && needs.stacks.outputs.prod-count != '0'");
+        for (const job of [dev, prod]) {
+            expect(job.environment).toBe("${{ matrix.environment }}");
+            expect(job.concurrency).toEqual({ group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
+        }
+        expect(dev.strategy).toMatchObject({ matrix: "${{ fromJSON(needs.stacks.outputs.dev) }}" });
+        expect(prod.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true, matrix: "${{ fromJSON(needs.stacks.outputs.prod) }}" });
         // The ref check: full history, and the tag's commit must be an ancestor of main.
         expect(prod.steps[0].with).toMatchObject({ "fetch-depth": 0, "persist-credentials": false });
         const refCheck = prod.steps.findIndex((s) => s.run?.includes('git merge-base --is-ancestor "$GITHUB_SHA" origin/main'));
         expect(refCheck).toBe(1);
         expect(prod.steps[refCheck].run).toContain('"$REF_TYPE" != "tag"');
-        for (const [job, stack, profile] of [[dev, "dev", "dev"], [prod, "${{ matrix.stack }}", "prod"]] as const) {
+        for (const [job, profile] of [[dev, "dev"], [prod, "prod"]] as const) {
             const at = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
-            expect(job.steps[at].with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policy", policyPackConfigs: `policy/config.${profile}.json` });
+            expect(job.steps[at].with).toMatchObject({ command: "up", "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: `policy/config.${profile}.json` });
             // The offline render gates the deploy before any credential is handed out.
-            const render = job.steps.findIndex((s) => s.run?.startsWith("npm run render --"));
+            const render = job.steps.findIndex((s) => s.run === 'npm run render -- "$STACK"');
             expect(render).toBeGreaterThan(-1);
             expect(render).toBeLessThan(at);
+            expect(job.steps[render].env).toEqual({ STACK: "${{ matrix.stack }}" });
             // AWS through OIDC: short-lived credentials handed to the Pulumi step only.
             const aws = job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))!;
             expect(aws.with).toMatchObject({ "role-to-assume": "${{ secrets.AWS_ROLE_ARN }}", "output-env-credentials": false, "output-credentials": true });
             expect(job.permissions).toMatchObject({ "id-token": "write" });
             expect(job.steps[at].env).toMatchObject({ AWS_SECRET_ACCESS_KEY: "${{ steps.aws.outputs.aws-secret-access-key }}" });
-            expect(job.steps.some((s) => s.run?.includes("pulumi stack output --json") && !s.run.includes("--show-secrets"))).toBe(true);
+            expect(job.steps.some((s) => s.run?.includes('pulumi stack output --json --stack "$STACK"') && !s.run.includes("--show-secrets"))).toBe(true);
         }
     });
 
@@ -415,10 +431,7 @@ describe("app workflow (build, scan, sign, publish)", () => {
 describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
     const wf = load("promote.yml");
     const text = readFileSync(join(dir, "promote.yml"), "utf8");
-    const regions = [
-        ["prod", "dev", "production"],
-        ["prod-eu", "prod", "production-eu"],
-    ] as const;
+    const region = wf.jobs.region;
 
     it("is started by hand only, with the app, the digest or 'from dev', and the mode", () => {
         expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
@@ -429,59 +442,58 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
         expect(wf.concurrency).toEqual({ group: "promote-${{ inputs.app }}", "cancel-in-progress": false });
     });
 
-    it("goes region by region through each region's gated environment, each queued with the stack's other deployments", () => {
-        expect(wf.jobs.prod.needs).toBe("resolve");
-        expect(wf.jobs["prod-eu"].needs).toEqual(["resolve", "prod"]);
-        for (const [stack, from, environment] of regions) {
-            const job = wf.jobs[stack];
-            expect(job.environment).toBe(environment);
-            expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
-            expect(job.env).toEqual({ APP: "${{ inputs.app }}", STACK: stack, FROM: from, DIGEST: "${{ needs.resolve.outputs.digest }}" });
-            // Dispatched on a v* tag on main: the only refs the prod environments deploy.
-            expect(job.steps.some((s) => s.run?.includes('[[ "$REF" != refs/tags/v* ]]') && s.run.includes("git merge-base --is-ancestor"))).toBe(true);
-            // The region's own passphrase, on each step that runs Pulumi.
-            const passphrases = job.steps.filter((s) => s.env?.PULUMI_CONFIG_PASSPHRASE !== undefined).map((s) => secretsIn(s.env!.PULUMI_CONFIG_PASSPHRASE));
-            expect(passphrases.length).toBeGreaterThanOrEqual(4);
-            for (const names of passphrases) expect(names).toEqual([`PULUMI_CONFIG_PASSPHRASE_${stack.toUpperCase().replace(/-/g, "_")}`]);
-        }
-        // The same concurrency groups as the up workflow's deployments of those stacks.
+    it("goes region by region (the prod lane, in order) through each region's gated environment, each queued with the stack's other deployments", () => {
+        const resolve = wf.jobs.resolve;
+        expect(resolve.steps.some((s) => s.run === 'npm run -s ci:stacks -- --github-output >> "$GITHUB_OUTPUT"')).toBe(true);
+        expect(region.needs).toBe("resolve");
+        expect(region.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true, matrix: "${{ fromJSON(needs.resolve.outputs.regions) }}" });
+        expect(region.environment).toBe("${{ matrix.environment }}");
+        expect(region.concurrency).toEqual({ group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
+        expect(region.env).toEqual({ APP: "${{ inputs.app }}", STACK: "${{ matrix.stack }}", FROM: "${{ matrix.from }}", DIGEST: "${{ needs.resolve.outputs.digest }}" });
+        // Dispatched on a v* tag on main: the only refs the prod environments deploy.
+        expect(region.steps.some((s) => s.run?.includes('[[ "$REF" != refs/tags/v* ]]') && s.run.includes("git merge-base --is-ancestor"))).toBe(true);
+        // The region's own passphrase, on each step that runs Pulumi.
+        const passphrases = region.steps.filter((s) => s.env?.PULUMI_CONFIG_PASSPHRASE !== undefined).map((s) => s.env!.PULUMI_CONFIG_PASSPHRASE);
+        expect(passphrases.length).toBeGreaterThanOrEqual(4);
+        for (const p of passphrases) expect(p).toBe("${{ secrets[matrix.passphrase] }}");
+        // The same concurrency groups as the up workflow's deployments of those stacks, the same regions in the same order.
         const up = load("up.yml").jobs["up-prod"];
         expect(up.concurrency!.group).toBe("pulumi-${{ matrix.stack }}");
-        expect((up.strategy!.matrix.include as { stack: string }[]).map((i) => i.stack)).toEqual(regions.map(([stack]) => stack));
+        expect(up.strategy!.matrix).toBe("${{ fromJSON(needs.stacks.outputs.prod) }}");
+        // Each region copies from the one before it, the first from dev (scripts/lib/ciStacks.ts).
+        const lane = ciStacks(PROJECT_DIR).filter((s) => s.lane === "prod");
+        expect(lane.map((s, i) => s.from === (i === 0 ? "dev" : lane[i - 1].stack))).not.toContain(false);
+        expect(lane.map((s) => s.stack).indexOf("prod")).toBeLessThan(lane.map((s) => s.stack).indexOf("prod-eu"));
     });
 
-    it("runs the same steps in both regions, copying the digest and never building", () => {
-        const shape = (stack: string) =>
-            JSON.stringify(wf.jobs[stack].steps)
-                .replaceAll(`Pulumi.${stack}.yaml`, "Pulumi.<stack>.yaml")
-                .replaceAll(`"stack-name":"${stack}"`, '"stack-name":"<stack>"')
-                .replaceAll(`"stack-${stack}"`, '"stack-<stack>"')
-                .replaceAll(`PULUMI_CONFIG_PASSPHRASE_${stack.toUpperCase().replace(/-/g, "_")} `, "PULUMI_CONFIG_PASSPHRASE_<STACK> ");
-        expect(shape("prod-eu")).toBe(shape("prod"));
+    it("runs the same steps in every region, copying the digest and never building", () => {
         expect(text).not.toMatch(/build-push-action|docker build|buildx build/);
-        for (const [stack] of regions) {
-            const steps = wf.jobs[stack].steps;
-            expect(steps.some((s) => s.run?.includes('oras cp -r "$src@$DIGEST"'))).toBe(true);
-            const up = steps.find((s) => s.with?.command === "up")!;
-            expect(up).toMatchObject({ if: "inputs.mode == 'direct'", with: { "stack-name": stack, policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" } });
-            expect(steps.find((s) => s.run?.includes("npm run -s app:set-image --"))?.if).toBe("inputs.mode == 'direct'");
-            const canary = steps.find((s) => s.run?.includes("npm run -s app:canary --"))!;
-            expect(canary.if).toBe("inputs.mode == 'canary'");
-            expect(canary.run).toContain('--steps "$STEPS" --interval "$INTERVAL" --prometheus-url http://127.0.0.1:19090');
-            // The port-forward reaches the Prometheus Service the analysis is written for.
-            expect(canary.run).toContain(`kubectl -n ${PROMETHEUS.namespace} port-forward svc/${PROMETHEUS.name} 19090:9090`);
-            // The job's last act after a canary step that did not finish: the safe state, applied.
-            const settle = steps.find((s) => s.run === 'npm run -s app:canary -- "$STACK" "$APP" --settle')!;
-            expect(steps.indexOf(settle)).toBe(steps.indexOf(canary) + 1);
-            expect(settle.if).toBe("${{ always() && inputs.mode == 'canary' && (steps.canary.outcome == 'failure' || steps.canary.outcome == 'cancelled') }}");
-            expect((canary as { id?: string }).id).toBe("canary");
-            // The stack file goes to the record job also after a withdrawn canary.
-            expect(steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.if).toBe("${{ always() && (success() || (inputs.mode == 'canary' && steps.canary.outcome != 'skipped')) }}");
-            // Verify after either mode, before the next region starts.
-            const verify = steps.findIndex((s) => s.run === 'npm run verify -- "$STACK"');
-            expect(verify).toBeGreaterThan(steps.indexOf(canary));
-            expect(steps[verify].if).toBeUndefined();
-        }
+        const steps = region.steps;
+        expect(steps.some((s) => s.run?.includes('oras cp -r "$src@$DIGEST"'))).toBe(true);
+        const up = steps.find((s) => s.with?.command === "up")!;
+        expect(up).toMatchObject({ if: "inputs.mode == 'direct'", with: { "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" } });
+        expect(steps.find((s) => s.run?.includes("npm run -s app:set-image --"))?.if).toBe("inputs.mode == 'direct'");
+        const canary = steps.find((s) => s.run?.includes("npm run -s app:canary --"))!;
+        expect(canary.if).toBe("inputs.mode == 'canary'");
+        expect(canary.run).toContain('--steps "$STEPS" --interval "$INTERVAL" --prometheus-url http://127.0.0.1:19090');
+        // The port-forward reaches the Prometheus Service the analysis is written for.
+        expect(canary.run).toContain(`kubectl -n ${PROMETHEUS.namespace} port-forward svc/${PROMETHEUS.name} 19090:9090`);
+        // The job's last act after a canary step that did not finish: the safe state, applied.
+        const settle = steps.find((s) => s.run === 'npm run -s app:canary -- "$STACK" "$APP" --settle')!;
+        expect(steps.indexOf(settle)).toBe(steps.indexOf(canary) + 1);
+        expect(settle.if).toBe("${{ always() && inputs.mode == 'canary' && (steps.canary.outcome == 'failure' || steps.canary.outcome == 'cancelled') }}");
+        expect((canary as { id?: string }).id).toBe("canary");
+        // Verify after either mode, before the next region starts.
+        const verify = steps.findIndex((s) => s.run === 'npm run verify -- "$STACK"');
+        expect(verify).toBeGreaterThan(steps.indexOf(canary));
+        expect(steps[verify].if).toBeUndefined();
+        // The stack file goes to the record job after the region verified, and after a withdrawn canary.
+        const upload = steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
+        expect(upload).toBeGreaterThan(verify);
+        expect(steps[upload].if).toBe("${{ always() && (success() || (inputs.mode == 'canary' && steps.canary.outcome != 'skipped')) }}");
+        expect(steps[upload].with).toMatchObject({ name: "stack-${{ matrix.stack }}", path: "Pulumi.${{ matrix.stack }}.yaml" });
+        // Every region the promotion reaches has the app.
+        expect(wf.jobs.resolve.steps.find((s) => s.id === "digest")!.run).toContain('npm run -s app:info -- "$stack" "$APP" --field project');
     });
 
     it("records what was deployed in a pull request, from a job without deployment secrets", () => {
@@ -489,10 +501,13 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
         expect(record.environment).toBeUndefined();
         expect(usesSecrets(record)).toBe(false);
         expect(record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))?.with?.base).toBe("main");
+        expect(record.needs).toEqual(["resolve", "region"]);
         // Also after a canary that did not pass: its file names the last good digest (git and the cluster agree).
-        expect(record.if).toBe("${{ always() && needs.resolve.result == 'success' && (needs.prod.result == 'success' || inputs.mode == 'canary') }}");
+        expect(record.if).toBe("${{ always() && needs.resolve.result == 'success' && needs.region.result != 'skipped' }}");
         const pr = record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))!;
-        expect(String(pr.with?.["add-paths"]).split("\n").filter(Boolean)).toEqual(["Pulumi.prod.yaml", "Pulumi.prod-eu.yaml"]);
+        // The stack files of the regions that succeeded (each uploaded only after it verified).
+        expect(pr.with?.["add-paths"]).toBe("Pulumi.*.yaml");
+        expect(record.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))?.with).toMatchObject({ pattern: "stack-*", "merge-multiple": true });
     });
 });
 
@@ -501,19 +516,24 @@ describe("rollback workflow", () => {
 
     it("redeploys the previous digest with the one command, then verifies and records it", () => {
         expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
+        // Any stack the workflows deploy: its environment and passphrase secret from the convention.
+        const resolve = wf.jobs.resolve;
+        expect(resolve.steps.find((s) => s.id === "stack")).toMatchObject({ env: { STACK: "${{ inputs.stack }}" }, run: 'npm run -s ci:stacks -- --stack "$STACK" --github-output >> "$GITHUB_OUTPUT"' });
+        expect(usesSecrets(resolve)).toBe(false);
         const job = wf.jobs.rollback;
-        expect(job.environment).toBe("${{ inputs.stack == 'dev' && 'development' || inputs.stack == 'prod' && 'production' || 'production-eu' }}");
+        expect(job.needs).toBe("resolve");
+        expect(job.environment).toBe("${{ needs.resolve.outputs.environment }}");
         const passphrase = job.steps.find((s) => s.run === 'npm run -s app:rollback -- "$STACK" "$APP"')!.env!.PULUMI_CONFIG_PASSPHRASE;
-        expect(secretsIn(passphrase).sort()).toEqual(["PULUMI_CONFIG_PASSPHRASE_DEV", "PULUMI_CONFIG_PASSPHRASE_PROD", "PULUMI_CONFIG_PASSPHRASE_PROD_EU"]);
-        expect(job.concurrency).toEqual({ group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
+        expect(passphrase).toBe("${{ secrets[needs.resolve.outputs.passphrase] }}");
+        expect(job.concurrency).toEqual({ group: "pulumi-${{ needs.resolve.outputs.stack }}", "cancel-in-progress": false });
+        expect(job.env).toMatchObject({ STACK: "${{ needs.resolve.outputs.stack }}" });
         const runs = job.steps.map((s) => s.run ?? "");
         const rollback = runs.findIndex((r) => r === 'npm run -s app:rollback -- "$STACK" "$APP"');
         expect(rollback).toBeGreaterThan(0);
         expect(runs.findIndex((r) => r === 'npm run verify -- "$STACK"')).toBeGreaterThan(rollback);
-        expect(wf.jobs.record.needs).toBe("rollback");
-        const inputs = (wf.on.workflow_dispatch as { inputs: { stack: { options: string[] } } }).inputs;
-        // Every long-lived stack; e2e is the throwaway stack the e2e workflow creates and destroys.
-        expect({ "stack files rollback.yml cannot roll back": stacks.filter((s) => s !== "e2e" && !inputs.stack.options.includes(s)) }).toEqual({ "stack files rollback.yml cannot roll back": [] });
-        expect(inputs.stack.options.sort()).toEqual(stacks.filter((s) => s !== "e2e"));
+        expect(wf.jobs.record.needs).toEqual(["resolve", "rollback"]);
+        const inputs = (wf.on.workflow_dispatch as { inputs: { stack: { type: string; required: boolean } } }).inputs;
+        // A name, checked against the stack files by the resolve job (a choice list would have to name every stack).
+        expect(inputs.stack).toMatchObject({ type: "string", required: true });
     });
 });
