@@ -52,7 +52,7 @@ describe("Let's Encrypt validates HTTP-01 from the internet, DNS-01 through the 
 
     it("refuses HTTP-01 when the nodes have only private addresses, naming the key and the fix", () => {
         expect(() => parsePlatformConfig(base([{ name: "n1", host: "10.0.0.5", hostKey: TEST_HOST_KEY }]))).toThrow(
-            /platform:tls\.acme\.solver: http01 needs Let's Encrypt to reach port 80 of a node, but the nodes only have private addresses \(10\.0\.0\.5\)/,
+            /platform:tls\.acme\.solver: http01 needs Let's Encrypt to reach port 80 of a node from the internet, but this is an internal-only cluster \(every node address is private: 10\.0\.0\.5\)\. DNS-01 is the only ACME challenge that works here/,
         );
         expect(() => parsePlatformConfig(base([{ name: "n1", host: "10.0.0.5", externalAddress: "192.0.2.5", hostKey: TEST_HOST_KEY }]))).not.toThrow();
     });
