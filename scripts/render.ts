@@ -4,7 +4,7 @@
  * and writes out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt}. No cluster, cloud or CLI.
  * The work is in offline/render.ts; this is the command line around it.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EvaluationError } from "../offline/evaluate";
 import { evaluateStackFile, PROJECT_DIR, renderFiles } from "../offline/render";
@@ -44,10 +44,7 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
         if (rejected !== undefined) return failure(rejected, io);
         const rendered = renderFiles(stack, evaluation);
         const dir = cli.options.out === undefined ? join(PROJECT_DIR, "out", stack) : resolve(cli.options.out);
-        mkdirSync(dir, { recursive: true });
-        for (const [name, text] of Object.entries(rendered.files)) {
-            writeFileSync(join(dir, name), text);
-        }
+        writeAll(dir, rendered.files);
         io.out(`rendered ${stack}: ${evaluation.resources.length} resources, ${rendered.violations} policy violations -> ${dir}`);
         if (rendered.violations > 0) {
             io.err(`policy: ${rendered.violations} violation(s), see ${join(dir, "policy.txt")}`);
@@ -59,6 +56,25 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
         return failure(err, io);
     } finally {
         process.off("unhandledRejection", onRejection);
+    }
+}
+
+/**
+ * Writes the files beside each other in a scratch folder inside `dir` first and moves them in only
+ * when all are written: a render that fails leaves the previous one whole.
+ */
+function writeAll(dir: string, files: Readonly<Record<string, string>>): void {
+    mkdirSync(dir, { recursive: true });
+    const scratch = mkdtempSync(join(dir, ".partial-"));
+    try {
+        for (const [name, text] of Object.entries(files)) {
+            writeFileSync(join(scratch, name), text);
+        }
+        for (const name of Object.keys(files)) {
+            renameSync(join(scratch, name), join(dir, name));
+        }
+    } finally {
+        rmSync(scratch, { recursive: true, force: true });
     }
 }
 
@@ -75,5 +91,6 @@ function failure(err: unknown, io: LineIo): number {
 }
 
 if (require.main === module) {
-    void run(process.argv.slice(2), processIo()).then((code) => (process.exitCode = code));
+    // Exit at once: after a failed registration, what waited on it is still pending and would reject later.
+    void run(process.argv.slice(2), processIo()).then((code) => process.exit(code));
 }
