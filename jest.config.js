@@ -3,6 +3,14 @@ const { SWC_OPTIONS } = require("./scripts/swcOptions");
 /** Inline source maps: Jest maps failures back to the TypeScript lines. */
 const SWC = { ...SWC_OPTIONS, sourceMaps: "inline" };
 
+/**
+ * Spec files named on the command line (`npx jest test/components/Harbor.test.ts`): Jest then also
+ * matches test/<group>/*.test.ts, so the named spec runs on its own. Without one, only the group files
+ * match and each spec runs once, through its group.
+ */
+const namedSpecs = process.argv.slice(2).some((arg) => /(^|\/)test\/[^/]+\/[^/]+\.test\.ts$/.test(arg));
+const SPECS = namedSpecs ? ["<rootDir>/test/*/*.test.ts"] : [];
+
 /** @type {import('jest').Config} */
 module.exports = {
     testEnvironment: "node",
@@ -10,8 +18,8 @@ module.exports = {
     roots: ["<rootDir>/test", "<rootDir>/apps"],
     testPathIgnorePatterns: ["/node_modules/", "/dist/"],
     // The group files test/<group>.test.ts (each runs test/<group>/*.test.ts, see test/suites.ts) and
-    // the sample apps' own tests.
-    testMatch: ["<rootDir>/test/*.test.ts", "<rootDir>/apps/*/test/**/*.test.ts"],
+    // the sample apps' own tests; a spec file too when one is named (above).
+    testMatch: ["<rootDir>/test/*.test.ts", "<rootDir>/apps/*/test/**/*.test.ts", ...SPECS],
     // SWC transpiles each file on its own (tsconfig has isolatedModules: true, so the semantics are the
     // same); type checking is `npm run typecheck`'s job. ts-jest's per-file TypeScript transpile was a
     // third of a cold run's time.

@@ -24,6 +24,10 @@ import { Collector, PlatformMocks, RecordedResource } from "./mocks";
  *   serializes and works as `pulumi up` will ship it is tested on its own: the Jest global setup runs
  *   `realSerializeFunction` (test/tools/evaluateStacks.ts), and
  *   test/contracts/dynamic-provider.contract.test.ts loads and drives the text.
+ * It also reports a registration that fails (an `apply` that throws in a resource's inputs, a call the
+ * mocks refuse) to the evaluation running (`registrationFailed`): Pulumi leaves that promise to the
+ * process's unhandled-rejection handler, and every resource that waits on the failed one's outputs
+ * waits forever, so without this the evaluation would hang instead of failing.
  */
 function skipOfflineWork(): void {
     /* eslint-disable @typescript-eslint/no-require-imports */
@@ -37,21 +41,31 @@ function skipOfflineWork(): void {
     }
     resource[marker] = true;
     resource.Resource.callsites = () => [];
-    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
-        const original = debuggable.debuggablePromise;
-        debuggable.debuggablePromise = (p, ctx) => {
-            const limit = Error.stackTraceLimit;
-            Error.stackTraceLimit = 0;
-            try {
-                return original(p, ctx);
-            } finally {
-                Error.stackTraceLimit = limit;
-            }
-        };
-    }
+    const original = debuggable.debuggablePromise;
+    const traces = Boolean(process.env.PULUMI_DEBUG_PROMISE_LEAKS);
+    debuggable.debuggablePromise = (p, ctx) => {
+        // @pulumi/pulumi 3.248.0 runtime/resource.js registerResource labels its operation `resource:<name>[<type>]`.
+        const registration = typeof ctx === "string" ? /^resource:(.+)\[([^\]]+)\]$/.exec(ctx) : null;
+        if (registration) {
+            p.catch((error: unknown) => registrationFailed?.(`${registration[1]} (${registration[2]})`, error));
+        }
+        if (traces) {
+            return original(p, ctx);
+        }
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return original(p, ctx);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    };
     closure[REAL_SERIALIZE] = closure.serializeFunction;
     closure.serializeFunction = async () => ({ text: OFFLINE_PROVIDER_CODE, exportName: "handler", containsSecrets: false });
 }
+
+/** Set while `evaluate` runs: a registration failed (see skipOfflineWork). */
+let registrationFailed: ((resource: string, error: unknown) => void) | undefined;
 
 type SerializeFunction = (func: () => unknown, args?: { allowSecrets?: boolean }) => Promise<{ text: string; exportName: string; containsSecrets: boolean }>;
 type SerializeClosureModule = { serializeFunction: SerializeFunction; [REAL_SERIALIZE]?: SerializeFunction };
@@ -140,11 +154,17 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
         return Promise.resolve();
     };
     const { runInPulumiStack, waitForRPCs } = internals();
+    // The first registration that fails ends the evaluation, naming the resource: what waits on its
+    // outputs would never register, and `pulumi up` stops there too.
+    const registrationFailure = new Promise<never>((_, reject) => {
+        registrationFailed = (resource, error) => reject(new Error(`resource ${resource}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    });
+    registrationFailure.catch(() => undefined); // raced below; unobserved when nothing fails
     // A program that throws (invalid config) must not reject the Stack's own initialisation: that
     // promise is not awaited by anyone and would crash the process as an unhandled rejection.
     let failure: { error: unknown } | undefined;
     try {
-        await runInPulumiStack(async () => {
+        const run = runInPulumiStack(async () => {
             try {
                 const exported = opts.load();
                 return typeof exported === "function" ? (exported as () => unknown)() : exported;
@@ -153,10 +173,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
                 return {};
             }
         });
-        await waitForRPCs();
+        await Promise.race([run.then(() => waitForRPCs()), registrationFailure]);
     } catch (error) {
         failure = failure ?? { error };
     } finally {
+        registrationFailed = undefined;
         delete leavesSlot[OFFLINE_PLAIN_LEAVES];
         log.warn = realWarn;
     }

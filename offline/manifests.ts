@@ -19,15 +19,15 @@ export function rawManifests(resources: readonly Pick<RecordedResource, "type" |
     return resources.filter((r) => isRawKubernetesObject(r.type)).map((r) => ({ ...r.inputs }));
 }
 
-/** A Helm chart the program installs, as shown in the summary. */
-export interface ChartRef {
+/** A chart release the program installs, as shown in the summary (the pinned chart itself is charts/versions.ts ChartRef). */
+export interface InstalledChart {
     readonly name: string;
     readonly chart: string;
     readonly version: string;
     readonly repo?: string;
 }
 
-export function charts(resources: readonly Pick<RecordedResource, "type" | "name" | "inputs">[]): ChartRef[] {
+export function charts(resources: readonly Pick<RecordedResource, "type" | "name" | "inputs">[]): InstalledChart[] {
     return resources
         .filter((r) => r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart")
         .map((r) => {

@@ -4,7 +4,7 @@
  * and writes out/<stack>/{resources.json,manifests.yaml,summary.txt,policy.txt,reachability.txt}. No cluster, cloud or CLI.
  * The work is in offline/render.ts; this is the command line around it.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EvaluationError } from "../offline/evaluate";
 import { evaluateStackFile, PROJECT_DIR, renderFiles, type RenderedFiles } from "../offline/render";
@@ -45,10 +45,7 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
         if (rejected !== undefined) return failure(rejected, io);
         const rendered = renderFiles(stack, evaluation);
         const dir = cli.options.out === undefined ? join(PROJECT_DIR, "out", stack) : resolve(cli.options.out);
-        mkdirSync(dir, { recursive: true });
-        for (const [name, text] of Object.entries(rendered.files)) {
-            writeFileSync(join(dir, name), text);
-        }
+        writeAll(dir, rendered.files);
         for (const warning of evaluation.warnings) io.err(`warning: ${warning}`);
         io.out(`rendered ${stack}: ${evaluation.resources.length} resources, ${rendered.violations} policy violations${evaluation.warnings.length > 0 ? `, ${evaluation.warnings.length} warning(s)` : ""} -> ${dir}`);
         return verdict(rendered, dir, io);
@@ -60,9 +57,8 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
 }
 
 /**
- * The exit code of a complete render. Every file is written first (computed in memory, then each
- * written whole), so a failed check leaves a complete out/ whose reachability.txt and summary.txt
- * show what failed.
+ * The exit code of a complete render. Every file is written first, so a failed check leaves a
+ * complete out/ whose reachability.txt and summary.txt show what failed.
  */
 export function verdict(rendered: Pick<RenderedFiles, "violations" | "mandatory" | "blockedFlows">, dir: string, io: LineIo): number {
     if (rendered.violations > 0) {
@@ -78,6 +74,25 @@ export function verdict(rendered: Pick<RenderedFiles, "violations" | "mandatory"
     return rendered.violations > 0 && rendered.mandatory ? 3 : 0;
 }
 
+/**
+ * Writes the files beside each other in a scratch folder inside `dir` first and moves them in only
+ * when all are written: a render that fails leaves the previous one whole.
+ */
+function writeAll(dir: string, files: Readonly<Record<string, string>>): void {
+    mkdirSync(dir, { recursive: true });
+    const scratch = mkdtempSync(join(dir, ".partial-"));
+    try {
+        for (const [name, text] of Object.entries(files)) {
+            writeFileSync(join(scratch, name), text);
+        }
+        for (const name of Object.keys(files)) {
+            renameSync(join(scratch, name), join(dir, name));
+        }
+    } finally {
+        rmSync(scratch, { recursive: true, force: true });
+    }
+}
+
 /** A user error (config, stack file) is its message; anything else keeps its stack for a bug report. */
 function failure(err: unknown, io: LineIo): number {
     if (err instanceof EvaluationError && err.problems !== undefined) {
@@ -91,5 +106,6 @@ function failure(err: unknown, io: LineIo): number {
 }
 
 if (require.main === module) {
-    void run(process.argv.slice(2), processIo()).then((code) => (process.exitCode = code));
+    // Exit at once: after a failed registration, what waited on it is still pending and would reject later.
+    void run(process.argv.slice(2), processIo()).then((code) => process.exit(code));
 }

@@ -2,7 +2,9 @@
 // 1. Evaluates every stack file once, in two child processes side by side (one per core, in opposite
 //    stack order); the suites read the results (test/shared.ts) instead of evaluating again, and the
 //    render test compares the two runs byte for byte (determinism). The first also serializes the
-//    Harbor dynamic provider as `pulumi up` does (test/tools/evaluateStacks.ts).
+//    Harbor dynamic provider as `pulumi up` does (test/tools/evaluateStacks.ts). A stack file that does
+//    not evaluate fails the whole run here, naming the stack file (and the resource whose registration
+//    failed), instead of leaving each suite to fail or pass on its own.
 // 2. Says up front when promtool (the alert-rule tests' tool) is missing: `npm test` and `.ci/run`
 //    run scripts/test-tools.sh first, which takes it from Debian's prometheus package.
 const { spawn, spawnSync } = require("node:child_process");
@@ -21,7 +23,8 @@ function evaluateInChild(dir, args) {
         let stderr = "";
         child.stderr.on("data", (chunk) => (stderr += chunk));
         child.on("error", reject);
-        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`evaluating the stack files failed (${code}):\n${stderr}`))));
+        // The child prints one line per stack file that failed (the resource, for a failed registration).
+        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`a stack file does not evaluate, so no test ran (exit ${code}):\n${stderr.trim()}`))));
     });
 }
 

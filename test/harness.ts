@@ -1,6 +1,8 @@
 /**
- * Test harness: the render's own mocks and collector (scripts/lib), plus helpers to evaluate
- * index.ts with a stack file or an inline config, and to find resources and read their inputs.
+ * Test harness over the render's own mocks, collector and evaluation (offline/): the stack files'
+ * evaluations the global setup made once per run (`evaluateStack`, test/shared.ts), index.ts evaluated
+ * with an inline config (`evaluateConfig`, `configProblems`), mocks for component tests built with
+ * literal Args (`mockedComponents`), finders for recorded resources and the test's fake secrets.
  */
 import { join } from "node:path";
 import { ConfigError, parsePlatformConfig, type RawConfig } from "../config/config";

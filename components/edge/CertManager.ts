@@ -20,13 +20,13 @@ export interface CertManagerArgs extends NamespacePolicyArgs {
     readonly namespace?: string;
 }
 
+/** Default namespace and Helm release name of cert-manager. */
+export const CERT_MANAGER_NAMESPACE = NAMESPACES.certManager;
+
 /**
  * cert-manager with its CRDs, and the ClusterIssuer every platform Ingress gets its certificate
  * from: a self-signed platform CA (dev) or Let's Encrypt staging/production over HTTP-01 or DNS-01.
  */
-/** Default namespace and Helm release name of cert-manager. */
-export const CERT_MANAGER_NAMESPACE = NAMESPACES.certManager;
-
 export class CertManager extends pulumi.ComponentResource implements NetworkNeeds {
     /** ClusterIssuer name for `cert-manager.io/cluster-issuer` annotations. */
     public readonly issuerName: string;

@@ -29,14 +29,14 @@ export interface IngressNginxArgs extends NamespacePolicyArgs {
     readonly certManagerCrds?: pulumi.Resource[];
 }
 
+/** Helm release name of the controller (its pods carry `app.kubernetes.io/instance: ingress`). */
+const INGRESS_RELEASE = "ingress";
+
 /**
  * The platform's ingress controller: the maintained F5 NGINX Ingress Controller (docs/adr/0005),
  * default IngressClass, metrics on (client addresses survive with hostPort exposure or a load balancer that keeps them, not behind k3s ServiceLB). The namespace is `restricted` unless
  * hostPorts are used, which Pod Security only allows at `privileged`.
  */
-/** Helm release name of the controller (its pods carry `app.kubernetes.io/instance: ingress`). */
-const INGRESS_RELEASE = "ingress";
-
 export class IngressNginx extends pulumi.ComponentResource implements NetworkNeeds {
     /** IngressClass every platform Ingress uses. */
     public readonly className: string;

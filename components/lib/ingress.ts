@@ -15,7 +15,7 @@ export interface IngressTlsContext {
 }
 
 /** cert-manager's edit-in-place switch (pkg/apis/acme/v1/types.go IngressEditInPlaceAnnotationKey). */
-export const HTTP01_EDIT_IN_PLACE = "acme.cert-manager.io/http01-edit-in-place";
+const HTTP01_EDIT_IN_PLACE = "acme.cert-manager.io/http01-edit-in-place";
 
 /** TLS settings for one host: the same for raw Ingresses and for charts' ingress values. */
 export interface IngressTls {

@@ -80,7 +80,7 @@ export const HARBOR_TLS_CONTAINER_PORT = 8443;
  * only adds the community controller's `nginx.ingress.kubernetes.io/backend-protocol`, which F5
  * NIC ignores (docs/adr/0008).
  */
-export const SSL_SERVICES_ANNOTATION = "nginx.org/ssl-services";
+const SSL_SERVICES_ANNOTATION = "nginx.org/ssl-services";
 
 /** The registry's internal user; must match the htpasswd line in harbor-registry-credentials. */
 export const REGISTRY_USER = "harbor_registry_user";

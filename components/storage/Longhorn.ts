@@ -25,13 +25,13 @@ export interface LonghornArgs extends NamespacePolicyArgs {
     readonly after?: pulumi.Resource[];
 }
 
+/** Namespace Longhorn runs in (its chart expects this one). */
+export const LONGHORN_NAMESPACE = NAMESPACES.longhorn;
+
 /**
  * Longhorn as the default StorageClass: replicas by profile, recurring snapshots and S3 backups,
  * and its UI (which has no login of its own) behind the TLS ingress with basic auth.
  */
-/** Namespace Longhorn runs in (its chart expects this one). */
-export const LONGHORN_NAMESPACE = NAMESPACES.longhorn;
-
 export class Longhorn extends pulumi.ComponentResource implements NetworkNeeds {
     /** UI URL, when published. */
     public readonly uiUrl?: string;

@@ -164,9 +164,13 @@ describe("MonitoringStack component", () => {
     const stack = (name: string, config: MonitoringSettings) =>
         new MonitoringStack(name, { config, k3s, highAvailability: false, protect: false, podSecurityVersion: "v1.36", ingress: { className: "nginx", issuer: "platform-ca" } });
 
-    it("keeps the Alertmanager config secret, installs after it, and loads the promtool-tested rules", async () => {
+    // The "mon" stack the next tests read: built once, so any one of them also runs alone (-t).
+    beforeAll(async () => {
         stack("mon", monitoring({ alertmanager: { slack: { webhookUrl: pulumi.secret("https://hooks.slack.example/secret-T1"), channel: "#alerts" } } }));
         await mocks.settle();
+    });
+
+    it("keeps the Alertmanager config secret, installs after it, and loads the promtool-tested rules", () => {
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("mon-"));
         expect(byName(mine, "mon-alertmanager-config").inputs.stringData).toBe(SECRET);
         expect(byName(mine, "mon-release").dependsOn).toContain("mon-alertmanager-config");

@@ -135,6 +135,20 @@ describe("stack config", () => {
             expect(problems(withK3s((k) => (k.servers = threeServers)))).toEqual([]);
         });
 
+        it("a node without a pinned SSH host key, unless ssh.skipHostKeyCheck says why, which the prod profile refuses", () => {
+            const noKey = (k: Record<string, unknown>) => (k.servers = [threeServers[0], { name: "s2", host: "10.0.0.2" }, threeServers[2]]);
+            expect(problems(withK3s(noKey))).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.servers\[1\]\.hostKey: required: pin the SSH host key of 10\.0\.0\.2 /)]);
+            const skip = { reason: "lab hosts re-imaged every night" };
+            const skipping = (k: Record<string, unknown>) => {
+                noKey(k);
+                k.ssh = { ...(k.ssh as object), skipHostKeyCheck: skip };
+            };
+            expect(problems(withK3s(skipping))).toEqual([]);
+            expect(problems(withK3s(skipping, { "platform:profile": "prod" }))).toEqual([
+                "platform:cluster.k3s.ssh.skipHostKeyCheck: not allowed in the prod profile: pin every node's hostKey (docs/runbooks/bootstrap-environment.md, 'Collect host keys')",
+            ]);
+        });
+
         it("fewer than 3 servers on the prod profile", () => {
             expect(problems({ ...k3sStackConfig(), "platform:profile": "prod" })).toEqual([
                 "platform:cluster.k3s.servers: expected at least 3 servers for the prod profile (HA control plane), got 1",

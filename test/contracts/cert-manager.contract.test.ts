@@ -3,7 +3,7 @@
  */
 import { CHARTS } from "../../charts/versions";
 import { clusterIssuers } from "../../components/edge/certManagerValues";
-import { HTTP01_EDIT_IN_PLACE } from "../../components/lib/ingress";
+import { ingressTls } from "../../components/lib/ingress";
 import { parsePlatformConfig, TlsConfig } from "../../config/config";
 import { k3sStackConfig, rawConfig, secure, TEST_HOST_KEY } from "../harness";
 import { stackConfigs } from "./stacks";
@@ -21,7 +21,8 @@ describe("cert-manager edits the host's own Ingress only when the issuer's HTTP-
     // the challenge path to that Ingress instead of creating a new one.
     it("uses the annotation cert-manager reads, and an http01.ingress solver it can override", () => {
         expect(CHARTS.certManager.version).toBe("v1.21.1");
-        expect(HTTP01_EDIT_IN_PLACE).toBe("acme.cert-manager.io/http01-edit-in-place");
+        // What a platform Ingress carries when its issuer solves HTTP-01.
+        expect(ingressTls({ className: "nginx", issuer: "letsencrypt", http01EditInPlace: true }, "a.example.com", "a").annotations).toMatchObject({ "acme.cert-manager.io/http01-edit-in-place": "true" });
         const solvers = acmeSolvers({ installCertManager: true, issuer: "letsencrypt", acme: { email: "ops@example.com", solver: "http01" } });
         // The catch-all solver (no selector) is the one edit-in-place Certificates use; the other one only
         // answers Certificates carrying its label (f5-nginx-mergeable.contract.test.ts).

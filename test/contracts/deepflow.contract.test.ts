@@ -3,8 +3,8 @@
  * deepflow-7.1.002 = v7.1.9, af3138f1) and the server at deepflowio/deepflow tag v7.1.8 (ed89af6d,
  * the newest v7.1 release tag before the chart). Read with `git show <tag>:<path>`.
  */
-import { CLICKHOUSE_CLUSTER, CLICKHOUSE_HOST, CLICKHOUSE_TCP_PORT, clickhouseInstallationSpec, clickhouseServiceSpec } from "../../components/monitoring/clickhouseValues";
-import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_PORTS, DEEPFLOW_RELEASE, deepflowValues } from "../../components/monitoring/deepflowValues";
+import { CLICKHOUSE_CLUSTER, CLICKHOUSE_HOST, clickhouseInstallationSpec, clickhouseServiceSpec } from "../../components/monitoring/clickhouseValues";
+import { DEEPFLOW_DEFAULT_REGISTRY, DEEPFLOW_NAMESPACE, DEEPFLOW_RELEASE, deepflowValues } from "../../components/monitoring/deepflowValues";
 import { metricsValues } from "../../components/monitoring/metricsValues";
 import { monitoringFlows } from "../../components/monitoring/monitoringFlows";
 import { parsePlatformConfig } from "../../config/config";
@@ -17,6 +17,10 @@ const shardIps = ["10.43.0.10", "10.43.0.11"];
 const MYSQL_PORT = 30130;
 /** The agent's default controller port (agent/src/config/config.rs@v7.1.8 `controller_port: 30035`), dialled on controller-ips. */
 const AGENT_CONTROLLER_PORT = 30035;
+/** The controller's gRPC port on a server pod (values.yaml@deepflow-7.1.002 controller.grpc-port: 20035). */
+const SERVER_GRPC_PORT = 20035;
+/** ClickHouse's native TCP port DeepFlow dials (values.yaml@deepflow-7.1.002 configmap server.yaml controller/querier clickhouse.port: 9000). */
+const CLICKHOUSE_NATIVE_PORT = 9000;
 const values = (registry = DEEPFLOW_DEFAULT_REGISTRY) => deepflowValues({ imageRegistry: registry, clickhouseIps: shardIps }) as Values;
 
 /**
@@ -42,7 +46,7 @@ describe("DeepFlow and the platform ClickHouse", () => {
         expect(host).not.toBe(`${DEEPFLOW_RELEASE}-external-clickhouse`);
         expect(host).toBe(CLICKHOUSE_HOST);
         // CLICKHOUSE_HOST is the platform Service over every server: it selects the installation's pods and serves native TCP.
-        expect(clickhouseServiceSpec()).toMatchObject({ selector: { "clickhouse.altinity.com/chi": CLICKHOUSE_CLUSTER }, ports: expect.arrayContaining([expect.objectContaining({ port: CLICKHOUSE_TCP_PORT })]) });
+        expect(clickhouseServiceSpec()).toMatchObject({ selector: { "clickhouse.altinity.com/chi": CLICKHOUSE_CLUSTER }, ports: expect.arrayContaining([expect.objectContaining({ port: CLICKHOUSE_NATIVE_PORT })]) });
         expect(at(values(), "configmap", "server.yaml", "querier", "clickhouse", "port")).toBeUndefined(); // chart default 9000
     });
 
@@ -53,7 +57,7 @@ describe("DeepFlow and the platform ClickHouse", () => {
         const v = values();
         expect(serverHost(v, "ingester", "ckdb", "host")).toBe(`${DEEPFLOW_RELEASE}-external-clickhouse`);
         expect(serverHost(v, "controller", "clickhouse", "host")).toBe(`${DEEPFLOW_RELEASE}-external-clickhouse`);
-        expect(at(v, "global", "externalClickHouse")).toMatchObject({ enabled: true, type: "ep", hosts: shardIps.map((ip) => ({ ip, port: CLICKHOUSE_TCP_PORT })) });
+        expect(at(v, "global", "externalClickHouse")).toMatchObject({ enabled: true, type: "ep", hosts: shardIps.map((ip) => ({ ip, port: CLICKHOUSE_NATIVE_PORT })) });
         // getMyClickhouseEndpoints: server pod i writes to endpoint i mod n, sorted by IP: one server per shard.
         expect(at(v, "global", "replicas")).toBe(shardIps.length);
     });
@@ -127,7 +131,7 @@ describe("DeepFlow agents", () => {
         const service = at(v, "server", "service") as { type: string; ports: { port: number; targetPort: number }[] };
         expect(service.type).toBe("ClusterIP");
         // First contact: deepflow-server:30035 -> the controller's gRPC port on a server pod.
-        expect(service.ports).toEqual(expect.arrayContaining([expect.objectContaining({ port: AGENT_CONTROLLER_PORT, targetPort: DEEPFLOW_PORTS.grpc })]));
+        expect(service.ports).toEqual(expect.arrayContaining([expect.objectContaining({ port: AGENT_CONTROLLER_PORT, targetPort: SERVER_GRPC_PORT })]));
     });
 });
 

@@ -3,7 +3,7 @@
  * that ContainerApp's alerts, dashboard and canary rely on. Each test names the upstream file it
  * encodes, read at tag v5.5.4 of github.com/nginx/kubernetes-ingress.
  */
-import { appDashboard, appRuleGroups, LATENCY_METRIC } from "../../components/apps/appObservability";
+import { appDashboard, appRuleGroups } from "../../components/apps/appObservability";
 import { virtualServerSpec } from "../../components/apps/appNetwork";
 import { ingressValues } from "../../components/edge/ingressValues";
 import { CHARTS } from "../../charts/versions";
@@ -20,6 +20,7 @@ import { k3sStackConfig, rawConfig } from "../harness";
  * The OSS build's stub_status metrics (nginx_ingress_nginx_*) carry no per-service label; per-service
  * request counters exist only in NGINX Plus.
  */
+const LATENCY_METRIC = "nginx_ingress_controller_upstream_server_response_latency_ms";
 const UPSTREAM_LABELS = ["upstream", "server", "code", "service", "resource_type", "resource_name", "resource_namespace", "pod_name"];
 
 /** Every `metric{labels}` selector in a PromQL expression. */

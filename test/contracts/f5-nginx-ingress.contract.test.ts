@@ -4,9 +4,14 @@
  */
 import { CHARTS } from "../../charts/versions";
 import { ingressValues } from "../../components/edge/ingressValues";
-import { HTTP01_EDIT_IN_PLACE, ingressTls } from "../../components/lib/ingress";
-import { HARBOR_RELEASE, harborFullname, harborValues, SSL_SERVICES_ANNOTATION } from "../../components/registry/harborValues";
+import { ingressTls } from "../../components/lib/ingress";
+import { HARBOR_RELEASE, harborFullname, harborValues } from "../../components/registry/harborValues";
 import { stackConfigs } from "./stacks";
+
+/** The only annotation F5 NIC reads to speak TLS to a backend (internal/configs/annotations.go@v5.5.4 getSSLServices). */
+const SSL_SERVICES = "nginx.org/ssl-services";
+/** cert-manager's switch to solve HTTP-01 through the host's own Ingress (cert-manager@v1.21.1 pkg/apis/acme/v1/types.go IngressEditInPlaceAnnotationKey). */
+const HTTP01_EDIT_IN_PLACE = "acme.cert-manager.io/http01-edit-in-place";
 
 describe("F5 NIC speaks TLS to a backend only when nginx.org/ssl-services names its Service", () => {
     // internal/configs/annotations.go@v5.5.4 getSSLServices reads nginx.org/ssl-services; nothing in
@@ -25,7 +30,7 @@ describe("F5 NIC speaks TLS to a backend only when nginx.org/ssl-services names 
                 replicas: 1,
             }) as { internalTLS: { enabled: boolean }; expose: { ingress: { annotations: Record<string, string> } } };
             expect({ stack, internalTLS: values.internalTLS.enabled }).toEqual({ stack, internalTLS: true });
-            expect(values.expose.ingress.annotations[SSL_SERVICES_ANNOTATION].split(",")).toEqual([`${harborFullname(HARBOR_RELEASE)}-core`, `${harborFullname(HARBOR_RELEASE)}-portal`]);
+            expect(values.expose.ingress.annotations[SSL_SERVICES].split(",")).toEqual([`${harborFullname(HARBOR_RELEASE)}-core`, `${harborFullname(HARBOR_RELEASE)}-portal`]);
         }
     });
 });

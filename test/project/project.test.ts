@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { CHARTS } from "../../charts/versions";
 import { referenceRows } from "../../offline/configReference";
 import { PROJECT_DIR } from "../harness";
 
@@ -139,5 +140,13 @@ describe("README", () => {
             expect({ key: row.key, secret: row.description.startsWith("**Secret**") }).toEqual({ key: row.key, secret: looksSecret(row.key) });
         }
         expect(rows.filter((r) => r.description.startsWith("**Secret**")).length).toBeGreaterThanOrEqual(3);
+    });
+});
+
+describe("charts/README.md", () => {
+    it("names every chart charts/versions.ts pins, and every subchart", () => {
+        const readme = read("charts/README.md");
+        const names = Object.values(CHARTS).flatMap((c) => [c.chart, ...Object.keys("subcharts" in c ? c.subcharts : {})]);
+        expect(names.filter((n) => !readme.includes(n))).toEqual([]);
     });
 });
