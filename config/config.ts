@@ -164,6 +164,18 @@ export interface AppConfig extends Omit<AppSpec, "host" | "resources"> {
     };
 }
 
+/**
+ * Signature admission, resolved: whether it is on, its mode, the keyless signer's certificate
+ * identity (`<server>/<repository>/<workflow>@<ref>`) and the keys also accepted.
+ */
+export interface AdmissionConfig {
+    readonly enabled: boolean;
+    readonly mode: "enforce" | "warn";
+    readonly signer?: { readonly issuer: string; readonly subject: string };
+    readonly publicKeys: readonly string[];
+    readonly registryCaBundle?: string;
+}
+
 /** The whole platform configuration, validated, with profile defaults applied. */
 export interface PlatformConfig {
     readonly profile: Profile;
@@ -179,6 +191,7 @@ export interface PlatformConfig {
     readonly storage: StorageConfig;
     readonly monitoring: MonitoringConfig;
     readonly apps: readonly AppConfig[];
+    readonly admission: AdmissionConfig;
 }
 
 /** Config as Pulumi hands it to a program: string values per full key, and which keys are secret. */

@@ -20,6 +20,9 @@ import { platformFlows } from "./platformFlows";
 import type { ProxyPart } from "./serviceProxy";
 import { ContainerApp } from "../components/apps/ContainerApp";
 import { appArgs, type AppOutput, appOutput, pullRobotName } from "./platformApps";
+import { SignatureAdmission } from "../components/security/SignatureAdmission";
+import { ADMISSION_NAMESPACE_LABEL } from "../components/security/admissionValues";
+import { admissionArgs } from "./platformAdmission";
 
 /** Stack outputs; the kubeconfig is a secret. */
 export interface PlatformOutputs {
@@ -52,6 +55,8 @@ export class Platform extends pulumi.ComponentResource {
     public readonly harbor?: Harbor;
     public readonly storage?: Longhorn;
     public readonly monitoring?: MonitoringStack;
+    /** Signature admission for the app namespaces (docs/adr/0020). */
+    public readonly admission?: SignatureAdmission;
     public readonly apps: ReadonlyMap<string, ContainerApp>;
     /** IngressClass + ClusterIssuer every platform Ingress is built with (components/lib/ingress). */
     public readonly ingressTls: IngressTlsContext;
@@ -88,8 +93,10 @@ export class Platform extends pulumi.ComponentResource {
         const namespaces = new Map<string, k8s.core.v1.Namespace>();
         // Namespaces and their policies: a node restart waits for them (see applyRegistries below).
         const namespaceObjects: pulumi.Resource[] = [];
+        // Workload namespaces opt in to signature admission; platform namespaces never do.
+        const admissionLabels = config.admission.enabled && config.harbor.enabled ? ADMISSION_NAMESPACE_LABEL : {};
         for (const ns of config.namespaces) {
-            const namespace = platformNamespace(`${name}-ns-${ns.name}`, { ...ns, podSecurityVersion: psaVersion }, { parent: this, provider });
+            const namespace = platformNamespace(`${name}-ns-${ns.name}`, { ...ns, labels: { ...ns.labels, ...admissionLabels }, podSecurityVersion: psaVersion }, { parent: this, provider });
             namespaces.set(ns.name, namespace);
             namespaceObjects.push(namespace);
         }
@@ -197,6 +204,13 @@ export class Platform extends pulumi.ComponentResource {
                 laterOpts,
             );
         }
+        if (this.harbor && config.admission.enabled) {
+            this.admission = new SignatureAdmission(
+                `${name}-admission`,
+                { ...admissionArgs(config, this.harbor.host), replicas: defaults.replicas, highAvailability: defaults.highAvailability, podSecurityVersion: psaVersion },
+                laterOpts,
+            );
+        }
         const apps = new Map<string, ContainerApp>();
         const appOutputs: Record<string, AppOutput> = {};
         const harbor = this.harbor;
@@ -218,7 +232,7 @@ export class Platform extends pulumi.ComponentResource {
                     // The namespace first; the images come from Harbor, the host through the controller, its
                     // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.
-                    { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
+                    { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : []), ...(this.admission?.policies ?? [])] },
                     laterOpts,
                 );
                 apps.set(app.name, built);
@@ -227,7 +241,7 @@ export class Platform extends pulumi.ComponentResource {
         }
         this.apps = apps;
 
-        const parts: NetworkNeeds[] = [this.ingress, this.certManager, this.dns, this.harbor, this.storage, this.monitoring].filter((p): p is NonNullable<typeof p> => p !== undefined);
+        const parts: NetworkNeeds[] = [this.ingress, this.certManager, this.dns, this.harbor, this.storage, this.monitoring, this.admission].filter((p): p is NonNullable<typeof p> => p !== undefined);
         const proxyParts = new Set<ProxyPart>(
             (
                 [

@@ -153,7 +153,7 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("closes every namespace it creates in both directions, and opens nothing namespace-wide but the parts' own traffic", () => {
         const manifests = rawManifests(prod.resources);
         const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => (m.metadata as { name: string }).name);
-        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "clickhouse", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring", "system-upgrade"]);
+        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "clickhouse", "cosign-system", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring", "system-upgrade"]);
         type Rule = { from?: { ipBlock?: { cidr: string }; namespaceSelector?: { matchLabels?: Record<string, string> } }[]; ports?: { port: number }[] };
         const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { podSelector: { matchLabels?: object }; policyTypes: string[]; ingress?: Rule[] } }[];
         for (const ns of namespaces) {
