@@ -19,7 +19,7 @@ import type { PlatformConfig } from "../config/config";
 import { platformFlows } from "./platformFlows";
 import type { ProxyPart } from "./serviceProxy";
 import { ContainerApp } from "../components/apps/ContainerApp";
-import { appArgs, type AppOutput, appOutput, pullRobotName } from "./platformApps";
+import { appArgs, appComponentName, type AppOutput, appOutput, pullRobotName } from "./platformApps";
 import { SignatureAdmission } from "../components/security/SignatureAdmission";
 import { ADMISSION_NAMESPACE_LABEL } from "../components/security/admissionValues";
 import { admissionArgs } from "./platformAdmission";
@@ -40,6 +40,9 @@ export interface PlatformOutputs {
     /** Per app: URL, image, digest, previous digest (rollback) and canary. */
     readonly apps: Record<string, AppOutput>;
 }
+
+/** The Platform's type token (the root of every platform resource's URN; never change it without aliases). */
+export const PLATFORM_TYPE = "platform:stack:Platform";
 
 /**
  * The whole platform for one stack: the cluster, then every namespace with its Pod Security
@@ -67,7 +70,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly network?: ClusterNetwork;
 
     constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:stack:Platform", name, {}, opts);
+        super(PLATFORM_TYPE, name, {}, opts);
 
         const longhorn = config.storage.class === "longhorn";
         const { monitoring } = config;
@@ -217,7 +220,7 @@ export class Platform extends pulumi.ComponentResource {
         // The schema refuses apps without Harbor, so with Harbor off there is none to build.
         if (harbor) {
             for (const app of config.apps) {
-                const pull = harbor.pullRobot(`${name}-app-${app.name}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
+                const pull = harbor.pullRobot(`${appComponentName(name, app.name)}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
                 const args = appArgs(app, config.apps, {
                     registryHost: harbor.host,
                     ingress: this.ingressTls,
@@ -228,7 +231,7 @@ export class Platform extends pulumi.ComponentResource {
                 }, pull);
                 const namespace = namespaces.get(app.namespace);
                 const built = new ContainerApp(
-                    `${name}-app-${app.name}`,
+                    appComponentName(name, app.name),
                     // The namespace first; the images come from Harbor, the host through the controller, its
                     // certificate from the issuer and, for a canary, its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.

@@ -15,6 +15,7 @@ import { guarded, readText, resolveDigest, stackFile, StackFileRef, writeText } 
 import { AppImageError, DEFAULT_ANALYSIS, promoteCanary, readApp, setCanaryWeight, stackProfile, startCanary } from "./lib/appStackFile";
 import { analyse, CanaryTarget, httpQuerier, kubectlQuerier, parseSteps, Querier } from "./lib/canary";
 import { CliIo, parseCli, processIo, pulumiUpArgs, helpRequested, type Usage } from "./lib/cliIo";
+import { appComponentUrn, appTargetArgs, projectName } from "./lib/appTarget";
 
 const USAGE =
     "usage: npm run app:canary -- <stack> <app> <sha256:digest | from:<stack>> [--steps 10,50,100] [--interval <seconds>] [--window 5m] " +
@@ -53,7 +54,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         const apply = async (text: string, what: string) => {
             writeText(ref, text);
             io.out(`${ref.file}: ${what}; pulumi up ${stack}`);
-            const up = await io.exec("pulumi", pulumiUpArgs(stack, profile));
+            // This app only: the rest of the stack stays as its own deployment left it.
+            const up = await io.exec("pulumi", [...pulumiUpArgs(stack, profile), ...appTargetArgs(appComponentUrn(projectName(io.cwd), stack, app))]);
             if (up.code !== 0) {
                 throw new AppImageError(`pulumi up of ${stack} failed (exit ${up.code}) after: ${what}`);
             }

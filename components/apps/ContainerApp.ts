@@ -109,6 +109,9 @@ export interface ContainerAppArgs {
     readonly after?: pulumi.Resource[];
 }
 
+/** The component's type token: part of every app resource's URN (a targeted `pulumi up` of one app names it). */
+export const CONTAINER_APP_TYPE = "platform:apps:ContainerApp";
+
 /**
  * One container application: a restricted, zero-downtime Deployment (and a canary one), Service,
  * TLS Ingress or canary VirtualServer, HPA, PDB, NetworkPolicies, image pull Secret, ServiceMonitor,
@@ -130,7 +133,7 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
     public readonly canaryDeployment?: k8s.apps.v1.Deployment;
 
     constructor(name: string, args: ContainerAppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:apps:ContainerApp", name, {}, opts);
+        super(CONTAINER_APP_TYPE, name, {}, opts);
         const appName = args.appName ?? name;
         const namespaceName = args.namespaceName ?? (typeof args.namespace === "string" ? args.namespace : undefined);
         if (namespaceName === undefined) {

@@ -111,7 +111,8 @@ describe("npm run app:canary (loopback Prometheus, recorded pulumi)", () => {
         expect(await canary(args(), io)).toBe(0);
         // Three weight steps and the promotion, each applied with pulumi up.
         expect(weights).toEqual([10, 50, 100, undefined]);
-        expect(io.calls.every((c) => c === "pulumi up --yes --skip-preview --stack dev --policy-pack policy --policy-pack-config policy/config.dev.json")).toBe(true);
+        // Each up touches this app only: its component, children and dependents (no whole-stack update from the checked-out tag).
+        expect(io.calls.every((c) => c === "pulumi up --yes --skip-preview --stack dev --policy-pack policy --policy-pack-config policy/config.dev.json --target urn:pulumi:dev::platform::platform:stack:Platform$platform:apps:ContainerApp::dev-app-hello --target-dependents")).toBe(true);
         expect(io.slept).toEqual([60_000, 60_000, 60_000]);
         expect(readApp(io.file("dev"), "hello")).toMatchObject({ digest: digest("7"), previousDigest: digest("1") });
         expect(readApp(io.file("dev"), "hello").canary).toBeUndefined();
