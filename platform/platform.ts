@@ -5,7 +5,7 @@ import { afterNodeRestarts, ClusterK3s } from "../components/cluster/ClusterK3s"
 import { CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
 import { IngressNginx } from "../components/edge/IngressNginx";
-import { Harbor, harborMirrors } from "../components/registry/Harbor";
+import { Harbor, harborMirrors, type RobotCredentials } from "../components/registry/Harbor";
 import { Longhorn } from "../components/storage/Longhorn";
 import { LONGHORN_HOST_REQUIREMENTS } from "../components/storage/longhornValues";
 import { MonitoringStack } from "../components/monitoring/MonitoringStack";
@@ -33,7 +33,9 @@ export interface PlatformOutputs {
     readonly ingressClass: string;
     readonly clusterIssuer: string;
     readonly registryUrl?: string;
-    readonly registryRobot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
+    /** The CI robot per project (secrets), and the pull-only robots by name and project. */
+    readonly registryRobots?: Readonly<Record<string, RobotCredentials>>;
+    readonly registryPullRobots?: Readonly<Record<string, Readonly<Record<string, RobotCredentials>>>>;
     readonly registryAdminPassword?: pulumi.Output<string>;
     readonly storageUi?: { url: string; username: string; password: pulumi.Output<string> };
     readonly grafana?: { url: string; username: string; password: pulumi.Output<string> };
@@ -283,7 +285,8 @@ export class Platform extends pulumi.ComponentResource {
             ingressClass: this.ingressTls.className,
             clusterIssuer: this.ingressTls.issuer,
             registryUrl: this.harbor?.url,
-            registryRobot: this.harbor?.robot,
+            registryRobots: this.harbor?.robots,
+            registryPullRobots: this.harbor?.pullRobots,
             registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
             grafana: this.monitoring?.grafana,
             apps: appOutputs,

@@ -33,7 +33,8 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { join } from "node:path";
-import { projectMetadata, robotPermissions } from "../../components/registry/harborApi";
+import { projectMetadata } from "../../components/registry/harborApi";
+import { robotPermissions } from "../../components/registry/harborRobots";
 import { CHARTS } from "../../charts/versions";
 import { blockingVulnerabilities, REPORT_MIME, SEVERITIES } from "../../scripts/lib/harborScan";
 import { projectSeverity } from "../../scripts/lib/scanPolicy";
@@ -79,7 +80,7 @@ describe("Harbor 2.15.1 project metadata and scan API", () => {
     });
 
     it("lets the CI robot read the vulnerability report", () => {
-        const access = (robotPermissions(["apps"])[0] as { access: { resource: string; action: string }[] }).access;
+        const access = (robotPermissions("apps")[0] as { access: { resource: string; action: string }[] }).access;
         expect(access).toContainEqual({ resource: "artifact-addition", action: "read" });
     });
 

@@ -133,7 +133,9 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(rest).not.toMatch(/harborAdminPassword|"secretKey"|tokenKey|xsrfKey|htpasswdString|"password"/);
         expect(values.expose).toMatchObject({ ingress: { hosts: { core: "registry.example.com" }, annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } } });
         expect(prod.outputs.registryUrl).toBe("https://registry.example.com");
-        expect(prod.outputs.registryRobot).toEqual({ username: "robot$ci", secret: SECRET });
+        // Project-level robots (robot$<project>+<name>), one per project; prod-eu's promotion pulls with the pull-only one.
+        expect(prod.outputs.registryRobots).toMatchObject({ apps: { username: "robot$apps+ci", secret: SECRET }, platform: { username: "robot$platform+ci", secret: SECRET } });
+        expect(prod.outputs.registryPullRobots).toMatchObject({ promotion: { apps: { username: "robot$apps+promotion", secret: SECRET } } });
     });
 
     it("points every node's containerd at Harbor's proxy caches once they exist", () => {
