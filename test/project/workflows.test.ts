@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { PROMETHEUS } from "../../scripts/lib/canary";
-import { PROJECT_DIR } from "../harness";
+import { evaluateStack, PROJECT_DIR } from "../harness";
 
 const dir = join(PROJECT_DIR, ".github", "workflows");
 const workflows = readdirSync(dir).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"));
@@ -79,7 +79,6 @@ const stacks = readdirSync(PROJECT_DIR)
 /** Job-level write permissions each workflow may hold, and why. */
 const ALLOWED_WRITES: Record<string, string[]> = {
     "pr-comment.yml": ["pull-requests"], // the one rendered-plan diff comment
-    "preview.yml": ["pull-requests"], // the Pulumi action's dev preview comment
     "up.yml": ["id-token"], // GitHub OIDC for the assumed AWS role
     "app.yml": ["contents", "id-token", "pull-requests"], // cosign keyless OIDC (publish); the dev digest PR (dev-pr)
     "promote.yml": ["contents", "pull-requests"], // the pull request recording the prod digests
@@ -181,7 +180,7 @@ describe("GitHub Actions workflows", () => {
                     const names = secretsIn(step.env!.PULUMI_CONFIG_PASSPHRASE);
                     expect(names.length).toBeGreaterThan(0);
                     for (const name of names) expect(name).toMatch(/^PULUMI_CONFIG_PASSPHRASE_(DEV|PROD|PROD_EU)$/);
-                    const stacks = (job.strategy?.matrix.stack as string[] | undefined) ?? (job.strategy?.matrix.include as { stack: string }[] | undefined)?.map((i) => i.stack) ?? [step.with?.["stack-name"] as string];
+                    const stacks = (job.strategy?.matrix.stack as string[] | undefined) ?? (job.strategy?.matrix.include as { stack: string }[] | undefined)?.map((i) => i.stack) ?? [(step.with?.["stack-name"] as string | undefined) ?? /--stack (\S+)/.exec(step.run ?? "")![1]];
                     expect(names.sort()).toEqual(stacks.map((st) => `PULUMI_CONFIG_PASSPHRASE_${st.toUpperCase().replace(/-/g, "_")}`).sort());
                 }
             }
@@ -217,8 +216,14 @@ describe("GitHub Actions workflows", () => {
         expect(dev.environment).toBe("dev-preview");
         expect(dev.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
         expect(dev.if).toContain("!startsWith(github.head_ref, 'renovate/')");
-        const devPulumi = dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-        expect(devPulumi.with).toMatchObject({ command: "preview", "stack-name": "dev", "comment-on-pr": true, policyPacks: "policy" });
+        // The job runs the PR's code: it gets no write token; its counts are data the trusted pr-comment turns into the comment.
+        expect(dev.permissions).toEqual({ contents: "read" });
+        const devPreview = dev.steps.find((s) => s.run?.includes("pulumi preview --stack dev"))!;
+        expect(devPreview.run).toContain("--policy-pack policy --policy-pack-config policy/config.dev.json");
+        expect(devPreview.run).toContain("> preview/preview.json");
+        expect(dev.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.with).toMatchObject({ name: "preview", path: "preview/" });
+        expect(JSON.stringify(dev)).not.toMatch(/comment-on-pr|github-token/);
+        expect((load("pr-comment.yml").on.workflow_run as { workflows: string[] }).workflows).toEqual(["ci", "preview"]);
         const prod = wf.jobs["preview-prod"];
         expect(prod.environment).toBe("prod-preview");
         expect(prod.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
@@ -227,7 +232,7 @@ describe("GitHub Actions workflows", () => {
         const previewed = ["dev", ...(prod.strategy!.matrix.stack as string[])];
         expect({ "stack files preview.yml does not preview": stacks.filter((s) => s !== "e2e" && !previewed.includes(s)) }).toEqual({ "stack files preview.yml does not preview": [] });
         expect(previewed.sort()).toEqual(stacks.filter((s) => s !== "e2e"));
-        const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined)!;
         expect(prodPulumi.with).toMatchObject({ command: "preview", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" });
         expect(prodPulumi.with).not.toHaveProperty("comment-on-pr");
     });
@@ -250,7 +255,7 @@ describe("GitHub Actions workflows", () => {
         expect(refCheck).toBe(1);
         expect(prod.steps[refCheck].run).toContain('"$REF_TYPE" != "tag"');
         for (const [job, stack, profile] of [[dev, "dev", "dev"], [prod, "${{ matrix.stack }}", "prod"]] as const) {
-            const at = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+            const at = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined);
             expect(job.steps[at].with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policy", policyPackConfigs: `policy/config.${profile}.json` });
             // The offline render gates the deploy before any credential is handed out.
             const render = job.steps.findIndex((s) => s.run?.startsWith("npm run render --"));
@@ -392,7 +397,7 @@ describe("app workflow (build, scan, sign, publish)", () => {
         const order = (pred: (s: Step) => boolean) => publish.steps.findIndex(pred);
         const build = order((s) => s.uses?.startsWith("docker/build-push-action@") === true);
         const gate = order((s) => s.run?.includes("npm run -s app:scan-gate --") === true);
-        const sign = order((s) => s.run?.includes("cosign sign --yes") === true);
+        const sign = order((s) => s.run === 'cosign sign --yes --recursive "$REF"');
         expect(build).toBeGreaterThan(0);
         expect(gate).toBeGreaterThan(build);
         expect(sign).toBeGreaterThan(gate);
@@ -400,7 +405,16 @@ describe("app workflow (build, scan, sign, publish)", () => {
         // The signature is on the digest, never on a tag.
         expect(publish.steps[sign].env).toEqual({ REF: "${{ steps.image.outputs.name }}@${{ steps.build.outputs.digest }}" });
         expect(publish.steps[gate].env).toMatchObject({ HARBOR_USERNAME: "${{ secrets.HARBOR_USERNAME }}", HARBOR_PASSWORD: "${{ secrets.HARBOR_PASSWORD }}" });
-        expect(publish.steps[gate].run).toContain("--severity critical");
+        // The gate's severity is the one the app's Harbor projects block at (one setting, read by both).
+        expect(publish.steps[gate].run).toContain('--policy-for-app "$APP"');
+        expect(publish.steps[gate].run).not.toContain("--severity");
+        // Buildx's provenance and SBOM are attested with the same identity, after signing, and the robot logs out before the rest.
+        const attest = order((s) => s.run?.includes("cosign attest --yes --type slsaprovenance02") === true);
+        expect(attest).toBeGreaterThan(sign);
+        expect(publish.steps[attest].run).toContain("cosign attest --yes --type spdxjson");
+        const logout = order((s) => s.run === 'docker logout "$REGISTRY"');
+        expect(logout).toBeGreaterThan(attest);
+        expect(publish.steps.slice(logout).every((s) => !s.uses || s.uses.startsWith("actions/"))).toBe(true);
     });
 
     it("opens a pull request that puts the digest into Pulumi.dev.yaml with the comment-keeping edit", () => {
@@ -461,9 +475,12 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
         expect(text).not.toMatch(/build-push-action|docker build|buildx build/);
         for (const [stack] of regions) {
             const steps = wf.jobs[stack].steps;
-            expect(steps.some((s) => s.run?.includes('oras cp -r "$src@$DIGEST"'))).toBe(true);
+            expect(steps.some((s) => s.run?.includes('oras cp -r --registry-config "$DOCKER_CONFIG/config.json" "$src@$DIGEST"'))).toBe(true);
             const up = steps.find((s) => s.with?.command === "up")!;
             expect(up).toMatchObject({ if: "inputs.mode == 'direct'", with: { "stack-name": stack, policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" } });
+            // This app only: its component's URN, with what depends on it; never the whole stack from this tag.
+            expect(up.with).toMatchObject({ target: "${{ steps.target.outputs.urn }}", "target-dependents": true });
+            expect(steps.find((s) => s.id === "target")?.run).toBe('echo "urn=$(npm run -s app:info -- "$STACK" "$APP" --field urn)" >> "$GITHUB_OUTPUT"');
             expect(steps.find((s) => s.run?.includes("npm run -s app:set-image --"))?.if).toBe("inputs.mode == 'direct'");
             const canary = steps.find((s) => s.run?.includes("npm run -s app:canary --"))!;
             expect(canary.if).toBe("inputs.mode == 'canary'");
@@ -495,17 +512,194 @@ describe("rollback workflow", () => {
         expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
         const job = wf.jobs.rollback;
         expect(job.environment).toBe("${{ inputs.stack == 'dev' && 'development' || inputs.stack == 'prod' && 'production' || 'production-eu' }}");
-        const passphrase = job.steps.find((s) => s.run === 'npm run -s app:rollback -- "$STACK" "$APP"')!.env!.PULUMI_CONFIG_PASSPHRASE;
+        const passphrase = job.steps.find((s) => s.run === 'npm run -s app:rollback -- "$STACK" "$APP" --no-up')!.env!.PULUMI_CONFIG_PASSPHRASE;
         expect(secretsIn(passphrase).sort()).toEqual(["PULUMI_CONFIG_PASSPHRASE_DEV", "PULUMI_CONFIG_PASSPHRASE_PROD", "PULUMI_CONFIG_PASSPHRASE_PROD_EU"]);
         expect(job.concurrency).toEqual({ group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
         const runs = job.steps.map((s) => s.run ?? "");
-        const rollback = runs.findIndex((r) => r === 'npm run -s app:rollback -- "$STACK" "$APP"');
+        const rollback = runs.findIndex((r) => r === 'npm run -s app:rollback -- "$STACK" "$APP" --no-up');
         expect(rollback).toBeGreaterThan(0);
-        expect(runs.findIndex((r) => r === 'npm run verify -- "$STACK"')).toBeGreaterThan(rollback);
+        // The same gates as up and promote, in this order: the ref, the edit, the signer, the render; then
+        // a targeted up of the app with the stack's policy pack, then verify.
+        const refGate = runs.findIndex((r) => r.includes('[ "$REF" = "refs/heads/main" ]') && r.includes("git merge-base --is-ancestor"));
+        const signer = runs.findIndex((r) => r.includes('cosign verify --certificate-identity "$SIGNER_IDENTITY" --certificate-oidc-issuer "$SIGNER_ISSUER"'));
+        const render = runs.findIndex((r) => r === 'npm run render -- "$STACK"');
+        const up = job.steps.findIndex((s) => s.with?.command === "up");
+        expect(job.steps[0].with).toMatchObject({ "fetch-depth": 0 });
+        expect([refGate > 0, rollback > refGate, signer > rollback, render > signer, up > render]).toEqual([true, true, true, true, true]);
+        expect(runs[signer]).toContain("cosign verify-attestation --type slsaprovenance02");
+        expect(job.steps[up].with).toMatchObject({ "stack-name": "${{ inputs.stack }}", target: "${{ steps.target.outputs.urn }}", "target-dependents": true, policyPacks: "policy", policyPackConfigs: "policy/config.${{ steps.target.outputs.profile }}.json" });
+        expect(runs.findIndex((r) => r === 'npm run verify -- "$STACK"')).toBeGreaterThan(up);
         expect(wf.jobs.record.needs).toBe("rollback");
         const inputs = (wf.on.workflow_dispatch as { inputs: { stack: { options: string[] } } }).inputs;
         // Every long-lived stack; e2e is the throwaway stack the e2e workflow creates and destroys.
         expect({ "stack files rollback.yml cannot roll back": stacks.filter((s) => s !== "e2e" && !inputs.stack.options.includes(s)) }).toEqual({ "stack files rollback.yml cannot roll back": [] });
         expect(inputs.stack.options.sort()).toEqual(stacks.filter((s) => s !== "e2e"));
+    });
+});
+
+/** A job that can mint an OIDC token, holds a secret other than GITHUB_TOKEN, or deploys through an environment. */
+const holdsCredentials = (job: Job) => job.permissions?.["id-token"] === "write" || usesSecrets(job) || job.environment !== undefined;
+
+/** Issue 25, item 6: such a job runs no package install scripts (`npm ci --ignore-scripts`, plugins installed explicitly). */
+function installScriptProblems(file: string, wf: Workflow): string[] {
+    return Object.entries(wf.jobs)
+        .filter(([, job]) => holdsCredentials(job))
+        .flatMap(([name, job]) =>
+            job.steps
+                .filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? "") && !(s.run ?? "").includes("--ignore-scripts"))
+                .map((s) => `${file} ${name}: "${s.run}" runs install scripts in a job with credentials`),
+        );
+}
+
+/**
+ * Issue 25, item 6: such a job passes no credential to later steps through GITHUB_ENV or a file: a
+ * secret written to a file is removed by the same step (trap ... rm), registry logins go to a
+ * DOCKER_CONFIG of that step, and a docker/login-action login ends with `docker logout`.
+ */
+function credentialFileProblems(file: string, wf: Workflow): string[] {
+    const problems: string[] = [];
+    for (const [name, job] of Object.entries(wf.jobs).filter(([, j]) => holdsCredentials(j))) {
+        job.steps.forEach((step, i) => {
+            const run = step.run ?? "";
+            if (/>>\s*"?\$\{?GITHUB_ENV/.test(run)) problems.push(`${file} ${name}: step ${i} writes to GITHUB_ENV`);
+            if (/--show-secrets[^\n|]*>/.test(run) && !/trap '[^']*rm /.test(run)) problems.push(`${file} ${name}: step ${i} leaves a secret in a file`);
+            if (/\b(oras|cosign|docker) login\b/.test(run) && !/DOCKER_CONFIG="\$\(mktemp -d\)"|export DOCKER_CONFIG="\$WORK/.test(run)) problems.push(`${file} ${name}: step ${i} logs in to a registry outside a step-local DOCKER_CONFIG`);
+            if (step.uses?.startsWith("docker/login-action@") && !job.steps.slice(i + 1).some((s) => /^docker logout\b/.test(s.run ?? ""))) problems.push(`${file} ${name}: docker/login-action without a docker logout`);
+        });
+    }
+    return problems;
+}
+
+/** Issue 25, item 6: a job that runs a pull request's code (its checkout) holds no write token. */
+function prCodeWriteProblems(file: string, wf: Workflow): string[] {
+    return Object.entries(wf.jobs)
+        .filter(([, job]) => runsOnPullRequest(wf, job) && job.steps.some((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref === undefined))
+        .flatMap(([name, job]) => Object.entries({ ...wf.permissions, ...job.permissions }).filter(([, v]) => v === "write").map(([k]) => `${file} ${name}: runs PR code with ${k}: write`));
+}
+
+describe("delivery hardening (issue 25, item 6)", () => {
+    it.each(workflows)("%s runs no install scripts in a job that can mint an OIDC token or holds credentials", (file) => {
+        expect(installScriptProblems(file, load(file))).toEqual([]);
+    });
+
+    it.each(workflows)("%s passes no credential to later steps through GITHUB_ENV or a file", (file) => {
+        expect(credentialFileProblems(file, load(file))).toEqual([]);
+    });
+
+    it.each(workflows)("%s gives no write token to a job that runs a pull request's code", (file) => {
+        expect(prCodeWriteProblems(file, load(file))).toEqual([]);
+    });
+
+    it("the three checks fail the old workflows: npm ci with OIDC, the kubeconfig through GITHUB_ENV, oras login to ~/.docker, the commenting preview", () => {
+        const old = parse(
+            [
+                "on: { pull_request: {}, push: {} }",
+                "jobs:",
+                "  up:",
+                "    environment: production",
+                "    permissions: { contents: read, id-token: write }",
+                "    steps:",
+                "      - run: npm ci",
+                "      - run: npm ci --prefix policy",
+                "      - env: { P: '${{ secrets.PULUMI_ACCESS_TOKEN }}' }",
+                "        run: |",
+                '          oras login "$host" --username u --password-stdin <<<"$p"',
+                '          pulumi stack output kubeconfig --show-secrets --stack prod > "$RUNNER_TEMP/kubeconfig"',
+                '          echo "KUBECONFIG=$RUNNER_TEMP/kubeconfig" >> "$GITHUB_ENV"',
+                "  preview-dev:",
+                "    if: github.event.pull_request.head.repo.full_name == github.repository",
+                "    environment: dev-preview",
+                "    permissions: { contents: read, pull-requests: write }",
+                "    steps:",
+                "      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8",
+                "        with: { persist-credentials: false }",
+                "      - run: npm ci",
+            ].join("\n"),
+        ) as Workflow;
+        expect(installScriptProblems("old.yml", old)).toEqual([
+            'old.yml up: "npm ci" runs install scripts in a job with credentials',
+            'old.yml up: "npm ci --prefix policy" runs install scripts in a job with credentials',
+            'old.yml preview-dev: "npm ci" runs install scripts in a job with credentials',
+        ]);
+        expect(credentialFileProblems("old.yml", old)).toEqual([
+            "old.yml up: step 2 writes to GITHUB_ENV",
+            "old.yml up: step 2 leaves a secret in a file",
+            "old.yml up: step 2 logs in to a registry outside a step-local DOCKER_CONFIG",
+        ]);
+        expect(prCodeWriteProblems("old.yml", old)).toEqual(["old.yml preview-dev: runs PR code with pull-requests: write"]);
+    });
+
+    it("installs the Pulumi plugins the skipped install scripts would have, at the SDKs' own versions, before any Pulumi step", () => {
+        for (const file of ["up.yml", "preview.yml", "promote.yml", "rollback.yml"]) {
+            for (const [name, job] of Object.entries(load(file).jobs).filter(([, j]) => j.steps.some((s) => s.uses?.startsWith("pulumi/actions@")))) {
+                const plugins = job.steps.findIndex((s) => (s.run ?? "").includes('pulumi plugin install resource "$pkg" "$(node -p "require(\'@pulumi/$pkg/package.json\').version")"'));
+                const firstPulumi = job.steps.findIndex((s) => s.with?.command !== undefined || /\bpulumi (up|preview|stack)\b|app:(rollback|canary)/.test(s.run ?? ""));
+                expect([file, name, plugins > 0 && plugins < firstPulumi]).toEqual([file, name, true]);
+                expect(job.steps[plugins].run).toMatch(/for pkg in kubernetes command random tls; do/);
+            }
+        }
+    });
+});
+
+describe("promotion and rollback verify the signer (issue 25, item 2)", () => {
+    const identityTemplate = "${{ github.server_url }}/${{ github.repository }}/.github/workflows/app.yml@refs/heads/${{ github.event.repository.default_branch }}";
+
+    it.each(["promote.yml", "rollback.yml"])("%s pins the signer to this repository's app.yml on the default branch and GitHub's OIDC issuer", (file) => {
+        expect(load(file).env).toEqual({ SIGNER_IDENTITY: identityTemplate, SIGNER_ISSUER: "https://token.actions.githubusercontent.com" });
+        const text = readFileSync(join(dir, file), "utf8");
+        // Every verification names both; none goes without.
+        const calls = [...text.matchAll(/cosign (verify|verify-attestation) ([^\n]*)/g)];
+        expect(calls.length).toBeGreaterThanOrEqual(2);
+        for (const [, , args] of calls) expect(args).toContain('--certificate-identity "$SIGNER_IDENTITY" --certificate-oidc-issuer "$SIGNER_ISSUER"');
+        expect(text).not.toMatch(/--certificate-identity-regexp|--insecure-ignore/);
+    });
+
+    it("the identity promotion pins is the one the prod render's admission policy names", async () => {
+        // The stack files name github.com/example-org/platform, default branch main.
+        const expanded = identityTemplate
+            .replace("${{ github.server_url }}", "https://github.com")
+            .replace("${{ github.repository }}", "example-org/platform")
+            .replace("${{ github.event.repository.default_branch }}", "main");
+        const { resources } = await evaluateStack("prod");
+        const policy = resources.find((r) => r.type === "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy" && r.name === "prod-admission-platform-signed-apps")!;
+        expect((policy.inputs as { spec: { authorities: { keyless?: { identities: { subject: string; issuer: string }[] } }[] } }).spec.authorities[0].keyless!.identities).toEqual([
+            { issuer: "https://token.actions.githubusercontent.com", subject: expanded },
+        ]);
+    });
+
+    it("promote verifies every manifest and the provenance at the source before copying, verifies the copy, and waits for the region's scan before up", () => {
+        const wf = load("promote.yml");
+        for (const stack of ["prod", "prod-eu"]) {
+            const steps = wf.jobs[stack].steps;
+            const at = (pred: (r: string) => boolean) => steps.findIndex((s) => pred(s.run ?? ""));
+            const verify = at((r) => r.includes('verify "$src@$DIGEST"') && r.includes("for child in $(oras manifest fetch") && r.includes("cosign verify-attestation --type slsaprovenance02"));
+            const copy = at((r) => r.includes('oras cp -r --registry-config "$DOCKER_CONFIG/config.json" "$src@$DIGEST"'));
+            const setImage = at((r) => r.includes("npm run -s app:set-image --"));
+            const up = steps.findIndex((s) => s.with?.command === "up");
+            expect([stack, verify > 0, copy > verify, setImage > copy, up > setImage]).toEqual([stack, true, true, true, true]);
+            // The verification step holds only the source's pull robot; the copy verifies what the region will run, then its scan.
+            expect(Object.keys(steps[verify].env ?? {}).sort()).toEqual(["SOURCE_REGISTRY_PASSWORD", "SOURCE_REGISTRY_USERNAME"]);
+            const copyRun = steps[copy].run!;
+            const after = copyRun.slice(copyRun.indexOf("oras cp -r"));
+            expect(after).toContain('cosign verify --certificate-identity "$SIGNER_IDENTITY" --certificate-oidc-issuer "$SIGNER_ISSUER" "$dst@$DIGEST"');
+            expect(after).toContain('npm run -s app:scan-gate -- "${dst%%/*}" "$project/$(image "$STACK" repository)@$DIGEST" --policy-of "$STACK"');
+            // The region's CI robot of the app's project only.
+            expect(copyRun).toContain("pulumi stack output registryRobots --show-secrets --json --stack \"$STACK\" | jq -c --arg p \"$project\" '.[$p]'");
+        }
+    });
+
+    it("promote takes only the digest dev runs on the default branch, unless an override says why (logged, and in the record PR)", () => {
+        const wf = load("promote.yml");
+        const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { default?: string }> }).inputs;
+        expect(inputs.override_reason.default).toBe("");
+        const resolve = wf.jobs.resolve;
+        expect(resolve.steps[0].with).toMatchObject({ "fetch-depth": 0 });
+        const step = resolve.steps.find((s) => s.id === "digest")!;
+        expect(step.env).toMatchObject({ REASON: "${{ inputs.override_reason }}", DEFAULT_BRANCH: "${{ github.event.repository.default_branch }}" });
+        expect(step.run).toContain('git show "origin/$DEFAULT_BRANCH:Pulumi.dev.yaml" > "$RUNNER_TEMP/Pulumi.dev.yaml"');
+        expect(step.run).toContain('--stack-file "$RUNNER_TEMP/Pulumi.dev.yaml"');
+        expect(step.run).toMatch(/if \[ "\$digest" != "\$dev" \]; then\n\s+if \[ -z "\$REASON" \]; then\n[^\n]*::error::[^\n]*\n\s+exit 1/);
+        expect(step.run).toContain('echo "::warning::override: $override"');
+        expect(String(wf.jobs.record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))?.with?.body)).toContain("needs.resolve.outputs.override");
     });
 });
