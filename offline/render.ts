@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { evaluate, type Evaluation } from "./evaluate";
 import { manifestsYaml, resourcesJson, summaryText } from "./output";
 import { policyReport, policyViolations } from "./policyReport";
-import { readStackFile } from "./stackfile";
+import { noSecretsProviderMessage, readStackFile, StackFileError } from "./stackfile";
 
 export const PROJECT_DIR = join(__dirname, "..");
 
@@ -36,6 +36,10 @@ export interface StackFileEvaluation extends Evaluation {
 /** Evaluates index.ts with Pulumi.<stack>.yaml (or `stackFile`), as `pulumi up` would run it. */
 export async function evaluateStackFile(stack: string, opts: { stackFile?: string } = {}): Promise<StackFileEvaluation> {
     const file = readStackFile(PROJECT_DIR, stack, opts.stackFile);
+    // The per-stack passphrase (or KMS key) protects the stack only when the file declares it (issue 25).
+    if (file.secretsProvider === undefined) {
+        throw new StackFileError(noSecretsProviderMessage(opts.stackFile ?? `Pulumi.${stack}.yaml`));
+    }
     const evaluation = await evaluate({ project: file.project, stack, config: file.config, load: loadProgram });
     return { ...evaluation, project: file.project, stackConfig: file.stackConfig };
 }
