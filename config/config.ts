@@ -261,7 +261,7 @@ export function parsePlatformConfigWithWarnings(raw: RawConfig): LoadedConfig {
     }
     // Every leaf, not only the schema's secret fields: a credential-like key in plain text is refused
     // even where the top-level key also holds a `secure:` value.
-    const leaks = plaintextSecretLeaves(input, { plain: raw.plainLeaves, secretTopKeys, namespace: NAMESPACE, isSchemaSecret: isSecretField }).map(plainSecretProblem);
+    const leaks = plaintextSecretLeaves(input, { plain: raw.plainLeaves, secretTopKeys, namespace: NAMESPACE, isSchemaSecret: isSecretField }).map((leaf) => plainSecretProblem(leaf.path, leaf.valueLooksLike));
     if (!result.success || leaks.length > 0) {
         throw new ConfigError([...new Set([...(result.success ? [] : formatIssues(result.error.issues)), ...leaks])]);
     }
