@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { PROMETHEUS } from "../../scripts/lib/canary";
@@ -330,11 +330,66 @@ describe("CODEOWNERS", () => {
         .filter((l) => l.trim() !== "" && !l.startsWith("#"))
         .map((l) => l.trim().split(/\s+/));
 
-    it.each(["/.github/", "/policy/", "/Pulumi.*.yaml", "/scripts/lib/prComment.ts"])("covers %s with an owner", (pattern) => {
+    it.each(["/.github/", "/policy/", "/Pulumi.*.yaml", "/components/", "/platform/", "/apps/", "/scripts/", "/offline/"])("covers %s with an owner", (pattern) => {
         const line = owners.find(([p]) => p === pattern);
         expect(line).toBeDefined();
         expect(line!.slice(1).every((o) => /^@[\w-]+(\/[\w-]+)?$/.test(o))).toBe(true);
         expect(line!.length).toBeGreaterThan(1);
+    });
+});
+
+/** CODEOWNERS patterns as this file uses them: `/dir/` (everything below), `/file`, and `*` within one path segment. */
+function owned(patterns: readonly string[], file: string): boolean {
+    return patterns.some((p) => {
+        const anchored = p.startsWith("/") ? p.slice(1) : p;
+        if (anchored.endsWith("/")) return file.startsWith(anchored);
+        return new RegExp(`^${anchored.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`).test(file);
+    });
+}
+
+/** The project files an `npm run <script>` executes: the script's entry file and everything it imports, transitively. */
+function filesRunBy(script: string): string[] {
+    const pkg = JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    const command = pkg.scripts[script] ?? "";
+    const entries = [...command.matchAll(/(?:^|\s)(scripts\/[\w./-]+\.(?:ts|js))/g)].map((m) => m[1]);
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const text = readFileSync(join(PROJECT_DIR, file), "utf8");
+        // The render loads the program by path (offline/render.ts: require(join(PROJECT_DIR, "index.ts"))).
+        if (/join\(PROJECT_DIR, "index\.ts"\)/.test(text)) visit("index.ts");
+        for (const [, spec] of text.matchAll(/(?:from|require\()\s*"(\.{1,2}\/[^"]+)"/g)) {
+            const base = join(file, "..", spec).replace(/\\/g, "/");
+            const found = [`${base}.ts`, `${base}.js`, `${base}/index.ts`, base].find((f) => existsSync(join(PROJECT_DIR, f)) && !f.endsWith(".json"));
+            if (found) visit(found);
+        }
+    };
+    [...entries, ...(command.includes("./scripts/register.js") ? ["scripts/register.js"] : [])].forEach(visit);
+    return [...seen];
+}
+
+describe("CODEOWNERS covers everything the credentialed workflows run (issue 25, item 6)", () => {
+    const patterns = readFileSync(join(PROJECT_DIR, ".github", "CODEOWNERS"), "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !l.startsWith("#"))
+        .map((l) => l.trim().split(/\s+/)[0]);
+    const scriptsRun = [...new Set(workflows.flatMap((file) => Object.values(load(file).jobs).filter((j) => holdsCredentials(j) || file === "pr-comment.yml").flatMap((j) => j.steps.flatMap((s) => [...(s.run ?? "").matchAll(/npm run (?:-s )?([\w:-]+)/g)].map((m) => m[1])))))].sort();
+
+    it("finds the npm scripts those jobs run (scan gate, deploy CLIs, render, plan diff, PR comment, verify)", () => {
+        expect(scriptsRun).toEqual(expect.arrayContaining(["app:scan-gate", "app:info", "app:set-image", "app:rollback", "app:canary", "render", "verify", "pr-comment"]));
+    });
+
+    it.each(scriptsRun)("every file `npm run %s` executes has a code owner", (script) => {
+        const files = filesRunBy(script);
+        expect(files.length).toBeGreaterThan(0);
+        expect(files.filter((f) => !owned(patterns, f))).toEqual([]);
+    });
+
+    it("the check fails the old CODEOWNERS, which named the PR comment's script but not components/, platform/ or the scan gate", () => {
+        const old = ["/.github/", "/policy/", "/Pulumi.*.yaml", "/Pulumi.yaml", "/renovate.json", "/scripts/lib/prComment.ts", "/scripts/lib/planDiff.ts", "/scripts/pr-comment.ts", "/package.json", "/package-lock.json"];
+        expect(filesRunBy("app:scan-gate").filter((f) => !owned(old, f))).toEqual(expect.arrayContaining(["scripts/harbor-scan-gate.ts", "scripts/lib/harborScan.ts", "components/registry/harborApi.ts"]));
+        expect(filesRunBy("render").some((f) => f.startsWith("platform/") && !owned(old, f))).toBe(true);
     });
 });
 
@@ -538,7 +593,9 @@ describe("rollback workflow", () => {
 });
 
 /** A job that can mint an OIDC token, holds a secret other than GITHUB_TOKEN, or deploys through an environment. */
-const holdsCredentials = (job: Job) => job.permissions?.["id-token"] === "write" || usesSecrets(job) || job.environment !== undefined;
+function holdsCredentials(job: Job): boolean {
+    return job.permissions?.["id-token"] === "write" || secretsIn(job).some((s) => s !== "GITHUB_TOKEN") || job.environment !== undefined;
+}
 
 /** Issue 25, item 6: such a job runs no package install scripts (`npm ci --ignore-scripts`, plugins installed explicitly). */
 function installScriptProblems(file: string, wf: Workflow): string[] {
