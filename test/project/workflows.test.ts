@@ -317,6 +317,27 @@ describe("GitHub Actions workflows", () => {
             expect(runs).toContain('tee "$LOGS/pulumi-up.log"');
         });
 
+        it("shows signature admission: the unsigned image refused by the webhook, the signed one running, after verify (issue 25, item 5)", () => {
+            const admission = job.steps.findIndex((st) => st.run === ".github/e2e/admission.sh");
+            const verify = job.steps.findIndex((st) => st.run?.includes("npm run -s verify -- e2e --kubeconfig"));
+            const logs = job.steps.findIndex((st) => st.run?.includes("collect-logs.sh"));
+            expect([verify > 0, admission > verify, logs > admission]).toEqual([true, true, true]);
+            // The run's key and Pebble's root go into the stack before up; the committed salt is replaced by the run's.
+            expect(runs).toContain(`COSIGN_PASSWORD="" cosign generate-key-pair --output-key-prefix "$RUNNER_TEMP/e2e-cosign"`);
+            expect(runs).toContain(`pulumi config set --path 'admission.publicKeys[0]' < "$RUNNER_TEMP/e2e-cosign.pub"`);
+            expect(runs).toContain(`pulumi config set --path 'admission.registryCaBundle' < "$RUNNER_TEMP/pebble-root.pem"`);
+            expect(runs).toContain('doc.delete("encryptionsalt");');
+            const script = readFileSync(join(PROJECT_DIR, ".github", "e2e", "admission.sh"), "utf8");
+            expect(script).toContain('if pod e2e-unsigned "$unsigned" | kubectl apply -f - > "$WORK/unsigned.txt" 2>&1; then');
+            expect(script).toContain(`grep -q 'admission webhook "policy.sigstore.dev" denied the request'`);
+            expect(script).toContain("kubectl -n apps wait --for=condition=Ready pod/e2e-signed --timeout=180s");
+            expect(script).toMatch(/cosign sign --yes --key "\$RUNNER_TEMP\/e2e-cosign\.key"/);
+            // The stack enforces, as prod does, in the namespace the script uses.
+            const e2e = parse(readFileSync(join(PROJECT_DIR, "Pulumi.e2e.yaml"), "utf8")) as { config: Record<string, unknown> };
+            expect(e2e.config["platform:admission"]).toMatchObject({ enabled: true, mode: "enforce" });
+            expect(e2e.config["platform:namespaces"]).toEqual([{ name: "apps", podSecurity: "restricted" }]);
+        });
+
         it("trusts Pebble through the stack's caBundle, never by skipping TLS verification", () => {
             expect(runs).toContain("pulumi config set --path 'tls.acme.caBundle'");
             expect(text).not.toMatch(/skipTLSVerify|insecure-skip-tls-verify/);
