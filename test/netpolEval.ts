@@ -39,7 +39,7 @@ function ipToInt(ip: string): number {
     return ip.split(".").reduce((acc, part) => acc * 256 + Number(part), 0);
 }
 
-export function inCidr(ip: string, cidr: string): boolean {
+function inCidr(ip: string, cidr: string): boolean {
     const [net, bits] = cidr.split("/");
     if (isIP(ip) !== 4 || isIP(net) !== 4) {
         return false;

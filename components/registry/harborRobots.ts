@@ -106,7 +106,7 @@ export async function deleteRobot(conn: HarborConnection, id: number): Promise<v
 }
 
 /** Days before `expiresAt` from which `pulumi up` replaces a robot (a new secret) instead of letting it lapse. */
-export const RENEW_BEFORE_DAYS = 30;
+const RENEW_BEFORE_DAYS = 30;
 
 /** Whether a robot's secret expires within RENEW_BEFORE_DAYS of `nowSeconds`. */
 export function robotDueForRenewal(expiresAt: number | undefined, nowSeconds: number): boolean {

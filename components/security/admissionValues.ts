@@ -21,9 +21,9 @@ export const ADMISSION_RELEASE = "policy-controller";
 export const ADMISSION_NAMESPACE_LABEL = { "policy.sigstore.dev/include": "true" } as const;
 
 /** The webhook pods' selector labels (`policy-controller.selectorLabels` plus `control-plane`). */
-export const ADMISSION_PODS = { "app.kubernetes.io/name": "policy-controller", "app.kubernetes.io/instance": ADMISSION_RELEASE } as const;
+const ADMISSION_PODS = { "app.kubernetes.io/name": "policy-controller", "app.kubernetes.io/instance": ADMISSION_RELEASE } as const;
 /** The webhook container's `https` port; the Service `webhook` maps 443 to it (deployment_webhook.yaml, service_webhook.yaml). */
-export const ADMISSION_WEBHOOK_PORT = 8443;
+const ADMISSION_WEBHOOK_PORT = 8443;
 
 /** How a refused image is handled, and what happens while the webhook is down. */
 export type AdmissionMode = "enforce" | "warn";

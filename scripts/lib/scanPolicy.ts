@@ -30,7 +30,7 @@ export function projectSeverity(text: string, project: string, file = "stack fil
 }
 
 /** The lowest (strictest) of some severities; undefined when none is set. */
-export function strictest(severities: readonly (GateSeverity | undefined)[]): GateSeverity | undefined {
+function strictest(severities: readonly (GateSeverity | undefined)[]): GateSeverity | undefined {
     const rank = (s: GateSeverity) => SEVERITIES.findIndex((x) => x.toLowerCase() === s);
     return severities.filter((s): s is GateSeverity => s !== undefined).sort((a, b) => rank(a) - rank(b))[0];
 }
