@@ -15,7 +15,7 @@ const NOT_SCRIPTS = ["scripts", "scripts/ holds CLIs; move shared code down a la
 const NOT_CONFIG = ["config", "components take their own typed Args; platform/ maps config onto them"];
 const NOT_COMPONENTS = ["components", "config/ is the leaf layer: it may read charts/ data, never components/"];
 const NOT_TEST = ["test", "production code never imports test helpers"];
-const COMPONENT_GROUPS = ["apps", "cluster", "edge", "monitoring", "registry", "storage"];
+const COMPONENT_GROUPS = ["apps", "cluster", "edge", "monitoring", "registry", "security", "storage"];
 
 export default tseslint.config(
     { ignores: ["node_modules/**", "policy/node_modules/**", "test/globalSetup.js", "test/globalTeardown.js", "bin/**", "out/**", "coverage/**", "apps/*/node_modules/**", "apps/*/dist/**", "*.js", "*.mjs", "scripts/*.js"] },
@@ -42,7 +42,7 @@ export default tseslint.config(
     })),
     {
         files: ["components/lib/**/*.ts"],
-        rules: layer(NOT_CONFIG, NOT_PLATFORM, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST, ["(edge|monitoring|registry|storage|cluster|apps)", "components/lib is shared by every component and imports none of them"]),
+        rules: layer(NOT_CONFIG, NOT_PLATFORM, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST, ["(edge|monitoring|registry|security|storage|cluster|apps)", "components/lib is shared by every component and imports none of them"]),
     },
     { files: ["charts/**/*.ts"], rules: layer(NOT_CONFIG, NOT_PLATFORM, ["components", "charts/ is data"], NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
     { files: ["offline/**/*.ts", "scripts/**/*.ts", "policy/**/*.ts"], rules: layer(NOT_TEST) },

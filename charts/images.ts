@@ -47,6 +47,20 @@ export const IMAGES = {
      * repository's `v7.1` branch and moved by each push to it (see MOVING_TAG_IMAGES).
      */
     deepflowGrafanaPlugins: { image: "deepflowce/deepflowio-init-grafana", tag: "v7.1" },
+    /**
+     * Sigstore policy-controller, the admission webhook (docs/adr/0022). The digest is the one chart
+     * policy-controller 0.10.6 itself pins (values.yaml `webhook.image.version`, recorded there from
+     * `crane digest ...:v0.13.1`; the same in Chart.yaml `artifacthub.io/images`), not typed here:
+     * test/contracts/policy-controller.contract.test.ts compares it with that file.
+     */
+    policyController: { image: "ghcr.io/sigstore/policy-controller/policy-controller", tag: "v0.13.1", digest: "sha256:0bcd60beb93f4427c29cf3a669743caf58490e98ded4380c33c09f092734a6ab" },
+    /**
+     * The kubectl image of policy-controller's post-delete hook (it deletes the webhook's leader
+     * leases on uninstall; it never runs otherwise). Chainguard publishes this image under
+     * `latest`/`latest-dev` only, and the hook runs `/bin/sh -c kubectl ...`, which needs the `-dev`
+     * variant's shell: a moving tag until Renovate writes its digest (docs/adr/0013, MOVING_TAG_IMAGES).
+     */
+    policyControllerLeasesCleanup: { image: "cgr.dev/chainguard/kubectl", tag: "latest-dev" },
 } as const satisfies Record<string, ImageEntry>;
 
 /**
@@ -56,7 +70,7 @@ export const IMAGES = {
  * only pins what the registry it was read from serves: DeepFlow pushes Docker Hub and Aliyun
  * separately, so a Docker Hub digest is not known to name the image in the Aliyun registry.
  */
-export const MOVING_TAG_IMAGES: readonly ImageEntry[] = [IMAGES.deepflowGrafanaPlugins];
+export const MOVING_TAG_IMAGES: readonly ImageEntry[] = [IMAGES.deepflowGrafanaPlugins, IMAGES.policyControllerLeasesCleanup];
 
 /**
  * kubectl the system-upgrade-controller runs in each upgrade Job to cordon and drain, per

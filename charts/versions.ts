@@ -38,6 +38,8 @@ export const CHARTS = {
     clickhouseOperator: { chart: "altinity-clickhouse-operator", version: "0.25.6", repo: "https://helm.altinity.com", keys: "altinity-clickhouse-operator" },
     /** DeepFlow server, app and agent (app 7.1). */
     deepflow: { chart: "deepflow", version: "7.1.002", repo: "https://deepflowio.github.io/deepflow", keys: "deepflow", subcharts: { "deepflow-agent": "deepflow-agent" } },
+    /** Sigstore policy-controller (app v0.13.1): signature admission in app namespaces; see docs/adr/0022. */
+    policyController: { chart: "policy-controller", version: "0.10.6", repo: "https://sigstore.github.io/helm-charts", keys: "policy-controller" },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartName = keyof typeof CHARTS;

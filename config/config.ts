@@ -167,6 +167,18 @@ export interface AppConfig extends Omit<AppSpec, "host" | "resources" | "canaryL
     };
 }
 
+/**
+ * Signature admission, resolved: whether it is on, its mode, the keyless signer's certificate
+ * identity (`<server>/<repository>/<workflow>@<ref>`) and the keys also accepted.
+ */
+export interface AdmissionConfig {
+    readonly enabled: boolean;
+    readonly mode: "enforce" | "warn";
+    readonly signer?: { readonly issuer: string; readonly subject: string };
+    readonly publicKeys: readonly string[];
+    readonly registryCaBundle?: string;
+}
+
 /** The whole platform configuration, validated, with profile defaults applied. */
 export interface PlatformConfig {
     readonly profile: Profile;
@@ -182,6 +194,7 @@ export interface PlatformConfig {
     readonly storage: StorageConfig;
     readonly monitoring: MonitoringConfig;
     readonly apps: readonly AppConfig[];
+    readonly admission: AdmissionConfig;
 }
 
 /** Config as Pulumi hands it to a program: string values per full key, and which keys are secret. */
@@ -251,7 +264,7 @@ export function parsePlatformConfigWithWarnings(raw: RawConfig): LoadedConfig {
     }
     // Every leaf, not only the schema's secret fields: a credential-like key in plain text is refused
     // even where the top-level key also holds a `secure:` value.
-    const leaks = plaintextSecretLeaves(input, { plain: raw.plainLeaves, secretTopKeys, namespace: NAMESPACE, isSchemaSecret: isSecretField }).map(plainSecretProblem);
+    const leaks = plaintextSecretLeaves(input, { plain: raw.plainLeaves, secretTopKeys, namespace: NAMESPACE, isSchemaSecret: isSecretField }).map((leaf) => plainSecretProblem(leaf.path, leaf.valueLooksLike));
     if (!result.success || leaks.length > 0) {
         throw new ConfigError([...new Set([...(result.success ? [] : formatIssues(result.error.issues)), ...leaks])]);
     }

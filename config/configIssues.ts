@@ -88,9 +88,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 }
 
 /** The one message for a secret given in plain text, with the command that stores it encrypted. */
-export function plainSecretProblem(path: readonly PropertyKey[]): string {
+export function plainSecretProblem(path: readonly PropertyKey[], valueLooksLike?: string): string {
     const dotted = keyPath(path).slice(NAMESPACE.length + 1);
-    return `${keyPath(path)}: must be a secret but was given in plain text; set it with: pulumi config set --secret --path '${dotted}' < file`;
+    const why = valueLooksLike === undefined ? "" : ` (its value looks like ${valueLooksLike})`;
+    return `${keyPath(path)}: must be a secret but was given in plain text${why}; set it with: pulumi config set --secret --path '${dotted}' < file`;
 }
 
 /** `, got "x"` for a primitive input; objects and lists are only named, so no nested secret leaks. */

@@ -3,7 +3,7 @@
  * `PlatformConfig` every layer reads, with each effective value computed here once (node public
  * addresses, the ACME solver and its credentials, app hosts and limits).
  */
-import type { AppConfig, ClusterConfig, Dns01Config, DnsConfig, HarborConfig, IngressConfig, MonitoringConfig, NodeConfig, PlatformConfig, StorageConfig, TlsConfig } from "./config";
+import type { AdmissionConfig, AppConfig, ClusterConfig, Dns01Config, DnsConfig, HarborConfig, IngressConfig, MonitoringConfig, NodeConfig, PlatformConfig, StorageConfig, TlsConfig } from "./config";
 import { ConfigError, NAMESPACE } from "./configIssues";
 import { PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
 import { effectiveSolver, nodeExternalAddress } from "./reachability";
@@ -11,6 +11,7 @@ import { resolveEtcdS3, resolveHarborS3, resolveLokiS3, resolveLonghornBackup } 
 import type { ParsedPlatformConfig } from "./schema";
 import { absoluteRecordName } from "./schemaEdge";
 import { canaryLoadFor } from "./schemaApps";
+import { admissionEnabled } from "./schemaAdmission";
 
 type Parsed = ParsedPlatformConfig;
 
@@ -106,7 +107,20 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
             },
         },
     }));
-    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: resolveTls(parsed), dns, harbor, storage, monitoring, apps };
+    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: resolveTls(parsed), dns, harbor, storage, monitoring, apps, admission: resolveAdmission(parsed) };
+}
+
+/** Admission: on when asked or when the stack runs apps; enforcing in prod, warning in dev unless set. */
+function resolveAdmission(parsed: Parsed): AdmissionConfig {
+    const { admission } = parsed;
+    const signer = admission.signer;
+    return {
+        enabled: admissionEnabled(admission, parsed.apps.length),
+        mode: admission.mode ?? (parsed.profile === "prod" ? "enforce" : "warn"),
+        ...(signer ? { signer: { issuer: signer.issuer, subject: `${signer.server.replace(/\/+$/, "")}/${signer.repository}/${signer.workflow}@${signer.ref}` } } : {}),
+        publicKeys: admission.publicKeys,
+        ...(admission.registryCaBundle !== undefined ? { registryCaBundle: admission.registryCaBundle } : {}),
+    };
 }
 
 function withoutS3<T extends { s3?: unknown }>(block: T): Omit<T, "s3"> {

@@ -17,6 +17,7 @@ import { storageSchema } from "./schemaStorage";
 import { monitoringSchema } from "./schemaMonitoring";
 import { checkReachability, effectiveSolver } from "./reachability";
 import { appsRules, appsSchema, type PlatformHost } from "./schemaApps";
+import { admissionRules, admissionSchema } from "./schemaAdmission";
 import {
     isCidr,
     isCron,
@@ -303,6 +304,7 @@ export const platformSchema = z
         harbor: harborSchema.meta({ description: "Harbor registry, its projects, proxy caches and robot account." }),
         s3: s3Schema.meta({ description: "Shared S3-compatible storage: named backends the S3 consumers reference." }),
         apps: appsSchema,
+        admission: admissionSchema.meta({ description: "Signature admission: app images must be signed by the build workflow (sigstore policy-controller, docs/adr/0022)." }),
     })
     .superRefine((cfg, ctx) => {
         const existing = cfg.cluster.existing;
@@ -340,6 +342,9 @@ export const platformSchema = z
         }
         checkReachability(cfg, ctx);
         checkS3Backends(cfg, ctx);
+        admissionRules(cfg.admission, { profile: cfg.profile, appCount: cfg.apps.length, harborEnabled: cfg.harbor.enabled }, (path, message) =>
+            ctx.addIssue({ code: "custom", path: ["admission", ...path], message }),
+        );
         appsRules(
             cfg.apps,
             {

@@ -121,7 +121,21 @@ export const harborSchema = z
                 projects: z.array(projectName).min(1, "expected at least one project").meta({ description: "Projects the robot may push to and pull from." }),
             })
             .optional()
-            .meta({ description: "Robot account for CI pushes; its secret is a stack output (secret)." }),
+            .meta({ description: "The CI robot: one project-level robot (push and pull) per project, named `robot$<project>+<name>`; stack output `registryRobots` (secrets)." }),
+        pullRobots: z
+            .array(
+                z.strictObject({
+                    name: z.string().regex(/^[a-z0-9-]+$/, "expected a robot name (lower case, digits, '-')").meta({ description: "Robot name (Harbor names it `robot$<project>+<name>`)." }),
+                    projects: z.array(projectName).min(1, "expected at least one project").meta({ description: "Projects it may pull from (one project-level robot each)." }),
+                }),
+            )
+            .default([])
+            .meta({ description: "Pull-only robots, e.g. `promotion`: what the next stage's promote job pulls with (stack output `registryPullRobots`, secrets)." }),
+        robotExpiryDays: z
+            .int()
+            .refine((d) => d === -1 || (d >= 31 && d <= 3650), "expected days between 31 and 3650, or -1 (never expires: not advised)")
+            .default(180)
+            .meta({ description: "Days each platform-made robot's secret lives; `pulumi up` replaces a robot in its last 30 days (new secret: see docs/runbooks/rotate-secrets.md)." }),
         mirrorNodes: z.boolean().default(true).meta({ description: "Point every k3s node's containerd at the proxy caches (registries.yaml)." }),
         trivy: z.boolean().default(true).meta({ description: "Vulnerability scanning with Trivy." }),
     })
@@ -164,4 +178,16 @@ export const harborSchema = z
                 ctx.addIssue({ code: "custom", path: ["robot", "projects", i], message: `expected one of platform:harbor.projects, got "${project}"` });
             }
         }
+        const robotNames = new Set(harbor.robot ? [harbor.robot.name] : []);
+        harbor.pullRobots.forEach((robot, r) => {
+            if (robotNames.has(robot.name)) {
+                ctx.addIssue({ code: "custom", path: ["pullRobots", r, "name"], message: `duplicate robot name '${robot.name}' (Harbor names each robot <project>+<name>)` });
+            }
+            robotNames.add(robot.name);
+            robot.projects.forEach((project, i) => {
+                if (!harbor.projects.some((p) => p.name === project)) {
+                    ctx.addIssue({ code: "custom", path: ["pullRobots", r, "projects", i], message: `expected one of platform:harbor.projects, got "${project}"` });
+                }
+            });
+        });
     });

@@ -16,6 +16,29 @@ const SECRET_LIKE_KEY = /(password|passwd|passphrase|token|secret|secretkey|secr
 /** Keys that name a Secret object (or a key inside one) instead of holding a value. */
 const SECRET_REFERENCE_KEY = /(existingsecret|secretname|secretref|secretkeyref|tlssecret|keyname)$/i;
 
+/**
+ * Values that are credentials whatever key holds them: what each pattern catches. Judged on plain
+ * leaves only (a `secure:` leaf is fine), and never echoed: the message names the key and the kind.
+ */
+const SECRET_VALUES: readonly (readonly [RegExp, string])[] = [
+    [/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i, "a URL with a password in it"],
+    [/(?:^|[\s;&?,"'{(])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key[_-]?secret)\s*[=:]\s*[^\s;&,"')}]{4,}/i, "a password=/token= setting with a value"],
+    [/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/, "a private key"],
+    [/\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}\b/, "a GitHub token"],
+    [/\bglpat-[A-Za-z0-9_-]{20,}\b/, "a GitLab token"],
+    [/\bxox[abprs]-[A-Za-z0-9-]{10,}\b/, "a Slack token"],
+    [/^https:\/\/hooks\.slack\.com\/services\/[A-Z0-9]+\/[A-Z0-9]+\/[A-Za-z0-9]+/, "a Slack webhook URL"],
+    [/\bAIza[0-9A-Za-z_-]{35}\b/, "a Google API key"],
+    [/\bnpm_[A-Za-z0-9]{36}\b/, "an npm token"],
+    [/\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b/, "a Stripe secret key"],
+    [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/, "a JSON web token"],
+];
+
+/** What kind of credential a value is, by its shape alone; undefined when it looks like none. */
+export function secretValueKind(value: string): string | undefined {
+    return SECRET_VALUES.find(([pattern]) => pattern.test(value))?.[1];
+}
+
 /** Whether a config key, by its name alone, must hold a secret. */
 export function isSecretLikeKey(key: string): boolean {
     const bare = key.replace(/[-_]/g, "");
@@ -69,11 +92,18 @@ export function plainLeavesOfFile(file: string, projectName: string): Set<string
     return plainLeaves(projectName, settings.config ?? {});
 }
 
+/** A secret leaf given in plain text, and what gave it away when it was its value (secretValueKind). */
+export interface PlainSecretLeaf {
+    readonly path: (string | number)[];
+    readonly valueLooksLike?: string;
+}
+
 /**
  * Secret leaves given in plain text. A string or number leaf is checked when the schema marks it
- * secret (`isSchemaSecret`) or its key looks like a credential; it is plain text when the stack
- * file gives it without `secure:` (`plain`), or, with no stack file to read, when Pulumi did not
- * mark its top-level key secret at all.
+ * secret (`isSchemaSecret`), its key looks like a credential, or its value does (a URL with a
+ * password, `password=...`, a well-known token format); it is plain text when the stack file gives
+ * it without `secure:` (`plain`), or, with no stack file to read, when Pulumi did not mark its
+ * top-level key secret at all.
  */
 export function plaintextSecretLeaves(
     input: Record<string, unknown>,
@@ -83,8 +113,8 @@ export function plaintextSecretLeaves(
         readonly namespace: string;
         readonly isSchemaSecret: (path: readonly (string | number)[]) => boolean;
     },
-): (string | number)[][] {
-    const found: (string | number)[][] = [];
+): PlainSecretLeaf[] {
+    const found: PlainSecretLeaf[] = [];
     const walk = (value: unknown, path: (string | number)[]): void => {
         if (Array.isArray(value)) {
             value.forEach((v, i) => walk(v, [...path, i]));
@@ -100,13 +130,14 @@ export function plaintextSecretLeaves(
             return;
         }
         const last = path[path.length - 1];
-        if (!opts.isSchemaSecret(path) && !(typeof last === "string" && isSecretLikeKey(last))) {
+        const byValue = typeof value === "string" ? secretValueKind(value) : undefined;
+        if (!opts.isSchemaSecret(path) && !(typeof last === "string" && isSecretLikeKey(last)) && byValue === undefined) {
             return;
         }
         const top = String(path[0]);
         const fileSaysPlain = opts.plain?.has(leafPath(`${opts.namespace}:${top}`, path.slice(1))) ?? false;
         if (fileSaysPlain || !opts.secretTopKeys.has(top)) {
-            found.push(path);
+            found.push({ path, ...(byValue !== undefined ? { valueLooksLike: byValue } : {}) });
         }
     };
     for (const [key, value] of Object.entries(input)) {

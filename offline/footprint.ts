@@ -5,7 +5,9 @@
  * `replicaCount` at or above it (1 if none), and DaemonSets count once per node. A Deployment a
  * HorizontalPodAutoscaler scales counts at the HPA's minimum; its maximum is shown beside. Chart defaults
  * the program does not override are not seen: every workload the platform configures sets requests.
- * Init containers count as if they kept running (a slight overcount).
+ * Init containers do not add: a pod reserves the larger of its biggest init container and the sum
+ * of its containers (Kubernetes' effective request), and every init container the platform sets
+ * asks for less than the containers of its pod (Grafana's plugin copier: 32Mi beside 256Mi).
  */
 import type { RecordedResource } from "./mocks";
 import { parseQuantity, rawManifests, type Requests } from "./manifests";
@@ -16,6 +18,19 @@ const PER_NODE: Readonly<Record<string, readonly string[]>> = {
     deepflow: ["deepflow-agent"],
     longhorn: ["longhornManager"],
 };
+
+/**
+ * Values paths (per chart) of Jobs that run once during an install and finish: a finished pod
+ * (Succeeded or Failed) holds no requests, since the scheduler counts only pods still running, so
+ * they are not part of the steady footprint. cert-manager's startupapicheck is a post-install hook Job
+ * (cert-manager/cert-manager@v1.21.1 deploy/charts/cert-manager/templates/startupapicheck-job.yaml).
+ */
+const RUN_TO_COMPLETION: Readonly<Record<string, readonly string[]>> = {
+    "cert-manager": ["startupapicheck"],
+};
+
+/** Values keys holding init containers (see the header: they never add to a pod's request here). */
+const INIT_CONTAINER_KEYS: readonly string[] = ["initContainers", "extraInitContainers"];
 
 /** Values paths (per chart) whose replica count the chart takes from another key. */
 const REPLICAS_FROM: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -81,7 +96,7 @@ function walkValues(value: unknown, path: string[], replicas: number, perNode: b
         value.forEach((v) => walkValues(v, path, replicas, perNode, chart, out, root));
         return;
     }
-    if (!isObj(value)) return;
+    if (!isObj(value) || (RUN_TO_COMPLETION[chart] ?? []).includes(path.join("."))) return;
     const inherited = REPLICAS_FROM[chart]?.[path.join(".")];
     const here = count(value.replicas) ?? count(value.replicaCount) ?? (inherited ? count(at(root, inherited)) : undefined) ?? replicas;
     const daemon = perNode || String(value.kind).toLowerCase() === "daemonset" || (PER_NODE[chart] ?? []).includes(path.join("."));
@@ -89,7 +104,7 @@ function walkValues(value: unknown, path: string[], replicas: number, perNode: b
         add(daemon ? out.perNode : out.fixed, value.resources.requests, daemon ? 1 : here);
     }
     for (const [key, v] of Object.entries(value)) {
-        if (key !== "resources") walkValues(v, [...path, key], here, daemon, chart, out, root);
+        if (key !== "resources" && !INIT_CONTAINER_KEYS.includes(key)) walkValues(v, [...path, key], here, daemon, chart, out, root);
     }
 }
 

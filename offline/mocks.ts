@@ -113,8 +113,8 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 break;
             case "pulumi-nodejs:dynamic/platform:HarborObject": {
                 // What the provider would return: Harbor's ids, and a robot's one-time secret.
-                const spec = (args.inputs.spec ?? {}) as { name?: string };
-                state.state = { id: 1, name: spec.name, ...(args.inputs.kind === "robot" ? { fullName: `robot$${spec.name}` } : {}) };
+                const spec = (args.inputs.spec ?? {}) as { name?: string; project?: string };
+                state.state = { id: 1, name: spec.name, ...(args.inputs.kind === "robot" ? { fullName: `robot$${spec.project}+${spec.name}` } : {}) };
                 if (args.inputs.kind === "robot") {
                     state.secret = fakeSecret("robot", args.name);
                 }

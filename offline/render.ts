@@ -12,7 +12,7 @@ import { rawManifests } from "./manifests";
 import { manifestsYaml, resourcesJson, summaryText } from "./output";
 import { policyReport, policyViolations } from "./policyReport";
 import { reachability } from "./reachability";
-import { readStackFile } from "./stackfile";
+import { noSecretsProviderMessage, readStackFile, StackFileError } from "./stackfile";
 
 export const PROJECT_DIR = join(__dirname, "..");
 
@@ -68,6 +68,10 @@ export interface StackFileEvaluation extends Evaluation, NetworkModel {
 /** Evaluates index.ts with Pulumi.<stack>.yaml (or `stackFile`), as `pulumi up` would run it. */
 export async function evaluateStackFile(stack: string, opts: { stackFile?: string } = {}): Promise<StackFileEvaluation> {
     const file = readStackFile(PROJECT_DIR, stack, opts.stackFile);
+    // The per-stack passphrase (or KMS key) protects the stack only when the file declares it (issue 25).
+    if (file.secretsProvider === undefined) {
+        throw new StackFileError(noSecretsProviderMessage(opts.stackFile ?? `Pulumi.${stack}.yaml`));
+    }
     const evaluation = await evaluateProgram({ project: file.project, stack, config: file.config });
     return { ...evaluation, project: file.project, stackConfig: file.stackConfig };
 }

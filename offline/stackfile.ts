@@ -26,6 +26,8 @@ export class StackFileError extends Error {
 export interface StackFile {
     readonly project: string;
     readonly stack: string;
+    /** How the file says its secrets are encrypted; undefined when it does not say (see secretsProviderOf). */
+    readonly secretsProvider?: SecretsProvider;
     readonly config: RawConfig;
     /** The stack file's `config:` map as written (`secure:` values still encrypted): what summary.txt reports on. */
     readonly stackConfig: Record<string, unknown>;
@@ -41,9 +43,50 @@ export function readStackFile(projectDir: string, stack: string, stackFilePath?:
     if (typeof project.name !== "string") {
         throw new StackFileError(`${projectFile}: missing project name`);
     }
-    const settings = (parseYamlFile(stackFile) ?? {}) as { config?: Record<string, unknown> };
+    const settings = (parseYamlFile(stackFile) ?? {}) as { config?: Record<string, unknown> } & StackSecretsSettings;
     const stackConfig = settings.config ?? {};
-    return { project: project.name, stack, config: toRawConfig(project.name, project.config ?? {}, stackConfig), stackConfig };
+    const secretsProvider = secretsProviderOf(settings);
+    return { project: project.name, stack, ...(secretsProvider ? { secretsProvider } : {}), config: toRawConfig(project.name, project.config ?? {}, stackConfig), stackConfig };
+}
+
+/** The stack file keys that say how its secrets are encrypted (sdk/go/common/workspace/project.go ProjectStack). */
+interface StackSecretsSettings {
+    readonly secretsprovider?: unknown;
+    readonly encryptedkey?: unknown;
+    readonly encryptionsalt?: unknown;
+}
+
+export type SecretsProvider = { readonly kind: "passphrase" } | { readonly kind: "cloud"; readonly url: string };
+
+const CLOUD_PROVIDER = /^(awskms|azurekeyvault|gcpkms|hashivault):\/\/\S+$/;
+const SALT = /^v1:[A-Za-z0-9+/=]+:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/;
+
+/**
+ * The secrets provider a stack file declares, as the Pulumi CLI reads it (pulumi/pulumi v3.248.0
+ * pkg/cmd/pulumi/stack/secrets.go GetSecretsManager): a `secretsprovider:` URL of a cloud KMS (with
+ * its `encryptedkey:`), else the passphrase provider when `encryptionsalt:` is set. With neither
+ * (and `secretsprovider: passphrase` alone is neither: pkg/secrets/passphrase/manager.go blanks it
+ * and reads the salt), the backend's default applies, which on Pulumi Cloud is the service's own
+ * key, so the stack's own passphrase would protect nothing.
+ */
+export function secretsProviderOf(settings: StackSecretsSettings): SecretsProvider | undefined {
+    const provider = settings.secretsprovider;
+    if (typeof provider === "string" && CLOUD_PROVIDER.test(provider) && typeof settings.encryptedkey === "string" && settings.encryptedkey !== "") {
+        return { kind: "cloud", url: provider };
+    }
+    if ((provider === undefined || provider === "passphrase") && typeof settings.encryptionsalt === "string" && SALT.test(settings.encryptionsalt)) {
+        return { kind: "passphrase" };
+    }
+    return undefined;
+}
+
+/** What to do when a stack file declares no secrets provider (the render refuses it). */
+export function noSecretsProviderMessage(file: string): string {
+    return (
+        `${file}: declares no secrets provider, so the backend's default would encrypt its secrets (on Pulumi Cloud, the service's key, not the stack's passphrase): ` +
+        "create the stack with `pulumi stack init <stack> --secrets-provider passphrase` (writes encryptionsalt:) or a KMS (`--secrets-provider awskms://...`, writes secretsprovider: and encryptedkey:), " +
+        "or move an existing one with `pulumi stack change-secrets-provider`; docs/runbooks/bootstrap-environment.md"
+    );
 }
 
 /**

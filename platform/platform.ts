@@ -5,7 +5,7 @@ import { afterNodeRestarts, ClusterK3s } from "../components/cluster/ClusterK3s"
 import { CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
 import { IngressNginx } from "../components/edge/IngressNginx";
-import { Harbor, harborMirrors } from "../components/registry/Harbor";
+import { Harbor, harborMirrors, type RobotCredentials } from "../components/registry/Harbor";
 import { Longhorn } from "../components/storage/Longhorn";
 import { LONGHORN_HOST_REQUIREMENTS } from "../components/storage/longhornValues";
 import { MonitoringStack } from "../components/monitoring/MonitoringStack";
@@ -19,7 +19,10 @@ import type { PlatformConfig } from "../config/config";
 import { platformFlows } from "./platformFlows";
 import type { ProxyPart } from "./serviceProxy";
 import { ContainerApp } from "../components/apps/ContainerApp";
-import { appArgs, type AppOutput, appOutput, pullRobotName } from "./platformApps";
+import { appArgs, appComponentName, type AppOutput, appOutput, pullRobotName } from "./platformApps";
+import { SignatureAdmission } from "../components/security/SignatureAdmission";
+import { ADMISSION_NAMESPACE_LABEL } from "../components/security/admissionValues";
+import { admissionArgs } from "./platformAdmission";
 
 /** Stack outputs; the kubeconfig is a secret. */
 export interface PlatformOutputs {
@@ -30,13 +33,18 @@ export interface PlatformOutputs {
     readonly ingressClass: string;
     readonly clusterIssuer: string;
     readonly registryUrl?: string;
-    readonly registryRobot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
+    /** The CI robot per project (secrets), and the pull-only robots by name and project. */
+    readonly registryRobots?: Readonly<Record<string, RobotCredentials>>;
+    readonly registryPullRobots?: Readonly<Record<string, Readonly<Record<string, RobotCredentials>>>>;
     readonly registryAdminPassword?: pulumi.Output<string>;
     readonly storageUi?: { url: string; username: string; password: pulumi.Output<string> };
     readonly grafana?: { url: string; username: string; password: pulumi.Output<string> };
     /** Per app: URL, image, digest, previous digest (rollback) and canary. */
     readonly apps: Record<string, AppOutput>;
 }
+
+/** The Platform's type token (the root of every platform resource's URN; never change it without aliases). */
+export const PLATFORM_TYPE = "platform:stack:Platform";
 
 /**
  * The whole platform for one stack: the cluster, then every namespace with its Pod Security
@@ -52,6 +60,8 @@ export class Platform extends pulumi.ComponentResource {
     public readonly harbor?: Harbor;
     public readonly storage?: Longhorn;
     public readonly monitoring?: MonitoringStack;
+    /** Signature admission for the app namespaces (docs/adr/0022). */
+    public readonly admission?: SignatureAdmission;
     public readonly apps: ReadonlyMap<string, ContainerApp>;
     /** IngressClass + ClusterIssuer every platform Ingress is built with (components/lib/ingress). */
     public readonly ingressTls: IngressTlsContext;
@@ -62,7 +72,7 @@ export class Platform extends pulumi.ComponentResource {
     public readonly network?: ClusterNetwork;
 
     constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:stack:Platform", name, {}, opts);
+        super(PLATFORM_TYPE, name, {}, opts);
 
         const longhorn = config.storage.class === "longhorn";
         const { monitoring } = config;
@@ -88,8 +98,10 @@ export class Platform extends pulumi.ComponentResource {
         const namespaces = new Map<string, k8s.core.v1.Namespace>();
         // Namespaces and their policies: a node restart waits for them (see applyRegistries below).
         const namespaceObjects: pulumi.Resource[] = [];
+        // Workload namespaces opt in to signature admission; platform namespaces never do.
+        const admissionLabels = config.admission.enabled && config.harbor.enabled ? ADMISSION_NAMESPACE_LABEL : {};
         for (const ns of config.namespaces) {
-            const namespace = platformNamespace(`${name}-ns-${ns.name}`, { ...ns, podSecurityVersion: psaVersion }, { parent: this, provider });
+            const namespace = platformNamespace(`${name}-ns-${ns.name}`, { ...ns, labels: { ...ns.labels, ...admissionLabels }, podSecurityVersion: psaVersion }, { parent: this, provider });
             namespaces.set(ns.name, namespace);
             namespaceObjects.push(namespace);
         }
@@ -201,13 +213,20 @@ export class Platform extends pulumi.ComponentResource {
                 laterOpts,
             );
         }
+        if (this.harbor && config.admission.enabled) {
+            this.admission = new SignatureAdmission(
+                `${name}-admission`,
+                { ...admissionArgs(config, this.harbor.host), replicas: defaults.replicas, highAvailability: defaults.highAvailability, podSecurityVersion: psaVersion },
+                laterOpts,
+            );
+        }
         const apps = new Map<string, ContainerApp>();
         const appOutputs: Record<string, AppOutput> = {};
         const harbor = this.harbor;
         // The schema refuses apps without Harbor, so with Harbor off there is none to build.
         if (harbor) {
             for (const app of config.apps) {
-                const pull = harbor.pullRobot(`${name}-app-${app.name}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
+                const pull = harbor.pullRobot(`${appComponentName(name, app.name)}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
                 const args = appArgs(app, config.apps, {
                     registryHost: harbor.host,
                     ingress: this.ingressTls,
@@ -218,11 +237,11 @@ export class Platform extends pulumi.ComponentResource {
                 }, pull);
                 const namespace = namespaces.get(app.namespace);
                 const built = new ContainerApp(
-                    `${name}-app-${app.name}`,
+                    appComponentName(name, app.name),
                     // The namespace first; the images come from Harbor, the host through the controller, its
                     // certificate from the issuer and its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.
-                    { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : [])] },
+                    { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : []), ...(this.admission?.policies ?? [])] },
                     laterOpts,
                 );
                 apps.set(app.name, built);
@@ -231,7 +250,7 @@ export class Platform extends pulumi.ComponentResource {
         }
         this.apps = apps;
 
-        const parts: NetworkNeeds[] = [this.ingress, this.certManager, this.dns, this.harbor, this.storage, this.monitoring].filter((p): p is NonNullable<typeof p> => p !== undefined);
+        const parts: NetworkNeeds[] = [this.ingress, this.certManager, this.dns, this.harbor, this.storage, this.monitoring, this.admission].filter((p): p is NonNullable<typeof p> => p !== undefined);
         const proxyParts = new Set<ProxyPart>(
             (
                 [
@@ -270,7 +289,8 @@ export class Platform extends pulumi.ComponentResource {
             ingressClass: this.ingressTls.className,
             clusterIssuer: this.ingressTls.issuer,
             registryUrl: this.harbor?.url,
-            registryRobot: this.harbor?.robot,
+            registryRobots: this.harbor?.robots,
+            registryPullRobots: this.harbor?.pullRobots,
             registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
             grafana: this.monitoring?.grafana,
             apps: appOutputs,

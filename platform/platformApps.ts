@@ -24,6 +24,11 @@ const PLATFORM_SERVICES: Readonly<Record<string, ServicePeer>> = {
     loki: { name: "loki", namespace: LOGS_NAMESPACE, podLabels: { "app.kubernetes.io/name": "loki" }, ports: [LOKI_PORT] },
 };
 
+/** The app's component name (the Platform is named after the stack): `<stack>-app-<app>`, the last part of its URN. */
+export function appComponentName(platformName: string, app: string): string {
+    return `${platformName}-app-${app}`;
+}
+
 /** What every app takes from the rest of the platform. */
 export interface AppPlatformContext {
     readonly registryHost: string;

@@ -29,9 +29,13 @@ export function platformProgram(observe?: (platform: Platform) => void) {
         namespaces: out.namespaces,
         ingressClass: out.ingressClass,
         clusterIssuer: out.clusterIssuer,
-        /** Harbor: URL, CI robot (secret) and admin password (secret), when enabled. */
+        /**
+         * Harbor: URL, the CI robot per project and the pull-only robots by name and project (username,
+         * secret, expiresAt; secrets hidden), the admin password (secret), when enabled.
+         */
         registryUrl: out.registryUrl ?? null,
-        registryRobot: out.registryRobot ?? null,
+        registryRobots: out.registryRobots ?? null,
+        registryPullRobots: out.registryPullRobots ?? null,
         registryAdminPassword: out.registryAdminPassword ?? null,
         /** Longhorn UI and Grafana, with their admin passwords (secrets). */
         storageUi: out.storageUi ?? null,

@@ -113,9 +113,9 @@ const namespaceOf = (inputs: Record<string, unknown>) => String((inputs.metadata
 /** Tags that move by design. */
 const MOVING_TAGS = new Set(["latest", "stable", "main", "master", "edge", "nightly", "dev", "develop", "lts", "current", "release", "rolling"]);
 
-/** A tag that names a moving target: `latest` and friends, or only a major or major.minor (`v7`, `v7.1`, `24.8`). */
+/** A tag that names a moving target: `latest` and friends (also `latest-dev`), or only a major or major.minor (`v7`, `v7.1`, `24.8`). */
 export function isFloatingTag(tag: string): boolean {
-    return MOVING_TAGS.has(tag.toLowerCase()) || /^v?\d+(\.\d+)?$/.test(tag);
+    return MOVING_TAGS.has(tag.toLowerCase()) || /^latest-/i.test(tag) || /^v?\d+(\.\d+)?$/.test(tag);
 }
 
 /** Tag and digest of an image reference (`registry:5000/repo:tag@sha256:...`). */
@@ -161,7 +161,11 @@ function podSpecsDeep(value: unknown, path: string, out: { path: string; spec: R
     return out;
 }
 
-/** The image references a chart's values set: `image: "repo:tag"` strings and `image: {repository, tag, digest}` maps. */
+/**
+ * The image references a chart's values set: `image: "repo:tag"` strings, `image: {repository, tag,
+ * digest}` maps, and maps that carry the tag or digest as `version` (sigstore's policy-controller
+ * chart: a `sha256:` version is a digest, anything else a tag).
+ */
 function valuesImages(value: unknown, path: string, out: { path: string; ref?: string; tag?: unknown; digest?: unknown; repository?: unknown }[] = []) {
     if (Array.isArray(value)) {
         value.forEach((v, i) => valuesImages(v, `${path}[${i}]`, out));
@@ -171,7 +175,9 @@ function valuesImages(value: unknown, path: string, out: { path: string; ref?: s
             if (k === "image" && typeof v === "string") {
                 out.push({ path: here, ref: v });
             } else if (k === "image" && isObject(v) && ("repository" in v || "tag" in v)) {
-                out.push({ path: here, tag: v.tag, digest: v.digest, repository: v.repository });
+                const version = typeof v.version === "string" ? v.version : undefined;
+                const versionDigest = version?.startsWith("sha256:") ? version : undefined;
+                out.push({ path: here, tag: v.tag ?? (versionDigest ? undefined : version), digest: v.digest ?? versionDigest, repository: v.repository });
             } else {
                 valuesImages(v, here, out);
             }
@@ -329,7 +335,12 @@ export const RULES: readonly PolicyRule[] = [
                 for (const img of valuesImages(r.inputs.values, "values")) {
                     if (img.ref !== undefined) {
                         if (!isPinnedImage(img.ref) && !isAcceptedMovingTag(img.ref)) out.push(`${r.name} sets ${img.path} to unpinned image ${img.ref}`);
-                    } else if (img.digest === undefined && img.tag !== undefined && (typeof img.tag !== "string" || img.tag === "" || isFloatingTag(img.tag))) {
+                    } else if (
+                        img.digest === undefined &&
+                        img.tag !== undefined &&
+                        (typeof img.tag !== "string" || img.tag === "" || isFloatingTag(img.tag)) &&
+                        !(typeof img.repository === "string" && typeof img.tag === "string" && isAcceptedMovingTag(`${img.repository}:${img.tag}`))
+                    ) {
                         out.push(`${r.name} sets ${img.path}.tag to "${String(img.tag)}"`);
                     }
                 }
@@ -352,7 +363,8 @@ export const RULES: readonly PolicyRule[] = [
             if (isRelease(r.type)) {
                 for (const img of valuesImages(r.inputs.values, "values")) {
                     if (img.ref !== undefined ? parseImage(img.ref).digest === undefined : img.tag !== undefined && img.digest === undefined) {
-                        const moving = img.ref !== undefined && isAcceptedMovingTag(img.ref) ? ` (${img.ref}: a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)` : "";
+                        const ref = img.ref ?? (typeof img.repository === "string" && typeof img.tag === "string" ? `${img.repository}:${img.tag}` : undefined);
+                        const moving = ref !== undefined && isAcceptedMovingTag(ref) ? ` (${ref}: a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)` : "";
                         out.push(`${r.name} sets ${img.path} without a digest${moving}`);
                     }
                 }

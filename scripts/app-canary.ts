@@ -27,6 +27,7 @@ import { CliIo, parseCli, processIo, pulumiUpArgs, helpRequested, type Usage } f
 import { canaryLoadFor, MAX_CANARY_LOAD_RPS } from "../config/schemaApps";
 
 const OPTIONS = ["--steps", "--interval", "--window", "--kubeconfig", "--prometheus-url", "--virtual-server", "--canary-service", "--min-requests", "--max-holds", "--load-rps", "--load-url", "--stack-file"];
+import { appComponentUrn, appTargetArgs, projectName } from "./lib/appTarget";
 
 const USAGE =
     "usage: npm run app:canary -- <stack> <app> <sha256:digest | from:<stack>> [--steps 10,50,100] [--interval <seconds>] [--window 5m] " +
@@ -66,7 +67,8 @@ export async function run(argv: readonly string[], io: CliIo & { readonly signal
         const profile = stackProfile(readText(ref), ref.file);
         const up = async (what: string) => {
             io.out(`${ref.file}: ${what}; pulumi up ${stack}`);
-            const result = await io.exec("pulumi", pulumiUpArgs(stack, profile));
+            // This app only: the rest of the stack stays as its own deployment left it.
+            const result = await io.exec("pulumi", [...pulumiUpArgs(stack, profile), ...appTargetArgs(appComponentUrn(projectName(io.cwd), stack, app))]);
             if (result.code !== 0) {
                 throw new AppImageError(`pulumi up of ${stack} failed (exit ${result.code}) after: ${what}`);
             }

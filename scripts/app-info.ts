@@ -1,13 +1,15 @@
 /**
  * `npm run -s app:info -- <stack> <app> [--field <name>] [--stack-file <file>]`: what the stack file
  * says about one app's image (registry host, project, repository, digest, previousDigest, canary) as
- * JSON, or one field as plain text. The workflows read the image name from here.
+ * JSON, or one field as plain text. The workflows read the image name from here, and `urn`: the app
+ * component's URN, which promotion and rollback target so that `pulumi up` changes this app only.
  */
 import { guarded, readText, stackFile } from "./lib/appCli";
 import { AppImageError, readApp, registryHost } from "./lib/appStackFile";
+import { appComponentUrn, projectName } from "./lib/appTarget";
 import { CliIo, parseCli, processIo, helpRequested, type Usage } from "./lib/cliIo";
 
-const FIELDS = ["registry", "namespace", "project", "repository", "digest", "tag", "previousDigest"] as const;
+const FIELDS = ["registry", "namespace", "project", "repository", "digest", "tag", "previousDigest", "urn"] as const;
 
 const HELP: Usage = {
     synopsis: "npm run -s app:info -- <stack> <app> [--field <name>] [--stack-file <file>]",
@@ -26,7 +28,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return guarded(io, "app:info", async () => {
         const ref = stackFile(io, stack, cli.options["stack-file"]);
         const text = readText(ref);
-        const info = { registry: registryHost(text, ref.file), ...readApp(text, app, ref.file) };
+        const info = { registry: registryHost(text, ref.file), ...readApp(text, app, ref.file), urn: appComponentUrn(projectName(io.cwd), stack, app) };
         const field = cli.options.field;
         if (field === undefined) {
             io.out(JSON.stringify(info));

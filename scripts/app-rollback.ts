@@ -4,13 +4,15 @@
  * deployment recorded; read with `pulumi stack output apps --json`, or from --outputs), else the
  * stack file's `previousDigest`. It becomes `image.digest` in Pulumi.<stack>.yaml (the rolled-back
  * digest becomes the previous one, any canary goes to weight 0), then `pulumi up` runs for that
- * stack with its profile's policy pack, unless --no-up (the rollback workflow runs up itself).
+ * stack with its profile's policy pack, targeted at this app's resources, unless --no-up (the
+ * rollback workflow runs up itself).
  * Commit the edited stack file afterwards, or the next platform `up` redeploys the bad digest.
  */
 import { readFileSync } from "node:fs";
 import { guarded, readText, stackFile, writeText } from "./lib/appCli";
 import { AppImageError, rollbackImage, stackProfile } from "./lib/appStackFile";
 import { CliIo, parseCli, processIo, pulumiUpArgs, helpRequested, type Usage } from "./lib/cliIo";
+import { appComponentUrn, appTargetArgs, projectName } from "./lib/appTarget";
 
 const USAGE = "usage: npm run app:rollback -- <stack> <app> [--no-up] [--outputs <apps-output.json>] [--stack-file <file>]";
 
@@ -94,7 +96,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         if (cli.flags.has("no-up")) {
             return 0;
         }
-        const up = await io.exec("pulumi", pulumiUpArgs(stack, profile));
+        // This app only (--target): a rollback never redeploys the rest of the stack from the checked-out tag.
+        const up = await io.exec("pulumi", [...pulumiUpArgs(stack, profile), ...appTargetArgs(appComponentUrn(projectName(io.cwd), stack, app))]);
         if (up.code !== 0) {
             throw new AppImageError(`pulumi up of ${stack} failed (exit ${up.code}); ${ref.file} already names ${edit.to}, fix and run pulumi up again`);
         }

@@ -48,6 +48,8 @@ function robotProblem(body: Record<string, unknown>): string | undefined {
     if (!(duration === -1 || duration > 0)) return `bad request error duration input: ${String(body.duration)}`;
     if (!["system", "project"].includes(String(body.level))) return `bad request error level input: ${String(body.level)}`;
     if (permissions.length === 0) return "bad request empty permission";
+    // A project robot has exactly one permission, its project's.
+    if (body.level === "project" && permissions.length > 1) return "bad request permission";
     for (const p of permissions) {
         if (!p.access?.length) return "bad request empty access";
         const unknown = p.kind === "project" ? p.access.find((a) => !PROJECT_ROBOT_ACCESS.includes(`${a.resource}:${a.action}`)) : undefined;
@@ -64,7 +66,10 @@ export interface FakeScan {
     status?: "Pending" | "Running" | "Success" | "Error" | "Stopped";
     vulnerabilities?: { id: string; package: string; version: string; fix_version: string; severity: string }[];
 }
-interface Robot { id: number; name: string; level: string; secret: string; permissions: { namespace: string }[] }
+interface Robot { id: number; name: string; level: string; secret: string; duration: number; created: number; expires_at: number; permissions: { namespace: string }[] }
+
+/** Harbor's expiry: `duration` days after creation, -1 never (src/controller/robot/controller.go Create, handler updateV2Robot). */
+const expiry = (created: number, duration: number) => (duration === -1 ? -1 : created + duration * 86_400);
 
 export class FakeHarbor {
     readonly registries = new Map<number, Registry>();
@@ -194,21 +199,27 @@ export class FakeHarbor {
                 // CreateRobot: validateName, then validate.
                 const problem = NAME.test(String(body.name)) ? robotProblem(body) : "robot name is not in lower case or contains illegal characters";
                 if (problem) return error(400, "BAD_REQUEST", problem);
-                const name = `robot$${String(body.name)}`;
+                // A project robot is named <project>+<name>, prefixed robot$ (controller.go Create, Get).
+                const permissions = (body.permissions as { namespace: string }[]) ?? [];
+                const name = body.level === "project" ? `robot$${permissions[0].namespace}+${String(body.name)}` : `robot$${String(body.name)}`;
                 if ([...this.robots.values()].some((r) => r.name === name)) return error(409, "CONFLICT", `robot account ${name} already exists`);
                 const id = this.nextId++;
-                const robot = { id, name, level: String(body.level), secret: `robot-secret-${id}`, permissions: (body.permissions as { namespace: string }[]) ?? [] };
+                const created = Math.floor(Date.now() / 1000);
+                const duration = Number(body.duration);
+                const robot = { id, name, level: String(body.level), secret: `robot-secret-${id}`, duration, created, expires_at: expiry(created, duration), permissions };
                 this.robots.set(id, robot);
-                return send(201, { id, name, secret: robot.secret });
+                return send(201, { id, name, secret: robot.secret, expires_at: robot.expires_at });
             }
             const r = this.robots.get(Number(idOrName));
             if (!r) return error(404, "NOT_FOUND", `robot ${idOrName} not found`);
-            if (req.method === "GET") return send(200, { id: r.id, name: r.name, permissions: r.permissions });
+            if (req.method === "GET") return send(200, { id: r.id, name: r.name, level: r.level, duration: r.duration, expires_at: r.expires_at, permissions: r.permissions });
             if (req.method === "PUT") {
                 // updateV2Robot: validate, then the name (the prefixed one GET returns) and level must not change.
                 const problem = robotProblem(body) ?? (body.name !== r.name || body.level !== r.level ? "cannot update the level or name of robot" : undefined);
                 if (problem) return error(400, "BAD_REQUEST", problem);
                 r.permissions = (body.permissions as { namespace: string }[]) ?? r.permissions;
+                r.duration = Number(body.duration);
+                r.expires_at = expiry(r.created, r.duration);
                 return send(200);
             }
             if (req.method === "DELETE") {

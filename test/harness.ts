@@ -106,6 +106,8 @@ export function k3sStackConfig(overrides: Record<string, unknown> = {}): Record<
                 servers: [{ name: "node-1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }],
             },
         },
+        // The signer admission checks app images against (on only when the config has apps).
+        "platform:admission": { signer: { repository: "example-org/platform" } },
         ...overrides,
     };
 }

@@ -100,6 +100,29 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
             )
         );
     },
+    // policy-controller publishes no model package: what its validating webhook requires
+    // (sigstore/policy-controller@v0.13.1 pkg/apis/policy/v1beta1/clusterimagepolicy_validation.go):
+    // a glob per image pattern, a known mode, and authorities with exactly one of key, keyless and
+    // static; keyless with a url (or ca-cert) and identities naming issuer and subject; static with
+    // action pass or fail; a key with inline data.
+    "policy.sigstore.dev/v1beta1/ClusterImagePolicy": (obj) => {
+        type Authority = { key?: { data?: string }; keyless?: { url?: string; identities?: { issuer?: string; subject?: string }[] }; static?: { action?: string } };
+        const spec = obj.spec as { images?: { glob?: string }[]; mode?: string; authorities?: Authority[] } | undefined;
+        const kinds = (a: Authority) => [a.key, a.keyless, a.static].filter((x) => x !== undefined).length;
+        return (
+            (spec?.images ?? []).length > 0 &&
+            spec!.images!.every((i) => /^[a-zA-Z0-9-_:/*.@]+$/.test(i.glob ?? "")) &&
+            ["enforce", "warn"].includes(String(spec!.mode)) &&
+            (spec!.authorities ?? []).length > 0 &&
+            spec!.authorities!.every(
+                (a) =>
+                    kinds(a) === 1 &&
+                    (a.keyless === undefined || (!!a.keyless.url && (a.keyless.identities ?? []).length > 0 && a.keyless.identities!.every((id) => !!id.issuer && !!id.subject))) &&
+                    (a.static === undefined || ["pass", "fail"].includes(String(a.static.action))) &&
+                    (a.key === undefined || (a.key.data ?? "").includes("PUBLIC KEY")),
+            )
+        );
+    },
     "externaldns.k8s.io/v1alpha1/DNSEndpoint": (obj) => {
         const endpoints = (obj.spec as { endpoints?: { dnsName?: string; recordType?: string; targets?: string[] }[] } | undefined)?.endpoints;
         return Array.isArray(endpoints) && endpoints.length > 0 && endpoints.every((e) => !!e.dnsName && !!e.recordType && (e.targets ?? []).length > 0);

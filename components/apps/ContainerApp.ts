@@ -120,6 +120,9 @@ export interface ContainerAppArgs {
     readonly after?: pulumi.Resource[];
 }
 
+/** The component's type token: part of every app resource's URN (a targeted `pulumi up` of one app names it). */
+export const CONTAINER_APP_TYPE = "platform:apps:ContainerApp";
+
 /**
  * One container application: a restricted, zero-downtime Deployment (and a canary one), Service,
  * one routing object for its life (an F5 NGINX VirtualServer with its Certificate, or a TLS Ingress),
@@ -142,7 +145,7 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
     public readonly canaryService?: k8s.core.v1.Service;
 
     constructor(name: string, args: ContainerAppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("platform:apps:ContainerApp", name, {}, opts);
+        super(CONTAINER_APP_TYPE, name, {}, opts);
         const appName = args.appName ?? name;
         const namespaceName = args.namespaceName ?? (typeof args.namespace === "string" ? args.namespace : undefined);
         if (namespaceName === undefined) {

@@ -75,6 +75,14 @@ export interface SolverSecret {
     readonly key: string;
 }
 
+/**
+ * The image of cert-manager's HTTP-01 solver pods, which it creates in the namespace of the Ingress
+ * being solved (app namespaces too): chart v1.21.1 values.yaml `imageRegistry` (quay.io) +
+ * `imageNamespace` (jetstack) + `acmesolver.image.name`, at the chart's appVersion. The platform
+ * does not override it; signature admission exempts it (docs/adr/0022).
+ */
+export const ACME_SOLVER_IMAGE = "quay.io/jetstack/cert-manager-acmesolver";
+
 export const DNS01_SECRET: SolverSecret = { name: "acme-dns01-credentials", key: "secret" };
 
 /**

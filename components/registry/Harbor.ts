@@ -12,6 +12,7 @@ import type { Flow, NetworkNeeds, Route, OwnedNamespace } from "../lib/flows";
 import { harborFlows } from "./harborFlows";
 import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
+import type { RobotSpec } from "./harborRobots";
 import { harborInternalTls } from "./harborInternalTls";
 import { HARBOR_INGRESS_COMPONENTS, HARBOR_NAMESPACE, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, harborPodLabels, harborScrapeTarget, type HarborSettings, harborValues, REGISTRY_USER } from "./harborValues";
 
@@ -59,8 +60,10 @@ export class Harbor extends pulumi.ComponentResource implements NetworkNeeds {
     /** registry.<domain>: the chart's Ingress routes to core and portal. */
     public readonly routes: readonly Route[];
     public readonly ownedNamespaces: readonly OwnedNamespace[];
-    /** CI robot account: registry username and secret (secret), when configured. */
-    public readonly robot?: { username: pulumi.Output<string>; secret: pulumi.Output<string | undefined> };
+    /** The CI robot, one per project: registry username, secret (secret) and when it expires. */
+    public readonly robots: Readonly<Record<string, RobotCredentials>>;
+    /** Pull-only robots by name, one per project each (promotion sources). */
+    public readonly pullRobots: Readonly<Record<string, Readonly<Record<string, RobotCredentials>>>>;
 
     constructor(name: string, args: HarborArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:registry:Harbor", name, {}, opts);
@@ -208,39 +211,38 @@ export class Harbor extends pulumi.ComponentResource implements NetworkNeeds {
         );
         this.projects = new Map(config.projects.map((p, i) => [p.name, projects[i]]));
         this.connection = connection;
-        if (config.robot) {
-            const robotName = config.robot.name;
-            const robot = new HarborObject(
-                `${name}-robot-${robotName}`,
-                { connection, object: { kind: "robot", spec: { name: robotName, projects: [...config.robot.projects] } } },
-                { parent: this, dependsOn: projects },
-            );
-            this.robot = { username: robot.state.apply((s) => String(s?.fullName ?? `robot$${robotName}`)), secret: pulumi.secret(robot.secret) };
-        }
+        this.expiryDays = config.robotExpiryDays;
+        // Project-level robots (never system-level), one per project: a leaked secret reaches one project.
+        const robot = (resource: string, spec: RobotSpec) => {
+            const made = new HarborObject(resource, { connection, object: { kind: "robot", spec } }, { parent: this, dependsOn: [...projects] });
+            return credentials(made, spec);
+        };
+        const expiresInDays = config.robotExpiryDays;
+        const ci = config.robot;
+        this.robots = ci ? Object.fromEntries(ci.projects.map((project) => [project, robot(`${name}-robot-${ci.name}-${project}`, { name: ci.name, project, expiresInDays })])) : {};
+        this.pullRobots = Object.fromEntries(
+            config.pullRobots.map((r) => [r.name, Object.fromEntries(r.projects.map((project) => [project, robot(`${name}-pull-robot-${r.name}-${project}`, { name: r.name, project, access: "pull", expiresInDays })]))]),
+        );
         this.registerOutputs({ url: this.url });
     }
 
     private readonly connection: { url: string; username: string; password: pulumi.Output<string>; insecure: boolean };
+    private readonly expiryDays: number;
 
     /**
      * A pull-only robot on one configured project, for a workload's image pull secret. Made through
      * the configuration-as-code provider with Harbor's admin credentials, which never leave this
-     * component. `robotName` must be unique across the Harbor instance.
+     * component. `robotName` must be unique within the project (Harbor names it `robot$<project>+<name>`).
      */
     public pullRobot(resourceName: string, robotName: string, project: string, opts: pulumi.CustomResourceOptions): { username: pulumi.Output<string>; password: pulumi.Output<string> } {
         const projectObject = this.projects.get(project);
         if (projectObject === undefined) {
             throw new Error(`Harbor has no configured project '${project}' (platform:harbor.projects)`);
         }
-        const robot = new HarborObject(
-            resourceName,
-            { connection: this.connection, object: { kind: "robot", spec: { name: robotName, projects: [project], access: "pull" } } },
-            { ...opts, dependsOn: [projectObject] },
-        );
-        return {
-            username: robot.state.apply((s) => String(s?.fullName ?? `robot$${robotName}`)),
-            password: pulumi.secret(robot.secret.apply((s) => s ?? "")),
-        };
+        const spec: RobotSpec = { name: robotName, project, access: "pull", expiresInDays: this.expiryDays };
+        const robot = new HarborObject(resourceName, { connection: this.connection, object: { kind: "robot", spec } }, { ...opts, dependsOn: [projectObject] });
+        const made = credentials(robot, spec);
+        return { username: made.username, password: pulumi.secret(made.secret.apply((s) => s ?? "")) };
     }
 }
 
@@ -254,5 +256,20 @@ export function harborMirrors(config: Pick<HarborSettings, "host" | "proxyCache"
     return {
         mirrors: Object.fromEntries(config.proxyCache.map((p) => [p.upstream, { endpoints: [endpoint], rewrite: { "^(.*)$": `${p.project}/$1` } }])),
         ...(trustsCertificate ? {} : { configs: { [config.host]: { insecureSkipVerify: true } } }),
+    };
+}
+
+/** What a robot gives its users: the registry username, the secret (secret), and when Harbor stops taking it (Unix seconds, -1 never). */
+export interface RobotCredentials {
+    readonly username: pulumi.Output<string>;
+    readonly secret: pulumi.Output<string | undefined>;
+    readonly expiresAt: pulumi.Output<number | undefined>;
+}
+
+function credentials(robot: HarborObject, spec: RobotSpec): RobotCredentials {
+    return {
+        username: robot.state.apply((s) => String(s?.fullName ?? `robot$${spec.project}+${spec.name}`)),
+        secret: pulumi.secret(robot.secret),
+        expiresAt: robot.state.apply((s) => (typeof s?.expiresAt === "number" ? s.expiresAt : undefined)),
     };
 }

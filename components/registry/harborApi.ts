@@ -1,7 +1,7 @@
 /**
  * A small client for Harbor's REST API v2.0 and the create/read/update/delete logic of the objects
- * the platform manages as code: registry endpoints, projects (plain or proxy cache) and robot
- * accounts. Node built-ins only, because the dynamic provider that uses it is serialised into the
+ * the platform manages as code: registry endpoints and projects (plain or proxy cache); robot
+ * accounts are in harborRobots.ts. Node built-ins only, because the dynamic provider that uses it is serialised into the
  * Pulumi state and run by the engine. Pulumi's closure serializer copies captured values property by
  * property: a Set arrives empty, and `class extends Error` becomes `Error.call(this, ...)`, losing the
  * message the provider host reports (@pulumi/pulumi 3.248.0 cmd/dynamic-provider/index.js). Hence
@@ -111,7 +111,7 @@ function send(conn: HarborConnection, method: string, path: string, body: unknow
     });
 }
 
-function errorText(body: unknown): string {
+export function errorText(body: unknown): string {
     const errors = (body as { errors?: { code?: string; message?: string }[] } | undefined)?.errors;
     if (Array.isArray(errors) && errors.length > 0) {
         return errors.map((e) => `${e.code ?? "ERROR"}: ${e.message ?? ""}`).join("; ");
@@ -120,7 +120,7 @@ function errorText(body: unknown): string {
 }
 
 /** Returns the response when its status is one of `ok`, else throws Harbor's error. */
-async function expect(conn: HarborConnection, ok: number[], method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response> {
+export async function expect(conn: HarborConnection, ok: number[], method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response> {
     const res = await call(conn, method, path, body, headers);
     if (!ok.includes(res.status)) {
         throw harborApiError(res.status, `${method} ${path}`, errorText(res.body));
@@ -318,81 +318,4 @@ export async function updateProject(conn: HarborConnection, id: number, spec: Pr
 
 export async function deleteProject(conn: HarborConnection, name: string): Promise<void> {
     await expect(conn, [200, 404], "DELETE", `/projects/${encodeURIComponent(name)}`, undefined, BY_NAME);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Robot accounts
-
-export interface RobotSpec {
-    readonly name: string;
-    /** Projects the robot may push to and pull from (or only pull from, with `access: "pull"`). */
-    readonly projects: readonly string[];
-    /** `push`: push and pull (CI); `pull`: pull only (a workload's image pull secret). @default "push" */
-    readonly access?: "push" | "pull";
-}
-
-export interface RobotState extends RobotSpec {
-    readonly id: number;
-    /** Full name Harbor gives it (`robot$ci`), used as the registry username. */
-    readonly fullName: string;
-}
-
-/**
- * Per project: push + pull for CI, and reading the vulnerability report (`additions/vulnerabilities`)
- * the CI scan gate waits for; or pull only, for a cluster that runs the images (a leaked pull
- * secret cannot overwrite an image).
- */
-export function robotPermissions(projects: readonly string[], access: "push" | "pull" = "push"): unknown[] {
-    const pull = [
-        { resource: "repository", action: "pull" },
-        { resource: "artifact", action: "read" },
-    ];
-    const push = [{ resource: "repository", action: "push" }, ...pull, { resource: "artifact-addition", action: "read" }, { resource: "tag", action: "create" }];
-    return projects.map((project) => ({ kind: "project", namespace: project, access: access === "pull" ? pull : push }));
-}
-
-interface ApiRobot {
-    id: number;
-    name: string;
-    secret?: string;
-    permissions?: { namespace: string; access?: { resource: string; action: string }[] }[];
-}
-
-/** Creates the robot; the secret is returned only here, by Harbor's design. */
-export async function createRobot(conn: HarborConnection, spec: RobotSpec): Promise<RobotState & { secret: string }> {
-    const body = { name: spec.name, level: "system", duration: -1, disable: false, permissions: robotPermissions(spec.projects, spec.access) };
-    const res = await call(conn, "POST", "/robots", body);
-    if (res.status === 409) {
-        // The secret of an existing robot cannot be read back: refuse rather than lose it.
-        throw harborApiError(409, "POST /robots", `${errorText(res.body)}; delete robot ${spec.name} in Harbor or import it, then run up again`);
-    }
-    if (res.status !== 201) {
-        throw harborApiError(res.status, "POST /robots", errorText(res.body));
-    }
-    const robot = res.body as ApiRobot;
-    if (!robot.secret) {
-        throw new Error(`Harbor created robot ${spec.name} without returning its secret`);
-    }
-    return { id: robot.id, name: spec.name, fullName: robot.name, projects: [...spec.projects], ...(spec.access ? { access: spec.access } : {}), secret: robot.secret };
-}
-
-export async function readRobot(conn: HarborConnection, id: number): Promise<RobotState | undefined> {
-    const res = await expect(conn, [200, 404], "GET", `/robots/${id}`);
-    if (res.status === 404) {
-        return undefined;
-    }
-    const robot = res.body as ApiRobot;
-    const fullName = robot.name;
-    const permissions = robot.permissions ?? [];
-    const pushes = permissions.some((p) => (p.access ?? []).some((a) => a.action === "push"));
-    return { id: robot.id, name: fullName.replace(/^robot\$/, ""), fullName, projects: permissions.map((p) => p.namespace), ...(permissions.length > 0 && !pushes ? { access: "pull" as const } : {}) };
-}
-
-export async function updateRobot(conn: HarborConnection, id: number, spec: RobotSpec, fullName: string): Promise<RobotState> {
-    await expect(conn, [200], "PUT", `/robots/${id}`, { name: fullName, level: "system", duration: -1, disable: false, permissions: robotPermissions(spec.projects, spec.access) });
-    return { id, name: spec.name, fullName, projects: [...spec.projects], ...(spec.access ? { access: spec.access } : {}) };
-}
-
-export async function deleteRobot(conn: HarborConnection, id: number): Promise<void> {
-    await expect(conn, [200, 404], "DELETE", `/robots/${id}`);
 }

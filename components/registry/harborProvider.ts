@@ -5,22 +5,23 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as api from "./harborApi";
+import * as robots from "./harborRobots";
 
 export type HarborObjectSpec =
     | { readonly kind: "registry"; readonly spec: api.RegistrySpec }
     | { readonly kind: "project"; readonly spec: api.ProjectSpec }
-    | { readonly kind: "robot"; readonly spec: api.RobotSpec };
+    | { readonly kind: "robot"; readonly spec: robots.RobotSpec };
 
 /** What the engine stores for each object. */
 export type HarborObjectInputs = HarborObjectSpec & { readonly connection: api.HarborConnection };
 
 type Outs = HarborObjectInputs & { state: Record<string, unknown>; secret?: string };
 
-/** Fields whose change means a new object (Harbor cannot rename these). */
+/** Fields whose change means a new object (Harbor cannot rename these, nor move a robot to another project). */
 const REPLACE_ON: Record<HarborObjectSpec["kind"], string[]> = {
     registry: ["type"],
     project: ["name", "registryId"],
-    robot: ["name"],
+    robot: ["name", "project"],
 };
 
 function changedFields(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
@@ -34,8 +35,14 @@ export const harborObjectProvider: pulumi.dynamic.ResourceProvider = {
         const changed = changedFields(olds.spec as unknown as Record<string, unknown>, news.spec as unknown as Record<string, unknown>);
         const connectionChanged = olds.connection.url !== news.connection.url;
         const replaces = changed.filter((f) => REPLACE_ON[news.kind].includes(f)).map((f) => `spec.${f}`);
+        // A robot whose secret expires soon is replaced (a new secret) by any up in the last days before
+        // it lapses, so pull secrets never stop working unannounced: the preview shows it as a replace.
+        const expiresAt = (olds.state as { expiresAt?: number } | undefined)?.expiresAt;
+        if (news.kind === "robot" && robots.robotDueForRenewal(expiresAt, Math.floor(Date.now() / 1000))) {
+            replaces.push("state.expiresAt");
+        }
         return {
-            changes: changed.length > 0 || connectionChanged || olds.kind !== news.kind,
+            changes: changed.length > 0 || connectionChanged || olds.kind !== news.kind || replaces.length > 0,
             replaces: olds.kind !== news.kind ? ["kind"] : replaces,
             deleteBeforeReplace: true,
         };
@@ -53,7 +60,7 @@ export const harborObjectProvider: pulumi.dynamic.ResourceProvider = {
                 return { id: String(state.id), outs: { ...inputs, state } };
             }
             case "robot": {
-                const { secret, ...state } = await api.createRobot(conn, inputs.spec);
+                const { secret, ...state } = await robots.createRobot(conn, inputs.spec);
                 return { id: String(state.id), outs: { ...inputs, state, secret } };
             }
         }
@@ -70,7 +77,7 @@ export const harborObjectProvider: pulumi.dynamic.ResourceProvider = {
                 state = (await api.readProject(conn, props.spec.name)) as Record<string, unknown> | undefined;
                 break;
             case "robot":
-                state = (await api.readRobot(conn, Number(id))) as Record<string, unknown> | undefined;
+                state = (await robots.readRobot(conn, Number(id))) as Record<string, unknown> | undefined;
                 break;
         }
         // Gone from Harbor: an empty read tells the engine to recreate it on the next up.
@@ -85,8 +92,8 @@ export const harborObjectProvider: pulumi.dynamic.ResourceProvider = {
             case "project":
                 return { outs: { ...news, state: await api.updateProject(conn, Number(id), news.spec) } };
             case "robot": {
-                const fullName = String((olds.state as { fullName?: string }).fullName ?? `robot$${news.spec.name}`);
-                return { outs: { ...news, state: await api.updateRobot(conn, Number(id), news.spec, fullName), secret: olds.secret } };
+                const fullName = String((olds.state as { fullName?: string }).fullName ?? `robot$${news.spec.project}+${news.spec.name}`);
+                return { outs: { ...news, state: await robots.updateRobot(conn, Number(id), news.spec, fullName), secret: olds.secret } };
             }
         }
     },
@@ -99,7 +106,7 @@ export const harborObjectProvider: pulumi.dynamic.ResourceProvider = {
             case "project":
                 return api.deleteProject(conn, props.spec.name);
             case "robot":
-                return api.deleteRobot(conn, Number(id));
+                return robots.deleteRobot(conn, Number(id));
         }
     },
 };

@@ -132,8 +132,12 @@ export interface HarborSettings {
     /** Proxy-cache projects, one per upstream registry host. */
     readonly proxyCache: readonly { readonly upstream: string; readonly project: string }[];
     readonly projects: readonly HarborProjectArgs[];
-    /** A robot account with push/pull on these projects. */
+    /** The CI robot: one project-level robot with push and pull per project. */
     readonly robot?: { readonly name: string; readonly projects: readonly string[] };
+    /** Pull-only project robots, e.g. the one the next region's promotion pulls with. */
+    readonly pullRobots: readonly { readonly name: string; readonly projects: readonly string[] }[];
+    /** Days a robot's secret lives (Harbor `duration`); `up` renews it in the last 30 days; -1: never expires. */
+    readonly robotExpiryDays: number;
 }
 
 export interface HarborValuesArgs {

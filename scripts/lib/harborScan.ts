@@ -1,6 +1,9 @@
 /**
  * The pipeline's scan gate: waits for Harbor's scan of a pushed digest (scan on push) and fails on
- * vulnerabilities at or above a severity that have a fixed version. Harbor API v2.0 (v2.15.1):
+ * what the project's Harbor would refuse to serve: a vulnerability at or above the project's
+ * `preventVulnerable.severity`, whether a fix exists or not (goharbor/harbor@v2.15.1
+ * src/server/middleware/vulnerable/vulnerable.go compares the scan's highest severity with the
+ * project's, `>=`, and knows nothing of fixes). Harbor API v2.0 (v2.15.1):
  * `GET /projects/{p}/repositories/{r}/artifacts/{digest}?with_scan_overview=true` gives the scan
  * overview (`scan_status`, per-severity counts); the list with `fix_version` comes from
  * `.../artifacts/{digest}/additions/vulnerabilities`. Both are keyed by the report MIME type
@@ -33,7 +36,7 @@ export interface GateOptions {
     readonly project: string;
     readonly repository: string;
     readonly digest: string;
-    /** Fail on fixable vulnerabilities of this severity or above. @default "critical" */
+    /** Fail on vulnerabilities of this severity or above (the project's `prevent_vul` severity); undefined: only wait for a successful scan. */
     readonly severity?: GateSeverity;
     /** Give up waiting for the scan after this long. @default 600000 */
     readonly timeoutMs?: number;
@@ -45,10 +48,10 @@ export interface GateOptions {
 
 const rank = (severity: string) => SEVERITIES.findIndex((s) => s.toLowerCase() === severity.toLowerCase());
 
-/** The vulnerabilities that block: at or above `severity`, with a fix available. */
+/** The vulnerabilities that block: at or above `severity`, as Harbor's prevent_vul counts them (a fix or not). */
 export function blockingVulnerabilities(vulns: readonly Vulnerability[], severity: GateSeverity): Vulnerability[] {
     const min = rank(severity);
-    return vulns.filter((v) => rank(v.severity) >= min && (v.fix_version ?? "").trim() !== "");
+    return vulns.filter((v) => rank(v.severity) >= min);
 }
 
 /** Harbor wants a slash in a repository name encoded twice in the path. */
@@ -81,7 +84,7 @@ async function vulnerabilities(conn: HarborConnection, o: GateOptions): Promise<
 
 /** Waits for the scan, then decides. Throws only when Harbor cannot be asked at all. */
 export async function scanGate(conn: HarborConnection, o: GateOptions): Promise<GateResult> {
-    const severity = o.severity ?? "critical";
+    const severity = o.severity;
     const timeoutMs = o.timeoutMs ?? 600_000;
     const pollMs = o.pollMs ?? 10_000;
     const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -92,17 +95,21 @@ export async function scanGate(conn: HarborConnection, o: GateOptions): Promise<
         const report = await overview(conn, o);
         const status = report?.scan_status;
         if (status === "Success") {
-            const counts = report?.summary?.summary ?? {};
-            const atOrAbove = Object.entries(counts).filter(([s, n]) => rank(s) >= rank(severity) && n > 0);
-            if (atOrAbove.length === 0) {
-                return { pass: true, blocking: [], message: `${ref}: scanned, no ${severity} or worse vulnerabilities` };
+            const counts = Object.entries(report?.summary?.summary ?? {}).filter(([, n]) => n > 0);
+            const found = counts.map(([s, n]) => `${n} ${s}`).join(", ") || "no vulnerabilities";
+            if (severity === undefined) {
+                return { pass: true, blocking: [], message: `${ref}: scanned (${found}); no stack blocks vulnerable images of project ${o.project}` };
+            }
+            if (!counts.some(([s]) => rank(s) >= rank(severity))) {
+                return { pass: true, blocking: [], message: `${ref}: scanned (${found}), none ${severity} or worse` };
             }
             const blocking = blockingVulnerabilities(await vulnerabilities(conn, o), severity);
-            if (blocking.length === 0) {
-                return { pass: true, blocking, message: `${ref}: ${atOrAbove.map(([s, n]) => `${n} ${s}`).join(", ")} without a fix yet: allowed` };
-            }
-            const list = blocking.map((v) => `${v.id} (${v.severity}) in ${v.package} ${v.version}, fixed in ${v.fix_version}`).join("; ");
-            return { pass: false, blocking, message: `${ref}: ${blocking.length} ${severity} or worse vulnerabilities with a fix available: ${list}` };
+            const list = blocking.map((v) => `${v.id} (${v.severity}) in ${v.package} ${v.version}${(v.fix_version ?? "").trim() ? `, fixed in ${v.fix_version}` : ", no fix yet"}`).join("; ");
+            return {
+                pass: false,
+                blocking,
+                message: `${ref}: ${blocking.length || counts.filter(([s]) => rank(s) >= rank(severity)).reduce((n, [, c]) => n + c, 0)} ${severity} or worse vulnerabilities, which Harbor refuses to serve from project ${o.project} (preventVulnerable.severity ${severity}): ${list || found}`,
+            };
         }
         if (status === "Error" || status === "Stopped") {
             return { pass: false, blocking: [], message: `${ref}: Harbor's scan ended with status ${status}; rescan it in Harbor and re-run the job` };

@@ -176,3 +176,71 @@ export function pullRequestFor(pulls: readonly OpenPull[], headSha: string, head
     return matches[0].number;
 }
 
+/** The dev preview's comment marker (first line), beside the plan diff's (offline/planDiff.ts COMMENT_MARKER). */
+export const PREVIEW_MARKER = "<!-- platform-dev-preview -->";
+const OPERATION = /^[a-z][a-z-]{0,30}$/;
+
+/** What the PR's `preview-dev` job uploads: the stack, whether the preview passed, and Pulumi's change counts. */
+export interface PreviewSummary {
+    readonly stack: string;
+    readonly ok: boolean;
+    readonly changes: Readonly<Record<string, number>>;
+}
+
+/** Whether an artifact is a preview summary (`{ version, preview }`) rather than a plan diff. */
+export function isPreviewArtifact(text: string): boolean {
+    try {
+        const json: unknown = JSON.parse(text);
+        return isObject(json) && "preview" in json;
+    } catch {
+        return false;
+    }
+}
+
+/** Parses and validates the preview artifact: a stack name, a boolean, and counts under operation names. Nothing else passes. */
+export function parsePreviewArtifact(text: string): PreviewSummary {
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch {
+        throw new ArtifactError("(file)", "JSON");
+    }
+    const root = object(json, "$", ["version", "preview"]);
+    if (root.version !== ARTIFACT_VERSION) {
+        throw new ArtifactError("$.version", String(ARTIFACT_VERSION));
+    }
+    const p = object(root.preview, "$.preview", ["stack", "ok", "changes"]);
+    if (typeof p.ok !== "boolean") {
+        throw new ArtifactError("$.preview.ok", "true or false");
+    }
+    const changes = object(p.changes, "$.preview.changes", Object.keys(isObject(p.changes) ? p.changes : {}));
+    const entries = Object.entries(changes);
+    if (entries.length > 20) {
+        throw new ArtifactError("$.preview.changes", "at most 20 operations");
+    }
+    for (const [op, n] of entries) {
+        if (!OPERATION.test(op)) throw new ArtifactError(`$.preview.changes.${neutralise(op)}`, `an operation name matching ${String(OPERATION)}`);
+        if (!Number.isInteger(n) || (n as number) < 0) throw new ArtifactError(`$.preview.changes.${op}`, "a non-negative integer");
+    }
+    return { stack: str(p.stack, "$.preview.stack", STACK), ok: p.ok, changes: Object.fromEntries(entries) as Record<string, number> };
+}
+
+/** The dev preview comment, built here from validated data. */
+export function previewCommentBody(summary: PreviewSummary, headSha: string): string {
+    if (!/^[0-9a-f]{40}$/.test(headSha)) {
+        throw new ArtifactError("head_sha", "a 40-character commit SHA");
+    }
+    const rows = Object.entries(summary.changes)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([op, n]) => `| \`${op}\` | ${n} |`);
+    return [
+        PREVIEW_MARKER,
+        `### \`pulumi preview\` of \`${summary.stack}\`: ${summary.ok ? "passed" : "failed (see the preview run)"}`,
+        "",
+        ...(rows.length > 0 ? ["| change | resources |", "| --- | --- |", ...rows] : ["No change counts were reported."]),
+        "",
+        `_Previewed from ${headSha} with dev-scoped credentials; the full plan is in the preview workflow's run._`,
+        "",
+    ].join("\n");
+}
+

@@ -30,6 +30,15 @@ describe("footprint", () => {
         expect(totalRequests(rows, 3)).toEqual({ cpu: 0.4 + 3 * 0.02 + 3 * 0.1, memory: (1024 + 3 * 32 + 3 * 128) * MiB });
     });
 
+    it("leaves out what holds no steady requests: cert-manager's install-time check Job, and init containers smaller than their pod", () => {
+        // startupapicheck is a post-install hook Job (cert-manager@v1.21.1 templates/startupapicheck-job.yaml): a finished pod reserves nothing.
+        const certManager = footprint([release("cm", "cert-manager", { resources: req("10m", "64Mi"), startupapicheck: { resources: req("10m", "32Mi") } })]);
+        expect(certManager[0].fixed).toEqual({ cpu: 0.01, memory: 64 * MiB });
+        // A pod reserves max(largest init container, sum of containers): Grafana's 32Mi plugin copier beside its 128Mi container adds nothing.
+        const grafana = footprint([release("mon", "kube-prometheus-stack", { grafana: { resources: req("50m", "128Mi"), extraInitContainers: [{ name: "plugins", resources: req("10m", "32Mi") }] } })]);
+        expect(grafana[0].fixed).toEqual({ cpu: 0.05, memory: 128 * MiB });
+    });
+
     it("counts ClickHouse pods as shards x replicas of the pod template, and raw Deployments by replicas", () => {
         const chi = {
             type: "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation",
@@ -125,8 +134,10 @@ describe("dev stack footprint", () => {
         rows = footprint(resources);
     });
 
-    it("runs everything (metrics, logs, ClickHouse, DeepFlow, Harbor) and the sample app within 2 CPUs and 4 GiB of requests on its one node", () => {
-        expect(rows.map((r) => r.component)).toEqual(expect.arrayContaining(["dev-app-hello", "dev-monitoring", "dev-monitoring-logs", "dev-monitoring-clickhouse", "dev-monitoring-deepflow", "dev-harbor", "dev-ingress", "dev-cert-manager"]));
+    it("runs everything (metrics, logs, ClickHouse, DeepFlow, Harbor, signature admission, the sample app) within 2 CPUs and 4 GiB of requests on its one node", () => {
+        expect(rows.map((r) => r.component)).toEqual(
+            expect.arrayContaining(["dev-monitoring", "dev-monitoring-logs", "dev-monitoring-clickhouse", "dev-monitoring-deepflow", "dev-harbor", "dev-ingress", "dev-cert-manager", "dev-admission", "dev-app-hello"]),
+        );
         const total = totalRequests(rows, 1);
         expect(total.cpu).toBeLessThanOrEqual(2);
         expect(total.memory).toBeLessThanOrEqual(4 * GiB);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { diffStack, RenderedResource } from "../../offline/planDiff";
-import { commentBody, neutralise, parseOpenPulls, parsePlanDiffArtifact, planDiffArtifact, pullRequestFor } from "../../scripts/lib/prComment";
+import { commentBody, neutralise, parseOpenPulls, parsePlanDiffArtifact, parsePreviewArtifact, planDiffArtifact, PREVIEW_MARKER, previewCommentBody, pullRequestFor } from "../../scripts/lib/prComment";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const ns = (name: string): RenderedResource => ({ type: "kubernetes:core/v1:Namespace", name, parent: "dev", dependsOn: [], inputs: { metadata: { name } } });
@@ -110,3 +110,33 @@ describe("PR comment from the plan-diff artifact", () => {
         expect(bad.stderr).toContain("plan-diff artifact: $.version: expected 1");
     });
 });
+
+describe("PR comment from the dev preview's counts (the preview job holds no write token)", () => {
+    const preview = (p: unknown) => JSON.stringify({ version: 1, preview: p });
+
+    it("writes a table of Pulumi's change counts under its own marker, from validated data", () => {
+        const body = previewCommentBody(parsePreviewArtifact(preview({ stack: "dev", ok: true, changes: { update: 2, same: 180, create: 1 } })), SHA);
+        expect(body.split("\n")[0]).toBe(PREVIEW_MARKER);
+        expect(body).toContain("### `pulumi preview` of `dev`: passed");
+        expect(body).toContain("| `create` | 1 |\n| `same` | 180 |\n| `update` | 2 |");
+    });
+
+    it("refuses anything but a stack name, a boolean and counts under operation names (no Markdown, no mentions, no extra fields)", () => {
+        expect(() => parsePreviewArtifact(preview({ stack: "dev", ok: true, changes: { "[x](https://evil)": 1 } }))).toThrow("$.preview.changes.?x??https://evil?: expected an operation name");
+        expect(() => parsePreviewArtifact(preview({ stack: "dev", ok: true, changes: { create: "1 @maintainers" } }))).toThrow("$.preview.changes.create: expected a non-negative integer");
+        expect(() => parsePreviewArtifact(preview({ stack: "dev @x", ok: true, changes: {} }))).toThrow("$.preview.stack: expected a value matching");
+        expect(() => parsePreviewArtifact(preview({ stack: "dev", ok: "yes", changes: {} }))).toThrow("$.preview.ok: expected true or false");
+        expect(() => parsePreviewArtifact(preview({ stack: "dev", ok: true, changes: {}, markdown: "hi" }))).toThrow("$.preview.markdown: expected no such field");
+    });
+
+    it("goes through the same CLI as the plan diff, which tells the two apart", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "pr-comment-"));
+        writeFileSync(join(dir, "preview.json"), preview({ stack: "dev", ok: false, changes: { delete: 3 } }));
+        writeFileSync(join(dir, "pulls.jsonl"), JSON.stringify({ number: 7, sha: SHA, repo: "org/platform" }) + "\n");
+        const out: string[] = [];
+        expect(await runPrComment([join(dir, "preview.json"), join(dir, "pulls.jsonl"), SHA, "org/platform", join(dir, "comment.md")], { out: (l) => out.push(l), err: () => undefined })).toBe(0);
+        expect(out).toEqual(["7"]);
+        expect(readFileSync(join(dir, "comment.md"), "utf8")).toContain("failed (see the preview run)");
+    });
+});
+

@@ -23,6 +23,8 @@ const harbor = (overrides: Omit<Partial<HarborSettings>, "storage"> & { storage?
         { upstream: "registry.k8s.io", project: "k8s" },
     ],
     projects: [],
+    pullRobots: [],
+    robotExpiryDays: 180,
     ...overrides,
     storage: { ...PVC, ...overrides.storage },
 });
@@ -160,7 +162,7 @@ describe("Harbor component", () => {
 
     it("creates each generated secret once as a Secret, before the release, all redacted", async () => {
         const component = new Harbor("reg", {
-            config: harbor({ storage: s3, projects: [project("apps")], robot: { name: "ci", projects: ["apps"] } }),
+            config: harbor({ storage: s3, projects: [project("apps")], robot: { name: "ci", projects: ["apps"] }, pullRobots: [{ name: "promotion", projects: ["apps"] }] }),
             ingress: { className: "nginx", issuer: "platform-ca" },
             replicas: 2,
             highAvailability: true,
@@ -192,7 +194,8 @@ describe("Harbor component", () => {
             expect(text).not.toContain(fakeSecret("random", r.name));
         }
         expect(text).not.toContain("s3-secret-xyz");
-        expect(await pulumi.isSecret(component.robot!.secret)).toBe(true);
+        expect(await pulumi.isSecret(component.robots.apps.secret)).toBe(true);
+        expect(await pulumi.isSecret(component.pullRobots.promotion.apps.secret)).toBe(true);
         reg = component;
     });
 
@@ -202,7 +205,7 @@ describe("Harbor component", () => {
         const creds = reg.pullRobot("apps-pull-hello", "pull-apps-hello", "apps", {});
         await mocks.settle();
         const robot = byName(mocks.collector.resources, "apps-pull-hello");
-        expect(robot.inputs).toMatchObject({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "pull" }, connection: { password: SECRET } });
+        expect(robot.inputs).toMatchObject({ kind: "robot", spec: { name: "pull-apps-hello", project: "apps", access: "pull", expiresInDays: 180 }, connection: { password: SECRET } });
         expect(robot.dependsOn).toContain("reg-project-apps");
         expect(robot.options.additionalSecretOutputs).toEqual(["secret"]);
         expect(await pulumi.isSecret(creds.password)).toBe(true);
@@ -243,7 +246,8 @@ describe("Harbor component", () => {
             "reg-project-ghcr",
             "reg-project-k8s",
             "reg-project-quay",
-            "reg-robot-ci",
+            "reg-pull-robot-promotion-apps",
+            "reg-robot-ci-apps",
         ]);
         const proxy = byName(objects, "reg-project-dockerhub");
         expect(proxy.inputs).toMatchObject({ kind: "project", spec: { name: "dockerhub", public: true }, connection: { url: "https://registry.dev.example.com", username: "admin", password: SECRET } });
@@ -258,7 +262,13 @@ describe("Harbor component", () => {
             kind: "project",
             spec: { name: "apps", public: false, scanOnPush: true, requireSignature: false, preventVulnerableSeverity: "none" },
         });
-        expect(byName(objects, "reg-robot-ci").dependsOn).toContain("reg-project-apps");
-        expect(byName(objects, "reg-robot-ci").options.additionalSecretOutputs).toEqual(["secret"]);
+        // Project-level robots, one per project, expiring: the CI robot pushes, the promotion robot only pulls.
+        expect(byName(objects, "reg-robot-ci-apps").inputs).toMatchObject({ kind: "robot", spec: { name: "ci", project: "apps", expiresInDays: 180 } });
+        expect(byName(objects, "reg-robot-ci-apps").inputs.spec).not.toHaveProperty("access");
+        expect(byName(objects, "reg-pull-robot-promotion-apps").inputs).toMatchObject({ kind: "robot", spec: { name: "promotion", project: "apps", access: "pull", expiresInDays: 180 } });
+        for (const robot of ["reg-robot-ci-apps", "reg-pull-robot-promotion-apps"]) {
+            expect(byName(objects, robot).dependsOn).toContain("reg-project-apps");
+            expect(byName(objects, robot).options.additionalSecretOutputs).toEqual(["secret"]);
+        }
     });
 });

@@ -1,4 +1,5 @@
-import { endpointFor, isHarborApiError, robotPermissions } from "../../components/registry/harborApi";
+import { endpointFor, isHarborApiError } from "../../components/registry/harborApi";
+import { robotPermissions } from "../../components/registry/harborRobots";
 import { harborObjectProvider, HarborObjectInputs } from "../../components/registry/harborProvider";
 import { FakeHarbor } from "../fakeHarbor";
 
@@ -112,25 +113,44 @@ describe("Harbor provider against a fake Harbor API", () => {
         );
     });
 
-    it("creates a robot once, returns its secret, updates its projects, and refuses a duplicate", async () => {
-        const robot = await provider.create(inputs({ kind: "robot", spec: { name: "ci", projects: ["apps"] } }));
+    it("creates a project-level robot once, with an expiry, returns its secret, updates it in place, and refuses a duplicate", async () => {
+        const robot = await provider.create(inputs({ kind: "robot", spec: { name: "ci", project: "apps", expiresInDays: 180 } }));
         expect(robot.outs.secret).toMatch(/^robot-secret-/);
-        expect(robot.outs.state).toMatchObject({ fullName: "robot$ci", projects: ["apps"] });
-        // Push, pull, and read the vulnerability report for the pipeline's scan gate.
-        expect(robotPermissions(["apps"])).toEqual([
-            expect.objectContaining({ namespace: "apps", access: expect.arrayContaining([{ resource: "repository", action: "push" }, { resource: "artifact-addition", action: "read" }]) }),
+        // Harbor v2.15.1 names a project robot robot$<project>+<name> (src/controller/robot/controller.go Create).
+        expect(robot.outs.state).toMatchObject({ fullName: "robot$apps+ci", project: "apps", expiresInDays: 180 });
+        const stored = harbor.robots.get(Number(robot.id))!;
+        expect({ level: stored.level, duration: stored.duration }).toEqual({ level: "project", duration: 180 });
+        expect((robot.outs.state as { expiresAt: number }).expiresAt - Math.floor(Date.now() / 1000)).toBeGreaterThan(179 * 86_400);
+        // Push, pull, and read the vulnerability report for the pipeline's scan gate; one project only.
+        expect(robotPermissions("apps")).toEqual([
+            expect.objectContaining({ kind: "project", namespace: "apps", access: expect.arrayContaining([{ resource: "repository", action: "push" }, { resource: "artifact-addition", action: "read" }]) }),
         ]);
-        const wider = inputs({ kind: "robot", spec: { name: "ci", projects: ["apps", "team-a"] } });
-        const updated = await provider.update(robot.id, robot.outs, wider);
-        expect(harbor.robots.get(Number(robot.id))?.permissions.map((p) => p.namespace)).toEqual(["apps", "team-a"]);
+        const shorter = inputs({ kind: "robot", spec: { name: "ci", project: "apps", expiresInDays: 90 } });
+        expect(await provider.diff(robot.id, robot.outs, shorter)).toMatchObject({ changes: true, replaces: [] });
+        const updated = await provider.update(robot.id, robot.outs, shorter);
+        expect(stored.duration).toBe(90);
         expect(updated.outs.secret).toBe(robot.outs.secret);
-        await expect(provider.create(inputs({ kind: "robot", spec: { name: "ci", projects: ["apps"] } }))).rejects.toThrow(
-            /HTTP 409: CONFLICT: robot account robot\$ci already exists; delete robot ci in Harbor or import it/,
+        // Another project is another robot: a replacement, never a widened one.
+        expect(await provider.diff(robot.id, updated.outs, inputs({ kind: "robot", spec: { name: "ci", project: "team-a", expiresInDays: 90 } }))).toMatchObject({ replaces: ["spec.project"] });
+        await expect(provider.create(inputs({ kind: "robot", spec: { name: "ci", project: "apps" } }))).rejects.toThrow(
+            /HTTP 409: CONFLICT: robot account robot\$apps\+ci already exists; delete robot apps\+ci in Harbor or import it/,
         );
     });
 
+    it("replaces a robot in its last 30 days (a new secret before the old one lapses), and never one that does not expire", async () => {
+        const spec = { name: "soon", project: "apps", expiresInDays: 60 };
+        const robot = await provider.create(inputs({ kind: "robot", spec }));
+        const now = Math.floor(Date.now() / 1000);
+        const aged = { ...robot.outs, state: { ...robot.outs.state, expiresAt: now + 29 * 86_400 } };
+        expect(await provider.diff(robot.id, aged, inputs({ kind: "robot", spec }))).toMatchObject({ changes: true, replaces: ["state.expiresAt"] });
+        const fresh = { ...robot.outs, state: { ...robot.outs.state, expiresAt: now + 31 * 86_400 } };
+        expect(await provider.diff(robot.id, fresh, inputs({ kind: "robot", spec }))).toMatchObject({ changes: false, replaces: [] });
+        const never = { ...robot.outs, state: { ...robot.outs.state, expiresAt: -1 } };
+        expect(await provider.diff(robot.id, never, inputs({ kind: "robot", spec }))).toMatchObject({ changes: false, replaces: [] });
+    });
+
     it("creates a pull-only robot for a workload: no push and no tag creation, read back as pull access", async () => {
-        const robot = await provider.create(inputs({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "pull" } }));
+        const robot = await provider.create(inputs({ kind: "robot", spec: { name: "pull-apps-hello", project: "apps", access: "pull" } }));
         const stored = harbor.robots.get(Number(robot.id)) as unknown as { permissions: { namespace: string; access: { resource: string; action: string }[] }[] };
         expect(stored.permissions).toEqual([
             {
@@ -144,9 +164,9 @@ describe("Harbor provider against a fake Harbor API", () => {
         ]);
         expect(robot.outs.secret).toMatch(/^robot-secret-/);
         const read = await provider.read(robot.id, robot.outs);
-        expect(read.props?.state).toMatchObject({ fullName: "robot$pull-apps-hello", projects: ["apps"], access: "pull" });
+        expect(read.props?.state).toMatchObject({ fullName: "robot$apps+pull-apps-hello", project: "apps", access: "pull" });
         // Widening a pull robot to push is an in-place update of its permissions, not a new secret.
-        const widened = inputs({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "push" } });
+        const widened = inputs({ kind: "robot", spec: { name: "pull-apps-hello", project: "apps", access: "push" } });
         expect(await provider.diff(robot.id, robot.outs, widened)).toMatchObject({ changes: true, replaces: [] });
         await provider.update(robot.id, robot.outs, widened);
         expect(stored.permissions[0].access.map((a) => `${a.resource}:${a.action}`)).toEqual([

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseYamlFile, readStackFile, StackFileError } from "../../offline/stackfile";
+import { parseYamlFile, readStackFile, secretsProviderOf, StackFileError } from "../../offline/stackfile";
+import { stackNames } from "../shared";
 import { PROJECT_DIR } from "../harness";
 
 describe("stack files", () => {
@@ -56,5 +57,21 @@ describe("stack files", () => {
 
     it("names the missing stack file and where to read how to write one", () => {
         expect(() => readStackFile(PROJECT_DIR, "nosuchstack")).toThrow(/no stack file .*Pulumi\.nosuchstack\.yaml; create it \(see README, "Configuration reference"/);
+    });
+
+    it("reads the secrets provider as the Pulumi CLI does: a KMS URL with its key, else the passphrase salt; `secretsprovider: passphrase` alone is none", () => {
+        const salt = "v1:c2FsdA==:v1:bm9uY2U=:Y2lwaGVy";
+        expect(secretsProviderOf({ encryptionsalt: salt })).toEqual({ kind: "passphrase" });
+        expect(secretsProviderOf({ secretsprovider: "passphrase", encryptionsalt: salt })).toEqual({ kind: "passphrase" });
+        // pulumi v3.248.0 pkg/cmd/pulumi/stack/secrets.go: "passphrase" without a salt falls to the backend's default manager.
+        expect(secretsProviderOf({ secretsprovider: "passphrase" })).toBeUndefined();
+        expect(secretsProviderOf({ secretsprovider: "awskms://alias/platform-prod?region=eu-central-1", encryptedkey: "AQIC" })).toEqual({ kind: "cloud", url: "awskms://alias/platform-prod?region=eu-central-1" });
+        expect(secretsProviderOf({ secretsprovider: "awskms://alias/platform-prod" })).toBeUndefined();
+        expect(secretsProviderOf({ secretsprovider: "default" })).toBeUndefined();
+        expect(secretsProviderOf({})).toBeUndefined();
+    });
+
+    it.each(stackNames())("Pulumi.%s.yaml declares its secrets provider (its own passphrase holds on any backend)", (stack) => {
+        expect(readStackFile(PROJECT_DIR, stack).secretsProvider).toEqual({ kind: "passphrase" });
     });
 });

@@ -57,6 +57,21 @@ const PUBLISHERS: Readonly<Record<string, Publisher>> = {
         build: `deepflowio/deepflow-gui-grafana@b9f3490e (main):.github/workflows/main.yml, ${DEEPFLOW_TAG}`,
         moving: true,
     },
+    // ko pushes gcr.io/projectsigstore/policy-controller:<git tag>, which release/release.mk
+    // copy-policy-controller-signed-release-to-ghcr copies (cosign copy) to ghcr.io/sigstore/policy-controller/policy-controller:<git tag>.
+    "IMAGES.policyController": {
+        image: "ghcr.io/sigstore/policy-controller/policy-controller",
+        tags: /^v0\.13\.\d+$/,
+        build: "sigstore/policy-controller@v0.13.1 (ccbb37f3):.github/workflows/release.yaml (make build-sign-release-images, copy-signed-release-to-ghcr), Makefile ko-policy-controller --tags $(GIT_VERSION)",
+    },
+    // Chainguard's public registry serves kubectl as `latest` and `latest-dev` (the `-dev` variant adds a shell);
+    // version tags are for paying organisations ("access to older tags", images/kubectl/README.md).
+    "IMAGES.policyControllerLeasesCleanup": {
+        image: "cgr.dev/chainguard/kubectl",
+        tags: /^latest-dev$/,
+        build: "chainguard-images/images@151cd3df:images/kubectl/main.tf (module tagger: latest, latest-dev), README.md",
+        moving: true,
+    },
     "KUBECTL_IMAGES.1.35": { image: "registry.k8s.io/kubectl", tags: /^v1\.35\.\d+$/, build: KUBECTL_BUILD },
     "KUBECTL_IMAGES.1.36": { image: "registry.k8s.io/kubectl", tags: /^v1\.36\.\d+$/, build: KUBECTL_BUILD },
 };

@@ -147,7 +147,8 @@ describe("npm run app:canary (loopback Prometheus and app, recorded pulumi)", ()
         expect(await canary(args(), io)).toBe(0);
         // Three weight steps and the promotion, each written to the stack file, then applied with pulumi up.
         expect(weights).toEqual([10, 50, 100, undefined]);
-        expect(io.calls.every((c) => c === "pulumi up --yes --skip-preview --stack dev --policy-pack policy --policy-pack-config policy/config.dev.json")).toBe(true);
+        // Each up touches this app only: its component, children and dependents (no whole-stack update from the checked-out tag).
+        expect(io.calls.every((c) => c === "pulumi up --yes --skip-preview --stack dev --policy-pack policy --policy-pack-config policy/config.dev.json --target urn:pulumi:dev::platform::platform:stack:Platform$platform:apps:ContainerApp::dev-app-hello --target-dependents")).toBe(true);
         // dev's default load: 2 requests per second through each 60 s step, paced by the clock.
         expect(appRequests).toBe(3 * 120);
         expect(io.slept.reduce((a, b) => a + b, 0)).toBe(180_000);

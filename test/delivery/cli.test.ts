@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readApp, setImageDigest } from "../../scripts/lib/appStackFile";
 import { run as appInfo } from "../../scripts/app-info";
@@ -6,6 +6,7 @@ import { run as rollback } from "../../scripts/app-rollback";
 import { run as changedApps } from "../../scripts/changed-apps";
 import { run as setImage } from "../../scripts/set-app-image";
 import { digest, fakeIo, FIXTURE, writeStack } from "./fakeIo";
+import { PROJECT_DIR } from "../harness";
 
 describe("npm run app:set-image", () => {
     it("writes the digest into Pulumi.<stack>.yaml and says what changed", async () => {
@@ -45,7 +46,8 @@ describe("npm run app:rollback", () => {
         expect(readApp(io.file("dev"), "hello")).toMatchObject({ digest: digest("1"), previousDigest: digest("2") });
         expect(io.calls).toEqual([
             "pulumi stack output apps --json --stack dev",
-            "pulumi up --yes --skip-preview --stack dev --policy-pack policy --policy-pack-config policy/config.dev.json",
+            // Targeted at the app: a rollback never redeploys the rest of the stack.
+            "pulumi up --yes --skip-preview --stack dev --policy-pack policy --policy-pack-config policy/config.dev.json --target urn:pulumi:dev::platform::platform:stack:Platform$platform:apps:ContainerApp::dev-app-hello --target-dependents",
         ]);
         expect(io.stdout[0]).toContain("(previous digest from the stack outputs)");
     });
@@ -114,6 +116,17 @@ describe("npm run app:info and app:changed (workflow inputs)", () => {
         expect(io.stdout).toEqual(["apps", digest("1"), "registry.dev.example.com"]);
         expect(await appInfo(["dev", "hello", "--field", "previousDigest"], io)).toBe(1);
         expect(io.stderr).toEqual(["app:info: Pulumi.dev.yaml: platform:apps[hello].image.previousDigest is not set"]);
+    });
+
+    it("prints the app component's URN, the one a targeted promotion or rollback names: it is in the stack's state (URN fixtures)", async () => {
+        for (const stack of ["prod", "prod-eu"]) {
+            const io = fakeIo({ [stack]: join(PROJECT_DIR, `Pulumi.${stack}.yaml`) });
+            expect(await appInfo([stack, "hello", "--field", "urn"], io)).toBe(0);
+            const fixture = readFileSync(join(PROJECT_DIR, "test", "fixtures", "urns", `${stack}.txt`), "utf8").split("\n");
+            expect(fixture).toContain(io.stdout[0]);
+            // Its children are below it: the ones `--target-dependents` takes along.
+            expect(fixture.filter((u) => u.endsWith(`::${stack}-app-hello-deployment`))).toEqual([expect.stringContaining("$platform:apps:ContainerApp$kubernetes:apps/v1:Deployment::")]);
+        }
     });
 
     it("lists the apps a diff touches, or all of them without a base commit", async () => {

@@ -90,6 +90,7 @@ describe("render with invalid config", () => {
         writeFileSync(
             stackFile,
             [
+                "encryptionsalt: v1:c2FsdA==:v1:bm9uY2U=:Y2lwaGVy",
                 "config:",
                 "  platform:profile: prod",
                 "  platform:domain: example.com",
@@ -118,6 +119,19 @@ describe("render with invalid config", () => {
         expect(stderr).not.toMatch(/^\s+at /m);
         expect(stderr).not.toContain("not-a-secret");
         expect(existsSync(out)).toBe(false);
+    });
+
+    it("refuses a stack file that declares no secrets provider, naming the commands that set one (issue 25)", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "render-no-provider-"));
+        const dev = parse(readFileSync(join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")) as Record<string, unknown>;
+        delete dev.encryptionsalt;
+        const stackFile = join(dir, "Pulumi.dev.yaml");
+        writeFileSync(stackFile, stringify({ ...dev, secretsprovider: "passphrase" }));
+        const { status, stderr } = await renderCli("dev", "--stack-file", stackFile, "--out", join(dir, "out"));
+        expect(status).toBe(1);
+        expect(stderr).toContain(`${stackFile}: declares no secrets provider`);
+        expect(stderr).toContain("pulumi stack init <stack> --secrets-provider passphrase");
+        expect(stderr).not.toMatch(/^\s+at /m);
     });
 
     it("refuses prod with a plain etcd S3 secret key beside encrypted ones (issue 13, item 5)", async () => {

@@ -118,6 +118,15 @@ describe("policy rules", () => {
                 "r1 sets values.grafana.extraInitContainers[0].image without a digest (harbor.example.com/deepflowce/deepflowio-init-grafana:v7.1: a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)",
             ]);
         });
+        it("reads a chart's `version` as the tag, or as the digest when it is one (policy-controller's image maps), and knows latest-* moves", () => {
+            const digest = `sha256:${"b".repeat(64)}`;
+            expect(isFloatingTag("latest-dev")).toBe(true);
+            expect(rule("images-pinned").check(release({ webhook: { image: { repository: "ghcr.io/x/y", version: digest } } }), dev)).toEqual([]);
+            expect(rule("images-digest").check(release({ webhook: { image: { repository: "ghcr.io/x/y", version: digest } } }), prod)).toEqual([]);
+            expect(rule("images-pinned").check(release({ cleanup: { image: { repository: "example.org/tool", version: "latest-dev" } } }), dev)).toEqual(['r1 sets values.cleanup.image.tag to "latest-dev"']);
+            // policy-controller's leases-cleanup hook image: Chainguard publishes it only as latest/latest-dev (charts/images.ts MOVING_TAG_IMAGES).
+            expect(rule("images-pinned").check(release({ leasescleanup: { image: { repository: "cgr.dev/chainguard/kubectl", version: "latest-dev" } } }), dev)).toEqual([]);
+        });
         it("reads image strings anywhere in Helm values (extra containers, sidecars)", () => {
             expect(rule("images-pinned").check(release({ grafana: { extraInitContainers: [{ name: "plugins", image: "example/plugins:v2.3.1" }] } }), dev)).toEqual([]);
             expect(rule("images-pinned").check(release({ grafana: { extraInitContainers: [{ name: "plugins", image: "example/plugins:v2.3" }] } }), dev)).toEqual([

@@ -62,7 +62,7 @@ describe("Renovate", () => {
         expect(manager.datasourceTemplate).toBe("docker");
         const entries: ImageEntry[] = [...Object.values(IMAGES), ...Object.values(KUBECTL_IMAGES)];
         expect(extract(manager, file)).toEqual(entries.map((i) => ({ depName: i.image, currentValue: i.tag, currentDigest: i.digest })));
-        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController", "deepflowServer", "deepflowApp", "deepflowAgent", "deepflowGrafanaPlugins"]);
+        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController", "deepflowServer", "deepflowApp", "deepflowAgent", "deepflowGrafanaPlugins", "policyController", "policyControllerLeasesCleanup"]);
     });
 
     it("moves each kubectl line by patch only, so it stays on its Kubernetes minor", () => {

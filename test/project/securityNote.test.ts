@@ -16,6 +16,18 @@ describe("docs/security.md", () => {
         }
     });
 
+    it("maps every item of issue 25 (1-7) to a fix and its tests", () => {
+        const rows = note.split("\n").filter((l) => /^\| 25\.\d+ \|/.test(l));
+        expect(rows.map((l) => /^\| 25\.(\d+) \|/.exec(l)![1])).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
+        for (const row of rows) {
+            const cells = row.split(" | ");
+            expect(cells.length).toBeGreaterThanOrEqual(4);
+            expect(cells.every((c) => c.trim() !== "")).toBe(true);
+            // Each names at least one test file.
+            expect(row).toMatch(/`test\/[\w/.-]+\.test\.ts`/);
+        }
+    });
+
     it("names only tests and ADRs that exist", () => {
         const tests = [...new Set([...note.matchAll(/`(test\/[\w/.-]+\.(?:test|spec)\.ts)`/g)].map((m) => m[1]))];
         expect(tests.length).toBeGreaterThan(5);

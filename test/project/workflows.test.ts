@@ -4,53 +4,7 @@ import { parse } from "yaml";
 import { PROMETHEUS } from "../../scripts/lib/canary";
 import { ciStacks } from "../../scripts/lib/ciStacks";
 import { PROJECT_DIR } from "../harness";
-
-const dir = join(PROJECT_DIR, ".github", "workflows");
-const workflows = readdirSync(dir).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"));
-
-interface Step {
-    id?: string;
-    name?: string;
-    if?: string;
-    uses?: string;
-    run?: string;
-    env?: Record<string, string>;
-    with?: Record<string, unknown>;
-}
-interface Job {
-    if?: string;
-    needs?: string | string[];
-    outputs?: Record<string, string>;
-    "timeout-minutes"?: number;
-    environment?: string;
-    env?: Record<string, string>;
-    permissions?: Record<string, string>;
-    concurrency?: { group: string; "cancel-in-progress": boolean };
-    strategy?: { "max-parallel"?: number; "fail-fast"?: boolean; matrix: Record<string, unknown[]> | string };
-    steps: Step[];
-}
-interface Workflow {
-    on: Record<string, unknown>;
-    env?: Record<string, string>;
-    permissions?: Record<string, string>;
-    concurrency?: { group: string; "cancel-in-progress": boolean };
-    jobs: Record<string, Job>;
-}
-const load = (file: string) => parse(readFileSync(join(dir, file), "utf8")) as Workflow;
-
-/** `secrets.NAME` references in any part of a workflow value. */
-const secretsIn = (value: unknown): string[] => [...JSON.stringify(value ?? null).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)|secrets\[/g)].map((m) => m[1] ?? "[dynamic]");
-
-/** GitHub environments a job triggered by a pull request may use: dev-scoped credentials only. */
-const PR_ENVIRONMENTS = ["dev-preview"];
-
-/** Whether a job can run for a pull_request(_target) event, judged from the triggers and the job's `if`. */
-function runsOnPullRequest(wf: Workflow, job: Job): boolean {
-    const on = Object.keys(wf.on);
-    if (!on.includes("pull_request") && !on.includes("pull_request_target")) return false;
-    const cond = job.if ?? "";
-    return !/github\.event_name != 'pull_request'/.test(cond) && !/github\.event_name == '(?!pull_request)/.test(cond);
-}
+import { dir, type Job, load, PR_ENVIRONMENTS, runsOnPullRequest, secretsIn, type Step, type Workflow, workflows } from "./workflowModel";
 
 /**
  * What CI must never do (issue 13, item 1): a job a pull request triggers holds a secret other
@@ -81,7 +35,6 @@ const stacks = readdirSync(PROJECT_DIR)
 /** Job-level write permissions each workflow may hold, and why. */
 const ALLOWED_WRITES: Record<string, string[]> = {
     "pr-comment.yml": ["pull-requests"], // the one rendered-plan diff comment
-    "preview.yml": ["pull-requests"], // the Pulumi action's dev preview comment
     "up.yml": ["id-token"], // GitHub OIDC for the assumed AWS role
     "app.yml": ["contents", "id-token", "pull-requests"], // cosign keyless OIDC (publish); the dev digest PR (dev-pr)
     "promote.yml": ["contents", "pull-requests"], // the pull request recording the prod digests
@@ -231,14 +184,21 @@ describe("GitHub Actions workflows", () => {
         expect(dev.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
         expect(dev.if).toContain("!startsWith(github.head_ref, 'renovate/')");
         expect(dev.strategy!.matrix).toBe("${{ fromJSON(needs.stacks.outputs.dev) }}");
-        const devPulumi = dev.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-        expect(devPulumi.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true, policyPacks: "policy", policyPackConfigs: "policy/config.dev.json" });
+        // The job runs the PR's code: it gets no write token; its counts are data the trusted pr-comment turns into the comment.
+        expect(dev.permissions).toEqual({ contents: "read" });
+        const devPreview = dev.steps.find((s) => s.run?.includes('pulumi preview --stack "$STACK"'))!;
+        expect(devPreview.env).toMatchObject({ STACK: "${{ matrix.stack }}" });
+        expect(devPreview.run).toContain("--policy-pack policy --policy-pack-config policy/config.dev.json");
+        expect(devPreview.run).toContain("> preview/preview.json");
+        expect(dev.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.with).toMatchObject({ name: "preview", path: "preview/" });
+        expect(JSON.stringify(dev)).not.toMatch(/comment-on-pr|github-token/);
+        expect((load("pr-comment.yml").on.workflow_run as { workflows: string[] }).workflows).toEqual(["ci", "preview"]);
         const prod = wf.jobs["preview-prod"];
         expect(prod.environment).toBe("prod-preview");
         expect(prod.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main' && needs.stacks.outputs.prod-count != '0'");
         expect(runsOnPullRequest(wf, prod)).toBe(false);
         expect(prod.strategy!.matrix).toBe("${{ fromJSON(needs.stacks.outputs.prod) }}");
-        const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined)!;
         expect(prodPulumi.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" });
         expect(prodPulumi.with).not.toHaveProperty("comment-on-pr");
         // The e2e stack's cluster exists only inside an e2e run, which does its own `up`; every other stack file has a lane.
@@ -265,7 +225,7 @@ describe("GitHub Actions workflows", () => {
         expect(refCheck).toBe(1);
         expect(prod.steps[refCheck].run).toContain('"$REF_TYPE" != "tag"');
         for (const [job, profile] of [[dev, "dev"], [prod, "prod"]] as const) {
-            const at = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+            const at = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined);
             expect(job.steps[at].with).toMatchObject({ command: "up", "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: `policy/config.${profile}.json` });
             // The offline render gates the deploy before any credential is handed out.
             const render = job.steps.findIndex((s) => s.run === 'npm run render -- "$STACK"');
@@ -328,6 +288,27 @@ describe("GitHub Actions workflows", () => {
             expect(runs).toContain('tee "$LOGS/pulumi-up.log"');
         });
 
+        it("shows signature admission: the unsigned image refused by the webhook, the signed one running, after verify (issue 25, item 5)", () => {
+            const admission = job.steps.findIndex((st) => st.run === ".github/e2e/admission.sh");
+            const verify = job.steps.findIndex((st) => st.run?.includes("npm run -s verify -- e2e --kubeconfig"));
+            const logs = job.steps.findIndex((st) => st.run?.includes("collect-logs.sh"));
+            expect([verify > 0, admission > verify, logs > admission]).toEqual([true, true, true]);
+            // The run's key and Pebble's root go into the stack before up; the committed salt is replaced by the run's.
+            expect(runs).toContain(`COSIGN_PASSWORD="" cosign generate-key-pair --output-key-prefix "$RUNNER_TEMP/e2e-cosign"`);
+            expect(runs).toContain(`pulumi config set --path 'admission.publicKeys[0]' < "$RUNNER_TEMP/e2e-cosign.pub"`);
+            expect(runs).toContain(`pulumi config set --path 'admission.registryCaBundle' < "$RUNNER_TEMP/pebble-root.pem"`);
+            expect(runs).toContain('doc.delete("encryptionsalt");');
+            const script = readFileSync(join(PROJECT_DIR, ".github", "e2e", "admission.sh"), "utf8");
+            expect(script).toContain('if pod e2e-unsigned "$unsigned" | kubectl apply -f - > "$WORK/unsigned.txt" 2>&1; then');
+            expect(script).toContain(`grep -q 'admission webhook "policy.sigstore.dev" denied the request'`);
+            expect(script).toContain("kubectl -n apps wait --for=condition=Ready pod/e2e-signed --timeout=180s");
+            expect(script).toMatch(/cosign sign --yes --key "\$RUNNER_TEMP\/e2e-cosign\.key"/);
+            // The stack enforces, as prod does, in the namespace the script uses.
+            const e2e = parse(readFileSync(join(PROJECT_DIR, "Pulumi.e2e.yaml"), "utf8")) as { config: Record<string, unknown> };
+            expect(e2e.config["platform:admission"]).toMatchObject({ enabled: true, mode: "enforce" });
+            expect(e2e.config["platform:namespaces"]).toEqual([{ name: "apps", podSecurity: "restricted" }]);
+        });
+
         it("trusts Pebble through the stack's caBundle, never by skipping TLS verification", () => {
             expect(runs).toContain("pulumi config set --path 'tls.acme.caBundle'");
             expect(text).not.toMatch(/skipTLSVerify|insecure-skip-tls-verify/);
@@ -341,7 +322,7 @@ describe("CODEOWNERS", () => {
         .filter((l) => l.trim() !== "" && !l.startsWith("#"))
         .map((l) => l.trim().split(/\s+/));
 
-    it.each(["/.github/", "/policy/", "/Pulumi.*.yaml", "/scripts/lib/prComment.ts"])("covers %s with an owner", (pattern) => {
+    it.each(["/.github/", "/policy/", "/Pulumi.*.yaml", "/components/", "/platform/", "/apps/", "/scripts/", "/offline/"])("covers %s with an owner", (pattern) => {
         const line = owners.find(([p]) => p === pattern);
         expect(line).toBeDefined();
         expect(line!.slice(1).every((o) => /^@[\w-]+(\/[\w-]+)?$/.test(o))).toBe(true);
@@ -408,7 +389,7 @@ describe("app workflow (build, scan, sign, publish)", () => {
         const order = (pred: (s: Step) => boolean) => publish.steps.findIndex(pred);
         const build = order((s) => s.uses?.startsWith("docker/build-push-action@") === true);
         const gate = order((s) => s.run?.includes("npm run -s app:scan-gate --") === true);
-        const sign = order((s) => s.run?.includes("cosign sign --yes") === true);
+        const sign = order((s) => s.run === 'cosign sign --yes --recursive "$REF"');
         expect(build).toBeGreaterThan(0);
         expect(gate).toBeGreaterThan(build);
         expect(sign).toBeGreaterThan(gate);
@@ -416,7 +397,16 @@ describe("app workflow (build, scan, sign, publish)", () => {
         // The signature is on the digest, never on a tag.
         expect(publish.steps[sign].env).toEqual({ REF: "${{ steps.image.outputs.name }}@${{ steps.build.outputs.digest }}" });
         expect(publish.steps[gate].env).toMatchObject({ HARBOR_USERNAME: "${{ secrets.HARBOR_USERNAME }}", HARBOR_PASSWORD: "${{ secrets.HARBOR_PASSWORD }}" });
-        expect(publish.steps[gate].run).toContain("--severity critical");
+        // The gate's severity is the one the app's Harbor projects block at (one setting, read by both).
+        expect(publish.steps[gate].run).toContain('--policy-for-app "$APP"');
+        expect(publish.steps[gate].run).not.toContain("--severity");
+        // Buildx's provenance and SBOM are attested with the same identity, after signing, and the robot logs out before the rest.
+        const attest = order((s) => s.run?.includes("cosign attest --yes --type slsaprovenance02") === true);
+        expect(attest).toBeGreaterThan(sign);
+        expect(publish.steps[attest].run).toContain("cosign attest --yes --type spdxjson");
+        const logout = order((s) => s.run === 'docker logout "$REGISTRY"');
+        expect(logout).toBeGreaterThan(attest);
+        expect(publish.steps.slice(logout).every((s) => !s.uses || s.uses.startsWith("actions/"))).toBe(true);
     });
 
     it("opens a pull request that puts the digest into Pulumi.dev.yaml with the comment-keeping edit", () => {
@@ -469,9 +459,12 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
     it("runs the same steps in every region, copying the digest and never building", () => {
         expect(text).not.toMatch(/build-push-action|docker build|buildx build/);
         const steps = region.steps;
-        expect(steps.some((s) => s.run?.includes('oras cp -r "$src@$DIGEST"'))).toBe(true);
+        expect(steps.some((s) => s.run?.includes('oras cp -r --registry-config "$DOCKER_CONFIG/config.json" "$src@$DIGEST"'))).toBe(true);
         const up = steps.find((s) => s.with?.command === "up")!;
         expect(up).toMatchObject({ if: "inputs.mode == 'direct'", with: { "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" } });
+        // This app only: its component's URN, with what depends on it; never the whole stack from this tag.
+        expect(up.with).toMatchObject({ target: "${{ steps.target.outputs.urn }}", "target-dependents": true });
+        expect(steps.find((s) => s.id === "target")?.run).toBe('echo "urn=$(npm run -s app:info -- "$STACK" "$APP" --field urn)" >> "$GITHUB_OUTPUT"');
         expect(steps.find((s) => s.run?.includes("npm run -s app:set-image --"))?.if).toBe("inputs.mode == 'direct'");
         const canary = steps.find((s) => s.run?.includes("npm run -s app:canary --"))!;
         expect(canary.if).toBe("inputs.mode == 'canary'");
@@ -523,14 +516,24 @@ describe("rollback workflow", () => {
         const job = wf.jobs.rollback;
         expect(job.needs).toBe("resolve");
         expect(job.environment).toBe("${{ needs.resolve.outputs.environment }}");
-        const passphrase = job.steps.find((s) => s.run === 'npm run -s app:rollback -- "$STACK" "$APP"')!.env!.PULUMI_CONFIG_PASSPHRASE;
+        const passphrase = job.steps.find((s) => s.run === 'npm run -s app:rollback -- "$STACK" "$APP" --no-up')!.env!.PULUMI_CONFIG_PASSPHRASE;
         expect(passphrase).toBe("${{ secrets[needs.resolve.outputs.passphrase] }}");
         expect(job.concurrency).toEqual({ group: "pulumi-${{ needs.resolve.outputs.stack }}", "cancel-in-progress": false });
         expect(job.env).toMatchObject({ STACK: "${{ needs.resolve.outputs.stack }}" });
         const runs = job.steps.map((s) => s.run ?? "");
-        const rollback = runs.findIndex((r) => r === 'npm run -s app:rollback -- "$STACK" "$APP"');
+        const rollback = runs.findIndex((r) => r === 'npm run -s app:rollback -- "$STACK" "$APP" --no-up');
         expect(rollback).toBeGreaterThan(0);
-        expect(runs.findIndex((r) => r === 'npm run verify -- "$STACK"')).toBeGreaterThan(rollback);
+        // The same gates as up and promote, in this order: the ref, the edit, the signer, the render; then
+        // a targeted up of the app with the stack's policy pack, then verify.
+        const refGate = runs.findIndex((r) => r.includes('[ "$REF" = "refs/heads/main" ]') && r.includes("git merge-base --is-ancestor"));
+        const signer = runs.findIndex((r) => r.includes('cosign verify --certificate-identity "$SIGNER_IDENTITY" --certificate-oidc-issuer "$SIGNER_ISSUER"'));
+        const render = runs.findIndex((r) => r === 'npm run render -- "$STACK"');
+        const up = job.steps.findIndex((s) => s.with?.command === "up");
+        expect(job.steps[0].with).toMatchObject({ "fetch-depth": 0 });
+        expect([refGate > 0, rollback > refGate, signer > rollback, render > signer, up > render]).toEqual([true, true, true, true, true]);
+        expect(runs[signer]).toContain("cosign verify-attestation --type slsaprovenance02");
+        expect(job.steps[up].with).toMatchObject({ "stack-name": "${{ needs.resolve.outputs.stack }}", target: "${{ steps.target.outputs.urn }}", "target-dependents": true, policyPacks: "policy", policyPackConfigs: "policy/config.${{ steps.target.outputs.profile }}.json" });
+        expect(runs.findIndex((r) => r === 'npm run verify -- "$STACK"')).toBeGreaterThan(up);
         expect(wf.jobs.record.needs).toEqual(["resolve", "rollback"]);
         const inputs = (wf.on.workflow_dispatch as { inputs: { stack: { type: string; required: boolean } } }).inputs;
         // A name, checked against the stack files by the resolve job (a choice list would have to name every stack).

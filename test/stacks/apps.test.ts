@@ -26,7 +26,7 @@ describe("the sample app in the stack files", () => {
             const image = (deployment.inputs.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image;
             expect(image).toMatch(new RegExp(`^registry\\.${stack === "dev" ? "dev\\." : ""}example\\.com/apps/hello@sha256:[0-9a-f]{64}$`));
             const robot = byName(evaluation.resources, `${stack}-app-hello-pull-robot`);
-            expect(robot.inputs).toMatchObject({ kind: "robot", spec: { name: "pull-apps-hello", projects: ["apps"], access: "pull" } });
+            expect(robot.inputs).toMatchObject({ kind: "robot", spec: { name: "pull-apps-hello", project: "apps", access: "pull" } });
             expect(robot.dependsOn).toContain(`${stack}-harbor-project-apps`);
             // Every namespaced object of the app is created after its namespace; the dashboard goes to
             // monitoring, the only namespace Grafana's sidecar reads, once kube-prometheus-stack is there.

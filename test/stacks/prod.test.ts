@@ -133,7 +133,9 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(rest).not.toMatch(/harborAdminPassword|"secretKey"|tokenKey|xsrfKey|htpasswdString|"password"/);
         expect(values.expose).toMatchObject({ ingress: { hosts: { core: "registry.example.com" }, annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } } });
         expect(prod.outputs.registryUrl).toBe("https://registry.example.com");
-        expect(prod.outputs.registryRobot).toEqual({ username: "robot$ci", secret: SECRET });
+        // Project-level robots (robot$<project>+<name>), one per project; prod-eu's promotion pulls with the pull-only one.
+        expect(prod.outputs.registryRobots).toMatchObject({ apps: { username: "robot$apps+ci", secret: SECRET }, platform: { username: "robot$platform+ci", secret: SECRET } });
+        expect(prod.outputs.registryPullRobots).toMatchObject({ promotion: { apps: { username: "robot$apps+promotion", secret: SECRET } } });
     });
 
     it("points every node's containerd at Harbor's proxy caches once they exist", () => {
@@ -153,7 +155,7 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("closes every namespace it creates in both directions, and opens nothing namespace-wide but the parts' own traffic", () => {
         const manifests = rawManifests(prod.resources);
         const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => (m.metadata as { name: string }).name);
-        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "clickhouse", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring", "system-upgrade"]);
+        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "clickhouse", "cosign-system", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring", "system-upgrade"]);
         type Rule = { from?: { ipBlock?: { cidr: string }; namespaceSelector?: { matchLabels?: Record<string, string> } }[]; ports?: { port: number }[] };
         const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { podSelector: { matchLabels?: object }; policyTypes: string[]; ingress?: Rule[] } }[];
         for (const ns of namespaces) {
