@@ -130,8 +130,10 @@ export function plaintextSecretLeaves(
             return;
         }
         const last = path[path.length - 1];
-        const byValue = typeof value === "string" ? secretValueKind(value) : undefined;
-        if (!opts.isSchemaSecret(path) && !(typeof last === "string" && isSecretLikeKey(last)) && byValue === undefined) {
+        const byKey = opts.isSchemaSecret(path) || (typeof last === "string" && isSecretLikeKey(last));
+        // The value is judged only where the key does not already say it is secret (one message per leaf).
+        const byValue = !byKey && typeof value === "string" ? secretValueKind(value) : undefined;
+        if (!byKey && byValue === undefined) {
             return;
         }
         const top = String(path[0]);
