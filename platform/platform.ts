@@ -270,6 +270,7 @@ export class Platform extends pulumi.ComponentResource {
             scrapeTargets: parts.flatMap((p) => ("scrapeTargets" in p ? (p.scrapeTargets as readonly ScrapeTarget[]) : [])),
             http01: config.tls.issuer !== "selfSigned" && config.tls.acme?.solver === "http01",
             proxyParts,
+            apiServerPorts: config.cluster.mode === "existing" ? [443, 6443] : undefined,
         });
         if (this.network) {
             // One generator for every namespace the platform creates: its components' and the workload namespaces.

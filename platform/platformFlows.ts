@@ -17,6 +17,11 @@ export interface FlowSources {
     readonly http01: boolean;
     /** Parts whose Services `npm run verify` reaches through the API server. */
     readonly proxyParts: ReadonlySet<ProxyPart>;
+    /**
+     * The ports the `kubernetes` Service's endpoints listen on: 6443 on k3s; managed clusters serve the
+     * API on 443 (EKS, GKE, AKS) or 6443 (kubeadm, k3d), so an existing cluster gets both. @default the flows' own
+     */
+    readonly apiServerPorts?: readonly number[];
 }
 
 export function platformFlows(sources: FlowSources): Flow[] {
@@ -43,5 +48,8 @@ export function platformFlows(sources: FlowSources): Flow[] {
     }
     // One flow per name: two routes of one namespace ask for the same solver flow under different hosts, which is fine; exact repeats are not kept.
     const seen = new Set<string>();
-    return flows.filter((flow) => !seen.has(flow.name) && seen.add(flow.name) !== undefined);
+    const apiPorts = sources.apiServerPorts;
+    return flows
+        .filter((flow) => !seen.has(flow.name) && seen.add(flow.name) !== undefined)
+        .map((flow) => (apiPorts !== undefined && flow.to === "apiServer" ? { ...flow, ports: apiPorts } : flow));
 }

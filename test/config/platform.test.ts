@@ -55,6 +55,12 @@ describe("Platform wiring", () => {
         expect(() =>
             parsePlatformConfig(rawConfig({ ...k3sStackConfig(lean), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG) } } })),
         ).toThrow(/cluster\.existing\.podCidr: required while NetworkPolicies are on/);
+        // Managed clusters serve the API on 443 (EKS, GKE, AKS) or 6443 (kubeadm, k3d): egress to it admits both.
+        const egressPorts = policies(resources)
+            .filter((p) => (p.inputs.metadata as { namespace: string }).namespace === "cert-manager")
+            .flatMap((p) => (spec(p).egress ?? []) as { ports?: { port: number }[] }[])
+            .map((e) => (e.ports ?? []).map((x) => x.port).join(","));
+        expect(egressPorts).toContain("443,6443");
     });
 
     it("with DeepFlow off, installs no DeepFlow part, keeps ClickHouse, and asks hosts for no eBPF kernel", async () => {
