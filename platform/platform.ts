@@ -208,7 +208,7 @@ export class Platform extends pulumi.ComponentResource {
                     after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
                     clusterName: name,
                     // What the platform's components expose; each declares its own.
-                    scrapeTargets: [this.certManager, this.ingress, this.storage, this.dns, this.harbor].flatMap((c) => c?.scrapeTargets ?? []),
+                    scrapeTargets: scrapeTargetsOf(this),
                 },
                 laterOpts,
             );
@@ -251,25 +251,11 @@ export class Platform extends pulumi.ComponentResource {
         this.apps = apps;
 
         const parts: NetworkNeeds[] = [this.ingress, this.certManager, this.dns, this.harbor, this.storage, this.monitoring, this.admission].filter((p): p is NonNullable<typeof p> => p !== undefined);
-        const proxyParts = new Set<ProxyPart>(
-            (
-                [
-                    ["monitoring", this.monitoring !== undefined],
-                    ["grafana", this.monitoring !== undefined && config.monitoring.grafana.enabled],
-                    ["logs", this.monitoring?.logs !== undefined],
-                    ["clickhouse", this.monitoring?.clickhouse !== undefined],
-                    ["deepflow", this.monitoring?.deepflow !== undefined],
-                    ["longhorn", this.storage !== undefined],
-                ] as const
-            )
-                .filter(([, on]) => on)
-                .map(([part]) => part),
-        );
         this.flows = platformFlows({
             parts: [...parts, ...apps.values()],
-            scrapeTargets: parts.flatMap((p) => ("scrapeTargets" in p ? (p.scrapeTargets as readonly ScrapeTarget[]) : [])),
+            scrapeTargets: parts.flatMap((p) => p.scrapeTargets ?? []),
             http01: config.tls.issuer !== "selfSigned" && config.tls.acme?.solver === "http01",
-            proxyParts,
+            proxyParts: proxyPartsOf(this, config.monitoring.grafana.enabled),
             apiServerPorts: config.cluster.mode === "existing" ? [443, 6443] : undefined,
         });
         if (this.network) {
@@ -314,4 +300,23 @@ function clusterNetwork(cluster: PlatformConfig["cluster"]): ClusterNetwork {
     // without one k3s picks an address itself, so the policies admit any address outside the cluster on those ports.
     const ips = (nodes: readonly { address?: string }[]) => (nodes.every((n) => n.address !== undefined && isIP(n.address) === 4) ? nodes.map((n) => n.address!) : undefined);
     return { podCidr, serviceCidr, nodeAddresses: ips([...k3s.servers, ...k3s.agents]), apiServerAddresses: ips(k3s.servers) };
+}
+
+/** What the platform's components expose to Prometheus; each declares its own. */
+function scrapeTargetsOf(platform: Platform): ScrapeTarget[] {
+    return [platform.certManager, platform.ingress, platform.storage, platform.dns, platform.harbor].flatMap((c) => c?.scrapeTargets ?? []);
+}
+
+/** The parts whose Services `npm run verify` reaches through the API server's proxy (platform/serviceProxy.ts). */
+function proxyPartsOf(platform: Platform, grafana: boolean): Set<ProxyPart> {
+    const monitoring = platform.monitoring;
+    const on: [ProxyPart, boolean][] = [
+        ["monitoring", monitoring !== undefined],
+        ["grafana", monitoring !== undefined && grafana],
+        ["logs", monitoring?.logs !== undefined],
+        ["clickhouse", monitoring?.clickhouse !== undefined],
+        ["deepflow", monitoring?.deepflow !== undefined],
+        ["longhorn", platform.storage !== undefined],
+    ];
+    return new Set(on.filter(([, isOn]) => isOn).map(([part]) => part));
 }

@@ -9,6 +9,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { NAMESPACES } from "../../charts/namespaces";
+import type { ScrapeTarget } from "./metrics";
 
 /** Pod labels a flow end selects (`matchLabels`); every pod of the namespace when undefined. */
 export type PodLabels = Readonly<Record<string, string>>;
@@ -117,6 +118,8 @@ export interface NetworkNeeds {
     readonly routes: readonly Route[];
     /** The namespaces it creates: the Platform's NetworkPolicies are created in them once they exist. */
     readonly ownedNamespaces: readonly OwnedNamespace[];
+    /** Its metrics endpoints (the Platform derives Prometheus's flow to each). @default none */
+    readonly scrapeTargets?: readonly ScrapeTarget[];
 }
 
 /** A namespace a component creates: its name, and the object to wait for. */
