@@ -13,8 +13,8 @@ export const INGRESS_NAMESPACE = NAMESPACES.ingress;
 const K3S_DEFAULT_CIDRS = { cluster: "10.42.0.0/16", service: "10.43.0.0/16" } as const;
 
 /**
- * A k3s cluster's IPv4 pod and Service CIDRs, pod CIDR first (what `EgressArgs.clusterCidrs` and
- * the `nodes` source expect); IPv6 ranges are left out, as egress rules are IPv4 only.
+ * A k3s cluster's IPv4 pod and Service CIDRs, pod CIDR first (what `ClusterNetwork` is built from);
+ * IPv6 ranges are left out, as the generated rules are IPv4 only.
  */
 export function k3sClusterCidrs(k3s: { readonly clusterCidr?: string; readonly serviceCidr?: string }): string[] {
     return [k3s.clusterCidr ?? K3S_DEFAULT_CIDRS.cluster, k3s.serviceCidr ?? K3S_DEFAULT_CIDRS.service].filter((c) => !c.includes(":"));
