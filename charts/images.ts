@@ -19,6 +19,7 @@ export function imageRef(entry: ImageEntry): string {
     return entry.digest === undefined ? `${entry.image}:${entry.tag}` : `${entry.image}:${entry.tag}@${entry.digest}`;
 }
 
+// biome-ignore format: one line per image, as Renovate's regex manager (renovate.json) reads and rewrites them
 export const IMAGES = {
     /** ClickHouse server of the ClickHouseInstallation (24.8 LTS). */
     clickhouse: { image: "clickhouse/clickhouse-server", tag: "24.8.14.39" },
@@ -81,6 +82,7 @@ export const MOVING_TAG_IMAGES: readonly ImageEntry[] = [IMAGES.deepflowGrafanaP
  * release; its entrypoint is kubectl, which the controller needs (it passes only arguments).
  * rancher/kubectl, used before, is deprecated upstream (its README, since 2025-10).
  */
+// biome-ignore format: one line per image, as Renovate's regex manager (renovate.json) reads and rewrites them
 export const KUBECTL_IMAGES: Readonly<Record<string, ImageEntry>> = {
     "1.35": { image: "registry.k8s.io/kubectl", tag: "v1.35.6" },
     "1.36": { image: "registry.k8s.io/kubectl", tag: "v1.36.2" },

@@ -16,6 +16,7 @@ export interface ChartRef {
     readonly subcharts?: Readonly<Record<string, string>>;
 }
 
+// biome-ignore format: one line per chart, as Renovate's regex manager (renovate.json) reads them
 export const CHARTS = {
     /** F5 NGINX Ingress Controller (app 5.5.4); see docs/adr/0005. */
     nginxIngress: { chart: "nginx-ingress", version: "2.6.4", repo: "https://helm.nginx.com/stable", keys: "nginx-ingress" },
@@ -28,7 +29,6 @@ export const CHARTS = {
     /** Longhorn distributed block storage (app v1.12.1). */
     longhorn: { chart: "longhorn", version: "1.12.1", repo: "https://charts.longhorn.io", keys: "longhorn" },
     /** kube-prometheus-stack (operator v0.93.1). */
-    // prettier-ignore -- one line per chart: Renovate's regex manager reads these lines.
     kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts", keys: "kube-prometheus-stack", subcharts: { grafana: "grafana" } },
     /** Loki (app 3.7.6), the OSS chart now in grafana-community. */
     loki: { chart: "loki", version: "18.11.0", repo: "https://grafana-community.github.io/helm-charts", keys: "loki" },
