@@ -1,13 +1,15 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-
 // Layers point one way (docs/architecture.md): config <- platform -> components -> components/lib -> charts.
 // offline/ (mocks, evaluate, render files) serves scripts/ and test/; nothing in the program imports it.
 const layer = (...forbidden) => ({
-    "no-restricted-imports": ["error", {
-        patterns: forbidden.map(([folder, why]) => ({ regex: `(^|/)${folder}(/|$)`, message: why })),
-    }],
+    "no-restricted-imports": [
+        "error",
+        {
+            patterns: forbidden.map(([folder, why]) => ({ regex: `(^|/)${folder}(/|$)`, message: why })),
+        },
+    ],
 });
 const NOT_PLATFORM = ["platform", "only index.ts and the offline tools may import the composition layer"];
 const NOT_OFFLINE = ["offline", "the program never imports the offline render (mocks, evaluate, output)"];
@@ -18,7 +20,22 @@ const NOT_TEST = ["test", "production code never imports test helpers"];
 const COMPONENT_GROUPS = ["apps", "cluster", "edge", "monitoring", "registry", "security", "storage"];
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "policy/node_modules/**", "test/globalSetup.js", "test/globalTeardown.js", "bin/**", "out/**", "coverage/**", "apps/*/node_modules/**", "apps/*/dist/**", "*.js", "*.mjs", "scripts/*.js"] },
+    {
+        ignores: [
+            "node_modules/**",
+            "policy/node_modules/**",
+            "test/globalSetup.js",
+            "test/globalTeardown.js",
+            "bin/**",
+            "out/**",
+            "coverage/**",
+            "apps/*/node_modules/**",
+            "apps/*/dist/**",
+            "*.js",
+            "*.mjs",
+            "scripts/*.js",
+        ],
+    },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
@@ -42,13 +59,21 @@ export default tseslint.config(
     })),
     {
         files: ["components/lib/**/*.ts"],
-        rules: layer(NOT_CONFIG, NOT_PLATFORM, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST, ["(edge|monitoring|registry|security|storage|cluster|apps)", "components/lib is shared by every component and imports none of them"]),
+        rules: layer(NOT_CONFIG, NOT_PLATFORM, NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST, [
+            "(edge|monitoring|registry|security|storage|cluster|apps)",
+            "components/lib is shared by every component and imports none of them",
+        ]),
     },
     { files: ["charts/**/*.ts"], rules: layer(NOT_CONFIG, NOT_PLATFORM, ["components", "charts/ is data"], NOT_OFFLINE, NOT_SCRIPTS, NOT_TEST) },
     { files: ["offline/**/*.ts", "scripts/**/*.ts", "policy/**/*.ts"], rules: layer(NOT_TEST) },
     // The pack runs on its own dependencies (policy/package.json): it may read charts/ data only.
     {
         files: ["policy/**/*.ts"],
-        rules: layer(NOT_TEST, NOT_OFFLINE, NOT_SCRIPTS, ...["config", "platform", "components"].map((folder) => [folder, "the policy pack imports only data from charts/ (e.g. charts/namespaces.ts)"])),
+        rules: layer(
+            NOT_TEST,
+            NOT_OFFLINE,
+            NOT_SCRIPTS,
+            ...["config", "platform", "components"].map((folder) => [folder, "the policy pack imports only data from charts/ (e.g. charts/namespaces.ts)"]),
+        ),
     },
 );

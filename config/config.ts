@@ -80,9 +80,7 @@ export interface K3sConfig extends Omit<ParsedK3s, "etcdSnapshots"> {
 
 export type ExistingClusterConfig = NonNullable<Parsed["cluster"]["existing"]>;
 
-export type ClusterConfig =
-    | { readonly mode: "k3s"; readonly k3s: K3sConfig }
-    | { readonly mode: "existing"; readonly existing: ExistingClusterConfig };
+export type ClusterConfig = { readonly mode: "k3s"; readonly k3s: K3sConfig } | { readonly mode: "existing"; readonly existing: ExistingClusterConfig };
 
 export type NamespaceConfig = Parsed["namespaces"][number];
 
@@ -122,7 +120,10 @@ export type DnsProviderConfig = { readonly [P in DnsProvider]: { readonly provid
  * DNS settings with the zones resolved (default: the platform domain), discriminated by provider:
  * the provider's own block is present, no other is.
  */
-export type DnsConfig = Omit<ParsedDns, "domainFilters" | "provider" | DnsProvider> & { readonly domainFilters: readonly string[] } & ({ readonly provider: "none" } | DnsProviderConfig);
+export type DnsConfig = Omit<ParsedDns, "domainFilters" | "provider" | DnsProvider> & { readonly domainFilters: readonly string[] } & (
+        | { readonly provider: "none" }
+        | DnsProviderConfig
+    );
 
 /** Harbor settings with the host resolved (default registry.<domain>). */
 export interface HarborConfig extends Omit<Parsed["harbor"], "host" | "storage"> {
@@ -149,7 +150,11 @@ export interface MonitoringConfig {
     readonly grafana: { readonly enabled: boolean; readonly host: string };
     readonly prometheus: { readonly retention: string; readonly storageSize: string };
     readonly alertmanager: Parsed["monitoring"]["alertmanager"];
-    readonly logs: Omit<Parsed["monitoring"]["logs"], "retention" | "storageSize" | "s3"> & { readonly retention: string; readonly storageSize: string; readonly s3?: LokiS3Config };
+    readonly logs: Omit<Parsed["monitoring"]["logs"], "retention" | "storageSize" | "s3"> & {
+        readonly retention: string;
+        readonly storageSize: string;
+        readonly s3?: LokiS3Config;
+    };
     readonly clickhouse: { readonly enabled: boolean; readonly shards: number; readonly replicas: number; readonly storageSize: string };
     readonly deepflow: Parsed["monitoring"]["deepflow"];
 }
@@ -211,7 +216,6 @@ export interface RawConfig {
     readonly plainLeaves?: ReadonlySet<string>;
 }
 
-
 /** Reads the running program's config (the CLI's PULUMI_CONFIG, or mocks' setAllConfig). */
 export function readPulumiConfig(): RawConfig {
     // isConfigSecret is the SDK's own (internal) answer to "was this key set with --secret";
@@ -264,7 +268,9 @@ export function parsePlatformConfigWithWarnings(raw: RawConfig): LoadedConfig {
     }
     // Every leaf, not only the schema's secret fields: a credential-like key in plain text is refused
     // even where the top-level key also holds a `secure:` value.
-    const leaks = plaintextSecretLeaves(input, { plain: raw.plainLeaves, secretTopKeys, namespace: NAMESPACE, isSchemaSecret: isSecretField }).map((leaf) => plainSecretProblem(leaf.path, leaf.valueLooksLike));
+    const leaks = plaintextSecretLeaves(input, { plain: raw.plainLeaves, secretTopKeys, namespace: NAMESPACE, isSchemaSecret: isSecretField }).map((leaf) =>
+        plainSecretProblem(leaf.path, leaf.valueLooksLike),
+    );
     if (!result.success || leaks.length > 0) {
         throw new ConfigError([...new Set([...(result.success ? [] : formatIssues(result.error.issues)), ...leaks])]);
     }

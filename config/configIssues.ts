@@ -14,10 +14,7 @@ export const NAMESPACE = "platform";
 /** Invalid stack configuration; `problems` holds one line per problem, each naming its key. */
 export class ConfigError extends pulumi.RunError {
     constructor(public readonly problems: readonly string[]) {
-        super(
-            `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${p}`).join("\n"),
-        );
+        super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  - ${p}`).join("\n"));
         this.name = "ConfigError";
     }
 }
@@ -57,9 +54,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
             case "invalid_value": {
                 const oneOf = `one of ${issue.values.map((v) => String(v)).join(", ")}`;
                 lines.push(
-                    issue.input === undefined
-                        ? `${keyPath(path)}: required key is missing (expected ${oneOf})`
-                        : `${keyPath(path)}: expected ${oneOf}${got}`,
+                    issue.input === undefined ? `${keyPath(path)}: required key is missing (expected ${oneOf})` : `${keyPath(path)}: expected ${oneOf}${got}`,
                 );
                 break;
             }

@@ -101,7 +101,12 @@ function dnsCanSolve(provider: string): provider is "cloudflare" | "route53" {
 
 export function checkReachability(cfg: ReachabilityInput, ctx: z.RefinementCtx): void {
     const k3s = cfg.cluster.mode === "k3s" ? cfg.cluster.k3s : undefined;
-    const lists = k3s ? ([["servers", k3s.servers], ["agents", k3s.agents]] as const) : [];
+    const lists = k3s
+        ? ([
+              ["servers", k3s.servers],
+              ["agents", k3s.agents],
+          ] as const)
+        : [];
     const nodes = k3s ? [...k3s.servers, ...k3s.agents] : [];
     // What ServiceLB would publish for the ingress: both the ACME and the public-zone rules read it.
     const published = serviceLbAddresses(nodes);
@@ -221,7 +226,9 @@ export function reachabilityWarnings(cfg: ReachabilityInput): string[] {
     cfg.dns.records.forEach((record, i) => {
         const privateTargets = record.type === "A" || record.type === "AAAA" ? record.targets.filter((t) => isPrivateIp(t) && !refused.has(t)) : [];
         if (privateTargets.length > 0) {
-            warnings.push(`platform:dns.records[${i}]: internal only: ${record.name} points at the private ${privateTargets.join(", ")} in the public ${cfg.dns.provider} zone: reachable from your network, not from the internet.`);
+            warnings.push(
+                `platform:dns.records[${i}]: internal only: ${record.name} points at the private ${privateTargets.join(", ")} in the public ${cfg.dns.provider} zone: reachable from your network, not from the internet.`,
+            );
         }
     });
     return warnings;

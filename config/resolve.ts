@@ -3,7 +3,20 @@
  * `PlatformConfig` every layer reads, with each effective value computed here once (node public
  * addresses, the ACME solver and its credentials, app hosts and limits).
  */
-import type { AdmissionConfig, AppConfig, ClusterConfig, Dns01Config, DnsConfig, HarborConfig, IngressConfig, MonitoringConfig, NodeConfig, PlatformConfig, StorageConfig, TlsConfig } from "./config";
+import type {
+    AdmissionConfig,
+    AppConfig,
+    ClusterConfig,
+    Dns01Config,
+    DnsConfig,
+    HarborConfig,
+    IngressConfig,
+    MonitoringConfig,
+    NodeConfig,
+    PlatformConfig,
+    StorageConfig,
+    TlsConfig,
+} from "./config";
 import { ConfigError, NAMESPACE } from "./configIssues";
 import { PROFILE_DEFAULTS, ProfileDefaults } from "./profiles";
 import { effectiveSolver, nodeExternalAddress } from "./reachability";
@@ -107,7 +120,21 @@ export function resolveDefaults(parsed: Parsed): PlatformConfig {
             },
         },
     }));
-    return { profile: parsed.profile, domain: parsed.domain, defaults, cluster, namespaces: parsed.namespaces, ingress, tls: resolveTls(parsed), dns, harbor, storage, monitoring, apps, admission: resolveAdmission(parsed) };
+    return {
+        profile: parsed.profile,
+        domain: parsed.domain,
+        defaults,
+        cluster,
+        namespaces: parsed.namespaces,
+        ingress,
+        tls: resolveTls(parsed),
+        dns,
+        harbor,
+        storage,
+        monitoring,
+        apps,
+        admission: resolveAdmission(parsed),
+    };
 }
 
 /** Admission: on when asked or when the stack runs apps; enforcing in prod, warning in dev unless set. */
@@ -117,7 +144,9 @@ function resolveAdmission(parsed: Parsed): AdmissionConfig {
     return {
         enabled: admissionEnabled(admission, parsed.apps.length),
         mode: admission.mode ?? (parsed.profile === "prod" ? "enforce" : "warn"),
-        ...(signer ? { signer: { issuer: signer.issuer, subject: `${signer.server.replace(/\/+$/, "")}/${signer.repository}/${signer.workflow}@${signer.ref}` } } : {}),
+        ...(signer
+            ? { signer: { issuer: signer.issuer, subject: `${signer.server.replace(/\/+$/, "")}/${signer.repository}/${signer.workflow}@${signer.ref}` } }
+            : {}),
         publicKeys: admission.publicKeys,
         ...(admission.registryCaBundle !== undefined ? { registryCaBundle: admission.registryCaBundle } : {}),
     };
@@ -183,7 +212,9 @@ function resolveTls(parsed: Parsed): TlsConfig {
     }
     const dns01 = acme.dns01 ? dns01Given(acme.dns01) : dns01FromDns(parsed.dns);
     if (dns01 === undefined) {
-        throw new ConfigError([`${NAMESPACE}:tls.acme.dns01: required when solver is 'dns01' and platform:dns.provider ('${parsed.dns.provider}') cannot answer DNS-01 (cloudflare or route53 can)`]);
+        throw new ConfigError([
+            `${NAMESPACE}:tls.acme.dns01: required when solver is 'dns01' and platform:dns.provider ('${parsed.dns.provider}') cannot answer DNS-01 (cloudflare or route53 can)`,
+        ]);
     }
     return { ...rest, issuer, acme: { ...common, solver, dns01 } };
 }

@@ -94,10 +94,24 @@ export function resolveLonghornBackup(parsed: Parsed): LonghornBackupConfig | un
         backupRetain: block.backupRetain,
     };
     if (block.backend === undefined) {
-        return { bucket: block.bucket, region: block.region ?? "", ...opt("folder", block.folder), ...opt("endpoint", block.endpoint), ...inlineKeys(block), ...schedules };
+        return {
+            bucket: block.bucket,
+            region: block.region ?? "",
+            ...opt("folder", block.folder),
+            ...opt("endpoint", block.endpoint),
+            ...inlineKeys(block),
+            ...schedules,
+        };
     }
     const backend = lookup(parsed, block.backend);
-    return { bucket: block.bucket, region: backend.region, ...opt("folder", block.prefix), ...opt("endpoint", endpointOf(backend).url), ...keysOf(backend), ...schedules };
+    return {
+        bucket: block.bucket,
+        region: backend.region,
+        ...opt("folder", block.prefix),
+        ...opt("endpoint", endpointOf(backend).url),
+        ...keysOf(backend),
+        ...schedules,
+    };
 }
 
 export function resolveHarborS3(parsed: Parsed): HarborS3Config | undefined {
@@ -106,10 +120,22 @@ export function resolveHarborS3(parsed: Parsed): HarborS3Config | undefined {
         return undefined;
     }
     if (block.backend === undefined) {
-        return { bucket: block.bucket, region: block.region ?? "", ...opt("endpoint", block.endpoint), ...opt("rootDirectory", block.rootDirectory), ...inlineKeys(block) };
+        return {
+            bucket: block.bucket,
+            region: block.region ?? "",
+            ...opt("endpoint", block.endpoint),
+            ...opt("rootDirectory", block.rootDirectory),
+            ...inlineKeys(block),
+        };
     }
     const backend = lookup(parsed, block.backend);
-    return { bucket: block.bucket, region: backend.region, ...opt("endpoint", endpointOf(backend).url), ...opt("rootDirectory", block.prefix), ...keysOf(backend) };
+    return {
+        bucket: block.bucket,
+        region: backend.region,
+        ...opt("endpoint", endpointOf(backend).url),
+        ...opt("rootDirectory", block.prefix),
+        ...keysOf(backend),
+    };
 }
 
 export function resolveLokiS3(parsed: Parsed): LokiS3Config | undefined {
@@ -122,5 +148,11 @@ export function resolveLokiS3(parsed: Parsed): LokiS3Config | undefined {
     }
     const backend = lookup(parsed, block.backend);
     const endpoint = endpointOf(backend);
-    return { bucket: block.bucket, region: backend.region, ...opt("endpoint", endpoint.hostPort), ...(endpoint.insecure ? { insecure: true } : {}), ...keysOf(backend) };
+    return {
+        bucket: block.bucket,
+        region: backend.region,
+        ...opt("endpoint", endpoint.hostPort),
+        ...(endpoint.insecure ? { insecure: true } : {}),
+        ...keysOf(backend),
+    };
 }

@@ -18,19 +18,7 @@ import { monitoringSchema } from "./schemaMonitoring";
 import { checkReachability, effectiveSolver } from "./reachability";
 import { appsRules, appsSchema, type PlatformHost } from "./schemaApps";
 import { admissionRules, admissionSchema } from "./schemaAdmission";
-import {
-    isCidr,
-    isCron,
-    isDomain,
-    isHostPort,
-    isIpAddress,
-    isK3sVersion,
-    isNamespaceName,
-    isNodeName,
-    isSha256,
-    isSshPublicKey,
-    isTaint,
-} from "./validators";
+import { isCidr, isCron, isDomain, isHostPort, isIpAddress, isK3sVersion, isNamespaceName, isNodeName, isSha256, isSshPublicKey, isTaint } from "./validators";
 
 export { SECRET_REQUIRED, secretContext } from "./schemaParts";
 
@@ -42,19 +30,13 @@ const nodeSchema = z.strictObject({
     host: host("the address Pulumi connects to over SSH").meta({
         description: "Address Pulumi reaches over SSH (IP or hostname).",
     }),
-    address: z
-        .string()
-        .refine(isIpAddress, "expected the node's private IPv4/IPv6 address")
-        .optional()
-        .meta({ description: "Private IP other nodes use (k3s `node-ip`; on a server with a public address also `advertise-address`); default: the SSH host." }),
-    externalAddress: z
-        .string()
-        .refine(isIpAddress, "expected the node's public IPv4/IPv6 address")
-        .optional()
-        .meta({
-            description:
-                "Public IP the node is reached at from the internet (k3s `node-external-ip`; ServiceLB publishes it, so external-dns does); default: `host` when it is an IP other than `address`.",
-        }),
+    address: z.string().refine(isIpAddress, "expected the node's private IPv4/IPv6 address").optional().meta({
+        description: "Private IP other nodes use (k3s `node-ip`; on a server with a public address also `advertise-address`); default: the SSH host.",
+    }),
+    externalAddress: z.string().refine(isIpAddress, "expected the node's public IPv4/IPv6 address").optional().meta({
+        description:
+            "Public IP the node is reached at from the internet (k3s `node-external-ip`; ServiceLB publishes it, so external-dns does); default: `host` when it is an IP other than `address`.",
+    }),
     hostKey: z
         .string()
         .refine(isSshPublicKey, "expected the host's SSH public key as '<type> <base64>', e.g. the last two fields `ssh-keyscan -t ed25519 <host>` prints")
@@ -80,10 +62,17 @@ const etcdS3Schema = z
             .refine(isHostPort, "expected an S3 endpoint as host or host:port, without https://")
             .optional()
             .meta({ description: `${DEPRECATED} S3-compatible endpoint (host[:port], no scheme); default s3.amazonaws.com.` }),
-        region: z.string().min(1).optional().meta({ description: `${DEPRECATED} bucket region.` }),
+        region: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: `${DEPRECATED} bucket region.` }),
         folder: s3Prefix.optional().meta({ description: `${DEPRECATED} folder inside the bucket (now \`prefix\`).` }),
         ...inlineS3Keys("cluster"),
-        insecure: z.boolean().optional().meta({ description: `${DEPRECATED} use plain HTTP to the endpoint.` }),
+        insecure: z
+            .boolean()
+            .optional()
+            .meta({ description: `${DEPRECATED} use plain HTTP to the endpoint.` }),
     })
     .superRefine((block, ctx) => checkS3Block(block, ctx, ["endpoint", "region", "folder", "accessKey", "secretKey", "insecure"], "folder"));
 
@@ -103,19 +92,33 @@ const k3sSchema = z.strictObject({
     apiEndpoint: host("the Kubernetes API endpoint")
         .optional()
         .meta({ description: "DNS name or IP clients use for the API (tls-san, kubeconfig); default: first server." }),
-    ssh: z.strictObject({
-        user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "expected a Unix user name").default("root").meta({
-            description: "SSH user: root or a user with passwordless sudo.",
-        }),
-        port: z.int("expected an integer port").min(1, "expected a port 1-65535").max(65535, "expected a port 1-65535").default(22).meta({ description: "SSH port." }),
-        privateKey: secretString("cluster", "SSH private key authorised on every host."),
-        skipHostKeyCheck: z
-            .strictObject({
-                reason: z.string().min(10, "expected a reason of at least 10 characters").meta({ description: "Why these hosts' keys cannot be pinned (reviewed in the stack file)." }),
-            })
-            .optional()
-            .meta({ description: "Connect without verifying host keys (dev profile only; a man in the middle would receive the cluster token)." }),
-    }).meta({ description: "How Pulumi reaches the hosts over SSH." }),
+    ssh: z
+        .strictObject({
+            user: z
+                .string()
+                .regex(/^[a-z_][a-z0-9_-]*$/, "expected a Unix user name")
+                .default("root")
+                .meta({
+                    description: "SSH user: root or a user with passwordless sudo.",
+                }),
+            port: z
+                .int("expected an integer port")
+                .min(1, "expected a port 1-65535")
+                .max(65535, "expected a port 1-65535")
+                .default(22)
+                .meta({ description: "SSH port." }),
+            privateKey: secretString("cluster", "SSH private key authorised on every host."),
+            skipHostKeyCheck: z
+                .strictObject({
+                    reason: z
+                        .string()
+                        .min(10, "expected a reason of at least 10 characters")
+                        .meta({ description: "Why these hosts' keys cannot be pinned (reviewed in the stack file)." }),
+                })
+                .optional()
+                .meta({ description: "Connect without verifying host keys (dev profile only; a man in the middle would receive the cluster token)." }),
+        })
+        .meta({ description: "How Pulumi reaches the hosts over SSH." }),
     servers: z
         .array(nodeSchema)
         .min(1, "expected at least one server")
@@ -129,7 +132,11 @@ const k3sSchema = z.strictObject({
             // k3s advertises the API server at node-external-ip unless advertise-address is set, and
             // the platform sets it to the private address: a server must have one it can name.
             servers.forEach((server, i) => {
-                if (server.externalAddress !== undefined && server.address === undefined && (!isIpAddress(server.host) || server.host === server.externalAddress)) {
+                if (
+                    server.externalAddress !== undefined &&
+                    server.address === undefined &&
+                    (!isIpAddress(server.host) || server.host === server.externalAddress)
+                ) {
                     ctx.addIssue({
                         code: "custom",
                         path: [i, "address"],
@@ -188,14 +195,30 @@ const k3sSchema = z.strictObject({
 const existingSchema = z.strictObject({
     kubeconfig: secretString("cluster", "Kubeconfig of the existing cluster."),
     context: z.string().min(1).optional().meta({ description: "Context to use; default: the current context." }),
-    podCidr: z.string().refine(isCidr, "expected an IPv4 CIDR such as 10.42.0.0/16").refine((c) => !c.includes(":"), "expected an IPv4 CIDR").optional().meta({
-        description:
-            "The cluster's pod CIDR: required while NetworkPolicies are on. The nodes reach pods on other nodes from the first address of their pod subnet (flannel, as on k3s and k3d), which the policies admit instead of the whole pod CIDR.",
-    }),
-    serviceCidr: z.string().refine(isCidr, "expected an IPv4 CIDR such as 10.43.0.0/16").refine((c) => !c.includes(":"), "expected an IPv4 CIDR").optional().meta({
-        description: "The cluster's Service CIDR: required while NetworkPolicies are on (egress outside the cluster excludes it).",
-    }),
-    nodeCidrMaskSize: z.number().int().min(16).max(28).default(24).meta({ description: "Prefix length of each node's pod subnet (kube-controller-manager `--node-cidr-mask-size`)." }),
+    podCidr: z
+        .string()
+        .refine(isCidr, "expected an IPv4 CIDR such as 10.42.0.0/16")
+        .refine((c) => !c.includes(":"), "expected an IPv4 CIDR")
+        .optional()
+        .meta({
+            description:
+                "The cluster's pod CIDR: required while NetworkPolicies are on. The nodes reach pods on other nodes from the first address of their pod subnet (flannel, as on k3s and k3d), which the policies admit instead of the whole pod CIDR.",
+        }),
+    serviceCidr: z
+        .string()
+        .refine(isCidr, "expected an IPv4 CIDR such as 10.43.0.0/16")
+        .refine((c) => !c.includes(":"), "expected an IPv4 CIDR")
+        .optional()
+        .meta({
+            description: "The cluster's Service CIDR: required while NetworkPolicies are on (egress outside the cluster excludes it).",
+        }),
+    nodeCidrMaskSize: z
+        .number()
+        .int()
+        .min(16)
+        .max(28)
+        .default(24)
+        .meta({ description: "Prefix length of each node's pod subnet (kube-controller-manager `--node-cidr-mask-size`)." }),
 });
 
 const clusterSchema = z
@@ -221,10 +244,7 @@ const namespaceSchema = z
             .refine(isNamespaceName, "expected a namespace name (DNS-1123 label)")
             .refine((n) => !n.startsWith("kube-") && n !== "default", "expected a name not reserved by Kubernetes")
             .meta({ description: "Namespace name." }),
-        podSecurity: z
-            .enum(["restricted", "baseline", "privileged"])
-            .default("restricted")
-            .meta({ description: "Pod Security Admission level enforced." }),
+        podSecurity: z.enum(["restricted", "baseline", "privileged"]).default("restricted").meta({ description: "Pod Security Admission level enforced." }),
         reason: z.string().min(1).optional().meta({ description: "Why a level below restricted is needed (required then)." }),
         labels: labels.optional(),
     })
@@ -258,8 +278,10 @@ function platformHosts(cfg: HostsInput): PlatformHost[] {
         hosts.push(host === undefined ? { key: `${key} (default ${fallback}.<platform:domain>)`, host: `${fallback}.${cfg.domain}` } : { key, host });
     if (cfg.harbor.enabled) add("platform:harbor.host", cfg.harbor.host, "registry");
     if (cfg.monitoring.enabled && cfg.monitoring.grafana.enabled) add("platform:monitoring.grafana.host", cfg.monitoring.grafana.host, "grafana");
-    if ((cfg.storage.class ?? PROFILE_DEFAULTS[cfg.profile].storageClass) === "longhorn" && cfg.storage.longhorn.ui.enabled) add("platform:storage.longhorn.ui.host", cfg.storage.longhorn.ui.host, "longhorn");
-    if (cfg.cluster.mode === "k3s" && cfg.cluster.k3s?.apiEndpoint !== undefined) hosts.push({ key: "platform:cluster.k3s.apiEndpoint", host: cfg.cluster.k3s.apiEndpoint });
+    if ((cfg.storage.class ?? PROFILE_DEFAULTS[cfg.profile].storageClass) === "longhorn" && cfg.storage.longhorn.ui.enabled)
+        add("platform:storage.longhorn.ui.host", cfg.storage.longhorn.ui.host, "longhorn");
+    if (cfg.cluster.mode === "k3s" && cfg.cluster.k3s?.apiEndpoint !== undefined)
+        hosts.push({ key: "platform:cluster.k3s.apiEndpoint", host: cfg.cluster.k3s.apiEndpoint });
     cfg.dns.records.forEach((record, i) => hosts.push({ key: `platform:dns.records[${i}].name`, host: absoluteRecordName(record.name, cfg.domain) }));
     return hosts;
 }
@@ -285,17 +307,13 @@ export const platformSchema = z
                 });
             })
             .meta({ description: "Extra namespaces for workloads, created with Pod Security labels." }),
-        networkPolicies: z
-            .boolean()
-            .optional()
-            .meta({ description: "Default-deny ingress NetworkPolicies plus explicit allows in platform namespaces; on in every profile unless set to false." }),
-        protect: z
-            .boolean()
-            .optional()
-            .meta({
-                description:
-                    "Protect the data from deletion (Pulumi `protect`, and Longhorn/ClickHouse volumes kept on PVC deletion): the k3s tokens and server installs, the PVC-backed releases (Longhorn, Prometheus, Loki, ClickHouse, DeepFlow, Harbor) and the secrets bound to stored data; default by profile (dev false, prod true). Set false for a prod-sized stack you mean to tear down.",
-            }),
+        networkPolicies: z.boolean().optional().meta({
+            description: "Default-deny ingress NetworkPolicies plus explicit allows in platform namespaces; on in every profile unless set to false.",
+        }),
+        protect: z.boolean().optional().meta({
+            description:
+                "Protect the data from deletion (Pulumi `protect`, and Longhorn/ClickHouse volumes kept on PVC deletion): the k3s tokens and server installs, the PVC-backed releases (Longhorn, Prometheus, Loki, ClickHouse, DeepFlow, Harbor) and the secrets bound to stored data; default by profile (dev false, prod true). Set false for a prod-sized stack you mean to tear down.",
+        }),
         ingress: ingressSchema.meta({ description: "NGINX Ingress Controller (F5 nginx-ingress chart)." }),
         tls: tlsSchema.meta({ description: "cert-manager and the ClusterIssuer every platform Ingress uses." }),
         dns: dnsSchema.meta({ description: "external-dns and static DNS records." }),
@@ -304,7 +322,9 @@ export const platformSchema = z
         harbor: harborSchema.meta({ description: "Harbor registry, its projects, proxy caches and robot account." }),
         s3: s3Schema.meta({ description: "Shared S3-compatible storage: named backends the S3 consumers reference." }),
         apps: appsSchema,
-        admission: admissionSchema.meta({ description: "Signature admission: app images must be signed by the build workflow (sigstore policy-controller, docs/adr/0022)." }),
+        admission: admissionSchema.meta({
+            description: "Signature admission: app images must be signed by the build workflow (sigstore policy-controller, docs/adr/0022).",
+        }),
     })
     .superRefine((cfg, ctx) => {
         const existing = cfg.cluster.existing;
@@ -332,13 +352,25 @@ export const platformSchema = z
             }
         });
         if (effectiveSolver(cfg) === "http01" && !cfg.ingress.enabled) {
-            ctx.addIssue({ code: "custom", path: ["tls", "acme", "solver"], message: "http01 answers through the ingress controller, which is disabled (platform:ingress.enabled)" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["tls", "acme", "solver"],
+                message: "http01 answers through the ingress controller, which is disabled (platform:ingress.enabled)",
+            });
         }
         if (cfg.harbor.enabled && !cfg.ingress.enabled) {
-            ctx.addIssue({ code: "custom", path: ["harbor", "enabled"], message: "Harbor is published through the platform ingress, which is disabled (platform:ingress.enabled)" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["harbor", "enabled"],
+                message: "Harbor is published through the platform ingress, which is disabled (platform:ingress.enabled)",
+            });
         }
         if ((cfg.storage.class ?? PROFILE_DEFAULTS[cfg.profile].storageClass) === "longhorn" && cfg.storage.longhorn.ui.enabled && !cfg.ingress.enabled) {
-            ctx.addIssue({ code: "custom", path: ["storage", "longhorn", "ui", "enabled"], message: "the UI is published through the platform ingress, which is disabled (platform:ingress.enabled)" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["storage", "longhorn", "ui", "enabled"],
+                message: "the UI is published through the platform ingress, which is disabled (platform:ingress.enabled)",
+            });
         }
         checkReachability(cfg, ctx);
         checkS3Backends(cfg, ctx);

@@ -39,7 +39,10 @@ const appSchema = z
             .regex(LABEL, "expected an app name (DNS-1123 label: lower-case letters, digits, '-')")
             .max(MAX_APP_NAME, `expected at most ${MAX_APP_NAME} characters (the canary adds '-canary')`)
             .meta({ description: "App name: names the Deployment, Service, host and Harbor robot. Unique." }),
-        namespace: z.string().regex(LABEL, "expected a namespace name").meta({ description: "Namespace; must be one of platform:namespaces (restricted Pod Security)." }),
+        namespace: z
+            .string()
+            .regex(LABEL, "expected a namespace name")
+            .meta({ description: "Namespace; must be one of platform:namespaces (restricted Pod Security)." }),
         image: z
             .strictObject({
                 project: z.string().min(1).meta({ description: "Harbor project; must be in platform:harbor.projects." }),
@@ -75,13 +78,21 @@ const appSchema = z
             )
             .default([])
             .meta({ description: "Extra container ports, exposed on the Service (not through the ingress)." }),
-        host: z.string().refine(isDnsName, "expected a DNS hostname").optional().meta({ description: "Public host; default <name>.<platform:domain>; must be inside the domain." }),
+        host: z
+            .string()
+            .refine(isDnsName, "expected a DNS hostname")
+            .optional()
+            .meta({ description: "Public host; default <name>.<platform:domain>; must be inside the domain." }),
         paths: z
             .array(z.string().startsWith("/", "expected a path starting with '/'"))
             .min(1, "expected at least one path")
             .default(["/"])
             .meta({ description: "Path prefixes routed to the app." }),
-        replicas: z.int("expected a whole number").min(1, "expected at least 1 replica").optional().meta({ description: "Fixed replicas; default by profile (dev 1, prod 2). Not with autoscaling." }),
+        replicas: z
+            .int("expected a whole number")
+            .min(1, "expected at least 1 replica")
+            .optional()
+            .meta({ description: "Fixed replicas; default by profile (dev 1, prod 2). Not with autoscaling." }),
         autoscaling: z
             .strictObject({
                 min: z.int().min(1, "expected at least 1").meta({ description: "Fewest replicas." }),
@@ -91,15 +102,21 @@ const appSchema = z
             })
             .superRefine((a, ctx) => {
                 if (a.max < a.min) ctx.addIssue({ code: "custom", path: ["max"], message: `expected max >= min (${a.min}), got ${a.max}` });
-                if (a.cpu === undefined && a.memory === undefined) ctx.addIssue({ code: "custom", path: ["cpu"], message: "expected a cpu and/or memory target" });
+                if (a.cpu === undefined && a.memory === undefined)
+                    ctx.addIssue({ code: "custom", path: ["cpu"], message: "expected a cpu and/or memory target" });
             })
             .optional()
             .meta({ description: "HorizontalPodAutoscaler (autoscaling/v2). Not with replicas." }),
         resources: z
             .strictObject({
-                requests: z.strictObject({ cpu: cpu.meta({ description: "CPU request." }), memory: memory.meta({ description: "Memory request." }) }).meta({ description: "Requests (required)." }),
+                requests: z
+                    .strictObject({ cpu: cpu.meta({ description: "CPU request." }), memory: memory.meta({ description: "Memory request." }) })
+                    .meta({ description: "Requests (required)." }),
                 limits: z
-                    .strictObject({ cpu: cpu.optional().meta({ description: "CPU limit; none by default." }), memory: memory.optional().meta({ description: "Memory limit." }) })
+                    .strictObject({
+                        cpu: cpu.optional().meta({ description: "CPU limit; none by default." }),
+                        memory: memory.optional().meta({ description: "Memory limit." }),
+                    })
                     .default({})
                     .meta({ description: "Limits; memory defaults by profile: dev 2x the request, prod equal to the request." }),
             })
@@ -109,7 +126,10 @@ const appSchema = z
             .record(z.string().regex(/^[-._a-zA-Z0-9]+$/, "expected a file name (letters, digits, '-', '_', '.')"), z.string())
             .default({})
             .meta({ description: "Files in a ConfigMap mounted read-only at /etc/<name>." }),
-        secrets: z.record(envName, secretString("apps", "Secret value, exposed as an environment variable.")).default({}).meta({ description: "Secret environment variables (Pulumi secrets, `secure:`) in a Secret, read via secretKeyRef." }),
+        secrets: z
+            .record(envName, secretString("apps", "Secret value, exposed as an environment variable."))
+            .default({})
+            .meta({ description: "Secret environment variables (Pulumi secrets, `secure:`) in a Secret, read via secretKeyRef." }),
         probes: z
             .strictObject({
                 readiness: probe.optional().meta({ description: "Readiness probe; default GET /readyz." }),
@@ -120,7 +140,10 @@ const appSchema = z
             .meta({ description: "HTTP probes on the app port." }),
         volume: z
             .strictObject({
-                size: z.string().regex(/^\d+(Mi|Gi|Ti)$/, "expected a size such as 1Gi").meta({ description: "PVC size." }),
+                size: z
+                    .string()
+                    .regex(/^\d+(Mi|Gi|Ti)$/, "expected a size such as 1Gi")
+                    .meta({ description: "PVC size." }),
                 mountPath: z.string().startsWith("/", "expected an absolute path").meta({ description: "Where the volume is mounted." }),
             })
             .optional()
@@ -143,15 +166,25 @@ const appSchema = z
                     .min(0, "expected 0 (off) to 50")
                     .max(MAX_CANARY_LOAD_RPS, `expected 0 (off) to ${MAX_CANARY_LOAD_RPS}`)
                     .optional()
-                    .meta({ description: `Requests per second the promotion sends to the app's host during each canary step; 0 turns the load off. Default by profile: dev ${CANARY_LOAD_DEFAULT_RPS.dev}, prod ${CANARY_LOAD_DEFAULT_RPS.prod} (prod apps have real traffic).` }),
-                path: z.string().startsWith("/", "expected a path starting with '/'").optional().meta({ description: "Path the load requests (GET); default the first of paths." }),
+                    .meta({
+                        description: `Requests per second the promotion sends to the app's host during each canary step; 0 turns the load off. Default by profile: dev ${CANARY_LOAD_DEFAULT_RPS.dev}, prod ${CANARY_LOAD_DEFAULT_RPS.prod} (prod apps have real traffic).`,
+                    }),
+                path: z
+                    .string()
+                    .startsWith("/", "expected a path starting with '/'")
+                    .optional()
+                    .meta({ description: "Path the load requests (GET); default the first of paths." }),
             })
             .prefault({})
             .meta({ description: "Synthetic load during a canary, so the analysis has requests to judge (`npm run app:canary`)." }),
         canary: z
             .strictObject({
                 digest: digest.meta({ description: "Canary image digest." }),
-                weight: z.int("expected a whole percentage").min(0, "expected 0-100").max(100, "expected 0-100").meta({ description: "Share of requests (%) sent to the canary." }),
+                weight: z
+                    .int("expected a whole percentage")
+                    .min(0, "expected 0-100")
+                    .max(100, "expected 0-100")
+                    .meta({ description: "Share of requests (%) sent to the canary." }),
                 analysis: z
                     .strictObject({
                         maxErrorRatio: z.number().min(0).max(1).default(0.01).meta({ description: "Highest canary 5xx ratio the promotion accepts." }),
@@ -169,7 +202,11 @@ const appSchema = z
         }
         const seen = new Map<number, string>([[app.port, "the app port"]]);
         if (app.metrics?.port !== undefined && app.metrics.port !== app.port && !app.ports.some((p) => p.port === app.metrics!.port)) {
-            ctx.addIssue({ code: "custom", path: ["metrics", "port"], message: `expected the app port (${app.port}) or one of ports[], got ${app.metrics.port}` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["metrics", "port"],
+                message: `expected the app port (${app.port}) or one of ports[], got ${app.metrics.port}`,
+            });
         }
         const names = new Set(["http"]);
         app.ports.forEach((p, i) => {
@@ -183,10 +220,18 @@ const appSchema = z
         for (const key of clashes) ctx.addIssue({ code: "custom", path: ["secrets", key], message: `'${key}' is also set in env` });
         const replicas = app.autoscaling?.max ?? app.replicas ?? 1;
         if (app.volume !== undefined && (replicas > 1 || app.canary !== undefined)) {
-            ctx.addIssue({ code: "custom", path: ["volume"], message: "a ReadWriteOnce volume needs exactly one pod: set replicas 1, no autoscaling and no canary" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["volume"],
+                message: "a ReadWriteOnce volume needs exactly one pod: set replicas 1, no autoscaling and no canary",
+            });
         }
         if (app.canary !== undefined && app.image.digest === app.canary.digest) {
-            ctx.addIssue({ code: "custom", path: ["canary", "digest"], message: "the canary digest is the stable digest; promote it by moving it to image.digest" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["canary", "digest"],
+                message: "the canary digest is the stable digest; promote it by moving it to image.digest",
+            });
         }
     });
 
@@ -202,10 +247,17 @@ export const appsSchema = z
             names.add(app.name);
         });
     })
-    .meta({ description: "Container applications, each a ContainerApp: Deployment, Service, TLS Ingress, HPA, PDB, NetworkPolicies, pull secret, metrics, alerts, dashboard." });
+    .meta({
+        description:
+            "Container applications, each a ContainerApp: Deployment, Service, TLS Ingress, HPA, PDB, NetworkPolicies, pull secret, metrics, alerts, dashboard.",
+    });
 
 /** The effective canary load of an app: its own settings, else the profile's rate and its first path. */
-export function canaryLoadFor(profile: "dev" | "prod", load: { readonly requestsPerSecond?: number; readonly path?: string } | undefined, paths: readonly string[]): { requestsPerSecond: number; path: string } {
+export function canaryLoadFor(
+    profile: "dev" | "prod",
+    load: { readonly requestsPerSecond?: number; readonly path?: string } | undefined,
+    paths: readonly string[],
+): { requestsPerSecond: number; path: string } {
     return { requestsPerSecond: load?.requestsPerSecond ?? CANARY_LOAD_DEFAULT_RPS[profile], path: load?.path ?? paths[0] ?? "/" };
 }
 
@@ -241,7 +293,10 @@ export function appsRules(apps: readonly AppSpec[], cfg: AppsContext, issue: (pa
         if (!cfg.harborEnabled) {
             issue([i, "image", "project"], "apps pull from the platform's Harbor, which is disabled (platform:harbor.enabled)");
         } else if (!cfg.harborProjects.includes(app.image.project)) {
-            issue([i, "image", "project"], `expected one of platform:harbor.projects (${cfg.harborProjects.join(", ") || "none configured"}), got "${app.image.project}"`);
+            issue(
+                [i, "image", "project"],
+                `expected one of platform:harbor.projects (${cfg.harborProjects.join(", ") || "none configured"}), got "${app.image.project}"`,
+            );
         }
         if (!cfg.ingressEnabled) {
             issue([i, "host"], "apps are published through the platform ingress, which is disabled (platform:ingress.enabled)");
@@ -255,14 +310,20 @@ export function appsRules(apps: readonly AppSpec[], cfg: AppsContext, issue: (pa
             }
             const least = app.autoscaling?.min ?? app.replicas ?? 2;
             if (least < 2 && app.volume === undefined) {
-                issue([i, app.autoscaling ? "autoscaling" : "replicas"], `the prod profile runs at least 2 replicas (a PodDisruptionBudget keeps one up during node drains), got ${least}`);
+                issue(
+                    [i, app.autoscaling ? "autoscaling" : "replicas"],
+                    `the prod profile runs at least 2 replicas (a PodDisruptionBudget keeps one up during node drains), got ${least}`,
+                );
             }
         }
         app.calls.forEach((target, j) => {
             if (target === app.name) {
                 issue([i, "calls", j], "an app does not need to list itself");
             } else if (!appNames.includes(target) && !(PLATFORM_CALL_TARGETS as readonly string[]).includes(target)) {
-                issue([i, "calls", j], `expected another app (${appNames.filter((n) => n !== app.name).join(", ") || "none"}) or a platform service (${PLATFORM_CALL_TARGETS.join(", ")}), got "${target}"`);
+                issue(
+                    [i, "calls", j],
+                    `expected another app (${appNames.filter((n) => n !== app.name).join(", ") || "none"}) or a platform service (${PLATFORM_CALL_TARGETS.join(", ")}), got "${target}"`,
+                );
             }
         });
     });

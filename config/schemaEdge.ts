@@ -19,13 +19,10 @@ export const ingressSchema = z
             .enum(["deployment", "daemonset"])
             .optional()
             .meta({ description: "Controller workload; default: daemonset in k3s mode (every node serves 80/443), deployment otherwise." }),
-        exposure: z
-            .enum(["loadBalancer", "hostPort"])
-            .default("loadBalancer")
-            .meta({
-                description:
-                    "How traffic reaches the controller: a LoadBalancer Service (k3s ServiceLB on every node's 80/443, or the cloud LB), or hostPorts 80/443.",
-            }),
+        exposure: z.enum(["loadBalancer", "hostPort"]).default("loadBalancer").meta({
+            description:
+                "How traffic reaches the controller: a LoadBalancer Service (k3s ServiceLB on every node's 80/443, or the cloud LB), or hostPorts 80/443.",
+        }),
         replicas: z
             .int("expected a whole number of replicas")
             .min(1, "expected at least 1 replica")
@@ -90,16 +87,28 @@ const CERT_MANAGER_ROLE =
     "cert-manager's DNS-01 solver assumes it with a token of the ServiceAccount acme-dns01 (namespace cert-manager; trust policy: docs/security.md)";
 
 /** Static keys come as a pair; an IRSA role replaces them. */
-function checkRoute53(r53: { accessKeyId?: string; secretAccessKey?: unknown; roleArn?: string } | undefined, ctx: z.RefinementCtx, path: (string | number)[]): void {
+function checkRoute53(
+    r53: { accessKeyId?: string; secretAccessKey?: unknown; roleArn?: string } | undefined,
+    ctx: z.RefinementCtx,
+    path: (string | number)[],
+): void {
     if (r53 === undefined) {
         return;
     }
     if ((r53.accessKeyId === undefined) !== (r53.secretAccessKey === undefined)) {
         const missing = r53.accessKeyId === undefined ? "accessKeyId" : "secretAccessKey";
-        ctx.addIssue({ code: "custom", path: [...path, missing], message: "static keys come as a pair: set both accessKeyId and secretAccessKey, or neither (ambient credentials)" });
+        ctx.addIssue({
+            code: "custom",
+            path: [...path, missing],
+            message: "static keys come as a pair: set both accessKeyId and secretAccessKey, or neither (ambient credentials)",
+        });
     }
     if (r53.roleArn !== undefined && r53.accessKeyId !== undefined) {
-        ctx.addIssue({ code: "custom", path: [...path, "roleArn"], message: "not allowed with static keys: the role replaces accessKeyId/secretAccessKey (set one or the other)" });
+        ctx.addIssue({
+            code: "custom",
+            path: [...path, "roleArn"],
+            message: "not allowed with static keys: the role replaces accessKeyId/secretAccessKey (set one or the other)",
+        });
     }
 }
 
@@ -120,19 +129,24 @@ export const tlsSchema = z
                     .url("expected the ACME directory URL, e.g. https://acme.example.com/directory")
                     .refine((u) => u.startsWith("https://"), "expected an https:// ACME directory URL")
                     .optional()
-                    .meta({ description: "ACME directory URL; default: Let's Encrypt's for the issuer. Set for a private or test ACME server (the e2e stack's Pebble)." }),
-                caBundle: z
-                    .string()
-                    .refine((pem) => /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(pem), "expected PEM certificate(s) (-----BEGIN CERTIFICATE-----)")
-                    .optional()
-                    .meta({ description: "PEM CA(s) that sign the ACME server's TLS certificate (with server); default: the system CAs in cert-manager's image." }),
-                solver: z
-                    .enum(["http01", "dns01"])
-                    .optional()
                     .meta({
                         description:
-                            "Challenge: DNS-01 (default whenever `acme.dns01` or a cloudflare/route53 `platform:dns` provider can answer it; needed for private hosts) or HTTP-01 through the ingress controller (edit-in-place on the host's own Ingress).",
+                            "ACME directory URL; default: Let's Encrypt's for the issuer. Set for a private or test ACME server (the e2e stack's Pebble).",
                     }),
+                caBundle: z
+                    .string()
+                    .refine(
+                        (pem) => /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(pem),
+                        "expected PEM certificate(s) (-----BEGIN CERTIFICATE-----)",
+                    )
+                    .optional()
+                    .meta({
+                        description: "PEM CA(s) that sign the ACME server's TLS certificate (with server); default: the system CAs in cert-manager's image.",
+                    }),
+                solver: z.enum(["http01", "dns01"]).optional().meta({
+                    description:
+                        "Challenge: DNS-01 (default whenever `acme.dns01` or a cloudflare/route53 `platform:dns` provider can answer it; needed for private hosts) or HTTP-01 through the ingress controller (edit-in-place on the host's own Ingress).",
+                }),
                 dns01: z
                     .strictObject({
                         provider: z.enum(["cloudflare", "route53"]).meta({ description: "DNS-01 provider." }),
@@ -140,7 +154,10 @@ export const tlsSchema = z
                         route53: route53Credentials("tls", `IAM role instead of static keys: ${CERT_MANAGER_ROLE}.`).optional(),
                     })
                     .optional()
-                    .meta({ description: "DNS-01 credentials, only for a provider other than `platform:dns.provider`; default: the `platform:dns` provider's (cloudflare or route53). The same provider here is deprecated (CHANGELOG.md): remove the block." }),
+                    .meta({
+                        description:
+                            "DNS-01 credentials, only for a provider other than `platform:dns.provider`; default: the `platform:dns` provider's (cloudflare or route53). The same provider here is deprecated (CHANGELOG.md): remove the block.",
+                    }),
             })
             .optional()
             .meta({ description: "Let's Encrypt settings (issuer letsencrypt*)." }),
@@ -166,18 +183,24 @@ export function absoluteRecordName(name: string, domain: string): string {
 
 const recordSchema = z
     .strictObject({
-        name: z.string().refine((n) => n === "@" || isDnsName(n), "expected a DNS name inside the zone, or @ for the apex").meta({
-            description:
-                "Record name: one label is relative to `platform:domain` (`www` is www.<domain>); a name with a dot is taken as fully qualified (no trailing dot) and must be inside a zone (`dns.domainFilters`, default `platform:domain`); `@` is the apex of the first zone.",
-        }),
+        name: z
+            .string()
+            .refine((n) => n === "@" || isDnsName(n), "expected a DNS name inside the zone, or @ for the apex")
+            .meta({
+                description:
+                    "Record name: one label is relative to `platform:domain` (`www` is www.<domain>); a name with a dot is taken as fully qualified (no trailing dot) and must be inside a zone (`dns.domainFilters`, default `platform:domain`); `@` is the apex of the first zone.",
+            }),
         type: z.enum(["A", "AAAA", "CNAME", "TXT"]).meta({ description: "Record type." }),
         targets: z.array(z.string().min(1)).min(1, "expected at least one target").meta({ description: "Record values." }),
         ttl: z.int().min(30).max(86400).optional().meta({ description: "TTL in seconds; default: the provider's." }),
         routing: z
             .strictObject({
-                setIdentifier: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "expected a set identifier (letters, digits, '-', '_')").meta({
-                    description: "Distinguishes this stack's record from other regions' records of the same name.",
-                }),
+                setIdentifier: z
+                    .string()
+                    .regex(/^[A-Za-z0-9_-]{1,128}$/, "expected a set identifier (letters, digits, '-', '_')")
+                    .meta({
+                        description: "Distinguishes this stack's record from other regions' records of the same name.",
+                    }),
                 weight: z.int().min(0).max(255).optional().meta({ description: "Weighted routing: share of answers (0-255)." }),
                 failover: z.enum(["PRIMARY", "SECONDARY"]).optional().meta({ description: "Failover routing role." }),
                 healthCheckId: z.string().min(1).optional().meta({ description: "Route53 health check deciding whether this record is served." }),
@@ -204,7 +227,11 @@ const recordSchema = z
             ctx.addIssue({ code: "custom", path: ["routing"], message: "expected exactly one of weight or failover" });
         }
         if (routing?.failover === "PRIMARY" && routing.healthCheckId === undefined) {
-            ctx.addIssue({ code: "custom", path: ["routing", "healthCheckId"], message: "required for a PRIMARY failover record (otherwise it never fails over)" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["routing", "healthCheckId"],
+                message: "required for a PRIMARY failover record (otherwise it never fails over)",
+            });
         }
         if (record.type === "CNAME" && record.targets.length > 1) {
             ctx.addIssue({ code: "custom", path: ["targets"], message: "expected exactly one target for a CNAME" });
@@ -259,10 +286,7 @@ export const dnsSchema = z
                 zone: z.string().refine(isDnsName, "expected a DNS zone").meta({ description: "Zone to update." }),
                 tsigKeyName: z.string().min(1).meta({ description: "TSIG key name." }),
                 tsigSecret: secretString("dns", "TSIG secret (base64)."),
-                tsigAlgorithm: z
-                    .enum(["hmac-sha256", "hmac-sha384", "hmac-sha512"])
-                    .default("hmac-sha256")
-                    .meta({ description: "TSIG algorithm." }),
+                tsigAlgorithm: z.enum(["hmac-sha256", "hmac-sha384", "hmac-sha512"]).default("hmac-sha256").meta({ description: "TSIG algorithm." }),
             })
             .optional(),
         records: z.array(recordSchema).default([]).meta({ description: "Static records, created as DNSEndpoint objects." }),

@@ -34,13 +34,16 @@ export function secretString(topKey: string, description: string) {
  */
 export function inlineS3Keys(topKey: string) {
     return {
-        accessKey: z.string().min(1, "expected the S3 access key id").optional().meta({ description: "Deprecated, use `backend` (CHANGELOG.md): S3 access key id." }),
+        accessKey: z
+            .string()
+            .min(1, "expected the S3 access key id")
+            .optional()
+            .meta({ description: "Deprecated, use `backend` (CHANGELOG.md): S3 access key id." }),
         secretKey: secretString(topKey, "Deprecated, use `backend` (CHANGELOG.md): S3 secret access key.").optional(),
     };
 }
 
-export const host = (what: string) =>
-    z.string().refine(isHostOrIp, `expected an IPv4/IPv6 address or DNS hostname (${what})`);
+export const host = (what: string) => z.string().refine(isHostOrIp, `expected an IPv4/IPv6 address or DNS hostname (${what})`);
 
 export const labels = z
     .record(
@@ -48,4 +51,3 @@ export const labels = z
         z.string().refine(isLabelValue, "expected a Kubernetes label value (<= 63 alphanumerics, '-', '_', '.')"),
     )
     .meta({ description: "Kubernetes labels as a map of key to value." });
-

@@ -6,8 +6,7 @@ import { inlineS3Keys, secretString } from "./schemaParts";
 import { backendRef, checkS3Block, s3Prefix, endpointUrl, DEPRECATED } from "./schemaS3";
 import { isDnsName, isHostOrIp } from "./validators";
 
-const quantity = (what: string) =>
-    z.string().regex(/^\d+(Mi|Gi|Ti)$/, `expected a size such as 20Gi (${what})`);
+const quantity = (what: string) => z.string().regex(/^\d+(Mi|Gi|Ti)$/, `expected a size such as 20Gi (${what})`);
 
 const projectName = z
     .string()
@@ -44,17 +43,29 @@ export const harborSchema = z
                         ...backendRef,
                         bucket: z.string().min(3).meta({ description: "Bucket for image layers." }),
                         prefix: s3Prefix.optional().meta({ description: "Prefix inside the bucket (Harbor's root directory)." }),
-                        region: z.string().min(1).optional().meta({ description: `${DEPRECATED} bucket region.` }),
+                        region: z
+                            .string()
+                            .min(1)
+                            .optional()
+                            .meta({ description: `${DEPRECATED} bucket region.` }),
                         endpoint: endpointUrl("expected the S3 endpoint URL, e.g. https://minio.example.com")
                             .optional()
                             .meta({ description: `${DEPRECATED} endpoint URL for S3-compatible stores; omit for AWS.` }),
-                        rootDirectory: z.string().min(1).optional().meta({ description: `${DEPRECATED} prefix inside the bucket (now \`prefix\`).` }),
+                        rootDirectory: z
+                            .string()
+                            .min(1)
+                            .optional()
+                            .meta({ description: `${DEPRECATED} prefix inside the bucket (now \`prefix\`).` }),
                         ...inlineS3Keys("harbor"),
                     })
                     .superRefine((block, ctx) => {
                         checkS3Block(block, ctx, ["region", "endpoint", "rootDirectory", "accessKey", "secretKey"], "rootDirectory");
                         if (block.backend === undefined && block.region === undefined) {
-                            ctx.addIssue({ code: "custom", path: ["region"], message: "required key is missing: set backend (a platform:s3.backends name), or the old inline region" });
+                            ctx.addIssue({
+                                code: "custom",
+                                path: ["region"],
+                                message: "required key is missing: set backend (a platform:s3.backends name), or the old inline region",
+                            });
                         }
                     })
                     .optional()
@@ -65,11 +76,15 @@ export const harborSchema = z
         database: z
             .strictObject({
                 type: z.enum(["internal", "external"]).default("internal").meta({
-                    description: "`internal`: the chart's PostgreSQL, in-cluster only, with a password the program generates once (a random secret kept in the state, never the chart's default); `external`: your PostgreSQL.",
+                    description:
+                        "`internal`: the chart's PostgreSQL, in-cluster only, with a password the program generates once (a random secret kept in the state, never the chart's default); `external`: your PostgreSQL.",
                 }),
                 external: z
                     .strictObject({
-                        host: z.string().refine(isHostOrIp, "expected the PostgreSQL server's IPv4/IPv6 address or DNS hostname").meta({ description: "PostgreSQL host." }),
+                        host: z
+                            .string()
+                            .refine(isHostOrIp, "expected the PostgreSQL server's IPv4/IPv6 address or DNS hostname")
+                            .meta({ description: "PostgreSQL host." }),
                         port: z.int().min(1).max(65535).default(5432).meta({ description: "PostgreSQL port." }),
                         username: z.string().min(1).meta({ description: "Database user." }),
                         database: z.string().min(1).default("registry").meta({ description: "Database name." }),
@@ -98,16 +113,19 @@ export const harborSchema = z
                 z.strictObject({
                     name: projectName.meta({ description: "Project name." }),
                     public: z.boolean().default(false).meta({ description: "Anonymous pull." }),
-                    scanOnPush: z.boolean().default(true).meta({ description: "Scan every pushed image with Trivy (Harbor `auto_scan`); the app pipeline's scan gate waits for that scan." }),
-                    requireSignature: z
+                    scanOnPush: z
                         .boolean()
-                        .default(false)
-                        .meta({ description: "Refuse pulls of images without a cosign signature (Harbor `enable_content_trust_cosign`). Turn on for projects CI signs into (apps)." }),
+                        .default(true)
+                        .meta({ description: "Scan every pushed image with Trivy (Harbor `auto_scan`); the app pipeline's scan gate waits for that scan." }),
+                    requireSignature: z.boolean().default(false).meta({
+                        description:
+                            "Refuse pulls of images without a cosign signature (Harbor `enable_content_trust_cosign`). Turn on for projects CI signs into (apps).",
+                    }),
                     preventVulnerable: z
                         .strictObject({
-                            severity: z
-                                .enum(["low", "medium", "high", "critical"])
-                                .meta({ description: "Refuse pulls of images with a vulnerability of this severity or above (Harbor `prevent_vul` + `severity`)." }),
+                            severity: z.enum(["low", "medium", "high", "critical"]).meta({
+                                description: "Refuse pulls of images with a vulnerability of this severity or above (Harbor `prevent_vul` + `severity`).",
+                            }),
                         })
                         .optional()
                         .meta({ description: "Keep vulnerable images from running; omit to allow pulls whatever the scan found." }),
@@ -117,25 +135,43 @@ export const harborSchema = z
             .meta({ description: "Private projects to create, with their security policies." }),
         robot: z
             .strictObject({
-                name: z.string().regex(/^[a-z0-9-]+$/, "expected a robot name (lower case, digits, '-')").default("ci").meta({ description: "Robot account name." }),
+                name: z
+                    .string()
+                    .regex(/^[a-z0-9-]+$/, "expected a robot name (lower case, digits, '-')")
+                    .default("ci")
+                    .meta({ description: "Robot account name." }),
                 projects: z.array(projectName).min(1, "expected at least one project").meta({ description: "Projects the robot may push to and pull from." }),
             })
             .optional()
-            .meta({ description: "The CI robot: one project-level robot (push and pull) per project, named `robot$<project>+<name>`; stack output `registryRobots` (secrets)." }),
+            .meta({
+                description:
+                    "The CI robot: one project-level robot (push and pull) per project, named `robot$<project>+<name>`; stack output `registryRobots` (secrets).",
+            }),
         pullRobots: z
             .array(
                 z.strictObject({
-                    name: z.string().regex(/^[a-z0-9-]+$/, "expected a robot name (lower case, digits, '-')").meta({ description: "Robot name (Harbor names it `robot$<project>+<name>`)." }),
-                    projects: z.array(projectName).min(1, "expected at least one project").meta({ description: "Projects it may pull from (one project-level robot each)." }),
+                    name: z
+                        .string()
+                        .regex(/^[a-z0-9-]+$/, "expected a robot name (lower case, digits, '-')")
+                        .meta({ description: "Robot name (Harbor names it `robot$<project>+<name>`)." }),
+                    projects: z
+                        .array(projectName)
+                        .min(1, "expected at least one project")
+                        .meta({ description: "Projects it may pull from (one project-level robot each)." }),
                 }),
             )
             .default([])
-            .meta({ description: "Pull-only robots, e.g. `promotion`: what the next stage's promote job pulls with (stack output `registryPullRobots`, secrets)." }),
+            .meta({
+                description: "Pull-only robots, e.g. `promotion`: what the next stage's promote job pulls with (stack output `registryPullRobots`, secrets).",
+            }),
         robotExpiryDays: z
             .int()
             .refine((d) => d === -1 || (d >= 31 && d <= 3650), "expected days between 31 and 3650, or -1 (never expires: not advised)")
             .default(180)
-            .meta({ description: "Days each platform-made robot's secret lives; `pulumi up` replaces a robot in its last 30 days (new secret: see docs/runbooks/rotate-secrets.md)." }),
+            .meta({
+                description:
+                    "Days each platform-made robot's secret lives; `pulumi up` replaces a robot in its last 30 days (new secret: see docs/runbooks/rotate-secrets.md).",
+            }),
         mirrorNodes: z.boolean().default(true).meta({ description: "Point every k3s node's containerd at the proxy caches (registries.yaml)." }),
         trivy: z.boolean().default(true).meta({ description: "Vulnerability scanning with Trivy." }),
     })
@@ -181,12 +217,20 @@ export const harborSchema = z
         const robotNames = new Set(harbor.robot ? [harbor.robot.name] : []);
         harbor.pullRobots.forEach((robot, r) => {
             if (robotNames.has(robot.name)) {
-                ctx.addIssue({ code: "custom", path: ["pullRobots", r, "name"], message: `duplicate robot name '${robot.name}' (Harbor names each robot <project>+<name>)` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["pullRobots", r, "name"],
+                    message: `duplicate robot name '${robot.name}' (Harbor names each robot <project>+<name>)`,
+                });
             }
             robotNames.add(robot.name);
             robot.projects.forEach((project, i) => {
                 if (!harbor.projects.some((p) => p.name === project)) {
-                    ctx.addIssue({ code: "custom", path: ["pullRobots", r, "projects", i], message: `expected one of platform:harbor.projects, got "${project}"` });
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["pullRobots", r, "projects", i],
+                        message: `expected one of platform:harbor.projects, got "${project}"`,
+                    });
                 }
             });
         });

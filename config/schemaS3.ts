@@ -40,19 +40,25 @@ export const endpointUrl = (message: string) => z.string().refine((v) => z.url()
 
 const BACKEND_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-export const bucketName = z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lower-case letters, digits, '.', '-')");
+export const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (3-63 lower-case letters, digits, '.', '-')");
 
 export const s3Prefix = z.string().regex(/^[A-Za-z0-9._/-]+$/, "expected a prefix (letters, digits, '.', '_', '-', '/')");
 
 const backendSchema = z.strictObject({
     endpoint: z
         .string()
-        .refine((v) => parseEndpointUrl(v) !== undefined, "expected the endpoint as a URL without a path: https://host[:port], or http://host[:port] for plain HTTP (e.g. https://minio.example.com:9000)")
+        .refine(
+            (v) => parseEndpointUrl(v) !== undefined,
+            "expected the endpoint as a URL without a path: https://host[:port], or http://host[:port] for plain HTTP (e.g. https://minio.example.com:9000)",
+        )
         .optional()
-        .meta({ description: "Endpoint URL of an S3-compatible store, `https://host[:port]` (`http://` for plain HTTP); omit for AWS S3 (the region's endpoint)." }),
-    region: z.string().min(1, "expected a region (any value MinIO accepts, e.g. us-east-1)").meta({ description: "Region (AWS region, or what the S3-compatible store expects, e.g. us-east-1)." }),
+        .meta({
+            description: "Endpoint URL of an S3-compatible store, `https://host[:port]` (`http://` for plain HTTP); omit for AWS S3 (the region's endpoint).",
+        }),
+    region: z
+        .string()
+        .min(1, "expected a region (any value MinIO accepts, e.g. us-east-1)")
+        .meta({ description: "Region (AWS region, or what the S3-compatible store expects, e.g. us-east-1)." }),
     accessKey: z.string().min(1, "expected the S3 access key id").meta({ description: "Access key id." }),
     secretKey: secretString("s3", "Secret access key."),
 });
@@ -61,10 +67,10 @@ export type S3BackendInput = z.output<typeof backendSchema>;
 
 export const s3Schema = z
     .strictObject({
-        backends: z
-            .record(z.string().regex(BACKEND_NAME, "expected a backend name (lower-case letters, digits, '-')"), backendSchema)
-            .default({})
-            .meta({ description: "S3-compatible stores by name, each defined once and referenced by `backend: <name>` from etcd snapshots, Longhorn backups, Harbor and Loki." }),
+        backends: z.record(z.string().regex(BACKEND_NAME, "expected a backend name (lower-case letters, digits, '-')"), backendSchema).default({}).meta({
+            description:
+                "S3-compatible stores by name, each defined once and referenced by `backend: <name>` from etcd snapshots, Longhorn backups, Harbor and Loki.",
+        }),
     })
     .prefault({});
 
@@ -100,11 +106,19 @@ export function checkS3Block(block: S3Block | undefined, ctx: z.RefinementCtx, i
         return;
     }
     if (block.prefix !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["prefix"], message: `needs backend (a platform:s3.backends name)${renamed ? `; the old inline form calls it ${renamed}` : ""}` });
+        ctx.addIssue({
+            code: "custom",
+            path: ["prefix"],
+            message: `needs backend (a platform:s3.backends name)${renamed ? `; the old inline form calls it ${renamed}` : ""}`,
+        });
     }
     for (const key of ["accessKey", "secretKey"] as const) {
         if (block[key] === undefined) {
-            ctx.addIssue({ code: "custom", path: [key], message: "required key is missing: set backend (a platform:s3.backends name), or the old inline accessKey and secretKey" });
+            ctx.addIssue({
+                code: "custom",
+                path: [key],
+                message: "required key is missing: set backend (a platform:s3.backends name), or the old inline accessKey and secretKey",
+            });
         }
     }
 }
@@ -126,7 +140,10 @@ export function s3References(cfg: {
 }
 
 /** A `backend:` must name a defined backend; the message lists the ones there are. */
-export function checkS3Backends(cfg: Parameters<typeof s3References>[0] & { readonly s3: { readonly backends: Readonly<Record<string, unknown>> } }, ctx: z.RefinementCtx): void {
+export function checkS3Backends(
+    cfg: Parameters<typeof s3References>[0] & { readonly s3: { readonly backends: Readonly<Record<string, unknown>> } },
+    ctx: z.RefinementCtx,
+): void {
     const names = Object.keys(cfg.s3.backends);
     for (const { path, block } of s3References(cfg)) {
         if (block.backend !== undefined && !names.includes(block.backend)) {

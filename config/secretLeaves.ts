@@ -22,7 +22,10 @@ const SECRET_REFERENCE_KEY = /(existingsecret|secretname|secretref|secretkeyref|
  */
 const SECRET_VALUES: readonly (readonly [RegExp, string])[] = [
     [/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i, "a URL with a password in it"],
-    [/(?:^|[\s;&?,"'{(])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key[_-]?secret)\s*[=:]\s*[^\s;&,"')}]{4,}/i, "a password=/token= setting with a value"],
+    [
+        /(?:^|[\s;&?,"'{(])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key[_-]?secret)\s*[=:]\s*[^\s;&,"')}]{4,}/i,
+        "a password=/token= setting with a value",
+    ],
     [/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/, "a private key"],
     [/\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}\b/, "a GitHub token"],
     [/\bglpat-[A-Za-z0-9_-]{20,}\b/, "a GitLab token"],

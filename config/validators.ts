@@ -140,7 +140,14 @@ export function isSshPublicKey(value: string): boolean {
 export function isPrivateIp(value: string): boolean {
     if (isIP(value) === 4) {
         const [a, b] = value.split(".").map(Number);
-        return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
+        return (
+            a === 10 ||
+            a === 127 ||
+            (a === 172 && b >= 16 && b <= 31) ||
+            (a === 192 && b === 168) ||
+            (a === 100 && b >= 64 && b <= 127) ||
+            (a === 169 && b === 254)
+        );
     }
     if (isIP(value) === 6) {
         const v = value.toLowerCase();

@@ -128,7 +128,8 @@ function escapeCell(text: string): string {
 const WITHOUT_KEY: Partial<Record<keyof ProfileDefaults, string>> = {
     highAvailability:
         "PodDisruptionBudgets; two Prometheus and two Alertmanager replicas with hard anti-affinity; two Alloy and Longhorn UI replicas; two or more of Harbor's stateless parts; three Loki replicas when logs go to S3.",
-    protectStateful: "Pulumi `protect` on stateful resources, and Longhorn and ClickHouse volumes kept (`Retain`) when their claim is deleted (docs/runbooks/teardown.md).",
+    protectStateful:
+        "Pulumi `protect` on stateful resources, and Longhorn and ClickHouse volumes kept (`Retain`) when their claim is deleted (docs/runbooks/teardown.md).",
     minServers: `the fewest entries \`${NAMESPACE}:cluster.k3s.servers\` may have.`,
 };
 
@@ -167,7 +168,10 @@ export function referenceDocument(): string {
         "",
         `| Setting | ${PROFILES.join(" | ")} | Key |`,
         `| --- | ${PROFILES.map(() => "---").join(" | ")} | --- |`,
-        ...profileFields.map((f) => `| ${f} | ${PROFILES.map((p) => `\`${JSON.stringify(PROFILE_DEFAULTS[p][f])}\``).join(" | ")} | ${keysOf(f).join(", ") || "(no key; see below)"} |`),
+        ...profileFields.map(
+            (f) =>
+                `| ${f} | ${PROFILES.map((p) => `\`${JSON.stringify(PROFILE_DEFAULTS[p][f])}\``).join(" | ")} | ${keysOf(f).join(", ") || "(no key; see below)"} |`,
+        ),
         "",
         "Settings without a key of their own:",
         ...withoutKey.map((f) => `- \`${f}\`: ${WITHOUT_KEY[f] ?? "see config/profiles.ts."}`),

@@ -32,7 +32,10 @@ import { Collector, PlatformMocks, RecordedResource } from "./mocks";
 function skipOfflineWork(): void {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const resource = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } } & Record<symbol, boolean>;
-    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> } & Record<symbol, boolean>;
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> } & Record<
+        symbol,
+        boolean
+    >;
     const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as SerializeClosureModule;
     /* eslint-enable @typescript-eslint/no-require-imports */
     const marker = Symbol.for("platform.offline.skipped");
@@ -157,7 +160,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     // The first registration that fails ends the evaluation, naming the resource: what waits on its
     // outputs would never register, and `pulumi up` stops there too.
     const registrationFailure = new Promise<never>((_, reject) => {
-        registrationFailed = (resource, error) => reject(new Error(`resource ${resource}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        registrationFailed = (resource, error) =>
+            reject(new Error(`resource ${resource}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
     });
     registrationFailure.catch(() => undefined); // raced below; unobserved when nothing fails
     // A program that throws (invalid config) must not reject the Stack's own initialisation: that
@@ -203,7 +207,8 @@ function treeOrder(resources: readonly RecordedResource[]): RecordedResource[] {
         const parent = r.parent !== null && names.has(r.parent) ? r.parent : ROOT;
         children.set(parent, [...(children.get(parent) ?? []), r]);
     }
-    const byTypeAndName = (a: RecordedResource, b: RecordedResource) => (a.type === b.type ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.type < b.type ? -1 : 1);
+    const byTypeAndName = (a: RecordedResource, b: RecordedResource) =>
+        a.type === b.type ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.type < b.type ? -1 : 1;
     const ordered: RecordedResource[] = [];
     const expanded = new Set<string>();
     const visit = (parent: string) => {

@@ -91,7 +91,15 @@ function add(into: Requests, requests: unknown, times: number): void {
 }
 
 /** Walks chart values: every `resources.requests` with the nearest replica count above it. */
-function walkValues(value: unknown, path: string[], replicas: number, perNode: boolean, chart: string, out: { fixed: Requests; perNode: Requests }, root: unknown = value): void {
+function walkValues(
+    value: unknown,
+    path: string[],
+    replicas: number,
+    perNode: boolean,
+    chart: string,
+    out: { fixed: Requests; perNode: Requests },
+    root: unknown = value,
+): void {
     if (Array.isArray(value)) {
         value.forEach((v) => walkValues(v, path, replicas, perNode, chart, out, root));
         return;
@@ -142,7 +150,10 @@ export function footprint(resources: readonly Pick<RecordedResource, "type" | "p
                 const spec = (m.spec ?? {}) as { replicas?: number; template?: { spec?: { containers?: { resources?: { requests?: unknown } }[] } } };
                 const daemon = m.kind === "DaemonSet";
                 // An autoscaled Deployment runs at least its HPA's minReplicas: count those, remember the max.
-                const range = m.kind === "Deployment" && spec.replicas === undefined ? ranges.get(`${String(at(m, "metadata.namespace") ?? "")}/${String(at(m, "metadata.name"))}`) : undefined;
+                const range =
+                    m.kind === "Deployment" && spec.replicas === undefined
+                        ? ranges.get(`${String(at(m, "metadata.namespace") ?? "")}/${String(at(m, "metadata.name"))}`)
+                        : undefined;
                 const pod: Requests = { cpu: 0, memory: 0 };
                 for (const c of spec.template?.spec?.containers ?? []) add(pod, c.resources?.requests, 1);
                 const into = daemon ? slot(r).perNode : slot(r).fixed;
@@ -167,7 +178,10 @@ export function autoscaledHeadroom(rows: readonly ComponentFootprint[]): Request
 
 /** Total requests on a cluster of `nodes` nodes. */
 export function totalRequests(rows: readonly ComponentFootprint[], nodes: number): Requests {
-    return rows.reduce((t, r) => ({ cpu: t.cpu + r.fixed.cpu + nodes * r.perNode.cpu, memory: t.memory + r.fixed.memory + nodes * r.perNode.memory }), { cpu: 0, memory: 0 });
+    return rows.reduce((t, r) => ({ cpu: t.cpu + r.fixed.cpu + nodes * r.perNode.cpu, memory: t.memory + r.fixed.memory + nodes * r.perNode.memory }), {
+        cpu: 0,
+        memory: 0,
+    });
 }
 
 /** Persistent volume claims of one component: requested bytes, times the replicas that each get one. */
@@ -215,7 +229,8 @@ export function storageClaims(resources: readonly Pick<RecordedResource, "type" 
     const addTo = (r: Pick<RecordedResource, "parent">, bytes: number) => {
         if (bytes > 0) byComponent.set(r.parent ?? "(root)", (byComponent.get(r.parent ?? "(root)") ?? 0) + bytes);
     };
-    const templates = (list: unknown) => (Array.isArray(list) ? list : []).reduce<number>((n, t) => n + (quantity(at(t, "spec.resources.requests.storage")) ?? 0), 0);
+    const templates = (list: unknown) =>
+        (Array.isArray(list) ? list : []).reduce<number>((n, t) => n + (quantity(at(t, "spec.resources.requests.storage")) ?? 0), 0);
     for (const r of resources) {
         if (r.type === "kubernetes:helm.sh/v3:Release") {
             const inputs = r.inputs as { chart?: string; values?: unknown };
@@ -254,7 +269,11 @@ export interface HostSizing {
  * plus an even share of the rest; disk is the claims times the storage's copies, spread over the
  * hosts when the storage replicates (Longhorn), else all on one host (the worst case of local-path).
  */
-export function hostSizing(rows: readonly ComponentFootprint[], claims: readonly ComponentStorage[], opts: { readonly nodes: number; readonly volumeCopies?: number }): HostSizing {
+export function hostSizing(
+    rows: readonly ComponentFootprint[],
+    claims: readonly ComponentStorage[],
+    opts: { readonly nodes: number; readonly volumeCopies?: number },
+): HostSizing {
     const nodes = Math.max(1, opts.nodes);
     const total = totalRequests(rows, nodes);
     const bytes = claims.reduce((n, c) => n + c.bytes, 0);

@@ -46,8 +46,16 @@ export function parseQuantity(q: string | number): number {
         throw new Error(`not a Kubernetes quantity: ${q}`);
     }
     const units: Record<string, number> = {
-        "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12,
-        Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+        "": 1,
+        m: 1e-3,
+        k: 1e3,
+        M: 1e6,
+        G: 1e9,
+        T: 1e12,
+        Ki: 1024,
+        Mi: 1024 ** 2,
+        Gi: 1024 ** 3,
+        Ti: 1024 ** 4,
     };
     const factor = units[match[2]];
     if (factor === undefined) {

@@ -145,7 +145,10 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 break;
         }
         // Harbor objects have numeric ids (the provider returns Harbor's id).
-        const id = args.type === "pulumi-nodejs:dynamic/platform:HarborObject" ? String(parseInt(createHash("sha256").update(args.name).digest("hex").slice(0, 6), 16)) : `${args.name}-id`;
+        const id =
+            args.type === "pulumi-nodejs:dynamic/platform:HarborObject"
+                ? String(parseInt(createHash("sha256").update(args.name).digest("hex").slice(0, 6), 16))
+                : `${args.name}-id`;
         return { id: args.custom ? id : undefined, state };
     }
 

@@ -32,7 +32,12 @@ interface Rule {
 }
 export interface NetworkPolicyManifest {
     readonly metadata: { readonly name: string; readonly namespace: string };
-    readonly spec: { readonly podSelector: LabelSelector; readonly policyTypes?: readonly string[]; readonly ingress?: readonly Rule[]; readonly egress?: readonly Rule[] };
+    readonly spec: {
+        readonly podSelector: LabelSelector;
+        readonly policyTypes?: readonly string[];
+        readonly ingress?: readonly Rule[];
+        readonly egress?: readonly Rule[];
+    };
 }
 
 /** A pod kube-router acts on (it has an IP, is not on the host network, has not finished: utils.go isNetPolActionable). */
@@ -76,7 +81,11 @@ export interface Verdict {
     readonly reason: string;
 }
 
-type Manifest = { readonly kind?: unknown; readonly metadata?: { readonly name?: unknown; readonly namespace?: unknown; readonly labels?: unknown }; readonly spec?: unknown };
+type Manifest = {
+    readonly kind?: unknown;
+    readonly metadata?: { readonly name?: unknown; readonly namespace?: unknown; readonly labels?: unknown };
+    readonly spec?: unknown;
+};
 
 /** The NetworkPolicies and Namespaces among rendered manifests. */
 export function policyCluster(manifests: readonly Record<string, unknown>[]): PolicyCluster {
@@ -137,7 +146,8 @@ function directions(policy: NetworkPolicyManifest): { ingress: boolean; egress: 
     return { ingress: types.includes("Ingress"), egress: types.includes("Egress") };
 }
 
-const selectedBy = (policy: NetworkPolicyManifest, end: Endpoint): end is PodEndpoint => end.kind === "pod" && end.namespace === policy.metadata.namespace && selects(policy.spec.podSelector, end.labels);
+const selectedBy = (policy: NetworkPolicyManifest, end: Endpoint): end is PodEndpoint =>
+    end.kind === "pod" && end.namespace === policy.metadata.namespace && selects(policy.spec.podSelector, end.labels);
 
 /**
  * A peer's match. Selector peers are sets of pod IPs (policy.go evalPodPeer: pods of the namespaces
@@ -165,7 +175,11 @@ function peerMatches(peer: NetworkPolicyPeer, policy: NetworkPolicyManifest, clu
  * when not below port; a named port is the number of a container port of that name and protocol on
  * the pods it resolves against (`named`, undefined: it resolves to nothing).
  */
-function portMatches(ports: readonly NetworkPolicyPort[] | undefined, c: Connection, named: ((name: string, protocol: string) => number | undefined) | undefined): boolean {
+function portMatches(
+    ports: readonly NetworkPolicyPort[] | undefined,
+    c: Connection,
+    named: ((name: string, protocol: string) => number | undefined) | undefined,
+): boolean {
     if (ports === undefined || ports.length === 0) return true;
     const protocol = c.protocol ?? "TCP";
     return ports.some((p) => {
@@ -180,7 +194,8 @@ function portMatches(ports: readonly NetworkPolicyPort[] | undefined, c: Connect
     });
 }
 
-const namedPortOf = (pod: Endpoint) => (name: string, protocol: string) => (pod.kind === "pod" ? pod.namedPorts?.find((n) => n.name === name && (n.protocol ?? "TCP") === protocol)?.port : undefined);
+const namedPortOf = (pod: Endpoint) => (name: string, protocol: string) =>
+    pod.kind === "pod" ? pod.namedPorts?.find((n) => n.name === name && (n.protocol ?? "TCP") === protocol)?.port : undefined;
 
 /**
  * Whether one of the policy chain's rules marks the packet (policy.go processIngressRules and
@@ -194,7 +209,11 @@ function policyMarks(policy: NetworkPolicyManifest, cluster: PolicyCluster, c: C
         for (const rule of policy.spec.ingress ?? []) {
             const from = rule.from ?? [];
             // Named ports resolve against the policy's own pods, the destination here.
-            if ((from.length === 0 || from.some((peer) => Object.values(peerMatches(peer, policy, cluster, c.from)).some(Boolean))) && portMatches(rule.ports, c, namedPortOf(c.to))) return true;
+            if (
+                (from.length === 0 || from.some((peer) => Object.values(peerMatches(peer, policy, cluster, c.from)).some(Boolean))) &&
+                portMatches(rule.ports, c, namedPortOf(c.to))
+            )
+                return true;
         }
     }
     if (egress && selectedBy(policy, c.from)) {
@@ -241,7 +260,10 @@ function podChain(cluster: PolicyCluster, pod: PodEndpoint, role: "source" | "de
     if (marking !== undefined) {
         return { admitted: true, reason: `${direction} by ${policyName(marking)}` };
     }
-    return { admitted: false, reason: `${direction}: ${ofDirection.map(policyName).join(", ")} select ${pod.namespace}/${labelText(pod.labels)}, none admits it` };
+    return {
+        admitted: false,
+        reason: `${direction}: ${ofDirection.map(policyName).join(", ")} select ${pod.namespace}/${labelText(pod.labels)}, none admits it`,
+    };
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {

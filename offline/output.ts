@@ -101,7 +101,11 @@ function sizingLines(resources: readonly RecordedResource[], nodes: number | und
               ]
             : []),
         `  disk ${formatDisk(size.disk)} for volumes: ${formatDisk(claimed)} of PVCs ` +
-            (size.spread ? `x ${size.volumeCopies} Longhorn replicas spread over the hosts` : size.nodes === 1 ? "on the one host" : "on node-local storage: each volume on the host its pod runs, up to all of it on one"),
+            (size.spread
+                ? `x ${size.volumeCopies} Longhorn replicas spread over the hosts`
+                : size.nodes === 1
+                  ? "on the one host"
+                  : "on node-local storage: each volume on the host its pod runs, up to all of it on one"),
         ...claims.map((c) => `    ${c.component}: ${formatDisk(c.bytes)}`),
     ];
 }
@@ -120,7 +124,10 @@ export function summaryText(stack: string, resources: readonly RecordedResource[
     const rows = footprint(resources);
     const nodes = Array.isArray(outputs.nodes) ? outputs.nodes.length : undefined;
     const total = totalRequests(rows, nodes ?? 1);
-    const perNode = totalRequests(rows.map((r) => ({ ...r, fixed: { cpu: 0, memory: 0 } })), 1);
+    const perNode = totalRequests(
+        rows.map((r) => ({ ...r, fixed: { cpu: 0, memory: 0 } })),
+        1,
+    );
     const lines = [
         `stack: ${stack}`,
         `resources: ${resources.length}`,
@@ -144,7 +151,10 @@ export function summaryText(stack: string, resources: readonly RecordedResource[
                 `  ${r.component}: cpu ${formatCpu(r.fixed.cpu)}, memory ${formatMemory(r.fixed.memory)}` +
                 (r.perNode.cpu + r.perNode.memory > 0 ? ` + per node cpu ${formatCpu(r.perNode.cpu)}, memory ${formatMemory(r.perNode.memory)}` : "") +
                 (r.autoscaled ?? [])
-                    .map((w) => ` (${w.name}: ${w.min} of ${w.min}-${w.max} replicas; at ${w.max}: cpu ${formatCpu(r.fixed.cpu + (w.max - w.min) * w.pod.cpu)}, memory ${formatMemory(r.fixed.memory + (w.max - w.min) * w.pod.memory)})`)
+                    .map(
+                        (w) =>
+                            ` (${w.name}: ${w.min} of ${w.min}-${w.max} replicas; at ${w.max}: cpu ${formatCpu(r.fixed.cpu + (w.max - w.min) * w.pod.cpu)}, memory ${formatMemory(r.fixed.memory + (w.max - w.min) * w.pod.memory)})`,
+                    )
                     .join(""),
         ),
         `  total on ${nodes === undefined ? "1 node (node count unknown: existing cluster)" : `${nodes} node${nodes === 1 ? "" : "s"}`}: cpu ${formatCpu(total.cpu)}, memory ${formatMemory(total.memory)} (per node: cpu ${formatCpu(perNode.cpu)}, memory ${formatMemory(perNode.memory)})`,

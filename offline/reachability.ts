@@ -87,7 +87,15 @@ export function standIns(network: ClusterNetwork): StandIns {
 /** The endpoints a flow end stands for (several for nodes and the API server: each must be reachable). */
 function endpoints(end: FlowEnd, role: "from" | "to", network: ClusterNetwork, s: StandIns): Endpoint[] {
     if (isPodEnd(end)) {
-        return [{ kind: "pod", namespace: end.namespace, labels: { ...(end.pods ?? {}) }, ip: role === "from" ? s.podSource : s.podDestination, node: role === "from" ? "node-a" : "node-b" }];
+        return [
+            {
+                kind: "pod",
+                namespace: end.namespace,
+                labels: { ...(end.pods ?? {}) },
+                ip: role === "from" ? s.podSource : s.podDestination,
+                node: role === "from" ? "node-a" : "node-b",
+            },
+        ];
     }
     const host = (ip: string, node?: string): Endpoint => ({ kind: "host", ip, node });
     switch (end) {
@@ -104,7 +112,15 @@ function endpoints(end: FlowEnd, role: "from" | "to", network: ClusterNetwork, s
             return [host(s.privateOutside)];
         case "allPods":
             // Every pod anywhere: one in a namespace no policy manages, so only the source's egress decides.
-            return [{ kind: "pod", namespace: ANY_NAMESPACE, labels: {}, ip: role === "from" ? s.podSource : s.podDestination, node: role === "from" ? "node-a" : "node-b" }];
+            return [
+                {
+                    kind: "pod",
+                    namespace: ANY_NAMESPACE,
+                    labels: {},
+                    ip: role === "from" ? s.podSource : s.podDestination,
+                    node: role === "from" ? "node-a" : "node-b",
+                },
+            ];
     }
 }
 
@@ -138,7 +154,12 @@ function evaluateFlow(flow: Flow, cluster: PolicyCluster, network: ClusterNetwor
  * The verdict of every flow and the text of reachability.txt. `network` undefined: the stack renders
  * no NetworkPolicies (or does not know its cluster's addresses), and the flows are listed as unchecked.
  */
-export function reachability(stack: string, flows: readonly Flow[], manifests: readonly Record<string, unknown>[], network: ClusterNetwork | undefined): Reachability {
+export function reachability(
+    stack: string,
+    flows: readonly Flow[],
+    manifests: readonly Record<string, unknown>[],
+    network: ClusterNetwork | undefined,
+): Reachability {
     const cluster = policyCluster(manifests);
     if (network === undefined) {
         const verdicts = flows.map((flow) => ({ flow, reason: "NetworkPolicies off", line: flowLine(flow, "no policy") }));

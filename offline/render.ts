@@ -77,7 +77,10 @@ export async function evaluateStackFile(stack: string, opts: { stackFile?: strin
 }
 
 /** The render's files for one evaluation: pure, so two evaluations of one program give equal files. */
-export function renderFiles(stack: string, evaluation: Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig" | "flows" | "network"> & Partial<Pick<StackFileEvaluation, "warnings">>): RenderedFiles {
+export function renderFiles(
+    stack: string,
+    evaluation: Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig" | "flows" | "network"> & Partial<Pick<StackFileEvaluation, "warnings">>,
+): RenderedFiles {
     const profile = String(evaluation.outputs.profile) === "prod" ? "prod" : "dev";
     const findings = policyViolations(evaluation.resources, profile, typeof evaluation.outputs.protect === "boolean" ? evaluation.outputs.protect : undefined);
     const flows = reachability(stack, evaluation.flows, rawManifests(evaluation.resources), evaluation.network);
@@ -86,7 +89,11 @@ export function renderFiles(stack: string, evaluation: Pick<StackFileEvaluation,
         files: {
             "resources.json": resourcesJson(evaluation.resources),
             "manifests.yaml": manifestsYaml(evaluation.resources),
-            "summary.txt": summaryText(stack, evaluation.resources, evaluation.outputs, { stackConfig: evaluation.stackConfig, networkFlows, warnings: evaluation.warnings }),
+            "summary.txt": summaryText(stack, evaluation.resources, evaluation.outputs, {
+                stackConfig: evaluation.stackConfig,
+                networkFlows,
+                warnings: evaluation.warnings,
+            }),
             "policy.txt": policyReport(findings, profile),
             "reachability.txt": flows.text,
         },

@@ -46,7 +46,13 @@ export function readStackFile(projectDir: string, stack: string, stackFilePath?:
     const settings = (parseYamlFile(stackFile) ?? {}) as { config?: Record<string, unknown> } & StackSecretsSettings;
     const stackConfig = settings.config ?? {};
     const secretsProvider = secretsProviderOf(settings);
-    return { project: project.name, stack, ...(secretsProvider ? { secretsProvider } : {}), config: toRawConfig(project.name, project.config ?? {}, stackConfig), stackConfig };
+    return {
+        project: project.name,
+        stack,
+        ...(secretsProvider ? { secretsProvider } : {}),
+        config: toRawConfig(project.name, project.config ?? {}, stackConfig),
+        stackConfig,
+    };
 }
 
 /** The stack file keys that say how its secrets are encrypted (sdk/go/common/workspace/project.go ProjectStack). */
@@ -103,7 +109,10 @@ export function parseYamlFile(path: string): unknown {
         if (err instanceof YAMLParseError) {
             const pos = err.linePos?.[0];
             const where = pos ? `${path}:${pos.line}:${pos.col}` : path;
-            const reason = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
+            const reason = err.message
+                .split("\n")[0]
+                .replace(/ at line \d+, column \d+:?$/, "")
+                .replace(/:$/, "");
             throw new StackFileError([`${where}: YAML syntax error: ${reason}`, ...(pos ? yamlExcerpt(text, pos.line, pos.col) : [])].join("\n"));
         }
         throw err;

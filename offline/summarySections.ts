@@ -128,7 +128,8 @@ export interface PublishedName {
 
 /** Where each chart the platform installs puts its ingress hosts (values paths), and whether its ingress is on. */
 const CHART_INGRESS_HOSTS: Readonly<Record<string, (values: unknown) => unknown[]>> = {
-    "kube-prometheus-stack": (v) => (at(v, "grafana.enabled") !== false && at(v, "grafana.ingress.enabled") === true ? ((at(v, "grafana.ingress.hosts") as unknown[]) ?? []) : []),
+    "kube-prometheus-stack": (v) =>
+        at(v, "grafana.enabled") !== false && at(v, "grafana.ingress.enabled") === true ? ((at(v, "grafana.ingress.hosts") as unknown[]) ?? []) : [],
     longhorn: (v) => (at(v, "ingress.enabled") === true ? [at(v, "ingress.host")] : []),
     harbor: (v) => (at(v, "expose.type") === "ingress" ? Object.values((at(v, "expose.ingress.hosts") as Obj) ?? {}) : []),
 };
@@ -146,7 +147,11 @@ function ingressHosts(resources: readonly Pick<RecordedResource, "type" | "name"
             continue;
         }
         const [m] = rawManifests([r]);
-        if (m?.kind === "Ingress") push(((at(m, "spec.rules") as { host?: string }[] | undefined) ?? []).map((rule) => rule.host), r.name);
+        if (m?.kind === "Ingress")
+            push(
+                ((at(m, "spec.rules") as { host?: string }[] | undefined) ?? []).map((rule) => rule.host),
+                r.name,
+            );
         if (m?.kind === "VirtualServer") push([at(m, "spec.host")], r.name);
     }
     return out;
@@ -157,7 +162,10 @@ type StackNode = { name: string; host: string; address?: string; externalAddress
 /** The k3s servers and agents of the stack file as written (empty unless k3s mode). */
 function k3sNodesOf(stackConfig: Record<string, unknown>): { servers: StackNode[]; agents: StackNode[] } {
     const cluster = configValue(stackConfig, "cluster");
-    const list = (key: string) => (at(cluster, "mode") === "k3s" ? ((at(cluster, key) as unknown[] | undefined) ?? []) : []).filter((n): n is StackNode => isObj(n) && typeof n.host === "string");
+    const list = (key: string) =>
+        (at(cluster, "mode") === "k3s" ? ((at(cluster, key) as unknown[] | undefined) ?? []) : []).filter(
+            (n): n is StackNode => isObj(n) && typeof n.host === "string",
+        );
     return { servers: list("k3s.servers"), agents: list("k3s.agents") };
 }
 
@@ -208,9 +216,13 @@ export function publishedNames(
 ): { names: PublishedName[]; unpublished: PublishedName[]; internalOnly: boolean } {
     const names: PublishedName[] = [];
     for (const r of resources.filter((x) => x.type === "kubernetes:externaldns.k8s.io/v1alpha1:DNSEndpoint")) {
-        for (const e of ((at(r.inputs, "spec.endpoints") as Obj[] | undefined) ?? [])) {
+        for (const e of (at(r.inputs, "spec.endpoints") as Obj[] | undefined) ?? []) {
             const routing = typeof e.setIdentifier === "string" ? ` (routing set ${e.setIdentifier})` : "";
-            names.push({ name: String(e.dnsName), pointsTo: `${String(e.recordType)} ${((e.targets as string[] | undefined) ?? []).join(", ")}${routing}`, source: "record" });
+            names.push({
+                name: String(e.dnsName),
+                pointsTo: `${String(e.recordType)} ${((e.targets as string[] | undefined) ?? []).join(", ")}${routing}`,
+                source: "record",
+            });
         }
     }
     const dns = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as { chart?: string }).chart === "external-dns");
@@ -218,7 +230,9 @@ export function publishedNames(
     const sources = (dns && (at(dns.inputs, "values.sources") as string[] | undefined)) ?? [];
     const inZone = (host: string) => domains.length === 0 || domains.some((d) => host.toLowerCase() === d || host.toLowerCase().endsWith(`.${d}`));
     const addresses = ingressAddresses(stackConfig);
-    const target = addresses ? `A ${addresses.join(", ")} (the ingress controller, via ServiceLB)` : "the ingress controller's load-balancer address (known once it runs)";
+    const target = addresses
+        ? `A ${addresses.join(", ")} (the ingress controller, via ServiceLB)`
+        : "the ingress controller's load-balancer address (known once it runs)";
     const unpublished: PublishedName[] = [];
     const seen = new Set(names.map((n) => n.name));
     for (const { host, resource } of ingressHosts(resources)) {
@@ -227,7 +241,11 @@ export function publishedNames(
         if (dns && sources.includes("ingress") && inZone(host)) {
             names.push({ name: host, pointsTo: target, source: `ingress ${resource}` });
         } else {
-            unpublished.push({ name: host, pointsTo: addresses ? `${addresses.join(", ")} (the ingress controller)` : "the ingress controller's address", source: `ingress ${resource}` });
+            unpublished.push({
+                name: host,
+                pointsTo: addresses ? `${addresses.join(", ")} (the ingress controller)` : "the ingress controller's address",
+                source: `ingress ${resource}`,
+            });
         }
     }
     // No controller publishes the API name: a static record (dns.records) does, or the user.
@@ -239,7 +257,12 @@ export function publishedNames(
 // ---- alert receivers ---------------------------------------------------------------------------
 
 /** Which severities each receiver type gets (components/monitoring/alertmanagerConfig.ts routes). */
-const RECEIVER_SEVERITIES: Readonly<Record<string, string>> = { slack: "warning, critical", email: "warning, critical", webhook: "warning, critical", pagerduty: "critical" };
+const RECEIVER_SEVERITIES: Readonly<Record<string, string>> = {
+    slack: "warning, critical",
+    email: "warning, critical",
+    webhook: "warning, critical",
+    pagerduty: "critical",
+};
 
 /**
  * The receivers Alertmanager is wired to, names only: the receiver type and, for Slack, the
@@ -287,7 +310,9 @@ export function leftToDoLines(resources: readonly RecordedResource[], context: S
         const width = Math.max(0, ...rows.map((r) => r.state.length));
         for (const r of rows) lines.push(`  ${r.state.padEnd(width)}  ${r.key}${r.description ? `  ${r.description}` : ""}`);
         if (todo.some((r) => r.state === "placeholder" || r.state === "not set")) {
-            lines.push(`  set each with: pulumi config set --secret --path '<key after "${NAMESPACE}:">' <value>  (a placeholder cannot be decrypted by \`pulumi up\`)`);
+            lines.push(
+                `  set each with: pulumi config set --secret --path '<key after "${NAMESPACE}:">' <value>  (a placeholder cannot be decrypted by \`pulumi up\`)`,
+            );
         }
         const generated = generatedSecrets(resources);
         lines.push(`  generated by the program (in the state, nothing to set): ${generated.length === 0 ? "(none)" : generated.join(", ")}`, "");
@@ -295,7 +320,8 @@ export function leftToDoLines(resources: readonly RecordedResource[], context: S
 
     const { names, unpublished, internalOnly: internal } = publishedNames(resources, context?.stackConfig ?? {});
     lines.push("DNS names the stack publishes:");
-    if (internal) lines.push("  internal only: reachable from your network, not from the internet (private addresses in a public zone; certificates need DNS-01)");
+    if (internal)
+        lines.push("  internal only: reachable from your network, not from the internet (private addresses in a public zone; certificates need DNS-01)");
     if (names.length === 0) lines.push("  (none)");
     for (const n of names) lines.push(`  ${n.name} -> ${n.pointsTo}  [${n.source}]`);
     if (unpublished.length > 0) {

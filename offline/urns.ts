@@ -29,7 +29,9 @@ export function urnFixturePath(projectDir: string, stack: string): string {
 }
 
 export function readUrnFixture(projectDir: string, stack: string): string[] {
-    return readFileSync(urnFixturePath(projectDir, stack), "utf8").split("\n").filter((line) => line !== "");
+    return readFileSync(urnFixturePath(projectDir, stack), "utf8")
+        .split("\n")
+        .filter((line) => line !== "");
 }
 
 /** What appeared and what disappeared between the committed URNs and the current ones. */

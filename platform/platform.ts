@@ -101,7 +101,11 @@ export class Platform extends pulumi.ComponentResource {
         // Workload namespaces opt in to signature admission; platform namespaces never do.
         const admissionLabels = config.admission.enabled && config.harbor.enabled ? ADMISSION_NAMESPACE_LABEL : {};
         for (const ns of config.namespaces) {
-            const namespace = platformNamespace(`${name}-ns-${ns.name}`, { ...ns, labels: { ...ns.labels, ...admissionLabels }, podSecurityVersion: psaVersion }, { parent: this, provider });
+            const namespace = platformNamespace(
+                `${name}-ns-${ns.name}`,
+                { ...ns, labels: { ...ns.labels, ...admissionLabels }, podSecurityVersion: psaVersion },
+                { parent: this, provider },
+            );
             namespaces.set(ns.name, namespace);
             namespaceObjects.push(namespace);
         }
@@ -162,11 +166,7 @@ export class Platform extends pulumi.ComponentResource {
             );
         }
         if (config.dns.provider !== "none") {
-            this.dns = new DnsRecords(
-                `${name}-dns`,
-                { config: config.dns, ownerId: name, podSecurityVersion: psaVersion },
-                componentOpts,
-            );
+            this.dns = new DnsRecords(`${name}-dns`, { config: config.dns, ownerId: name, podSecurityVersion: psaVersion }, componentOpts);
         }
         if (config.harbor.enabled) {
             this.harbor = new Harbor(
@@ -187,7 +187,11 @@ export class Platform extends pulumi.ComponentResource {
                 // Nodes pull through Harbor only once it is up; containerd falls back to upstream.
                 // Applying the mirrors restarts k3s on every node, the provider's server included: the
                 // restarts wait for every object made so far, and every object made later for them.
-                const before = [...namespaceObjects, ...[this.ingress, this.certManager, this.storage, this.dns, this.harbor].filter((c) => c !== undefined), ...this.harbor.proxyProjects];
+                const before = [
+                    ...namespaceObjects,
+                    ...[this.ingress, this.certManager, this.storage, this.dns, this.harbor].filter((c) => c !== undefined),
+                    ...this.harbor.proxyProjects,
+                ];
                 const restarts = this.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), before);
                 laterOpts = { ...componentOpts, transformations: [afterNodeRestarts(restarts)] };
             }
@@ -216,7 +220,12 @@ export class Platform extends pulumi.ComponentResource {
         if (this.harbor && config.admission.enabled) {
             this.admission = new SignatureAdmission(
                 `${name}-admission`,
-                { ...admissionArgs(config, this.harbor.host), replicas: defaults.replicas, highAvailability: defaults.highAvailability, podSecurityVersion: psaVersion },
+                {
+                    ...admissionArgs(config, this.harbor.host),
+                    replicas: defaults.replicas,
+                    highAvailability: defaults.highAvailability,
+                    podSecurityVersion: psaVersion,
+                },
                 laterOpts,
             );
         }
@@ -227,21 +236,42 @@ export class Platform extends pulumi.ComponentResource {
         if (harbor) {
             for (const app of config.apps) {
                 const pull = harbor.pullRobot(`${appComponentName(name, app.name)}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
-                const args = appArgs(app, config.apps, {
-                    registryHost: harbor.host,
-                    ingress: this.ingressTls,
-                    dnsTarget: this.dns ? harbor.host : undefined,
-                    // Apps ship their own ServiceMonitors, whose CRD comes with kube-prometheus-stack.
-                    monitoring: this.monitoring && { dashboard: config.monitoring.grafana.enabled, logs: config.monitoring.logs.enabled, after: [this.monitoring.release] },
-                    storageClass: config.storage.class,
-                }, pull);
+                const args = appArgs(
+                    app,
+                    config.apps,
+                    {
+                        registryHost: harbor.host,
+                        ingress: this.ingressTls,
+                        dnsTarget: this.dns ? harbor.host : undefined,
+                        // Apps ship their own ServiceMonitors, whose CRD comes with kube-prometheus-stack.
+                        monitoring: this.monitoring && {
+                            dashboard: config.monitoring.grafana.enabled,
+                            logs: config.monitoring.logs.enabled,
+                            after: [this.monitoring.release],
+                        },
+                        storageClass: config.storage.class,
+                    },
+                    pull,
+                );
                 const namespace = namespaces.get(app.namespace);
                 const built = new ContainerApp(
                     appComponentName(name, app.name),
                     // The namespace first; the images come from Harbor, the host through the controller, its
                     // certificate from the issuer and its DNSEndpoint kind from external-dns.
                     // The Namespace's name output makes every object of the app wait for it.
-                    { ...args, namespace: namespace ? namespace.metadata.name : args.namespace, namespaceName: app.namespace, after: [...(namespace ? [namespace] : []), harbor.release, ...(this.ingress ? [this.ingress] : []), ...this.certManager.ready, ...(this.dns ? [this.dns] : []), ...(this.admission?.policies ?? [])] },
+                    {
+                        ...args,
+                        namespace: namespace ? namespace.metadata.name : args.namespace,
+                        namespaceName: app.namespace,
+                        after: [
+                            ...(namespace ? [namespace] : []),
+                            harbor.release,
+                            ...(this.ingress ? [this.ingress] : []),
+                            ...this.certManager.ready,
+                            ...(this.dns ? [this.dns] : []),
+                            ...(this.admission?.policies ?? []),
+                        ],
+                    },
                     laterOpts,
                 );
                 apps.set(app.name, built);
@@ -250,7 +280,9 @@ export class Platform extends pulumi.ComponentResource {
         }
         this.apps = apps;
 
-        const parts: NetworkNeeds[] = [this.ingress, this.certManager, this.dns, this.harbor, this.storage, this.monitoring, this.admission].filter((p): p is NonNullable<typeof p> => p !== undefined);
+        const parts: NetworkNeeds[] = [this.ingress, this.certManager, this.dns, this.harbor, this.storage, this.monitoring, this.admission].filter(
+            (p): p is NonNullable<typeof p> => p !== undefined,
+        );
         this.flows = platformFlows({
             parts: [...parts, ...apps.values()],
             scrapeTargets: parts.flatMap((p) => p.scrapeTargets ?? []),
@@ -261,10 +293,18 @@ export class Platform extends pulumi.ComponentResource {
         if (this.network) {
             // One generator for every namespace the platform creates: its components' and the workload namespaces.
             const owned = [...[...namespaces].map(([n, object]) => ({ name: n, object })), ...parts.flatMap((p) => p.ownedNamespaces)];
-            const specs = flowPolicySpecs(this.flows, owned.map((o) => o.name), this.network);
+            const specs = flowPolicySpecs(
+                this.flows,
+                owned.map((o) => o.name),
+                this.network,
+            );
             for (const { name: nsName, object } of owned) {
                 // After the node restarts like every object created from here on (none of them overlaps one).
-                createNetworkPolicies(`${name}-netpol-${nsName}`, object.metadata.name, specs.get(nsName) ?? [], { parent: this, provider, transformations: laterOpts.transformations });
+                createNetworkPolicies(`${name}-netpol-${nsName}`, object.metadata.name, specs.get(nsName) ?? [], {
+                    parent: this,
+                    provider,
+                    transformations: laterOpts.transformations,
+                });
             }
         }
 
@@ -281,7 +321,8 @@ export class Platform extends pulumi.ComponentResource {
             registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
             grafana: this.monitoring?.grafana,
             apps: appOutputs,
-            storageUi: this.storage?.uiUrl && this.storage.uiPassword ? { url: this.storage.uiUrl, username: "admin", password: this.storage.uiPassword } : undefined,
+            storageUi:
+                this.storage?.uiUrl && this.storage.uiPassword ? { url: this.storage.uiUrl, username: "admin", password: this.storage.uiPassword } : undefined,
         };
         this.registerOutputs({ ...this.outputs });
     }
@@ -298,7 +339,8 @@ function clusterNetwork(cluster: PlatformConfig["cluster"]): ClusterNetwork {
     const [podCidr, serviceCidr] = k3sClusterCidrs(k3s);
     // A node's private `address` is its node-ip (and, on servers, the API server's advertise address);
     // without one k3s picks an address itself, so the policies admit any address outside the cluster on those ports.
-    const ips = (nodes: readonly { address?: string }[]) => (nodes.every((n) => n.address !== undefined && isIP(n.address) === 4) ? nodes.map((n) => n.address!) : undefined);
+    const ips = (nodes: readonly { address?: string }[]) =>
+        nodes.every((n) => n.address !== undefined && isIP(n.address) === 4) ? nodes.map((n) => n.address!) : undefined;
     return { podCidr, serviceCidr, nodeAddresses: ips([...k3s.servers, ...k3s.agents]), apiServerAddresses: ips(k3s.servers) };
 }
 

@@ -16,7 +16,9 @@ export function admissionArgs(config: Pick<PlatformConfig, "admission" | "apps" 
     // The HTTP-01 solver pods cert-manager starts in a route's namespace: pinned by the cert-manager
     // chart, matched by tag (as created) and by digest (as the webhook's mutation resolves it).
     const http01 = config.tls.issuer !== "selfSigned" && config.tls.acme.solver === "http01";
-    const exempt = http01 ? [{ images: [`${ACME_SOLVER_IMAGE}:**`, `${ACME_SOLVER_IMAGE}@**`], why: "cert-manager's HTTP-01 solver, started in each route's namespace" }] : [];
+    const exempt = http01
+        ? [{ images: [`${ACME_SOLVER_IMAGE}:**`, `${ACME_SOLVER_IMAGE}@**`], why: "cert-manager's HTTP-01 solver, started in each route's namespace" }]
+        : [];
     return {
         mode: admission.mode,
         images: projects.map((project) => `${registryHost}/${project}/**`),

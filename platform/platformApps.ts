@@ -45,7 +45,13 @@ export interface AppOutput {
     readonly image: string;
     readonly digest: string | null;
     readonly previousDigest: string | null;
-    readonly canary: { readonly image: string; readonly digest: string; readonly weight: number; readonly maxErrorRatio: number; readonly maxLatencyP95Ms: number } | null;
+    readonly canary: {
+        readonly image: string;
+        readonly digest: string;
+        readonly weight: number;
+        readonly maxErrorRatio: number;
+        readonly maxLatencyP95Ms: number;
+    } | null;
 }
 
 function imagePath(app: AppConfig): string {

@@ -46,9 +46,30 @@ export const SERVICE_PROXY_TARGETS = {
     alertmanager: { namespace: MONITORING_NAMESPACE, name: `${KPS_FULLNAME}-alertmanager`, port: 9093, pods: ALERTMANAGER, podPort: 9093, part: "monitoring" },
     grafana: { namespace: MONITORING_NAMESPACE, name: `${METRICS_RELEASE}-grafana`, port: 80, pods: GRAFANA, podPort: GRAFANA_PORT, part: "grafana" },
     loki: { namespace: LOGS_NAMESPACE, name: LOKI_RELEASE, port: LOKI_PORT, pods: LOKI, podPort: LOKI_PORT, part: "logs" },
-    clickhouse: { namespace: CLICKHOUSE_NAMESPACE, name: CLICKHOUSE_SERVICE, port: CLICKHOUSE_HTTP_PORT, pods: { namespace: CLICKHOUSE_NAMESPACE }, podPort: CLICKHOUSE_HTTP_PORT, part: "clickhouse" },
-    deepflow: { namespace: DEEPFLOW_NAMESPACE, name: `${DEEPFLOW_RELEASE}-server`, port: DEEPFLOW_PORTS.controller, pods: { namespace: DEEPFLOW_NAMESPACE, pods: { component: "deepflow-server" } }, podPort: DEEPFLOW_PORTS.controller, part: "deepflow" },
-    longhorn: { namespace: LONGHORN_NAMESPACE, name: LONGHORN_MANAGER.service, port: LONGHORN_MANAGER.port, pods: { namespace: LONGHORN_NAMESPACE, pods: { app: "longhorn-manager" } }, podPort: LONGHORN_MANAGER.port, part: "longhorn" },
+    clickhouse: {
+        namespace: CLICKHOUSE_NAMESPACE,
+        name: CLICKHOUSE_SERVICE,
+        port: CLICKHOUSE_HTTP_PORT,
+        pods: { namespace: CLICKHOUSE_NAMESPACE },
+        podPort: CLICKHOUSE_HTTP_PORT,
+        part: "clickhouse",
+    },
+    deepflow: {
+        namespace: DEEPFLOW_NAMESPACE,
+        name: `${DEEPFLOW_RELEASE}-server`,
+        port: DEEPFLOW_PORTS.controller,
+        pods: { namespace: DEEPFLOW_NAMESPACE, pods: { component: "deepflow-server" } },
+        podPort: DEEPFLOW_PORTS.controller,
+        part: "deepflow",
+    },
+    longhorn: {
+        namespace: LONGHORN_NAMESPACE,
+        name: LONGHORN_MANAGER.service,
+        port: LONGHORN_MANAGER.port,
+        pods: { namespace: LONGHORN_NAMESPACE, pods: { app: "longhorn-manager" } },
+        podPort: LONGHORN_MANAGER.port,
+        part: "longhorn",
+    },
 } as const satisfies Record<string, ProxyTargetSpec>;
 
 export type ProxyTarget = keyof typeof SERVICE_PROXY_TARGETS;

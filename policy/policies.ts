@@ -20,7 +20,10 @@ export const policies: ResourceValidationPolicy[] = RULES.filter((rule) => !rule
     configSchema: { properties: { profile: { type: "string", enum: ["dev", "prod"], default: "dev" }, protect: { type: "boolean" } } },
     validateResource: (args, reportViolation) => {
         const { profile, protect } = args.getConfig<ProfileConfig>();
-        const messages = rule.check({ type: args.type, name: args.name, inputs: args.props, protect: args.opts.protect }, { profile: profile ?? "dev", ...(protect !== undefined ? { protect } : {}) });
+        const messages = rule.check(
+            { type: args.type, name: args.name, inputs: args.props, protect: args.opts.protect },
+            { profile: profile ?? "dev", ...(protect !== undefined ? { protect } : {}) },
+        );
         for (const message of messages) {
             reportViolation(message);
         }

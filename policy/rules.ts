@@ -44,12 +44,21 @@ export interface PolicyRule {
 }
 
 /** Namespaces allowed below `restricted` / to run privileged pods or hostPath volumes. */
-const PRIVILEGED_NAMESPACES: readonly string[] = [NAMESPACES.ingress, NAMESPACES.deepflow, NAMESPACES.longhorn, NAMESPACES.monitoring, NAMESPACES.kubeSystem, NAMESPACES.systemUpgrade];
+const PRIVILEGED_NAMESPACES: readonly string[] = [
+    NAMESPACES.ingress,
+    NAMESPACES.deepflow,
+    NAMESPACES.longhorn,
+    NAMESPACES.monitoring,
+    NAMESPACES.kubeSystem,
+    NAMESPACES.systemUpgrade,
+];
 /**
  * Where pods may share the node's network or PID namespace, mount host paths, publish host ports
  * or add Linux capabilities, and why. `capabilities` lists what may be added (`*`: any).
  */
-export const HOST_ACCESS: Readonly<Record<string, { readonly reason: string; readonly allows: readonly HostAccess[]; readonly capabilities: readonly string[] }>> = {
+export const HOST_ACCESS: Readonly<
+    Record<string, { readonly reason: string; readonly allows: readonly HostAccess[]; readonly capabilities: readonly string[] }>
+> = {
     [NAMESPACES.longhorn]: {
         reason: "Longhorn's manager, engine and CSI plugin attach block devices and mount /var/lib/longhorn and /dev from the node",
         allows: ["hostNetwork", "hostPID", "hostPath", "hostPort", "capabilities"],
@@ -78,14 +87,24 @@ const LOAD_BALANCER_NAMESPACES: readonly string[] = [NAMESPACES.ingress];
 /** Charts whose releases hold data (PVCs, or the CRDs of a data store): protected when the stack protects data. */
 const STATEFUL_CHARTS = ["harbor", "loki", "kube-prometheus-stack", "longhorn", "altinity-clickhouse-operator", "deepflow"];
 /** Custom resources whose deletion takes their volumes with them. */
-const STATEFUL_KINDS = ["kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", "kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation"];
+const STATEFUL_KINDS = [
+    "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation",
+    "kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation",
+];
 /**
  * Generated values stored data depends on, by the end of their resource name: the k3s tokens
  * (bootstrap data is encrypted with the server token), Harbor's admin password, encryption key and
  * database password, DeepFlow's MySQL password. Other generated keys and passwords are shared
  * between pods only and may be regenerated, so they are not protected.
  */
-const DATA_SECRET_SUFFIXES = ["-cluster-token", "-cluster-agent-token", "-harbor-admin-password", "-harbor-secret-key", "-harbor-database-password", "-deepflow-mysql-password"];
+const DATA_SECRET_SUFFIXES = [
+    "-cluster-token",
+    "-cluster-agent-token",
+    "-harbor-admin-password",
+    "-harbor-secret-key",
+    "-harbor-database-password",
+    "-deepflow-mysql-password",
+];
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -94,7 +113,8 @@ function podSpecs(inputs: Record<string, unknown>): Record<string, unknown>[] {
     const spec = inputs.spec as Record<string, unknown> | undefined;
     if (!isObject(spec)) return [];
     if (inputs.kind === "Pod") return [spec];
-    const template = (spec.jobTemplate as { spec?: { template?: { spec?: unknown } } } | undefined)?.spec?.template ?? (spec.template as { spec?: unknown } | undefined);
+    const template =
+        (spec.jobTemplate as { spec?: { template?: { spec?: unknown } } } | undefined)?.spec?.template ?? (spec.template as { spec?: unknown } | undefined);
     return isObject(template?.spec) ? [template.spec] : [];
 }
 
@@ -147,7 +167,11 @@ export function isAcceptedMovingTag(image: string): boolean {
 }
 
 /** Every pod spec in a raw object, wherever it sits (workload templates, Pods, custom resources' pod templates). */
-function podSpecsDeep(value: unknown, path: string, out: { path: string; spec: Record<string, unknown> }[] = []): { path: string; spec: Record<string, unknown> }[] {
+function podSpecsDeep(
+    value: unknown,
+    path: string,
+    out: { path: string; spec: Record<string, unknown> }[] = [],
+): { path: string; spec: Record<string, unknown> }[] {
     if (Array.isArray(value)) {
         value.forEach((v, i) => podSpecsDeep(v, `${path}[${i}]`, out));
     } else if (isObject(value)) {
@@ -236,8 +260,10 @@ function valuesHostAccess(value: unknown, path: string, out: { kind: HostAccess;
             if ((k === "hostNetwork" || k === "hostPID" || k === "hostIPC") && v === true) out.push({ kind: k, path: here });
             else if (k === "hostPath" && (isObject(v) || (typeof v === "string" && v !== ""))) out.push({ kind: "hostPath", path: here });
             // A container's `hostPort: 80`, or a chart switch such as F5 NIC's `hostPort: {enable: true}`.
-            else if (k === "hostPort" && (typeof v === "number" || (isObject(v) && (v.enable === true || v.enabled === true)))) out.push({ kind: "hostPort", path: here });
-            else if (k === "capabilities" && isObject(v) && Array.isArray(v.add) && v.add.length > 0) out.push({ kind: "capabilities", path: `${here}.add`, capabilities: v.add.map(String) });
+            else if (k === "hostPort" && (typeof v === "number" || (isObject(v) && (v.enable === true || v.enabled === true))))
+                out.push({ kind: "hostPort", path: here });
+            else if (k === "capabilities" && isObject(v) && Array.isArray(v.add) && v.add.length > 0)
+                out.push({ kind: "capabilities", path: `${here}.add`, capabilities: v.add.map(String) });
             valuesHostAccess(v, here, out);
         }
     }
@@ -249,9 +275,15 @@ function podHostAccess(inputs: Record<string, unknown>): { kind: HostAccess; pat
     const out: { kind: HostAccess; path: string; capabilities?: string[] }[] = [];
     for (const { path, spec } of podSpecsDeep(inputs, "")) {
         for (const kind of ["hostNetwork", "hostPID", "hostIPC"] as const) if (spec[kind] === true) out.push({ kind, path: `${path}.${kind}` });
-        ((spec.volumes as unknown[]) ?? []).filter(isObject).forEach((v, i) => v.hostPath !== undefined && out.push({ kind: "hostPath", path: `${path}.volumes[${i}]` }));
+        ((spec.volumes as unknown[]) ?? [])
+            .filter(isObject)
+            .forEach((v, i) => v.hostPath !== undefined && out.push({ kind: "hostPath", path: `${path}.volumes[${i}]` }));
         for (const c of containers(spec)) {
-            ((c.ports as unknown[]) ?? []).filter(isObject).forEach((p) => typeof p.hostPort === "number" && out.push({ kind: "hostPort", path: `container ${String(c.name)} port ${String(p.hostPort)}` }));
+            ((c.ports as unknown[]) ?? [])
+                .filter(isObject)
+                .forEach(
+                    (p) => typeof p.hostPort === "number" && out.push({ kind: "hostPort", path: `container ${String(c.name)} port ${String(p.hostPort)}` }),
+                );
             const add = (c.securityContext as { capabilities?: { add?: unknown[] } } | undefined)?.capabilities?.add;
             if (Array.isArray(add) && add.length > 0) out.push({ kind: "capabilities", path: `container ${String(c.name)}`, capabilities: add.map(String) });
         }
@@ -272,7 +304,8 @@ function nodePortPaths(value: unknown, path: string, out: string[] = []): string
 
 const SECRET_KEY = /(password|passwd|secret|token|apikey|api_key|privatekey|private_key|secretkey|accesskeysecret)$/i;
 /** Keys that name or point at a secret instead of holding one. */
-const REFERENCE_KEY = /(existingsecret|secretname|secretref|secretkeyref|keyname|secretkey?name|privatekeysecretref|existingsecretkey|existingxsrfsecret(key)?|existingsecretadminpassword(key)?|existingsecretsecretkey|tlssecret)$/i;
+const REFERENCE_KEY =
+    /(existingsecret|secretname|secretref|secretkeyref|keyname|secretkey?name|privatekeysecretref|existingsecretkey|existingxsrfsecret(key)?|existingsecretadminpassword(key)?|existingsecretsecretkey|tlssecret)$/i;
 /** A `...secret` key whose value is a hyphenated Kubernetes name refers to a Secret object. */
 const looksLikeSecretName = (key: string, value: string) => /secret$/i.test(key) && /^[a-z0-9]+(-[a-z0-9]+)+$/.test(value) && value.length <= 253;
 
@@ -287,7 +320,15 @@ function plaintextSecrets(value: unknown, path: string, marker: string | undefin
     if (!isObject(value)) return;
     for (const [key, v] of Object.entries(value)) {
         const here = path ? `${path}.${key}` : key;
-        if (typeof v === "string" && v !== "" && v !== marker && SECRET_KEY.test(key) && !REFERENCE_KEY.test(key) && !looksLikeSecretName(key, v) && !isEnvReference(v)) {
+        if (
+            typeof v === "string" &&
+            v !== "" &&
+            v !== marker &&
+            SECRET_KEY.test(key) &&
+            !REFERENCE_KEY.test(key) &&
+            !looksLikeSecretName(key, v) &&
+            !isEnvReference(v)
+        ) {
             out.push(here);
         } else {
             plaintextSecrets(v, here, marker, out);
@@ -298,9 +339,11 @@ function plaintextSecrets(value: unknown, path: string, marker: string | undefin
 export const RULES: readonly PolicyRule[] = [
     {
         name: "ingress-tls",
-        description: "Every Ingress serves each of its hosts over TLS, raw or enabled in a chart's values; every F5 NGINX VirtualServer has a TLS Secret and redirects HTTP to HTTPS.",
+        description:
+            "Every Ingress serves each of its hosts over TLS, raw or enabled in a chart's values; every F5 NGINX VirtualServer has a TLS Secret and redirects HTTP to HTTPS.",
         check: (r) => {
-            if (isRelease(r.type)) return chartIngressesWithoutTls(r.inputs.values, "values").map((path) => `${r.name} enables an Ingress at ${path} without TLS`);
+            if (isRelease(r.type))
+                return chartIngressesWithoutTls(r.inputs.values, "values").map((path) => `${r.name} enables an Ingress at ${path} without TLS`);
             if (isKube(r.type, "VirtualServer")) {
                 // Apps are VirtualServers (docs/adr/0020). Without tls.secret the host answers plain HTTP;
                 // without tls.redirect.enable it answers both (nginx/kubernetes-ingress@v5.5.4
@@ -329,7 +372,8 @@ export const RULES: readonly PolicyRule[] = [
         check: (r) => {
             const out: string[] = [];
             for (const { where, image } of [...rawImages(r.inputs), ...planImages(r)]) {
-                if (typeof image !== "string" || !(isPinnedImage(image) || isAcceptedMovingTag(image))) out.push(`${r.name} ${where} uses unpinned image ${String(image)}`);
+                if (typeof image !== "string" || !(isPinnedImage(image) || isAcceptedMovingTag(image)))
+                    out.push(`${r.name} ${where} uses unpinned image ${String(image)}`);
             }
             if (isRelease(r.type)) {
                 for (const img of valuesImages(r.inputs.values, "values")) {
@@ -350,21 +394,25 @@ export const RULES: readonly PolicyRule[] = [
     },
     {
         name: "images-digest",
-        description: "In prod, images the platform names carry a digest (tag@sha256:...), which Renovate keeps current. Advisory until the digests are filled in (docs/adr/0013).",
+        description:
+            "In prod, images the platform names carry a digest (tag@sha256:...), which Renovate keeps current. Advisory until the digests are filled in (docs/adr/0013).",
         advisory: true,
         check: (r, ctx) => {
             if (ctx.profile !== "prod") return [];
             const out: string[] = [];
             for (const { where, image } of [...rawImages(r.inputs), ...planImages(r)]) {
                 if (typeof image === "string" && parseImage(image).digest === undefined) {
-                    out.push(`${r.name} ${where} runs ${image} without a digest${isAcceptedMovingTag(image) ? " (a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)" : ""}`);
+                    out.push(
+                        `${r.name} ${where} runs ${image} without a digest${isAcceptedMovingTag(image) ? " (a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)" : ""}`,
+                    );
                 }
             }
             if (isRelease(r.type)) {
                 for (const img of valuesImages(r.inputs.values, "values")) {
                     if (img.ref !== undefined ? parseImage(img.ref).digest === undefined : img.tag !== undefined && img.digest === undefined) {
                         const ref = img.ref ?? (typeof img.repository === "string" && typeof img.tag === "string" ? `${img.repository}:${img.tag}` : undefined);
-                        const moving = ref !== undefined && isAcceptedMovingTag(ref) ? ` (${ref}: a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)` : "";
+                        const moving =
+                            ref !== undefined && isAcceptedMovingTag(ref) ? ` (${ref}: a tag upstream moves, charts/images.ts MOVING_TAG_IMAGES)` : "";
                         out.push(`${r.name} sets ${img.path} without a digest${moving}`);
                     }
                 }
@@ -404,7 +452,8 @@ export const RULES: readonly PolicyRule[] = [
             if (r.type === "kubernetes:helm.sh/v3:Release") {
                 const ns = String(r.inputs.namespace ?? "default");
                 const json = JSON.stringify(r.inputs.values ?? {});
-                if (/"type":"LoadBalancer"/.test(json) && !LOAD_BALANCER_NAMESPACES.includes(ns)) return [`${r.name} creates a LoadBalancer Service in namespace ${ns}`];
+                if (/"type":"LoadBalancer"/.test(json) && !LOAD_BALANCER_NAMESPACES.includes(ns))
+                    return [`${r.name} creates a LoadBalancer Service in namespace ${ns}`];
             }
             return [];
         },
@@ -436,10 +485,15 @@ export const RULES: readonly PolicyRule[] = [
             for (const { spec } of podSpecsDeep(r.inputs, "")) {
                 if (PRIVILEGED_NAMESPACES.includes(ns)) continue;
                 for (const c of containers(spec)) {
-                    if ((c.securityContext as { privileged?: boolean } | undefined)?.privileged) out.push(`${r.name} container ${String(c.name)} is privileged in ${ns}`);
+                    if ((c.securityContext as { privileged?: boolean } | undefined)?.privileged)
+                        out.push(`${r.name} container ${String(c.name)} is privileged in ${ns}`);
                 }
             }
-            if (isRelease(r.type) && !PRIVILEGED_NAMESPACES.includes(String(r.inputs.namespace ?? "default")) && /"privileged":true/.test(JSON.stringify(r.inputs.values ?? {}))) {
+            if (
+                isRelease(r.type) &&
+                !PRIVILEGED_NAMESPACES.includes(String(r.inputs.namespace ?? "default")) &&
+                /"privileged":true/.test(JSON.stringify(r.inputs.values ?? {}))
+            ) {
                 out.push(`${r.name} runs a privileged container in ${String(r.inputs.namespace ?? "default")}`);
             }
             return out;
@@ -459,14 +513,18 @@ export const RULES: readonly PolicyRule[] = [
                     if (f.kind !== "capabilities" || allowed.capabilities.includes("*")) return false;
                     return (f.capabilities ?? []).some((c) => !allowed.capabilities.includes(c));
                 })
-                .map((f) => `${r.name} uses ${f.kind}${f.capabilities ? ` (${f.capabilities.join(", ")})` : ""} at ${f.path} in namespace ${ns}, which is not allowed there`);
+                .map(
+                    (f) =>
+                        `${r.name} uses ${f.kind}${f.capabilities ? ` (${f.capabilities.join(", ")})` : ""} at ${f.path} in namespace ${ns}, which is not allowed there`,
+                );
         },
     },
     {
         name: "no-node-port",
         description: "No Service of type NodePort (raw or in chart values): traffic enters through the ingress controller's LoadBalancer or hostPorts only.",
         check: (r) => {
-            if (isKube(r.type, "Service") && (r.inputs.spec as { type?: string } | undefined)?.type === "NodePort") return [`Service ${r.name} is of type NodePort`];
+            if (isKube(r.type, "Service") && (r.inputs.spec as { type?: string } | undefined)?.type === "NodePort")
+                return [`Service ${r.name} is of type NodePort`];
             if (isRelease(r.type)) return nodePortPaths(r.inputs.values, "values").map((path) => `${r.name} sets ${path} to NodePort`);
             return [];
         },
@@ -477,12 +535,15 @@ export const RULES: readonly PolicyRule[] = [
         check: (r) => {
             if (r.type !== "kubernetes:helm.sh/v3:Release" && r.type !== "kubernetes:helm.sh/v4:Chart") return [];
             const version = r.inputs.version;
-            return typeof version === "string" && /^v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(version) ? [] : [`${r.name} installs chart ${String(r.inputs.chart)} without an exact version (${String(version)})`];
+            return typeof version === "string" && /^v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(version)
+                ? []
+                : [`${r.name} installs chart ${String(r.inputs.chart)} without an exact version (${String(version)})`];
         },
     },
     {
         name: "prod-stateful-protected",
-        description: "When the stack protects data (prod, unless platform:protect is false): data-bearing releases, data store installations and the generated values stored data depends on are protected.",
+        description:
+            "When the stack protects data (prod, unless platform:protect is false): data-bearing releases, data store installations and the generated values stored data depends on are protected.",
         check: (r, ctx) => {
             if (!(ctx.protect ?? ctx.profile === "prod") || r.protect) return [];
             const stateful =

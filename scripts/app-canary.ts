@@ -20,13 +20,37 @@
  * workflow to record in a pull request, so git says what runs.
  */
 import { guarded, readText, resolveDigest, stackFile, StackFileRef, writeText } from "./lib/appCli";
-import { AppImageError, appHost, DEFAULT_ANALYSIS, type LastGood, promoteCanary, readApp, setCanaryWeight, stackProfile, startCanary, withdrawCanary } from "./lib/appStackFile";
+import {
+    AppImageError,
+    appHost,
+    DEFAULT_ANALYSIS,
+    type LastGood,
+    promoteCanary,
+    readApp,
+    setCanaryWeight,
+    stackProfile,
+    startCanary,
+    withdrawCanary,
+} from "./lib/appStackFile";
 import { analyse, type CanaryTarget, type Decision, httpQuerier, kubectlQuerier, parseSteps, type Querier } from "./lib/canary";
 import { generateLoad, type LoadPlan, validateLoadUrl } from "./lib/canaryLoad";
 import { CliIo, parseCli, processIo, pulumiUpArgs, helpRequested, type Usage } from "./lib/cliIo";
 import { canaryLoadFor, MAX_CANARY_LOAD_RPS } from "../config/schemaApps";
 
-const OPTIONS = ["--steps", "--interval", "--window", "--kubeconfig", "--prometheus-url", "--virtual-server", "--canary-service", "--min-requests", "--max-holds", "--load-rps", "--load-url", "--stack-file"];
+const OPTIONS = [
+    "--steps",
+    "--interval",
+    "--window",
+    "--kubeconfig",
+    "--prometheus-url",
+    "--virtual-server",
+    "--canary-service",
+    "--min-requests",
+    "--max-holds",
+    "--load-rps",
+    "--load-url",
+    "--stack-file",
+];
 import { appComponentUrn, appTargetArgs, projectName } from "./lib/appTarget";
 
 const USAGE =
@@ -104,7 +128,11 @@ async function release(io: CliIo & { readonly signal?: AbortSignal }, r: Release
     const digest = resolveDigest(io, app, r.spec);
     const before = readApp(readText(ref), app, ref.file);
     const lastGood: LastGood = { digest: before.digest, previousDigest: before.previousDigest };
-    const target: CanaryTarget = { namespace: before.namespace ?? "apps", virtualServer: options["virtual-server"] ?? app, service: options["canary-service"] ?? `${app}-canary` };
+    const target: CanaryTarget = {
+        namespace: before.namespace ?? "apps",
+        virtualServer: options["virtual-server"] ?? app,
+        service: options["canary-service"] ?? `${app}-canary`,
+    };
     const query: Querier = options.kubeconfig ? kubectlQuerier(io, options.kubeconfig) : httpQuerier(options["prometheus-url"]!);
     const load = loadPlan(readText(ref), r, before);
     const signal = io.signal;
@@ -166,7 +194,11 @@ async function release(io: CliIo & { readonly signal?: AbortSignal }, r: Release
                 continue;
             }
             if (decision.verdict === "hold") {
-                return withdraw(3, `${line}; still not enough traffic after ${maxHolds} more window(s): raise canaryLoad.requestsPerSecond or --interval`, "is inconclusive");
+                return withdraw(
+                    3,
+                    `${line}; still not enough traffic after ${maxHolds} more window(s): raise canaryLoad.requestsPerSecond or --interval`,
+                    "is inconclusive",
+                );
             }
             return withdraw(1, line, "failed");
         }
@@ -208,7 +240,10 @@ async function wait(io: CliIo, load: LoadPlan, ms: number, weight: number, signa
 
 function thresholds(text: string, app: string, ref: StackFileRef): { maxErrorRatio: number; maxLatencyP95Ms: number } {
     const analysis = readApp(text, app, ref.file).canary?.analysis ?? {};
-    return { maxErrorRatio: analysis.maxErrorRatio ?? DEFAULT_ANALYSIS.maxErrorRatio, maxLatencyP95Ms: analysis.maxLatencyP95Ms ?? DEFAULT_ANALYSIS.maxLatencyP95Ms };
+    return {
+        maxErrorRatio: analysis.maxErrorRatio ?? DEFAULT_ANALYSIS.maxErrorRatio,
+        maxLatencyP95Ms: analysis.maxLatencyP95Ms ?? DEFAULT_ANALYSIS.maxLatencyP95Ms,
+    };
 }
 
 function figures(d: Decision, text: string, app: string, ref: StackFileRef): string {

@@ -14,7 +14,11 @@ const FIELDS = ["registry", "namespace", "project", "repository", "digest", "tag
 const HELP: Usage = {
     synopsis: "npm run -s app:info -- <stack> <app> [--field <name>] [--stack-file <file>]",
     description: "Prints what the stack file says about one app's image as JSON, or one field as plain text.",
-    exitCodes: [[0, "printed"], [1, "no such app or field, or an unreadable stack file"], [2, "usage error"]],
+    exitCodes: [
+        [0, "printed"],
+        [1, "no such app or field, or an unreadable stack file"],
+        [2, "usage error"],
+    ],
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

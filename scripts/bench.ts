@@ -30,7 +30,11 @@ function trivialProgram(): unknown {
 export function clusterConfig(servers: number, agents: number): RawConfig {
     // Offline only: no connection is made. Every node presents the same well-formed (made-up) host key.
     const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAYgerrCEToBk5xsccsXzAt3LLuSXJBPB3BqrVT9QKix";
-    const node = (kind: string, i: number) => ({ name: `${kind}-${i}`, host: `10.${kind === "server" ? 0 : 1}.${Math.floor(i / 250)}.${(i % 250) + 1}`, hostKey });
+    const node = (kind: string, i: number) => ({
+        name: `${kind}-${i}`,
+        host: `10.${kind === "server" ? 0 : 1}.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+        hostKey,
+    });
     const cluster = {
         mode: "k3s",
         k3s: {
@@ -135,7 +139,8 @@ function renderVsFloor(): void {
         const render = coldProcess("render", "sh", ["-c", `${script} prod --out ${JSON.stringify(join(work, "out"))}`]);
         console.log(`cold processes, ${RUNS} runs after 1 warm-up (ms, wall)`);
         console.log(`${"case".padEnd(34)} ${"median".padStart(10)} ${"min".padStart(8)} ${"max".padStart(8)}`);
-        const line = (label: string, t: Spread) => `${label.padEnd(34)} ${t.median.toFixed(0).padStart(10)} ${t.min.toFixed(0).padStart(8)} ${t.max.toFixed(0).padStart(8)}`;
+        const line = (label: string, t: Spread) =>
+            `${label.padEnd(34)} ${t.median.toFixed(0).padStart(10)} ${t.min.toFixed(0).padStart(8)} ${t.max.toFixed(0).padStart(8)}`;
         console.log(line(`SDK floor (${modules.length} @pulumi modules)`, floor));
         console.log(line(`npm run render -- prod`, render));
         const ratio = render.median / floor.median;

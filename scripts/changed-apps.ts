@@ -11,7 +11,10 @@ const SHA = /^[0-9a-f]{40}$/;
 const HELP: Usage = {
     synopsis: "npm run -s app:changed -- [<base-sha> <head-sha>]",
     description: "Prints the JSON list of apps (apps/<name>/ with a Dockerfile and package.json) changed between two commits; every app without a usable base.",
-    exitCodes: [[0, "list printed"], [2, "usage error"]],
+    exitCodes: [
+        [0, "list printed"],
+        [2, "usage error"],
+    ],
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

@@ -49,10 +49,16 @@ export async function run(argv: readonly string[], io: LineIo, projectDir = join
         const one = stacks.find((s) => s.stack === name);
         if (one === undefined) {
             const elsewhere = OWNED_ELSEWHERE[name];
-            io.err(`ci:stacks: ${elsewhere ? `${name} is run by ${elsewhere} only` : `no stack ${JSON.stringify(name)}`}; expected one of: ${stacks.map((s) => s.stack).join(", ")}`);
+            io.err(
+                `ci:stacks: ${elsewhere ? `${name} is run by ${elsewhere} only` : `no stack ${JSON.stringify(name)}`}; expected one of: ${stacks.map((s) => s.stack).join(", ")}`,
+            );
             return 1;
         }
-        io.out(github ? [`stack=${one.stack}`, `lane=${one.lane}`, `environment=${one.environment}`, `passphrase=${one.passphrase}`].join("\n") : JSON.stringify(one));
+        io.out(
+            github
+                ? [`stack=${one.stack}`, `lane=${one.lane}`, `environment=${one.environment}`, `passphrase=${one.passphrase}`].join("\n")
+                : JSON.stringify(one),
+        );
         return 0;
     }
     if (!github) {

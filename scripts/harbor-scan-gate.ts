@@ -15,7 +15,8 @@ import { appSeverity, projectSeverity } from "./lib/scanPolicy";
 import { stackFile } from "./lib/appCli";
 import { CliIo, parseCli, processIo, helpRequested, type Usage } from "./lib/cliIo";
 
-const SYNOPSIS = "npm run app:scan-gate -- <registry> <project>/<repository>@<sha256:digest> (--policy-of <stack> | --policy-for-app <app> | --severity low|medium|high|critical) [--timeout <s>] [--poll <s>]";
+const SYNOPSIS =
+    "npm run app:scan-gate -- <registry> <project>/<repository>@<sha256:digest> (--policy-of <stack> | --policy-for-app <app> | --severity low|medium|high|critical) [--timeout <s>] [--poll <s>]";
 const USAGE = `usage: ${SYNOPSIS}`;
 const SEVERITIES: GateSeverity[] = ["low", "medium", "high", "critical"];
 
@@ -23,7 +24,11 @@ const HELP: Usage = {
     synopsis: SYNOPSIS,
     description:
         "Waits for Harbor's scan of a pushed image and fails on a vulnerability at or above the severity its Harbor project blocks (preventVulnerable.severity in the stack file: one stack's, or the strictest of the stacks that run the app).\nCredentials come from HARBOR_USERNAME and HARBOR_PASSWORD.",
-    exitCodes: [[0, "the scan passed"], [1, "a blocked vulnerability, a failed scan, a timeout, or an unreadable stack file"], [2, "usage error or missing credentials"]],
+    exitCodes: [
+        [0, "the scan passed"],
+        [1, "a blocked vulnerability, a failed scan, a timeout, or an unreadable stack file"],
+        [2, "usage error or missing credentials"],
+    ],
 };
 
 export async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -38,7 +43,9 @@ export async function run(argv: readonly string[], io: CliIo, env: NodeJS.Proces
         ...(cli.positional.length !== 2 ? ["expected <registry> and <project>/<repository>@<digest>"] : []),
         ...(cli.positional.length === 2 && !ref ? [`image: expected <project>/<repository>@sha256:<64 hex>, got "${cli.positional[1]}"`] : []),
         ...(sources.length !== 1 ? ["give exactly one of --policy-of <stack>, --policy-for-app <app> and --severity <s>"] : []),
-        ...(cli.options.severity !== undefined && !SEVERITIES.includes(cli.options.severity as GateSeverity) ? [`--severity: expected one of ${SEVERITIES.join(", ")}, got "${cli.options.severity}"`] : []),
+        ...(cli.options.severity !== undefined && !SEVERITIES.includes(cli.options.severity as GateSeverity)
+            ? [`--severity: expected one of ${SEVERITIES.join(", ")}, got "${cli.options.severity}"`]
+            : []),
         ...(!(timeout > 0) || !(poll > 0) ? ["--timeout and --poll: expected positive numbers of seconds"] : []),
         ...(!env.HARBOR_USERNAME || !env.HARBOR_PASSWORD ? ["HARBOR_USERNAME and HARBOR_PASSWORD must be set (a Harbor robot of the project)"] : []),
     ];
@@ -53,7 +60,16 @@ export async function run(argv: readonly string[], io: CliIo, env: NodeJS.Proces
         io.out(`${ref[0]}: ${severity.why}`);
         const result = await scanGate(
             { url, username: env.HARBOR_USERNAME!, password: env.HARBOR_PASSWORD!, attempts: 3, retryDelayMs: poll * 1000 },
-            { project: ref[1], repository: ref[2], digest: ref[3], severity: severity.severity, timeoutMs: timeout * 1000, pollMs: poll * 1000, sleep: io.sleep, now: io.now },
+            {
+                project: ref[1],
+                repository: ref[2],
+                digest: ref[3],
+                severity: severity.severity,
+                timeoutMs: timeout * 1000,
+                pollMs: poll * 1000,
+                sleep: io.sleep,
+                now: io.now,
+            },
         );
         (result.pass ? io.out : io.err)(result.message);
         return result.pass ? 0 : 1;
@@ -71,13 +87,20 @@ function resolveSeverity(io: CliIo, project: string, options: Record<string, str
     if (options["policy-of"] !== undefined) {
         const ref = stackFile(io, options["policy-of"]);
         const severity = projectSeverity(readFileSync(ref.path, "utf8"), project, ref.file);
-        return { severity, why: severity ? `gating at ${severity}: ${ref.file} platform:harbor.projects[${project}].preventVulnerable.severity` : `${ref.file} blocks no vulnerabilities in project ${project}: waiting for the scan only` };
+        return {
+            severity,
+            why: severity
+                ? `gating at ${severity}: ${ref.file} platform:harbor.projects[${project}].preventVulnerable.severity`
+                : `${ref.file} blocks no vulnerabilities in project ${project}: waiting for the scan only`,
+        };
     }
     const app = options["policy-for-app"]!;
     const found = appSeverity(join(io.cwd), app);
     return {
         severity: found.severity,
-        why: found.severity ? `gating at ${found.severity}: the strictest preventVulnerable.severity of the stacks that run ${app} (${found.stacks.map((s) => `Pulumi.${s}.yaml`).join(", ")})` : `no stack that runs ${app} blocks vulnerable images: waiting for the scan only`,
+        why: found.severity
+            ? `gating at ${found.severity}: the strictest preventVulnerable.severity of the stacks that run ${app} (${found.stacks.map((s) => `Pulumi.${s}.yaml`).join(", ")})`
+            : `no stack that runs ${app} blocks vulnerable images: waiting for the scan only`,
     };
 }
 

@@ -102,7 +102,9 @@ function staleReason(m: Mutation): string | undefined {
 /** Tracked and untracked (not ignored) files copied to a temporary directory; node_modules linked. */
 function copyWorkingTree(): string {
     const copy = mkdtempSync(join(tmpdir(), "platform-mutate-"));
-    const listed = spawnSyncText("git", ["ls-files", "-co", "--exclude-standard", "-z"]).split("\0").filter((f) => f !== "");
+    const listed = spawnSyncText("git", ["ls-files", "-co", "--exclude-standard", "-z"])
+        .split("\0")
+        .filter((f) => f !== "");
     for (const file of listed) {
         if (!existsSync(join(PROJECT_DIR, file))) continue; // deleted but not yet staged
         mkdirSync(dirname(join(copy, file)), { recursive: true });
@@ -125,7 +127,10 @@ async function tryMutation(copy: string, m: Mutation, baselines: Map<string, Pro
     const selection = `${m.tests.groups.join(",")} -t '${m.tests.filter}'`;
     let ran = 0;
     for (const part of parts(m.tests)) {
-        writeFileSync(path, original.replace(m.from, () => m.to));
+        writeFileSync(
+            path,
+            original.replace(m.from, () => m.to),
+        );
         let outcome: JestOutcome;
         try {
             outcome = await jest(copy, part);
@@ -138,7 +143,8 @@ async function tryMutation(copy: string, m: Mutation, baselines: Map<string, Pro
         const key = JSON.stringify(part);
         if (!baselines.has(key)) baselines.set(key, jest(copy, part));
         const baseline = await baselines.get(key)!;
-        if (outcome.crashed !== undefined && baseline.crashed === undefined) return { caught: true, detail: `the run failed before any test: ${outcome.crashed}` };
+        if (outcome.crashed !== undefined && baseline.crashed === undefined)
+            return { caught: true, detail: `the run failed before any test: ${outcome.crashed}` };
         const fresh = outcome.failed.filter((f) => !baseline.failed.includes(f));
         if (fresh.length > 0) return { caught: true, detail: `${fresh.length} failed, e.g. ${fresh[0]}` };
         return { caught: false, detail: `only tests that fail unmutated too failed (${selection}): ${baseline.crashed ?? baseline.failed.join("; ")}` };
@@ -164,7 +170,20 @@ function parts(tests: Mutation["tests"]): JestPart[] {
 function jest(copy: string, { config, groups, filter }: JestPart): Promise<JestOutcome> {
     const report = join(copy, `.mutate-report-${process.pid}.json`);
     rmSync(report, { force: true });
-    const args = [join(copy, "node_modules", "jest", "bin", "jest.js"), "-c", config, "--maxWorkers=1", "--ci", "--silent", "--json", "--outputFile", report, ...groups.map((g) => `test/${g}.test.ts`), "-t", filter];
+    const args = [
+        join(copy, "node_modules", "jest", "bin", "jest.js"),
+        "-c",
+        config,
+        "--maxWorkers=1",
+        "--ci",
+        "--silent",
+        "--json",
+        "--outputFile",
+        report,
+        ...groups.map((g) => `test/${g}.test.ts`),
+        "-t",
+        filter,
+    ];
     return new Promise((resolve) => {
         const child = spawn(process.execPath, args, { cwd: copy, stdio: ["ignore", "ignore", "pipe"] });
         let stderr = "";
@@ -180,7 +199,9 @@ function jest(copy: string, { config, groups, filter }: JestPart): Promise<JestO
                 numRuntimeErrorTestSuites: number;
                 testResults: { message: string; assertionResults: { status: string; fullName: string }[] }[];
             };
-            const failed = result.testResults.flatMap((r) => r.assertionResults.filter((a) => a.status === "failed" && !a.fullName.includes(MUTATION_LIST_CHECKS)).map((a) => a.fullName));
+            const failed = result.testResults.flatMap((r) =>
+                r.assertionResults.filter((a) => a.status === "failed" && !a.fullName.includes(MUTATION_LIST_CHECKS)).map((a) => a.fullName),
+            );
             const suiteErrors = result.testResults.filter((r) => r.assertionResults.length === 0 && r.message !== "").map((r) => r.message.split("\n")[0]);
             resolve({ ran: result.numPassedTests + result.numFailedTests, failed: [...failed, ...suiteErrors] });
         });

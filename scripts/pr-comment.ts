@@ -8,11 +8,20 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
-import { commentBody, isPreviewArtifact, parseOpenPulls, parsePlanDiffArtifact, parsePreviewArtifact, previewCommentBody, pullRequestFor } from "./lib/prComment";
+import {
+    commentBody,
+    isPreviewArtifact,
+    parseOpenPulls,
+    parsePlanDiffArtifact,
+    parsePreviewArtifact,
+    previewCommentBody,
+    pullRequestFor,
+} from "./lib/prComment";
 
 const USAGE: Usage = {
     synopsis: "npm run -s pr-comment -- <artifact.json> <open-pulls.jsonl> <head-sha> <head-repo> <comment.md>",
-    description: "Writes the PR comment built from the validated artifact (plan diff or dev preview counts) and prints the number of the PR whose head is <head-repo>@<head-sha>.",
+    description:
+        "Writes the PR comment built from the validated artifact (plan diff or dev preview counts) and prints the number of the PR whose head is <head-repo>@<head-sha>.",
     exitCodes: [
         [0, "comment written, PR number printed"],
         [1, "bad artifact, or no single PR matches"],
@@ -27,7 +36,10 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
     try {
         const number = pullRequestFor(parseOpenPulls(readFileSync(pulls, "utf8")), headSha, headRepo);
         const text = readFileSync(artifact, "utf8");
-        writeFileSync(out, isPreviewArtifact(text) ? previewCommentBody(parsePreviewArtifact(text), headSha) : commentBody(parsePlanDiffArtifact(text), headSha));
+        writeFileSync(
+            out,
+            isPreviewArtifact(text) ? previewCommentBody(parsePreviewArtifact(text), headSha) : commentBody(parsePlanDiffArtifact(text), headSha),
+        );
         io.out(`${number}`);
         return 0;
     } catch (error) {

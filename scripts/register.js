@@ -12,6 +12,12 @@ const { SWC_OPTIONS } = require("./swcOptions");
 const sourceMaps = process.sourceMapsEnabled === true;
 
 require.extensions[".ts"] = (module, filename) => {
-    const { code } = transformSync(readFileSync(filename, "utf8"), { ...SWC_OPTIONS, filename, sourceMaps: sourceMaps ? "inline" : false, swcrc: false, configFile: false });
+    const { code } = transformSync(readFileSync(filename, "utf8"), {
+        ...SWC_OPTIONS,
+        filename,
+        sourceMaps: sourceMaps ? "inline" : false,
+        swcrc: false,
+        configFile: false,
+    });
     module._compile(code, filename);
 };

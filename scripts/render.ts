@@ -47,7 +47,9 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
         const dir = cli.options.out === undefined ? join(PROJECT_DIR, "out", stack) : resolve(cli.options.out);
         writeAll(dir, rendered.files);
         for (const warning of evaluation.warnings) io.err(`warning: ${warning}`);
-        io.out(`rendered ${stack}: ${evaluation.resources.length} resources, ${rendered.violations} policy violations${evaluation.warnings.length > 0 ? `, ${evaluation.warnings.length} warning(s)` : ""} -> ${dir}`);
+        io.out(
+            `rendered ${stack}: ${evaluation.resources.length} resources, ${rendered.violations} policy violations${evaluation.warnings.length > 0 ? `, ${evaluation.warnings.length} warning(s)` : ""} -> ${dir}`,
+        );
         return verdict(rendered, dir, io);
     } catch (err) {
         return failure(err, io);

@@ -47,7 +47,11 @@ function parseArgs(argv: readonly string[], io: LineIo): Args | number {
     const cli = parseCommand(
         argv,
         {
-            usage: { synopsis: USAGE.split("\n")[0].replace(/^usage: /, ""), description: USAGE.split("\n\n").slice(1).join("\n\n").trimEnd(), exitCodes: EXIT_CODES },
+            usage: {
+                synopsis: USAGE.split("\n")[0].replace(/^usage: /, ""),
+                description: USAGE.split("\n\n").slice(1).join("\n\n").trimEnd(),
+                exitCodes: EXIT_CODES,
+            },
             options: ["--snapshot", "--identity", "--stack-file"],
             flags: ["--s3", "--dry-run", "--yes"],
             positional: 1,
@@ -60,7 +64,15 @@ function parseArgs(argv: readonly string[], io: LineIo): Args | number {
         return 2;
     }
     const stackFile = cli.options["stack-file"];
-    return { stack: cli.positional[0], snapshot: cli.options.snapshot, fromS3: cli.flags.has("s3"), dryRun: cli.flags.has("dry-run"), yes: cli.flags.has("yes"), identity: cli.options.identity, stackFile: stackFile && resolve(stackFile) };
+    return {
+        stack: cli.positional[0],
+        snapshot: cli.options.snapshot,
+        fromS3: cli.flags.has("s3"),
+        dryRun: cli.flags.has("dry-run"),
+        yes: cli.flags.has("yes"),
+        identity: cli.options.identity,
+        stackFile: stackFile && resolve(stackFile),
+    };
 }
 
 /** Asks for the stack name on a terminal; anything else (or no terminal) refuses. */

@@ -14,7 +14,11 @@ const USAGE = "usage: npm run app:set-image -- <stack> <app> <sha256:digest | fr
 const HELP: Usage = {
     synopsis: "npm run app:set-image -- <stack> <app> <sha256:digest | from:<stack>> [--stack-file <file>]",
     description: "Puts an image digest into platform:apps[<app>].image.digest of Pulumi.<stack>.yaml (the replaced one becomes previousDigest).",
-    exitCodes: [[0, "written, or the stack already runs that digest"], [1, "no such app, a bad digest or an unreadable stack file"], [2, "usage error"]],
+    exitCodes: [
+        [0, "written, or the stack already runs that digest"],
+        [1, "no such app, a bad digest or an unreadable stack file"],
+        [2, "usage error"],
+    ],
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

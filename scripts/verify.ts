@@ -80,13 +80,16 @@ function parseArgs(argv: readonly string[]): Args | "help" {
     const kubeconfig = option("--kubeconfig");
     const context = option("--context");
     const stackFile = option("--stack-file");
-    const only = option("--only")?.split(",").filter((s) => s !== "");
+    const only = option("--only")
+        ?.split(",")
+        .filter((s) => s !== "");
     const caFiles = options("--ca-file");
     const harborImage = option("--harbor-image");
     const allowDown = options("--allow-down");
     const daysText = option("--certificate-days");
     const certificateDays = daysText === undefined ? 14 : Number(daysText);
-    if (!Number.isInteger(certificateDays) || certificateDays < 0) throw new UsageError(`--certificate-days: expected a whole number of days, got '${daysText}'`);
+    if (!Number.isInteger(certificateDays) || certificateDays < 0)
+        throw new UsageError(`--certificate-days: expected a whole number of days, got '${daysText}'`);
     const unknown = rest.filter((a) => a.startsWith("-"));
     if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]}`);
     if (rest.length !== 1) throw new UsageError(rest.length === 0 ? "which stack? (e.g. npm run verify -- dev)" : `one stack at a time, got ${rest.join(" ")}`);

@@ -15,7 +15,17 @@ import type { AddressInfo } from "node:net";
  * 400 "unsupported registry type <type>" otherwise (goharbor/harbor@v2.15.1
  * src/server/v2.0/handler/project.go, validateProjectReq).
  */
-export const PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE = ["docker-hub", "harbor", "azure-acr", "ali-acr", "aws-ecr", "google-gcr", "docker-registry", "github-ghcr", "jfrog-artifactory"];
+export const PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE = [
+    "docker-hub",
+    "harbor",
+    "azure-acr",
+    "ali-acr",
+    "aws-ecr",
+    "google-gcr",
+    "docker-registry",
+    "github-ghcr",
+    "jfrog-artifactory",
+];
 
 /**
  * Endpoint types with an adapter: the `RegisterFactory` calls in goharbor/harbor@v2.15.1
@@ -23,7 +33,23 @@ export const PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE = ["docker-hub", "harbor",
  * creation with "adapter factory for <type> not found" (src/pkg/reg/adapter/adapter.go GetFactory,
  * reached from src/controller/registry/controller.go validate), a plain error, so HTTP 500.
  */
-const ADAPTER_TYPES = ["ali-acr", "aws-ecr", "azure-acr", "docker-hub", "docker-registry", "dtr", "github-ghcr", "gitlab", "google-gcr", "harbor", "huawei-SWR", "jfrog-artifactory", "quay", "tencent-tcr", "volcengine-cr"];
+const ADAPTER_TYPES = [
+    "ali-acr",
+    "aws-ecr",
+    "azure-acr",
+    "docker-hub",
+    "docker-registry",
+    "dtr",
+    "github-ghcr",
+    "gitlab",
+    "google-gcr",
+    "harbor",
+    "huawei-SWR",
+    "jfrog-artifactory",
+    "quay",
+    "tencent-tcr",
+    "volcengine-cr",
+];
 
 /** Project and robot names: src/pkg/project/manager.go (restrictedNameChars, 1..255) and src/server/v2.0/handler/robot.go validateName, at v2.15.1. */
 const NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -58,15 +84,34 @@ function robotProblem(body: Record<string, unknown>): string | undefined {
     return undefined;
 }
 
-interface Registry { id: number; name: string; type: string; url: string }
-interface Project { project_id: number; name: string; registry_id: number | null; metadata: Record<string, string> & { public: string } }
+interface Registry {
+    id: number;
+    name: string;
+    type: string;
+    url: string;
+}
+interface Project {
+    project_id: number;
+    name: string;
+    registry_id: number | null;
+    metadata: Record<string, string> & { public: string };
+}
 /** One pushed artifact's scan as Harbor reports it (scan overview + vulnerability report). */
 export interface FakeScan {
     /** Harbor's scan_status; undefined: not scanned (yet), no scan overview at all. */
     status?: "Pending" | "Running" | "Success" | "Error" | "Stopped";
     vulnerabilities?: { id: string; package: string; version: string; fix_version: string; severity: string }[];
 }
-interface Robot { id: number; name: string; level: string; secret: string; duration: number; created: number; expires_at: number; permissions: { namespace: string }[] }
+interface Robot {
+    id: number;
+    name: string;
+    level: string;
+    secret: string;
+    duration: number;
+    created: number;
+    expires_at: number;
+    permissions: { namespace: string }[];
+}
 
 /** Harbor's expiry: `duration` days after creation, -1 never (src/controller/robot/controller.go Create, handler updateV2Robot). */
 const expiry = (created: number, duration: number) => (duration === -1 ? -1 : created + duration * 86_400);
@@ -124,7 +169,16 @@ export class FakeHarbor {
         }
         const artifact = /^\/projects\/([^/]+)\/repositories\/([^/]+)\/artifacts\/([^/]+)(\/additions\/vulnerabilities)?$/.exec(path);
         if (artifact && req.method === "GET") {
-            return this.artifact(decodeURIComponent(artifact[1]), decodeURIComponent(decodeURIComponent(artifact[2])), decodeURIComponent(artifact[3]), artifact[4] !== undefined, url, req, send, error);
+            return this.artifact(
+                decodeURIComponent(artifact[1]),
+                decodeURIComponent(decodeURIComponent(artifact[2])),
+                decodeURIComponent(artifact[3]),
+                artifact[4] !== undefined,
+                url,
+                req,
+                send,
+                error,
+            );
         }
         const [, kind, idOrName] = path.split("/");
         const byName = req.headers["x-is-resource-name"] === "true";
@@ -132,14 +186,18 @@ export class FakeHarbor {
         if (kind === "registries") {
             if (req.method === "GET" && idOrName === undefined) {
                 const name = (url.searchParams.get("q") ?? "").replace(/^name=/, "");
-                return send(200, [...this.registries.values()].filter((r) => r.name === name));
+                return send(
+                    200,
+                    [...this.registries.values()].filter((r) => r.name === name),
+                );
             }
             if (req.method === "POST") {
                 // src/controller/registry/controller.go validate, in its order, then the name's uniqueness.
                 if (!body.name || String(body.name).length > 64) return error(400, "BAD_REQUEST", "the name is empty or longer than 64");
                 if (!/^https?:\/\/[^/]/.test(String(body.url))) return error(400, "BAD_REQUEST", `invalid HTTP URL ${String(body.url)}`);
                 if (!ADAPTER_TYPES.includes(String(body.type))) return error(500, "UNKNOWN", `adapter factory for ${String(body.type)} not found`);
-                if ([...this.registries.values()].some((r) => r.name === body.name)) return error(409, "CONFLICT", `registry ${String(body.name)} already exists`);
+                if ([...this.registries.values()].some((r) => r.name === body.name))
+                    return error(409, "CONFLICT", `registry ${String(body.name)} already exists`);
                 const id = this.nextId++;
                 this.registries.set(id, { id, name: String(body.name), type: String(body.type), url: String(body.url) });
                 return send(201, undefined, { Location: `/api/v2.0/registries/${id}` });
@@ -152,7 +210,8 @@ export class FakeHarbor {
                 return send(200);
             }
             if (req.method === "DELETE") {
-                if ([...this.projects.values()].some((p) => p.registry_id === r.id)) return error(412, "PRECONDITION", "registry is used by a proxy-cache project");
+                if ([...this.projects.values()].some((p) => p.registry_id === r.id))
+                    return error(412, "PRECONDITION", "registry is used by a proxy-cache project");
                 this.registries.delete(r.id);
                 return send(200);
             }
@@ -162,16 +221,19 @@ export class FakeHarbor {
             if (req.method === "POST") {
                 // CreateProject: metadata.public, validateProjectReq, then the project manager's name rules.
                 const publicFlag = (body.metadata as { public?: string } | undefined)?.public;
-                if (publicFlag !== undefined && publicFlag !== "true" && publicFlag !== "false") return error(400, "BAD_REQUEST", `metadata.public should only be 'true' or 'false', but got: '${publicFlag}'`);
+                if (publicFlag !== undefined && publicFlag !== "true" && publicFlag !== "false")
+                    return error(400, "BAD_REQUEST", `metadata.public should only be 'true' or 'false', but got: '${publicFlag}'`);
                 if (body.registry_id !== undefined) {
                     if (Number(body.registry_id) <= 0) return error(400, "BAD_REQUEST", `${String(body.registry_id)} is invalid value of registry_id`);
                     const registry = this.registries.get(Number(body.registry_id));
                     if (!registry) return error(400, "BAD_REQUEST", "registry not found");
-                    if (!PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE.includes(registry.type)) return error(400, "BAD_REQUEST", `unsupported registry type ${registry.type}`);
+                    if (!PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE.includes(registry.type))
+                        return error(400, "BAD_REQUEST", `unsupported registry type ${registry.type}`);
                 }
                 const name = String(body.project_name);
                 if (name.length > 255 || !NAME.test(name)) return error(400, "BAD_REQUEST", "project name is not in lower case or contains illegal characters");
-                if ([...this.projects.values()].some((p) => p.name === body.project_name)) return error(409, "CONFLICT", `The project named ${String(body.project_name)} already exists`);
+                if ([...this.projects.values()].some((p) => p.name === body.project_name))
+                    return error(409, "CONFLICT", `The project named ${String(body.project_name)} already exists`);
                 const id = this.nextId++;
                 this.projects.set(id, {
                     project_id: id,
@@ -206,13 +268,23 @@ export class FakeHarbor {
                 const id = this.nextId++;
                 const created = Math.floor(Date.now() / 1000);
                 const duration = Number(body.duration);
-                const robot = { id, name, level: String(body.level), secret: `robot-secret-${id}`, duration, created, expires_at: expiry(created, duration), permissions };
+                const robot = {
+                    id,
+                    name,
+                    level: String(body.level),
+                    secret: `robot-secret-${id}`,
+                    duration,
+                    created,
+                    expires_at: expiry(created, duration),
+                    permissions,
+                };
                 this.robots.set(id, robot);
                 return send(201, { id, name, secret: robot.secret, expires_at: robot.expires_at });
             }
             const r = this.robots.get(Number(idOrName));
             if (!r) return error(404, "NOT_FOUND", `robot ${idOrName} not found`);
-            if (req.method === "GET") return send(200, { id: r.id, name: r.name, level: r.level, duration: r.duration, expires_at: r.expires_at, permissions: r.permissions });
+            if (req.method === "GET")
+                return send(200, { id: r.id, name: r.name, level: r.level, duration: r.duration, expires_at: r.expires_at, permissions: r.permissions });
             if (req.method === "PUT") {
                 // updateV2Robot: validate, then the name (the prefixed one GET returns) and level must not change.
                 const problem = robotProblem(body) ?? (body.name !== r.name || body.level !== r.level ? "cannot update the level or name of robot" : undefined);
@@ -263,7 +335,9 @@ export class FakeHarbor {
                       [mime]: {
                           scan_status: scan.status,
                           complete_percent: scan.status === "Success" ? 100 : 0,
-                          ...(scan.status === "Success" ? { summary: { total: vulns.length, fixable: vulns.filter((v) => v.fix_version).length, summary: counts } } : {}),
+                          ...(scan.status === "Success"
+                              ? { summary: { total: vulns.length, fixable: vulns.filter((v) => v.fix_version).length, summary: counts } }
+                              : {}),
                       },
                   };
         return send(200, { digest: reference, ...(overview ? { scan_overview: overview } : {}) });

@@ -24,7 +24,9 @@ function evaluateInChild(dir, args) {
         child.stderr.on("data", (chunk) => (stderr += chunk));
         child.on("error", reject);
         // The child prints one line per stack file that failed (the resource, for a failed registration).
-        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`a stack file does not evaluate, so no test ran (exit ${code}):\n${stderr.trim()}`))));
+        child.on("close", (code) =>
+            code === 0 ? resolve() : reject(new Error(`a stack file does not evaluate, so no test ran (exit ${code}):\n${stderr.trim()}`)),
+        );
     });
 }
 
@@ -34,6 +36,8 @@ module.exports = async () => {
     // Workers start after this and inherit the environment.
     process.env.PLATFORM_EVALUATIONS = dir;
     if (spawnSync("sh", ["-c", "command -v promtool"]).status !== 0 && !existsSync(join(ROOT, ".cache", "tools", "promtool"))) {
-        console.warn("\n[setup] promtool not found: the alert-rule tests will fail. Run `sh scripts/test-tools.sh` (npm test runs it first), or see README 'Set up on a fresh machine'.");
+        console.warn(
+            "\n[setup] promtool not found: the alert-rule tests will fail. Run `sh scripts/test-tools.sh` (npm test runs it first), or see README 'Set up on a fresh machine'.",
+        );
     }
 };

@@ -22,7 +22,12 @@ function altinityInstallation(obj: Record<string, unknown>): boolean {
     const spec = obj.spec as
         | {
               configuration?: { clusters?: { name?: string; layout?: { replicasCount?: number } }[]; users?: Record<string, unknown> };
-              templates?: { podTemplates?: { name?: string; spec?: { containers?: { name?: string; image?: string; resources?: { requests?: unknown; limits?: unknown } }[] } }[] };
+              templates?: {
+                  podTemplates?: {
+                      name?: string;
+                      spec?: { containers?: { name?: string; image?: string; resources?: { requests?: unknown; limits?: unknown } }[] };
+                  }[];
+              };
           }
         | undefined;
     const clusters = spec?.configuration?.clusters ?? [];
@@ -32,7 +37,12 @@ function altinityInstallation(obj: Record<string, unknown>): boolean {
         clusters.length > 0 &&
         clusters.every((c) => /^[a-z0-9-]+$/.test(c.name ?? "") && Number.isInteger(c.layout?.replicasCount)) &&
         templates.length > 0 &&
-        templates.every((t) => !!t.name && (t.spec?.containers ?? []).length > 0 && t.spec!.containers!.every((c) => !!c.name && /:[\w.-]+$/.test(c.image ?? "") && !!c.resources?.requests && !!c.resources.limits)) &&
+        templates.every(
+            (t) =>
+                !!t.name &&
+                (t.spec?.containers ?? []).length > 0 &&
+                t.spec!.containers!.every((c) => !!c.name && /:[\w.-]+$/.test(c.image ?? "") && !!c.resources?.requests && !!c.resources.limits),
+        ) &&
         // Passwords only from Secrets.
         users.filter(([k]) => k.endsWith("/password")).every(([, v]) => typeof v === "object" && v !== null && "valueFrom" in v)
     );
@@ -44,7 +54,9 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
     "longhorn.io/v1beta2/RecurringJob": (obj) => {
         const spec = obj.spec as { task?: string; cron?: string; retain?: number; concurrency?: number; groups?: unknown[] } | undefined;
         return (
-            ["snapshot", "backup", "snapshot-cleanup", "snapshot-delete", "filesystem-trim", "backup-force-create", "snapshot-force-create"].includes(String(spec?.task)) &&
+            ["snapshot", "backup", "snapshot-cleanup", "snapshot-delete", "filesystem-trim", "backup-force-create", "snapshot-force-create"].includes(
+                String(spec?.task),
+            ) &&
             String(spec?.cron).trim().split(/\s+/).length === 5 &&
             Number.isInteger(spec?.retain) &&
             Number.isInteger(spec?.concurrency) &&
@@ -55,7 +67,13 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
     // the platform's Plans must always carry (a fixed version, one node at a time, a node selector).
     "upgrade.cattle.io/v1/Plan": (obj) => {
         const spec = obj.spec as
-            | { upgrade?: { image?: string }; version?: string; concurrency?: number; nodeSelector?: { matchExpressions?: unknown[]; matchLabels?: unknown }; serviceAccountName?: string }
+            | {
+                  upgrade?: { image?: string };
+                  version?: string;
+                  concurrency?: number;
+                  nodeSelector?: { matchExpressions?: unknown[]; matchLabels?: unknown };
+                  serviceAccountName?: string;
+              }
             | undefined;
         return (
             typeof spec?.upgrade?.image === "string" &&
@@ -95,7 +113,9 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
                     (r.action
                         ? upstreams.has(r.action.pass)
                         : (r.splits ?? []).length >= 2 &&
-                          (r.splits ?? []).every((sp) => Number.isInteger(sp.weight) && sp.weight! >= 0 && sp.weight! <= 100 && upstreams.has(sp.action?.pass)) &&
+                          (r.splits ?? []).every(
+                              (sp) => Number.isInteger(sp.weight) && sp.weight! >= 0 && sp.weight! <= 100 && upstreams.has(sp.action?.pass),
+                          ) &&
                           (r.splits ?? []).reduce((sum, sp) => sum + (sp.weight ?? 0), 0) === 100),
             )
         );
@@ -106,7 +126,11 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
     // static; keyless with a url (or ca-cert) and identities naming issuer and subject; static with
     // action pass or fail; a key with inline data.
     "policy.sigstore.dev/v1beta1/ClusterImagePolicy": (obj) => {
-        type Authority = { key?: { data?: string }; keyless?: { url?: string; identities?: { issuer?: string; subject?: string }[] }; static?: { action?: string } };
+        type Authority = {
+            key?: { data?: string };
+            keyless?: { url?: string; identities?: { issuer?: string; subject?: string }[] };
+            static?: { action?: string };
+        };
         const spec = obj.spec as { images?: { glob?: string }[]; mode?: string; authorities?: Authority[] } | undefined;
         const kinds = (a: Authority) => [a.key, a.keyless, a.static].filter((x) => x !== undefined).length;
         return (
@@ -117,7 +141,8 @@ const REQUIRED_FIELDS: Record<string, (obj: Record<string, unknown>) => boolean>
             spec!.authorities!.every(
                 (a) =>
                     kinds(a) === 1 &&
-                    (a.keyless === undefined || (!!a.keyless.url && (a.keyless.identities ?? []).length > 0 && a.keyless.identities!.every((id) => !!id.issuer && !!id.subject))) &&
+                    (a.keyless === undefined ||
+                        (!!a.keyless.url && (a.keyless.identities ?? []).length > 0 && a.keyless.identities!.every((id) => !!id.issuer && !!id.subject))) &&
                     (a.static === undefined || ["pass", "fail"].includes(String(a.static.action))) &&
                     (a.key === undefined || (a.key.data ?? "").includes("PUBLIC KEY")),
             )

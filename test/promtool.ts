@@ -24,7 +24,9 @@ export function promtool(dir: string, ...args: string[]) {
     const binary = !onPath && existsSync(LOCAL_PROMTOOL) ? LOCAL_PROMTOOL : "promtool";
     const result = spawnSync(binary, args, { cwd: dir, encoding: "utf8" });
     if (result.error) {
-        throw new Error("promtool is not installed: run `sh scripts/test-tools.sh` (`npm test` runs it first; Debian/Ubuntu: it takes promtool from the prometheus package)");
+        throw new Error(
+            "promtool is not installed: run `sh scripts/test-tools.sh` (`npm test` runs it first; Debian/Ubuntu: it takes promtool from the prometheus package)",
+        );
     }
     return result;
 }

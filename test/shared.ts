@@ -38,7 +38,13 @@ export function sharedEvaluation(stack: string, run: "a" | "b" = "a"): SharedEva
         const detail = parsed.failure.problems ? parsed.failure.problems.join("\n  ") : parsed.failure.message;
         throw new Error(`Pulumi.${stack}.yaml does not evaluate: fix the stack file (npm run render -- ${stack}):\n  ${detail}`);
     }
-    const evaluation = { resources: parsed.resources ?? [], outputs: parsed.outputs ?? {}, stackConfig: parsed.stackConfig ?? {}, flows: parsed.flows ?? [], network: parsed.network };
+    const evaluation = {
+        resources: parsed.resources ?? [],
+        outputs: parsed.outputs ?? {},
+        stackConfig: parsed.stackConfig ?? {},
+        flows: parsed.flows ?? [],
+        network: parsed.network,
+    };
     cache.set(key, evaluation);
     return evaluation;
 }

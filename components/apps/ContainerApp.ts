@@ -5,7 +5,20 @@ import type { Resources } from "../lib/resources";
 import type { Flow, NetworkNeeds, Route } from "../lib/flows";
 import { type AppPeer, appFlows, certificateSpec, dnsEndpointSpec, type ServicePeer, virtualServerSpec } from "./appNetwork";
 import { appDashboard, appRuleGroups, dashboardLabels, serviceMonitorSpec } from "./appObservability";
-import { appLabels, type Autoscaling, canaryScale, deploymentSpec, hpaSpec, type HttpProbe, pdbSpec, type PodSpecInput, resolveProbes, type Scale, serviceSpec, type Track } from "./appWorkload";
+import {
+    appLabels,
+    type Autoscaling,
+    canaryScale,
+    deploymentSpec,
+    hpaSpec,
+    type HttpProbe,
+    pdbSpec,
+    type PodSpecInput,
+    resolveProbes,
+    type Scale,
+    serviceSpec,
+    type Track,
+} from "./appWorkload";
 
 /** Credentials for pulling the app's image: a pull-only robot made for it, or ones you already hold. */
 export type PullCredentials = { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
@@ -162,7 +175,8 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
         }
         const port = args.port ?? 8080;
         const ports = args.ports ?? [];
-        const reference = (digest: string | undefined, tag: string | undefined) => `${args.image.registry}/${args.image.path}${digest ? `@${digest}` : `:${tag}`}`;
+        const reference = (digest: string | undefined, tag: string | undefined) =>
+            `${args.image.registry}/${args.image.path}${digest ? `@${digest}` : `:${tag}`}`;
         this.image = reference(args.image.digest, args.image.tag);
         const child = { parent: this };
         const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: appLabels(appName).labels });
@@ -172,16 +186,30 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
         let pullSecretName: string | undefined;
         if (args.pullCredentials) {
             const { username, password } = args.pullCredentials;
-            const dockerConfig = pulumi.all([username, password]).apply(([u, p]) =>
-                JSON.stringify({ auths: { [args.image.registry]: { username: u, password: p, auth: Buffer.from(`${u}:${p}`).toString("base64") } } }),
-            );
+            const dockerConfig = pulumi
+                .all([username, password])
+                .apply(([u, p]) =>
+                    JSON.stringify({ auths: { [args.image.registry]: { username: u, password: p, auth: Buffer.from(`${u}:${p}`).toString("base64") } } }),
+                );
             pullSecretName = `${appName}-pull`;
-            inputs.push(new k8s.core.v1.Secret(`${name}-pull`, { metadata: meta(pullSecretName), type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": pulumi.secret(dockerConfig) } }, child));
+            inputs.push(
+                new k8s.core.v1.Secret(
+                    `${name}-pull`,
+                    {
+                        metadata: meta(pullSecretName),
+                        type: "kubernetes.io/dockerconfigjson",
+                        stringData: { ".dockerconfigjson": pulumi.secret(dockerConfig) },
+                    },
+                    child,
+                ),
+            );
         }
         const secrets = args.secrets ?? {};
         const secretKeys = Object.keys(secrets);
         if (secretKeys.length > 0) {
-            inputs.push(new k8s.core.v1.Secret(`${name}-secrets`, { metadata: meta(`${appName}-env`), type: "Opaque", stringData: pulumi.secret(secrets) }, child));
+            inputs.push(
+                new k8s.core.v1.Secret(`${name}-secrets`, { metadata: meta(`${appName}-env`), type: "Opaque", stringData: pulumi.secret(secrets) }, child),
+            );
         }
         const configFiles = args.config ?? {};
         if (Object.keys(configFiles).length > 0) {
@@ -192,7 +220,11 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
                 `${name}-data`,
                 {
                     metadata: meta(`${appName}-data`),
-                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.volume.size } }, ...(args.volume.storageClass ? { storageClassName: args.volume.storageClass } : {}) },
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        resources: { requests: { storage: args.volume.size } },
+                        ...(args.volume.storageClass ? { storageClassName: args.volume.storageClass } : {}),
+                    },
                 },
                 // local-path and Longhorn bind on first consumer: the claim binds once the Deployment's pod
                 // exists, so the two are created side by side. The provider counts a Pending claim of a
@@ -232,7 +264,11 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
                 { metadata: meta(canaryName), spec: deploymentSpec({ ...pod, image: reference(args.canary.digest, undefined) }, "canary", scale.replicas) },
                 { ...child, dependsOn: after },
             );
-            this.canaryService = new k8s.core.v1.Service(`${name}-canary-service`, { metadata: meta(canaryName), spec: serviceSpec(appName, "canary", port, ports) }, child);
+            this.canaryService = new k8s.core.v1.Service(
+                `${name}-canary-service`,
+                { metadata: meta(canaryName), spec: serviceSpec(appName, "canary", port, ports) },
+                child,
+            );
             this.scale(`${name}-canary`, appName, canaryName, "canary", scale, true, meta);
         }
         if (args.publish) {
@@ -257,7 +293,15 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
     }
 
     /** One track's HorizontalPodAutoscaler (with autoscaling) and PodDisruptionBudget (two pods or more). */
-    private scale(name: string, appName: string, objectName: string, track: Track, scale: Scale, withPdb: boolean, meta: (n: string) => Record<string, unknown>): void {
+    private scale(
+        name: string,
+        appName: string,
+        objectName: string,
+        track: Track,
+        scale: Scale,
+        withPdb: boolean,
+        meta: (n: string) => Record<string, unknown>,
+    ): void {
         const child = { parent: this };
         if (scale.autoscaling) {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta(objectName), spec: hpaSpec(objectName, scale.autoscaling) }, child);
@@ -280,16 +324,31 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
         // The VirtualServer, Certificate and DNSEndpoint kinds exist once their charts are installed.
         const child = { parent: this, dependsOn: args.after ?? [] };
         if ((publish.routing ?? "virtualServer") === "ingress") {
-            tlsIngress(`${name}-ingress`, publish.ingress, { name: appName, namespace: args.namespace, host: publish.host, serviceName: appName, servicePort: "http", paths: publish.paths }, child);
+            tlsIngress(
+                `${name}-ingress`,
+                publish.ingress,
+                { name: appName, namespace: args.namespace, host: publish.host, serviceName: appName, servicePort: "http", paths: publish.paths },
+                child,
+            );
             return;
         }
         const tlsSecret = `${appName}-tls`;
-        const certificate = certificateSpec({ host: publish.host, secretName: tlsSecret, issuer: publish.ingress.issuer, http01: publish.ingress.http01EditInPlace ?? false });
+        const certificate = certificateSpec({
+            host: publish.host,
+            secretName: tlsSecret,
+            issuer: publish.ingress.issuer,
+            http01: publish.ingress.http01EditInPlace ?? false,
+        });
         // Named after the app, not the Secret: ingress-shim named the Certificate of an app published by an
         // Ingress (before docs/adr/0020) after the Secret, and that one goes when its Ingress does.
         new k8s.apiextensions.CustomResource(
             `${name}-certificate`,
-            { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { ...meta(appName), annotations: certificate.annotations }, spec: certificate.spec },
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { ...meta(appName), annotations: certificate.annotations },
+                spec: certificate.spec,
+            },
             child,
         );
         // The canary's pool and Service exist (the Deployment is awaited) before the weight moves to them.
@@ -302,7 +361,14 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
                 metadata: meta(appName),
                 spec: {
                     ingressClassName: publish.ingress.className,
-                    ...virtualServerSpec({ name: appName, host: publish.host, paths: publish.paths ?? ["/"], port, tlsSecret, canaryWeight: args.canary?.weight }),
+                    ...virtualServerSpec({
+                        name: appName,
+                        host: publish.host,
+                        paths: publish.paths ?? ["/"],
+                        port,
+                        tlsSecret,
+                        canaryWeight: args.canary?.weight,
+                    }),
                 },
             },
             { ...child, dependsOn: [...child.dependsOn, this.deployment, this.service, ...canary] },
@@ -310,7 +376,12 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
         if (publish.dnsTarget) {
             new k8s.apiextensions.CustomResource(
                 `${name}-dns`,
-                { apiVersion: "externaldns.k8s.io/v1alpha1", kind: "DNSEndpoint", metadata: meta(appName), spec: dnsEndpointSpec(publish.host, publish.dnsTarget) },
+                {
+                    apiVersion: "externaldns.k8s.io/v1alpha1",
+                    kind: "DNSEndpoint",
+                    metadata: meta(appName),
+                    spec: dnsEndpointSpec(publish.host, publish.dnsTarget),
+                },
                 child,
             );
         }
@@ -336,7 +407,12 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
             }
             new k8s.apiextensions.CustomResource(
                 `${name}-servicemonitor`,
-                { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: meta(appName), spec: serviceMonitorSpec(appName, portName, args.metrics.path ?? "/metrics") },
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "ServiceMonitor",
+                    metadata: meta(appName),
+                    spec: serviceMonitorSpec(appName, portName, args.metrics.path ?? "/metrics"),
+                },
                 waitFor,
             );
         }
@@ -347,7 +423,14 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "PrometheusRule",
                     metadata: meta(`${appName}-alerts`),
-                    spec: { groups: appRuleGroups({ name: appName, namespace: namespaceName, autoscaling: args.autoscaling !== undefined, latencyMs: mon.latencyMs ?? 500 }) },
+                    spec: {
+                        groups: appRuleGroups({
+                            name: appName,
+                            namespace: namespaceName,
+                            autoscaling: args.autoscaling !== undefined,
+                            latencyMs: mon.latencyMs ?? 500,
+                        }),
+                    },
                 },
                 waitFor,
             );
@@ -357,7 +440,11 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
                 `${name}-dashboard`,
                 {
                     // Named after the app's namespace too: apps of one name in two namespaces share Grafana's.
-                    metadata: { name: `app-${namespaceName}-${appName}-dashboard`.slice(0, 253), namespace: mon.dashboardNamespace, labels: dashboardLabels(appName) },
+                    metadata: {
+                        name: `app-${namespaceName}-${appName}-dashboard`.slice(0, 253),
+                        namespace: mon.dashboardNamespace,
+                        labels: dashboardLabels(appName),
+                    },
                     data: { [`app-${namespaceName}-${appName}.json`]: JSON.stringify(appDashboard(appName, namespaceName, mon.logs ?? false), null, 2) },
                 },
                 { parent: this, dependsOn: mon.after ?? [] },

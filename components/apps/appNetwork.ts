@@ -57,16 +57,40 @@ export function appFlows(input: AppFlowInput): { flows: Flow[]; routes: Route[] 
     const self = appPods(input.namespace, input.name);
     const flows: Flow[] = [];
     if (input.metricsPort !== undefined) {
-        flows.push({ name: `Prometheus -> app ${input.name} metrics`, from: PROMETHEUS, to: self, ports: [input.metricsPort], why: "the app's alerts, dashboard and canary analysis" });
+        flows.push({
+            name: `Prometheus -> app ${input.name} metrics`,
+            from: PROMETHEUS,
+            to: self,
+            ports: [input.metricsPort],
+            why: "the app's alerts, dashboard and canary analysis",
+        });
     }
     for (const peer of input.callsApps) {
-        flows.push({ name: `app ${input.name} -> app ${peer.name}`, from: self, to: appPods(peer.namespace, peer.name), ports: peer.ports ?? [], why: `${input.name} lists ${peer.name} in calls` });
+        flows.push({
+            name: `app ${input.name} -> app ${peer.name}`,
+            from: self,
+            to: appPods(peer.namespace, peer.name),
+            ports: peer.ports ?? [],
+            why: `${input.name} lists ${peer.name} in calls`,
+        });
     }
     for (const service of input.callsServices) {
-        flows.push({ name: `app ${input.name} -> ${service.name}`, from: self, to: { namespace: service.namespace, pods: service.podLabels }, ports: service.ports, why: `${input.name} lists ${service.name} in calls` });
+        flows.push({
+            name: `app ${input.name} -> ${service.name}`,
+            from: self,
+            to: { namespace: service.namespace, pods: service.podLabels },
+            ports: service.ports,
+            why: `${input.name} lists ${service.name} in calls`,
+        });
     }
     if (input.internet) {
-        flows.push({ name: `app ${input.name} -> internet`, from: self, to: "internet", ports: [443, ...input.internet.ports], why: `${input.name} lists internet in calls` });
+        flows.push({
+            name: `app ${input.name} -> internet`,
+            from: self,
+            to: "internet",
+            ports: [443, ...input.internet.ports],
+            why: `${input.name} lists internet in calls`,
+        });
     }
     const routes: Route[] = input.host ? [{ host: input.host, backend: self, port: input.port }] : [];
     return { flows, routes };
@@ -99,7 +123,10 @@ export function virtualServerSpec(input: VirtualServerInput): Record<string, unk
     return {
         host: input.host,
         tls: { secret: input.tlsSecret, redirect: { enable: true, code: 301 } },
-        upstreams: [{ name: "stable", service: stable, port: input.port }, ...(weight === undefined ? [] : [{ name: "canary", service: canary, port: input.port }])],
+        upstreams: [
+            { name: "stable", service: stable, port: input.port },
+            ...(weight === undefined ? [] : [{ name: "canary", service: canary, port: input.port }]),
+        ],
         routes: input.paths.map((path) =>
             weight === undefined
                 ? { path, action: { pass: "stable" } }

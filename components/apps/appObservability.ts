@@ -32,7 +32,10 @@ interface Rule {
 
 /** The template with the app's name, namespace and threshold filled in, as YAML text. */
 export function renderRuleTemplate(input: Omit<RuleInput, "autoscaling">, template = readFileSync(APP_RULES_TEMPLATE, "utf8")): string {
-    return template.replace(/APP_NAMESPACE/g, input.namespace).replace(/APP_NAME/g, input.name).replace(/APP_LATENCY_MS/g, String(input.latencyMs));
+    return template
+        .replace(/APP_NAMESPACE/g, input.namespace)
+        .replace(/APP_NAME/g, input.name)
+        .replace(/APP_LATENCY_MS/g, String(input.latencyMs));
 }
 
 /** PrometheusRule `spec.groups` for one app. */
@@ -66,13 +69,25 @@ export function appDashboard(name: string, namespace: string, logs: boolean): Re
         targets: targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), datasource: PROM, ...t })),
     });
     const panels: Record<string, unknown>[] = [
-        panel(1, "Requests per second (by Service and status)", 0, 0, [{ expr: `sum by (service, code) (rate(${LATENCY_METRIC}_count{${svc}}[5m]))`, legendFormat: "{{service}} {{code}}" }], "reqps"),
+        panel(
+            1,
+            "Requests per second (by Service and status)",
+            0,
+            0,
+            [{ expr: `sum by (service, code) (rate(${LATENCY_METRIC}_count{${svc}}[5m]))`, legendFormat: "{{service}} {{code}}" }],
+            "reqps",
+        ),
         panel(
             2,
             "5xx ratio",
             12,
             0,
-            [{ expr: `sum by (service) (rate(${LATENCY_METRIC}_count{${svc}, code=~"5.."}[5m])) / sum by (service) (rate(${LATENCY_METRIC}_count{${svc}}[5m]))`, legendFormat: "{{service}}" }],
+            [
+                {
+                    expr: `sum by (service) (rate(${LATENCY_METRIC}_count{${svc}, code=~"5.."}[5m])) / sum by (service) (rate(${LATENCY_METRIC}_count{${svc}}[5m]))`,
+                    legendFormat: "{{service}}",
+                },
+            ],
             "percentunit",
         ),
         panel(
@@ -80,7 +95,10 @@ export function appDashboard(name: string, namespace: string, logs: boolean): Re
             "Upstream latency p50 / p95 / p99",
             0,
             8,
-            [0.5, 0.95, 0.99].map((q) => ({ expr: `histogram_quantile(${q}, sum by (le, service) (rate(${LATENCY_METRIC}_bucket{${svc}}[5m])))`, legendFormat: `p${q * 100} {{service}}` })),
+            [0.5, 0.95, 0.99].map((q) => ({
+                expr: `histogram_quantile(${q}, sum by (le, service) (rate(${LATENCY_METRIC}_bucket{${svc}}[5m])))`,
+                legendFormat: `p${q * 100} {{service}}`,
+            })),
             "ms",
         ),
         panel(

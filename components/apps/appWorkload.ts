@@ -89,7 +89,12 @@ function podTemplate(input: PodSpecInput, track: Track): k8sInput.core.v1.PodTem
         volumes.push({ name: "data", persistentVolumeClaim: { claimName: input.volume.claimName } });
         mounts.push({ name: "data", mountPath: input.volume.mountPath });
     }
-    const spread = (topologyKey: string, when: "DoNotSchedule" | "ScheduleAnyway") => ({ maxSkew: 1, topologyKey, whenUnsatisfiable: when, labelSelector: { matchLabels: selector } });
+    const spread = (topologyKey: string, when: "DoNotSchedule" | "ScheduleAnyway") => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: when,
+        labelSelector: { matchLabels: selector },
+    });
     return {
         metadata: { labels },
         spec: {
@@ -105,7 +110,10 @@ function podTemplate(input: PodSpecInput, track: Track): k8sInput.core.v1.PodTem
                     name: input.name,
                     image: input.image,
                     imagePullPolicy: "IfNotPresent",
-                    ports: [{ name: "http", containerPort: input.port, protocol: "TCP" }, ...input.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" }))],
+                    ports: [
+                        { name: "http", containerPort: input.port, protocol: "TCP" },
+                        ...input.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
+                    ],
                     env,
                     resources: { requests: { ...input.resources.requests }, limits: { ...input.resources.limits } },
                     securityContext: {
@@ -147,7 +155,10 @@ export function serviceSpec(name: string, track: Track, port: number, ports: Pod
     return {
         type: "ClusterIP",
         selector: appLabels(name, track).selector,
-        ports: [{ name: "http", port, targetPort: "http", protocol: "TCP" }, ...ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" }))],
+        ports: [
+            { name: "http", port, targetPort: "http", protocol: "TCP" },
+            ...ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })),
+        ],
     };
 }
 

@@ -134,7 +134,7 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             this.k3sNodes = k3sNodes(k3s);
             this.connections = new Map(this.k3sNodes.map((n) => [n.name, sshConnection(n.host, k3s.ssh, n.hostKey)]));
             const installed = this.install(
-                { ...k3s, disable: [...new Set([...k3s.disable, ...(args.alsoDisable ?? [])])]  },
+                { ...k3s, disable: [...new Set([...k3s.disable, ...(args.alsoDisable ?? [])])] },
                 protect,
                 args.hostRequirements,
                 args.kernelRequirements ?? [],
@@ -215,15 +215,9 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
 
     private existing(existing: ExistingClusterArgs) {
         const kubeconfig = pulumi.secret(existing.kubeconfig);
-        const provider = new k8s.Provider(
-            `${this.name}-provider`,
-            { kubeconfig, context: existing.context, enableServerSideApply: true },
-            { parent: this },
-        );
+        const provider = new k8s.Provider(`${this.name}-provider`, { kubeconfig, context: existing.context, enableServerSideApply: true }, { parent: this });
         // The server URL is not sensitive; unsecret it so it can be exported and shown in previews.
-        const apiEndpoint = pulumi.unsecret(
-            kubeconfig.apply((text) => kubeconfigServer(text, existing.context) ?? "unknown (kubeconfig could not be read)"),
-        );
+        const apiEndpoint = pulumi.unsecret(kubeconfig.apply((text) => kubeconfigServer(text, existing.context) ?? "unknown (kubeconfig could not be read)"));
         return { provider, kubeconfig, apiEndpoint };
     }
 
@@ -273,7 +267,9 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             const caHash = node.init ? pulumi.output(undefined) : firstCaHash!;
             const secrets = pulumi
                 .all([token.result, agentToken.result, caHash, s3SecretKey ?? pulumi.output(undefined)])
-                .apply(([serverToken, agent, hash, s3]) => secretsYaml(node, { serverToken, agentToken: agent, caHash: hash }, node.role === "server" ? s3 : undefined));
+                .apply(([serverToken, agent, hash, s3]) =>
+                    secretsYaml(node, { serverToken, agentToken: agent, caHash: hash }, node.role === "server" ? s3 : undefined),
+                );
             // Servers join one at a time (concurrent etcd member adds fail); agents wait for the last
             // server, which itself waited for all earlier ones.
             const joinAfter = previousServer;

@@ -139,7 +139,6 @@ function nodePrivateAddress(node: Pick<K3sNode, "host" | "address" | "externalAd
     return node.externalAddress !== undefined && hostIsPrivate ? node.host : undefined;
 }
 
-
 /** The passwords ClusterK3s generates, and the cluster CA hash once the first server made its CA. */
 export interface JoinSecrets {
     /** Server token password: joins servers and encrypts the bootstrap data. */
@@ -187,7 +186,6 @@ export function secretsYaml(node: Pick<K3sNode, "role" | "init">, secrets: JoinS
     }
     return toYaml(out);
 }
-
 
 /** `registries.yaml` text; upstream stays the fallback because containerd tries it after mirrors. */
 export function registriesYaml(registries: Registries): string {
@@ -255,4 +253,3 @@ export function kubeconfigServer(text: string, context?: string): string | undef
         return undefined;
     }
 }
-

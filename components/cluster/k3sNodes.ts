@@ -75,4 +75,3 @@ export function sshConnection(host: string, ssh: K3sClusterArgs["ssh"], hostKey:
 function hostForUrl(host: string): string {
     return host.includes(":") ? `[${host}]` : host;
 }
-

@@ -8,4 +8,3 @@ export const KUBECONFIG_PATH = `${K3S_DIR}/k3s.yaml`;
 export const API_PORT = 6443;
 
 export type NodeRole = "server" | "agent";
-

@@ -6,7 +6,7 @@ import type { HostRequirements } from "../lib/hostRequirements";
 import { CONFIG_PATH, K3S_DIR, KUBECONFIG_PATH, NodeRole, REGISTRIES_PATH, SECRETS_PATH } from "./k3sPaths";
 
 /** Shell prelude: fail fast, and use sudo only when not root (sudo must not prompt). */
-const PRELUDE = ['set -eu', 'SUDO=""', 'if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi'];
+const PRELUDE = ["set -eu", 'SUDO=""', 'if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi'];
 
 /** Writes `text` to `path` through a quoted heredoc (no shell expansion of the content). */
 function writeFile(path: string, text: string, mode: string): string[] {
@@ -169,7 +169,7 @@ export function installScript(opts: InstallOptions): string {
         `$SUDO sh -c 'umask 077 && cat > ${SECRETS_PATH}'`,
         ...writeFile(CONFIG_PATH, opts.configYaml, "0600"),
         'installer="$(mktemp)"',
-        'trap \'rm -f "$installer"\' EXIT',
+        "trap 'rm -f \"$installer\"' EXIT",
         `curl -sfL --retry 5 --retry-delay 2 -o "$installer" ${installScriptUrl(opts.version)}`,
     ];
     if (opts.installScriptSha256 !== undefined) {

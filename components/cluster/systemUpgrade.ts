@@ -28,7 +28,12 @@ export const SYSTEM_UPGRADE_PSA_REASON =
 export interface K8sObject {
     readonly apiVersion: string;
     readonly kind: string;
-    readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+    readonly metadata: {
+        readonly name: string;
+        readonly namespace?: string;
+        readonly labels?: Record<string, string>;
+        readonly annotations?: Record<string, string>;
+    };
     // Typed loosely: these are API-shaped JSON (CRD schemas use the API's hyphenated keys, which the
     // SDK's input types spell differently); the kind decides the resource class in ClusterK3s.
     readonly spec?: unknown;

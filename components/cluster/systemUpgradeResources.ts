@@ -43,10 +43,23 @@ export function systemUpgrade(
     const flows = [apiServerFlow({ namespace: SYSTEM_UPGRADE_NAMESPACE }, "system-upgrade-controller")];
     const policies =
         clusterCidrs && clusterCidrs.length >= 2
-            ? createNetworkPolicies(`${name}-system-upgrade-ns-netpol`, namespace.metadata.name, flowPolicySpecs(flows, [SYSTEM_UPGRADE_NAMESPACE], { podCidr: clusterCidrs[0], serviceCidr: clusterCidrs[1] }).get(SYSTEM_UPGRADE_NAMESPACE) ?? [], opts)
+            ? createNetworkPolicies(
+                  `${name}-system-upgrade-ns-netpol`,
+                  namespace.metadata.name,
+                  flowPolicySpecs(flows, [SYSTEM_UPGRADE_NAMESPACE], { podCidr: clusterCidrs[0], serviceCidr: clusterCidrs[1] }).get(
+                      SYSTEM_UPGRADE_NAMESPACE,
+                  ) ?? [],
+                  opts,
+              )
             : [];
-    const crd = new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-system-upgrade-crd`, planCrd() as k8s.apiextensions.v1.CustomResourceDefinitionArgs, opts);
-    const rbac = systemUpgradeRbac().map((o) => rawObject(`${name}-system-upgrade-${o.kind.toLowerCase()}-${o.metadata.name}`, o, { ...opts, dependsOn: [namespace] }));
+    const crd = new k8s.apiextensions.v1.CustomResourceDefinition(
+        `${name}-system-upgrade-crd`,
+        planCrd() as k8s.apiextensions.v1.CustomResourceDefinitionArgs,
+        opts,
+    );
+    const rbac = systemUpgradeRbac().map((o) =>
+        rawObject(`${name}-system-upgrade-${o.kind.toLowerCase()}-${o.metadata.name}`, o, { ...opts, dependsOn: [namespace] }),
+    );
     const controller = new k8s.apps.v1.Deployment(`${name}-system-upgrade-controller`, controllerDeployment(version) as k8s.apps.v1.DeploymentArgs, {
         ...opts,
         dependsOn: [namespace, crd, ...rbac],

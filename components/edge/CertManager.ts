@@ -6,7 +6,15 @@ import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import type { ScrapeTarget } from "../lib/metrics";
 import { apiServerFlow, type Flow, INGRESS_CONTROLLER, type NetworkNeeds, type PodEnd, type Route, type OwnedNamespace } from "../lib/flows";
 import { endpointPort } from "../lib/networkPolicy";
-import { CERT_MANAGER_CONTROLLER_SA, certManagerValues, clusterIssuers, DNS01_SECRET, DNS01_SERVICE_ACCOUNT, issuerName, type TlsSettings } from "./certManagerValues";
+import {
+    CERT_MANAGER_CONTROLLER_SA,
+    certManagerValues,
+    clusterIssuers,
+    DNS01_SECRET,
+    DNS01_SERVICE_ACCOUNT,
+    issuerName,
+    type TlsSettings,
+} from "./certManagerValues";
 import { NAMESPACES } from "../../charts/namespaces";
 
 export interface CertManagerArgs extends NamespacePolicyArgs {
@@ -100,7 +108,11 @@ export class CertManager extends pulumi.ComponentResource implements NetworkNeed
             {
                 name: "cert-manager",
                 namespace,
-                selector: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": "controller" },
+                selector: {
+                    "app.kubernetes.io/name": "cert-manager",
+                    "app.kubernetes.io/instance": "cert-manager",
+                    "app.kubernetes.io/component": "controller",
+                },
                 port: 9402,
                 pods: { "app.kubernetes.io/component": "controller" },
                 podPort: 9402,
@@ -177,7 +189,13 @@ function dns01Secret(tls: TlsSettings): pulumi.Input<string> | undefined {
 function certManagerFlows(namespace: string, tls: TlsSettings): Flow[] {
     const controller: PodEnd = { namespace, pods: { "app.kubernetes.io/component": "controller" } };
     const flows: Flow[] = [
-        { name: "API server -> cert-manager webhook", from: "nodes", to: { namespace, pods: { "app.kubernetes.io/component": "webhook" } }, ports: [10250], why: "every Certificate and Issuer is validated by the webhook, which fails closed" },
+        {
+            name: "API server -> cert-manager webhook",
+            from: "nodes",
+            to: { namespace, pods: { "app.kubernetes.io/component": "webhook" } },
+            ports: [10250],
+            why: "every Certificate and Issuer is validated by the webhook, which fails closed",
+        },
         apiServerFlow({ namespace }, "cert-manager (controller, webhook, cainjector, startup check)"),
     ];
     if (tls.issuer === "selfSigned") {
@@ -186,13 +204,37 @@ function certManagerFlows(namespace: string, tls: TlsSettings): Flow[] {
     const acme = acmeEndpoint(tls.acme.server);
     flows.push(
         acme.inCluster
-            ? { name: "cert-manager -> ACME server (in cluster)", from: controller, to: { namespace: acme.inCluster }, ports: [acme.port], why: "orders and challenges" }
-            : { name: "cert-manager -> ACME server", from: controller, to: acme.port === 443 && tls.acme.server === undefined ? "internet" : "outside", ports: [acme.port], why: "ACME account, orders and challenges" },
+            ? {
+                  name: "cert-manager -> ACME server (in cluster)",
+                  from: controller,
+                  to: { namespace: acme.inCluster },
+                  ports: [acme.port],
+                  why: "orders and challenges",
+              }
+            : {
+                  name: "cert-manager -> ACME server",
+                  from: controller,
+                  to: acme.port === 443 && tls.acme.server === undefined ? "internet" : "outside",
+                  ports: [acme.port],
+                  why: "ACME account, orders and challenges",
+              },
     );
     if (tls.acme.solver === "http01") {
         flows.push(
-            { name: "cert-manager -> ingress controller (HTTP-01 self-check)", from: controller, to: INGRESS_CONTROLLER, ports: [80], why: "no certificate is ordered until the self-check of the challenge URL passes" },
-            { name: "cert-manager -> outside load balancer (HTTP-01 self-check)", from: controller, to: "outside", ports: [80], why: "the self-check through a load balancer outside the cluster" },
+            {
+                name: "cert-manager -> ingress controller (HTTP-01 self-check)",
+                from: controller,
+                to: INGRESS_CONTROLLER,
+                ports: [80],
+                why: "no certificate is ordered until the self-check of the challenge URL passes",
+            },
+            {
+                name: "cert-manager -> outside load balancer (HTTP-01 self-check)",
+                from: controller,
+                to: "outside",
+                ports: [80],
+                why: "the self-check through a load balancer outside the cluster",
+            },
             {
                 name: "cert-manager -> k3s ServiceLB (HTTP-01 self-check)",
                 from: controller,
@@ -207,8 +249,21 @@ function certManagerFlows(namespace: string, tls: TlsSettings): Flow[] {
     } else {
         flows.push(
             { name: "cert-manager -> DNS provider API", from: controller, to: "internet", ports: [443], why: "writes the DNS-01 TXT record" },
-            { name: "cert-manager -> authoritative DNS (TCP)", from: controller, to: "outside", ports: [53], why: "the DNS-01 propagation check asks the zone's servers directly" },
-            { name: "cert-manager -> authoritative DNS (UDP)", from: controller, to: "outside", ports: [53], protocol: "UDP", why: "the DNS-01 propagation check asks the zone's servers directly" },
+            {
+                name: "cert-manager -> authoritative DNS (TCP)",
+                from: controller,
+                to: "outside",
+                ports: [53],
+                why: "the DNS-01 propagation check asks the zone's servers directly",
+            },
+            {
+                name: "cert-manager -> authoritative DNS (UDP)",
+                from: controller,
+                to: "outside",
+                ports: [53],
+                protocol: "UDP",
+                why: "the DNS-01 propagation check asks the zone's servers directly",
+            },
         );
     }
     return flows;

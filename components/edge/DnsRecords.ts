@@ -5,7 +5,16 @@ import { installChart } from "../lib/chart";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import { apiServerFlow, type Flow, type NetworkNeeds, type PodEnd, type Route, type OwnedNamespace } from "../lib/flows";
-import { DNS_METRICS_PORT, DNS_NAMESPACE, DNS_RELEASE, DNS_SECRET_NAME, dnsEndpoints, type DnsProviderArgs, type ExternalDnsSettings, externalDnsValues } from "./dnsValues";
+import {
+    DNS_METRICS_PORT,
+    DNS_NAMESPACE,
+    DNS_RELEASE,
+    DNS_SECRET_NAME,
+    dnsEndpoints,
+    type DnsProviderArgs,
+    type ExternalDnsSettings,
+    externalDnsValues,
+} from "./dnsValues";
 
 export interface DnsRecordsArgs extends NamespacePolicyArgs {
     /** Provider, zones and static records. */
@@ -30,11 +39,7 @@ export class DnsRecords extends pulumi.ComponentResource implements NetworkNeeds
     constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:edge:DnsRecords", name, {}, opts);
         const namespace = args.namespace ?? DNS_NAMESPACE;
-        const ns = platformNamespace(
-            `${name}-ns`,
-            { name: namespace, podSecurityVersion: args.podSecurityVersion },
-            { parent: this },
-        );
+        const ns = platformNamespace(`${name}-ns`, { name: namespace, podSecurityVersion: args.podSecurityVersion }, { parent: this });
         const credentials = dnsCredentials(args.config);
         const secret = new k8s.core.v1.Secret(
             `${name}-credentials`,
@@ -106,7 +111,14 @@ function dnsFlows(externalDns: PodEnd, dns: DnsProviderArgs): Flow[] {
     const flows: Flow[] = [apiServerFlow(externalDns, "external-dns", "reads Ingresses and DNSEndpoints")];
     if (dns.provider === "rfc2136") {
         for (const protocol of ["TCP", "UDP"] as const) {
-            flows.push({ name: `external-dns -> RFC 2136 server (${protocol})`, from: externalDns, to: "outside", ports: [dns.rfc2136.port], protocol, why: "dynamic updates and zone transfers" });
+            flows.push({
+                name: `external-dns -> RFC 2136 server (${protocol})`,
+                from: externalDns,
+                to: "outside",
+                ports: [dns.rfc2136.port],
+                protocol,
+                why: "dynamic updates and zone transfers",
+            });
         }
     } else {
         flows.push({ name: "external-dns -> DNS provider API", from: externalDns, to: "internet", ports: [443], why: "lists and writes the zone's records" });

@@ -101,7 +101,13 @@ export class IngressNginx extends pulumi.ComponentResource implements NetworkNee
         ];
         const controller = { namespace: namespaceName, pods: INGRESS_CONTROLLER.pods };
         this.flows = [
-            { name: "clients -> ingress controller", from: "anywhere", to: controller, ports: [80, 443], why: "every platform and application host, redirects and ACME HTTP-01" },
+            {
+                name: "clients -> ingress controller",
+                from: "anywhere",
+                to: controller,
+                ports: [80, 443],
+                why: "every platform and application host, redirects and ACME HTTP-01",
+            },
             apiServerFlow(controller, "ingress controller", "reads Ingresses, VirtualServers, Services, EndpointSlices and Secrets"),
         ];
         this.ownedNamespaces = [{ name: namespaceName, object: ns }];

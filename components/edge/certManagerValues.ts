@@ -121,7 +121,12 @@ export function clusterIssuers(tls: IssuerArgs, args: { namespace: string; ingre
                     issuerRef: { name: "selfsigned-bootstrap", kind: "ClusterIssuer", group: "cert-manager.io" },
                 },
             },
-            { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: issuerName("selfSigned") }, spec: { ca: { secretName: "platform-root-ca" } } },
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "ClusterIssuer",
+                metadata: { name: issuerName("selfSigned") },
+                spec: { ca: { secretName: "platform-root-ca" } },
+            },
         ];
     }
     const { acme } = tls;
@@ -137,7 +142,9 @@ export function clusterIssuers(tls: IssuerArgs, args: { namespace: string; ingre
         // createIngress adds ingressTemplate.metadata.annotations to the Ingress it creates.
         selected.push({
             selector: { matchLabels: { [HTTP01_MINION_SOLVER_LABEL.key]: HTTP01_MINION_SOLVER_LABEL.value } },
-            http01: { ingress: { ingressClassName: args.ingressClass, ingressTemplate: { metadata: { annotations: { [MERGEABLE_INGRESS_TYPE]: "minion" } } } } },
+            http01: {
+                ingress: { ingressClassName: args.ingressClass, ingressTemplate: { metadata: { annotations: { [MERGEABLE_INGRESS_TYPE]: "minion" } } } },
+            },
         });
     } else if (acme.dns01.provider === "cloudflare") {
         solver = { dns01: { cloudflare: { apiTokenSecretRef: { name: DNS01_SECRET.name, key: DNS01_SECRET.key } } } };

@@ -33,7 +33,15 @@ export type DnsProviderArgs =
               readonly zoneType?: "public" | "private";
           };
       }
-    | { readonly provider: "alibabacloud"; readonly alibabacloud: { readonly region: string; readonly accessKeyId: string; readonly accessKeySecret: pulumi.Input<string>; readonly zoneType: "public" | "private" } }
+    | {
+          readonly provider: "alibabacloud";
+          readonly alibabacloud: {
+              readonly region: string;
+              readonly accessKeyId: string;
+              readonly accessKeySecret: pulumi.Input<string>;
+              readonly zoneType: "public" | "private";
+          };
+      }
     | {
           readonly provider: "rfc2136";
           readonly rfc2136: {

@@ -88,7 +88,15 @@ export function endLabel(end: FlowEnd): string {
 
 /** The flows a route needs: the controller to the backend, and the HTTP-01 solver when it is used. */
 export function routeFlows(route: Route, http01: boolean): Flow[] {
-    const flows: Flow[] = [{ name: `ingress controller -> ${route.host} (${endLabel(route.backend)})`, from: INGRESS_CONTROLLER, to: route.backend, ports: [route.port], why: `serves https://${route.host}` }];
+    const flows: Flow[] = [
+        {
+            name: `ingress controller -> ${route.host} (${endLabel(route.backend)})`,
+            from: INGRESS_CONTROLLER,
+            to: route.backend,
+            ports: [route.port],
+            why: `serves https://${route.host}`,
+        },
+    ];
     if (http01) {
         flows.push({
             name: `ingress controller -> HTTP-01 solver in ${route.backend.namespace} (${route.host})`,

@@ -65,7 +65,9 @@ export function tlsIngress(resourceName: string, ctx: IngressTlsContext, args: T
                 rules: [
                     {
                         host: tls.host,
-                        http: { paths: (args.paths ?? ["/"]).map((path) => ({ path, pathType: "Prefix", backend: { service: { name: args.serviceName, port } } })) },
+                        http: {
+                            paths: (args.paths ?? ["/"]).map((path) => ({ path, pathType: "Prefix", backend: { service: { name: args.serviceName, port } } })),
+                        },
                     },
                 ],
             },
@@ -125,7 +127,12 @@ export interface MergeableTlsIngress {
  * Let's Encrypt follows that redirect. ingress-shim sets the same annotation for edit-in-place
  * Ingresses; this Certificate is the platform's own, so it sets it itself.
  */
-export function mergeableTlsIngress(resourceName: string, ctx: IngressTlsContext, args: MergeableTlsIngressArgs, opts: pulumi.CustomResourceOptions): MergeableTlsIngress {
+export function mergeableTlsIngress(
+    resourceName: string,
+    ctx: IngressTlsContext,
+    args: MergeableTlsIngressArgs,
+    opts: pulumi.CustomResourceOptions,
+): MergeableTlsIngress {
     const secretName = `${args.name}-tls`;
     const port = typeof args.servicePort === "number" ? { number: args.servicePort } : { name: args.servicePort };
     const certificate = new k8s.apiextensions.CustomResource(
@@ -156,7 +163,11 @@ export function mergeableTlsIngress(resourceName: string, ctx: IngressTlsContext
     const minion = new k8s.networking.v1.Ingress(
         `${resourceName}-minion`,
         {
-            metadata: { name: `${args.name}-minion`, namespace: args.namespace, annotations: { ...args.locationAnnotations, [MERGEABLE_INGRESS_TYPE]: "minion" } },
+            metadata: {
+                name: `${args.name}-minion`,
+                namespace: args.namespace,
+                annotations: { ...args.locationAnnotations, [MERGEABLE_INGRESS_TYPE]: "minion" },
+            },
             spec: {
                 ingressClassName: ctx.className,
                 rules: [{ host: args.host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port } } }] } }],

@@ -34,6 +34,13 @@ export function serviceMonitorFor(target: ScrapeTarget): Record<string, unknown>
         jobLabel: target.jobLabel,
         selector: { matchLabels: { ...target.selector } },
         namespaceSelector: { matchNames: [target.namespace] },
-        endpoints: [{ ...(typeof target.port === "number" ? { targetPort: target.port } : { port: target.port }), path: "/metrics", interval: "30s", ...(target.honorLabels ? { honorLabels: true } : {}) }],
+        endpoints: [
+            {
+                ...(typeof target.port === "number" ? { targetPort: target.port } : { port: target.port }),
+                path: "/metrics",
+                interval: "30s",
+                ...(target.honorLabels ? { honorLabels: true } : {}),
+            },
+        ],
     };
 }

@@ -52,11 +52,7 @@ export interface PlatformNamespaceArgs {
 }
 
 /** A namespace that always carries Pod Security labels; the only way the platform makes one. */
-export function platformNamespace(
-    resourceName: string,
-    args: PlatformNamespaceArgs,
-    opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Namespace {
+export function platformNamespace(resourceName: string, args: PlatformNamespaceArgs, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
     const level = args.podSecurity ?? "restricted";
     if (level !== "restricted" && (args.reason === undefined || args.reason.trim() === "")) {
         throw new Error(`namespace ${args.name}: Pod Security level '${level}' needs a reason`);

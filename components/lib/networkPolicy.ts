@@ -73,7 +73,9 @@ export function nodeFlannelAddresses(network: Pick<ClusterNetwork, "podCidr" | "
     }
     const count = 2 ** (mask - prefix);
     if (count > MAX_NODE_SUBNETS) {
-        throw new Error(`pod CIDR ${network.podCidr} holds ${count} node subnets of /${mask} (at most ${MAX_NODE_SUBNETS}): use a narrower pod CIDR or a wider node mask`);
+        throw new Error(
+            `pod CIDR ${network.podCidr} holds ${count} node subnets of /${mask} (at most ${MAX_NODE_SUBNETS}): use a narrower pod CIDR or a wider node mask`,
+        );
     }
     const start = Math.floor(ipv4ToInt(base) / 2 ** (32 - prefix)) * 2 ** (32 - prefix);
     return Array.from({ length: count }, (_, i) => intToIpv4(start + i * 2 ** (32 - mask)));
@@ -147,7 +149,11 @@ function selectorSlug(pods: PodLabels | undefined): string {
  */
 export function flowPolicySpecs(flows: readonly Flow[], managed: readonly string[], network: ClusterNetwork): Map<string, NamedPolicy[]> {
     const managedSet = new Set(managed);
-    type Group = { direction: "in" | "out"; pods?: PodLabels; rules: (k8sInput.networking.v1.NetworkPolicyIngressRule | k8sInput.networking.v1.NetworkPolicyEgressRule)[] };
+    type Group = {
+        direction: "in" | "out";
+        pods?: PodLabels;
+        rules: (k8sInput.networking.v1.NetworkPolicyIngressRule | k8sInput.networking.v1.NetworkPolicyEgressRule)[];
+    };
     const groups = new Map<string, Map<string, Group>>();
     const add = (namespace: string, direction: "in" | "out", pods: PodLabels | undefined, rule: Group["rules"][number]) => {
         const byKey = groups.get(namespace) ?? new Map<string, Group>();
@@ -169,7 +175,7 @@ export function flowPolicySpecs(flows: readonly Flow[], managed: readonly string
     for (const namespace of [...managedSet].sort()) {
         const policies: NamedPolicy[] = [
             // Nothing reaches or leaves a pod here unless a policy below allows it. (Names differ from the
-        // per-component policies of 0.1: the old objects are deleted after these exist, never clashing.)
+            // per-component policies of 0.1: the old objects are deleted after these exist, never clashing.)
             { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
             {
                 name: "dns-egress",
@@ -189,7 +195,9 @@ export function flowPolicySpecs(flows: readonly Flow[], managed: readonly string
             },
         ];
         const used = new Set(policies.map((p) => p.name));
-        const sorted = [...(groups.get(namespace)?.values() ?? [])].sort((a, b) => `${a.direction}${selectorSlug(a.pods)}`.localeCompare(`${b.direction}${selectorSlug(b.pods)}`));
+        const sorted = [...(groups.get(namespace)?.values() ?? [])].sort((a, b) =>
+            `${a.direction}${selectorSlug(a.pods)}`.localeCompare(`${b.direction}${selectorSlug(b.pods)}`),
+        );
         for (const group of sorted) {
             const base = `${group.direction}-${selectorSlug(group.pods)}`.slice(0, 60);
             let name = base;
@@ -210,6 +218,11 @@ export function flowPolicySpecs(flows: readonly Flow[], managed: readonly string
 }
 
 /** Creates a namespace's NetworkPolicies (k3s enforces them with its embedded kube-router controller). */
-export function createNetworkPolicies(resourcePrefix: string, namespace: pulumi.Input<string>, policies: readonly NamedPolicy[], opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy[] {
+export function createNetworkPolicies(
+    resourcePrefix: string,
+    namespace: pulumi.Input<string>,
+    policies: readonly NamedPolicy[],
+    opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.NetworkPolicy[] {
     return policies.map(({ name, spec }) => new k8s.networking.v1.NetworkPolicy(`${resourcePrefix}-${name}`, { metadata: { name, namespace }, spec }, opts));
 }

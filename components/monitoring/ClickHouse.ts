@@ -61,7 +61,10 @@ export class ClickHouse extends pulumi.ComponentResource {
             {
                 metadata: { name: CLICKHOUSE_USERS_SECRET, namespace: ns.metadata.name },
                 type: "Opaque",
-                stringData: pulumi.secret({ ...(deepflow ? { [CLICKHOUSE_USERS.deepflow]: deepflow.result } : {}), [CLICKHOUSE_USERS.grafana]: pulumi.output(args.grafanaPassword) }),
+                stringData: pulumi.secret({
+                    ...(deepflow ? { [CLICKHOUSE_USERS.deepflow]: deepflow.result } : {}),
+                    [CLICKHOUSE_USERS.grafana]: pulumi.output(args.grafanaPassword),
+                }),
             },
             { parent: this },
         );

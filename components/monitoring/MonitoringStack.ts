@@ -54,7 +54,13 @@ const PARTS = ["logs", "clickhouse", "deepflow", "k3s"] as const;
 /** Where alerts go; secret values (URLs, keys, the SMTP password) as Outputs. */
 export interface AlertReceiverSettings {
     readonly slack?: { readonly webhookUrl: pulumi.Input<string>; readonly channel: string };
-    readonly email?: { readonly to: string; readonly from: string; readonly smarthost: string; readonly username?: string; readonly password?: pulumi.Input<string> };
+    readonly email?: {
+        readonly to: string;
+        readonly from: string;
+        readonly smarthost: string;
+        readonly username?: string;
+        readonly password?: pulumi.Input<string>;
+    };
     readonly webhook?: { readonly url: pulumi.Input<string> };
     readonly pagerduty?: { readonly routingKey: pulumi.Input<string> };
 }
@@ -123,7 +129,17 @@ export class MonitoringStack extends pulumi.ComponentResource implements Network
                 toYaml(
                     alertmanagerConfig({
                         ...(am.slack ? { slack: { webhookUrl: slackUrl!, channel: am.slack.channel } } : {}),
-                        ...(am.email ? { email: { to: am.email.to, from: am.email.from, smarthost: am.email.smarthost, username: am.email.username, password: smtpPassword } } : {}),
+                        ...(am.email
+                            ? {
+                                  email: {
+                                      to: am.email.to,
+                                      from: am.email.from,
+                                      smarthost: am.email.smarthost,
+                                      username: am.email.username,
+                                      password: smtpPassword,
+                                  },
+                              }
+                            : {}),
                         ...(am.webhook ? { webhook: { url: webhookUrl! } } : {}),
                         ...(am.pagerduty ? { pagerduty: { routingKey: routingKey! } } : {}),
                     }),
@@ -131,7 +147,11 @@ export class MonitoringStack extends pulumi.ComponentResource implements Network
             );
         const configSecret = new k8s.core.v1.Secret(
             `${name}-alertmanager-config`,
-            { metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: ns.metadata.name }, type: "Opaque", stringData: { "alertmanager.yaml": pulumi.secret(resolved) } },
+            {
+                metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: ns.metadata.name },
+                type: "Opaque",
+                stringData: { "alertmanager.yaml": pulumi.secret(resolved) },
+            },
             { parent: this },
         );
         const before: pulumi.Resource[] = [configSecret];
@@ -142,12 +162,18 @@ export class MonitoringStack extends pulumi.ComponentResource implements Network
         // The ClickHouse `grafana` user's password: Grafana reads it from this Secret, ClickHouse from its own.
         let clickhouseGrafanaPassword: pulumi.Output<string> | undefined;
         if (on.clickhouse) {
-            clickhouseGrafanaPassword = pulumi.secret(new random.RandomPassword(`${name}-clickhouse-grafana-password`, { length: 32, special: false }, { parent: this }).result);
+            clickhouseGrafanaPassword = pulumi.secret(
+                new random.RandomPassword(`${name}-clickhouse-grafana-password`, { length: 32, special: false }, { parent: this }).result,
+            );
             if (grafanaConfig.enabled) {
                 before.push(
                     new k8s.core.v1.Secret(
                         `${name}-grafana-clickhouse`,
-                        { metadata: { name: GRAFANA_CLICKHOUSE_SECRET, namespace: ns.metadata.name }, type: "Opaque", stringData: { password: clickhouseGrafanaPassword } },
+                        {
+                            metadata: { name: GRAFANA_CLICKHOUSE_SECRET, namespace: ns.metadata.name },
+                            type: "Opaque",
+                            stringData: { password: clickhouseGrafanaPassword },
+                        },
                         { parent: this },
                     ),
                 );
@@ -215,7 +241,12 @@ export class MonitoringStack extends pulumi.ComponentResource implements Network
             const rules = parse(readFileSync(join(RULES_DIR, file), "utf8")) as { groups: unknown[] };
             new k8s.apiextensions.CustomResource(
                 `${name}-${id.replace(/-alerts$/, "")}-rules`,
-                { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: id, namespace: ns.metadata.name }, spec: { groups: rules.groups } },
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PrometheusRule",
+                    metadata: { name: id, namespace: ns.metadata.name },
+                    spec: { groups: rules.groups },
+                },
                 { parent: this, dependsOn: [this.release] },
             );
         }
@@ -262,8 +293,13 @@ export class MonitoringStack extends pulumi.ComponentResource implements Network
             deepflow: this.deepflow !== undefined,
             receivers: { smarthost: am.email?.smarthost, http: am.slack !== undefined || am.webhook !== undefined || am.pagerduty !== undefined },
         });
-        this.routes = grafanaConfig.enabled ? [{ host: grafanaConfig.host, backend: { namespace: MONITORING_NAMESPACE, pods: { "app.kubernetes.io/name": "grafana" } }, port: GRAFANA_PORT }] : [];
-        this.ownedNamespaces = [{ name: MONITORING_NAMESPACE, object: ns }, ...[this.logs, this.clickhouse, this.deepflow].flatMap((part) => (part ? [part.ownedNamespace] : []))];
+        this.routes = grafanaConfig.enabled
+            ? [{ host: grafanaConfig.host, backend: { namespace: MONITORING_NAMESPACE, pods: { "app.kubernetes.io/name": "grafana" } }, port: GRAFANA_PORT }]
+            : [];
+        this.ownedNamespaces = [
+            { name: MONITORING_NAMESPACE, object: ns },
+            ...[this.logs, this.clickhouse, this.deepflow].flatMap((part) => (part ? [part.ownedNamespace] : [])),
+        ];
         this.registerOutputs({});
     }
 }

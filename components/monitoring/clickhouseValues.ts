@@ -72,12 +72,16 @@ export function clickhouseInstallationSpec(config: ClickHouseSettings, retain: b
             // readonly=2: no writes or DDL, but per-query settings (the Grafana plugin sets max_execution_time).
             profiles: { [`${GRAFANA_PROFILE}/readonly`]: 2 },
             users: {
-                ...(deepflowUser ? { [`${deepflow}/password`]: password(deepflow), [`${deepflow}/networks/ip`]: ["::/0"], [`${deepflow}/profile`]: "default" } : {}),
+                ...(deepflowUser
+                    ? { [`${deepflow}/password`]: password(deepflow), [`${deepflow}/networks/ip`]: ["::/0"], [`${deepflow}/profile`]: "default" }
+                    : {}),
                 [`${grafana}/password`]: password(grafana),
                 [`${grafana}/networks/ip`]: ["::/0"],
                 [`${grafana}/profile`]: GRAFANA_PROFILE,
             },
-            ...(replicated ? { zookeeper: { nodes: [{ host: `keeper-${CLICKHOUSE_CLUSTER}.${CLICKHOUSE_NAMESPACE}.svc.cluster.local`, port: KEEPER_PORT }] } } : {}),
+            ...(replicated
+                ? { zookeeper: { nodes: [{ host: `keeper-${CLICKHOUSE_CLUSTER}.${CLICKHOUSE_NAMESPACE}.svc.cluster.local`, port: KEEPER_PORT }] } }
+                : {}),
             clusters: [{ name: CLICKHOUSE_CLUSTER, layout: { shardsCount: config.shards, replicasCount: config.replicas } }],
         },
         defaults: { templates: { podTemplate: "clickhouse", dataVolumeClaimTemplate: "data" } },

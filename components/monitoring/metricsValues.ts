@@ -81,14 +81,28 @@ export function grafanaDatasources(parts: GrafanaParts): Record<string, unknown>
                       type: CLICKHOUSE_PLUGIN.id,
                       uid: "clickhouse",
                       editable: false,
-                      jsonData: { host: CLICKHOUSE_HOST, port: CLICKHOUSE_HTTP_PORT, protocol: "http", username: CLICKHOUSE_USERS.grafana, defaultDatabase: "default" },
+                      jsonData: {
+                          host: CLICKHOUSE_HOST,
+                          port: CLICKHOUSE_HTTP_PORT,
+                          protocol: "http",
+                          username: CLICKHOUSE_USERS.grafana,
+                          defaultDatabase: "default",
+                      },
                       // Grafana expands this from its environment when it provisions the datasource.
                       secureJsonData: { password: `$__env{${CLICKHOUSE_PASSWORD_ENV}}` },
                   },
               ]
             : []),
         ...(parts.deepflow
-            ? [{ name: "DeepFlow", type: "deepflowio-deepflow-datasource", uid: "deepflow", editable: false, jsonData: { requestUrl: DEEPFLOW_QUERIER_URL, traceUrl: DEEPFLOW_APP_URL } }]
+            ? [
+                  {
+                      name: "DeepFlow",
+                      type: "deepflowio-deepflow-datasource",
+                      uid: "deepflow",
+                      editable: false,
+                      jsonData: { requestUrl: DEEPFLOW_QUERIER_URL, traceUrl: DEEPFLOW_APP_URL },
+                  },
+              ]
             : []),
     ];
 }
@@ -132,7 +146,9 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
     // k3s: one registry per process (k3sMetrics.ts). The controller-manager, scheduler and kube-proxy
     // are not scraped on their ports (their families come with the kubelet job), but stay enabled so
     // the chart keeps their rules and dashboards, pointed at the kubelet job.
-    const viaKubelet = k3s ? { enabled: true, jobNameOverride: KUBELET_JOB, service: { enabled: false }, serviceMonitor: { enabled: false } } : { enabled: false };
+    const viaKubelet = k3s
+        ? { enabled: true, jobNameOverride: KUBELET_JOB, service: { enabled: false }, serviceMonitor: { enabled: false } }
+        : { enabled: false };
     return {
         grafana: args.grafana
             ? {
@@ -153,7 +169,13 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
                   sidecar: {
                       resources: res("10m", "64Mi", "128Mi"),
                       dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", resource: "configmap", searchNamespace: [namespace] },
-                      datasources: { enabled: true, defaultDatasourceEnabled: true, resource: "configmap", searchNamespace: [namespace], alertmanager: { enabled: true } },
+                      datasources: {
+                          enabled: true,
+                          defaultDatasourceEnabled: true,
+                          resource: "configmap",
+                          searchNamespace: [namespace],
+                          alertmanager: { enabled: true },
+                      },
                   },
                   additionalDataSources: grafanaDatasources(args.parts ?? {}),
                   ...grafanaPlugins(args.parts ?? {}),
@@ -205,7 +227,9 @@ export function metricsValues(args: MetricsValuesArgs): Record<string, unknown> 
                 probeSelectorNilUsesHelmValues: false,
                 podAntiAffinity: args.highAvailability ? "hard" : "",
                 resources: res("200m", "512Mi", "2Gi"),
-                storageSpec: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: config.prometheus.storageSize } } } } },
+                storageSpec: {
+                    volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: config.prometheus.storageSize } } } },
+                },
             },
         },
         alertmanager: {

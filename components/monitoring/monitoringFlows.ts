@@ -34,14 +34,54 @@ export interface MonitoringFlowArgs {
 export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
     const monitoring: PodEnd = { namespace: MONITORING_NAMESPACE };
     const flows: Flow[] = [
-        { name: "Prometheus -> every pod (scrapes)", from: PROMETHEUS, to: "allPods", ports: "all", why: "ServiceMonitors and PodMonitors anywhere in the cluster; each target's namespace admits only its metrics port" },
-        { name: "Prometheus -> nodes (kubelet, node-exporter, etcd metrics)", from: PROMETHEUS, to: "nodes", ports: NODE_SCRAPE_PORTS, why: "node, container and control-plane metrics" },
+        {
+            name: "Prometheus -> every pod (scrapes)",
+            from: PROMETHEUS,
+            to: "allPods",
+            ports: "all",
+            why: "ServiceMonitors and PodMonitors anywhere in the cluster; each target's namespace admits only its metrics port",
+        },
+        {
+            name: "Prometheus -> nodes (kubelet, node-exporter, etcd metrics)",
+            from: PROMETHEUS,
+            to: "nodes",
+            ports: NODE_SCRAPE_PORTS,
+            why: "node, container and control-plane metrics",
+        },
         { name: "Prometheus -> Alertmanager", from: PROMETHEUS, to: ALERTMANAGER, ports: [9093], why: "alerts are sent to Alertmanager" },
         // The chart's own ServiceMonitors (kube-prometheus-stack 88.5.3 templates/*/servicemonitor.yaml).
-        { name: "Prometheus -> Prometheus (self and peer, config reloader)", from: PROMETHEUS, to: PROMETHEUS, ports: [9090, 8080], why: "Prometheus's ServiceMonitor scrapes every replica and its reloader-web port", cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/prometheus/servicemonitor.yaml" },
-        { name: "Prometheus -> Alertmanager config reloader", from: PROMETHEUS, to: ALERTMANAGER, ports: [8080], why: "Alertmanager's ServiceMonitor scrapes reloader-web", cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/alertmanager/servicemonitor.yaml" },
-        { name: "Prometheus -> kube-state-metrics", from: PROMETHEUS, to: KUBE_STATE_METRICS, ports: [8080], why: "every workload-state alert and dashboard", cite: "prometheus-community/helm-charts@kube-state-metrics-8.4.0:charts/kube-state-metrics/values.yaml" },
-        { name: "Prometheus -> Prometheus Operator metrics", from: PROMETHEUS, to: OPERATOR, ports: [OPERATOR_WEBHOOK_PORT], why: "the operator's ServiceMonitor (port https)", cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/prometheus-operator/servicemonitor.yaml" },
+        {
+            name: "Prometheus -> Prometheus (self and peer, config reloader)",
+            from: PROMETHEUS,
+            to: PROMETHEUS,
+            ports: [9090, 8080],
+            why: "Prometheus's ServiceMonitor scrapes every replica and its reloader-web port",
+            cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/prometheus/servicemonitor.yaml",
+        },
+        {
+            name: "Prometheus -> Alertmanager config reloader",
+            from: PROMETHEUS,
+            to: ALERTMANAGER,
+            ports: [8080],
+            why: "Alertmanager's ServiceMonitor scrapes reloader-web",
+            cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/alertmanager/servicemonitor.yaml",
+        },
+        {
+            name: "Prometheus -> kube-state-metrics",
+            from: PROMETHEUS,
+            to: KUBE_STATE_METRICS,
+            ports: [8080],
+            why: "every workload-state alert and dashboard",
+            cite: "prometheus-community/helm-charts@kube-state-metrics-8.4.0:charts/kube-state-metrics/values.yaml",
+        },
+        {
+            name: "Prometheus -> Prometheus Operator metrics",
+            from: PROMETHEUS,
+            to: OPERATOR,
+            ports: [OPERATOR_WEBHOOK_PORT],
+            why: "the operator's ServiceMonitor (port https)",
+            cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/prometheus-operator/servicemonitor.yaml",
+        },
         {
             name: "API server -> Prometheus Operator webhook",
             from: "nodes",
@@ -51,11 +91,30 @@ export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
             cite: "prometheus-community/helm-charts@kube-prometheus-stack-84.0.0:charts/kube-prometheus-stack/templates/prometheus-operator/deployment.yaml",
         },
         apiServerFlow(monitoring, "monitoring (operator, kube-state-metrics, Prometheus discovery, Grafana sidecars)"),
-        { name: "Alertmanager -> Alertmanager (cluster)", from: ALERTMANAGER, to: ALERTMANAGER, ports: [9094], why: "replicas gossip to deduplicate notifications" },
-        { name: "Alertmanager -> Alertmanager (cluster, UDP)", from: ALERTMANAGER, to: ALERTMANAGER, ports: [9094], protocol: "UDP", why: "replicas gossip to deduplicate notifications" },
+        {
+            name: "Alertmanager -> Alertmanager (cluster)",
+            from: ALERTMANAGER,
+            to: ALERTMANAGER,
+            ports: [9094],
+            why: "replicas gossip to deduplicate notifications",
+        },
+        {
+            name: "Alertmanager -> Alertmanager (cluster, UDP)",
+            from: ALERTMANAGER,
+            to: ALERTMANAGER,
+            ports: [9094],
+            protocol: "UDP",
+            why: "replicas gossip to deduplicate notifications",
+        },
     ];
     if (args.receivers.http) {
-        flows.push({ name: "Alertmanager -> HTTP receivers", from: ALERTMANAGER, to: "outside", ports: [80, 443], why: "Slack, PagerDuty and webhook notifications" });
+        flows.push({
+            name: "Alertmanager -> HTTP receivers",
+            from: ALERTMANAGER,
+            to: "outside",
+            ports: [80, 443],
+            why: "Slack, PagerDuty and webhook notifications",
+        });
     }
     if (args.receivers.smarthost) {
         const port = Number(/:(\d+)$/.exec(args.receivers.smarthost)?.[1] ?? 25);
@@ -66,12 +125,24 @@ export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
             { name: "Grafana -> Prometheus", from: GRAFANA, to: PROMETHEUS, ports: [9090], why: "the Prometheus datasource" },
             { name: "Grafana -> Alertmanager", from: GRAFANA, to: ALERTMANAGER, ports: [9093], why: "the Alertmanager datasource" },
             { name: "Grafana -> internet (HTTPS)", from: GRAFANA, to: "internet", ports: [443], why: "plugin and dashboard downloads" },
-            { name: "Prometheus -> Grafana metrics", from: PROMETHEUS, to: GRAFANA, ports: [GRAFANA_PORT], why: "Grafana's ServiceMonitor (grafana.serviceMonitor.enabled in kube-prometheus-stack's values)" },
+            {
+                name: "Prometheus -> Grafana metrics",
+                from: PROMETHEUS,
+                to: GRAFANA,
+                ports: [GRAFANA_PORT],
+                why: "Grafana's ServiceMonitor (grafana.serviceMonitor.enabled in kube-prometheus-stack's values)",
+            },
         );
     }
     if (args.logs) {
         flows.push(
-            { name: "Loki parts -> each other", from: { namespace: LOGS_NAMESPACE }, to: LOKI, ports: "all", why: "Loki's components (gRPC, memberlist) and its gateway" },
+            {
+                name: "Loki parts -> each other",
+                from: { namespace: LOGS_NAMESPACE },
+                to: LOKI,
+                ports: "all",
+                why: "Loki's components (gRPC, memberlist) and its gateway",
+            },
             { name: "Alloy -> Loki (push)", from: ALLOY, to: LOKI, ports: [LOKI_PORT], why: "pod logs and Kubernetes events" },
             { name: "Alloy -> Alloy (cluster)", from: ALLOY, to: ALLOY, ports: [ALLOY_PORT], why: "Alloy's clustering shares targets between replicas" },
             apiServerFlow({ namespace: LOGS_NAMESPACE }, "Alloy and Loki", "reads pod logs and events through the API"),
@@ -83,22 +154,52 @@ export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
         }
         if (args.logs.s3) {
             const port = endpointPort(args.logs.s3Endpoint) ?? 443;
-            flows.push({ name: "Loki -> S3", from: LOKI, to: args.logs.s3Endpoint ? "outside" : "internet", ports: [port], why: "chunks and index in the bucket" });
+            flows.push({
+                name: "Loki -> S3",
+                from: LOKI,
+                to: args.logs.s3Endpoint ? "outside" : "internet",
+                ports: [port],
+                why: "chunks and index in the bucket",
+            });
         }
     }
     if (args.clickhouse) {
         const clickhouse: PodEnd = { namespace: CLICKHOUSE_NAMESPACE };
         flows.push(
-            { name: "ClickHouse parts -> each other", from: clickhouse, to: clickhouse, ports: "all", why: "replication, Keeper and the operator's status queries" },
+            {
+                name: "ClickHouse parts -> each other",
+                from: clickhouse,
+                to: clickhouse,
+                ports: "all",
+                why: "replication, Keeper and the operator's status queries",
+            },
             apiServerFlow(clickhouse, "clickhouse-operator"),
-            { name: "Prometheus -> ClickHouse metrics", from: PROMETHEUS, to: clickhouse, ports: CLICKHOUSE_METRICS_PORTS, why: "the operator's and the servers' metrics" },
+            {
+                name: "Prometheus -> ClickHouse metrics",
+                from: PROMETHEUS,
+                to: clickhouse,
+                ports: CLICKHOUSE_METRICS_PORTS,
+                why: "the operator's and the servers' metrics",
+            },
         );
         if (args.grafana) {
-            flows.push({ name: "Grafana -> ClickHouse (HTTP)", from: GRAFANA, to: clickhouse, ports: [CLICKHOUSE_HTTP_PORT], why: "the ClickHouse datasource" });
+            flows.push({
+                name: "Grafana -> ClickHouse (HTTP)",
+                from: GRAFANA,
+                to: clickhouse,
+                ports: [CLICKHOUSE_HTTP_PORT],
+                why: "the ClickHouse datasource",
+            });
         }
         if (args.deepflow) {
             flows.push(
-                { name: "DeepFlow -> ClickHouse", from: DEEPFLOW_PARTS.server, to: clickhouse, ports: [CLICKHOUSE_TCP_PORT, CLICKHOUSE_HTTP_PORT], why: "DeepFlow writes and queries its data in ClickHouse" },
+                {
+                    name: "DeepFlow -> ClickHouse",
+                    from: DEEPFLOW_PARTS.server,
+                    to: clickhouse,
+                    ports: [CLICKHOUSE_TCP_PORT, CLICKHOUSE_HTTP_PORT],
+                    why: "DeepFlow writes and queries its data in ClickHouse",
+                },
                 ...deepflowFlows({ clickhouse, grafana: args.grafana }),
             );
         }

@@ -14,7 +14,18 @@ import { endpointFor } from "./harborApi";
 import { HarborObject } from "./harborProvider";
 import type { RobotSpec } from "./harborRobots";
 import { harborInternalTls } from "./harborInternalTls";
-import { HARBOR_INGRESS_COMPONENTS, HARBOR_NAMESPACE, HARBOR_RELEASE, HARBOR_SECRETS, HARBOR_TLS_CONTAINER_PORT, harborPodLabels, harborScrapeTarget, type HarborSettings, harborValues, REGISTRY_USER } from "./harborValues";
+import {
+    HARBOR_INGRESS_COMPONENTS,
+    HARBOR_NAMESPACE,
+    HARBOR_RELEASE,
+    HARBOR_SECRETS,
+    HARBOR_TLS_CONTAINER_PORT,
+    harborPodLabels,
+    harborScrapeTarget,
+    type HarborSettings,
+    harborValues,
+    REGISTRY_USER,
+} from "./harborValues";
 
 export interface HarborArgs extends NamespacePolicyArgs {
     /** Host, storage, database, projects, proxy caches and robot. */
@@ -162,7 +173,11 @@ export class Harbor extends pulumi.ComponentResource implements NetworkNeeds {
             { parent: this, dependsOn: [...secrets, ...(args.after ?? [])], protect: args.protect },
         );
         this.scrapeTargets = [harborScrapeTarget(namespaceName)];
-        this.routes = HARBOR_INGRESS_COMPONENTS.map((component) => ({ host: config.host, backend: { namespace: namespaceName, pods: harborPodLabels(component) }, port: HARBOR_TLS_CONTAINER_PORT }));
+        this.routes = HARBOR_INGRESS_COMPONENTS.map((component) => ({
+            host: config.host,
+            backend: { namespace: namespaceName, pods: harborPodLabels(component) },
+            port: HARBOR_TLS_CONTAINER_PORT,
+        }));
         this.flows = harborFlows(namespaceName, config);
         this.ownedNamespaces = [{ name: namespaceName, object: ns }];
         this.host = config.host;
@@ -219,9 +234,21 @@ export class Harbor extends pulumi.ComponentResource implements NetworkNeeds {
         };
         const expiresInDays = config.robotExpiryDays;
         const ci = config.robot;
-        this.robots = ci ? Object.fromEntries(ci.projects.map((project) => [project, robot(`${name}-robot-${ci.name}-${project}`, { name: ci.name, project, expiresInDays })])) : {};
+        this.robots = ci
+            ? Object.fromEntries(
+                  ci.projects.map((project) => [project, robot(`${name}-robot-${ci.name}-${project}`, { name: ci.name, project, expiresInDays })]),
+              )
+            : {};
         this.pullRobots = Object.fromEntries(
-            config.pullRobots.map((r) => [r.name, Object.fromEntries(r.projects.map((project) => [project, robot(`${name}-pull-robot-${r.name}-${project}`, { name: r.name, project, access: "pull", expiresInDays })]))]),
+            config.pullRobots.map((r) => [
+                r.name,
+                Object.fromEntries(
+                    r.projects.map((project) => [
+                        project,
+                        robot(`${name}-pull-robot-${r.name}-${project}`, { name: r.name, project, access: "pull", expiresInDays }),
+                    ]),
+                ),
+            ]),
         );
         this.registerOutputs({ url: this.url });
     }
@@ -234,7 +261,12 @@ export class Harbor extends pulumi.ComponentResource implements NetworkNeeds {
      * the configuration-as-code provider with Harbor's admin credentials, which never leave this
      * component. `robotName` must be unique within the project (Harbor names it `robot$<project>+<name>`).
      */
-    public pullRobot(resourceName: string, robotName: string, project: string, opts: pulumi.CustomResourceOptions): { username: pulumi.Output<string>; password: pulumi.Output<string> } {
+    public pullRobot(
+        resourceName: string,
+        robotName: string,
+        project: string,
+        opts: pulumi.CustomResourceOptions,
+    ): { username: pulumi.Output<string>; password: pulumi.Output<string> } {
         const projectObject = this.projects.get(project);
         if (projectObject === undefined) {
             throw new Error(`Harbor has no configured project '${project}' (platform:harbor.projects)`);

@@ -120,7 +120,14 @@ export function errorText(body: unknown): string {
 }
 
 /** Returns the response when its status is one of `ok`, else throws Harbor's error. */
-export async function expect(conn: HarborConnection, ok: number[], method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response> {
+export async function expect(
+    conn: HarborConnection,
+    ok: number[],
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+): Promise<Response> {
     const res = await call(conn, method, path, body, headers);
     if (!ok.includes(res.status)) {
         throw harborApiError(res.status, `${method} ${path}`, errorText(res.body));
@@ -163,7 +170,12 @@ export interface RegistryState extends RegistrySpec {
     readonly id: number;
 }
 
-interface ApiRegistry { id: number; name: string; type: string; url: string }
+interface ApiRegistry {
+    id: number;
+    name: string;
+    type: string;
+    url: string;
+}
 
 async function findRegistry(conn: HarborConnection, name: string): Promise<ApiRegistry | undefined> {
     const res = await expect(conn, [200], "GET", `/registries?q=${encodeURIComponent(`name=${name}`)}`);
@@ -180,7 +192,11 @@ export async function createRegistry(conn: HarborConnection, spec: RegistrySpec)
         }
         // Harbor's PUT cannot change a type (swagger RegistryUpdate): another type (an old `quay`) stays.
         if (existing.type !== spec.type) {
-            throw harborApiError(409, "POST /registries", `${errorText(res.body)} (its type is ${existing.type}, not ${spec.type}, so it is not adopted: delete registry endpoint ${spec.name} in Harbor, then run up again)`);
+            throw harborApiError(
+                409,
+                "POST /registries",
+                `${errorText(res.body)} (its type is ${existing.type}, not ${spec.type}, so it is not adopted: delete registry endpoint ${spec.name} in Harbor, then run up again)`,
+            );
         }
         return updateRegistry(conn, existing.id, spec);
     }

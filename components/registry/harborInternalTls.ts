@@ -22,7 +22,12 @@ export function internalDnsNames(component: InternalTlsComponent, namespace: str
  * mode would mint new ones on every render. Keys stay secrets; certificates last 10 years (the
  * CA) and 2 years (leaves) and are renewed by `pulumi up` once `earlyRenewalHours` is reached.
  */
-export function harborInternalTls(name: string, namespace: pulumi.Input<string>, namespaceName: string, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret[] {
+export function harborInternalTls(
+    name: string,
+    namespace: pulumi.Input<string>,
+    namespaceName: string,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret[] {
     const caKey = new tls.PrivateKey(`${name}-internal-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, opts);
     const ca = new tls.SelfSignedCert(
         `${name}-internal-ca`,
@@ -38,7 +43,11 @@ export function harborInternalTls(name: string, namespace: pulumi.Input<string>,
     return INTERNAL_TLS_COMPONENTS.map((component) => {
         const key = new tls.PrivateKey(`${name}-internal-${component}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, opts);
         const dnsNames = internalDnsNames(component, namespaceName);
-        const request = new tls.CertRequest(`${name}-internal-${component}-csr`, { privateKeyPem: key.privateKeyPem, subject: { commonName: dnsNames[0] }, dnsNames }, opts);
+        const request = new tls.CertRequest(
+            `${name}-internal-${component}-csr`,
+            { privateKeyPem: key.privateKeyPem, subject: { commonName: dnsNames[0] }, dnsNames },
+            opts,
+        );
         const cert = new tls.LocallySignedCert(
             `${name}-internal-${component}-cert`,
             {

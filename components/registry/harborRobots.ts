@@ -36,7 +36,12 @@ export function robotPermissions(project: string, access: "push" | "pull" = "pus
         { resource: "repository", action: "pull" },
         { resource: "artifact", action: "read" },
     ];
-    const push = [{ resource: "repository", action: "push" }, ...pull, { resource: "artifact-addition", action: "read" }, { resource: "tag", action: "create" }];
+    const push = [
+        { resource: "repository", action: "push" },
+        ...pull,
+        { resource: "artifact-addition", action: "read" },
+        { resource: "tag", action: "create" },
+    ];
     return [{ kind: "project", namespace: project, access: access === "pull" ? pull : push }];
 }
 
@@ -49,7 +54,13 @@ interface ApiRobot {
     permissions?: { namespace: string; access?: { resource: string; action: string }[] }[];
 }
 
-const body = (spec: RobotSpec, name: string) => ({ name, level: "project", duration: spec.expiresInDays ?? -1, disable: false, permissions: robotPermissions(spec.project, spec.access) });
+const body = (spec: RobotSpec, name: string) => ({
+    name,
+    level: "project",
+    duration: spec.expiresInDays ?? -1,
+    disable: false,
+    permissions: robotPermissions(spec.project, spec.access),
+});
 
 const stateOf = (spec: RobotSpec, id: number, fullName: string, expiresAt?: number): RobotState => ({
     id,
@@ -66,7 +77,11 @@ export async function createRobot(conn: HarborConnection, spec: RobotSpec): Prom
     const res = await call(conn, "POST", "/robots", body(spec, spec.name));
     if (res.status === 409) {
         // The secret of an existing robot cannot be read back: refuse rather than lose it.
-        throw harborApiError(409, "POST /robots", `${errorText(res.body)}; delete robot ${spec.project}+${spec.name} in Harbor or import it, then run up again`);
+        throw harborApiError(
+            409,
+            "POST /robots",
+            `${errorText(res.body)}; delete robot ${spec.project}+${spec.name} in Harbor or import it, then run up again`,
+        );
     }
     if (res.status !== 201) {
         throw harborApiError(res.status, "POST /robots", errorText(res.body));

@@ -39,7 +39,16 @@ export const HARBOR_RELEASE = "harbor";
  * probes are plain httpGet on that port), so the scrape uses HTTP. Labels on the series win.
  */
 export function harborScrapeTarget(namespace: string): ScrapeTarget {
-    return { name: "harbor", namespace, selector: { release: HARBOR_RELEASE, app: "harbor" }, port: "https-metrics", pods: { release: HARBOR_RELEASE, app: "harbor" }, podPort: 8001, jobLabel: "app.kubernetes.io/name", honorLabels: true };
+    return {
+        name: "harbor",
+        namespace,
+        selector: { release: HARBOR_RELEASE, app: "harbor" },
+        port: "https-metrics",
+        pods: { release: HARBOR_RELEASE, app: "harbor" },
+        podPort: 8001,
+        jobLabel: "app.kubernetes.io/name",
+        honorLabels: true,
+    };
 }
 
 /**
@@ -68,7 +77,9 @@ export const HARBOR_INGRESS_COMPONENTS = ["core", "portal"] as const;
  * v1.19.1 templates/<part>/*-dpl.yaml, *-sts.yaml, *-ss.yaml). The registry pod holds both the
  * registry and registryctl containers.
  */
-export function harborPodLabels(component: "core" | "portal" | "jobservice" | "registry" | "trivy" | "exporter" | "database" | "redis"): Readonly<Record<string, string>> {
+export function harborPodLabels(
+    component: "core" | "portal" | "jobservice" | "registry" | "trivy" | "exporter" | "database" | "redis",
+): Readonly<Record<string, string>> {
     return { app: "harbor", component };
 }
 

@@ -4,7 +4,15 @@ import { CHARTS } from "../../charts/versions";
 import { installChart } from "../lib/chart";
 import type { Flow, NetworkNeeds, OwnedNamespace, Route } from "../lib/flows";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
-import { ADMISSION_NAMESPACE, ADMISSION_RELEASE, admissionFlows, admissionPolicies, admissionValues, type AdmissionMode, type KeylessSigner } from "./admissionValues";
+import {
+    ADMISSION_NAMESPACE,
+    ADMISSION_RELEASE,
+    admissionFlows,
+    admissionPolicies,
+    admissionValues,
+    type AdmissionMode,
+    type KeylessSigner,
+} from "./admissionValues";
 
 export interface SignatureAdmissionArgs extends NamespacePolicyArgs {
     /** `enforce`: refuse unsigned images and fail closed while the webhook is down; `warn`: admit with a warning, fail open. */
@@ -55,14 +63,23 @@ export class SignatureAdmission extends pulumi.ComponentResource implements Netw
         const registryCa =
             args.registryCaBundle === undefined
                 ? undefined
-                : new k8s.core.v1.ConfigMap(`${name}-registry-ca`, { metadata: { name: REGISTRY_CA.name, namespace: ns.metadata.name }, data: { [REGISTRY_CA.key]: args.registryCaBundle } }, { parent: this });
+                : new k8s.core.v1.ConfigMap(
+                      `${name}-registry-ca`,
+                      { metadata: { name: REGISTRY_CA.name, namespace: ns.metadata.name }, data: { [REGISTRY_CA.key]: args.registryCaBundle } },
+                      { parent: this },
+                  );
         this.release = installChart(
             `${name}-release`,
             {
                 chart: CHARTS.policyController,
                 releaseName: ADMISSION_RELEASE,
                 namespace: ns.metadata.name,
-                values: admissionValues({ mode: args.mode, replicas: args.replicas, highAvailability: args.highAvailability, registryCa: registryCa && REGISTRY_CA }),
+                values: admissionValues({
+                    mode: args.mode,
+                    replicas: args.replicas,
+                    highAvailability: args.highAvailability,
+                    registryCa: registryCa && REGISTRY_CA,
+                }),
             },
             { parent: this, dependsOn: registryCa ? [registryCa] : [] },
         );

@@ -176,7 +176,11 @@ export function admissionFlows(namespace: string, args: AdmissionFlowArgs): Flow
             why: "every pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job and CronJob in an opted-in namespace, and every ClusterImagePolicy, is admitted by it",
             cite: `${chart}/deployment_webhook.yaml`,
         },
-        apiServerFlow(webhook, "policy-controller", "reads its policies, configuration and the pods' pull secrets; reconciles its webhook configurations and certificate"),
+        apiServerFlow(
+            webhook,
+            "policy-controller",
+            "reads its policies, configuration and the pods' pull secrets; reconciles its webhook configurations and certificate",
+        ),
         {
             name: "policy-controller -> Sigstore (TUF, Fulcio and Rekor keys)",
             from: webhook,
@@ -188,7 +192,13 @@ export function admissionFlows(namespace: string, args: AdmissionFlowArgs): Flow
     ];
     if (args.registryThroughIngress) {
         flows.push(
-            { name: "policy-controller -> ingress controller (registry)", from: webhook, to: INGRESS_CONTROLLER, ports: [443], why: "signatures are read from Harbor, whose host resolves to the ingress controller (kube-proxy rewrites a LoadBalancer address to its pod)" },
+            {
+                name: "policy-controller -> ingress controller (registry)",
+                from: webhook,
+                to: INGRESS_CONTROLLER,
+                ports: [443],
+                why: "signatures are read from Harbor, whose host resolves to the ingress controller (kube-proxy rewrites a LoadBalancer address to its pod)",
+            },
             {
                 name: "policy-controller -> k3s ServiceLB (registry)",
                 from: webhook,
@@ -197,7 +207,13 @@ export function admissionFlows(namespace: string, args: AdmissionFlowArgs): Flow
                 why: "Harbor's host resolving to the webhook's own node lands on the svclb pod's hostPort",
                 cite: "k3s-io/k3s@v1.36.4+k3s1:pkg/cloudprovider/servicelb.go",
             },
-            { name: "policy-controller -> outside load balancer (registry)", from: webhook, to: "outside", ports: [443], why: "Harbor's host behind a load balancer outside the cluster" },
+            {
+                name: "policy-controller -> outside load balancer (registry)",
+                from: webhook,
+                to: "outside",
+                ports: [443],
+                why: "Harbor's host behind a load balancer outside the cluster",
+            },
         );
     }
     return flows;

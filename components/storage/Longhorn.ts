@@ -49,7 +49,17 @@ export class Longhorn extends pulumi.ComponentResource implements NetworkNeeds {
     constructor(name: string, args: LonghornArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:storage:Longhorn", name, {}, opts);
         const namespace = LONGHORN_NAMESPACE;
-        this.scrapeTargets = [{ name: "longhorn", namespace, selector: { app: "longhorn-manager" }, port: "manager", pods: { app: "longhorn-manager" }, podPort: LONGHORN_MANAGER.port, jobLabel: "app" }];
+        this.scrapeTargets = [
+            {
+                name: "longhorn",
+                namespace,
+                selector: { app: "longhorn-manager" },
+                port: "manager",
+                pods: { app: "longhorn-manager" },
+                podPort: LONGHORN_MANAGER.port,
+                jobLabel: "app",
+            },
+        ];
         const longhorn = args.config;
         const ns = platformNamespace(
             `${name}-ns`,
@@ -146,14 +156,40 @@ export class Longhorn extends pulumi.ComponentResource implements NetworkNeeds {
 function longhornFlows(namespace: string, longhorn: LonghornSettings): Flow[] {
     const manager = { namespace, pods: { app: "longhorn-manager" } };
     const flows: Flow[] = [
-        { name: "Longhorn parts -> each other", from: { namespace }, to: { namespace }, ports: "all", why: "managers, instance managers (engines and replicas), CSI and UI", cite: "longhorn/longhorn@v1.12.1:chart/templates/" },
-        { name: "API server -> Longhorn admission webhook", from: "nodes", to: manager, ports: [9502], why: "Longhorn objects and their PVCs are admitted by it (fail closed)", cite: "longhorn/longhorn@v1.12.1:chart/templates/daemonset-sa.yaml" },
-        { name: "kernel NFS clients -> Longhorn share-manager", from: "nodes", to: { namespace, pods: { "longhorn.io/component": "share-manager" } }, ports: [2049], why: "RWX volumes are NFS mounts made by the kernel of the node that runs the consuming pod" },
+        {
+            name: "Longhorn parts -> each other",
+            from: { namespace },
+            to: { namespace },
+            ports: "all",
+            why: "managers, instance managers (engines and replicas), CSI and UI",
+            cite: "longhorn/longhorn@v1.12.1:chart/templates/",
+        },
+        {
+            name: "API server -> Longhorn admission webhook",
+            from: "nodes",
+            to: manager,
+            ports: [9502],
+            why: "Longhorn objects and their PVCs are admitted by it (fail closed)",
+            cite: "longhorn/longhorn@v1.12.1:chart/templates/daemonset-sa.yaml",
+        },
+        {
+            name: "kernel NFS clients -> Longhorn share-manager",
+            from: "nodes",
+            to: { namespace, pods: { "longhorn.io/component": "share-manager" } },
+            ports: [2049],
+            why: "RWX volumes are NFS mounts made by the kernel of the node that runs the consuming pod",
+        },
         apiServerFlow({ namespace }, "Longhorn"),
     ];
     if (longhorn.backup) {
         const port = endpointPort(longhorn.backup.endpoint) ?? 443;
-        flows.push({ name: "Longhorn -> backup target", from: { namespace }, to: longhorn.backup.endpoint ? "outside" : "internet", ports: [port], why: "recurring backups to the S3 bucket" });
+        flows.push({
+            name: "Longhorn -> backup target",
+            from: { namespace },
+            to: longhorn.backup.endpoint ? "outside" : "internet",
+            ports: [port],
+            why: "recurring backups to the S3 bucket",
+        });
     }
     return flows;
 }

@@ -85,5 +85,8 @@ export function recurringJobs(config: Pick<LonghornSettings, "backup">, namespac
         metadata: { name, namespace },
         spec: { name, task, cron, retain, concurrency: 2, groups: ["default"], labels: {} },
     });
-    return [job("platform-snapshot", "snapshot", backup.snapshotSchedule, backup.snapshotRetain), job("platform-backup", "backup", backup.backupSchedule, backup.backupRetain)];
+    return [
+        job("platform-snapshot", "snapshot", backup.snapshotSchedule, backup.snapshotRetain),
+        job("platform-backup", "backup", backup.backupSchedule, backup.backupRetain),
+    ];
 }

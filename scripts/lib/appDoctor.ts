@@ -48,12 +48,23 @@ function jestTests(dir: string): number {
 function sourceFindings(projectDir: string, app: string): Finding[] {
     const dir = join(projectDir, "apps", app);
     if (!existsSync(dir)) {
-        return [fail(`apps/${app}/ does not exist: the app workflow builds apps/<name>/ (a Dockerfile and a package.json); for another language or repository see docs/app-delivery.md, "Where the source lives"`)];
+        return [
+            fail(
+                `apps/${app}/ does not exist: the app workflow builds apps/<name>/ (a Dockerfile and a package.json); for another language or repository see docs/app-delivery.md, "Where the source lives"`,
+            ),
+        ];
     }
     const findings: Finding[] = [];
     const missing = ["Dockerfile", "package.json"].filter((f) => !existsSync(join(dir, f)));
-    findings.push(missing.length === 0 ? ok(`apps/${app}/Dockerfile and package.json (the app workflow picks up only directories with both)`) : fail(`apps/${app}/ has no ${missing.join(" and no ")}: the app workflow ignores it (scripts/lib/changedApps.ts)`));
-    if (!existsSync(join(dir, "package-lock.json"))) findings.push(fail(`apps/${app}/package-lock.json is missing: the test job runs \`npm ci\` there (run \`npm install\` in apps/${app} and commit the lockfile)`));
+    findings.push(
+        missing.length === 0
+            ? ok(`apps/${app}/Dockerfile and package.json (the app workflow picks up only directories with both)`)
+            : fail(`apps/${app}/ has no ${missing.join(" and no ")}: the app workflow ignores it (scripts/lib/changedApps.ts)`),
+    );
+    if (!existsSync(join(dir, "package-lock.json")))
+        findings.push(
+            fail(`apps/${app}/package-lock.json is missing: the test job runs \`npm ci\` there (run \`npm install\` in apps/${app} and commit the lockfile)`),
+        );
     if (existsSync(join(dir, "package.json"))) {
         const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { scripts?: Record<string, string> };
         const tests = jestTests(dir);
@@ -80,20 +91,38 @@ function stackFindings(projectDir: string, app: string, stack: CiStack, source: 
         const role = source ? "the app workflow publishes its image with this stack's names and deploys it here first" : "promotion deploys the digest here";
         return [...findings, fail(`${file} has no platform:apps entry "${app}": ${role} (README, "Deploy your application")`)];
     }
-    findings.push(ok(`platform:apps has ${app}: namespace ${entry.namespace}, image ${config.harbor.host}/${entry.image.project}/${entry.image.repository}, https://${entry.host}`));
+    findings.push(
+        ok(
+            `platform:apps has ${app}: namespace ${entry.namespace}, image ${config.harbor.host}/${entry.image.project}/${entry.image.repository}, https://${entry.host}`,
+        ),
+    );
     const robot = config.harbor.robot;
-    if (robot === undefined) findings.push(fail(`${file} has no platform:harbor.robot: the CI robot that pushes (app workflow) and that promotion logs in with`));
-    else if (!robot.projects.includes(entry.image.project)) findings.push(fail(`the CI robot robot$${robot.name} may not push to project ${entry.image.project}: add it to platform:harbor.robot.projects`));
+    if (robot === undefined)
+        findings.push(fail(`${file} has no platform:harbor.robot: the CI robot that pushes (app workflow) and that promotion logs in with`));
+    else if (!robot.projects.includes(entry.image.project))
+        findings.push(fail(`the CI robot robot$${robot.name} may not push to project ${entry.image.project}: add it to platform:harbor.robot.projects`));
     else findings.push(ok(`the CI robot robot$${robot.name} may push to and pull from project ${entry.image.project}`));
     if (entry.image.digest === PLACEHOLDER_DIGEST) {
-        findings.push(warn(`image.digest is the all-zero placeholder: \`pulumi up\` of ${stack.stack} fails at ${app} until a built digest is in (${source ? "merge the app workflow's pull request after the first build" : "promote once dev runs a built image"})`));
+        findings.push(
+            warn(
+                `image.digest is the all-zero placeholder: \`pulumi up\` of ${stack.stack} fails at ${app} until a built digest is in (${source ? "merge the app workflow's pull request after the first build" : "promote once dev runs a built image"})`,
+            ),
+        );
     }
     if (source && config.tls.issuer === "selfSigned") {
-        findings.push(warn(`tls.issuer selfSigned: GitHub-hosted runners do not trust ${config.harbor.host}'s certificate, so docker push fails; use a public issuer for ${stack.stack} or a runner that trusts the platform CA`));
+        findings.push(
+            warn(
+                `tls.issuer selfSigned: GitHub-hosted runners do not trust ${config.harbor.host}'s certificate, so docker push fails; use a public issuer for ${stack.stack} or a runner that trusts the platform CA`,
+            ),
+        );
     }
     const k3s = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
     if (k3s && [...k3s.servers, ...k3s.agents].every((n) => publicAddressOf(n) === undefined)) {
-        findings.push(warn(`no node of ${stack.stack} has a public address: GitHub-hosted runners cannot reach ${config.harbor.host} or the Kubernetes API; run these jobs on a self-hosted runner in that network (docs/app-delivery.md, "Runners")`));
+        findings.push(
+            warn(
+                `no node of ${stack.stack} has a public address: GitHub-hosted runners cannot reach ${config.harbor.host} or the Kubernetes API; run these jobs on a self-hosted runner in that network (docs/app-delivery.md, "Runners")`,
+            ),
+        );
     }
     return findings;
 }
@@ -114,7 +143,7 @@ function githubChecklist(stacks: readonly CiStack[], source: CiStack | undefined
         if (names.length > 0) lines.push(`environment \`${preview}\`: ${names.join(", ")}, ${backend}`);
     }
     lines.push(
-        "runners: GitHub-hosted ones reach Harbor (HTTPS 443) and, for promote and rollback, the Kubernetes API (6443) over the internet; otherwise a self-hosted runner (docs/app-delivery.md, \"Runners\")",
+        'runners: GitHub-hosted ones reach Harbor (HTTPS 443) and, for promote and rollback, the Kubernetes API (6443) over the internet; otherwise a self-hosted runner (docs/app-delivery.md, "Runners")',
         "a `v*` release tag on main to dispatch promote and prod rollbacks on; optionally a GitHub App token for the digest pull requests to start `ci`",
     );
     return lines;
@@ -125,7 +154,10 @@ export function appDoctor(projectDir: string, app: string): DoctorReport {
     const source = stacks.find((s) => s.stack === "dev");
     const sections: DoctorSection[] = [{ title: `source apps/${app}`, findings: sourceFindings(projectDir, app) }];
     if (source === undefined) {
-        sections.push({ title: "stack dev", findings: [fail("no Pulumi.dev.yaml: the app workflow publishes to the dev stack's Harbor and promotion starts from it")] });
+        sections.push({
+            title: "stack dev",
+            findings: [fail("no Pulumi.dev.yaml: the app workflow publishes to the dev stack's Harbor and promotion starts from it")],
+        });
     }
     for (const s of [...(source ? [source] : []), ...stacks.filter((x) => x.lane === "prod")]) {
         const role = s === source ? "the app workflow publishes here" : `promoted from ${s.from}`;

@@ -169,7 +169,9 @@ export function readApp(text: string, app: string, file = "stack file"): AppImag
                   canary: {
                       digest: str(canary, "digest"),
                       weight: num(canary, "weight"),
-                      ...(isMap(analysis) ? { analysis: { maxErrorRatio: num(analysis, "maxErrorRatio"), maxLatencyP95Ms: num(analysis, "maxLatencyP95Ms") } } : {}),
+                      ...(isMap(analysis)
+                          ? { analysis: { maxErrorRatio: num(analysis, "maxErrorRatio"), maxLatencyP95Ms: num(analysis, "maxLatencyP95Ms") } }
+                          : {}),
                   },
               }
             : {}),

@@ -74,7 +74,10 @@ export function canaryQueries(target: CanaryTarget, window: string): { requests:
 /** Prometheus's instant-query response (`/api/v1/query`). */
 export interface PromResponse {
     readonly status: "success" | "error";
-    readonly data?: { readonly resultType: string; readonly result: readonly { readonly metric: Record<string, string>; readonly value: readonly [number, string] }[] };
+    readonly data?: {
+        readonly resultType: string;
+        readonly result: readonly { readonly metric: Record<string, string>; readonly value: readonly [number, string] }[];
+    };
     readonly error?: string;
     readonly errorType?: string;
 }
@@ -123,12 +126,18 @@ export function decide(res: { requests: PromResponse; errorRatio: PromResponse; 
     if (requests === undefined) {
         return {
             verdict: "no-data",
-            reasons: ["no data: Prometheus has no series of the canary's upstream: no request reached the canary, or the query's labels do not match the stored series (see docs/app-delivery.md, \"No data\")"],
+            reasons: [
+                "no data: Prometheus has no series of the canary's upstream: no request reached the canary, or the query's labels do not match the stored series (see docs/app-delivery.md, \"No data\")",
+            ],
             ...figures,
         };
     }
     if (requests < minRequests) {
-        return { verdict: "hold", reasons: [`not enough traffic: the canary served ${Math.round(requests)} requests in the window, the analysis needs at least ${minRequests}`], ...figures };
+        return {
+            verdict: "hold",
+            reasons: [`not enough traffic: the canary served ${Math.round(requests)} requests in the window, the analysis needs at least ${minRequests}`],
+            ...figures,
+        };
     }
     const reasons: string[] = [];
     let verdict: Verdict = "pass";
@@ -198,7 +207,8 @@ export async function analyse(query: Querier, target: CanaryTarget, window: stri
 /** `10,50,100` -> [10, 50, 100]: rising integer percentages ending at 100. */
 export function parseSteps(text: string): number[] {
     const steps = text.split(",").map((s) => Number(s.trim()));
-    const ok = steps.length > 0 && steps.every((s, i) => Number.isInteger(s) && s > 0 && s <= 100 && (i === 0 || s > steps[i - 1])) && steps[steps.length - 1] === 100;
+    const ok =
+        steps.length > 0 && steps.every((s, i) => Number.isInteger(s) && s > 0 && s <= 100 && (i === 0 || s > steps[i - 1])) && steps[steps.length - 1] === 100;
     if (!ok) {
         throw new Error(`--steps: expected rising percentages ending at 100, such as 10,50,100; got "${text}"`);
     }

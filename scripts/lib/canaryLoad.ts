@@ -63,7 +63,12 @@ const nodeGetter: Getter = (url) =>
  * Sends `requestsPerSecond` GETs per second for `durationMs` (paced by `io.sleep`, so tests run it
  * without waiting), stopping early when `signal` aborts. Waits for the requests still in flight.
  */
-export async function generateLoad(plan: LoadPlan, durationMs: number, io: Pick<CliIo, "sleep" | "now">, opts: { signal?: AbortSignal; get?: Getter } = {}): Promise<LoadResult> {
+export async function generateLoad(
+    plan: LoadPlan,
+    durationMs: number,
+    io: Pick<CliIo, "sleep" | "now">,
+    opts: { signal?: AbortSignal; get?: Getter } = {},
+): Promise<LoadResult> {
     const get = opts.get ?? nodeGetter;
     const gap = 1000 / plan.requestsPerSecond;
     const limit = Math.max(1, Math.ceil(plan.requestsPerSecond * IN_FLIGHT_PER_RPS));

@@ -90,7 +90,13 @@ export function ciStacks(projectDir: string): CiStack[] {
         .map((s) => s.stack)
         .sort((a, b) => prodRank(a) - prodRank(b) || (a < b ? -1 : 1));
     const stacks: CiStack[] = [
-        ...dev.map((stack) => ({ stack, lane: "dev" as const, environment: environmentFor(stack), previewEnvironment: "dev-preview" as const, passphrase: passphraseFor(stack) })),
+        ...dev.map((stack) => ({
+            stack,
+            lane: "dev" as const,
+            environment: environmentFor(stack),
+            previewEnvironment: "dev-preview" as const,
+            passphrase: passphraseFor(stack),
+        })),
         ...prod.map((stack, i) => ({
             stack,
             lane: "prod" as const,

@@ -47,7 +47,11 @@ export function processIo(cwd = process.cwd()): CliIo {
 }
 
 /** Splits `--name value` options and `--flag` switches from positional arguments. */
-export function parseCli(argv: readonly string[], options: readonly string[], flags: readonly string[]): { positional: string[]; options: Record<string, string>; flags: Set<string>; unknown: string[] } {
+export function parseCli(
+    argv: readonly string[],
+    options: readonly string[],
+    flags: readonly string[],
+): { positional: string[]; options: Record<string, string>; flags: Set<string>; unknown: string[] } {
     const positional: string[] = [];
     const values: Record<string, string> = {};
     const set = new Set<string>();

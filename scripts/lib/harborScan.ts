@@ -104,7 +104,12 @@ export async function scanGate(conn: HarborConnection, o: GateOptions): Promise<
                 return { pass: true, blocking: [], message: `${ref}: scanned (${found}), none ${severity} or worse` };
             }
             const blocking = blockingVulnerabilities(await vulnerabilities(conn, o), severity);
-            const list = blocking.map((v) => `${v.id} (${v.severity}) in ${v.package} ${v.version}${(v.fix_version ?? "").trim() ? `, fixed in ${v.fix_version}` : ", no fix yet"}`).join("; ");
+            const list = blocking
+                .map(
+                    (v) =>
+                        `${v.id} (${v.severity}) in ${v.package} ${v.version}${(v.fix_version ?? "").trim() ? `, fixed in ${v.fix_version}` : ", no fix yet"}`,
+                )
+                .join("; ");
             return {
                 pass: false,
                 blocking,

@@ -127,7 +127,15 @@ export function parsePlanDiffArtifact(text: string): StackDiff[] {
                 };
             }),
             requests: { cpu: pair(requests.cpu, `${at}.requests.cpu`), memory: pair(requests.memory, `${at}.requests.memory`) },
-            ...(nodes ? { nodes: { count: pair(nodes.count, `${at}.nodes.count`), added: list(nodes.added, `${at}.nodes.added`, safe), removed: list(nodes.removed, `${at}.nodes.removed`, safe) } } : {}),
+            ...(nodes
+                ? {
+                      nodes: {
+                          count: pair(nodes.count, `${at}.nodes.count`),
+                          added: list(nodes.added, `${at}.nodes.added`, safe),
+                          removed: list(nodes.removed, `${at}.nodes.removed`, safe),
+                      },
+                  }
+                : {}),
         };
     });
 }
@@ -243,4 +251,3 @@ export function previewCommentBody(summary: PreviewSummary, headSha: string): st
         "",
     ].join("\n");
 }
-

@@ -30,9 +30,7 @@ export interface RestoreStep {
 
 export const SNAPSHOT_DIR = "/var/lib/rancher/k3s/server/db/snapshots";
 
-const snapshotName = z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "snapshot names are letters, digits, '.', '_' and '-' (see `k3s etcd-snapshot ls`)");
+const snapshotName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "snapshot names are letters, digits, '.', '_' and '-' (see `k3s etcd-snapshot ls`)");
 
 /** Runs `cmd` as root whether or not the SSH user is root. */
 const root = (cmd: string) => `if [ "$(id -u)" -eq 0 ]; then ${cmd}; else sudo -n ${cmd}; fi`;
@@ -102,10 +100,13 @@ export function sshArgs(step: RestoreStep, ssh: SshSettings): string[] {
         ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${ssh.knownHostsFile}`]
         : ["-o", "StrictHostKeyChecking=accept-new"];
     return [
-        "-o", "BatchMode=yes",
-        "-o", "ConnectTimeout=10",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=10",
         ...trust,
-        "-p", String(ssh.port),
+        "-p",
+        String(ssh.port),
         ...(ssh.identity ? ["-i", ssh.identity] : []),
         `${ssh.user}@${step.host}`,
         step.command,

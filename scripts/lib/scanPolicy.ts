@@ -24,7 +24,9 @@ export function projectSeverity(text: string, project: string, file = "stack fil
         return undefined;
     }
     if (!(GATE_SEVERITIES as readonly string[]).includes(severity)) {
-        throw new AppImageError(`${file}: platform:harbor.projects[${project}].preventVulnerable.severity: expected one of ${GATE_SEVERITIES.join(", ")}, got "${severity}"`);
+        throw new AppImageError(
+            `${file}: platform:harbor.projects[${project}].preventVulnerable.severity: expected one of ${GATE_SEVERITIES.join(", ")}, got "${severity}"`,
+        );
     }
     return severity as GateSeverity;
 }
@@ -38,7 +40,9 @@ function strictest(severities: readonly (GateSeverity | undefined)[]): GateSever
 /** The severity the app's project blocks at in the strictest of the stack files in `dir` that run it (the stacks it is promoted to). */
 export function appSeverity(dir: string, app: string): { severity?: GateSeverity; stacks: string[] } {
     const found: { stack: string; severity?: GateSeverity }[] = [];
-    for (const f of readdirSync(dir).filter((n) => /^Pulumi\.[^.]+\.yaml$/.test(n)).sort()) {
+    for (const f of readdirSync(dir)
+        .filter((n) => /^Pulumi\.[^.]+\.yaml$/.test(n))
+        .sort()) {
         const text = readFileSync(join(dir, f), "utf8");
         let project: string | undefined;
         try {

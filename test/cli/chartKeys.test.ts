@@ -13,7 +13,7 @@ describe("chart key lists", () => {
 
     it("list every key path and mark free-form defaults with .*", () => {
         expect(deriveKeys(defaults)).toEqual([
-            "controller.annotations.[\"a.b/c\"]",
+            'controller.annotations.["a.b/c"]',
             "controller.config.entries.*",
             "controller.image.repository",
             "controller.replicaCount",
@@ -25,7 +25,9 @@ describe("chart key lists", () => {
 
     it("accept known keys and anything below free-form ones", () => {
         const keys = deriveKeys(defaults);
-        expect(unknownKeys({ controller: { replicaCount: 2, config: { entries: { "client-max-body-size": "0" } }, tolerations: [{ key: "x" }] } }, keys)).toEqual([]);
+        expect(
+            unknownKeys({ controller: { replicaCount: 2, config: { entries: { "client-max-body-size": "0" } }, tolerations: [{ key: "x" }] } }, keys),
+        ).toEqual([]);
         expect(unknownKeys({ extra: { anything: { deep: 1 } }, rbac: {} }, keys)).toEqual([]);
     });
 

@@ -12,7 +12,21 @@ function fakeIo() {
     const refuse = () => {
         throw new Error("a --help or usage error must not run anything");
     };
-    return { out, err, io: { cwd: PROJECT_DIR, out: (l: string) => out.push(l), err: (l: string) => err.push(l), stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), env: {}, exec: refuse, sleep: refuse, now: () => 0 } };
+    return {
+        out,
+        err,
+        io: {
+            cwd: PROJECT_DIR,
+            out: (l: string) => out.push(l),
+            err: (l: string) => err.push(l),
+            stdout: (l: string) => out.push(l),
+            stderr: (l: string) => err.push(l),
+            env: {},
+            exec: refuse,
+            sleep: refuse,
+            now: () => 0,
+        },
+    };
 }
 
 type Cli = { run?: (argv: readonly string[], io: unknown) => Promise<number> };

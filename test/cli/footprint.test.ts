@@ -4,7 +4,11 @@ import { evaluateStack, PROJECT_DIR } from "../harness";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const release = (parent: string, chart: string, values: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", parent, inputs: { chart, values } });
+const release = (parent: string, chart: string, values: Record<string, unknown>) => ({
+    type: "kubernetes:helm.sh/v3:Release",
+    parent,
+    inputs: { chart, values },
+});
 const req = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { memory } });
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -12,19 +16,28 @@ const MiB = 1024 ** 2;
 describe("footprint", () => {
     it("counts each workload in chart values times the nearest replica count above it", () => {
         const rows = footprint([
-            release("harbor", "harbor", { core: { replicas: 2, resources: req("100m", "256Mi") }, registry: { replicas: 3, registry: { resources: req("10m", "64Mi") } }, portal: { resources: req("10m", "32Mi") } }),
+            release("harbor", "harbor", {
+                core: { replicas: 2, resources: req("100m", "256Mi") },
+                registry: { replicas: 3, registry: { resources: req("10m", "64Mi") } },
+                portal: { resources: req("10m", "32Mi") },
+            }),
         ]);
         expect(rows).toEqual([{ component: "harbor", fixed: { cpu: 0.2 + 0.03 + 0.01, memory: (512 + 192 + 32) * MiB }, perNode: { cpu: 0, memory: 0 } }]);
     });
 
     it("takes a workload's replicas from the key its chart reads them from (DeepFlow's server: global.replicas)", () => {
-        const rows = footprint([release("df", "deepflow", { global: { replicas: 2 }, server: { resources: req("200m", "256Mi") }, app: { resources: req("50m", "128Mi") } })]);
+        const rows = footprint([
+            release("df", "deepflow", { global: { replicas: 2 }, server: { resources: req("200m", "256Mi") }, app: { resources: req("50m", "128Mi") } }),
+        ]);
         expect(rows[0].fixed).toEqual({ cpu: 0.4 + 0.05, memory: (512 + 128) * MiB });
     });
 
     it("counts DaemonSets once per node: declared per chart or by kind", () => {
         const rows = footprint([
-            release("mon", "kube-prometheus-stack", { "prometheus-node-exporter": { resources: req("20m", "32Mi") }, prometheus: { prometheusSpec: { replicas: 2, resources: req("200m", "512Mi") } } }),
+            release("mon", "kube-prometheus-stack", {
+                "prometheus-node-exporter": { resources: req("20m", "32Mi") },
+                prometheus: { prometheusSpec: { replicas: 2, resources: req("200m", "512Mi") } },
+            }),
             release("edge", "nginx-ingress", { controller: { kind: "daemonset", replicaCount: 5, resources: req("100m", "128Mi") } }),
         ]);
         expect(totalRequests(rows, 3)).toEqual({ cpu: 0.4 + 3 * 0.02 + 3 * 0.1, memory: (1024 + 3 * 32 + 3 * 128) * MiB });
@@ -35,7 +48,11 @@ describe("footprint", () => {
         const certManager = footprint([release("cm", "cert-manager", { resources: req("10m", "64Mi"), startupapicheck: { resources: req("10m", "32Mi") } })]);
         expect(certManager[0].fixed).toEqual({ cpu: 0.01, memory: 64 * MiB });
         // A pod reserves max(largest init container, sum of containers): Grafana's 32Mi plugin copier beside its 128Mi container adds nothing.
-        const grafana = footprint([release("mon", "kube-prometheus-stack", { grafana: { resources: req("50m", "128Mi"), extraInitContainers: [{ name: "plugins", resources: req("10m", "32Mi") }] } })]);
+        const grafana = footprint([
+            release("mon", "kube-prometheus-stack", {
+                grafana: { resources: req("50m", "128Mi"), extraInitContainers: [{ name: "plugins", resources: req("10m", "32Mi") }] },
+            }),
+        ]);
         expect(grafana[0].fixed).toEqual({ cpu: 0.05, memory: 128 * MiB });
     });
 
@@ -43,9 +60,18 @@ describe("footprint", () => {
         const chi = {
             type: "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation",
             parent: "ch",
-            inputs: { spec: { configuration: { clusters: [{ layout: { shardsCount: 2, replicasCount: 2 } }] }, templates: { podTemplates: [{ spec: { containers: [{ resources: req("500m", "2Gi") }] } }] } } },
+            inputs: {
+                spec: {
+                    configuration: { clusters: [{ layout: { shardsCount: 2, replicasCount: 2 } }] },
+                    templates: { podTemplates: [{ spec: { containers: [{ resources: req("500m", "2Gi") }] } }] },
+                },
+            },
         };
-        const deployment = { type: "kubernetes:apps/v1:Deployment", parent: "app", inputs: { kind: "Deployment", spec: { replicas: 3, template: { spec: { containers: [{ resources: req("10m", "16Mi") }] } } } } };
+        const deployment = {
+            type: "kubernetes:apps/v1:Deployment",
+            parent: "app",
+            inputs: { kind: "Deployment", spec: { replicas: 3, template: { spec: { containers: [{ resources: req("10m", "16Mi") }] } } } },
+        };
         const rows = footprint([chi, deployment]);
         expect(rows.map((r) => [r.component, r.fixed.cpu, r.fixed.memory / MiB])).toEqual([
             ["ch", 2, 8192],
@@ -61,23 +87,45 @@ describe("autoscaled apps (issue 27, item 5: an HPA's Deployment was counted as 
     const deployment = (name: string, namespace: string, replicas?: number) => ({
         type: "kubernetes:apps/v1:Deployment",
         parent: `app-${name}`,
-        inputs: { kind: "Deployment", metadata: { name, namespace }, spec: { ...(replicas !== undefined ? { replicas } : {}), template: { spec: { containers: [{ resources: req("50m", "64Mi") }] } } } },
+        inputs: {
+            kind: "Deployment",
+            metadata: { name, namespace },
+            spec: { ...(replicas !== undefined ? { replicas } : {}), template: { spec: { containers: [{ resources: req("50m", "64Mi") }] } } },
+        },
     });
     const hpa = (name: string, namespace: string, min: number | undefined, max: number) => ({
         type: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
         parent: `app-${name}`,
-        inputs: { kind: "HorizontalPodAutoscaler", metadata: { name, namespace }, spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name }, ...(min !== undefined ? { minReplicas: min } : {}), maxReplicas: max } },
+        inputs: {
+            kind: "HorizontalPodAutoscaler",
+            metadata: { name, namespace },
+            spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name }, ...(min !== undefined ? { minReplicas: min } : {}), maxReplicas: max },
+        },
     });
 
     it("counts a Deployment its HPA scales at minReplicas, and reports the range and one pod's requests", () => {
         const rows = footprint([deployment("web", "apps"), hpa("web", "apps", 3, 8)]);
-        expect(rows).toEqual([{ component: "app-web", fixed: { cpu: 3 * 0.05, memory: 192 * MiB }, perNode: { cpu: 0, memory: 0 }, autoscaled: [{ name: "web", min: 3, max: 8, pod: { cpu: 0.05, memory: 64 * MiB } }] }]);
+        expect(rows).toEqual([
+            {
+                component: "app-web",
+                fixed: { cpu: 3 * 0.05, memory: 192 * MiB },
+                perNode: { cpu: 0, memory: 0 },
+                autoscaled: [{ name: "web", min: 3, max: 8, pod: { cpu: 0.05, memory: 64 * MiB } }],
+            },
+        ]);
         expect(autoscaledHeadroom(rows)).toEqual({ cpu: (8 - 3) * 0.05, memory: 5 * 64 * MiB });
     });
 
     it("takes minReplicas as 1 when unset, ignores an HPA of another namespace, and keeps a fixed replica count", () => {
-        expect(footprint([deployment("web", "apps"), hpa("web", "apps", undefined, 4)])[0]).toMatchObject({ fixed: { cpu: 0.05 }, autoscaled: [{ min: 1, max: 4 }] });
-        expect(footprint([deployment("web", "apps"), hpa("web", "other", 3, 8)])[0]).toEqual({ component: "app-web", fixed: { cpu: 0.05, memory: 64 * MiB }, perNode: { cpu: 0, memory: 0 } });
+        expect(footprint([deployment("web", "apps"), hpa("web", "apps", undefined, 4)])[0]).toMatchObject({
+            fixed: { cpu: 0.05 },
+            autoscaled: [{ min: 1, max: 4 }],
+        });
+        expect(footprint([deployment("web", "apps"), hpa("web", "other", 3, 8)])[0]).toEqual({
+            component: "app-web",
+            fixed: { cpu: 0.05, memory: 64 * MiB },
+            perNode: { cpu: 0, memory: 0 },
+        });
         expect(footprint([deployment("web", "apps", 2), hpa("web", "apps", 3, 8)])[0].fixed.cpu).toBeCloseTo(0.1);
     });
 
@@ -100,8 +148,15 @@ describe("autoscaled apps (issue 27, item 5: an HPA's Deployment was counted as 
 describe("storage claims and host sizing", () => {
     it("counts PVC sizes in chart values per replica, skipping disabled persistence and Harbor's registry PVC with S3 storage", () => {
         const claims = storageClaims([
-            release("mon", "kube-prometheus-stack", { prometheus: { prometheusSpec: { replicas: 2, storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } } } }, grafana: { persistence: { enabled: false, size: "10Gi" } } }),
-            release("reg", "harbor", { persistence: { imageChartStorage: { type: "s3" }, persistentVolumeClaim: { registry: { size: "200Gi" }, database: { size: "5Gi" } } } }),
+            release("mon", "kube-prometheus-stack", {
+                prometheus: {
+                    prometheusSpec: { replicas: 2, storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } } },
+                },
+                grafana: { persistence: { enabled: false, size: "10Gi" } },
+            }),
+            release("reg", "harbor", {
+                persistence: { imageChartStorage: { type: "s3" }, persistentVolumeClaim: { registry: { size: "200Gi" }, database: { size: "5Gi" } } },
+            }),
         ]);
         expect(claims).toEqual([
             { component: "mon", bytes: 100 * GiB },
@@ -110,7 +165,16 @@ describe("storage claims and host sizing", () => {
     });
 
     it("counts ClickHouse claims once per server (shards x replicas)", () => {
-        const chi = { type: "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", parent: "ch", inputs: { spec: { configuration: { clusters: [{ layout: { shardsCount: 2, replicasCount: 1 } }] }, templates: { volumeClaimTemplates: [{ spec: { resources: { requests: { storage: "100Gi" } } } }] } } } };
+        const chi = {
+            type: "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation",
+            parent: "ch",
+            inputs: {
+                spec: {
+                    configuration: { clusters: [{ layout: { shardsCount: 2, replicasCount: 1 } }] },
+                    templates: { volumeClaimTemplates: [{ spec: { resources: { requests: { storage: "100Gi" } } } }] },
+                },
+            },
+        };
         expect(storageClaims([chi])).toEqual([{ component: "ch", bytes: 200 * GiB }]);
     });
 
@@ -136,7 +200,17 @@ describe("dev stack footprint", () => {
 
     it("runs everything (metrics, logs, ClickHouse, DeepFlow, Harbor, signature admission, the sample app) within 2 CPUs and 4 GiB of requests on its one node", () => {
         expect(rows.map((r) => r.component)).toEqual(
-            expect.arrayContaining(["dev-monitoring", "dev-monitoring-logs", "dev-monitoring-clickhouse", "dev-monitoring-deepflow", "dev-harbor", "dev-ingress", "dev-cert-manager", "dev-admission", "dev-app-hello"]),
+            expect.arrayContaining([
+                "dev-monitoring",
+                "dev-monitoring-logs",
+                "dev-monitoring-clickhouse",
+                "dev-monitoring-deepflow",
+                "dev-harbor",
+                "dev-ingress",
+                "dev-cert-manager",
+                "dev-admission",
+                "dev-app-hello",
+            ]),
         );
         const total = totalRequests(rows, 1);
         expect(total.cpu).toBeLessThanOrEqual(2);
@@ -145,7 +219,9 @@ describe("dev stack footprint", () => {
 
     it("needs its volumes on its one host: Prometheus, Loki, Harbor and ClickHouse claims, no Longhorn", () => {
         const claims = storageClaims(resources);
-        expect(claims.map((c) => c.component)).toEqual(expect.arrayContaining(["dev-monitoring", "dev-monitoring-logs", "dev-harbor", "dev-monitoring-clickhouse"]));
+        expect(claims.map((c) => c.component)).toEqual(
+            expect.arrayContaining(["dev-monitoring", "dev-monitoring-logs", "dev-harbor", "dev-monitoring-clickhouse"]),
+        );
         const size = hostSizing(rows, claims, { nodes: 1, volumeCopies: longhornCopies(resources) });
         expect(size).toMatchObject({ nodes: 1, spread: false });
         expect(size.disk).toBe(claims.reduce((n, c) => n + c.bytes, 0));

@@ -19,7 +19,9 @@ describe(MUTATION_LIST_CHECKS, () => {
     // One test for all (no id in a test name: a mutation's -t filter must not select this check, which
     // fails under every mutation of the list by design).
     it("still applies as written: each text occurs once in its file and the replacement differs", () => {
-        const stale = MUTATIONS.filter((m) => readFileSync(join(PROJECT_DIR, m.file), "utf8").split(m.from).length - 1 !== 1 || m.to === m.from).map((m) => `${m.id} (${m.file})`);
+        const stale = MUTATIONS.filter((m) => readFileSync(join(PROJECT_DIR, m.file), "utf8").split(m.from).length - 1 !== 1 || m.to === m.from).map(
+            (m) => `${m.id} (${m.file})`,
+        );
         expect(stale).toEqual([]);
         for (const m of MUTATIONS) {
             expect({ id: m.id, groups: m.tests.groups.length > 0 }).toEqual({ id: m.id, groups: true });

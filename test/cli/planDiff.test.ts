@@ -28,14 +28,26 @@ const deployment = (cpu: string, memory: string): RenderedResource => ({
 
 describe("rendered-plan diff", () => {
     it("lists added, changed (with the fields) and removed resources, chart bumps and footprint", () => {
-        const d = diffStack("dev", [release("1.19.0"), ns("a"), ns("gone"), deployment("100m", "128Mi")], [release("1.19.1"), ns("a", { x: "y" }), ns("new"), deployment("200m", "128Mi")]);
+        const d = diffStack(
+            "dev",
+            [release("1.19.0"), ns("a"), ns("gone"), deployment("100m", "128Mi")],
+            [release("1.19.1"), ns("a", { x: "y" }), ns("new"), deployment("200m", "128Mi")],
+        );
         expect(d.status).toBe("changed");
         expect(d.added).toEqual(["kubernetes:core/v1:Namespace new"]);
         expect(d.removed).toEqual(["kubernetes:core/v1:Namespace gone"]);
         expect(d.changed).toEqual([
-            { resource: "kubernetes:helm.sh/v3:Release dev-harbor-release", fields: ["inputs.version"], values: [{ path: "version", from: "1.19.0", to: "1.19.1" }] },
+            {
+                resource: "kubernetes:helm.sh/v3:Release dev-harbor-release",
+                fields: ["inputs.version"],
+                values: [{ path: "version", from: "1.19.0", to: "1.19.1" }],
+            },
             { resource: "kubernetes:core/v1:Namespace a", fields: ["inputs.metadata"], values: [{ path: "metadata.labels.x", from: "(none)", to: "y" }] },
-            { resource: "kubernetes:apps/v1:Deployment web", fields: ["inputs.spec"], values: [{ path: "spec.template.spec.containers.0.resources.requests.cpu", from: "100m", to: "200m" }] },
+            {
+                resource: "kubernetes:apps/v1:Deployment web",
+                fields: ["inputs.spec"],
+                values: [{ path: "spec.template.spec.containers.0.resources.requests.cpu", from: "100m", to: "200m" }],
+            },
         ]);
         expect(d.chartBumps).toEqual([{ release: "dev-harbor-release", chart: "harbor", from: "1.19.0", to: "1.19.1" }]);
         expect(d.requests.cpu).toEqual([0.2, 0.4]);
@@ -45,7 +57,9 @@ describe("rendered-plan diff", () => {
         expect(md).toContain("chart **harbor** (dev-harbor-release): 1.19.0 → 1.19.1");
         expect(md).toContain("cpu 200m → 400m, memory 256Mi → 256Mi");
         // Each changed field with its old and new value (issue 27, item 6: the fields alone were listed).
-        expect(md).toContain("- `kubernetes:apps/v1:Deployment web: inputs.spec`\n  - `spec.template.spec.containers.0.resources.requests.cpu`: `100m` → `200m`");
+        expect(md).toContain(
+            "- `kubernetes:apps/v1:Deployment web: inputs.spec`\n  - `spec.template.spec.containers.0.resources.requests.cpu`: `100m` → `200m`",
+        );
         expect(md).toContain("  - `version`: `1.19.0` → `1.19.1`");
     });
 
@@ -60,8 +74,14 @@ describe("rendered-plan diff", () => {
         const chart = (values: Record<string, unknown>): RenderedResource => ({ ...release("1.19.1"), inputs: { chart: "harbor", version: "1.19.1", values } });
         const d = diffStack(
             "dev",
-            [secret({ token: "old-plain-token" }, { note: "a" }), chart({ harborAdminPassword: "[secret]", database: { internal: { password: "old-db-pass" } }, logLevel: "info" })],
-            [secret({ token: "new-plain-token" }, { note: "b" }), chart({ harborAdminPassword: "[secret]x", database: { internal: { password: "new-db-pass" } }, logLevel: "debug" })],
+            [
+                secret({ token: "old-plain-token" }, { note: "a" }),
+                chart({ harborAdminPassword: "[secret]", database: { internal: { password: "old-db-pass" } }, logLevel: "info" }),
+            ],
+            [
+                secret({ token: "new-plain-token" }, { note: "b" }),
+                chart({ harborAdminPassword: "[secret]x", database: { internal: { password: "new-db-pass" } }, logLevel: "debug" }),
+            ],
         );
         const values = d.changed.flatMap((c) => c.values ?? []);
         expect(values).toEqual(
@@ -78,13 +98,34 @@ describe("rendered-plan diff", () => {
     });
 
     it("marks stacks that appear, disappear or did not change", () => {
-        const diffs = diffRenders(new Map([["dev", [ns("a")]], ["old", [ns("a")]]]), new Map([["dev", [ns("a")]], ["prod-eu", [ns("a")]]]));
+        const diffs = diffRenders(
+            new Map([
+                ["dev", [ns("a")]],
+                ["old", [ns("a")]],
+            ]),
+            new Map([
+                ["dev", [ns("a")]],
+                ["prod-eu", [ns("a")]],
+            ]),
+        );
         expect(diffs.map((d) => `${d.stack}:${d.status}`)).toEqual(["dev:unchanged", "old:deleted", "prod-eu:new"]);
     });
 
     it("counts added nodes, with their DaemonSets in the cluster's requests", () => {
-        const install = (node: string): RenderedResource => ({ type: "command:remote:Command", name: `prod-cluster-${node}-install`, parent: "prod-cluster", dependsOn: [], inputs: { create: `set -e\ncluster-init: true\nnode-name: ${node}\nnode-ip: 10.0.0.1\n` } });
-        const daemon: RenderedResource = { type: "kubernetes:apps/v1:DaemonSet", name: "agent", parent: "prod", dependsOn: [], inputs: { kind: "DaemonSet", spec: { template: { spec: { containers: [{ resources: { requests: { cpu: "100m", memory: "64Mi" } } }] } } } } };
+        const install = (node: string): RenderedResource => ({
+            type: "command:remote:Command",
+            name: `prod-cluster-${node}-install`,
+            parent: "prod-cluster",
+            dependsOn: [],
+            inputs: { create: `set -e\ncluster-init: true\nnode-name: ${node}\nnode-ip: 10.0.0.1\n` },
+        });
+        const daemon: RenderedResource = {
+            type: "kubernetes:apps/v1:DaemonSet",
+            name: "agent",
+            parent: "prod",
+            dependsOn: [],
+            inputs: { kind: "DaemonSet", spec: { template: { spec: { containers: [{ resources: { requests: { cpu: "100m", memory: "64Mi" } } }] } } } },
+        };
         const d = diffStack("prod", [install("s1"), install("s2"), daemon], [install("s1"), install("s2"), install("a3"), daemon]);
         expect(d.nodes).toEqual({ count: [2, 3], added: ["a3"], removed: [] });
         expect(d.requests.cpu[0]).toBeCloseTo(0.2);
@@ -136,4 +177,3 @@ describe("plan-diff CLI", () => {
         expect(r.err.join("\n")).toContain("no stacks rendered");
     });
 });
-

@@ -10,7 +10,6 @@ async function restoreCli(...args: string[]) {
     return { status, stdout: out.map((l) => `${l}\n`).join(""), stderr: err.join("\n") };
 }
 
-
 const nodes: RestoreNode[] = [
     { name: "s1", host: "10.0.0.1", role: "server" },
     { name: "s2", host: "10.0.0.2", role: "server" },
@@ -57,12 +56,18 @@ describe("etcd restore plan", () => {
         const [step] = restorePlan(nodes, { snapshot: "snap", fromS3: false });
         const args = sshArgs(step, { user: "deploy", port: 2222, identity: "/k", knownHostsFile: "/tmp/kh" });
         expect(args.slice(0, -1)).toEqual([
-            "-o", "BatchMode=yes",
-            "-o", "ConnectTimeout=10",
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", "UserKnownHostsFile=/tmp/kh",
-            "-p", "2222",
-            "-i", "/k",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "UserKnownHostsFile=/tmp/kh",
+            "-p",
+            "2222",
+            "-i",
+            "/k",
             "deploy@10.0.1.1",
         ]);
         expect(shellLine(["it's"])).toBe(`ssh 'it'\\''s'`);
@@ -127,6 +132,9 @@ describe("etcd restore plan", () => {
         expect(commands).toHaveLength(17);
         expect(commands.every((c) => c.includes("StrictHostKeyChecking=yes") && c.includes("ConnectTimeout=10"))).toBe(true);
         expect(commands.filter((c) => c.includes("--cluster-reset"))).toEqual([expect.stringContaining("deploy@198.51.100.11")]);
-        expect(commands.filter((c) => c.includes("rm -rf /var/lib/rancher/k3s/server/db")).map((c) => /@(\S+)/.exec(c)![1])).toEqual(["198.51.100.12", "198.51.100.13"]);
+        expect(commands.filter((c) => c.includes("rm -rf /var/lib/rancher/k3s/server/db")).map((c) => /@(\S+)/.exec(c)![1])).toEqual([
+            "198.51.100.12",
+            "198.51.100.13",
+        ]);
     });
 });

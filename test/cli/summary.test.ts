@@ -9,14 +9,17 @@ const PLACEHOLDER = "v1:c2FsdHNhbHQ=:ZXhhbXBsZS1wbGFjZWhvbGRlci1jaXBoZXJ0ZXh0";
 /** What an encrypted value looks like: base64 of bytes that are not text. */
 const REAL = `v1:${Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]).toString("base64")}:${Buffer.from(Array.from({ length: 40 }, (_, i) => (i * 37 + 200) % 256)).toString("base64")}`;
 
-const rec = (r: Partial<RecordedResource> & Pick<RecordedResource, "type" | "name">): RecordedResource => ({ parent: "c", dependsOn: [], inputs: {}, options: {}, ...r }) as RecordedResource;
+const rec = (r: Partial<RecordedResource> & Pick<RecordedResource, "type" | "name">): RecordedResource =>
+    ({ parent: "c", dependsOn: [], inputs: {}, options: {}, ...r }) as RecordedResource;
 
 describe("summary: secrets still to set", () => {
     it("tells placeholders from encrypted values, and names a secret the configured block still lacks", () => {
         const rows = secretRows({
             "platform:cluster": { mode: "k3s", k3s: { ssh: { user: "deploy", privateKey: { secure: PLACEHOLDER } } } },
             "platform:dns": { provider: "route53", route53: { region: "us-east-1", accessKeyId: "AKIAEXAMPLE", secretAccessKey: { secure: REAL } } },
-            "platform:monitoring": { alertmanager: { email: { to: "ops@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", username: "am" } } },
+            "platform:monitoring": {
+                alertmanager: { email: { to: "ops@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", username: "am" } },
+            },
         });
         expect(rows).toEqual([
             expect.objectContaining({ key: "platform:cluster.k3s.ssh.privateKey", state: "placeholder" }),
@@ -41,12 +44,30 @@ describe("summary: secrets still to set", () => {
 });
 
 describe("summary: DNS names, receivers, protection (recorded fixtures)", () => {
-    const externalDns = rec({ type: "kubernetes:helm.sh/v3:Release", name: "dns-release", inputs: { chart: "external-dns", values: { domainFilters: ["example.com"], sources: ["ingress", "crd"] } } });
-    const ingress = (host: string) => rec({ type: "kubernetes:networking.k8s.io/v1:Ingress", name: `ing-${host}`, inputs: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", spec: { rules: [{ host }] } } });
-    const nodes = { "platform:cluster": { mode: "k3s", k3s: { servers: [{ name: "s1", host: "198.51.100.1", address: "10.0.0.1" }], agents: [{ name: "a1", host: "10.0.0.2" }] } } };
+    const externalDns = rec({
+        type: "kubernetes:helm.sh/v3:Release",
+        name: "dns-release",
+        inputs: { chart: "external-dns", values: { domainFilters: ["example.com"], sources: ["ingress", "crd"] } },
+    });
+    const ingress = (host: string) =>
+        rec({
+            type: "kubernetes:networking.k8s.io/v1:Ingress",
+            name: `ing-${host}`,
+            inputs: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", spec: { rules: [{ host }] } },
+        });
+    const nodes = {
+        "platform:cluster": {
+            mode: "k3s",
+            k3s: { servers: [{ name: "s1", host: "198.51.100.1", address: "10.0.0.1" }], agents: [{ name: "a1", host: "10.0.0.2" }] },
+        },
+    };
 
     it("lists static records with their targets and ingress hosts in the zone at the ServiceLB addresses; others as unpublished", () => {
-        const record = rec({ type: "kubernetes:externaldns.k8s.io/v1alpha1:DNSEndpoint", name: "r", inputs: { spec: { endpoints: [{ dnsName: "k3s.example.com", recordType: "A", targets: ["198.51.100.1"] }] } } });
+        const record = rec({
+            type: "kubernetes:externaldns.k8s.io/v1alpha1:DNSEndpoint",
+            name: "r",
+            inputs: { spec: { endpoints: [{ dnsName: "k3s.example.com", recordType: "A", targets: ["198.51.100.1"] }] } },
+        });
         const { names, unpublished } = publishedNames([externalDns, record, ingress("app.example.com"), ingress("app.other.org")], nodes);
         expect(names).toEqual([
             { name: "k3s.example.com", pointsTo: "A 198.51.100.1", source: "record" },
@@ -56,22 +77,45 @@ describe("summary: DNS names, receivers, protection (recorded fixtures)", () => 
     });
 
     it("publishes no ingress host without external-dns", () => {
-        expect(publishedNames([ingress("app.example.com")], nodes)).toEqual({ names: [], unpublished: [expect.objectContaining({ name: "app.example.com" })], internalOnly: false });
+        expect(publishedNames([ingress("app.example.com")], nodes)).toEqual({
+            names: [],
+            unpublished: [expect.objectContaining({ name: "app.example.com" })],
+            internalOnly: false,
+        });
     });
 
     it("lists the API endpoint name among the names to point yourself, at the servers, unless a record publishes it", () => {
         // No controller publishes cluster.k3s.apiEndpoint: the old list left it out (issue 27, item 6).
-        const withApi = { "platform:cluster": { mode: "k3s", k3s: { apiEndpoint: "k3s.dev.example.com", servers: [{ name: "s1", host: "192.0.2.10" }], agents: [] } } };
-        expect(publishedNames([], withApi).unpublished).toEqual([{ name: "k3s.dev.example.com", pointsTo: "192.0.2.10 (the Kubernetes API on the servers, port 6443)", source: "cluster.k3s.apiEndpoint" }]);
-        const record = rec({ type: "kubernetes:externaldns.k8s.io/v1alpha1:DNSEndpoint", name: "r", inputs: { spec: { endpoints: [{ dnsName: "k3s.dev.example.com", recordType: "A", targets: ["192.0.2.10"] }] } } });
+        const withApi = {
+            "platform:cluster": { mode: "k3s", k3s: { apiEndpoint: "k3s.dev.example.com", servers: [{ name: "s1", host: "192.0.2.10" }], agents: [] } },
+        };
+        expect(publishedNames([], withApi).unpublished).toEqual([
+            { name: "k3s.dev.example.com", pointsTo: "192.0.2.10 (the Kubernetes API on the servers, port 6443)", source: "cluster.k3s.apiEndpoint" },
+        ]);
+        const record = rec({
+            type: "kubernetes:externaldns.k8s.io/v1alpha1:DNSEndpoint",
+            name: "r",
+            inputs: { spec: { endpoints: [{ dnsName: "k3s.dev.example.com", recordType: "A", targets: ["192.0.2.10"] }] } },
+        });
         expect(publishedNames([record], withApi).unpublished).toEqual([]);
         // An IP endpoint needs no name.
-        expect(publishedNames([], { "platform:cluster": { mode: "k3s", k3s: { apiEndpoint: "192.0.2.10", servers: [{ name: "s1", host: "192.0.2.10" }] } } }).unpublished).toEqual([]);
+        expect(
+            publishedNames([], { "platform:cluster": { mode: "k3s", k3s: { apiEndpoint: "192.0.2.10", servers: [{ name: "s1", host: "192.0.2.10" }] } } })
+                .unpublished,
+        ).toEqual([]);
     });
 
     it("names the wired receivers and the severities they get, never their URLs or keys", () => {
-        const am = rec({ type: "kubernetes:core/v1:Secret", name: "am", inputs: { apiVersion: "v1", kind: "Secret", metadata: { name: "alertmanager-platform" }, stringData: "[secret]" } });
-        const stackConfig = { "platform:monitoring": { alertmanager: { slack: { webhookUrl: { secure: REAL }, channel: "#alerts" }, pagerduty: { routingKey: { secure: REAL } } } } };
+        const am = rec({
+            type: "kubernetes:core/v1:Secret",
+            name: "am",
+            inputs: { apiVersion: "v1", kind: "Secret", metadata: { name: "alertmanager-platform" }, stringData: "[secret]" },
+        });
+        const stackConfig = {
+            "platform:monitoring": {
+                alertmanager: { slack: { webhookUrl: { secure: REAL }, channel: "#alerts" }, pagerduty: { routingKey: { secure: REAL } } },
+            },
+        };
         const receivers = alertReceivers([am], stackConfig);
         expect(receivers).toEqual(["slack #alerts: warning, critical", "pagerduty: critical"]);
         expect(alertReceivers([], stackConfig)).toBeUndefined();
@@ -79,7 +123,10 @@ describe("summary: DNS names, receivers, protection (recorded fixtures)", () => 
     });
 
     it("groups protected resources by component", () => {
-        const guarded = protectedResources([rec({ type: "t", name: "db", parent: "harbor", options: { protect: true } }), rec({ type: "t", name: "svc", parent: "harbor" })]);
+        const guarded = protectedResources([
+            rec({ type: "t", name: "db", parent: "harbor", options: { protect: true } }),
+            rec({ type: "t", name: "svc", parent: "harbor" }),
+        ]);
         expect([...guarded.entries()]).toEqual([["harbor", ["db"]]]);
     });
 });

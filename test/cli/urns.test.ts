@@ -39,7 +39,16 @@ describe("resource URNs of the committed stacks", () => {
 
 describe("stackUrns", () => {
     it("chains parent types below the root Stack, as the engine does", () => {
-        const resource = (type: string, name: string, parent: string | null) => ({ type, name, parent, urn: "", dependsOn: [], inputs: {}, custom: false, options: {} });
+        const resource = (type: string, name: string, parent: string | null) => ({
+            type,
+            name,
+            parent,
+            urn: "",
+            dependsOn: [],
+            inputs: {},
+            custom: false,
+            options: {},
+        });
         const urns = stackUrns("dev", "platform", [
             resource("pulumi:pulumi:Stack", "platform-dev", null),
             resource("platform:stack:Platform", "dev", "platform-dev"),

@@ -1,13 +1,25 @@
 import { CertManager } from "../../components/edge/CertManager";
 import * as pulumi from "@pulumi/pulumi";
-import { ACME_SERVERS, type AcmeArgs, certManagerValues, clusterIssuers, type IssuerArgs, issuerName, type TlsSettings } from "../../components/edge/certManagerValues";
+import {
+    ACME_SERVERS,
+    type AcmeArgs,
+    certManagerValues,
+    clusterIssuers,
+    type IssuerArgs,
+    issuerName,
+    type TlsSettings,
+} from "../../components/edge/certManagerValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
 import { SECRET } from "../../offline/mocks";
 import { allStrings, byName, mockedComponents } from "../harness";
 import { validateManifest } from "../k8sSchema";
 
 const selfSigned: TlsSettings = { installCertManager: true, issuer: "selfSigned" };
-const letsencrypt = (acme: AcmeArgs, issuer: "letsencrypt" | "letsencrypt-staging" = "letsencrypt"): TlsSettings => ({ installCertManager: true, issuer, acme });
+const letsencrypt = (acme: AcmeArgs, issuer: "letsencrypt" | "letsencrypt-staging" = "letsencrypt"): TlsSettings => ({
+    installCertManager: true,
+    issuer,
+    acme,
+});
 const ctx = { namespace: "cert-manager", ingressClass: "nginx" };
 const issuers = (config: IssuerArgs) => clusterIssuers(config, ctx) as unknown as Issuer[];
 type Issuer = { kind: string; metadata: { name: string }; spec: { acme?: { server: string; email: string; solvers: Record<string, unknown>[] } } };
@@ -37,7 +49,12 @@ describe("ClusterIssuers", () => {
                 // Certificates of F5 NIC master/minion hosts (lib/ingress.ts): the solver Ingress joins as a minion.
                 {
                     selector: { matchLabels: { "platform/http01-solver": "nginx-minion" } },
-                    http01: { ingress: { ingressClassName: "nginx", ingressTemplate: { metadata: { annotations: { "nginx.org/mergeable-ingress-type": "minion" } } } } },
+                    http01: {
+                        ingress: {
+                            ingressClassName: "nginx",
+                            ingressTemplate: { metadata: { annotations: { "nginx.org/mergeable-ingress-type": "minion" } } },
+                        },
+                    },
                 },
             ],
         });
@@ -46,7 +63,12 @@ describe("ClusterIssuers", () => {
 
     it("point at a private ACME server and trust its CA when acme.server and acme.caBundle are set (e2e: Pebble)", () => {
         const pem = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
-        const [m] = issuers(letsencrypt({ email: "ops@example.com", solver: "http01", server: "https://pebble.pebble.svc.cluster.local:14000/dir", caBundle: pem }, "letsencrypt-staging"));
+        const [m] = issuers(
+            letsencrypt(
+                { email: "ops@example.com", solver: "http01", server: "https://pebble.pebble.svc.cluster.local:14000/dir", caBundle: pem },
+                "letsencrypt-staging",
+            ),
+        );
         expect(m.spec.acme).toMatchObject({ server: "https://pebble.pebble.svc.cluster.local:14000/dir", caBundle: Buffer.from(pem).toString("base64") });
         expect(m.spec.acme).not.toHaveProperty("skipTLSVerify");
         expect(() => validateManifest(m)).not.toThrow();
@@ -55,10 +77,16 @@ describe("ClusterIssuers", () => {
     });
 
     it("use DNS-01 with Cloudflare or Route53 credentials from the solver Secret", () => {
-        const cf = issuers(letsencrypt({ email: "o@example.com", solver: "dns01", dns01: { provider: "cloudflare", cloudflare: { apiToken: pulumi.secret("cf-token-1") } } }));
+        const cf = issuers(
+            letsencrypt({ email: "o@example.com", solver: "dns01", dns01: { provider: "cloudflare", cloudflare: { apiToken: pulumi.secret("cf-token-1") } } }),
+        );
         expect(cf[0].spec.acme!.solvers).toEqual([{ dns01: { cloudflare: { apiTokenSecretRef: { name: "acme-dns01-credentials", key: "secret" } } } }]);
         const r53 = issuers(
-            letsencrypt({ email: "o@example.com", solver: "dns01", dns01: { provider: "route53", route53: { region: "eu-west-1", accessKeyId: "AKIA1", secretAccessKey: pulumi.secret("aws-secret-1") } } }),
+            letsencrypt({
+                email: "o@example.com",
+                solver: "dns01",
+                dns01: { provider: "route53", route53: { region: "eu-west-1", accessKeyId: "AKIA1", secretAccessKey: pulumi.secret("aws-secret-1") } },
+            }),
         );
         expect(r53[0].spec.acme!.solvers).toEqual([
             { dns01: { route53: { region: "eu-west-1", accessKeyID: "AKIA1", secretAccessKeySecretRef: { name: "acme-dns01-credentials", key: "secret" } } } },
@@ -68,7 +96,13 @@ describe("ClusterIssuers", () => {
 
     it("take a Route53 role with a ServiceAccount token instead of static keys", () => {
         const role = "arn:aws:iam::123456789012:role/platform-dns";
-        const [m] = issuers(letsencrypt({ email: "o@example.com", solver: "dns01", dns01: { provider: "route53", route53: { region: "eu-west-1", hostedZoneId: "Z1", roleArn: role } } }));
+        const [m] = issuers(
+            letsencrypt({
+                email: "o@example.com",
+                solver: "dns01",
+                dns01: { provider: "route53", route53: { region: "eu-west-1", hostedZoneId: "Z1", roleArn: role } },
+            }),
+        );
         expect(m.spec.acme!.solvers).toEqual([
             { dns01: { route53: { region: "eu-west-1", hostedZoneID: "Z1", role, auth: { kubernetes: { serviceAccountRef: { name: "acme-dns01" } } } } } },
         ]);
@@ -100,7 +134,11 @@ describe("CertManager component", () => {
 
     it("creates issuers after the chart, and the DNS-01 Secret with its value kept secret", async () => {
         new CertManager("cm", {
-            config: letsencrypt({ email: "o@example.com", solver: "dns01", dns01: { provider: "cloudflare", cloudflare: { apiToken: pulumi.secret("cf-token-abc") } } }),
+            config: letsencrypt({
+                email: "o@example.com",
+                solver: "dns01",
+                dns01: { provider: "cloudflare", cloudflare: { apiToken: pulumi.secret("cf-token-abc") } },
+            }),
             ingressClass: "nginx",
             replicas: 1,
             highAvailability: false,
@@ -127,7 +165,10 @@ describe("CertManager component", () => {
         expect(mine.map((r) => r.name)).not.toContain("irsa-dns01");
         expect(byName(mine, "irsa-dns01-sa").inputs).toMatchObject({ metadata: { name: "acme-dns01", namespace: "cert-manager" } });
         const grant = mine.filter((r) => r.name === "irsa-dns01-token");
-        expect(grant.map((r) => r.type).sort()).toEqual(["kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"]);
+        expect(grant.map((r) => r.type).sort()).toEqual([
+            "kubernetes:rbac.authorization.k8s.io/v1:Role",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+        ]);
         const issuer = byName(mine, "irsa-clusterissuer-letsencrypt");
         expect(issuer.dependsOn).toEqual(expect.arrayContaining(["irsa-release", "irsa-dns01-sa", "irsa-dns01-token"]));
         expect(allStrings(mine).join("\n")).not.toMatch(/accessKeyID|secretAccessKeySecretRef/);
@@ -136,12 +177,22 @@ describe("CertManager component", () => {
     it("declares its controller's metrics (container port 9402) as the target the monitoring stack scrapes", () => {
         const cm = new CertManager("scrape", { config: selfSigned, ingressClass: "nginx", replicas: 1, highAvailability: false, podSecurityVersion: "v1.36" });
         expect(cm.scrapeTargets).toEqual([
-            expect.objectContaining({ namespace: "cert-manager", port: 9402, selector: expect.objectContaining({ "app.kubernetes.io/component": "controller" }) }),
+            expect.objectContaining({
+                namespace: "cert-manager",
+                port: 9402,
+                selector: expect.objectContaining({ "app.kubernetes.io/component": "controller" }),
+            }),
         ]);
     });
 
     it("skips the chart (not the issuers) when the cluster already runs cert-manager", async () => {
-        new CertManager("ext", { config: { ...selfSigned, installCertManager: false }, ingressClass: "nginx", replicas: 1, highAvailability: false, podSecurityVersion: "v1.36" });
+        new CertManager("ext", {
+            config: { ...selfSigned, installCertManager: false },
+            ingressClass: "nginx",
+            replicas: 1,
+            highAvailability: false,
+            podSecurityVersion: "v1.36",
+        });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("ext-"));
         expect(mine.map((r) => r.type)).not.toContain("kubernetes:helm.sh/v3:Release");

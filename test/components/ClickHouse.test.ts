@@ -1,5 +1,11 @@
 import { ClickHouse } from "../../components/monitoring/ClickHouse";
-import { clickhouseInstallationSpec, clickhouseOperatorValues, clickhouseServiceSpec, type ClickHouseSettings, keeperInstallationSpec } from "../../components/monitoring/clickhouseValues";
+import {
+    clickhouseInstallationSpec,
+    clickhouseOperatorValues,
+    clickhouseServiceSpec,
+    type ClickHouseSettings,
+    keeperInstallationSpec,
+} from "../../components/monitoring/clickhouseValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
 import { SECRET } from "../../offline/mocks";
 import { allStrings, byName, mockedComponents } from "../harness";
@@ -12,8 +18,15 @@ const clickhouse = (value: Partial<ClickHouseSettings> = {}, profile = "dev"): C
     ...value,
 });
 type Spec = {
-    configuration: { users: Record<string, unknown>; zookeeper?: { nodes: { host: string; port: number }[] }; clusters: { name: string; layout: { shardsCount: number; replicasCount: number } }[] };
-    templates: { podTemplates: { podDistribution?: unknown; spec: { containers: { image: string; resources: unknown }[] } }[]; volumeClaimTemplates: { reclaimPolicy: string; spec: { resources: { requests: { storage: string } } } }[] };
+    configuration: {
+        users: Record<string, unknown>;
+        zookeeper?: { nodes: { host: string; port: number }[] };
+        clusters: { name: string; layout: { shardsCount: number; replicasCount: number } }[];
+    };
+    templates: {
+        podTemplates: { podDistribution?: unknown; spec: { containers: { image: string; resources: unknown }[] } }[];
+        volumeClaimTemplates: { reclaimPolicy: string; spec: { resources: { requests: { storage: string } } } }[];
+    };
 };
 
 describe("ClickHouse installation", () => {
@@ -58,7 +71,10 @@ describe("ClickHouse installation", () => {
     it("pins the server image and sets requests and limits", () => {
         const [container] = (clickhouseInstallationSpec(clickhouse(), false) as Spec).templates.podTemplates[0].spec.containers;
         expect(container.image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+\.\d+\.\d+$/);
-        expect(container.resources).toMatchObject({ requests: { cpu: expect.any(String), memory: expect.any(String) }, limits: { memory: expect.any(String) } });
+        expect(container.resources).toMatchObject({
+            requests: { cpu: expect.any(String), memory: expect.any(String) },
+            limits: { memory: expect.any(String) },
+        });
     });
 
     it("selects the installation's pods in the Service Grafana uses, and one shard's in each shard Service (HTTP and native ports)", () => {
@@ -68,7 +84,11 @@ describe("ClickHouse installation", () => {
 
     it("uses only keys of altinity-clickhouse-operator 0.25.6, without the hook that pulls an unpinned kubectl", () => {
         expect(unknownChartKeys("altinity-clickhouse-operator", clickhouseOperatorValues())).toEqual([]);
-        expect(clickhouseOperatorValues()).toMatchObject({ crdHook: { enabled: false }, serviceMonitor: { enabled: true }, podSecurityContext: { runAsNonRoot: true, runAsUser: 65534 } });
+        expect(clickhouseOperatorValues()).toMatchObject({
+            crdHook: { enabled: false },
+            serviceMonitor: { enabled: true },
+            podSecurityContext: { runAsNonRoot: true, runAsUser: 65534 },
+        });
     });
 });
 
@@ -76,7 +96,14 @@ describe("ClickHouse component", () => {
     const mocks = mockedComponents();
 
     it("creates the users Secret and operator before the installation, Keeper when replicated, and the Services last", async () => {
-        new ClickHouse("ch", { config: clickhouse({ replicas: 2 }, "prod"), grafanaPassword: "grafana-pw-value", protect: true, podSecurityVersion: "v1.36", deepflowUser: true, after: [] });
+        new ClickHouse("ch", {
+            config: clickhouse({ replicas: 2 }, "prod"),
+            grafanaPassword: "grafana-pw-value",
+            protect: true,
+            podSecurityVersion: "v1.36",
+            deepflowUser: true,
+            after: [],
+        });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("ch-"));
         expect(byName(mine, "ch-users").inputs.stringData).toBe(SECRET);

@@ -17,14 +17,23 @@ function value<T>(output: pulumi.Output<T>): Promise<T> {
 
 /** etcd snapshot defaults by profile (config tests cover them); the Platform passes them resolved. */
 const SNAPSHOTS = { dev: { schedule: "0 */12 * * *", retention: 5 }, prod: { schedule: "0 */6 * * *", retention: 28 } } as const;
-type K3sInput = Partial<Omit<K3sClusterArgs, "etcdSnapshots">> & Pick<K3sClusterArgs, "version" | "servers"> & { readonly etcdSnapshots?: Partial<EtcdSnapshotArgs> };
+type K3sInput = Partial<Omit<K3sClusterArgs, "etcdSnapshots">> &
+    Pick<K3sClusterArgs, "version" | "servers"> & { readonly etcdSnapshots?: Partial<EtcdSnapshotArgs> };
 
 /** k3s-mode Args, literally, with what config resolves for a node list like this one. */
 function k3sCluster(input: K3sInput, profile: keyof typeof SNAPSHOTS = "dev"): ClusterArgs {
     const { etcdSnapshots, ...rest } = input;
     return {
         mode: "k3s",
-        k3s: { ssh, agents: [], disable: [], secretsEncryption: true, preflight: { minKernel: "4.18", checkPorts: false }, ...rest, etcdSnapshots: { ...SNAPSHOTS[profile], ...etcdSnapshots } },
+        k3s: {
+            ssh,
+            agents: [],
+            disable: [],
+            secretsEncryption: true,
+            preflight: { minKernel: "4.18", checkPorts: false },
+            ...rest,
+            etcdSnapshots: { ...SNAPSHOTS[profile], ...etcdSnapshots },
+        },
     };
 }
 
@@ -43,8 +52,6 @@ function configYamlOf(install: RecordedResource): Record<string, unknown> {
     if (!body) throw new Error(`no config.yaml heredoc in ${install.name}`);
     return parse(body[1]) as Record<string, unknown>;
 }
-
-
 
 describe("ClusterK3s, k3s mode, one server", () => {
     let built: Awaited<ReturnType<typeof build>>;
@@ -159,8 +166,20 @@ describe("sshConnection", () => {
 describe("ClusterK3s, k3s mode, three servers and two agents", () => {
     let built: Awaited<ReturnType<typeof build>>;
     // A public SSH host with a private address: config resolves the public one as the external address.
-    const servers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `203.0.113.${i}`, address: `10.0.0.${i}`, externalAddress: `203.0.113.${i}`, hostKey: TEST_HOST_KEY }));
-    const agents = [1, 2].map((i) => ({ name: `a${i}`, host: `203.0.113.${10 + i}`, address: `10.0.1.${i}`, externalAddress: `203.0.113.${10 + i}`, hostKey: TEST_HOST_KEY }));
+    const servers = [1, 2, 3].map((i) => ({
+        name: `s${i}`,
+        host: `203.0.113.${i}`,
+        address: `10.0.0.${i}`,
+        externalAddress: `203.0.113.${i}`,
+        hostKey: TEST_HOST_KEY,
+    }));
+    const agents = [1, 2].map((i) => ({
+        name: `a${i}`,
+        host: `203.0.113.${10 + i}`,
+        address: `10.0.1.${i}`,
+        externalAddress: `203.0.113.${10 + i}`,
+        hostKey: TEST_HOST_KEY,
+    }));
     beforeAll(async () => {
         built = await build(
             "ha",
@@ -170,7 +189,15 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
                     apiEndpoint: "k3s.example.com",
                     servers,
                     agents,
-                    etcdSnapshots: { s3: { endpoint: "s3.amazonaws.com", bucket: "etcd-snapshots", insecure: false, accessKey: "AKIA1", secretKey: pulumi.secret(TEST_S3_SECRET) } },
+                    etcdSnapshots: {
+                        s3: {
+                            endpoint: "s3.amazonaws.com",
+                            bucket: "etcd-snapshots",
+                            insecure: false,
+                            accessKey: "AKIA1",
+                            secretKey: pulumi.secret(TEST_S3_SECRET),
+                        },
+                    },
                 },
                 "prod",
             ),
@@ -204,9 +231,7 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
         for (const n of agents) {
             expect(byName(built.resources, `ha-${n.name}-install`).dependsOn).toContain("ha-s3-install");
         }
-        expect(byName(built.resources, "ha-provider").dependsOn).toEqual(
-            expect.arrayContaining([...servers, ...agents].map((n) => `ha-${n.name}-install`)),
-        );
+        expect(byName(built.resources, "ha-provider").dependsOn).toEqual(expect.arrayContaining([...servers, ...agents].map((n) => `ha-${n.name}-install`)));
     });
 
     it("covers the endpoint and every server in tls-san and configures S3 snapshots with prod defaults", () => {
@@ -222,7 +247,10 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
     });
 
     it("protects the token and the server installs, not the agents", () => {
-        const protectedNames = built.resources.filter((r) => r.options.protect).map((r) => r.name).sort();
+        const protectedNames = built.resources
+            .filter((r) => r.options.protect)
+            .map((r) => r.name)
+            .sort();
         expect(protectedNames).toEqual(["ha-agent-token", "ha-s1-install", "ha-s2-install", "ha-s3-install", "ha-token"]);
     });
 
@@ -235,13 +263,7 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
     });
 
     it("exports every node with its role", async () => {
-        expect((await value(built.component.nodes)).map((n) => `${n.role}:${n.name}`)).toEqual([
-            "server:s1",
-            "server:s2",
-            "server:s3",
-            "agent:a1",
-            "agent:a2",
-        ]);
+        expect((await value(built.component.nodes)).map((n) => `${n.role}:${n.name}`)).toEqual(["server:s1", "server:s2", "server:s3", "agent:a1", "agent:a2"]);
     });
 
     it("restarts k3s for registry mirrors one node at a time, servers first, each after the previous one is ready", async () => {
@@ -258,14 +280,28 @@ describe("ClusterK3s, k3s mode, three servers and two agents", () => {
         expect(recorded.map((r) => r.name)).toEqual(["ha-s1-registries", "ha-s2-registries", "ha-s3-registries", "ha-a1-registries", "ha-a2-registries"]);
         // The first restart waits for what came before it: the given objects and this component's own (the upgrade controller and Plans).
         expect(byName(recorded, "ha-s1-registries").dependsOn).toEqual(
-            expect.arrayContaining(["ha-before", "ha-s1-config", "ha-system-upgrade-controller", "ha-plan-k3s-server", "ha-plan-k3s-agent", "ha-system-upgrade-ns-netpol-default-deny"]),
+            expect.arrayContaining([
+                "ha-before",
+                "ha-s1-config",
+                "ha-system-upgrade-controller",
+                "ha-plan-k3s-server",
+                "ha-plan-k3s-agent",
+                "ha-system-upgrade-ns-netpol-default-deny",
+            ]),
         );
         // Every later one waits for the previous node's restart, which ends only once that node is ready.
-        for (const [prev, next] of [["s1", "s2"], ["s2", "s3"], ["s3", "a1"], ["a1", "a2"]]) {
+        for (const [prev, next] of [
+            ["s1", "s2"],
+            ["s2", "s3"],
+            ["s3", "a1"],
+            ["a1", "a2"],
+        ]) {
             expect(byName(recorded, `ha-${next}-registries`).dependsOn).toEqual(expect.arrayContaining([`ha-${prev}-registries`, `ha-${next}-config`]));
         }
         const server = String(byName(recorded, "ha-s1-registries").inputs.create);
-        expect(server.slice(server.indexOf("systemctl restart k3s\n"))).toMatch(/until \$SUDO k3s kubectl get --raw=\/readyz .* && \[ "\$\(\$SUDO k3s kubectl get node 's1' /);
+        expect(server.slice(server.indexOf("systemctl restart k3s\n"))).toMatch(
+            /until \$SUDO k3s kubectl get --raw=\/readyz .* && \[ "\$\(\$SUDO k3s kubectl get node 's1' /,
+        );
         expect(byName(recorded, "ha-a1-registries").inputs.create).toContain("systemctl restart k3s-agent");
         // Kubernetes objects made afterwards wait for the last restart; other resources do not.
         expect(byName(mocks.collector.resources, "ha-later-config").dependsOn).toContain("ha-a2-registries");
@@ -314,19 +350,31 @@ describe("ClusterK3s, existing mode", () => {
 describe("ClusterK3s re-evaluation", () => {
     it("produces identical inputs for an unchanged config (a second up changes nothing)", async () => {
         const config = () =>
-            k3sCluster({ version: "v1.36.4+k3s1", servers: [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }], agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY }] });
+            k3sCluster({
+                version: "v1.36.4+k3s1",
+                servers: [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }],
+                agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY }],
+            });
         const a = await build("again-a", config());
         const b = await build("again-b", config());
         const strip = (rs: RecordedResource[], prefix: string) =>
-            JSON.stringify(rs.map((r) => ({ ...r, urn: "", name: r.name.replace(prefix, "") })), (_k, v) =>
-                typeof v === "string" ? v.split(prefix).join("X") : v,
+            JSON.stringify(
+                rs.map((r) => ({ ...r, urn: "", name: r.name.replace(prefix, "") })),
+                (_k, v) => (typeof v === "string" ? v.split(prefix).join("X") : v),
             );
         expect(strip(a.resources, "again-a")).toBe(strip(b.resources, "again-b"));
     });
 
     it("re-applies settings only on the node whose settings changed, and on every server when the server set changes", async () => {
         const k3s = (agentLabels: Record<string, string>, servers: { name: string; host: string }[]) =>
-            k3sCluster({ version: "v1.36.4+k3s1", servers, agents: [{ name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY, labels: agentLabels }, { name: "w2", host: "192.0.2.12", hostKey: TEST_HOST_KEY }] });
+            k3sCluster({
+                version: "v1.36.4+k3s1",
+                servers,
+                agents: [
+                    { name: "w1", host: "192.0.2.11", hostKey: TEST_HOST_KEY, labels: agentLabels },
+                    { name: "w2", host: "192.0.2.12", hostKey: TEST_HOST_KEY },
+                ],
+            });
         const one = [{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }];
         const base = await build("chg-a", k3s({}, one));
         const labelled = await build("chg-b", k3s({ disk: "ssd" }, one));
@@ -352,7 +400,9 @@ describe("ClusterK3s version changes (system-upgrade-controller)", () => {
     };
     const k3s = (version: string, agents = nodes.agents) => k3sCluster({ version, servers: nodes.servers, agents });
     const same = (r: RecordedResource, prefix: string, without: string[] = []) =>
-        JSON.stringify(Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !without.includes(k)))).split(prefix).join("X");
+        JSON.stringify(Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !without.includes(k))))
+            .split(prefix)
+            .join("X");
     let before: Awaited<ReturnType<typeof build>>;
     let after: Awaited<ReturnType<typeof build>>;
     beforeAll(async () => {
@@ -412,10 +462,19 @@ describe("ClusterK3s version changes (system-upgrade-controller)", () => {
         }
         for (const plan of ["ver-a-plan-k3s-server", "ver-a-plan-k3s-agent"]) {
             expect(byName(before.resources, plan).dependsOn).toEqual(
-                expect.arrayContaining(["ver-a-system-upgrade-crd", "ver-a-system-upgrade-controller", "ver-a-s1-install", "ver-a-s3-install", "ver-a-w1-install"]),
+                expect.arrayContaining([
+                    "ver-a-system-upgrade-crd",
+                    "ver-a-system-upgrade-controller",
+                    "ver-a-s1-install",
+                    "ver-a-s3-install",
+                    "ver-a-w1-install",
+                ]),
             );
         }
-        const ns = byName(before.resources, "ver-a-system-upgrade-ns").inputs.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+        const ns = byName(before.resources, "ver-a-system-upgrade-ns").inputs.metadata as {
+            labels: Record<string, string>;
+            annotations: Record<string, string>;
+        };
         expect(ns.labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/enforce-version": "v1.35" });
         expect(ns.annotations["platform/pod-security-reason"]).toMatch(/upgrade Jobs/);
     });

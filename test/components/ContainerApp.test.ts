@@ -105,7 +105,11 @@ describe("ContainerApp", () => {
         expect(byName(mine, "basic-virtualserver").dependsOn).toEqual(expect.arrayContaining(["basic-deployment", "basic-service"]));
         expect(byName(mine, "basic-certificate").inputs).toMatchObject({
             metadata: { name: "hello", annotations: {} },
-            spec: { secretName: "hello-tls", dnsNames: ["hello.example.com"], issuerRef: { kind: "ClusterIssuer", name: "letsencrypt", group: "cert-manager.io" } },
+            spec: {
+                secretName: "hello-tls",
+                dnsNames: ["hello.example.com"],
+                issuerRef: { kind: "ClusterIssuer", name: "letsencrypt", group: "cert-manager.io" },
+            },
         });
         expect(kinds(mine)).not.toContain("Ingress");
         // Without a DNS target (no external-dns) there is no DNSEndpoint.
@@ -131,14 +135,21 @@ describe("ContainerApp", () => {
                 { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 80 } } },
             ],
         });
-        expect(byName(mine, "scaled-pdb").inputs.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "stable" } } });
+        expect(byName(mine, "scaled-pdb").inputs.spec).toEqual({
+            maxUnavailable: 1,
+            selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "stable" } },
+        });
         const fixed = await build("pair", { replicas: 2 });
         expect(byName(fixed, "pair-deployment").inputs.spec).toMatchObject({ replicas: 2 });
         expect(kinds(fixed)).toContain("PodDisruptionBudget");
     });
 
     it("reads secrets through secretKeyRef from a Secret, never as plain env, and mounts config read-only", async () => {
-        const mine = await build("secret", { env: { LOG_LEVEL: "debug" }, secrets: { API_TOKEN: pulumi.secret("tok-3b7e") }, config: { "app.json": '{"a":1}' } });
+        const mine = await build("secret", {
+            env: { LOG_LEVEL: "debug" },
+            secrets: { API_TOKEN: pulumi.secret("tok-3b7e") },
+            config: { "app.json": '{"a":1}' },
+        });
         expect(byName(mine, "secret-secrets").inputs).toMatchObject({ metadata: { name: "hello-env" }, type: "Opaque", stringData: SECRET });
         const [container] = podOf(byName(mine, "secret-deployment")).containers;
         expect(container.env).toEqual([
@@ -153,7 +164,11 @@ describe("ContainerApp", () => {
 
     it("mounts a volume from a PVC on the given StorageClass, recreating instead of surging", async () => {
         const mine = await build("data", { volume: { size: "1Gi", mountPath: "/data", storageClass: "longhorn" } });
-        expect(byName(mine, "data-data").inputs.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, storageClassName: "longhorn" });
+        expect(byName(mine, "data-data").inputs.spec).toEqual({
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: "1Gi" } },
+            storageClassName: "longhorn",
+        });
         const deployment = byName(mine, "data-deployment");
         expect(deployment.inputs.spec).toMatchObject({ strategy: { type: "Recreate" } });
         expect(podOf(deployment).containers[0].volumeMounts).toContainEqual({ name: "data", mountPath: "/data" });
@@ -172,9 +187,18 @@ describe("ContainerApp", () => {
             endpoints: [{ port: "http", path: "/metrics", interval: "30s", scrapeTimeout: "10s" }],
         });
         const rules = byName(mine, "observed-rules").inputs.spec as { groups: { rules: { alert: string; expr: string }[] }[] };
-        expect(rules.groups[0].rules.map((r) => r.alert)).toEqual(["AppReplicasUnavailable", "AppErrorRateHigh", "AppLatencyHigh", "AppPodsRestarting", "AppAutoscalerAtMax"]);
+        expect(rules.groups[0].rules.map((r) => r.alert)).toEqual([
+            "AppReplicasUnavailable",
+            "AppErrorRateHigh",
+            "AppLatencyHigh",
+            "AppPodsRestarting",
+            "AppAutoscalerAtMax",
+        ]);
         expect(rules.groups[0].rules.find((r) => r.alert === "AppLatencyHigh")?.expr).toContain("> 300");
-        const dashboard = byName(mine, "observed-dashboard").inputs as { metadata: { namespace: string; labels: Record<string, string> }; data: Record<string, string> };
+        const dashboard = byName(mine, "observed-dashboard").inputs as {
+            metadata: { namespace: string; labels: Record<string, string> };
+            data: Record<string, string>;
+        };
         // In the namespace Grafana's sidecar watches, not the app's.
         expect(dashboard.metadata).toMatchObject({ namespace: "monitoring", labels: { grafana_dashboard: "1" } });
         const json = JSON.parse(dashboard.data["app-apps-hello.json"]) as { panels: { title: string; type: string }[] };
@@ -198,7 +222,11 @@ describe("ContainerApp", () => {
             ...args({}),
             metrics: {},
             publish: { host: "hello.example.com", ingress: INGRESS },
-            calls: { apps: [{ namespace: "apps", name: "db", ports: [5432] }], services: [{ name: "harbor", namespace: "harbor", podLabels: { component: "core" }, ports: [8443] }], internet: {} },
+            calls: {
+                apps: [{ namespace: "apps", name: "db", ports: [5432] }],
+                services: [{ name: "harbor", namespace: "harbor", podLabels: { component: "core" }, ports: [8443] }],
+                internet: {},
+            },
         });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("fenced-"));
@@ -220,18 +248,29 @@ describe("ContainerApp", () => {
         expect(ingress.spec).toMatchObject({
             ingressClassName: "nginx",
             tls: [{ hosts: ["hello.example.com"], secretName: "hello-tls" }],
-            rules: [{ host: "hello.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "hello", port: { name: "http" } } } }] } }],
+            rules: [
+                {
+                    host: "hello.example.com",
+                    http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "hello", port: { name: "http" } } } }] },
+                },
+            ],
         });
         expect(kinds(mine)).not.toContain("VirtualServer");
         expect(kinds(mine)).not.toContain("Certificate");
-        expect(() => new ContainerApp("plain-canary", args({ publish: { host: "h.example.com", ingress: INGRESS, routing: "ingress" }, canary: { digest: CANARY, weight: 5 } }))).toThrow(
-            'a canary needs publish.routing "virtualServer" (an Ingress cannot split traffic)',
-        );
+        expect(
+            () =>
+                new ContainerApp(
+                    "plain-canary",
+                    args({ publish: { host: "h.example.com", ingress: INGRESS, routing: "ingress" }, canary: { digest: CANARY, weight: 5 } }),
+                ),
+        ).toThrow('a canary needs publish.routing "virtualServer" (an Ingress cannot split traffic)');
     });
 
     it("asks cert-manager for a temporary certificate first under HTTP-01: the VirtualServer redirects to HTTPS before the first real one exists", async () => {
         const mine = await build("http01", { publish: { host: "hello.example.com", ingress: { ...INGRESS, http01EditInPlace: true } } });
-        expect(byName(mine, "http01-certificate").inputs).toMatchObject({ metadata: { annotations: { "cert-manager.io/issue-temporary-certificate": "true" } } });
+        expect(byName(mine, "http01-certificate").inputs).toMatchObject({
+            metadata: { annotations: { "cert-manager.io/issue-temporary-certificate": "true" } },
+        });
     });
 
     it("scales the canary with its weight: its share of the pool up to 50 %, the stable pool (HPA, PDB) above", async () => {
@@ -239,20 +278,32 @@ describe("ContainerApp", () => {
         expect(byName(small, "c20-canary-deployment").inputs.spec).toMatchObject({ replicas: 1 });
         const half = await build("c50", { replicas: 4, canary: { digest: CANARY, weight: 50 } });
         expect(byName(half, "c50-canary-deployment").inputs.spec).toMatchObject({ replicas: 2 });
-        expect(byName(half, "c50-canary-pdb").inputs.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "canary" } } });
+        expect(byName(half, "c50-canary-pdb").inputs.spec).toEqual({
+            maxUnavailable: 1,
+            selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "canary" } },
+        });
         const big = await build("c60", { autoscaling: { min: 3, max: 9, cpu: 70 }, canary: { digest: CANARY, weight: 60 } });
         // Applied at the autoscaler's minimum, so the rollout the VirtualServer waits for is the full pool.
         expect(byName(big, "c60-canary-deployment").inputs.spec).toMatchObject({ replicas: 3 });
         expect(byName(big, "c60-deployment").inputs.spec).not.toHaveProperty("replicas");
-        expect(byName(big, "c60-canary-hpa").inputs).toMatchObject({ metadata: { name: "hello-canary" }, spec: { minReplicas: 3, maxReplicas: 9, scaleTargetRef: { name: "hello-canary" } } });
+        expect(byName(big, "c60-canary-hpa").inputs).toMatchObject({
+            metadata: { name: "hello-canary" },
+            spec: { minReplicas: 3, maxReplicas: 9, scaleTargetRef: { name: "hello-canary" } },
+        });
         expect(byName(big, "c60-hpa").inputs).toMatchObject({ metadata: { name: "hello" }, spec: { scaleTargetRef: { name: "hello" } } });
     });
 
     it("with a canary: a second Deployment and Service, and the same VirtualServer splitting by weight, with TLS and DNS", async () => {
-        const mine = await build("canary", { canary: { digest: CANARY, weight: 10 }, publish: { host: "hello.example.com", ingress: INGRESS, dnsTarget: "registry.example.com" } });
+        const mine = await build("canary", {
+            canary: { digest: CANARY, weight: 10 },
+            publish: { host: "hello.example.com", ingress: INGRESS, dnsTarget: "registry.example.com" },
+        });
         expect(kinds(mine)).not.toContain("Ingress");
         const canary = byName(mine, "canary-canary-deployment");
-        expect(canary.inputs).toMatchObject({ metadata: { name: "hello-canary" }, spec: { replicas: 1, selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "canary" } } } });
+        expect(canary.inputs).toMatchObject({
+            metadata: { name: "hello-canary" },
+            spec: { replicas: 1, selector: { matchLabels: { "app.kubernetes.io/name": "hello", "platform/track": "canary" } } },
+        });
         expect(podOf(canary).containers[0].image).toBe(`registry.example.com/apps/hello@${CANARY}`);
         expect(byName(mine, "canary-canary-service").inputs.spec).toMatchObject({ selector: { "platform/track": "canary" } });
         expect(byName(mine, "canary-service").inputs.spec).toMatchObject({ selector: { "platform/track": "stable" } });
@@ -276,10 +327,16 @@ describe("ContainerApp", () => {
                 },
             ],
         });
-        expect(byName(mine, "canary-certificate").inputs.spec).toEqual({ secretName: "hello-tls", dnsNames: ["hello.example.com"], issuerRef: { kind: "ClusterIssuer", name: "letsencrypt", group: "cert-manager.io" } });
+        expect(byName(mine, "canary-certificate").inputs.spec).toEqual({
+            secretName: "hello-tls",
+            dnsNames: ["hello.example.com"],
+            issuerRef: { kind: "ClusterIssuer", name: "letsencrypt", group: "cert-manager.io" },
+        });
         // The weight moves only once the canary's pool is ready and its Service exists.
         expect(byName(mine, "canary-virtualserver").dependsOn).toEqual(expect.arrayContaining(["canary-canary-deployment", "canary-canary-service"]));
-        expect(byName(mine, "canary-dns").inputs.spec).toEqual({ endpoints: [{ dnsName: "hello.example.com", recordType: "CNAME", targets: ["registry.example.com"], recordTTL: 300 }] });
+        expect(byName(mine, "canary-dns").inputs.spec).toEqual({
+            endpoints: [{ dnsName: "hello.example.com", recordType: "CNAME", targets: ["registry.example.com"], recordTTL: 300 }],
+        });
         for (const m of rawManifests(mine)) {
             const shape = m.kind === "Secret" ? { ...m, stringData: {} } : m;
             expect(() => validateManifest(shape)).not.toThrow();
@@ -287,22 +344,36 @@ describe("ContainerApp", () => {
     });
 
     it("refuses an image with both or neither of digest and tag, and a canary without a published host", () => {
-        expect(() => new ContainerApp("both", args({ image: { registry: "r.example.com", path: "a/b", digest: DIGEST, tag: "1.0" } }))).toThrow("image needs exactly one of digest and tag");
-        expect(() => new ContainerApp("neither", args({ image: { registry: "r.example.com", path: "a/b" } }))).toThrow("image needs exactly one of digest and tag");
-        expect(() => new ContainerApp("hidden", args({ publish: undefined, canary: { digest: CANARY, weight: 5 } }))).toThrow("a canary splits published traffic; set publish");
+        expect(() => new ContainerApp("both", args({ image: { registry: "r.example.com", path: "a/b", digest: DIGEST, tag: "1.0" } }))).toThrow(
+            "image needs exactly one of digest and tag",
+        );
+        expect(() => new ContainerApp("neither", args({ image: { registry: "r.example.com", path: "a/b" } }))).toThrow(
+            "image needs exactly one of digest and tag",
+        );
+        expect(() => new ContainerApp("hidden", args({ publish: undefined, canary: { digest: CANARY, weight: 5 } }))).toThrow(
+            "a canary splits published traffic; set publish",
+        );
     });
 });
 
 describe("ContainerApp builders", () => {
     it("route every path to the stable upstream without a canary, with one upstream only", () => {
         const spec = virtualServerSpec({ name: "a", host: "a.example.com", paths: ["/", "/api"], port: 80, tlsSecret: "a-tls" });
-        expect(spec).toMatchObject({ upstreams: [{ name: "stable", service: "a", port: 80 }], routes: [{ path: "/", action: { pass: "stable" } }, { path: "/api", action: { pass: "stable" } }] });
+        expect(spec).toMatchObject({
+            upstreams: [{ name: "stable", service: "a", port: 80 }],
+            routes: [
+                { path: "/", action: { pass: "stable" } },
+                { path: "/api", action: { pass: "stable" } },
+            ],
+        });
         expect(() => validateManifest({ apiVersion: "k8s.nginx.org/v1", kind: "VirtualServer", metadata: { name: "a" }, spec })).not.toThrow();
     });
 
     it("keep the VirtualServer's shape at weights 0 and 100 (two splits adding up to 100)", () => {
         for (const w of [0, 100]) {
-            const spec = virtualServerSpec({ name: "a", host: "a.example.com", paths: ["/", "/api"], port: 80, tlsSecret: "a-tls", canaryWeight: w }) as { routes: { splits: { weight: number }[] }[] };
+            const spec = virtualServerSpec({ name: "a", host: "a.example.com", paths: ["/", "/api"], port: 80, tlsSecret: "a-tls", canaryWeight: w }) as {
+                routes: { splits: { weight: number }[] }[];
+            };
             expect(spec.routes).toHaveLength(2);
             expect(spec.routes.every((r) => r.splits.length === 2 && r.splits[0].weight + r.splits[1].weight === 100)).toBe(true);
             expect(() => validateManifest({ apiVersion: "k8s.nginx.org/v1", kind: "VirtualServer", metadata: { name: "a" }, spec })).not.toThrow();
@@ -315,7 +386,10 @@ describe("ContainerApp builders", () => {
     });
 
     it("build a dashboard with unique panel ids whose every query names a datasource the platform Grafana provisions", () => {
-        const dashboard = appDashboard("a", "n", true) as { uid: string; panels: { id: number; datasource: { type: string; uid: string }; targets: { datasource: { type: string; uid: string } }[] }[] };
+        const dashboard = appDashboard("a", "n", true) as {
+            uid: string;
+            panels: { id: number; datasource: { type: string; uid: string }; targets: { datasource: { type: string; uid: string } }[] }[];
+        };
         const ids = dashboard.panels.map((p) => p.id);
         expect(new Set(ids).size).toBe(ids.length);
         const provisioned: Record<string, string> = { prometheus: "prometheus", loki: "loki" };
@@ -328,7 +402,9 @@ describe("ContainerApp builders", () => {
     });
 
     it("leave the autoscaler alert out without an HPA, and query the app's own Services in the dashboard", () => {
-        expect(appRuleGroups({ name: "a", namespace: "n", autoscaling: false, latencyMs: 500 })[0].rules.map((r) => r.alert)).not.toContain("AppAutoscalerAtMax");
+        expect(appRuleGroups({ name: "a", namespace: "n", autoscaling: false, latencyMs: 500 })[0].rules.map((r) => r.alert)).not.toContain(
+            "AppAutoscalerAtMax",
+        );
         const text = JSON.stringify(appDashboard("a", "n", false));
         expect(text).toContain('resource_namespace=\\"n\\", service=~\\"a|a-canary\\"');
         expect(text).not.toContain('"type":"logs"');

@@ -30,7 +30,9 @@ describe("DeepFlow values", () => {
     });
 
     it("pull from a configurable registry (e.g. through Harbor) and expose no NodePorts", () => {
-        expect(values("registry.example.com/dockerhub/deepflowce").global).toMatchObject({ image: { repository: "registry.example.com/dockerhub/deepflowce" } });
+        expect(values("registry.example.com/dockerhub/deepflowce").global).toMatchObject({
+            image: { repository: "registry.example.com/dockerhub/deepflowce" },
+        });
         const service = (values().server as { service: { type: string; ports: Record<string, unknown>[] } }).service;
         expect(service.type).toBe("ClusterIP");
         expect(service.ports.every((p) => !("nodePort" in p))).toBe(true);
@@ -60,7 +62,11 @@ describe("DeepFlow values", () => {
 
     it("uses only keys of deepflow 7.1.002 (and its deepflow-agent subchart)", () => {
         expect(unknownChartKeys("deepflow", values(), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
-        expect(unknownChartKeys("deepflow", deepflowValues({ imageRegistry: "r", clickhouseIps: ["1"], passwords: { clickhouse: "a", mysql: "b" } }), { "deepflow-agent": "deepflow-agent" })).toEqual([]);
+        expect(
+            unknownChartKeys("deepflow", deepflowValues({ imageRegistry: "r", clickhouseIps: ["1"], passwords: { clickhouse: "a", mysql: "b" } }), {
+                "deepflow-agent": "deepflow-agent",
+            }),
+        ).toEqual([]);
     });
 });
 

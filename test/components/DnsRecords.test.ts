@@ -21,10 +21,20 @@ const route53: DnsProviderArgs = {
     provider: "route53",
     route53: { region: "eu-west-1", accessKeyId: "AKIA1", secretAccessKey: pulumi.secret("aws-1"), zoneType: "public", hostedZoneId: "Z123" },
 };
-const alibabacloud: DnsProviderArgs = { provider: "alibabacloud", alibabacloud: { region: "cn-hangzhou", accessKeyId: "LTAI1", accessKeySecret: pulumi.secret("ali-1"), zoneType: "public" } };
+const alibabacloud: DnsProviderArgs = {
+    provider: "alibabacloud",
+    alibabacloud: { region: "cn-hangzhou", accessKeyId: "LTAI1", accessKeySecret: pulumi.secret("ali-1"), zoneType: "public" },
+};
 const rfc2136: DnsProviderArgs = {
     provider: "rfc2136",
-    rfc2136: { host: "10.0.0.53", port: 53, zone: "dev.example.com", tsigKeyName: "externaldns", tsigSecret: pulumi.secret("tsig-1"), tsigAlgorithm: "hmac-sha256" },
+    rfc2136: {
+        host: "10.0.0.53",
+        port: 53,
+        zone: "dev.example.com",
+        tsigKeyName: "externaldns",
+        tsigSecret: pulumi.secret("tsig-1"),
+        tsigAlgorithm: "hmac-sha256",
+    },
 };
 const providers: [string, DnsProviderArgs, string][] = [
     ["cloudflare", cloudflare, "cloudflare"],
@@ -36,7 +46,14 @@ const providers: [string, DnsProviderArgs, string][] = [
 describe("external-dns values", () => {
     it.each(providers)("configure %s with credentials only by Secret reference", (_provider, settings, name) => {
         const v = externalDnsValues(dns(settings), { ownerId: "dev" });
-        expect(v).toMatchObject({ provider: { name }, policy: "upsert-only", registry: "txt", txtOwnerId: "dev", domainFilters: ["dev.example.com"], sources: ["ingress", "crd"] });
+        expect(v).toMatchObject({
+            provider: { name },
+            policy: "upsert-only",
+            registry: "txt",
+            txtOwnerId: "dev",
+            domainFilters: ["dev.example.com"],
+            sources: ["ingress", "crd"],
+        });
         expect(JSON.stringify(v)).not.toMatch(/cf-1|aws-1|ali-1|tsig-1/);
         expect(unknownChartKeys("external-dns", v)).toEqual([]);
     });
@@ -46,7 +63,13 @@ describe("external-dns values", () => {
         expect(args(cloudflare)).toEqual(["--cloudflare-proxied"]);
         expect(args(route53)).toEqual(["--aws-zone-type=public", "--zone-id-filter=Z123"]);
         expect(args(rfc2136)).toEqual(
-            expect.arrayContaining(["--rfc2136-host=10.0.0.53", "--rfc2136-port=53", "--rfc2136-zone=dev.example.com", "--rfc2136-tsig-keyname=externaldns", "--rfc2136-tsig-secret-alg=hmac-sha256"]),
+            expect.arrayContaining([
+                "--rfc2136-host=10.0.0.53",
+                "--rfc2136-port=53",
+                "--rfc2136-zone=dev.example.com",
+                "--rfc2136-tsig-keyname=externaldns",
+                "--rfc2136-tsig-secret-alg=hmac-sha256",
+            ]),
         );
     });
 
@@ -82,7 +105,9 @@ describe("static records", () => {
         const endpoints = dnsEndpoints(config, "external-dns");
         expect(endpoints.map((e) => e.metadata.name)).toEqual(["a-apex", "cname-www-dev-example-com", "txt-dev-example-com"]);
         expect(endpoints[0].spec).toEqual({ endpoints: [{ dnsName: "dev.example.com", recordType: "A", targets: ["203.0.113.1"] }] });
-        expect(endpoints[1].spec).toEqual({ endpoints: [{ dnsName: "www.dev.example.com", recordType: "CNAME", targets: ["dev.example.com"], recordTTL: 300 }] });
+        expect(endpoints[1].spec).toEqual({
+            endpoints: [{ dnsName: "www.dev.example.com", recordType: "CNAME", targets: ["dev.example.com"], recordTTL: 300 }],
+        });
         for (const e of endpoints) {
             expect(() => validateManifest(e)).not.toThrow();
         }
@@ -102,7 +127,15 @@ describe("DnsRecords component", () => {
         // Its metrics, as the chart's own ServiceMonitor would select them (external-dns chart 1.21.1
         // servicemonitor.yaml): the Service's selector labels, port `http`, the job named after the release.
         expect(component.scrapeTargets).toEqual([
-            { name: "external-dns", namespace: "external-dns", selector: { "app.kubernetes.io/name": "external-dns", "app.kubernetes.io/instance": "external-dns" }, port: "http", pods: { "app.kubernetes.io/name": "external-dns" }, podPort: 7979, jobLabel: "app.kubernetes.io/instance" },
+            {
+                name: "external-dns",
+                namespace: "external-dns",
+                selector: { "app.kubernetes.io/name": "external-dns", "app.kubernetes.io/instance": "external-dns" },
+                port: "http",
+                pods: { "app.kubernetes.io/name": "external-dns" },
+                podPort: 7979,
+                jobLabel: "app.kubernetes.io/instance",
+            },
         ]);
         await mocks.settle();
         expect(byName(mocks.collector.resources, "dns-credentials").inputs.stringData).toBe(SECRET);

@@ -29,7 +29,10 @@ const harbor = (overrides: Omit<Partial<HarborSettings>, "storage"> & { storage?
     storage: { ...PVC, ...overrides.storage },
 });
 const tls = ingressTls({ className: "nginx", issuer: "letsencrypt" }, "registry.dev.example.com", "harbor", { "nginx.org/client-max-body-size": "0" });
-const s3: Partial<HarborStorageArgs> = { type: "s3", s3: { bucket: "images", region: "eu-west-1", endpoint: "https://minio.example.com", accessKey: "AKIA1", secretKey: pulumi.secret("s3-secret-xyz") } };
+const s3: Partial<HarborStorageArgs> = {
+    type: "s3",
+    s3: { bucket: "images", region: "eu-west-1", endpoint: "https://minio.example.com", accessKey: "AKIA1", secretKey: pulumi.secret("s3-secret-xyz") },
+};
 type V = Record<string, Record<string, unknown>>;
 const values = (config: HarborSettings, highAvailability = false) => harborValues({ config, tls, highAvailability, replicas: highAvailability ? 2 : 1 }) as V;
 
@@ -43,7 +46,11 @@ describe("Harbor values", () => {
             ingress: {
                 hosts: { core: "registry.dev.example.com" },
                 className: "nginx",
-                annotations: { "nginx.org/client-max-body-size": "0", "cert-manager.io/cluster-issuer": "letsencrypt", "nginx.org/ssl-services": "harbor-core,harbor-portal" },
+                annotations: {
+                    "nginx.org/client-max-body-size": "0",
+                    "cert-manager.io/cluster-issuer": "letsencrypt",
+                    "nginx.org/ssl-services": "harbor-core,harbor-portal",
+                },
             },
         });
     });
@@ -83,10 +90,30 @@ describe("Harbor values", () => {
     });
 
     it("use an external PostgreSQL by Secret when configured", () => {
-        const v = values(harbor({ database: { external: { host: "pg.example.com", port: 5432, username: "harbor", database: "registry", sslmode: "verify-full", password: pulumi.secret("pg-secret-1") } } }));
+        const v = values(
+            harbor({
+                database: {
+                    external: {
+                        host: "pg.example.com",
+                        port: 5432,
+                        username: "harbor",
+                        database: "registry",
+                        sslmode: "verify-full",
+                        password: pulumi.secret("pg-secret-1"),
+                    },
+                },
+            }),
+        );
         expect(v.database).toEqual({
             type: "external",
-            external: { host: "pg.example.com", port: "5432", username: "harbor", coreDatabase: "registry", sslmode: "verify-full", existingSecret: "harbor-database" },
+            external: {
+                host: "pg.example.com",
+                port: "5432",
+                username: "harbor",
+                coreDatabase: "registry",
+                sslmode: "verify-full",
+                existingSecret: "harbor-database",
+            },
         });
         expect(JSON.stringify(v)).not.toContain("pg-secret-1");
         expect(unknownChartKeys("harbor", v)).toEqual([]);
@@ -137,7 +164,13 @@ describe("k3s mirrors through Harbor", () => {
 });
 
 describe("Harbor flows", () => {
-    const pods = (flows: ReturnType<typeof harborFlows>) => flows.map((f) => [f.name, typeof f.from === "object" ? f.from.pods?.component : f.from, typeof f.to === "object" ? f.to.pods?.component : f.to, f.ports]);
+    const pods = (flows: ReturnType<typeof harborFlows>) =>
+        flows.map((f) => [
+            f.name,
+            typeof f.from === "object" ? f.from.pods?.component : f.from,
+            typeof f.to === "object" ? f.to.pods?.component : f.to,
+            f.ports,
+        ]);
 
     it("without Trivy, no flow starts or ends at Trivy's pods", () => {
         const components = pods(harborFlows("harbor", harbor({ trivy: false }))).flatMap(([, from, to]) => [from, to]);
@@ -149,11 +182,17 @@ describe("Harbor flows", () => {
         const external = { host: "pg.example.com", port: 6432, username: "harbor", database: "registry", sslmode: "verify-full" as const, password: "x" };
         const flows = pods(harborFlows("harbor", harbor({ database: { external } })));
         expect(flows.filter(([, , to]) => to === "database")).toEqual([]);
-        expect(flows.filter(([, , to, ports]) => to === "outside" && JSON.stringify(ports) === "[6432]").map(([, from]) => from)).toEqual(["core", "jobservice", "exporter"]);
+        expect(flows.filter(([, , to, ports]) => to === "outside" && JSON.stringify(ports) === "[6432]").map(([, from]) => from)).toEqual([
+            "core",
+            "jobservice",
+            "exporter",
+        ]);
     });
 
     it("only the registry reaches the S3 endpoint, on the endpoint's port", () => {
-        expect(pods(harborFlows("harbor", harbor({ storage: s3 }))).filter(([, , to]) => to === "outside")).toEqual([["Harbor registry -> S3", "registry", "outside", [443]]]);
+        expect(pods(harborFlows("harbor", harbor({ storage: s3 }))).filter(([, , to]) => to === "outside")).toEqual([
+            ["Harbor registry -> S3", "registry", "outside", [443]],
+        ]);
     });
 });
 
@@ -162,7 +201,12 @@ describe("Harbor component", () => {
 
     it("creates each generated secret once as a Secret, before the release, all redacted", async () => {
         const component = new Harbor("reg", {
-            config: harbor({ storage: s3, projects: [project("apps")], robot: { name: "ci", projects: ["apps"] }, pullRobots: [{ name: "promotion", projects: ["apps"] }] }),
+            config: harbor({
+                storage: s3,
+                projects: [project("apps")],
+                robot: { name: "ci", projects: ["apps"] },
+                pullRobots: [{ name: "promotion", projects: ["apps"] }],
+            }),
             ingress: { className: "nginx", issuer: "platform-ca" },
             replicas: 2,
             highAvailability: true,
@@ -174,7 +218,12 @@ describe("Harbor component", () => {
         const text = allStrings(mine).join("\n");
         const secrets = ofType(mine, "kubernetes:core/v1:Secret");
         expect(secrets.map((s) => (s.inputs.metadata as { name: string }).name).sort()).toEqual(
-            [...Object.values(HARBOR_SECRETS).filter((s) => s.name !== "harbor-database").map((s) => s.name), ...INTERNAL_TLS_COMPONENTS.map(internalTlsSecretName)].sort(),
+            [
+                ...Object.values(HARBOR_SECRETS)
+                    .filter((s) => s.name !== "harbor-database")
+                    .map((s) => s.name),
+                ...INTERNAL_TLS_COMPONENTS.map(internalTlsSecretName),
+            ].sort(),
         );
         const csr = byName(mine, "reg-internal-registry-csr").inputs as { dnsNames: string[] };
         expect(csr.dnsNames).toEqual(internalDnsNames("registry", "harbor"));
@@ -188,7 +237,10 @@ describe("Harbor component", () => {
         expect(release.dependsOn).toEqual(expect.arrayContaining(secrets.map((s) => s.name)));
         expect(release.options.protect).toBe(true);
         // Protected: what Harbor's database depends on. Pod-to-pod secrets and TLS keys may be regenerated.
-        const protectedNames = mine.filter((r) => r.options.protect).map((r) => r.name).sort();
+        const protectedNames = mine
+            .filter((r) => r.options.protect)
+            .map((r) => r.name)
+            .sort();
         expect(protectedNames).toEqual(["reg-admin-password", "reg-database-password", "reg-release", "reg-secret-key"]);
         for (const r of ofType(mine, "random:index/randomPassword:RandomPassword")) {
             expect(text).not.toContain(fakeSecret("random", r.name));
@@ -205,7 +257,11 @@ describe("Harbor component", () => {
         const creds = reg.pullRobot("apps-pull-hello", "pull-apps-hello", "apps", {});
         await mocks.settle();
         const robot = byName(mocks.collector.resources, "apps-pull-hello");
-        expect(robot.inputs).toMatchObject({ kind: "robot", spec: { name: "pull-apps-hello", project: "apps", access: "pull", expiresInDays: 180 }, connection: { password: SECRET } });
+        expect(robot.inputs).toMatchObject({
+            kind: "robot",
+            spec: { name: "pull-apps-hello", project: "apps", access: "pull", expiresInDays: 180 },
+            connection: { password: SECRET },
+        });
         expect(robot.dependsOn).toContain("reg-project-apps");
         expect(robot.options.additionalSecretOutputs).toEqual(["secret"]);
         expect(await pulumi.isSecret(creds.password)).toBe(true);
@@ -213,11 +269,28 @@ describe("Harbor component", () => {
     });
 
     it("gives the internal PostgreSQL a generated password instead of the chart's default, secret at that key only (issue 13, item 12)", async () => {
-        const component = new Harbor("pg", { config: harbor(), ingress: { className: "nginx", issuer: "platform-ca" }, replicas: 1, highAvailability: false, protect: true, podSecurityVersion: "v1.36", namespace: "registry" });
+        const component = new Harbor("pg", {
+            config: harbor(),
+            ingress: { className: "nginx", issuer: "platform-ca" },
+            replicas: 1,
+            highAvailability: false,
+            protect: true,
+            podSecurityVersion: "v1.36",
+            namespace: "registry",
+        });
         // Its metrics, as the chart's own ServiceMonitor would select them (harbor-helm v1.19.1
         // metrics-svcmon.yaml): release + app labels, the port named for internalTLS, series labels kept.
         expect(component.scrapeTargets).toEqual([
-            { name: "harbor", namespace: "registry", selector: { release: "harbor", app: "harbor" }, port: "https-metrics", pods: { release: "harbor", app: "harbor" }, podPort: 8001, jobLabel: "app.kubernetes.io/name", honorLabels: true },
+            {
+                name: "harbor",
+                namespace: "registry",
+                selector: { release: "harbor", app: "harbor" },
+                port: "https-metrics",
+                pods: { release: "harbor", app: "harbor" },
+                podPort: 8001,
+                jobLabel: "app.kubernetes.io/name",
+                honorLabels: true,
+            },
         ]);
         expect(values(harbor()).internalTLS).toMatchObject({ enabled: true });
         await mocks.settle();
@@ -250,13 +323,20 @@ describe("Harbor component", () => {
             "reg-robot-ci-apps",
         ]);
         const proxy = byName(objects, "reg-project-dockerhub");
-        expect(proxy.inputs).toMatchObject({ kind: "project", spec: { name: "dockerhub", public: true }, connection: { url: "https://registry.dev.example.com", username: "admin", password: SECRET } });
+        expect(proxy.inputs).toMatchObject({
+            kind: "project",
+            spec: { name: "dockerhub", public: true },
+            connection: { url: "https://registry.dev.example.com", username: "admin", password: SECRET },
+        });
         expect(proxy.dependsOn).toEqual(expect.arrayContaining(["reg-endpoint-dockerhub", "reg-release"]));
         // The provider's code is not configuration: offline it is named, never dumped into the plan.
         expect(proxy.inputs.__provider).toBe(OFFLINE_PROVIDER_CODE);
         expect(byName(objects, "reg-endpoint-dockerhub").inputs).toMatchObject({ kind: "registry", spec: { name: "docker.io", type: "docker-hub" } });
         // quay.io is a plain v2 registry: harbor-helm 1.19.1 permits no `quay` proxy cache (contract harbor-proxy-cache).
-        expect(byName(objects, "reg-endpoint-quay").inputs).toMatchObject({ kind: "registry", spec: { name: "quay.io", type: "docker-registry", url: "https://quay.io" } });
+        expect(byName(objects, "reg-endpoint-quay").inputs).toMatchObject({
+            kind: "registry",
+            spec: { name: "quay.io", type: "docker-registry", url: "https://quay.io" },
+        });
         // Private projects carry their security policies (scan on push by default, no vulnerability block unless configured).
         expect(byName(objects, "reg-project-apps").inputs).toMatchObject({
             kind: "project",
@@ -265,7 +345,10 @@ describe("Harbor component", () => {
         // Project-level robots, one per project, expiring: the CI robot pushes, the promotion robot only pulls.
         expect(byName(objects, "reg-robot-ci-apps").inputs).toMatchObject({ kind: "robot", spec: { name: "ci", project: "apps", expiresInDays: 180 } });
         expect(byName(objects, "reg-robot-ci-apps").inputs.spec).not.toHaveProperty("access");
-        expect(byName(objects, "reg-pull-robot-promotion-apps").inputs).toMatchObject({ kind: "robot", spec: { name: "promotion", project: "apps", access: "pull", expiresInDays: 180 } });
+        expect(byName(objects, "reg-pull-robot-promotion-apps").inputs).toMatchObject({
+            kind: "robot",
+            spec: { name: "promotion", project: "apps", access: "pull", expiresInDays: 180 },
+        });
         for (const robot of ["reg-robot-ci-apps", "reg-pull-robot-promotion-apps"]) {
             expect(byName(objects, robot).dependsOn).toContain("reg-project-apps");
             expect(byName(objects, robot).options.additionalSecretOutputs).toEqual(["secret"]);

@@ -6,7 +6,15 @@ import { byName, mockedComponents } from "../harness";
 
 /** Args as the Platform resolves them: a DaemonSet on k3s, a Deployment on an existing cluster (config tests cover the rule). */
 function ingressConfig(overrides: Partial<IngressSettings> = {}, existing = false): IngressSettings {
-    return { className: "nginx", kind: existing ? "deployment" : "daemonset", exposure: "loadBalancer", replicas: 1, telemetry: false, clientBodyTempSize: "10Gi", ...overrides };
+    return {
+        className: "nginx",
+        kind: existing ? "deployment" : "daemonset",
+        exposure: "loadBalancer",
+        replicas: 1,
+        telemetry: false,
+        clientBodyTempSize: "10Gi",
+        ...overrides,
+    };
 }
 
 type Values = { controller: Record<string, unknown> & { service: Record<string, unknown> }; prometheus: Record<string, unknown> };
@@ -59,8 +67,14 @@ describe("NGINX Ingress Controller values", () => {
     });
 
     it("pass LoadBalancer settings through", () => {
-        const v = values(ingressConfig({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], serviceAnnotations: { "lb/type": "nlb" } }, true));
-        expect(v.controller.service).toMatchObject({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], annotations: { "lb/type": "nlb" } });
+        const v = values(
+            ingressConfig({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], serviceAnnotations: { "lb/type": "nlb" } }, true),
+        );
+        expect(v.controller.service).toMatchObject({
+            loadBalancerIP: "203.0.113.7",
+            loadBalancerSourceRanges: ["203.0.113.0/24"],
+            annotations: { "lb/type": "nlb" },
+        });
     });
 
     it("add a PDB in HA, and spread a Deployment across nodes and zones", () => {
@@ -80,7 +94,11 @@ describe("NGINX Ingress Controller values", () => {
 
     it.each([
         ["k3s defaults", ingressConfig(), false],
-        ["existing + LB settings + HA", ingressConfig({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], serviceAnnotations: { a: "b" } }, true), true],
+        [
+            "existing + LB settings + HA",
+            ingressConfig({ loadBalancerIP: "203.0.113.7", loadBalancerSourceRanges: ["203.0.113.0/24"], serviceAnnotations: { a: "b" } }, true),
+            true,
+        ],
         ["hostPort deployment HA", ingressConfig({ exposure: "hostPort", kind: "deployment" }), true],
     ])("use only keys nginx-ingress 2.6.4 has (%s)", (_label, config, ha) => {
         expect(unknownChartKeys("nginx-ingress", values(config, ha))).toEqual([]);
@@ -100,23 +118,41 @@ describe("IngressNginx component", () => {
         new IngressNginx("edge", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36" });
         await mocks.settle();
         const release = byName(mocks.collector.resources, "edge-release");
-        expect(release.inputs).toMatchObject({ chart: "nginx-ingress", version: "2.6.4", repositoryOpts: { repo: "https://helm.nginx.com/stable" }, namespace: "ingress-nginx" });
+        expect(release.inputs).toMatchObject({
+            chart: "nginx-ingress",
+            version: "2.6.4",
+            repositoryOpts: { repo: "https://helm.nginx.com/stable" },
+            namespace: "ingress-nginx",
+        });
         expect(release.dependsOn).toContain("edge-ns");
-        expect(byName(mocks.collector.resources, "edge-ns").inputs).toMatchObject({ metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+        expect(byName(mocks.collector.resources, "edge-ns").inputs).toMatchObject({
+            metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+        });
     });
 
     it("declares its metrics Service (the chart's labels for this release, port 'prometheus') as a scrape target", () => {
         const edge = new IngressNginx("scrape", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36" });
         expect(edge.scrapeTargets).toEqual([
             // honorLabels: the upstream latency histogram's own `service` label survives the scrape.
-            expect.objectContaining({ namespace: "ingress-nginx", port: "prometheus", honorLabels: true, selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" } }),
+            expect.objectContaining({
+                namespace: "ingress-nginx",
+                port: "prometheus",
+                honorLabels: true,
+                selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" },
+            }),
         ]);
     });
 
     it("waits for cert-manager's CRDs only when its cert-manager integration is on", async () => {
         // Stands in for cert-manager's release (any resource: only the ordering is under test).
         const crds = new k8s.core.v1.Namespace("cm-crds", {});
-        new IngressNginx("vs", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36", virtualServerChallenges: true, certManagerCrds: [crds] });
+        new IngressNginx("vs", {
+            config: ingressConfig(),
+            highAvailability: false,
+            podSecurityVersion: "v1.36",
+            virtualServerChallenges: true,
+            certManagerCrds: [crds],
+        });
         new IngressNginx("novs", { config: ingressConfig(), highAvailability: false, podSecurityVersion: "v1.36", certManagerCrds: [crds] });
         await mocks.settle();
         expect(byName(mocks.collector.resources, "vs-release").dependsOn).toContain("cm-crds");

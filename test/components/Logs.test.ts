@@ -10,7 +10,13 @@ const logs = (value: Partial<LogsSettings> = {}, profile = "dev"): LogsSettings 
     ...(profile === "prod" ? { retention: "30d", storageSize: "50Gi" } : { retention: "7d", storageSize: "5Gi" }),
     ...value,
 });
-const s3 = { bucket: "logs-bucket", region: "eu-west-1", endpoint: "s3.eu-west-1.example.com", accessKey: "AKIAEXAMPLE", secretKey: pulumi.secret("s3-secret-value") };
+const s3 = {
+    bucket: "logs-bucket",
+    region: "eu-west-1",
+    endpoint: "s3.eu-west-1.example.com",
+    accessKey: "AKIAEXAMPLE",
+    secretKey: pulumi.secret("s3-secret-value"),
+};
 type V = Record<string, Record<string, unknown>>;
 
 describe("Loki values", () => {
@@ -36,7 +42,17 @@ describe("Loki values", () => {
         const v = lokiValues(logs({ s3 }, "prod"), true) as V;
         expect(v.loki).toMatchObject({
             commonConfig: { replication_factor: 3 },
-            storage: { type: "s3", bucketNames: { chunks: "logs-bucket", ruler: "logs-bucket" }, s3: { region: "eu-west-1", endpoint: "s3.eu-west-1.example.com", s3ForcePathStyle: true, accessKeyId: "${LOKI_S3_ACCESS_KEY_ID}", secretAccessKey: "${LOKI_S3_SECRET_ACCESS_KEY}" } },
+            storage: {
+                type: "s3",
+                bucketNames: { chunks: "logs-bucket", ruler: "logs-bucket" },
+                s3: {
+                    region: "eu-west-1",
+                    endpoint: "s3.eu-west-1.example.com",
+                    s3ForcePathStyle: true,
+                    accessKeyId: "${LOKI_S3_ACCESS_KEY_ID}",
+                    secretAccessKey: "${LOKI_S3_SECRET_ACCESS_KEY}",
+                },
+            },
         });
         expect(v.defaults).toEqual({ extraArgs: ["-config.expand-env=true"], extraEnvFrom: [{ secretRef: { name: "loki-s3" } }] });
         expect(v.singleBinary.replicas).toBe(3);

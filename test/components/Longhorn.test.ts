@@ -2,7 +2,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hostPackagesScript } from "../../components/cluster/k3sFiles";
 import { Longhorn } from "../../components/storage/Longhorn";
-import { backupTarget, type LonghornBackupArgs, LONGHORN_HOST_REQUIREMENTS, type LonghornSettings, longhornValues, recurringJobs } from "../../components/storage/longhornValues";
+import {
+    backupTarget,
+    type LonghornBackupArgs,
+    LONGHORN_HOST_REQUIREMENTS,
+    type LonghornSettings,
+    longhornValues,
+    recurringJobs,
+} from "../../components/storage/longhornValues";
 import { unknownChartKeys } from "../../offline/chartKeys";
 import { fakeSecret, SECRET } from "../../offline/mocks";
 import { allStrings, byName, mockedComponents, ofType } from "../harness";
@@ -75,7 +82,12 @@ describe("Longhorn component", () => {
         });
         await mocks.settle();
         const mine = mocks.collector.resources.filter((r) => r.name.startsWith("st-"));
-        expect(byName(mine, "st-ns").inputs).toMatchObject({ metadata: { labels: { "pod-security.kubernetes.io/enforce": "privileged" }, annotations: { "platform/pod-security-reason": expect.stringContaining("privileged") } } });
+        expect(byName(mine, "st-ns").inputs).toMatchObject({
+            metadata: {
+                labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+                annotations: { "platform/pod-security-reason": expect.stringContaining("privileged") },
+            },
+        });
         expect(byName(mine, "st-backup-secret").inputs.stringData).toBe(SECRET);
         expect(byName(mine, "st-ui-auth").inputs).toMatchObject({ type: "nginx.org/htpasswd", stringData: SECRET });
         const release = byName(mine, "st-release");
@@ -86,7 +98,9 @@ describe("Longhorn component", () => {
         expect(text).not.toContain("vol-secret-1");
         expect(text).not.toContain(fakeSecret("random", "st-ui-password"));
         expect(await pulumi.isSecret(component.uiPassword!)).toBe(true);
-        expect(component.scrapeTargets).toEqual([expect.objectContaining({ namespace: "longhorn-system", selector: { app: "longhorn-manager" }, port: "manager" })]);
+        expect(component.scrapeTargets).toEqual([
+            expect.objectContaining({ namespace: "longhorn-system", selector: { app: "longhorn-manager" }, port: "manager" }),
+        ]);
     });
 
     it("publishes the UI as a master with TLS and a minion with basic auth on /, after the release, its Secret and the issuer", async () => {
@@ -106,14 +120,35 @@ describe("Longhorn component", () => {
         const certificate = byName(mine, "lh-ui-ingress-certificate");
         expect(master.inputs).toMatchObject({
             metadata: { name: "longhorn-ui", namespace: "longhorn-system", annotations: { "nginx.org/mergeable-ingress-type": "master" } },
-            spec: { ingressClassName: "nginx", tls: [{ hosts: ["longhorn.dev.example.com"], secretName: "longhorn-ui-tls" }], rules: [{ host: "longhorn.dev.example.com" }] },
+            spec: {
+                ingressClassName: "nginx",
+                tls: [{ hosts: ["longhorn.dev.example.com"], secretName: "longhorn-ui-tls" }],
+                rules: [{ host: "longhorn.dev.example.com" }],
+            },
         });
         expect(minion.inputs).toMatchObject({
-            metadata: { annotations: { "nginx.org/mergeable-ingress-type": "minion", "nginx.org/basic-auth-secret": "longhorn-ui-auth", "nginx.org/basic-auth-realm": "Longhorn" } },
-            spec: { rules: [{ host: "longhorn.dev.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "longhorn-frontend", port: { number: 80 } } } }] } }] },
+            metadata: {
+                annotations: {
+                    "nginx.org/mergeable-ingress-type": "minion",
+                    "nginx.org/basic-auth-secret": "longhorn-ui-auth",
+                    "nginx.org/basic-auth-realm": "Longhorn",
+                },
+            },
+            spec: {
+                rules: [
+                    {
+                        host: "longhorn.dev.example.com",
+                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "longhorn-frontend", port: { number: 80 } } } }] },
+                    },
+                ],
+            },
         });
         expect(certificate.inputs).toMatchObject({
-            metadata: { name: "longhorn-ui-tls", labels: { "platform/http01-solver": "nginx-minion" }, annotations: { "cert-manager.io/issue-temporary-certificate": "true" } },
+            metadata: {
+                name: "longhorn-ui-tls",
+                labels: { "platform/http01-solver": "nginx-minion" },
+                annotations: { "cert-manager.io/issue-temporary-certificate": "true" },
+            },
             spec: { secretName: "longhorn-ui-tls", dnsNames: ["longhorn.dev.example.com"], issuerRef: { kind: "ClusterIssuer", name: "letsencrypt" } },
         });
         for (const r of [master, minion, certificate]) {
@@ -124,7 +159,13 @@ describe("Longhorn component", () => {
     });
 
     it("asks for no HTTP-01 solver or temporary certificate when the issuer does not answer HTTP-01", async () => {
-        new Longhorn("lhd", { config: storage(), ingress: { className: "nginx", issuer: "platform-ca" }, highAvailability: false, protect: false, podSecurityVersion: "v1.36" });
+        new Longhorn("lhd", {
+            config: storage(),
+            ingress: { className: "nginx", issuer: "platform-ca" },
+            highAvailability: false,
+            protect: false,
+            podSecurityVersion: "v1.36",
+        });
         await mocks.settle();
         const metadata = byName(mocks.collector.resources, "lhd-ui-ingress-certificate").inputs.metadata as Record<string, unknown>;
         expect(metadata).not.toHaveProperty("labels");

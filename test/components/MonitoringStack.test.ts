@@ -33,7 +33,11 @@ describe("metrics values", () => {
         for (const part of ["kubeControllerManager", "kubeScheduler", "kubeProxy"]) {
             expect(v[part]).toEqual({ enabled: true, jobNameOverride: "kubelet", service: { enabled: false }, serviceMonitor: { enabled: false } });
         }
-        expect(v.kubeEtcd).toMatchObject({ endpoints: k3s.servers, service: { port: 2381 }, serviceMonitor: { enabled: true, metricRelabelings: [{ action: "keep" }, { action: "drop" }] } });
+        expect(v.kubeEtcd).toMatchObject({
+            endpoints: k3s.servers,
+            service: { port: 2381 },
+            serviceMonitor: { enabled: true, metricRelabelings: [{ action: "keep" }, { action: "drop" }] },
+        });
         expect(v.kubeApiServer).toMatchObject({ serviceMonitor: { metricRelabelings: [{ sourceLabels: ["__name__"], action: "keep" }] } });
         expect(v.kubelet).toMatchObject({ serviceMonitor: { metricRelabelings: [{ action: "drop" }, { action: "drop" }] } });
         // The chart's "target down" alerts for them would watch the kubelet job; k3s-alerts.yaml replaces them.
@@ -59,12 +63,22 @@ describe("metrics values", () => {
         // The API server and kubelet keep the chart's own relabelings there.
         expect(v.kubeApiServer).toBeUndefined();
         expect(v.kubelet).toBeUndefined();
-        expect(v.defaultRules.rules).toEqual({ etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false });
+        expect(v.defaultRules.rules).toEqual({
+            etcd: false,
+            kubeControllerManager: false,
+            kubeSchedulerAlerting: false,
+            kubeSchedulerRecording: false,
+            kubeProxy: false,
+        });
         expect(v.defaultRules.disabled).toBeUndefined();
     });
 
     it("select monitors and rules from every namespace, use cert-manager for webhooks, and size by profile", () => {
-        const v = metricsValues({ config: monitoring({ prometheus: { retention: "30d", storageSize: "100Gi" } }), k3s, highAvailability: true }) as { prometheus: { prometheusSpec: Record<string, unknown> }; alertmanager: { alertmanagerSpec: Record<string, unknown> }; prometheusOperator: Record<string, unknown> };
+        const v = metricsValues({ config: monitoring({ prometheus: { retention: "30d", storageSize: "100Gi" } }), k3s, highAvailability: true }) as {
+            prometheus: { prometheusSpec: Record<string, unknown> };
+            alertmanager: { alertmanagerSpec: Record<string, unknown> };
+            prometheusOperator: Record<string, unknown>;
+        };
         expect(v.prometheus.prometheusSpec).toMatchObject({
             replicas: 2,
             retention: "30d",
@@ -92,7 +106,13 @@ describe("metrics values", () => {
         expect(v.grafana).toMatchObject({
             enabled: true,
             admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
-            ingress: { enabled: true, ingressClassName: "nginx", hosts: ["grafana.dev.example.com"], tls: [{ secretName: "grafana-tls", hosts: ["grafana.dev.example.com"] }], annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } },
+            ingress: {
+                enabled: true,
+                ingressClassName: "nginx",
+                hosts: ["grafana.dev.example.com"],
+                tls: [{ secretName: "grafana-tls", hosts: ["grafana.dev.example.com"] }],
+                annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" },
+            },
             rbac: { namespaced: true, useExistingRole: "grafana-sidecar-configmaps" },
             sidecar: {
                 dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", resource: "configmap", searchNamespace: ["monitoring"] },
@@ -109,18 +129,47 @@ describe("components installed before kube-prometheus-stack", () => {
             config: monitoring(),
             highAvailability: false,
             scrapeTargets: [
-                { name: "cert-manager", namespace: "cert-manager", selector: { "app.kubernetes.io/name": "cert-manager" }, port: 9402, podPort: 9402, jobLabel: "app.kubernetes.io/name" },
-                { name: "nginx-ingress", namespace: "ingress-nginx", selector: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" }, port: "prometheus", podPort: 9113, jobLabel: "app.kubernetes.io/name" },
+                {
+                    name: "cert-manager",
+                    namespace: "cert-manager",
+                    selector: { "app.kubernetes.io/name": "cert-manager" },
+                    port: 9402,
+                    podPort: 9402,
+                    jobLabel: "app.kubernetes.io/name",
+                },
+                {
+                    name: "nginx-ingress",
+                    namespace: "ingress-nginx",
+                    selector: {
+                        "app.kubernetes.io/name": "nginx-ingress",
+                        "app.kubernetes.io/instance": "ingress",
+                        service: "nginx-ingress-prometheus-service",
+                    },
+                    port: "prometheus",
+                    podPort: 9113,
+                    jobLabel: "app.kubernetes.io/name",
+                },
                 { name: "longhorn", namespace: "longhorn-system", selector: { app: "longhorn-manager" }, port: "manager", podPort: 9500, jobLabel: "app" },
             ],
-        }) as { prometheus: { additionalServiceMonitors: { name: string; selector: unknown; namespaceSelector: unknown; endpoints: { port?: string; targetPort?: number }[] }[] } };
+        }) as {
+            prometheus: {
+                additionalServiceMonitors: {
+                    name: string;
+                    selector: unknown;
+                    namespaceSelector: unknown;
+                    endpoints: { port?: string; targetPort?: number }[];
+                }[];
+            };
+        };
         const monitors = v.prometheus.additionalServiceMonitors;
         expect(monitors.map((m) => `${m.name}:${JSON.stringify(m.namespaceSelector)}:${m.endpoints[0].port ?? m.endpoints[0].targetPort}`)).toEqual([
             'cert-manager:{"matchNames":["cert-manager"]}:9402',
             'nginx-ingress:{"matchNames":["ingress-nginx"]}:prometheus',
             'longhorn:{"matchNames":["longhorn-system"]}:manager',
         ]);
-        expect(monitors[1].selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" } });
+        expect(monitors[1].selector).toEqual({
+            matchLabels: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "ingress", service: "nginx-ingress-prometheus-service" },
+        });
         expect((metricsValues({ config: monitoring(), highAvailability: false }) as typeof v).prometheus.additionalServiceMonitors).toEqual([]);
         expect(unknownChartKeys("kube-prometheus-stack", v, { grafana: "grafana" })).toEqual([]);
     });
@@ -156,13 +205,19 @@ describe("Alertmanager configuration", () => {
         ]);
         expect(c.receivers.map((r) => r.name)).toEqual(["null", "warning", "critical"]);
     });
-
 });
 
 describe("MonitoringStack component", () => {
     const mocks = mockedComponents();
     const stack = (name: string, config: MonitoringSettings) =>
-        new MonitoringStack(name, { config, k3s, highAvailability: false, protect: false, podSecurityVersion: "v1.36", ingress: { className: "nginx", issuer: "platform-ca" } });
+        new MonitoringStack(name, {
+            config,
+            k3s,
+            highAvailability: false,
+            protect: false,
+            podSecurityVersion: "v1.36",
+            ingress: { className: "nginx", issuer: "platform-ca" },
+        });
 
     // The "mon" stack the next tests read: built once, so any one of them also runs alone (-t).
     beforeAll(async () => {
@@ -176,7 +231,9 @@ describe("MonitoringStack component", () => {
         expect(byName(mine, "mon-release").dependsOn).toContain("mon-alertmanager-config");
         const rule = byName(mine, "mon-platform-rules");
         expect(rule.dependsOn).toContain("mon-release");
-        expect((rule.inputs.spec as { groups: unknown }).groups).toEqual((parse(readFileSync(join(RULES_DIR, "platform-alerts.yaml"), "utf8")) as { groups: unknown }).groups);
+        expect((rule.inputs.spec as { groups: unknown }).groups).toEqual(
+            (parse(readFileSync(join(RULES_DIR, "platform-alerts.yaml"), "utf8")) as { groups: unknown }).groups,
+        );
         expect(() => validateManifest(rule.inputs)).not.toThrow();
         expect(allStrings(mine).join("\n")).not.toContain("secret-T1");
         expect(byName(mine, "mon-grafana-admin").inputs.stringData).toBe(SECRET);
@@ -200,21 +257,45 @@ describe("MonitoringStack component", () => {
             expect(() => JSON.parse(Object.values(inputs.data)[0]) as unknown).not.toThrow();
         }
         const rules = mocks.collector.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.name.startsWith("mon-"));
-        expect(rules.map((r) => (r.inputs.metadata as { name: string }).name).sort()).toEqual(["clickhouse-alerts", "deepflow-alerts", "k3s-alerts", "logs-alerts", "platform-alerts"]);
+        expect(rules.map((r) => (r.inputs.metadata as { name: string }).name).sort()).toEqual([
+            "clickhouse-alerts",
+            "deepflow-alerts",
+            "k3s-alerts",
+            "logs-alerts",
+            "platform-alerts",
+        ]);
         expect(rules.every((r) => r.dependsOn.includes("mon-release"))).toBe(true);
     });
 
     it("gives Grafana datasources for Loki, ClickHouse (password from a Secret) and DeepFlow (plugins from its init image)", () => {
         const grafana = (byName(mocks.collector.resources, "mon-release").inputs.values as { grafana: Record<string, unknown> }).grafana;
-        const sources = grafana.additionalDataSources as { uid: string; type: string; url?: string; jsonData?: Record<string, unknown>; secureJsonData?: Record<string, string> }[];
-        expect(sources.map((d) => `${d.uid}:${d.type}`)).toEqual(["loki:loki", "clickhouse:grafana-clickhouse-datasource", "deepflow:deepflowio-deepflow-datasource"]);
+        const sources = grafana.additionalDataSources as {
+            uid: string;
+            type: string;
+            url?: string;
+            jsonData?: Record<string, unknown>;
+            secureJsonData?: Record<string, string>;
+        }[];
+        expect(sources.map((d) => `${d.uid}:${d.type}`)).toEqual([
+            "loki:loki",
+            "clickhouse:grafana-clickhouse-datasource",
+            "deepflow:deepflowio-deepflow-datasource",
+        ]);
         expect(sources[0].url).toBe("http://loki.logging.svc.cluster.local:3100");
-        expect(sources[1]).toMatchObject({ jsonData: { host: "clickhouse.clickhouse.svc.cluster.local", port: 8123, username: "grafana" }, secureJsonData: { password: "$__env{CLICKHOUSE_GRAFANA_PASSWORD}" } });
+        expect(sources[1]).toMatchObject({
+            jsonData: { host: "clickhouse.clickhouse.svc.cluster.local", port: 8123, username: "grafana" },
+            secureJsonData: { password: "$__env{CLICKHOUSE_GRAFANA_PASSWORD}" },
+        });
         expect(grafana.envValueFrom).toEqual({ CLICKHOUSE_GRAFANA_PASSWORD: { secretKeyRef: { name: "grafana-clickhouse", key: "password" } } });
         expect(byName(mocks.collector.resources, "mon-release").dependsOn).toContain("mon-grafana-clickhouse");
-        expect(sources[2].jsonData).toEqual({ requestUrl: "http://deepflow-server.deepflow.svc.cluster.local:20416", traceUrl: "http://deepflow-app.deepflow.svc.cluster.local:20418" });
+        expect(sources[2].jsonData).toEqual({
+            requestUrl: "http://deepflow-server.deepflow.svc.cluster.local:20416",
+            traceUrl: "http://deepflow-app.deepflow.svc.cluster.local:20418",
+        });
         expect(grafana.plugins).toEqual([expect.stringMatching(/^grafana-clickhouse-datasource@\d+\.\d+\.\d+$/)]);
-        expect(grafana.extraInitContainers).toEqual([expect.objectContaining({ image: `registry.cn-hongkong.aliyuncs.com/deepflow-ce/deepflowio-init-grafana:${IMAGES.deepflowGrafanaPlugins.tag}` })]);
+        expect(grafana.extraInitContainers).toEqual([
+            expect.objectContaining({ image: `registry.cn-hongkong.aliyuncs.com/deepflow-ce/deepflowio-init-grafana:${IMAGES.deepflowGrafanaPlugins.tag}` }),
+        ]);
         // Every datasource uid a loaded dashboard uses is provisioned in Grafana.
         const provisioned = new Set(["prometheus", "alertmanager", ...sources.map((d) => d.uid)]);
         const used = new Set<string>();
@@ -240,7 +321,8 @@ describe("MonitoringStack component", () => {
             expect(r(part).dependsOn).toContain("mon-release");
         }
         expect(r("mon-deepflow-release").dependsOn).toContain("mon-clickhouse-shard-0");
-        const hosts = (r("mon-deepflow-release").inputs.values as { global: { externalClickHouse: { hosts: { ip: string }[] } } }).global.externalClickHouse.hosts;
+        const hosts = (r("mon-deepflow-release").inputs.values as { global: { externalClickHouse: { hosts: { ip: string }[] } } }).global.externalClickHouse
+            .hosts;
         // The shard Service's address, assigned by the API server (the mocks' stand-in is in k3s's service CIDR).
         expect(hosts.map((h) => h.ip)).toEqual([expect.stringMatching(/^10\.43\./)]);
     });
@@ -260,10 +342,18 @@ describe("MonitoringStack component", () => {
     });
 
     it("loads the k3s control-plane rules only on a k3s cluster", async () => {
-        new MonitoringStack("ext", { config: monitoring(), highAvailability: false, protect: false, podSecurityVersion: "v1.36", ingress: { className: "nginx", issuer: "platform-ca" } });
+        new MonitoringStack("ext", {
+            config: monitoring(),
+            highAvailability: false,
+            protect: false,
+            podSecurityVersion: "v1.36",
+            ingress: { className: "nginx", issuer: "platform-ca" },
+        });
         await mocks.settle();
         const ruleNames = (prefix: string) =>
-            mocks.collector.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.name.startsWith(prefix)).map((r) => (r.inputs.metadata as { name: string }).name);
+            mocks.collector.resources
+                .filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.name.startsWith(prefix))
+                .map((r) => (r.inputs.metadata as { name: string }).name);
         expect(ruleNames("ext-")).not.toContain("k3s-alerts");
         expect(ruleNames("ext-")).toContain("platform-alerts");
         expect(ruleNames("mon-")).toContain("k3s-alerts");

@@ -24,9 +24,21 @@ describe("signature admission policies", () => {
     });
 
     it("accept a stack's own keys beside the signer, in cosign's legacy format, and pass exempt platform images statically", () => {
-        const policies = admissionPolicies({ mode: "warn", images: ["r/apps/**"], signer, publicKeys: [KEY], exempt: [{ images: ["quay.io/jetstack/cert-manager-acmesolver:**"], why: "solver" }] });
-        expect(policies[0].spec.authorities).toEqual([expect.objectContaining({ name: "build-workflow" }), { name: "stack-key-1", key: { data: KEY, hashAlgorithm: "sha256" } }]);
-        expect(policies[1]).toMatchObject({ metadata: { name: "platform-exempt-1", annotations: { "platform/exempt-reason": "solver" } }, spec: { mode: "warn", authorities: [{ static: { action: "pass" } }] } });
+        const policies = admissionPolicies({
+            mode: "warn",
+            images: ["r/apps/**"],
+            signer,
+            publicKeys: [KEY],
+            exempt: [{ images: ["quay.io/jetstack/cert-manager-acmesolver:**"], why: "solver" }],
+        });
+        expect(policies[0].spec.authorities).toEqual([
+            expect.objectContaining({ name: "build-workflow" }),
+            { name: "stack-key-1", key: { data: KEY, hashAlgorithm: "sha256" } },
+        ]);
+        expect(policies[1]).toMatchObject({
+            metadata: { name: "platform-exempt-1", annotations: { "platform/exempt-reason": "solver" } },
+            spec: { mode: "warn", authorities: [{ static: { action: "pass" } }] },
+        });
         for (const p of policies) expect(() => validateManifest(p as unknown as Record<string, unknown>)).not.toThrow();
     });
 
@@ -40,8 +52,12 @@ describe("policy-controller values", () => {
     it("fail closed and deny unmatched images when enforcing; fail open and warn otherwise", () => {
         expect(admissionFailurePolicy("enforce")).toBe("Fail");
         expect(admissionFailurePolicy("warn")).toBe("Ignore");
-        expect(admissionValues({ mode: "enforce", replicas: 2, highAvailability: true })).toMatchObject({ webhook: { failurePolicy: "Fail", configData: { "no-match-policy": "deny" }, replicaCount: 2, podDisruptionBudget: { enabled: true } } });
-        expect(admissionValues({ mode: "warn", replicas: 1, highAvailability: false })).toMatchObject({ webhook: { failurePolicy: "Ignore", configData: { "no-match-policy": "warn" }, replicaCount: 1, podDisruptionBudget: { enabled: false } } });
+        expect(admissionValues({ mode: "enforce", replicas: 2, highAvailability: true })).toMatchObject({
+            webhook: { failurePolicy: "Fail", configData: { "no-match-policy": "deny" }, replicaCount: 2, podDisruptionBudget: { enabled: true } },
+        });
+        expect(admissionValues({ mode: "warn", replicas: 1, highAvailability: false })).toMatchObject({
+            webhook: { failurePolicy: "Ignore", configData: { "no-match-policy": "warn" }, replicaCount: 1, podDisruptionBudget: { enabled: false } },
+        });
     });
 
     it("use only keys chart 0.10.6 has, and run as Pod Security restricted asks (non-root, RuntimeDefault seccomp) with requests set", () => {
@@ -53,7 +69,15 @@ describe("policy-controller values", () => {
                 resources: { requests: { cpu: "20m", memory: "64Mi" } },
                 registryCaBundle: { name: "registry-ca", key: "ca.pem" },
             },
-            leasescleanup: { podSecurityContext: { enabled: true, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } } },
+            leasescleanup: {
+                podSecurityContext: {
+                    enabled: true,
+                    runAsNonRoot: true,
+                    allowPrivilegeEscalation: false,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                },
+            },
         });
     });
 });
@@ -72,13 +96,22 @@ describe("SignatureAdmission", () => {
         });
         await mocks.settle();
         const resources = mocks.collector.resources;
-        expect(byName(resources, "adm-ns").inputs).toMatchObject({ metadata: { name: "cosign-system", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
-        expect(byName(resources, "adm-release").inputs).toMatchObject({ chart: "policy-controller", version: "0.10.6", name: "policy-controller", values: { webhook: { registryCaBundle: { name: "registry-ca", key: "ca.pem" } } } });
+        expect(byName(resources, "adm-ns").inputs).toMatchObject({
+            metadata: { name: "cosign-system", labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+        });
+        expect(byName(resources, "adm-release").inputs).toMatchObject({
+            chart: "policy-controller",
+            version: "0.10.6",
+            name: "policy-controller",
+            values: { webhook: { registryCaBundle: { name: "registry-ca", key: "ca.pem" } } },
+        });
         expect(byName(resources, "adm-release").dependsOn).toContain("adm-registry-ca");
         expect(byName(resources, "adm-platform-signed-apps").dependsOn).toContain("adm-release");
     });
 
     it("refuses to be built without a signer or a key (every app image would be refused)", () => {
-        expect(() => new SignatureAdmission("none", { mode: "enforce", images: ["r/**"], replicas: 1, highAvailability: false, podSecurityVersion: "v1.36" })).toThrow(/give a signer or at least one public key/);
+        expect(
+            () => new SignatureAdmission("none", { mode: "enforce", images: ["r/**"], replicas: 1, highAvailability: false, podSecurityVersion: "v1.36" }),
+        ).toThrow(/give a signer or at least one public key/);
     });
 });

@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => harbor.stop());
 
-const inputs = (object: Omit<HarborObjectInputs, "connection">, conn = connection): HarborObjectInputs => ({ ...object, connection: conn }) as HarborObjectInputs;
+const inputs = (object: Omit<HarborObjectInputs, "connection">, conn = connection): HarborObjectInputs =>
+    ({ ...object, connection: conn }) as HarborObjectInputs;
 
 describe("Harbor provider against a fake Harbor API", () => {
     it("creates, reads, updates and deletes a registry endpoint", async () => {
@@ -73,7 +74,11 @@ describe("Harbor provider against a fake Harbor API", () => {
         const relaxed = inputs({ kind: "project", spec: { ...spec, requireSignature: false, preventVulnerableSeverity: "none" as const } });
         expect(await provider.diff(created.id, created.outs, relaxed)).toMatchObject({ changes: true, replaces: [] });
         await provider.update(created.id, created.outs, relaxed);
-        expect([...harbor.projects.values()].find((p) => p.name === "apps-secure")?.metadata).toMatchObject({ enable_content_trust_cosign: "false", prevent_vul: "false", severity: "none" });
+        expect([...harbor.projects.values()].find((p) => p.name === "apps-secure")?.metadata).toMatchObject({
+            enable_content_trust_cosign: "false",
+            prevent_vul: "false",
+            severity: "none",
+        });
         expect((await provider.read(created.id, created.outs)).props?.state).toMatchObject({ requireSignature: false, preventVulnerableSeverity: "none" });
     });
 
@@ -106,7 +111,10 @@ describe("Harbor provider against a fake Harbor API", () => {
         expect((await provider.create(inputs({ kind: "registry", spec: { name: "adopted", ...quay } }))).id).toBe(first.id);
         const old = await provider.create(inputs({ kind: "registry", spec: { name: "old-quay", type: "quay", url: "https://quay.io" } }));
         // In the state (an up that failed at the proxy project): the next up replaces it.
-        expect(await provider.diff(old.id, old.outs, inputs({ kind: "registry", spec: { name: "old-quay", ...quay } }))).toMatchObject({ replaces: ["spec.type"], deleteBeforeReplace: true });
+        expect(await provider.diff(old.id, old.outs, inputs({ kind: "registry", spec: { name: "old-quay", ...quay } }))).toMatchObject({
+            replaces: ["spec.type"],
+            deleteBeforeReplace: true,
+        });
         // Not in the state (lost): the 409 is not adopted.
         await expect(provider.create(inputs({ kind: "registry", spec: { name: "old-quay", ...quay } }))).rejects.toThrow(
             /POST \/registries failed with HTTP 409: .*its type is quay, not docker-registry, so it is not adopted: delete registry endpoint old-quay/,
@@ -123,7 +131,14 @@ describe("Harbor provider against a fake Harbor API", () => {
         expect((robot.outs.state as { expiresAt: number }).expiresAt - Math.floor(Date.now() / 1000)).toBeGreaterThan(179 * 86_400);
         // Push, pull, and read the vulnerability report for the pipeline's scan gate; one project only.
         expect(robotPermissions("apps")).toEqual([
-            expect.objectContaining({ kind: "project", namespace: "apps", access: expect.arrayContaining([{ resource: "repository", action: "push" }, { resource: "artifact-addition", action: "read" }]) }),
+            expect.objectContaining({
+                kind: "project",
+                namespace: "apps",
+                access: expect.arrayContaining([
+                    { resource: "repository", action: "push" },
+                    { resource: "artifact-addition", action: "read" },
+                ]),
+            }),
         ]);
         const shorter = inputs({ kind: "robot", spec: { name: "ci", project: "apps", expiresInDays: 90 } });
         expect(await provider.diff(robot.id, robot.outs, shorter)).toMatchObject({ changes: true, replaces: [] });
@@ -131,7 +146,9 @@ describe("Harbor provider against a fake Harbor API", () => {
         expect(stored.duration).toBe(90);
         expect(updated.outs.secret).toBe(robot.outs.secret);
         // Another project is another robot: a replacement, never a widened one.
-        expect(await provider.diff(robot.id, updated.outs, inputs({ kind: "robot", spec: { name: "ci", project: "team-a", expiresInDays: 90 } }))).toMatchObject({ replaces: ["spec.project"] });
+        expect(
+            await provider.diff(robot.id, updated.outs, inputs({ kind: "robot", spec: { name: "ci", project: "team-a", expiresInDays: 90 } })),
+        ).toMatchObject({ replaces: ["spec.project"] });
         await expect(provider.create(inputs({ kind: "robot", spec: { name: "ci", project: "apps" } }))).rejects.toThrow(
             /HTTP 409: CONFLICT: robot account robot\$apps\+ci already exists; delete robot apps\+ci in Harbor or import it/,
         );
@@ -151,7 +168,9 @@ describe("Harbor provider against a fake Harbor API", () => {
 
     it("creates a pull-only robot for a workload: no push and no tag creation, read back as pull access", async () => {
         const robot = await provider.create(inputs({ kind: "robot", spec: { name: "pull-apps-hello", project: "apps", access: "pull" } }));
-        const stored = harbor.robots.get(Number(robot.id)) as unknown as { permissions: { namespace: string; access: { resource: string; action: string }[] }[] };
+        const stored = harbor.robots.get(Number(robot.id)) as unknown as {
+            permissions: { namespace: string; access: { resource: string; action: string }[] }[];
+        };
         expect(stored.permissions).toEqual([
             {
                 kind: "project",

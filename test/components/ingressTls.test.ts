@@ -15,14 +15,21 @@ describe("Ingress with TLS", () => {
     });
 
     it("never lets a caller override the issuer annotation", () => {
-        expect(ingressTls(ctx, "a.example.com", "a", { "cert-manager.io/cluster-issuer": "other" }).annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt");
+        expect(ingressTls(ctx, "a.example.com", "a", { "cert-manager.io/cluster-issuer": "other" }).annotations["cert-manager.io/cluster-issuer"]).toBe(
+            "letsencrypt",
+        );
     });
 
     describe("tlsIngress", () => {
         const mocks = mockedComponents();
 
         it("creates a valid Ingress whose TLS covers its only host", async () => {
-            tlsIngress("grafana-ingress", ctx, { name: "grafana", namespace: "monitoring", host: "grafana.example.com", serviceName: "grafana", servicePort: 80 }, {});
+            tlsIngress(
+                "grafana-ingress",
+                ctx,
+                { name: "grafana", namespace: "monitoring", host: "grafana.example.com", serviceName: "grafana", servicePort: 80 },
+                {},
+            );
             await mocks.settle();
             const ingress = byName(mocks.collector.resources, "grafana-ingress").inputs as {
                 spec: { ingressClassName: string; tls: { hosts: string[]; secretName: string }[]; rules: { host: string }[] };

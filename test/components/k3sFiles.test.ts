@@ -105,7 +105,9 @@ describe("k3s config.yaml", () => {
         expect(nodeConfig({ ...agent, address: "10.0.1.9", externalAddress: "203.0.113.9" }, settings)).not.toHaveProperty("advertise-address");
         expect(nodeConfig(joiner, settings)).not.toHaveProperty("advertise-address");
         // No private address known: nothing to advertise (the config refuses such a server).
-        expect(nodeConfig({ name: "s4", host: "k3s-4.example.com", externalAddress: "203.0.113.4", role: "server", init: false }, settings)).not.toHaveProperty("advertise-address");
+        expect(nodeConfig({ name: "s4", host: "k3s-4.example.com", externalAddress: "203.0.113.4", role: "server", init: false }, settings)).not.toHaveProperty(
+            "advertise-address",
+        );
     });
 
     it("serialises to YAML that k3s parses back to the same settings", () => {
@@ -173,9 +175,7 @@ describe("install script", () => {
     });
 
     it("refuses content that would end the heredoc early", () => {
-        expect(() => installScript({ version: "v1.36.4+k3s1", role: "server", configYaml: "a: 1\nPLATFORM_EOF\nrm -rf /\n" })).toThrow(
-            /heredoc marker/,
-        );
+        expect(() => installScript({ version: "v1.36.4+k3s1", role: "server", configYaml: "a: 1\nPLATFORM_EOF\nrm -rf /\n" })).toThrow(/heredoc marker/);
     });
 
     it("uninstalls with the script matching the role", () => {
@@ -208,7 +208,9 @@ describe("preflight script", () => {
 describe("kernel version check", () => {
     /** Runs the generated comparison under bash for one `uname -r` string; true when it fails the host. */
     const tooOld = (kernel: string, min: string) =>
-        execFileSync("bash", ["-c", [`set -eu`, `kernel='${kernel}'`, ...kernelCompareLines(min), 'echo "$kernel_too_old"'].join("\n")], { encoding: "utf8" }).trim() === "1";
+        execFileSync("bash", ["-c", [`set -eu`, `kernel='${kernel}'`, ...kernelCompareLines(min), 'echo "$kernel_too_old"'].join("\n")], {
+            encoding: "utf8",
+        }).trim() === "1";
 
     it.each([
         ["4.9.0-1-amd64", true],
@@ -247,9 +249,18 @@ describe("kernel version check", () => {
     });
 
     it("runs the preflight's kernel check end to end with a faked uname", () => {
-        const script = preflightScript({ minKernel: "4.18", checkPorts: false, role: "agent", node: "w1", kernelRequirements: [{ version: "5.8", reason: "DeepFlow's eBPF agent" }] });
+        const script = preflightScript({
+            minKernel: "4.18",
+            checkPorts: false,
+            role: "agent",
+            node: "w1",
+            kernelRequirements: [{ version: "5.8", reason: "DeepFlow's eBPF agent" }],
+        });
         // Only the lines up to the kernel checks: the rest probes the real machine (systemd, sudo).
-        const upToKernel = script.split("\n").filter((l) => !/command -v|sudo -n true/.test(l)).join("\n");
+        const upToKernel = script
+            .split("\n")
+            .filter((l) => !/command -v|sudo -n true/.test(l))
+            .join("\n");
         const run = (release: string) => {
             const fake = `uname() { case "$1" in -s) echo Linux ;; -m) echo x86_64 ;; -r) echo '${release}' ;; esac; }\n`;
             try {
@@ -260,7 +271,9 @@ describe("kernel version check", () => {
             }
         };
         expect(run("5.15.0-91-generic")).toBe("ok");
-        expect(run("5.4.0-1-generic")).toBe("platform preflight failed on host w1: kernel 5.4.0-1-generic is older than 5.8, which DeepFlow's eBPF agent needs");
+        expect(run("5.4.0-1-generic")).toBe(
+            "platform preflight failed on host w1: kernel 5.4.0-1-generic is older than 5.8, which DeepFlow's eBPF agent needs",
+        );
         expect(run("4.9.0-1-amd64")).toBe("platform preflight failed on host w1: kernel 4.9.0-1-amd64 is older than 4.18, which k3s needs");
     });
 });
@@ -289,7 +302,9 @@ describe("registry mirror scripts", () => {
 
     it("restarts a server's k3s after writing the file and ends only when its API is ready and its node Ready", () => {
         const script = applyRegistriesScript("server", "s1");
-        expect(script.indexOf("mv /etc/rancher/k3s/registries.yaml.new /etc/rancher/k3s/registries.yaml")).toBeLessThan(script.indexOf("systemctl restart k3s\n"));
+        expect(script.indexOf("mv /etc/rancher/k3s/registries.yaml.new /etc/rancher/k3s/registries.yaml")).toBeLessThan(
+            script.indexOf("systemctl restart k3s\n"),
+        );
         const wait = afterRestart(script, "k3s");
         expect(wait).toContain("until $SUDO k3s kubectl get --raw=/readyz >/dev/null 2>&1 && ");
         expect(wait).toContain(`k3s kubectl get node 's1' -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'`);
@@ -300,7 +315,9 @@ describe("registry mirror scripts", () => {
     it("restarts an agent's k3s-agent and waits for its kubelet, whose unit counts as started at once", () => {
         const script = applyRegistriesScript("agent", "a1");
         expect(script).toContain("systemctl restart k3s-agent");
-        expect(afterRestart(script, "k3s-agent")).toContain("until systemctl is-active --quiet k3s-agent && curl -sf -o /dev/null http://localhost:10248/healthz; do");
+        expect(afterRestart(script, "k3s-agent")).toContain(
+            "until systemctl is-active --quiet k3s-agent && curl -sf -o /dev/null http://localhost:10248/healthz; do",
+        );
         expect(() => execFileSync("bash", ["-n", "-c", script])).not.toThrow();
     });
 

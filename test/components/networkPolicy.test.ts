@@ -14,9 +14,22 @@ describe("the NetworkPolicy generator (one per destination and source selector, 
         expect(specs.get("data")![2].spec).toEqual({
             podSelector: { matchLabels: { app: "db" } },
             policyTypes: ["Ingress"],
-            ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "web" } } }], ports: [{ protocol: "TCP", port: 5432 }] }],
+            ingress: [
+                {
+                    from: [
+                        {
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } },
+                            podSelector: { matchLabels: { "app.kubernetes.io/name": "web" } },
+                        },
+                    ],
+                    ports: [{ protocol: "TCP", port: 5432 }],
+                },
+            ],
         });
-        expect(specs.get("apps")![2]).toMatchObject({ name: "out-web", spec: { podSelector: { matchLabels: web.pods }, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "TCP", port: 5432 }] }] } });
+        expect(specs.get("apps")![2]).toMatchObject({
+            name: "out-web",
+            spec: { podSelector: { matchLabels: web.pods }, policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "TCP", port: 5432 }] }] },
+        });
     });
 
     it("adds nothing in a namespace it does not manage", () => {
@@ -25,7 +38,8 @@ describe("the NetworkPolicy generator (one per destination and source selector, 
     });
 
     it("admits the nodes by their flannel addresses only: never an address a pod can hold", () => {
-        const spec = flowPolicySpecs([{ name: "API server -> webhook", from: "nodes", to: db, ports: [9443], why: "x" }], ["data"], NETWORK).get("data")![2].spec;
+        const spec = flowPolicySpecs([{ name: "API server -> webhook", from: "nodes", to: db, ports: [9443], why: "x" }], ["data"], NETWORK).get("data")![2]
+            .spec;
         const cidrs = (spec.ingress as { from: { ipBlock: { cidr: string } }[] }[])[0].from.map((p) => p.ipBlock.cidr);
         expect(cidrs).toHaveLength(256);
         expect(cidrs.every((c) => /^10\.42\.\d+\.0\/32$/.test(c))).toBe(true);
@@ -37,9 +51,13 @@ describe("the NetworkPolicy generator (one per destination and source selector, 
             { name: "web -> internet", from: web, to: "internet", ports: [443], why: "x" },
             { name: "web -> s3", from: { namespace: "apps", pods: { app: "backup" } }, to: "outside", ports: [9000], why: "x" },
         ];
-        const egress = flowPolicySpecs(flows, ["apps"], NETWORK).get("apps")!.filter((p) => p.name.startsWith("out-"));
+        const egress = flowPolicySpecs(flows, ["apps"], NETWORK)
+            .get("apps")!
+            .filter((p) => p.name.startsWith("out-"));
         const blocks = egress.map((p) => (p.spec.egress as { to: { ipBlock: { except: string[] } }[] }[])[0].to[0].ipBlock.except);
-        expect(blocks.find((e) => e.includes("192.168.0.0/16"))).toEqual(expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]));
+        expect(blocks.find((e) => e.includes("192.168.0.0/16"))).toEqual(
+            expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]),
+        );
         expect(blocks.find((e) => !e.includes("192.168.0.0/16"))).toEqual(["10.42.0.0/16", "10.43.0.0/16", "169.254.0.0/16"]);
     });
 
@@ -48,7 +66,9 @@ describe("the NetworkPolicy generator (one per destination and source selector, 
             { name: "a", from: web, to: db, ports: [1], why: "x" },
             { name: "b", from: "anywhere", to: web, ports: [80], why: "x" },
         ];
-        expect(JSON.stringify([...flowPolicySpecs(flows, ["apps", "data"], NETWORK)])).toBe(JSON.stringify([...flowPolicySpecs([...flows].reverse(), ["data", "apps"], NETWORK)]));
+        expect(JSON.stringify([...flowPolicySpecs(flows, ["apps", "data"], NETWORK)])).toBe(
+            JSON.stringify([...flowPolicySpecs([...flows].reverse(), ["data", "apps"], NETWORK)]),
+        );
     });
 
     it("refuses a pod CIDR too wide for its node subnets", () => {

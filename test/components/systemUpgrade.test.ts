@@ -36,7 +36,16 @@ describe("system-upgrade-controller objects", () => {
 
     it("define the Plan CRD the controller serves, with a status subresource and upgrade required", () => {
         const crd = planCrd();
-        const spec = crd.spec as { group: string; names: { kind: string; plural: string }; scope: string; versions: { name: string; subresources: unknown; schema: { openAPIV3Schema: { properties: { spec: { required: string[]; properties: Record<string, unknown> } } } } }[] };
+        const spec = crd.spec as {
+            group: string;
+            names: { kind: string; plural: string };
+            scope: string;
+            versions: {
+                name: string;
+                subresources: unknown;
+                schema: { openAPIV3Schema: { properties: { spec: { required: string[]; properties: Record<string, unknown> } } } };
+            }[];
+        };
         expect(crd.metadata.name).toBe(PLAN_CRD_NAME);
         expect(`${spec.names.plural}.${spec.group}`).toBe(PLAN_CRD_NAME);
         expect(spec.scope).toBe("Namespaced");
@@ -52,7 +61,12 @@ describe("system-upgrade-controller objects", () => {
         const pod = (controllerDeployment("v1.36.4+k3s1").spec as { template: { spec: Record<string, unknown> } }).template.spec as {
             serviceAccountName: string;
             securityContext: Record<string, unknown>;
-            containers: { image: string; securityContext: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> }; env: { name: string; value?: string }[] }[];
+            containers: {
+                image: string;
+                securityContext: Record<string, unknown>;
+                resources: { requests: Record<string, string>; limits: Record<string, string> };
+                env: { name: string; value?: string }[];
+            }[];
             volumes: Record<string, unknown>[];
         };
         const [c] = pod.containers;
@@ -66,7 +80,9 @@ describe("system-upgrade-controller objects", () => {
         expect(c.resources.limits.memory).toBeDefined();
         const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
         expect(env).toMatchObject({ ...CONTROLLER_ENV, SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE: expect.stringMatching(/^registry\.k8s\.io\/kubectl:v1\.36\.\d+$/) });
-        expect(Object.keys(env)).toEqual(expect.arrayContaining(["SYSTEM_UPGRADE_CONTROLLER_NAME", "SYSTEM_UPGRADE_CONTROLLER_NAMESPACE", "SYSTEM_UPGRADE_CONTROLLER_NODE_NAME"]));
+        expect(Object.keys(env)).toEqual(
+            expect.arrayContaining(["SYSTEM_UPGRADE_CONTROLLER_NAME", "SYSTEM_UPGRADE_CONTROLLER_NAMESPACE", "SYSTEM_UPGRADE_CONTROLLER_NODE_NAME"]),
+        );
     });
 
     it("gives the controller only its own CRD to write and the Jobs only drain and Plan-read rights", () => {
@@ -78,7 +94,10 @@ describe("system-upgrade-controller objects", () => {
         expect(boundTo("ClusterRole", "system-upgrade-drain")).toEqual([`${SYSTEM_UPGRADE_NAMESPACE}/${JOB_SERVICE_ACCOUNT}`]);
         expect(boundTo("Role", "system-upgrade-plans")).toEqual([`${SYSTEM_UPGRADE_NAMESPACE}/${JOB_SERVICE_ACCOUNT}`]);
         expect(rulesOf("ClusterRole", "system-upgrade-drain")).toEqual(
-            expect.arrayContaining([expect.objectContaining({ resources: ["pods/eviction"], verbs: ["create"] }), expect.objectContaining({ resources: ["nodes"], verbs: ["get", "list", "watch", "patch"] })]),
+            expect.arrayContaining([
+                expect.objectContaining({ resources: ["pods/eviction"], verbs: ["create"] }),
+                expect.objectContaining({ resources: ["nodes"], verbs: ["get", "list", "watch", "patch"] }),
+            ]),
         );
         expect(rulesOf("Role", "system-upgrade-plans")).toEqual([{ apiGroups: ["upgrade.cattle.io"], resources: ["plans"], verbs: ["get", "list", "watch"] }]);
         // The controller's own namespace-scoped rights: Jobs, Secrets, its leader-election lease.
@@ -116,7 +135,11 @@ describe("k3s upgrade Plans", () => {
 
     it("skip nodes put on hold and reach tainted nodes", () => {
         for (const plan of [server, agent]) {
-            expect((plan.spec.nodeSelector as { matchExpressions: unknown[] }).matchExpressions).toContainEqual({ key: "platform/k3s-upgrade", operator: "NotIn", values: ["hold"] });
+            expect((plan.spec.nodeSelector as { matchExpressions: unknown[] }).matchExpressions).toContainEqual({
+                key: "platform/k3s-upgrade",
+                operator: "NotIn",
+                values: ["hold"],
+            });
             expect(plan.spec.tolerations).toEqual([{ operator: "Exists" }]);
         }
     });

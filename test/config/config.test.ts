@@ -92,9 +92,7 @@ describe("stack config", () => {
                     expect.stringMatching(/^platform:cluster: required key is missing/),
                 ]),
             );
-            expect(problems(withK3s((k) => delete k.version))).toEqual([
-                expect.stringMatching(/^platform:cluster\.k3s\.version: required key is missing/),
-            ]);
+            expect(problems(withK3s((k) => delete k.version))).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.version: required key is missing/)]);
         });
 
         it("wrong types, saying what was given", () => {
@@ -104,24 +102,20 @@ describe("stack config", () => {
             expect(problems(withK3s((k) => (k.servers = "node-1")))).toEqual([
                 expect.stringMatching(/^platform:cluster\.k3s\.servers: expected array.*got "node-1"$/),
             ]);
-            expect(problems({ ...k3sStackConfig(), "platform:profile": "staging" })).toEqual([
-                'platform:profile: expected one of dev, prod, got "staging"',
-            ]);
+            expect(problems({ ...k3sStackConfig(), "platform:profile": "staging" })).toEqual(['platform:profile: expected one of dev, prod, got "staging"']);
         });
 
         it("unknown keys, with a did-you-mean for near misses", () => {
-            expect(problems({ ...k3sStackConfig(), "platform:domian": "x.example.com" })).toEqual([
-                "platform:domian: unknown key (did you mean 'domain'?)",
-            ]);
-            expect(problems(withK3s((k) => (k.severs = [])))).toEqual([
-                "platform:cluster.k3s.severs: unknown key (did you mean 'servers'?)",
-            ]);
+            expect(problems({ ...k3sStackConfig(), "platform:domian": "x.example.com" })).toEqual(["platform:domian: unknown key (did you mean 'domain'?)"]);
+            expect(problems(withK3s((k) => (k.severs = [])))).toEqual(["platform:cluster.k3s.severs: unknown key (did you mean 'servers'?)"]);
             expect(problems(withK3s((k) => (k.servers = [{ name: "a", host: "10.0.0.1", hostKey: TEST_HOST_KEY, adress: "10.0.0.1" }])))).toEqual([
                 "platform:cluster.k3s.servers[0].adress: unknown key (did you mean 'address'?)",
             ]);
             const far = problems({ ...k3sStackConfig(), "platform:grafanaAdmin": "x" });
             // No near miss: list the keys that exist at that level instead.
-            expect(far).toEqual([expect.stringMatching(/^platform:grafanaAdmin: unknown key \(known keys: profile, domain, cluster, namespaces, .*harbor.*\)$/)]);
+            expect(far).toEqual([
+                expect.stringMatching(/^platform:grafanaAdmin: unknown key \(known keys: profile, domain, cluster, namespaces, .*harbor.*\)$/),
+            ]);
         });
 
         it("an even number of k3s servers (etcd quorum)", () => {
@@ -137,7 +131,9 @@ describe("stack config", () => {
 
         it("a node without a pinned SSH host key, unless ssh.skipHostKeyCheck says why, which the prod profile refuses", () => {
             const noKey = (k: Record<string, unknown>) => (k.servers = [threeServers[0], { name: "s2", host: "10.0.0.2" }, threeServers[2]]);
-            expect(problems(withK3s(noKey))).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.servers\[1\]\.hostKey: required: pin the SSH host key of 10\.0\.0\.2 /)]);
+            expect(problems(withK3s(noKey))).toEqual([
+                expect.stringMatching(/^platform:cluster\.k3s\.servers\[1\]\.hostKey: required: pin the SSH host key of 10\.0\.0\.2 /),
+            ]);
             const skip = { reason: "lab hosts re-imaged every night" };
             const skipping = (k: Record<string, unknown>) => {
                 noKey(k);
@@ -155,24 +151,24 @@ describe("stack config", () => {
             ]);
         });
 
-        it.each([["1.33.5+k3s1"], ["v1.33.5"], ["v1.33+k3s1"], ["v1.33.5-k3s1"], ["latest"], ["stable"]])(
-            "malformed k3s version %s",
-            (version) => {
-                expect(problems(withK3s((k) => (k.version = version)))).toEqual([
-                    `platform:cluster.k3s.version: expected a k3s release tag such as v1.36.4+k3s1, got "${version}"`,
-                ]);
-            },
-        );
+        it.each([["1.33.5+k3s1"], ["v1.33.5"], ["v1.33+k3s1"], ["v1.33.5-k3s1"], ["latest"], ["stable"]])("malformed k3s version %s", (version) => {
+            expect(problems(withK3s((k) => (k.version = version)))).toEqual([
+                `platform:cluster.k3s.version: expected a k3s release tag such as v1.36.4+k3s1, got "${version}"`,
+            ]);
+        });
 
         it("accepts k3s release and rc tags", () => {
             expect(problems(withK3s((k) => (k.version = "v1.36.4+k3s1")))).toEqual([]);
             expect(problems(withK3s((k) => (k.version = "v1.36.0-rc1+k3s2")))).toEqual([]);
         });
 
-        it.each([[""], ["-bad-.example.com"], ["host name"], ["300.1.1.1.1."], ["https://10.0.0.1"], ["10.20.0.312"], ["10.1.2"]])("malformed host %j", (host) => {
-            const found = problems(withK3s((k) => (k.servers = [{ name: "node-1", host, hostKey: TEST_HOST_KEY }])));
-            expect(found).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.host: expected an IPv4\/IPv6 address or DNS hostname/)]);
-        });
+        it.each([[""], ["-bad-.example.com"], ["host name"], ["300.1.1.1.1."], ["https://10.0.0.1"], ["10.20.0.312"], ["10.1.2"]])(
+            "malformed host %j",
+            (host) => {
+                const found = problems(withK3s((k) => (k.servers = [{ name: "node-1", host, hostKey: TEST_HOST_KEY }])));
+                expect(found).toEqual([expect.stringMatching(/^platform:cluster\.k3s\.servers\[0\]\.host: expected an IPv4\/IPv6 address or DNS hostname/)]);
+            },
+        );
 
         it("accepts IPv4, IPv6 and hostnames for hosts", () => {
             for (const host of ["10.1.2.3", "2001:db8::10", "node-1.example.com", "node1"]) {
@@ -253,7 +249,10 @@ describe("stack config", () => {
                 expect.stringMatching(/^platform:cluster\.k3s\.ssh\.privateKey: must be a secret/),
                 expect.stringMatching(/^platform:cluster\.k3s\.etcdSnapshots\.s3\.secretKey: must be a secret/),
             ]);
-            const existing = { ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: TEST_KUBECONFIG, podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } } };
+            const existing = {
+                ...k3sStackConfig(),
+                "platform:cluster": { mode: "existing", existing: { kubeconfig: TEST_KUBECONFIG, podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } },
+            };
             const found = problems(existing);
             expect(found).toEqual([expect.stringMatching(/^platform:cluster\.existing\.kubeconfig: must be a secret/)]);
             expect(found.join("\n")).not.toContain("test-kubeconfig-token");
@@ -268,7 +267,9 @@ describe("stack config", () => {
             ]);
             expect(found.join("\n")).not.toContain(TEST_S3_SECRET);
             // The same leaf set with --secret passes.
-            expect(problems(withK3s((k) => (k.etcdSnapshots = { s3: { bucket: "etcd-backups", accessKey: "AKIA1", secretKey: secure(TEST_S3_SECRET) } })))).toEqual([]);
+            expect(
+                problems(withK3s((k) => (k.etcdSnapshots = { s3: { bucket: "etcd-backups", accessKey: "AKIA1", secretKey: secure(TEST_S3_SECRET) } }))),
+            ).toEqual([]);
         });
 
         it("every plain leaf at a credential-like key, even where the schema has no secret field", () => {
@@ -279,7 +280,9 @@ describe("stack config", () => {
             const found = problems(config);
             expect(found).toEqual(
                 expect.arrayContaining([
-                    expect.stringMatching(/^platform:monitoring\.alertmanager\.pagerduty\.routingKey: must be a secret .* --path 'monitoring\.alertmanager\.pagerduty\.routingKey'/),
+                    expect.stringMatching(
+                        /^platform:monitoring\.alertmanager\.pagerduty\.routingKey: must be a secret .* --path 'monitoring\.alertmanager\.pagerduty\.routingKey'/,
+                    ),
                     expect.stringMatching(/^platform:ingress\.serviceAnnotations\.example\.com\/api-token: must be a secret/),
                 ]),
             );
@@ -351,10 +354,13 @@ describe("stack config", () => {
         });
 
         it("lists every problem at once, in a RunError (no stack trace under pulumi up)", () => {
-            const config = withK3s((k) => {
-                k.version = "latest";
-                k.servers = threeServers.slice(0, 2);
-            }, { "platform:domain": "nodots", "platform:profile": "qa" });
+            const config = withK3s(
+                (k) => {
+                    k.version = "latest";
+                    k.servers = threeServers.slice(0, 2);
+                },
+                { "platform:domain": "nodots", "platform:profile": "qa" },
+            );
             let error: unknown;
             try {
                 parse(config);
@@ -371,7 +377,10 @@ describe("stack config", () => {
     it("keeps the existing-cluster kubeconfig and context", async () => {
         const config = parse({
             ...k3sStackConfig(),
-            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } },
+            "platform:cluster": {
+                mode: "existing",
+                existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" },
+            },
         });
         if (config.cluster.mode !== "existing") throw new Error("unreachable");
         expect(config.cluster.existing.context).toBe("admin@eks");
@@ -381,7 +390,16 @@ describe("stack config", () => {
 
 describe("monitoring config", () => {
     const existingWith = (monitoring: Record<string, unknown>, profile = "dev") =>
-        parse(k3sStackConfig({ "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1"), podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } }, "platform:profile": profile, "platform:monitoring": monitoring })).monitoring;
+        parse(
+            k3sStackConfig({
+                "platform:cluster": {
+                    mode: "existing",
+                    existing: { kubeconfig: secure("apiVersion: v1"), podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" },
+                },
+                "platform:profile": profile,
+                "platform:monitoring": monitoring,
+            }),
+        ).monitoring;
 
     it("sizes ClickHouse and Loki by profile: dev 1 shard x 10Gi, logs 7d on 5Gi; prod 2 shards x 100Gi, logs 30d on 50Gi", () => {
         expect(existingWith({}).clickhouse).toEqual({ enabled: true, shards: 1, replicas: 1, storageSize: "10Gi" });
@@ -391,7 +409,9 @@ describe("monitoring config", () => {
     });
 
     it("refuses ClickHouse replicas while DeepFlow is on (it writes non-replicated tables)", () => {
-        expect(() => existingWith({ clickhouse: { replicas: 2 } })).toThrow(/platform:monitoring\.clickhouse\.replicas: DeepFlow writes non-replicated tables to every shard: expected 1 .*got 2/);
+        expect(() => existingWith({ clickhouse: { replicas: 2 } })).toThrow(
+            /platform:monitoring\.clickhouse\.replicas: DeepFlow writes non-replicated tables to every shard: expected 1 .*got 2/,
+        );
         expect(() => existingWith({ clickhouse: { replicas: 2 }, deepflow: { enabled: false } })).not.toThrow();
     });
 
@@ -409,17 +429,41 @@ describe("monitoring config", () => {
 
     it("resolves each part's effective switch once: all off with monitoring off, DeepFlow on only with ClickHouse", () => {
         const monitoring = (value: Record<string, unknown>) => parse(k3sStackConfig({ "platform:monitoring": value })).monitoring;
-        expect(monitoring({})).toMatchObject({ grafana: { enabled: true }, logs: { enabled: true }, clickhouse: { enabled: true }, deepflow: { enabled: true } });
-        expect(monitoring({ enabled: false })).toMatchObject({ enabled: false, grafana: { enabled: false }, logs: { enabled: false }, clickhouse: { enabled: false }, deepflow: { enabled: false } });
+        expect(monitoring({})).toMatchObject({
+            grafana: { enabled: true },
+            logs: { enabled: true },
+            clickhouse: { enabled: true },
+            deepflow: { enabled: true },
+        });
+        expect(monitoring({ enabled: false })).toMatchObject({
+            enabled: false,
+            grafana: { enabled: false },
+            logs: { enabled: false },
+            clickhouse: { enabled: false },
+            deepflow: { enabled: false },
+        });
         expect(monitoring({ deepflow: { enabled: false } })).toMatchObject({ clickhouse: { enabled: true }, deepflow: { enabled: false } });
     });
 
     it("refuses DeepFlow without ClickHouse, and a DeepFlow registry that does not look like one", () => {
         const parseWith = (monitoring: Record<string, unknown>) => () =>
-            parsePlatformConfig(rawConfig({ ...k3sStackConfig(), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1"), podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } }, "platform:monitoring": monitoring }));
-        expect(parseWith({ clickhouse: { enabled: false } })).toThrow(/platform:monitoring\.deepflow\.enabled: DeepFlow stores its data in the platform ClickHouse/);
+            parsePlatformConfig(
+                rawConfig({
+                    ...k3sStackConfig(),
+                    "platform:cluster": {
+                        mode: "existing",
+                        existing: { kubeconfig: secure("apiVersion: v1"), podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" },
+                    },
+                    "platform:monitoring": monitoring,
+                }),
+            );
+        expect(parseWith({ clickhouse: { enabled: false } })).toThrow(
+            /platform:monitoring\.deepflow\.enabled: DeepFlow stores its data in the platform ClickHouse/,
+        );
         expect(parseWith({ clickhouse: { enabled: false }, deepflow: { enabled: false } })).not.toThrow();
-        expect(parseWith({ deepflow: { imageRegistry: "https://bad registry" } })).toThrow(/platform:monitoring\.deepflow\.imageRegistry: expected a registry and path/);
+        expect(parseWith({ deepflow: { imageRegistry: "https://bad registry" } })).toThrow(
+            /platform:monitoring\.deepflow\.imageRegistry: expected a registry and path/,
+        );
     });
 });
 
@@ -468,13 +512,21 @@ describe("storage config", () => {
 
     it("defaults to local-path in dev and 3-replica Longhorn with its UI at longhorn.<domain> in prod", () => {
         expect(storage({}).class).toBe("local-path");
-        expect(storage({}, "prod")).toMatchObject({ class: "longhorn", longhorn: { replicas: 3, dataPath: "/var/lib/longhorn", ui: { enabled: true, host: "longhorn.dev.example.com" } } });
+        expect(storage({}, "prod")).toMatchObject({
+            class: "longhorn",
+            longhorn: { replicas: 3, dataPath: "/var/lib/longhorn", ui: { enabled: true, host: "longhorn.dev.example.com" } },
+        });
         expect(storage({ class: "longhorn" }).longhorn.replicas).toBe(1);
     });
 
     it("fills the backup schedule defaults: snapshots every 4 h (6 kept), backups daily at 02:00 (14 kept)", () => {
         const backup = { bucket: "volumes", region: "eu-central-1", accessKey: "AKIA1", secretKey: secure("vol-secret-1") };
-        expect(storage({ longhorn: { backup } }, "prod").longhorn.backup).toMatchObject({ snapshotSchedule: "0 */4 * * *", snapshotRetain: 6, backupSchedule: "0 2 * * *", backupRetain: 14 });
+        expect(storage({ longhorn: { backup } }, "prod").longhorn.backup).toMatchObject({
+            snapshotSchedule: "0 */4 * * *",
+            snapshotRetain: 6,
+            backupSchedule: "0 2 * * *",
+            backupRetain: 14,
+        });
     });
 });
 
@@ -482,7 +534,12 @@ describe("readPulumiConfig in a real run", () => {
     it("reads which leaves are plain from the stack file the CLI runs next to (PLATFORM_STACK_FILE overrides)", async () => {
         const dir = mkdtempSync(join(tmpdir(), "stackfile-leaves-"));
         const file = join(dir, "Pulumi.live.yaml");
-        writeFileSync(file, stringify({ config: { "platform:cluster": { k3s: { ssh: { privateKey: { secure: "v1:abc" } }, etcdSnapshots: { s3: { secretKey: "plain" } } } } } }));
+        writeFileSync(
+            file,
+            stringify({
+                config: { "platform:cluster": { k3s: { ssh: { privateKey: { secure: "v1:abc" } }, etcdSnapshots: { s3: { secretKey: "plain" } } } } },
+            }),
+        );
         await pulumi.runtime.setMocks({ newResource: () => ({ id: "x", state: {} }), call: () => ({}) }, "platform", "live", false);
         process.env.PLATFORM_STACK_FILE = file;
         try {

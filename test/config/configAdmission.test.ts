@@ -1,7 +1,12 @@
 import { parsePlatformConfig } from "../../config/config";
 import { configProblems, k3sStackConfig, rawConfig } from "../harness";
 
-const app = { name: "hello", namespace: "apps", image: { project: "apps", repository: "hello", digest: `sha256:${"1".repeat(64)}` }, resources: { requests: { cpu: "10m", memory: "32Mi" } } };
+const app = {
+    name: "hello",
+    namespace: "apps",
+    image: { project: "apps", repository: "hello", digest: `sha256:${"1".repeat(64)}` },
+    resources: { requests: { cpu: "10m", memory: "32Mi" } },
+};
 const withApp = (overrides: Record<string, unknown> = {}) =>
     k3sStackConfig({ "platform:namespaces": [{ name: "apps" }], "platform:harbor": { projects: [{ name: "apps" }] }, "platform:apps": [app], ...overrides });
 
@@ -11,7 +16,10 @@ describe("platform:admission", () => {
         expect(admission).toEqual({
             enabled: true,
             mode: "warn",
-            signer: { issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/example-org/platform/.github/workflows/app.yml@refs/heads/main" },
+            signer: {
+                issuer: "https://token.actions.githubusercontent.com",
+                subject: "https://github.com/example-org/platform/.github/workflows/app.yml@refs/heads/main",
+            },
             publicKeys: [],
         });
         expect(parsePlatformConfig(rawConfig(k3sStackConfig())).admission.enabled).toBe(false);
@@ -24,7 +32,9 @@ describe("platform:admission", () => {
         expect(configProblems(withApp({ "platform:admission": { signer: { repository: "not a repo" } } }))).toEqual([
             'platform:admission.signer.repository: expected the GitHub repository as owner/name, e.g. example-org/platform, got "not a repo"',
         ]);
-        expect(configProblems(withApp({ "platform:admission": { publicKeys: ["ssh-ed25519 AAAA"] } }))[0]).toMatch(/^platform:admission\.publicKeys\[0\]: expected a PEM public key/);
+        expect(configProblems(withApp({ "platform:admission": { publicKeys: ["ssh-ed25519 AAAA"] } }))[0]).toMatch(
+            /^platform:admission\.publicKeys\[0\]: expected a PEM public key/,
+        );
     });
 
     it("enforces in prod; warning or switching it off there needs a reason", () => {
@@ -34,16 +44,31 @@ describe("platform:admission", () => {
                 "platform:admission": { signer: { repository: "example-org/platform" }, ...admission },
                 "platform:cluster": {
                     mode: "k3s",
-                    k3s: { ...(k3sStackConfig()["platform:cluster"] as { k3s: Record<string, unknown> }).k3s, servers: ["a", "b", "c"].map((n, i) => ({ name: n, host: `192.0.2.1${i}`, hostKey: ((k3sStackConfig()["platform:cluster"] as { k3s: { servers: { hostKey: string }[] } }).k3s.servers[0].hostKey) })) },
+                    k3s: {
+                        ...(k3sStackConfig()["platform:cluster"] as { k3s: Record<string, unknown> }).k3s,
+                        servers: ["a", "b", "c"].map((n, i) => ({
+                            name: n,
+                            host: `192.0.2.1${i}`,
+                            hostKey: (k3sStackConfig()["platform:cluster"] as { k3s: { servers: { hostKey: string }[] } }).k3s.servers[0].hostKey,
+                        })),
+                    },
                 },
             });
-        expect(configProblems(prod({ mode: "warn" }))).toContain("platform:admission.mode: the prod profile enforces image signatures for its apps; set platform:admission.reason to say why this stack does not");
-        expect(configProblems(prod({ enabled: false }))).toContain("platform:admission.enabled: the prod profile enforces image signatures for its apps; set platform:admission.reason to say why this stack does not");
-        expect(configProblems(prod({ mode: "warn", reason: "migration week 12: images re-signed by Friday" })).filter((p) => p.startsWith("platform:admission"))).toEqual([]);
+        expect(configProblems(prod({ mode: "warn" }))).toContain(
+            "platform:admission.mode: the prod profile enforces image signatures for its apps; set platform:admission.reason to say why this stack does not",
+        );
+        expect(configProblems(prod({ enabled: false }))).toContain(
+            "platform:admission.enabled: the prod profile enforces image signatures for its apps; set platform:admission.reason to say why this stack does not",
+        );
+        expect(
+            configProblems(prod({ mode: "warn", reason: "migration week 12: images re-signed by Friday" })).filter((p) => p.startsWith("platform:admission")),
+        ).toEqual([]);
     });
 
     it("refuses admission switched on explicitly without Harbor", () => {
-        expect(configProblems(k3sStackConfig({ "platform:harbor": { enabled: false }, "platform:admission": { enabled: true, signer: { repository: "a/b" } } }))).toContain(
+        expect(
+            configProblems(k3sStackConfig({ "platform:harbor": { enabled: false }, "platform:admission": { enabled: true, signer: { repository: "a/b" } } })),
+        ).toContain(
             "platform:admission.enabled: signature admission checks the images CI pushes to Harbor, which is disabled (platform:harbor.enabled); set platform:admission.enabled: false",
         );
     });

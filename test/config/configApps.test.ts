@@ -45,7 +45,15 @@ const parse = (config: Record<string, unknown>): PlatformConfig => parsePlatform
 describe("platform:apps", () => {
     it("defaults: host <name>.<domain>, port 8080, path /, probes, replicas and memory limit by profile", () => {
         const [dev] = parse(stack([app()])).apps;
-        expect(dev).toMatchObject({ host: "hello.dev.example.com", port: 8080, paths: ["/"], replicas: 1, resources: { limits: { memory: "128Mi" } }, calls: [], ports: [] });
+        expect(dev).toMatchObject({
+            host: "hello.dev.example.com",
+            port: 8080,
+            paths: ["/"],
+            replicas: 1,
+            resources: { limits: { memory: "128Mi" } },
+            calls: [],
+            ports: [],
+        });
         const [prod] = parse(stack([app()], "prod")).apps;
         expect(prod).toMatchObject({ replicas: 2, resources: { limits: { memory: "64Mi" } } });
         const [own] = parse(stack([app({ resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "3Gi", cpu: "2" } } })])).apps;
@@ -55,15 +63,21 @@ describe("platform:apps", () => {
     it("accepts a tag in dev and refuses it in prod, naming the key", () => {
         const tagged = app({ image: { project: "apps", repository: "hello", tag: "0.1.0" } });
         expect(problems(stack([tagged]))).toEqual([]);
-        expect(problems(stack([tagged], "prod"))).toEqual(["platform:apps[0].image.tag: the prod profile takes images by digest only: set image.digest (sha256:...) instead of a tag"]);
+        expect(problems(stack([tagged], "prod"))).toEqual([
+            "platform:apps[0].image.tag: the prod profile takes images by digest only: set image.digest (sha256:...) instead of a tag",
+        ]);
     });
 
     it("needs exactly one of digest and tag, and a well-formed digest", () => {
-        expect(problems(stack([app({ image: { project: "apps", repository: "hello" } })]))).toEqual(["platform:apps[0].image.digest: expected exactly one of digest and tag"]);
-        expect(problems(stack([app({ image: { project: "apps", repository: "hello", digest: "sha256:abc" } })]))).toEqual([
-            'platform:apps[0].image.digest: expected an image digest \'sha256:\' followed by 64 lower-case hex characters, got "sha256:abc"',
+        expect(problems(stack([app({ image: { project: "apps", repository: "hello" } })]))).toEqual([
+            "platform:apps[0].image.digest: expected exactly one of digest and tag",
         ]);
-        expect(problems(stack([app({ image: { project: "apps", repository: "hello", tag: "latest" } })]))).toEqual(["platform:apps[0].image.tag: expected a tag other than 'latest', got \"latest\""]);
+        expect(problems(stack([app({ image: { project: "apps", repository: "hello", digest: "sha256:abc" } })]))).toEqual([
+            "platform:apps[0].image.digest: expected an image digest 'sha256:' followed by 64 lower-case hex characters, got \"sha256:abc\"",
+        ]);
+        expect(problems(stack([app({ image: { project: "apps", repository: "hello", tag: "latest" } })]))).toEqual([
+            "platform:apps[0].image.tag: expected a tag other than 'latest', got \"latest\"",
+        ]);
     });
 
     it("refuses a secret given in plain text with the command that sets it", () => {
@@ -89,7 +103,9 @@ describe("platform:apps", () => {
     });
 
     it("refuses port clashes, duplicate port names and a metrics port the pod does not expose", () => {
-        expect(problems(stack([app({ ports: [{ name: "grpc", port: 8080 }] })]))).toEqual(["platform:apps[0].ports[0].port: port 8080 is already used by the app port"]);
+        expect(problems(stack([app({ ports: [{ name: "grpc", port: 8080 }] })]))).toEqual([
+            "platform:apps[0].ports[0].port: port 8080 is already used by the app port",
+        ]);
         expect(
             problems(
                 stack([
@@ -102,7 +118,9 @@ describe("platform:apps", () => {
                 ]),
             ),
         ).toEqual(["platform:apps[0].ports[1].name: duplicate port name 'grpc'"]);
-        expect(problems(stack([app({ metrics: { port: 9100 } })]))).toEqual(["platform:apps[0].metrics.port: expected the app port (8080) or one of ports[], got 9100"]);
+        expect(problems(stack([app({ metrics: { port: 9100 } })]))).toEqual([
+            "platform:apps[0].metrics.port: expected the app port (8080) or one of ports[], got 9100",
+        ]);
     });
 
     it("keeps hosts inside the platform domain", () => {
@@ -123,8 +141,12 @@ describe("platform:apps", () => {
     });
 
     it("refuses replicas with autoscaling, a single replica in prod, and a shared volume", () => {
-        expect(problems(stack([app({ replicas: 2, autoscaling: { min: 2, max: 4, cpu: 70 } })]))).toEqual(["platform:apps[0].autoscaling: replicas and autoscaling are mutually exclusive"]);
-        expect(problems(stack([app({ autoscaling: { min: 3, max: 2, cpu: 70 } })]))).toEqual(["platform:apps[0].autoscaling.max: expected max >= min (3), got 2"]);
+        expect(problems(stack([app({ replicas: 2, autoscaling: { min: 2, max: 4, cpu: 70 } })]))).toEqual([
+            "platform:apps[0].autoscaling: replicas and autoscaling are mutually exclusive",
+        ]);
+        expect(problems(stack([app({ autoscaling: { min: 3, max: 2, cpu: 70 } })]))).toEqual([
+            "platform:apps[0].autoscaling.max: expected max >= min (3), got 2",
+        ]);
         expect(problems(stack([app({ autoscaling: { min: 1, max: 2 } })]))).toEqual(["platform:apps[0].autoscaling.cpu: expected a cpu and/or memory target"]);
         expect(problems(stack([app({ replicas: 1 })], "prod"))).toEqual([
             "platform:apps[0].replicas: the prod profile runs at least 2 replicas (a PodDisruptionBudget keeps one up during node drains), got 1",
@@ -151,25 +173,44 @@ describe("platform:apps", () => {
         expect(problems(stack([app({ host: "grafana.dev.example.com" })]))).toEqual([
             'platform:apps[0].host: host "grafana.dev.example.com" is also platform:monitoring.grafana.host (default grafana.<platform:domain>): one host has one route; give platform:apps[0].host another host',
         ]);
-        expect(problems(stack([app({ host: "ui.dev.example.com" })], "dev", { "platform:storage": { class: "longhorn", longhorn: { ui: { host: "ui.dev.example.com" } } } }))).toEqual([
+        expect(
+            problems(
+                stack([app({ host: "ui.dev.example.com" })], "dev", {
+                    "platform:storage": { class: "longhorn", longhorn: { ui: { host: "ui.dev.example.com" } } },
+                }),
+            ),
+        ).toEqual([
             'platform:apps[0].host: host "ui.dev.example.com" is also platform:storage.longhorn.ui.host: one host has one route; give platform:apps[0].host another host',
         ]);
         const cluster = k3sStackConfig()["platform:cluster"] as { k3s: Record<string, unknown> };
-        expect(problems(stack([app({ host: "k3s.dev.example.com" })], "dev", { "platform:cluster": { ...cluster, k3s: { ...cluster.k3s, apiEndpoint: "k3s.dev.example.com" } } }))).toEqual([
+        expect(
+            problems(
+                stack([app({ host: "k3s.dev.example.com" })], "dev", {
+                    "platform:cluster": { ...cluster, k3s: { ...cluster.k3s, apiEndpoint: "k3s.dev.example.com" } },
+                }),
+            ),
+        ).toEqual([
             'platform:apps[0].host: host "k3s.dev.example.com" is also platform:cluster.k3s.apiEndpoint: one host has one route; give platform:apps[0].host another host',
         ]);
         expect(problems(stack([app(), app({ name: "web", host: "hello.dev.example.com" })]))).toEqual([
             'platform:apps[1].host: host "hello.dev.example.com" is also platform:apps[0].name (default host <name>.<platform:domain>): one host has one route; give platform:apps[1].host another host',
         ]);
         // Harbor off: its default name is free.
-        expect(problems(stack([app({ name: "registry" })], "dev", { "platform:harbor": { enabled: false } }))).not.toContainEqual(expect.stringContaining("platform:harbor.host"));
+        expect(problems(stack([app({ name: "registry" })], "dev", { "platform:harbor": { enabled: false } }))).not.toContainEqual(
+            expect.stringContaining("platform:harbor.host"),
+        );
     });
 
     it("resolves the canary load: the app's own, else the profile's rate (dev 2/s, prod off) on its first path, at most 50/s", () => {
         expect(parse(stack([app({ paths: ["/api", "/"] })])).apps[0].canaryLoad).toEqual({ requestsPerSecond: 2, path: "/api" });
         expect(parse(stack([app({ replicas: 2 })], "prod")).apps[0].canaryLoad).toEqual({ requestsPerSecond: 0, path: "/" });
-        expect(parse(stack([app({ replicas: 2, canaryLoad: { requestsPerSecond: 5, path: "/healthz" } })], "prod")).apps[0].canaryLoad).toEqual({ requestsPerSecond: 5, path: "/healthz" });
-        expect(problems(stack([app({ canaryLoad: { requestsPerSecond: 500 } })]))).toEqual(["platform:apps[0].canaryLoad.requestsPerSecond: expected 0 (off) to 50, got 500"]);
+        expect(parse(stack([app({ replicas: 2, canaryLoad: { requestsPerSecond: 5, path: "/healthz" } })], "prod")).apps[0].canaryLoad).toEqual({
+            requestsPerSecond: 5,
+            path: "/healthz",
+        });
+        expect(problems(stack([app({ canaryLoad: { requestsPerSecond: 500 } })]))).toEqual([
+            "platform:apps[0].canaryLoad.requestsPerSecond: expected 0 (off) to 50, got 500",
+        ]);
     });
 
     it("validates the canary: digest, weight 0-100, and not the stable digest", () => {
@@ -178,7 +219,9 @@ describe("platform:apps", () => {
         expect(problems(stack([app({ canary: { digest: DIGEST, weight: 10 } })]))).toEqual([
             "platform:apps[0].canary.digest: the canary digest is the stable digest; promote it by moving it to image.digest",
         ]);
-        expect(problems(stack([app({ canary: { digest: `sha256:${"d".repeat(64)}`, weight: 120 } })]))).toEqual(["platform:apps[0].canary.weight: expected 0-100, got 120"]);
+        expect(problems(stack([app({ canary: { digest: `sha256:${"d".repeat(64)}`, weight: 120 } })]))).toEqual([
+            "platform:apps[0].canary.weight: expected 0-100, got 120",
+        ]);
     });
 });
 
@@ -204,6 +247,8 @@ describe("platform:apps -> ContainerApp args", () => {
 
     it("reach Harbor on the HTTPS port its core pods listen on with internal TLS (8443), not the plain 8080", () => {
         const config = parse(stack([app({ calls: ["harbor"] })]));
-        expect(appArgs(config.apps[0], config.apps, ctx).calls?.services).toEqual([{ name: "harbor", namespace: "harbor", podLabels: { app: "harbor", component: "core" }, ports: [8443] }]);
+        expect(appArgs(config.apps[0], config.apps, ctx).calls?.services).toEqual([
+            { name: "harbor", namespace: "harbor", podLabels: { app: "harbor", component: "core" }, ports: [8443] },
+        ]);
     });
 });

@@ -21,7 +21,10 @@ describe("one DNS-provider credential", () => {
     });
 
     it("still accepts a second copy under tls.acme.dns01 for the same provider, with a warning naming platform:dns", () => {
-        const { config, warnings } = load({ "platform:dns": cloudflareDns, "platform:tls": letsencrypt({ dns01: { provider: "cloudflare", cloudflare: { apiToken: secure("acme-token") } } }) });
+        const { config, warnings } = load({
+            "platform:dns": cloudflareDns,
+            "platform:tls": letsencrypt({ dns01: { provider: "cloudflare", cloudflare: { apiToken: secure("acme-token") } } }),
+        });
         expect(config.tls.acme).toMatchObject({ solver: "dns01", dns01: { provider: "cloudflare" } });
         expect(warnings).toEqual([
             "platform:tls.acme.dns01: a second cloudflare credential for DNS-01 is deprecated and will be refused in the next minor release. DNS-01 uses platform:dns.cloudflare (the one external-dns uses) when platform:tls.acme.dns01 is omitted: remove it.",
@@ -29,7 +32,10 @@ describe("one DNS-provider credential", () => {
     });
 
     it("keeps tls.acme.dns01 for a DNS-01 provider external-dns does not manage, without a warning", () => {
-        const { warnings } = load({ "platform:dns": { provider: "none" }, "platform:tls": letsencrypt({ dns01: { provider: "cloudflare", cloudflare: { apiToken: secure("acme-token") } } }) });
+        const { warnings } = load({
+            "platform:dns": { provider: "none" },
+            "platform:tls": letsencrypt({ dns01: { provider: "cloudflare", cloudflare: { apiToken: secure("acme-token") } } }),
+        });
         expect(warnings).toEqual([]);
     });
 });
@@ -53,7 +59,9 @@ describe("DNS record names", () => {
     });
 
     it("refuses a relative name whose resolved form leaves the zones external-dns may touch", () => {
-        const outside = { "platform:dns": { ...cloudflareDns, domainFilters: ["other.example.com"], records: [{ name: "www", type: "A", targets: ["192.0.2.50"] }] } };
+        const outside = {
+            "platform:dns": { ...cloudflareDns, domainFilters: ["other.example.com"], records: [{ name: "www", type: "A", targets: ["192.0.2.50"] }] },
+        };
         expect(problems(outside)).toEqual([
             'platform:dns.records[0].name: expected a name inside other.example.com: fully qualified, one label relative to platform:domain (e.g. "www" for www.dev.example.com), or @ for the apex; got "www"',
         ]);
@@ -97,27 +105,40 @@ describe("dotted numbers that are no IPv4 address", () => {
     });
 
     it("are refused as other hosts: RFC 2136 server, Harbor's database, SMTP smarthost, platform hostnames, Loki's endpoint", () => {
-        expect(problems({ "platform:dns": { provider: "rfc2136", rfc2136: { host: typo, zone: "dev.example.com", tsigKeyName: "k", tsigSecret: secure("s") } } })).toEqual([
-            `platform:dns.rfc2136.host: expected the DNS server's address, got "${typo}"`,
-        ]);
-        expect(problems({ "platform:harbor": { database: { type: "external", external: { host: typo, username: "harbor", password: secure("p") } } } })).toEqual([
-            `platform:harbor.database.external.host: expected the PostgreSQL server's IPv4/IPv6 address or DNS hostname, got "${typo}"`,
-        ]);
-        expect(problems({ "platform:monitoring": { alertmanager: { email: { to: "a@example.com", from: "b@example.com", smarthost: `${typo}:25` } } } })).toEqual([
+        expect(
+            problems({ "platform:dns": { provider: "rfc2136", rfc2136: { host: typo, zone: "dev.example.com", tsigKeyName: "k", tsigSecret: secure("s") } } }),
+        ).toEqual([`platform:dns.rfc2136.host: expected the DNS server's address, got "${typo}"`]);
+        expect(
+            problems({ "platform:harbor": { database: { type: "external", external: { host: typo, username: "harbor", password: secure("p") } } } }),
+        ).toEqual([`platform:harbor.database.external.host: expected the PostgreSQL server's IPv4/IPv6 address or DNS hostname, got "${typo}"`]);
+        expect(
+            problems({ "platform:monitoring": { alertmanager: { email: { to: "a@example.com", from: "b@example.com", smarthost: `${typo}:25` } } } }),
+        ).toEqual([
             `platform:monitoring.alertmanager.email.smarthost: expected host:port with an IPv4 address or DNS hostname and a port 1-65535, got "${typo}:25"`,
         ]);
-        expect(problems({ "platform:monitoring": { grafana: { host: typo } } })).toEqual([`platform:monitoring.grafana.host: expected a DNS hostname, got "${typo}"`]);
-        expect(problems({ "platform:monitoring": { logs: { s3: { bucket: "logs", region: "r", endpoint: typo, accessKey: "a", secretKey: secure("s") } } } })).toEqual([
-            `platform:monitoring.logs.s3.endpoint: expected the S3 endpoint host name such as s3.eu-west-1.amazonaws.com, got "${typo}"`,
+        expect(problems({ "platform:monitoring": { grafana: { host: typo } } })).toEqual([
+            `platform:monitoring.grafana.host: expected a DNS hostname, got "${typo}"`,
         ]);
-        expect(problems({ "platform:storage": { class: "longhorn", longhorn: { backup: { bucket: "volumes", region: "r", endpoint: `https://${typo}`, accessKey: "a", secretKey: secure("s") } } } })).toEqual([
-            `platform:storage.longhorn.backup.endpoint: expected the endpoint URL of an S3-compatible store, got "https://${typo}"`,
-        ]);
+        expect(
+            problems({ "platform:monitoring": { logs: { s3: { bucket: "logs", region: "r", endpoint: typo, accessKey: "a", secretKey: secure("s") } } } }),
+        ).toEqual([`platform:monitoring.logs.s3.endpoint: expected the S3 endpoint host name such as s3.eu-west-1.amazonaws.com, got "${typo}"`]);
+        expect(
+            problems({
+                "platform:storage": {
+                    class: "longhorn",
+                    longhorn: { backup: { bucket: "volumes", region: "r", endpoint: `https://${typo}`, accessKey: "a", secretKey: secure("s") } },
+                },
+            }),
+        ).toEqual([`platform:storage.longhorn.backup.endpoint: expected the endpoint URL of an S3-compatible store, got "https://${typo}"`]);
     });
 
     it("leave valid IPv4 addresses and ordinary host names alone", () => {
         expect(node("host", "192.0.2.10")).toEqual([]);
-        expect(problems({ "platform:harbor": { database: { type: "external", external: { host: "db.example.com", username: "harbor", password: secure("p") } } } })).toEqual([]);
+        expect(
+            problems({
+                "platform:harbor": { database: { type: "external", external: { host: "db.example.com", username: "harbor", password: secure("p") } } },
+            }),
+        ).toEqual([]);
     });
 });
 

@@ -14,19 +14,38 @@ describe("edge config", () => {
     });
 
     it("runs the ingress controller as a Deployment with profile replicas on an existing cluster, a DaemonSet on k3s", () => {
-        const existing = { "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1"), podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } } };
-        expect(parsePlatformConfig(rawConfig(k3sStackConfig({ ...existing, "platform:profile": "prod" }))).ingress).toMatchObject({ kind: "deployment", replicas: 2 });
-        expect(parsePlatformConfig(rawConfig(k3sStackConfig({ ...existing, "platform:ingress": { replicas: 3 } }))).ingress).toMatchObject({ kind: "deployment", replicas: 3 });
+        const existing = {
+            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure("apiVersion: v1"), podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } },
+        };
+        expect(parsePlatformConfig(rawConfig(k3sStackConfig({ ...existing, "platform:profile": "prod" }))).ingress).toMatchObject({
+            kind: "deployment",
+            replicas: 2,
+        });
+        expect(parsePlatformConfig(rawConfig(k3sStackConfig({ ...existing, "platform:ingress": { replicas: 3 } }))).ingress).toMatchObject({
+            kind: "deployment",
+            replicas: 3,
+        });
     });
 
     it("sizes the controller's disk for buffered uploads: 10Gi unless platform:ingress.clientBodyTempSize says otherwise", () => {
         expect(parsePlatformConfig(rawConfig(k3sStackConfig())).ingress.clientBodyTempSize).toBe("10Gi");
         expect(parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:ingress": { clientBodyTempSize: "40Gi" } }))).ingress.clientBodyTempSize).toBe("40Gi");
-        expect(problems({ "platform:ingress": { clientBodyTempSize: "10GB" } })).toEqual(['platform:ingress.clientBodyTempSize: expected a size such as 10Gi, got "10GB"']);
+        expect(problems({ "platform:ingress": { clientBodyTempSize: "10GB" } })).toEqual([
+            'platform:ingress.clientBodyTempSize: expected a size such as 10Gi, got "10GB"',
+        ]);
     });
 
     it("resolves a DNS provider with its own block and defaults: RFC 2136 on port 53 with hmac-sha256, Cloudflare unproxied", () => {
-        const rfc = parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:dns": { provider: "rfc2136", rfc2136: { host: "ns1.example.com", zone: "dev.example.com", tsigKeyName: "k", tsigSecret: secure("s") } } }))).dns;
+        const rfc = parsePlatformConfig(
+            rawConfig(
+                k3sStackConfig({
+                    "platform:dns": {
+                        provider: "rfc2136",
+                        rfc2136: { host: "ns1.example.com", zone: "dev.example.com", tsigKeyName: "k", tsigSecret: secure("s") },
+                    },
+                }),
+            ),
+        ).dns;
         expect(rfc).toMatchObject({ provider: "rfc2136", rfc2136: { port: 53, tsigAlgorithm: "hmac-sha256" }, interval: "1m" });
         const cf = parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:dns": cloudflare, "platform:domain": "prod.example.com" }))).dns;
         expect(cf).toMatchObject({ provider: "cloudflare", cloudflare: { proxied: false }, domainFilters: ["prod.example.com"] });
@@ -34,14 +53,21 @@ describe("edge config", () => {
     });
 
     it("takes a private ACME server only as an https URL, and its CA only as PEM", () => {
-        const acme = (extra: Record<string, unknown>) => problems({ "platform:tls": { issuer: "letsencrypt-staging", acme: { email: "o@example.com", ...extra } } });
+        const acme = (extra: Record<string, unknown>) =>
+            problems({ "platform:tls": { issuer: "letsencrypt-staging", acme: { email: "o@example.com", ...extra } } });
         expect(acme({ server: "https://pebble:14000/dir", caBundle: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" })).toEqual([]);
-        expect(acme({ server: "http://pebble:14000/dir" })).toEqual(['platform:tls.acme.server: expected an https:// ACME directory URL, got "http://pebble:14000/dir"']);
-        expect(acme({ caBundle: "not a pem" })).toEqual(['platform:tls.acme.caBundle: expected PEM certificate(s) (-----BEGIN CERTIFICATE-----), got "not a pem"']);
+        expect(acme({ server: "http://pebble:14000/dir" })).toEqual([
+            'platform:tls.acme.server: expected an https:// ACME directory URL, got "http://pebble:14000/dir"',
+        ]);
+        expect(acme({ caBundle: "not a pem" })).toEqual([
+            'platform:tls.acme.caBundle: expected PEM certificate(s) (-----BEGIN CERTIFICATE-----), got "not a pem"',
+        ]);
     });
 
     it("requires ACME settings for Let's Encrypt, with a real e-mail", () => {
-        expect(problems({ "platform:tls": { issuer: "letsencrypt" } })).toEqual(["platform:tls.acme: required when issuer is 'letsencrypt' (at least acme.email)"]);
+        expect(problems({ "platform:tls": { issuer: "letsencrypt" } })).toEqual([
+            "platform:tls.acme: required when issuer is 'letsencrypt' (at least acme.email)",
+        ]);
         expect(problems({ "platform:tls": { issuer: "letsencrypt", acme: { email: "ops" } } })).toEqual([
             'platform:tls.acme.email: expected an e-mail address for ACME account notices, got "ops"',
         ]);
@@ -51,15 +77,19 @@ describe("edge config", () => {
         expect(problems({ "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01" } } })).toEqual([
             "platform:tls.acme.dns01: required when solver is 'dns01' and platform:dns.provider ('none') cannot answer DNS-01 (cloudflare or route53 can)",
         ]);
-        expect(problems({ "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "route53" } } } })).toEqual([
-            "platform:tls.acme.dns01.route53: required when provider is 'route53'",
-        ]);
+        expect(
+            problems({ "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "route53" } } } }),
+        ).toEqual(["platform:tls.acme.dns01.route53: required when provider is 'route53'"]);
     });
 
     it("refuses HTTP-01 when the ingress controller is disabled", () => {
-        expect(problems({ "platform:ingress": { enabled: false }, "platform:harbor": { enabled: false }, "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com" } } })).toEqual([
-            "platform:tls.acme.solver: http01 answers through the ingress controller, which is disabled (platform:ingress.enabled)",
-        ]);
+        expect(
+            problems({
+                "platform:ingress": { enabled: false },
+                "platform:harbor": { enabled: false },
+                "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com" } },
+            }),
+        ).toEqual(["platform:tls.acme.solver: http01 answers through the ingress controller, which is disabled (platform:ingress.enabled)"]);
     });
 
     it("refuses a LoadBalancer Service when k3s ServiceLB is disabled", () => {
@@ -74,7 +104,9 @@ describe("edge config", () => {
 
     it("requires the selected DNS provider's block and no other", () => {
         expect(problems({ "platform:dns": { provider: "rfc2136" } })).toEqual(["platform:dns.rfc2136: required when provider is 'rfc2136'"]);
-        expect(problems({ "platform:dns": { ...cloudflare, route53: { region: "x" } } })).toEqual(["platform:dns.route53: not allowed when provider is 'cloudflare'"]);
+        expect(problems({ "platform:dns": { ...cloudflare, route53: { region: "x" } } })).toEqual([
+            "platform:dns.route53: not allowed when provider is 'cloudflare'",
+        ]);
     });
 
     it("requires DNS credentials to be secrets", () => {
@@ -114,15 +146,21 @@ describe("edge config", () => {
 describe("harbor config", () => {
     it("defaults to registry.<domain>, PVC storage and the four proxy caches", () => {
         const { harbor } = parsePlatformConfig(rawConfig(k3sStackConfig()));
-        expect(harbor).toMatchObject({ enabled: true, host: "registry.dev.example.com", storage: { type: "pvc", registrySize: "20Gi" }, mirrorNodes: true, trivy: true });
+        expect(harbor).toMatchObject({
+            enabled: true,
+            host: "registry.dev.example.com",
+            storage: { type: "pvc", registrySize: "20Gi" },
+            mirrorNodes: true,
+            trivy: true,
+        });
         expect(harbor.proxyCache.map((p) => p.upstream)).toEqual(["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"]);
     });
 
     it("needs S3 settings for S3 storage, a secret key, and sizes as quantities", () => {
         expect(problems({ "platform:harbor": { storage: { type: "s3" } } })).toEqual(["platform:harbor.storage.s3: required when storage.type is 's3'"]);
-        expect(problems({ "platform:harbor": { storage: { type: "s3", s3: { bucket: "images", region: "x", accessKey: "a", secretKey: "plain" } } } })).toEqual([
-            expect.stringMatching(/^platform:harbor\.storage\.s3\.secretKey: must be a secret/),
-        ]);
+        expect(problems({ "platform:harbor": { storage: { type: "s3", s3: { bucket: "images", region: "x", accessKey: "a", secretKey: "plain" } } } })).toEqual(
+            [expect.stringMatching(/^platform:harbor\.storage\.s3\.secretKey: must be a secret/)],
+        );
         expect(problems({ "platform:harbor": { storage: { registrySize: "20GB" } } })).toEqual([
             'platform:harbor.storage.registrySize: expected a size such as 20Gi (registry PVC), got "20GB"',
         ]);
@@ -136,7 +174,13 @@ describe("harbor config", () => {
     });
 
     it("gives projects scan on push by default and takes cosign and vulnerability policies", () => {
-        const { harbor } = parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:harbor": { projects: [{ name: "platform" }, { name: "apps", requireSignature: true, preventVulnerable: { severity: "high" } }] } })));
+        const { harbor } = parsePlatformConfig(
+            rawConfig(
+                k3sStackConfig({
+                    "platform:harbor": { projects: [{ name: "platform" }, { name: "apps", requireSignature: true, preventVulnerable: { severity: "high" } }] },
+                }),
+            ),
+        );
         expect(harbor.projects).toEqual([
             { name: "platform", public: false, scanOnPush: true, requireSignature: false },
             { name: "apps", public: false, scanOnPush: true, requireSignature: true, preventVulnerable: { severity: "high" } },
@@ -147,7 +191,14 @@ describe("harbor config", () => {
         expect(problems({ "platform:harbor": { projects: [{ name: "apps", preventVulnerable: { severity: "severe" } }] } })).toEqual([
             'platform:harbor.projects[0].preventVulnerable.severity: expected one of low, medium, high, critical, got "severe"',
         ]);
-        expect(problems({ "platform:harbor": { trivy: false, projects: [{ name: "apps" }, { name: "b", scanOnPush: false, preventVulnerable: { severity: "critical" } }] } })).toEqual([
+        expect(
+            problems({
+                "platform:harbor": {
+                    trivy: false,
+                    projects: [{ name: "apps" }, { name: "b", scanOnPush: false, preventVulnerable: { severity: "critical" } }],
+                },
+            }),
+        ).toEqual([
             "platform:harbor.projects[0].scanOnPush: needs the Trivy scanner (platform:harbor.trivy: true); set scanOnPush: false and drop preventVulnerable, or turn Trivy on",
             "platform:harbor.projects[1].preventVulnerable: needs the Trivy scanner (platform:harbor.trivy: true); set scanOnPush: false and drop preventVulnerable, or turn Trivy on",
         ]);
@@ -173,12 +224,19 @@ describe("Route53 credentials (issue 13, item 11)", () => {
         expect(problems(r53({ accessKeyId: "AKIA1" }))).toEqual([
             "platform:dns.route53.secretAccessKey: static keys come as a pair: set both accessKeyId and secretAccessKey, or neither (ambient credentials)",
         ]);
-        expect(problems(r53({ secretAccessKey: secure("s") }))).toEqual([expect.stringMatching(/^platform:dns\.route53\.accessKeyId: static keys come as a pair/)]);
+        expect(problems(r53({ secretAccessKey: secure("s") }))).toEqual([
+            expect.stringMatching(/^platform:dns\.route53\.accessKeyId: static keys come as a pair/),
+        ]);
         expect(problems(r53({ accessKeyId: "AKIA1", secretAccessKey: secure("s"), roleArn: "arn:aws:iam::123456789012:role/x" }))).toEqual([
             "platform:dns.route53.roleArn: not allowed with static keys: the role replaces accessKeyId/secretAccessKey (set one or the other)",
         ]);
         expect(problems(r53({ roleArn: "external-dns" }))).toEqual([expect.stringMatching(/^platform:dns\.route53\.roleArn: expected an IAM role ARN/)]);
-        const dns01 = { "platform:tls": { issuer: "letsencrypt", acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "route53", route53: { region: "x", accessKeyId: "AKIA1" } } } } };
+        const dns01 = {
+            "platform:tls": {
+                issuer: "letsencrypt",
+                acme: { email: "o@example.com", solver: "dns01", dns01: { provider: "route53", route53: { region: "x", accessKeyId: "AKIA1" } } },
+            },
+        };
         expect(problems(dns01)).toEqual([expect.stringMatching(/^platform:tls\.acme\.dns01\.route53\.secretAccessKey: static keys come as a pair/)]);
     });
 });
@@ -223,7 +281,9 @@ describe("DNS routing between regions", () => {
     });
 
     it("needs exactly one policy, a health check on a primary, and the route53 provider", () => {
-        expect(problems({ "platform:dns": { ...route53, records: [record({ setIdentifier: "a" })] } })).toEqual(["platform:dns.records[0].routing: expected exactly one of weight or failover"]);
+        expect(problems({ "platform:dns": { ...route53, records: [record({ setIdentifier: "a" })] } })).toEqual([
+            "platform:dns.records[0].routing: expected exactly one of weight or failover",
+        ]);
         expect(problems({ "platform:dns": { ...route53, records: [record({ setIdentifier: "a", failover: "PRIMARY" })] } })).toEqual([
             "platform:dns.records[0].routing.healthCheckId: required for a PRIMARY failover record (otherwise it never fails over)",
         ]);
@@ -238,6 +298,8 @@ describe("network policies", () => {
         // On in dev too, so a flow the policies cut shows up before prod; a stack may turn them off.
         expect(parsePlatformConfig(rawConfig(k3sStackConfig())).defaults.networkPolicies).toBe(true);
         expect(parsePlatformConfig(rawConfig(k3sStackConfig({ "platform:networkPolicies": false }))).defaults.networkPolicies).toBe(false);
-        expect(problems({ "platform:networkPolicies": "yes" })).toEqual(['platform:networkPolicies: expected boolean: Default-deny ingress NetworkPolicies plus explicit allows in platform namespaces; on in every profile unless set to false, got "yes"']);
+        expect(problems({ "platform:networkPolicies": "yes" })).toEqual([
+            'platform:networkPolicies: expected boolean: Default-deny ingress NetworkPolicies plus explicit allows in platform namespaces; on in every profile unless set to false, got "yes"',
+        ]);
     });
 });

@@ -46,15 +46,40 @@ describe("shared S3 backends", () => {
         const { config, warnings } = load(all);
         expect(warnings).toEqual([]);
         // k3s etcd-s3: host:port, no scheme.
-        expect(k3sOf(config).etcdSnapshots.s3).toMatchObject({ endpoint: "minio.example.com:9000", bucket: "etcd-snapshots", region: "us-east-1", folder: "dev", accessKey: "minio-user", insecure: false });
+        expect(k3sOf(config).etcdSnapshots.s3).toMatchObject({
+            endpoint: "minio.example.com:9000",
+            bucket: "etcd-snapshots",
+            region: "us-east-1",
+            folder: "dev",
+            accessKey: "minio-user",
+            insecure: false,
+        });
         // Longhorn and Harbor: the URL.
-        expect(config.storage.longhorn.backup).toMatchObject({ endpoint: "https://minio.example.com:9000", bucket: "volumes", region: "us-east-1", folder: "dev", accessKey: "minio-user", backupSchedule: "0 2 * * *" });
-        expect(config.harbor.storage.s3).toMatchObject({ endpoint: "https://minio.example.com:9000", bucket: "registry", region: "us-east-1", rootDirectory: "/images", accessKey: "minio-user" });
+        expect(config.storage.longhorn.backup).toMatchObject({
+            endpoint: "https://minio.example.com:9000",
+            bucket: "volumes",
+            region: "us-east-1",
+            folder: "dev",
+            accessKey: "minio-user",
+            backupSchedule: "0 2 * * *",
+        });
+        expect(config.harbor.storage.s3).toMatchObject({
+            endpoint: "https://minio.example.com:9000",
+            bucket: "registry",
+            region: "us-east-1",
+            rootDirectory: "/images",
+            accessKey: "minio-user",
+        });
         // Loki: host:port.
         expect(config.monitoring.logs.s3).toMatchObject({ endpoint: "minio.example.com:9000", bucket: "logs", region: "us-east-1", accessKey: "minio-user" });
         expect(config.monitoring.logs.s3).not.toHaveProperty("insecure");
         // The secret is typed once and stays a secret for every consumer.
-        for (const secret of [k3sOf(config).etcdSnapshots.s3?.secretKey, config.storage.longhorn.backup?.secretKey, config.harbor.storage.s3?.secretKey, config.monitoring.logs.s3?.secretKey]) {
+        for (const secret of [
+            k3sOf(config).etcdSnapshots.s3?.secretKey,
+            config.storage.longhorn.backup?.secretKey,
+            config.harbor.storage.s3?.secretKey,
+            config.monitoring.logs.s3?.secretKey,
+        ]) {
             expect(pulumi.Output.isInstance(secret)).toBe(true);
             expect(await plain(secret)).toBe(TEST_S3_SECRET);
         }
@@ -69,7 +94,10 @@ describe("shared S3 backends", () => {
     });
 
     it("targets AWS S3 in the backend's region when the backend has no endpoint", () => {
-        const aws = stack({ backend: "aws", bucket: "etcd-snapshots" }, { "platform:s3": { backends: { aws: { region: "eu-central-1", accessKey: "AKIAEXAMPLE", secretKey: secure(TEST_S3_SECRET) } } } });
+        const aws = stack(
+            { backend: "aws", bucket: "etcd-snapshots" },
+            { "platform:s3": { backends: { aws: { region: "eu-central-1", accessKey: "AKIAEXAMPLE", secretKey: secure(TEST_S3_SECRET) } } } },
+        );
         const s3 = k3sOf(load(aws).config).etcdSnapshots.s3;
         expect(s3).toMatchObject({ endpoint: "s3.eu-central-1.amazonaws.com", region: "eu-central-1", insecure: false });
         expect(s3).not.toHaveProperty("folder");
@@ -102,7 +130,9 @@ describe("shared S3 backends", () => {
     });
 
     it("keeps the endpoint and keys on the backend: a reference that repeats them is refused", () => {
-        expect(configProblems(stack({ backend: "minio", bucket: "etcd-snapshots", folder: "dev", accessKey: "x" }, { "platform:s3": { backends: { minio } } }))).toEqual([
+        expect(
+            configProblems(stack({ backend: "minio", bucket: "etcd-snapshots", folder: "dev", accessKey: "x" }, { "platform:s3": { backends: { minio } } })),
+        ).toEqual([
             "platform:cluster.k3s.etcdSnapshots.s3.folder: not allowed with backend: write it as prefix",
             "platform:cluster.k3s.etcdSnapshots.s3.accessKey: not allowed with backend: it belongs to the backend under platform:s3.backends",
         ]);
@@ -119,21 +149,65 @@ describe("shared S3 backends", () => {
 
 describe("old inline S3 blocks (deprecated, accepted for one minor release)", () => {
     const inline = stack(
-        { endpoint: "minio.example.com:9000", bucket: "etcd-snapshots", region: "us-east-1", folder: "dev", accessKey: "minio-user", secretKey: secure(TEST_S3_SECRET) },
+        {
+            endpoint: "minio.example.com:9000",
+            bucket: "etcd-snapshots",
+            region: "us-east-1",
+            folder: "dev",
+            accessKey: "minio-user",
+            secretKey: secure(TEST_S3_SECRET),
+        },
         {
             "platform:storage": {
                 class: "longhorn",
-                longhorn: { backup: { bucket: "volumes", region: "us-east-1", folder: "dev", endpoint: "https://minio.example.com:9000", accessKey: "minio-user", secretKey: secure(TEST_S3_SECRET) } },
+                longhorn: {
+                    backup: {
+                        bucket: "volumes",
+                        region: "us-east-1",
+                        folder: "dev",
+                        endpoint: "https://minio.example.com:9000",
+                        accessKey: "minio-user",
+                        secretKey: secure(TEST_S3_SECRET),
+                    },
+                },
             },
-            "platform:harbor": { storage: { type: "s3", s3: { bucket: "registry", region: "us-east-1", endpoint: "https://minio.example.com:9000", rootDirectory: "/images", accessKey: "minio-user", secretKey: secure(TEST_S3_SECRET) } } },
-            "platform:monitoring": { logs: { s3: { bucket: "logs", region: "us-east-1", endpoint: "minio.example.com", accessKey: "minio-user", secretKey: secure(TEST_S3_SECRET) } } },
+            "platform:harbor": {
+                storage: {
+                    type: "s3",
+                    s3: {
+                        bucket: "registry",
+                        region: "us-east-1",
+                        endpoint: "https://minio.example.com:9000",
+                        rootDirectory: "/images",
+                        accessKey: "minio-user",
+                        secretKey: secure(TEST_S3_SECRET),
+                    },
+                },
+            },
+            "platform:monitoring": {
+                logs: {
+                    s3: { bucket: "logs", region: "us-east-1", endpoint: "minio.example.com", accessKey: "minio-user", secretKey: secure(TEST_S3_SECRET) },
+                },
+            },
         },
     );
 
     it("still resolves to the same settings as before", () => {
         const { config } = load(inline);
-        expect(k3sOf(config).etcdSnapshots.s3).toMatchObject({ endpoint: "minio.example.com:9000", bucket: "etcd-snapshots", region: "us-east-1", folder: "dev", accessKey: "minio-user", insecure: false });
-        expect(config.storage.longhorn.backup).toMatchObject({ endpoint: "https://minio.example.com:9000", bucket: "volumes", folder: "dev", region: "us-east-1" });
+        expect(k3sOf(config).etcdSnapshots.s3).toMatchObject({
+            endpoint: "minio.example.com:9000",
+            bucket: "etcd-snapshots",
+            region: "us-east-1",
+            folder: "dev",
+            accessKey: "minio-user",
+            insecure: false,
+        });
+        expect(config.storage.longhorn.backup).toMatchObject({
+            endpoint: "https://minio.example.com:9000",
+            bucket: "volumes",
+            folder: "dev",
+            region: "us-east-1",
+        });
         expect(config.harbor.storage.s3).toMatchObject({ endpoint: "https://minio.example.com:9000", rootDirectory: "/images", region: "us-east-1" });
         expect(config.monitoring.logs.s3).toMatchObject({ endpoint: "minio.example.com", region: "us-east-1" });
     });
@@ -175,14 +249,21 @@ describe("old inline S3 blocks (deprecated, accepted for one minor release)", ()
     });
 
     it("still requires the region the old Longhorn, Harbor and Loki blocks needed", () => {
-        expect(configProblems({ ...k3sStackConfig(), "platform:monitoring": { logs: { s3: { bucket: "logs", accessKey: "a", secretKey: secure(TEST_S3_SECRET) } } } })).toEqual([
-            "platform:monitoring.logs.s3.region: required key is missing: set backend (a platform:s3.backends name), or the old inline region",
-        ]);
+        expect(
+            configProblems({
+                ...k3sStackConfig(),
+                "platform:monitoring": { logs: { s3: { bucket: "logs", accessKey: "a", secretKey: secure(TEST_S3_SECRET) } } },
+            }),
+        ).toEqual(["platform:monitoring.logs.s3.region: required key is missing: set backend (a platform:s3.backends name), or the old inline region"]);
     });
 });
 
 describe("platform:protect", () => {
-    const prodServers = [1, 2, 3].map((i) => ({ name: `s${i}`, host: `192.0.2.${i}`, hostKey: (k3sStackConfig()["platform:cluster"] as { k3s: { servers: { hostKey: string }[] } }).k3s.servers[0].hostKey }));
+    const prodServers = [1, 2, 3].map((i) => ({
+        name: `s${i}`,
+        host: `192.0.2.${i}`,
+        hostKey: (k3sStackConfig()["platform:cluster"] as { k3s: { servers: { hostKey: string }[] } }).k3s.servers[0].hostKey,
+    }));
     const prod = (extra: Record<string, unknown> = {}) => {
         const config = stack(undefined, { "platform:profile": "prod", ...extra });
         (config["platform:cluster"] as { k3s: Record<string, unknown> }).k3s.servers = prodServers;
@@ -201,6 +282,8 @@ describe("platform:protect", () => {
     });
 
     it("takes only a boolean", () => {
-        expect(configProblems(stack(undefined, { "platform:protect": "yes" }))).toEqual(['platform:protect: expected boolean: Protect the data from deletion (Pulumi `protect`, and Longhorn/ClickHouse volumes kept on PVC deletion): the k3s tokens and server installs, the PVC-backed releases (Longhorn, Prometheus, Loki, ClickHouse, DeepFlow, Harbor) and the secrets bound to stored data; default by profile (dev false, prod true). Set false for a prod-sized stack you mean to tear down, got "yes"']);
+        expect(configProblems(stack(undefined, { "platform:protect": "yes" }))).toEqual([
+            'platform:protect: expected boolean: Protect the data from deletion (Pulumi `protect`, and Longhorn/ClickHouse volumes kept on PVC deletion): the k3s tokens and server installs, the PVC-backed releases (Longhorn, Prometheus, Loki, ClickHouse, DeepFlow, Harbor) and the secrets bound to stored data; default by profile (dev false, prod true). Set false for a prod-sized stack you mean to tear down, got "yes"',
+        ]);
     });
 });

@@ -45,7 +45,14 @@ function yamlSnippets(file: string): Snippet[] {
         const end = lines.findIndex((l, j) => j > i && l.trim() === "```");
         const marker = /<!--\s*snippet:\s*([\w-]+)\s*-->/.exec(lines[i - 1] ?? "")?.[1];
         const indent = open[1].length;
-        out.push({ where: `${file}:${i + 1}`, marker, text: lines.slice(i + 1, end).map((l) => l.slice(indent)).join("\n") });
+        out.push({
+            where: `${file}:${i + 1}`,
+            marker,
+            text: lines
+                .slice(i + 1, end)
+                .map((l) => l.slice(indent))
+                .join("\n"),
+        });
         i = end;
     }
     return out;
@@ -126,7 +133,9 @@ describe("docs/configuration.md", () => {
         const description = referenceRows().find((r) => r.key === "platform:harbor.database.type")!.description;
         expect(description).not.toMatch(/chart-default password/);
         expect(description).toMatch(/password the program generates/);
-        expect(read("components/registry/Harbor.ts")).toMatch(/internalDatabasePassword: config\.database\.external \? undefined : pulumi\.secret\(password\("database-password"/);
+        expect(read("components/registry/Harbor.ts")).toMatch(
+            /internalDatabasePassword: config\.database\.external \? undefined : pulumi\.secret\(password\("database-password"/,
+        );
     });
 
     // What the reference says a profile chooses must be what the resolve step uses when the key is absent.
@@ -152,7 +161,14 @@ describe("docs/configuration.md", () => {
         const app = {
             "platform:namespaces": [{ name: "apps" }],
             "platform:harbor": { projects: [{ name: "apps" }] },
-            "platform:apps": [{ name: "web", namespace: "apps", image: { project: "apps", repository: "web", digest: `sha256:${"a".repeat(64)}` }, resources: { requests: { cpu: "10m", memory: "32Mi" } } }],
+            "platform:apps": [
+                {
+                    name: "web",
+                    namespace: "apps",
+                    image: { project: "apps", repository: "web", digest: `sha256:${"a".repeat(64)}` },
+                    resources: { requests: { cpu: "10m", memory: "32Mi" } },
+                },
+            ],
         };
         const config = parsePlatformConfig(rawConfig(merge(baseConfig(profile), app) as Obj));
         const rows = new Map(referenceRows().map((r) => [r.key, r]));
@@ -199,7 +215,9 @@ describe("`pulumi config set --path` commands in README.md and docs/", () => {
     const keys = new Set(rows.map((r) => r.key));
     const maps = rows.filter((r) => r.type.startsWith("map of ")).map((r) => r.key);
     /** Rows of a map's entries (`s3.backends.<name>.secretKey`) as patterns over any entry name. */
-    const entryKeys = rows.filter((r) => r.key.includes(".<name>.")).map((r) => new RegExp(`^${r.key.replace(/[.[\]]/g, "\\$&").replace("<name>", "[a-z0-9-]+")}$`));
+    const entryKeys = rows
+        .filter((r) => r.key.includes(".<name>."))
+        .map((r) => new RegExp(`^${r.key.replace(/[.[\]]/g, "\\$&").replace("<name>", "[a-z0-9-]+")}$`));
     const commands = markdownFiles().flatMap((file) =>
         [...read(file).matchAll(/pulumi config set [^\n`]*?--path '([^']+)'/g)].map((m) => ({ file, path: m[1] })),
     );
@@ -212,7 +230,12 @@ describe("`pulumi config set --path` commands in README.md and docs/", () => {
         const unknown = commands
             .map(({ file, path }) => ({ file, key: `platform:${path.replace(/\[\d+\]/g, "[]")}` }))
             .filter(({ key }) => !key.includes("<"))
-            .filter(({ key }) => !keys.has(key) && !entryKeys.some((k) => k.test(key)) && !maps.some((m) => key.startsWith(`${m}.`) && !rows.some((r) => r.key.startsWith(`${m}.<name>.`))));
+            .filter(
+                ({ key }) =>
+                    !keys.has(key) &&
+                    !entryKeys.some((k) => k.test(key)) &&
+                    !maps.some((m) => key.startsWith(`${m}.`) && !rows.some((r) => r.key.startsWith(`${m}.<name>.`))),
+            );
         expect(unknown).toEqual([]);
     });
 });
@@ -225,7 +248,13 @@ describe("links in README.md and docs/", () => {
             .toLowerCase()
             .replace(/[^\p{L}\p{N} _-]/gu, "")
             .replace(/ /g, "-");
-    const anchors = (file: string) => new Set(read(file).split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ""))));
+    const anchors = (file: string) =>
+        new Set(
+            read(file)
+                .split("\n")
+                .filter((l) => /^#{1,6} /.test(l))
+                .map((l) => slug(l.replace(/^#+ /, ""))),
+        );
 
     it("point at files and headings that exist", () => {
         const broken: string[] = [];
@@ -249,7 +278,13 @@ describe("links in README.md and docs/", () => {
 });
 
 describe("Route53 IAM policy in docs/security.md and the bootstrap runbook (issue 22, item 4)", () => {
-    type Statement = { Effect: string; Action: string | string[]; Resource: string | string[]; Principal?: unknown; Condition?: Record<string, Record<string, string | string[]>> };
+    type Statement = {
+        Effect: string;
+        Action: string | string[];
+        Resource: string | string[];
+        Principal?: unknown;
+        Condition?: Record<string, Record<string, string | string[]>>;
+    };
     const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
     const jsonBlocks = (file: string) => [...read(file).matchAll(/^```json\n([\s\S]*?)^```$/gm)].map((m) => JSON.parse(m[1]) as { Statement: Statement[] });
     const FILES = ["docs/security.md", "docs/runbooks/bootstrap-environment.md"];
@@ -270,7 +305,11 @@ describe("Route53 IAM policy in docs/security.md and the bootstrap runbook (issu
         ["route53:GetChange", "change"],
         ["route53:ListHostedZonesByName", "any"],
     ];
-    const resourceOk = { zone: (r: string) => /^arn:aws:route53:::hostedzone\/[A-Z0-9]+$/.test(r), change: (r: string) => r === "arn:aws:route53:::change/*", any: (r: string) => r === "*" };
+    const resourceOk = {
+        zone: (r: string) => /^arn:aws:route53:::hostedzone\/[A-Z0-9]+$/.test(r),
+        change: (r: string) => r === "arn:aws:route53:::change/*",
+        any: (r: string) => r === "*",
+    };
 
     it.each(FILES)("%s gives the policy: every action the controllers call, on its resource, and nothing more", (file) => {
         const found = policies(file);
@@ -293,19 +332,28 @@ describe("Route53 IAM policy in docs/security.md and the bootstrap runbook (issu
 
     it("never needs ListTagsForResources: the platform passes external-dns no zone tag filter", () => {
         const route53 = { region: "us-east-1", hostedZoneId: "Z1", zoneType: "public" as const, roleArn: "arn:aws:iam::123456789012:role/x" };
-        const values = externalDnsValues({ provider: "route53", route53, policy: "sync", domainFilters: ["example.com"], interval: "1m", records: [] }, { ownerId: "t" });
+        const values = externalDnsValues(
+            { provider: "route53", route53, policy: "sync", domainFilters: ["example.com"], interval: "1m", records: [] },
+            { ownerId: "t" },
+        );
         expect(JSON.stringify(values)).not.toContain("--aws-zone-tags");
     });
 
     it("admits in the role's trust policy the ServiceAccounts that take the role", () => {
         const trust = jsonBlocks("docs/security.md").find((doc) => doc.Statement.some((st) => list(st.Action).includes("sts:AssumeRoleWithWebIdentity")));
         const subjects = Object.entries(trust?.Statement[0].Condition?.StringEquals ?? {}).find(([k]) => k.endsWith(":sub"))?.[1];
-        expect(subjects).toEqual([`system:serviceaccount:${DNS_NAMESPACE}:${DNS_RELEASE}`, `system:serviceaccount:${CERT_MANAGER_NAMESPACE}:${DNS01_SERVICE_ACCOUNT}`]);
+        expect(subjects).toEqual([
+            `system:serviceaccount:${DNS_NAMESPACE}:${DNS_RELEASE}`,
+            `system:serviceaccount:${CERT_MANAGER_NAMESPACE}:${DNS01_SERVICE_ACCOUNT}`,
+        ]);
     });
 
     it("has the section `npm run verify` points at", () => {
         const [file, anchor] = ROUTE53_POLICY_DOC.split("#");
-        const headings = read(file).split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => l.replace(/^#+ /, "").toLowerCase().replace(/ /g, "-"));
+        const headings = read(file)
+            .split("\n")
+            .filter((l) => /^#{1,6} /.test(l))
+            .map((l) => l.replace(/^#+ /, "").toLowerCase().replace(/ /g, "-"));
         expect(headings).toContain(anchor);
     });
 });

@@ -25,7 +25,11 @@ const spec = (r: RecordedResource) => r.inputs.spec as PolicySpec;
 const excluded = (resources: RecordedResource[]) =>
     new Set(policies(resources).flatMap((p) => (spec(p).egress ?? []).flatMap((e) => (e.to ?? []).flatMap((t) => t.ipBlock?.except ?? []))));
 
-const lean = { "platform:harbor": { enabled: false }, "platform:monitoring": { enabled: false }, "platform:namespaces": [{ name: "apps", podSecurity: "restricted" }] };
+const lean = {
+    "platform:harbor": { enabled: false },
+    "platform:monitoring": { enabled: false },
+    "platform:namespaces": [{ name: "apps", podSecurity: "restricted" }],
+};
 
 describe("Platform wiring", () => {
     it("hands custom k3s pod and Service CIDRs to every generated policy instead of k3s's defaults", async () => {
@@ -39,7 +43,9 @@ describe("Platform wiring", () => {
         expect([...excluded(resources)]).not.toContain("10.42.0.0/16");
         // Workload namespaces and component namespaces alike: every managed namespace is closed by default.
         const denies = policies(resources).filter((p) => p.name.endsWith("-default-deny"));
-        expect(denies.map((p) => (p.inputs.metadata as { namespace: string }).namespace)).toEqual(expect.arrayContaining(["apps", "ingress-nginx", "cert-manager"]));
+        expect(denies.map((p) => (p.inputs.metadata as { namespace: string }).namespace)).toEqual(
+            expect.arrayContaining(["apps", "ingress-nginx", "cert-manager"]),
+        );
     });
 
     it("on an existing cluster, builds the policies from the pod and Service CIDRs in config, and refuses to guess them", async () => {
@@ -53,7 +59,9 @@ describe("Platform wiring", () => {
         expect(appsPolicies.map((p) => (p.inputs.metadata as { name: string }).name)).toEqual(expect.arrayContaining(["default-deny", "dns-egress"]));
         expect(excluded(resources)).toEqual(expect.objectContaining(new Set(["10.62.0.0/16", "10.63.0.0/16"])));
         expect(() =>
-            parsePlatformConfig(rawConfig({ ...k3sStackConfig(lean), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG) } } })),
+            parsePlatformConfig(
+                rawConfig({ ...k3sStackConfig(lean), "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG) } } }),
+            ),
         ).toThrow(/cluster\.existing\.podCidr: required while NetworkPolicies are on/);
         // Managed clusters serve the API on 443 (EKS, GKE, AKS) or 6443 (kubeadm, k3d): egress to it admits both.
         const egressPorts = policies(resources)
@@ -86,7 +94,9 @@ describe("Platform wiring", () => {
             }),
         );
         const release = resources.find((r) => r.name === "scr-monitoring-release");
-        const monitors = (release?.inputs.values as { prometheus: { additionalServiceMonitors: { name: string; namespaceSelector: { matchNames: string[] } }[] } }).prometheus.additionalServiceMonitors;
+        const monitors = (
+            release?.inputs.values as { prometheus: { additionalServiceMonitors: { name: string; namespaceSelector: { matchNames: string[] } }[] } }
+        ).prometheus.additionalServiceMonitors;
         expect(monitors.map((m) => `${m.name}@${m.namespaceSelector.matchNames[0]}`)).toEqual([
             "cert-manager@cert-manager",
             "nginx-ingress@ingress-nginx",

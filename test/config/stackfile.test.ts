@@ -56,7 +56,9 @@ describe("stack files", () => {
     });
 
     it("names the missing stack file and where to read how to write one", () => {
-        expect(() => readStackFile(PROJECT_DIR, "nosuchstack")).toThrow(/no stack file .*Pulumi\.nosuchstack\.yaml; create it \(see README, "Configuration reference"/);
+        expect(() => readStackFile(PROJECT_DIR, "nosuchstack")).toThrow(
+            /no stack file .*Pulumi\.nosuchstack\.yaml; create it \(see README, "Configuration reference"/,
+        );
     });
 
     it("reads the secrets provider as the Pulumi CLI does: a KMS URL with its key, else the passphrase salt; `secretsprovider: passphrase` alone is none", () => {
@@ -65,7 +67,10 @@ describe("stack files", () => {
         expect(secretsProviderOf({ secretsprovider: "passphrase", encryptionsalt: salt })).toEqual({ kind: "passphrase" });
         // pulumi v3.248.0 pkg/cmd/pulumi/stack/secrets.go: "passphrase" without a salt falls to the backend's default manager.
         expect(secretsProviderOf({ secretsprovider: "passphrase" })).toBeUndefined();
-        expect(secretsProviderOf({ secretsprovider: "awskms://alias/platform-prod?region=eu-central-1", encryptedkey: "AQIC" })).toEqual({ kind: "cloud", url: "awskms://alias/platform-prod?region=eu-central-1" });
+        expect(secretsProviderOf({ secretsprovider: "awskms://alias/platform-prod?region=eu-central-1", encryptedkey: "AQIC" })).toEqual({
+            kind: "cloud",
+            url: "awskms://alias/platform-prod?region=eu-central-1",
+        });
         expect(secretsProviderOf({ secretsprovider: "awskms://alias/platform-prod" })).toBeUndefined();
         expect(secretsProviderOf({ secretsprovider: "default" })).toBeUndefined();
         expect(secretsProviderOf({})).toBeUndefined();

@@ -9,9 +9,16 @@ import type { RecordedResource } from "../../offline/mocks";
 import { sharedEvaluation, stackNames } from "../shared";
 import { stackConfigs } from "./stacks";
 
-type Manifest = { kind?: string; metadata?: { name?: string; namespace?: unknown; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
+type Manifest = {
+    kind?: string;
+    metadata?: { name?: string; namespace?: unknown; labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: Record<string, unknown>;
+};
 const manifests = (resources: readonly RecordedResource[]) => rawManifests(resources) as Manifest[];
-const appHosts = (stack: string) => stackConfigs().find(([s]) => s === stack)![1].apps.map((a) => a.host);
+const appHosts = (stack: string) =>
+    stackConfigs()
+        .find(([s]) => s === stack)![1]
+        .apps.map((a) => a.host);
 
 // nginx/kubernetes-ingress@v5.5.4 internal/k8s/configuration.go buildHostsAndResources: hosts are taken by
 // Ingresses first, then VirtualServers; on a collision `chooseObjectMetaWinner` keeps the object whose
@@ -71,7 +78,11 @@ describe("one Certificate writes each TLS Secret (cert-manager v1.21.1)", () => 
     const ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer";
     it.each(stackNames())("Pulumi.%s.yaml", (stack) => {
         const writers = new Map<string, string[]>();
-        const add = (m: Manifest, secret: unknown, who: string) => writers.set(`${String(m.metadata?.namespace)}/${String(secret)}`, [...(writers.get(`${String(m.metadata?.namespace)}/${String(secret)}`) ?? []), who]);
+        const add = (m: Manifest, secret: unknown, who: string) =>
+            writers.set(`${String(m.metadata?.namespace)}/${String(secret)}`, [
+                ...(writers.get(`${String(m.metadata?.namespace)}/${String(secret)}`) ?? []),
+                who,
+            ]);
         for (const m of manifests(sharedEvaluation(stack).resources)) {
             if (m.kind === "Certificate") add(m, m.spec?.secretName, `Certificate ${m.metadata?.name}`);
             if (m.kind === "Ingress" && m.metadata?.annotations?.[ISSUER_ANNOTATION] !== undefined) {
@@ -79,7 +90,10 @@ describe("one Certificate writes each TLS Secret (cert-manager v1.21.1)", () => 
             }
             if (m.kind === "VirtualServer") {
                 const tls = m.spec?.tls as Record<string, unknown> | undefined;
-                expect({ virtualServer: m.metadata?.name, certManager: tls?.["cert-manager"] }).toEqual({ virtualServer: m.metadata?.name, certManager: undefined });
+                expect({ virtualServer: m.metadata?.name, certManager: tls?.["cert-manager"] }).toEqual({
+                    virtualServer: m.metadata?.name,
+                    certManager: undefined,
+                });
             }
         }
         expect([...writers].filter(([, who]) => who.length !== 1)).toEqual([]);
@@ -97,7 +111,9 @@ describe("a new host's first HTTP-01 certificate: the VirtualServer redirects to
     // self-signed certificate into the Secret before the real one is issued.
     const TEMPORARY = "cert-manager.io/issue-temporary-certificate";
     it("asks for a temporary certificate under HTTP-01, and only then", () => {
-        expect(certificateSpec({ host: "hello.example.com", secretName: "hello-tls", issuer: "letsencrypt", http01: true }).annotations).toEqual({ [TEMPORARY]: "true" });
+        expect(certificateSpec({ host: "hello.example.com", secretName: "hello-tls", issuer: "letsencrypt", http01: true }).annotations).toEqual({
+            [TEMPORARY]: "true",
+        });
         expect(certificateSpec({ host: "hello.example.com", secretName: "hello-tls", issuer: "letsencrypt", http01: false }).annotations).toEqual({});
     });
 });
@@ -110,10 +126,13 @@ describe("pulumi-kubernetes never waits on a host another object holds", () => {
     // (unless PULUMI_K8S_AWAIT_ALL=true).
     const INGRESS_AWAIT_MINUTES = 10;
     const WAIT_FOR = "pulumi.com/waitFor";
-    it.each(stackNames())("Pulumi.%s.yaml: no app is published by an Ingress (a 10-minute wait per update once it lost its host); its VirtualServer is not awaited", (stack) => {
-        expect(INGRESS_AWAIT_MINUTES).toBe(10);
-        const apps = manifests(sharedEvaluation(stack).resources).filter((m) => m.metadata?.labels?.["app.kubernetes.io/part-of"] === "platform-apps");
-        expect(apps.filter((m) => m.kind === "Ingress")).toEqual([]);
-        expect(apps.filter((m) => m.kind === "VirtualServer" && m.metadata?.annotations?.[WAIT_FOR] !== undefined)).toEqual([]);
-    });
+    it.each(stackNames())(
+        "Pulumi.%s.yaml: no app is published by an Ingress (a 10-minute wait per update once it lost its host); its VirtualServer is not awaited",
+        (stack) => {
+            expect(INGRESS_AWAIT_MINUTES).toBe(10);
+            const apps = manifests(sharedEvaluation(stack).resources).filter((m) => m.metadata?.labels?.["app.kubernetes.io/part-of"] === "platform-apps");
+            expect(apps.filter((m) => m.kind === "Ingress")).toEqual([]);
+            expect(apps.filter((m) => m.kind === "VirtualServer" && m.metadata?.annotations?.[WAIT_FOR] !== undefined)).toEqual([]);
+        },
+    );
 });

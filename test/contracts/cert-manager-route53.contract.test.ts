@@ -11,7 +11,10 @@ const ROLE = "arn:aws:iam::123456789012:role/platform-dns";
 /** An EKS-style stack: existing cluster, Route53 through an IAM role, Let's Encrypt over DNS-01. */
 const irsaStack = (route53: Record<string, unknown>) =>
     k3sStackConfig({
-        "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } },
+        "platform:cluster": {
+            mode: "existing",
+            existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" },
+        },
         "platform:tls": { issuer: "letsencrypt", acme: { email: "ops@example.com" } },
         "platform:dns": { provider: "route53", route53: { region: "eu-west-1", ...route53 } },
     });
@@ -75,17 +78,26 @@ describe("cert-manager's Route53 solver assumes `role` with a token it requests 
         });
         // The controller's ServiceAccount is the chart's default: release `cert-manager`, no name override.
         const release = byName(resources, "irsa-cert-manager-release").inputs as { name: string; namespace: string; values: Record<string, unknown> };
-        expect({ name: release.name, namespace: release.namespace }).toEqual({ name: UPSTREAM.controllerServiceAccount, namespace: UPSTREAM.clusterResourceNamespace });
+        expect({ name: release.name, namespace: release.namespace }).toEqual({
+            name: UPSTREAM.controllerServiceAccount,
+            namespace: UPSTREAM.clusterResourceNamespace,
+        });
         expect(release.values).not.toHaveProperty("serviceAccount");
         expect(release.values).not.toHaveProperty("fullnameOverride");
         // The issuer waits for the RBAC, so the first challenge does not fail on a missing grant.
-        const issuer = ofType(resources, "kubernetes:cert-manager.io/v1:ClusterIssuer").find((r) => (r.inputs.metadata as { name: string }).name === "letsencrypt");
+        const issuer = ofType(resources, "kubernetes:cert-manager.io/v1:ClusterIssuer").find(
+            (r) => (r.inputs.metadata as { name: string }).name === "letsencrypt",
+        );
         expect(issuer?.dependsOn).toEqual(expect.arrayContaining([binding.name]));
     });
 
     it("keeps static keys as they were: no role, no ServiceAccount reference, the key from the solver Secret", async () => {
         const { resources: keyed } = await evaluateConfig(irsaStack({ accessKeyId: "AKIAEXAMPLE", secretAccessKey: secure("aws-secret-1") }), "keyed");
-        expect(route53Solver(keyed)).toEqual({ region: "eu-west-1", accessKeyID: "AKIAEXAMPLE", secretAccessKeySecretRef: { name: "acme-dns01-credentials", key: "secret" } });
+        expect(route53Solver(keyed)).toEqual({
+            region: "eu-west-1",
+            accessKeyID: "AKIAEXAMPLE",
+            secretAccessKeySecretRef: { name: "acme-dns01-credentials", key: "secret" },
+        });
         expect(inNamespace(keyed, "kubernetes:rbac.authorization.k8s.io/v1:Role", UPSTREAM.clusterResourceNamespace)).toEqual([]);
     });
 });

@@ -22,7 +22,9 @@ describe("cert-manager edits the host's own Ingress only when the issuer's HTTP-
     it("uses the annotation cert-manager reads, and an http01.ingress solver it can override", () => {
         expect(CHARTS.certManager.version).toBe("v1.21.1");
         // What a platform Ingress carries when its issuer solves HTTP-01.
-        expect(ingressTls({ className: "nginx", issuer: "letsencrypt", http01EditInPlace: true }, "a.example.com", "a").annotations).toMatchObject({ "acme.cert-manager.io/http01-edit-in-place": "true" });
+        expect(ingressTls({ className: "nginx", issuer: "letsencrypt", http01EditInPlace: true }, "a.example.com", "a").annotations).toMatchObject({
+            "acme.cert-manager.io/http01-edit-in-place": "true",
+        });
         const solvers = acmeSolvers({ installCertManager: true, issuer: "letsencrypt", acme: { email: "ops@example.com", solver: "http01" } });
         // The catch-all solver (no selector) is the one edit-in-place Certificates use; the other one only
         // answers Certificates carrying its label (f5-nginx-mergeable.contract.test.ts).
@@ -42,7 +44,9 @@ describe("Let's Encrypt validates HTTP-01 from the internet, DNS-01 through the 
 
     it("uses DNS-01 whenever the DNS provider can answer it, with the provider's own credentials", () => {
         const config = parsePlatformConfig(
-            base([{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }], { "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: secure("cf") } } }),
+            base([{ name: "n1", host: "192.0.2.10", hostKey: TEST_HOST_KEY }], {
+                "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: secure("cf") } },
+            }),
         );
         expect(config.tls.acme).toMatchObject({ solver: "dns01", dns01: { provider: "cloudflare", cloudflare: { apiToken: expect.anything() } } });
         expect(acmeSolvers(config.tls)).toEqual([{ dns01: { cloudflare: { apiTokenSecretRef: { name: "acme-dns01-credentials", key: "secret" } } } }]);

@@ -53,31 +53,82 @@ export function neededConnections(facts: ChartFacts): Connection[] {
     if (facts.harbor && facts.namespaces.has("harbor")) {
         const { trivy, internalDatabase } = facts.harbor;
         list.push(
-            { name: "Harbor -> Redis", from: [HARBOR.core, HARBOR.jobservice, HARBOR.registry, HARBOR.exporter, ...(trivy ? [HARBOR.trivy] : [])], to: HARBOR.redis, ports: [6379], why: "caches, sessions and job queues" },
-            { name: "Harbor -> core", from: [HARBOR.core, HARBOR.jobservice, HARBOR.exporter, ...(trivy ? [HARBOR.trivy] : [])], to: HARBOR.core, ports: [8443], why: "CORE_URL and the token service; Trivy pulls what it scans through core" },
-            { name: "Harbor -> registry and registryctl", from: [HARBOR.core, HARBOR.jobservice], to: HARBOR.registry, ports: [5443, 8443], why: "the /v2 API, replication, garbage collection" },
+            {
+                name: "Harbor -> Redis",
+                from: [HARBOR.core, HARBOR.jobservice, HARBOR.registry, HARBOR.exporter, ...(trivy ? [HARBOR.trivy] : [])],
+                to: HARBOR.redis,
+                ports: [6379],
+                why: "caches, sessions and job queues",
+            },
+            {
+                name: "Harbor -> core",
+                from: [HARBOR.core, HARBOR.jobservice, HARBOR.exporter, ...(trivy ? [HARBOR.trivy] : [])],
+                to: HARBOR.core,
+                ports: [8443],
+                why: "CORE_URL and the token service; Trivy pulls what it scans through core",
+            },
+            {
+                name: "Harbor -> registry and registryctl",
+                from: [HARBOR.core, HARBOR.jobservice],
+                to: HARBOR.registry,
+                ports: [5443, 8443],
+                why: "the /v2 API, replication, garbage collection",
+            },
             { name: "core -> job service", from: [HARBOR.core], to: HARBOR.jobservice, ports: [8443], why: "every job" },
             { name: "core -> portal", from: [HARBOR.core], to: HARBOR.portal, ports: [8443], why: "health check" },
         );
-        list.push({ name: "Harbor -> internet", from: [HARBOR.core, HARBOR.jobservice, ...(trivy ? [HARBOR.trivy] : [])], to: "internet", ports: [443], why: "proxy caches, replication, Trivy's database" });
+        list.push({
+            name: "Harbor -> internet",
+            from: [HARBOR.core, HARBOR.jobservice, ...(trivy ? [HARBOR.trivy] : [])],
+            to: "internet",
+            ports: [443],
+            why: "proxy caches, replication, Trivy's database",
+        });
         if (internalDatabase) {
-            list.push({ name: "Harbor -> PostgreSQL", from: [HARBOR.core, HARBOR.jobservice, HARBOR.exporter], to: HARBOR.database, ports: [5432], why: "Harbor's database" });
+            list.push({
+                name: "Harbor -> PostgreSQL",
+                from: [HARBOR.core, HARBOR.jobservice, HARBOR.exporter],
+                to: HARBOR.database,
+                ports: [5432],
+                why: "Harbor's database",
+            });
         }
         if (trivy) {
-            list.push({ name: "core and job service -> Trivy", from: [HARBOR.core, HARBOR.jobservice], to: HARBOR.trivy, ports: [8443], why: "scanner registration and scan jobs" });
+            list.push({
+                name: "core and job service -> Trivy",
+                from: [HARBOR.core, HARBOR.jobservice],
+                to: HARBOR.trivy,
+                ports: [8443],
+                why: "scanner registration and scan jobs",
+            });
         }
     }
     if (facts.namespaces.has("deepflow")) {
         list.push(
-            { name: "DeepFlow agent -> server", from: [DF_AGENT], to: DF_SERVER, ports: [20035, 20033], why: "configuration over gRPC and data to the ingester" },
+            {
+                name: "DeepFlow agent -> server",
+                from: [DF_AGENT],
+                to: DF_SERVER,
+                ports: [20035, 20033],
+                why: "configuration over gRPC and data to the ingester",
+            },
             { name: "DeepFlow server -> MySQL", from: [DF_SERVER, CLICKHOUSE], to: DF_MYSQL, ports: [30130], why: "metadata, and ClickHouse's dictionaries" },
-            { name: "DeepFlow server -> server", from: [DF_SERVER], to: DF_SERVER, ports: [20417, 20035, 20106], why: "controllers, gRPC sync and the datasource API between replicas" },
+            {
+                name: "DeepFlow server -> server",
+                from: [DF_SERVER],
+                to: DF_SERVER,
+                ports: [20417, 20035, 20106],
+                why: "controllers, gRPC sync and the datasource API between replicas",
+            },
             { name: "DeepFlow app -> server", from: [DF_APP], to: DF_SERVER, ports: [20416, 20417], why: "querier and controller" },
             { name: "DeepFlow server -> app", from: [DF_SERVER], to: DF_APP, ports: [20418], why: "the querier's trace calls" },
             { name: "DeepFlow server -> agent", from: [DF_SERVER], to: DF_AGENT, ports: [38086], why: "the querier's own traces" },
         );
         if (facts.grafana) {
-            list.push({ name: "Grafana -> DeepFlow querier", from: [GRAFANA], to: DF_SERVER, ports: [20416], why: "the datasource" }, { name: "Grafana -> DeepFlow app", from: [GRAFANA], to: DF_APP, ports: [20418], why: "the tracing panel" });
+            list.push(
+                { name: "Grafana -> DeepFlow querier", from: [GRAFANA], to: DF_SERVER, ports: [20416], why: "the datasource" },
+                { name: "Grafana -> DeepFlow app", from: [GRAFANA], to: DF_APP, ports: [20418], why: "the tracing panel" },
+            );
         }
     }
     return list;

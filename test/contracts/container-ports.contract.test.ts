@@ -33,19 +33,26 @@ const PROMETHEUS: End = { namespace: "monitoring", pods: { "app.kubernetes.io/na
 
 const selects = (selector: Labels | undefined, labels: Labels) => Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 const peerIs = (peer: Peer, end: End) =>
-    end === "nodes" ? peer.ipBlock !== undefined : peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === end.namespace && selects(peer.podSelector?.matchLabels, end.pods);
+    end === "nodes"
+        ? peer.ipBlock !== undefined
+        : peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === end.namespace && selects(peer.podSelector?.matchLabels, end.pods);
 /** The TCP ports a rule opens ("all" when it names none). */
-const rulePorts = (rule: Rule): (number | "all")[] => (rule.ports === undefined || rule.ports.length === 0 ? ["all"] : rule.ports.filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.port!));
+const rulePorts = (rule: Rule): (number | "all")[] =>
+    rule.ports === undefined || rule.ports.length === 0 ? ["all"] : rule.ports.filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.port!);
 
 /** The TCP ports the policies selecting `to`'s pods admit from `from` (ingress side). */
 function admitted(policies: readonly Policy[], from: End, to: Exclude<End, "nodes">): (number | "all")[] {
-    const selecting = policies.filter((p) => p.metadata.namespace === to.namespace && p.spec.policyTypes.includes("Ingress") && selects(p.spec.podSelector.matchLabels, to.pods));
+    const selecting = policies.filter(
+        (p) => p.metadata.namespace === to.namespace && p.spec.policyTypes.includes("Ingress") && selects(p.spec.podSelector.matchLabels, to.pods),
+    );
     return selecting.flatMap((p) => (p.spec.ingress ?? []).filter((r) => (r.from ?? []).some((peer) => peerIs(peer, from))).flatMap(rulePorts));
 }
 
 /** The TCP ports the policies selecting `from`'s pods open towards `to` (egress side). */
 function opened(policies: readonly Policy[], from: Exclude<End, "nodes">, to: End): (number | "all")[] {
-    const selecting = policies.filter((p) => p.metadata.namespace === from.namespace && p.spec.policyTypes.includes("Egress") && selects(p.spec.podSelector.matchLabels, from.pods));
+    const selecting = policies.filter(
+        (p) => p.metadata.namespace === from.namespace && p.spec.policyTypes.includes("Egress") && selects(p.spec.podSelector.matchLabels, from.pods),
+    );
     return selecting.flatMap((p) => (p.spec.egress ?? []).filter((r) => (r.to ?? []).some((peer) => peerIs(peer, to))).flatMap(rulePorts));
 }
 
@@ -67,7 +74,10 @@ describe("a NetworkPolicy admits a chart's pods on the port their container list
         {
             what: "the Prometheus Operator's admission webhook, called by the API server",
             from: "nodes",
-            to: { namespace: "monitoring", pods: { "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator", "app.kubernetes.io/component": "prometheus-operator" } },
+            to: {
+                namespace: "monitoring",
+                pods: { "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator", "app.kubernetes.io/component": "prometheus-operator" },
+            },
             port: 10250,
             // Container port `https` = .Values.prometheusOperator.tls.internalPort; the webhook Service listens on 443.
             cite: "prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/prometheus-operator/deployment.yaml, values.yaml prometheusOperator.tls.internalPort: 10250",
@@ -98,9 +108,21 @@ describe("a NetworkPolicy admits a chart's pods on the port their container list
 
     // Prometheus scrapes these on the nodes' own addresses (hostNetwork or the k3s process itself).
     const ON_NODES: readonly { what: string; port: number; cite: string }[] = [
-        { what: "the kubelet (k3s's one metrics registry)", port: 10250, cite: "kubernetes KubeletConfiguration `port` default 10250 (k8s.io/kubelet config/v1beta1)" },
-        { what: "node-exporter", port: 9100, cite: "prometheus-community/helm-charts@prometheus-node-exporter-4.56.1:charts/prometheus-node-exporter/values.yaml service.port: 9100, hostNetwork: true" },
-        { what: "k3s's embedded etcd metrics (etcd-expose-metrics)", port: 2381, cite: "k3s-io/k3s pkg/etcd/etcd.go metricsURL: http://<node address>:2381 when exposed" },
+        {
+            what: "the kubelet (k3s's one metrics registry)",
+            port: 10250,
+            cite: "kubernetes KubeletConfiguration `port` default 10250 (k8s.io/kubelet config/v1beta1)",
+        },
+        {
+            what: "node-exporter",
+            port: 9100,
+            cite: "prometheus-community/helm-charts@prometheus-node-exporter-4.56.1:charts/prometheus-node-exporter/values.yaml service.port: 9100, hostNetwork: true",
+        },
+        {
+            what: "k3s's embedded etcd metrics (etcd-expose-metrics)",
+            port: 2381,
+            cite: "k3s-io/k3s pkg/etcd/etcd.go metricsURL: http://<node address>:2381 when exposed",
+        },
     ];
 
     it.each(ON_NODES.map((f) => [f.what, f] as const))("Prometheus may scrape %s on the nodes", (_what, fact) => {

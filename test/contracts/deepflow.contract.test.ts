@@ -11,7 +11,8 @@ import { parsePlatformConfig } from "../../config/config";
 import { k3sStackConfig, rawConfig } from "../harness";
 
 type Values = Record<string, unknown>;
-const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
+const at = (v: unknown, ...path: string[]): unknown =>
+    path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
 const shardIps = ["10.43.0.10", "10.43.0.11"];
 /** The bundled MySQL's Service port (values.yaml@deepflow-7.1.002 mysql.service.ports: 30130 -> 30130). */
 const MYSQL_PORT = 30130;
@@ -46,7 +47,10 @@ describe("DeepFlow and the platform ClickHouse", () => {
         expect(host).not.toBe(`${DEEPFLOW_RELEASE}-external-clickhouse`);
         expect(host).toBe(CLICKHOUSE_HOST);
         // CLICKHOUSE_HOST is the platform Service over every server: it selects the installation's pods and serves native TCP.
-        expect(clickhouseServiceSpec()).toMatchObject({ selector: { "clickhouse.altinity.com/chi": CLICKHOUSE_CLUSTER }, ports: expect.arrayContaining([expect.objectContaining({ port: CLICKHOUSE_NATIVE_PORT })]) });
+        expect(clickhouseServiceSpec()).toMatchObject({
+            selector: { "clickhouse.altinity.com/chi": CLICKHOUSE_CLUSTER },
+            ports: expect.arrayContaining([expect.objectContaining({ port: CLICKHOUSE_NATIVE_PORT })]),
+        });
         expect(at(values(), "configmap", "server.yaml", "querier", "clickhouse", "port")).toBeUndefined(); // chart default 9000
     });
 
@@ -57,7 +61,11 @@ describe("DeepFlow and the platform ClickHouse", () => {
         const v = values();
         expect(serverHost(v, "ingester", "ckdb", "host")).toBe(`${DEEPFLOW_RELEASE}-external-clickhouse`);
         expect(serverHost(v, "controller", "clickhouse", "host")).toBe(`${DEEPFLOW_RELEASE}-external-clickhouse`);
-        expect(at(v, "global", "externalClickHouse")).toMatchObject({ enabled: true, type: "ep", hosts: shardIps.map((ip) => ({ ip, port: CLICKHOUSE_NATIVE_PORT })) });
+        expect(at(v, "global", "externalClickHouse")).toMatchObject({
+            enabled: true,
+            type: "ep",
+            hosts: shardIps.map((ip) => ({ ip, port: CLICKHOUSE_NATIVE_PORT })),
+        });
         // getMyClickhouseEndpoints: server pod i writes to endpoint i mod n, sorted by IP: one server per shard.
         expect(at(v, "global", "replicas")).toBe(shardIps.length);
     });
@@ -67,7 +75,9 @@ describe("DeepFlow and the platform ClickHouse", () => {
     // that name. The Altinity operator names each remote_servers cluster after the CHI's configuration.clusters[].name
     // (Altinity/clickhouse-operator release-0.25.6, pkg/model/chi/config/generator.go getRemoteServerClusters: cluster.GetName()).
     it("the cluster name DeepFlow checks in system.clusters is the ClickHouseInstallation's cluster name", () => {
-        const chi = clickhouseInstallationSpec({ enabled: true, shards: 2, replicas: 1, storageSize: "10Gi" } as never, false) as { configuration: { clusters: { name: string }[] } };
+        const chi = clickhouseInstallationSpec({ enabled: true, shards: 2, replicas: 1, storageSize: "10Gi" } as never, false) as {
+            configuration: { clusters: { name: string }[] };
+        };
         expect(at(values(), "global", "externalClickHouse", "clusterName")).toBe(chi.configuration.clusters[0].name);
         // An unset storage policy falls back to "default", which every ClickHouse server has.
         expect(at(values(), "global", "externalClickHouse", "storagePolicy")).toBe("default");
@@ -111,7 +121,12 @@ describe("DeepFlow images", () => {
 
     it("Grafana copies DeepFlow's plugins from the image and tag chart deepflow 7.1.002 itself uses, from the configured registry", () => {
         const registry = "harbor.example.com/deepflow-ce";
-        const grafana = metricsValues({ config: parsePlatformConfig(rawConfig(k3sStackConfig())).monitoring, highAvailability: false, grafana: { host: "g.example.com", className: "nginx", secretName: "grafana-tls", annotations: {} }, parts: { deepflow: { imageRegistry: registry } } }) as Values;
+        const grafana = metricsValues({
+            config: parsePlatformConfig(rawConfig(k3sStackConfig())).monitoring,
+            highAvailability: false,
+            grafana: { host: "g.example.com", className: "nginx", secretName: "grafana-tls", annotations: {} },
+            parts: { deepflow: { imageRegistry: registry } },
+        }) as Values;
         const init = (at(grafana, "grafana", "extraInitContainers") as { image: string }[]).map((c) => c.image);
         expect(init).toEqual([`${registry}/${CHART_PLUGINS_IMAGE}`]);
     });

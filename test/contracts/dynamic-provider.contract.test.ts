@@ -50,7 +50,10 @@ describe("the Harbor provider as pulumi up ships it", () => {
         const endpoint = await shipped.create(object({ kind: "registry", spec: { name: "quay.io", ...endpointFor("quay.io") } }));
         const proxy = await shipped.create(object({ kind: "project", spec: { name: "quay", public: true, registryId: Number(endpoint.id) } }));
         expect([...harbor.projects.values()].find((p) => p.name === "quay")).toMatchObject({ registry_id: Number(endpoint.id), metadata: { public: "true" } });
-        const apps = object({ kind: "project", spec: { name: "apps", public: false, scanOnPush: true, requireSignature: true, preventVulnerableSeverity: "critical" } });
+        const apps = object({
+            kind: "project",
+            spec: { name: "apps", public: false, scanOnPush: true, requireSignature: true, preventVulnerableSeverity: "critical" },
+        });
         const project = await shipped.create(apps);
         expect(await shipped.diff(project.id, project.outs, apps)).toMatchObject({ changes: false });
         const robot = await shipped.create(object({ kind: "robot", spec: { name: "ci", project: "apps", expiresInDays: 180 } }));
@@ -58,7 +61,9 @@ describe("the Harbor provider as pulumi up ships it", () => {
         expect((await shipped.read(robot.id, robot.outs)).props?.state).toMatchObject({ fullName: "robot$apps+ci", project: "apps", expiresInDays: 180 });
         // The renewal check (Date.now, the second module) runs from the shipped text too.
         const aged = { ...robot.outs, state: { ...robot.outs.state, expiresAt: Math.floor(Date.now() / 1000) + 86_400 } };
-        expect(await shipped.diff(robot.id, aged, object({ kind: "robot", spec: { name: "ci", project: "apps", expiresInDays: 180 } }))).toMatchObject({ replaces: ["state.expiresAt"] });
+        expect(await shipped.diff(robot.id, aged, object({ kind: "robot", spec: { name: "ci", project: "apps", expiresInDays: 180 } }))).toMatchObject({
+            replaces: ["state.expiresAt"],
+        });
 
         // Harbor's own error text reaches the engine, whose provider host reports the error's message.
         const wrong = { kind: "project", spec: { name: "x", public: false }, connection: { ...connection, password: "wrong" } } as HarborObjectInputs;

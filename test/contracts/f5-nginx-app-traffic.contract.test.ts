@@ -25,7 +25,10 @@ const UPSTREAM_LABELS = ["upstream", "server", "code", "service", "resource_type
 
 /** Every `metric{labels}` selector in a PromQL expression. */
 function selectors(expr: string): { metric: string; labels: string[] }[] {
-    return [...expr.matchAll(/([a-z_:][a-z0-9_:]*)\{([^}]*)\}/g)].map((m) => ({ metric: m[1], labels: [...m[2].matchAll(/([a-z_]+)\s*(=~|!=|=|!~)/g)].map((l) => l[1]) }));
+    return [...expr.matchAll(/([a-z_:][a-z0-9_:]*)\{([^}]*)\}/g)].map((m) => ({
+        metric: m[1],
+        labels: [...m[2].matchAll(/([a-z_]+)\s*(=~|!=|=|!~)/g)].map((l) => l[1]),
+    }));
 }
 
 describe("F5 NGINX Ingress Controller v5.5.4 contracts for apps", () => {
@@ -37,7 +40,10 @@ describe("F5 NGINX Ingress Controller v5.5.4 contracts for apps", () => {
         // charts/nginx-ingress/templates/_helpers.tpl@v5.5.4: prometheus.create -> -enable-prometheus-metrics,
         // controller.enableLatencyMetrics -> -enable-latency-metrics; main.go registers the collector only with both.
         const ingress = parsePlatformConfig(rawConfig(k3sStackConfig())).ingress;
-        const values = ingressValues({ config: ingress, highAvailability: false, releaseName: "ingress" }) as { controller: Record<string, unknown>; prometheus: Record<string, unknown> };
+        const values = ingressValues({ config: ingress, highAvailability: false, releaseName: "ingress" }) as {
+            controller: Record<string, unknown>;
+            prometheus: Record<string, unknown>;
+        };
         expect(values.controller.enableLatencyMetrics).toBe(true);
         expect(values.prometheus.create).toBe(true);
     });
@@ -90,7 +96,9 @@ describe("F5 NGINX Ingress Controller v5.5.4 contracts for apps", () => {
         // enabled; otherwise the solver Ingress competes for the host and the older VirtualServer wins
         // (chooseObjectMetaWinner). _helpers.tpl maps controller.enableCertManager to -enable-cert-manager.
         const ingress = parsePlatformConfig(rawConfig(k3sStackConfig())).ingress;
-        const on = ingressValues({ config: ingress, highAvailability: false, releaseName: "ingress", virtualServerChallenges: true }) as { controller: Record<string, unknown> };
+        const on = ingressValues({ config: ingress, highAvailability: false, releaseName: "ingress", virtualServerChallenges: true }) as {
+            controller: Record<string, unknown>;
+        };
         const off = ingressValues({ config: ingress, highAvailability: false, releaseName: "ingress" }) as { controller: Record<string, unknown> };
         expect(on.controller.enableCertManager).toBe(true);
         expect(unknownChartKeys("nginx-ingress", on)).toEqual([]);

@@ -44,20 +44,21 @@ describe("F5 NIC buffers a pushed layer on disk before Harbor sees it", () => {
         expect(CHARTS.nginxIngress).toMatchObject({ chart: "nginx-ingress", version: "2.6.4" });
     });
 
-    it.each(stackConfigs().filter(([, c]) => c.ingress.enabled).map(([stack]) => [stack]))(
-        "%s: the client body temp path is an emptyDir with the configured size limit, requested as ephemeral storage",
-        async (stack) => {
-            const config = stackConfigs().find(([s]) => s === stack)![1];
-            const controller = controllerValues((await evaluateStack(stack)).resources);
-            const mount = (controller.volumeMounts ?? []).find((m) => m.mountPath === CLIENT_BODY_TEMP_PATH);
-            expect(mount).toBeDefined();
-            const volume = (controller.volumes ?? []).find((v) => v.name === mount!.name);
-            expect(volume).toEqual({ name: mount!.name, emptyDir: { sizeLimit: config.ingress.clientBodyTempSize } });
-            expect(controller.resources.requests["ephemeral-storage"]).toBe(config.ingress.clientBodyTempSize);
-            // With a read-only root the chart mounts its own emptyDir, without a size limit, at /var/cache/nginx.
-            expect(controller.readOnlyRootFilesystem === true || controller.securityContext?.readOnlyRootFilesystem === true).toBe(false);
-        },
-    );
+    it.each(
+        stackConfigs()
+            .filter(([, c]) => c.ingress.enabled)
+            .map(([stack]) => [stack]),
+    )("%s: the client body temp path is an emptyDir with the configured size limit, requested as ephemeral storage", async (stack) => {
+        const config = stackConfigs().find(([s]) => s === stack)![1];
+        const controller = controllerValues((await evaluateStack(stack)).resources);
+        const mount = (controller.volumeMounts ?? []).find((m) => m.mountPath === CLIENT_BODY_TEMP_PATH);
+        expect(mount).toBeDefined();
+        const volume = (controller.volumes ?? []).find((v) => v.name === mount!.name);
+        expect(volume).toEqual({ name: mount!.name, emptyDir: { sizeLimit: config.ingress.clientBodyTempSize } });
+        expect(controller.resources.requests["ephemeral-storage"]).toBe(config.ingress.clientBodyTempSize);
+        // With a read-only root the chart mounts its own emptyDir, without a size limit, at /var/cache/nginx.
+        expect(controller.readOnlyRootFilesystem === true || controller.securityContext?.readOnlyRootFilesystem === true).toBe(false);
+    });
 
     it("prod: Harbor's Ingress takes layers of any size, so the temp space is the limit", async () => {
         const { resources } = await evaluateStack("prod");

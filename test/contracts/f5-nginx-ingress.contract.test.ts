@@ -30,7 +30,10 @@ describe("F5 NIC speaks TLS to a backend only when nginx.org/ssl-services names 
                 replicas: 1,
             }) as { internalTLS: { enabled: boolean }; expose: { ingress: { annotations: Record<string, string> } } };
             expect({ stack, internalTLS: values.internalTLS.enabled }).toEqual({ stack, internalTLS: true });
-            expect(values.expose.ingress.annotations[SSL_SERVICES].split(",")).toEqual([`${harborFullname(HARBOR_RELEASE)}-core`, `${harborFullname(HARBOR_RELEASE)}-portal`]);
+            expect(values.expose.ingress.annotations[SSL_SERVICES].split(",")).toEqual([
+                `${harborFullname(HARBOR_RELEASE)}-core`,
+                `${harborFullname(HARBOR_RELEASE)}-portal`,
+            ]);
         }
     });
 });

@@ -36,7 +36,9 @@ interface Certificate {
 }
 interface Solver {
     readonly selector?: { matchLabels?: Record<string, string> };
-    readonly http01?: { ingress?: { ingressClassName?: string; ingressTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } } };
+    readonly http01?: {
+        ingress?: { ingressClassName?: string; ingressTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } };
+    };
 }
 
 // nginx/kubernetes-ingress@v5.5.4 internal/k8s/utils.go isMaster/isMinion.
@@ -61,18 +63,26 @@ function ingresses(resources: readonly RecordedResource[]): Ingress[] {
         const inputs = r.inputs as Obj;
         if (r.type === "kubernetes:networking.k8s.io/v1:Ingress") {
             const meta = inputs.metadata as Obj;
-            const spec = inputs.spec as { tls?: { hosts: string[]; secretName: string }[]; rules: { host: string; http?: { paths: { path: string; pathType: string; backend: { service: { name: string } } }[] } }[] };
+            const spec = inputs.spec as {
+                tls?: { hosts: string[]; secretName: string }[];
+                rules: { host: string; http?: { paths: { path: string; pathType: string; backend: { service: { name: string } } }[] } }[];
+            };
             out.push({
                 name: String(meta.name),
                 namespace: String(meta.namespace),
                 labels: str(meta.labels),
                 annotations: str(meta.annotations),
                 tls: spec.tls ?? [],
-                rules: spec.rules.map((rule) => ({ host: rule.host, paths: (rule.http?.paths ?? []).map((p) => ({ path: p.path, pathType: p.pathType, service: p.backend.service.name })) })),
+                rules: spec.rules.map((rule) => ({
+                    host: rule.host,
+                    paths: (rule.http?.paths ?? []).map((p) => ({ path: p.path, pathType: p.pathType, service: p.backend.service.name })),
+                })),
                 order,
             });
         }
-        const values = inputs.values as { ingress?: { enabled?: boolean; host: string; path?: string; tls?: boolean; tlsSecret: string; annotations?: Record<string, string> } } | undefined;
+        const values = inputs.values as
+            | { ingress?: { enabled?: boolean; host: string; path?: string; tls?: boolean; tlsSecret: string; annotations?: Record<string, string> } }
+            | undefined;
         if (r.type === "kubernetes:helm.sh/v3:Release" && inputs.chart === "longhorn" && values?.ingress?.enabled === true) {
             const ing = values.ingress;
             out.push({
@@ -95,18 +105,26 @@ function certificates(resources: readonly RecordedResource[], ings: readonly Ing
         .filter((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate")
         .map((r) => {
             const { metadata, spec } = r.inputs as { metadata: Obj; spec: { dnsNames?: string[]; issuerRef: { name: string } } };
-            return { namespace: String(metadata.namespace), labels: str(metadata.labels), annotations: str(metadata.annotations), dnsNames: spec.dnsNames ?? [], issuer: spec.issuerRef.name };
+            return {
+                namespace: String(metadata.namespace),
+                labels: str(metadata.labels),
+                annotations: str(metadata.annotations),
+                dnsNames: spec.dnsNames ?? [],
+                issuer: spec.issuerRef.name,
+            };
         });
     const shim = ings
         .filter((i) => i.annotations["cert-manager.io/cluster-issuer"] !== undefined)
         .flatMap((i) =>
-            i.tls.map((t): Certificate => ({
-                namespace: i.namespace,
-                labels: i.labels,
-                annotations: i.annotations[EDIT_IN_PLACE] === "true" ? { [OVERRIDE_NAME]: i.name, [TEMPORARY_CERTIFICATE]: "true" } : {},
-                dnsNames: t.hosts,
-                issuer: i.annotations["cert-manager.io/cluster-issuer"],
-            })),
+            i.tls.map(
+                (t): Certificate => ({
+                    namespace: i.namespace,
+                    labels: i.labels,
+                    annotations: i.annotations[EDIT_IN_PLACE] === "true" ? { [OVERRIDE_NAME]: i.name, [TEMPORARY_CERTIFICATE]: "true" } : {},
+                    dnsNames: t.hosts,
+                    issuer: i.annotations["cert-manager.io/cluster-issuer"],
+                }),
+            ),
         );
     return [...own, ...shim];
 }
@@ -136,7 +154,9 @@ function presentChallenge(ings: readonly Ingress[], cert: Certificate, host: str
     const target = cert.annotations[OVERRIDE_NAME];
     if (target !== undefined) {
         return ings.map((i) =>
-            i.name === target && i.namespace === cert.namespace ? { ...i, rules: i.rules.map((r) => (r.host === host ? { ...r, paths: [CHALLENGE, ...r.paths] } : r)) } : i,
+            i.name === target && i.namespace === cert.namespace
+                ? { ...i, rules: i.rules.map((r) => (r.host === host ? { ...r, paths: [CHALLENGE, ...r.paths] } : r)) }
+                : i,
         );
     }
     const template = solver.http01?.ingress?.ingressTemplate?.metadata ?? {};
@@ -169,7 +189,9 @@ function serve(ings: readonly Ingress[], host: string, path: string): { service:
     let locations: { path: Path; auth?: string }[];
     if (holder.annotations[MERGEABLE] === "master") {
         if (holder.rules.length !== 1 || holder.rules[0].paths.length > 0) return { invalid: `master ${holder.name} has paths` };
-        const minions = ings.filter((i) => onHost(i) && i.annotations[MERGEABLE] === "minion" && i.tls.length === 0 && i.rules.length === 1 && i.rules[0].paths.length > 0);
+        const minions = ings.filter(
+            (i) => onHost(i) && i.annotations[MERGEABLE] === "minion" && i.tls.length === 0 && i.rules.length === 1 && i.rules[0].paths.length > 0,
+        );
         locations = minions.flatMap((m) => m.rules[0].paths.map((p) => ({ path: p, auth: m.annotations[BASIC_AUTH] })));
     } else {
         locations = holder.rules.filter((r) => r.host === host).flatMap((r) => r.paths.map((p) => ({ path: p })));
@@ -184,7 +206,9 @@ function serve(ings: readonly Ingress[], host: string, path: string): { service:
 function replay(resources: readonly RecordedResource[], host: string) {
     const ings = ingresses(resources);
     const cert = certificates(resources, ings).find((c) => c.dnsNames.includes(host));
-    const issuer = resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:ClusterIssuer" && (r.inputs as { metadata: Obj }).metadata.name === cert?.issuer);
+    const issuer = resources.find(
+        (r) => r.type === "kubernetes:cert-manager.io/v1:ClusterIssuer" && (r.inputs as { metadata: Obj }).metadata.name === cert?.issuer,
+    );
     const solvers = ((issuer?.inputs as { spec?: { acme?: { solvers?: Solver[] } } } | undefined)?.spec?.acme?.solvers ?? []) as Solver[];
     const solver = cert && pickSolver(solvers, cert.labels);
     const during = cert && solver ? presentChallenge(ings, cert, host, solver) : ings;

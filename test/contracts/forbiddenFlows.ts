@@ -55,7 +55,11 @@ const LONGHORN_MANAGER: PodRef = { what: "longhorn-manager", namespace: "longhor
 const CERT_MANAGER_WEBHOOK: PodRef = { what: "cert-manager webhook", namespace: "cert-manager", labels: { "app.kubernetes.io/component": "webhook" } };
 // prometheus-community/helm-charts@kube-prometheus-stack-88.5.3:charts/kube-prometheus-stack/templates/prometheus-operator/_prometheus-operator.tpl
 // (app.kubernetes.io/name: <chart name>-prometheus-operator); values.yaml prometheusOperator.tls.internalPort 10250 (deployment.yaml --web.listen-address).
-const OPERATOR_WEBHOOK: PodRef = { what: "Prometheus Operator webhook", namespace: "monitoring", labels: { "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator" } };
+const OPERATOR_WEBHOOK: PodRef = {
+    what: "Prometheus Operator webhook",
+    namespace: "monitoring",
+    labels: { "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator" },
+};
 // grafana-community/helm-charts@loki-18.11.0:charts/loki/values.yaml (loki.server.http_listen_port: 3100).
 const LOKI: PodRef = { what: "Loki", namespace: "logging", labels: { "app.kubernetes.io/name": "loki" } };
 
@@ -129,12 +133,42 @@ function chartForbidden(): Forbidden[] {
             ports: [5443, 8443],
             why: "image storage sits behind core's authorization (Trivy pulls through core); registryctl deletes blobs",
         },
-        { name: "Trivy and the portal -> Harbor job service", from: [HARBOR.trivy, HARBOR.portal], to: HARBOR.jobservice, ports: [8443], why: "only core submits jobs" },
-        { name: "Harbor portal and PostgreSQL -> Harbor Redis", from: [HARBOR.portal, HARBOR.database, inHarbor], to: HARBOR.redis, ports: [6379], why: "Redis holds core's sessions and the job queue, with no password" },
+        {
+            name: "Trivy and the portal -> Harbor job service",
+            from: [HARBOR.trivy, HARBOR.portal],
+            to: HARBOR.jobservice,
+            ports: [8443],
+            why: "only core submits jobs",
+        },
+        {
+            name: "Harbor portal and PostgreSQL -> Harbor Redis",
+            from: [HARBOR.portal, HARBOR.database, inHarbor],
+            to: HARBOR.redis,
+            ports: [6379],
+            why: "Redis holds core's sessions and the job queue, with no password",
+        },
         // Not the registry: with images in a bucket it reaches its S3 endpoint, which may be public.
-        { name: "Harbor PostgreSQL, Redis, portal and exporter -> internet", from: [HARBOR.database, HARBOR.redis, HARBOR.portal, HARBOR.exporter], to: "internet", ports: [80, 443], why: "only core, the job service and Trivy fetch from outside" },
-        { name: "DeepFlow agent and app -> DeepFlow MySQL", from: [DF_AGENT, DF_APP], to: DF_MYSQL, ports: [30130], why: "only the server and ClickHouse's dictionaries read DeepFlow's metadata" },
-        { name: "DeepFlow agent -> server HTTP APIs", from: [DF_AGENT], to: DF_SERVER, ports: [20416, 20417, 20106], why: "agents speak gRPC and send data to the ingester; the querier and controller APIs take no credentials" },
+        {
+            name: "Harbor PostgreSQL, Redis, portal and exporter -> internet",
+            from: [HARBOR.database, HARBOR.redis, HARBOR.portal, HARBOR.exporter],
+            to: "internet",
+            ports: [80, 443],
+            why: "only core, the job service and Trivy fetch from outside",
+        },
+        {
+            name: "DeepFlow agent and app -> DeepFlow MySQL",
+            from: [DF_AGENT, DF_APP],
+            to: DF_MYSQL,
+            ports: [30130],
+            why: "only the server and ClickHouse's dictionaries read DeepFlow's metadata",
+        },
+        {
+            name: "DeepFlow agent -> server HTTP APIs",
+            from: [DF_AGENT],
+            to: DF_SERVER,
+            ports: [20416, 20417, 20106],
+            why: "agents speak gRPC and send data to the ingester; the querier and controller APIs take no credentials",
+        },
     ];
 }
 
@@ -146,9 +180,20 @@ export function forbiddenFlows(facts: StackFacts, managedNamespaces: readonly st
     const appPods = facts.apps.map((a): PodRef => ({ what: `app ${a.name}`, namespace: a.namespace, labels: { "app.kubernetes.io/name": a.name } }));
     const anyPod = [...appPods.slice(0, 1), GRAFANA, INGRESS_CONTROLLER, UNMANAGED];
     // Pods in every namespace with policies: only a source's own egress can keep it off a host.
-    const everyManagedPod = [...managedNamespaces.map((ns): PodRef => ({ what: `a pod in ${ns}`, namespace: ns, labels: {} })), GRAFANA, INGRESS_CONTROLLER, ...appPods];
+    const everyManagedPod = [
+        ...managedNamespaces.map((ns): PodRef => ({ what: `a pod in ${ns}`, namespace: ns, labels: {} })),
+        GRAFANA,
+        INGRESS_CONTROLLER,
+        ...appPods,
+    ];
     const list: Forbidden[] = [
-        { name: "any pod -> Longhorn share-manager (NFS)", from: anyPod, to: SHARE_MANAGER, ports: [2049], why: "RWX volumes are NFS exports with no authentication: only the nodes' kernel NFS clients mount them" },
+        {
+            name: "any pod -> Longhorn share-manager (NFS)",
+            from: anyPod,
+            to: SHARE_MANAGER,
+            ports: [2049],
+            why: "RWX volumes are NFS exports with no authentication: only the nodes' kernel NFS clients mount them",
+        },
         {
             name: "any pod but Longhorn's own and Prometheus -> longhorn-manager API",
             from: anyPod,
@@ -156,10 +201,22 @@ export function forbiddenFlows(facts: StackFacts, managedNamespaces: readonly st
             ports: [9500],
             why: "the manager API creates, detaches and deletes volumes with no authentication; the UI and CSI components use it, Prometheus scrapes its /metrics",
         },
-        { name: "any pod -> Longhorn admission and conversion webhooks", from: anyPod, to: LONGHORN_MANAGER, ports: [9501, 9502], why: "webhooks are for the API server" },
+        {
+            name: "any pod -> Longhorn admission and conversion webhooks",
+            from: anyPod,
+            to: LONGHORN_MANAGER,
+            ports: [9501, 9502],
+            why: "webhooks are for the API server",
+        },
         { name: "any pod -> cert-manager webhook", from: anyPod, to: CERT_MANAGER_WEBHOOK, ports: [10250], why: "webhooks are for the API server" },
         { name: "any pod -> Prometheus Operator webhook", from: anyPod, to: OPERATOR_WEBHOOK, ports: [10250], why: "webhooks are for the API server" },
-        { name: "any pod -> cloud instance metadata", from: everyManagedPod, to: "metadata", ports: [80], why: "169.254.169.254 hands out the node's cloud credentials" },
+        {
+            name: "any pod -> cloud instance metadata",
+            from: everyManagedPod,
+            to: "metadata",
+            ports: [80],
+            why: "169.254.169.254 hands out the node's cloud credentials",
+        },
         {
             name: "any pod but Prometheus -> node SSH, etcd, kubelet",
             from: everyManagedPod,
@@ -168,16 +225,40 @@ export function forbiddenFlows(facts: StackFacts, managedNamespaces: readonly st
             ports: [22, 2379, 10250],
             why: "a compromised pod must not reach the hosts' management ports (only Prometheus scrapes the kubelet)",
         },
-        { name: "Grafana -> internet on anything but 443", from: [GRAFANA], to: "internet", ports: [22, 25, 80], why: "Grafana fetches plugins and sends alerts over HTTPS only" },
-        { name: "monitoring pods other than Grafana and Prometheus -> Loki", from: [ALERTMANAGER, { what: "a pod in monitoring", namespace: "monitoring", labels: {} }], to: LOKI, ports: [3100], why: "only Grafana queries logs (Alloy pushes from its own namespace)" },
+        {
+            name: "Grafana -> internet on anything but 443",
+            from: [GRAFANA],
+            to: "internet",
+            ports: [22, 25, 80],
+            why: "Grafana fetches plugins and sends alerts over HTTPS only",
+        },
+        {
+            name: "monitoring pods other than Grafana and Prometheus -> Loki",
+            from: [ALERTMANAGER, { what: "a pod in monitoring", namespace: "monitoring", labels: {} }],
+            to: LOKI,
+            ports: [3100],
+            why: "only Grafana queries logs (Alloy pushes from its own namespace)",
+        },
         ...chartForbidden(),
     ];
     for (const app of facts.apps) {
         const to: PodRef = { what: `app ${app.name}`, namespace: app.namespace, labels: { "app.kubernetes.io/name": app.name } };
-        list.push({ name: `ingress controller -> app ${app.name} on an undeclared port`, from: [INGRESS_CONTROLLER], to, ports: undeclared(app.ports), why: "the controller serves the app's port only" });
+        list.push({
+            name: `ingress controller -> app ${app.name} on an undeclared port`,
+            from: [INGRESS_CONTROLLER],
+            to,
+            ports: undeclared(app.ports),
+            why: "the controller serves the app's port only",
+        });
         const neighbours = appPods.filter((p) => p.namespace === app.namespace && p.labels["app.kubernetes.io/name"] !== app.name);
         const generic: PodRef = { what: `a pod in ${app.namespace}`, namespace: app.namespace, labels: {} };
-        list.push({ name: `${app.namespace} pods -> app ${app.name} on an undeclared port`, from: [...neighbours, generic], to, ports: undeclared(app.ports), why: "pods in an app namespace reach each other only where a flow says so" });
+        list.push({
+            name: `${app.namespace} pods -> app ${app.name} on an undeclared port`,
+            from: [...neighbours, generic],
+            to,
+            ports: undeclared(app.ports),
+            why: "pods in an app namespace reach each other only where a flow says so",
+        });
     }
     // A destination namespace the stack does not render has no pods to protect; a source in one has no pods to send.
     const present = (p: PodRef) => p.namespace === UNMANAGED.namespace || facts.namespaces.has(p.namespace);
@@ -201,7 +282,13 @@ function targets(to: Forbidden["to"], network: ClusterNetwork): { what: string; 
 }
 
 /** The verdicts of `from` (a pod on node A) to each stand-in of `to` on `port`. */
-export function verdicts(cluster: PolicyCluster, network: ClusterNetwork, from: PodRef, to: Forbidden["to"], port: number): { what: string; admitted: boolean; reason: string }[] {
+export function verdicts(
+    cluster: PolicyCluster,
+    network: ClusterNetwork,
+    from: PodRef,
+    to: Forbidden["to"],
+    port: number,
+): { what: string; admitted: boolean; reason: string }[] {
     const source: Endpoint = { kind: "pod", namespace: from.namespace, labels: from.labels, ip: standIns(network).podSource, node: "node-a" };
     return targets(to, network).map((t) => ({ what: t.what, ...evaluateConnection(cluster, { from: source, to: t.end, port }) }));
 }

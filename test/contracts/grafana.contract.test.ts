@@ -9,7 +9,8 @@ import { rawManifests } from "../../offline/manifests";
 import { evaluateStack, k3sStackConfig, mockedComponents, rawConfig } from "../harness";
 
 type Values = Record<string, unknown>;
-const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
+const at = (v: unknown, ...path: string[]): unknown =>
+    path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
 /**
@@ -60,7 +61,9 @@ describe("Grafana's ServiceAccount and sidecars", () => {
         expect(rbac.clusterRole).toBeUndefined();
         expect(rbac.chartRole).toBeUndefined();
         expect(rbac.roleBindings).toEqual([{ namespace: "monitoring", role: expect.any(String) }]);
-        const role = resources.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role" && (r.inputs.metadata as { name: string }).name === rbac.roleBindings[0].role);
+        const role = resources.find(
+            (r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role" && (r.inputs.metadata as { name: string }).name === rbac.roleBindings[0].role,
+        );
         expect(role).toBeDefined();
         expect((role!.inputs.metadata as { namespace: string }).namespace).toBe("monitoring");
         const rules = role!.inputs.rules as Rule[];
@@ -80,7 +83,9 @@ describe("Grafana's ServiceAccount and sidecars", () => {
             expect(namespaces).not.toContain("ALL");
             expect(namespaces.every((n) => bound.includes(n))).toBe(true);
         }
-        const dashboards = resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs.metadata as { labels?: Record<string, string> }).labels?.grafana_dashboard === "1");
+        const dashboards = resources.filter(
+            (r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs.metadata as { labels?: Record<string, string> }).labels?.grafana_dashboard === "1",
+        );
         expect(dashboards.length).toBeGreaterThan(0);
         expect(dashboards.every((d) => bound.includes((d.inputs.metadata as { namespace: string }).namespace))).toBe(true);
     });
@@ -109,18 +114,25 @@ describe("Grafana's ServiceAccount and sidecars", () => {
 describe("Grafana dashboards across whole stacks", () => {
     // The sidecar only sees what its NAMESPACE and the Role allow: a labelled ConfigMap elsewhere
     // (e.g. next to an application) would silently never load.
-    it.each(["dev", "prod"])("every ConfigMap labelled for the dashboard sidecar in the %s stack sits in a namespace Grafana searches and may read", async (stack) => {
-        const { resources } = await evaluateStack(stack);
-        const manifests = rawManifests(resources);
-        const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs.chart as string) === "kube-prometheus-stack")!;
-        const grafana = (release.inputs.values as { grafana: Values }).grafana;
-        const releaseNamespace = String(release.inputs.namespace);
-        const readable = chartRbac(grafana, releaseNamespace).roleBindings.map((b) => b.namespace);
-        const search = at(grafana, "sidecar", "dashboards", "searchNamespace") as string[];
-        const label = String(at(grafana, "sidecar", "dashboards", "label"));
-        const dashboards = manifests.filter((m) => m.kind === "ConfigMap" && (m.metadata as { labels?: Record<string, string> }).labels?.[label] !== undefined);
-        expect(dashboards.length).toBeGreaterThan(0);
-        const outside = dashboards.map((d) => d.metadata as { name: string; namespace: string }).filter((m) => !search.includes(m.namespace) || !readable.includes(m.namespace));
-        expect(outside).toEqual([]);
-    });
+    it.each(["dev", "prod"])(
+        "every ConfigMap labelled for the dashboard sidecar in the %s stack sits in a namespace Grafana searches and may read",
+        async (stack) => {
+            const { resources } = await evaluateStack(stack);
+            const manifests = rawManifests(resources);
+            const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs.chart as string) === "kube-prometheus-stack")!;
+            const grafana = (release.inputs.values as { grafana: Values }).grafana;
+            const releaseNamespace = String(release.inputs.namespace);
+            const readable = chartRbac(grafana, releaseNamespace).roleBindings.map((b) => b.namespace);
+            const search = at(grafana, "sidecar", "dashboards", "searchNamespace") as string[];
+            const label = String(at(grafana, "sidecar", "dashboards", "label"));
+            const dashboards = manifests.filter(
+                (m) => m.kind === "ConfigMap" && (m.metadata as { labels?: Record<string, string> }).labels?.[label] !== undefined,
+            );
+            expect(dashboards.length).toBeGreaterThan(0);
+            const outside = dashboards
+                .map((d) => d.metadata as { name: string; namespace: string })
+                .filter((m) => !search.includes(m.namespace) || !readable.includes(m.namespace));
+            expect(outside).toEqual([]);
+        },
+    );
 });

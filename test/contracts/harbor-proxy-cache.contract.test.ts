@@ -42,7 +42,11 @@ function shippedProvider(): Provider {
  * `registryId` being the id Harbor gave the endpoint it depends on (the render holds a mock id).
  * Returns Harbor's refusals by resource name, and the objects never attempted because of one.
  */
-async function replay(objects: RecordedResource[], provider: Provider, connection: HarborObjectInputs["connection"]): Promise<{ failures: string[]; blocked: string[] }> {
+async function replay(
+    objects: RecordedResource[],
+    provider: Provider,
+    connection: HarborObjectInputs["connection"],
+): Promise<{ failures: string[]; blocked: string[] }> {
     const names = new Set(objects.map((o) => o.name));
     const made = new Map<string, { id: string; kind: string }>();
     const failures: string[] = [];
@@ -82,7 +86,11 @@ describe("Harbor 2.15.1 as harbor-helm 1.19.1 deploys it: proxy-cache registry t
         const harbor = new FakeHarbor();
         const connection = { url: await harbor.start(), username: "admin", password: harbor.password, attempts: 1, retryDelayMs: 1 };
         try {
-            const endpoint = await provider.create({ kind: "registry", spec: { name: "quay.io", type: "quay", url: "https://quay.io" }, connection } as HarborObjectInputs);
+            const endpoint = await provider.create({
+                kind: "registry",
+                spec: { name: "quay.io", type: "quay", url: "https://quay.io" },
+                connection,
+            } as HarborObjectInputs);
             const project = { kind: "project", spec: { name: "quay", public: true, registryId: Number(endpoint.id) }, connection } as HarborObjectInputs;
             await expect(provider.create(project)).rejects.toThrow("HTTP 400: BAD_REQUEST: unsupported registry type quay");
         } finally {

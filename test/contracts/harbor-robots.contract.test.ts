@@ -30,14 +30,19 @@ describe("Harbor 2.15.1 project robots, one per project, expiring, pull-only whe
         expect(pull).not.toContain("create");
     });
 
-    it.each(["dev", "prod", "prod-eu"])("%s: every robot is a project robot on one project, with a finite duration; pull-only robots and app pull secrets cannot push", async (stack) => {
-        const robots = (await evaluateStack(stack)).resources.filter((r) => r.type === "pulumi-nodejs:dynamic/platform:HarborObject" && (r.inputs as RobotInputs).kind === "robot");
-        expect(robots.length).toBeGreaterThan(1);
-        for (const r of robots) {
-            const { spec } = r.inputs as RobotInputs;
-            expect([r.name, typeof spec.project, spec.projects]).toEqual([r.name, "string", undefined]);
-            expect([r.name, spec.expiresInDays! > 0]).toEqual([r.name, true]);
-            if (r.name.includes("pull-robot")) expect([r.name, spec.access]).toEqual([r.name, "pull"]);
-        }
-    });
+    it.each(["dev", "prod", "prod-eu"])(
+        "%s: every robot is a project robot on one project, with a finite duration; pull-only robots and app pull secrets cannot push",
+        async (stack) => {
+            const robots = (await evaluateStack(stack)).resources.filter(
+                (r) => r.type === "pulumi-nodejs:dynamic/platform:HarborObject" && (r.inputs as RobotInputs).kind === "robot",
+            );
+            expect(robots.length).toBeGreaterThan(1);
+            for (const r of robots) {
+                const { spec } = r.inputs as RobotInputs;
+                expect([r.name, typeof spec.project, spec.projects]).toEqual([r.name, "string", undefined]);
+                expect([r.name, spec.expiresInDays! > 0]).toEqual([r.name, true]);
+                if (r.name.includes("pull-robot")) expect([r.name, spec.access]).toEqual([r.name, "pull"]);
+            }
+        },
+    );
 });

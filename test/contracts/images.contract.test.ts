@@ -39,13 +39,29 @@ const PUBLISHERS: Readonly<Record<string, Publisher>> = {
     "IMAGES.clickhouseKeeper": { image: "clickhouse/clickhouse-keeper", tags: /^24\.8\.\d+\.\d+$/, build: CLICKHOUSE_BUILD },
     // on: push: tags: ['*']; publish-image action tag: ${{ github.ref_name }}, public-repo rancher (Docker Hub).
     // A release past 0.20 must have its Plan CRD and RBAC re-read (components/cluster/systemUpgrade.ts).
-    "IMAGES.systemUpgradeController": { image: "rancher/system-upgrade-controller", tags: /^v0\.20\.\d+$/, build: "rancher/system-upgrade-controller@v0.20.1 (f1362a3f):.github/workflows/release.yml job publish" },
+    "IMAGES.systemUpgradeController": {
+        image: "rancher/system-upgrade-controller",
+        tags: /^v0\.20\.\d+$/,
+        build: "rancher/system-upgrade-controller@v0.20.1 (f1362a3f):.github/workflows/release.yml job publish",
+    },
     // on: push: tags: ['*'] (branch filters v7.[0-9] and path filters do not apply to tag pushes); tag v7.1.8 = ed89af6d.
-    "IMAGES.deepflowServer": { image: "deepflowce/deepflow-server", tags: /^v7\.1\.\d+$/, build: `deepflowio/deepflow@v7.1.8:.github/workflows/server-build.yml, ${DEEPFLOW_TAG}` },
+    "IMAGES.deepflowServer": {
+        image: "deepflowce/deepflow-server",
+        tags: /^v7\.1\.\d+$/,
+        build: `deepflowio/deepflow@v7.1.8:.github/workflows/server-build.yml, ${DEEPFLOW_TAG}`,
+    },
     // Same workflow trigger; job build_agent_image pushes the image.
-    "IMAGES.deepflowAgent": { image: "deepflowce/deepflow-agent", tags: /^v7\.1\.\d+$/, build: `deepflowio/deepflow@v7.1.8:.github/workflows/agent-build.yml job build_agent_image, ${DEEPFLOW_TAG}` },
+    "IMAGES.deepflowAgent": {
+        image: "deepflowce/deepflow-agent",
+        tags: /^v7\.1\.\d+$/,
+        build: `deepflowio/deepflow@v7.1.8:.github/workflows/agent-build.yml job build_agent_image, ${DEEPFLOW_TAG}`,
+    },
     // deepflow-app has no v7.1.x git tags: its workflow also builds branches v7.[0-9].[0-9], and branch v7.1.8 is f2ba15d0.
-    "IMAGES.deepflowApp": { image: "deepflowce/deepflow-app", tags: /^v7\.1\.\d+$/, build: `deepflowio/deepflow-app@v7.1.8 (branch):.github/workflows/app-build.yml, ${DEEPFLOW_TAG}` },
+    "IMAGES.deepflowApp": {
+        image: "deepflowce/deepflow-app",
+        tags: /^v7\.1\.\d+$/,
+        build: `deepflowio/deepflow-app@v7.1.8 (branch):.github/workflows/app-build.yml, ${DEEPFLOW_TAG}`,
+    },
     // The plugins' own repository builds branches main (as `latest`), v6.[1-9], v7.[1-9], v7.[0-9].[0-9] and every
     // git tag. Its newest git tag is v6.6.5 and the snapshot read here (to 2025-04-18) has no v7.1 ref at all;
     // the only 7.1 tag upstream names is the one chart deepflow 7.1.002 uses

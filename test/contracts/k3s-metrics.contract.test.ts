@@ -49,15 +49,31 @@ const SHARED_ON_SERVERS = [
     "k3s_etcd_snapshot_save_duration_seconds_count",
 ];
 /** Families a k3s agent serves (10250, 10249). */
-const SHARED_ON_AGENTS = ["kubelet_running_pods", "kubeproxy_sync_proxy_rules_duration_seconds_bucket", "workqueue_depth", "rest_client_requests_total", "process_resident_memory_bytes", "go_goroutines"];
+const SHARED_ON_AGENTS = [
+    "kubelet_running_pods",
+    "kubeproxy_sync_proxy_rules_duration_seconds_bucket",
+    "workqueue_depth",
+    "rest_client_requests_total",
+    "process_resident_memory_bytes",
+    "go_goroutines",
+];
 /** The embedded etcd's own registry on 2381 (servers). */
-const ETCD_REGISTRY = ["etcd_server_has_leader", "etcd_mvcc_db_total_size_in_bytes", "etcd_disk_wal_fsync_duration_seconds_bucket", "grpc_server_handled_total", "process_resident_memory_bytes", "go_goroutines"];
+const ETCD_REGISTRY = [
+    "etcd_server_has_leader",
+    "etcd_mvcc_db_total_size_in_bytes",
+    "etcd_disk_wal_fsync_duration_seconds_bucket",
+    "grpc_server_handled_total",
+    "process_resident_memory_bytes",
+    "go_goroutines",
+];
 
 /** The jobs that store `family` from one node of that kind. */
 function owners(v: Values, node: "server" | "agent", family: string): string[] {
     return jobs(v)
         .filter((j) => node === "server" || j.on === "all")
-        .filter((j) => (j.registry === "shared" ? (node === "server" ? SHARED_ON_SERVERS : SHARED_ON_AGENTS) : node === "server" ? ETCD_REGISTRY : []).includes(family))
+        .filter((j) =>
+            (j.registry === "shared" ? (node === "server" ? SHARED_ON_SERVERS : SHARED_ON_AGENTS) : node === "server" ? ETCD_REGISTRY : []).includes(family),
+        )
         .filter((j) => keeps(j, family))
         .map((j) => j.job);
 }
@@ -86,7 +102,12 @@ describe("k3s metrics scraped by kube-prometheus-stack", () => {
         expect(owners(v, "server", "apiserver_request_total")).toEqual(["apiserver"]);
         expect(owners(v, "server", "etcd_request_duration_seconds_bucket")).toEqual(["apiserver"]);
         expect(owners(v, "server", "etcd_server_has_leader")).toEqual(["kube-etcd"]);
-        for (const family of ["scheduler_schedule_attempts_total", "kubeproxy_sync_proxy_rules_duration_seconds_bucket", "k3s_etcd_snapshot_save_duration_seconds_count", "process_resident_memory_bytes"]) {
+        for (const family of [
+            "scheduler_schedule_attempts_total",
+            "kubeproxy_sync_proxy_rules_duration_seconds_bucket",
+            "k3s_etcd_snapshot_save_duration_seconds_count",
+            "process_resident_memory_bytes",
+        ]) {
             expect(owners(v, "server", family)).toEqual(["kubelet"]);
         }
         expect(owners(v, "agent", "kubeproxy_sync_proxy_rules_duration_seconds_bucket")).toEqual(["kubelet"]);
@@ -114,7 +135,8 @@ describe("k3s metrics scraped by kube-prometheus-stack", () => {
         const exprs: string[] = [];
         const rulesDir = join(PROJECT_DIR, "charts", "rules");
         for (const f of readdirSync(rulesDir).filter((x) => x.endsWith("-alerts.yaml"))) {
-            for (const g of (parse(readFileSync(join(rulesDir, f), "utf8")) as { groups: { rules: { expr: string }[] }[] }).groups) exprs.push(...g.rules.map((r) => String(r.expr)));
+            for (const g of (parse(readFileSync(join(rulesDir, f), "utf8")) as { groups: { rules: { expr: string }[] }[] }).groups)
+                exprs.push(...g.rules.map((r) => String(r.expr)));
         }
         const dashDir = join(PROJECT_DIR, "charts", "dashboards");
         const collect = (o: unknown): void => {

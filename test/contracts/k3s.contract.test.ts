@@ -23,8 +23,18 @@ describe("k3s ServiceLB publishes a node's ExternalIP when any node has one, els
     // has them, InternalIPs otherwise. The controller copies that status into every Ingress and
     // external-dns publishes it; node-external-ip is what makes a node's public address an ExternalIP.
     it("models the choice", () => {
-        expect(serviceLbAddresses([{ name: "a", host: "10.0.0.1" }, { name: "b", host: "10.0.0.2" }])).toEqual(["10.0.0.1", "10.0.0.2"]);
-        expect(serviceLbAddresses([{ name: "a", host: "198.51.100.1", address: "10.0.0.1" }, { name: "b", host: "10.0.0.2" }])).toEqual(["198.51.100.1"]);
+        expect(
+            serviceLbAddresses([
+                { name: "a", host: "10.0.0.1" },
+                { name: "b", host: "10.0.0.2" },
+            ]),
+        ).toEqual(["10.0.0.1", "10.0.0.2"]);
+        expect(
+            serviceLbAddresses([
+                { name: "a", host: "198.51.100.1", address: "10.0.0.1" },
+                { name: "b", host: "10.0.0.2" },
+            ]),
+        ).toEqual(["198.51.100.1"]);
     });
 
     it("gives every node with a public host its node-external-ip, so no public record points at a private node address", () => {
@@ -32,14 +42,22 @@ describe("k3s ServiceLB publishes a node's ExternalIP when any node has one, els
             const nodes = k3sNodes(k3s);
             const settings = k3sSettings(k3s, nodes);
             for (const node of nodes.filter((n) => n.externalAddress !== undefined)) {
-                expect({ stack, node: node.name, ip: nodeConfig(node, settings)["node-external-ip"] }).toEqual({ stack, node: node.name, ip: node.externalAddress });
+                expect({ stack, node: node.name, ip: nodeConfig(node, settings)["node-external-ip"] }).toEqual({
+                    stack,
+                    node: node.name,
+                    ip: node.externalAddress,
+                });
             }
             if (isPublicZone(config.dns) && config.ingress.enabled && config.ingress.exposure === "loadBalancer") {
                 const privateAddresses = new Set(nodes.map((n) => n.address).filter((a) => a !== undefined));
                 const published = serviceLbAddresses([...k3s.servers, ...k3s.agents]);
                 expect({ stack, leaked: published.filter((a) => privateAddresses.has(a) || isPrivateIp(a)) }).toEqual({ stack, leaked: [] });
                 for (const record of config.dns.records.filter((r) => r.type === "A")) {
-                    expect({ stack, record: record.name, leaked: record.targets.filter((t) => privateAddresses.has(t) || isPrivateIp(t)) }).toEqual({ stack, record: record.name, leaked: [] });
+                    expect({ stack, record: record.name, leaked: record.targets.filter((t) => privateAddresses.has(t) || isPrivateIp(t)) }).toEqual({
+                        stack,
+                        record: record.name,
+                        leaked: [],
+                    });
                 }
             }
         }
@@ -62,13 +80,28 @@ describe("k3s ServiceLB publishes a node's ExternalIP when any node has one, els
             },
             "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: secure("t") } },
         });
-        expect(() => parsePlatformConfig(rawConfig(mixed))).toThrow(/platform:dns\.provider: the ingress would be published in the public cloudflare zone at private addresses \(10\.0\.0\.8\) although nodes have public ones \(n1: 198\.51\.100\.7\)/);
+        expect(() => parsePlatformConfig(rawConfig(mixed))).toThrow(
+            /platform:dns\.provider: the ingress would be published in the public cloudflare zone at private addresses \(10\.0\.0\.8\) although nodes have public ones \(n1: 198\.51\.100\.7\)/,
+        );
         // A record at the private address of a node that has a public one: refused, naming the public one.
         const record = k3sStackConfig({
-            "platform:cluster": { mode: "k3s", k3s: { version: "v1.36.4+k3s1", ssh: { privateKey: secure("k") }, servers: [{ name: "n1", host: "198.51.100.7", address: "10.0.0.7", hostKey: TEST_HOST_KEY }] } },
-            "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: secure("t") }, records: [{ name: "api.dev.example.com", type: "A", targets: ["10.0.0.7"] }] },
+            "platform:cluster": {
+                mode: "k3s",
+                k3s: {
+                    version: "v1.36.4+k3s1",
+                    ssh: { privateKey: secure("k") },
+                    servers: [{ name: "n1", host: "198.51.100.7", address: "10.0.0.7", hostKey: TEST_HOST_KEY }],
+                },
+            },
+            "platform:dns": {
+                provider: "cloudflare",
+                cloudflare: { apiToken: secure("t") },
+                records: [{ name: "api.dev.example.com", type: "A", targets: ["10.0.0.7"] }],
+            },
         });
-        expect(() => parsePlatformConfig(rawConfig(record))).toThrow(/platform:dns\.records\[0\]\.targets\[0\]: a public cloudflare zone must not point at node n1's private address 10\.0\.0\.7: the node has the public address 198\.51\.100\.7/);
+        expect(() => parsePlatformConfig(rawConfig(record))).toThrow(
+            /platform:dns\.records\[0\]\.targets\[0\]: a public cloudflare zone must not point at node n1's private address 10\.0\.0\.7: the node has the public address 198\.51\.100\.7/,
+        );
     });
 });
 
@@ -87,7 +120,9 @@ describe("An internal-only cluster in a public zone: k3s ServiceLB publishes eve
     it("renders the docs recipe (prod profile, Cloudflare, DNS-01) with the warning and 0 policy violations", async () => {
         const evaluation = await evaluateConfig(recipe(), "office");
         expect(evaluation.warnings).toEqual([
-            expect.stringMatching(/^platform:dns\.provider: internal only: reachable from your network, not from the internet\. .*private addresses 10\.20\.0\.11, 10\.20\.0\.12, 10\.20\.0\.13/),
+            expect.stringMatching(
+                /^platform:dns\.provider: internal only: reachable from your network, not from the internet\. .*private addresses 10\.20\.0\.11, 10\.20\.0\.12, 10\.20\.0\.13/,
+            ),
             expect.stringMatching(/^platform:dns\.records\[0\]: internal only: /),
         ]);
         expect(policyViolations(evaluation.resources, "prod").filter((v) => !v.advisory)).toEqual([]);
@@ -100,7 +135,9 @@ describe("An internal-only cluster in a public zone: k3s ServiceLB publishes eve
     it("refuses HTTP-01 there with an error that names DNS-01 as the challenge that works", () => {
         const config = recipe();
         const http01 = { ...config, "platform:tls": { issuer: "letsencrypt", acme: { email: "ops@example.com", solver: "http01" } } };
-        expect(() => parsePlatformConfig(rawConfig(http01))).toThrow(/platform:tls\.acme\.solver: http01 needs Let's Encrypt to reach port 80 of a node from the internet, but this is an internal-only cluster .*DNS-01 is the only ACME challenge that works here/);
+        expect(() => parsePlatformConfig(rawConfig(http01))).toThrow(
+            /platform:tls\.acme\.solver: http01 needs Let's Encrypt to reach port 80 of a node from the internet, but this is an internal-only cluster .*DNS-01 is the only ACME challenge that works here/,
+        );
     });
 });
 
@@ -110,7 +147,10 @@ describe("k3s secure join tokens: K10<sha256 of the cluster CA>::<user>:<passwor
     // agent token joins agents only; the first server can only take the short form.
     it("joins agents with the node user and never hands them the server password", () => {
         const hash = "0".repeat(64);
-        const agent = parse(secretsYaml({ role: "agent", init: false }, { serverToken: "S3RVER", agentToken: "AG3NT", caHash: hash })) as Record<string, string>;
+        const agent = parse(secretsYaml({ role: "agent", init: false }, { serverToken: "S3RVER", agentToken: "AG3NT", caHash: hash })) as Record<
+            string,
+            string
+        >;
         expect(agent).toEqual({ token: `K10${hash}::node:AG3NT` });
         const first = parse(secretsYaml({ role: "server", init: true }, { serverToken: "S3RVER", agentToken: "AG3NT" })) as Record<string, string>;
         expect(first).toEqual({ token: "S3RVER", "agent-token": "AG3NT" });
@@ -146,7 +186,9 @@ describe("kubectl supports one minor of skew against the API server", () => {
     it("refuses a k3s version whose minor has no kubectl image, naming the table", () => {
         const config = k3sStackConfig();
         (config["platform:cluster"] as { k3s: { version: string } }).k3s.version = "v1.99.0+k3s1";
-        expect(() => parsePlatformConfig(rawConfig(config))).toThrow(/platform:cluster\.k3s\.version: expected a Kubernetes minor the platform has a kubectl image for \(charts\/images\.ts KUBECTL_IMAGES/);
+        expect(() => parsePlatformConfig(rawConfig(config))).toThrow(
+            /platform:cluster\.k3s\.version: expected a Kubernetes minor the platform has a kubectl image for \(charts\/images\.ts KUBECTL_IMAGES/,
+        );
     });
 });
 
@@ -172,7 +214,12 @@ describe("k3s advertises the API server at the first node-external-ip unless adv
             for (const node of nodes.filter((n) => n.role === "server" && n.externalAddress !== undefined)) {
                 const config = nodeConfig(node, settings);
                 const privateAddress = node.address ?? node.host;
-                expect({ stack, node: node.name, advertised: advertisedBy(config), etcd: etcdPeerOf(config) }).toEqual({ stack, node: node.name, advertised: privateAddress, etcd: privateAddress });
+                expect({ stack, node: node.name, advertised: advertisedBy(config), etcd: etcdPeerOf(config) }).toEqual({
+                    stack,
+                    node: node.name,
+                    advertised: privateAddress,
+                    etcd: privateAddress,
+                });
             }
         }
         // The prod stacks have public hosts with private addresses: the rule is exercised, not vacuous.
@@ -181,15 +228,30 @@ describe("k3s advertises the API server at the first node-external-ip unless adv
 
     it("uses a private SSH host as the private address when none is given", () => {
         const node = k3sNodes({ servers: [{ name: "s1", host: "10.0.0.5", externalAddress: "192.0.2.5" }], agents: [] })[0];
-        const config = nodeConfig(node, { joinUrl: "https://10.0.0.5:6443", tlsSans: [], disable: [], secretsEncryption: true, etcdSnapshots: { schedule: "0 * * * *", retention: 1 } });
+        const config = nodeConfig(node, {
+            joinUrl: "https://10.0.0.5:6443",
+            tlsSans: [],
+            disable: [],
+            secretsEncryption: true,
+            etcdSnapshots: { schedule: "0 * * * *", retention: 1 },
+        });
         expect({ advertised: advertisedBy(config), etcd: etcdPeerOf(config) }).toEqual({ advertised: "10.0.0.5", etcd: "10.0.0.5" });
     });
 
     it("refuses a server with a public address and no private one it could advertise, naming the key", () => {
         const config = k3sStackConfig({
-            "platform:cluster": { mode: "k3s", k3s: { version: "v1.36.4+k3s1", ssh: { privateKey: secure("k") }, servers: [{ name: "n1", host: "k3s-1.example.com", externalAddress: "192.0.2.7", hostKey: TEST_HOST_KEY }] } },
+            "platform:cluster": {
+                mode: "k3s",
+                k3s: {
+                    version: "v1.36.4+k3s1",
+                    ssh: { privateKey: secure("k") },
+                    servers: [{ name: "n1", host: "k3s-1.example.com", externalAddress: "192.0.2.7", hostKey: TEST_HOST_KEY }],
+                },
+            },
         });
-        expect(() => parsePlatformConfig(rawConfig(config))).toThrow(/platform:cluster\.k3s\.servers\[0\]\.address: required when the server has a public externalAddress \(192\.0\.2\.7\)/);
+        expect(() => parsePlatformConfig(rawConfig(config))).toThrow(
+            /platform:cluster\.k3s\.servers\[0\]\.address: required when the server has a public externalAddress \(192\.0\.2\.7\)/,
+        );
     });
 });
 

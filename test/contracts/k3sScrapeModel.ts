@@ -16,7 +16,8 @@
  */
 export type Values = Record<string, unknown>;
 
-export const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
+export const at = (v: unknown, ...path: string[]): unknown =>
+    path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), v);
 
 export type Relabel = { sourceLabels?: string[]; action?: string; regex?: string };
 
@@ -32,11 +33,13 @@ export interface Job {
 /** The control-plane scrape jobs kube-prometheus-stack creates from these values (chart defaults where unset). */
 export function jobs(v: Values): Job[] {
     const relabel = (part: string): Relabel[] => (at(v, part, "serviceMonitor", "metricRelabelings") as Relabel[] | undefined) ?? [];
-    const on = (part: string) => at(v, part, "enabled") !== false && at(v, part, "serviceMonitor", "enabled") !== false && at(v, part, "service", "enabled") !== false;
+    const on = (part: string) =>
+        at(v, part, "enabled") !== false && at(v, part, "serviceMonitor", "enabled") !== false && at(v, part, "service", "enabled") !== false;
     const list: Job[] = [];
     if (on("kubeApiServer")) list.push({ job: "apiserver", registry: "shared", on: "servers", relabelings: relabel("kubeApiServer") });
     if (on("kubelet")) list.push({ job: "kubelet", registry: "shared", on: "all", relabelings: relabel("kubelet") });
-    if (on("kubeControllerManager")) list.push({ job: "kube-controller-manager", registry: "shared", on: "servers", relabelings: relabel("kubeControllerManager") });
+    if (on("kubeControllerManager"))
+        list.push({ job: "kube-controller-manager", registry: "shared", on: "servers", relabelings: relabel("kubeControllerManager") });
     if (on("kubeScheduler")) list.push({ job: "kube-scheduler", registry: "shared", on: "servers", relabelings: relabel("kubeScheduler") });
     if (on("kubeProxy")) list.push({ job: "kube-proxy", registry: "shared", on: "all", relabelings: relabel("kubeProxy") });
     if (on("kubeEtcd")) list.push({ job: "kube-etcd", registry: "etcd", on: "servers", relabelings: relabel("kubeEtcd") });

@@ -25,8 +25,20 @@ const ruleGroupOn = (v: Values, group: string) => at(v, "defaultRules", "create"
  * defaultRules.disabled.<its Down alert>; each alert in it unless defaultRules.disabled.<alert>.
  */
 const TARGET_ALERTS = [
-    { component: "kubeControllerManager", group: "kubeControllerManager", ownJob: "kube-controller-manager", down: "KubeControllerManagerDown", unreachable: "KubeControllerManagerInstanceUnreachable" },
-    { component: "kubeScheduler", group: "kubeSchedulerAlerting", ownJob: "kube-scheduler", down: "KubeSchedulerDown", unreachable: "KubeSchedulerInstanceUnreachable" },
+    {
+        component: "kubeControllerManager",
+        group: "kubeControllerManager",
+        ownJob: "kube-controller-manager",
+        down: "KubeControllerManagerDown",
+        unreachable: "KubeControllerManagerInstanceUnreachable",
+    },
+    {
+        component: "kubeScheduler",
+        group: "kubeSchedulerAlerting",
+        ownJob: "kube-scheduler",
+        down: "KubeSchedulerDown",
+        unreachable: "KubeSchedulerInstanceUnreachable",
+    },
     { component: "kubeProxy", group: "kubeProxy", ownJob: "kube-proxy", down: "KubeProxyDown", unreachable: "KubeProxyInstanceUnreachable" },
 ];
 
@@ -53,22 +65,43 @@ interface ChartDashboard {
 }
 
 // Every dashboard needs (grafana.enabled or grafana.forceDeployDashboards) and grafana.defaultDashboardsEnabled (default true).
-const base = (v: Values) => (at(v, "grafana", "enabled") !== false || at(v, "grafana", "forceDeployDashboards") === true) && at(v, "grafana", "defaultDashboardsEnabled") !== false;
-const when = (...path: string[]) => (v: Values) => base(v) && at(v, ...path) !== false;
+const base = (v: Values) =>
+    (at(v, "grafana", "enabled") !== false || at(v, "grafana", "forceDeployDashboards") === true) && at(v, "grafana", "defaultDashboardsEnabled") !== false;
+const when =
+    (...path: string[]) =>
+    (v: Values) =>
+        base(v) && at(v, ...path) !== false;
 const always = base;
 const kubelet = (v: Values) => ({ job: selectedJob(v, "kubelet", "kubelet") });
 const named = (...names: string[]) => names.map((job) => ({ job }));
-const nodeExporter = (os?: string) => (v: Values) => base(v) && (at(v, "nodeExporter", "enabled") !== false || at(v, "nodeExporter", "forceDeployDashboards") === true) && (os === undefined || at(v, "nodeExporter", "operatingSystems", os, "enabled") !== false);
+const nodeExporter = (os?: string) => (v: Values) =>
+    base(v) &&
+    (at(v, "nodeExporter", "enabled") !== false || at(v, "nodeExporter", "forceDeployDashboards") === true) &&
+    (os === undefined || at(v, "nodeExporter", "operatingSystems", os, "enabled") !== false);
 const windows = (v: Values) => base(v) && at(v, "windowsMonitoring", "enabled") === true;
 const PROCESS = ["process_resident_memory_bytes", "process_cpu_seconds_total", "go_goroutines"];
 const REST_CLIENT = ["rest_client_requests_total", "rest_client_request_duration_seconds_bucket"];
 const WORKQUEUE = ["workqueue_adds_total", "workqueue_depth", "workqueue_queue_duration_seconds_bucket"];
 
 const CHART_DASHBOARDS: readonly ChartDashboard[] = [
-    { file: "alertmanager-overview.yaml", renders: (v) => base(v) && (at(v, "alertmanager", "enabled") !== false || at(v, "alertmanager", "forceDeployDashboards") === true), jobs: () => [] },
-    { file: "apiserver.yaml", renders: when("kubeApiServer", "enabled"), jobs: (v) => [{ job: selectedJob(v, "kubeApiServer", "apiserver") }], families: { registry: "shared", names: ["up", ...WORKQUEUE, ...PROCESS] } },
+    {
+        file: "alertmanager-overview.yaml",
+        renders: (v) => base(v) && (at(v, "alertmanager", "enabled") !== false || at(v, "alertmanager", "forceDeployDashboards") === true),
+        jobs: () => [],
+    },
+    {
+        file: "apiserver.yaml",
+        renders: when("kubeApiServer", "enabled"),
+        jobs: (v) => [{ job: selectedJob(v, "kubeApiServer", "apiserver") }],
+        families: { registry: "shared", names: ["up", ...WORKQUEUE, ...PROCESS] },
+    },
     { file: "cluster-total.yaml", renders: always, jobs: (v) => [kubelet(v)] },
-    { file: "controller-manager.yaml", renders: when("kubeControllerManager", "enabled"), jobs: (v) => [{ job: selectedJob(v, "kubeControllerManager", "kube-controller-manager") }], families: { registry: "shared", names: ["up", ...WORKQUEUE, ...REST_CLIENT, ...PROCESS] } },
+    {
+        file: "controller-manager.yaml",
+        renders: when("kubeControllerManager", "enabled"),
+        jobs: (v) => [{ job: selectedJob(v, "kubeControllerManager", "kube-controller-manager") }],
+        families: { registry: "shared", names: ["up", ...WORKQUEUE, ...REST_CLIENT, ...PROCESS] },
+    },
     {
         file: "etcd.yaml",
         renders: when("kubeEtcd", "enabled"),
@@ -76,9 +109,19 @@ const CHART_DASHBOARDS: readonly ChartDashboard[] = [
         families: {
             registry: "etcd",
             names: [
-                "etcd_server_has_leader", "grpc_server_started_total", "grpc_server_handled_total", "etcd_mvcc_db_total_size_in_bytes", "etcd_disk_wal_fsync_duration_seconds_bucket",
-                "etcd_disk_backend_commit_duration_seconds_bucket", "process_resident_memory_bytes", "etcd_network_client_grpc_received_bytes_total", "etcd_network_client_grpc_sent_bytes_total",
-                "etcd_network_peer_received_bytes_total", "etcd_network_peer_sent_bytes_total", "etcd_server_leader_changes_seen_total", "etcd_network_peer_round_trip_time_seconds_bucket",
+                "etcd_server_has_leader",
+                "grpc_server_started_total",
+                "grpc_server_handled_total",
+                "etcd_mvcc_db_total_size_in_bytes",
+                "etcd_disk_wal_fsync_duration_seconds_bucket",
+                "etcd_disk_backend_commit_duration_seconds_bucket",
+                "process_resident_memory_bytes",
+                "etcd_network_client_grpc_received_bytes_total",
+                "etcd_network_client_grpc_sent_bytes_total",
+                "etcd_network_peer_received_bytes_total",
+                "etcd_network_peer_sent_bytes_total",
+                "etcd_server_leader_changes_seen_total",
+                "etcd_network_peer_round_trip_time_seconds_bucket",
             ],
         },
     },
@@ -104,10 +147,24 @@ const CHART_DASHBOARDS: readonly ChartDashboard[] = [
         families: {
             registry: "shared",
             names: [
-                "up", "kubelet_node_name", "kubelet_running_pods", "kubelet_running_containers", "volume_manager_total_volumes", "kubelet_node_config_error", "kubelet_runtime_operations_total",
-                "kubelet_runtime_operations_errors_total", "kubelet_runtime_operations_duration_seconds_bucket", "kubelet_pod_start_duration_seconds_bucket", "kubelet_pod_worker_duration_seconds_bucket",
-                "storage_operation_duration_seconds_bucket", "storage_operation_errors_total", "kubelet_cgroup_manager_duration_seconds_bucket", "kubelet_pleg_relist_duration_seconds_bucket",
-                "kubelet_pleg_relist_interval_seconds_bucket", ...REST_CLIENT, ...PROCESS,
+                "up",
+                "kubelet_node_name",
+                "kubelet_running_pods",
+                "kubelet_running_containers",
+                "volume_manager_total_volumes",
+                "kubelet_node_config_error",
+                "kubelet_runtime_operations_total",
+                "kubelet_runtime_operations_errors_total",
+                "kubelet_runtime_operations_duration_seconds_bucket",
+                "kubelet_pod_start_duration_seconds_bucket",
+                "kubelet_pod_worker_duration_seconds_bucket",
+                "storage_operation_duration_seconds_bucket",
+                "storage_operation_errors_total",
+                "kubelet_cgroup_manager_duration_seconds_bucket",
+                "kubelet_pleg_relist_duration_seconds_bucket",
+                "kubelet_pleg_relist_interval_seconds_bucket",
+                ...REST_CLIENT,
+                ...PROCESS,
             ],
         },
     },
@@ -120,13 +177,26 @@ const CHART_DASHBOARDS: readonly ChartDashboard[] = [
     { file: "nodes.yaml", renders: nodeExporter("linux"), jobs: () => named("node-exporter") },
     { file: "persistentvolumesusage.yaml", renders: always, jobs: (v) => [kubelet(v)] },
     { file: "pod-total.yaml", renders: always, jobs: (v) => [kubelet(v)] },
-    { file: "prometheus-remote-write.yaml", renders: (v) => base(v) && at(v, "prometheus", "prometheusSpec", "remoteWriteDashboards") === true, jobs: () => [] },
+    {
+        file: "prometheus-remote-write.yaml",
+        renders: (v) => base(v) && at(v, "prometheus", "prometheusSpec", "remoteWriteDashboards") === true,
+        jobs: () => [],
+    },
     { file: "prometheus.yaml", renders: always, jobs: () => [] },
     {
         file: "proxy.yaml",
         renders: when("kubeProxy", "enabled"),
         jobs: (v) => [{ job: selectedJob(v, "kubeProxy", "kube-proxy") }],
-        families: { registry: "shared", names: ["up", "kubeproxy_sync_proxy_rules_duration_seconds_bucket", "kubeproxy_network_programming_duration_seconds_bucket", ...REST_CLIENT, ...PROCESS] },
+        families: {
+            registry: "shared",
+            names: [
+                "up",
+                "kubeproxy_sync_proxy_rules_duration_seconds_bucket",
+                "kubeproxy_network_programming_duration_seconds_bucket",
+                ...REST_CLIENT,
+                ...PROCESS,
+            ],
+        },
     },
     {
         file: "scheduler.yaml",
@@ -135,8 +205,13 @@ const CHART_DASHBOARDS: readonly ChartDashboard[] = [
         families: {
             registry: "shared",
             names: [
-                "up", "scheduler_scheduling_attempt_duration_seconds_bucket", "scheduler_pod_scheduling_sli_duration_seconds_bucket", "scheduler_scheduling_algorithm_duration_seconds_bucket",
-                "scheduler_volume_scheduling_duration_seconds_bucket", ...REST_CLIENT, ...PROCESS,
+                "up",
+                "scheduler_scheduling_attempt_duration_seconds_bucket",
+                "scheduler_pod_scheduling_sli_duration_seconds_bucket",
+                "scheduler_scheduling_algorithm_duration_seconds_bucket",
+                "scheduler_volume_scheduling_duration_seconds_bucket",
+                ...REST_CLIENT,
+                ...PROCESS,
             ],
         },
     },
@@ -181,7 +256,9 @@ function offDownAlerts(v: Values): string[] {
 }
 
 function projectRules(resources: readonly RecordedResource[], name: string): { alert?: string; expr: string }[] {
-    const rule = resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && (r.inputs.metadata as { name: string }).name === name);
+    const rule = resources.find(
+        (r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && (r.inputs.metadata as { name: string }).name === name,
+    );
     return ((rule?.inputs.spec as { groups: { rules: { alert?: string; expr: string }[] }[] } | undefined)?.groups ?? []).flatMap((g) => g.rules);
 }
 
@@ -235,7 +312,12 @@ describe.each(stackNames())("kube-prometheus-stack's control-plane alerts and da
         const { values } = state;
         const scraped = scrapedJobs(values);
         const rendered = CHART_DASHBOARDS.filter((d) => d.renders(values));
-        const unscraped = rendered.flatMap((d) => d.jobs(values).filter((j) => !scraped.some((s) => (j.regex ? new RegExp(`^(?:${j.job})$`).test(s) : s === j.job))).map((j) => `${d.file}: ${j.job}`));
+        const unscraped = rendered.flatMap((d) =>
+            d
+                .jobs(values)
+                .filter((j) => !scraped.some((s) => (j.regex ? new RegExp(`^(?:${j.job})$`).test(s) : s === j.job)))
+                .map((j) => `${d.file}: ${j.job}`),
+        );
         expect(unscraped).toEqual([]);
         if (at(values, "grafana", "enabled") !== false) {
             expect(rendered.length).toBeGreaterThan(20);
@@ -249,7 +331,11 @@ describe.each(K3S_STACKS)("kube-prometheus-stack on the k3s cluster of the %s st
 
     it("the chart's controller-manager, scheduler and kube-proxy Down alerts are off, and the project's rules of the same names are loaded", () => {
         expect(offDownAlerts(state.values).sort()).toEqual(["KubeControllerManagerDown", "KubeProxyDown", "KubeSchedulerDown"]);
-        expect(projectRules(state.resources, "k3s-alerts").map((r) => r.alert).sort()).toEqual(["KubeControllerManagerDown", "KubeProxyDown", "KubeSchedulerDown"]);
+        expect(
+            projectRules(state.resources, "k3s-alerts")
+                .map((r) => r.alert)
+                .sort(),
+        ).toEqual(["KubeControllerManagerDown", "KubeProxyDown", "KubeSchedulerDown"]);
     });
 
     it("KubeSchedulerDown and KubeControllerManagerDown read each component's kube-system lease from kube-state-metrics, which collects leases with their own namespace label", () => {
@@ -291,7 +377,9 @@ describe.each(K3S_STACKS)("kube-prometheus-stack on the k3s cluster of the %s st
         }
         expect(empty.sort()).toEqual(EMPTY_ON_K3S);
 
-        const k3sDashboard = JSON.parse(readFileSync(join(PROJECT_DIR, "charts", "dashboards", "k3s-etcd.json"), "utf8")) as { panels: { targets: { expr: string }[] }[] };
+        const k3sDashboard = JSON.parse(readFileSync(join(PROJECT_DIR, "charts", "dashboards", "k3s-etcd.json"), "utf8")) as {
+            panels: { targets: { expr: string }[] }[];
+        };
         const exprs = k3sDashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
         const shown = (family: string) => exprs.some((e) => [...e.matchAll(new RegExp(`${family}\\{([^}]*)\\}`, "g"))].some((m) => /job="kubelet"/.test(m[1])));
         const families = [...new Set(EMPTY_ON_K3S.map((e) => e.split(": ")[1].split(" via ")[0]))];

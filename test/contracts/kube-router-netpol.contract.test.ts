@@ -10,11 +10,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluateConnection, type Endpoint, type NetworkPolicyManifest, policyCluster, type PodEndpoint } from "../../offline/netpol";
 
-const pod = (namespace: string, labels: Record<string, string>, ip: string, node: string, namedPorts?: PodEndpoint["namedPorts"]): PodEndpoint => ({ kind: "pod", namespace, labels, ip, node, namedPorts });
+const pod = (namespace: string, labels: Record<string, string>, ip: string, node: string, namedPorts?: PodEndpoint["namedPorts"]): PodEndpoint => ({
+    kind: "pod",
+    namespace,
+    labels,
+    ip,
+    node,
+    namedPorts,
+});
 const host = (ip: string, node?: string): Endpoint => ({ kind: "host", ip, node });
 const policy = (namespace: string, name: string, spec: NetworkPolicyManifest["spec"]) => ({ kind: "NetworkPolicy", metadata: { name, namespace }, spec });
 const ns = (name: string, labels: Record<string, string> = {}) => ({ kind: "Namespace", metadata: { name, labels } });
-const admitted = (manifests: Record<string, unknown>[], from: Endpoint, to: Endpoint, port: number | "all", protocol = "TCP") => evaluateConnection(policyCluster(manifests), { from, to, port, protocol }).admitted;
+const admitted = (manifests: Record<string, unknown>[], from: Endpoint, to: Endpoint, port: number | "all", protocol = "TCP") =>
+    evaluateConnection(policyCluster(manifests), { from, to, port, protocol }).admitted;
 
 const DENY_ALL = policy("a", "deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
 const server = pod("a", { app: "server" }, "10.42.2.34", "node-b");
@@ -41,7 +49,11 @@ describe("kube-router v2.6.3-k3s1 NetworkPolicy semantics (offline evaluator)", 
     it("adds policies up: any selecting policy's rule admits", () => {
         // pod.go setupPodNetpolRules jumps to every selecting policy's chain; a rule's match sets the
         // 0x10000 mark (policy.go appendRuleToPolicyChain) and only unmarked packets are rejected.
-        const fromB = policy("a", "from-b", { podSelector: { matchLabels: { app: "server" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "b" } } }], ports: [{ port: 80 }] }] });
+        const fromB = policy("a", "from-b", {
+            podSelector: { matchLabels: { app: "server" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "b" } } }], ports: [{ port: 80 }] }],
+        });
         expect(admitted([DENY_ALL, fromB], client, server, 80)).toBe(true);
         expect(admitted([DENY_ALL, fromB], client, server, 81)).toBe(false);
     });
@@ -60,7 +72,11 @@ describe("kube-router v2.6.3-k3s1 NetworkPolicy semantics (offline evaluator)", 
     it("matches an ipBlock on the address, pods included: a block covering the pod CIDR admits every pod", () => {
         // policy.go evalIPBlockPeer puts the cidr in a hash:net ipset matched on the source address
         // (processIngressRules, srcIPBlocks): pod addresses match like any other.
-        const fromPodCidr = policy("a", "nodes", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: "10.42.0.0/16" } }], ports: [{ port: 9502 }] }] });
+        const fromPodCidr = policy("a", "nodes", {
+            podSelector: {},
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ ipBlock: { cidr: "10.42.0.0/16" } }], ports: [{ port: 9502 }] }],
+        });
         expect(admitted([fromPodCidr], client, server, 9502)).toBe(true);
         expect(admitted([fromPodCidr], host("10.42.7.0", "node-c"), server, 9502)).toBe(true);
         expect(admitted([fromPodCidr], host("10.0.0.12"), server, 9502)).toBe(false);
@@ -68,7 +84,11 @@ describe("kube-router v2.6.3-k3s1 NetworkPolicy semantics (offline evaluator)", 
 
     it("takes an ipBlock's except entries out of it", () => {
         // policy.go evalIPBlockPeer adds each except entry to the ipset with the `nomatch` option.
-        const outside = policy("b", "outside", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "169.254.0.0/16"] } }] }] });
+        const outside = policy("b", "outside", {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.42.0.0/16", "169.254.0.0/16"] } }] }],
+        });
         expect(admitted([outside], client, host("203.0.113.10"), 443)).toBe(true);
         expect(admitted([outside], client, host("169.254.169.254"), 80)).toBe(false);
         expect(admitted([outside], client, server, 80)).toBe(false);
@@ -85,17 +105,29 @@ describe("kube-router v2.6.3-k3s1 NetworkPolicy semantics (offline evaluator)", 
         // policy.go evalPodPeer: a lone podSelector lists the policy's namespace; a namespaceSelector
         // lists namespaces by their labels, which always include kubernetes.io/metadata.name
         // (kubernetes/kubernetes@v1.36.4:pkg/apis/core/v1/defaults.go SetDefaults_Namespace).
-        const sameNs = policy("a", "same", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }] }] });
+        const sameNs = policy("a", "same", {
+            podSelector: {},
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }] }],
+        });
         expect(admitted([sameNs], client, server, 80)).toBe(false);
         expect(admitted([sameNs], pod("a", { app: "client" }, "10.42.1.5", "node-a"), server, 80)).toBe(true);
-        const byTeam = policy("a", "team", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "x" } } }] }] });
+        const byTeam = policy("a", "team", {
+            podSelector: {},
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "x" } } }] }],
+        });
         expect(admitted([byTeam, ns("b", { team: "x" })], client, server, 80)).toBe(true);
         expect(admitted([byTeam, ns("b", { team: "y" })], client, server, 80)).toBe(false);
     });
 
     it("evaluates matchExpressions as label selectors do", () => {
         // policy.go evalPodPeer converts selectors with metav1.LabelSelectorAsSelector (In, NotIn, Exists, DoesNotExist).
-        const jobs = policy("a", "jobs", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: "job", operator: "Exists" }] } }] }] });
+        const jobs = policy("a", "jobs", {
+            podSelector: {},
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: "job", operator: "Exists" }] } }] }],
+        });
         expect(admitted([jobs], pod("a", { job: "x" }, "10.42.1.5", "node-a"), server, 80)).toBe(true);
         expect(admitted([jobs], pod("a", {}, "10.42.1.6", "node-a"), server, 80)).toBe(false);
     });
@@ -112,7 +144,11 @@ describe("kube-router v2.6.3-k3s1 NetworkPolicy semantics (offline evaluator)", 
 
     it("never admits an ipBlock destination on a named port", () => {
         // policy.go processEgressRules: the ipBlock rules are written for the numeric ports only.
-        const named = policy("b", "named-out", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: "https" }] }] });
+        const named = policy("b", "named-out", {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: "https" }] }],
+        });
         expect(admitted([named], client, host("203.0.113.10"), 443)).toBe(false);
     });
 

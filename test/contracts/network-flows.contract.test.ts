@@ -40,7 +40,11 @@ interface Checked {
 
 function facts(raw: RawConfig, resources: readonly RecordedResource[]): StackFacts & ChartFacts {
     const config = parsePlatformConfig(raw);
-    const apps = config.apps.map((a) => ({ name: a.name, namespace: a.namespace, ports: [a.port, ...a.ports.map((p) => p.port), ...(a.metrics?.port !== undefined ? [a.metrics.port] : [])] }));
+    const apps = config.apps.map((a) => ({
+        name: a.name,
+        namespace: a.namespace,
+        ports: [a.port, ...a.ports.map((p) => p.port), ...(a.metrics?.port !== undefined ? [a.metrics.port] : [])],
+    }));
     const namespaces = new Set(rawManifests(resources).flatMap((m) => (m.kind === "Namespace" ? [String((m.metadata as { name: unknown }).name)] : [])));
     const harbor = config.harbor.enabled ? { trivy: config.harbor.trivy, internalDatabase: config.harbor.database.external === undefined } : undefined;
     return { apps, namespaces, harbor, grafana: config.monitoring.grafana.enabled };
@@ -91,7 +95,13 @@ function checkStack(name: string, evaluated: () => { evaluation: Checked; raw: R
         const needed = neededConnections(stack);
         expect(needed.length > 0).toBe(stack.harbor !== undefined || stack.namespaces.has("deepflow"));
         const refused = needed.flatMap((c) =>
-            c.from.flatMap((from) => c.ports.flatMap((port) => verdicts(cluster, evaluation.network!, from, c.to, port).flatMap((v) => (v.admitted ? [] : [`${c.name}: ${from.what} -> ${v.what}:${port} refused (${v.reason}); needed: ${c.why}`])))),
+            c.from.flatMap((from) =>
+                c.ports.flatMap((port) =>
+                    verdicts(cluster, evaluation.network!, from, c.to, port).flatMap((v) =>
+                        v.admitted ? [] : [`${c.name}: ${from.what} -> ${v.what}:${port} refused (${v.reason}); needed: ${c.why}`],
+                    ),
+                ),
+            ),
         );
         expect(refused).toEqual([]);
     });
@@ -153,7 +163,10 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
                 ...harbor,
                 trivy: false,
                 // Without Trivy nothing is scanned: no scan on push, no vulnerability gate.
-                projects: [{ name: "platform", scanOnPush: false }, { name: "apps", requireSignature: true, scanOnPush: false }],
+                projects: [
+                    { name: "platform", scanOnPush: false },
+                    { name: "apps", requireSignature: true, scanOnPush: false },
+                ],
                 storage: { type: "s3", s3: { backend: "volumes", bucket: "example-harbor", prefix: "prod" } },
                 database: { type: "external", external: { host: "pg.example.com", port: 6432, username: "harbor", password: secure("pg-1") } },
             },
@@ -178,11 +191,13 @@ const admittedOnly = (v: { admitted: boolean }[]) => v.length > 0 && v.every((x)
 function solverCheck(evaluation: () => Checked): void {
     it("lets the ingress controller reach the HTTP-01 solver pods in every namespace it routes to", () => {
         const resources = evaluation().resources;
-        const own = rawManifests(resources).flatMap((m) => (m.kind === "Ingress" || m.kind === "VirtualServer" ? [String((m.metadata as { namespace: unknown }).namespace)] : []));
+        const own = rawManifests(resources).flatMap((m) =>
+            m.kind === "Ingress" || m.kind === "VirtualServer" ? [String((m.metadata as { namespace: unknown }).namespace)] : [],
+        );
         const charts = resources.flatMap((r) => {
             const values = r.inputs.values as { expose?: { ingress?: unknown }; grafana?: { ingress?: { enabled?: boolean } } } | undefined;
             if (r.type !== "kubernetes:helm.sh/v3:Release" || values === undefined) return [];
-            return (values.expose?.ingress !== undefined || values.grafana?.ingress?.enabled === true) ? [String(r.inputs.namespace)] : [];
+            return values.expose?.ingress !== undefined || values.grafana?.ingress?.enabled === true ? [String(r.inputs.namespace)] : [];
         });
         const routed = new Set([...own, ...charts]);
         expect(routed.size).toBeGreaterThan(1);

@@ -34,14 +34,19 @@ import { type Endpoint, evaluateConnection, policyCluster } from "../../offline/
 const CHART_IMAGE_DIGEST = "sha256:0bcd60beb93f4427c29cf3a669743caf58490e98ded4380c33c09f092734a6ab";
 const INCLUDE_LABEL = ["policy.sigstore.dev/include", "true"] as const;
 const WEBHOOK_PORT = 8443;
-const WEBHOOK_POD_LABELS = { "app.kubernetes.io/name": "policy-controller", "app.kubernetes.io/instance": "policy-controller", "control-plane": "policy-controller-webhook" };
+const WEBHOOK_POD_LABELS = {
+    "app.kubernetes.io/name": "policy-controller",
+    "app.kubernetes.io/instance": "policy-controller",
+    "control-plane": "policy-controller-webhook",
+};
 const NO_MATCH_POLICIES = ["deny", "allow", "warn"];
 const MODES = ["enforce", "warn"];
 const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 /** The stack files name this repository (example-org/platform); the app workflow signs on main. */
 const APP_WORKFLOW_IDENTITY = "https://github.com/example-org/platform/.github/workflows/app.yml@refs/heads/main";
 
-const release = (resources: readonly RecordedResource[]) => resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "policy-controller");
+const release = (resources: readonly RecordedResource[]) =>
+    resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "policy-controller");
 const manifests = (resources: readonly RecordedResource[], kind: string) => rawManifests(resources).filter((m) => m.kind === kind);
 type Values = { webhook: { image: { repository: string; version: string }; failurePolicy: string; configData: Record<string, string> } };
 
@@ -60,7 +65,10 @@ describe("Sigstore policy-controller 0.10.6 admits app images signed by the buil
         const [policy] = manifests(resources, "ClusterImagePolicy").filter((m) => (m.metadata as { name: string }).name === "platform-signed-apps");
         expect(policy).toMatchObject({
             apiVersion: "policy.sigstore.dev/v1beta1",
-            spec: { mode: "enforce", authorities: [{ keyless: { identities: [{ issuer: GITHUB_ISSUER, subject: APP_WORKFLOW_IDENTITY }] }, signatureFormat: "bundle" }] },
+            spec: {
+                mode: "enforce",
+                authorities: [{ keyless: { identities: [{ issuer: GITHUB_ISSUER, subject: APP_WORKFLOW_IDENTITY }] }, signatureFormat: "bundle" }],
+            },
         });
         expect((policy.spec as { images: { glob: string }[] }).images).toContainEqual({ glob: "registry.example.com/apps/**" });
         const values = release(resources)!.inputs.values as Values;
@@ -73,14 +81,18 @@ describe("Sigstore policy-controller 0.10.6 admits app images signed by the buil
     it("dev: the same identity, warning instead of refusing, and failing open", async () => {
         const { resources } = await evaluateStack("dev");
         const [policy] = manifests(resources, "ClusterImagePolicy");
-        expect(policy).toMatchObject({ spec: { mode: "warn", authorities: [{ keyless: { identities: [{ issuer: GITHUB_ISSUER, subject: APP_WORKFLOW_IDENTITY }] } }] } });
+        expect(policy).toMatchObject({
+            spec: { mode: "warn", authorities: [{ keyless: { identities: [{ issuer: GITHUB_ISSUER, subject: APP_WORKFLOW_IDENTITY }] } }] },
+        });
         const values = release(resources)!.inputs.values as Values;
         expect(values.webhook.failurePolicy).toBe("Ignore");
         expect(values.webhook.configData["no-match-policy"]).toBe("warn");
     });
 
     it.each(["dev", "prod"])("%s: only the app namespaces carry the opt-in label; platform namespaces (and the webhook's own) never do", async (stack) => {
-        const namespaces = manifests((await evaluateStack(stack)).resources, "Namespace").map((m) => m.metadata as { name: string; labels?: Record<string, string> });
+        const namespaces = manifests((await evaluateStack(stack)).resources, "Namespace").map(
+            (m) => m.metadata as { name: string; labels?: Record<string, string> },
+        );
         const labelled = namespaces.filter((ns) => ns.labels?.[INCLUDE_LABEL[0]] === INCLUDE_LABEL[1]).map((ns) => ns.name);
         expect(labelled).toEqual(["apps"]);
         expect(namespaces.map((ns) => ns.name)).toEqual(expect.arrayContaining(["harbor", "cert-manager", "monitoring", "cosign-system"]));
@@ -97,7 +109,14 @@ describe("Sigstore policy-controller 0.10.6 admits app images signed by the buil
         expect(admits(policies, node, webhook, WEBHOOK_PORT).allowed).toBe(true);
         expect(admits(policies, node, webhook, 9090).allowed).toBe(false);
         // A pod of an app namespace cannot call it; the webhook reaches public HTTPS (TUF, registry) and never the metadata endpoint.
-        expect(admits(policies, { kind: "pod", namespace: "apps", labels: { "app.kubernetes.io/name": "hello" }, ip: "10.42.3.9", node: "c" }, webhook, WEBHOOK_PORT).allowed).toBe(false);
+        expect(
+            admits(
+                policies,
+                { kind: "pod", namespace: "apps", labels: { "app.kubernetes.io/name": "hello" }, ip: "10.42.3.9", node: "c" },
+                webhook,
+                WEBHOOK_PORT,
+            ).allowed,
+        ).toBe(false);
         expect(admits(policies, webhook, { kind: "host", ip: "151.101.1.1" }, 443).allowed).toBe(true);
         expect(admits(policies, webhook, { kind: "host", ip: "169.254.169.254" }, 80).allowed).toBe(false);
     });

@@ -31,7 +31,9 @@ describe("kube-prometheus-stack's Prometheus Service, as the canary analysis add
             name: "kps-kube-prometheus-stack-prometheus",
             port: "http-web",
         });
-        expect(serviceProxyQueryPath("up")).toBe("/api/v1/namespaces/monitoring/services/http:kps-kube-prometheus-stack-prometheus:http-web/proxy/api/v1/query?query=up");
+        expect(serviceProxyQueryPath("up")).toBe(
+            "/api/v1/namespaces/monitoring/services/http:kps-kube-prometheus-stack-prometheus:http-web/proxy/api/v1/query?query=up",
+        );
     });
 
     it("follows the chart's naming rule (release containing the chart name, 26-character cut)", () => {
@@ -41,7 +43,9 @@ describe("kube-prometheus-stack's Prometheus Service, as the canary analysis add
 
     it("keeps the chart's name, namespace and port: the platform overrides none of them", () => {
         const monitoring = parsePlatformConfig(rawConfig(k3sStackConfig())).monitoring;
-        const values = metricsValues({ config: monitoring, highAvailability: false }) as Record<string, unknown> & { prometheus: Record<string, unknown> & { prometheusSpec: Record<string, unknown> } };
+        const values = metricsValues({ config: monitoring, highAvailability: false }) as Record<string, unknown> & {
+            prometheus: Record<string, unknown> & { prometheusSpec: Record<string, unknown> };
+        };
         for (const key of ["fullnameOverride", "nameOverride", "namespaceOverride"]) {
             expect(values).not.toHaveProperty(key);
         }

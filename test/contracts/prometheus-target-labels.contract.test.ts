@@ -48,7 +48,8 @@ const KPS_DEFAULTS = { kubeletHonorLabels: true, ksmHonorLabels: true, overrideH
 
 type Values = Record<string, unknown>;
 const at = (v: unknown, ...path: string[]): unknown => path.reduce<unknown>((o, k) => (o !== null && typeof o === "object" ? (o as Values)[k] : undefined), v);
-const release = (resources: readonly RecordedResource[], chart: string) => resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === chart);
+const release = (resources: readonly RecordedResource[], chart: string) =>
+    resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === chart);
 
 /** The scrape jobs of one stack, as its kube-prometheus-stack values configure them. */
 function scrapeSources(resources: readonly RecordedResource[], override?: { nicHonorLabels?: boolean }): ScrapeSource[] {
@@ -64,22 +65,52 @@ function scrapeSources(resources: readonly RecordedResource[], override?: { nicH
         sources.push({
             job: "nginx-ingress",
             ownLabels: (metric) =>
-                metric.startsWith(NIC_LATENCY) ? [...NIC_LATENCY_LABELS, ...(metric.endsWith("_bucket") ? ["le"] : [])] : metric.startsWith("nginx_ingress_") ? ["class"] : undefined,
-            targetLabels: { namespace: (at(nic, "namespaceSelector", "matchNames") as string[])[0], service: NIC_METRICS_SERVICE, pod: null, container: null, job: "nginx-ingress", endpoint: String(endpoint.port), instance: null },
+                metric.startsWith(NIC_LATENCY)
+                    ? [...NIC_LATENCY_LABELS, ...(metric.endsWith("_bucket") ? ["le"] : [])]
+                    : metric.startsWith("nginx_ingress_")
+                      ? ["class"]
+                      : undefined,
+            targetLabels: {
+                namespace: (at(nic, "namespaceSelector", "matchNames") as string[])[0],
+                service: NIC_METRICS_SERVICE,
+                pod: null,
+                container: null,
+                job: "nginx-ingress",
+                endpoint: String(endpoint.port),
+                instance: null,
+            },
             honorLabels: honor(override?.nicHonorLabels ?? (endpoint.honorLabels as boolean | undefined) ?? false),
         });
     }
     sources.push({
         job: "kube-state-metrics",
         ownLabels: (metric) => KSM_LABELS[metric],
-        targetLabels: { namespace: "monitoring", service: "kps-kube-state-metrics", pod: null, container: "kube-state-metrics", job: "kube-state-metrics", endpoint: "http", instance: null },
-        honorLabels: honor((at(values, "kube-state-metrics", "prometheus", "monitor", "http", "honorLabels") as boolean | undefined) ?? KPS_DEFAULTS.ksmHonorLabels),
+        targetLabels: {
+            namespace: "monitoring",
+            service: "kps-kube-state-metrics",
+            pod: null,
+            container: "kube-state-metrics",
+            job: "kube-state-metrics",
+            endpoint: "http",
+            instance: null,
+        },
+        honorLabels: honor(
+            (at(values, "kube-state-metrics", "prometheus", "monitor", "http", "honorLabels") as boolean | undefined) ?? KPS_DEFAULTS.ksmHonorLabels,
+        ),
     });
     sources.push({
         job: "kubelet (cAdvisor)",
         ownLabels: (metric) => (CADVISOR_FAMILIES.includes(metric) ? CADVISOR_LABELS : undefined),
         // The kubelet's Endpoints have no pods: the operator's pod and container labels stay empty (dropped).
-        targetLabels: { namespace: "kube-system", service: "kps-kube-prometheus-stack-kubelet", job: "kubelet", endpoint: "https-metrics", metrics_path: "/metrics/cadvisor", node: null, instance: null },
+        targetLabels: {
+            namespace: "kube-system",
+            service: "kps-kube-prometheus-stack-kubelet",
+            job: "kubelet",
+            endpoint: "https-metrics",
+            metrics_path: "/metrics/cadvisor",
+            node: null,
+            instance: null,
+        },
         honorLabels: honor((at(values, "kubelet", "serviceMonitor", "honorLabels") as boolean | undefined) ?? KPS_DEFAULTS.kubeletHonorLabels),
     });
     return sources;
@@ -114,7 +145,9 @@ function stackQueries(stack: string, resources: readonly RecordedResource[]): Qu
             }
         }
     }
-    for (const r of resources.filter((x) => x.type === "kubernetes:core/v1:ConfigMap" && at(x.inputs, "metadata", "labels", "grafana_dashboard") !== undefined)) {
+    for (const r of resources.filter(
+        (x) => x.type === "kubernetes:core/v1:ConfigMap" && at(x.inputs, "metadata", "labels", "grafana_dashboard") !== undefined,
+    )) {
         for (const text of Object.values((r.inputs.data as Record<string, string>) ?? {})) {
             for (const expr of dashboardExprs(JSON.parse(text))) queries.push({ where: `${r.name} dashboard`, expr, strict: isApp(r) });
         }
@@ -142,7 +175,13 @@ function checkQueries(queries: readonly Query[], sources: readonly ScrapeSource[
                 continue;
             }
             checked++;
-            problems.push(...selectorProblems(selector, source, parsed.groupingLabels.filter((l) => l !== "le" || selector.metric!.endsWith("_bucket"))).map((p) => `${q.where}: ${p}`));
+            problems.push(
+                ...selectorProblems(
+                    selector,
+                    source,
+                    parsed.groupingLabels.filter((l) => l !== "le" || selector.metric!.endsWith("_bucket")),
+                ).map((p) => `${q.where}: ${p}`),
+            );
         }
     }
     return { problems, checked, unmodelled };
@@ -150,8 +189,19 @@ function checkQueries(queries: readonly Query[], sources: readonly ScrapeSource[
 
 describe("Prometheus target labels and honor_labels (prometheus-operator promcfg.go, prometheus scrape.go)", () => {
     it("model: without honor_labels a clashing exporter label is renamed exported_<label> and the target's value stays; with it, the exporter's stays", () => {
-        const source = (honorLabels: boolean): ScrapeSource => ({ job: "j", ownLabels: () => ["service", "code"], targetLabels: { service: "metrics-svc", namespace: "ns" }, honorLabels });
-        expect(Object.fromEntries(storedLabels(source(false), "m"))).toEqual({ service: "metrics-svc", exported_service: null, code: null, namespace: "ns", __name__: "m" });
+        const source = (honorLabels: boolean): ScrapeSource => ({
+            job: "j",
+            ownLabels: () => ["service", "code"],
+            targetLabels: { service: "metrics-svc", namespace: "ns" },
+            honorLabels,
+        });
+        expect(Object.fromEntries(storedLabels(source(false), "m"))).toEqual({
+            service: "metrics-svc",
+            exported_service: null,
+            code: null,
+            namespace: "ns",
+            __name__: "m",
+        });
         expect(Object.fromEntries(storedLabels(source(true), "m"))).toEqual({ service: null, code: null, namespace: "ns", __name__: "m" });
         const selector = parsePromql('sum by (service) (rate(m{service=~"hello|hello-canary"}[5m]))');
         expect(selectorProblems(selector.selectors[0], source(false), selector.groupingLabels)).toHaveLength(2);
@@ -160,7 +210,15 @@ describe("Prometheus target labels and honor_labels (prometheus-operator promcfg
 
     it("reads the selectors, grouping labels and matchers of real expressions", () => {
         expect(parsePromql('histogram_quantile(0.95, sum by (le) (rate(x_bucket{a="1", b=~"x|y"}[5m]))) > 500 or vector(0)')).toEqual({
-            selectors: [{ metric: "x_bucket", matchers: [{ label: "a", op: "=", value: "1" }, { label: "b", op: "=~", value: "x|y" }] }],
+            selectors: [
+                {
+                    metric: "x_bucket",
+                    matchers: [
+                        { label: "a", op: "=", value: "1" },
+                        { label: "b", op: "=~", value: "x|y" },
+                    ],
+                },
+            ],
             groupingLabels: ["le"],
         });
         expect(parsePromql("up == 0").selectors).toEqual([{ metric: "up", matchers: [] }]);
@@ -182,16 +240,23 @@ describe("Prometheus target labels and honor_labels (prometheus-operator promcfg
                 expect(result.checked).toBeGreaterThanOrEqual(queries.filter((q) => q.strict).length);
             }
         });
-
     });
 
-    const withApps = stackConfigs().filter(([, config]) => config.apps.length > 0 && config.monitoring.enabled).map(([stack]) => stack);
+    const withApps = stackConfigs()
+        .filter(([, config]) => config.apps.length > 0 && config.monitoring.enabled)
+        .map(([stack]) => stack);
     describe.each(withApps)("Pulumi.%s.yaml (its apps)", (stack) => {
         it("the check fails on the scrape as it was (the controller without honorLabels): the app 5xx and canary selectors on `service` are refused", () => {
             const { resources } = sharedEvaluation(stack);
             const queries = stackQueries(stack, resources).filter((q) => q.strict);
             const { problems } = checkQueries(queries, scrapeSources(resources, { nicHonorLabels: false }));
-            expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/canary analysis of \w.*: nginx_ingress_controller_upstream_server_response_latency_ms_count: service="[\w-]+-canary" never matches: service is job nginx-ingress's target label "ingress-nginx-ingress-prometheus-service" \(the exporter's service is stored as exported_service/)]));
+            expect(problems).toEqual(
+                expect.arrayContaining([
+                    expect.stringMatching(
+                        /canary analysis of \w.*: nginx_ingress_controller_upstream_server_response_latency_ms_count: service="[\w-]+-canary" never matches: service is job nginx-ingress's target label "ingress-nginx-ingress-prometheus-service" \(the exporter's service is stored as exported_service/,
+                    ),
+                ]),
+            );
             expect(problems.some((p) => /-rules AppErrorRateHigh: .*service=~".*" never matches/.test(p))).toBe(true);
         });
     });

@@ -60,8 +60,32 @@ export interface ParsedExpr {
 }
 
 const KEYWORDS = new Set([
-    "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless", "atan2",
-    "sum", "avg", "min", "max", "count", "stddev", "stdvar", "topk", "bottomk", "quantile", "count_values", "group", "limitk", "limit_ratio",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "offset",
+    "and",
+    "or",
+    "unless",
+    "atan2",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "count",
+    "stddev",
+    "stdvar",
+    "topk",
+    "bottomk",
+    "quantile",
+    "count_values",
+    "group",
+    "limitk",
+    "limit_ratio",
 ]);
 const GROUPING = new Set(["by", "without", "on", "ignoring", "group_left", "group_right"]);
 
@@ -93,7 +117,14 @@ function tokenize(expr: string): Token[] {
             const m = /^[A-Za-z_:][A-Za-z0-9_:]*/.exec(expr.slice(i))![0];
             tokens.push({ kind: "ident", text: m });
             i += m.length;
-        } else if (expr.startsWith("=~", i) || expr.startsWith("!~", i) || expr.startsWith("!=", i) || expr.startsWith("==", i) || expr.startsWith(">=", i) || expr.startsWith("<=", i)) {
+        } else if (
+            expr.startsWith("=~", i) ||
+            expr.startsWith("!~", i) ||
+            expr.startsWith("!=", i) ||
+            expr.startsWith("==", i) ||
+            expr.startsWith(">=", i) ||
+            expr.startsWith("<=", i)
+        ) {
             tokens.push({ kind: "punct", text: expr.slice(i, i + 2) });
             i += 2;
         } else if ("{}()[],=".includes(c)) {
@@ -188,7 +219,8 @@ export function selectorProblems(selector: Selector, source: ScrapeSource, group
     const metric = selector.metric!;
     const stored = storedLabels(source, metric);
     const problems: string[] = [];
-    const exported = (label: string) => (stored.has(`exported_${label}`) ? ` (the exporter's ${label} is stored as exported_${label}: honor_labels is ${source.honorLabels})` : "");
+    const exported = (label: string) =>
+        stored.has(`exported_${label}`) ? ` (the exporter's ${label} is stored as exported_${label}: honor_labels is ${source.honorLabels})` : "";
     for (const m of selector.matchers) {
         if (!stored.has(m.label)) {
             if (!accepts(m, "")) problems.push(`${metric}: no label ${m.label} after job ${source.job}${exported(m.label)}`);
@@ -196,12 +228,15 @@ export function selectorProblems(selector: Selector, source: ScrapeSource, group
         }
         const value = stored.get(m.label);
         if (value !== null && value !== undefined && !accepts(m, value)) {
-            problems.push(`${metric}: ${m.label}${m.op}"${m.value}" never matches: ${m.label} is job ${source.job}'s target label "${value}"${exported(m.label)}`);
+            problems.push(
+                `${metric}: ${m.label}${m.op}"${m.value}" never matches: ${m.label} is job ${source.job}'s target label "${value}"${exported(m.label)}`,
+            );
         }
     }
     for (const label of grouping) {
         if (!stored.has(label)) problems.push(`${metric}: grouped by ${label}, which the series of job ${source.job} do not have`);
-        else if (stored.get(label) !== null && stored.has(`exported_${label}`)) problems.push(`${metric}: grouped by ${label}, the target's fixed value${exported(label)}`);
+        else if (stored.get(label) !== null && stored.has(`exported_${label}`))
+            problems.push(`${metric}: grouped by ${label}, the target's fixed value${exported(label)}`);
     }
     return problems;
 }

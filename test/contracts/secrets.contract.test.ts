@@ -16,11 +16,15 @@ describe("CrossGuard hands validation policies secrets decrypted and unmarked", 
     // the plain-text check lives in config validation and the render (docs/adr/0001).
     it("deserialises a secret input to its plain value, indistinguishable from a plain one", () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { deserializeProperties } = require("@pulumi/policy/deserialize") as { deserializeProperties(s: { toJavaScript(): unknown }, proxy: boolean): Record<string, unknown> };
+        const { deserializeProperties } = require("@pulumi/policy/deserialize") as {
+            deserializeProperties(s: { toJavaScript(): unknown }, proxy: boolean): Record<string, unknown>;
+        };
         const wire = { secretValue: { [specialSigKey]: specialSecretSig, value: "hunter2" }, plainValue: "hunter2" };
         const props = deserializeProperties({ toJavaScript: () => wire }, false);
         expect(props).toEqual({ secretValue: "hunter2", plainValue: "hunter2" });
-        expect(JSON.parse(readFileSync(join(PROJECT_DIR, "node_modules", "@pulumi", "policy", "package.json"), "utf8")).version.replace(/^v/, "")).toBe("1.21.0");
+        expect(JSON.parse(readFileSync(join(PROJECT_DIR, "node_modules", "@pulumi", "policy", "package.json"), "utf8")).version.replace(/^v/, "")).toBe(
+            "1.21.0",
+        );
         expect(policies.map((p) => p.name)).not.toContain("no-plaintext-secrets");
     });
 });

@@ -20,8 +20,13 @@ interface ApiCall {
 /** Whether `serviceAccount` (in `namespace`) may make `call`, by the RBAC objects given (bindings to Roles count only in their own namespace). */
 function allowed(objects: readonly K8sObject[], serviceAccount: string, namespace: string, call: ApiCall): boolean {
     const rulesOf = (kind: string, name: string, ns?: string) =>
-        objects.filter((o) => o.kind === kind && o.metadata.name === name && (ns === undefined || o.metadata.namespace === ns)).flatMap((o) => (o.rules ?? []) as Rule[]);
-    const bound = (o: K8sObject) => ((o.subjects ?? []) as { kind: string; name: string; namespace?: string }[]).some((s) => s.kind === "ServiceAccount" && s.name === serviceAccount && s.namespace === namespace);
+        objects
+            .filter((o) => o.kind === kind && o.metadata.name === name && (ns === undefined || o.metadata.namespace === ns))
+            .flatMap((o) => (o.rules ?? []) as Rule[]);
+    const bound = (o: K8sObject) =>
+        ((o.subjects ?? []) as { kind: string; name: string; namespace?: string }[]).some(
+            (s) => s.kind === "ServiceAccount" && s.name === serviceAccount && s.namespace === namespace,
+        );
     const rules: Rule[] = [];
     for (const b of objects.filter((o) => (o.kind === "ClusterRoleBinding" || o.kind === "RoleBinding") && bound(o))) {
         const ref = b.roleRef as { kind: string; name: string };
@@ -31,12 +36,18 @@ function allowed(objects: readonly K8sObject[], serviceAccount: string, namespac
     }
     // A rule limited to resourceNames never allows list or watch (the request names no object).
     return rules.some(
-        (r) => r.apiGroups.includes(call.group) && r.resources.includes(call.resource) && r.verbs.includes(call.verb) && (r.resourceNames === undefined || !["list", "watch"].includes(call.verb)),
+        (r) =>
+            r.apiGroups.includes(call.group) &&
+            r.resources.includes(call.resource) &&
+            r.verbs.includes(call.verb) &&
+            (r.resourceNames === undefined || !["list", "watch"].includes(call.verb)),
     );
 }
 
 const rbac = systemUpgradeRbac();
-const plans = k3sUpgradePlans("v1.36.4+k3s1") as (K8sObject & { spec: { serviceAccountName: string; prepare?: { args: string[] }; drain?: unknown; cordon?: boolean } })[];
+const plans = k3sUpgradePlans("v1.36.4+k3s1") as (K8sObject & {
+    spec: { serviceAccountName: string; prepare?: { args: string[] }; drain?: unknown; cordon?: boolean };
+})[];
 
 describe("k3s-upgrade's prepare step lists the control-plane nodes: the agent Plan's Jobs may read nodes cluster-wide", () => {
     // k3s-io/k3s-upgrade@v1.36.1+k3s1:scripts/upgrade.sh `prepare <plan>`: loops on
@@ -54,7 +65,11 @@ describe("k3s-upgrade's prepare step lists the control-plane nodes: the agent Pl
         expect(withPrepare.map((p) => p.spec.prepare!.args[0])).toEqual(["prepare"]);
         for (const plan of withPrepare) {
             for (const call of PREPARE_CALLS) {
-                expect({ plan: plan.metadata.name, call: call.what, allowed: allowed(rbac, plan.spec.serviceAccountName, plan.metadata.namespace!, call) }).toEqual({
+                expect({
+                    plan: plan.metadata.name,
+                    call: call.what,
+                    allowed: allowed(rbac, plan.spec.serviceAccountName, plan.metadata.namespace!, call),
+                }).toEqual({
                     plan: plan.metadata.name,
                     call: call.what,
                     allowed: true,
@@ -72,12 +87,16 @@ describe("k3s-upgrade's prepare step lists the control-plane nodes: the agent Pl
         ...["get", "list", "watch", "patch"].map((verb) => ({ what: `${verb} nodes`, verb, group: "", resource: "nodes", scope: "cluster" as const })),
         ...["get", "list", "delete"].map((verb) => ({ what: `${verb} pods`, verb, group: "", resource: "pods", scope: "cluster" as const })),
         { what: "create pods/eviction", verb: "create", group: "", resource: "pods/eviction", scope: "cluster" },
-        ...["statefulsets", "daemonsets", "replicasets"].flatMap((resource) => ["get", "list"].map((verb) => ({ what: `${verb} ${resource}`, verb, group: "apps", resource, scope: "cluster" as const }))),
+        ...["statefulsets", "daemonsets", "replicasets"].flatMap((resource) =>
+            ["get", "list"].map((verb) => ({ what: `${verb} ${resource}`, verb, group: "apps", resource, scope: "cluster" as const })),
+        ),
     ];
 
     it("gives every Plan's Jobs the node, pod and owner rights upstream's manifests give them (cordon, drain, prepare)", () => {
         for (const plan of plans) {
-            const refused = UPSTREAM_JOB_GRANTS.filter((call) => !allowed(rbac, plan.spec.serviceAccountName, plan.metadata.namespace!, call)).map((c) => c.what);
+            const refused = UPSTREAM_JOB_GRANTS.filter((call) => !allowed(rbac, plan.spec.serviceAccountName, plan.metadata.namespace!, call)).map(
+                (c) => c.what,
+            );
             expect({ plan: plan.metadata.name, refused }).toEqual({ plan: plan.metadata.name, refused: [] });
         }
     });
@@ -99,10 +118,15 @@ describe("system-upgrade-controller runs its kubectl image with arguments only, 
     it("names a maintained kubectl image whose entrypoint is kubectl, for every minor the Plans can run", () => {
         // The table's keys only say which minors a Plan may run; the image is read from the Deployment.
         for (const version of Object.keys(KUBECTL_IMAGES).map((minor) => `v${minor}.0+k3s1`)) {
-            const pod = (controllerDeployment(version).spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec;
+            const pod = (controllerDeployment(version).spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template
+                .spec;
             const image = pod.containers[0].env.find((e) => e.name === "SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE")!.value!;
             const repository = image.replace(/@sha256:[a-f0-9]{64}$/, "").replace(/:[^:/]+$/, "");
-            expect({ version, repository, known: ENTRYPOINTS[repository] }).toEqual({ version, repository, known: expect.objectContaining({ maintained: true, entrypoint: expect.stringMatching(/\/kubectl$/) }) });
+            expect({ version, repository, known: ENTRYPOINTS[repository] }).toEqual({
+                version,
+                repository,
+                known: expect.objectContaining({ maintained: true, entrypoint: expect.stringMatching(/\/kubectl$/) }),
+            });
         }
     });
 });

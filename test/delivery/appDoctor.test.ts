@@ -75,7 +75,9 @@ describe("npm run app:doctor", () => {
         expect(status).toBe(1);
         expect(text).toContain("  FAIL  apps/hello/package-lock.json is missing: the test job runs `npm ci` there");
         expect(text).toContain("  FAIL  no tests: no `test` script and no apps/hello/test/*.test.ts");
-        expect(text).toMatch(/ {2}FAIL {2}Pulumi\.dev\.yaml does not validate \(npm run render -- dev\): platform:apps\[0\]\.namespace: expected one of platform:namespaces/);
+        expect(text).toMatch(
+            / {2}FAIL {2}Pulumi\.dev\.yaml does not validate \(npm run render -- dev\): platform:apps\[0\]\.namespace: expected one of platform:namespaces/,
+        );
         const missing = await runDoctor(dir, "billing");
         expect(missing.text).toContain("  FAIL  apps/billing/ does not exist: the app workflow builds apps/<name>/");
     });
@@ -85,6 +87,8 @@ describe("npm run app:doctor", () => {
             if (stack === "dev") (doc.config["platform:cluster"] as { k3s: { servers: { host: string }[] } }).k3s.servers[0].host = "192.168.1.10";
         });
         const { text } = await runDoctor(dir);
-        expect(text).toContain("  warn  no node of dev has a public address: GitHub-hosted runners cannot reach registry.dev.example.com or the Kubernetes API; run these jobs on a self-hosted runner");
+        expect(text).toContain(
+            "  warn  no node of dev has a public address: GitHub-hosted runners cannot reach registry.dev.example.com or the Kubernetes API; run these jobs on a self-hosted runner",
+        );
     });
 });

@@ -1,7 +1,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { appHost, appNames, keepUnchangedLines, registryHost, promoteCanary, readApp, rollbackImage, setCanaryWeight, setImageDigest, startCanary, stackProfile, withdrawCanary } from "../../scripts/lib/appStackFile";
+import {
+    appHost,
+    appNames,
+    keepUnchangedLines,
+    registryHost,
+    promoteCanary,
+    readApp,
+    rollbackImage,
+    setCanaryWeight,
+    setImageDigest,
+    startCanary,
+    stackProfile,
+    withdrawCanary,
+} from "../../scripts/lib/appStackFile";
 import { digest, FIXTURE } from "./fakeIo";
 
 const text = readFileSync(FIXTURE, "utf8");
@@ -57,14 +70,18 @@ describe("stack-file image edits (platform:apps[].image)", () => {
 
     it("rejects a malformed digest and an unknown app, naming the key and the choices", () => {
         expect(() => setImageDigest(text, "hello", "sha256:abc")).toThrow('digest: expected sha256:<64 lower-case hex>, got "sha256:abc"');
-        expect(() => setImageDigest(text, "nope", digest("2"), { file: "Pulumi.dev.yaml" })).toThrow('Pulumi.dev.yaml: no app "nope" in platform:apps; expected one of: hello, other, tagged, fresh');
+        expect(() => setImageDigest(text, "nope", digest("2"), { file: "Pulumi.dev.yaml" })).toThrow(
+            'Pulumi.dev.yaml: no app "nope" in platform:apps; expected one of: hello, other, tagged, fresh',
+        );
         expect(() => setImageDigest("config:\n  platform:profile: dev\n", "hello", digest("2"))).toThrow("no platform:apps list");
     });
 
     it("names the stack's registry as the platform does: platform:harbor.host, else registry.<domain>", () => {
         expect(registryHost(text)).toBe("registry.dev.example.com");
         expect(registryHost(text.replace("  platform:harbor:\n", "  platform:harbor:\n    host: harbor.example.org\n"))).toBe("harbor.example.org");
-        expect(() => registryHost("config:\n  platform:profile: dev\n", "Pulumi.x.yaml")).toThrow("Pulumi.x.yaml: neither platform:harbor.host nor platform:domain is set");
+        expect(() => registryHost("config:\n  platform:profile: dev\n", "Pulumi.x.yaml")).toThrow(
+            "Pulumi.x.yaml: neither platform:harbor.host nor platform:domain is set",
+        );
     });
 
     it("lists the apps and reads the profile", () => {
@@ -129,7 +146,12 @@ describe("withdrawing a canary (the safe state)", () => {
         expect(readApp(edit.text, "other")).toMatchObject({ digest: digest("3") });
         expect(readApp(edit.text, "other").canary).toBeUndefined();
         const removed = text.split("\n").filter((l) => !edit.text.split("\n").includes(l));
-        expect(removed.map((l) => l.trim())).toEqual(["canary:", `digest: ${digest("4")}`, "weight: 10", "analysis: {maxErrorRatio: 0.02, maxLatencyP95Ms: 800}"]);
+        expect(removed.map((l) => l.trim())).toEqual([
+            "canary:",
+            `digest: ${digest("4")}`,
+            "weight: 10",
+            "analysis: {maxErrorRatio: 0.02, maxLatencyP95Ms: 800}",
+        ]);
     });
 
     it("puts the last good digest and its previous digest back after a promotion, and changes nothing when already safe", () => {

@@ -69,11 +69,15 @@ describe("canary queries", () => {
         expect(q.errorRatio).toBe(
             `(sum(rate(nginx_ingress_controller_upstream_server_response_latency_ms_count{${sel},code=~"5.."}[5m])) or vector(0)) / sum(rate(nginx_ingress_controller_upstream_server_response_latency_ms_count{${sel}}[5m]))`,
         );
-        expect(q.latencyP95Ms).toBe(`histogram_quantile(0.95, sum by (le) (rate(nginx_ingress_controller_upstream_server_response_latency_ms_bucket{${sel}}[5m])))`);
+        expect(q.latencyP95Ms).toBe(
+            `histogram_quantile(0.95, sum by (le) (rate(nginx_ingress_controller_upstream_server_response_latency_ms_bucket{${sel}}[5m])))`,
+        );
     });
 
     it("go through the API server's service proxy to kube-prometheus-stack's Prometheus", () => {
-        expect(serviceProxyQueryPath("up")).toBe("/api/v1/namespaces/monitoring/services/http:kps-kube-prometheus-stack-prometheus:http-web/proxy/api/v1/query?query=up");
+        expect(serviceProxyQueryPath("up")).toBe(
+            "/api/v1/namespaces/monitoring/services/http:kps-kube-prometheus-stack-prometheus:http-web/proxy/api/v1/query?query=up",
+        );
     });
 
     it("reject a bad window and bad steps", () => {
@@ -148,7 +152,13 @@ describe("npm run app:canary (loopback Prometheus and app, recorded pulumi)", ()
         // Three weight steps and the promotion, each written to the stack file, then applied with pulumi up.
         expect(weights).toEqual([10, 50, 100, undefined]);
         // Each up touches this app only: its component, children and dependents (no whole-stack update from the checked-out tag).
-        expect(io.calls.every((c) => c === "pulumi up --yes --skip-preview --stack dev --policy-pack policy --policy-pack-config policy/config.dev.json --target urn:pulumi:dev::platform::platform:stack:Platform$platform:apps:ContainerApp::dev-app-hello --target-dependents")).toBe(true);
+        expect(
+            io.calls.every(
+                (c) =>
+                    c ===
+                    "pulumi up --yes --skip-preview --stack dev --policy-pack policy --policy-pack-config policy/config.dev.json --target urn:pulumi:dev::platform::platform:stack:Platform$platform:apps:ContainerApp::dev-app-hello --target-dependents",
+            ),
+        ).toBe(true);
         // dev's default load: 2 requests per second through each 60 s step, paced by the clock.
         expect(appRequests).toBe(3 * 120);
         expect(io.slept.reduce((a, b) => a + b, 0)).toBe(180_000);
@@ -190,7 +200,9 @@ describe("npm run app:canary (loopback Prometheus and app, recorded pulumi)", ()
         const { io, weights } = recording();
         expect(await canary(args(), io)).toBe(0);
         expect(weights).toEqual([10, 50, 100, undefined]);
-        expect(io.stdout).toContain("holding at 10% (1 of 2): at 10%: not enough traffic: the canary served 5 requests in the window, the analysis needs at least 20 [requests 5, error ratio 0.0000 (max 0.01), p95 10 ms (max 500)]");
+        expect(io.stdout).toContain(
+            "holding at 10% (1 of 2): at 10%: not enough traffic: the canary served 5 requests in the window, the analysis needs at least 20 [requests 5, error ratio 0.0000 (max 0.01), p95 10 ms (max 500)]",
+        );
         // Four windows of load: two at 10 %, one at 50 %, one at 100 %.
         expect(io.slept.reduce((a, b) => a + b, 0)).toBe(240_000);
     });
@@ -200,7 +212,9 @@ describe("npm run app:canary (loopback Prometheus and app, recorded pulumi)", ()
         const { io, weights } = recording();
         expect(await canary(args(["--max-holds", "1"]), io)).toBe(3);
         expect(weights).toEqual([10, undefined]);
-        expect(io.stderr[0]).toMatch(/^canary of hello in dev is inconclusive: at 10%: not enough traffic: .* still not enough traffic after 1 more window\(s\)/);
+        expect(io.stderr[0]).toMatch(
+            /^canary of hello in dev is inconclusive: at 10%: not enough traffic: .* still not enough traffic after 1 more window\(s\)/,
+        );
         expect(safe(io)).toEqual(lastGood);
     });
 
@@ -237,7 +251,11 @@ describe("npm run app:canary (loopback Prometheus and app, recorded pulumi)", ()
         expect(await canary(args(), cancelling)).toBe(130);
         expect(weights).toEqual([10, 50]);
         expect(safe(io)).toEqual(lastGood);
-        expect(io.stderr).toContain("interrupted: Pulumi.dev.yaml says the safe state (hello: canary sha256:" + "7".repeat(64) + " at 50% withdrawn); apply it: npm run app:canary -- dev hello --settle");
+        expect(io.stderr).toContain(
+            "interrupted: Pulumi.dev.yaml says the safe state (hello: canary sha256:" +
+                "7".repeat(64) +
+                " at 50% withdrawn); apply it: npm run app:canary -- dev hello --settle",
+        );
         // The settle step: no canary in the file, and pulumi up runs anyway (the cluster still splits).
         expect(await canary(["dev", "hello", "--settle"], io)).toBe(0);
         expect(weights).toEqual([10, 50, undefined]);
@@ -253,10 +271,14 @@ describe("npm run app:canary (loopback Prometheus and app, recorded pulumi)", ()
             command === "kubectl" ? { code: 0, stdout: JSON.stringify(vector("900")) } : { code: 0, stdout: "" },
         );
         // 900 for every query: the error ratio 900 fails, which is enough to see the call.
-        expect(await canary(["dev", "hello", digest("7"), "--kubeconfig", "/tmp/kubeconfig", "--steps", "100", "--interval", "0", "--load-rps", "0"], io)).toBe(1);
+        expect(await canary(["dev", "hello", digest("7"), "--kubeconfig", "/tmp/kubeconfig", "--steps", "100", "--interval", "0", "--load-rps", "0"], io)).toBe(
+            1,
+        );
         const kubectl = io.calls.filter((c) => c.startsWith("kubectl"));
         expect(kubectl).toHaveLength(3);
-        expect(kubectl[0]).toMatch(/^kubectl --kubeconfig \/tmp\/kubeconfig get --raw \/api\/v1\/namespaces\/monitoring\/services\/http:kps-kube-prometheus-stack-prometheus:http-web\/proxy\/api\/v1\/query\?query=/);
+        expect(kubectl[0]).toMatch(
+            /^kubectl --kubeconfig \/tmp\/kubeconfig get --raw \/api\/v1\/namespaces\/monitoring\/services\/http:kps-kube-prometheus-stack-prometheus:http-web\/proxy\/api\/v1\/query\?query=/,
+        );
     });
 
     it("needs exactly one way to reach Prometheus, and a load rate within bounds", async () => {

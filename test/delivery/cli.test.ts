@@ -39,7 +39,9 @@ describe("npm run app:rollback", () => {
 
     it("redeploys the previous digest recorded in the stack outputs, with the stack's policy pack", async () => {
         const io = fakeIo({ dev: FIXTURE }, (_command, args) =>
-            args[0] === "stack" ? { code: 0, stdout: JSON.stringify({ hello: { digest: digest("2"), previousDigest: digest("1") } }) } : { code: 0, stdout: "" },
+            args[0] === "stack"
+                ? { code: 0, stdout: JSON.stringify({ hello: { digest: digest("2"), previousDigest: digest("1") } }) }
+                : { code: 0, stdout: "" },
         );
         released(io);
         expect(await rollback(["dev", "hello"], io)).toBe(0);
@@ -75,7 +77,9 @@ describe("npm run app:rollback", () => {
         const io = fakeIo({ dev: FIXTURE }, (_command, args) => (args[0] === "up" ? { code: 1, stdout: "" } : { code: 255, stdout: "" }));
         released(io);
         expect(await rollback(["dev", "hello"], io)).toBe(1);
-        expect(io.stderr.at(-1)).toBe(`app:rollback: pulumi up of dev failed (exit 1); Pulumi.dev.yaml already names ${digest("1")}, fix and run pulumi up again`);
+        expect(io.stderr.at(-1)).toBe(
+            `app:rollback: pulumi up of dev failed (exit 1); Pulumi.dev.yaml already names ${digest("1")}, fix and run pulumi up again`,
+        );
     });
 
     it("--help says where the digest comes from, what it edits, the exact pulumi up, what it needs and what to do after", async () => {
@@ -125,7 +129,9 @@ describe("npm run app:info and app:changed (workflow inputs)", () => {
             const fixture = readFileSync(join(PROJECT_DIR, "test", "fixtures", "urns", `${stack}.txt`), "utf8").split("\n");
             expect(fixture).toContain(io.stdout[0]);
             // Its children are below it: the ones `--target-dependents` takes along.
-            expect(fixture.filter((u) => u.endsWith(`::${stack}-app-hello-deployment`))).toEqual([expect.stringContaining("$platform:apps:ContainerApp$kubernetes:apps/v1:Deployment::")]);
+            expect(fixture.filter((u) => u.endsWith(`::${stack}-app-hello-deployment`))).toEqual([
+                expect.stringContaining("$platform:apps:ContainerApp$kubernetes:apps/v1:Deployment::"),
+            ]);
         }
     });
 

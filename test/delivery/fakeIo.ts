@@ -18,7 +18,10 @@ export interface FakeIo extends CliIo {
 }
 
 /** `files`: stack name -> source file (copied into the temp dir as Pulumi.<stack>.yaml). */
-export function fakeIo(files: Record<string, string>, exec: (command: string, args: readonly string[]) => ExecResult | Promise<ExecResult> = () => ({ code: 0, stdout: "" })): FakeIo {
+export function fakeIo(
+    files: Record<string, string>,
+    exec: (command: string, args: readonly string[]) => ExecResult | Promise<ExecResult> = () => ({ code: 0, stdout: "" }),
+): FakeIo {
     const cwd = mkdtempSync(join(tmpdir(), "delivery-"));
     // The project file, as in a checkout: the CLIs name the project in the URNs they target.
     copyFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), join(cwd, "Pulumi.yaml"));

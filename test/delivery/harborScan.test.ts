@@ -16,11 +16,18 @@ const critical = (id: string, fix: string) => ({ id, package: "openssl", version
 
 /** A stack file whose project `apps` blocks pulls at `severity` (Harbor's prevent_vul), or blocks nothing. */
 const stackBlocking = (severity?: string) =>
-    readFileSync(FIXTURE, "utf8").replace("        scanOnPush: true # keep", `        scanOnPush: true # keep${severity ? `\n        preventVulnerable: { severity: ${severity} }` : ""}`);
+    readFileSync(FIXTURE, "utf8").replace(
+        "        scanOnPush: true # keep",
+        `        scanOnPush: true # keep${severity ? `\n        preventVulnerable: { severity: ${severity} }` : ""}`,
+    );
 
 describe("Harbor scan gate (npm run app:scan-gate) against a fake Harbor", () => {
     it("waits for the scan on push, then passes an image with nothing at or above the project's prevent_vul severity", async () => {
-        harbor.artifacts.set(`apps/hello@${digest("a")}`, (poll) => (poll < 3 ? { status: poll === 1 ? undefined : "Running" } : { status: "Success", vulnerabilities: [{ ...critical("CVE-2026-1", ""), severity: "High" }] }));
+        harbor.artifacts.set(`apps/hello@${digest("a")}`, (poll) =>
+            poll < 3
+                ? { status: poll === 1 ? undefined : "Running" }
+                : { status: "Success", vulnerabilities: [{ ...critical("CVE-2026-1", ""), severity: "High" }] },
+        );
         const io = fakeIo({});
         writeStack(io, "prod", stackBlocking("critical"));
         expect(await scanGate([url, `apps/hello@${digest("a")}`, "--policy-of", "prod", "--poll", "5"], io, env())).toBe(0);
@@ -50,21 +57,32 @@ describe("Harbor scan gate (npm run app:scan-gate) against a fake Harbor", () =>
     });
 
     it("gates CI at the strictest severity of the stacks that run the app, and only waits when none blocks", async () => {
-        harbor.artifacts.set(`apps/hello@${digest("8")}`, { status: "Success", vulnerabilities: [{ id: "CVE-2026-8", package: "x", version: "1", fix_version: "", severity: "High" }] });
+        harbor.artifacts.set(`apps/hello@${digest("8")}`, {
+            status: "Success",
+            vulnerabilities: [{ id: "CVE-2026-8", package: "x", version: "1", fix_version: "", severity: "High" }],
+        });
         const io = fakeIo({});
         writeStack(io, "dev", stackBlocking());
         writeStack(io, "prod", stackBlocking("critical"));
         writeStack(io, "prod-eu", stackBlocking("high"));
         expect(await scanGate([url, `apps/hello@${digest("8")}`, "--policy-for-app", "hello"], io, env())).toBe(1);
-        expect(io.stdout[0]).toBe(`apps/hello@${digest("8")}: gating at high: the strictest preventVulnerable.severity of the stacks that run hello (Pulumi.prod-eu.yaml)`);
+        expect(io.stdout[0]).toBe(
+            `apps/hello@${digest("8")}: gating at high: the strictest preventVulnerable.severity of the stacks that run hello (Pulumi.prod-eu.yaml)`,
+        );
         const lax = fakeIo({});
         writeStack(lax, "dev", stackBlocking());
         expect(await scanGate([url, `apps/hello@${digest("8")}`, "--policy-for-app", "hello"], lax, env())).toBe(0);
-        expect(lax.stdout).toEqual([`apps/hello@${digest("8")}: no stack that runs hello blocks vulnerable images: waiting for the scan only`, `apps/hello@${digest("8")}: scanned (1 High); no stack blocks vulnerable images of project apps`]);
+        expect(lax.stdout).toEqual([
+            `apps/hello@${digest("8")}: no stack that runs hello blocks vulnerable images: waiting for the scan only`,
+            `apps/hello@${digest("8")}: scanned (1 High); no stack blocks vulnerable images of project apps`,
+        ]);
     });
 
     it("passes a clean scan without reading the vulnerability list", async () => {
-        harbor.artifacts.set(`apps/hello@${digest("c")}`, { status: "Success", vulnerabilities: [{ id: "CVE-2026-4", package: "x", version: "1", fix_version: "2", severity: "Low" }] });
+        harbor.artifacts.set(`apps/hello@${digest("c")}`, {
+            status: "Success",
+            vulnerabilities: [{ id: "CVE-2026-4", package: "x", version: "1", fix_version: "2", severity: "Low" }],
+        });
         const before = harbor.requests.length;
         const io = fakeIo({});
         expect(await scanGate([url, `apps/hello@${digest("c")}`, "--severity", "critical"], io, env())).toBe(0);
@@ -98,7 +116,9 @@ describe("Harbor scan gate (npm run app:scan-gate) against a fake Harbor", () =>
         const io = fakeIo({});
         expect(await scanGate([url, `apps/hello@${digest("f")}`, "--severity", "critical"], io, env())).toBe(1);
         expect(io.stderr[0]).toContain("HTTP 404");
-        expect(await scanGate([url, `apps/hello@${digest("a")}`, "--severity", "critical"], io, { HARBOR_USERNAME: "admin", HARBOR_PASSWORD: "wrong" })).toBe(1);
+        expect(await scanGate([url, `apps/hello@${digest("a")}`, "--severity", "critical"], io, { HARBOR_USERNAME: "admin", HARBOR_PASSWORD: "wrong" })).toBe(
+            1,
+        );
         expect(io.stderr[1]).toContain("HTTP 401");
     });
 

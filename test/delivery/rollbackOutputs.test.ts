@@ -18,6 +18,9 @@ it("a released digest's predecessor is the stack output's previousDigest, which 
     expect(apps.hello).toMatchObject({ digest: digest("b"), previousDigest: digest("a") });
     const target = previousFromOutputs(apps, "hello");
     expect(target).toBe(digest("a"));
-    expect(readApp(rollbackImage(released, "hello", { previousDigest: target }).text, "hello")).toMatchObject({ digest: digest("a"), previousDigest: digest("b") });
+    expect(readApp(rollbackImage(released, "hello", { previousDigest: target }).text, "hello")).toMatchObject({
+        digest: digest("a"),
+        previousDigest: digest("b"),
+    });
     expect(previousFromOutputs({ hello: { digest: digest("b"), previousDigest: null } }, "hello")).toBeUndefined();
 });

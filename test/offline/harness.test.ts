@@ -35,7 +35,7 @@ describe("mock harness (strict)", () => {
             'process.on("unhandledRejection", () => undefined);',
             'evaluate({ project: "platform", stack: "strict", config: { values: {}, secretKeys: new Set() },',
             '  load: () => { new pulumi.CustomResource("aws:s3/bucket:Bucket", "unmocked", {}); return {}; } })',
-            '  .then(() => process.exit(0), (err) => { console.error(err.message); process.exit(3); });',
+            "  .then(() => process.exit(0), (err) => { console.error(err.message); process.exit(3); });",
         ].join("\n");
         const result = spawnSync(process.execPath, ["-r", "./scripts/register.js", "-e", script], {
             cwd: PROJECT_DIR,
@@ -58,18 +58,22 @@ describe("mock harness (strict)", () => {
         "};",
     ];
     const inChild = (lines: string[]) =>
-        spawnSync(process.execPath, ["-r", "./scripts/register.js", "-e", [...THROWING_PROGRAM, ...lines].join("\n")], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
+        spawnSync(process.execPath, ["-r", "./scripts/register.js", "-e", [...THROWING_PROGRAM, ...lines].join("\n")], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+            timeout: 60_000,
+        });
 
     it("fails the evaluation naming the resource when an apply in its inputs throws", () => {
         const result = inChild([
             'const { evaluate } = require("./offline/evaluate");',
             'process.on("unhandledRejection", () => undefined);',
             'evaluate({ project: "platform", stack: "strict", config: { values: {}, secretKeys: new Set() }, load: () => program })',
-            '  .then(() => process.exit(0), (err) => { console.error(err.message); process.exit(3); });',
+            "  .then(() => process.exit(0), (err) => { console.error(err.message); process.exit(3); });",
         ]);
         expect({ status: result.status, stderr: result.stderr }).toEqual({
             status: 3,
-            stderr: expect.stringContaining("resource broken-settings (kubernetes:core/v1:ConfigMap): error serializing property \"data\": boom in apply"),
+            stderr: expect.stringContaining('resource broken-settings (kubernetes:core/v1:ConfigMap): error serializing property "data": boom in apply'),
         });
     });
 

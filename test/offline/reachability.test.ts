@@ -20,12 +20,21 @@ const resource = (type: string, name: string, inputs: Record<string, unknown>): 
 });
 const RESOURCES = [
     resource("kubernetes:core/v1:Namespace", "ns-shop", { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } }),
-    resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", "shop-deny", { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "deny", namespace: "shop" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }),
+    resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", "shop-deny", {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "deny", namespace: "shop" },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    }),
     resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", "shop-web", {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
         metadata: { name: "in-web", namespace: "shop" },
-        spec: { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } } }], ports: [{ protocol: "TCP", port: 8080 }] }] },
+        spec: {
+            podSelector: { matchLabels: { app: "web" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } } }], ports: [{ protocol: "TCP", port: 8080 }] }],
+        },
     }),
 ];
 const WEB = { namespace: "shop", pods: { app: "web" } };
@@ -43,11 +52,21 @@ describe("reachability.txt and the render's verdict on network flows", () => {
 
     it("lists each flow once: source -> destination:ports/protocol, verdict, name and why", () => {
         expect(lines[0]).toBe("reachability: shop");
-        expect(lines).toContainEqual(expect.stringMatching(/^edge\/\* -> shop\/app=web:8080\/TCP {2}admitted {2}edge -> web: serves the shop \[.*ingress by shop\/in-web/));
+        expect(lines).toContainEqual(
+            expect.stringMatching(/^edge\/\* -> shop\/app=web:8080\/TCP {2}admitted {2}edge -> web: serves the shop \[.*ingress by shop\/in-web/),
+        );
         // 9090 is refused: the flow is blocked, and the reason names the port and the policies that selected the pod.
-        expect(lines).toContainEqual(expect.stringMatching(/^edge\/\* -> shop\/app=web:8080,9090\/TCP {2}BLOCKED {2}edge -> web admin: the admin page \[.*:9090 ingress: shop\/deny, shop\/in-web select shop\/app=web, none admits it\]$/));
+        expect(lines).toContainEqual(
+            expect.stringMatching(
+                /^edge\/\* -> shop\/app=web:8080,9090\/TCP {2}BLOCKED {2}edge -> web admin: the admin page \[.*:9090 ingress: shop\/deny, shop\/in-web select shop\/app=web, none admits it\]$/,
+            ),
+        );
         // The API server on another node arrives from that node's flannel address (10.42.3.0), not from a pod.
-        expect(lines).toContainEqual(expect.stringMatching(/^nodes -> shop\/app=web:8443\/TCP {2}BLOCKED {2}API server -> web webhook: validates orders \[10\.42\.3\.0 -> 10\.42\.2\.34:8443 /));
+        expect(lines).toContainEqual(
+            expect.stringMatching(
+                /^nodes -> shop\/app=web:8443\/TCP {2}BLOCKED {2}API server -> web webhook: validates orders \[10\.42\.3\.0 -> 10\.42\.2\.34:8443 /,
+            ),
+        );
         expect(lines).toContain("flows: 3 needed, 1 admitted, 2 blocked");
     });
 

@@ -44,12 +44,20 @@ describe.each(STACKS)("npm run render -- %s", (stack) => {
             expect(doc.toJS()).toHaveProperty("kind");
         }
         const summary = files["summary.txt"];
-        for (const section of ["component tree:", "resources by type:", "charts:", "footprint (requests by component; DaemonSets once per node):", "dependency depth:"]) {
+        for (const section of [
+            "component tree:",
+            "resources by type:",
+            "charts:",
+            "footprint (requests by component; DaemonSets once per node):",
+            "dependency depth:",
+        ]) {
             expect(summary).toContain(section);
         }
         expect(summary).toContain(`resources: ${resources.length}`);
         const { flows } = sharedEvaluation(stack, "a");
-        expect(summary).toMatch(new RegExp(`^network flows: ${flows.length} needed, (0 blocked|not checked: NetworkPolicies off) \\(reachability\\.txt\\)$`, "m"));
+        expect(summary).toMatch(
+            new RegExp(`^network flows: ${flows.length} needed, (0 blocked|not checked: NetworkPolicies off) \\(reachability\\.txt\\)$`, "m"),
+        );
         const reachability = files["reachability.txt"].split("\n");
         expect(reachability[0]).toBe(`reachability: ${stack}`);
         expect(reachability.filter((l) => / {2}(admitted|BLOCKED|no policy) {2}/.test(l))).toHaveLength(flows.length);
@@ -136,7 +144,9 @@ describe("render with invalid config", () => {
 
     it("refuses prod with a plain etcd S3 secret key beside encrypted ones (issue 13, item 5)", async () => {
         const dir = mkdtempSync(join(tmpdir(), "render-plain-secret-"));
-        const prod = parse(readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, { k3s: { etcdSnapshots: { s3: Record<string, unknown> } } }> };
+        const prod = parse(readFileSync(join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")) as {
+            config: Record<string, { k3s: { etcdSnapshots: { s3: Record<string, unknown> } } }>;
+        };
         prod.config["platform:cluster"].k3s.etcdSnapshots.s3.secretKey = "plain-etcd-secret-key";
         const stackFile = join(dir, "Pulumi.prod.yaml");
         writeFileSync(stackFile, stringify(prod));
@@ -168,7 +178,10 @@ describe("render of an internal-only stack (issue 27, item 1)", () => {
         const cluster = dev.config["platform:cluster"] as { k3s: { servers: { host: string }[] } };
         cluster.k3s.servers[0].host = "192.168.1.10";
         dev.config["platform:tls"] = { issuer: "letsencrypt", acme: { email: "ops@example.com" } };
-        dev.config["platform:dns"] = { provider: "cloudflare", cloudflare: { apiToken: { secure: "v1:c2FsdHNhbHQ=:ZXhhbXBsZS1wbGFjZWhvbGRlci1jaXBoZXJ0ZXh0" } } };
+        dev.config["platform:dns"] = {
+            provider: "cloudflare",
+            cloudflare: { apiToken: { secure: "v1:c2FsdHNhbHQ=:ZXhhbXBsZS1wbGFjZWhvbGRlci1jaXBoZXJ0ZXh0" } },
+        };
         writeFileSync(stackFile, stringify(dev));
         const out = join(dir, "out");
         const { status, stderr, stdout } = await renderCli("home", "--stack-file", stackFile, "--out", out);

@@ -10,7 +10,12 @@ import type { ResourceValidationArgs } from "@pulumi/policy";
 type Args = ResourceValidationArgs;
 
 /** Runs one pack policy the way CrossGuard calls it, collecting reported violations. */
-function run(name: string, resource: { type: string; props: Record<string, unknown>; protect?: boolean }, profile: "dev" | "prod", protect?: boolean): string[] {
+function run(
+    name: string,
+    resource: { type: string; props: Record<string, unknown>; protect?: boolean },
+    profile: "dev" | "prod",
+    protect?: boolean,
+): string[] {
     const policy = policies.find((p) => p.name === name)!;
     const reported: string[] = [];
     const args = {
@@ -18,7 +23,13 @@ function run(name: string, resource: { type: string; props: Record<string, unkno
         name: "res",
         urn: "urn:pulumi:s::p::t::res",
         props: resource.props,
-        opts: { protect: resource.protect ?? false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
+        opts: {
+            protect: resource.protect ?? false,
+            ignoreChanges: [],
+            aliases: [],
+            additionalSecretOutputs: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        },
         getConfig: () => ({ profile, ...(protect !== undefined ? { protect } : {}) }),
         isType: () => false,
         asType: () => undefined,
@@ -49,7 +60,10 @@ describe("CrossGuard pack", () => {
     });
 
     it("is advisory for dev and mandatory for prod through its config files", () => {
-        for (const [profile, level] of [["dev", "advisory"], ["prod", "mandatory"]] as const) {
+        for (const [profile, level] of [
+            ["dev", "advisory"],
+            ["prod", "mandatory"],
+        ] as const) {
             const config = JSON.parse(readFileSync(join(PROJECT_DIR, "policy", `config.${profile}.json`), "utf8")) as Record<string, unknown>;
             expect(config.all).toBe(level);
             for (const rule of RULES.filter((r) => !r.renderOnly)) {

@@ -1,7 +1,14 @@
 import { checkAll, HOST_ACCESS, isAcceptedMovingTag, isFloatingTag, isPinnedImage, PolicyResource, RULES } from "../../policy/rules";
 
 const rule = (name: string) => RULES.find((r) => r.name === name)!;
-const res = (type: string, inputs: Record<string, unknown>, extra: Partial<PolicyResource> = {}): PolicyResource => ({ type, name: "r1", inputs, protect: false, secretMarker: "[secret]", ...extra });
+const res = (type: string, inputs: Record<string, unknown>, extra: Partial<PolicyResource> = {}): PolicyResource => ({
+    type,
+    name: "r1",
+    inputs,
+    protect: false,
+    secretMarker: "[secret]",
+    ...extra,
+});
 const dev = { profile: "dev" as const };
 const prod = { profile: "prod" as const };
 
@@ -32,7 +39,8 @@ describe("policy rules", () => {
     });
 
     describe("ingress-tls", () => {
-        const ingress = (tls: unknown) => res("kubernetes:networking.k8s.io/v1:Ingress", { spec: { tls, rules: [{ host: "a.example.com" }, { host: "b.example.com" }] } });
+        const ingress = (tls: unknown) =>
+            res("kubernetes:networking.k8s.io/v1:Ingress", { spec: { tls, rules: [{ host: "a.example.com" }, { host: "b.example.com" }] } });
         it("passes when TLS covers every host", () => {
             expect(rule("ingress-tls").check(ingress([{ hosts: ["a.example.com", "b.example.com"] }]), dev)).toEqual([]);
         });
@@ -41,7 +49,11 @@ describe("policy rules", () => {
             expect(rule("ingress-tls").check(ingress([{ hosts: ["a.example.com"] }]), dev)).toEqual(["Ingress r1 serves b.example.com without TLS"]);
         });
         it("leaves F5 NIC minions to their master, which NIC alone gives TLS", () => {
-            const typed = (type: string) => res("kubernetes:networking.k8s.io/v1:Ingress", { metadata: { annotations: { "nginx.org/mergeable-ingress-type": type } }, spec: { rules: [{ host: "a.example.com" }] } });
+            const typed = (type: string) =>
+                res("kubernetes:networking.k8s.io/v1:Ingress", {
+                    metadata: { annotations: { "nginx.org/mergeable-ingress-type": type } },
+                    spec: { rules: [{ host: "a.example.com" }] },
+                });
             expect(rule("ingress-tls").check(typed("minion"), dev)).toEqual([]);
             expect(rule("ingress-tls").check(typed("master"), dev)).toEqual(["Ingress r1 has no TLS section"]);
         });
@@ -53,7 +65,12 @@ describe("policy rules", () => {
         });
         const release = (values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", { chart: "x", values });
         it("passes chart Ingresses with TLS in their values (list, Longhorn's tls: true, Harbor's expose.tls)", () => {
-            expect(rule("ingress-tls").check(release({ grafana: { ingress: { enabled: true, hosts: ["g.example.com"], tls: [{ hosts: ["g.example.com"], secretName: "g" }] } } }), dev)).toEqual([]);
+            expect(
+                rule("ingress-tls").check(
+                    release({ grafana: { ingress: { enabled: true, hosts: ["g.example.com"], tls: [{ hosts: ["g.example.com"], secretName: "g" }] } } }),
+                    dev,
+                ),
+            ).toEqual([]);
             expect(rule("ingress-tls").check(release({ ingress: { enabled: true, host: "l.example.com", tls: true } }), dev)).toEqual([]);
             expect(rule("ingress-tls").check(release({ expose: { type: "ingress", tls: { enabled: true } } }), dev)).toEqual([]);
             expect(rule("ingress-tls").check(release({ prometheus: { ingress: { enabled: false } } }), dev)).toEqual([]);
@@ -63,8 +80,12 @@ describe("policy rules", () => {
                 "r1 enables an Ingress at values.grafana.ingress without TLS",
             ]);
             expect(rule("ingress-tls").check(release({ ingress: { enabled: true, tls: false } }), dev)).toHaveLength(1);
-            expect(rule("ingress-tls").check(release({ prometheus: { ingress: { enabled: true, tls: [] } } }), dev)).toEqual(["r1 enables an Ingress at values.prometheus.ingress without TLS"]);
-            expect(rule("ingress-tls").check(release({ expose: { type: "ingress", tls: { enabled: false } } }), dev)).toEqual(["r1 enables an Ingress at values.expose.tls without TLS"]);
+            expect(rule("ingress-tls").check(release({ prometheus: { ingress: { enabled: true, tls: [] } } }), dev)).toEqual([
+                "r1 enables an Ingress at values.prometheus.ingress without TLS",
+            ]);
+            expect(rule("ingress-tls").check(release({ expose: { type: "ingress", tls: { enabled: false } } }), dev)).toEqual([
+                "r1 enables an Ingress at values.expose.tls without TLS",
+            ]);
         });
     });
 
@@ -81,7 +102,8 @@ describe("policy rules", () => {
                 metadata: { namespace: "clickhouse" },
                 spec: { templates: { podTemplates: [{ name: "clickhouse", spec: { containers: [{ name: "clickhouse", image }] } }] } },
             });
-        const plan = (upgrade: Record<string, unknown>, version?: string) => res("kubernetes:upgrade.cattle.io/v1:Plan", { spec: { upgrade, ...(version ? { version } : {}) } });
+        const plan = (upgrade: Record<string, unknown>, version?: string) =>
+            res("kubernetes:upgrade.cattle.io/v1:Plan", { spec: { upgrade, ...(version ? { version } : {}) } });
         it("passes tags and digests", () => {
             expect(isPinnedImage("registry.example.com:5000/team/app:1.2.3")).toBe(true);
             expect(isPinnedImage(`nginx@sha256:${"a".repeat(64)}`)).toBe(true);
@@ -94,15 +116,23 @@ describe("policy rules", () => {
         });
         it("fails latest, missing tags, and latest in chart values", () => {
             expect(isPinnedImage("registry.example.com:5000/app")).toBe(false);
-            expect(rule("images-pinned").check(pod({ ...goodContainer, image: "nginx:latest" }), dev)).toEqual(["r1 container app uses unpinned image nginx:latest"]);
+            expect(rule("images-pinned").check(pod({ ...goodContainer, image: "nginx:latest" }), dev)).toEqual([
+                "r1 container app uses unpinned image nginx:latest",
+            ]);
             expect(rule("images-pinned").check(pod({ ...goodContainer, image: "nginx" }), dev)).toHaveLength(1);
-            expect(rule("images-pinned").check(release({ a: { image: { repository: "x", tag: "latest" } } }), dev)).toEqual(['r1 sets values.a.image.tag to "latest"']);
+            expect(rule("images-pinned").check(release({ a: { image: { repository: "x", tag: "latest" } } }), dev)).toEqual([
+                'r1 sets values.a.image.tag to "latest"',
+            ]);
         });
         it("fails floating tags: only a major or major.minor, or a moving name", () => {
             for (const tag of ["v7.1", "7", "24.8", "stable", "edge", "nightly"]) expect(isFloatingTag(tag)).toBe(true);
             for (const tag of ["v7.1.8", "24.8.14.39", "v0.20.1", "1.27.0-alpine", "v1.36.4+k3s1"]) expect(isFloatingTag(tag)).toBe(false);
-            expect(rule("images-pinned").check(pod({ ...goodContainer, image: "deepflowce/deepflow-server:v7.1" }), dev)).toEqual(["r1 container app uses unpinned image deepflowce/deepflow-server:v7.1"]);
-            expect(rule("images-pinned").check(release({ server: { image: { repository: "x", tag: "v7.1" } } }), dev)).toEqual(['r1 sets values.server.image.tag to "v7.1"']);
+            expect(rule("images-pinned").check(pod({ ...goodContainer, image: "deepflowce/deepflow-server:v7.1" }), dev)).toEqual([
+                "r1 container app uses unpinned image deepflowce/deepflow-server:v7.1",
+            ]);
+            expect(rule("images-pinned").check(release({ server: { image: { repository: "x", tag: "v7.1" } } }), dev)).toEqual([
+                'r1 sets values.server.image.tag to "v7.1"',
+            ]);
         });
         it("accepts the one image upstream publishes only under a moving tag, at that tag and from any registry, and nothing else", () => {
             // deepflowio/deepflow-gui-grafana publishes DeepFlow's Grafana plugins for 7.1 only as `v7.1`
@@ -123,20 +153,30 @@ describe("policy rules", () => {
             expect(isFloatingTag("latest-dev")).toBe(true);
             expect(rule("images-pinned").check(release({ webhook: { image: { repository: "ghcr.io/x/y", version: digest } } }), dev)).toEqual([]);
             expect(rule("images-digest").check(release({ webhook: { image: { repository: "ghcr.io/x/y", version: digest } } }), prod)).toEqual([]);
-            expect(rule("images-pinned").check(release({ cleanup: { image: { repository: "example.org/tool", version: "latest-dev" } } }), dev)).toEqual(['r1 sets values.cleanup.image.tag to "latest-dev"']);
+            expect(rule("images-pinned").check(release({ cleanup: { image: { repository: "example.org/tool", version: "latest-dev" } } }), dev)).toEqual([
+                'r1 sets values.cleanup.image.tag to "latest-dev"',
+            ]);
             // policy-controller's leases-cleanup hook image: Chainguard publishes it only as latest/latest-dev (charts/images.ts MOVING_TAG_IMAGES).
-            expect(rule("images-pinned").check(release({ leasescleanup: { image: { repository: "cgr.dev/chainguard/kubectl", version: "latest-dev" } } }), dev)).toEqual([]);
+            expect(
+                rule("images-pinned").check(release({ leasescleanup: { image: { repository: "cgr.dev/chainguard/kubectl", version: "latest-dev" } } }), dev),
+            ).toEqual([]);
         });
         it("reads image strings anywhere in Helm values (extra containers, sidecars)", () => {
-            expect(rule("images-pinned").check(release({ grafana: { extraInitContainers: [{ name: "plugins", image: "example/plugins:v2.3.1" }] } }), dev)).toEqual([]);
-            expect(rule("images-pinned").check(release({ grafana: { extraInitContainers: [{ name: "plugins", image: "example/plugins:v2.3" }] } }), dev)).toEqual([
-                "r1 sets values.grafana.extraInitContainers[0].image to unpinned image example/plugins:v2.3",
+            expect(
+                rule("images-pinned").check(release({ grafana: { extraInitContainers: [{ name: "plugins", image: "example/plugins:v2.3.1" }] } }), dev),
+            ).toEqual([]);
+            expect(
+                rule("images-pinned").check(release({ grafana: { extraInitContainers: [{ name: "plugins", image: "example/plugins:v2.3" }] } }), dev),
+            ).toEqual(["r1 sets values.grafana.extraInitContainers[0].image to unpinned image example/plugins:v2.3"]);
+            expect(rule("images-pinned").check(release({ sidecar: { image: "busybox" } }), dev)).toEqual([
+                "r1 sets values.sidecar.image to unpinned image busybox",
             ]);
-            expect(rule("images-pinned").check(release({ sidecar: { image: "busybox" } }), dev)).toEqual(["r1 sets values.sidecar.image to unpinned image busybox"]);
         });
         it("reads pod templates inside custom resources, and Plans' images with their version", () => {
             expect(rule("images-pinned").check(chi("clickhouse/clickhouse-server:24.8.14.39"), dev)).toEqual([]);
-            expect(rule("images-pinned").check(chi("clickhouse/clickhouse-server:latest"), dev)).toEqual(["r1 container clickhouse uses unpinned image clickhouse/clickhouse-server:latest"]);
+            expect(rule("images-pinned").check(chi("clickhouse/clickhouse-server:latest"), dev)).toEqual([
+                "r1 container clickhouse uses unpinned image clickhouse/clickhouse-server:latest",
+            ]);
             expect(rule("images-pinned").check(plan({ image: "rancher/k3s-upgrade" }, "v1.36.4+k3s1"), dev)).toEqual([]);
             expect(rule("images-pinned").check(plan({ image: "rancher/k3s-upgrade" }), dev)).toEqual(["r1 plan uses unpinned image rancher/k3s-upgrade"]);
         });
@@ -146,15 +186,23 @@ describe("policy rules", () => {
         const digest = `sha256:${"b".repeat(64)}`;
         it("passes digests in prod, and anything in dev", () => {
             expect(rule("images-digest").check(pod({ ...goodContainer, image: `nginx:1.27.0@${digest}` }), prod)).toEqual([]);
-            expect(rule("images-digest").check(res("kubernetes:helm.sh/v3:Release", { values: { controller: { image: { repository: "x", tag: "5.5.4", digest } } } }), prod)).toEqual([]);
+            expect(
+                rule("images-digest").check(
+                    res("kubernetes:helm.sh/v3:Release", { values: { controller: { image: { repository: "x", tag: "5.5.4", digest } } } }),
+                    prod,
+                ),
+            ).toEqual([]);
             expect(rule("images-digest").check(pod(goodContainer), dev)).toEqual([]);
         });
         it("reports prod images without a digest, never blocking", () => {
             expect(rule("images-digest").advisory).toBe(true);
             expect(rule("images-digest").check(pod(goodContainer), prod)).toEqual(["r1 container app runs nginx:1.27.0 without a digest"]);
-            expect(rule("images-digest").check(res("kubernetes:helm.sh/v3:Release", { values: { controller: { image: { repository: "x", tag: "5.5.4" } } } }), prod)).toEqual([
-                "r1 sets values.controller.image without a digest",
-            ]);
+            expect(
+                rule("images-digest").check(
+                    res("kubernetes:helm.sh/v3:Release", { values: { controller: { image: { repository: "x", tag: "5.5.4" } } } }),
+                    prod,
+                ),
+            ).toEqual(["r1 sets values.controller.image without a digest"]);
             expect(checkAll([pod(goodContainer)], prod).find((v) => v.rule === "images-digest")).toMatchObject({ advisory: true });
         });
     });
@@ -203,13 +251,21 @@ describe("policy rules", () => {
         const svc = (namespace: string) => res("kubernetes:core/v1:Service", { metadata: { namespace }, spec: { type: "LoadBalancer" } });
         it("passes in the ingress namespace", () => {
             expect(rule("load-balancer-allowed").check(svc("ingress-nginx"), dev)).toEqual([]);
-            expect(rule("load-balancer-allowed").check(res("kubernetes:helm.sh/v3:Release", { namespace: "ingress-nginx", values: { controller: { service: { type: "LoadBalancer" } } } }), dev)).toEqual([]);
+            expect(
+                rule("load-balancer-allowed").check(
+                    res("kubernetes:helm.sh/v3:Release", { namespace: "ingress-nginx", values: { controller: { service: { type: "LoadBalancer" } } } }),
+                    dev,
+                ),
+            ).toEqual([]);
         });
         it("fails elsewhere, raw or through chart values", () => {
             expect(rule("load-balancer-allowed").check(svc("apps"), dev)).toEqual(["Service r1 is a LoadBalancer in namespace apps"]);
-            expect(rule("load-balancer-allowed").check(res("kubernetes:helm.sh/v3:Release", { namespace: "harbor", values: { expose: { type: "LoadBalancer" } } }), dev)).toEqual([
-                "r1 creates a LoadBalancer Service in namespace harbor",
-            ]);
+            expect(
+                rule("load-balancer-allowed").check(
+                    res("kubernetes:helm.sh/v3:Release", { namespace: "harbor", values: { expose: { type: "LoadBalancer" } } }),
+                    dev,
+                ),
+            ).toEqual(["r1 creates a LoadBalancer Service in namespace harbor"]);
         });
     });
 
@@ -218,23 +274,40 @@ describe("policy rules", () => {
             expect(rule("resources-set").check(pod(goodContainer), dev)).toEqual([]);
         });
         it("fails without them", () => {
-            expect(rule("resources-set").check(pod({ image: "nginx:1.27.0", resources: { requests: { cpu: "10m" } } }), dev)).toEqual(["r1 container app lacks requests or a memory limit"]);
+            expect(rule("resources-set").check(pod({ image: "nginx:1.27.0", resources: { requests: { cpu: "10m" } } }), dev)).toEqual([
+                "r1 container app lacks requests or a memory limit",
+            ]);
         });
     });
 
     describe("privileged-allowlist", () => {
         it("passes privileged pods and namespaces in the allow-list", () => {
             expect(rule("privileged-allowlist").check(pod({ ...goodContainer, securityContext: { privileged: true } }, {}, "deepflow"), dev)).toEqual([]);
-            expect(rule("privileged-allowlist").check(res("kubernetes:core/v1:Namespace", { metadata: { name: "ingress-nginx", labels: { "pod-security.kubernetes.io/enforce": "privileged" } } }), dev)).toEqual([]);
+            expect(
+                rule("privileged-allowlist").check(
+                    res("kubernetes:core/v1:Namespace", {
+                        metadata: { name: "ingress-nginx", labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
+                    }),
+                    dev,
+                ),
+            ).toEqual([]);
         });
         it("fails privileged containers, hostPath and privileged namespaces elsewhere", () => {
-            expect(rule("privileged-allowlist").check(pod({ ...goodContainer, securityContext: { privileged: true } }), dev)).toEqual(["r1 container app is privileged in apps"]);
-            expect(rule("privileged-allowlist").check(res("kubernetes:helm.sh/v3:Release", { namespace: "apps", values: { securityContext: { privileged: true } } }), dev)).toEqual([
-                "r1 runs a privileged container in apps",
+            expect(rule("privileged-allowlist").check(pod({ ...goodContainer, securityContext: { privileged: true } }), dev)).toEqual([
+                "r1 container app is privileged in apps",
             ]);
-            expect(rule("privileged-allowlist").check(res("kubernetes:core/v1:Namespace", { metadata: { name: "hacks", labels: { "pod-security.kubernetes.io/enforce": "privileged" } } }), dev)).toEqual([
-                expect.stringMatching(/^Namespace hacks is privileged but not in the allow-list/),
-            ]);
+            expect(
+                rule("privileged-allowlist").check(
+                    res("kubernetes:helm.sh/v3:Release", { namespace: "apps", values: { securityContext: { privileged: true } } }),
+                    dev,
+                ),
+            ).toEqual(["r1 runs a privileged container in apps"]);
+            expect(
+                rule("privileged-allowlist").check(
+                    res("kubernetes:core/v1:Namespace", { metadata: { name: "hacks", labels: { "pod-security.kubernetes.io/enforce": "privileged" } } }),
+                    dev,
+                ),
+            ).toEqual([expect.stringMatching(/^Namespace hacks is privileged but not in the allow-list/)]);
         });
     });
 
@@ -246,10 +319,20 @@ describe("policy rules", () => {
             for (const entry of Object.values(HOST_ACCESS)) expect(entry.reason.length).toBeGreaterThan(20);
         });
         it("passes host access in its allow-listed namespaces", () => {
-            expect(check(pod(goodContainer, { hostNetwork: true, hostPID: true, volumes: [{ name: "proc", hostPath: { path: "/proc" } }] }, "deepflow"))).toEqual([]);
+            expect(
+                check(pod(goodContainer, { hostNetwork: true, hostPID: true, volumes: [{ name: "proc", hostPath: { path: "/proc" } }] }, "deepflow")),
+            ).toEqual([]);
             expect(check(pod({ ...goodContainer, securityContext: { capabilities: { add: ["SYS_ADMIN", "NET_ADMIN"] } } }, {}, "deepflow"))).toEqual([]);
-            expect(check(release("ingress-nginx", { controller: { hostPort: { enable: true }, securityContext: { capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] } } } }))).toEqual([]);
-            expect(check(release("longhorn-system", { csi: { kubeletRootDir: "/var/lib/kubelet" }, defaultSettings: { hostPath: "/var/lib/longhorn" } }))).toEqual([]);
+            expect(
+                check(
+                    release("ingress-nginx", {
+                        controller: { hostPort: { enable: true }, securityContext: { capabilities: { add: ["NET_BIND_SERVICE"], drop: ["ALL"] } } },
+                    }),
+                ),
+            ).toEqual([]);
+            expect(
+                check(release("longhorn-system", { csi: { kubeletRootDir: "/var/lib/kubelet" }, defaultSettings: { hostPath: "/var/lib/longhorn" } })),
+            ).toEqual([]);
             expect(check(pod(goodContainer, { securityContext: { runAsNonRoot: true } }))).toEqual([]);
         });
         it("fails hostNetwork, hostPID, hostIPC, hostPath, hostPort and added capabilities elsewhere", () => {
@@ -261,11 +344,15 @@ describe("policy rules", () => {
             expect(check(pod(goodContainer, { volumes: [{ name: "h", hostPath: { path: "/" } }] }))).toEqual([
                 "r1 uses hostPath at spec.template.spec.volumes[0] in namespace apps, which is not allowed there",
             ]);
-            expect(check(pod({ ...goodContainer, ports: [{ containerPort: 8080, hostPort: 8080 }] }))).toEqual([expect.stringMatching(/^r1 uses hostPort at container app port 8080/)]);
+            expect(check(pod({ ...goodContainer, ports: [{ containerPort: 8080, hostPort: 8080 }] }))).toEqual([
+                expect.stringMatching(/^r1 uses hostPort at container app port 8080/),
+            ]);
             expect(check(pod({ ...goodContainer, securityContext: { capabilities: { add: ["NET_ADMIN"] } } }))).toEqual([
                 "r1 uses capabilities (NET_ADMIN) at container app in namespace apps, which is not allowed there",
             ]);
-            expect(check(release("monitoring", { nodeExporter: { hostNetwork: true }, extraVolumes: [{ name: "h", hostPath: { path: "/" } }] }))).toHaveLength(2);
+            expect(check(release("monitoring", { nodeExporter: { hostNetwork: true }, extraVolumes: [{ name: "h", hostPath: { path: "/" } }] }))).toHaveLength(
+                2,
+            );
             // ingress-nginx may bind low ports, nothing more; and no host network.
             expect(check(release("ingress-nginx", { controller: { securityContext: { capabilities: { add: ["NET_BIND_SERVICE", "NET_ADMIN"] } } } }))).toEqual([
                 "r1 uses capabilities (NET_BIND_SERVICE, NET_ADMIN) at values.controller.securityContext.capabilities.add in namespace ingress-nginx, which is not allowed there",
@@ -276,7 +363,9 @@ describe("policy rules", () => {
                 metadata: { namespace: "clickhouse" },
                 spec: { templates: { podTemplates: [{ spec: { hostNetwork: true, containers: [{ name: "c", image: "x:1.0.0" }] } }] } },
             });
-            expect(check(chi)).toEqual([expect.stringMatching(/^r1 uses hostNetwork at spec\.templates\.podTemplates\[0\]\.spec\.hostNetwork in namespace clickhouse/)]);
+            expect(check(chi)).toEqual([
+                expect.stringMatching(/^r1 uses hostNetwork at spec\.templates\.podTemplates\[0\]\.spec\.hostNetwork in namespace clickhouse/),
+            ]);
         });
     });
 
@@ -284,15 +373,19 @@ describe("policy rules", () => {
         const svc = (type: string) => res("kubernetes:core/v1:Service", { metadata: { namespace: "apps" }, spec: { type } });
         it("passes ClusterIP and LoadBalancer Services", () => {
             expect(rule("no-node-port").check(svc("ClusterIP"), dev)).toEqual([]);
-            expect(rule("no-node-port").check(res("kubernetes:helm.sh/v3:Release", { values: { controller: { service: { type: "LoadBalancer" } } } }), dev)).toEqual([]);
+            expect(
+                rule("no-node-port").check(res("kubernetes:helm.sh/v3:Release", { values: { controller: { service: { type: "LoadBalancer" } } } }), dev),
+            ).toEqual([]);
         });
         it("fails NodePort Services, raw or in chart values", () => {
             expect(rule("no-node-port").check(svc("NodePort"), dev)).toEqual(["Service r1 is of type NodePort"]);
             // Harbor spells it `expose.type: nodePort`.
-            expect(rule("no-node-port").check(res("kubernetes:helm.sh/v3:Release", { values: { expose: { type: "nodePort" }, service: { type: "NodePort" } } }), dev)).toEqual([
-                "r1 sets values.expose.type to NodePort",
-                "r1 sets values.service.type to NodePort",
-            ]);
+            expect(
+                rule("no-node-port").check(
+                    res("kubernetes:helm.sh/v3:Release", { values: { expose: { type: "nodePort" }, service: { type: "NodePort" } } }),
+                    dev,
+                ),
+            ).toEqual(["r1 sets values.expose.type to NodePort", "r1 sets values.service.type to NodePort"]);
         });
     });
 
@@ -301,7 +394,9 @@ describe("policy rules", () => {
             expect(rule("helm-chart-pinned").check(res("kubernetes:helm.sh/v3:Release", { chart: "cert-manager", version: "v1.21.1" }), dev)).toEqual([]);
         });
         it("fails ranges and missing versions", () => {
-            expect(rule("helm-chart-pinned").check(res("kubernetes:helm.sh/v3:Release", { chart: "harbor", version: "^1.19" }), dev)).toEqual(["r1 installs chart harbor without an exact version (^1.19)"]);
+            expect(rule("helm-chart-pinned").check(res("kubernetes:helm.sh/v3:Release", { chart: "harbor", version: "^1.19" }), dev)).toEqual([
+                "r1 installs chart harbor without an exact version (^1.19)",
+            ]);
             expect(rule("helm-chart-pinned").check(res("kubernetes:helm.sh/v3:Release", { chart: "harbor" }), dev)).toHaveLength(1);
         });
     });

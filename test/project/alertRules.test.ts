@@ -123,7 +123,10 @@ describe.each(ruleFiles)("alert rules in %s", (file) => {
     it("give every alert a routable severity and a summary and description", () => {
         for (const rule of rules) {
             expect({ alert: rule.alert, severity: SEVERITIES.includes(rule.labels.severity) }).toEqual({ alert: rule.alert, severity: true });
-            expect({ alert: rule.alert, annotations: Object.keys(rule.annotations).sort() }).toEqual({ alert: rule.alert, annotations: ["description", "summary"] });
+            expect({ alert: rule.alert, annotations: Object.keys(rule.annotations).sort() }).toEqual({
+                alert: rule.alert,
+                annotations: ["description", "summary"],
+            });
             expect(rule.annotations.summary?.length).toBeGreaterThan(5);
             expect(rule.annotations.description?.length).toBeGreaterThan(5);
         }

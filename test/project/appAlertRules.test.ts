@@ -8,7 +8,6 @@ import { promtool, Rule, RuleTests } from "../promtool";
 
 const TESTS = join(PROJECT_DIR, "charts", "rules", "apps", "tests", "app-alerts.test.yaml");
 
-
 /** The template rendered the way the promtool tests expect: app hello in apps, 500 ms. */
 const rendered = renderRuleTemplate({ name: "hello", namespace: "apps", latencyMs: 500 });
 const rules = (parse(rendered) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
@@ -41,7 +40,12 @@ describe("per-app alert rules (charts/rules/apps/app-alerts.yaml)", () => {
 
     it("label every alert with a routable severity, the app and its namespace (Alertmanager groups by it), and select only this app's series", () => {
         for (const rule of rules) {
-            expect({ alert: rule.alert, severity: ["critical", "warning", "info"].includes(rule.labels.severity), app: rule.labels.app, namespace: rule.labels.namespace }).toEqual({
+            expect({
+                alert: rule.alert,
+                severity: ["critical", "warning", "info"].includes(rule.labels.severity),
+                app: rule.labels.app,
+                namespace: rule.labels.namespace,
+            }).toEqual({
                 alert: rule.alert,
                 severity: true,
                 app: "hello",
@@ -55,8 +59,14 @@ describe("per-app alert rules (charts/rules/apps/app-alerts.yaml)", () => {
     it("have a firing and a quiet promtool case for every alert", () => {
         const cases = (parse(readFileSync(TESTS, "utf8")) as RuleTests).tests.flatMap((t) => t.alert_rule_test);
         for (const rule of rules) {
-            expect({ alert: rule.alert, firing: cases.some((c) => c.alertname === rule.alert && c.exp_alerts.length > 0) }).toEqual({ alert: rule.alert, firing: true });
-            expect({ alert: rule.alert, quiet: cases.some((c) => c.alertname === rule.alert && c.exp_alerts.length === 0) }).toEqual({ alert: rule.alert, quiet: true });
+            expect({ alert: rule.alert, firing: cases.some((c) => c.alertname === rule.alert && c.exp_alerts.length > 0) }).toEqual({
+                alert: rule.alert,
+                firing: true,
+            });
+            expect({ alert: rule.alert, quiet: cases.some((c) => c.alertname === rule.alert && c.exp_alerts.length === 0) }).toEqual({
+                alert: rule.alert,
+                quiet: true,
+            });
         }
     });
 });

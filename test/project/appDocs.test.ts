@@ -35,11 +35,17 @@ describe("docs/app-delivery.md: the checklist a user follows to ship an app", ()
         // The per-stack names come from the convention (secrets[matrix.passphrase]): the committed stacks' are in the
         // table, and it points at the convention for any other (a stack file added later needs no edit here).
         for (const stack of ciStacks(PROJECT_DIR).filter((s) => ["dev", "prod", "prod-eu"].includes(s.stack))) {
-            expect({ stack: stack.stack, environment: checklist.includes(`\`${stack.environment}\``), secret: checklist.includes(stack.passphrase) }).toEqual({ stack: stack.stack, environment: true, secret: true });
+            expect({ stack: stack.stack, environment: checklist.includes(`\`${stack.environment}\``), secret: checklist.includes(stack.passphrase) }).toEqual({
+                stack: stack.stack,
+                environment: true,
+                secret: true,
+            });
         }
         expect(checklist).toContain("(delivery.md#stacks-environments-and-secrets)");
         expect(checklist).toContain("npm run -s ci:stacks");
-        for (const fixed of DELIVERY.flatMap((f) => Object.values(workflow(f).jobs).map((j) => j.environment)).filter((e): e is string => e !== undefined && !e.includes("${{"))) {
+        for (const fixed of DELIVERY.flatMap((f) => Object.values(workflow(f).jobs).map((j) => j.environment)).filter(
+            (e): e is string => e !== undefined && !e.includes("${{"),
+        )) {
             expect({ environment: fixed, inChecklist: checklist.includes(`\`${fixed}\``) }).toEqual({ environment: fixed, inChecklist: true });
         }
         expect(checklist).toMatch(/required reviewers/);
@@ -50,7 +56,8 @@ describe("docs/app-delivery.md: the checklist a user follows to ship an app", ()
         expect(checklist).toMatch(/`platform:harbor\.robot\.projects` listing that project/);
         expect(checklist).toContain("npm run app:doctor -- <app>");
         const source = section("docs/app-delivery.md", "Where the source lives");
-        for (const part of ["`apps/<name>/`", "`Dockerfile`", "`package.json`", "**Another language.**", "**Another repository.**"]) expect(source).toContain(part);
+        for (const part of ["`apps/<name>/`", "`Dockerfile`", "`package.json`", "**Another language.**", "**Another repository.**"])
+            expect(source).toContain(part);
         const runners = section("docs/app-delivery.md", "Runners");
         for (const part of ["Harbor 443", "Kubernetes API 6443", "SSH 22", "self-hosted", "runs-on: [self-hosted, platform]"]) expect(runners).toContain(part);
     });

@@ -9,12 +9,25 @@ import { PROJECT_DIR } from "../harness";
 const read = (file: string) => readFileSync(join(PROJECT_DIR, file), "utf8");
 
 describe("repository layout", () => {
-    it.each(["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "config", "platform", "components", "offline", "charts", ".github", "tsconfig.json", "package.json", "package-lock.json", "test", ".ci/run"])(
-        "has %s",
-        (entry) => {
-            expect(existsSync(join(PROJECT_DIR, entry))).toBe(true);
-        },
-    );
+    it.each([
+        "Pulumi.yaml",
+        "Pulumi.dev.yaml",
+        "Pulumi.prod.yaml",
+        "index.ts",
+        "config",
+        "platform",
+        "components",
+        "offline",
+        "charts",
+        ".github",
+        "tsconfig.json",
+        "package.json",
+        "package-lock.json",
+        "test",
+        ".ci/run",
+    ])("has %s", (entry) => {
+        expect(existsSync(join(PROJECT_DIR, entry))).toBe(true);
+    });
 
     it("lints the layering: config <- platform -> components -> components/lib -> charts", () => {
         const cases: [file: string, spec: string, refused: boolean][] = [
@@ -52,8 +65,7 @@ describe("repository layout", () => {
     });
 
     it("keeps every component file under 400 lines", () => {
-        const walk = (dir: string): string[] =>
-            readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+        const walk = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
         for (const file of walk(join(PROJECT_DIR, "components")).filter((f) => f.endsWith(".ts"))) {
             expect({ file, lines: readFileSync(file, "utf8").split("\n").length <= 400 }).toEqual({ file, lines: true });
         }
@@ -82,7 +94,11 @@ describe("dependencies", () => {
 });
 
 describe("Pulumi.yaml", () => {
-    const project = parse(read("Pulumi.yaml")) as { name: string; runtime: { name: string; options: { typescript: boolean } }; config: Record<string, { type: string; description: string }> };
+    const project = parse(read("Pulumi.yaml")) as {
+        name: string;
+        runtime: { name: string; options: { typescript: boolean } };
+        config: Record<string, { type: string; description: string }>;
+    };
     const rows = new Map(referenceRows().map((r) => [r.key, r]));
 
     it("declares a TypeScript Node.js program named after the config namespace", () => {

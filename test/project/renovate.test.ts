@@ -46,7 +46,9 @@ describe("Renovate", () => {
     it("finds the k3s version of every stack", () => {
         const manager = renovate.customManagers.find((m) => m.depNameTemplate === "k3s-io/k3s")!;
         // Existing-mode stacks run no k3s of their own; the e2e workflow's k3d cluster does.
-        const stacks = readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f) && /^\s+mode: k3s$/m.test(readFileSync(join(PROJECT_DIR, f), "utf8")));
+        const stacks = readdirSync(PROJECT_DIR).filter(
+            (f) => /^Pulumi\.[^.]+\.yaml$/.test(f) && /^\s+mode: k3s$/m.test(readFileSync(join(PROJECT_DIR, f), "utf8")),
+        );
         expect(stacks.length).toBeGreaterThanOrEqual(2);
         for (const file of [...stacks, ".github/workflows/e2e.yml"]) {
             expect(manager.fileMatch.some((f) => new RegExp(f).test(file))).toBe(true);
@@ -62,18 +64,41 @@ describe("Renovate", () => {
         expect(manager.datasourceTemplate).toBe("docker");
         const entries: ImageEntry[] = [...Object.values(IMAGES), ...Object.values(KUBECTL_IMAGES)];
         expect(extract(manager, file)).toEqual(entries.map((i) => ({ depName: i.image, currentValue: i.tag, currentDigest: i.digest })));
-        expect(Object.keys(IMAGES)).toEqual(["clickhouse", "clickhouseKeeper", "systemUpgradeController", "deepflowServer", "deepflowApp", "deepflowAgent", "deepflowGrafanaPlugins", "policyController", "policyControllerLeasesCleanup"]);
+        expect(Object.keys(IMAGES)).toEqual([
+            "clickhouse",
+            "clickhouseKeeper",
+            "systemUpgradeController",
+            "deepflowServer",
+            "deepflowApp",
+            "deepflowAgent",
+            "deepflowGrafanaPlugins",
+            "policyController",
+            "policyControllerLeasesCleanup",
+        ]);
     });
 
     it("moves each kubectl line by patch only, so it stays on its Kubernetes minor", () => {
-        const rules = (renovate as unknown as { packageRules: { matchFileNames?: string[]; matchPackageNames?: string[]; matchUpdateTypes?: string[]; enabled?: boolean }[] }).packageRules;
+        const rules = (
+            renovate as unknown as {
+                packageRules: { matchFileNames?: string[]; matchPackageNames?: string[]; matchUpdateTypes?: string[]; enabled?: boolean }[];
+            }
+        ).packageRules;
         // Every kubectl image of the table, by the name Renovate reads from the line (a move to another image must move the rule too).
         const kubectlImages = [...new Set(Object.values(KUBECTL_IMAGES).map((i) => i.image))];
-        expect(rules).toContainEqual(expect.objectContaining({ matchFileNames: ["charts/images.ts"], matchPackageNames: kubectlImages, matchUpdateTypes: ["major", "minor"], enabled: false }));
+        expect(rules).toContainEqual(
+            expect.objectContaining({
+                matchFileNames: ["charts/images.ts"],
+                matchPackageNames: kubectlImages,
+                matchUpdateTypes: ["major", "minor"],
+                enabled: false,
+            }),
+        );
     });
 
     it("pins and updates image digests in charts/images.ts (docs/adr/0013), writing the line back in the form it reads", () => {
-        const manager = renovate.customManagers.find((m) => m.fileMatch.some((f) => new RegExp(f).test("charts/images.ts")))! as CustomManager & { autoReplaceStringTemplate?: string };
+        const manager = renovate.customManagers.find((m) => m.fileMatch.some((f) => new RegExp(f).test("charts/images.ts")))! as CustomManager & {
+            autoReplaceStringTemplate?: string;
+        };
         const rules = (renovate as unknown as { packageRules: { matchManagers?: string[]; matchDatasources?: string[]; pinDigests?: boolean }[] }).packageRules;
         expect(rules).toContainEqual(expect.objectContaining({ matchManagers: ["custom.regex"], matchDatasources: ["docker"], pinDigests: true }));
         // What Renovate would write for a new tag and digest must be read back by the same pattern.

@@ -44,10 +44,20 @@ describe("CODEOWNERS covers everything the credentialed workflows run (issue 25,
         .split("\n")
         .filter((l) => l.trim() !== "" && !l.startsWith("#"))
         .map((l) => l.trim().split(/\s+/)[0]);
-    const scriptsRun = [...new Set(workflows.flatMap((file) => Object.values(load(file).jobs).filter((j) => holdsCredentials(j) || file === "pr-comment.yml").flatMap((j) => j.steps.flatMap((s) => [...(s.run ?? "").matchAll(/npm run (?:-s )?([\w:-]+)/g)].map((m) => m[1])))))].sort();
+    const scriptsRun = [
+        ...new Set(
+            workflows.flatMap((file) =>
+                Object.values(load(file).jobs)
+                    .filter((j) => holdsCredentials(j) || file === "pr-comment.yml")
+                    .flatMap((j) => j.steps.flatMap((s) => [...(s.run ?? "").matchAll(/npm run (?:-s )?([\w:-]+)/g)].map((m) => m[1]))),
+            ),
+        ),
+    ].sort();
 
     it("finds the npm scripts those jobs run (scan gate, deploy CLIs, render, plan diff, PR comment, verify)", () => {
-        expect(scriptsRun).toEqual(expect.arrayContaining(["app:scan-gate", "app:info", "app:set-image", "app:rollback", "app:canary", "render", "verify", "pr-comment"]));
+        expect(scriptsRun).toEqual(
+            expect.arrayContaining(["app:scan-gate", "app:info", "app:set-image", "app:rollback", "app:canary", "render", "verify", "pr-comment"]),
+        );
     });
 
     it.each(scriptsRun)("every file `npm run %s` executes has a code owner", (script) => {
@@ -57,12 +67,24 @@ describe("CODEOWNERS covers everything the credentialed workflows run (issue 25,
     });
 
     it("the check fails the old CODEOWNERS, which named the PR comment's script but not components/, platform/ or the scan gate", () => {
-        const old = ["/.github/", "/policy/", "/Pulumi.*.yaml", "/Pulumi.yaml", "/renovate.json", "/scripts/lib/prComment.ts", "/scripts/lib/planDiff.ts", "/scripts/pr-comment.ts", "/package.json", "/package-lock.json"];
-        expect(filesRunBy("app:scan-gate").filter((f) => !owned(old, f))).toEqual(expect.arrayContaining(["scripts/harbor-scan-gate.ts", "scripts/lib/harborScan.ts", "components/registry/harborApi.ts"]));
+        const old = [
+            "/.github/",
+            "/policy/",
+            "/Pulumi.*.yaml",
+            "/Pulumi.yaml",
+            "/renovate.json",
+            "/scripts/lib/prComment.ts",
+            "/scripts/lib/planDiff.ts",
+            "/scripts/pr-comment.ts",
+            "/package.json",
+            "/package-lock.json",
+        ];
+        expect(filesRunBy("app:scan-gate").filter((f) => !owned(old, f))).toEqual(
+            expect.arrayContaining(["scripts/harbor-scan-gate.ts", "scripts/lib/harborScan.ts", "components/registry/harborApi.ts"]),
+        );
         expect(filesRunBy("render").some((f) => f.startsWith("platform/") && !owned(old, f))).toBe(true);
     });
 });
-
 
 /** Issue 25, item 6: such a job runs no package install scripts (`npm ci --ignore-scripts`, plugins installed explicitly). */
 function installScriptProblems(file: string, wf: Workflow): string[] {
@@ -87,8 +109,10 @@ function credentialFileProblems(file: string, wf: Workflow): string[] {
             const run = step.run ?? "";
             if (/>>\s*"?\$\{?GITHUB_ENV/.test(run)) problems.push(`${file} ${name}: step ${i} writes to GITHUB_ENV`);
             if (/--show-secrets[^\n|]*>/.test(run) && !/trap '[^']*rm /.test(run)) problems.push(`${file} ${name}: step ${i} leaves a secret in a file`);
-            if (/\b(oras|cosign|docker) login\b/.test(run) && !/DOCKER_CONFIG="\$\(mktemp -d\)"|export DOCKER_CONFIG="\$WORK/.test(run)) problems.push(`${file} ${name}: step ${i} logs in to a registry outside a step-local DOCKER_CONFIG`);
-            if (step.uses?.startsWith("docker/login-action@") && !job.steps.slice(i + 1).some((s) => /^docker logout\b/.test(s.run ?? ""))) problems.push(`${file} ${name}: docker/login-action without a docker logout`);
+            if (/\b(oras|cosign|docker) login\b/.test(run) && !/DOCKER_CONFIG="\$\(mktemp -d\)"|export DOCKER_CONFIG="\$WORK/.test(run))
+                problems.push(`${file} ${name}: step ${i} logs in to a registry outside a step-local DOCKER_CONFIG`);
+            if (step.uses?.startsWith("docker/login-action@") && !job.steps.slice(i + 1).some((s) => /^docker logout\b/.test(s.run ?? "")))
+                problems.push(`${file} ${name}: docker/login-action without a docker logout`);
         });
     }
     return problems;
@@ -98,7 +122,11 @@ function credentialFileProblems(file: string, wf: Workflow): string[] {
 function prCodeWriteProblems(file: string, wf: Workflow): string[] {
     return Object.entries(wf.jobs)
         .filter(([, job]) => runsOnPullRequest(wf, job) && job.steps.some((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref === undefined))
-        .flatMap(([name, job]) => Object.entries({ ...wf.permissions, ...job.permissions }).filter(([, v]) => v === "write").map(([k]) => `${file} ${name}: runs PR code with ${k}: write`));
+        .flatMap(([name, job]) =>
+            Object.entries({ ...wf.permissions, ...job.permissions })
+                .filter(([, v]) => v === "write")
+                .map(([k]) => `${file} ${name}: runs PR code with ${k}: write`),
+        );
 }
 
 describe("delivery hardening (issue 25, item 6)", () => {
@@ -156,8 +184,12 @@ describe("delivery hardening (issue 25, item 6)", () => {
     it("installs the Pulumi plugins the skipped install scripts would have, at the SDKs' own versions, before any Pulumi step", () => {
         for (const file of ["up.yml", "preview.yml", "promote.yml", "rollback.yml"]) {
             for (const [name, job] of Object.entries(load(file).jobs).filter(([, j]) => j.steps.some((s) => s.uses?.startsWith("pulumi/actions@")))) {
-                const plugins = job.steps.findIndex((s) => (s.run ?? "").includes('pulumi plugin install resource "$pkg" "$(node -p "require(\'@pulumi/$pkg/package.json\').version")"'));
-                const firstPulumi = job.steps.findIndex((s) => s.with?.command !== undefined || /\bpulumi (up|preview|stack)\b|app:(rollback|canary)/.test(s.run ?? ""));
+                const plugins = job.steps.findIndex((s) =>
+                    (s.run ?? "").includes('pulumi plugin install resource "$pkg" "$(node -p "require(\'@pulumi/$pkg/package.json\').version")"'),
+                );
+                const firstPulumi = job.steps.findIndex(
+                    (s) => s.with?.command !== undefined || /\bpulumi (up|preview|stack)\b|app:(rollback|canary)/.test(s.run ?? ""),
+                );
                 expect([file, name, plugins > 0 && plugins < firstPulumi]).toEqual([file, name, true]);
                 expect(job.steps[plugins].run).toMatch(/for pkg in kubernetes command random tls; do/);
             }
@@ -166,7 +198,8 @@ describe("delivery hardening (issue 25, item 6)", () => {
 });
 
 describe("promotion and rollback verify the signer (issue 25, item 2)", () => {
-    const identityTemplate = "${{ github.server_url }}/${{ github.repository }}/.github/workflows/app.yml@refs/heads/${{ github.event.repository.default_branch }}";
+    const identityTemplate =
+        "${{ github.server_url }}/${{ github.repository }}/.github/workflows/app.yml@refs/heads/${{ github.event.repository.default_branch }}";
 
     it.each(["promote.yml", "rollback.yml"])("%s pins the signer to this repository's app.yml on the default branch and GitHub's OIDC issuer", (file) => {
         expect(load(file).env).toEqual({ SIGNER_IDENTITY: identityTemplate, SIGNER_ISSUER: "https://token.actions.githubusercontent.com" });
@@ -185,10 +218,13 @@ describe("promotion and rollback verify the signer (issue 25, item 2)", () => {
             .replace("${{ github.repository }}", "example-org/platform")
             .replace("${{ github.event.repository.default_branch }}", "main");
         const { resources } = await evaluateStack("prod");
-        const policy = resources.find((r) => r.type === "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy" && r.name === "prod-admission-platform-signed-apps")!;
-        expect((policy.inputs as { spec: { authorities: { keyless?: { identities: { subject: string; issuer: string }[] } }[] } }).spec.authorities[0].keyless!.identities).toEqual([
-            { issuer: "https://token.actions.githubusercontent.com", subject: expanded },
-        ]);
+        const policy = resources.find(
+            (r) => r.type === "kubernetes:policy.sigstore.dev/v1beta1:ClusterImagePolicy" && r.name === "prod-admission-platform-signed-apps",
+        )!;
+        expect(
+            (policy.inputs as { spec: { authorities: { keyless?: { identities: { subject: string; issuer: string }[] } }[] } }).spec.authorities[0].keyless!
+                .identities,
+        ).toEqual([{ issuer: "https://token.actions.githubusercontent.com", subject: expanded }]);
     });
 
     it("promote verifies every manifest and the provenance at the source before copying, verifies the copy, and waits for the region's scan before up", () => {
@@ -197,7 +233,12 @@ describe("promotion and rollback verify the signer (issue 25, item 2)", () => {
         for (const stack of ["region"]) {
             const steps = wf.jobs[stack].steps;
             const at = (pred: (r: string) => boolean) => steps.findIndex((s) => pred(s.run ?? ""));
-            const verify = at((r) => r.includes('verify "$src@$DIGEST"') && r.includes("for child in $(oras manifest fetch") && r.includes("cosign verify-attestation --type slsaprovenance02"));
+            const verify = at(
+                (r) =>
+                    r.includes('verify "$src@$DIGEST"') &&
+                    r.includes("for child in $(oras manifest fetch") &&
+                    r.includes("cosign verify-attestation --type slsaprovenance02"),
+            );
             const copy = at((r) => r.includes('oras cp -r --registry-config "$DOCKER_CONFIG/config.json" "$src@$DIGEST"'));
             const setImage = at((r) => r.includes("npm run -s app:set-image --"));
             const up = steps.findIndex((s) => s.with?.command === "up");
@@ -209,7 +250,7 @@ describe("promotion and rollback verify the signer (issue 25, item 2)", () => {
             expect(after).toContain('cosign verify --certificate-identity "$SIGNER_IDENTITY" --certificate-oidc-issuer "$SIGNER_ISSUER" "$dst@$DIGEST"');
             expect(after).toContain('npm run -s app:scan-gate -- "${dst%%/*}" "$project/$(image "$STACK" repository)@$DIGEST" --policy-of "$STACK"');
             // The region's CI robot of the app's project only.
-            expect(copyRun).toContain("pulumi stack output registryRobots --show-secrets --json --stack \"$STACK\" | jq -c --arg p \"$project\" '.[$p]'");
+            expect(copyRun).toContain('pulumi stack output registryRobots --show-secrets --json --stack "$STACK" | jq -c --arg p "$project" \'.[$p]\'');
         }
     });
 
@@ -225,6 +266,8 @@ describe("promotion and rollback verify the signer (issue 25, item 2)", () => {
         expect(step.run).toContain('--stack-file "$RUNNER_TEMP/Pulumi.dev.yaml"');
         expect(step.run).toMatch(/if \[ "\$digest" != "\$dev" \]; then\n\s+if \[ -z "\$REASON" \]; then\n[^\n]*::error::[^\n]*\n\s+exit 1/);
         expect(step.run).toContain('echo "::warning::override: $override"');
-        expect(String(wf.jobs.record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))?.with?.body)).toContain("needs.resolve.outputs.override");
+        expect(String(wf.jobs.record.steps.find((s) => s.uses?.startsWith("peter-evans/create-pull-request@"))?.with?.body)).toContain(
+            "needs.resolve.outputs.override",
+        );
     });
 });

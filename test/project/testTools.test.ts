@@ -28,7 +28,12 @@ function sandbox(stubsFor: (lists: string) => Record<string, string>) {
         writeFileSync(join(bin, name), `#!${join(bin, "sh")}\necho "${name} $*" >> ${log}\n${body}\n`);
         chmodSync(join(bin, name), 0o755);
     }
-    const run = () => spawnSync(join(bin, "sh"), [join(project, "scripts", "test-tools.sh")], { env: { PATH: bin, HOME: root }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const run = () =>
+        spawnSync(join(bin, "sh"), [join(project, "scripts", "test-tools.sh")], {
+            env: { PATH: bin, HOME: root },
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
     // What it ran, `id -u` (asked to decide on sudo) left out.
     const calls = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []).filter((c) => c !== "id -u");
     return { project, run, calls, dest: join(project, ".cache", "tools", "promtool") };
@@ -48,8 +53,17 @@ describe("scripts/test-tools.sh (promtool for the alert-rule tests)", () => {
     it("takes promtool from Debian's prometheus package without installing it, refreshing apt's lists through sudo -n when not root", () => {
         const box = sandbox((lists) => ({ id: "echo 1000", sudo: SUDO, "dpkg-deb": DPKG_DEB, "apt-get": aptGet(lists) }));
         const result = box.run();
-        expect({ status: result.status, stderr: result.stderr }).toMatchObject({ status: 0, stderr: expect.stringContaining("taking it from Debian's prometheus package") });
-        expect(box.calls()).toEqual(["apt-get download prometheus", "sudo -n apt-get update -qq", "apt-get update -qq", "apt-get download prometheus", expect.stringMatching(/^dpkg-deb -x .*prometheus_2\.42\.0\+ds-5_amd64\.deb /)]);
+        expect({ status: result.status, stderr: result.stderr }).toMatchObject({
+            status: 0,
+            stderr: expect.stringContaining("taking it from Debian's prometheus package"),
+        });
+        expect(box.calls()).toEqual([
+            "apt-get download prometheus",
+            "sudo -n apt-get update -qq",
+            "apt-get update -qq",
+            "apt-get download prometheus",
+            expect.stringMatching(/^dpkg-deb -x .*prometheus_2\.42\.0\+ds-5_amd64\.deb /),
+        ]);
         expect(spawnSync(box.dest, ["--version"], { encoding: "utf8" }).stdout).toContain("promtool, version");
         // Never `apt-get install`: the package would also enable a Prometheus server.
         expect(box.calls().some((c) => c.includes("install"))).toBe(false);
@@ -58,7 +72,11 @@ describe("scripts/test-tools.sh (promtool for the alert-rule tests)", () => {
     it("runs apt-get update without sudo as root, and not at all when apt's lists exist", () => {
         const root = sandbox((lists) => ({ id: "echo 0", sudo: "exit 99", "dpkg-deb": DPKG_DEB, "apt-get": aptGet(lists) }));
         expect(root.run().status).toBe(0);
-        expect(root.calls().filter((c) => !c.startsWith("dpkg-deb"))).toEqual(["apt-get download prometheus", "apt-get update -qq", "apt-get download prometheus"]);
+        expect(root.calls().filter((c) => !c.startsWith("dpkg-deb"))).toEqual([
+            "apt-get download prometheus",
+            "apt-get update -qq",
+            "apt-get download prometheus",
+        ]);
         // Second run: promtool is there, nothing is fetched again.
         expect(root.run().status).toBe(0);
         expect(root.calls()).toHaveLength(4);

@@ -42,7 +42,8 @@ export interface Workflow {
 export const load = (file: string) => parse(readFileSync(join(dir, file), "utf8")) as Workflow;
 
 /** `secrets.NAME` references in any part of a workflow value. */
-export const secretsIn = (value: unknown): string[] => [...JSON.stringify(value ?? null).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)|secrets\[/g)].map((m) => m[1] ?? "[dynamic]");
+export const secretsIn = (value: unknown): string[] =>
+    [...JSON.stringify(value ?? null).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)|secrets\[/g)].map((m) => m[1] ?? "[dynamic]");
 
 /** GitHub environments a job triggered by a pull request may use: dev-scoped credentials only. */
 export const PR_ENVIRONMENTS = ["dev-preview"];
@@ -59,4 +60,3 @@ export function runsOnPullRequest(wf: Workflow, job: Job): boolean {
 export function holdsCredentials(job: Job): boolean {
     return job.permissions?.["id-token"] === "write" || secretsIn(job).some((s) => s !== "GITHUB_TOKEN") || job.environment !== undefined;
 }
-

@@ -44,23 +44,55 @@ const REPO_STACKS = { dev: "dev", prod: "prod", "prod-eu": "prod-eu", e2e: "e2e"
 describe("the stack convention (scripts/lib/ciStacks.ts)", () => {
     it("gives the repository's stacks their lane, environments and passphrase secrets", () => {
         // arrayContaining: a stack file added later is checked by the next line, never breaks this one.
-        expect(ciStacks(PROJECT_DIR)).toEqual(expect.arrayContaining([
-            { stack: "dev", lane: "dev", environment: "development", previewEnvironment: "dev-preview", passphrase: "PULUMI_CONFIG_PASSPHRASE_DEV" },
-            { stack: "prod", lane: "prod", environment: "production", previewEnvironment: "prod-preview", passphrase: "PULUMI_CONFIG_PASSPHRASE_PROD", from: "dev" },
-            { stack: "prod-eu", lane: "prod", environment: "production-eu", previewEnvironment: "prod-preview", passphrase: "PULUMI_CONFIG_PASSPHRASE_PROD_EU", from: expect.any(String) },
-        ]));
+        expect(ciStacks(PROJECT_DIR)).toEqual(
+            expect.arrayContaining([
+                { stack: "dev", lane: "dev", environment: "development", previewEnvironment: "dev-preview", passphrase: "PULUMI_CONFIG_PASSPHRASE_DEV" },
+                {
+                    stack: "prod",
+                    lane: "prod",
+                    environment: "production",
+                    previewEnvironment: "prod-preview",
+                    passphrase: "PULUMI_CONFIG_PASSPHRASE_PROD",
+                    from: "dev",
+                },
+                {
+                    stack: "prod-eu",
+                    lane: "prod",
+                    environment: "production-eu",
+                    previewEnvironment: "prod-preview",
+                    passphrase: "PULUMI_CONFIG_PASSPHRASE_PROD_EU",
+                    from: expect.any(String),
+                },
+            ]),
+        );
         // Every stack file is run by these workflows or, the e2e stack, by e2e.yml.
-        expect(ciStacks(PROJECT_DIR).map((s) => s.stack).sort()).toEqual(stackNames().filter((s) => s !== "e2e"));
+        expect(
+            ciStacks(PROJECT_DIR)
+                .map((s) => s.stack)
+                .sort(),
+        ).toEqual(stackNames().filter((s) => s !== "e2e"));
         expect(literalStacks(workflow("e2e.yml")).has("e2e")).toBe(true);
     });
 
     it("picks up a copy of dev under another name in the dev lane, with its own environment and secret", () => {
         const stacks = ciStacks(project({ ...REPO_STACKS, staging: "dev" }));
-        expect(stacks.find((s) => s.stack === "staging")).toEqual({ stack: "staging", lane: "dev", environment: "staging", previewEnvironment: "dev-preview", passphrase: "PULUMI_CONFIG_PASSPHRASE_STAGING" });
+        expect(stacks.find((s) => s.stack === "staging")).toEqual({
+            stack: "staging",
+            lane: "dev",
+            environment: "staging",
+            previewEnvironment: "dev-preview",
+            passphrase: "PULUMI_CONFIG_PASSPHRASE_STAGING",
+        });
     });
 
     it("deploys prod-profile stacks one at a time: other ones first, then prod, then prod-<x> by name, each promoted from the one before", () => {
-        const stacks = ciStacks(project({ ...REPO_STACKS, staging: "prod", "prod-us": "prod-eu", "dev-lab": "dev" })).map((s) => [s.stack, s.lane, s.environment, s.passphrase, s.from]);
+        const stacks = ciStacks(project({ ...REPO_STACKS, staging: "prod", "prod-us": "prod-eu", "dev-lab": "dev" })).map((s) => [
+            s.stack,
+            s.lane,
+            s.environment,
+            s.passphrase,
+            s.from,
+        ]);
         expect(stacks).toEqual([
             ["dev", "dev", "development", "PULUMI_CONFIG_PASSPHRASE_DEV", undefined],
             ["dev-lab", "dev", "development-lab", "PULUMI_CONFIG_PASSPHRASE_DEV_LAB", undefined],
@@ -72,18 +104,27 @@ describe("the stack convention (scripts/lib/ciStacks.ts)", () => {
     });
 
     it("refuses, naming the file, a stack name a workflow cannot carry, a stack without a profile, and two stacks sharing an environment", () => {
-        expect(() => ciStacks(project({ dev: "dev", Prod_EU: "prod" }))).toThrow("Pulumi.Prod_EU.yaml: a stack name the workflows can use has lower-case letters, digits and inner '-' only");
+        expect(() => ciStacks(project({ dev: "dev", Prod_EU: "prod" }))).toThrow(
+            "Pulumi.Prod_EU.yaml: a stack name the workflows can use has lower-case letters, digits and inner '-' only",
+        );
         const noProfile = project({ dev: "dev" });
         writeFileSync(join(noProfile, "Pulumi.lab.yaml"), "config:\n  platform:domain: lab.example.com\n");
-        expect(() => ciStacks(noProfile)).toThrow('Pulumi.lab.yaml: platform:profile must be dev or prod (it chooses the workflow lane), got null');
-        expect(() => ciStacks(project({ dev: "dev", development: "dev" }))).toThrow("Pulumi.dev.yaml and Pulumi.development.yaml would share the environment 'development'");
+        expect(() => ciStacks(noProfile)).toThrow("Pulumi.lab.yaml: platform:profile must be dev or prod (it chooses the workflow lane), got null");
+        expect(() => ciStacks(project({ dev: "dev", development: "dev" }))).toThrow(
+            "Pulumi.dev.yaml and Pulumi.development.yaml would share the environment 'development'",
+        );
     });
 
     it("prints the lanes as the matrices and counts the workflows read, and one stack's environment and secret", async () => {
         const out: string[] = [];
         const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(`ERR ${l}`) };
         expect(await ciStacksCli(["--github-output"], io, project({ ...REPO_STACKS, staging: "dev" }))).toBe(0);
-        const lines = Object.fromEntries(out.join("\n").split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        const lines = Object.fromEntries(
+            out
+                .join("\n")
+                .split("\n")
+                .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+        );
         expect((JSON.parse(lines.dev) as { include: { stack: string }[] }).include.map((s) => s.stack)).toEqual(["dev", "staging"]);
         expect((JSON.parse(lines.prod) as { include: { stack: string; environment: string; passphrase: string }[] }).include).toMatchObject([
             { stack: "prod", environment: "production", passphrase: "PULUMI_CONFIG_PASSPHRASE_PROD" },
@@ -110,7 +151,9 @@ describe("workflows read their stacks from the convention", () => {
     });
 
     it("finds literal stack names where a workflow spells them (guard for the check above)", () => {
-        const listed = literalStacks("jobs:\n  up:\n    strategy: { matrix: { stack: [prod] } }\n    steps:\n      - run: pulumi up --stack dev\n      - with: { stack-name: prod-eu }\n");
+        const listed = literalStacks(
+            "jobs:\n  up:\n    strategy: { matrix: { stack: [prod] } }\n    steps:\n      - run: pulumi up --stack dev\n      - with: { stack-name: prod-eu }\n",
+        );
         expect([...listed].sort()).toEqual(["dev", "prod", "prod-eu"]);
     });
 });

@@ -76,7 +76,13 @@ describe("GitHub Actions workflows", () => {
     it.each(workflows)("%s is read-only at the top and writes only where it must", (file) => {
         const wf = load(file);
         expect(wf.permissions).toEqual({ contents: "read" });
-        const writes = new Set(Object.values(wf.jobs).flatMap((job) => Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k)));
+        const writes = new Set(
+            Object.values(wf.jobs).flatMap((job) =>
+                Object.entries(job.permissions ?? {})
+                    .filter(([, v]) => v === "write")
+                    .map(([k]) => k),
+            ),
+        );
         expect([...writes].sort()).toEqual(ALLOWED_WRITES[file] ?? []);
     });
 
@@ -135,9 +141,12 @@ describe("GitHub Actions workflows", () => {
         for (const file of ["preview.yml", "up.yml", "promote.yml", "rollback.yml"]) {
             for (const job of Object.values(load(file).jobs)) {
                 for (const step of job.steps.filter((s) => s.env?.PULUMI_CONFIG_PASSPHRASE !== undefined)) {
-                    expect(["${{ secrets[matrix.passphrase] }}", "${{ secrets[needs.resolve.outputs.passphrase] }}"]).toContain(step.env!.PULUMI_CONFIG_PASSPHRASE);
+                    expect(["${{ secrets[matrix.passphrase] }}", "${{ secrets[needs.resolve.outputs.passphrase] }}"]).toContain(
+                        step.env!.PULUMI_CONFIG_PASSPHRASE,
+                    );
                     const matrix = job.strategy?.matrix as unknown as string | undefined;
-                    if (step.env!.PULUMI_CONFIG_PASSPHRASE.includes("matrix.")) expect(matrix).toMatch(/^\$\{\{ fromJSON\(needs\.(stacks\.outputs\.(dev|prod)|resolve\.outputs\.regions)\) \}\}$/);
+                    if (step.env!.PULUMI_CONFIG_PASSPHRASE.includes("matrix."))
+                        expect(matrix).toMatch(/^\$\{\{ fromJSON\(needs\.(stacks\.outputs\.(dev|prod)|resolve\.outputs\.regions)\) \}\}$/);
                 }
             }
         }
@@ -161,7 +170,10 @@ describe("GitHub Actions workflows", () => {
         expect(checkout.with).toMatchObject({ ref: "${{ github.event.repository.default_branch }}", "persist-credentials": false });
         expect(steps.some((s) => s.run === "npm ci --ignore-scripts")).toBe(true);
         const build = steps.find((s) => s.run?.includes("npm run -s pr-comment --"))!;
-        expect(build.env).toMatchObject({ HEAD_SHA: "${{ github.event.workflow_run.head_sha }}", HEAD_REPO: "${{ github.event.workflow_run.head_repository.full_name }}" });
+        expect(build.env).toMatchObject({
+            HEAD_SHA: "${{ github.event.workflow_run.head_sha }}",
+            HEAD_REPO: "${{ github.event.workflow_run.head_repository.full_name }}",
+        });
         // Nothing but validated data crosses from the PR run: no PR number, no Markdown.
         expect(JSON.stringify(wf)).not.toMatch(/pr-number|plan-diff\.md/);
     });
@@ -199,10 +211,19 @@ describe("GitHub Actions workflows", () => {
         expect(runsOnPullRequest(wf, prod)).toBe(false);
         expect(prod.strategy!.matrix).toBe("${{ fromJSON(needs.stacks.outputs.prod) }}");
         const prodPulumi = prod.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined)!;
-        expect(prodPulumi.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" });
+        expect(prodPulumi.with).toMatchObject({
+            command: "preview",
+            "stack-name": "${{ matrix.stack }}",
+            policyPacks: "policy",
+            policyPackConfigs: "policy/config.prod.json",
+        });
         expect(prodPulumi.with).not.toHaveProperty("comment-on-pr");
         // The e2e stack's cluster exists only inside an e2e run, which does its own `up`; every other stack file has a lane.
-        expect(ciStacks(PROJECT_DIR).map((s) => s.stack).sort()).toEqual(stacks.filter((s) => s !== "e2e"));
+        expect(
+            ciStacks(PROJECT_DIR)
+                .map((s) => s.stack)
+                .sort(),
+        ).toEqual(stacks.filter((s) => s !== "e2e"));
     });
 
     it("deploys the dev-profile stacks from main, and the prod-profile ones one at a time only from a v* tag on main, each through its own gated environment", () => {
@@ -224,9 +245,17 @@ describe("GitHub Actions workflows", () => {
         const refCheck = prod.steps.findIndex((s) => s.run?.includes('git merge-base --is-ancestor "$GITHUB_SHA" origin/main'));
         expect(refCheck).toBe(1);
         expect(prod.steps[refCheck].run).toContain('"$REF_TYPE" != "tag"');
-        for (const [job, profile] of [[dev, "dev"], [prod, "prod"]] as const) {
+        for (const [job, profile] of [
+            [dev, "dev"],
+            [prod, "prod"],
+        ] as const) {
             const at = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined);
-            expect(job.steps[at].with).toMatchObject({ command: "up", "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: `policy/config.${profile}.json` });
+            expect(job.steps[at].with).toMatchObject({
+                command: "up",
+                "stack-name": "${{ matrix.stack }}",
+                policyPacks: "policy",
+                policyPackConfigs: `policy/config.${profile}.json`,
+            });
             // The offline render gates the deploy before any credential is handed out.
             const render = job.steps.findIndex((s) => s.run === 'npm run render -- "$STACK"');
             expect(render).toBeGreaterThan(-1);
@@ -277,14 +306,16 @@ describe("GitHub Actions workflows", () => {
         });
 
         it("deploys the e2e stack, verifies it, destroys it, and always keeps the logs", () => {
-            const order = ["pulumi up --stack e2e", "npm run -s verify -- e2e --kubeconfig", "collect-logs.sh", "pulumi destroy --stack e2e"].map((cmd) => job.steps.findIndex((st) => st.run?.includes(cmd)));
+            const order = ["pulumi up --stack e2e", "npm run -s verify -- e2e --kubeconfig", "collect-logs.sh", "pulumi destroy --stack e2e"].map((cmd) =>
+                job.steps.findIndex((st) => st.run?.includes(cmd)),
+            );
             expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]))).toBe(true);
             const always = job.steps.filter((st) => (st as { if?: string }).if === "always()");
             expect(always.some((st) => st.run?.includes("pulumi destroy"))).toBe(true);
             expect(always.some((st) => st.run?.includes("collect-logs.sh"))).toBe(true);
             expect(always.some((st) => st.uses?.startsWith("actions/upload-artifact@"))).toBe(true);
             const logs = readFileSync(join(PROJECT_DIR, ".github", "e2e", "collect-logs.sh"), "utf8");
-            for (const part of ["kubectl get events -A", "describe pod", "logs \"$name\" --all-containers"]) expect(logs).toContain(part);
+            for (const part of ["kubectl get events -A", "describe pod", 'logs "$name" --all-containers']) expect(logs).toContain(part);
             expect(runs).toContain('tee "$LOGS/pulumi-up.log"');
         });
 
@@ -322,18 +353,23 @@ describe("CODEOWNERS", () => {
         .filter((l) => l.trim() !== "" && !l.startsWith("#"))
         .map((l) => l.trim().split(/\s+/));
 
-    it.each(["/.github/", "/policy/", "/Pulumi.*.yaml", "/components/", "/platform/", "/apps/", "/scripts/", "/offline/"])("covers %s with an owner", (pattern) => {
-        const line = owners.find(([p]) => p === pattern);
-        expect(line).toBeDefined();
-        expect(line!.slice(1).every((o) => /^@[\w-]+(\/[\w-]+)?$/.test(o))).toBe(true);
-        expect(line!.length).toBeGreaterThan(1);
-    });
+    it.each(["/.github/", "/policy/", "/Pulumi.*.yaml", "/components/", "/platform/", "/apps/", "/scripts/", "/offline/"])(
+        "covers %s with an owner",
+        (pattern) => {
+            const line = owners.find(([p]) => p === pattern);
+            expect(line).toBeDefined();
+            expect(line!.slice(1).every((o) => /^@[\w-]+(\/[\w-]+)?$/.test(o))).toBe(true);
+            expect(line!.length).toBeGreaterThan(1);
+        },
+    );
 });
 
 describe("delivery workflows", () => {
     it.each(Object.keys(DELIVERY_JOB_WRITES))("%s writes only in the jobs that must (the OIDC token on app publish only)", (file) => {
         for (const [name, job] of Object.entries(load(file).jobs)) {
-            const writes = Object.entries(job.permissions ?? {}).filter(([, v]) => v === "write").map(([k]) => k);
+            const writes = Object.entries(job.permissions ?? {})
+                .filter(([, v]) => v === "write")
+                .map(([k]) => k);
             expect([name, writes]).toEqual([name, DELIVERY_JOB_WRITES[file][name] ?? []]);
         }
     });
@@ -439,7 +475,12 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
         expect(region.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true, matrix: "${{ fromJSON(needs.resolve.outputs.regions) }}" });
         expect(region.environment).toBe("${{ matrix.environment }}");
         expect(region.concurrency).toEqual({ group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
-        expect(region.env).toEqual({ APP: "${{ inputs.app }}", STACK: "${{ matrix.stack }}", FROM: "${{ matrix.from }}", DIGEST: "${{ needs.resolve.outputs.digest }}" });
+        expect(region.env).toEqual({
+            APP: "${{ inputs.app }}",
+            STACK: "${{ matrix.stack }}",
+            FROM: "${{ matrix.from }}",
+            DIGEST: "${{ needs.resolve.outputs.digest }}",
+        });
         // Dispatched on a v* tag on main: the only refs the prod environments deploy.
         expect(region.steps.some((s) => s.run?.includes('[[ "$REF" != refs/tags/v* ]]') && s.run.includes("git merge-base --is-ancestor"))).toBe(true);
         // The region's own passphrase, on each step that runs Pulumi.
@@ -461,7 +502,10 @@ describe("promote workflow (the same digest dev -> prod -> prod-eu)", () => {
         const steps = region.steps;
         expect(steps.some((s) => s.run?.includes('oras cp -r --registry-config "$DOCKER_CONFIG/config.json" "$src@$DIGEST"'))).toBe(true);
         const up = steps.find((s) => s.with?.command === "up")!;
-        expect(up).toMatchObject({ if: "inputs.mode == 'direct'", with: { "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" } });
+        expect(up).toMatchObject({
+            if: "inputs.mode == 'direct'",
+            with: { "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: "policy/config.prod.json" },
+        });
         // This app only: its component's URN, with what depends on it; never the whole stack from this tag.
         expect(up.with).toMatchObject({ target: "${{ steps.target.outputs.urn }}", "target-dependents": true });
         expect(steps.find((s) => s.id === "target")?.run).toBe('echo "urn=$(npm run -s app:info -- "$STACK" "$APP" --field urn)" >> "$GITHUB_OUTPUT"');
@@ -511,7 +555,10 @@ describe("rollback workflow", () => {
         expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
         // Any stack the workflows deploy: its environment and passphrase secret from the convention.
         const resolve = wf.jobs.resolve;
-        expect(resolve.steps.find((s) => s.id === "stack")).toMatchObject({ env: { STACK: "${{ inputs.stack }}" }, run: 'npm run -s ci:stacks -- --stack "$STACK" --github-output >> "$GITHUB_OUTPUT"' });
+        expect(resolve.steps.find((s) => s.id === "stack")).toMatchObject({
+            env: { STACK: "${{ inputs.stack }}" },
+            run: 'npm run -s ci:stacks -- --stack "$STACK" --github-output >> "$GITHUB_OUTPUT"',
+        });
         expect(usesSecrets(resolve)).toBe(false);
         const job = wf.jobs.rollback;
         expect(job.needs).toBe("resolve");
@@ -532,7 +579,13 @@ describe("rollback workflow", () => {
         expect(job.steps[0].with).toMatchObject({ "fetch-depth": 0 });
         expect([refGate > 0, rollback > refGate, signer > rollback, render > signer, up > render]).toEqual([true, true, true, true, true]);
         expect(runs[signer]).toContain("cosign verify-attestation --type slsaprovenance02");
-        expect(job.steps[up].with).toMatchObject({ "stack-name": "${{ needs.resolve.outputs.stack }}", target: "${{ steps.target.outputs.urn }}", "target-dependents": true, policyPacks: "policy", policyPackConfigs: "policy/config.${{ steps.target.outputs.profile }}.json" });
+        expect(job.steps[up].with).toMatchObject({
+            "stack-name": "${{ needs.resolve.outputs.stack }}",
+            target: "${{ steps.target.outputs.urn }}",
+            "target-dependents": true,
+            policyPacks: "policy",
+            policyPackConfigs: "policy/config.${{ steps.target.outputs.profile }}.json",
+        });
         expect(runs.findIndex((r) => r === 'npm run verify -- "$STACK"')).toBeGreaterThan(up);
         expect(wf.jobs.record.needs).toEqual(["resolve", "rollback"]);
         const inputs = (wf.on.workflow_dispatch as { inputs: { stack: { type: string; required: boolean } } }).inputs;

@@ -31,7 +31,9 @@ describe("the sample app in the stack files", () => {
             // Every namespaced object of the app is created after its namespace; the dashboard goes to
             // monitoring, the only namespace Grafana's sidecar reads, once kube-prometheus-stack is there.
             const dashboard = `${stack}-app-hello-dashboard`;
-            for (const r of evaluation.resources.filter((x) => x.name.startsWith(`${stack}-app-hello-`) && x.type.startsWith("kubernetes:") && x.name !== dashboard)) {
+            for (const r of evaluation.resources.filter(
+                (x) => x.name.startsWith(`${stack}-app-hello-`) && x.type.startsWith("kubernetes:") && x.name !== dashboard,
+            )) {
                 expect({ name: r.name, waits: r.dependsOn.includes(`${stack}-ns-apps`) }).toEqual({ name: r.name, waits: true });
             }
             const board = byName(evaluation.resources, dashboard);
@@ -42,7 +44,13 @@ describe("the sample app in the stack files", () => {
 
     it("exports each app's URL, image and digests for the delivery workflows", () => {
         expect(dev.outputs.apps).toEqual({
-            hello: { url: "https://hello.dev.example.com", image: expect.stringMatching(/^registry\.dev\.example\.com\/apps\/hello@sha256:/), digest: expect.stringMatching(/^sha256:/), previousDigest: null, canary: null },
+            hello: {
+                url: "https://hello.dev.example.com",
+                image: expect.stringMatching(/^registry\.dev\.example\.com\/apps\/hello@sha256:/),
+                digest: expect.stringMatching(/^sha256:/),
+                previousDigest: null,
+                canary: null,
+            },
         });
     });
 
@@ -65,7 +73,12 @@ describe("the sample app in the stack files", () => {
         // The Platform's generator writes it from the app's flows (docs/adr/0019).
         expect(prod.resources.map((r) => r.name)).toContain("prod-netpol-apps-in-hello");
         const app = prod.resources.filter((r) => r.name.startsWith("prod-app-hello"));
-        expect(checkAll(app.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, protect: r.options.protect === true, secretMarker: SECRET })), { profile: "prod" })).toEqual([]);
+        expect(
+            checkAll(
+                app.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, protect: r.options.protect === true, secretMarker: SECRET })),
+                { profile: "prod" },
+            ),
+        ).toEqual([]);
     });
 });
 
@@ -103,7 +116,9 @@ describe("an app with a canary and secrets (inline stack, HTTP-01)", () => {
             metadata: { name: "hello", annotations: { "cert-manager.io/issue-temporary-certificate": "true" } },
             spec: { secretName: "hello-tls", issuerRef: { name: "letsencrypt" } },
         });
-        expect(byName(resources, "test-app-hello-dns").inputs).toMatchObject({ spec: { endpoints: [{ dnsName: "hello.dev.example.com", recordType: "CNAME", targets: ["registry.dev.example.com"] }] } });
+        expect(byName(resources, "test-app-hello-dns").inputs).toMatchObject({
+            spec: { endpoints: [{ dnsName: "hello.dev.example.com", recordType: "CNAME", targets: ["registry.dev.example.com"] }] },
+        });
         expect(rawManifests(resources).filter((m) => m.kind === "VirtualServer")).toHaveLength(1);
         // Each custom resource waits for whoever installs its kind.
         expect(byName(resources, "test-app-hello-virtualserver").dependsOn).toEqual(expect.arrayContaining(["test-ingress-release", "test-ns-apps"]));

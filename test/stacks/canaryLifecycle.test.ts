@@ -31,8 +31,13 @@ function prodWithCanary(weight: number): string {
 /** Namespace/Secret -> the objects that make cert-manager write it: Certificates, ingress-shim Ingresses, VirtualServers with tls.cert-manager. */
 function tlsSecretWriters(resources: readonly RecordedResource[]): Map<string, string[]> {
     const writers = new Map<string, string[]>();
-    const add = (ns: unknown, secret: unknown, who: string) => writers.set(`${String(ns)}/${String(secret)}`, [...(writers.get(`${String(ns)}/${String(secret)}`) ?? []), who]);
-    for (const m of rawManifests(resources) as { kind?: string; metadata?: { name?: string; namespace?: unknown; annotations?: Record<string, string> }; spec?: Record<string, unknown> }[]) {
+    const add = (ns: unknown, secret: unknown, who: string) =>
+        writers.set(`${String(ns)}/${String(secret)}`, [...(writers.get(`${String(ns)}/${String(secret)}`) ?? []), who]);
+    for (const m of rawManifests(resources) as {
+        kind?: string;
+        metadata?: { name?: string; namespace?: unknown; annotations?: Record<string, string> };
+        spec?: Record<string, unknown>;
+    }[]) {
         const ns = m.metadata?.namespace;
         if (m.kind === "Certificate") add(ns, m.spec?.secretName, `Certificate ${m.metadata?.name}`);
         if (m.kind === "Ingress" && m.metadata?.annotations?.["cert-manager.io/cluster-issuer"] !== undefined) {
@@ -46,8 +51,10 @@ function tlsSecretWriters(resources: readonly RecordedResource[]): Map<string, s
 
 /** One stack's plan in the shape plan-diff reads (out/<stack>/resources.json). */
 const plan = (resources: readonly RecordedResource[]) => new Map([["prod", resources.map((r): RenderedResource => ({ ...r, options: { ...r.options } }))]]);
-const kindOf = (resources: readonly RecordedResource[], name: string) => (byName(resources, name).inputs as { kind?: string }).kind ?? byName(resources, name).type;
-const nginxValues = (resources: readonly RecordedResource[]) => resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "nginx-ingress")?.inputs.values;
+const kindOf = (resources: readonly RecordedResource[], name: string) =>
+    (byName(resources, name).inputs as { kind?: string }).kind ?? byName(resources, name).type;
+const nginxValues = (resources: readonly RecordedResource[]) =>
+    resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "nginx-ingress")?.inputs.values;
 
 describe("prod with and without a canary of hello", () => {
     let without: readonly RecordedResource[];
@@ -60,12 +67,25 @@ describe("prod with and without a canary of hello", () => {
     it("routes the host with the same VirtualServer; only its upstreams and weights change", () => {
         expect(kindOf(without, "prod-app-hello-virtualserver")).toBe("VirtualServer");
         expect(kindOf(withCanary, "prod-app-hello-virtualserver")).toBe("VirtualServer");
-        expect([...without, ...withCanary].filter((r) => r.name.startsWith("prod-app-hello") && r.type === "kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
+        expect([...without, ...withCanary].filter((r) => r.name.startsWith("prod-app-hello") && r.type === "kubernetes:networking.k8s.io/v1:Ingress")).toEqual(
+            [],
+        );
         const spec = (r: readonly RecordedResource[]) => (byName(r, "prod-app-hello-virtualserver").inputs as { spec: Record<string, unknown> }).spec;
         expect(spec(without)).toMatchObject({ upstreams: [{ name: "stable", service: "hello" }], routes: [{ path: "/", action: { pass: "stable" } }] });
         expect(spec(withCanary)).toMatchObject({
-            upstreams: [{ name: "stable", service: "hello" }, { name: "canary", service: "hello-canary" }],
-            routes: [{ path: "/", splits: [{ weight: 40, action: { pass: "stable" } }, { weight: 60, action: { pass: "canary" } }] }],
+            upstreams: [
+                { name: "stable", service: "hello" },
+                { name: "canary", service: "hello-canary" },
+            ],
+            routes: [
+                {
+                    path: "/",
+                    splits: [
+                        { weight: 40, action: { pass: "stable" } },
+                        { weight: 60, action: { pass: "canary" } },
+                    ],
+                },
+            ],
         });
         expect(spec(withCanary).tls).toEqual(spec(without).tls);
     });
@@ -85,9 +105,18 @@ describe("prod with and without a canary of hello", () => {
         expect(touched.length).toBeGreaterThan(0);
         expect(touched.filter((name) => !/(^| )prod-app-hello-/.test(name))).toEqual([]);
         // Above 50 % the canary runs a pool like the stable one: an HPA with the same bounds, and a PDB.
-        expect(diff.added).toEqual(expect.arrayContaining([expect.stringMatching(/prod-app-hello-canary-deployment$/), expect.stringMatching(/prod-app-hello-canary-hpa$/), expect.stringMatching(/prod-app-hello-canary-pdb$/)]));
+        expect(diff.added).toEqual(
+            expect.arrayContaining([
+                expect.stringMatching(/prod-app-hello-canary-deployment$/),
+                expect.stringMatching(/prod-app-hello-canary-hpa$/),
+                expect.stringMatching(/prod-app-hello-canary-pdb$/),
+            ]),
+        );
         expect(byName(withCanary, "prod-app-hello-canary-deployment").inputs.spec).toMatchObject({ replicas: 2 });
-        expect(byName(withCanary, "prod-app-hello-canary-hpa").inputs).toMatchObject({ metadata: { name: "hello-canary" }, spec: { minReplicas: 2, maxReplicas: 6, scaleTargetRef: { name: "hello-canary" } } });
+        expect(byName(withCanary, "prod-app-hello-canary-hpa").inputs).toMatchObject({
+            metadata: { name: "hello-canary" },
+            spec: { minReplicas: 2, maxReplicas: 6, scaleTargetRef: { name: "hello-canary" } },
+        });
     });
 
     it("admits the controller and Prometheus to the canary's pods as to the stable ones: the generated policies select the app, not a track", () => {
@@ -95,18 +124,36 @@ describe("prod with and without a canary of hello", () => {
         const admits = (_: unknown, from: Endpoint, to: Endpoint, port: number) => ({ allowed: evaluateConnection(cluster, { from, to, port }).admitted });
         const policies = undefined;
         // nginx-ingress 2.6.4 selector labels; prometheus-operator labels Prometheus's pods app.kubernetes.io/name=prometheus.
-        const controller: Endpoint = { kind: "pod", namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "nginx-ingress" }, ip: "10.42.1.10", node: "a" };
+        const controller: Endpoint = {
+            kind: "pod",
+            namespace: "ingress-nginx",
+            labels: { "app.kubernetes.io/name": "nginx-ingress" },
+            ip: "10.42.1.10",
+            node: "a",
+        };
         const prometheus: Endpoint = { kind: "pod", namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" }, ip: "10.42.2.10", node: "b" };
         for (const track of ["stable", "canary"]) {
-            const pod: Endpoint = { kind: "pod", namespace: "apps", labels: { "app.kubernetes.io/name": "hello", "platform/track": track }, ip: "10.42.3.10", node: "c" };
-            expect({ track, route: admits(policies, controller, pod, 8080).allowed, scrape: admits(policies, prometheus, pod, 9090).allowed }).toEqual({ track, route: true, scrape: true });
+            const pod: Endpoint = {
+                kind: "pod",
+                namespace: "apps",
+                labels: { "app.kubernetes.io/name": "hello", "platform/track": track },
+                ip: "10.42.3.10",
+                node: "c",
+            };
+            expect({ track, route: admits(policies, controller, pod, 8080).allowed, scrape: admits(policies, prometheus, pod, 9090).allowed }).toEqual({
+                track,
+                route: true,
+                scrape: true,
+            });
             // The public route reaches the app port only: the metrics port is Prometheus's.
             expect({ track, metricsFromController: admits(policies, controller, pod, 9090).allowed }).toEqual({ track, metricsFromController: false });
         }
     });
 
     it("moves the weight only after the canary's pool and Service exist", () => {
-        expect(byName(withCanary, "prod-app-hello-virtualserver").dependsOn).toEqual(expect.arrayContaining(["prod-app-hello-canary-deployment", "prod-app-hello-canary-service"]));
+        expect(byName(withCanary, "prod-app-hello-virtualserver").dependsOn).toEqual(
+            expect.arrayContaining(["prod-app-hello-canary-deployment", "prod-app-hello-canary-service"]),
+        );
     });
 });
 
@@ -143,6 +190,8 @@ describe("a cancelled promotion, then a fresh up", () => {
         expect(readFileSync(join(io.cwd, "Pulumi.prod.yaml"), "utf8")).toBe(readFileSync(PROD, "utf8"));
         const after = (await evaluateStack("prod")).resources;
         expect(after.map((r) => r.name)).not.toContain("prod-app-hello-canary-deployment");
-        expect((byName(after, "prod-app-hello-virtualserver").inputs as { spec: { upstreams: unknown[] } }).spec.upstreams).toEqual([{ name: "stable", service: "hello", port: 8080 }]);
+        expect((byName(after, "prod-app-hello-virtualserver").inputs as { spec: { upstreams: unknown[] } }).spec.upstreams).toEqual([
+            { name: "stable", service: "hello", port: 8080 },
+        ]);
     }, 60_000);
 });

@@ -8,7 +8,6 @@ beforeAll(async () => {
 });
 
 describe("dev stack (Pulumi.dev.yaml)", () => {
-
     it("installs a single k3s server that initialises the cluster", () => {
         const installs = ofType(dev.resources, "command:remote:Command").filter((r) => r.name.endsWith("-install"));
         expect(installs.map((r) => r.name)).toEqual(["dev-cluster-dev-server-1-install"]);
@@ -32,7 +31,9 @@ describe("dev stack (Pulumi.dev.yaml)", () => {
     });
 
     it("runs the same default-deny NetworkPolicies as prod in every namespace it creates (dev catches a cut flow first)", () => {
-        const policies = ofType(dev.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.metadata as { name: string; namespace: string });
+        const policies = ofType(dev.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map(
+            (p) => p.inputs.metadata as { name: string; namespace: string },
+        );
         const namespaces = ofType(dev.resources, "kubernetes:core/v1:Namespace").map((n) => (n.inputs.metadata as { name: string }).name);
         expect(namespaces.length).toBeGreaterThan(5);
         for (const ns of namespaces) {

@@ -10,7 +10,6 @@ beforeAll(async () => {
 });
 
 describe("e2e stack (Pulumi.e2e.yaml, run by .github/workflows/e2e.yml)", () => {
-
     it("uses an existing cluster (k3d): no SSH commands, the kubeconfig stays a secret", () => {
         expect(ofType(e2e.resources, "command:remote:Command")).toEqual([]);
         expect(String(ofType(e2e.resources, "pulumi:providers:kubernetes")[0].inputs.kubeconfig)).toBe("[secret]");
@@ -27,7 +26,13 @@ describe("e2e stack (Pulumi.e2e.yaml, run by .github/workflows/e2e.yml)", () => 
     });
 
     it("deploys Harbor, monitoring, logs and ClickHouse, but not the parts a hosted runner cannot run (Longhorn, DeepFlow)", () => {
-        for (const release of ["e2e-ingress-release", "e2e-harbor-release", "e2e-monitoring-release", "e2e-monitoring-logs-loki", "e2e-monitoring-clickhouse-operator"]) {
+        for (const release of [
+            "e2e-ingress-release",
+            "e2e-harbor-release",
+            "e2e-monitoring-release",
+            "e2e-monitoring-logs-loki",
+            "e2e-monitoring-clickhouse-operator",
+        ]) {
             expect(byName(e2e.resources, release)).toBeDefined();
         }
         const releases = ofType(e2e.resources, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart);

@@ -22,7 +22,10 @@ describe("index.ts with inline config", () => {
     it("runs on an existing cluster: no SSH, one provider from the kubeconfig, namespaces on it", async () => {
         const { resources, outputs } = await evaluateConfig({
             ...k3sStackConfig(),
-            "platform:cluster": { mode: "existing", existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" } },
+            "platform:cluster": {
+                mode: "existing",
+                existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" },
+            },
             "platform:namespaces": [{ name: "agents", podSecurity: "privileged", reason: "node agents need host access" }],
         });
         expect(ofType(resources, "command:remote:Command")).toEqual([]);
@@ -40,10 +43,19 @@ describe("index.ts with inline config", () => {
     });
 
     it("keeps config secrets and random values out of every recorded input and output", async () => {
-        const { resources, outputs } = await evaluateConfig(k3sStackConfig({ "platform:cluster": {
-            mode: "k3s",
-            k3s: { version: "v1.36.4+k3s1", ssh: { privateKey: secure(TEST_SSH_KEY) }, servers: [{ name: "n1", host: "10.0.0.1", hostKey: TEST_HOST_KEY }] },
-        } }), "leak");
+        const { resources, outputs } = await evaluateConfig(
+            k3sStackConfig({
+                "platform:cluster": {
+                    mode: "k3s",
+                    k3s: {
+                        version: "v1.36.4+k3s1",
+                        ssh: { privateKey: secure(TEST_SSH_KEY) },
+                        servers: [{ name: "n1", host: "10.0.0.1", hostKey: TEST_HOST_KEY }],
+                    },
+                },
+            }),
+            "leak",
+        );
         const text = allStrings([resources, outputs]).join("\n");
         expect(text).not.toContain("test-ssh-key-material");
         expect(text).not.toContain(fakeSecret("random", "leak-cluster-token"));

@@ -11,7 +11,6 @@ beforeAll(async () => {
 });
 
 describe("prod stack (Pulumi.prod.yaml)", () => {
-
     it("runs an HA control plane: three servers, one cluster-init, all joined to the first", () => {
         const installs = ofType(prod.resources, "command:remote:Command").filter((r) => r.name.endsWith("-install"));
         const servers = installs.filter((r) => String(r.inputs.create).includes("INSTALL_K3S_EXEC='server'"));
@@ -36,7 +35,10 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     });
 
     it("protects data only: the k3s tokens and server installs, the PVC-backed releases, ClickHouse, and the secrets stored data depends on", () => {
-        const protectedNames = prod.resources.filter((r) => r.options.protect).map((r) => r.name).sort();
+        const protectedNames = prod.resources
+            .filter((r) => r.options.protect)
+            .map((r) => r.name)
+            .sort();
         expect(protectedNames).toEqual(
             [
                 "prod-cluster-token",
@@ -120,7 +122,9 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
             ],
         });
         const record = byName(prod.resources, "prod-dns-a-k3s-example-com").inputs as { spec: unknown };
-        expect(record.spec).toEqual({ endpoints: [{ dnsName: "k3s.example.com", recordType: "A", targets: ["198.51.100.11", "198.51.100.12", "198.51.100.13"], recordTTL: 300 }] });
+        expect(record.spec).toEqual({
+            endpoints: [{ dnsName: "k3s.example.com", recordType: "A", targets: ["198.51.100.11", "198.51.100.12", "198.51.100.13"], recordTTL: 300 }],
+        });
     });
 
     it("runs Harbor with existing-secret values only (plus its generated database password, secret), HA stateless parts, and the registry host on TLS", () => {
@@ -129,12 +133,20 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(values.core).toMatchObject({ replicas: 2, existingSecret: "harbor-core", secretName: "harbor-core-token" });
         // The internal PostgreSQL has no existing-secret key: its password is the one secret value (docs/adr/0014).
         expect(values.database).toMatchObject({ type: "internal", internal: { password: SECRET } });
-        const rest = JSON.stringify({ ...values, database: { ...values.database, internal: { ...(values.database.internal as object), password: undefined } } });
+        const rest = JSON.stringify({
+            ...values,
+            database: { ...values.database, internal: { ...(values.database.internal as object), password: undefined } },
+        });
         expect(rest).not.toMatch(/harborAdminPassword|"secretKey"|tokenKey|xsrfKey|htpasswdString|"password"/);
-        expect(values.expose).toMatchObject({ ingress: { hosts: { core: "registry.example.com" }, annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } } });
+        expect(values.expose).toMatchObject({
+            ingress: { hosts: { core: "registry.example.com" }, annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } },
+        });
         expect(prod.outputs.registryUrl).toBe("https://registry.example.com");
         // Project-level robots (robot$<project>+<name>), one per project; prod-eu's promotion pulls with the pull-only one.
-        expect(prod.outputs.registryRobots).toMatchObject({ apps: { username: "robot$apps+ci", secret: SECRET }, platform: { username: "robot$platform+ci", secret: SECRET } });
+        expect(prod.outputs.registryRobots).toMatchObject({
+            apps: { username: "robot$apps+ci", secret: SECRET },
+            platform: { username: "robot$platform+ci", secret: SECRET },
+        });
         expect(prod.outputs.registryPullRobots).toMatchObject({ promotion: { apps: { username: "robot$apps+promotion", secret: SECRET } } });
     });
 
@@ -143,9 +155,15 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         nodes.forEach((node, i) => {
             const cmd = byName(prod.resources, `prod-cluster-${node}-registries`);
             // The first node's step waits for the proxy caches; every other one for the node before it.
-            const waitsFor = i === 0 ? ["prod-harbor-project-dockerhub", "prod-harbor-project-ghcr", "prod-harbor-project-quay", "prod-harbor-project-k8s"] : [`prod-cluster-${nodes[i - 1]}-registries`];
+            const waitsFor =
+                i === 0
+                    ? ["prod-harbor-project-dockerhub", "prod-harbor-project-ghcr", "prod-harbor-project-quay", "prod-harbor-project-k8s"]
+                    : [`prod-cluster-${nodes[i - 1]}-registries`];
             expect(cmd.dependsOn).toEqual(expect.arrayContaining(waitsFor));
-            const registries = parse(String(cmd.inputs.stdin)) as { mirrors: Record<string, { endpoint: string[]; rewrite: Record<string, string> }>; configs?: unknown };
+            const registries = parse(String(cmd.inputs.stdin)) as {
+                mirrors: Record<string, { endpoint: string[]; rewrite: Record<string, string> }>;
+                configs?: unknown;
+            };
             expect(registries.mirrors["registry.k8s.io"]).toEqual({ endpoint: ["https://registry.example.com"], rewrite: { "^(.*)$": "k8s/$1" } });
             // Let's Encrypt certificates are trusted: no TLS exception for the registry.
             expect(registries.configs).toBeUndefined();
@@ -155,9 +173,25 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("closes every namespace it creates in both directions, and opens nothing namespace-wide but the parts' own traffic", () => {
         const manifests = rawManifests(prod.resources);
         const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => (m.metadata as { name: string }).name);
-        expect(namespaces.sort()).toEqual(["apps", "cert-manager", "clickhouse", "cosign-system", "deepflow", "external-dns", "harbor", "ingress-nginx", "logging", "longhorn-system", "monitoring", "system-upgrade"]);
+        expect(namespaces.sort()).toEqual([
+            "apps",
+            "cert-manager",
+            "clickhouse",
+            "cosign-system",
+            "deepflow",
+            "external-dns",
+            "harbor",
+            "ingress-nginx",
+            "logging",
+            "longhorn-system",
+            "monitoring",
+            "system-upgrade",
+        ]);
         type Rule = { from?: { ipBlock?: { cidr: string }; namespaceSelector?: { matchLabels?: Record<string, string> } }[]; ports?: { port: number }[] };
-        const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { podSelector: { matchLabels?: object }; policyTypes: string[]; ingress?: Rule[] } }[];
+        const policies = manifests.filter((m) => m.kind === "NetworkPolicy") as {
+            metadata: { name: string; namespace: string };
+            spec: { podSelector: { matchLabels?: object }; policyTypes: string[]; ingress?: Rule[] };
+        }[];
         for (const ns of namespaces) {
             const deny = policies.find((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny");
             expect({ ns, types: deny?.spec.policyTypes }).toEqual({ ns, types: ["Ingress", "Egress"] });
@@ -173,7 +207,9 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
         expect(wide).toEqual(["clickhouse", "longhorn-system"]);
         // The app's namespace admits only its pods: Prometheus on the metrics port (9090), the ingress controller on the app port.
         const apps = policies.filter((p) => p.metadata.namespace === "apps" && p.spec.ingress !== undefined);
-        expect(apps.map((p) => [p.metadata.name, p.spec.podSelector.matchLabels, (p.spec.ingress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port))])).toEqual([["in-hello", { "app.kubernetes.io/name": "hello" }, [9090, 8080]]]);
+        expect(
+            apps.map((p) => [p.metadata.name, p.spec.podSelector.matchLabels, (p.spec.ingress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port))]),
+        ).toEqual([["in-hello", { "app.kubernetes.io/name": "hello" }, [9090, 8080]]]);
     });
 
     it("installs Longhorn before kube-prometheus-stack (its PVCs), the monitoring parts that ship ServiceMonitors after it, and the other components beside it", () => {
@@ -193,15 +229,34 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     });
 
     it("keeps `internet` egress off private, shared and link-local ranges, and Grafana on HTTPS", () => {
-        const policies = rawManifests(prod.resources).filter((m) => m.kind === "NetworkPolicy") as { metadata: { name: string; namespace: string }; spec: { egress?: { to: { ipBlock?: { cidr: string; except?: string[] } }[]; ports?: { port: number }[] }[] } }[];
+        const policies = rawManifests(prod.resources).filter((m) => m.kind === "NetworkPolicy") as {
+            metadata: { name: string; namespace: string };
+            spec: { egress?: { to: { ipBlock?: { cidr: string; except?: string[] } }[]; ports?: { port: number }[] }[] };
+        }[];
         const grafana = policies.find((p) => p.metadata.namespace === "monitoring" && p.metadata.name === "out-grafana")!;
         const internet = grafana.spec.egress!.filter((r) => r.to.some((t) => t.ipBlock?.cidr === "0.0.0.0/0"));
-        expect(internet).toEqual([{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]) } }], ports: [{ protocol: "TCP", port: 443 }] }]);
+        expect(internet).toEqual([
+            {
+                to: [
+                    {
+                        ipBlock: {
+                            cidr: "0.0.0.0/0",
+                            except: expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]),
+                        },
+                    },
+                ],
+                ports: [{ protocol: "TCP", port: 443 }],
+            },
+        ]);
         // No egress rule anywhere reaches the metadata range.
         for (const p of policies) {
             for (const rule of p.spec.egress ?? []) {
                 for (const t of rule.to) {
-                    if (t.ipBlock) expect({ policy: `${p.metadata.namespace}/${p.metadata.name}`, linkLocalExcluded: t.ipBlock.cidr.endsWith("/32") || (t.ipBlock.except ?? []).includes("169.254.0.0/16") }).toEqual({ policy: `${p.metadata.namespace}/${p.metadata.name}`, linkLocalExcluded: true });
+                    if (t.ipBlock)
+                        expect({
+                            policy: `${p.metadata.namespace}/${p.metadata.name}`,
+                            linkLocalExcluded: t.ipBlock.cidr.endsWith("/32") || (t.ipBlock.except ?? []).includes("169.254.0.0/16"),
+                        }).toEqual({ policy: `${p.metadata.namespace}/${p.metadata.name}`, linkLocalExcluded: true });
                 }
             }
         }
@@ -223,7 +278,10 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("runs Longhorn as the default class with 3 replicas, S3 backups and iSCSI/NFS on every node", () => {
         const values = byName(prod.resources, "prod-storage-release").inputs.values as Record<string, Record<string, unknown>>;
         expect(values.persistence).toMatchObject({ defaultClass: true, defaultClassReplicaCount: 3, reclaimPolicy: "Retain" });
-        expect(values.defaultBackupStore).toEqual({ backupTarget: "s3://example-platform-volumes@eu-central-1/prod/", backupTargetCredentialSecret: "longhorn-backup-target" });
+        expect(values.defaultBackupStore).toEqual({
+            backupTarget: "s3://example-platform-volumes@eu-central-1/prod/",
+            backupTargetCredentialSecret: "longhorn-backup-target",
+        });
         expect(ofType(prod.resources, "kubernetes:longhorn.io/v1beta2:RecurringJob")).toHaveLength(2);
         for (const node of prod.outputs.nodes as { name: string }[]) {
             expect(String(byName(prod.resources, `prod-cluster-${node.name}-packages`).inputs.create)).toContain("open-iscsi");
@@ -243,8 +301,8 @@ describe("prod stack (Pulumi.prod.yaml)", () => {
     it("monitors with HA Prometheus and Alertmanager scraping k3s's control plane on the servers' private addresses", () => {
         const values = byName(prod.resources, "prod-monitoring-release").inputs.values as Record<string, Record<string, unknown>>;
         expect(values.kubeEtcd).toMatchObject({ endpoints: ["10.0.0.11", "10.0.0.12", "10.0.0.13"] });
-        expect((values.prometheus.prometheusSpec as Record<string, unknown>)).toMatchObject({ replicas: 2, retention: "15d" });
-        expect((values.alertmanager.alertmanagerSpec as Record<string, unknown>)).toMatchObject({ replicas: 2 });
+        expect(values.prometheus.prometheusSpec as Record<string, unknown>).toMatchObject({ replicas: 2, retention: "15d" });
+        expect(values.alertmanager.alertmanagerSpec as Record<string, unknown>).toMatchObject({ replicas: 2 });
         expect(byName(prod.resources, "prod-monitoring-release").dependsOn).toContain("prod-cert-manager-clusterissuer-letsencrypt");
     });
 });

@@ -9,7 +9,6 @@ beforeAll(async () => {
 });
 
 describe("second region (Pulumi.prod-eu.yaml)", () => {
-
     it("is the same platform as prod: a new region is only a new stack file", () => {
         // Same resources under the stack-name prefix; DNSEndpoint names come from each stack's own records.
         // Pull-only promotion robots are the promotion chain's, not the platform's: prod has one for
@@ -25,8 +24,16 @@ describe("second region (Pulumi.prod-eu.yaml)", () => {
     it("serves apps.example.com as the failover secondary of prod's primary record", () => {
         const endpoint = (e: Evaluation, stack: string) =>
             (byName(e.resources, `${stack}-dns-a-apps-example-com`).inputs as { spec: { endpoints: Record<string, unknown>[] } }).spec.endpoints[0];
-        expect(endpoint(prod, "prod")).toMatchObject({ dnsName: "apps.example.com", setIdentifier: "prod", providerSpecific: expect.arrayContaining([{ name: "aws/failover", value: "PRIMARY" }]) });
-        expect(endpoint(eu, "prod-eu")).toMatchObject({ dnsName: "apps.example.com", setIdentifier: "prod-eu", providerSpecific: [{ name: "aws/failover", value: "SECONDARY" }] });
+        expect(endpoint(prod, "prod")).toMatchObject({
+            dnsName: "apps.example.com",
+            setIdentifier: "prod",
+            providerSpecific: expect.arrayContaining([{ name: "aws/failover", value: "PRIMARY" }]),
+        });
+        expect(endpoint(eu, "prod-eu")).toMatchObject({
+            dnsName: "apps.example.com",
+            setIdentifier: "prod-eu",
+            providerSpecific: [{ name: "aws/failover", value: "SECONDARY" }],
+        });
         // Each stack owns its own records in the shared zone.
         expect((byName(eu.resources, "prod-eu-dns-release").inputs.values as { txtOwnerId: string }).txtOwnerId).toBe("prod-eu");
     });

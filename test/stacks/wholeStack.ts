@@ -106,7 +106,10 @@ export function commonStackChecks(get: () => Evaluation): void {
             });
             // A secret anywhere in the values would have made the whole object "[secret]".
             expect(inputs.values).not.toBe(SECRET);
-            expect({ chart: inputs.chart, unknown: unknownChartKeys(pinned!.keys, inputs.values, pinned!.subcharts) }).toEqual({ chart: inputs.chart, unknown: [] });
+            expect({ chart: inputs.chart, unknown: unknownChartKeys(pinned!.keys, inputs.values, pinned!.subcharts) }).toEqual({
+                chart: inputs.chart,
+                unknown: [],
+            });
         }
     });
 
@@ -134,8 +137,11 @@ export function commonStackChecks(get: () => Evaluation): void {
         const issued = manifests
             .filter((x) => x.kind === "Certificate" && (x.spec as { issuerRef: { name: string } }).issuerRef.name === outputs.clusterIssuer)
             .map((x) => (x.spec as { secretName: string }).secretName);
-        const type = (m: Record<string, unknown>) => ((m.metadata as { annotations?: Record<string, string> }).annotations ?? {})["nginx.org/mergeable-ingress-type"];
-        const masterHosts = ingresses.filter((m) => type(m) === "master").flatMap((m) => (m.spec as { tls: { hosts: string[] }[] }).tls.flatMap((t) => t.hosts));
+        const type = (m: Record<string, unknown>) =>
+            ((m.metadata as { annotations?: Record<string, string> }).annotations ?? {})["nginx.org/mergeable-ingress-type"];
+        const masterHosts = ingresses
+            .filter((m) => type(m) === "master")
+            .flatMap((m) => (m.spec as { tls: { hosts: string[] }[] }).tls.flatMap((t) => t.hosts));
         for (const m of ingresses) {
             const spec = m.spec as { tls?: { hosts: string[]; secretName: string }[]; rules: { host: string }[] };
             if (type(m) === "minion") {
@@ -143,7 +149,10 @@ export function commonStackChecks(get: () => Evaluation): void {
                 continue;
             }
             const annotations = (m.metadata as { annotations?: Record<string, string> }).annotations ?? {};
-            expect({ ingress: (m.metadata as { name: string }).name, tls: (spec.tls ?? []).length > 0 }).toEqual({ ingress: (m.metadata as { name: string }).name, tls: true });
+            expect({ ingress: (m.metadata as { name: string }).name, tls: (spec.tls ?? []).length > 0 }).toEqual({
+                ingress: (m.metadata as { name: string }).name,
+                tls: true,
+            });
             for (const tls of spec.tls ?? []) {
                 expect(annotations["cert-manager.io/cluster-issuer"] === outputs.clusterIssuer || issued.includes(tls.secretName)).toBe(true);
             }

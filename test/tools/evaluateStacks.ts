@@ -38,7 +38,15 @@ async function main(dir: string, args: string[]): Promise<string[]> {
  * Evaluates the stacks one after the other into `<dir>/<stack>.json`; returns one line per stack that
  * failed (`evaluateOne` is the render's own evaluation; tests pass another program).
  */
-export async function evaluateStacks(dir: string, stacks: readonly string[], evaluateOne: (stack: string) => Promise<Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig"> & Partial<Pick<StackFileEvaluation, "flows" | "network">>> = evaluateStackFile): Promise<string[]> {
+export async function evaluateStacks(
+    dir: string,
+    stacks: readonly string[],
+    evaluateOne: (
+        stack: string,
+    ) => Promise<
+        Pick<StackFileEvaluation, "resources" | "outputs" | "stackConfig"> & Partial<Pick<StackFileEvaluation, "flows" | "network">>
+    > = evaluateStackFile,
+): Promise<string[]> {
     mkdirSync(dir, { recursive: true });
     // `pulumi up` fails the program on an unhandled rejection (@pulumi/pulumi 3.248.0 cmd/run/run.js
     // uncaughtHandler): the evaluation of the stack it happened in fails here too.
@@ -77,7 +85,16 @@ function message(err: unknown): string {
 /** A fresh copy of a project module and its project imports, each compiled by TypeScript with tsconfig.json. */
 function loadCompiledAsPulumiUpDoes(file: string): unknown {
     const root = join(__dirname, "..", "..");
-    const tsconfig = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } });
+    const tsconfig = ts.getParsedCommandLineOfConfigFile(
+        join(root, "tsconfig.json"),
+        {},
+        {
+            ...ts.sys,
+            onUnRecoverableConfigFileDiagnostic: (d) => {
+                throw new Error(String(d.messageText));
+            },
+        },
+    );
     if (!tsconfig) {
         throw new Error("tsconfig.json does not parse");
     }

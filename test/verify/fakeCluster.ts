@@ -27,7 +27,11 @@ const GRAFANA_SESSION = "grafana_session=s3ss10n-c00k1e-v4lue";
 const REGISTRY_TOKEN = "registry-bearer-token-9z8y7x";
 
 type Json = Record<string, unknown>;
-type Handler = (req: { method: string; path: string; query: URLSearchParams; headers: IncomingMessage["headers"]; body: string }) => { status: number; body: unknown; headers?: Record<string, string | string[]> };
+type Handler = (req: { method: string; path: string; query: URLSearchParams; headers: IncomingMessage["headers"]; body: string }) => {
+    status: number;
+    body: unknown;
+    headers?: Record<string, string | string[]>;
+};
 
 export interface FakeState {
     nodes: Json[];
@@ -59,8 +63,24 @@ const PROXY_PROJECTS = ["dockerhub", "ghcr", "quay", "k8s"];
 
 /** A healthy platform for Pulumi.prod.yaml (k3s v1.36.4+k3s1, every part on) at `now`. */
 export function healthy(now: Date, ruleGroups: string[]): FakeState {
-    const ns = ["system-upgrade", "ingress-nginx", "cert-manager", "longhorn-system", "monitoring", "external-dns", "harbor", "logging", "clickhouse", "deepflow"];
-    const ok = (kind: string) => (n: string) => ({ kind, metadata: { name: `${n}-main`, namespace: n }, spec: { replicas: 2 }, status: { readyReplicas: 2, availableReplicas: 2 } });
+    const ns = [
+        "system-upgrade",
+        "ingress-nginx",
+        "cert-manager",
+        "longhorn-system",
+        "monitoring",
+        "external-dns",
+        "harbor",
+        "logging",
+        "clickhouse",
+        "deepflow",
+    ];
+    const ok = (kind: string) => (n: string) => ({
+        kind,
+        metadata: { name: `${n}-main`, namespace: n },
+        spec: { replicas: 2 },
+        status: { readyReplicas: 2, availableReplicas: 2 },
+    });
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     return {
         nodes: ["prod-server-1", "prod-server-2", "prod-server-3", "prod-agent-1"].map((name) => ({
@@ -74,7 +94,11 @@ export function healthy(now: Date, ruleGroups: string[]): FakeState {
         },
         pods: ns.map((n) => ({
             metadata: { name: `${n}-main-abc12`, namespace: n },
-            status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [{ name: "main", ready: true, restartCount: 0, state: { running: {} } }] },
+            status: {
+                phase: "Running",
+                conditions: [{ type: "Ready", status: "True" }],
+                containerStatuses: [{ name: "main", ready: true, restartCount: 0, state: { running: {} } }],
+            },
         })),
         certificates: ["harbor", "monitoring", "longhorn-system"].map((n) => ({
             metadata: { name: `${n}-tls`, namespace: n },
@@ -82,13 +106,25 @@ export function healthy(now: Date, ruleGroups: string[]): FakeState {
         })),
         challenges: [],
         ingresses: [
-            { metadata: { name: "harbor-ingress", namespace: "harbor" }, spec: { rules: [{ host: "registry.example.com" }] }, status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } },
-            { metadata: { name: "kps-grafana", namespace: "monitoring" }, spec: { rules: [{ host: "grafana.example.com" }] }, status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } },
+            {
+                metadata: { name: "harbor-ingress", namespace: "harbor" },
+                spec: { rules: [{ host: "registry.example.com" }] },
+                status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } },
+            },
+            {
+                metadata: { name: "kps-grafana", namespace: "monitoring" },
+                spec: { rules: [{ host: "grafana.example.com" }] },
+                status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } },
+            },
         ],
         snapshots: [
             {
                 metadata: { name: "s3-etcd-snapshot-prod-server-1-1" },
-                spec: { snapshotName: "etcd-snapshot-prod-server-1-1", nodeName: "s3", location: "s3://example-platform-etcd/prod/etcd-snapshot-prod-server-1-1" },
+                spec: {
+                    snapshotName: "etcd-snapshot-prod-server-1-1",
+                    nodeName: "s3",
+                    location: "s3://example-platform-etcd/prod/etcd-snapshot-prod-server-1-1",
+                },
                 status: { creationTime: new Date(now.getTime() - 60 * 60_000).toISOString(), readyToUse: true },
             },
         ],
@@ -100,9 +136,23 @@ export function healthy(now: Date, ruleGroups: string[]): FakeState {
         services: {
             "monitoring/kps-kube-prometheus-stack-prometheus:9090": ({ path }) =>
                 path === "/api/v1/targets"
-                    ? { status: 200, body: { status: "success", data: { activeTargets: [{ labels: { job: "node-exporter", instance: "127.0.0.1:9100" }, health: "up" }, { labels: { job: "kubelet", instance: "127.0.0.1:10250" }, health: "up" }] } } }
+                    ? {
+                          status: 200,
+                          body: {
+                              status: "success",
+                              data: {
+                                  activeTargets: [
+                                      { labels: { job: "node-exporter", instance: "127.0.0.1:9100" }, health: "up" },
+                                      { labels: { job: "kubelet", instance: "127.0.0.1:10250" }, health: "up" },
+                                  ],
+                              },
+                          },
+                      }
                     : path === "/api/v1/rules"
-                      ? { status: 200, body: { status: "success", data: { groups: ruleGroups.map((name) => ({ name, rules: [{ name: "x", health: "ok" }] })) } } }
+                      ? {
+                            status: 200,
+                            body: { status: "success", data: { groups: ruleGroups.map((name) => ({ name, rules: [{ name: "x", health: "ok" }] })) } },
+                        }
                       : { status: 404, body: "not found" },
             "monitoring/kps-kube-prometheus-stack-alertmanager:9093": ({ path }) =>
                 path === "/api/v2/status"
@@ -113,22 +163,54 @@ export function healthy(now: Date, ruleGroups: string[]): FakeState {
                 path === "/ready"
                     ? { status: 200, body: "ready" }
                     : path === "/loki/api/v1/query_range"
-                      ? { status: 200, body: { status: "success", data: { resultType: "streams", result: [{ stream: { cluster: "prod" }, values: [[String(now.getTime() * 1e6), "a line"]] }] } } }
+                      ? {
+                            status: 200,
+                            body: {
+                                status: "success",
+                                data: { resultType: "streams", result: [{ stream: { cluster: "prod" }, values: [[String(now.getTime() * 1e6), "a line"]] }] },
+                            },
+                        }
                       : { status: 404, body: "not found" },
             "clickhouse/clickhouse:8123": ({ query, headers }) =>
                 headers["x-clickhouse-user"] === "grafana" && headers["x-clickhouse-key"] === SECRETS.clickhouseGrafana && query.get("query") === "SELECT 1"
                     ? { status: 200, body: "1\n" }
-                    : { status: 516, body: `Code: 516. DB::Exception: grafana: Authentication failed: password is incorrect (${String(headers["x-clickhouse-key"])})` },
-            "deepflow/deepflow-server:20417": ({ path }) => (path === "/v1/health/" ? { status: 200, body: { OPT_STATUS: "SUCCESS" } } : { status: 404, body: "" }),
+                    : {
+                          status: 516,
+                          body: `Code: 516. DB::Exception: grafana: Authentication failed: password is incorrect (${String(headers["x-clickhouse-key"])})`,
+                      },
+            "deepflow/deepflow-server:20417": ({ path }) =>
+                path === "/v1/health/" ? { status: 200, body: { OPT_STATUS: "SUCCESS" } } : { status: 404, body: "" },
             "longhorn-system/longhorn-backend:9500": ({ path }) =>
                 path === "/v1/volumes"
-                    ? { status: 200, body: { data: [{ name: "pvc-1", state: "attached", robustness: "healthy", kubernetesStatus: { namespace: "monitoring", pvcName: "prometheus-db" } }] } }
+                    ? {
+                          status: 200,
+                          body: {
+                              data: [
+                                  {
+                                      name: "pvc-1",
+                                      state: "attached",
+                                      robustness: "healthy",
+                                      kubernetesStatus: { namespace: "monitoring", pvcName: "prometheus-db" },
+                                  },
+                              ],
+                          },
+                      }
                     : path === "/v1/backuptargets"
-                      ? { status: 200, body: { data: [{ name: "default", backupTargetURL: "s3://example-platform-volumes@eu-central-1/prod", available: true }] } }
+                      ? {
+                            status: 200,
+                            body: { data: [{ name: "default", backupTargetURL: "s3://example-platform-volumes@eu-central-1/prod", available: true }] },
+                        }
                       : { status: 404, body: "" },
         },
         harbor: {
-            health: { status: "healthy", components: [{ name: "core", status: "healthy" }, { name: "registry", status: "healthy" }, { name: "database", status: "healthy" }] },
+            health: {
+                status: "healthy",
+                components: [
+                    { name: "core", status: "healthy" },
+                    { name: "registry", status: "healthy" },
+                    { name: "database", status: "healthy" },
+                ],
+            },
             projects: [...PROXY_PROJECTS.map((name, i) => ({ name, registry_id: i + 1 })), { name: "platform", registry_id: null }],
             manifests: new Set(["k8s/pause:3.10"]),
         },
@@ -145,7 +227,11 @@ export function grafana(types: string[], unhealthy: string[] = []): Handler {
                 : { status: 401, body: { message: "Invalid username or password" } };
         }
         if (!String(headers.cookie ?? "").includes(GRAFANA_SESSION)) return { status: 401, body: { message: "Unauthorized" } };
-        if (path === "/api/datasources") return { status: 200, body: types.map((t) => ({ uid: t, name: t[0].toUpperCase() + t.slice(1), type: t === "clickhouse" ? "grafana-clickhouse-datasource" : t })) };
+        if (path === "/api/datasources")
+            return {
+                status: 200,
+                body: types.map((t) => ({ uid: t, name: t[0].toUpperCase() + t.slice(1), type: t === "clickhouse" ? "grafana-clickhouse-datasource" : t })),
+            };
         const m = /^\/api\/datasources\/uid\/([^/]+)\/health$/.exec(path);
         if (m) {
             if (unhealthy.includes(m[1])) return { status: 400, body: { status: "ERROR", message: `${m[1]}: connection refused` } };
@@ -218,10 +304,55 @@ export class FakeCluster {
     private makeCertificates(hosts: string[]): { key: string; cert: string } {
         const p = (f: string) => join(this.dir, f);
         const run = (args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
-        run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", p("ca.key"), "-out", this.caFile, "-days", "2", "-subj", "/CN=verify test CA"]);
-        run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", p("tls.key"), "-out", p("tls.csr"), "-subj", `/CN=${hosts[0]}`]);
+        run([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            p("ca.key"),
+            "-out",
+            this.caFile,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=verify test CA",
+        ]);
+        run([
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            p("tls.key"),
+            "-out",
+            p("tls.csr"),
+            "-subj",
+            `/CN=${hosts[0]}`,
+        ]);
         writeFileSync(p("ext.cnf"), `subjectAltName=${[...hosts.map((h) => `DNS:${h}`), "IP:127.0.0.1"].join(",")}\n`);
-        run(["x509", "-req", "-in", p("tls.csr"), "-CA", this.caFile, "-CAkey", p("ca.key"), "-CAcreateserial", "-out", p("tls.crt"), "-days", "2", "-extfile", p("ext.cnf")]);
+        run([
+            "x509",
+            "-req",
+            "-in",
+            p("tls.csr"),
+            "-CA",
+            this.caFile,
+            "-CAkey",
+            p("ca.key"),
+            "-CAcreateserial",
+            "-out",
+            p("tls.crt"),
+            "-days",
+            "2",
+            "-extfile",
+            p("ext.cnf"),
+        ]);
         SECRETS.platformCa = readFileSync(this.caFile, "utf8");
         return { key: readFileSync(p("tls.key"), "utf8"), cert: readFileSync(p("tls.crt"), "utf8") };
     }
@@ -241,14 +372,30 @@ export class FakeCluster {
             const [, ns, kind] = m;
             return reply(res, { status: 200, body: list(s.apps[kind as keyof FakeState["apps"]].filter((o) => (o.metadata as Json).namespace === ns)) });
         }
-        if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path))) return reply(res, { status: 200, body: list(s.pods.filter((o) => (o.metadata as Json).namespace === m![1])) });
-        if (path === "/apis/cert-manager.io/v1/certificates") return reply(res, s.certificates ? { status: 200, body: list(s.certificates) } : { status: 404, body: { message: "the server could not find the requested resource" } });
+        if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path)))
+            return reply(res, { status: 200, body: list(s.pods.filter((o) => (o.metadata as Json).namespace === m![1])) });
+        if (path === "/apis/cert-manager.io/v1/certificates")
+            return reply(
+                res,
+                s.certificates
+                    ? { status: 200, body: list(s.certificates) }
+                    : { status: 404, body: { message: "the server could not find the requested resource" } },
+            );
         if (path === "/apis/acme.cert-manager.io/v1/challenges") return reply(res, { status: 200, body: list(s.challenges) });
-        if ((m = /^\/apis\/networking.k8s.io\/v1\/namespaces\/([^/]+)\/ingresses$/.exec(path))) return reply(res, { status: 200, body: list(s.ingresses.filter((o) => (o.metadata as Json).namespace === m![1])) });
-        if (path === "/apis/k3s.cattle.io/v1/etcdsnapshotfiles") return reply(res, s.snapshots ? { status: 200, body: list(s.snapshots) } : { status: 404, body: { message: "not found" } });
+        if ((m = /^\/apis\/networking.k8s.io\/v1\/namespaces\/([^/]+)\/ingresses$/.exec(path)))
+            return reply(res, { status: 200, body: list(s.ingresses.filter((o) => (o.metadata as Json).namespace === m![1])) });
+        if (path === "/apis/k3s.cattle.io/v1/etcdsnapshotfiles")
+            return reply(res, s.snapshots ? { status: 200, body: list(s.snapshots) } : { status: 404, body: { message: "not found" } });
         if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(path))) {
-            const data = s.secrets[`${m[1]}/${m[2]}`] ?? (m[1] === "cert-manager" && m[2] === "platform-root-ca" && SECRETS.platformCa ? { "ca.crt": Buffer.from(SECRETS.platformCa).toString("base64") } : undefined);
-            return reply(res, data ? { status: 200, body: { kind: "Secret", data } } : { status: 404, body: { kind: "Status", message: `secrets "${m[2]}" not found` } });
+            const data =
+                s.secrets[`${m[1]}/${m[2]}`] ??
+                (m[1] === "cert-manager" && m[2] === "platform-root-ca" && SECRETS.platformCa
+                    ? { "ca.crt": Buffer.from(SECRETS.platformCa).toString("base64") }
+                    : undefined);
+            return reply(
+                res,
+                data ? { status: 200, body: { kind: "Secret", data } } : { status: 404, body: { kind: "Status", message: `secrets "${m[2]}" not found` } },
+            );
         }
         if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/services\/(?:http:)?([^/:]+):(\d+)\/proxy(\/.*)?$/.exec(path))) {
             const handler = s.services[`${m[1]}/${m[2]}:${m[3]}`];
@@ -271,7 +418,11 @@ export class FakeCluster {
             return reply(res, { status: 200, body: h.projects.filter((p) => p.name === url.searchParams.get("name")) });
         }
         if (url.pathname === "/v2/") {
-            return reply(res, { status: 401, body: {}, headers: { "www-authenticate": `Bearer realm="https://${req.headers.host?.split(":")[0]}/service/token",service="harbor-registry"` } });
+            return reply(res, {
+                status: 401,
+                body: {},
+                headers: { "www-authenticate": `Bearer realm="https://${req.headers.host?.split(":")[0]}/service/token",service="harbor-registry"` },
+            });
         }
         if (url.pathname === "/service/token") {
             if (req.headers.authorization !== basic) return reply(res, { status: 401, body: {} });

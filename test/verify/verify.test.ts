@@ -45,7 +45,14 @@ afterAll(async () => {
     await fake.stop();
     // No test printed a credential, whatever it broke.
     const all = outputs.join("\n");
-    for (const secret of [SECRETS.harborAdmin, SECRETS.grafanaAdmin, SECRETS.clickhouseGrafana, TOKEN, "s3ss10n-c00k1e-v4lue", "registry-bearer-token-9z8y7x"]) {
+    for (const secret of [
+        SECRETS.harborAdmin,
+        SECRETS.grafanaAdmin,
+        SECRETS.clickhouseGrafana,
+        TOKEN,
+        "s3ss10n-c00k1e-v4lue",
+        "registry-bearer-token-9z8y7x",
+    ]) {
         expect(all).not.toContain(secret);
     }
 });
@@ -62,13 +69,17 @@ interface Outcome {
 async function verify(argv: string[], deps: VerifyDeps = {}, env: Record<string, string> = {}): Promise<Outcome> {
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const code = await run(argv, { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: { PATH: "", ...env } }, {
-        lookup: loopbackLookup,
-        publicPort: fake.harborPort,
-        resolveHost: async () => ["127.0.0.1"],
-        now: () => NOW,
-        ...deps,
-    });
+    const code = await run(
+        argv,
+        { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: { PATH: "", ...env } },
+        {
+            lookup: loopbackLookup,
+            publicPort: fake.harborPort,
+            resolveHost: async () => ["127.0.0.1"],
+            now: () => NOW,
+            ...deps,
+        },
+    );
     const out = { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
     outputs.push(out.stdout, out.stderr);
     return out;
@@ -99,70 +110,238 @@ describe("verify: each check passes on a healthy platform and fails on the fault
     });
 
     const cases: [string, string, (s: FakeCluster["state"]) => void, RegExp][] = [
-        ["cluster.nodes", "a node not Ready", (s) => ((s.nodes[1].status as { conditions: unknown[] }).conditions = [{ type: "Ready", status: "False", reason: "KubeletNotReady" }]), /prod-server-2 not Ready \(KubeletNotReady\)/],
-        ["cluster.nodes", "a node at another k3s version", (s) => ((s.nodes[3].status as { nodeInfo: unknown }).nodeInfo = { kubeletVersion: "v1.35.2+k3s1" }), /prod-agent-1 runs v1.35.2\+k3s1, config says v1.36.4\+k3s1/],
+        [
+            "cluster.nodes",
+            "a node not Ready",
+            (s) => ((s.nodes[1].status as { conditions: unknown[] }).conditions = [{ type: "Ready", status: "False", reason: "KubeletNotReady" }]),
+            /prod-server-2 not Ready \(KubeletNotReady\)/,
+        ],
+        [
+            "cluster.nodes",
+            "a node at another k3s version",
+            (s) => ((s.nodes[3].status as { nodeInfo: unknown }).nodeInfo = { kubeletVersion: "v1.35.2+k3s1" }),
+            /prod-agent-1 runs v1.35.2\+k3s1, config says v1.36.4\+k3s1/,
+        ],
         [
             "cluster.workloads",
             "a CrashLoopBackOff pod",
-            (s) => ((s.pods[6].status as Record<string, unknown>).containerStatuses = [{ name: "core", ready: false, restartCount: 7, state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 5m0s restarting failed container" } } }]),
+            (s) =>
+                ((s.pods[6].status as Record<string, unknown>).containerStatuses = [
+                    {
+                        name: "core",
+                        ready: false,
+                        restartCount: 7,
+                        state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 5m0s restarting failed container" } },
+                    },
+                ]),
             /harbor\/harbor-main-abc12: CrashLoopBackOff: back-off 5m0s.*\(container core, 7 restarts\)/,
         ],
         [
             "cluster.workloads",
             "an ImagePullBackOff pod",
-            (s) => ((s.pods[0].status as Record<string, unknown>).containerStatuses = [{ name: "controller", ready: false, state: { waiting: { reason: "ImagePullBackOff" } } }]),
+            (s) =>
+                ((s.pods[0].status as Record<string, unknown>).containerStatuses = [
+                    { name: "controller", ready: false, state: { waiting: { reason: "ImagePullBackOff" } } },
+                ]),
             /system-upgrade\/system-upgrade-main-abc12: ImagePullBackOff \(container controller\)/,
         ],
         [
             "cluster.workloads",
             "a Pending pod that cannot be scheduled",
-            (s) => (s.pods[4].status = { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/4 nodes are available: 4 Insufficient memory." }] }),
+            (s) =>
+                (s.pods[4].status = {
+                    phase: "Pending",
+                    conditions: [
+                        { type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/4 nodes are available: 4 Insufficient memory." },
+                    ],
+                }),
             /monitoring\/monitoring-main-abc12: Pending: Unschedulable - 0\/4 nodes are available: 4 Insufficient memory/,
         ],
-        ["cluster.workloads", "a Deployment short of replicas", (s) => (s.apps.deployments[2].status = { readyReplicas: 1 }), /cert-manager\/cert-manager-main 1\/2 ready/],
-        ["cluster.workloads", "a DaemonSet not on every node", (s) => (s.apps.daemonsets[0].status = { desiredNumberScheduled: 4, numberAvailable: 3 }), /logging\/alloy 3\/4 available/],
-        ["tls.certificates", "a certificate about to expire", (s) => ((s.certificates![0].status as Record<string, unknown>).notAfter = new Date(NOW.getTime() + 5 * 86_400_000).toISOString()), /harbor\/harbor-tls expires in 5 day\(s\)/],
+        [
+            "cluster.workloads",
+            "a Deployment short of replicas",
+            (s) => (s.apps.deployments[2].status = { readyReplicas: 1 }),
+            /cert-manager\/cert-manager-main 1\/2 ready/,
+        ],
+        [
+            "cluster.workloads",
+            "a DaemonSet not on every node",
+            (s) => (s.apps.daemonsets[0].status = { desiredNumberScheduled: 4, numberAvailable: 3 }),
+            /logging\/alloy 3\/4 available/,
+        ],
+        [
+            "tls.certificates",
+            "a certificate about to expire",
+            (s) => ((s.certificates![0].status as Record<string, unknown>).notAfter = new Date(NOW.getTime() + 5 * 86_400_000).toISOString()),
+            /harbor\/harbor-tls expires in 5 day\(s\)/,
+        ],
         [
             "tls.certificates",
             "a certificate not issued",
-            (s) => ((s.certificates![1].status as Record<string, unknown>).conditions = [{ type: "Ready", status: "False", reason: "DoesNotExist", message: "Issuing certificate as Secret does not exist" }]),
+            (s) =>
+                ((s.certificates![1].status as Record<string, unknown>).conditions = [
+                    { type: "Ready", status: "False", reason: "DoesNotExist", message: "Issuing certificate as Secret does not exist" },
+                ]),
             /monitoring\/monitoring-tls not Ready \(DoesNotExist: Issuing certificate/,
         ],
         ["tls.certificates", "cert-manager not installed", (s) => (s.certificates = undefined), /Certificate API is not installed/],
         ["edge.ingresses", "an Ingress without an address", (s) => (s.ingresses[0].status = {}), /harbor\/harbor-ingress has no address/],
-        ["harbor.health", "an unhealthy Harbor component", (s) => (s.harbor.health = { status: "unhealthy", components: [{ name: "core", status: "healthy" }, { name: "redis", status: "unhealthy", error: "dial tcp: connection refused" }] }), /Harbor is unhealthy: redis unhealthy \(dial tcp: connection refused\)/],
-        ["harbor.proxy-cache", "a proxy-cache project missing", (s) => (s.harbor.projects = s.harbor.projects.filter((p) => p.name !== "quay")), /missing proxy-cache project\(s\): quay \(quay.io\)/],
-        ["harbor.proxy-cache", "a project that is not a proxy cache", (s) => (s.harbor.projects.find((p) => p.name === "ghcr")!.registry_id = null), /ghcr \(ghcr.io\) is not a proxy cache/],
-        ["harbor.proxy-cache", "no manifest through the proxy cache", (s) => s.harbor.manifests.clear(), /GET manifest k8s\/pause:3.10 through the proxy cache: HTTP 404/],
-        ["grafana.datasources", "an unhealthy datasource", (s) => (s.services["monitoring/kps-grafana:80"] = grafana(["prometheus", "alertmanager", "loki", "clickhouse", "deepflow"], ["loki"])), /Loki: loki: connection refused/],
-        ["grafana.datasources", "a datasource not provisioned", (s) => (s.services["monitoring/kps-grafana:80"] = grafana(["prometheus", "alertmanager", "loki", "deepflow"])), /datasource 'clickhouse' missing/],
-        ["grafana.datasources", "the admin Secret no longer matches", (s) => (s.secrets["monitoring/grafana-admin"]["admin-password"] = Buffer.from("an-old-password").toString("base64")), /admin login refused \(HTTP 401\)/],
+        [
+            "harbor.health",
+            "an unhealthy Harbor component",
+            (s) =>
+                (s.harbor.health = {
+                    status: "unhealthy",
+                    components: [
+                        { name: "core", status: "healthy" },
+                        { name: "redis", status: "unhealthy", error: "dial tcp: connection refused" },
+                    ],
+                }),
+            /Harbor is unhealthy: redis unhealthy \(dial tcp: connection refused\)/,
+        ],
+        [
+            "harbor.proxy-cache",
+            "a proxy-cache project missing",
+            (s) => (s.harbor.projects = s.harbor.projects.filter((p) => p.name !== "quay")),
+            /missing proxy-cache project\(s\): quay \(quay.io\)/,
+        ],
+        [
+            "harbor.proxy-cache",
+            "a project that is not a proxy cache",
+            (s) => (s.harbor.projects.find((p) => p.name === "ghcr")!.registry_id = null),
+            /ghcr \(ghcr.io\) is not a proxy cache/,
+        ],
+        [
+            "harbor.proxy-cache",
+            "no manifest through the proxy cache",
+            (s) => s.harbor.manifests.clear(),
+            /GET manifest k8s\/pause:3.10 through the proxy cache: HTTP 404/,
+        ],
+        [
+            "grafana.datasources",
+            "an unhealthy datasource",
+            (s) => (s.services["monitoring/kps-grafana:80"] = grafana(["prometheus", "alertmanager", "loki", "clickhouse", "deepflow"], ["loki"])),
+            /Loki: loki: connection refused/,
+        ],
+        [
+            "grafana.datasources",
+            "a datasource not provisioned",
+            (s) => (s.services["monitoring/kps-grafana:80"] = grafana(["prometheus", "alertmanager", "loki", "deepflow"])),
+            /datasource 'clickhouse' missing/,
+        ],
+        [
+            "grafana.datasources",
+            "the admin Secret no longer matches",
+            (s) => (s.secrets["monitoring/grafana-admin"]["admin-password"] = Buffer.from("an-old-password").toString("base64")),
+            /admin login refused \(HTTP 401\)/,
+        ],
         [
             "prometheus.targets",
             "a scrape target down",
-            (s) => (s.services["monitoring/kps-kube-prometheus-stack-prometheus:9090"] = () => ({ status: 200, body: { data: { activeTargets: [{ labels: { job: "kubelet", instance: "127.0.0.1:10250" }, health: "down", lastError: "context deadline exceeded" }] } } })),
+            (s) =>
+                (s.services["monitoring/kps-kube-prometheus-stack-prometheus:9090"] = () => ({
+                    status: 200,
+                    body: {
+                        data: {
+                            activeTargets: [
+                                { labels: { job: "kubelet", instance: "127.0.0.1:10250" }, health: "down", lastError: "context deadline exceeded" },
+                            ],
+                        },
+                    },
+                })),
             /1 of 1 target\(s\) down: kubelet \(127.0.0.1:10250: context deadline exceeded\)/,
         ],
         [
             "prometheus.rules",
             "a platform rule group not loaded",
-            (s) => (s.services["monitoring/kps-kube-prometheus-stack-prometheus:9090"] = () => ({ status: 200, body: { data: { groups: ALL_GROUPS.filter((g) => g !== "platform.certificates").map((name) => ({ name, rules: [] })) } } })),
+            (s) =>
+                (s.services["monitoring/kps-kube-prometheus-stack-prometheus:9090"] = () => ({
+                    status: 200,
+                    body: { data: { groups: ALL_GROUPS.filter((g) => g !== "platform.certificates").map((name) => ({ name, rules: [] })) } },
+                })),
             /not loaded: platform.certificates/,
         ],
-        ["alertmanager.config", "the platform configuration not loaded", (s) => (s.services["monitoring/kps-kube-prometheus-stack-alertmanager:9093"] = () => ({ status: 200, body: { config: { original: "route:\n  receiver: default\nreceivers:\n  - name: default\n" } } })), /receiver 'null' missing; receiver 'warning' missing; receiver 'critical' missing \(loaded: default\)/],
-        ["logs.loki", "Loki not ready", (s) => (s.services["logging/loki:3100"] = () => ({ status: 503, body: "Ingester not ready: waiting for 15s after being ready" })), /Loki \/ready: HTTP 503 Ingester not ready/],
-        ["logs.loki", "no line in the last 5 minutes", (s) => (s.services["logging/loki:3100"] = ({ path }) => (path === "/ready" ? { status: 200, body: "ready" } : { status: 200, body: { data: { result: [] } } })), /ready, but no log line in the last 5 minutes/],
-        ["clickhouse.query", "the grafana user's password rejected", (s) => (s.secrets["clickhouse/clickhouse-users"].grafana = Buffer.from("Stale-ClickHouse-Pw-000").toString("base64")), /HTTP 516 .*Authentication failed/],
-        ["deepflow.server", "the server unhealthy", (s) => (s.services["deepflow/deepflow-server:20417"] = () => ({ status: 500, body: "mysql: connection refused" })), /\/v1\/health\/: HTTP 500 mysql: connection refused/],
+        [
+            "alertmanager.config",
+            "the platform configuration not loaded",
+            (s) =>
+                (s.services["monitoring/kps-kube-prometheus-stack-alertmanager:9093"] = () => ({
+                    status: 200,
+                    body: { config: { original: "route:\n  receiver: default\nreceivers:\n  - name: default\n" } },
+                })),
+            /receiver 'null' missing; receiver 'warning' missing; receiver 'critical' missing \(loaded: default\)/,
+        ],
+        [
+            "logs.loki",
+            "Loki not ready",
+            (s) => (s.services["logging/loki:3100"] = () => ({ status: 503, body: "Ingester not ready: waiting for 15s after being ready" })),
+            /Loki \/ready: HTTP 503 Ingester not ready/,
+        ],
+        [
+            "logs.loki",
+            "no line in the last 5 minutes",
+            (s) =>
+                (s.services["logging/loki:3100"] = ({ path }) =>
+                    path === "/ready" ? { status: 200, body: "ready" } : { status: 200, body: { data: { result: [] } } }),
+            /ready, but no log line in the last 5 minutes/,
+        ],
+        [
+            "clickhouse.query",
+            "the grafana user's password rejected",
+            (s) => (s.secrets["clickhouse/clickhouse-users"].grafana = Buffer.from("Stale-ClickHouse-Pw-000").toString("base64")),
+            /HTTP 516 .*Authentication failed/,
+        ],
+        [
+            "deepflow.server",
+            "the server unhealthy",
+            (s) => (s.services["deepflow/deepflow-server:20417"] = () => ({ status: 500, body: "mysql: connection refused" })),
+            /\/v1\/health\/: HTTP 500 mysql: connection refused/,
+        ],
         ["deepflow.server", "no ready endpoint behind the Service", (s) => delete s.services["deepflow/deepflow-server:20417"], /HTTP 503/],
-        ["longhorn.volumes", "a degraded volume", (s) => (s.services["longhorn-system/longhorn-backend:9500"] = () => ({ status: 200, body: { data: [{ name: "pvc-1", state: "attached", robustness: "degraded", kubernetesStatus: { namespace: "harbor", pvcName: "data-harbor-registry" } }] } })), /harbor\/data-harbor-registry degraded/],
+        [
+            "longhorn.volumes",
+            "a degraded volume",
+            (s) =>
+                (s.services["longhorn-system/longhorn-backend:9500"] = () => ({
+                    status: 200,
+                    body: {
+                        data: [
+                            {
+                                name: "pvc-1",
+                                state: "attached",
+                                robustness: "degraded",
+                                kubernetesStatus: { namespace: "harbor", pvcName: "data-harbor-registry" },
+                            },
+                        ],
+                    },
+                })),
+            /harbor\/data-harbor-registry degraded/,
+        ],
         [
             "longhorn.backup-target",
             "the backup target unavailable",
-            (s) => (s.services["longhorn-system/longhorn-backend:9500"] = () => ({ status: 200, body: { data: [{ name: "default", backupTargetURL: "s3://example-platform-volumes@eu-central-1/prod", available: false, message: "failed to list: AccessDenied" }] } })),
+            (s) =>
+                (s.services["longhorn-system/longhorn-backend:9500"] = () => ({
+                    status: 200,
+                    body: {
+                        data: [
+                            {
+                                name: "default",
+                                backupTargetURL: "s3://example-platform-volumes@eu-central-1/prod",
+                                available: false,
+                                message: "failed to list: AccessDenied",
+                            },
+                        ],
+                    },
+                })),
             /default \(s3:\/\/example-platform-volumes@eu-central-1\/prod\) unavailable: failed to list: AccessDenied/,
         ],
-        ["cluster.etcd-snapshots", "the newest snapshot too old", (s) => ((s.snapshots![0].status as Record<string, unknown>).creationTime = new Date(NOW.getTime() - 9 * 3_600_000).toISOString()), /is 9h old; schedule '0 \*\/6 \* \* \*' allows 6h30m/],
+        [
+            "cluster.etcd-snapshots",
+            "the newest snapshot too old",
+            (s) => ((s.snapshots![0].status as Record<string, unknown>).creationTime = new Date(NOW.getTime() - 9 * 3_600_000).toISOString()),
+            /is 9h old; schedule '0 \*\/6 \* \* \*' allows 6h30m/,
+        ],
         ["cluster.etcd-snapshots", "no snapshot at all", (s) => (s.snapshots = []), /no etcd snapshot yet/],
     ];
 
@@ -197,7 +376,9 @@ describe("verify: each check passes on a healthy platform and fails on the fault
         const CHANGE_REDACTED =
             "failed to change Route 53 record set: operation error Route 53: ChangeResourceRecordSets, <redacted AWS SDK error: http.ResponseError: see events and logs for details>";
         const stuck = (s: FakeCluster["state"], reason: string) => {
-            (s.certificates![0].status as Record<string, unknown>).conditions = [{ type: "Ready", status: "False", reason: "DoesNotExist", message: "Issuing certificate as Secret does not exist" }];
+            (s.certificates![0].status as Record<string, unknown>).conditions = [
+                { type: "Ready", status: "False", reason: "DoesNotExist", message: "Issuing certificate as Secret does not exist" },
+            ];
             s.challenges = [
                 {
                     metadata: { name: "harbor-tls-1-3344556677-1122334455", namespace: "harbor" },
@@ -210,7 +391,12 @@ describe("verify: each check passes on a healthy platform and fails on the fault
         it("route53:GetChange denied: names the action, its resource and the docs section", async () => {
             stuck(fake.state, GET_CHANGE_DENIED);
             const row = await check("tls.certificates");
-            expect(row).toMatchObject({ result: "fail", detail: expect.stringMatching(/harbor\/harbor-tls not Ready.*challenge harbor\/harbor-tls-1-3344556677-1122334455 \(registry.example.com, pending\): Time limit exceeded/) });
+            expect(row).toMatchObject({
+                result: "fail",
+                detail: expect.stringMatching(
+                    /harbor\/harbor-tls not Ready.*challenge harbor\/harbor-tls-1-3344556677-1122334455 \(registry.example.com, pending\): Time limit exceeded/,
+                ),
+            });
             expect(row.hint).toBe(
                 "Route53 denied cert-manager route53:GetChange: the DNS credential's IAM policy must allow route53:GetChange on arn:aws:route53:::change/* (docs/security.md#route53-iam-policy)",
             );
@@ -219,13 +405,15 @@ describe("verify: each check passes on a healthy platform and fails on the fault
         it("a redacted Route53 error: names the operation and where AWS's message is", async () => {
             stuck(fake.state, CHANGE_REDACTED);
             const row = await check("tls.certificates");
-            expect(row.hint).toMatch(/^Route53 refused cert-manager's ChangeResourceRecordSets call .*describe challenge.*route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone\/<zone id> \(docs\/security.md#route53-iam-policy\)$/);
+            expect(row.hint).toMatch(
+                /^Route53 refused cert-manager's ChangeResourceRecordSets call .*describe challenge.*route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone\/<zone id> \(docs\/security.md#route53-iam-policy\)$/,
+            );
         });
 
         it("a challenge stuck for another reason keeps the general hint", async () => {
             // pkg/controller/acmechallenges/readiness.go ("Waiting for %s challenge propagation: %s") and
             // pkg/issuer/acme/dns/dns.go Check ("DNS record for %q not yet propagated"), v1.21.1.
-            stuck(fake.state, "Waiting for DNS-01 challenge propagation: DNS record for \"registry.example.com\" not yet propagated");
+            stuck(fake.state, 'Waiting for DNS-01 challenge propagation: DNS record for "registry.example.com" not yet propagated');
             const row = await check("tls.certificates");
             expect(row).toMatchObject({ result: "fail", detail: expect.stringContaining("not yet propagated") });
             expect(row.hint).toMatch(/^kubectl -n <ns> describe certificate/);
@@ -245,12 +433,25 @@ describe("verify: each check passes on a healthy platform and fails on the fault
     });
 
     it("prometheus.targets tolerates a job named by --allow-down", async () => {
-        fake.state.services["monitoring/kps-kube-prometheus-stack-prometheus:9090"] = () => ({ status: 200, body: { data: { activeTargets: [{ labels: { job: "kube-proxy" }, health: "down" }, { labels: { job: "kubelet" }, health: "up" }] } } });
+        fake.state.services["monitoring/kps-kube-prometheus-stack-prometheus:9090"] = () => ({
+            status: 200,
+            body: {
+                data: {
+                    activeTargets: [
+                        { labels: { job: "kube-proxy" }, health: "down" },
+                        { labels: { job: "kubelet" }, health: "up" },
+                    ],
+                },
+            },
+        });
         expect(await check("prometheus.targets", ["--allow-down", "kube-proxy"])).toMatchObject({ result: "pass" });
     });
 
     it("longhorn.volumes lists detached volumes without failing", async () => {
-        fake.state.services["longhorn-system/longhorn-backend:9500"] = () => ({ status: 200, body: { data: [{ name: "pvc-2", state: "detached", robustness: "unknown" }] } });
+        fake.state.services["longhorn-system/longhorn-backend:9500"] = () => ({
+            status: 200,
+            body: { data: [{ name: "pvc-2", state: "detached", robustness: "unknown" }] },
+        });
         expect(await check("longhorn.volumes")).toMatchObject({ result: "pass", detail: "1 volume(s), attached ones healthy, 1 detached" });
     });
 });
@@ -292,7 +493,14 @@ describe("verify: the command", () => {
     });
 
     it("skips the checks of parts a stack turns off (dev: local-path storage, k3s snapshots on)", async () => {
-        const res = await verify(["dev", "--json", "--only", "longhorn.volumes,longhorn.backup-target,cluster.etcd-snapshots", "--kubeconfig", fake.kubeconfig()]);
+        const res = await verify([
+            "dev",
+            "--json",
+            "--only",
+            "longhorn.volumes,longhorn.backup-target,cluster.etcd-snapshots",
+            "--kubeconfig",
+            fake.kubeconfig(),
+        ]);
         const rows = (JSON.parse(res.stdout) as Report).checks;
         expect(rows.map((r) => [r.check, r.result])).toEqual([
             ["longhorn.volumes", "skip"],
@@ -347,7 +555,15 @@ describe("verify: the command", () => {
         const stale = "Stale-ClickHouse-Pw-000";
         fake.state.secrets["clickhouse/clickhouse-users"].grafana = Buffer.from(stale).toString("base64");
         for (const argv of [["prod", "--json"], ["prod"]]) {
-            const res = await verify([...argv, "--only", "clickhouse.query,grafana.datasources,harbor.proxy-cache", "--kubeconfig", fake.kubeconfig(), "--ca-file", fake.caFile]);
+            const res = await verify([
+                ...argv,
+                "--only",
+                "clickhouse.query,grafana.datasources,harbor.proxy-cache",
+                "--kubeconfig",
+                fake.kubeconfig(),
+                "--ca-file",
+                fake.caFile,
+            ]);
             expect(res.code).toBe(1);
             expect(res.stdout + res.stderr).toContain("****");
             expect(res.stdout + res.stderr).not.toContain(stale);

@@ -48,7 +48,12 @@ export class HelloServer {
     constructor(private readonly options: HelloOptions = {}) {
         this.log = options.log ?? jsonLogger("info");
         collectDefaultMetrics({ register: this.registry });
-        this.requests = new Counter({ name: "http_requests_total", help: "HTTP requests served, by method, route and status code.", labelNames: ["method", "route", "code"], registers: [this.registry] });
+        this.requests = new Counter({
+            name: "http_requests_total",
+            help: "HTTP requests served, by method, route and status code.",
+            labelNames: ["method", "route", "code"],
+            registers: [this.registry],
+        });
         this.duration = new Histogram({
             name: "http_request_duration_seconds",
             help: "HTTP request latency in seconds, by method, route and status code.",

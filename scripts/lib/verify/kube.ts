@@ -43,7 +43,6 @@ export interface KubeApi {
     proxy(service: ServiceRef, path: string, req?: HttpRequest): Promise<HttpResponse>;
 }
 
-
 export function kubeApi(kc: KubeConfig): KubeApi {
     const server = kc.getCurrentCluster()!.server.replace(/\/+$/, "");
     let tls: Promise<RequestOptions> | undefined;
@@ -53,7 +52,8 @@ export function kubeApi(kc: KubeConfig): KubeApi {
             await kc.applyToHTTPSOptions(opts);
             return opts;
         })());
-    const call = async (path: string, req: HttpRequest = {}) => send(new URL(server + path), { ...req, headers: { Accept: "application/json", ...req.headers } }, await base());
+    const call = async (path: string, req: HttpRequest = {}) =>
+        send(new URL(server + path), { ...req, headers: { Accept: "application/json", ...req.headers } }, await base());
     const get = async <T>(path: string, allow404: boolean): Promise<T | undefined> => {
         const res = await call(path);
         if (res.status === 404 && allow404) return undefined;

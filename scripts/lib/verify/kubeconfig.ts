@@ -77,11 +77,20 @@ export function resolveKubeconfig(inputs: KubeconfigInputs): KubeconfigSource {
         kc = load((inputs.pulumiOutput ?? pulumiKubeconfig)(inputs.stack), `the stack output 'kubeconfig' of ${inputs.stack}`);
         from = `pulumi stack output kubeconfig -s ${inputs.stack}`;
     } else {
-        throw new KubeconfigError("no kubeconfig: pass --kubeconfig <file>, set KUBECONFIG, or install the pulumi CLI so the stack's kubeconfig output can be read");
+        throw new KubeconfigError(
+            "no kubeconfig: pass --kubeconfig <file>, set KUBECONFIG, or install the pulumi CLI so the stack's kubeconfig output can be read",
+        );
     }
     if (inputs.context !== undefined) {
         if (!kc.getContexts().some((c) => c.name === inputs.context)) {
-            throw new KubeconfigError(`the kubeconfig has no context '${inputs.context}' (has: ${kc.getContexts().map((c) => c.name).join(", ") || "none"})`);
+            throw new KubeconfigError(
+                `the kubeconfig has no context '${inputs.context}' (has: ${
+                    kc
+                        .getContexts()
+                        .map((c) => c.name)
+                        .join(", ") || "none"
+                })`,
+            );
         }
         kc.setCurrentContext(inputs.context);
     }

@@ -20,7 +20,9 @@ export function table(results: readonly CheckResult[]): string {
             .map((c, i) => (i < 3 ? (c.length > widths[i] ? `${c.slice(0, widths[i] - 3)}...` : c.padEnd(widths[i])) : c))
             .join("  ")
             .trimEnd();
-    const counts = (["pass", "fail", "skip"] as const).map((k) => `${results.filter((r) => r.result === k).length} ${k === "pass" ? "passed" : k === "fail" ? "failed" : "skipped"}`);
+    const counts = (["pass", "fail", "skip"] as const).map(
+        (k) => `${results.filter((r) => r.result === k).length} ${k === "pass" ? "passed" : k === "fail" ? "failed" : "skipped"}`,
+    );
     return [line(header), ...rows.map(line), "", counts.join(", ")].join("\n");
 }
 

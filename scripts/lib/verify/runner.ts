@@ -25,7 +25,13 @@ export async function runChecks(ctx: VerifyContext, checks: readonly Check[], pr
         let result: CheckResult;
         try {
             const finding = await check.run(ctx);
-            result = { check: check.name, part: check.part, result: finding.ok ? "pass" : "fail", detail: finding.detail, ...(finding.ok || !finding.hint ? {} : { hint: finding.hint }) };
+            result = {
+                check: check.name,
+                part: check.part,
+                result: finding.ok ? "pass" : "fail",
+                detail: finding.detail,
+                ...(finding.ok || !finding.hint ? {} : { hint: finding.hint }),
+            };
         } catch (err) {
             result = { check: check.name, part: check.part, result: "fail", detail: (err as Error).message, hint: hintFor(err) };
         }
@@ -36,7 +42,8 @@ export async function runChecks(ctx: VerifyContext, checks: readonly Check[], pr
 }
 
 function hintFor(err: unknown): string {
-    if (err instanceof KubeError && err.status === 403) return "the kubeconfig's user lacks read access (verify needs get/list cluster-wide, get on the Secrets it reads, and services/proxy)";
+    if (err instanceof KubeError && err.status === 403)
+        return "the kubeconfig's user lacks read access (verify needs get/list cluster-wide, get on the Secrets it reads, and services/proxy)";
     if (err instanceof KubeError && err.status === 404) return "not found: is this part deployed (pulumi up) in this cluster?";
     if (err instanceof KubeError && err.status === 503) return "the API server could not reach the Service: are its pods ready? (cluster.workloads)";
     if (err instanceof ConnectionError) return "check the address, DNS and firewall between here and the endpoint";

@@ -60,7 +60,10 @@ export const nodesCheck: Check = {
             return {
                 ok: false,
                 detail: list(problems),
-                hint: want !== undefined ? "kubectl describe node <name>; a version mismatch means an upgrade Plan is still running (docs/runbooks/upgrade.md)" : "kubectl describe node <name>",
+                hint:
+                    want !== undefined
+                        ? "kubectl describe node <name>; a version mismatch means an upgrade Plan is still running (docs/runbooks/upgrade.md)"
+                        : "kubectl describe node <name>",
             };
         }
         return { ok: true, detail: `${nodes.length} node(s) Ready${want ? ` at ${want}` : ""}` };
@@ -80,7 +83,8 @@ function podProblem(pod: Pod): string | undefined {
     }
     if (status.phase === "Pending") {
         const scheduled = status.conditions?.find((c) => c.type === "PodScheduled");
-        if (scheduled?.status === "False") return `Pending: ${scheduled.reason ?? "Unschedulable"}${scheduled.message ? ` - ${scheduled.message.slice(0, 120)}` : ""}`;
+        if (scheduled?.status === "False")
+            return `Pending: ${scheduled.reason ?? "Unschedulable"}${scheduled.message ? ` - ${scheduled.message.slice(0, 120)}` : ""}`;
         return "Pending";
     }
     if (status.phase === "Failed") return "Failed";
@@ -159,7 +163,11 @@ export const etcdSnapshotsCheck: Check = {
         const allowed = longestGapMinutes(schedule) + SNAPSHOT_GRACE_MINUTES;
         const files = await ctx.kube.getIfExists<List<SnapshotFile>>("/apis/k3s.cattle.io/v1/etcdsnapshotfiles");
         if (files === undefined) {
-            return { ok: false, detail: "the cluster has no ETCDSnapshotFile API (k3s older than v1.27.15, or not k3s)", hint: "k3s etcd-snapshot ls on a server" };
+            return {
+                ok: false,
+                detail: "the cluster has no ETCDSnapshotFile API (k3s older than v1.27.15, or not k3s)",
+                hint: "k3s etcd-snapshot ls on a server",
+            };
         }
         const ready = files.items.filter((f) => f.status?.readyToUse !== false && f.status?.creationTime);
         if (ready.length === 0) {

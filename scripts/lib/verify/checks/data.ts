@@ -18,7 +18,11 @@ export const lokiCheck: Check = {
     async run(ctx) {
         const ready = await ctx.kube.proxy(SERVICES.loki, "/ready");
         if (ready.status !== 200) {
-            return { ok: false, detail: `Loki /ready: HTTP ${ready.status} ${ready.body.trim().slice(0, 80)}`, hint: "kubectl -n logging get pods; kubectl -n logging logs statefulset/loki" };
+            return {
+                ok: false,
+                detail: `Loki /ready: HTTP ${ready.status} ${ready.body.trim().slice(0, 80)}`,
+                hint: "kubectl -n logging get pods; kubectl -n logging logs statefulset/loki",
+            };
         }
         const end = ctx.now().getTime();
         const q = new URLSearchParams({
@@ -53,7 +57,9 @@ export const clickhouseCheck: Check = {
         const user = CLICKHOUSE_USERS.grafana;
         const password = await ctx.secrets.read(CLICKHOUSE_NAMESPACE, CLICKHOUSE_USERS_SECRET, user);
         // ClickHouse's own auth headers: the API server would drop an Authorization header.
-        const res = await ctx.kube.proxy(SERVICES.clickhouse, `/?query=${encodeURIComponent("SELECT 1")}`, { headers: { "X-ClickHouse-User": user, "X-ClickHouse-Key": password } });
+        const res = await ctx.kube.proxy(SERVICES.clickhouse, `/?query=${encodeURIComponent("SELECT 1")}`, {
+            headers: { "X-ClickHouse-User": user, "X-ClickHouse-Key": password },
+        });
         if (res.status === 200 && res.body.trim() === "1") return { ok: true, detail: `SELECT 1 = 1 as ${user}` };
         const denied = /AUTHENTICATION_FAILED|Authentication failed|REQUIRED_PASSWORD/i.test(res.body);
         return {

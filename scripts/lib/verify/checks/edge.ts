@@ -32,7 +32,12 @@ export const certificatesCheck: Check = {
     async run(ctx) {
         const namespaces = new Set(platformNamespaces(ctx.config));
         const all = await ctx.kube.getIfExists<List<Certificate>>("/apis/cert-manager.io/v1/certificates");
-        if (all === undefined) return { ok: false, detail: "the cert-manager Certificate API is not installed", hint: "is cert-manager running? kubectl get crd certificates.cert-manager.io" };
+        if (all === undefined)
+            return {
+                ok: false,
+                detail: "the cert-manager Certificate API is not installed",
+                hint: "is cert-manager running? kubectl get crd certificates.cert-manager.io",
+            };
         const certs = all.items.filter((c) => namespaces.has(c.metadata.namespace));
         const minDays = ctx.options.certificateDays;
         const problems: string[] = [];
@@ -61,7 +66,12 @@ export const certificatesCheck: Check = {
                     "kubectl -n <ns> describe certificate <name>, then its CertificateRequest and Order/Challenge; renewal stuck past 2/3 of the lifetime usually means the HTTP-01/DNS-01 challenge fails",
             };
         }
-        if (certs.length === 0) return { ok: false, detail: "no Certificate in the platform's namespaces", hint: "every platform Ingress carries the cluster-issuer annotation; kubectl get ingress -A" };
+        if (certs.length === 0)
+            return {
+                ok: false,
+                detail: "no Certificate in the platform's namespaces",
+                hint: "every platform Ingress carries the cluster-issuer annotation; kubectl get ingress -A",
+            };
         return { ok: true, detail: `${certs.length} certificate(s) Ready, each valid for ${minDays}+ days` };
     },
 };

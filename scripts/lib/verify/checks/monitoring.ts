@@ -38,7 +38,12 @@ export const prometheusTargetsCheck: Check = {
     enabled: monitoringOn,
     async run(ctx) {
         const res = await ctx.kube.proxy(SERVICES.prometheus, "/api/v1/targets?state=active");
-        if (res.status !== 200) return { ok: false, detail: `Prometheus /api/v1/targets: HTTP ${res.status}`, hint: "kubectl -n monitoring get pods -l app.kubernetes.io/name=prometheus" };
+        if (res.status !== 200)
+            return {
+                ok: false,
+                detail: `Prometheus /api/v1/targets: HTTP ${res.status}`,
+                hint: "kubectl -n monitoring get pods -l app.kubernetes.io/name=prometheus",
+            };
         const targets = parseJson<{ data: { activeTargets: Target[] } }>(res, "targets").data.activeTargets;
         const tolerated = new Set([...TOLERATED_DOWN.map((t) => t.job), ...(ctx.options.allowDown ?? [])]);
         const down = targets.filter((t) => t.health === "down" && !tolerated.has(t.labels?.job ?? ""));
@@ -57,8 +62,8 @@ export const prometheusTargetsCheck: Check = {
 /** The rule groups the platform loads for the parts that are on (charts/rules/*-alerts.yaml). */
 function expectedRuleGroups(config: Parameters<Check["enabled"]>[0]): string[] {
     const on = parts(config);
-    return partFiles(RULES_DIR, "-alerts.yaml", { logs: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow, k3s: on.k3s }).flatMap(
-        (file) => (parse(readFileSync(join(RULES_DIR, file), "utf8")) as { groups: { name: string }[] }).groups.map((g) => g.name),
+    return partFiles(RULES_DIR, "-alerts.yaml", { logs: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow, k3s: on.k3s }).flatMap((file) =>
+        (parse(readFileSync(join(RULES_DIR, file), "utf8")) as { groups: { name: string }[] }).groups.map((g) => g.name),
     );
 }
 
@@ -71,15 +76,20 @@ export const prometheusRulesCheck: Check = {
     async run(ctx) {
         const res = await ctx.kube.proxy(SERVICES.prometheus, "/api/v1/rules");
         if (res.status !== 200) return { ok: false, detail: `Prometheus /api/v1/rules: HTTP ${res.status}`, hint: "kubectl -n monitoring get pods" };
-        const groups = parseJson<{ data: { groups: { name: string; rules: { name: string; health?: string; lastError?: string }[] }[] } }>(res, "rules").data.groups;
+        const groups = parseJson<{ data: { groups: { name: string; rules: { name: string; health?: string; lastError?: string }[] }[] } }>(res, "rules").data
+            .groups;
         const loaded = new Map(groups.map((g) => [g.name, g]));
         const want = expectedRuleGroups(ctx.config);
         const missing = want.filter((g) => !loaded.has(g));
-        const broken = want.flatMap((g) => (loaded.get(g)?.rules ?? []).filter((r) => r.health === "err").map((r) => `${g}/${r.name}: ${(r.lastError ?? "").slice(0, 60)}`));
+        const broken = want.flatMap((g) =>
+            (loaded.get(g)?.rules ?? []).filter((r) => r.health === "err").map((r) => `${g}/${r.name}: ${(r.lastError ?? "").slice(0, 60)}`),
+        );
         if (missing.length > 0 || broken.length > 0) {
             return {
                 ok: false,
-                detail: [missing.length > 0 ? `not loaded: ${missing.join(", ")}` : "", broken.length > 0 ? `in error: ${broken.slice(0, 3).join("; ")}` : ""].filter(Boolean).join("; "),
+                detail: [missing.length > 0 ? `not loaded: ${missing.join(", ")}` : "", broken.length > 0 ? `in error: ${broken.slice(0, 3).join("; ")}` : ""]
+                    .filter(Boolean)
+                    .join("; "),
                 hint: "kubectl -n monitoring get prometheusrules; the operator logs why a rule file was rejected (kubectl -n monitoring logs deploy/kps-kube-prometheus-stack-operator)",
             };
         }
@@ -114,19 +124,29 @@ function receiverMap(receivers: Record<string, unknown>[] | undefined): Map<stri
 export const alertmanagerCheck: Check = {
     name: "alertmanager.config",
     part: "monitoring.alertmanager",
-    description: "Alertmanager has loaded the platform's configuration: every configured receiver is there with its integrations (Slack, e-mail, webhook, PagerDuty).",
+    description:
+        "Alertmanager has loaded the platform's configuration: every configured receiver is there with its integrations (Slack, e-mail, webhook, PagerDuty).",
     when: "monitoring.enabled",
     enabled: monitoringOn,
     async run(ctx) {
         const res = await ctx.kube.proxy(SERVICES.alertmanager, "/api/v2/status");
-        if (res.status !== 200) return { ok: false, detail: `Alertmanager /api/v2/status: HTTP ${res.status}`, hint: "kubectl -n monitoring get pods -l app.kubernetes.io/name=alertmanager" };
+        if (res.status !== 200)
+            return {
+                ok: false,
+                detail: `Alertmanager /api/v2/status: HTTP ${res.status}`,
+                hint: "kubectl -n monitoring get pods -l app.kubernetes.io/name=alertmanager",
+            };
         // The loaded config holds receiver credentials: only names and integration types leave this function.
         const status = parseJson<{ config?: { original?: string } }>(res, "status");
         let loaded: Map<string, string[]>;
         try {
             loaded = receiverMap((parse(status.config?.original ?? "") as { receivers?: Record<string, unknown>[] } | null)?.receivers);
         } catch {
-            return { ok: false, detail: "Alertmanager's loaded configuration is not YAML", hint: "kubectl -n monitoring logs statefulset/alertmanager-kps-kube-prometheus-stack-alertmanager" };
+            return {
+                ok: false,
+                detail: "Alertmanager's loaded configuration is not YAML",
+                hint: "kubectl -n monitoring logs statefulset/alertmanager-kps-kube-prometheus-stack-alertmanager",
+            };
         }
         const problems: string[] = [];
         for (const [name, integrations] of expectedReceivers(ctx.config)) {
@@ -145,14 +165,19 @@ export const alertmanagerCheck: Check = {
             };
         }
         const channels = [...new Set([...loaded.values()].flat())].map((c) => c.replace(/_configs$/, ""));
-        return { ok: true, detail: `receivers ${[...loaded.keys()].join(", ")} loaded${channels.length > 0 ? ` (${channels.join(", ")})` : " (no notification channel configured)"}` };
+        return {
+            ok: true,
+            detail: `receivers ${[...loaded.keys()].join(", ")} loaded${channels.length > 0 ? ` (${channels.join(", ")})` : " (no notification channel configured)"}`,
+        };
     },
 };
 
 /** Datasource uids Grafana must have, beyond Prometheus and Alertmanager (which the chart provisions). */
 function expectedDatasourceUids(ctx: VerifyContext): string[] {
     const on = parts(ctx.config);
-    return grafanaDatasources({ loki: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow ? { imageRegistry: "" } : undefined }).map((d) => String(d.uid));
+    return grafanaDatasources({ loki: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow ? { imageRegistry: "" } : undefined }).map((d) =>
+        String(d.uid),
+    );
 }
 
 export const grafanaCheck: Check = {
@@ -166,7 +191,11 @@ export const grafanaCheck: Check = {
         const user = await ctx.secrets.read(MONITORING_NAMESPACE, GRAFANA_ADMIN_SECRET, "admin-user", false);
         const password = await ctx.secrets.read(MONITORING_NAMESPACE, GRAFANA_ADMIN_SECRET, "admin-password");
         // The API server drops Authorization before proxying: log in for a session cookie instead.
-        const login = await ctx.kube.proxy(SERVICES.grafana, "/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user, password }) });
+        const login = await ctx.kube.proxy(SERVICES.grafana, "/login", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ user, password }),
+        });
         const setCookie = ([] as string[]).concat(login.headers["set-cookie"] ?? []);
         const session = setCookie.map((c) => c.split(";")[0]).find((c) => c.startsWith("grafana_session="));
         if (login.status !== 200 || !session) {
@@ -178,7 +207,8 @@ export const grafanaCheck: Check = {
         }
         const cookie = { Cookie: ctx.secrets.sensitive(session) };
         const listRes = await ctx.kube.proxy(SERVICES.grafana, "/api/datasources", { headers: cookie });
-        if (listRes.status !== 200) return { ok: false, detail: `/api/datasources: HTTP ${listRes.status}`, hint: "kubectl -n monitoring logs deploy/kps-grafana -c grafana" };
+        if (listRes.status !== 200)
+            return { ok: false, detail: `/api/datasources: HTTP ${listRes.status}`, hint: "kubectl -n monitoring logs deploy/kps-grafana -c grafana" };
         const datasources = parseJson<{ uid: string; name: string; type: string }[]>(listRes, "datasources");
         const problems: string[] = [];
         for (const want of ["prometheus", "alertmanager"]) {

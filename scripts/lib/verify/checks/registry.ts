@@ -35,7 +35,8 @@ export const harborHealthCheck: Check = {
         } catch (err) {
             return { ok: false, detail: (err as Error).message, hint: `is ${ctx.config.harbor.host} in DNS and the ingress serving it? ${TLS_HINT}` };
         }
-        if (res.status !== 200) return { ok: false, detail: `${url}: HTTP ${res.status}`, hint: "kubectl -n harbor get pods; kubectl -n harbor logs deploy/harbor-core" };
+        if (res.status !== 200)
+            return { ok: false, detail: `${url}: HTTP ${res.status}`, hint: "kubectl -n harbor get pods; kubectl -n harbor logs deploy/harbor-core" };
         const health = parseJson<{ status?: string; components?: { name: string; status: string; error?: string }[] }>(res, url);
         const bad = (health.components ?? []).filter((c) => c.status !== "healthy");
         if (health.status !== "healthy" || bad.length > 0) {
@@ -80,23 +81,32 @@ export const harborProxyCacheCheck: Check = {
         const auth = await admin(ctx);
         const missing: string[] = [];
         for (const cache of ctx.config.harbor.proxyCache) {
-            const res = await ctx.publicHttp.request(`${base}/api/v2.0/projects?name=${encodeURIComponent(cache.project)}`, { headers: { Authorization: auth } });
-            if (res.status === 401) return { ok: false, detail: "Harbor refused the admin password from its Secret", hint: "docs/runbooks/rotate-secrets.md (Harbor admin)" };
+            const res = await ctx.publicHttp.request(`${base}/api/v2.0/projects?name=${encodeURIComponent(cache.project)}`, {
+                headers: { Authorization: auth },
+            });
+            if (res.status === 401)
+                return { ok: false, detail: "Harbor refused the admin password from its Secret", hint: "docs/runbooks/rotate-secrets.md (Harbor admin)" };
             const projects = res.status === 200 ? (parseJson<{ name: string; registry_id?: number | null }[] | null>(res, "projects") ?? []) : [];
             const project = projects.find((p) => p.name === cache.project);
             if (!project || !project.registry_id) missing.push(`${cache.project} (${cache.upstream})${project ? " is not a proxy cache" : ""}`);
         }
         if (missing.length > 0) {
-            return { ok: false, detail: `missing proxy-cache project(s): ${missing.join(", ")}`, hint: "pulumi up creates them (platform:harbor:Project); check the registry endpoints in Harbor's UI" };
+            return {
+                ok: false,
+                detail: `missing proxy-cache project(s): ${missing.join(", ")}`,
+                hint: "pulumi up creates them (platform:harbor:Project); check the registry endpoints in Harbor's UI",
+            };
         }
         const image = probeImage(ctx);
-        if (!image) return { ok: true, detail: `${ctx.config.harbor.proxyCache.length} proxy-cache project(s) exist (no known image to fetch: pass --harbor-image)` };
+        if (!image)
+            return { ok: true, detail: `${ctx.config.harbor.proxyCache.length} proxy-cache project(s) exist (no known image to fetch: pass --harbor-image)` };
         const ref = `${image.project}/${image.repository}:${image.tag}`;
         // The registry API's bearer-token flow: the challenge names the token service.
         const challenge = await ctx.publicHttp.request(`${base}/v2/`);
         const realm = /realm="([^"]+)"/.exec(String(challenge.headers["www-authenticate"] ?? ""))?.[1];
         const service = /service="([^"]+)"/.exec(String(challenge.headers["www-authenticate"] ?? ""))?.[1];
-        if (!realm) return { ok: false, detail: `${base}/v2/ gave no token challenge (HTTP ${challenge.status})`, hint: "kubectl -n harbor logs deploy/harbor-core" };
+        if (!realm)
+            return { ok: false, detail: `${base}/v2/ gave no token challenge (HTTP ${challenge.status})`, hint: "kubectl -n harbor logs deploy/harbor-core" };
         const tokenUrl = new URL(realm);
         if (service) tokenUrl.searchParams.set("service", service);
         tokenUrl.searchParams.set("scope", `repository:${image.project}/${image.repository}:pull`);

@@ -27,7 +27,10 @@ export const longhornVolumesCheck: Check = {
         if (bad.length > 0) {
             return {
                 ok: false,
-                detail: bad.slice(0, 5).map((v) => `${name(v)} ${v.robustness ?? "unknown"}`).join("; "),
+                detail: bad
+                    .slice(0, 5)
+                    .map((v) => `${name(v)} ${v.robustness ?? "unknown"}`)
+                    .join("; "),
                 hint: "degraded: a replica is rebuilding or a node is down (Longhorn UI > Volume); faulted: restore from backup (docs/runbooks)",
             };
         }
@@ -44,9 +47,18 @@ export const longhornBackupCheck: Check = {
     enabled: (config) => parts(config).longhornBackup,
     async run(ctx) {
         const res = await ctx.kube.proxy(SERVICES.longhorn, "/v1/backuptargets");
-        if (res.status !== 200) return { ok: false, detail: `longhorn-manager /v1/backuptargets: HTTP ${res.status}`, hint: "kubectl -n longhorn-system get pods" };
-        const targets = parseJson<{ data: { name: string; backupTargetURL?: string; available?: boolean; message?: string }[] }>(res, "backuptargets").data.filter((t) => t.backupTargetURL);
-        if (targets.length === 0) return { ok: false, detail: "no backup target configured", hint: "pulumi up sets it from storage.longhorn.backup; kubectl -n longhorn-system get backuptargets" };
+        if (res.status !== 200)
+            return { ok: false, detail: `longhorn-manager /v1/backuptargets: HTTP ${res.status}`, hint: "kubectl -n longhorn-system get pods" };
+        const targets = parseJson<{ data: { name: string; backupTargetURL?: string; available?: boolean; message?: string }[] }>(
+            res,
+            "backuptargets",
+        ).data.filter((t) => t.backupTargetURL);
+        if (targets.length === 0)
+            return {
+                ok: false,
+                detail: "no backup target configured",
+                hint: "pulumi up sets it from storage.longhorn.backup; kubectl -n longhorn-system get backuptargets",
+            };
         const unavailable = targets.filter((t) => t.available !== true);
         if (unavailable.length > 0) {
             return {
