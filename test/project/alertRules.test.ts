@@ -80,8 +80,16 @@ function rulesOf(file: string): Rule[] {
     return (parse(readFileSync(join(RULES_DIR, file), "utf8")) as { groups: { name: string; rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
 }
 
-function testFileOf(file: string): string {
-    return join(TESTS_DIR, file.replace(/\.yaml$/, ".test.yaml"));
+/**
+ * The promtool test files of a rule file: `<name>.test.yaml`, and `<name>.<part>.test.yaml` for cases
+ * that need another evaluation interval (promtool has one per file; platform-alerts.days covers days).
+ */
+function testFilesOf(file: string): string[] {
+    const base = file.replace(/\.yaml$/, "");
+    return readdirSync(TESTS_DIR)
+        .filter((f) => f === `${base}.test.yaml` || (f.startsWith(`${base}.`) && f.endsWith(".test.yaml")))
+        .sort()
+        .map((f) => join(TESTS_DIR, f));
 }
 
 const promtool = (...args: string[]) => runPromtool(TESTS_DIR, ...args);
@@ -89,6 +97,12 @@ const promtool = (...args: string[]) => runPromtool(TESTS_DIR, ...args);
 describe("alert rule files", () => {
     it("are exactly the files with an expected alert list here", () => {
         expect(ruleFiles).toEqual(Object.keys(RULE_FILES).sort());
+    });
+
+    it("each have a promtool test file, and every test file belongs to one of them", () => {
+        const owned = ruleFiles.flatMap((f) => testFilesOf(f).map((t) => t.slice(TESTS_DIR.length + 1)));
+        expect(ruleFiles.filter((f) => testFilesOf(f).length === 0)).toEqual([]);
+        expect(readdirSync(TESTS_DIR).filter((f) => f.endsWith(".yaml") && !owned.includes(f))).toEqual([]);
     });
 
     it("never reuse an alert name across files (Alertmanager inhibits by alertname)", () => {
@@ -100,8 +114,8 @@ describe("alert rule files", () => {
 describe.each(ruleFiles)("alert rules in %s", (file) => {
     const spec = RULE_FILES[file];
     const rules = rulesOf(file);
-    const testsFile = testFileOf(file);
-    const unitTests = () => parse(readFileSync(testsFile, "utf8")) as RuleTests;
+    const testsFiles = testFilesOf(file);
+    const unitTests = () => testsFiles.map((f) => parse(readFileSync(f, "utf8")) as RuleTests);
 
     it("pass promtool's syntax check", () => {
         const result = promtool("check", "rules", join(RULES_DIR, file));
@@ -110,9 +124,11 @@ describe.each(ruleFiles)("alert rules in %s", (file) => {
     });
 
     it("behave as their promtool unit tests expect (firing and quiet cases)", () => {
-        expect(unitTests().rule_files).toEqual([`../${file}`]);
-        const result = promtool("test", "rules", testsFile);
-        expect(result.stdout + result.stderr).toContain("SUCCESS");
+        expect(unitTests().map((t) => t.rule_files)).toEqual(testsFiles.map(() => [`../${file}`]));
+        // One promtool run for all of the file's test files: it reports each file on its own.
+        const result = promtool("test", "rules", ...testsFiles);
+        expect(result.stdout + result.stderr).not.toContain("FAILED");
+        expect((result.stdout + result.stderr).match(/SUCCESS/g)).toHaveLength(testsFiles.length);
         expect(result.status).toBe(0);
     });
 
@@ -133,7 +149,7 @@ describe.each(ruleFiles)("alert rules in %s", (file) => {
     });
 
     it("have a promtool test for every alert that expects it to fire", () => {
-        const cases = unitTests().tests.flatMap((t) => t.alert_rule_test);
+        const cases = unitTests().flatMap((u) => u.tests.flatMap((t) => t.alert_rule_test));
         const firing = new Set(cases.filter((c) => c.exp_alerts.length > 0).map((c) => c.alertname));
         expect(rules.map((r) => r.alert).filter((a) => !firing.has(a))).toEqual([]);
         if (spec?.explicitQuietCases) {
