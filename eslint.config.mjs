@@ -26,6 +26,7 @@ export default tseslint.config(
             "policy/node_modules/**",
             "test/globalSetup.js",
             "test/globalTeardown.js",
+            "test/tools/*.js",
             "bin/**",
             "out/**",
             "coverage/**",

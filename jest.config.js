@@ -30,6 +30,9 @@ module.exports = {
         // module loader does not before Node 24.9: transpile just these packages to CommonJS.
         "^.+/node_modules/.+\\.js$": ["@swc/jest", SWC],
     },
+    // @pulumi/pulumi loads the TypeScript compiler at require time; it now loads when first used
+    // (test/tools/lazyTypescript.js says why).
+    moduleNameMapper: { "^typescript$": "<rootDir>/test/tools/lazyTypescript.js" },
     transformIgnorePatterns: ["/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)"],
     // Pulumi mocks keep runtime state per module registry, which Jest gives each test file: files run
     // in parallel on every core (Jest's default leaves one core idle: half the speed on 2 cores).
