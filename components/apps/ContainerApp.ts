@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type IngressTlsContext, tlsIngress } from "../lib/ingress";
+import type { IngressTlsContext } from "../lib/ingress";
 import type { Resources } from "../lib/resources";
 import type { Flow, NetworkNeeds, Route } from "../lib/flows";
-import { type AppPeer, appFlows, certificateSpec, dnsEndpointSpec, type ServicePeer, virtualServerSpec } from "./appNetwork";
-import { appDashboard, appRuleGroups, dashboardLabels, serviceMonitorSpec } from "./appObservability";
+import { type AppPeer, appFlows, type ServicePeer } from "./appNetwork";
+import { type AppMeta, observeApp, publishApp } from "./appResources";
 import {
     appLabels,
     type Autoscaling,
@@ -160,92 +160,14 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
     constructor(name: string, args: ContainerAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super(CONTAINER_APP_TYPE, name, {}, opts);
         const appName = args.appName ?? name;
-        const namespaceName = args.namespaceName ?? (typeof args.namespace === "string" ? args.namespace : undefined);
-        if (namespaceName === undefined) {
-            throw new Error(`ContainerApp ${name}: namespaceName is required when namespace is an Output`);
-        }
-        if ((args.image.digest === undefined) === (args.image.tag === undefined)) {
-            throw new Error(`ContainerApp ${name}: image needs exactly one of digest and tag`);
-        }
-        if (args.canary && !args.publish) {
-            throw new Error(`ContainerApp ${name}: a canary splits published traffic; set publish`);
-        }
-        if (args.canary && args.publish?.routing === "ingress") {
-            throw new Error(`ContainerApp ${name}: a canary needs publish.routing "virtualServer" (an Ingress cannot split traffic)`);
-        }
+        const namespaceName = checkArgs(name, args);
         const port = args.port ?? 8080;
         const ports = args.ports ?? [];
-        const reference = (digest: string | undefined, tag: string | undefined) =>
-            `${args.image.registry}/${args.image.path}${digest ? `@${digest}` : `:${tag}`}`;
-        this.image = reference(args.image.digest, args.image.tag);
+        this.image = imageReference(args.image, args.image.digest, args.image.tag);
         const child = { parent: this };
         const meta = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: appLabels(appName).labels });
 
-        // What the pods read (pull secret, env Secret, ConfigMap): the Deployments wait for them.
-        const inputs: pulumi.Resource[] = [];
-        let pullSecretName: string | undefined;
-        if (args.pullCredentials) {
-            const { username, password } = args.pullCredentials;
-            const dockerConfig = pulumi
-                .all([username, password])
-                .apply(([u, p]) =>
-                    JSON.stringify({ auths: { [args.image.registry]: { username: u, password: p, auth: Buffer.from(`${u}:${p}`).toString("base64") } } }),
-                );
-            pullSecretName = `${appName}-pull`;
-            inputs.push(
-                new k8s.core.v1.Secret(
-                    `${name}-pull`,
-                    {
-                        metadata: meta(pullSecretName),
-                        type: "kubernetes.io/dockerconfigjson",
-                        stringData: { ".dockerconfigjson": pulumi.secret(dockerConfig) },
-                    },
-                    child,
-                ),
-            );
-        }
-        const secrets = args.secrets ?? {};
-        const secretKeys = Object.keys(secrets);
-        if (secretKeys.length > 0) {
-            inputs.push(
-                new k8s.core.v1.Secret(`${name}-secrets`, { metadata: meta(`${appName}-env`), type: "Opaque", stringData: pulumi.secret(secrets) }, child),
-            );
-        }
-        const configFiles = args.config ?? {};
-        if (Object.keys(configFiles).length > 0) {
-            inputs.push(new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(`${appName}-config`), data: { ...configFiles } }, child));
-        }
-        if (args.volume) {
-            new k8s.core.v1.PersistentVolumeClaim(
-                `${name}-data`,
-                {
-                    metadata: meta(`${appName}-data`),
-                    spec: {
-                        accessModes: ["ReadWriteOnce"],
-                        resources: { requests: { storage: args.volume.size } },
-                        ...(args.volume.storageClass ? { storageClassName: args.volume.storageClass } : {}),
-                    },
-                },
-                // local-path and Longhorn bind on first consumer: the claim binds once the Deployment's pod
-                // exists, so the two are created side by side. The provider counts a Pending claim of a
-                // WaitForFirstConsumer class as ready (pulumi-kubernetes #3130); a dependsOn is not needed.
-                child,
-            );
-        }
-        const pod: PodSpecInput = {
-            name: appName,
-            image: this.image,
-            port,
-            ports,
-            resources: args.resources,
-            env: args.env ?? {},
-            secretKeys,
-            secretName: secretKeys.length > 0 ? `${appName}-env` : undefined,
-            configMapName: Object.keys(configFiles).length > 0 ? `${appName}-config` : undefined,
-            probes: resolveProbes(args.probes ?? {}),
-            volume: args.volume ? { claimName: `${appName}-data`, mountPath: args.volume.mountPath } : undefined,
-            pullSecretName,
-        };
+        const { pod, inputs } = podInputs(this, name, args, { name: appName, image: this.image, port, ports }, meta);
         const after = [...(args.after ?? []), ...inputs];
         // Awaited (no skipAwait annotation): `pulumi up` fails with the pods' reasons if the rollout never becomes ready.
         this.deployment = new k8s.apps.v1.Deployment(
@@ -261,7 +183,10 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
             const scale = canaryScale(args.canary.weight, stableScale);
             this.canaryDeployment = new k8s.apps.v1.Deployment(
                 `${name}-canary-deployment`,
-                { metadata: meta(canaryName), spec: deploymentSpec({ ...pod, image: reference(args.canary.digest, undefined) }, "canary", scale.replicas) },
+                {
+                    metadata: meta(canaryName),
+                    spec: deploymentSpec({ ...pod, image: imageReference(args.image, args.canary.digest, undefined) }, "canary", scale.replicas),
+                },
                 { ...child, dependsOn: after },
             );
             this.canaryService = new k8s.core.v1.Service(
@@ -273,7 +198,9 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
         }
         if (args.publish) {
             this.url = `https://${args.publish.host}`;
-            this.publish(name, appName, args, port, meta);
+            // The canary's pool and Service exist (the Deployment is awaited) before the weight moves to them.
+            const canary = [this.canaryDeployment, this.canaryService].filter((r): r is NonNullable<typeof r> => r !== undefined);
+            publishApp(this, name, appName, args, port, meta, [this.deployment, this.service, ...canary]);
         }
         const metricsPort = args.metrics ? (args.metrics.port ?? port) : undefined;
         const network = appFlows({
@@ -288,20 +215,12 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
         });
         this.flows = network.flows;
         this.routes = network.routes;
-        this.observe(name, appName, namespaceName, args, port, ports, metricsPort, meta);
+        observeApp(this, name, appName, namespaceName, args, port, ports, metricsPort, meta);
         this.registerOutputs({ image: this.image, url: this.url });
     }
 
     /** One track's HorizontalPodAutoscaler (with autoscaling) and PodDisruptionBudget (two pods or more). */
-    private scale(
-        name: string,
-        appName: string,
-        objectName: string,
-        track: Track,
-        scale: Scale,
-        withPdb: boolean,
-        meta: (n: string) => Record<string, unknown>,
-    ): void {
+    private scale(name: string, appName: string, objectName: string, track: Track, scale: Scale, withPdb: boolean, meta: AppMeta): void {
         const child = { parent: this };
         if (scale.autoscaling) {
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta(objectName), spec: hpaSpec(objectName, scale.autoscaling) }, child);
@@ -311,144 +230,102 @@ export class ContainerApp extends pulumi.ComponentResource implements Omit<Netwo
             new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(objectName), spec: pdb }, child);
         }
     }
+}
 
-    /**
-     * The app's one routing object for its whole life (docs/adr/0020): a VirtualServer with its one
-     * Certificate and, with external-dns, a DNSEndpoint; or, with `routing: "ingress"`, a TLS Ingress
-     * from the one helper (ingress-shim makes its Certificate). F5 NIC gives a host to its oldest
-     * object (nginx/kubernetes-ingress@v5.5.4 internal/k8s/configuration.go chooseObjectMetaWinner),
-     * so switching kinds when a canary starts or ends hands the host to the wrong one.
-     */
-    private publish(name: string, appName: string, args: ContainerAppArgs, port: number, meta: (n: string) => Record<string, unknown>): void {
-        const publish = args.publish!;
-        // The VirtualServer, Certificate and DNSEndpoint kinds exist once their charts are installed.
-        const child = { parent: this, dependsOn: args.after ?? [] };
-        if ((publish.routing ?? "virtualServer") === "ingress") {
-            tlsIngress(
-                `${name}-ingress`,
-                publish.ingress,
-                { name: appName, namespace: args.namespace, host: publish.host, serviceName: appName, servicePort: "http", paths: publish.paths },
-                child,
+/** The namespace name as plain text; throws on Args no app can run with (before any child exists). */
+function checkArgs(name: string, args: ContainerAppArgs): string {
+    const namespaceName = args.namespaceName ?? (typeof args.namespace === "string" ? args.namespace : undefined);
+    if (namespaceName === undefined) {
+        throw new Error(`ContainerApp ${name}: namespaceName is required when namespace is an Output`);
+    }
+    if ((args.image.digest === undefined) === (args.image.tag === undefined)) {
+        throw new Error(`ContainerApp ${name}: image needs exactly one of digest and tag`);
+    }
+    if (args.canary && !args.publish) {
+        throw new Error(`ContainerApp ${name}: a canary splits published traffic; set publish`);
+    }
+    if (args.canary && args.publish?.routing === "ingress") {
+        throw new Error(`ContainerApp ${name}: a canary needs publish.routing "virtualServer" (an Ingress cannot split traffic)`);
+    }
+    return namespaceName;
+}
+
+/** `<registry>/<path>@<digest>`, or `:<tag>` without a digest. */
+function imageReference(image: ContainerAppArgs["image"], digest: string | undefined, tag: string | undefined): string {
+    return `${image.registry}/${image.path}${digest ? `@${digest}` : `:${tag}`}`;
+}
+
+/**
+ * What the pods read (pull secret, env Secret, ConfigMap), which the Deployments wait for, then the
+ * data volume's claim; returns those inputs and the pod spec (`container` and what it reads).
+ */
+function podInputs(
+    parent: pulumi.Resource,
+    name: string,
+    args: ContainerAppArgs,
+    container: Pick<PodSpecInput, "name" | "image" | "port" | "ports">,
+    meta: AppMeta,
+): { pod: PodSpecInput; inputs: pulumi.Resource[] } {
+    const appName = container.name;
+    const child = { parent };
+    const inputs: pulumi.Resource[] = [];
+    let pullSecretName: string | undefined;
+    if (args.pullCredentials) {
+        const { username, password } = args.pullCredentials;
+        const dockerConfig = pulumi
+            .all([username, password])
+            .apply(([u, p]) =>
+                JSON.stringify({ auths: { [args.image.registry]: { username: u, password: p, auth: Buffer.from(`${u}:${p}`).toString("base64") } } }),
             );
-            return;
-        }
-        const tlsSecret = `${appName}-tls`;
-        const certificate = certificateSpec({
-            host: publish.host,
-            secretName: tlsSecret,
-            issuer: publish.ingress.issuer,
-            http01: publish.ingress.http01EditInPlace ?? false,
-        });
-        // Named after the app, not the Secret: ingress-shim named the Certificate of an app published by an
-        // Ingress (before docs/adr/0020) after the Secret, and that one goes when its Ingress does.
-        new k8s.apiextensions.CustomResource(
-            `${name}-certificate`,
+        pullSecretName = `${appName}-pull`;
+        inputs.push(
+            new k8s.core.v1.Secret(
+                `${name}-pull`,
+                {
+                    metadata: meta(pullSecretName),
+                    type: "kubernetes.io/dockerconfigjson",
+                    stringData: { ".dockerconfigjson": pulumi.secret(dockerConfig) },
+                },
+                child,
+            ),
+        );
+    }
+    const secrets = args.secrets ?? {};
+    const secretKeys = Object.keys(secrets);
+    if (secretKeys.length > 0) {
+        inputs.push(new k8s.core.v1.Secret(`${name}-secrets`, { metadata: meta(`${appName}-env`), type: "Opaque", stringData: pulumi.secret(secrets) }, child));
+    }
+    const configFiles = args.config ?? {};
+    if (Object.keys(configFiles).length > 0) {
+        inputs.push(new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: meta(`${appName}-config`), data: { ...configFiles } }, child));
+    }
+    if (args.volume) {
+        new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-data`,
             {
-                apiVersion: "cert-manager.io/v1",
-                kind: "Certificate",
-                metadata: { ...meta(appName), annotations: certificate.annotations },
-                spec: certificate.spec,
+                metadata: meta(`${appName}-data`),
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    resources: { requests: { storage: args.volume.size } },
+                    ...(args.volume.storageClass ? { storageClassName: args.volume.storageClass } : {}),
+                },
             },
+            // local-path and Longhorn bind on first consumer: the claim binds once the Deployment's pod
+            // exists, so the two are created side by side. The provider counts a Pending claim of a
+            // WaitForFirstConsumer class as ready (pulumi-kubernetes #3130); a dependsOn is not needed.
             child,
         );
-        // The canary's pool and Service exist (the Deployment is awaited) before the weight moves to them.
-        const canary = [this.canaryDeployment, this.canaryService].filter((r): r is NonNullable<typeof r> => r !== undefined);
-        new k8s.apiextensions.CustomResource(
-            `${name}-virtualserver`,
-            {
-                apiVersion: "k8s.nginx.org/v1",
-                kind: "VirtualServer",
-                metadata: meta(appName),
-                spec: {
-                    ingressClassName: publish.ingress.className,
-                    ...virtualServerSpec({
-                        name: appName,
-                        host: publish.host,
-                        paths: publish.paths ?? ["/"],
-                        port,
-                        tlsSecret,
-                        canaryWeight: args.canary?.weight,
-                    }),
-                },
-            },
-            { ...child, dependsOn: [...child.dependsOn, this.deployment, this.service, ...canary] },
-        );
-        if (publish.dnsTarget) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-dns`,
-                {
-                    apiVersion: "externaldns.k8s.io/v1alpha1",
-                    kind: "DNSEndpoint",
-                    metadata: meta(appName),
-                    spec: dnsEndpointSpec(publish.host, publish.dnsTarget),
-                },
-                child,
-            );
-        }
     }
-
-    /** ServiceMonitor, PrometheusRule and dashboard, each when the platform's monitoring offers it. */
-    private observe(
-        name: string,
-        appName: string,
-        namespaceName: string,
-        args: ContainerAppArgs,
-        port: number,
-        ports: readonly { name: string; port: number }[],
-        metricsPort: number | undefined,
-        meta: (n: string) => Record<string, unknown>,
-    ): void {
-        const mon = args.monitoring ?? {};
-        const waitFor = { parent: this, dependsOn: mon.after ?? [] };
-        if (mon.prometheus && args.metrics && metricsPort !== undefined) {
-            const portName = metricsPort === port ? "http" : ports.find((p) => p.port === metricsPort)?.name;
-            if (portName === undefined) {
-                throw new Error(`ContainerApp ${name}: metrics port ${metricsPort} is neither the app port nor one of ports`);
-            }
-            new k8s.apiextensions.CustomResource(
-                `${name}-servicemonitor`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "ServiceMonitor",
-                    metadata: meta(appName),
-                    spec: serviceMonitorSpec(appName, portName, args.metrics.path ?? "/metrics"),
-                },
-                waitFor,
-            );
-        }
-        if (mon.prometheus) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-rules`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "PrometheusRule",
-                    metadata: meta(`${appName}-alerts`),
-                    spec: {
-                        groups: appRuleGroups({
-                            name: appName,
-                            namespace: namespaceName,
-                            autoscaling: args.autoscaling !== undefined,
-                            latencyMs: mon.latencyMs ?? 500,
-                        }),
-                    },
-                },
-                waitFor,
-            );
-        }
-        if (mon.dashboardNamespace !== undefined) {
-            new k8s.core.v1.ConfigMap(
-                `${name}-dashboard`,
-                {
-                    // Named after the app's namespace too: apps of one name in two namespaces share Grafana's.
-                    metadata: {
-                        name: `app-${namespaceName}-${appName}-dashboard`.slice(0, 253),
-                        namespace: mon.dashboardNamespace,
-                        labels: dashboardLabels(appName),
-                    },
-                    data: { [`app-${namespaceName}-${appName}.json`]: JSON.stringify(appDashboard(appName, namespaceName, mon.logs ?? false), null, 2) },
-                },
-                { parent: this, dependsOn: mon.after ?? [] },
-            );
-        }
-    }
+    const pod: PodSpecInput = {
+        ...container,
+        resources: args.resources,
+        env: args.env ?? {},
+        secretKeys,
+        secretName: secretKeys.length > 0 ? `${appName}-env` : undefined,
+        configMapName: Object.keys(configFiles).length > 0 ? `${appName}-config` : undefined,
+        probes: resolveProbes(args.probes ?? {}),
+        volume: args.volume ? { claimName: `${appName}-data`, mountPath: args.volume.mountPath } : undefined,
+        pullSecretName,
+    };
+    return { pod, inputs };
 }

@@ -4,30 +4,22 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ClusterArgs, ExistingClusterArgs, K3sClusterArgs } from "./clusterArgs";
 import {
-    applyConfigScript,
     applyRegistriesScript,
-    caHashScript,
     HostRequirements,
-    hostPackagesScript,
-    installedScript,
-    installScript,
     K3sNode,
     KernelRequirement,
     kubeconfigServer,
     nodeConfig,
     NodeRole,
-    preflightScript,
-    readKubeconfigScript,
     Registries,
     registriesYaml,
     removeRegistriesScript,
-    rewriteKubeconfig,
     secretsYaml,
     toYaml,
-    uninstallScript,
 } from "./k3sFiles";
 import { k3sClusterCidrs } from "../lib/networkPolicy";
-import { apiUrl, bootstrapApiUrl, k3sNodes, k3sSettings, sshConnection } from "./k3sNodes";
+import { caHashOf, checkHost, configureNode, installNode, type NodeStep, readKubeconfig } from "./k3sCommands";
+import { apiUrl, k3sNodes, k3sSettings, sshConnection } from "./k3sNodes";
 import { systemUpgrade } from "./systemUpgradeResources";
 
 /** A cluster node as exported by the stack (k3s mode; empty for existing clusters). */
@@ -241,28 +233,9 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         let previousServer: command.remote.Command | undefined;
         let previousServerConfig: command.remote.Command | undefined;
         for (const node of this.k3sNodes) {
-            const connection = this.connections.get(node.name)!;
-            const preflight = new command.remote.Command(
-                `${name}-${node.name}-preflight`,
-                {
-                    connection,
-                    create: preflightScript({ ...k3s.preflight, role: node.role, node: node.name, kernelRequirements }),
-                    // Re-check the host when it is replaced (and, as for any command, when the checks change).
-                    triggers: [node.host],
-                },
-                { parent: this },
-            );
-            if (hostRequirements) {
-                const script = hostPackagesScript(hostRequirements);
-                packages.push(
-                    new command.remote.Command(
-                        `${name}-${node.name}-packages`,
-                        // Re-runs when the package list changes; removing a feature leaves the packages.
-                        { connection, create: script, triggers: [node.host] },
-                        { parent: this, dependsOn: [preflight] },
-                    ),
-                );
-            }
+            const step: NodeStep = { parent: this, name, node, connection: this.connections.get(node.name)! };
+            const host = checkHost(step, { ...k3s.preflight, role: node.role, node: node.name, kernelRequirements }, hostRequirements);
+            packages.push(...host.packages);
             // Joining nodes pin the cluster CA the first server made (secure token); it has none yet.
             const caHash = node.init ? pulumi.output(undefined) : firstCaHash!;
             const secrets = pulumi
@@ -274,54 +247,14 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
             // server, which itself waited for all earlier ones.
             const joinAfter = previousServer;
             const configYaml = toYaml(nodeConfig(node, settings));
-            const install = new command.remote.Command(
-                `${name}-${node.name}-install`,
-                {
-                    connection,
-                    create: installScript({ version: k3s.version, role: node.role, configYaml, installScriptSha256: k3s.installScriptSha256 }),
-                    update: installedScript(node.role),
-                    delete: uninstallScript(node.role),
-                    stdin: pulumi.secret(secrets),
-                    // Moving a node to another host or renaming it is a new node: uninstall, install.
-                    triggers: [node.name, node.host, node.role],
-                },
-                {
-                    parent: this,
-                    dependsOn: [preflight, ...(joinAfter ? [joinAfter] : [])],
-                    protect: protect && node.role === "server",
-                    // The installer runs only when the node is created or replaced (see triggers), at the
-                    // version configured then. Any other change (version, settings, a rotated SSH key)
-                    // is an update, and `update` runs no installer: versions move through the
-                    // system-upgrade-controller Plans, settings through the config command below.
-                    // Not `ignoreChanges`: the engine would keep the old script for a replacement too
-                    // and reinstall a moved node at the version of its first install.
-                },
-            );
+            const install = installNode(step, k3s, configYaml, secrets, protect, [host.preflight, ...(joinAfter ? [joinAfter] : [])]);
             installs.set(node.name, install);
             if (node.init) {
-                const ca = new command.remote.Command(
-                    `${name}-${node.name}-ca-hash`,
-                    {
-                        connection,
-                        create: caHashScript(),
-                        // A reinstalled first server has a new CA.
-                        triggers: [install.id],
-                    },
-                    { parent: this, dependsOn: [install] },
-                );
-                firstCaHash = ca.stdout.apply((out) => out.trim());
+                firstCaHash = caHashOf(step, install);
             }
             // Servers restart one at a time; agents after the last server, like the installs.
             const configAfter = previousServerConfig;
-            const config = new command.remote.Command(
-                `${name}-${node.name}-config`,
-                {
-                    connection,
-                    create: applyConfigScript(node.role, configYaml),
-                    stdin: pulumi.secret(secrets),
-                },
-                { parent: this, dependsOn: [install, ...(configAfter ? [configAfter] : [])] },
-            );
+            const config = configureNode(step, configYaml, secrets, [install, ...(configAfter ? [configAfter] : [])]);
             configs.set(node.name, config);
             if (node.role === "server") {
                 previousServer = install;
@@ -330,22 +263,8 @@ export class ClusterK3s extends pulumi.ComponentResource implements ClusterOutpu
         }
 
         const first = this.k3sNodes[0];
-        const read = new command.remote.Command(
-            `${name}-${first.name}-kubeconfig`,
-            {
-                connection: this.connections.get(first.name)!,
-                create: readKubeconfigScript(),
-                // A reinstalled first server has a new CA: read the kubeconfig again.
-                triggers: [installs.get(first.name)!.id],
-                // stdout is the admin credential: streamed provider logs are not masked, so none.
-                logging: "none",
-            },
-            // ...and keep it encrypted in the state file.
-            { parent: this, dependsOn: [installs.get(first.name)!], additionalSecretOutputs: ["stdout"] },
-        );
-        const kubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, apiUrl(k3s), this.name)));
-        const providerKubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, bootstrapApiUrl(k3s), this.name)));
-        return { installs, configs, kubeconfig, providerKubeconfig, packages };
+        const kubeconfigs = readKubeconfig({ parent: this, name, node: first, connection: this.connections.get(first.name)! }, k3s, installs.get(first.name)!);
+        return { installs, configs, ...kubeconfigs, packages };
     }
 }
 
