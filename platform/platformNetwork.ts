@@ -62,7 +62,9 @@ export function networkFlows(platform: PlatformParts, config: PlatformConfig): F
     const parts = componentParts(platform);
     return platformFlows({
         parts: [...parts, ...platform.apps.values()],
-        scrapeTargets: parts.flatMap((p) => p.scrapeTargets ?? []),
+        // Only a Prometheus that exists scrapes: with monitoring off a scrape flow would open every target's
+        // namespace to pods nobody runs (and reachability.txt would list flows nobody makes).
+        scrapeTargets: platform.monitoring ? parts.flatMap((p) => p.scrapeTargets ?? []) : [],
         http01: config.tls.issuer !== "selfSigned" && config.tls.acme?.solver === "http01",
         proxyParts: proxyPartsOf(platform, config.monitoring.grafana.enabled),
         apiServerPorts: config.cluster.mode === "existing" ? [443, 6443] : undefined,
