@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
-import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
-import { afterNodeRestarts, ClusterK3s } from "../components/cluster/ClusterK3s";
+import { afterNodeRestarts, ClusterK3s, type ClusterK3sArgs } from "../components/cluster/ClusterK3s";
 import { CertManager } from "../components/edge/CertManager";
 import { DnsRecords } from "../components/edge/DnsRecords";
 import { IngressNginx } from "../components/edge/IngressNginx";
@@ -12,12 +11,10 @@ import { MonitoringStack } from "../components/monitoring/MonitoringStack";
 import { DEEPFLOW_MIN_KERNEL } from "../components/monitoring/deepflowValues";
 import type { IngressTlsContext } from "../components/lib/ingress";
 import { platformNamespace, podSecurityVersion } from "../components/lib/namespace";
-import { type ClusterNetwork, createNetworkPolicies, flowPolicySpecs, k3sClusterCidrs } from "../components/lib/networkPolicy";
-import type { Flow, NetworkNeeds } from "../components/lib/flows";
-import type { ScrapeTarget } from "../components/lib/metrics";
+import type { ClusterNetwork } from "../components/lib/networkPolicy";
+import type { Flow } from "../components/lib/flows";
 import type { PlatformConfig } from "../config/config";
-import { platformFlows } from "./platformFlows";
-import type { ProxyPart } from "./serviceProxy";
+import { clusterNetwork, createPolicies, networkFlows, scrapeTargetsOf } from "./platformNetwork";
 import { ContainerApp } from "../components/apps/ContainerApp";
 import { appArgs, appComponentName, type AppOutput, appOutput, pullRobotName } from "./platformApps";
 import { SignatureAdmission } from "../components/security/SignatureAdmission";
@@ -74,291 +71,313 @@ export class Platform extends pulumi.ComponentResource {
     constructor(name: string, config: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
         super(PLATFORM_TYPE, name, {}, opts);
 
-        const longhorn = config.storage.class === "longhorn";
-        const { monitoring } = config;
-        const deepflowOn = monitoring.deepflow.enabled;
-        this.cluster = new ClusterK3s(
-            `${name}-cluster`,
-            {
-                cluster: config.cluster,
-                clusterName: name,
-                protect: config.defaults.protectStateful,
-                // Longhorn needs iSCSI/NFS on every node and replaces local-path as the default class.
-                hostRequirements: longhorn ? LONGHORN_HOST_REQUIREMENTS : undefined,
-                // DeepFlow's eBPF agent runs on every node.
-                kernelRequirements: deepflowOn ? [{ version: DEEPFLOW_MIN_KERNEL, reason: "DeepFlow's eBPF agent (monitoring.deepflow)" }] : [],
-                alsoDisable: longhorn ? ["local-storage"] : [],
-            },
-            { parent: this },
-        );
+        this.cluster = new ClusterK3s(`${name}-cluster`, clusterArgs(name, config), { parent: this });
         const provider = this.cluster.provider;
-        const psaVersion = podSecurityVersion(config.cluster.mode === "k3s" ? config.cluster.k3s.version : undefined);
-
+        const step: Step = {
+            name,
+            config,
+            parent: this,
+            provider,
+            psaVersion: podSecurityVersion(config.cluster.mode === "k3s" ? config.cluster.k3s.version : undefined),
+            // Components inherit the cluster's provider through `providers`, never build their own.
+            componentOpts: { parent: this, providers: { kubernetes: provider } },
+        };
         this.network = config.defaults.networkPolicies ? clusterNetwork(config.cluster) : undefined;
-        const namespaces = new Map<string, k8s.core.v1.Namespace>();
-        // Namespaces and their policies: a node restart waits for them (see applyRegistries below).
-        const namespaceObjects: pulumi.Resource[] = [];
-        // Workload namespaces opt in to signature admission; platform namespaces never do.
-        const admissionLabels = config.admission.enabled && config.harbor.enabled ? ADMISSION_NAMESPACE_LABEL : {};
-        for (const ns of config.namespaces) {
-            const namespace = platformNamespace(
-                `${name}-ns-${ns.name}`,
-                { ...ns, labels: { ...ns.labels, ...admissionLabels }, podSecurityVersion: psaVersion },
-                { parent: this, provider },
-            );
-            namespaces.set(ns.name, namespace);
-            namespaceObjects.push(namespace);
-        }
-        this.namespaces = namespaces;
+        this.namespaces = createNamespaces(step);
 
-        // Components inherit the cluster's provider through `providers`, never build their own.
-        const componentOpts = { parent: this, providers: { kubernetes: provider } };
-        // Options of the components made after the registry mirrors, when nodes restart for them.
-        let laterOpts: pulumi.ComponentResourceOptions = componentOpts;
-        const { defaults } = config;
-        this.certManager = new CertManager(
-            `${name}-cert-manager`,
-            {
-                config: config.tls,
-                ingressClass: config.ingress.className,
-                replicas: defaults.replicas,
-                highAvailability: defaults.highAvailability,
-                podSecurityVersion: psaVersion,
-            },
-            // HTTP-01 challenges need the controller only when a certificate is ordered, later; the
-            // controller waits for cert-manager's CRDs when it watches Certificates.
-            componentOpts,
-        );
+        this.certManager = createCertManager(step);
         if (config.ingress.enabled) {
-            this.ingress = new IngressNginx(
-                `${name}-ingress`,
-                {
-                    config: config.ingress,
-                    highAvailability: defaults.highAvailability,
-                    podSecurityVersion: psaVersion,
-                    // Every published app is a VirtualServer (docs/adr/0020): under HTTP-01 the controller's
-                    // cert-manager integration routes the solver's Ingress into it. Decided by the issuer
-                    // alone, so starting or ending a canary never changes (and restarts) the controller.
-                    virtualServerChallenges: config.tls.issuer !== "selfSigned" && config.tls.acme?.solver === "http01",
-                    certManagerCrds: this.certManager.crds,
-                },
-                componentOpts,
-            );
+            this.ingress = createIngress(step, this.certManager);
         }
         this.ingressTls = { className: config.ingress.className, issuer: this.certManager.issuerName, http01EditInPlace: config.tls.acme?.solver === "http01" };
-        // What every data-bearing component takes from the profile.
-        const shared = {
-            highAvailability: defaults.highAvailability,
-            protect: defaults.protectStateful,
-            podSecurityVersion: psaVersion,
-        };
-        if (longhorn) {
-            this.storage = new Longhorn(
-                `${name}-storage`,
-                {
-                    config: config.storage.longhorn,
-                    ingress: this.ingressTls,
-                    ...shared,
-                    // Its UI certificate comes from the issuer.
-                    after: this.certManager.ready,
-                },
-                componentOpts,
-            );
+        if (config.storage.class === "longhorn") {
+            this.storage = createStorage(step, this.ingressTls, this.certManager);
         }
         if (config.dns.provider !== "none") {
-            this.dns = new DnsRecords(`${name}-dns`, { config: config.dns, ownerId: name, podSecurityVersion: psaVersion }, componentOpts);
+            this.dns = new DnsRecords(`${name}-dns`, { config: config.dns, ownerId: name, podSecurityVersion: step.psaVersion }, step.componentOpts);
         }
+        // Options of the components made after the registry mirrors, when nodes restart for them.
+        let laterOpts: pulumi.ComponentResourceOptions = step.componentOpts;
         if (config.harbor.enabled) {
-            this.harbor = new Harbor(
-                `${name}-harbor`,
-                {
-                    config: config.harbor,
-                    ingress: this.ingressTls,
-                    replicas: defaults.replicas,
-                    ...shared,
-                    insecureApi: config.tls.issuer === "selfSigned",
-                    // The registry's certificate comes from the issuer, and its PVCs from the default
-                    // StorageClass: with Longhorn (k3s local-path disabled) that class exists only after it.
-                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
-                },
-                componentOpts,
-            );
-            if (config.cluster.mode === "k3s" && config.harbor.mirrorNodes) {
-                // Nodes pull through Harbor only once it is up; containerd falls back to upstream.
-                // Applying the mirrors restarts k3s on every node, the provider's server included: the
-                // restarts wait for every object made so far, and every object made later for them.
-                const before = [
-                    ...namespaceObjects,
-                    ...[this.ingress, this.certManager, this.storage, this.dns, this.harbor].filter((c) => c !== undefined),
-                    ...this.harbor.proxyProjects,
-                ];
-                const restarts = this.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), before);
-                laterOpts = { ...componentOpts, transformations: [afterNodeRestarts(restarts)] };
-            }
+            this.harbor = createHarbor(step, this.ingressTls, this.certManager, this.storage);
+            laterOpts = mirrorRegistries(step, this, this.harbor);
         }
 
         if (config.monitoring.enabled) {
-            const k3s = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
-            const address = (n: { host: string; address?: string }) => n.address ?? n.host;
-            this.monitoring = new MonitoringStack(
-                `${name}-monitoring`,
-                {
-                    config: config.monitoring,
-                    k3s: k3s && { servers: k3s.servers.map(address), nodes: [...k3s.servers, ...k3s.agents].map(address) },
-                    ingress: this.ingressTls,
-                    ...shared,
-                    // The operator's admission webhook certificates come from cert-manager; Prometheus's,
-                    // Loki's and ClickHouse's PVCs from the default StorageClass (Longhorn's, when on).
-                    after: [...this.certManager.ready, ...(this.storage ? [this.storage.release] : [])],
-                    clusterName: name,
-                    // What the platform's components expose; each declares its own.
-                    scrapeTargets: scrapeTargetsOf(this),
-                },
-                laterOpts,
-            );
+            this.monitoring = createMonitoring(step, this, laterOpts);
         }
         if (this.harbor && config.admission.enabled) {
-            this.admission = new SignatureAdmission(
-                `${name}-admission`,
-                {
-                    ...admissionArgs(config, this.harbor.host),
-                    replicas: defaults.replicas,
-                    highAvailability: defaults.highAvailability,
-                    podSecurityVersion: psaVersion,
-                },
-                laterOpts,
-            );
+            this.admission = createAdmission(step, this.harbor, laterOpts);
         }
-        const apps = new Map<string, ContainerApp>();
-        const appOutputs: Record<string, AppOutput> = {};
-        const harbor = this.harbor;
-        // The schema refuses apps without Harbor, so with Harbor off there is none to build.
-        if (harbor) {
-            for (const app of config.apps) {
-                const pull = harbor.pullRobot(`${appComponentName(name, app.name)}-pull-robot`, pullRobotName(app), app.image.project, { parent: this });
-                const args = appArgs(
-                    app,
-                    config.apps,
-                    {
-                        registryHost: harbor.host,
-                        ingress: this.ingressTls,
-                        dnsTarget: this.dns ? harbor.host : undefined,
-                        // Apps ship their own ServiceMonitors, whose CRD comes with kube-prometheus-stack.
-                        monitoring: this.monitoring && {
-                            dashboard: config.monitoring.grafana.enabled,
-                            logs: config.monitoring.logs.enabled,
-                            after: [this.monitoring.release],
-                        },
-                        storageClass: config.storage.class,
-                    },
-                    pull,
-                );
-                const namespace = namespaces.get(app.namespace);
-                const built = new ContainerApp(
-                    appComponentName(name, app.name),
-                    // The namespace first; the images come from Harbor, the host through the controller, its
-                    // certificate from the issuer and its DNSEndpoint kind from external-dns.
-                    // The Namespace's name output makes every object of the app wait for it.
-                    {
-                        ...args,
-                        namespace: namespace ? namespace.metadata.name : args.namespace,
-                        namespaceName: app.namespace,
-                        after: [
-                            ...(namespace ? [namespace] : []),
-                            harbor.release,
-                            ...(this.ingress ? [this.ingress] : []),
-                            ...this.certManager.ready,
-                            ...(this.dns ? [this.dns] : []),
-                            ...(this.admission?.policies ?? []),
-                        ],
-                    },
-                    laterOpts,
-                );
-                apps.set(app.name, built);
-                appOutputs[app.name] = appOutput(app, built, harbor.host);
-            }
-        }
-        this.apps = apps;
+        const apps = createApps(step, this, laterOpts);
+        this.apps = apps.components;
 
-        const parts: NetworkNeeds[] = [this.ingress, this.certManager, this.dns, this.harbor, this.storage, this.monitoring, this.admission].filter(
-            (p): p is NonNullable<typeof p> => p !== undefined,
-        );
-        this.flows = platformFlows({
-            parts: [...parts, ...apps.values()],
-            scrapeTargets: parts.flatMap((p) => p.scrapeTargets ?? []),
-            http01: config.tls.issuer !== "selfSigned" && config.tls.acme?.solver === "http01",
-            proxyParts: proxyPartsOf(this, config.monitoring.grafana.enabled),
-            apiServerPorts: config.cluster.mode === "existing" ? [443, 6443] : undefined,
-        });
+        this.flows = networkFlows(this, config);
         if (this.network) {
-            // One generator for every namespace the platform creates: its components' and the workload namespaces.
-            const owned = [...[...namespaces].map(([n, object]) => ({ name: n, object })), ...parts.flatMap((p) => p.ownedNamespaces)];
-            const specs = flowPolicySpecs(
-                this.flows,
-                owned.map((o) => o.name),
-                this.network,
-            );
-            for (const { name: nsName, object } of owned) {
-                // After the node restarts like every object created from here on (none of them overlaps one).
-                createNetworkPolicies(`${name}-netpol-${nsName}`, object.metadata.name, specs.get(nsName) ?? [], {
-                    parent: this,
-                    provider,
-                    transformations: laterOpts.transformations,
-                });
-            }
+            // After the node restarts like every object created from here on (none of them overlaps one).
+            createPolicies(`${name}-netpol`, this, this.flows, this.network, { parent: this, provider, transformations: laterOpts.transformations });
         }
 
-        this.outputs = {
-            kubeconfig: this.cluster.kubeconfig,
-            apiEndpoint: this.cluster.apiEndpoint,
-            nodes: this.cluster.nodes,
-            namespaces: pulumi.output([...namespaces.values()].map((ns) => ns.metadata.name)),
-            ingressClass: this.ingressTls.className,
-            clusterIssuer: this.ingressTls.issuer,
-            registryUrl: this.harbor?.url,
-            registryRobots: this.harbor?.robots,
-            registryPullRobots: this.harbor?.pullRobots,
-            registryAdminPassword: this.harbor ? pulumi.secret(this.harbor.adminPassword) : undefined,
-            grafana: this.monitoring?.grafana,
-            apps: appOutputs,
-            storageUi:
-                this.storage?.uiUrl && this.storage.uiPassword ? { url: this.storage.uiUrl, username: "admin", password: this.storage.uiPassword } : undefined,
-        };
+        this.outputs = platformOutputs(this, apps.outputs);
         this.registerOutputs({ ...this.outputs });
     }
 }
 
-/** The cluster network the NetworkPolicies are generated for: k3s's CIDRs (or the existing cluster's), the node and API server addresses where config names them. */
-function clusterNetwork(cluster: PlatformConfig["cluster"]): ClusterNetwork {
-    if (cluster.mode === "existing") {
-        const { podCidr, serviceCidr, nodeCidrMaskSize } = cluster.existing;
-        // The schema requires both while NetworkPolicies are on.
-        return { podCidr: podCidr ?? "", serviceCidr: serviceCidr ?? "", nodeMaskBits: nodeCidrMaskSize };
+/** What every step after the cluster shares. */
+interface Step {
+    /** The Platform's name (the stack's): every child is named `${name}-<role>`. */
+    readonly name: string;
+    readonly config: PlatformConfig;
+    readonly parent: Platform;
+    readonly provider: k8s.Provider;
+    /** The Pod Security Standards version the namespaces pin (the cluster's Kubernetes minor). */
+    readonly psaVersion: string;
+    readonly componentOpts: pulumi.ComponentResourceOptions;
+}
+
+/** The cluster: k3s over SSH or an existing one, with what the platform's components need of its hosts. */
+function clusterArgs(name: string, config: PlatformConfig): ClusterK3sArgs {
+    const longhorn = config.storage.class === "longhorn";
+    const deepflowOn = config.monitoring.deepflow.enabled;
+    return {
+        cluster: config.cluster,
+        clusterName: name,
+        protect: config.defaults.protectStateful,
+        // Longhorn needs iSCSI/NFS on every node and replaces local-path as the default class.
+        hostRequirements: longhorn ? LONGHORN_HOST_REQUIREMENTS : undefined,
+        // DeepFlow's eBPF agent runs on every node.
+        kernelRequirements: deepflowOn ? [{ version: DEEPFLOW_MIN_KERNEL, reason: "DeepFlow's eBPF agent (monitoring.deepflow)" }] : [],
+        alsoDisable: longhorn ? ["local-storage"] : [],
+    };
+}
+
+/** Every workload namespace of the config, with its Pod Security labels, in config order. */
+function createNamespaces(step: Step): Map<string, k8s.core.v1.Namespace> {
+    const { name, config, parent, provider } = step;
+    const namespaces = new Map<string, k8s.core.v1.Namespace>();
+    // Workload namespaces opt in to signature admission; platform namespaces never do.
+    const admissionLabels = config.admission.enabled && config.harbor.enabled ? ADMISSION_NAMESPACE_LABEL : {};
+    for (const ns of config.namespaces) {
+        const namespace = platformNamespace(
+            `${name}-ns-${ns.name}`,
+            { ...ns, labels: { ...ns.labels, ...admissionLabels }, podSecurityVersion: step.psaVersion },
+            { parent, provider },
+        );
+        namespaces.set(ns.name, namespace);
     }
-    const k3s = cluster.k3s;
-    const [podCidr, serviceCidr] = k3sClusterCidrs(k3s);
-    // A node's private `address` is its node-ip (and, on servers, the API server's advertise address);
-    // without one k3s picks an address itself, so the policies admit any address outside the cluster on those ports.
-    const ips = (nodes: readonly { address?: string }[]) =>
-        nodes.every((n) => n.address !== undefined && isIP(n.address) === 4) ? nodes.map((n) => n.address!) : undefined;
-    return { podCidr, serviceCidr, nodeAddresses: ips([...k3s.servers, ...k3s.agents]), apiServerAddresses: ips(k3s.servers) };
+    return namespaces;
 }
 
-/** What the platform's components expose to Prometheus; each declares its own. */
-function scrapeTargetsOf(platform: Platform): ScrapeTarget[] {
-    return [platform.certManager, platform.ingress, platform.storage, platform.dns, platform.harbor].flatMap((c) => c?.scrapeTargets ?? []);
+/** What every data-bearing component takes from the profile. */
+function sharedArgs(step: Step) {
+    const { defaults } = step.config;
+    return {
+        highAvailability: defaults.highAvailability,
+        protect: defaults.protectStateful,
+        podSecurityVersion: step.psaVersion,
+    };
 }
 
-/** The parts whose Services `npm run verify` reaches through the API server's proxy (platform/serviceProxy.ts). */
-function proxyPartsOf(platform: Platform, grafana: boolean): Set<ProxyPart> {
-    const monitoring = platform.monitoring;
-    const on: [ProxyPart, boolean][] = [
-        ["monitoring", monitoring !== undefined],
-        ["grafana", monitoring !== undefined && grafana],
-        ["logs", monitoring?.logs !== undefined],
-        ["clickhouse", monitoring?.clickhouse !== undefined],
-        ["deepflow", monitoring?.deepflow !== undefined],
-        ["longhorn", platform.storage !== undefined],
+function createCertManager(step: Step): CertManager {
+    const { name, config } = step;
+    return new CertManager(
+        `${name}-cert-manager`,
+        {
+            config: config.tls,
+            ingressClass: config.ingress.className,
+            replicas: config.defaults.replicas,
+            highAvailability: config.defaults.highAvailability,
+            podSecurityVersion: step.psaVersion,
+        },
+        // HTTP-01 challenges need the controller only when a certificate is ordered, later; the
+        // controller waits for cert-manager's CRDs when it watches Certificates.
+        step.componentOpts,
+    );
+}
+
+function createIngress(step: Step, certManager: CertManager): IngressNginx {
+    const { name, config } = step;
+    return new IngressNginx(
+        `${name}-ingress`,
+        {
+            config: config.ingress,
+            highAvailability: config.defaults.highAvailability,
+            podSecurityVersion: step.psaVersion,
+            // Every published app is a VirtualServer (docs/adr/0020): under HTTP-01 the controller's
+            // cert-manager integration routes the solver's Ingress into it. Decided by the issuer
+            // alone, so starting or ending a canary never changes (and restarts) the controller.
+            virtualServerChallenges: config.tls.issuer !== "selfSigned" && config.tls.acme?.solver === "http01",
+            certManagerCrds: certManager.crds,
+        },
+        step.componentOpts,
+    );
+}
+
+function createStorage(step: Step, ingress: IngressTlsContext, certManager: CertManager): Longhorn {
+    return new Longhorn(
+        `${step.name}-storage`,
+        {
+            config: step.config.storage.longhorn,
+            ingress,
+            ...sharedArgs(step),
+            // Its UI certificate comes from the issuer.
+            after: certManager.ready,
+        },
+        step.componentOpts,
+    );
+}
+
+function createHarbor(step: Step, ingress: IngressTlsContext, certManager: CertManager, storage: Longhorn | undefined): Harbor {
+    const { name, config } = step;
+    return new Harbor(
+        `${name}-harbor`,
+        {
+            config: config.harbor,
+            ingress,
+            replicas: config.defaults.replicas,
+            ...sharedArgs(step),
+            insecureApi: config.tls.issuer === "selfSigned",
+            // The registry's certificate comes from the issuer, and its PVCs from the default
+            // StorageClass: with Longhorn (k3s local-path disabled) that class exists only after it.
+            after: [...certManager.ready, ...(storage ? [storage.release] : [])],
+        },
+        step.componentOpts,
+    );
+}
+
+/**
+ * Points the k3s nodes' registry mirrors at Harbor (when config asks) and returns the options of
+ * every component made after that: unchanged when the nodes do not restart.
+ */
+function mirrorRegistries(step: Step, platform: Platform, harbor: Harbor): pulumi.ComponentResourceOptions {
+    const { config } = step;
+    if (config.cluster.mode !== "k3s" || !config.harbor.mirrorNodes) {
+        return step.componentOpts;
+    }
+    // Nodes pull through Harbor only once it is up; containerd falls back to upstream.
+    // Applying the mirrors restarts k3s on every node, the provider's server included: the
+    // restarts wait for every object made so far (the namespaces, whose policies come later,
+    // among them), and every object made later for them.
+    const before = [
+        ...platform.namespaces.values(),
+        ...[platform.ingress, platform.certManager, platform.storage, platform.dns, harbor].filter((c) => c !== undefined),
+        ...harbor.proxyProjects,
     ];
-    return new Set(on.filter(([, isOn]) => isOn).map(([part]) => part));
+    const restarts = platform.cluster.applyRegistries(harborMirrors(config.harbor, config.tls.issuer !== "selfSigned"), before);
+    return { ...step.componentOpts, transformations: [afterNodeRestarts(restarts)] };
+}
+
+function createMonitoring(step: Step, platform: Platform, opts: pulumi.ComponentResourceOptions): MonitoringStack {
+    const { name, config } = step;
+    const k3s = config.cluster.mode === "k3s" ? config.cluster.k3s : undefined;
+    const address = (n: { host: string; address?: string }) => n.address ?? n.host;
+    return new MonitoringStack(
+        `${name}-monitoring`,
+        {
+            config: config.monitoring,
+            k3s: k3s && { servers: k3s.servers.map(address), nodes: [...k3s.servers, ...k3s.agents].map(address) },
+            ingress: platform.ingressTls,
+            ...sharedArgs(step),
+            // The operator's admission webhook certificates come from cert-manager; Prometheus's,
+            // Loki's and ClickHouse's PVCs from the default StorageClass (Longhorn's, when on).
+            after: [...platform.certManager.ready, ...(platform.storage ? [platform.storage.release] : [])],
+            clusterName: name,
+            // What the platform's components expose; each declares its own.
+            scrapeTargets: scrapeTargetsOf(platform),
+        },
+        opts,
+    );
+}
+
+function createAdmission(step: Step, harbor: Harbor, opts: pulumi.ComponentResourceOptions): SignatureAdmission {
+    const { name, config } = step;
+    return new SignatureAdmission(
+        `${name}-admission`,
+        {
+            ...admissionArgs(config, harbor.host),
+            replicas: config.defaults.replicas,
+            highAvailability: config.defaults.highAvailability,
+            podSecurityVersion: step.psaVersion,
+        },
+        opts,
+    );
+}
+
+/** Every app of the config with its pull robot, in config order, and the stack output of each. */
+function createApps(
+    step: Step,
+    platform: Platform,
+    opts: pulumi.ComponentResourceOptions,
+): { components: Map<string, ContainerApp>; outputs: Record<string, AppOutput> } {
+    const { name, config } = step;
+    const components = new Map<string, ContainerApp>();
+    const outputs: Record<string, AppOutput> = {};
+    const { harbor, monitoring } = platform;
+    // The schema refuses apps without Harbor, so with Harbor off there is none to build.
+    if (!harbor) {
+        return { components, outputs };
+    }
+    for (const app of config.apps) {
+        const pull = harbor.pullRobot(`${appComponentName(name, app.name)}-pull-robot`, pullRobotName(app), app.image.project, { parent: platform });
+        const args = appArgs(
+            app,
+            config.apps,
+            {
+                registryHost: harbor.host,
+                ingress: platform.ingressTls,
+                dnsTarget: platform.dns ? harbor.host : undefined,
+                // Apps ship their own ServiceMonitors, whose CRD comes with kube-prometheus-stack.
+                monitoring: monitoring && {
+                    dashboard: config.monitoring.grafana.enabled,
+                    logs: config.monitoring.logs.enabled,
+                    after: [monitoring.release],
+                },
+                storageClass: config.storage.class,
+            },
+            pull,
+        );
+        const namespace = platform.namespaces.get(app.namespace);
+        const built = new ContainerApp(
+            appComponentName(name, app.name),
+            // The namespace first; the images come from Harbor, the host through the controller, its
+            // certificate from the issuer and its DNSEndpoint kind from external-dns.
+            // The Namespace's name output makes every object of the app wait for it.
+            {
+                ...args,
+                namespace: namespace ? namespace.metadata.name : args.namespace,
+                namespaceName: app.namespace,
+                after: [
+                    ...(namespace ? [namespace] : []),
+                    harbor.release,
+                    ...(platform.ingress ? [platform.ingress] : []),
+                    ...platform.certManager.ready,
+                    ...(platform.dns ? [platform.dns] : []),
+                    ...(platform.admission?.policies ?? []),
+                ],
+            },
+            opts,
+        );
+        components.set(app.name, built);
+        outputs[app.name] = appOutput(app, built, harbor.host);
+    }
+    return { components, outputs };
+}
+
+function platformOutputs(platform: Platform, apps: Record<string, AppOutput>): PlatformOutputs {
+    const { cluster, harbor, storage } = platform;
+    return {
+        kubeconfig: cluster.kubeconfig,
+        apiEndpoint: cluster.apiEndpoint,
+        nodes: cluster.nodes,
+        namespaces: pulumi.output([...platform.namespaces.values()].map((ns) => ns.metadata.name)),
+        ingressClass: platform.ingressTls.className,
+        clusterIssuer: platform.ingressTls.issuer,
+        registryUrl: harbor?.url,
+        registryRobots: harbor?.robots,
+        registryPullRobots: harbor?.pullRobots,
+        registryAdminPassword: harbor ? pulumi.secret(harbor.adminPassword) : undefined,
+        grafana: platform.monitoring?.grafana,
+        apps,
+        storageUi: storage?.uiUrl && storage.uiPassword ? { url: storage.uiUrl, username: "admin", password: storage.uiPassword } : undefined,
+    };
 }

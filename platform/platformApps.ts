@@ -85,7 +85,8 @@ export function appArgs(app: AppConfig, all: readonly AppConfig[], ctx: AppPlatf
         secrets: app.secrets,
         probes: app.probes,
         volume: app.volume && { ...app.volume, storageClass: ctx.storageClass },
-        metrics: app.metrics,
+        // The app's metrics flow admits the platform's Prometheus: without the monitoring stack nobody scrapes it.
+        metrics: ctx.monitoring ? app.metrics : undefined,
         monitoring: ctx.monitoring && {
             prometheus: true,
             dashboardNamespace: ctx.monitoring.dashboard ? MONITORING_NAMESPACE : undefined,

@@ -264,6 +264,24 @@ export const MUTATIONS: readonly Mutation[] = [
         why: "a plain-text password next to an encrypted leaf under the same key passes as secret",
     },
 
+    {
+        id: "scrape-flows-without-monitoring",
+        kind: "security",
+        file: "platform/platformNetwork.ts",
+        from: "scrapeTargets: platform.monitoring ? parts.flatMap((p) => p.scrapeTargets ?? []) : [],",
+        to: "scrapeTargets: parts.flatMap((p) => p.scrapeTargets ?? []),",
+        tests: { groups: ["contracts"], filter: "prod without monitoring" },
+        why: "with monitoring off, every component's metrics port stays open to any pod in a monitoring namespace labelled as Prometheus",
+    },
+    {
+        id: "app-metrics-without-monitoring",
+        kind: "security",
+        file: "platform/platformApps.ts",
+        from: "metrics: ctx.monitoring ? app.metrics : undefined,",
+        to: "metrics: app.metrics,",
+        tests: { groups: ["config", "contracts"], filter: "ContainerApp args|prod without monitoring" },
+        why: "with monitoring off, each app's metrics port stays open to any pod in a monitoring namespace labelled as Prometheus",
+    },
     // ---- chart options (docs/adr/0004) ----
     {
         id: "chart-atomic",

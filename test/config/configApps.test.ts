@@ -245,6 +245,13 @@ describe("platform:apps -> ContainerApp args", () => {
         expect(appArgs(db, config.apps, ctx).calls).toEqual({ apps: [], services: [], internet: undefined });
     });
 
+    it("pass the app's metrics endpoint (whose flow admits the platform's Prometheus) only while the monitoring stack is installed", () => {
+        const config = parse(stack([app({ metrics: { port: 8080 } })]));
+        expect(appArgs(config.apps[0], config.apps, ctx).metrics).toBeUndefined();
+        const monitoring = { dashboard: true, logs: true, after: [] };
+        expect(appArgs(config.apps[0], config.apps, { ...ctx, monitoring }).metrics).toEqual({ port: 8080, path: "/metrics" });
+    });
+
     it("reach Harbor on the HTTPS port its core pods listen on with internal TLS (8443), not the plain 8080", () => {
         const config = parse(stack([app({ calls: ["harbor"] })]));
         expect(appArgs(config.apps[0], config.apps, ctx).calls?.services).toEqual([

@@ -30,7 +30,7 @@ import type { RecordedResource } from "../../offline/mocks";
 import { evaluateConfig, PROJECT_DIR, rawConfig, secure } from "../harness";
 import { sharedEvaluation, stackNames } from "../shared";
 import { type ChartFacts, neededConnections } from "./chartConnections";
-import { admittedForbidden, forbiddenFlows, INGRESS_CONTROLLER, type PodRef, type StackFacts, verdicts } from "./forbiddenFlows";
+import { admittedForbidden, forbiddenFlows, HARBOR, INGRESS_CONTROLLER, type PodRef, type StackFacts, verdicts } from "./forbiddenFlows";
 
 interface Checked {
     readonly resources: readonly RecordedResource[];
@@ -172,6 +172,8 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
             },
         };
     },
+    // Monitoring off: no Prometheus, so no scrape target may be open to one.
+    "prod without monitoring": () => ({ ...prodConfig(), "platform:monitoring": { enabled: false } }),
 };
 
 /** Whether `from` reaches `to` on `port` under the evaluation's policies (every stand-in address). */
@@ -180,6 +182,28 @@ function reaches(evaluation: Checked, from: PodRef, to: PodRef | "internet" | "o
     return verdicts(cluster, evaluation.network!, from, to, port).map(({ admitted, reason }) => ({ admitted, reason }));
 }
 const admittedOnly = (v: { admitted: boolean }[]) => v.length > 0 && v.every((x) => x.admitted);
+
+/**
+ * Prometheus's pods: prometheus-operator/prometheus-operator@v0.93.0:pkg/prometheus/server/operator.go labels them
+ * app.kubernetes.io/name=prometheus (applicationNameLabelValue; kube-prometheus-stack 88.5.3 runs v0.93.1, untagged in the snapshot).
+ */
+const PROMETHEUS_PODS: PodRef = { what: "Prometheus", namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
+/** What Prometheus scrapes in Pulumi.prod.yaml: each pod and the port its metrics container listens on. */
+const SCRAPED: readonly { to: PodRef; port: number }[] = [
+    // cert-manager/cert-manager@v1.21.1:deploy/charts/cert-manager/templates/deployment.yaml (component "controller", containerPort 9402).
+    { to: { what: "cert-manager controller", namespace: "cert-manager", labels: { "app.kubernetes.io/component": "controller" } }, port: 9402 },
+    // nginx/kubernetes-ingress@v5.5.4:charts/nginx-ingress/values.yaml prometheus.port 9113.
+    { to: INGRESS_CONTROLLER, port: 9113 },
+    // kubernetes-sigs/external-dns@external-dns-helm-chart-1.21.1:charts/external-dns/templates/deployment.yaml (containerPort 7979 "http"; _helpers.tpl selectorLabels).
+    { to: { what: "external-dns", namespace: "external-dns", labels: { "app.kubernetes.io/name": "external-dns" } }, port: 7979 },
+    // longhorn/longhorn@v1.12.1:chart/templates/daemonset-sa.yaml (app: longhorn-manager, containerPort 9500 "manager").
+    { to: { what: "longhorn-manager", namespace: "longhorn-system", labels: { app: "longhorn-manager" } }, port: 9500 },
+    // goharbor/harbor-helm@v1.19.1:values.yaml metrics.core.port / metrics.exporter.port 8001.
+    { to: HARBOR.core, port: 8001 },
+    { to: HARBOR.exporter, port: 8001 },
+    // Pulumi.prod.yaml: the app hello serves metrics.port 9090.
+    { to: { what: "app hello", namespace: "apps", labels: { "app.kubernetes.io/name": "hello" } }, port: 9090 },
+];
 
 /**
  * cert-manager/cert-manager@v1.21.1:pkg/issuer/acme/http/pod.go podLabels (acme.cert-manager.io/http01-solver: "true",
@@ -233,6 +257,17 @@ const VARIANT_CHECKS: Record<string, (evaluation: () => Checked) => void> = {
             expect(admittedOnly(outside(harbor("registry"), 443))).toBe(true);
             expect(outside(harbor("trivy"), 6432).some((v) => v.admitted)).toBe(false);
             expect(outside(harbor("portal"), 6432).some((v) => v.admitted)).toBe(false);
+        });
+    },
+    "prod without monitoring": (evaluation) => {
+        it("admits no pod in monitoring labelled as Prometheus to any scrape target; prod, with monitoring, admits it to each", () => {
+            const verdict = (e: Checked) =>
+                SCRAPED.map(({ to, port }) => ({ target: `${to.what}:${port}`, admitted: admittedOnly(reaches(e, PROMETHEUS_PODS, to, port)) }));
+            expect(verdict(evaluation()).filter((v) => v.admitted)).toEqual([]);
+            expect(verdict(sharedEvaluation("prod") as Checked).filter((v) => !v.admitted)).toEqual([]);
+            // reachability.txt lists no flow from a Prometheus that does not exist.
+            const { resources, flows, network } = evaluation();
+            expect(reachability("variant", flows, rawManifests(resources), network).text).not.toContain("monitoring/app.kubernetes.io/name=prometheus");
         });
     },
 };
