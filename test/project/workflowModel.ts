@@ -45,6 +45,9 @@ export const load = (file: string) => parse(readFileSync(join(dir, file), "utf8"
 export const secretsIn = (value: unknown): string[] =>
     [...JSON.stringify(value ?? null).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)|secrets\[/g)].map((m) => m[1] ?? "[dynamic]");
 
+/** Whether a job holds a secret other than GITHUB_TOKEN. */
+export const usesSecrets = (job: Job) => secretsIn(job).some((s) => s !== "GITHUB_TOKEN");
+
 /** GitHub environments a job triggered by a pull request may use: dev-scoped credentials only. */
 export const PR_ENVIRONMENTS = ["dev-preview"];
 
