@@ -270,7 +270,7 @@ export const MUTATIONS: readonly Mutation[] = [
         file: "platform/platformNetwork.ts",
         from: "scrapeTargets: platform.monitoring ? parts.flatMap((p) => p.scrapeTargets ?? []) : [],",
         to: "scrapeTargets: parts.flatMap((p) => p.scrapeTargets ?? []),",
-        tests: { groups: ["contracts"], filter: "prod without monitoring" },
+        tests: { groups: ["contracts"], filter: "no monitoring" },
         why: "with monitoring off, every component's metrics port stays open to any pod in a monitoring namespace labelled as Prometheus",
     },
     {
@@ -279,7 +279,7 @@ export const MUTATIONS: readonly Mutation[] = [
         file: "platform/platformApps.ts",
         from: "metrics: ctx.monitoring ? app.metrics : undefined,",
         to: "metrics: app.metrics,",
-        tests: { groups: ["config", "contracts"], filter: "ContainerApp args|prod without monitoring" },
+        tests: { groups: ["config", "contracts"], filter: "ContainerApp args|no monitoring" },
         why: "with monitoring off, each app's metrics port stays open to any pod in a monitoring namespace labelled as Prometheus",
     },
     // ---- chart options (docs/adr/0004) ----

@@ -124,17 +124,16 @@ function prodConfig(): Record<string, unknown> {
 }
 const digest = (hex: string) => `sha256:${hex.repeat(64)}`;
 
-/** Inline variants of prod that the stack files do not cover. */
+/**
+ * Inline variants of prod that the stack files do not cover. Each pairs settings that do not touch each
+ * other's flows: one evaluation and one run of the standard checks covers both.
+ */
 const VARIANTS: Record<string, () => Record<string, unknown>> = {
     // ACME HTTP-01: the solver pods answer through the ingress controller in each route's namespace.
-    "prod with HTTP-01": () => {
+    // An app with a canary that calls another app, every platform service an app may call, and the internet.
+    "prod with HTTP-01, app calls and a canary": () => {
         const config = prodConfig();
         const tls = config["platform:tls"] as { acme: Record<string, unknown> };
-        return { ...config, "platform:tls": { ...tls, acme: { ...tls.acme, solver: "http01" } } };
-    },
-    // An app with a canary that calls another app, every platform service an app may call, and the internet.
-    "prod with app calls and a canary": () => {
-        const config = prodConfig();
         const app = (name: string, port: number, extra: Record<string, unknown>) => ({
             name,
             namespace: "apps",
@@ -147,6 +146,7 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
         });
         return {
             ...config,
+            "platform:tls": { ...tls, acme: { ...tls.acme, solver: "http01" } },
             "platform:apps": [
                 app("hello", 8080, { calls: ["api", "harbor", "grafana", "prometheus", "loki", "internet"], canary: { digest: digest("2"), weight: 10 } }),
                 app("api", 9000, { ports: [{ name: "grpc", port: 9001 }] }),
@@ -154,7 +154,8 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
         };
     },
     // Harbor on an external PostgreSQL and an S3 bucket, without Trivy: no database pod, and the parts that used it reach it outside.
-    "prod with an external Harbor database, S3 image storage and no Trivy": () => {
+    // Monitoring off: no Prometheus, so no scrape target may be open to one.
+    "prod with an external Harbor database, S3 image storage, no Trivy and no monitoring": () => {
         const config = prodConfig();
         const harbor = config["platform:harbor"] as Record<string, unknown>;
         return {
@@ -170,10 +171,9 @@ const VARIANTS: Record<string, () => Record<string, unknown>> = {
                 storage: { type: "s3", s3: { backend: "volumes", bucket: "example-harbor", prefix: "prod" } },
                 database: { type: "external", external: { host: "pg.example.com", port: 6432, username: "harbor", password: secure("pg-1") } },
             },
+            "platform:monitoring": { enabled: false },
         };
     },
-    // Monitoring off: no Prometheus, so no scrape target may be open to one.
-    "prod without monitoring": () => ({ ...prodConfig(), "platform:monitoring": { enabled: false } }),
 };
 
 /** Whether `from` reaches `to` on `port` under the evaluation's policies (every stand-in address). */
@@ -234,8 +234,8 @@ function solverCheck(evaluation: () => Checked): void {
 
 /** Extra checks per variant: what it exists to cover. */
 const VARIANT_CHECKS: Record<string, (evaluation: () => Checked) => void> = {
-    "prod with HTTP-01": (evaluation) => solverCheck(evaluation),
-    "prod with app calls and a canary": (evaluation) => {
+    "prod with HTTP-01, app calls and a canary": (evaluation) => {
+        solverCheck(evaluation);
         it("lets the app reach the app it calls on its port, and the internet on 443, and nothing the other way", () => {
             const hello: PodRef = { what: "hello", namespace: "apps", labels: { "app.kubernetes.io/name": "hello" } };
             const api: PodRef = { what: "api", namespace: "apps", labels: { "app.kubernetes.io/name": "api" } };
@@ -244,7 +244,7 @@ const VARIANT_CHECKS: Record<string, (evaluation: () => Checked) => void> = {
             expect(reaches(evaluation(), api, hello, 8080).some((v) => v.admitted)).toBe(false);
         });
     },
-    "prod with an external Harbor database, S3 image storage and no Trivy": (evaluation) => {
+    "prod with an external Harbor database, S3 image storage, no Trivy and no monitoring": (evaluation) => {
         // goharbor/harbor-helm@v1.19.1:templates/_helpers.tpl harbor.database.host/port: core (core-cm.yaml POSTGRESQL_*),
         // the exporter (exporter-cm-env.yaml HARBOR_DATABASE_*) and the job service (which takes core's settings) dial
         // database.external.host:port; registry-cm.yaml storage.s3: the registry writes the bucket.
@@ -258,8 +258,6 @@ const VARIANT_CHECKS: Record<string, (evaluation: () => Checked) => void> = {
             expect(outside(harbor("trivy"), 6432).some((v) => v.admitted)).toBe(false);
             expect(outside(harbor("portal"), 6432).some((v) => v.admitted)).toBe(false);
         });
-    },
-    "prod without monitoring": (evaluation) => {
         it("admits no pod in monitoring labelled as Prometheus to any scrape target; prod, with monitoring, admits it to each", () => {
             const verdict = (e: Checked) =>
                 SCRAPED.map(({ to, port }) => ({ target: `${to.what}:${port}`, admitted: admittedOnly(reaches(e, PROMETHEUS_PODS, to, port)) }));
