@@ -59,7 +59,10 @@ export const IMAGES = {
      * The kubectl image of policy-controller's post-delete hook (it deletes the webhook's leader
      * leases on uninstall; it never runs otherwise). Chainguard publishes this image under
      * `latest`/`latest-dev` only, and the hook runs `/bin/sh -c kubectl ...`, which needs the `-dev`
-     * variant's shell: a moving tag until Renovate writes its digest (docs/adr/0013, MOVING_TAG_IMAGES).
+     * variant's shell: a moving tag until Renovate writes its digest (docs/adr/0013, MOVING_TAG_IMAGES),
+     * which the hook then runs (`latest-dev@sha256:...`, components/security/admissionValues.ts
+     * leasesCleanupImage). The hook cannot be turned off and registry.k8s.io/kubectl has no shell
+     * (docs/adr/0022 "The post-delete hook's image").
      */
     policyControllerLeasesCleanup: { image: "cgr.dev/chainguard/kubectl", tag: "latest-dev" },
 } as const satisfies Record<string, ImageEntry>;

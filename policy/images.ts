@@ -44,7 +44,8 @@ export function isAcceptedMovingTag(image: string): boolean {
 /**
  * The image references a chart's values set: `image: "repo:tag"` strings, `image: {repository, tag,
  * digest}` maps, and maps that carry the tag or digest as `version` (sigstore's policy-controller
- * chart: a `sha256:` version is a digest, anything else a tag).
+ * chart: a `sha256:` version is a digest, `tag@sha256:...` a tag and its digest, as the leases-cleanup
+ * hook's image takes them, anything else a tag).
  */
 function valuesImages(value: unknown, path: string, out: { path: string; ref?: string; tag?: unknown; digest?: unknown; repository?: unknown }[] = []) {
     if (Array.isArray(value)) {
@@ -55,15 +56,21 @@ function valuesImages(value: unknown, path: string, out: { path: string; ref?: s
             if (k === "image" && typeof v === "string") {
                 out.push({ path: here, ref: v });
             } else if (k === "image" && isObject(v) && ("repository" in v || "tag" in v)) {
-                const version = typeof v.version === "string" ? v.version : undefined;
-                const versionDigest = version?.startsWith("sha256:") ? version : undefined;
-                out.push({ path: here, tag: v.tag ?? (versionDigest ? undefined : version), digest: v.digest ?? versionDigest, repository: v.repository });
+                const version = typeof v.version === "string" ? parseVersion(v.version) : {};
+                out.push({ path: here, tag: v.tag ?? version.tag, digest: v.digest ?? version.digest, repository: v.repository });
             } else {
                 valuesImages(v, here, out);
             }
         }
     }
     return out;
+}
+
+/** A chart's image `version`: a digest (`sha256:...`), a tag and its digest (`tag@sha256:...`), or a tag. */
+function parseVersion(version: string): { tag?: string; digest?: string } {
+    if (version.startsWith("sha256:")) return { digest: version };
+    const at = version.indexOf("@");
+    return at >= 0 && /^sha256:[a-f0-9]{64}$/.test(version.slice(at + 1)) ? { tag: version.slice(0, at), digest: version.slice(at + 1) } : { tag: version };
 }
 
 /** Container images of one raw object, with where they are. */

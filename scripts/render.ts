@@ -76,16 +76,19 @@ export function verdict(rendered: Pick<RenderedFiles, "violations" | "mandatory"
     return rendered.violations > 0 && rendered.mandatory ? 3 : 0;
 }
 
+/** Writes one file; `writeFileSync` unless a test passes one that fails. */
+export type WriteFile = (path: string, text: string) => void;
+
 /**
  * Writes the files beside each other in a scratch folder inside `dir` first and moves them in only
  * when all are written: a render that fails leaves the previous one whole.
  */
-function writeAll(dir: string, files: Readonly<Record<string, string>>): void {
+export function writeAll(dir: string, files: Readonly<Record<string, string>>, write: WriteFile = writeFileSync): void {
     mkdirSync(dir, { recursive: true });
     const scratch = mkdtempSync(join(dir, ".partial-"));
     try {
         for (const [name, text] of Object.entries(files)) {
-            writeFileSync(join(scratch, name), text);
+            write(join(scratch, name), text);
         }
         for (const name of Object.keys(files)) {
             renameSync(join(scratch, name), join(dir, name));

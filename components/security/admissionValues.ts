@@ -4,7 +4,7 @@
  * below are read from sigstore/helm-charts@policy-controller-0.10.6:charts/policy-controller/ and
  * sigstore/policy-controller@v0.13.1; test/contracts/policy-controller.contract.test.ts states them.
  */
-import { IMAGES } from "../../charts/images";
+import { IMAGES, type ImageEntry } from "../../charts/images";
 import { apiServerFlow, type Flow, INGRESS_CONTROLLER, type PodEnd } from "../lib/flows";
 import { limited } from "../lib/resources";
 
@@ -117,9 +117,22 @@ export function admissionFailurePolicy(mode: AdmissionMode): "Fail" | "Ignore" {
     return mode === "enforce" ? "Fail" : "Ignore";
 }
 
+/**
+ * The image of the chart's leases-cleanup hook as its values take it. The hook (a post-delete Job
+ * deleting every Lease of the release's namespace, templates/webhook/cleanup-leases.yaml) has no
+ * values switch, and Helm runs post-delete hooks on every uninstall Pulumi makes; its command is
+ * `/bin/sh -c "kubectl delete leases ..."`, so it needs an image with a shell, which
+ * registry.k8s.io/kubectl (distroless) is not (docs/adr/0022 "The post-delete hook's image").
+ * The chart joins this image as `repository:version` (templates/_helpers.tpl `leases-cleanup.image`,
+ * unlike the webhook's image, which also takes a bare `sha256:` version): the digest Renovate writes
+ * into charts/images.ts goes after the tag, `latest-dev@sha256:...`.
+ */
+export function leasesCleanupImage(entry: ImageEntry): { repository: string; version: string } {
+    return { repository: entry.image, version: entry.digest === undefined ? entry.tag : `${entry.tag}@${entry.digest}` };
+}
+
 export function admissionValues(args: AdmissionValuesArgs): Record<string, unknown> {
     const webhookImage = IMAGES.policyController;
-    const cleanup = IMAGES.policyControllerLeasesCleanup;
     return {
         // A fixed timeout: the API server's own default (10 s) also bounds a slow registry lookup.
         cosign: { webhookTimeoutSeconds: { validating: 10, mutating: 10 } },
@@ -139,7 +152,7 @@ export function admissionValues(args: AdmissionValuesArgs): Record<string, unkno
             ...(args.registryCa ? { registryCaBundle: { name: args.registryCa.name, key: args.registryCa.key } } : {}),
         },
         leasescleanup: {
-            image: { repository: cleanup.image, version: cleanup.tag },
+            image: leasesCleanupImage(IMAGES.policyControllerLeasesCleanup),
             podSecurityContext: {
                 enabled: true,
                 allowPrivilegeEscalation: false,

@@ -144,6 +144,24 @@ export const MUTATIONS: readonly Mutation[] = [
         tests: { groups: ["components", "contracts"], filter: "systemUpgrade|system-upgrade|images" },
         why: "rancher/kubectl is deprecated upstream: the cordon and drain containers run an unmaintained image",
     },
+    {
+        id: "leases-cleanup-digest",
+        kind: "upstream",
+        file: "components/security/admissionValues.ts",
+        from: "version: entry.digest === undefined ? entry.tag : `${entry.tag}@${entry.digest}`",
+        to: "version: entry.tag",
+        tests: { groups: ["contracts"], filter: "post-delete hook" },
+        why: "the digest Renovate writes for policy-controller's hook image never reaches the chart: the hook keeps pulling the moving latest-dev",
+    },
+    {
+        id: "leases-cleanup-shell-less",
+        kind: "upstream",
+        file: "charts/images.ts",
+        from: 'policyControllerLeasesCleanup: { image: "cgr.dev/chainguard/kubectl", tag: "latest-dev" }',
+        to: 'policyControllerLeasesCleanup: { image: "registry.k8s.io/kubectl", tag: "v1.36.2" }',
+        tests: { groups: ["contracts"], filter: "post-delete hook" },
+        why: "the hook's /bin/sh is missing from the distroless kubectl image: every uninstall of policy-controller waits 10 minutes and fails",
+    },
 
     // ---- security options ----
     {

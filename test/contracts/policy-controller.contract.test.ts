@@ -26,6 +26,8 @@
  *   `https://github.com/{{ job_workflow_ref }}`, i.e. `https://github.com/<owner>/<repo>/<workflow path>@<ref>`.
  */
 import { CHARTS } from "../../charts/versions";
+import { leasesCleanupImage } from "../../components/security/admissionValues";
+import { RULES } from "../../policy/rules";
 import { rawManifests } from "../../offline/manifests";
 import type { RecordedResource } from "../../offline/mocks";
 import { evaluateStack } from "../harness";
@@ -119,5 +121,69 @@ describe("Sigstore policy-controller 0.10.6 admits app images signed by the buil
         ).toBe(false);
         expect(admits(policies, webhook, { kind: "host", ip: "151.101.1.1" }, 443).allowed).toBe(true);
         expect(admits(policies, webhook, { kind: "host", ip: "169.254.169.254" }, 80).allowed).toBe(false);
+    });
+});
+
+/**
+ * The chart's leases-cleanup hook (docs/adr/0022 "The post-delete hook's image"), at
+ * sigstore/helm-charts@policy-controller-0.10.6:
+ * - charts/policy-controller/templates/webhook/cleanup-leases.yaml: Job `leases-cleanup`, annotated
+ *   `helm.sh/hook: post-delete`, rendered unconditionally (no `if` around it; values.yaml
+ *   `leasescleanup` has no `enabled`); its container's command is
+ *   `/bin/sh -c "kubectl delete leases --all --ignore-not-found -n <release namespace>"`.
+ * - templates/_helpers.tpl `leases-cleanup.image`: `printf "%s:%s" .repository .version`, whatever
+ *   `version` holds (the webhook's `policy-controller.image` reads a `sha256:` version as a digest;
+ *   this one does not).
+ * - helm/helm@v3.20.2:pkg/action/uninstall.go runs the post-delete hooks unless `DisableHooks`, and
+ *   pulumi/pulumi-kubernetes@v4.32.0:provider/pkg/provider/helm_release.go (Delete) never sets it
+ *   (`disableWebhooks` reaches install only): every delete of the Release runs the Job.
+ * - The image therefore needs `/bin/sh`: kubernetes/kubernetes@0052ccaa:build/common.sh builds
+ *   registry.k8s.io/kubectl on gcr.io/distroless/static-debian13 (no shell);
+ *   chainguard-images/images@0c653276:images/kubectl/README.md ("-dev Variants"): Chainguard's
+ *   images have no shell, their `-dev` variants add one. The chart's default is
+ *   cgr.dev/chainguard/kubectl:latest-dev (values.yaml `leasescleanup.image`).
+ */
+/** The chart's `leases-cleanup.image` template. */
+const leasesCleanupRef = (image: { repository: string; version: string }) => `${image.repository}:${image.version}`;
+/** Images that have `kubectl` and the `/bin/sh` the hook's command starts: name -> the tags that carry a shell, with an optional digest. */
+const KUBECTL_WITH_SHELL: Readonly<Record<string, RegExp>> = { "cgr.dev/chainguard/kubectl": /^latest-dev(@sha256:[a-f0-9]{64})?$/ };
+/** A reference a kubelet can pull: name, tag, optional digest (no `:sha256:...` in place of a tag). */
+const REFERENCE = /^[a-z0-9.-]+(\/[a-z0-9._-]+)+:\w[\w.-]{0,127}(@sha256:[a-f0-9]{64})?$/;
+
+const hookImage = (resources: readonly RecordedResource[]) =>
+    (release(resources)!.inputs.values as { leasescleanup: { image: { repository: string; version: string } } }).leasescleanup.image;
+
+describe("policy-controller 0.10.6's post-delete hook runs on every uninstall, so it gets an image with a shell, pinned", () => {
+    it.each(["dev", "prod", "prod-eu"])("%s: the hook's image has kubectl and a shell, and joins into a reference a kubelet can pull", async (stack) => {
+        const image = hookImage((await evaluateStack(stack)).resources);
+        const ref = leasesCleanupRef(image);
+        expect(Object.keys(KUBECTL_WITH_SHELL)).toContain(image.repository);
+        expect(ref.slice(image.repository.length + 1)).toMatch(KUBECTL_WITH_SHELL[image.repository]);
+        expect(ref).toMatch(REFERENCE);
+    });
+
+    it("a digest written for the image reaches the hook after its tag, the one form the chart's template pulls", () => {
+        const digest = `sha256:${"d".repeat(64)}`;
+        const image = leasesCleanupImage({ image: "cgr.dev/chainguard/kubectl", tag: "latest-dev", digest });
+        expect(leasesCleanupRef(image)).toBe(`cgr.dev/chainguard/kubectl:latest-dev@${digest}`);
+        expect(leasesCleanupRef(image)).toMatch(REFERENCE);
+        // The webhook's form (a bare digest as version) would not pull here.
+        expect(leasesCleanupRef({ repository: "cgr.dev/chainguard/kubectl", version: digest })).not.toMatch(REFERENCE);
+        expect(leasesCleanupRef(leasesCleanupImage({ image: "cgr.dev/chainguard/kubectl", tag: "latest-dev" }))).toBe("cgr.dev/chainguard/kubectl:latest-dev");
+    });
+
+    it("prod: the policy pack's images-digest rule reports the hook's image until a digest is written, then counts it", async () => {
+        const prodRelease = release((await evaluateStack("prod")).resources)!;
+        const withHookImage = (image: { repository: string; version: string }) => {
+            const values = prodRelease.inputs.values as { leasescleanup: Record<string, unknown> };
+            const inputs = { ...prodRelease.inputs, values: { ...values, leasescleanup: { ...values.leasescleanup, image } } };
+            const resource = { type: prodRelease.type, name: prodRelease.name, inputs, protect: false };
+            return RULES.find((r) => r.name === "images-digest")!
+                .check(resource, { profile: "prod" })
+                .filter((m) => m.includes("leasescleanup"));
+        };
+        const entry = { image: "cgr.dev/chainguard/kubectl", tag: "latest-dev" };
+        expect(withHookImage(leasesCleanupImage(entry))).toHaveLength(1);
+        expect(withHookImage(leasesCleanupImage({ ...entry, digest: `sha256:${"d".repeat(64)}` }))).toEqual([]);
     });
 });
