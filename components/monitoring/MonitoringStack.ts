@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { CHARTS } from "../../charts/versions";
 import { toYaml } from "../lib/yaml";
 import { installChart } from "../lib/chart";
-import { IngressTlsContext, ingressTls } from "../lib/ingress";
+import { type IngressTls, IngressTlsContext, ingressTls } from "../lib/ingress";
 import type { ScrapeTarget } from "../lib/metrics";
 import { platformNamespace, type NamespacePolicyArgs } from "../lib/namespace";
 import type { Flow, NetworkNeeds, Route, OwnedNamespace } from "../lib/flows";
@@ -123,168 +123,23 @@ export class MonitoringStack extends pulumi.ComponentResource implements Network
             { parent: this },
         );
         const am = args.config.alertmanager;
-        const resolved = pulumi
-            .all([am.slack?.webhookUrl, am.email?.password, am.webhook?.url, am.pagerduty?.routingKey])
-            .apply(([slackUrl, smtpPassword, webhookUrl, routingKey]) =>
-                toYaml(
-                    alertmanagerConfig({
-                        ...(am.slack ? { slack: { webhookUrl: slackUrl!, channel: am.slack.channel } } : {}),
-                        ...(am.email
-                            ? {
-                                  email: {
-                                      to: am.email.to,
-                                      from: am.email.from,
-                                      smarthost: am.email.smarthost,
-                                      username: am.email.username,
-                                      password: smtpPassword,
-                                  },
-                              }
-                            : {}),
-                        ...(am.webhook ? { webhook: { url: webhookUrl! } } : {}),
-                        ...(am.pagerduty ? { pagerduty: { routingKey: routingKey! } } : {}),
-                    }),
-                ),
-            );
-        const configSecret = new k8s.core.v1.Secret(
-            `${name}-alertmanager-config`,
-            {
-                metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: ns.metadata.name },
-                type: "Opaque",
-                stringData: { "alertmanager.yaml": pulumi.secret(resolved) },
-            },
-            { parent: this },
-        );
-        const before: pulumi.Resource[] = [configSecret];
         const grafanaConfig = args.config.grafana;
         const parts = args.config;
-        const on = { logs: parts.logs.enabled, clickhouse: parts.clickhouse.enabled, deepflow: parts.deepflow.enabled, k3s: args.k3s !== undefined };
-        const deepflowRegistry = parts.deepflow.imageRegistry ?? DEEPFLOW_DEFAULT_REGISTRY;
-        // The ClickHouse `grafana` user's password: Grafana reads it from this Secret, ClickHouse from its own.
-        let clickhouseGrafanaPassword: pulumi.Output<string> | undefined;
-        if (on.clickhouse) {
-            clickhouseGrafanaPassword = pulumi.secret(
-                new random.RandomPassword(`${name}-clickhouse-grafana-password`, { length: 32, special: false }, { parent: this }).result,
-            );
-            if (grafanaConfig.enabled) {
-                before.push(
-                    new k8s.core.v1.Secret(
-                        `${name}-grafana-clickhouse`,
-                        {
-                            metadata: { name: GRAFANA_CLICKHOUSE_SECRET, namespace: ns.metadata.name },
-                            type: "Opaque",
-                            stringData: { password: clickhouseGrafanaPassword },
-                        },
-                        { parent: this },
-                    ),
-                );
-            }
-        }
-        let grafanaTls;
-        if (grafanaConfig.enabled) {
-            // Not protected: Grafana keeps no state (no PVC) and takes the password from the Secret on every start.
-            const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent: this });
-            before.push(
-                new k8s.core.v1.Secret(
-                    `${name}-grafana-admin`,
-                    {
-                        metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns.metadata.name },
-                        type: "Opaque",
-                        stringData: pulumi.secret({ "admin-user": "admin", "admin-password": password.result }),
-                    },
-                    { parent: this },
-                ),
-            );
-            for (const file of partFiles(DASHBOARDS_DIR, ".json", on)) {
-                const id = file.replace(/\.json$/, "");
-                new k8s.core.v1.ConfigMap(
-                    `${name}-dashboard-${id}`,
-                    {
-                        metadata: { name: `dashboard-${id}`, namespace: ns.metadata.name, labels: { [DASHBOARD_LABEL]: "1" } },
-                        data: { [file]: readFileSync(join(DASHBOARDS_DIR, file), "utf8") },
-                    },
-                    { parent: this },
-                );
-            }
-            // The only permissions Grafana's ServiceAccount gets (the chart binds it, namespaced): no Secrets.
-            before.push(
-                new k8s.rbac.v1.Role(
-                    `${name}-grafana-sidecar-role`,
-                    { metadata: { name: GRAFANA_SIDECAR_ROLE, namespace: ns.metadata.name }, rules: GRAFANA_SIDECAR_RULES },
-                    { parent: this },
-                ),
-            );
-            grafanaTls = ingressTls(args.ingress, grafanaConfig.host, "grafana");
-            this.grafana = { url: `https://${grafanaConfig.host}`, username: "admin", password: pulumi.secret(password.result) };
-        }
-        this.release = installChart(
-            `${name}-release`,
-            {
-                chart: CHARTS.kubePrometheusStack,
-                releaseName: METRICS_RELEASE,
-                namespace: ns.metadata.name,
-                values: metricsValues({
-                    config: args.config,
-                    k3s: args.k3s,
-                    highAvailability: args.highAvailability,
-                    namespace: MONITORING_NAMESPACE,
-                    grafana: grafanaTls,
-                    scrapeTargets: args.scrapeTargets,
-                    parts: { loki: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow ? { imageRegistry: deepflowRegistry } : undefined },
-                }),
-                timeoutSeconds: 900,
-            },
-            // CRDs ship in the chart's crds/ folder: Helm installs them once; upgrades apply them first (docs/runbooks/upgrade.md).
-            { parent: this, dependsOn: [...before, ...(args.after ?? [])], protect: args.protect },
-        );
-        for (const file of partFiles(RULES_DIR, "-alerts.yaml", on)) {
-            const id = file.replace(/\.yaml$/, "");
-            const rules = parse(readFileSync(join(RULES_DIR, file), "utf8")) as { groups: unknown[] };
-            new k8s.apiextensions.CustomResource(
-                `${name}-${id.replace(/-alerts$/, "")}-rules`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: "PrometheusRule",
-                    metadata: { name: id, namespace: ns.metadata.name },
-                    spec: { groups: rules.groups },
-                },
-                { parent: this, dependsOn: [this.release] },
-            );
-        }
+        const on: PartsOn = { logs: parts.logs.enabled, clickhouse: parts.clickhouse.enabled, deepflow: parts.deepflow.enabled, k3s: args.k3s !== undefined };
+        const configSecret = alertmanagerConfigSecret(this, name, ns, am);
+        const clickhouseGrafana = on.clickhouse ? clickhouseGrafanaCredentials(this, name, ns, grafanaConfig.enabled) : undefined;
+        const grafana = grafanaConfig.enabled ? grafanaResources(this, name, ns, args.ingress, grafanaConfig.host, on) : undefined;
+        this.grafana = grafana?.access;
+        // Everything the release mounts or binds (Secrets, Grafana's sidecar Role) exists before it starts.
+        const before = [configSecret, ...(clickhouseGrafana?.before ?? []), ...(grafana?.before ?? [])];
+        this.release = installKubePrometheusStack(this, name, ns, args, on, grafana?.tls, before);
+        alertRules(this, name, ns, on, this.release);
 
         // The parts scrape themselves with ServiceMonitors: their releases come after kube-prometheus-stack's CRDs.
-        const child = { parent: this };
-        const shared = { highAvailability: args.highAvailability, protect: args.protect, podSecurityVersion: args.podSecurityVersion };
-        if (on.logs) {
-            this.logs = new Logs(`${name}-logs`, { config: parts.logs, cluster: args.clusterName ?? name, ...shared, after: [this.release] }, child);
-        }
-        if (on.clickhouse && clickhouseGrafanaPassword) {
-            this.clickhouse = new ClickHouse(
-                `${name}-clickhouse`,
-                {
-                    config: parts.clickhouse,
-                    grafanaPassword: clickhouseGrafanaPassword,
-                    deepflowUser: on.deepflow,
-                    ...shared,
-                    after: [this.release],
-                },
-                child,
-            );
-            // ClickHouse made the deepflow user (and its password) exactly when DeepFlow is on.
-            const deepflowPassword = this.clickhouse.deepflowPassword;
-            if (deepflowPassword) {
-                this.deepflow = new DeepFlow(
-                    `${name}-deepflow`,
-                    {
-                        config: parts.deepflow,
-                        clickhouse: { ips: this.clickhouse.shardServices.map((s) => s.spec.clusterIP), password: deepflowPassword },
-                        ...shared,
-                        // Each shard's Service has endpoints once its server serves.
-                        after: this.clickhouse.shardServices,
-                    },
-                    child,
-                );
-            }
-        }
+        const installed = installParts(this, name, args, on, this.release, clickhouseGrafana?.password);
+        this.logs = installed.logs;
+        this.clickhouse = installed.clickhouse;
+        this.deepflow = installed.deepflow;
         const logsS3 = parts.logs.s3;
         this.flows = monitoringFlows({
             grafana: grafanaConfig.enabled,
@@ -302,4 +157,211 @@ export class MonitoringStack extends pulumi.ComponentResource implements Network
         ];
         this.registerOutputs({});
     }
+}
+
+/** Which optional parts are on (see PARTS). */
+type PartsOn = Readonly<Record<(typeof PARTS)[number], boolean>>;
+
+/** Alertmanager's whole configuration as a Secret: receiver URLs, keys and the SMTP password stay secret. */
+function alertmanagerConfigSecret(parent: pulumi.Resource, name: string, ns: k8s.core.v1.Namespace, am: AlertReceiverSettings): k8s.core.v1.Secret {
+    const resolved = pulumi
+        .all([am.slack?.webhookUrl, am.email?.password, am.webhook?.url, am.pagerduty?.routingKey])
+        .apply(([slackUrl, smtpPassword, webhookUrl, routingKey]) =>
+            toYaml(
+                alertmanagerConfig({
+                    ...(am.slack ? { slack: { webhookUrl: slackUrl!, channel: am.slack.channel } } : {}),
+                    ...(am.email
+                        ? {
+                              email: {
+                                  to: am.email.to,
+                                  from: am.email.from,
+                                  smarthost: am.email.smarthost,
+                                  username: am.email.username,
+                                  password: smtpPassword,
+                              },
+                          }
+                        : {}),
+                    ...(am.webhook ? { webhook: { url: webhookUrl! } } : {}),
+                    ...(am.pagerduty ? { pagerduty: { routingKey: routingKey! } } : {}),
+                }),
+            ),
+        );
+    return new k8s.core.v1.Secret(
+        `${name}-alertmanager-config`,
+        {
+            metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: ns.metadata.name },
+            type: "Opaque",
+            stringData: { "alertmanager.yaml": pulumi.secret(resolved) },
+        },
+        { parent },
+    );
+}
+
+/**
+ * The ClickHouse `grafana` user's password: Grafana reads it from this Secret (made only when Grafana
+ * is on, and returned in `before`: the release mounts it), ClickHouse from its own.
+ */
+function clickhouseGrafanaCredentials(
+    parent: pulumi.Resource,
+    name: string,
+    ns: k8s.core.v1.Namespace,
+    grafanaEnabled: boolean,
+): { password: pulumi.Output<string>; before: pulumi.Resource[] } {
+    const password = pulumi.secret(new random.RandomPassword(`${name}-clickhouse-grafana-password`, { length: 32, special: false }, { parent }).result);
+    if (!grafanaEnabled) {
+        return { password, before: [] };
+    }
+    const secret = new k8s.core.v1.Secret(
+        `${name}-grafana-clickhouse`,
+        {
+            metadata: { name: GRAFANA_CLICKHOUSE_SECRET, namespace: ns.metadata.name },
+            type: "Opaque",
+            stringData: { password },
+        },
+        { parent },
+    );
+    return { password, before: [secret] };
+}
+
+/**
+ * Grafana's admin Secret, one ConfigMap per dashboard of the parts that are on, and the Role its
+ * sidecars get; returns what the release must wait for (`before`), its Ingress TLS and access.
+ */
+function grafanaResources(
+    parent: pulumi.Resource,
+    name: string,
+    ns: k8s.core.v1.Namespace,
+    ingress: IngressTlsContext,
+    host: string,
+    on: PartsOn,
+): { before: pulumi.Resource[]; tls: IngressTls; access: NonNullable<MonitoringStack["grafana"]> } {
+    // Not protected: Grafana keeps no state (no PVC) and takes the password from the Secret on every start.
+    const password = new random.RandomPassword(`${name}-grafana-admin-password`, { length: 24, special: false }, { parent });
+    const adminSecret = new k8s.core.v1.Secret(
+        `${name}-grafana-admin`,
+        {
+            metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns.metadata.name },
+            type: "Opaque",
+            stringData: pulumi.secret({ "admin-user": "admin", "admin-password": password.result }),
+        },
+        { parent },
+    );
+    for (const file of partFiles(DASHBOARDS_DIR, ".json", on)) {
+        const id = file.replace(/\.json$/, "");
+        new k8s.core.v1.ConfigMap(
+            `${name}-dashboard-${id}`,
+            {
+                metadata: { name: `dashboard-${id}`, namespace: ns.metadata.name, labels: { [DASHBOARD_LABEL]: "1" } },
+                data: { [file]: readFileSync(join(DASHBOARDS_DIR, file), "utf8") },
+            },
+            { parent },
+        );
+    }
+    // The only permissions Grafana's ServiceAccount gets (the chart binds it, namespaced): no Secrets.
+    const sidecarRole = new k8s.rbac.v1.Role(
+        `${name}-grafana-sidecar-role`,
+        { metadata: { name: GRAFANA_SIDECAR_ROLE, namespace: ns.metadata.name }, rules: GRAFANA_SIDECAR_RULES },
+        { parent },
+    );
+    return {
+        before: [adminSecret, sidecarRole],
+        tls: ingressTls(ingress, host, "grafana"),
+        access: { url: `https://${host}`, username: "admin", password: pulumi.secret(password.result) },
+    };
+}
+
+/** The kube-prometheus-stack release, after everything it mounts (`before`) and what the platform passes in `after`. */
+function installKubePrometheusStack(
+    parent: pulumi.Resource,
+    name: string,
+    ns: k8s.core.v1.Namespace,
+    args: MonitoringStackArgs,
+    on: PartsOn,
+    grafanaTls: IngressTls | undefined,
+    before: pulumi.Resource[],
+): k8s.helm.v3.Release {
+    const deepflowRegistry = args.config.deepflow.imageRegistry ?? DEEPFLOW_DEFAULT_REGISTRY;
+    return installChart(
+        `${name}-release`,
+        {
+            chart: CHARTS.kubePrometheusStack,
+            releaseName: METRICS_RELEASE,
+            namespace: ns.metadata.name,
+            values: metricsValues({
+                config: args.config,
+                k3s: args.k3s,
+                highAvailability: args.highAvailability,
+                namespace: MONITORING_NAMESPACE,
+                grafana: grafanaTls,
+                scrapeTargets: args.scrapeTargets,
+                parts: { loki: on.logs, clickhouse: on.clickhouse, deepflow: on.deepflow ? { imageRegistry: deepflowRegistry } : undefined },
+            }),
+            timeoutSeconds: 900,
+        },
+        // CRDs ship in the chart's crds/ folder: Helm installs them once; upgrades apply them first (docs/runbooks/upgrade.md).
+        { parent, dependsOn: [...before, ...(args.after ?? [])], protect: args.protect },
+    );
+}
+
+/** One PrometheusRule per rules file of the parts that are on; the operator's CRD comes with the release. */
+function alertRules(parent: pulumi.Resource, name: string, ns: k8s.core.v1.Namespace, on: PartsOn, release: k8s.helm.v3.Release): void {
+    for (const file of partFiles(RULES_DIR, "-alerts.yaml", on)) {
+        const id = file.replace(/\.yaml$/, "");
+        const rules = parse(readFileSync(join(RULES_DIR, file), "utf8")) as { groups: unknown[] };
+        new k8s.apiextensions.CustomResource(
+            `${name}-${id.replace(/-alerts$/, "")}-rules`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: id, namespace: ns.metadata.name },
+                spec: { groups: rules.groups },
+            },
+            { parent, dependsOn: [release] },
+        );
+    }
+}
+
+/** Logs, ClickHouse and DeepFlow (DeepFlow only with ClickHouse), each after the release. */
+function installParts(
+    parent: pulumi.Resource,
+    name: string,
+    args: MonitoringStackArgs,
+    on: PartsOn,
+    release: k8s.helm.v3.Release,
+    clickhouseGrafanaPassword: pulumi.Output<string> | undefined,
+): { logs?: Logs; clickhouse?: ClickHouse; deepflow?: DeepFlow } {
+    const parts = args.config;
+    const child = { parent };
+    const shared = { highAvailability: args.highAvailability, protect: args.protect, podSecurityVersion: args.podSecurityVersion };
+    const logs = on.logs ? new Logs(`${name}-logs`, { config: parts.logs, cluster: args.clusterName ?? name, ...shared, after: [release] }, child) : undefined;
+    if (!(on.clickhouse && clickhouseGrafanaPassword)) {
+        return { logs };
+    }
+    const clickhouse = new ClickHouse(
+        `${name}-clickhouse`,
+        {
+            config: parts.clickhouse,
+            grafanaPassword: clickhouseGrafanaPassword,
+            deepflowUser: on.deepflow,
+            ...shared,
+            after: [release],
+        },
+        child,
+    );
+    // ClickHouse made the deepflow user (and its password) exactly when DeepFlow is on.
+    const deepflowPassword = clickhouse.deepflowPassword;
+    const deepflow = deepflowPassword
+        ? new DeepFlow(
+              `${name}-deepflow`,
+              {
+                  config: parts.deepflow,
+                  clickhouse: { ips: clickhouse.shardServices.map((s) => s.spec.clusterIP), password: deepflowPassword },
+                  ...shared,
+                  // Each shard's Service has endpoints once its server serves.
+                  after: clickhouse.shardServices,
+              },
+              child,
+          )
+        : undefined;
+    return { logs, clickhouse, deepflow };
 }

@@ -31,9 +31,24 @@ export interface MonitoringFlowArgs {
     readonly receivers: { readonly smarthost?: string; readonly http: boolean };
 }
 
+/**
+ * The monitoring stack's flows, one function per part, in a fixed order (the policies are generated
+ * from this list).
+ */
 export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
+    return [
+        ...kubePrometheusStackFlows(),
+        ...alertReceiverFlows(args.receivers),
+        ...(args.grafana ? grafanaFlows() : []),
+        ...(args.logs ? logsFlows(args.logs, args.grafana) : []),
+        ...(args.clickhouse ? clickhouseFlows(args.grafana, args.deepflow) : []),
+    ];
+}
+
+/** Prometheus, Alertmanager and the operator: scrapes, alerts, the admission webhook, the API server. */
+function kubePrometheusStackFlows(): Flow[] {
     const monitoring: PodEnd = { namespace: MONITORING_NAMESPACE };
-    const flows: Flow[] = [
+    return [
         {
             name: "Prometheus -> every pod (scrapes)",
             from: PROMETHEUS,
@@ -107,7 +122,12 @@ export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
             why: "replicas gossip to deduplicate notifications",
         },
     ];
-    if (args.receivers.http) {
+}
+
+/** Alertmanager's notifications leave the cluster: HTTP receivers on 80/443, e-mail on the smarthost's port. */
+function alertReceiverFlows(receivers: MonitoringFlowArgs["receivers"]): Flow[] {
+    const flows: Flow[] = [];
+    if (receivers.http) {
         flows.push({
             name: "Alertmanager -> HTTP receivers",
             from: ALERTMANAGER,
@@ -116,93 +136,101 @@ export function monitoringFlows(args: MonitoringFlowArgs): Flow[] {
             why: "Slack, PagerDuty and webhook notifications",
         });
     }
-    if (args.receivers.smarthost) {
-        const port = Number(/:(\d+)$/.exec(args.receivers.smarthost)?.[1] ?? 25);
+    if (receivers.smarthost) {
+        const port = Number(/:(\d+)$/.exec(receivers.smarthost)?.[1] ?? 25);
         flows.push({ name: "Alertmanager -> SMTP smarthost", from: ALERTMANAGER, to: "outside", ports: [port], why: "e-mail notifications" });
     }
-    if (args.grafana) {
-        flows.push(
-            { name: "Grafana -> Prometheus", from: GRAFANA, to: PROMETHEUS, ports: [9090], why: "the Prometheus datasource" },
-            { name: "Grafana -> Alertmanager", from: GRAFANA, to: ALERTMANAGER, ports: [9093], why: "the Alertmanager datasource" },
-            { name: "Grafana -> internet (HTTPS)", from: GRAFANA, to: "internet", ports: [443], why: "plugin and dashboard downloads" },
-            {
-                name: "Prometheus -> Grafana metrics",
-                from: PROMETHEUS,
-                to: GRAFANA,
-                ports: [GRAFANA_PORT],
-                why: "Grafana's ServiceMonitor (grafana.serviceMonitor.enabled in kube-prometheus-stack's values)",
-            },
-        );
+    return flows;
+}
+
+/** Grafana's datasources and downloads, and Prometheus scraping it. */
+function grafanaFlows(): Flow[] {
+    return [
+        { name: "Grafana -> Prometheus", from: GRAFANA, to: PROMETHEUS, ports: [9090], why: "the Prometheus datasource" },
+        { name: "Grafana -> Alertmanager", from: GRAFANA, to: ALERTMANAGER, ports: [9093], why: "the Alertmanager datasource" },
+        { name: "Grafana -> internet (HTTPS)", from: GRAFANA, to: "internet", ports: [443], why: "plugin and dashboard downloads" },
+        {
+            name: "Prometheus -> Grafana metrics",
+            from: PROMETHEUS,
+            to: GRAFANA,
+            ports: [GRAFANA_PORT],
+            why: "Grafana's ServiceMonitor (grafana.serviceMonitor.enabled in kube-prometheus-stack's values)",
+        },
+    ];
+}
+
+/** Loki and Alloy among themselves, their metrics, Grafana's Loki datasource and Loki's bucket. */
+function logsFlows(logs: NonNullable<MonitoringFlowArgs["logs"]>, grafana: boolean): Flow[] {
+    const flows: Flow[] = [
+        {
+            name: "Loki parts -> each other",
+            from: { namespace: LOGS_NAMESPACE },
+            to: LOKI,
+            ports: "all",
+            why: "Loki's components (gRPC, memberlist) and its gateway",
+        },
+        { name: "Alloy -> Loki (push)", from: ALLOY, to: LOKI, ports: [LOKI_PORT], why: "pod logs and Kubernetes events" },
+        { name: "Alloy -> Alloy (cluster)", from: ALLOY, to: ALLOY, ports: [ALLOY_PORT], why: "Alloy's clustering shares targets between replicas" },
+        apiServerFlow({ namespace: LOGS_NAMESPACE }, "Alloy and Loki", "reads pod logs and events through the API"),
+        { name: "Prometheus -> Loki metrics", from: PROMETHEUS, to: LOKI, ports: [LOKI_PORT], why: "Loki's ServiceMonitor" },
+        { name: "Prometheus -> Alloy metrics", from: PROMETHEUS, to: ALLOY, ports: [ALLOY_PORT], why: "Alloy's ServiceMonitor" },
+    ];
+    if (grafana) {
+        flows.push({ name: "Grafana -> Loki", from: GRAFANA, to: LOKI, ports: [LOKI_PORT], why: "the Loki datasource" });
     }
-    if (args.logs) {
-        flows.push(
-            {
-                name: "Loki parts -> each other",
-                from: { namespace: LOGS_NAMESPACE },
-                to: LOKI,
-                ports: "all",
-                why: "Loki's components (gRPC, memberlist) and its gateway",
-            },
-            { name: "Alloy -> Loki (push)", from: ALLOY, to: LOKI, ports: [LOKI_PORT], why: "pod logs and Kubernetes events" },
-            { name: "Alloy -> Alloy (cluster)", from: ALLOY, to: ALLOY, ports: [ALLOY_PORT], why: "Alloy's clustering shares targets between replicas" },
-            apiServerFlow({ namespace: LOGS_NAMESPACE }, "Alloy and Loki", "reads pod logs and events through the API"),
-            { name: "Prometheus -> Loki metrics", from: PROMETHEUS, to: LOKI, ports: [LOKI_PORT], why: "Loki's ServiceMonitor" },
-            { name: "Prometheus -> Alloy metrics", from: PROMETHEUS, to: ALLOY, ports: [ALLOY_PORT], why: "Alloy's ServiceMonitor" },
-        );
-        if (args.grafana) {
-            flows.push({ name: "Grafana -> Loki", from: GRAFANA, to: LOKI, ports: [LOKI_PORT], why: "the Loki datasource" });
-        }
-        if (args.logs.s3) {
-            const port = endpointPort(args.logs.s3Endpoint) ?? 443;
-            flows.push({
-                name: "Loki -> S3",
-                from: LOKI,
-                to: args.logs.s3Endpoint ? "outside" : "internet",
-                ports: [port],
-                why: "chunks and index in the bucket",
-            });
-        }
+    if (logs.s3) {
+        const port = endpointPort(logs.s3Endpoint) ?? 443;
+        flows.push({
+            name: "Loki -> S3",
+            from: LOKI,
+            to: logs.s3Endpoint ? "outside" : "internet",
+            ports: [port],
+            why: "chunks and index in the bucket",
+        });
     }
-    if (args.clickhouse) {
-        const clickhouse: PodEnd = { namespace: CLICKHOUSE_NAMESPACE };
+    return flows;
+}
+
+/** ClickHouse among itself, its metrics, Grafana's ClickHouse datasource, and DeepFlow (only with ClickHouse). */
+function clickhouseFlows(grafana: boolean, deepflow: boolean): Flow[] {
+    const clickhouse: PodEnd = { namespace: CLICKHOUSE_NAMESPACE };
+    const flows: Flow[] = [
+        {
+            name: "ClickHouse parts -> each other",
+            from: clickhouse,
+            to: clickhouse,
+            ports: "all",
+            why: "replication, Keeper and the operator's status queries",
+        },
+        apiServerFlow(clickhouse, "clickhouse-operator"),
+        {
+            name: "Prometheus -> ClickHouse metrics",
+            from: PROMETHEUS,
+            to: clickhouse,
+            ports: CLICKHOUSE_METRICS_PORTS,
+            why: "the operator's and the servers' metrics",
+        },
+    ];
+    if (grafana) {
+        flows.push({
+            name: "Grafana -> ClickHouse (HTTP)",
+            from: GRAFANA,
+            to: clickhouse,
+            ports: [CLICKHOUSE_HTTP_PORT],
+            why: "the ClickHouse datasource",
+        });
+    }
+    if (deepflow) {
         flows.push(
             {
-                name: "ClickHouse parts -> each other",
-                from: clickhouse,
+                name: "DeepFlow -> ClickHouse",
+                from: DEEPFLOW_PARTS.server,
                 to: clickhouse,
-                ports: "all",
-                why: "replication, Keeper and the operator's status queries",
+                ports: [CLICKHOUSE_TCP_PORT, CLICKHOUSE_HTTP_PORT],
+                why: "DeepFlow writes and queries its data in ClickHouse",
             },
-            apiServerFlow(clickhouse, "clickhouse-operator"),
-            {
-                name: "Prometheus -> ClickHouse metrics",
-                from: PROMETHEUS,
-                to: clickhouse,
-                ports: CLICKHOUSE_METRICS_PORTS,
-                why: "the operator's and the servers' metrics",
-            },
+            ...deepflowFlows({ clickhouse, grafana }),
         );
-        if (args.grafana) {
-            flows.push({
-                name: "Grafana -> ClickHouse (HTTP)",
-                from: GRAFANA,
-                to: clickhouse,
-                ports: [CLICKHOUSE_HTTP_PORT],
-                why: "the ClickHouse datasource",
-            });
-        }
-        if (args.deepflow) {
-            flows.push(
-                {
-                    name: "DeepFlow -> ClickHouse",
-                    from: DEEPFLOW_PARTS.server,
-                    to: clickhouse,
-                    ports: [CLICKHOUSE_TCP_PORT, CLICKHOUSE_HTTP_PORT],
-                    why: "DeepFlow writes and queries its data in ClickHouse",
-                },
-                ...deepflowFlows({ clickhouse, grafana: args.grafana }),
-            );
-        }
     }
     return flows;
 }

@@ -31,32 +31,47 @@ interface Link {
     readonly cite: string;
 }
 
+/** Every link inside the chart, in a fixed order (the policies are generated from this list). */
 function links(config: HarborSettings): Link[] {
-    const internalDatabase = config.database.external === undefined;
-    const list: (Link | false)[] = [
-        // The database: core and the job service (which reads the connection from core's configuration API), and the exporter.
-        internalDatabase && {
+    return [
+        ...(config.database.external === undefined ? databaseLinks() : []),
+        ...redisLinks(),
+        ...coreApiLinks(),
+        ...registryAndJobLinks(),
+        ...(config.trivy ? trivyLinks() : []),
+    ];
+}
+
+/** The internal database: core and the job service (which reads the connection from core's configuration API), and the exporter. */
+function databaseLinks(): Link[] {
+    return [
+        {
             from: "core",
             to: "database",
             ports: [PORTS.database],
             why: "Harbor's metadata (projects, artifacts, users, configuration)",
             cite: `${CHART}:templates/core/core-cm.yaml (POSTGRESQL_HOST/PORT)`,
         },
-        internalDatabase && {
+        {
             from: "jobservice",
             to: "database",
             ports: [PORTS.database],
             why: "jobs read and write artifacts, executions and (with the database logger) their logs",
             cite: `${HARBOR}:src/jobservice/job/impl/context.go (Init: dao.InitDatabase with core's database settings)`,
         },
-        internalDatabase && {
+        {
             from: "exporter",
             to: "database",
             ports: [PORTS.database],
             why: "project and artifact metrics",
             cite: `${CHART}:templates/exporter/exporter-cm-env.yaml (HARBOR_DATABASE_HOST/PORT)`,
         },
-        // Redis: every part that keeps a cache, a session or a queue there.
+    ];
+}
+
+/** Redis: every part that keeps a cache, a session or a queue there. */
+function redisLinks(): Link[] {
+    return [
         {
             from: "core",
             to: "redis",
@@ -85,7 +100,12 @@ function links(config: HarborSettings): Link[] {
             why: "job-queue metrics",
             cite: `${CHART}:templates/exporter/exporter-cm-env.yaml (HARBOR_REDIS_URL)`,
         },
-        // core's HTTPS APIs: the job service reports back and reads configuration, the exporter reads health and statistics.
+    ];
+}
+
+/** core's HTTPS APIs: the job service reports back and reads configuration, the exporter reads health and statistics. */
+function coreApiLinks(): Link[] {
+    return [
         {
             from: "core",
             to: "core",
@@ -107,6 +127,12 @@ function links(config: HarborSettings): Link[] {
             why: "health and system metrics through core's API",
             cite: `${CHART}:templates/exporter/exporter-cm-env.yaml (HARBOR_SERVICE_HOST/PORT)`,
         },
+    ];
+}
+
+/** core and the job service calling the registry, the job service and the portal. */
+function registryAndJobLinks(): Link[] {
+    return [
         // core calls every other part: the registry (the /v2 API it fronts), the job service, the portal, and checks their health.
         {
             from: "core",
@@ -138,39 +164,40 @@ function links(config: HarborSettings): Link[] {
             cite: `${CHART}:templates/jobservice/jobservice-cm-env.yaml (REGISTRY_URL, REGISTRY_CONTROLLER_URL)`,
         },
     ];
-    if (config.trivy) {
-        list.push(
-            {
-                from: "core",
-                to: "trivy",
-                ports: [PORTS.trivy],
-                why: "the scanner's registration, metadata and health",
-                cite: `${CHART}:templates/core/core-cm.yaml (TRIVY_ADAPTER_URL); ${HARBOR}:src/core/main.go (registerScanners)`,
-            },
-            {
-                from: "jobservice",
-                to: "trivy",
-                ports: [PORTS.trivy],
-                why: "scan jobs send the request and fetch the report",
-                cite: `${HARBOR}:src/pkg/scan/job.go`,
-            },
-            {
-                from: "trivy",
-                to: "core",
-                ports: [PORTS.core],
-                why: "Trivy pulls the image it scans from core's internal address (the Trivy registration uses the internal address), never from the registry directly",
-                cite: `${HARBOR}:src/controller/scan/base_controller.go (launchScanJob: InternalCoreURL when UseInternalAddr); src/core/main.go (registerScanners: UseInternalAddr true)`,
-            },
-            {
-                from: "trivy",
-                to: "redis",
-                ports: [PORTS.redis],
-                why: "Trivy's job queue and report store",
-                cite: `${CHART}:templates/trivy/trivy-sts.yaml (SCANNER_REDIS_URL), templates/trivy/trivy-secret.yaml`,
-            },
-        );
-    }
-    return list.filter((l): l is Link => l !== false);
+}
+
+/** Trivy: core and the job service drive the scanner, which pulls from core and queues in Redis. */
+function trivyLinks(): Link[] {
+    return [
+        {
+            from: "core",
+            to: "trivy",
+            ports: [PORTS.trivy],
+            why: "the scanner's registration, metadata and health",
+            cite: `${CHART}:templates/core/core-cm.yaml (TRIVY_ADAPTER_URL); ${HARBOR}:src/core/main.go (registerScanners)`,
+        },
+        {
+            from: "jobservice",
+            to: "trivy",
+            ports: [PORTS.trivy],
+            why: "scan jobs send the request and fetch the report",
+            cite: `${HARBOR}:src/pkg/scan/job.go`,
+        },
+        {
+            from: "trivy",
+            to: "core",
+            ports: [PORTS.core],
+            why: "Trivy pulls the image it scans from core's internal address (the Trivy registration uses the internal address), never from the registry directly",
+            cite: `${HARBOR}:src/controller/scan/base_controller.go (launchScanJob: InternalCoreURL when UseInternalAddr); src/core/main.go (registerScanners: UseInternalAddr true)`,
+        },
+        {
+            from: "trivy",
+            to: "redis",
+            ports: [PORTS.redis],
+            why: "Trivy's job queue and report store",
+            cite: `${CHART}:templates/trivy/trivy-sts.yaml (SCANNER_REDIS_URL), templates/trivy/trivy-secret.yaml`,
+        },
+    ];
 }
 
 /**
