@@ -8,7 +8,7 @@
  * services behind the proxy are authenticated with their own headers or cookies, never basic auth.
  */
 import type { RequestOptions } from "node:https";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { ConnectionError, type HttpRequest, type HttpResponse, parseJson, send } from "./http";
 
 /** An in-cluster Service reached through the API server. */

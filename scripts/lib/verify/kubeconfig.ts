@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 
 export interface KubeconfigSource {
     readonly kc: KubeConfig;
@@ -45,8 +45,18 @@ function pulumiKubeconfig(stack: string): string {
     return res.stdout;
 }
 
+/**
+ * @kubernetes/client-node is loaded when a kubeconfig is, not when verify is: its 2,500 generated API
+ * modules take longer to load than `--help` or a bad argument takes to answer.
+ */
+function newKubeConfig(): KubeConfig {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { KubeConfig: Impl } = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+    return new Impl();
+}
+
 function load(text: string, origin: string): KubeConfig {
-    const kc = new KubeConfig();
+    const kc = newKubeConfig();
     try {
         kc.loadFromString(text);
     } catch (err) {
