@@ -6,9 +6,9 @@
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { EvaluationError } from "../offline/evaluate";
-import { evaluateStackFile, PROJECT_DIR, renderFiles, type RenderedFiles } from "../offline/render";
-import { StackFileError } from "../offline/stackfile";
+import type { EvaluationError } from "../offline/evaluate";
+import type { RenderedFiles } from "../offline/render";
+import { readStackFile, StackFileError } from "../offline/stackfile";
 import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
 const USAGE: Usage = {
@@ -30,19 +30,31 @@ const USAGE: Usage = {
     ],
 };
 
+const PROJECT_DIR = join(__dirname, "..");
+
 /** Runs the CLI and returns its exit code. */
 export async function run(argv: readonly string[], io: LineIo): Promise<number> {
     const cli = parseCommand(argv, { usage: USAGE, options: ["--out", "--stack-file"], positional: 1 }, io);
     if (typeof cli === "number") return cli;
     const [stack] = cli.positional;
     const stackFile = cli.options["stack-file"] === undefined ? undefined : resolve(cli.options["stack-file"]);
+    // A missing or unreadable stack file is answered before the Pulumi SDKs and the program load (a second).
+    try {
+        readStackFile(PROJECT_DIR, stack, stackFile);
+    } catch (err) {
+        return failure(err, io);
+    }
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { evaluateStackFile, renderFiles } = require("../offline/render") as typeof import("../offline/render");
+    const { EvaluationError } = require("../offline/evaluate") as typeof import("../offline/evaluate");
+    /* eslint-enable @typescript-eslint/no-require-imports */
     // A failed apply inside the program surfaces as a rejected promise the runtime does not await.
     let rejected: unknown;
     const onRejection = (err: unknown) => (rejected ??= err);
     process.on("unhandledRejection", onRejection);
     try {
         const evaluation = await evaluateStackFile(stack, { stackFile });
-        if (rejected !== undefined) return failure(rejected, io);
+        if (rejected !== undefined) return failure(rejected, io, EvaluationError);
         const rendered = renderFiles(stack, evaluation);
         const dir = cli.options.out === undefined ? join(PROJECT_DIR, "out", stack) : resolve(cli.options.out);
         writeAll(dir, rendered.files);
@@ -52,7 +64,7 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
         );
         return verdict(rendered, dir, io);
     } catch (err) {
-        return failure(err, io);
+        return failure(err, io, EvaluationError);
     } finally {
         process.off("unhandledRejection", onRejection);
     }
@@ -99,8 +111,8 @@ export function writeAll(dir: string, files: Readonly<Record<string, string>>, w
 }
 
 /** A user error (config, stack file) is its message; anything else keeps its stack for a bug report. */
-function failure(err: unknown, io: LineIo): number {
-    if (err instanceof EvaluationError && err.problems !== undefined) {
+function failure(err: unknown, io: LineIo, evaluationError?: typeof EvaluationError): number {
+    if (evaluationError !== undefined && err instanceof evaluationError && err.problems !== undefined) {
         io.err(err.message);
     } else if (err instanceof StackFileError) {
         io.err(`render: ${err.message}`);
