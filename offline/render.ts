@@ -14,7 +14,7 @@ import { policyReport, policyViolations } from "./policyReport";
 import { reachability } from "./reachability";
 import { noSecretsProviderMessage, readStackFile, StackFileError } from "./stackfile";
 
-export const PROJECT_DIR = join(__dirname, "..");
+const PROJECT_DIR = join(__dirname, "..");
 
 /** What the render writes, by file name, plus the policy verdict. */
 export interface RenderedFiles {
