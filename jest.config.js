@@ -43,6 +43,8 @@ module.exports = {
     workerIdleMemoryLimit: "1MB",
     // Generous for a loaded 2-core machine, short enough that a hang or a regression shows.
     testTimeout: 30000,
+    // Heaviest group first, also on a fresh clone (test/tools/sequencer.js).
+    testSequencer: "<rootDir>/test/tools/sequencer.js",
     globalSetup: "<rootDir>/test/globalSetup.js",
     globalTeardown: "<rootDir>/test/globalTeardown.js",
 };
