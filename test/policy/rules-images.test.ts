@@ -3,12 +3,6 @@ import { dev, goodContainer, pod, prod, res, rule } from "./ruleFixtures";
 
 describe("policy rules", () => {
     describe("images-pinned", () => {
-        it("requires a VirtualServer (every app's route) to have a TLS Secret and redirect HTTP to HTTPS", () => {
-            const vs = (tls: unknown) => res("kubernetes:k8s.nginx.org/v1:VirtualServer", { spec: { host: "a.example.com", tls } });
-            expect(rule("ingress-tls").check(vs({ secret: "a-tls", redirect: { enable: true, code: 301 } }), dev)).toEqual([]);
-            expect(rule("ingress-tls").check(vs(undefined), dev)).toEqual(["VirtualServer r1 has no TLS secret"]);
-            expect(rule("ingress-tls").check(vs({ secret: "a-tls" }), dev)).toEqual(["VirtualServer r1 does not redirect HTTP to HTTPS"]);
-        });
         const release = (values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", { chart: "x", values });
         const chi = (image: string) =>
             res("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation", {
