@@ -16,7 +16,7 @@ import { harborSchema } from "./schemaRegistry";
 import { storageSchema } from "./schemaStorage";
 import { monitoringSchema } from "./schemaMonitoring";
 import { checkReachability, effectiveSolver } from "./reachability";
-import { appsRules, appsSchema, type PlatformHost } from "./schemaApps";
+import { type AppsContext, appsRules, appsSchema, type PlatformHost } from "./schemaApps";
 import { admissionRules, admissionSchema } from "./schemaAdmission";
 import { isDomain, isNamespaceName } from "./validators";
 
@@ -69,6 +69,20 @@ function platformHosts(cfg: HostsInput): PlatformHost[] {
         hosts.push({ key: "platform:cluster.k3s.apiEndpoint", host: cfg.cluster.k3s.apiEndpoint });
     cfg.dns.records.forEach((record, i) => hosts.push({ key: `platform:dns.records[${i}].name`, host: absoluteRecordName(record.name, cfg.domain) }));
     return hosts;
+}
+
+/** The services an app may call that this config does not install, with the key that turns each off. */
+function servicesOff(cfg: {
+    readonly harbor: { readonly enabled: boolean };
+    readonly monitoring: { readonly enabled: boolean; readonly grafana: { readonly enabled: boolean }; readonly logs: { readonly enabled: boolean } };
+}): AppsContext["servicesOff"] {
+    const m = cfg.monitoring;
+    return {
+        ...(cfg.harbor.enabled ? {} : { harbor: "platform:harbor.enabled" }),
+        ...(m.enabled ? {} : { prometheus: "platform:monitoring.enabled" }),
+        ...(!m.enabled ? { grafana: "platform:monitoring.enabled" } : m.grafana.enabled ? {} : { grafana: "platform:monitoring.grafana.enabled" }),
+        ...(!m.enabled ? { loki: "platform:monitoring.enabled" } : m.logs.enabled ? {} : { loki: "platform:monitoring.logs.enabled" }),
+    };
 }
 
 export const platformSchema = z
@@ -171,6 +185,7 @@ export const platformSchema = z
                 harborEnabled: cfg.harbor.enabled,
                 harborProjects: cfg.harbor.projects.map((p) => p.name),
                 ingressEnabled: cfg.ingress.enabled,
+                servicesOff: servicesOff(cfg),
                 platformHosts: platformHosts(cfg),
             },
             (path, message) => ctx.addIssue({ code: "custom", path: ["apps", ...path], message }),

@@ -278,6 +278,8 @@ export interface AppsContext {
     readonly harborEnabled: boolean;
     readonly harborProjects: readonly string[];
     readonly ingressEnabled: boolean;
+    /** Platform services an app may call that this stack does not install, each with the key that turns it off. */
+    readonly servicesOff: Readonly<Partial<Record<(typeof PLATFORM_CALL_TARGETS)[number], string>>>;
     /** Hosts the platform publishes (Harbor, Grafana, Longhorn's UI, the API endpoint, static records). */
     readonly platformHosts: readonly PlatformHost[];
 }
@@ -319,6 +321,9 @@ export function appsRules(apps: readonly AppSpec[], cfg: AppsContext, issue: (pa
         app.calls.forEach((target, j) => {
             if (target === app.name) {
                 issue([i, "calls", j], "an app does not need to list itself");
+            } else if (!appNames.includes(target) && cfg.servicesOff[target as keyof AppsContext["servicesOff"]] !== undefined) {
+                // A flow to pods that do not exist admits nothing useful, and the app would fail at run time.
+                issue([i, "calls", j], `"${target}" is not installed on this stack (${cfg.servicesOff[target as keyof AppsContext["servicesOff"]]} is false)`);
             } else if (!appNames.includes(target) && !(PLATFORM_CALL_TARGETS as readonly string[]).includes(target)) {
                 issue(
                     [i, "calls", j],

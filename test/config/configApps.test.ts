@@ -166,6 +166,20 @@ describe("platform:apps", () => {
         expect(problems(stack([app(), app()]))).toEqual(["platform:apps[1].name: duplicate app 'hello'"]);
     });
 
+    it("refuses calls to a platform service the stack does not install, naming the key that turns it off", () => {
+        const calls = ["prometheus", "grafana", "loki"];
+        expect(problems(stack([app({ calls })]))).toEqual([]);
+        expect(problems(stack([app({ calls })], "dev", { "platform:monitoring": { enabled: false } }))).toEqual([
+            'platform:apps[0].calls[0]: "prometheus" is not installed on this stack (platform:monitoring.enabled is false)',
+            'platform:apps[0].calls[1]: "grafana" is not installed on this stack (platform:monitoring.enabled is false)',
+            'platform:apps[0].calls[2]: "loki" is not installed on this stack (platform:monitoring.enabled is false)',
+        ]);
+        expect(problems(stack([app({ calls })], "dev", { "platform:monitoring": { grafana: { enabled: false }, logs: { enabled: false } } }))).toEqual([
+            'platform:apps[0].calls[1]: "grafana" is not installed on this stack (platform:monitoring.grafana.enabled is false)',
+            'platform:apps[0].calls[2]: "loki" is not installed on this stack (platform:monitoring.logs.enabled is false)',
+        ]);
+    });
+
     it("refuses an app host that is a platform host or another app's, naming both keys", () => {
         expect(problems(stack([app({ name: "registry" })]))).toEqual([
             'platform:apps[0].name: host "registry.dev.example.com" is also platform:harbor.host (default registry.<platform:domain>): one host has one route; give platform:apps[0].name (default host <name>.<platform:domain>) another host',
