@@ -154,6 +154,15 @@ export const MUTATIONS: readonly Mutation[] = [
         why: "the digest Renovate writes for policy-controller's hook image never reaches the chart: the hook keeps pulling the moving latest-dev",
     },
     {
+        id: "leases-cleanup-call-site",
+        kind: "upstream",
+        file: "components/security/admissionValues.ts",
+        from: "image: leasesCleanupImage(IMAGES.policyControllerLeasesCleanup),",
+        to: "image: { repository: IMAGES.policyControllerLeasesCleanup.image, version: IMAGES.policyControllerLeasesCleanup.tag },",
+        tests: { groups: ["contracts"], filter: "post-delete hook" },
+        why: "the chart values build the hook image from its tag alone: a digest written in charts/images.ts is dropped again",
+    },
+    {
         id: "leases-cleanup-shell-less",
         kind: "upstream",
         file: "charts/images.ts",

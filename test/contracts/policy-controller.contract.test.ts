@@ -172,6 +172,24 @@ describe("policy-controller 0.10.6's post-delete hook runs on every uninstall, s
         expect(leasesCleanupRef(leasesCleanupImage({ image: "cgr.dev/chainguard/kubectl", tag: "latest-dev" }))).toBe("cgr.dev/chainguard/kubectl:latest-dev");
     });
 
+    it("the chart values take the hook image's digest from charts/images.ts once one is written there", () => {
+        const digest = `sha256:${"e".repeat(64)}`;
+        let values: { leasescleanup: { image: { repository: string; version: string } } } | undefined;
+        jest.isolateModules(() => {
+            // charts/images.ts as Renovate leaves it after its first digest update of the hook image.
+            jest.doMock("../../charts/images", () => {
+                const actual = jest.requireActual<typeof import("../../charts/images")>("../../charts/images");
+                return { ...actual, IMAGES: { ...actual.IMAGES, policyControllerLeasesCleanup: { ...actual.IMAGES.policyControllerLeasesCleanup, digest } } };
+            });
+            const { admissionValues } = jest.requireActual<typeof import("../../components/security/admissionValues")>(
+                "../../components/security/admissionValues",
+            );
+            values = admissionValues({ mode: "enforce", replicas: 1, highAvailability: false }) as typeof values;
+        });
+        jest.dontMock("../../charts/images");
+        expect(leasesCleanupRef(values!.leasescleanup.image)).toBe(`cgr.dev/chainguard/kubectl:latest-dev@${digest}`);
+    });
+
     it("prod: the policy pack's images-digest rule reports the hook's image until a digest is written, then counts it", async () => {
         const prodRelease = release((await evaluateStack("prod")).resources)!;
         const withHookImage = (image: { repository: string; version: string }) => {

@@ -5,6 +5,7 @@
 // (docs/delivery.md); a file not listed (a spec named on the command line, an app's tests) keeps
 // Jest's size order after them.
 const { basename } = require("node:path");
+const Sequencer = require("@jest/test-sequencer").default;
 
 const WEIGHTS = {
     "offline.test.ts": 13,
@@ -20,14 +21,12 @@ const WEIGHTS = {
     "policy.test.ts": 1,
 };
 
-class HeaviestFirst {
+/** Jest's own sequencer (failures remembered for --onlyFailures, --shard) with this order. */
+class HeaviestFirst extends Sequencer {
     sort(tests) {
         const weight = (test) => WEIGHTS[basename(test.path)] ?? 0;
         return [...tests].sort((a, b) => weight(b) - weight(a) || a.path.localeCompare(b.path));
     }
-
-    /** Jest hands every run's results here for its own order; this order needs none. */
-    cacheResults() {}
 }
 
 module.exports = HeaviestFirst;
