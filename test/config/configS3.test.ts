@@ -9,6 +9,16 @@ import { configProblems, k3sStackConfig, rawConfig, secure, TEST_S3_SECRET } fro
 const minio = { endpoint: "https://minio.example.com:9000", region: "us-east-1", accessKey: "minio-user", secretKey: secure(TEST_S3_SECRET) };
 
 /** The base k3s stack with etcd snapshots going to `s3` and any other keys. */
+/** What k3s's etcd-s3 settings resolve to from either form (host:port, no scheme). */
+const K3S_ETCD_S3 = {
+    endpoint: "minio.example.com:9000",
+    bucket: "etcd-snapshots",
+    region: "us-east-1",
+    folder: "dev",
+    accessKey: "minio-user",
+    insecure: false,
+};
+
 function stack(etcdS3: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
     const base = k3sStackConfig();
     const cluster = structuredClone(base["platform:cluster"]) as { k3s: Record<string, unknown> };
@@ -46,14 +56,7 @@ describe("shared S3 backends", () => {
         const { config, warnings } = load(all);
         expect(warnings).toEqual([]);
         // k3s etcd-s3: host:port, no scheme.
-        expect(k3sOf(config).etcdSnapshots.s3).toMatchObject({
-            endpoint: "minio.example.com:9000",
-            bucket: "etcd-snapshots",
-            region: "us-east-1",
-            folder: "dev",
-            accessKey: "minio-user",
-            insecure: false,
-        });
+        expect(k3sOf(config).etcdSnapshots.s3).toMatchObject(K3S_ETCD_S3);
         // Longhorn and Harbor: the URL.
         expect(config.storage.longhorn.backup).toMatchObject({
             endpoint: "https://minio.example.com:9000",
@@ -194,14 +197,7 @@ describe("old inline S3 blocks (deprecated, accepted for one minor release)", ()
 
     it("still resolves to the same settings as before", () => {
         const { config } = load(inline);
-        expect(k3sOf(config).etcdSnapshots.s3).toMatchObject({
-            endpoint: "minio.example.com:9000",
-            bucket: "etcd-snapshots",
-            region: "us-east-1",
-            folder: "dev",
-            accessKey: "minio-user",
-            insecure: false,
-        });
+        expect(k3sOf(config).etcdSnapshots.s3).toMatchObject(K3S_ETCD_S3);
         expect(config.storage.longhorn.backup).toMatchObject({
             endpoint: "https://minio.example.com:9000",
             bucket: "volumes",
