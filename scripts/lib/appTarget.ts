@@ -2,7 +2,7 @@
  * Where one app's resources sit in a stack's state, so promotion and rollback update that app only
  * (`pulumi up --target <app component URN> --target-dependents`: the component, its children, and
  * whatever depends on them), never the rest of the stack from whatever tag they run on. Names come
- * from the components themselves; test/project/workflows.test.ts checks them against the committed
+ * from the components themselves; test/delivery/cli.test.ts checks them against the committed
  * URN fixtures (test/fixtures/urns).
  */
 import { readFileSync } from "node:fs";
