@@ -12,7 +12,7 @@ import { rawManifests } from "./manifests";
 import { manifestsYaml, resourcesJson, summaryText } from "./output";
 import { policyReport, policyViolations } from "./policyReport";
 import { reachability } from "./reachability";
-import { noSecretsProviderMessage, readStackFile, StackFileError } from "./stackfile";
+import { readRenderableStackFile, type StackFile } from "./stackfile";
 
 const PROJECT_DIR = join(__dirname, "..");
 
@@ -65,13 +65,12 @@ export interface StackFileEvaluation extends Evaluation, NetworkModel {
     readonly stackConfig: Record<string, unknown>;
 }
 
-/** Evaluates index.ts with Pulumi.<stack>.yaml (or `stackFile`), as `pulumi up` would run it. */
-export async function evaluateStackFile(stack: string, opts: { stackFile?: string } = {}): Promise<StackFileEvaluation> {
-    const file = readStackFile(PROJECT_DIR, stack, opts.stackFile);
-    // The per-stack passphrase (or KMS key) protects the stack only when the file declares it (issue 25).
-    if (file.secretsProvider === undefined) {
-        throw new StackFileError(noSecretsProviderMessage(opts.stackFile ?? `Pulumi.${stack}.yaml`));
-    }
+/**
+ * Evaluates index.ts with Pulumi.<stack>.yaml (or `stackFile`), as `pulumi up` would run it; `file`
+ * when the caller has already read it (readRenderableStackFile).
+ */
+export async function evaluateStackFile(stack: string, opts: { stackFile?: string; file?: StackFile } = {}): Promise<StackFileEvaluation> {
+    const file = opts.file ?? readRenderableStackFile(PROJECT_DIR, stack, opts.stackFile);
     const evaluation = await evaluateProgram({ project: file.project, stack, config: file.config });
     return { ...evaluation, project: file.project, stackConfig: file.stackConfig };
 }

@@ -86,8 +86,20 @@ export function secretsProviderOf(settings: StackSecretsSettings): SecretsProvid
     return undefined;
 }
 
+/**
+ * The stack file a render evaluates: read, and refused when it declares no secrets provider (the
+ * per-stack passphrase or KMS key protects the stack only when the file declares it, issue 25).
+ */
+export function readRenderableStackFile(projectDir: string, stack: string, stackFilePath?: string): StackFile {
+    const file = readStackFile(projectDir, stack, stackFilePath);
+    if (file.secretsProvider === undefined) {
+        throw new StackFileError(noSecretsProviderMessage(stackFilePath ?? `Pulumi.${stack}.yaml`));
+    }
+    return file;
+}
+
 /** What to do when a stack file declares no secrets provider (the render refuses it). */
-export function noSecretsProviderMessage(file: string): string {
+function noSecretsProviderMessage(file: string): string {
     return (
         `${file}: declares no secrets provider, so the backend's default would encrypt its secrets (on Pulumi Cloud, the service's key, not the stack's passphrase): ` +
         "create the stack with `pulumi stack init <stack> --secrets-provider passphrase` (writes encryptionsalt:) or a KMS (`--secrets-provider awskms://...`, writes secretsprovider: and encryptedkey:), " +

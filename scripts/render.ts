@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:
 import { join, resolve } from "node:path";
 import type { EvaluationError } from "../offline/evaluate";
 import type { RenderedFiles } from "../offline/render";
-import { readStackFile, StackFileError } from "../offline/stackfile";
+import { readRenderableStackFile, type StackFile, StackFileError } from "../offline/stackfile";
 import { type LineIo, parseCommand, processIo, type Usage } from "./lib/cliIo";
 
 const USAGE: Usage = {
@@ -38,9 +38,10 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
     if (typeof cli === "number") return cli;
     const [stack] = cli.positional;
     const stackFile = cli.options["stack-file"] === undefined ? undefined : resolve(cli.options["stack-file"]);
-    // A missing or unreadable stack file is answered before the Pulumi SDKs and the program load (a second).
+    // A missing, unreadable or unprotected stack file is answered before the Pulumi SDKs and the program load (a second).
+    let file: StackFile;
     try {
-        readStackFile(PROJECT_DIR, stack, stackFile);
+        file = readRenderableStackFile(PROJECT_DIR, stack, stackFile);
     } catch (err) {
         return failure(err, io);
     }
@@ -53,7 +54,7 @@ export async function run(argv: readonly string[], io: LineIo): Promise<number> 
     const onRejection = (err: unknown) => (rejected ??= err);
     process.on("unhandledRejection", onRejection);
     try {
-        const evaluation = await evaluateStackFile(stack, { stackFile });
+        const evaluation = await evaluateStackFile(stack, { file });
         if (rejected !== undefined) return failure(rejected, io, EvaluationError);
         const rendered = renderFiles(stack, evaluation);
         const dir = cli.options.out === undefined ? join(PROJECT_DIR, "out", stack) : resolve(cli.options.out);
