@@ -319,11 +319,12 @@ export function appsRules(apps: readonly AppSpec[], cfg: AppsContext, issue: (pa
             }
         }
         app.calls.forEach((target, j) => {
+            const offBy = appNames.includes(target) ? undefined : cfg.servicesOff[target as keyof AppsContext["servicesOff"]];
             if (target === app.name) {
                 issue([i, "calls", j], "an app does not need to list itself");
-            } else if (!appNames.includes(target) && cfg.servicesOff[target as keyof AppsContext["servicesOff"]] !== undefined) {
+            } else if (offBy !== undefined) {
                 // A flow to pods that do not exist admits nothing useful, and the app would fail at run time.
-                issue([i, "calls", j], `"${target}" is not installed on this stack (${cfg.servicesOff[target as keyof AppsContext["servicesOff"]]} is false)`);
+                issue([i, "calls", j], `"${target}" is not installed on this stack (${offBy} is false)`);
             } else if (!appNames.includes(target) && !(PLATFORM_CALL_TARGETS as readonly string[]).includes(target)) {
                 issue(
                     [i, "calls", j],

@@ -82,37 +82,10 @@ export class FakeCluster {
     private makeCertificates(hosts: string[]): { key: string; cert: string } {
         const p = (f: string) => join(this.dir, f);
         const run = (args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
-        run([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            p("ca.key"),
-            "-out",
-            this.caFile,
-            "-days",
-            "2",
-            "-subj",
-            "/CN=verify test CA",
-        ]);
-        run([
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            p("tls.key"),
-            "-out",
-            p("tls.csr"),
-            "-subj",
-            `/CN=${hosts[0]}`,
-        ]);
+        // A new P-256 key, unencrypted.
+        const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        run(["req", "-x509", ...newKey, "-keyout", p("ca.key"), "-out", this.caFile, "-days", "2", "-subj", "/CN=verify test CA"]);
+        run(["req", ...newKey, "-keyout", p("tls.key"), "-out", p("tls.csr"), "-subj", `/CN=${hosts[0]}`]);
         writeFileSync(p("ext.cnf"), `subjectAltName=${[...hosts.map((h) => `DNS:${h}`), "IP:127.0.0.1"].join(",")}\n`);
         run([
             "x509",
