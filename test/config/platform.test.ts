@@ -94,9 +94,10 @@ describe("Platform wiring", () => {
             }),
         );
         const release = resources.find((r) => r.name === "scr-monitoring-release");
-        const monitors = (
-            release?.inputs.values as { prometheus: { additionalServiceMonitors: { name: string; namespaceSelector: { matchNames: string[] } }[] } }
-        ).prometheus.additionalServiceMonitors;
+        const values = release?.inputs.values as
+            | { prometheus: { additionalServiceMonitors: { name: string; namespaceSelector: { matchNames: string[] } }[] } }
+            | undefined;
+        const monitors = values?.prometheus.additionalServiceMonitors ?? [];
         expect(monitors.map((m) => `${m.name}@${m.namespaceSelector.matchNames[0]}`)).toEqual([
             "cert-manager@cert-manager",
             "nginx-ingress@ingress-nginx",

@@ -66,7 +66,9 @@ describe("cert-manager's Route53 solver assumes `role` with a token it requests 
     });
 
     it("creates that ServiceAccount in the cluster resource namespace and lets cert-manager's controller request its tokens", () => {
-        const name = (route53Solver(resources)?.auth as { kubernetes: { serviceAccountRef: { name: string } } }).kubernetes.serviceAccountRef.name;
+        const auth = route53Solver(resources)?.auth as { kubernetes: { serviceAccountRef: { name: string } } } | undefined;
+        const name = auth?.kubernetes.serviceAccountRef.name;
+        expect(name).toEqual(expect.any(String));
         const sa = inNamespace(resources, "kubernetes:core/v1:ServiceAccount", UPSTREAM.clusterResourceNamespace);
         expect(sa.map((r) => (r.inputs.metadata as { name: string }).name)).toContain(name);
         const [role] = inNamespace(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role", UPSTREAM.clusterResourceNamespace);

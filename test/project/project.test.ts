@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { CHARTS } from "../../charts/versions";
 import { referenceRows } from "../../offline/configReference";
@@ -37,6 +38,7 @@ describe("repository layout", () => {
         const cases: [file: string, text: string, rule: string, refused: boolean][] = [
             ["components/edge/Example.ts", imports("../../config/config"), "no-restricted-imports", true],
             ["components/lib/example.ts", imports("../edge/CertManager"), "no-restricted-imports", true],
+            ["components/edge/Example.ts", imports("../monitoring/Loki"), "no-restricted-imports", true],
             ["config/example.ts", imports("../components/lib/namespace"), "no-restricted-imports", true],
             ["config/example.ts", imports("../platform/platform"), "no-restricted-imports", true],
             ["platform/example.ts", imports("../offline/evaluate"), "no-restricted-imports", true],
@@ -50,26 +52,45 @@ describe("repository layout", () => {
             ["scripts/example.ts", fn(120), "max-lines-per-function", false],
             ["platform/example.ts", fn(121), "max-lines-per-function", true],
         ];
-        // ESLint loads its (ES module) config with import(), which Jest's sandbox refuses: one child process.
-        const script = `
-            const { ESLint } = require("eslint");
-            const cases = ${JSON.stringify(cases)};
-            (async () => {
-                const eslint = new ESLint({ cwd: process.cwd() });
-                const out = [];
-                for (const [file, text, rule] of cases) {
-                    const [r] = await eslint.lintText(text, { filePath: file });
-                    out.push(r.messages.some((m) => m.ruleId === rule));
-                }
-                console.log(JSON.stringify(out));
-            })();`;
-        const result = spawnSync(process.execPath, ["-e", script], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
+        // oxlint reads files, not text: each case is a file of its own in a scratch copy of the layout,
+        // linted with the project's own config (its globs are relative to the config file), in one run.
+        const dir = mkdtempSync(join(tmpdir(), "lint-layers-"));
+        copyFileSync(join(PROJECT_DIR, "oxlint.config.mjs"), join(dir, "oxlint.config.mjs"));
+        const caseFile = (file: string, i: number) => file.replace(/[^/.]+((\.test)?\.ts)$/, `case${i}$1`);
+        cases.forEach(([file, text], i) => {
+            mkdirSync(join(dir, dirname(file)), { recursive: true });
+            writeFileSync(join(dir, caseFile(file, i)), text);
+        });
+        const oxlint = join(PROJECT_DIR, "node_modules", "oxlint", "bin", "oxlint");
+        const result = spawnSync(process.execPath, [oxlint, "-c", "oxlint.config.mjs", "-f", "json", "."], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+        rmSync(dir, { recursive: true, force: true });
         expect(result.stderr).toBe("");
-        const refused = JSON.parse(result.stdout) as boolean[];
+        const found = (JSON.parse(result.stdout) as { diagnostics: { code: string; filename: string }[] }).diagnostics;
+        const refused = cases.map(([file, , rule], i) => found.some((d) => d.filename === caseFile(file, i) && d.code === `eslint(${rule})`));
         const show = (file: string, text: string, rule: string, r: boolean) => `${file} (${text.split("\n").length - 1} lines) ${rule}: ${r}`;
         expect(cases.map(([file, text, rule], i) => show(file, text, rule, refused[i]))).toEqual(
             cases.map(([file, text, rule, r]) => show(file, text, rule, r)),
         );
+    });
+
+    it("refuses an import cycle, and a cycle closed only by a type import passes (npm run cycles)", () => {
+        // Biome's noImportCycles with the project's biome.json (no git there), in a scratch folder: a.ts and b.ts import each other.
+        const run = (back: string) => {
+            const dir = mkdtempSync(join(tmpdir(), "cycles-"));
+            copyFileSync(join(PROJECT_DIR, "biome.json"), join(dir, "biome.json"));
+            writeFileSync(join(dir, "a.ts"), `import { b } from "./b";\nexport interface A { n: number }\nexport const a = (): A => ({ n: b() });\n`);
+            writeFileSync(join(dir, "b.ts"), `${back}\n`);
+            const biome = join(PROJECT_DIR, "node_modules", "@biomejs", "biome", "bin", "biome");
+            const result = spawnSync(process.execPath, [biome, "lint", "--vcs-enabled=false", "--reporter=github", "."], {
+                cwd: dir,
+                encoding: "utf8",
+                timeout: 60_000,
+            });
+            rmSync(dir, { recursive: true, force: true });
+            return { status: result.status, cycle: [...result.stdout.matchAll(/noImportCycles,file=[^,]*\/([^/,]+),/g)].map((m) => m[1]).sort() };
+        };
+        expect(run(`import { a } from "./a";\nexport const b = () => a().n;`)).toEqual({ status: 1, cycle: ["a.ts", "b.ts"] });
+        expect(run(`import type { A } from "./a";\nexport const b = (x?: A) => x?.n ?? 0;`)).toEqual({ status: 0, cycle: [] });
     });
 
     it("keeps index.ts to 30 lines or fewer", () => {
