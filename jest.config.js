@@ -13,7 +13,8 @@ const SPECS = namedSpecs ? ["<rootDir>/test/*/*.test.ts"] : [];
 
 /** @type {import('jest').Config} */
 module.exports = {
-    testEnvironment: "node",
+    // Jest's Node environment, plus Node's own require for ES-module-only packages (test/tools/environment.js).
+    testEnvironment: "<rootDir>/test/tools/environment.js",
     // The sample apps' own tests (apps/<app>/test) run with the platform's.
     roots: ["<rootDir>/test", "<rootDir>/apps"],
     testPathIgnorePatterns: ["/node_modules/", "/dist/"],
@@ -25,16 +26,15 @@ module.exports = {
     // third of a cold run's time.
     transform: {
         "^.+\\.ts$": ["@swc/jest", SWC],
-        // @kubernetes/client-node 1.x (scripts/verify) and the OIDC libraries it imports ship as ES
-        // modules only. Node >= 20.19 loads them with require() (ts-node, the CLI), but Jest's own
-        // module loader does not before Node 24.9: transpile just these packages to CommonJS.
-        // No source maps for them: 2,600 files on a fresh clone, and nobody steps through them.
-        "^.+/node_modules/.+\\.js$": ["@swc/jest", SWC_OPTIONS],
     },
     // @pulumi/pulumi loads the TypeScript compiler at require time; it now loads when first used
     // (test/tools/lazyTypescript.js says why).
-    moduleNameMapper: { "^typescript$": "<rootDir>/test/tools/lazyTypescript.js" },
-    transformIgnorePatterns: ["/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)"],
+    // @kubernetes/client-node 1.x (scripts/lib/verify) ships ES modules only, which Jest's loader cannot
+    // require before Node 24.9: Node loads it natively instead (test/tools/nativeClientNode.js says why).
+    moduleNameMapper: {
+        "^typescript$": "<rootDir>/test/tools/lazyTypescript.js",
+        "^@kubernetes/client-node$": "<rootDir>/test/tools/nativeClientNode.js",
+    },
     // Pulumi mocks keep runtime state per module registry, which Jest gives each test file: files run
     // in parallel on every core (Jest's default leaves one core idle: half the speed on 2 cores).
     maxWorkers: "100%",
