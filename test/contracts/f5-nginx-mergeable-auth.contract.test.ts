@@ -234,6 +234,8 @@ describe("F5 NIC keeps a basic-auth host's ACME HTTP-01 challenge path unauthent
             "platform:harbor": { projects: [{ name: "apps" }] },
             // One app on an edit-in-place Ingress, one on a VirtualServer with its own Certificate (canary).
             "platform:apps": [app("web"), { ...app("shop"), canary: { digest: `sha256:${"2".repeat(64)}`, weight: 10 } }],
+            // Monitoring off: the model reads only Ingresses, Certificates, the issuer and Longhorn's values (161 resources instead of 235).
+            "platform:monitoring": { enabled: false },
         }));
     });
 

@@ -91,6 +91,8 @@ describe("an app with a canary and secrets (inline stack, HTTP-01)", () => {
         "platform:tls": { issuer: "letsencrypt", acme: { email: "ops@example.com", solver: "http01" } },
         "platform:dns": { provider: "cloudflare", cloudflare: { apiToken: secure("cf-token-5e2a") } },
         "platform:harbor": { projects: [{ name: "apps" }] },
+        // Logs, DeepFlow and ClickHouse off: nothing here reads them; Prometheus and Grafana stay for the app's rules and dashboard.
+        "platform:monitoring": { logs: { enabled: false }, deepflow: { enabled: false }, clickhouse: { enabled: false } },
         "platform:apps": [
             {
                 name: "hello",

@@ -27,6 +27,9 @@ describe("index.ts with inline config", () => {
                 existing: { kubeconfig: secure(TEST_KUBECONFIG), context: "admin@eks", podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" },
             },
             "platform:namespaces": [{ name: "agents", podSecurity: "privileged", reason: "node agents need host access" }],
+            // Monitoring and Harbor off: the kubeconfig reaches only ClusterK3s's provider and the outputs (24 resources instead of 157).
+            "platform:monitoring": { enabled: false },
+            "platform:harbor": { enabled: false },
         });
         expect(ofType(resources, "command:remote:Command")).toEqual([]);
         const provider = byName(resources, "test-cluster-provider");
