@@ -46,6 +46,11 @@ describe("repository layout", () => {
             ["platform/example.ts", imports("../components/edge/CertManager"), "no-restricted-imports", false],
             ["components/edge/Example.ts", imports("../lib/namespace"), "no-restricted-imports", false],
             ["offline/example.ts", imports("../config/config"), "no-restricted-imports", false],
+            // Only the root index.ts is the program's entry; an index.ts in a layer keeps its layer's rules.
+            ["config/index.ts", imports("../components/lib/namespace"), "no-restricted-imports", true],
+            ["test/sub/index.ts", imports("../../offline/evaluate"), "no-restricted-imports", false],
+            // A value used only as a type is unused (typescript-eslint's rule did so; oxlint's needs the option).
+            ["offline/example.ts", "const foo = { a: 1 };\ntype F = typeof foo;\nexport const h: F = { a: 2 };\n", "no-unused-vars", true],
             // No file over 400 lines, tests included; no function over 120 lines in the program and its tools.
             ["components/edge/Example.ts", lines(400), "max-lines", false],
             ["test/components/example.test.ts", lines(401), "max-lines", true],
@@ -56,9 +61,10 @@ describe("repository layout", () => {
         // linted with the project's own config (its globs are relative to the config file), in one run.
         const dir = mkdtempSync(join(tmpdir(), "lint-layers-"));
         copyFileSync(join(PROJECT_DIR, "oxlint.config.mjs"), join(dir, "oxlint.config.mjs"));
-        const caseFile = (file: string, i: number) => file.replace(/[^/.]+((\.test)?\.ts)$/, `case${i}$1`);
+        // Its own folder per case, below the case's folder: globs still match and the file keeps its name.
+        const caseFile = (file: string, i: number) => file.replace(/[^/]+$/, (name) => `case${i}/${name}`);
         cases.forEach(([file, text], i) => {
-            mkdirSync(join(dir, dirname(file)), { recursive: true });
+            mkdirSync(join(dir, dirname(caseFile(file, i))), { recursive: true });
             writeFileSync(join(dir, caseFile(file, i)), text);
         });
         const oxlint = join(PROJECT_DIR, "node_modules", "oxlint", "bin", "oxlint");
