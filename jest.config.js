@@ -34,6 +34,8 @@ module.exports = {
     moduleNameMapper: {
         "^typescript$": "<rootDir>/test/tools/lazyTypescript.js",
         "^@kubernetes/client-node$": "<rootDir>/test/tools/nativeClientNode.js",
+        // @pulumi/pulumi's closure code-path finder (and @npmcli/arborist) loads when first called.
+        "^\\./closure/codePaths$": "<rootDir>/test/tools/lazyCodePaths.js",
     },
     // Pulumi mocks keep runtime state per module registry, which Jest gives each test file: files run
     // in parallel on every core (Jest's default leaves one core idle: half the speed on 2 cores).
