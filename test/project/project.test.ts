@@ -57,19 +57,15 @@ describe("repository layout", () => {
             ["scripts/example.ts", fn(120), "max-lines-per-function", false],
             ["platform/example.ts", fn(121), "max-lines-per-function", true],
         ];
-        // oxlint reads files, not text: each case is a file of its own in a scratch copy of the layout,
-        // linted with the project's own config (its globs are relative to the config file), in one run.
-        const dir = mkdtempSync(join(tmpdir(), "lint-layers-"));
-        copyFileSync(join(PROJECT_DIR, "oxlint.config.mjs"), join(dir, "oxlint.config.mjs"));
-        // Its own folder per case, below the case's folder: globs still match and the file keeps its name.
+        // oxlint reads files, not text: each case is a file of its own, in its own folder below the
+        // case's folder (globs still match and the file keeps its name), all linted in one run.
         const caseFile = (file: string, i: number) => file.replace(/[^/]+$/, (name) => `case${i}/${name}`);
-        cases.forEach(([file, text], i) => {
-            mkdirSync(join(dir, dirname(caseFile(file, i))), { recursive: true });
-            writeFileSync(join(dir, caseFile(file, i)), text);
-        });
-        const oxlint = join(PROJECT_DIR, "node_modules", "oxlint", "bin", "oxlint");
-        const result = spawnSync(process.execPath, [oxlint, "-c", "oxlint.config.mjs", "-f", "json", "."], { cwd: dir, encoding: "utf8", timeout: 60_000 });
-        rmSync(dir, { recursive: true, force: true });
+        const result = inScratch(
+            "oxlint.config.mjs",
+            Object.fromEntries(cases.map(([file, text], i) => [caseFile(file, i), text])),
+            ["oxlint", "bin", "oxlint"],
+            ["-c", "oxlint.config.mjs", "-f", "json", "."],
+        );
         expect(result.stderr).toBe("");
         const found = (JSON.parse(result.stdout) as { diagnostics: { code: string; filename: string }[] }).diagnostics;
         const refused = cases.map(([file, , rule], i) => found.some((d) => d.filename === caseFile(file, i) && d.code === `eslint(${rule})`));
@@ -82,17 +78,13 @@ describe("repository layout", () => {
     it("refuses an import cycle, and a cycle closed only by a type import passes (npm run cycles)", () => {
         // Biome's noImportCycles with the project's biome.json (no git there), in a scratch folder: a.ts and b.ts import each other.
         const run = (back: string) => {
-            const dir = mkdtempSync(join(tmpdir(), "cycles-"));
-            copyFileSync(join(PROJECT_DIR, "biome.json"), join(dir, "biome.json"));
-            writeFileSync(join(dir, "a.ts"), `import { b } from "./b";\nexport interface A { n: number }\nexport const a = (): A => ({ n: b() });\n`);
-            writeFileSync(join(dir, "b.ts"), `${back}\n`);
-            const biome = join(PROJECT_DIR, "node_modules", "@biomejs", "biome", "bin", "biome");
-            const result = spawnSync(process.execPath, [biome, "lint", "--vcs-enabled=false", "--reporter=github", "."], {
-                cwd: dir,
-                encoding: "utf8",
-                timeout: 60_000,
-            });
-            rmSync(dir, { recursive: true, force: true });
+            const a = `import { b } from "./b";\nexport interface A { n: number }\nexport const a = (): A => ({ n: b() });\n`;
+            const result = inScratch(
+                "biome.json",
+                { "a.ts": a, "b.ts": `${back}\n` },
+                ["@biomejs", "biome", "bin", "biome"],
+                ["lint", "--vcs-enabled=false", "--reporter=github", "."],
+            );
             return { status: result.status, cycle: [...result.stdout.matchAll(/noImportCycles,file=[^,]*\/([^/,]+),/g)].map((m) => m[1]).sort() };
         };
         expect(run(`import { a } from "./a";\nexport const b = () => a().n;`)).toEqual({ status: 1, cycle: ["a.ts", "b.ts"] });
@@ -198,3 +190,21 @@ describe("charts/README.md", () => {
         expect(names.filter((n) => !readme.includes(n))).toEqual([]);
     });
 });
+
+/**
+ * Runs a tool from node_modules (its Node entry, `bin`) on `files` in a scratch folder beside a copy of
+ * the project's `config` file, whose globs are relative to where it lies; the folder is removed after.
+ */
+function inScratch(config: string, files: Record<string, string>, bin: string[], args: string[]) {
+    const dir = mkdtempSync(join(tmpdir(), "checks-"));
+    try {
+        copyFileSync(join(PROJECT_DIR, config), join(dir, config));
+        for (const [file, text] of Object.entries(files)) {
+            mkdirSync(join(dir, dirname(file)), { recursive: true });
+            writeFileSync(join(dir, file), text);
+        }
+        return spawnSync(process.execPath, [join(PROJECT_DIR, "node_modules", ...bin), ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
