@@ -233,14 +233,17 @@ describe("kernel version check", () => {
         expect(() => kernelCompareLines("4.14.1")).toThrow(/not major.minor/);
     });
 
+    /** An agent whose DeepFlow eBPF agent needs a newer kernel than k3s does. */
+    const DEEPFLOW_AGENT: Parameters<typeof preflightScript>[0] = {
+        minKernel: "4.18",
+        checkPorts: false,
+        role: "agent",
+        node: "w1",
+        kernelRequirements: [{ version: "5.8", reason: "DeepFlow's eBPF agent" }],
+    };
+
     it("fails the preflight with the host, the kernel and who needs the newer one", () => {
-        const script = preflightScript({
-            minKernel: "4.18",
-            checkPorts: false,
-            role: "agent",
-            node: "w1",
-            kernelRequirements: [{ version: "5.8", reason: "DeepFlow's eBPF agent" }],
-        });
+        const script = preflightScript(DEEPFLOW_AGENT);
         expect(script).toContain('fail() { echo "platform preflight failed on host w1: $*" >&2; exit 1; }');
         expect(script).toContain('fail "kernel $kernel is older than 4.18, which k3s needs"');
         expect(script).toContain('fail "kernel $kernel is older than 5.8, which DeepFlow\'s eBPF agent needs"');
@@ -249,13 +252,7 @@ describe("kernel version check", () => {
     });
 
     it("runs the preflight's kernel check end to end with a faked uname", () => {
-        const script = preflightScript({
-            minKernel: "4.18",
-            checkPorts: false,
-            role: "agent",
-            node: "w1",
-            kernelRequirements: [{ version: "5.8", reason: "DeepFlow's eBPF agent" }],
-        });
+        const script = preflightScript(DEEPFLOW_AGENT);
         // Only the lines up to the kernel checks: the rest probes the real machine (systemd, sudo).
         const upToKernel = script
             .split("\n")
